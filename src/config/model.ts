@@ -1,0 +1,139 @@
+/**
+ * The validated, resolved configuration every other module receives. The loader (config/load.ts)
+ * turns files into this model; nothing downstream reads YAML. Site locations are already WGS-84.
+ */
+import type { LatLng, Priority } from '../contract/alarm-event.js';
+
+export type MqttMode = 'embedded' | 'external';
+export type TileCrs = 'wgs84' | 'gcj02';
+
+export interface HubConfig {
+  http: { host: string; port: number };
+  mqtt: {
+    mode: MqttMode;
+    /** Embedded broker listen address. */
+    host: string;
+    port: number;
+    /** External broker URL (mqtt://, mqtts://). */
+    url: string | null;
+    /** External broker credentials; password resolved from its reference. */
+    username: string | null;
+    password: string | null;
+    clientId: string;
+    tls: { cert: string; key: string; ca: string | null; port: number; requireClientCert: boolean } | null;
+  };
+  storage: { path: string; mediaPath: string };
+  map: { center: LatLng; zoom: number; tiles: { url: string; attribution: string; crs: TileCrs } };
+  triage: {
+    /** ms: events of one site within this window join its open incident. */
+    correlationWindowMs: number;
+    /** ms per priority before escalation. */
+    ackTimeoutMs: Record<Priority, number>;
+  };
+  /** Path of the accounts file (issue 3). */
+  usersFile: string;
+  /** Shared-topic bridges (Frigate): one subscription feeding many sites' cameras. */
+  bridges: BridgeConfig[];
+}
+
+export interface BridgeConfig {
+  id: string;
+  profile: string;
+  topic: string;
+}
+
+export interface Station {
+  id: string;
+  name: string;
+  tier: 'city' | 'station' | 'community';
+  parent: string | null;
+  location: LatLng | null;
+}
+
+/** GeoJSON Polygon / MultiPolygon coordinates, [lng, lat] as GeoJSON orders them. */
+export type PolygonCoords = number[][][];
+export type MultiPolygonCoords = number[][][][];
+
+export interface GridCell {
+  id: string;
+  name: string;
+  community: string;
+  station: string;
+  leader: string | null;
+  phone: string | null;
+  /** Always stored as MultiPolygon (a Polygon becomes a one-element MultiPolygon). */
+  polygons: MultiPolygonCoords;
+}
+
+export interface Contact {
+  name: string;
+  phone: string;
+}
+
+export type ZoneType = 'entry' | 'interior' | 'perimeter' | 'panic' | 'fire' | 'medical' | '24h' | 'tamper' | 'gas' | 'water';
+
+export interface Zone {
+  number: number;
+  name: string;
+  type: ZoneType;
+}
+
+export interface Device {
+  id: string;
+  siteId: string;
+  profile: string;
+  /** Main MQTT topic; the profile may derive more (e.g. `<topic>/availability`). */
+  topic: string;
+  /** Expected heartbeat interval, ms; null when the device sends none. */
+  heartbeatMs: number | null;
+  zones: Zone[];
+  /** Single-zone sensors (a door contact) report into this zone of the site's panel. */
+  zone: number | null;
+  /** Contact ID account number when the panel reports one. */
+  account: string | null;
+  /** MQTT credentials for the embedded broker (issue 3). */
+  mqttUsername: string | null;
+  mqttPassword: string | null;
+}
+
+export interface Camera {
+  id: string;
+  siteId: string;
+  name: string | null;
+  onvif: { xaddr: string; username: string | null; password: string | null } | null;
+  rtsp: string | null;
+  /** Camera name used by Frigate in `frigate/events`. */
+  frigateName: string | null;
+  zones: number[];
+  location: LatLng;
+}
+
+export interface Site {
+  id: string;
+  name: string;
+  kind: 'home' | 'shop' | 'unit';
+  address: string;
+  doorPlate: string;
+  pole: string | null;
+  /** WGS-84, converted from GCJ-02 when the file said `crs: gcj02`. */
+  location: LatLng;
+  /** What the file said, for the config reference and the console. */
+  sourceCrs: TileCrs;
+  contacts: Contact[];
+  guardGroup: string | null;
+  gridCellId: string | null;
+  stationId: string | null;
+  devices: Device[];
+  cameras: Camera[];
+  /** Source file, for messages. */
+  file: string;
+}
+
+export interface Config {
+  dir: string;
+  devicesDir: string;
+  hub: HubConfig;
+  stations: Station[];
+  cells: GridCell[];
+  sites: Site[];
+}

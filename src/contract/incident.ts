@@ -1,0 +1,54 @@
+import type { AlarmEvent, Category, EventKind, LatLng, Priority } from './alarm-event.js';
+
+/** DESIGN.md "Triage": new 待受理 → acknowledged 已签收 → dispatched 已派警 → on_scene 已到场 → closed 已结警. */
+export const INCIDENT_STATUSES = ['new', 'acknowledged', 'dispatched', 'on_scene', 'closed'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+export const DISPOSITIONS = ['real', 'false', 'test', 'duplicate', 'cancelled'] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+export interface TimelineEntry {
+  at: string;
+  type: 'event' | 'status' | 'note' | 'priority' | 'escalation';
+  /** For type 'event'. */
+  eventId?: string;
+  kind?: EventKind;
+  zone?: number | null;
+  zoneName?: string | null;
+  detail?: string | null;
+  /** Who did it (operator username) for human actions. */
+  by?: string;
+  text?: string;
+}
+
+/**
+ * What an operator handles. Published whole on every change with a growing `version`, so a console
+ * replaces its copy instead of patching it.
+ */
+export interface Incident {
+  id: string;
+  version: number;
+  siteId: string;
+  siteName: string;
+  kind: EventKind;
+  category: Category;
+  priority: Priority;
+  /** Why it has this priority, in words the operator can check. */
+  priorityReason: string;
+  status: IncidentStatus;
+  disposition: Disposition | null;
+  owner: string | null;
+  location: LatLng;
+  gridCellId: string | null;
+  gridCellName: string | null;
+  stationId: string | null;
+  zones: number[];
+  eventCount: number;
+  openedAt: string;
+  updatedAt: string;
+  lastEventAt: string;
+  closedAt: string | null;
+  timeline: TimelineEntry[];
+}
+
+export type IncidentEventRef = Pick<AlarmEvent, 'id' | 'kind' | 'zone' | 'zoneName' | 'occurredAt' | 'detail'>;

@@ -1,0 +1,49 @@
+/**
+ * Every kind of problem SafeGrid reports has a code. Each code has an entry in docs/errors.md;
+ * test/unit/error-codes.test.ts fails when one is missing.
+ */
+export const ERROR_CODES = {
+  // Config (safegrid check, start-up, reload)
+  SG_CONFIG_PARSE: 'A config file is not valid YAML/JSON.',
+  SG_CONFIG_UNKNOWN_KEY: 'A key that the schema does not know (usually a typo).',
+  SG_CONFIG_INVALID_VALUE: 'A value of the wrong type, format or range.',
+  SG_CONFIG_MISSING_KEY: 'A required key is absent.',
+  SG_CONFIG_FILE_MISSING: 'A required config file does not exist.',
+  SG_CONFIG_DUPLICATE_ID: 'Two sites, devices, cameras, cells or stations share an id.',
+  SG_CONFIG_DUPLICATE_TOPIC: 'Two devices are bound to the same MQTT topic.',
+  SG_CONFIG_UNKNOWN_REFERENCE: 'A reference (station, profile, zone, parent) names nothing that exists.',
+  SG_CONFIG_OUTSIDE_GRID: 'A site location falls outside every grid cell.',
+  SG_CONFIG_GRID_GEOMETRY: 'A grid cell polygon is malformed (unclosed ring, too few points, bad coordinates).',
+  SG_CONFIG_SECRET_INLINE: 'A secret written inline where a reference (env or secrets file) is required.',
+  SG_CONFIG_SECRET_MISSING: 'A secret reference points to an unset environment variable or missing entry.',
+  SG_PROFILE_EXAMPLE_FAILED: "A profile example's payload did not produce the events it promises.",
+  // Ingest rejections (counted in /metrics as sg_ingest_rejected_total{reason})
+  SG_INGEST_OVERSIZE: 'Payload larger than the limit.',
+  SG_INGEST_BAD_UTF8: 'Payload is not valid UTF-8.',
+  SG_INGEST_BAD_JSON: 'Payload is not valid JSON where JSON is expected.',
+  SG_INGEST_UNKNOWN_TOPIC: 'No device is bound to the topic.',
+  SG_INGEST_BAD_TOPIC: 'Topic is empty, too long, too deep or contains wildcards.',
+  SG_INGEST_UNDECODABLE: 'The profile could not decode the payload (wrong shape or types).',
+  SG_INGEST_UNKNOWN_ZONE: 'The payload names a zone the device file does not list.',
+  SG_INGEST_BAD_CHECKSUM: 'A Contact ID message failed its checksum.',
+  SG_INGEST_UNKNOWN_CODE: 'A Contact ID event code that the table does not know.',
+  SG_INGEST_UNKNOWN_KIND: 'A native event names a kind that SafeGrid does not know.',
+  SG_INGEST_BAD_TIME: 'The payload time is not a valid ISO 8601 time.',
+  SG_INGEST_SITE_DISABLED: 'The device belongs to a site whose file is currently invalid.',
+  SG_INGEST_STORE_FAILED: 'The event could not be written to storage; the device will resend it.',
+  SG_INGEST_UNAUTHORIZED_TOPIC: 'A device published to a topic that belongs to another device.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error crossing a module boundary: a code, a message for people, and details for logs. */
+export class SafeGridError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'SafeGridError';
+  }
+}
