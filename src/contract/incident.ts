@@ -33,8 +33,9 @@ export interface Incident {
   kind: EventKind;
   category: Category;
   priority: Priority;
-  /** Why it has this priority, in words the operator can check. */
+  /** Why it has this priority, in words the operator can check (English and zh-CN). */
   priorityReason: string;
+  priorityReasonZh: string;
   status: IncidentStatus;
   disposition: Disposition | null;
   owner: string | null;

@@ -1,0 +1,22 @@
+import type { Config } from '../config/model.js';
+import type { Problem } from '../core/problems.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Logger } from '../core/logger.js';
+import type { IncidentService } from '../dispatch/incidents.js';
+import type { Ingest } from '../ingest/ingest.js';
+import type { Store } from '../store/index.js';
+import type { BrokerLink } from '../broker/types.js';
+
+/** What the API layer reads. It is the last stage: nothing imports api/. */
+export interface ApiContext {
+  config(): Config;
+  /** Problems of the current config (held-back site files), shown by /api/health and the console. */
+  configProblems(): Problem[];
+  store: Store;
+  incidents: IncidentService;
+  ingest: Ingest;
+  broker: BrokerLink;
+  metrics: Metrics;
+  log: Logger;
+  startedAt: number;
+}

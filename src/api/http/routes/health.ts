@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import type { ApiContext } from '../../context.js';
+
+/** Liveness and readiness in one: broker, storage, config problems. Anonymous (load balancers). */
+export function healthRoutes(ctx: ApiContext): Router {
+  const r = Router();
+  r.get('/health', (_req, res) => {
+    let storage: 'ok' | 'failed' = 'ok';
+    try {
+      ctx.store.db.prepare('SELECT 1').get();
+    } catch {
+      storage = 'failed';
+    }
+    const problems = ctx.configProblems();
+    const heldBack = [...new Set(problems.filter((p) => p.severity === 'error').map((p) => p.file))];
+    const status = storage === 'ok' ? (heldBack.length ? 'degraded' : 'ok') : 'failed';
+    res.status(storage === 'ok' ? 200 : 503).json({
+      status,
+      uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
+      storage,
+      mqtt: { mode: ctx.config().hub.mqtt.mode, port: ctx.broker.port, clients: ctx.broker.connectedClients },
+      sites: ctx.config().sites.length,
+      openIncidents: ctx.incidents.snapshot().length,
+      config: {
+        heldBackFiles: heldBack,
+        problems: problems.map((p) => ({ code: p.code, severity: p.severity, file: p.file, line: p.line, path: p.path, message: p.message })),
+      },
+    });
+  });
+  return r;
+}

@@ -1,0 +1,251 @@
+/**
+ * Composition root: builds every module from the validated config and owns the start/stop order.
+ * No module-level singletons: each test builds its own hub here and stops it.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Server as IoServer } from 'socket.io';
+import { loadConfig, formatProblems, watchSites } from './config/index.js';
+import type { Config } from './config/model.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { EventBus } from './core/event-bus.js';
+import type { HubEvents } from './core/hub-events.js';
+import { createRootLogger, moduleLogger, type Logger, type LoggerOptions } from './core/logger.js';
+import { Metrics } from './core/metrics.js';
+import type { Problem } from './core/problems.js';
+import { SafeGridError } from './core/errors.js';
+import { EmbeddedBroker } from './broker/embedded.js';
+import { ExternalBroker } from './broker/external.js';
+import type { BrokerLink } from './broker/types.js';
+import { Ingest } from './ingest/ingest.js';
+import { LivenessMonitor } from './ingest/liveness.js';
+import { TopicRouter } from './ingest/router.js';
+import type { ProfileRegistry } from './profiles/types.js';
+import { IncidentService } from './dispatch/incidents.js';
+import { openStore, type Store } from './store/index.js';
+import { createHttpApp } from './api/http/server.js';
+import { attachConsole } from './api/socket/console.js';
+import type { ApiContext } from './api/context.js';
+
+export interface HubOptions {
+  /** Folder holding config/ and devices/. */
+  rootDir: string;
+  /** Overrides for tests and the CLI (port 0 = pick a free port). */
+  httpPort?: number;
+  httpHost?: string;
+  mqttPort?: number;
+  mqttHost?: string;
+  storagePath?: string;
+  mqttMode?: 'embedded' | 'external';
+  mqttUrl?: string;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  logger?: Logger;
+  log?: LoggerOptions;
+  /** Watch devices/ for changes (default true). */
+  watch?: boolean;
+  /** Heartbeat check period, ms (tests shorten it). */
+  livenessCheckMs?: number;
+}
+
+export interface Hub {
+  readonly config: Config;
+  readonly httpPort: number;
+  readonly mqttPort: number | null;
+  readonly store: Store;
+  readonly bus: EventBus<HubEvents>;
+  readonly metrics: Metrics;
+  readonly incidents: IncidentService;
+  readonly ingest: Ingest;
+  readonly log: Logger;
+  /** Problems of the running config (held-back or last-good site files). */
+  problems(): Problem[];
+  stop(): Promise<void>;
+}
+
+export async function startHub(options: HubOptions): Promise<Hub> {
+  const rootDir = resolve(options.rootDir);
+  const env = options.env ?? process.env;
+  const root = options.logger ?? createRootLogger(options.log);
+  const log = moduleLogger(root, 'app');
+  const clock = options.clock ?? systemClock;
+
+  const loaded = loadConfig(rootDir, { env });
+  if (!loaded.config || !loaded.profiles) {
+    throw new SafeGridError('SG_CONFIG_INVALID_VALUE', `configuration has errors:\n${formatProblems(loaded.problems)}`, {
+      problems: loaded.problems,
+    });
+  }
+  let config: Config = applyOverrides(loaded.config, options, rootDir);
+  let profiles: ProfileRegistry = loaded.profiles;
+  let problems: Problem[] = loaded.problems;
+  for (const held of loaded.heldBack) {
+    log.error({ file: held.file, site: held.siteId }, `site file held back:\n${formatProblems(held.problems)}`);
+  }
+
+  const metrics = new Metrics();
+  const bus = new EventBus<HubEvents>(moduleLogger(root, 'bus'));
+  metrics.gauge('sg_bus_subscriber_errors_total', 'Event subscribers that threw', () => bus.subscriberErrors);
+  metrics.gauge('sg_config_problems', 'Problems in the running configuration, by severity', () => [
+    { labels: { severity: 'error' }, value: problems.filter((p) => p.severity === 'error').length },
+    { labels: { severity: 'warning' }, value: problems.filter((p) => p.severity === 'warning').length },
+  ]);
+  const store = openStore(config.hub.storage.path);
+  metrics.gauge('sg_events_total', 'Events in storage', () => store.events.count());
+
+  const cellNames = new Map(config.cells.map((c) => [c.id, c.name]));
+  const incidents = new IncidentService({
+    store,
+    bus,
+    clock,
+    log: moduleLogger(root, 'dispatch'),
+    metrics,
+    correlationWindowMs: config.hub.triage.correlationWindowMs,
+    directory: {
+      siteName: (id) => config.sites.find((s) => s.id === id)?.name ?? null,
+      cellName: (id) => cellNames.get(id) ?? null,
+    },
+  });
+  incidents.recover();
+  const detachIncidents = incidents.attach();
+
+  const ingest = new Ingest({
+    router: new TopicRouter(config, profiles),
+    store,
+    bus,
+    log: moduleLogger(root, 'ingest'),
+    metrics,
+    clock,
+  });
+  const sink = (msg: Parameters<Ingest['receive']>[0]) => ingest.receive(msg);
+
+  const mqttLog = moduleLogger(root, 'mqtt');
+  const broker: BrokerLink =
+    config.hub.mqtt.mode === 'external'
+      ? new ExternalBroker({
+          url: config.hub.mqtt.url ?? 'mqtt://127.0.0.1:1883',
+          clientId: config.hub.mqtt.clientId,
+          username: config.hub.mqtt.username,
+          password: config.hub.mqtt.password,
+          topics: ingest.currentRouter.topics(),
+          sink,
+          log: mqttLog,
+          metrics,
+          ca: config.hub.mqtt.tls?.ca ? readFileSync(config.hub.mqtt.tls.ca) : null,
+        })
+      : new EmbeddedBroker({ host: config.hub.mqtt.host, port: config.hub.mqtt.port, sink, log: mqttLog, metrics });
+
+  const ctx: ApiContext = {
+    config: () => config,
+    configProblems: () => problems,
+    store,
+    incidents,
+    ingest,
+    broker,
+    metrics,
+    log: moduleLogger(root, 'api'),
+    startedAt: clock.now(),
+  };
+  const http: HttpServer = createServer(createHttpApp(ctx));
+  const io = new IoServer(http, { serveClient: true, maxHttpBufferSize: 64 * 1024 });
+  const detachConsole = attachConsole(io, ctx, bus);
+
+  const liveness = new LivenessMonitor({
+    ingest,
+    clock,
+    log: moduleLogger(root, 'liveness'),
+    ...(options.livenessCheckMs ? { checkEveryMs: options.livenessCheckMs } : {}),
+  });
+
+  // Start order: storage (open above) → broker → HTTP; stop in reverse.
+  try {
+    await broker.start();
+    await new Promise<void>((ok, fail) => {
+      http.once('error', fail);
+      http.listen(config.hub.http.port, config.hub.http.host, () => {
+        http.off('error', fail);
+        ok();
+      });
+    });
+  } catch (err) {
+    await broker.stop().catch(() => undefined);
+    store.close();
+    throw err;
+  }
+  liveness.start();
+  const addr = http.address();
+  const httpPort = typeof addr === 'object' && addr ? addr.port : config.hub.http.port;
+  log.info(
+    {
+      http: `${config.hub.http.host}:${httpPort}`,
+      mqtt: config.hub.mqtt.mode === 'embedded' ? `${config.hub.mqtt.host}:${broker.port}` : 'external',
+      storage: config.hub.storage.path,
+      sites: config.sites.length,
+      cells: config.cells.length,
+    },
+    'SafeGrid hub started',
+  );
+
+  const watcher =
+    options.watch === false
+      ? null
+      : watchSites(rootDir, config, (result) => {
+          config = applyOverrides(result.config, options, rootDir);
+          problems = result.problems;
+          profiles = result.profiles ?? profiles;
+          cellNames.clear();
+          for (const c of config.cells) cellNames.set(c.id, c.name);
+          const router = new TopicRouter(config, profiles);
+          ingest.setRouter(router);
+          if (broker instanceof ExternalBroker) broker.resubscribe(router.topics());
+          log.info({ sites: config.sites.length, problems: problems.length }, 'device files reloaded');
+          if (problems.length) log.warn(`device files have problems:\n${formatProblems(problems)}`);
+        }, { env });
+
+  let stopped = false;
+  return {
+    get config() {
+      return config;
+    },
+    httpPort,
+    mqttPort: broker.port,
+    store,
+    bus,
+    metrics,
+    incidents,
+    ingest,
+    log: root,
+    problems: () => problems,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      watcher?.close();
+      liveness.stop();
+      await broker.stop();
+      ingest.flush();
+      io.disconnectSockets(true);
+      await new Promise<void>((ok) => {
+        io.close(() => ok());
+      });
+      http.closeAllConnections();
+      detachConsole();
+      detachIncidents();
+      store.close();
+      log.info('SafeGrid hub stopped');
+    },
+  };
+}
+
+function applyOverrides(config: Config, o: HubOptions, rootDir: string): Config {
+  const hub = structuredClone(config.hub);
+  if (o.httpPort !== undefined) hub.http.port = o.httpPort;
+  if (o.httpHost !== undefined) hub.http.host = o.httpHost;
+  if (o.mqttPort !== undefined) hub.mqtt.port = o.mqttPort;
+  if (o.mqttHost !== undefined) hub.mqtt.host = o.mqttHost;
+  if (o.mqttMode !== undefined) hub.mqtt.mode = o.mqttMode;
+  if (o.mqttUrl !== undefined) hub.mqtt.url = o.mqttUrl;
+  if (o.storagePath !== undefined) hub.storage.path = o.storagePath;
+  hub.storage.path = hub.storage.path === ':memory:' ? hub.storage.path : resolve(rootDir, hub.storage.path);
+  return { ...config, hub };
+}

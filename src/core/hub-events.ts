@@ -1,0 +1,16 @@
+import type { AlarmEvent } from '../contract/alarm-event.js';
+import type { Incident } from '../contract/incident.js';
+import type { DeviceStatus } from '../contract/socket.js';
+import type { ErrorCode } from './errors.js';
+
+/** The hub's one typed event map. Names are `noun:verb`. */
+export interface HubEvents extends Record<string, unknown> {
+  /** Events committed to SQLite (one group-commit batch). */
+  'event:stored': AlarmEvent[];
+  /** A device's availability changed (dropped when nothing changed). */
+  'device:status': DeviceStatus;
+  'incident:new': Incident;
+  'incident:update': Incident;
+  /** A message was rejected: counted, logged, and the hub goes on. */
+  'ingest:rejected': { code: ErrorCode; topic: string; reason: string };
+}

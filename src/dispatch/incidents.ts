@@ -1,0 +1,275 @@
+import { KIND_INFO, type AlarmEvent, type EventKind } from '../contract/alarm-event.js';
+import type { CommandReply } from '../contract/socket.js';
+import { DISPOSITIONS, type Disposition, type Incident, type IncidentStatus } from '../contract/incident.js';
+import type { Clock } from '../core/clock.js';
+import type { EventBus } from '../core/event-bus.js';
+import type { HubEvents } from '../core/hub-events.js';
+import { newId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Store } from '../store/index.js';
+import { assessPriority } from './priority.js';
+
+/** What dispatch needs to know about sites and cells; supplied by the app from the live config. */
+export interface Directory {
+  siteName(siteId: string): string | null;
+  cellName(cellId: string): string | null;
+}
+
+export interface IncidentServiceOptions {
+  store: Store;
+  bus: EventBus<HubEvents>;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  directory: Directory;
+  correlationWindowMs: number;
+}
+
+/** Marks an event as correlated without an incident (arm, disarm, test, lone restore). */
+const NO_INCIDENT = '-';
+
+/** Workflow: which status may follow which (DESIGN.md "Triage"). */
+const NEXT: Record<IncidentStatus, IncidentStatus[]> = {
+  new: ['acknowledged', 'closed'],
+  acknowledged: ['dispatched', 'on_scene', 'closed'],
+  dispatched: ['on_scene', 'closed'],
+  on_scene: ['closed'],
+  closed: [],
+};
+
+/** The most urgent first; within a priority the oldest first. */
+export function compareIncidents(a: Incident, b: Incident): number {
+  return a.priority - b.priority || a.openedAt.localeCompare(b.openedAt) || a.id.localeCompare(b.id);
+}
+
+/**
+ * Correlates stored events into incidents and runs their workflow. Holds the open incidents in
+ * memory (the queue) and writes every change to SQLite before publishing it.
+ */
+export class IncidentService {
+  private readonly open = new Map<string, Incident>();
+  private readonly openBySite = new Map<string, string>();
+  private readonly countOpened;
+
+  constructor(private readonly o: IncidentServiceOptions) {
+    this.countOpened = o.metrics.counter('sg_incidents_opened_total', 'Incidents opened, by category');
+    o.metrics.gauge('sg_incidents_open', 'Open incidents', () => this.open.size);
+    for (const i of o.store.incidents.open()) this.track(i);
+  }
+
+  /** Correlate events that were stored but not yet processed (a crash between the two commits). */
+  recover(): number {
+    let total = 0;
+    for (;;) {
+      const batch = this.o.store.events.unprocessed(1000);
+      if (batch.length === 0) break;
+      this.handleStored(batch);
+      total += batch.length;
+    }
+    if (total > 0) this.o.log.info({ events: total }, 'correlated events left from before a restart');
+    return total;
+  }
+
+  /** Subscribe to committed events. Returns the disposer. */
+  attach(): () => void {
+    return this.o.bus.on('event:stored', (events) => this.handleStored(events));
+  }
+
+  snapshot(filter?: (i: Incident) => boolean): Incident[] {
+    const list = [...this.open.values()];
+    return (filter ? list.filter(filter) : list).sort(compareIncidents);
+  }
+
+  get(id: string): Incident | undefined {
+    return this.open.get(id) ?? this.o.store.incidents.get(id);
+  }
+
+  handleStored(events: readonly AlarmEvent[]): void {
+    // Incident id → whether it was opened by this batch; published once each, whole, after commit.
+    const touched = new Map<string, 'new' | 'update'>();
+    const marks: Array<[string, string]> = [];
+    for (const e of events) {
+      const now = Date.parse(e.receivedAt);
+      const existingId = this.openBySite.get(e.siteId);
+      const existing = existingId ? this.open.get(existingId) : undefined;
+      const joins = existing && now - Date.parse(existing.lastEventAt) <= this.o.correlationWindowMs;
+      if (existing && (joins || e.kind === 'restore')) {
+        // A restore always annotates the open incident of its site, however late; it never closes it.
+        const next = this.addEvent(existing, e);
+        this.track(next);
+        if (!touched.has(next.id)) touched.set(next.id, 'update');
+        marks.push([e.id, next.id]);
+      } else if (KIND_INFO[e.kind].basePriority !== null) {
+        const incident = this.newIncident(e);
+        this.track(incident);
+        touched.set(incident.id, 'new');
+        marks.push([e.id, incident.id]);
+      } else {
+        marks.push([e.id, NO_INCIDENT]);
+      }
+    }
+    const changed = [...touched].map(([id, how]) => ({ incident: this.open.get(id)!, how }));
+    this.o.store.transaction(() => {
+      for (const { incident } of changed) this.o.store.incidents.save(incident);
+      for (const [eventId, incidentId] of marks) this.o.store.events.markProcessed(eventId, incidentId);
+    });
+    for (const { incident, how } of changed) {
+      if (how === 'new') {
+        this.countOpened({ category: incident.category });
+        this.o.bus.emit('incident:new', incident);
+      } else {
+        this.o.bus.emit('incident:update', incident);
+      }
+    }
+  }
+
+  // --- Workflow commands (issue 4 deepens: ownership races, hand-over, escalation, audit chain) ---
+
+  acknowledge(id: string, by: string): CommandReply {
+    return this.transition(id, 'acknowledged', by, (i) => {
+      if (i.owner && i.owner !== by) return `已由 ${i.owner} 签收 (owned by ${i.owner})`;
+      return null;
+    }, (i) => ({ ...i, owner: by }));
+  }
+
+  dispatchUnit(id: string, by: string, unit?: string, note?: string): CommandReply {
+    return this.transition(id, 'dispatched', by, (i) => this.ownerCheck(i, by), (i) => i, [unit ? `unit ${unit}` : '', note ?? ''].filter(Boolean).join('; '));
+  }
+
+  onScene(id: string, by: string, note?: string): CommandReply {
+    return this.transition(id, 'on_scene', by, (i) => this.ownerCheck(i, by), (i) => i, note);
+  }
+
+  close(id: string, by: string, disposition: string, note?: string): CommandReply {
+    if (!(DISPOSITIONS as readonly string[]).includes(disposition)) {
+      return { ok: false, code: 'bad_disposition', error: `disposition must be one of ${DISPOSITIONS.join(', ')}` };
+    }
+    return this.transition(id, 'closed', by, (i) => (i.status === 'new' ? null : this.ownerCheck(i, by)), (i) => ({
+      ...i,
+      disposition: disposition as Disposition,
+      closedAt: new Date(this.o.clock.now()).toISOString(),
+    }), note);
+  }
+
+  note(id: string, by: string, text: string): CommandReply {
+    const i = this.open.get(id);
+    if (!i) return { ok: false, code: 'not_found', error: `no open incident ${id}` };
+    const clean = String(text ?? '').slice(0, 1000).trim();
+    if (!clean) return { ok: false, code: 'empty_note', error: 'note is empty' };
+    const at = new Date(this.o.clock.now()).toISOString();
+    return this.commit({ ...i, timeline: [...i.timeline, { at, type: 'note', by, text: clean }] });
+  }
+
+  private ownerCheck(i: Incident, by: string): string | null {
+    if (i.owner && i.owner !== by) return `已由 ${i.owner} 签收 (owned by ${i.owner})`;
+    return null;
+  }
+
+  private transition(
+    id: string,
+    to: IncidentStatus,
+    by: string,
+    guard: (i: Incident) => string | null,
+    apply: (i: Incident) => Incident,
+    note?: string,
+  ): CommandReply {
+    const i = this.open.get(id);
+    if (!i) return { ok: false, code: 'not_found', error: `no open incident ${id}` };
+    if (!NEXT[i.status].includes(to)) {
+      return { ok: false, code: 'illegal_transition', error: `cannot go from ${i.status} to ${to}` };
+    }
+    const refusal = guard(i);
+    if (refusal) return { ok: false, code: 'owned', error: refusal };
+    const at = new Date(this.o.clock.now()).toISOString();
+    const next = apply({
+      ...i,
+      status: to,
+      timeline: [...i.timeline, { at, type: 'status', by, text: note ? `${i.status} → ${to}: ${note.slice(0, 1000)}` : `${i.status} → ${to}` }],
+    });
+    return this.commit(next);
+  }
+
+  private commit(next: Incident): CommandReply {
+    const saved: Incident = { ...next, version: next.version + 1, updatedAt: new Date(this.o.clock.now()).toISOString() };
+    this.o.store.incidents.save(saved);
+    this.track(saved);
+    this.o.bus.emit('incident:update', saved);
+    return { ok: true, incident: saved };
+  }
+
+  private track(i: Incident): void {
+    if (i.status === 'closed') {
+      this.open.delete(i.id);
+      if (this.openBySite.get(i.siteId) === i.id) this.openBySite.delete(i.siteId);
+    } else {
+      this.open.set(i.id, i);
+      this.openBySite.set(i.siteId, i.id);
+    }
+  }
+
+  private newIncident(e: AlarmEvent): Incident {
+    const verdict = assessPriority([e.kind], e.zone === null ? 0 : 1);
+    return {
+      id: newId(Date.parse(e.receivedAt)),
+      version: 1,
+      siteId: e.siteId,
+      siteName: this.o.directory.siteName(e.siteId) ?? e.siteId,
+      kind: e.kind,
+      category: e.category,
+      priority: verdict.priority,
+      priorityReason: verdict.reason,
+      priorityReasonZh: verdict.reasonZh,
+      status: 'new',
+      disposition: null,
+      owner: null,
+      location: e.location,
+      gridCellId: e.gridCellId,
+      gridCellName: e.gridCellId ? this.o.directory.cellName(e.gridCellId) : null,
+      stationId: e.stationId,
+      zones: e.zone === null ? [] : [e.zone],
+      eventCount: 1,
+      openedAt: e.receivedAt,
+      updatedAt: e.receivedAt,
+      lastEventAt: e.receivedAt,
+      closedAt: null,
+      timeline: [eventEntry(e)],
+    };
+  }
+
+  private addEvent(i: Incident, e: AlarmEvent): Incident {
+    const zones = e.zone !== null && e.kind !== 'restore' && !i.zones.includes(e.zone) ? [...i.zones, e.zone] : i.zones;
+    const kinds = [...new Set<EventKind>([...i.timeline.filter((t) => t.type === 'event' && t.kind).map((t) => t.kind!), e.kind])];
+    const verdict = assessPriority(kinds, zones.length);
+    const timeline = [...i.timeline, eventEntry(e)];
+    let { kind, category } = i;
+    if (verdict.priority < i.priority) {
+      timeline.push({ at: e.receivedAt, type: 'priority', text: `P${i.priority} → P${verdict.priority}: ${verdict.reason}` });
+      // The incident is now about its most urgent kind (a fire during a burglary is a 119 matter).
+      if (KIND_INFO[e.kind].basePriority !== null && (KIND_INFO[e.kind].basePriority ?? 9) <= verdict.priority) {
+        kind = e.kind;
+        category = e.category;
+      }
+    }
+    // Priority only rises while an incident is open; a restore never lowers or closes it.
+    const raised = verdict.priority < i.priority;
+    return {
+      ...i,
+      kind,
+      category,
+      priority: raised ? verdict.priority : i.priority,
+      priorityReason: raised ? verdict.reason : i.priorityReason,
+      priorityReasonZh: raised ? verdict.reasonZh : i.priorityReasonZh,
+      zones,
+      eventCount: i.eventCount + 1,
+      version: i.version + 1,
+      updatedAt: e.receivedAt,
+      lastEventAt: e.kind === 'restore' ? i.lastEventAt : e.receivedAt,
+      timeline,
+    };
+  }
+}
+
+function eventEntry(e: AlarmEvent): Incident['timeline'][number] {
+  return { at: e.receivedAt, type: 'event', eventId: e.id, kind: e.kind, zone: e.zone, zoneName: e.zoneName, detail: e.detail };
+}

@@ -1,0 +1,69 @@
+import { KIND_INFO, type EventKind, type Priority } from '../contract/alarm-event.js';
+
+export interface PriorityVerdict {
+  priority: Priority;
+  reason: string;
+  reasonZh: string;
+}
+
+const KIND_ZH: Record<EventKind, string> = {
+  panic: '紧急按钮',
+  duress: '胁迫报警',
+  fire: '火警',
+  smoke: '烟感报警',
+  gas: '燃气泄漏',
+  medical: '医疗求助',
+  burglary: '盗窃报警',
+  intrusion: '入侵报警',
+  perimeter: '周界报警',
+  tamper: '防拆报警',
+  water: '水浸报警',
+  video_motion: '视频移动侦测',
+  person_detected: '视频检测到人员',
+  'trouble.ac_loss': '交流电掉电',
+  'trouble.low_battery': '电池欠压',
+  'trouble.comm': '通讯故障',
+  'trouble.offline': '设备离线',
+  restore: '恢复',
+  arm: '布防',
+  disarm: '撤防',
+  test: '测试',
+};
+
+export function kindZh(kind: EventKind): string {
+  return KIND_ZH[kind];
+}
+
+const LEVEL_ZH: Record<Priority, string> = { 1: '一级', 2: '二级', 3: '三级', 4: '四级' };
+
+const INTRUSION_KINDS: ReadonlySet<EventKind> = new Set(['intrusion', 'burglary', 'perimeter']);
+
+/**
+ * Priority of an incident from the kinds and zones it has seen (DESIGN.md "Triage"). Pure, and
+ * says why, so the operator can check it. Confirmation: a second distinct zone or a person seen by
+ * a camera turns an intrusion into P1 (sequential / video confirmation).
+ */
+export function assessPriority(kinds: readonly EventKind[], distinctZones: number): PriorityVerdict {
+  let best: { priority: Priority; kind: EventKind } | null = null;
+  for (const kind of kinds) {
+    const p = KIND_INFO[kind].basePriority;
+    if (p !== null && (!best || p < best.priority)) best = { priority: p, kind };
+  }
+  if (!best) return { priority: 4, reason: 'no alarm kind; technical', reasonZh: '无报警类型，按技术类处理 → 四级' };
+  const hasIntrusion = kinds.some((k) => INTRUSION_KINDS.has(k));
+  if (best.priority > 1 && hasIntrusion && distinctZones >= 2) {
+    return {
+      priority: 1,
+      reason: `intrusion confirmed by ${distinctZones} zones → P1`,
+      reasonZh: `入侵经${distinctZones}个防区相继触发确认 → 一级`,
+    };
+  }
+  if (best.priority > 1 && hasIntrusion && kinds.includes('person_detected')) {
+    return { priority: 1, reason: 'intrusion confirmed by video (person detected) → P1', reasonZh: '入侵经视频确认（检测到人员）→ 一级' };
+  }
+  return {
+    priority: best.priority,
+    reason: `${best.kind} → P${best.priority}`,
+    reasonZh: `${KIND_ZH[best.kind]} → ${LEVEL_ZH[best.priority]}`,
+  };
+}

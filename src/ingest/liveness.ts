@@ -1,0 +1,56 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Ingest } from './ingest.js';
+
+export interface LivenessOptions {
+  ingest: Ingest;
+  clock: Clock;
+  log: Logger;
+  /** How often silence is checked, ms. */
+  checkEveryMs?: number;
+  /** Slack after the expected interval before a device counts as silent, ms. */
+  graceMs?: number;
+}
+
+/**
+ * Raises `trouble.offline` for a device that stays silent past its heartbeat interval (plus grace),
+ * through the same durable path as device events. A device heard from again recovers in ingest.
+ */
+export class LivenessMonitor {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly startedMs: number;
+
+  constructor(private readonly o: LivenessOptions) {
+    this.startedMs = o.clock.now();
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.check(), this.o.checkEveryMs ?? 2_000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One pass; public so tests can drive it with a manual clock. */
+  check(): void {
+    const now = this.o.clock.now();
+    const grace = this.o.graceMs ?? 5_000;
+    for (const { device } of this.o.ingest.currentRouter.allDevices()) {
+      if (!device.heartbeatMs) continue;
+      const live = this.o.ingest.deviceAvailability(device.id);
+      if (live?.availability === 'offline') continue;
+      // A device not heard from since the hub started gets a full interval from start.
+      const since = Math.max(live?.lastSeenMs ?? 0, this.startedMs);
+      if (now - since > device.heartbeatMs + grace) {
+        const silentFor = Math.round((now - since) / 1000);
+        this.o.log.warn({ device: device.id, silentFor }, 'device silent past its heartbeat interval');
+        void this.o.ingest
+          .raiseSynthetic(device.id, 'trouble.offline', `no heartbeat for ${silentFor} s (expected every ${device.heartbeatMs / 1000} s)`, 'offline')
+          .catch((err: unknown) => this.o.log.error({ err, device: device.id }, 'could not record offline event'));
+      }
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import type { BridgeConfig, Camera, Config, Device, Site } from '../config/model.js';
+import type { Profile, ProfileRegistry } from '../profiles/types.js';
+
+export type Binding =
+  | { type: 'device'; topic: string; channel: string; profile: Profile; device: Device; site: Site }
+  | { type: 'bridge'; topic: string; channel: string; profile: Profile; bridge: BridgeConfig };
+
+/**
+ * Topic → who publishes there. Built once per configuration (and again on reload); lookups are
+ * a single Map access on the hot path.
+ */
+export class TopicRouter {
+  private readonly byTopic = new Map<string, Binding>();
+  private readonly camerasByFrigateName = new Map<string, { camera: Camera; site: Site }>();
+  private readonly sitesById = new Map<string, Site>();
+  private readonly devicesById = new Map<string, { device: Device; site: Site }>();
+  /** Devices skipped because their profile is unknown (config check reports them too). */
+  readonly unbound: string[] = [];
+
+  constructor(config: Config, profiles: ProfileRegistry) {
+    for (const site of config.sites) {
+      this.sitesById.set(site.id, site);
+      for (const device of site.devices) {
+        this.devicesById.set(device.id, { device, site });
+        const profile = profiles.get(device.profile);
+        if (!profile) {
+          this.unbound.push(device.id);
+          continue;
+        }
+        for (const { topic, channel } of profile.topics(device.topic)) {
+          // First binding wins; the config check reports duplicates as SG_CONFIG_DUPLICATE_TOPIC.
+          if (!this.byTopic.has(topic)) this.byTopic.set(topic, { type: 'device', topic, channel, profile, device, site });
+        }
+      }
+      for (const camera of site.cameras) {
+        if (camera.frigateName) this.camerasByFrigateName.set(camera.frigateName, { camera, site });
+      }
+    }
+    for (const bridge of config.hub.bridges) {
+      const profile = profiles.get(bridge.profile);
+      if (!profile) continue;
+      for (const { topic, channel } of profile.topics(bridge.topic)) {
+        if (!this.byTopic.has(topic)) this.byTopic.set(topic, { type: 'bridge', topic, channel, profile, bridge });
+      }
+    }
+  }
+
+  route(topic: string): Binding | undefined {
+    return this.byTopic.get(topic);
+  }
+
+  cameraByBridgeName(name: string): { camera: Camera; site: Site } | undefined {
+    return this.camerasByFrigateName.get(name);
+  }
+
+  site(id: string): Site | undefined {
+    return this.sitesById.get(id);
+  }
+
+  device(id: string): { device: Device; site: Site } | undefined {
+    return this.devicesById.get(id);
+  }
+
+  /** Every topic the hub must hear (external broker subscriptions). */
+  topics(): string[] {
+    return [...this.byTopic.keys()];
+  }
+
+  allDevices(): Array<{ device: Device; site: Site }> {
+    return [...this.devicesById.values()];
+  }
+}

@@ -1,0 +1,21 @@
+import { LIMITS } from '../core/limits.js';
+
+/**
+ * Checks a topic a device published to. MQTT forbids wildcards in PUBLISH topic names
+ * [MQTT-3.3.2-2] and empty topics [MQTT-4.7.3-1]; brokers enforce that, but the external broker
+ * may not be ours, and a long or deep topic is a cheap way to waste memory.
+ */
+export function checkTopic(topic: string): string | null {
+  if (topic.length === 0) return 'empty topic';
+  if (topic.length > LIMITS.maxTopicLength) return `topic longer than ${LIMITS.maxTopicLength} characters`;
+  if (/[+#]/.test(topic)) return 'wildcard in a published topic';
+  if (topic.includes('\u0000')) return 'NUL character in topic';
+  if (topic.split('/').length > LIMITS.maxTopicLevels) return `more than ${LIMITS.maxTopicLevels} topic levels`;
+  return null;
+}
+
+/** Short printable form of an untrusted topic for logs. */
+export function printableTopic(topic: string): string {
+  const cut = topic.length > 120 ? topic.slice(0, 120) + '…' : topic;
+  return cut.replace(/[\u0000-\u001f\u007f]/g, '?');
+}

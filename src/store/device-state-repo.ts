@@ -1,0 +1,41 @@
+import type { Db } from './db.js';
+
+export interface DeviceStateRow {
+  deviceId: string;
+  state: Record<string, string | number | boolean | null>;
+  availability: 'online' | 'offline' | null;
+  lastSeenMs: number | null;
+}
+
+/** Last decoded state per device, so on-change decoding survives restarts. */
+export class DeviceStateRepository {
+  private readonly upsertStmt;
+
+  constructor(private readonly db: Db) {
+    this.upsertStmt = db.prepare(
+      `INSERT INTO device_state (device_id, state, availability, last_seen_ms) VALUES (?, ?, ?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET state = excluded.state, availability = excluded.availability,
+         last_seen_ms = excluded.last_seen_ms`,
+    );
+  }
+
+  save(row: DeviceStateRow): void {
+    this.upsertStmt.run(row.deviceId, JSON.stringify(row.state), row.availability, row.lastSeenMs);
+  }
+
+  all(): DeviceStateRow[] {
+    return (
+      this.db.prepare('SELECT device_id, state, availability, last_seen_ms FROM device_state').all() as Array<{
+        device_id: string;
+        state: string;
+        availability: string | null;
+        last_seen_ms: number | null;
+      }>
+    ).map((r) => ({
+      deviceId: r.device_id,
+      state: JSON.parse(r.state) as DeviceStateRow['state'],
+      availability: r.availability as DeviceStateRow['availability'],
+      lastSeenMs: r.last_seen_ms,
+    }));
+  }
+}

@@ -1,0 +1,137 @@
+import type { AlarmEvent } from '../contract/alarm-event.js';
+import type { Db } from './db.js';
+
+interface EventRow {
+  seq: number;
+  id: string;
+  site_id: string;
+  device_id: string;
+  kind: string;
+  category: string;
+  zone: number | null;
+  zone_name: string | null;
+  occurred_at: string;
+  received_at: string;
+  lat: number;
+  lng: number;
+  grid_cell_id: string | null;
+  station_id: string | null;
+  detail: string | null;
+  profile: string;
+  topic: string;
+  raw: string;
+  dedupe_key: string;
+  incident_id: string | null;
+}
+
+export interface StoredEvent extends AlarmEvent {
+  seq: number;
+  incidentId: string | null;
+}
+
+function fromRow(r: EventRow): StoredEvent {
+  return {
+    seq: r.seq,
+    id: r.id,
+    siteId: r.site_id,
+    deviceId: r.device_id,
+    kind: r.kind as AlarmEvent['kind'],
+    category: r.category as AlarmEvent['category'],
+    zone: r.zone,
+    zoneName: r.zone_name,
+    occurredAt: r.occurred_at,
+    receivedAt: r.received_at,
+    location: [r.lat, r.lng],
+    gridCellId: r.grid_cell_id,
+    stationId: r.station_id,
+    detail: r.detail,
+    profile: r.profile,
+    topic: r.topic,
+    raw: r.raw,
+    dedupeKey: r.dedupe_key,
+    incidentId: r.incident_id,
+  };
+}
+
+export interface EventQuery {
+  siteId?: string;
+  deviceId?: string;
+  kind?: string;
+  stationIds?: string[] | null;
+  since?: number;
+  until?: number;
+  limit?: number;
+  /** Return events with seq greater than this (catch-up paging). */
+  afterSeq?: number;
+}
+
+/** The only SQL about events. */
+export class EventRepository {
+  private readonly insertStmt;
+  private readonly dupStmt;
+  private readonly markStmt;
+  private readonly unprocessedStmt;
+
+  constructor(private readonly db: Db) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO events (id, site_id, device_id, kind, category, zone, zone_name, occurred_at, received_at,
+         received_ms, lat, lng, grid_cell_id, station_id, detail, profile, topic, raw, dedupe_key)
+       VALUES (@id, @siteId, @deviceId, @kind, @category, @zone, @zoneName, @occurredAt, @receivedAt,
+         @receivedMs, @lat, @lng, @gridCellId, @stationId, @detail, @profile, @topic, @raw, @dedupeKey)`,
+    );
+    this.dupStmt = db.prepare('SELECT 1 FROM events WHERE dedupe_key = ? AND received_ms >= ? LIMIT 1');
+    this.markStmt = db.prepare('UPDATE events SET incident_id = ? WHERE id = ?');
+    this.unprocessedStmt = db.prepare('SELECT * FROM events WHERE incident_id IS NULL ORDER BY seq LIMIT ?');
+  }
+
+  /** True when an event with this dedupe key was stored at or after `sinceMs`. */
+  isDuplicate(dedupeKey: string, sinceMs: number): boolean {
+    return this.dupStmt.get(dedupeKey, sinceMs) !== undefined;
+  }
+
+  /** Inserts; call inside a transaction for group commit. */
+  insert(e: AlarmEvent): void {
+    this.insertStmt.run({
+      ...e,
+      receivedMs: Date.parse(e.receivedAt),
+      lat: e.location[0],
+      lng: e.location[1],
+    });
+  }
+
+  markProcessed(eventId: string, incidentId: string): void {
+    this.markStmt.run(incidentId, eventId);
+  }
+
+  unprocessed(limit = 10_000): StoredEvent[] {
+    return (this.unprocessedStmt.all(limit) as EventRow[]).map(fromRow);
+  }
+
+  get(id: string): StoredEvent | undefined {
+    const r = this.db.prepare('SELECT * FROM events WHERE id = ?').get(id) as EventRow | undefined;
+    return r ? fromRow(r) : undefined;
+  }
+
+  query(q: EventQuery): StoredEvent[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.siteId) (where.push('site_id = ?'), args.push(q.siteId));
+    if (q.deviceId) (where.push('device_id = ?'), args.push(q.deviceId));
+    if (q.kind) (where.push('kind = ?'), args.push(q.kind));
+    if (q.since !== undefined) (where.push('received_ms >= ?'), args.push(q.since));
+    if (q.until !== undefined) (where.push('received_ms < ?'), args.push(q.until));
+    if (q.afterSeq !== undefined) (where.push('seq > ?'), args.push(q.afterSeq));
+    if (q.stationIds) {
+      where.push(`station_id IN (${q.stationIds.map(() => '?').join(',') || 'NULL'})`);
+      args.push(...q.stationIds);
+    }
+    const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
+    const order = q.afterSeq !== undefined ? 'ASC' : 'DESC';
+    const sql = `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${order} LIMIT ${limit}`;
+    return (this.db.prepare(sql).all(...args) as EventRow[]).map(fromRow);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  }
+}

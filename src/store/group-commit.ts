@@ -1,0 +1,77 @@
+/**
+ * Group commit: callers enqueue work and get a promise; work queued while one batch is being
+ * written goes into the next batch, and each batch is one SQLite transaction (one fsync). Every
+ * promise of a batch resolves only after its transaction committed — which is what lets a QoS 1
+ * PUBACK wait for durability without costing one fsync per message.
+ */
+export interface GroupCommitOptions<T> {
+  /** Writes a whole batch in one transaction; throws to fail every item of the batch. */
+  write(items: T[]): void;
+  /** Largest batch. */
+  maxBatch?: number;
+  /** How long the first item of a batch may wait for company, ms. 0 = next macrotask. */
+  maxDelayMs?: number;
+  onError?(err: unknown, batchSize: number): void;
+}
+
+interface Pending<T> {
+  item: T;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class GroupCommit<T> {
+  private queue: Pending<T>[] = [];
+  private timer: NodeJS.Immediate | NodeJS.Timeout | null = null;
+  private readonly maxBatch: number;
+  private readonly maxDelayMs: number;
+  /** Figures for /metrics. */
+  batches = 0;
+  items = 0;
+  lastBatchSize = 0;
+
+  constructor(private readonly options: GroupCommitOptions<T>) {
+    this.maxBatch = options.maxBatch ?? 500;
+    this.maxDelayMs = options.maxDelayMs ?? 0;
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  enqueue(item: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (this.queue.length >= this.maxBatch) this.flush();
+      else this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer =
+      this.maxDelayMs > 0 ? setTimeout(() => this.flush(), this.maxDelayMs) : setImmediate(() => this.flush());
+  }
+
+  /** Writes everything queued now. Synchronous: better-sqlite3 blocks, so a batch is atomic in time too. */
+  flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+      this.timer = null;
+    }
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      try {
+        this.options.write(batch.map((p) => p.item));
+        this.batches++;
+        this.items += batch.length;
+        this.lastBatchSize = batch.length;
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        this.options.onError?.(err, batch.length);
+        for (const p of batch) p.reject(err);
+      }
+    }
+  }
+}
