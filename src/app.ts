@@ -77,6 +77,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       problems: loaded.problems,
     });
   }
+  // Environment overrides for containers (docker-compose.yml): SG_MQTT_MODE, SG_MQTT_URL.
+  if (!options.mqttMode && (env.SG_MQTT_MODE === 'embedded' || env.SG_MQTT_MODE === 'external')) options = { ...options, mqttMode: env.SG_MQTT_MODE };
+  if (!options.mqttUrl && env.SG_MQTT_URL && (options.mqttMode ?? loaded.config.hub.mqtt.mode) === 'external') options = { ...options, mqttUrl: env.SG_MQTT_URL };
   let config: Config = applyOverrides(loaded.config, options, rootDir);
   let profiles: ProfileRegistry = loaded.profiles;
   let problems: Problem[] = loaded.problems;

@@ -50,6 +50,8 @@ export interface Incident {
   lastEventAt: string;
   closedAt: string | null;
   timeline: TimelineEntry[];
+  /** Entries left out of `timeline` to keep it bounded (all events stay in /api/events). */
+  timelineOmitted: number;
 }
 
 export type IncidentEventRef = Pick<AlarmEvent, 'id' | 'kind' | 'zone' | 'zoneName' | 'occurredAt' | 'detail'>;

@@ -234,6 +234,7 @@ export class IncidentService {
       lastEventAt: e.receivedAt,
       closedAt: null,
       timeline: [eventEntry(e)],
+      timelineOmitted: 0,
     };
   }
 
@@ -265,9 +266,25 @@ export class IncidentService {
       version: i.version + 1,
       updatedAt: e.receivedAt,
       lastEventAt: e.kind === 'restore' ? i.lastEventAt : e.receivedAt,
-      timeline,
+      ...capTimeline({ timeline, timelineOmitted: i.timelineOmitted }),
     };
   }
+}
+
+/**
+ * An incident is published whole on every change, so its timeline must stay bounded: in an event
+ * storm one site can send thousands. The first entries (how it began) and the latest are kept; the
+ * rest stay in the events table and `timelineOmitted` says how many were left out.
+ */
+const TIMELINE_HEAD = 20;
+const TIMELINE_MAX = 300;
+function capTimeline(i: Pick<Incident, 'timeline' | 'timelineOmitted'>): Pick<Incident, 'timeline' | 'timelineOmitted'> {
+  if (i.timeline.length <= TIMELINE_MAX) return i;
+  const drop = i.timeline.length - TIMELINE_MAX;
+  return {
+    timeline: [...i.timeline.slice(0, TIMELINE_HEAD), ...i.timeline.slice(TIMELINE_HEAD + drop)],
+    timelineOmitted: i.timelineOmitted + drop,
+  };
 }
 
 function eventEntry(e: AlarmEvent): Incident['timeline'][number] {

@@ -12,7 +12,7 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { DecodedSignal, DeviceState } from '../profiles/types.js';
 import { GroupCommit, type DeviceStateRow, type Store } from '../store/index.js';
-import type { TopicRouter } from './router.js';
+import { deviceKey, type TopicRouter } from './router.js';
 import { checkTopic, printableTopic } from './topic.js';
 
 /** One MQTT message as the broker layer hands it over. */
@@ -112,8 +112,8 @@ export class Ingest {
     return this.router;
   }
 
-  deviceAvailability(deviceId: string): LiveDevice | undefined {
-    return this.live.get(deviceId);
+  deviceAvailability(siteId: string, deviceId: string): LiveDevice | undefined {
+    return this.live.get(deviceKey(siteId, deviceId));
   }
 
   async receive(msg: InboundMessage): Promise<IngestOutcome> {
@@ -133,8 +133,8 @@ export class Ingest {
       return this.reject('SG_INGEST_BAD_UTF8', msg, 'payload is not valid UTF-8');
     }
 
-    const deviceKey = binding.type === 'device' ? binding.device.id : `bridge:${binding.bridge.id}`;
-    const live = this.live.get(deviceKey) ?? { state: {}, availability: null, lastSeenMs: null };
+    const key = binding.type === 'device' ? deviceKey(binding.site.id, binding.device.id) : `bridge:${binding.bridge.id}`;
+    const live = this.live.get(key) ?? { state: {}, availability: null, lastSeenMs: null };
     let outcome;
     try {
       outcome = binding.profile.decode({
@@ -176,17 +176,17 @@ export class Ingest {
         if (!msg.retained) {
           if (availability === 'offline') {
             item.events.push(
-              this.buildEvent(site, device, 'trouble.offline', null, receivedAt, receivedAt, 'device reported offline', binding.profile.id, msg.topic, raw, `h:${device.id}:${payloadHash}:offline`, site.location),
+              this.buildEvent(site, device, 'trouble.offline', null, receivedAt, receivedAt, 'device reported offline', binding.profile.id, msg.topic, raw, `h:${key}:${payloadHash}:offline`, site.location),
             );
           } else if (previousAvailability === 'offline') {
             item.events.push(
-              this.buildEvent(site, device, 'restore', null, receivedAt, receivedAt, 'device back online', binding.profile.id, msg.topic, raw, `h:${device.id}:${payloadHash}:online`, site.location),
+              this.buildEvent(site, device, 'restore', null, receivedAt, receivedAt, 'device back online', binding.profile.id, msg.topic, raw, `h:${key}:${payloadHash}:online`, site.location),
             );
           }
         }
       }
-      this.live.set(device.id, next);
-      item.states.push({ deviceId: device.id, state: next.state, availability: next.availability, lastSeenMs: now });
+      this.live.set(key, next);
+      item.states.push({ deviceId: key, state: next.state, availability: next.availability, lastSeenMs: now });
       if (!msg.retained) {
         outcome.signals.forEach((signal, index) => {
           const e = this.eventFromSignal(signal, index, site, device, site.location, binding.profile.id, msg.topic, raw, payloadHash, receivedAt);
@@ -194,8 +194,8 @@ export class Ingest {
         });
       }
     } else {
-      this.live.set(deviceKey, { state: outcome.state, availability: null, lastSeenMs: now });
-      item.states.push({ deviceId: deviceKey, state: outcome.state, availability: null, lastSeenMs: now });
+      this.live.set(key, { state: outcome.state, availability: null, lastSeenMs: now });
+      item.states.push({ deviceId: key, state: outcome.state, availability: null, lastSeenMs: now });
       if (!msg.retained) {
         for (const [index, signal] of outcome.signals.entries()) {
           const linked = signal.camera ? this.router.cameraByBridgeName(signal.camera) : undefined;
@@ -236,21 +236,22 @@ export class Ingest {
    * Raise an event the hub itself observed (heartbeat missed, camera offline) through the same
    * durable path as device events.
    */
-  async raiseSynthetic(deviceId: string, kind: EventKind, detail: string, availability?: 'online' | 'offline'): Promise<void> {
-    const bound = this.router.device(deviceId);
+  async raiseSynthetic(siteId: string, deviceId: string, kind: EventKind, detail: string, availability?: 'online' | 'offline'): Promise<void> {
+    const bound = this.router.device(siteId, deviceId);
     if (!bound) return;
     const { device, site } = bound;
+    const key = deviceKey(site.id, device.id);
     const now = this.o.clock.now();
     const at = new Date(now).toISOString();
     const item: CommitItem = { events: [], states: [], statuses: [] };
-    const live = this.live.get(deviceId) ?? { state: {}, availability: null, lastSeenMs: null };
+    const live = this.live.get(key) ?? { state: {}, availability: null, lastSeenMs: null };
     if (availability && availability !== live.availability) {
       live.availability = availability;
-      this.live.set(deviceId, live);
+      this.live.set(key, live);
       item.statuses.push({ deviceId, siteId: site.id, availability, lastSeenAt: live.lastSeenMs ? new Date(live.lastSeenMs).toISOString() : null });
-      item.states.push({ deviceId, state: live.state, availability, lastSeenMs: live.lastSeenMs });
+      item.states.push({ deviceId: key, state: live.state, availability, lastSeenMs: live.lastSeenMs });
     }
-    item.events.push(this.buildEvent(site, device, kind, null, at, at, detail, 'hub', '', '', `s:${deviceId}:${kind}:${now}`, site.location));
+    item.events.push(this.buildEvent(site, device, kind, null, at, at, detail, 'hub', '', '', `s:${key}:${kind}:${now}`, site.location));
     await this.commit.enqueue(item);
   }
 
@@ -287,9 +288,10 @@ export class Ingest {
       }
     }
     const occurredAt = validIso(signal.occurredAt) ?? receivedAt;
+    const key = deviceKey(site.id, device.id);
     const dedupeKey = signal.msgId
-      ? `m:${device.id}:${signal.msgId.slice(0, 128)}:${signal.kind}:${signal.zone ?? ''}`
-      : `h:${device.id}:${payloadHash}:${index}`;
+      ? `m:${key}:${signal.msgId.slice(0, 128)}:${signal.kind}:${signal.zone ?? ''}`
+      : `h:${key}:${payloadHash}:${index}`;
     return this.buildEvent(site, device, signal.kind, signal.zone ?? null, occurredAt, receivedAt, detail, profile, topic, raw, dedupeKey, location, zoneName);
   }
 

@@ -1,6 +1,11 @@
 import type { BridgeConfig, Camera, Config, Device, Site } from '../config/model.js';
 import type { Profile, ProfileRegistry } from '../profiles/types.js';
 
+/** Device ids are unique within a site (`panel-1` exists at many sites); the hub keys them by both. */
+export function deviceKey(siteId: string, deviceId: string): string {
+  return `${siteId}/${deviceId}`;
+}
+
 export type Binding =
   | { type: 'device'; topic: string; channel: string; profile: Profile; device: Device; site: Site }
   | { type: 'bridge'; topic: string; channel: string; profile: Profile; bridge: BridgeConfig };
@@ -21,7 +26,7 @@ export class TopicRouter {
     for (const site of config.sites) {
       this.sitesById.set(site.id, site);
       for (const device of site.devices) {
-        this.devicesById.set(device.id, { device, site });
+        this.devicesById.set(deviceKey(site.id, device.id), { device, site });
         const profile = profiles.get(device.profile);
         if (!profile) {
           this.unbound.push(device.id);
@@ -57,8 +62,8 @@ export class TopicRouter {
     return this.sitesById.get(id);
   }
 
-  device(id: string): { device: Device; site: Site } | undefined {
-    return this.devicesById.get(id);
+  device(siteId: string, deviceId: string): { device: Device; site: Site } | undefined {
+    return this.devicesById.get(deviceKey(siteId, deviceId));
   }
 
   /** Every topic the hub must hear (external broker subscriptions). */

@@ -50,7 +50,7 @@ export function directoryRoutes(ctx: ApiContext): Router {
   r.get('/devices', (_req, res) => {
     const devices = ctx.config().sites.flatMap((s) =>
       s.devices.map((d) => {
-        const live = ctx.ingest.deviceAvailability(d.id);
+        const live = ctx.ingest.deviceAvailability(s.id, d.id);
         return {
           id: d.id,
           siteId: s.id,

@@ -1,0 +1,123 @@
+/**
+ * safegrid start | check | simulate | demo — parses arguments and calls the modules; nothing else.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { startHub, type Hub } from './app.js';
+import { loadConfig, formatProblems, runCheck } from './config/index.js';
+import { createRootLogger, moduleLogger } from './core/logger.js';
+import { SafeGridError } from './core/errors.js';
+import { Simulator } from './simulate/simulator.js';
+
+const USAGE = `SafeGrid — security video and alarm integration hub
+
+Usage:
+  safegrid start    [--root DIR] [--http-port N] [--mqtt-port N] [--db FILE]
+  safegrid check    [--root DIR]           validate config/ and devices/ without starting
+  safegrid simulate [--root DIR] [--url mqtt://127.0.0.1:1883] [--alarm-every SECONDS]
+  safegrid demo     [--root DIR] ...       start the hub and the simulator together
+
+DIR holds config/ and devices/ (default: the current directory).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      root: { type: 'string', default: '.' },
+      'http-port': { type: 'string' },
+      'mqtt-port': { type: 'string' },
+      db: { type: 'string' },
+      url: { type: 'string' },
+      'alarm-every': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: false,
+  });
+  const root = resolve(values.root ?? '.');
+  if (values.help || !command || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const port = (name: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new Error(`--${name}: got "${v}"; expected a port 0–65535`);
+    return Number(v);
+  };
+
+  switch (command) {
+    case 'check': {
+      const { exitCode, output } = runCheck(root, process.env);
+      (exitCode === 0 ? console.log : console.error)(output);
+      return exitCode;
+    }
+    case 'start':
+    case 'demo': {
+      const hub = await startHub({
+        rootDir: root,
+        httpPort: port('http-port', values['http-port']),
+        mqttPort: port('mqtt-port', values['mqtt-port']),
+        ...(values.db ? { storagePath: resolve(values.db) } : {}),
+      });
+      let sim: Simulator | null = null;
+      if (command === 'demo') {
+        const mqttHost = hub.config.hub.mqtt.host === '0.0.0.0' ? '127.0.0.1' : hub.config.hub.mqtt.host;
+        sim = new Simulator({
+          url: values.url ?? `mqtt://${mqttHost}:${hub.mqttPort ?? 1883}`,
+          config: hub.config,
+          log: moduleLogger(hub.log, 'simulate'),
+          alarmEverySeconds: Number(values['alarm-every'] ?? 15),
+        });
+        await sim.start();
+      }
+      console.error(
+        `SafeGrid is running: console http://127.0.0.1:${hub.httpPort}/  MQTT ${hub.config.hub.mqtt.mode === 'embedded' ? `port ${hub.mqttPort}` : 'external'}  (Ctrl-C stops)`,
+      );
+      await waitForSignal(hub, sim);
+      return 0;
+    }
+    case 'simulate': {
+      const loaded = loadConfig(root, { env: process.env });
+      if (!loaded.config) {
+        console.error(formatProblems(loaded.problems));
+        return 1;
+      }
+      const log = moduleLogger(createRootLogger(), 'simulate');
+      const sim = new Simulator({
+        url: values.url ?? `mqtt://127.0.0.1:${loaded.config.hub.mqtt.port}`,
+        config: loaded.config,
+        log,
+        alarmEverySeconds: Number(values['alarm-every'] ?? 15),
+      });
+      await sim.start();
+      await waitForSignal(null, sim);
+      return 0;
+    }
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+function waitForSignal(hub: Hub | null, sim: Simulator | null): Promise<void> {
+  return new Promise((done) => {
+    const stop = async (): Promise<void> => {
+      await sim?.stop();
+      await hub?.stop();
+      done();
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof SafeGridError) console.error(err.message);
+    else console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  },
+);
