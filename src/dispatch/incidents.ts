@@ -272,19 +272,20 @@ export class IncidentService {
 }
 
 /**
- * An incident is published whole on every change, so its timeline must stay bounded: in an event
- * storm one site can send thousands. The first entries (how it began) and the latest are kept; the
- * rest stay in the events table and `timelineOmitted` says how many were left out.
+ * An incident is published whole on every change, so its timeline must stay small: in an event
+ * storm one site can send thousands of events, and every console receives every update. Device
+ * events in the middle are left out (they stay in the events table, `timelineOmitted` counts them);
+ * the first ones (how it began), the latest, and every human action, priority change and
+ * escalation are always kept.
  */
-const TIMELINE_HEAD = 20;
-const TIMELINE_MAX = 300;
+const TIMELINE_HEAD = 10;
+const TIMELINE_MAX = 60;
 function capTimeline(i: Pick<Incident, 'timeline' | 'timelineOmitted'>): Pick<Incident, 'timeline' | 'timelineOmitted'> {
   if (i.timeline.length <= TIMELINE_MAX) return i;
-  const drop = i.timeline.length - TIMELINE_MAX;
-  return {
-    timeline: [...i.timeline.slice(0, TIMELINE_HEAD), ...i.timeline.slice(TIMELINE_HEAD + drop)],
-    timelineOmitted: i.timelineOmitted + drop,
-  };
+  // Drop the oldest device event after the head.
+  const index = i.timeline.findIndex((t, n) => n >= TIMELINE_HEAD && t.type === 'event');
+  if (index < 0 || index >= i.timeline.length - 1) return i;
+  return { timeline: [...i.timeline.slice(0, index), ...i.timeline.slice(index + 1)], timelineOmitted: i.timelineOmitted + 1 };
 }
 
 function eventEntry(e: AlarmEvent): Incident['timeline'][number] {
