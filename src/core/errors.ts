@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   SG_INGEST_UNKNOWN_ZONE: 'The payload names a zone the device file does not list.',
   SG_INGEST_BAD_CHECKSUM: 'A Contact ID message failed its checksum.',
   SG_INGEST_UNKNOWN_CODE: 'A Contact ID event code that the table does not know.',
+  SG_INGEST_ACCOUNT_MISMATCH: "A Contact ID message carries an account number other than the device's configured account.",
   SG_INGEST_UNKNOWN_KIND: 'A native event names a kind that SafeGrid does not know.',
   SG_INGEST_BAD_TIME: 'The payload time is not a valid ISO 8601 time.',
   SG_INGEST_SITE_DISABLED: 'The device belongs to a site whose file is currently invalid.',

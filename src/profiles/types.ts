@@ -59,6 +59,8 @@ export interface ProfileExample {
   /** Or the rejection it must produce. */
   expectError?: ErrorCode;
   expectAvailability?: 'online' | 'offline';
+  /** Where the example is written (file, key path, 1-based line), so a failing example is reported there. */
+  where?: { file: string; path: string; line: number | null };
 }
 
 export interface Profile {

@@ -1,0 +1,546 @@
+/**
+ * The reusable blocks a model is built from (zigbee-herdsman-converters' "modern extends": a model
+ * is a list of small, tested behaviours with options instead of a converter written per device).
+ *
+ * Each block has an options schema (strict: a typo is an error with its line) and a runtime that
+ * reads the decoded message, compares with the device's previous state and appends signals.
+ *
+ * On-change rule for the state blocks (contact, motion, smoke, … state_map): a signal is produced
+ * only when the value moves into the alarm position relative to the previous state; with no
+ * previous value, a value in the alarm position is an alarm and one in the normal position is just
+ * state. zigbee2mqtt republishes the whole device state on every report (a battery update repeats
+ * `"contact": false`), so without this rule one open door would raise an alarm per battery report.
+ */
+import { z } from 'zod';
+import { EVENT_KINDS, isEventKind, type EventKind } from '../contract/alarm-event.js';
+import type { ErrorCode } from '../core/errors.js';
+import { LIMITS } from '../core/limits.js';
+import type { DecodedSignal, DecodeInput, DeviceState } from './types.js';
+import { channelName, kindSchema, propertyPath, scalarOrList, strict } from './schema-helpers.js';
+import { cap, describe, describeChoices, getPath, isPlainObject, isScalar, parseJson, scalarIn, type Scalar } from './values.js';
+
+export type Format = 'json' | 'text';
+
+export interface Failure {
+  code: ErrorCode;
+  reason: string;
+}
+
+/** The message as blocks see it: the decoded root (JSON object or trimmed text), parsed once. */
+export interface Message {
+  text: string;
+  format: Format;
+  /** JSON object (format json) or trimmed text (format text). */
+  root(): { ok: true; value: unknown } | { ok: false; failure: Failure };
+}
+
+export interface RunContext {
+  msg: Message;
+  prev: DeviceState;
+  next: DeviceState;
+  device: DecodeInput['device'];
+  signals: DecodedSignal[];
+  availability?: 'online' | 'offline';
+}
+
+export interface BlockRuntime {
+  block: string;
+  channel: string;
+  run(ctx: RunContext): Failure | undefined;
+}
+
+interface BlockDef {
+  /** What the block is for, shown in the README's reference and in "expected one of" lists. */
+  summary: string;
+  schema: z.ZodType;
+  build(options: any, format: Format): BlockRuntime;
+}
+
+export function makeMessage(text: string, format: Format): Message {
+  let cached: ReturnType<Message['root']> | undefined;
+  return {
+    text,
+    format,
+    root() {
+      if (cached) return cached;
+      if (format === 'text') return (cached = { ok: true, value: text.trim() });
+      const parsed = parseJson(text);
+      if (!parsed.ok) {
+        cached = {
+          ok: false,
+          failure: { code: parsed.depth ? 'SG_INGEST_UNDECODABLE' : 'SG_INGEST_BAD_JSON', reason: parsed.reason },
+        };
+      } else if (!isPlainObject(parsed.value)) {
+        cached = {
+          ok: false,
+          failure: { code: 'SG_INGEST_UNDECODABLE', reason: `payload: got ${describe(parsed.value)}; expected a JSON object` },
+        };
+      } else {
+        cached = { ok: true, value: parsed.value };
+      }
+      return cached;
+    },
+  };
+}
+
+const undecodable = (reason: string): Failure => ({ code: 'SG_INGEST_UNDECODABLE', reason: cap(reason) });
+
+/** Reads `property` from the root (JSON) or the whole payload (text). */
+function read(ctx: RunContext, property: string | null): { ok: true; value: unknown } | { ok: false; failure: Failure } {
+  const root = ctx.msg.root();
+  if (!root.ok) return root;
+  if (ctx.msg.format === 'text' || property === null) return root;
+  return { ok: true, value: getPath(root.value, property) };
+}
+
+function signal(ctx: RunContext, kind: EventKind, zone: number | null | undefined, detail: string): void {
+  ctx.signals.push({ kind, zone: zone ?? ctx.device.zone ?? null, detail: cap(detail) });
+}
+
+/** Kinds that describe the normal position: never raised by a first message with no prior state. */
+const NORMAL_KINDS: ReadonlySet<EventKind> = new Set(['arm', 'disarm', 'restore', 'test']);
+
+// ---------------------------------------------------------------------------------------------
+// Binary blocks: one property, an alarm position and a normal position.
+
+interface BinarySpec {
+  block: string;
+  channel: string;
+  property: string | null;
+  kind: EventKind;
+  restore: boolean;
+  zone: number | undefined;
+  /** true: alarm position, false: normal position, 'bad': a value this block does not accept. */
+  classify(v: unknown): boolean | 'bad';
+  expected: string;
+  alarmWord: string;
+}
+
+function binaryRuntime(spec: BinarySpec, format: Format): BlockRuntime {
+  const label = format === 'text' || spec.property === null ? spec.block : spec.property;
+  const key = label;
+  return {
+    block: spec.block,
+    channel: spec.channel,
+    run(ctx) {
+      const r = read(ctx, spec.property);
+      if (!r.ok) return r.failure;
+      const v = r.value;
+      // Absent: not part of this report. null: zigbee2mqtt's "not reported yet" (it publishes
+      // `"contact": null` for a sensor paired but not yet heard from). Neither changes anything.
+      if (v === undefined || v === null || (format === 'text' && v === '')) return undefined;
+      const active = spec.classify(v);
+      if (active === 'bad') return undecodable(`${label}: got ${describe(v)}; expected ${spec.expected}`);
+      const before = ctx.prev[key];
+      const prevActive = before === undefined || before === null ? undefined : spec.classify(before);
+      ctx.next[key] = v as Scalar;
+      if (active && prevActive !== true) signal(ctx, spec.kind, spec.zone, `${label} ${describe(v)} (${spec.alarmWord})`);
+      else if (!active && prevActive === true && spec.restore) signal(ctx, 'restore', spec.zone, `${label} ${describe(v)} (${spec.alarmWord} cleared)`);
+      return undefined;
+    },
+  };
+}
+
+const common = {
+  property: propertyPath.optional(),
+  kind: kindSchema.optional(),
+  restore: z.boolean().optional(),
+  zone: z.number().int().min(0).optional(),
+  channel: channelName.optional(),
+};
+
+function onOffClassifier(on: Scalar[], off: Scalar[]) {
+  return (v: unknown): boolean | 'bad' => (scalarIn(v, on) ? true : scalarIn(v, off) ? false : 'bad');
+}
+
+/** A block for a boolean-ish property with an alarm ("on") and a normal ("off") value. */
+function simpleBinary(block: string, summary: string, property: string, kind: EventKind, restore: boolean): BlockDef {
+  const schema = strict({ ...common, on: scalarOrList.optional(), off: scalarOrList.optional() });
+  return {
+    summary,
+    schema,
+    build(o: z.infer<typeof schema>, format) {
+      const on = o.on ?? [true];
+      const off = o.off ?? [false];
+      return binaryRuntime(
+        {
+          block,
+          channel: o.channel ?? 'state',
+          property: format === 'text' ? null : (o.property ?? property),
+          kind: o.kind ?? kind,
+          restore: o.restore ?? restore,
+          zone: o.zone,
+          classify: onOffClassifier(on, off),
+          expected: describeChoices([...on, ...off]),
+          alarmWord: block.replace(/_/g, ' '),
+        },
+        format,
+      );
+    },
+  };
+}
+
+const contactSchema = strict({
+  ...common,
+  polarity: z.boolean().optional(),
+  open: scalarOrList.optional(),
+  closed: scalarOrList.optional(),
+});
+
+const contact: BlockDef = {
+  summary: 'door/window contact; `polarity` is the value that means OPEN (zigbee2mqtt: false); closing yields restore',
+  schema: contactSchema,
+  build(o: z.infer<typeof contactSchema>, format) {
+    // zigbee2mqtt's `contact` is true when the magnet is near, i.e. CLOSED; false means OPEN.
+    const polarity = o.polarity ?? false;
+    const open = o.open ?? [polarity];
+    const closed = o.closed ?? (o.open ? [] : [!polarity]);
+    return binaryRuntime(
+      {
+        block: 'contact',
+        channel: o.channel ?? 'state',
+        property: format === 'text' ? null : (o.property ?? 'contact'),
+        kind: o.kind ?? 'intrusion',
+        restore: o.restore ?? true,
+        zone: o.zone,
+        classify: onOffClassifier(open, closed),
+        expected: describeChoices([...open, ...closed]),
+        alarmWord: 'open',
+      },
+      format,
+    );
+  },
+};
+
+const batterySchema = strict({ ...common, on: scalarOrList.optional(), off: scalarOrList.optional(), below: z.number().optional() });
+
+const batteryLow: BlockDef = {
+  summary: 'low battery → trouble.low_battery; boolean `battery_low`, or a numeric property with `below: <threshold>`',
+  schema: batterySchema,
+  build(o: z.infer<typeof batterySchema>, format) {
+    const below = o.below;
+    const on = o.on ?? [true];
+    const off = o.off ?? [false];
+    const classify =
+      below === undefined
+        ? onOffClassifier(on, off)
+        : (v: unknown): boolean | 'bad' => (typeof v === 'number' && Number.isFinite(v) ? v < below : 'bad');
+    return binaryRuntime(
+      {
+        block: 'battery_low',
+        channel: o.channel ?? 'state',
+        property: format === 'text' ? null : (o.property ?? 'battery_low'),
+        kind: o.kind ?? 'trouble.low_battery',
+        restore: o.restore ?? true,
+        zone: o.zone,
+        classify,
+        expected: below === undefined ? describeChoices([...on, ...off]) : 'a number',
+        alarmWord: 'battery low',
+      },
+      format,
+    );
+  },
+};
+
+const fieldMapSchema = strict({
+  ...common,
+  kind: kindSchema,
+  equals: scalarOrList.refine((v) => v !== undefined, { error: 'a value or a list of values' }),
+  on_change: z.boolean().optional(),
+});
+
+const fieldMap: BlockDef = {
+  summary: 'generic: when `property` equals one of `equals`, raise `kind` (on change unless on_change: false)',
+  schema: fieldMapSchema,
+  build(o: z.infer<typeof fieldMapSchema>, format) {
+    const equals = o.equals ?? [];
+    const property = format === 'text' ? null : (o.property ?? null);
+    const label = property ?? 'field_map';
+    const base = binaryRuntime(
+      {
+        block: 'field_map',
+        channel: o.channel ?? 'state',
+        property,
+        kind: o.kind,
+        restore: o.restore ?? false,
+        zone: o.zone,
+        classify: (v) => (isScalar(v) ? scalarIn(v, equals) : 'bad'),
+        expected: 'a single value (text, number, true/false)',
+        alarmWord: o.kind,
+      },
+      format,
+    );
+    if (o.on_change !== false) return base;
+    // Event semantics: every matching message is an event (devices that send an alarm once).
+    return {
+      block: 'field_map',
+      channel: base.channel,
+      run(ctx) {
+        const r = read(ctx, property);
+        if (!r.ok) return r.failure;
+        if (r.value === undefined || r.value === null) return undefined;
+        if (!isScalar(r.value)) return undecodable(`${label}: got ${describe(r.value)}; expected a single value (text, number, true/false)`);
+        if (scalarIn(r.value, equals)) signal(ctx, o.kind, o.zone, `${label} ${describe(r.value)}`);
+        return undefined;
+      },
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Event blocks.
+
+const DEFAULT_ACTIONS: Record<string, EventKind> = { sos: 'panic', emergency: 'panic', panic: 'panic' };
+
+const actionSchema = strict({
+  property: propertyPath.optional(),
+  map: z.record(z.string(), kindSchema).optional(),
+  zone: z.number().int().min(0).optional(),
+  channel: channelName.optional(),
+});
+
+const action: BlockDef = {
+  summary: 'button/keyfob actions: `map` of action value → kind (default sos, emergency, panic → panic); every message is an event',
+  schema: actionSchema,
+  build(o: z.infer<typeof actionSchema>, format) {
+    const property = format === 'text' ? null : (o.property ?? 'action');
+    const label = property ?? 'action';
+    const map = new Map<string, EventKind>(Object.entries(o.map ?? DEFAULT_ACTIONS));
+    return {
+      block: 'action',
+      channel: o.channel ?? 'state',
+      run(ctx) {
+        const r = read(ctx, property);
+        if (!r.ok) return r.failure;
+        const v = r.value;
+        // zigbee2mqtt never caches `action` in the device state (lib/state.ts dontCacheProperties),
+        // so each message carrying it is a fresh press; "" is its "no action" placeholder.
+        if (v === undefined || v === null || v === '') return undefined;
+        if (typeof v !== 'string' && typeof v !== 'number') return undecodable(`${label}: got ${describe(v)}; expected text`);
+        const kind = map.get(String(v));
+        // Unmapped actions (single, double, hold …) are ordinary button presses, not alarms.
+        if (kind) signal(ctx, kind, o.zone, `${label} ${describe(v)}`);
+        return undefined;
+      },
+    };
+  },
+};
+
+const availabilitySchema = strict({
+  channel: channelName.optional(),
+  property: propertyPath.optional(),
+  online: z.string().min(1).optional(),
+  offline: z.string().min(1).optional(),
+});
+
+const availability: BlockDef = {
+  summary: 'online/offline: plain text (zigbee2mqtt 1.x, last will) or JSON {"state":"online"} (zigbee2mqtt 2.x)',
+  schema: availabilitySchema,
+  build(o: z.infer<typeof availabilitySchema>) {
+    const online = o.online ?? 'online';
+    const offline = o.offline ?? 'offline';
+    const property = o.property ?? 'state';
+    const expected = `${describeChoices([online, offline])} or {"${property}":"${online}"}`;
+    return {
+      block: 'availability',
+      channel: o.channel ?? 'availability',
+      run(ctx) {
+        const text = ctx.msg.text.trim();
+        let value: unknown = text;
+        if (text.startsWith('{')) {
+          const parsed = parseJson(text);
+          if (!parsed.ok) return { code: parsed.depth ? 'SG_INGEST_UNDECODABLE' : 'SG_INGEST_BAD_JSON', reason: parsed.reason };
+          value = getPath(parsed.value, property);
+        }
+        if (value === online) ctx.availability = 'online';
+        else if (value === offline) ctx.availability = 'offline';
+        else return undecodable(`availability: got ${describe(value)}; expected ${expected}`);
+        ctx.next['availability'] = ctx.availability;
+        return undefined;
+      },
+    };
+  },
+};
+
+const stateMapSchema = strict({
+  property: propertyPath.optional(),
+  map: z.record(z.string(), kindSchema.nullable()),
+  ignore_unknown: z.boolean().optional(),
+  zone: z.number().int().min(0).optional(),
+  channel: channelName.optional(),
+});
+
+const stateMap: BlockDef = {
+  summary: 'a property whose value maps to a kind (null: state only), raised when the value changes',
+  schema: stateMapSchema,
+  build(o: z.infer<typeof stateMapSchema>, format) {
+    const property = format === 'text' ? null : (o.property ?? 'state');
+    const label = property ?? 'state';
+    const map = new Map<string, EventKind | null>(Object.entries(o.map));
+    const expected = `one of ${[...map.keys()].join(', ')}`;
+    return {
+      block: 'state_map',
+      channel: o.channel ?? 'state',
+      run(ctx) {
+        const r = read(ctx, property);
+        if (!r.ok) return r.failure;
+        const v = r.value;
+        if (v === undefined || v === null || v === '') return undefined;
+        if (!isScalar(v)) return undecodable(`${label}: got ${describe(v)}; expected ${expected}`);
+        const value = String(v);
+        if (!map.has(value)) {
+          if (o.ignore_unknown) return undefined;
+          return undecodable(`${label}: got ${describe(v)}; expected ${expected}`);
+        }
+        const before = ctx.prev[label];
+        ctx.next[label] = value;
+        if (before !== undefined && before !== null && String(before) === value) return undefined;
+        const kind = map.get(value) ?? null;
+        if (kind === null) return undefined;
+        // With no previous state, "armed_away" may be hours old: only an alarm value is news.
+        if ((before === undefined || before === null) && NORMAL_KINDS.has(kind)) return undefined;
+        signal(ctx, kind, o.zone, `${label} ${describe(v)}`);
+        return undefined;
+      },
+    };
+  },
+};
+
+const nativeSchema = strict({ channel: channelName.optional() });
+
+/** ISO 8601 date-time with an explicit offset; a time without one is ambiguous across the hub's zones. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+const nativeEvent: BlockDef = {
+  summary: 'SafeGrid native event {kind, zone?, at?, msgId?, detail?}; every message is an event',
+  schema: nativeSchema,
+  build(o: z.infer<typeof nativeSchema>) {
+    return {
+      block: 'native_event',
+      channel: o.channel ?? 'event',
+      run(ctx) {
+        const r = ctx.msg.root();
+        if (!r.ok) return r.failure;
+        const body = r.value as Record<string, unknown>;
+        const own = (k: string): unknown => (Object.hasOwn(body, k) ? body[k] : undefined);
+        const kind = own('kind');
+        if (!isEventKind(kind)) {
+          return {
+            code: 'SG_INGEST_UNKNOWN_KIND',
+            reason: cap(`kind: got ${describe(kind)}; expected one of ${EVENT_KINDS.join(', ')}`),
+          };
+        }
+        const zone = own('zone');
+        if (zone !== undefined && zone !== null && !(typeof zone === 'number' && Number.isInteger(zone) && zone >= 0)) {
+          return undecodable(`zone: got ${describe(zone)}; expected a whole number ≥ 0 or no zone`);
+        }
+        const at = own('at');
+        let occurredAt: string | undefined;
+        if (at !== undefined && at !== null) {
+          const ms = typeof at === 'string' && ISO_TIME.test(at) ? Date.parse(at) : NaN;
+          if (!Number.isFinite(ms)) {
+            return { code: 'SG_INGEST_BAD_TIME', reason: `at: got ${describe(at)}; expected an ISO 8601 time with offset, e.g. "2024-05-01T08:30:00Z"` };
+          }
+          occurredAt = new Date(ms).toISOString();
+        }
+        const msgId = own('msgId');
+        if (msgId !== undefined && msgId !== null && typeof msgId !== 'string' && !(typeof msgId === 'number' && Number.isFinite(msgId))) {
+          return undecodable(`msgId: got ${describe(msgId)}; expected text`);
+        }
+        const detail = own('detail');
+        if (detail !== undefined && detail !== null && typeof detail !== 'string') {
+          return undecodable(`detail: got ${describe(detail)}; expected text`);
+        }
+        const s: DecodedSignal = { kind, zone: typeof zone === 'number' ? zone : (ctx.device.zone ?? null) };
+        if (occurredAt) s.occurredAt = occurredAt;
+        if (msgId !== undefined && msgId !== null) s.msgId = cap(String(msgId), 128);
+        if (typeof detail === 'string') s.detail = cap(detail, LIMITS.maxDetailChars);
+        ctx.signals.push(s);
+        return undefined;
+      },
+    };
+  },
+};
+
+const frigateSchema = strict({
+  channel: channelName.optional(),
+  labels: z.record(z.string(), kindSchema).optional(),
+  min_score: z.number().min(0).max(1).optional(),
+});
+
+/**
+ * Frigate's `frigate/events` (docs.frigate.video/integrations/mqtt): {"type": "new"|"update"|"end",
+ * "before": {...}, "after": {id, camera, label, score, top_score, false_positive, start_time, ...}}.
+ * Only `new` is news: Frigate publishes it once the tracked object stops being a false positive;
+ * `update` is a better snapshot or a zone change of the same object and `end` says the object left.
+ * Neither is an alarm, and `end` must not close an incident (an operator closes incidents).
+ */
+const frigateEvent: BlockDef = {
+  summary: 'Frigate frigate/events: `new` of a mapped label raises its kind (default person → person_detected, car → video_motion)',
+  schema: frigateSchema,
+  build(o: z.infer<typeof frigateSchema>) {
+    // A car alone is not an intrusion (the street, a neighbour parking): video_motion opens no
+    // incident by itself but confirms one; animals and other labels are ignored unless mapped.
+    const labels = new Map<string, EventKind>(Object.entries(o.labels ?? { person: 'person_detected', car: 'video_motion' }));
+    return {
+      block: 'frigate_event',
+      channel: o.channel ?? 'state',
+      run(ctx) {
+        const r = ctx.msg.root();
+        if (!r.ok) return r.failure;
+        const body = r.value;
+        const type = getPath(body, 'type');
+        if (type !== 'new' && type !== 'update' && type !== 'end') {
+          return undecodable(`type: got ${describe(type)}; expected "new"/"update"/"end"`);
+        }
+        const after = getPath(body, 'after');
+        if (!isPlainObject(after)) return undecodable(`after: got ${describe(after)}; expected an object`);
+        const id = getPath(after, 'id');
+        const camera = getPath(after, 'camera');
+        const label = getPath(after, 'label');
+        if (typeof id !== 'string' || id === '') return undecodable(`after.id: got ${describe(id)}; expected text`);
+        if (typeof camera !== 'string' || camera === '') return undecodable(`after.camera: got ${describe(camera)}; expected text`);
+        if (typeof label !== 'string') return undecodable(`after.label: got ${describe(label)}; expected text`);
+        if (type !== 'new') return undefined;
+        if (getPath(after, 'false_positive') === true) return undefined;
+        const kind = labels.get(label);
+        if (!kind) return undefined;
+        const score = getPath(after, 'top_score') ?? getPath(after, 'score');
+        if (o.min_score !== undefined && typeof score === 'number' && score < o.min_score) return undefined;
+        const s: DecodedSignal = {
+          kind,
+          zone: null,
+          camera: cap(camera, 128),
+          msgId: cap(`${id}:${type}`, 128),
+          detail: cap(`Frigate ${label} on ${camera}${typeof score === 'number' ? ` (score ${score.toFixed(2)})` : ''}`),
+        };
+        const start = getPath(after, 'start_time');
+        if (typeof start === 'number' && Number.isFinite(start) && start > 0 && start < 1e11) {
+          s.occurredAt = new Date(Math.round(start * 1000)).toISOString();
+        }
+        ctx.signals.push(s);
+        return undefined;
+      },
+    };
+  },
+};
+
+export const BLOCKS: Readonly<Record<string, BlockDef>> = {
+  contact,
+  motion: simpleBinary('motion', 'motion/occupancy → intrusion (or video_motion via kind); no restore by default', 'occupancy', 'intrusion', false),
+  smoke: simpleBinary('smoke', 'smoke detector → smoke', 'smoke', 'smoke', true),
+  gas: simpleBinary('gas', 'gas detector → gas', 'gas', 'gas', true),
+  carbon_monoxide: simpleBinary('carbon_monoxide', 'CO detector → gas', 'carbon_monoxide', 'gas', true),
+  water_leak: simpleBinary('water_leak', 'water leak → water', 'water_leak', 'water', true),
+  vibration: simpleBinary('vibration', 'vibration → intrusion (or tamper via kind)', 'vibration', 'intrusion', false),
+  tamper: simpleBinary('tamper', 'tamper switch → tamper', 'tamper', 'tamper', true),
+  battery_low: batteryLow,
+  field_map: fieldMap,
+  action,
+  availability,
+  state_map: stateMap,
+  native_event: nativeEvent,
+  frigate_event: frigateEvent,
+};
+
+export const BLOCK_NAMES = Object.keys(BLOCKS);

@@ -1,0 +1,38 @@
+/**
+ * Zod building blocks shared by the profile file schema and the block option schemas. Each custom
+ * message is the "expected …" half of a problem line; report.ts adds "got …" from the file.
+ */
+import { z } from 'zod';
+import { EVENT_KINDS } from '../contract/alarm-event.js';
+import { FORBIDDEN_KEYS, isScalar, type Scalar } from './values.js';
+
+/** Marker report.ts reads to list the keys an object allows (zod's issue does not carry them). */
+export const KEYS_MARKER = 'KEYS:';
+
+/** A strict object (unknown keys are errors) that remembers its keys for "expected one of …". */
+export function strict<T extends z.ZodRawShape>(shape: T) {
+  const keys = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? KEYS_MARKER + keys.join(',') : undefined),
+  });
+}
+
+export const kindSchema = z.enum(EVENT_KINDS);
+
+export const propertyPath = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, { error: 'a property path like "contact" or "status.door"' })
+  .refine((p) => !p.split('.').some((k) => FORBIDDEN_KEYS.has(k)), {
+    error: 'a property path without __proto__, constructor or prototype',
+  });
+
+export const channelName = z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'a channel name like "state" or "availability"' });
+
+/** One value (text, number, true/false) or a list of them; always a list once parsed. */
+export const scalarOrList = z.unknown().transform((v, ctx): Scalar[] | undefined => {
+  if (v === undefined) return undefined;
+  if (isScalar(v)) return [v];
+  if (Array.isArray(v) && v.length > 0 && v.every(isScalar)) return v as Scalar[];
+  ctx.addIssue({ code: 'custom', message: 'a value (text, number, true/false) or a non-empty list of values' });
+  return z.NEVER;
+});
