@@ -12,7 +12,7 @@ export function benchTree(sites: number, side = 10): string {
   const d = 0.006;
   writeFileSync(
     join(root, 'config/hub.yaml'),
-    `http: { host: 127.0.0.1, port: 0 }\nmqtt: { mode: embedded, host: 127.0.0.1, port: 0 }\nstorage: { path: data/bench.db }\n`,
+    `http: { host: 127.0.0.1 }\nmqtt: { mode: embedded, host: 127.0.0.1 }\nstorage: { path: data/bench.db }\n`,
   );
   writeFileSync(
     join(root, 'config/stations.yaml'),

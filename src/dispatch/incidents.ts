@@ -243,24 +243,28 @@ export class IncidentService {
     const kinds = [...new Set<EventKind>([...i.timeline.filter((t) => t.type === 'event' && t.kind).map((t) => t.kind!), e.kind])];
     const verdict = assessPriority(kinds, zones.length);
     const timeline = [...i.timeline, eventEntry(e)];
-    let { kind, category } = i;
     if (verdict.priority < i.priority) {
       timeline.push({ at: e.receivedAt, type: 'priority', text: `P${i.priority} → P${verdict.priority}: ${verdict.reason}` });
-      // The incident is now about its most urgent kind (a fire during a burglary is a 119 matter).
-      if (KIND_INFO[e.kind].basePriority !== null && (KIND_INFO[e.kind].basePriority ?? 9) <= verdict.priority) {
-        kind = e.kind;
-        category = e.category;
-      }
+    }
+    // The incident is about its most urgent kind by nature: a fire during a burglary is a 119
+    // matter even when the burglary was already P1 by confirmation.
+    let { kind, category } = i;
+    const newBase = KIND_INFO[e.kind].basePriority;
+    const currentBase = KIND_INFO[i.kind].basePriority ?? 9;
+    if (newBase !== null && newBase < currentBase) {
+      kind = e.kind;
+      category = e.category;
     }
     // Priority only rises while an incident is open; a restore never lowers or closes it.
     const raised = verdict.priority < i.priority;
+    const reasonChanged = raised || kind !== i.kind;
     return {
       ...i,
       kind,
       category,
       priority: raised ? verdict.priority : i.priority,
-      priorityReason: raised ? verdict.reason : i.priorityReason,
-      priorityReasonZh: raised ? verdict.reasonZh : i.priorityReasonZh,
+      priorityReason: reasonChanged ? verdict.reason : i.priorityReason,
+      priorityReasonZh: reasonChanged ? verdict.reasonZh : i.priorityReasonZh,
       zones,
       eventCount: i.eventCount + 1,
       version: i.version + 1,

@@ -31,13 +31,12 @@ export const TREE_CELLS = [
 ];
 
 export const HUB_YAML = `# test hub
+# Ports come from the test (0 = pick a free one), not from this file.
 http:
   host: 127.0.0.1
-  port: 0
 mqtt:
   mode: embedded
   host: 127.0.0.1
-  port: 0
 storage:
   path: data/test.db
 triage:
