@@ -34,6 +34,8 @@ export interface HubConfig {
   usersFile: string;
   /** Shared-topic bridges (Frigate): one subscription feeding many sites' cameras. */
   bridges: BridgeConfig[];
+  /** Path of the secrets file (`secrets:` in hub.yaml), relative to the config root. Added by config/. */
+  secretsFile?: string;
 }
 
 export interface BridgeConfig {
@@ -106,6 +108,11 @@ export interface Camera {
   frigateName: string | null;
   zones: number[];
   location: LatLng;
+  /**
+   * Set when the camera cannot be used as configured (e.g. its password reference is unset): the
+   * hub still starts and the site stays active, but video must skip this camera and say why.
+   */
+  disabledReason?: string;
 }
 
 export interface Site {

@@ -1,0 +1,58 @@
+/**
+ * `safegrid check`: everything start-up would check, plus every example of every profile
+ * (built-in and installer-written), reported at once. Exit 0 when nothing is an error.
+ */
+import type { Problem } from '../core/problems.js';
+import { runProfileExamples } from '../profiles/index.js';
+import { loadConfig } from './load.js';
+import { formatProblem, formatProblems } from './report.js';
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env): { exitCode: number; output: string } {
+  const result = loadConfig(rootDir, { env });
+  const problems: Problem[] = [...result.problems];
+  if (result.profiles) {
+    try {
+      problems.push(...runProfileExamples(result.profiles));
+    } catch (err) {
+      problems.push({
+        code: 'SG_PROFILE_EXAMPLE_FAILED',
+        severity: 'error',
+        file: 'devices/profiles',
+        line: null,
+        path: '',
+        message: `running the profile examples failed: ${(err as Error).message}`,
+      });
+    }
+  }
+  const errors = problems.filter((p) => p.severity === 'error');
+  const lines: string[] = [];
+
+  if (errors.length === 0 && result.config) {
+    const c = result.config;
+    const devices = c.sites.reduce((n, s) => n + s.devices.length, 0);
+    const cameras = c.sites.reduce((n, s) => n + s.cameras.length, 0);
+    const warnings = problems.length;
+    lines.push(...problems.map(formatProblem));
+    lines.push(
+      `OK: ${plural(c.sites.length, 'site')}, ${plural(devices, 'device')}, ${plural(cameras, 'camera')}, ` +
+        `${plural(c.cells.length, 'cell')}, ${plural(c.stations.length, 'station')}, ` +
+        `${plural(result.profiles?.all().length ?? 0, 'profile')}` +
+        (warnings > 0 ? ` (${plural(warnings, 'warning')})` : ''),
+    );
+    return { exitCode: 0, output: lines.join('\n') };
+  }
+
+  const body = formatProblems(problems).split('\n');
+  const last = body.pop() ?? '';
+  lines.push(...body);
+  // Say what the problems mean for `start`, before the count line that closes the report.
+  if (!result.config) lines.push('The hub will not start until the problems in config/ are fixed.');
+  if (result.heldBack.length > 0) {
+    const list = result.heldBack.map((h) => (h.siteId ? `${h.file} (site ${h.siteId})` : h.file)).join(', ');
+    lines.push(`Held back until fixed (the hub runs without ${result.heldBack.length === 1 ? 'it' : 'them'}): ${list}`);
+  }
+  lines.push(last);
+  return { exitCode: 1, output: lines.join('\n') };
+}

@@ -1,0 +1,81 @@
+/**
+ * Checks across site files: duplicate site ids and MQTT topics. The first claimant in the given
+ * order keeps its claim; the later one is held back and its message names the first. Callers
+ * order entries so that what is already running wins (the watcher puts unchanged files first), so
+ * a new file can never knock an active site off the air.
+ */
+import type { Problem } from '../core/problems.js';
+import type { BridgeConfig } from './model.js';
+import type { SiteEntry } from './load-site.js';
+
+interface Owner {
+  file: string;
+  what: string;
+  line: number | null;
+}
+
+export interface AssembleResult {
+  accepted: SiteEntry[];
+  rejected: Map<string, Problem[]>;
+}
+
+const where = (o: Owner): string => `${o.what} in ${o.file}${o.line !== null ? ` (line ${o.line})` : ''}`;
+
+export function assemble(
+  entries: SiteEntry[],
+  bridges: Array<BridgeConfig & { line?: number | null }>,
+  hubFile: string,
+): AssembleResult {
+  const accepted: SiteEntry[] = [];
+  const rejected = new Map<string, Problem[]>();
+  const siteIds = new Map<string, Owner>();
+  const topics = new Map<string, Owner>();
+  // Bridges subscribe to a shared topic (frigate/events); a device bound to it would steal messages.
+  for (const b of bridges) topics.set(b.topic, { file: hubFile, what: `bridge "${b.id}"`, line: b.line ?? null });
+
+  for (const e of entries) {
+    const problems: Problem[] = [];
+    const firstSite = siteIds.get(e.site.id);
+    if (firstSite) {
+      problems.push({
+        code: 'SG_CONFIG_DUPLICATE_ID',
+        severity: 'error',
+        file: e.file,
+        line: e.idLine,
+        path: 'site.id',
+        message: `site id "${e.site.id}" is already used by ${firstSite.file}${firstSite.line !== null ? ` (line ${firstSite.line})` : ''}`,
+        hint: 'every site file needs its own site id; this file is held back',
+      });
+    }
+    const mine = new Map<string, Owner>();
+    for (const c of e.claims) {
+      const device = e.site.devices[c.deviceIndex];
+      for (const t of c.topics) {
+        const other = topics.get(t) ?? mine.get(t);
+        if (other) {
+          const derived = device && t !== device.topic ? ` (derived by profile "${device.profile}" from "${device.topic}")` : '';
+          problems.push({
+            code: 'SG_CONFIG_DUPLICATE_TOPIC',
+            severity: 'error',
+            file: e.file,
+            line: c.line,
+            path: c.path,
+            message: `device "${c.deviceId}": topic "${t}"${derived} is already used by ${where(other)}`,
+            hint: 'each device needs its own topic, or the hub cannot tell whose alarm it is',
+          });
+          // One problem per device: its other derived topics collide for the same reason.
+          break;
+        }
+        mine.set(t, { file: e.file, what: `device "${c.deviceId}"`, line: c.line });
+      }
+    }
+    if (problems.length > 0) {
+      rejected.set(e.file, problems);
+      continue;
+    }
+    siteIds.set(e.site.id, { file: e.file, what: 'site', line: e.idLine });
+    for (const [t, o] of mine) topics.set(t, o);
+    accepted.push(e);
+  }
+  return { accepted, rejected };
+}

@@ -1,0 +1,290 @@
+/**
+ * The global files: config/hub.yaml, config/stations.yaml, config/grids.geojson (and the secrets
+ * file hub.yaml names). Any error here is global: the hub refuses to start, because every site
+ * depends on them (routing, map, broker).
+ */
+import type { Priority } from '../contract/alarm-event.js';
+import type { Problem } from '../core/problems.js';
+import type { GridCell, HubConfig, MultiPolygonCoords, Station } from './model.js';
+import { formatPath, parseWithSchema } from './issues.js';
+import { hubSchema, type HubFile } from './schema/hub.js';
+import { stationsFileSchema } from './schema/stations.js';
+import { gridsFileSchema } from './schema/grids.js';
+import { lineOf, readSource, type SourceFile } from './source.js';
+import { DEFAULT_SECRETS_FILE, isUnderDevices, lookupSecret, readSecrets, type SecretStore } from './secrets.js';
+import { didYouMean } from './suggest.js';
+
+export const HUB_FILE = 'config/hub.yaml';
+export const STATIONS_FILE = 'config/stations.yaml';
+export const GRIDS_FILE = 'config/grids.geojson';
+
+export interface GlobalPart {
+  hub: HubConfig | null;
+  /** Raw hub file, for bridge checks that need the profile registry. */
+  hubSrc: SourceFile | null;
+  hubFile: HubFile | null;
+  stations: Station[] | null;
+  cells: GridCell[] | null;
+  secrets: SecretStore;
+  problems: Problem[];
+}
+
+function missingFile(file: string, what: string): Problem {
+  return {
+    code: 'SG_CONFIG_FILE_MISSING',
+    severity: 'error',
+    file,
+    line: null,
+    path: '',
+    message: `file not found; expected ${what}`,
+    hint: 'check --root: it must point at the directory that holds config/ and devices/',
+  };
+}
+
+export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv): GlobalPart {
+  const problems: Problem[] = [];
+
+  // hub.yaml
+  const hubSrc = readSource(rootDir, HUB_FILE);
+  let hub: HubConfig | null = null;
+  let hubFile: HubFile | null = null;
+  let secretsFile = DEFAULT_SECRETS_FILE;
+  if (!hubSrc) {
+    problems.push(missingFile(HUB_FILE, 'the hub settings (an empty file gives all defaults)'));
+  } else if (hubSrc.problems.length > 0) {
+    problems.push(...hubSrc.problems);
+  } else {
+    const parsed = parseWithSchema(hubSchema, hubSrc);
+    problems.push(...parsed.problems);
+    hubFile = parsed.value;
+    if (hubFile) {
+      secretsFile = hubFile.secrets;
+      if (isUnderDevices(rootDir, hubFile.secrets)) {
+        problems.push({
+          code: 'SG_CONFIG_INVALID_VALUE',
+          severity: 'error',
+          file: HUB_FILE,
+          line: lineOf(hubSrc, ['secrets']),
+          path: 'secrets',
+          message: `got "${hubFile.secrets}"; expected a path outside devices/ (files there are shared with installers and copied around)`,
+          hint: `keep it at ${DEFAULT_SECRETS_FILE}`,
+        });
+      }
+    }
+  }
+
+  const { store: secrets, problems: secretProblems } = readSecrets(rootDir, secretsFile);
+  problems.push(...secretProblems);
+
+  if (hubFile && hubSrc) {
+    const built = buildHub(hubFile, hubSrc, env, secrets);
+    problems.push(...built.problems);
+    hub = built.problems.some((p) => p.severity === 'error') ? null : built.hub;
+  }
+
+  // stations.yaml
+  let stations: Station[] | null = null;
+  const stSrc = readSource(rootDir, STATIONS_FILE);
+  if (!stSrc) problems.push(missingFile(STATIONS_FILE, 'the list of stations (stations: [...])'));
+  else if (stSrc.problems.length > 0) problems.push(...stSrc.problems);
+  else {
+    const parsed = parseWithSchema(stationsFileSchema, stSrc);
+    problems.push(...parsed.problems);
+    if (parsed.value) {
+      const checked = checkStations(parsed.value.stations, stSrc);
+      problems.push(...checked);
+      stations = parsed.value.stations.map((s) => ({
+        id: s.id,
+        name: s.name,
+        tier: s.tier,
+        parent: s.parent ?? null,
+        location: s.location ?? null,
+      }));
+      if (checked.length > 0) stations = null;
+    }
+  }
+
+  // grids.geojson
+  let cells: GridCell[] | null = null;
+  const gridSrc = readSource(rootDir, GRIDS_FILE, 'json');
+  if (!gridSrc) problems.push(missingFile(GRIDS_FILE, 'the grid cells (a GeoJSON FeatureCollection)'));
+  else if (gridSrc.problems.length > 0) problems.push(...gridSrc.problems);
+  else {
+    const parsed = parseWithSchema(gridsFileSchema, gridSrc);
+    problems.push(...parsed.problems);
+    if (parsed.value) {
+      const built: GridCell[] = parsed.value.features.map((f) => ({
+        id: f.properties.id,
+        name: f.properties.name,
+        community: f.properties.community,
+        station: f.properties.station,
+        leader: f.properties.leader ?? null,
+        phone: f.properties.phone ?? null,
+        polygons: (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates) as MultiPolygonCoords,
+      }));
+      const cellProblems = checkCells(built, gridSrc, stations);
+      problems.push(...cellProblems);
+      if (cellProblems.length === 0) cells = built;
+    }
+  }
+
+  return { hub, hubSrc, hubFile, stations, cells, secrets, problems };
+}
+
+function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore): { hub: HubConfig; problems: Problem[] } {
+  const problems: Problem[] = [];
+  let password: string | null = null;
+  if (h.mqtt.password_env) {
+    const found = lookupSecret({ env: h.mqtt.password_env }, env, secrets);
+    if (found.ok) password = found.value;
+    else {
+      // The hub cannot log in to its broker without it: an error, not a warning.
+      problems.push({
+        code: 'SG_CONFIG_SECRET_MISSING',
+        severity: h.mqtt.mode === 'external' ? 'error' : 'warning',
+        file: src.file,
+        line: lineOf(src, ['mqtt', 'password_env']),
+        path: 'mqtt.password_env',
+        message: found.why,
+        hint: found.hint,
+      });
+    }
+  }
+  const ack = h.triage.ack_timeout;
+  const ackTimeoutMs: Record<Priority, number> = { 1: ack.p1, 2: ack.p2, 3: ack.p3, 4: ack.p4 };
+  const hub: HubConfig = {
+    http: { host: h.http.host, port: h.http.port },
+    mqtt: {
+      mode: h.mqtt.mode,
+      host: h.mqtt.host,
+      port: h.mqtt.port,
+      url: h.mqtt.url ?? null,
+      username: h.mqtt.username ?? null,
+      password,
+      clientId: h.mqtt.client_id,
+      tls: h.mqtt.tls
+        ? {
+            cert: h.mqtt.tls.cert,
+            key: h.mqtt.tls.key,
+            ca: h.mqtt.tls.ca ?? null,
+            port: h.mqtt.tls.port,
+            requireClientCert: h.mqtt.tls.require_client_cert,
+          }
+        : null,
+    },
+    storage: { path: h.storage.path, mediaPath: h.storage.media_path },
+    map: {
+      center: [h.map.center[0], h.map.center[1]],
+      zoom: h.map.zoom,
+      tiles: { url: h.map.tiles.url, attribution: h.map.tiles.attribution, crs: h.map.tiles.crs },
+    },
+    triage: { correlationWindowMs: h.triage.correlation_window, ackTimeoutMs },
+    usersFile: h.users,
+    bridges: h.bridges.map((b) => ({ id: b.id, profile: b.profile, topic: b.topic })),
+    secretsFile: h.secrets,
+  };
+  // Bridge ids must be unique: ingest keys its subscriptions by them.
+  const seen = new Map<string, number>();
+  h.bridges.forEach((b, i) => {
+    const first = seen.get(b.id);
+    if (first !== undefined) {
+      problems.push({
+        code: 'SG_CONFIG_DUPLICATE_ID',
+        severity: 'error',
+        file: src.file,
+        line: lineOf(src, ['bridges', i, 'id']),
+        path: `bridges[${i}].id`,
+        message: `bridge id "${b.id}" is already used by bridges[${first}] (line ${lineOf(src, ['bridges', first, 'id']) ?? '?'})`,
+      });
+    } else seen.set(b.id, i);
+  });
+  return { hub, problems };
+}
+
+function checkStations(list: Array<{ id: string; parent?: string | null | undefined }>, src: SourceFile): Problem[] {
+  const problems: Problem[] = [];
+  const firstIndex = new Map<string, number>();
+  list.forEach((s, i) => {
+    const first = firstIndex.get(s.id);
+    if (first !== undefined) {
+      problems.push({
+        code: 'SG_CONFIG_DUPLICATE_ID',
+        severity: 'error',
+        file: src.file,
+        line: lineOf(src, ['stations', i, 'id']),
+        path: `stations[${i}].id`,
+        message: `station id "${s.id}" is already used by stations[${first}] (line ${lineOf(src, ['stations', first, 'id']) ?? '?'})`,
+      });
+    } else firstIndex.set(s.id, i);
+  });
+  const ids = [...firstIndex.keys()];
+  const byId = new Map(list.map((s) => [s.id, s]));
+  list.forEach((s, i) => {
+    if (!s.parent) return;
+    if (!byId.has(s.parent)) {
+      problems.push({
+        code: 'SG_CONFIG_UNKNOWN_REFERENCE',
+        severity: 'error',
+        file: src.file,
+        line: lineOf(src, ['stations', i, 'parent']),
+        path: `stations[${i}].parent`,
+        message: `no station "${s.parent}"`,
+        hint: didYouMean(s.parent, ids) ?? `stations are: ${ids.join(', ')}`,
+      });
+      return;
+    }
+    // A parent cycle would make escalation go round forever.
+    const visited = new Set<string>([s.id]);
+    let cur = byId.get(s.parent);
+    while (cur) {
+      if (visited.has(cur.id)) {
+        problems.push({
+          code: 'SG_CONFIG_INVALID_VALUE',
+          severity: 'error',
+          file: src.file,
+          line: lineOf(src, ['stations', i, 'parent']),
+          path: `stations[${i}].parent`,
+          message: `got "${s.parent}"; the parent chain of "${s.id}" loops back to "${cur.id}"; expected it to end at the city centre`,
+        });
+        break;
+      }
+      visited.add(cur.id);
+      cur = cur.parent ? byId.get(cur.parent) : undefined;
+    }
+  });
+  return problems;
+}
+
+function checkCells(cells: GridCell[], src: SourceFile, stations: Station[] | null): Problem[] {
+  const problems: Problem[] = [];
+  const firstIndex = new Map<string, number>();
+  const stationIds = stations?.map((s) => s.id) ?? null;
+  cells.forEach((c, i) => {
+    const idPath = ['features', i, 'properties', 'id'];
+    const first = firstIndex.get(c.id);
+    if (first !== undefined) {
+      problems.push({
+        code: 'SG_CONFIG_DUPLICATE_ID',
+        severity: 'error',
+        file: src.file,
+        line: lineOf(src, idPath),
+        path: formatPath(idPath),
+        message: `cell id "${c.id}" is already used by features[${first}] (line ${lineOf(src, ['features', first, 'properties', 'id']) ?? '?'})`,
+      });
+    } else firstIndex.set(c.id, i);
+    // Without a station list we cannot tell; stations.yaml reports its own problems.
+    if (stationIds && !stationIds.includes(c.station)) {
+      const path = ['features', i, 'properties', 'station'];
+      problems.push({
+        code: 'SG_CONFIG_UNKNOWN_REFERENCE',
+        severity: 'error',
+        file: src.file,
+        line: lineOf(src, path),
+        path: formatPath(path),
+        message: `no station "${c.station}" in ${STATIONS_FILE}`,
+        hint: didYouMean(c.station, stationIds) ?? `stations are: ${stationIds.join(', ')}`,
+      });
+    }
+  });
+  return problems;
+}

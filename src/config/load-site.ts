@@ -1,0 +1,365 @@
+/**
+ * One site file → one Site, or the reasons it is held back. Schema problems come from zod; the
+ * reference checks below run on the raw data wherever the piece they need is well-formed, so a
+ * file with a typo AND an unknown profile reports both in one run (never "fix one, see the next").
+ */
+import { createHash } from 'node:crypto';
+import type { LatLng } from '../contract/alarm-event.js';
+import type { ErrorCode } from '../core/errors.js';
+import type { Problem } from '../core/problems.js';
+import { gcj02ToWgs84, type GridIndex } from '../geo/index.js';
+import type { ProfileRegistry } from '../profiles/types.js';
+import type { Camera, Device, Site, TileCrs, Zone } from './model.js';
+import { formatPath, parseWithSchema, sortByLine } from './issues.js';
+import { siteFileSchema, type SiteFile } from './schema/site.js';
+import { lineOf, parseSource, type SourceFile } from './source.js';
+import { lookupSecret, type SecretStore } from './secrets.js';
+import { didYouMean } from './suggest.js';
+
+/** The built-in profile of SafeGrid's own MQTT format (DESIGN.md "Interfaces"). */
+export const NATIVE_PROFILE = 'native';
+
+export function nativeTopic(siteId: string, deviceId: string): string {
+  return `safegrid/${siteId}/${deviceId}`;
+}
+
+export interface GridBounds {
+  minLat: number;
+  maxLat: number;
+  minLng: number;
+  maxLng: number;
+}
+
+export interface SiteContext {
+  env: NodeJS.ProcessEnv;
+  secrets: SecretStore;
+  registry: ProfileRegistry | null;
+  /** null when the grid itself is broken (then "outside the grid" cannot be judged). */
+  grid: GridIndex | null;
+  gridBounds: GridBounds | null;
+}
+
+/** One device's claim on MQTT topics, for the cross-file duplicate check. */
+export interface TopicClaim {
+  deviceIndex: number;
+  deviceId: string;
+  /** Every topic the device's profile derives from its main topic. */
+  topics: string[];
+  /** Where to point the installer: the `topic:` line, or the device when it was defaulted. */
+  path: string;
+  line: number | null;
+}
+
+export interface SiteEntry {
+  file: string;
+  site: Site;
+  /** sha1 of the file text this version came from. */
+  hash: string;
+  idLine: number | null;
+  claims: TopicClaim[];
+}
+
+export interface SiteParse {
+  file: string;
+  hash: string;
+  /** Best effort: null when the file is too broken to tell. */
+  siteId: string | null;
+  entry: SiteEntry | null;
+  problems: Problem[];
+}
+
+type Raw = Record<string, unknown>;
+const obj = (x: unknown): Raw | null => (x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Raw) : null);
+const arr = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+const str = (x: unknown): string | null => (typeof x === 'string' && x !== '' ? x : null);
+
+export function hashText(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+/** Profile suggestions in the words CONVENTIONS.md shows: `acme has acme/pir-100, acme/door-1`. */
+export function unknownProfileProblem(
+  profile: string,
+  registry: ProfileRegistry,
+): { message: string; hint?: string } {
+  const all = registry.all().map((p) => p.id).sort();
+  const message = `no profile "${profile}"`;
+  const slash = profile.indexOf('/');
+  if (slash > 0) {
+    const vendor = profile.slice(0, slash);
+    const same = registry
+      .all()
+      .filter((p) => p.vendor === vendor || p.id.startsWith(`${vendor}/`))
+      .map((p) => p.id)
+      .sort();
+    if (same.length > 0) return { message, hint: `${vendor} has ${same.join(', ')}` };
+    const close = didYouMean(profile, all);
+    return { message, hint: close ?? `no vendor "${vendor}" in devices/profiles/; add devices/profiles/${vendor}.yaml` };
+  }
+  const close = didYouMean(profile, all);
+  return { message, hint: close ?? `known profiles: ${all.join(', ')}` };
+}
+
+export function gridBoundsOf(cells: Array<{ polygons: number[][][][] }>): GridBounds | null {
+  let b: GridBounds | null = null;
+  for (const c of cells)
+    for (const poly of c.polygons)
+      for (const ring of poly)
+        for (const [lng, lat] of ring) {
+          if (lng === undefined || lat === undefined) continue;
+          if (!b) b = { minLat: lat, maxLat: lat, minLng: lng, maxLng: lng };
+          else {
+            b.minLat = Math.min(b.minLat, lat);
+            b.maxLat = Math.max(b.maxLat, lat);
+            b.minLng = Math.min(b.minLng, lng);
+            b.maxLng = Math.max(b.maxLng, lng);
+          }
+        }
+  return b;
+}
+
+const round = (n: number): number => Math.round(n * 1e6) / 1e6;
+
+export function toWgs84(location: LatLng, crs: TileCrs): LatLng {
+  if (crs === 'wgs84') return [location[0], location[1]];
+  const [lat, lng] = gcj02ToWgs84(location[0], location[1]);
+  // Six decimals are ~0.1 m: more would only pretend precision the conversion does not have.
+  return [round(lat), round(lng)];
+}
+
+export function parseSiteFile(file: string, text: string, ctx: SiteContext): SiteParse {
+  const hash = hashText(text);
+  const src = parseSource(file, text);
+  if (src.problems.length > 0) {
+    return { file, hash, siteId: guessSiteId(text), entry: null, problems: src.problems };
+  }
+  const parsed = parseWithSchema(siteFileSchema, src, { inlineSecretsForbidden: true });
+  const problems = [...parsed.problems];
+  const checks = referenceChecks(src, ctx);
+  problems.push(...checks.problems);
+  sortByLine(problems);
+  const rawSite = obj(obj(src.data)?.site);
+  const siteId = str(rawSite?.id);
+  const hasError = problems.some((p) => p.severity === 'error');
+  if (hasError || !parsed.value) return { file, hash, siteId, entry: null, problems };
+  const entry = buildEntry(parsed.value, src, hash, ctx, checks.cameraDisabled);
+  return { file, hash, siteId, entry, problems };
+}
+
+/** For a file that does not even parse: the site id, if a plain `id:` line can be found under `site:`. */
+function guessSiteId(text: string): string | null {
+  const m = /^site:\s*\n(?:[ \t]+.*\n)*?[ \t]+id:\s*["']?([A-Za-z0-9._-]+)/m.exec(text);
+  return m?.[1] ?? null;
+}
+
+interface CheckResult {
+  problems: Problem[];
+  /** camera index → why it cannot be used (warnings, not errors). */
+  cameraDisabled: Map<number, string>;
+}
+
+function referenceChecks(src: SourceFile, ctx: SiteContext): CheckResult {
+  const problems: Problem[] = [];
+  const cameraDisabled = new Map<number, string>();
+  const add = (code: ErrorCode, path: PropertyKey[], message: string, hint?: string, severity: Problem['severity'] = 'error'): void => {
+    problems.push({ code, severity, file: src.file, line: lineOf(src, path), path: formatPath(path), message, ...(hint ? { hint } : {}) });
+  };
+  const root = obj(src.data);
+  if (!root) return { problems, cameraDisabled };
+  const devices = arr(root.devices);
+  const cameras = arr(root.cameras);
+
+  // Ids: a device and a camera share one namespace within a site, because an alarm event's
+  // deviceId may name either (camera-originated events).
+  const ids = new Map<string, PropertyKey[]>();
+  const claimId = (id: string | null, path: PropertyKey[], what: string): void => {
+    if (!id) return;
+    const first = ids.get(id);
+    if (first) {
+      add('SG_CONFIG_DUPLICATE_ID', path, `${what} id "${id}" is already used by ${formatPath(first.slice(0, -1))} (line ${lineOf(src, first) ?? '?'})`);
+    } else ids.set(id, path);
+  };
+  devices.forEach((d, i) => claimId(str(obj(d)?.id), ['devices', i, 'id'], 'device'));
+  cameras.forEach((c, i) => claimId(str(obj(c)?.id), ['cameras', i, 'id'], 'camera'));
+
+  // Zones declared by panels; single-zone sensors and cameras must point into them.
+  const declared = new Set<number>();
+  for (const d of devices) {
+    const zones = obj(obj(d)?.zones);
+    if (zones) for (const k of Object.keys(zones)) if (/^\d+$/.test(k)) declared.add(Number(k));
+  }
+  const declaredText = (): string =>
+    declared.size > 0 ? `declared zones: ${[...declared].sort((a, b) => a - b).join(', ')}` : 'no device of this site declares zones (a panel lists them under zones:)';
+
+  devices.forEach((d, i) => {
+    const dev = obj(d);
+    if (!dev) return;
+    const profile = str(dev.profile);
+    if (profile && ctx.registry && !ctx.registry.get(profile)) {
+      const { message, hint } = unknownProfileProblem(profile, ctx.registry);
+      add('SG_CONFIG_UNKNOWN_REFERENCE', ['devices', i, 'profile'], message, hint);
+    }
+    if (profile && profile !== NATIVE_PROFILE && (dev.topic === undefined || dev.topic === null)) {
+      add(
+        'SG_CONFIG_MISSING_KEY',
+        ['devices', i, 'topic'],
+        'missing; expected the MQTT topic this device publishes on',
+        `only native devices get a default topic (${nativeTopic('<site>', '<device>')})`,
+      );
+    }
+    if (typeof dev.zone === 'number' && Number.isInteger(dev.zone) && !declared.has(dev.zone)) {
+      add('SG_CONFIG_UNKNOWN_REFERENCE', ['devices', i, 'zone'], `zone ${dev.zone} is not declared by any device of this site`, declaredText());
+    }
+    const mqtt = obj(dev.mqtt);
+    const envName = str(mqtt?.password_env);
+    if (envName) {
+      const found = lookupSecret({ env: envName }, ctx.env, ctx.secrets);
+      // Without it the device cannot log in to the embedded broker, so none of its alarms arrive.
+      if (!found.ok) add('SG_CONFIG_SECRET_MISSING', ['devices', i, 'mqtt', 'password_env'], found.why, found.hint);
+    }
+  });
+
+  cameras.forEach((c, i) => {
+    const cam = obj(c);
+    if (!cam) return;
+    arr(cam.zones).forEach((z, zi) => {
+      if (typeof z === 'number' && Number.isInteger(z) && !declared.has(z)) {
+        add('SG_CONFIG_UNKNOWN_REFERENCE', ['cameras', i, 'zones', zi], `zone ${z} is not declared by any device of this site`, declaredText());
+      }
+    });
+    const onvif = obj(cam.onvif);
+    const envName = str(onvif?.password_env);
+    const fileKey = str(onvif?.password_file_key);
+    const ref = envName ? { env: envName } : fileKey ? { fileKey } : null;
+    if (ref) {
+      const found = lookupSecret(ref, ctx.env, ctx.secrets);
+      if (!found.ok) {
+        // A warning: the camera is unusable, but alarms from the site's devices must still flow.
+        const key = envName ? 'password_env' : 'password_file_key';
+        add('SG_CONFIG_SECRET_MISSING', ['cameras', i, 'onvif', key], `${found.why}, so this camera stays unused`, found.hint, 'warning');
+        cameraDisabled.set(i, found.why);
+      }
+    }
+  });
+
+  // Location → grid cell. Only when the location itself is well-formed (zod reports it otherwise).
+  const site = obj(root.site);
+  const loc = site?.location;
+  const crs = site?.crs === undefined || site?.crs === null ? 'wgs84' : site.crs;
+  if (
+    ctx.grid &&
+    Array.isArray(loc) &&
+    loc.length === 2 &&
+    typeof loc[0] === 'number' &&
+    typeof loc[1] === 'number' &&
+    Math.abs(loc[0]) <= 90 &&
+    Math.abs(loc[1]) <= 180 &&
+    (crs === 'wgs84' || crs === 'gcj02')
+  ) {
+    const wgs = toWgs84([loc[0], loc[1]], crs);
+    if (!ctx.grid.locate(wgs[0], wgs[1])) {
+      const b = ctx.gridBounds;
+      const said = crs === 'gcj02' ? ` (GCJ-02 [${loc[0]}, ${loc[1]}] → WGS-84 [${wgs[0]}, ${wgs[1]}])` : '';
+      add(
+        'SG_CONFIG_OUTSIDE_GRID',
+        ['site', 'location'],
+        `location [${loc[0]}, ${loc[1]}]${said} is outside every grid cell`,
+        b
+          ? `the grid covers lat ${b.minLat}…${b.maxLat}, lng ${b.minLng}…${b.maxLng}; check the order [lat, lng] and crs`
+          : 'check the order [lat, lng] and crs',
+      );
+    }
+  }
+  return { problems, cameraDisabled };
+}
+
+function buildEntry(f: SiteFile, src: SourceFile, hash: string, ctx: SiteContext, cameraDisabled: Map<number, string>): SiteEntry {
+  const s = f.site;
+  const location = toWgs84([s.location[0], s.location[1]], s.crs);
+  const cell = ctx.grid?.locate(location[0], location[1]) ?? null;
+  const claims: TopicClaim[] = [];
+
+  const devices: Device[] = f.devices.map((d, i) => {
+    const topic = d.topic ?? nativeTopic(s.id, d.id);
+    const zones: Zone[] = Object.entries(d.zones ?? {})
+      .map(([n, z]) => ({ number: Number(n), name: z.name, type: z.type }))
+      .sort((a, b) => a.number - b.number);
+    let mqttPassword: string | null = null;
+    if (d.mqtt) {
+      const found = lookupSecret({ env: d.mqtt.password_env }, ctx.env, ctx.secrets);
+      mqttPassword = found.ok ? found.value : null;
+    }
+    claims.push({
+      deviceIndex: i,
+      deviceId: d.id,
+      topics: deriveTopics(ctx.registry, d.profile, topic),
+      path: d.topic ? `devices[${i}].topic` : `devices[${i}]`,
+      line: lineOf(src, d.topic ? ['devices', i, 'topic'] : ['devices', i]),
+    });
+    return {
+      id: d.id,
+      siteId: s.id,
+      profile: d.profile,
+      topic,
+      heartbeatMs: d.heartbeat ?? null,
+      zones,
+      zone: d.zone ?? null,
+      account: d.account ?? null,
+      mqttUsername: d.mqtt?.username ?? null,
+      mqttPassword,
+    };
+  });
+
+  const cameras: Camera[] = f.cameras.map((c, i) => {
+    let password: string | null = null;
+    const o = c.onvif;
+    if (o && (o.password_env || o.password_file_key)) {
+      const found = lookupSecret(o.password_env ? { env: o.password_env } : { fileKey: o.password_file_key as string }, ctx.env, ctx.secrets);
+      password = found.ok ? found.value : null;
+    }
+    const disabled = cameraDisabled.get(i);
+    return {
+      id: c.id,
+      siteId: s.id,
+      name: c.name ?? null,
+      onvif: o ? { xaddr: o.xaddr, username: o.username ?? null, password } : null,
+      rtsp: c.rtsp ?? null,
+      frigateName: c.frigate ?? null,
+      zones: [...c.zones],
+      location: c.location ? toWgs84([c.location[0], c.location[1]], s.crs) : location,
+      ...(disabled ? { disabledReason: disabled } : {}),
+    };
+  });
+
+  const site: Site = {
+    id: s.id,
+    name: s.name,
+    kind: s.kind,
+    address: s.address,
+    doorPlate: s.door_plate,
+    pole: s.pole ?? null,
+    location,
+    sourceCrs: s.crs,
+    contacts: s.contacts.map((c) => ({ name: c.name, phone: c.phone })),
+    guardGroup: s.guard_group ?? null,
+    gridCellId: cell?.id ?? null,
+    stationId: cell?.station ?? null,
+    devices,
+    cameras,
+    file: src.file,
+  };
+  return { file: src.file, site, hash, idLine: lineOf(src, ['site', 'id']), claims };
+}
+
+/** The full topic set a profile derives; a throwing or missing profile falls back to the main topic. */
+export function deriveTopics(registry: ProfileRegistry | null, profileId: string, topic: string): string[] {
+  const profile = registry?.get(profileId);
+  if (!profile) return [topic];
+  try {
+    const derived = profile.topics(topic).map((t) => t.topic);
+    return [...new Set(derived.length > 0 ? derived : [topic])];
+  } catch {
+    // A profile bug must not take the loader down; the main topic is still a real claim.
+    return [topic];
+  }
+}

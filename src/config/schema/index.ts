@@ -1,0 +1,5 @@
+export * from './common.js';
+export * from './hub.js';
+export * from './stations.js';
+export * from './grids.js';
+export * from './site.js';

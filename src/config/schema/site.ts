@@ -1,0 +1,148 @@
+/**
+ * devices/<site>.yaml — one file per site: the site, its alarm devices and its cameras
+ * (DESIGN.md "Files an installer writes"). Secrets appear only as references; an inline
+ * `password:` is reported as SG_CONFIG_SECRET_INLINE by the report layer (it is an unknown key
+ * here on purpose, so its value never enters the parsed model).
+ */
+import { z } from 'zod';
+import {
+  crs,
+  duration,
+  envName,
+  id,
+  latLng,
+  profileId,
+  quotedText,
+  secretKey,
+  text,
+  topic,
+  type CustomIssueParams,
+} from './common.js';
+
+export const ZONE_TYPES = ['entry', 'interior', 'perimeter', 'panic', 'fire', 'medical', '24h', 'tamper', 'gas', 'water'] as const;
+
+/** Contact ID carries zones as three digits (001–999); other panels stay well inside that. */
+const ZONE_NUMBER_EXPECTED = 'a zone number 1–999';
+export function zoneNumber() {
+  return z
+    .number({ error: ZONE_NUMBER_EXPECTED })
+    .int({ error: ZONE_NUMBER_EXPECTED })
+    .min(1, { error: ZONE_NUMBER_EXPECTED })
+    .max(999, { error: ZONE_NUMBER_EXPECTED });
+}
+
+export const zoneSchema = z.strictObject({
+  name: text('the zone name, e.g. 前门'),
+  type: z.enum(ZONE_TYPES, { error: ZONE_TYPES.join(', ') }),
+});
+
+export const contactSchema = z.strictObject({
+  name: text('the contact name'),
+  phone: quotedText('a phone number'),
+});
+
+export const deviceSchema = z.strictObject({
+  id: id(),
+  profile: profileId(),
+  topic: topic().nullish(),
+  heartbeat: duration().nullish(),
+  zones: z
+    .record(
+      z.string().regex(/^[1-9]\d{0,2}$/, { error: ZONE_NUMBER_EXPECTED }),
+      zoneSchema,
+      { error: 'a mapping of zone number → { name, type }' },
+    )
+    .nullish(),
+  zone: zoneNumber().nullish(),
+  account: quotedText('a Contact ID account number').nullish(),
+  mqtt: z
+    .strictObject({
+      username: text('the MQTT user name of this device'),
+      password_env: envName(),
+    })
+    .nullish(),
+});
+
+const RTSP_EXPECTED = 'an RTSP URL such as rtsp://192.0.2.10:554/stream1';
+
+export const onvifSchema = z
+  .strictObject({
+    xaddr: z
+      .string({ error: 'the ONVIF device service URL, e.g. http://192.0.2.10/onvif/device_service' })
+      .regex(/^https?:\/\/\S+$/, { error: 'the ONVIF device service URL, e.g. http://192.0.2.10/onvif/device_service' }),
+    username: text('the camera user name').nullish(),
+    password_env: envName().nullish(),
+    password_file_key: secretKey().nullish(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.password_env && o.password_file_key) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password_file_key'],
+        message: 'both password_env and password_file_key are given; expected one of them',
+        params: { code: 'SG_CONFIG_INVALID_VALUE', whole: true } satisfies CustomIssueParams,
+      });
+    }
+  });
+
+export const cameraSchema = z
+  .strictObject({
+    id: id(),
+    name: text('the camera name').nullish(),
+    onvif: onvifSchema.nullish(),
+    rtsp: z
+      .string({ error: RTSP_EXPECTED })
+      .regex(/^rtsps?:\/\/\S+$/, { error: RTSP_EXPECTED })
+      .superRefine((url, ctx) => {
+        // A password inside the URL would travel to logs and the console with the URL itself.
+        if (/^rtsps?:\/\/[^/@\s]*:[^/@\s]*@/.test(url)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'the URL contains a password (not shown); secrets must be references, never inline',
+            params: {
+              code: 'SG_CONFIG_SECRET_INLINE',
+              whole: true,
+              hint: 'remove "user:password@" from the URL and give the credentials as onvif.username and onvif.password_env',
+            } satisfies CustomIssueParams,
+          });
+        }
+      })
+      .nullish(),
+    frigate: text('the camera name in Frigate').nullish(),
+    zones: z.array(zoneNumber(), { error: 'a list of zone numbers, e.g. [1, 2]' }).default([]),
+    location: latLng().nullish(),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.onvif && !c.rtsp && !c.frigate) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a camera needs a way to reach it; expected onvif, rtsp or frigate',
+        params: { code: 'SG_CONFIG_MISSING_KEY', whole: true } satisfies CustomIssueParams,
+      });
+    }
+  });
+
+export const siteSchema = z.strictObject({
+  id: id(),
+  name: text('the site name'),
+  kind: z.enum(['home', 'shop', 'unit'], { error: 'home, shop or unit' }),
+  address: text('the street address'),
+  door_plate: text('the door-plate number (门牌号)'),
+  pole: text('the utility-pole number (电线杆编号)').nullish(),
+  location: latLng(),
+  crs: crs().default('wgs84'),
+  contacts: z
+    .array(contactSchema, { error: 'a list of contacts, e.g. [{ name: 王店主, phone: "13800000000" }]' })
+    .min(1, { error: 'at least one contact the operator can call' }),
+  guard_group: id().nullish(),
+});
+
+export const siteFileSchema = z.strictObject({
+  site: siteSchema,
+  devices: z.array(deviceSchema, { error: 'a list of devices' }).default([]),
+  cameras: z.array(cameraSchema, { error: 'a list of cameras' }).default([]),
+});
+
+export type SiteFile = z.output<typeof siteFileSchema>;
+export type DeviceEntry = z.output<typeof deviceSchema>;
+export type CameraEntry = z.output<typeof cameraSchema>;

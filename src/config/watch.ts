@@ -1,0 +1,182 @@
+/**
+ * Hot reload of site files: devices/*.yaml and devices/profiles/*.yaml are watched and reloaded
+ * without a restart. A file that is now broken keeps the LAST GOOD version of its site active
+ * (alarms from it keep flowing) and the problems are reported; a deleted file removes its site.
+ *
+ * Global files (config/hub.yaml, stations.yaml, grids.geojson, the secrets file) are NOT hot
+ * reloaded: they change ports, routing and the map, which needs an orderly restart. Environment
+ * variables are read from `options.env` as given at start.
+ */
+import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import type { Problem } from '../core/problems.js';
+import type { ProfileRegistry } from '../profiles/types.js';
+import type { Config } from './model.js';
+import { DEVICES_DIR, PROFILES_DIR, buildGrid, listSiteFiles, loadRegistry, loadSites, siteContext, type HeldBack } from './load.js';
+import { deriveTopics, hashText, type SiteEntry } from './load-site.js';
+import { HUB_FILE } from './load-global.js';
+import { DEFAULT_SECRETS_FILE, readSecrets, type SecretStore } from './secrets.js';
+
+export interface SiteChange {
+  config: Config;
+  /** Every current problem of the site files and profiles (not only what just changed). */
+  problems: Problem[];
+  heldBack: HeldBack[];
+  profiles: ProfileRegistry | null;
+}
+
+export interface WatchOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Quiet time after the last file event before reloading; editors write in several steps. */
+  debounceMs?: number;
+  /** A reload that throws (a bug, not a config mistake) is reported here; watching goes on. */
+  onError?: (err: unknown) => void;
+}
+
+const isYaml = (name: string | null): boolean => name === null || /\.ya?ml$/i.test(name);
+
+export class SiteWatcher {
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly debounceMs: number;
+  private readonly secrets: SecretStore;
+  private readonly lastGood = new Map<string, SiteEntry>();
+  private watchers = new Map<string, FSWatcher>();
+  private timer: NodeJS.Timeout | null = null;
+  private lastSignature: string | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly rootDir: string,
+    private readonly current: Config,
+    private readonly onChange: (change: SiteChange) => void,
+    private readonly options: WatchOptions = {},
+  ) {
+    this.env = options.env ?? process.env;
+    this.debounceMs = options.debounceMs ?? 200;
+    // Read once: the secrets file is global, like hub.yaml.
+    this.secrets = readSecrets(rootDir, current.hub.secretsFile ?? DEFAULT_SECRETS_FILE).store;
+    const { registry } = loadRegistry(rootDir);
+    // What is running now is, by definition, the last good version of each file.
+    for (const site of current.sites) {
+      let hash = '';
+      try {
+        hash = hashText(readFileSync(join(rootDir, site.file), 'utf8'));
+      } catch {
+        // Deleted since it was loaded: the first reload removes the site.
+      }
+      this.lastGood.set(site.file, {
+        file: site.file,
+        site,
+        hash,
+        idLine: null,
+        claims: site.devices.map((d, i) => ({
+          deviceIndex: i,
+          deviceId: d.id,
+          topics: deriveTopics(registry, d.profile, d.topic),
+          path: `devices[${i}]`,
+          line: null,
+        })),
+      });
+    }
+  }
+
+  start(): this {
+    this.watchDir(DEVICES_DIR);
+    this.watchDir(PROFILES_DIR);
+    return this;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+  }
+
+  /**
+   * Reloads the site files now and returns the result; calls onChange only when something
+   * differs from what was last reported.
+   */
+  reload(): SiteChange {
+    const { registry, problems: profileProblems } = loadRegistry(this.rootDir);
+    const { grid } = buildGrid(this.current.cells);
+    const files = listSiteFiles(this.rootDir) ?? [];
+    const out = loadSites({
+      rootDir: this.rootDir,
+      files,
+      ctx: siteContext(this.env, this.secrets, registry, this.current.cells, grid),
+      bridges: this.current.hub.bridges.map((b) => ({ ...b, line: null })),
+      lastGood: this.lastGood,
+    });
+    const present = new Set(files);
+    for (const f of [...this.lastGood.keys()]) if (!present.has(f)) this.lastGood.delete(f);
+    for (const e of out.entries) this.lastGood.set(e.file, e);
+
+    const change: SiteChange = {
+      config: { ...this.current, sites: out.entries.map((e) => e.site) },
+      problems: [...profileProblems, ...out.problems],
+      heldBack: out.heldBack,
+      profiles: registry,
+    };
+    const signature = JSON.stringify([out.entries.map((e) => [e.file, e.hash]), change.problems]);
+    if (signature !== this.lastSignature) {
+      this.lastSignature = signature;
+      this.onChange(change);
+    }
+    return change;
+  }
+
+  private watchDir(rel: string): void {
+    if (this.closed || this.watchers.has(rel)) return;
+    const abs = join(this.rootDir, rel);
+    if (!existsSync(abs)) return;
+    try {
+      const w = watch(abs, { persistent: false }, (_event, name) => {
+        const file = typeof name === 'string' ? name : null;
+        // devices/profiles appearing after start: start watching it too.
+        if (rel === DEVICES_DIR && file === 'profiles') this.watchDir(PROFILES_DIR);
+        if (isYaml(file) || file === 'profiles') this.schedule();
+      });
+      w.on('error', () => {
+        // The directory went away (e.g. replaced wholesale); forget it so it can be watched again.
+        w.close();
+        this.watchers.delete(rel);
+        this.schedule();
+      });
+      this.watchers.set(rel, w);
+    } catch (err) {
+      this.options.onError?.(err);
+    }
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.closed) return;
+      try {
+        this.reload();
+      } catch (err) {
+        this.options.onError?.(err);
+      }
+      this.watchDir(DEVICES_DIR);
+      this.watchDir(PROFILES_DIR);
+    }, this.debounceMs);
+  }
+}
+
+/** Starts watching; see SiteWatcher. Global files are not watched (restart to apply them). */
+export function watchSites(
+  rootDir: string,
+  current: Config,
+  onChange: (change: SiteChange) => void,
+  options?: WatchOptions,
+): { close(): void } {
+  const w = new SiteWatcher(rootDir, current, onChange, options).start();
+  return { close: () => w.close() };
+}
+
+/** For messages: which files a reload never re-reads. */
+export const NOT_HOT_RELOADED = [HUB_FILE, 'config/stations.yaml', 'config/grids.geojson'] as const;

@@ -1,0 +1,114 @@
+/** The exact wording of the report and of `safegrid check` (CONVENTIONS.md). */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatProblems, runCheck } from '../../src/config/index.js';
+import type { Problem } from '../../src/core/problems.js';
+import { ENV, HUB, SHOP, makeTree, removeTree, writeTree, type Tree } from './config-fixture.js';
+
+const roots: string[] = [];
+afterEach(() => {
+  while (roots.length) removeTree(roots.pop() as string);
+});
+function tree(changes: Tree = {}): string {
+  const root = makeTree(changes);
+  roots.push(root);
+  return root;
+}
+
+const problem = (p: Partial<Problem>): Problem => ({
+  code: 'SG_CONFIG_INVALID_VALUE',
+  severity: 'error',
+  file: 'config/hub.yaml',
+  line: 14,
+  path: 'mqtt.port',
+  message: 'got "18830x"; expected a whole number 1–65535',
+  ...p,
+});
+
+describe('formatProblems', () => {
+  it('prints the CONVENTIONS example exactly', () => {
+    const out = formatProblems([
+      problem({}),
+      problem({
+        code: 'SG_CONFIG_UNKNOWN_REFERENCE',
+        file: 'devices/shop-12.yaml',
+        line: 9,
+        path: 'devices[2].profile',
+        message: 'no profile "acme/pir-200"',
+        hint: 'acme has acme/pir-100, acme/door-1',
+      }),
+    ]);
+    expect(out).toBe(
+      [
+        'config/hub.yaml:14  mqtt.port: got "18830x"; expected a whole number 1–65535',
+        'devices/shop-12.yaml:9  devices[2].profile: no profile "acme/pir-200"; acme has acme/pir-100, acme/door-1',
+        '2 problems. Fix them, then run `safegrid check`.',
+      ].join('\n'),
+    );
+  });
+
+  it('counts warnings apart from problems, and says one problem in the singular', () => {
+    const warn = problem({ severity: 'warning', code: 'SG_CONFIG_SECRET_MISSING', path: 'x', message: 'm' });
+    expect(formatProblems([problem({}), warn]).split('\n').at(-1)).toBe('1 problem (and 1 warning). Fix it, then run `safegrid check`.');
+    expect(formatProblems([warn]).split('\n')).toEqual([
+      'config/hub.yaml:14  warning: x: m',
+      '1 warning; nothing here stops the hub from starting.',
+    ]);
+    expect(formatProblems([])).toBe('');
+  });
+
+  it('leaves the line out when a problem has none, and the path when it is the whole file', () => {
+    expect(formatProblems([problem({ line: null, path: '', message: 'file not found' })]).split('\n')[0]).toBe('config/hub.yaml  file not found');
+  });
+});
+
+describe('runCheck', () => {
+  it('exits 0 with a summary line when there is no error', () => {
+    const { exitCode, output } = runCheck(tree(), ENV);
+    expect(exitCode).toBe(0);
+    expect(output).toMatch(/^OK: 2 sites, 3 devices, 1 camera, 2 cells, 2 stations, \d+ profiles$/);
+  });
+
+  it('exits 0 with warnings shown (an unset camera password does not block the start)', () => {
+    const { exitCode, output } = runCheck(tree(), {});
+    expect(exitCode).toBe(0);
+    const lines = output.split('\n');
+    expect(lines[0]).toMatch(/^devices\/shop-1\.yaml:23  warning: cameras\[0\]\.onvif\.password_env: /);
+    expect(lines.at(-1)).toMatch(/^OK: 2 sites, .* \(1 warning\)$/);
+  });
+
+  it('exits 1 and lists every problem, global and per site, then the count line', () => {
+    const root = tree({
+      'config/hub.yaml': HUB.replace('port: 1883', 'port: 18830x'),
+      'devices/shop-1.yaml': SHOP.replace('kind: shop', 'kind: shopp'),
+    });
+    const { exitCode, output } = runCheck(root, ENV);
+    expect(exitCode).toBe(1);
+    expect(output.split('\n')).toEqual([
+      'config/hub.yaml:5  mqtt.port: got "18830x"; expected a whole number 1–65535',
+      'devices/shop-1.yaml:4  site.kind: got "shopp"; expected home, shop or unit; did you mean "shop"?',
+      'The hub will not start until the problems in config/ are fixed.',
+      'Held back until fixed (the hub runs without it): devices/shop-1.yaml (site shop-1)',
+      '2 problems. Fix them, then run `safegrid check`.',
+    ]);
+  });
+
+  it('runs every profile example, installer-written ones included', () => {
+    const root = tree();
+    const acme = readFileSync(join(import.meta.dirname, '../fixtures/config-acme-profile/acme.yaml'), 'utf8');
+    // An example that promises the wrong event must fail the check.
+    writeTree(root, 'devices/profiles/acme.yaml', acme.replace('expect: [{ kind: intrusion, zone: 2 }]', 'expect: [{ kind: fire, zone: 2 }]'));
+    const { exitCode, output } = runCheck(root, ENV);
+    expect(exitCode).toBe(1);
+    expect(output).toContain('devices/profiles/acme.yaml');
+    expect(output.split('\n').at(-1)).toBe('1 problem. Fix it, then run `safegrid check`.');
+  });
+
+  it('never prints a secret value', () => {
+    const root = tree({ 'devices/shop-1.yaml': SHOP.replace('password_env: CAM_SHOP1_PASS', 'password: s3cret-pass') });
+    const { output } = runCheck(root, ENV);
+    expect(output).toContain('a password written inline');
+    expect(output).not.toContain('s3cret-pass');
+  });
+});
