@@ -124,7 +124,6 @@ export interface SitesInput {
   bridges: Array<BridgeConfig & { line?: number | null }>;
   /** Last good version of each file (watcher); empty at start-up. */
   lastGood: ReadonlyMap<string, SiteEntry>;
-  /** Hash of each file's content when its last good version was taken. */
 }
 
 export interface SitesOutput {
