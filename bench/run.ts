@@ -28,7 +28,9 @@ interface Server {
 }
 
 async function startServer(script: string, args: string[] = []): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_PROFILE=dir writes a V8 CPU profile of each server process there.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((ok, fail) => {
     const rl = createInterface({ input: child.stdout! });
     rl.once('line', ok);
@@ -58,7 +60,9 @@ interface PhaseResult {
 }
 
 async function measure(kind: 'pipeline' | 'relay'): Promise<PhaseResult[]> {
+  const t0 = Date.now();
   const server = await startServer(kind === 'pipeline' ? 'bench/hub-server.ts' : 'bench/relay-server.ts', [String(SITES)]);
+  console.error(`${kind}: serving after ${Date.now() - t0} ms`);
   const sentAt = new Map<number, number>();
   const seen: Array<Set<number>> = [];
   let latencies: number[] = [];
@@ -135,7 +139,9 @@ async function measure(kind: 'pipeline' | 'relay'): Promise<PhaseResult[]> {
   // Warm-up: JIT, SQLite page cache, incidents opened for every site.
   for (let i = 0; i < SITES; i++) void publish();
   await drain(1, seq);
+  console.error(`${kind}: warmed up`);
   for (const rate of RATES) {
+    console.error(`${kind}: ${rate} events/s for ${PHASE_SECONDS} s`);
     latencies = [];
     const firstId = seq + 1;
     const start = performance.now();
@@ -153,6 +159,7 @@ async function measure(kind: 'pipeline' | 'relay'): Promise<PhaseResult[]> {
     await drain(firstId, seq);
     results.push(summarise(rate, firstId, seq, start));
   }
+  console.error(`${kind}: flat out for ${PHASE_SECONDS} s`);
   // Flat out: a window of unacknowledged QoS 1 messages per device client.
   latencies = [];
   const firstId = seq + 1;
@@ -179,6 +186,7 @@ async function measure(kind: 'pipeline' | 'relay'): Promise<PhaseResult[]> {
   return results;
 }
 
+console.error('grid lookups…');
 const geo = await benchGeo();
 const pipeline = await measure('pipeline');
 const relay = await measure('relay');

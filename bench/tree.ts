@@ -36,7 +36,7 @@ export function benchTree(sites: number, side = 10): string {
     const lng = lng0 + 0.001 + ((i * 104729) % 997) / 997 * (side * d - 0.002);
     writeFileSync(
       join(root, `devices/s${i}.yaml`),
-      `site:\n  id: s${i}\n  name: 站点${i}\n  kind: shop\n  address: 测试路${i}号\n  door_plate: 测试路${i}号\n  location: [${lat.toFixed(6)}, ${lng.toFixed(6)}]\n  contacts: []\ndevices:\n  - id: panel\n    profile: native\n    topic: safegrid/s${i}/panel\n    zones:\n      1: { name: 前门, type: entry }\n      2: { name: 红外, type: interior }\n`,
+      `site:\n  id: s${i}\n  name: 站点${i}\n  kind: shop\n  address: 测试路${i}号\n  door_plate: 测试路${i}号\n  location: [${lat.toFixed(6)}, ${lng.toFixed(6)}]\n  contacts: [{ name: 店主, phone: \"13800000000\" }]\ndevices:\n  - id: panel\n    profile: native\n    topic: safegrid/s${i}/panel\n    zones:\n      1: { name: 前门, type: entry }\n      2: { name: 红外, type: interior }\n`,
     );
   }
   return root;

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   SG_INGEST_BAD_TIME: 'The payload time is not a valid ISO 8601 time.',
   SG_INGEST_SITE_DISABLED: 'The device belongs to a site whose file is currently invalid.',
   SG_INGEST_STORE_FAILED: 'The event could not be written to storage; the device will resend it.',
+  SG_INGEST_UNKNOWN_CAMERA: 'A bridge (Frigate) names a camera that no site file links.',
   SG_INGEST_UNAUTHORIZED_TOPIC: 'A device published to a topic that belongs to another device.',
 } as const;
 

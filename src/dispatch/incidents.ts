@@ -4,7 +4,6 @@ import { DISPOSITIONS, type Disposition, type Incident, type IncidentStatus } fr
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { HubEvents } from '../core/hub-events.js';
-import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Store } from '../store/index.js';
@@ -110,7 +109,9 @@ export class IncidentService {
       }
     }
     const changed = [...touched].map(([id, how]) => ({ incident: this.open.get(id)!, how }));
-    this.o.store.transaction(() => {
+    // Incidents are derived from durable events: if this commit is lost, the events are still
+    // unprocessed and recover() rebuilds the same incidents (same ids) on start.
+    this.o.store.derivedTransaction(() => {
       for (const { incident } of changed) this.o.store.incidents.save(incident);
       for (const [eventId, incidentId] of marks) this.o.store.events.markProcessed(eventId, incidentId);
     });
@@ -211,7 +212,9 @@ export class IncidentService {
   private newIncident(e: AlarmEvent): Incident {
     const verdict = assessPriority([e.kind], e.zone === null ? 0 : 1);
     return {
-      id: newId(Date.parse(e.receivedAt)),
+      // The incident is named after the event that opened it, so a rebuild after a crash gives
+      // the same id a console may already show.
+      id: e.id,
       version: 1,
       siteId: e.siteId,
       siteName: this.o.directory.siteName(e.siteId) ?? e.siteId,
@@ -282,8 +285,8 @@ export class IncidentService {
  * the first ones (how it began), the latest, and every human action, priority change and
  * escalation are always kept.
  */
-const TIMELINE_HEAD = 10;
-const TIMELINE_MAX = 60;
+const TIMELINE_HEAD = 5;
+const TIMELINE_MAX = 25;
 function capTimeline(i: Pick<Incident, 'timeline' | 'timelineOmitted'>): Pick<Incident, 'timeline' | 'timelineOmitted'> {
   if (i.timeline.length <= TIMELINE_MAX) return i;
   // Drop the oldest device event after the head.

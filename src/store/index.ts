@@ -15,8 +15,15 @@ export interface Store {
   events: EventRepository;
   incidents: IncidentRepository;
   deviceState: DeviceStateRepository;
-  /** Runs fn in one transaction. */
+  /** Runs fn in one transaction, durable on return (synchronous=FULL: the WAL is fsynced). */
   transaction<T>(fn: () => T): T;
+  /**
+   * Runs fn in one transaction without its own fsync (synchronous=NORMAL for this commit). Only
+   * for data that can be rebuilt from durable rows: WAL frames are ordered, so the next durable
+   * commit syncs these too, and a loss by power failure only loses derived state — e.g. incidents,
+   * which are re-derived from events that are still marked unprocessed.
+   */
+  derivedTransaction<T>(fn: () => T): T;
   close(): void;
 }
 
@@ -28,6 +35,14 @@ export function openStore(path: string): Store {
     incidents: new IncidentRepository(db),
     deviceState: new DeviceStateRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+    derivedTransaction: <T>(fn: () => T): T => {
+      db.pragma('synchronous = NORMAL');
+      try {
+        return db.transaction(fn)();
+      } finally {
+        db.pragma('synchronous = FULL');
+      }
+    },
     close: () => db.close(),
   };
 }

@@ -132,7 +132,7 @@ describe('correlation: one site, one open incident', () => {
     }
     const [i] = service.snapshot();
     expect(i!.eventCount).toBe(500);
-    expect(i!.timeline.length).toBeLessThanOrEqual(60);
+    expect(i!.timeline.length).toBeLessThanOrEqual(25);
     expect(i!.timelineOmitted).toBe(500 - i!.timeline.length);
   });
 });
