@@ -52,6 +52,22 @@ export interface Incident {
   timeline: TimelineEntry[];
   /** Entries left out of `timeline` to keep it bounded (all events stay in /api/events). */
   timelineOmitted: number;
+  /** Snapshots and clips from linked cameras (video verification). */
+  media: IncidentMedia[];
+}
+
+/** A picture or clip taken for video verification, or the note that a camera failed. */
+export interface IncidentMedia {
+  id: string;
+  cameraId: string;
+  siteId: string;
+  kind: 'snapshot' | 'clip';
+  /** When it was taken (ISO). */
+  at: string;
+  /** Authenticated API path that serves it; null when the camera failed. */
+  url: string | null;
+  /** Why there is no picture, in words the operator can act on. */
+  error: string | null;
 }
 
 export type IncidentEventRef = Pick<AlarmEvent, 'id' | 'kind' | 'zone' | 'zoneName' | 'occurredAt' | 'detail'>;

@@ -1,6 +1,6 @@
 import { KIND_INFO, type AlarmEvent, type EventKind } from '../contract/alarm-event.js';
 import type { CommandReply } from '../contract/socket.js';
-import { DISPOSITIONS, type Disposition, type Incident, type IncidentStatus } from '../contract/incident.js';
+import { DISPOSITIONS, type Disposition, type Incident, type IncidentMedia, type IncidentStatus } from '../contract/incident.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { HubEvents } from '../core/hub-events.js';
@@ -162,6 +162,19 @@ export class IncidentService {
     return this.commit({ ...i, timeline: [...i.timeline, { at, type: 'note', by, text: clean }] });
   }
 
+  /**
+   * Attach a snapshot or clip (or a camera's failure note) to an incident, open or closed: video
+   * evidence may arrive after the operator closed it.
+   */
+  addMedia(id: string, media: IncidentMedia): CommandReply {
+    const i = this.get(id);
+    if (!i) return { ok: false, code: 'not_found', error: `no incident ${id}` };
+    const timeline = media.error
+      ? [...i.timeline, { at: media.at, type: 'note' as const, by: 'hub', text: `camera ${media.cameraId}: ${media.error}` }]
+      : i.timeline;
+    return this.commit({ ...i, media: [...(i.media ?? []), media].slice(-50), timeline });
+  }
+
   private ownerCheck(i: Incident, by: string): string | null {
     if (i.owner && i.owner !== by) return `已由 ${i.owner} 签收 (owned by ${i.owner})`;
     return null;
@@ -238,6 +251,7 @@ export class IncidentService {
       closedAt: null,
       timeline: [eventEntry(e)],
       timelineOmitted: 0,
+      media: [],
     };
   }
 
