@@ -42,7 +42,16 @@ export interface Incident {
   location: LatLng;
   gridCellId: string | null;
   gridCellName: string | null;
+  /** Station of the grid cell (routing). */
   stationId: string | null;
+  /** Who must act now: the cell's station, or a higher tier after escalation (升级上报). */
+  responsibleStationId: string | null;
+  /** How many tiers it has gone up. */
+  escalationLevel: number;
+  /** When it escalates next if still not acknowledged (ISO); null when it will not. */
+  escalateAt: string | null;
+  /** Id of the incident at this site closed as a false alarm shortly before (重复报警). */
+  repeatOf: string | null;
   zones: number[];
   eventCount: number;
   openedAt: string;

@@ -1,18 +1,29 @@
-import { KIND_INFO, type AlarmEvent, type EventKind } from '../contract/alarm-event.js';
+import { KIND_INFO, type AlarmEvent, type EventKind, type Priority } from '../contract/alarm-event.js';
 import type { CommandReply } from '../contract/socket.js';
-import { DISPOSITIONS, type Disposition, type Incident, type IncidentMedia, type IncidentStatus } from '../contract/incident.js';
+import {
+  DISPOSITIONS,
+  type Disposition,
+  type Incident,
+  type IncidentMedia,
+  type IncidentStatus,
+  type TimelineEntry,
+} from '../contract/incident.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { HubEvents } from '../core/hub-events.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Store } from '../store/index.js';
+import { isNightOrHoliday, type NightConfig } from './context.js';
 import { assessPriority } from './priority.js';
 
-/** What dispatch needs to know about sites and cells; supplied by the app from the live config. */
+/** What dispatch needs to know about sites, cells and stations; supplied by the app from the live config. */
 export interface Directory {
   siteName(siteId: string): string | null;
   cellName(cellId: string): string | null;
+  /** The next tier up (police station → city command centre); null at the top. */
+  stationParent?(stationId: string): string | null;
+  stationName?(stationId: string): string | null;
 }
 
 export interface IncidentServiceOptions {
@@ -23,7 +34,18 @@ export interface IncidentServiceOptions {
   metrics: Metrics;
   directory: Directory;
   correlationWindowMs: number;
+  /** Per priority: escalate one tier when not acknowledged within this. Absent: never escalate. */
+  ackTimeoutMs?: Record<Priority, number>;
+  /** A new incident at a site closed as false within this window is a repeat. Default 30 min. */
+  repeatWindowMs?: number;
+  night?: NightConfig;
 }
+
+/** Who acts, and from where (a console socket, a REST client address). A bare string is a username. */
+export type Actor = string | { username: string; origin?: string | null };
+
+const actorName = (a: Actor): string => (typeof a === 'string' ? a : a.username);
+const actorOrigin = (a: Actor): string | null => (typeof a === 'string' ? null : (a.origin ?? null));
 
 /** Marks an event as correlated without an incident (arm, disarm, test, lone restore). */
 const NO_INCIDENT = '-';
@@ -37,24 +59,53 @@ const NEXT: Record<IncidentStatus, IncidentStatus[]> = {
   closed: [],
 };
 
+const STATUS_ZH: Record<IncidentStatus, string> = {
+  new: '待受理',
+  acknowledged: '已签收',
+  dispatched: '已派警',
+  on_scene: '已到场',
+  closed: '已结警',
+};
+
 /** The most urgent first; within a priority the oldest first. */
 export function compareIncidents(a: Incident, b: Incident): number {
-  return a.priority - b.priority || a.openedAt.localeCompare(b.openedAt) || a.id.localeCompare(b.id);
+  return a.priority - b.priority || (a.openedAt < b.openedAt ? -1 : a.openedAt > b.openedAt ? 1 : 0) || (a.id < b.id ? -1 : 1);
 }
 
+const refuse = (code: string, error: string): CommandReply => ({ ok: false, code, error });
+
 /**
- * Correlates stored events into incidents and runs their workflow. Holds the open incidents in
- * memory (the queue) and writes every change to SQLite before publishing it.
+ * Correlates stored events into incidents and runs their workflow: ownership, escalation, audit.
+ * Holds the open incidents in memory (the queue) and writes every change, with its audit row, to
+ * SQLite before publishing it. Every method runs to completion on the one event loop, so two
+ * consoles racing for one incident are served one after the other: the first wins, the second is
+ * told who owns it.
  */
 export class IncidentService {
   private readonly open = new Map<string, Incident>();
   private readonly openBySite = new Map<string, string>();
+  /** Last incident per site closed as a false alarm (repeat detection). */
+  private readonly lastFalse = new Map<string, { id: string; closedMs: number }>();
+  /** Armed state per site from arm/disarm events; absent = unknown. */
+  private readonly armed = new Map<string, boolean>();
   private readonly countOpened;
+  private readonly countEscalated;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: IncidentServiceOptions) {
     this.countOpened = o.metrics.counter('sg_incidents_opened_total', 'Incidents opened, by category');
+    this.countEscalated = o.metrics.counter('sg_incidents_escalated_total', 'Escalations to a higher tier');
     o.metrics.gauge('sg_incidents_open', 'Open incidents', () => this.open.size);
-    for (const i of o.store.incidents.open()) this.track(i);
+    for (const i of o.store.incidents.open()) this.track(normalise(i));
+    const now = o.clock.now();
+    for (const i of o.store.incidents.query({ status: 'closed', since: now - this.repeatWindow() - 7 * 86_400_000, limit: 1000 })) {
+      if (i.disposition === 'false' && i.closedAt) this.noteFalse(i.siteId, i.id, Date.parse(i.closedAt));
+    }
+    for (const r of o.store.db
+      .prepare(`SELECT site_id, kind, max(seq) FROM events WHERE kind IN ('arm', 'disarm') GROUP BY site_id`)
+      .all() as Array<{ site_id: string; kind: string }>) {
+      this.armed.set(r.site_id, r.kind === 'arm');
+    }
   }
 
   /** Correlate events that were stored but not yet processed (a crash between the two commits). */
@@ -70,9 +121,18 @@ export class IncidentService {
     return total;
   }
 
-  /** Subscribe to committed events. Returns the disposer. */
-  attach(): () => void {
-    return this.o.bus.on('event:stored', (events) => this.handleStored(events));
+  /** Subscribe to committed events and start the escalation clock. Returns the disposer. */
+  attach(checkEveryMs = 1000): () => void {
+    const off = this.o.bus.on('event:stored', (events) => this.handleStored(events));
+    // Escalations that fell due while the hub was down fire now.
+    this.checkEscalations();
+    this.timer = setInterval(() => this.checkEscalations(), checkEveryMs);
+    this.timer.unref();
+    return () => {
+      off();
+      if (this.timer) clearInterval(this.timer);
+      this.timer = null;
+    };
   }
 
   snapshot(filter?: (i: Incident) => boolean): Incident[] {
@@ -81,7 +141,8 @@ export class IncidentService {
   }
 
   get(id: string): Incident | undefined {
-    return this.open.get(id) ?? this.o.store.incidents.get(id);
+    const i = this.open.get(id) ?? this.o.store.incidents.get(id);
+    return i ? normalise(i) : undefined;
   }
 
   handleStored(events: readonly AlarmEvent[]): void {
@@ -89,6 +150,7 @@ export class IncidentService {
     const touched = new Map<string, 'new' | 'update'>();
     const marks: Array<[string, string]> = [];
     for (const e of events) {
+      if (e.kind === 'arm' || e.kind === 'disarm') this.armed.set(e.siteId, e.kind === 'arm');
       const now = Date.parse(e.receivedAt);
       const existingId = this.openBySite.get(e.siteId);
       const existing = existingId ? this.open.get(existingId) : undefined;
@@ -111,10 +173,26 @@ export class IncidentService {
     const changed = [...touched].map(([id, how]) => ({ incident: this.open.get(id)!, how }));
     // Incidents are derived from durable events: if this commit is lost, the events are still
     // unprocessed and recover() rebuilds the same incidents (same ids) on start.
-    this.o.store.derivedTransaction(() => {
-      for (const { incident } of changed) this.o.store.incidents.save(incident);
-      for (const [eventId, incidentId] of marks) this.o.store.events.markProcessed(eventId, incidentId);
-    });
+    this.withAudit(() =>
+      this.o.store.derivedTransaction(() => {
+        for (const { incident, how } of changed) {
+          this.o.store.incidents.save(incident);
+          if (how === 'new') {
+            this.o.store.audit.append({
+              at: incident.openedAt,
+              actor: 'hub',
+              action: 'open',
+              incidentId: incident.id,
+              fromStatus: null,
+              toStatus: 'new',
+              origin: null,
+              note: `${incident.kind} P${incident.priority}: ${incident.priorityReason}`,
+            });
+          }
+        }
+        for (const [eventId, incidentId] of marks) this.o.store.events.markProcessed(eventId, incidentId);
+      }),
+    );
     for (const { incident, how } of changed) {
       if (how === 'new') {
         this.countOpened({ category: incident.category });
@@ -125,41 +203,87 @@ export class IncidentService {
     }
   }
 
-  // --- Workflow commands (issue 4 deepens: ownership races, hand-over, escalation, audit chain) ---
+  // --- Workflow commands -------------------------------------------------------------------
 
-  acknowledge(id: string, by: string): CommandReply {
-    return this.transition(id, 'acknowledged', by, (i) => {
-      if (i.owner && i.owner !== by) return `已由 ${i.owner} 签收 (owned by ${i.owner})`;
-      return null;
-    }, (i) => ({ ...i, owner: by }));
+  acknowledge(id: string, by: Actor): CommandReply {
+    return this.transition(id, 'acknowledged', by, (i) => (i.owner && i.owner !== actorName(by) ? this.ownedBy(i) : null), (i) => ({
+      ...i,
+      owner: actorName(by),
+      escalateAt: null,
+    }));
   }
 
-  dispatchUnit(id: string, by: string, unit?: string, note?: string): CommandReply {
-    return this.transition(id, 'dispatched', by, (i) => this.ownerCheck(i, by), (i) => i, [unit ? `unit ${unit}` : '', note ?? ''].filter(Boolean).join('; '));
+  dispatchUnit(id: string, by: Actor, unit?: string, note?: string): CommandReply {
+    const text = [unit ? `出警单位 unit: ${unit.slice(0, 100)}` : '', note ?? ''].filter(Boolean).join('; ');
+    return this.transition(id, 'dispatched', by, (i) => this.ownerCheck(i, by), (i) => i, text);
   }
 
-  onScene(id: string, by: string, note?: string): CommandReply {
+  onScene(id: string, by: Actor, note?: string): CommandReply {
     return this.transition(id, 'on_scene', by, (i) => this.ownerCheck(i, by), (i) => i, note);
   }
 
-  close(id: string, by: string, disposition: string, note?: string): CommandReply {
+  close(id: string, by: Actor, disposition: string, note?: string): CommandReply {
     if (!(DISPOSITIONS as readonly string[]).includes(disposition)) {
-      return { ok: false, code: 'bad_disposition', error: `disposition must be one of ${DISPOSITIONS.join(', ')}` };
+      return refuse('bad_disposition', `disposition must be one of ${DISPOSITIONS.join(', ')}`);
     }
-    return this.transition(id, 'closed', by, (i) => (i.status === 'new' ? null : this.ownerCheck(i, by)), (i) => ({
+    const reply = this.transition(id, 'closed', by, (i) => (i.status === 'new' ? null : this.ownerCheck(i, by)), (i) => ({
       ...i,
       disposition: disposition as Disposition,
       closedAt: new Date(this.o.clock.now()).toISOString(),
-    }), note);
+      escalateAt: null,
+    }), note, `disposition ${disposition}`);
+    if (reply.ok && disposition === 'false') this.noteFalse(reply.incident.siteId, reply.incident.id, this.o.clock.now());
+    return reply;
   }
 
-  note(id: string, by: string, text: string): CommandReply {
+  note(id: string, by: Actor, text: string): CommandReply {
     const i = this.open.get(id);
-    if (!i) return { ok: false, code: 'not_found', error: `no open incident ${id}` };
+    if (!i) return refuse('not_found', `no open incident ${id}`);
     const clean = String(text ?? '').slice(0, 1000).trim();
-    if (!clean) return { ok: false, code: 'empty_note', error: 'note is empty' };
+    if (!clean) return refuse('empty_note', 'note is empty');
     const at = new Date(this.o.clock.now()).toISOString();
-    return this.commit({ ...i, timeline: [...i.timeline, { at, type: 'note', by, text: clean }] });
+    return this.commit({ ...i, timeline: [...i.timeline, { at, type: 'note', by: actorName(by), text: clean }] }, {
+      actor: by,
+      action: 'note',
+      from: i.status,
+      to: i.status,
+      note: clean,
+    });
+  }
+
+  /** The owner gives the incident to another operator (shift change, wrong desk). */
+  handOver(id: string, by: Actor, to: string): CommandReply {
+    const i = this.open.get(id);
+    if (!i) return refuse('not_found', `no open incident ${id}`);
+    if (!i.owner) return refuse('not_owned', 'acknowledge the incident before handing it over');
+    if (i.owner !== actorName(by)) return this.refuseOwned(i);
+    const target = String(to ?? '').trim().slice(0, 64);
+    if (!target || target === i.owner) return refuse('bad_target', 'name the operator who takes it over');
+    const at = new Date(this.o.clock.now()).toISOString();
+    return this.commit(
+      { ...i, owner: target, timeline: [...i.timeline, { at, type: 'status', by: actorName(by), text: `移交 handed over: ${i.owner} → ${target}` }] },
+      { actor: by, action: 'handover', from: i.status, to: i.status, note: `${i.owner} → ${target}` },
+    );
+  }
+
+  /** An admin takes an incident over from its owner (the owner is away). Permission is the caller's check. */
+  takeOver(id: string, by: Actor): CommandReply {
+    const i = this.open.get(id);
+    if (!i) return refuse('not_found', `no open incident ${id}`);
+    const who = actorName(by);
+    if (i.owner === who) return refuse('already_owner', 'you already own it');
+    const at = new Date(this.o.clock.now()).toISOString();
+    const status: IncidentStatus = i.status === 'new' ? 'acknowledged' : i.status;
+    return this.commit(
+      {
+        ...i,
+        owner: who,
+        status,
+        escalateAt: null,
+        timeline: [...i.timeline, { at, type: 'status', by: who, text: `接管 taken over from ${i.owner ?? '—'}` }],
+      },
+      { actor: by, action: 'takeover', from: i.status, to: status, note: `from ${i.owner ?? 'nobody'}` },
+    );
   }
 
   /**
@@ -168,48 +292,142 @@ export class IncidentService {
    */
   addMedia(id: string, media: IncidentMedia): CommandReply {
     const i = this.get(id);
-    if (!i) return { ok: false, code: 'not_found', error: `no incident ${id}` };
+    if (!i) return refuse('not_found', `no incident ${id}`);
     const timeline = media.error
       ? [...i.timeline, { at: media.at, type: 'note' as const, by: 'hub', text: `camera ${media.cameraId}: ${media.error}` }]
       : i.timeline;
-    return this.commit({ ...i, media: [...(i.media ?? []), media].slice(-50), timeline });
+    return this.commit({ ...i, media: [...i.media, media].slice(-50), timeline }, {
+      actor: 'hub',
+      action: media.error ? 'media_failed' : `media_${media.kind}`,
+      from: i.status,
+      to: i.status,
+      note: media.error ?? media.id,
+    });
   }
 
-  private ownerCheck(i: Incident, by: string): string | null {
-    if (i.owner && i.owner !== by) return `已由 ${i.owner} 签收 (owned by ${i.owner})`;
-    return null;
+  /** Escalate every incident whose acknowledgement is overdue. Public so tests drive it with a clock. */
+  checkEscalations(): number {
+    const now = this.o.clock.now();
+    let n = 0;
+    for (const i of [...this.open.values()]) {
+      if (i.status !== 'new' || !i.escalateAt || Date.parse(i.escalateAt) > now) continue;
+      this.escalate(i, now);
+      n++;
+    }
+    return n;
+  }
+
+  private escalate(i: Incident, now: number): void {
+    const from = i.responsibleStationId;
+    const parent = from ? (this.o.directory.stationParent?.(from) ?? null) : null;
+    const at = new Date(now).toISOString();
+    const timeout = this.o.ackTimeoutMs?.[i.priority] ?? 0;
+    const waited = Math.round((now - Date.parse(i.escalateAt ?? at) + timeout) / 1000);
+    if (!parent) {
+      // Already at the top tier: say so once, and stop the clock.
+      this.commit(
+        { ...i, escalateAt: null, timeline: [...i.timeline, { at, type: 'escalation', by: 'hub', text: `未在${waited}秒内签收，已是最高层级 not acknowledged within ${waited} s; already at the top tier` }] },
+        { actor: 'hub', action: 'escalate_top', from: i.status, to: i.status, note: from },
+      );
+      return;
+    }
+    const name = this.o.directory.stationName?.(parent) ?? parent;
+    const hasHigher = (this.o.directory.stationParent?.(parent) ?? null) !== null;
+    this.countEscalated();
+    this.o.log.warn({ incident: i.id, site: i.siteId, from, to: parent, priority: i.priority }, 'incident not acknowledged in time; escalated');
+    this.commit(
+      {
+        ...i,
+        responsibleStationId: parent,
+        escalationLevel: i.escalationLevel + 1,
+        escalateAt: hasHigher ? new Date(now + timeout).toISOString() : null,
+        timeline: [
+          ...i.timeline,
+          { at, type: 'escalation', by: 'hub', text: `升级上报至 ${name}：${waited}秒未签收 escalated to ${parent}: not acknowledged within ${waited} s` },
+        ],
+      },
+      { actor: 'hub', action: 'escalate', from: i.status, to: i.status, note: `${from ?? '—'} → ${parent}` },
+    );
+  }
+
+  private ownedBy(i: Incident): string {
+    return `已由 ${i.owner} 签收 (owned by ${i.owner})`;
+  }
+
+  private refuseOwned(i: Incident): CommandReply {
+    return refuse('owned', this.ownedBy(i));
+  }
+
+  private ownerCheck(i: Incident, by: Actor): string | null {
+    return i.owner && i.owner !== actorName(by) ? this.ownedBy(i) : null;
   }
 
   private transition(
     id: string,
     to: IncidentStatus,
-    by: string,
+    by: Actor,
     guard: (i: Incident) => string | null,
     apply: (i: Incident) => Incident,
     note?: string,
+    auditNote?: string,
   ): CommandReply {
     const i = this.open.get(id);
-    if (!i) return { ok: false, code: 'not_found', error: `no open incident ${id}` };
-    if (!NEXT[i.status].includes(to)) {
-      return { ok: false, code: 'illegal_transition', error: `cannot go from ${i.status} to ${to}` };
+    if (!i) {
+      const closed = this.o.store.incidents.get(id);
+      return closed ? refuse('illegal_transition', `incident is ${closed.status} (${STATUS_ZH[closed.status]})`) : refuse('not_found', `no open incident ${id}`);
     }
     const refusal = guard(i);
-    if (refusal) return { ok: false, code: 'owned', error: refusal };
+    if (refusal) return refuse('owned', refusal);
+    if (!NEXT[i.status].includes(to)) {
+      return refuse('illegal_transition', `cannot go from ${i.status} (${STATUS_ZH[i.status]}) to ${to} (${STATUS_ZH[to]})`);
+    }
     const at = new Date(this.o.clock.now()).toISOString();
-    const next = apply({
-      ...i,
-      status: to,
-      timeline: [...i.timeline, { at, type: 'status', by, text: note ? `${i.status} → ${to}: ${note.slice(0, 1000)}` : `${i.status} → ${to}` }],
-    });
-    return this.commit(next);
+    const cleanNote = note ? note.slice(0, 1000) : '';
+    const entry: TimelineEntry = {
+      at,
+      type: 'status',
+      by: actorName(by),
+      text: `${STATUS_ZH[i.status]} → ${STATUS_ZH[to]}${cleanNote ? `: ${cleanNote}` : ''}`,
+    };
+    const next = apply({ ...i, status: to, timeline: [...i.timeline, entry] });
+    return this.commit(next, { actor: by, action: to, from: i.status, to, note: [auditNote, cleanNote].filter(Boolean).join('; ') || null });
   }
 
-  private commit(next: Incident): CommandReply {
-    const saved: Incident = { ...next, version: next.version + 1, updatedAt: new Date(this.o.clock.now()).toISOString() };
-    this.o.store.incidents.save(saved);
+  /** A human or hub action: durable (fsync) with its audit row, then published. */
+  private commit(
+    next: Incident,
+    audit: { actor: Actor; action: string; from: IncidentStatus; to: IncidentStatus; note: string | null },
+  ): CommandReply {
+    const now = this.o.clock.now();
+    const saved: Incident = { ...next, version: next.version + 1, updatedAt: new Date(now).toISOString() };
+    this.withAudit(() =>
+      this.o.store.transaction(() => {
+        this.o.store.incidents.save(saved);
+        this.o.store.audit.append({
+          at: saved.updatedAt,
+          actor: actorName(audit.actor),
+          action: audit.action,
+          incidentId: saved.id,
+          fromStatus: audit.from,
+          toStatus: audit.to,
+          origin: actorOrigin(audit.actor),
+          note: audit.note,
+        });
+      }),
+    );
     this.track(saved);
     this.o.bus.emit('incident:update', saved);
     return { ok: true, incident: saved };
+  }
+
+  /** The audit chain head is cached; a rolled-back transaction must not leave it ahead of the file. */
+  private withAudit(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.o.store.audit.resetHead();
+      throw err;
+    }
   }
 
   private track(i: Incident): void {
@@ -222,8 +440,37 @@ export class IncidentService {
     }
   }
 
+  private noteFalse(siteId: string, id: string, closedMs: number): void {
+    const prev = this.lastFalse.get(siteId);
+    if (!prev || prev.closedMs < closedMs) this.lastFalse.set(siteId, { id, closedMs });
+  }
+
+  private repeatWindow(): number {
+    return this.o.repeatWindowMs ?? 30 * 60_000;
+  }
+
+  private context(siteId: string, atMs: number) {
+    return {
+      armed: this.armed.get(siteId) ?? null,
+      night: this.o.night ? isNightOrHoliday(atMs, this.o.night) : false,
+    };
+  }
+
+  private escalateAtFor(priority: Priority, fromMs: number): string | null {
+    const t = this.o.ackTimeoutMs?.[priority];
+    return t ? new Date(fromMs + t).toISOString() : null;
+  }
+
   private newIncident(e: AlarmEvent): Incident {
-    const verdict = assessPriority([e.kind], e.zone === null ? 0 : 1);
+    const atMs = Date.parse(e.receivedAt);
+    const verdict = assessPriority([e.kind], e.zone === null ? 0 : 1, this.context(e.siteId, atMs));
+    const timeline: TimelineEntry[] = [eventEntry(e)];
+    const lastFalse = this.lastFalse.get(e.siteId);
+    const repeatOf = lastFalse && atMs - lastFalse.closedMs <= this.repeatWindow() ? lastFalse.id : null;
+    if (repeatOf) {
+      const minutes = Math.max(1, Math.round((atMs - lastFalse!.closedMs) / 60_000));
+      timeline.push({ at: e.receivedAt, type: 'note', by: 'hub', text: `重复报警：本址${minutes}分钟前以误报结警 repeat: closed as false ${minutes} min ago (${repeatOf})` });
+    }
     return {
       // The incident is named after the event that opened it, so a rebuild after a crash gives
       // the same id a console may already show.
@@ -243,22 +490,27 @@ export class IncidentService {
       gridCellId: e.gridCellId,
       gridCellName: e.gridCellId ? this.o.directory.cellName(e.gridCellId) : null,
       stationId: e.stationId,
+      responsibleStationId: e.stationId,
+      escalationLevel: 0,
+      escalateAt: this.escalateAtFor(verdict.priority, atMs),
+      repeatOf,
       zones: e.zone === null ? [] : [e.zone],
       eventCount: 1,
       openedAt: e.receivedAt,
       updatedAt: e.receivedAt,
       lastEventAt: e.receivedAt,
       closedAt: null,
-      timeline: [eventEntry(e)],
+      timeline,
       timelineOmitted: 0,
       media: [],
     };
   }
 
   private addEvent(i: Incident, e: AlarmEvent): Incident {
+    const atMs = Date.parse(e.receivedAt);
     const zones = e.zone !== null && e.kind !== 'restore' && !i.zones.includes(e.zone) ? [...i.zones, e.zone] : i.zones;
-    const kinds = [...new Set<EventKind>([...i.timeline.filter((t) => t.type === 'event' && t.kind).map((t) => t.kind!), e.kind])];
-    const verdict = assessPriority(kinds, zones.length);
+    const kinds = [...new Set<EventKind>([i.kind, ...i.timeline.filter((t) => t.type === 'event' && t.kind).map((t) => t.kind!), e.kind])];
+    const verdict = assessPriority(kinds, zones.length, this.context(i.siteId, atMs));
     const timeline = [...i.timeline, eventEntry(e)];
     if (verdict.priority < i.priority) {
       timeline.push({ at: e.receivedAt, type: 'priority', text: `P${i.priority} → P${verdict.priority}: ${verdict.reason}` });
@@ -275,13 +527,21 @@ export class IncidentService {
     // Priority only rises while an incident is open; a restore never lowers or closes it.
     const raised = verdict.priority < i.priority;
     const reasonChanged = raised || kind !== i.kind;
+    const priority = raised ? verdict.priority : i.priority;
+    // A raised priority shortens the time to escalation (counted from now), never lengthens it.
+    let escalateAt = i.escalateAt;
+    if (raised && i.status === 'new') {
+      const sooner = this.escalateAtFor(priority, atMs);
+      if (sooner && (!escalateAt || sooner < escalateAt)) escalateAt = sooner;
+    }
     return {
       ...i,
       kind,
       category,
-      priority: raised ? verdict.priority : i.priority,
+      priority,
       priorityReason: reasonChanged ? verdict.reason : i.priorityReason,
       priorityReasonZh: reasonChanged ? verdict.reasonZh : i.priorityReasonZh,
+      escalateAt,
       zones,
       eventCount: i.eventCount + 1,
       version: i.version + 1,
@@ -290,6 +550,19 @@ export class IncidentService {
       ...capTimeline({ timeline, timelineOmitted: i.timelineOmitted }),
     };
   }
+}
+
+/** Incidents written by an older version lack newer fields; fill them so consumers need not guess. */
+function normalise(i: Incident): Incident {
+  return {
+    ...i,
+    responsibleStationId: i.responsibleStationId ?? i.stationId ?? null,
+    escalationLevel: i.escalationLevel ?? 0,
+    escalateAt: i.escalateAt ?? null,
+    repeatOf: i.repeatOf ?? null,
+    timelineOmitted: i.timelineOmitted ?? 0,
+    media: i.media ?? [],
+  };
 }
 
 /**
@@ -309,6 +582,6 @@ function capTimeline(i: Pick<Incident, 'timeline' | 'timelineOmitted'>): Pick<In
   return { timeline: [...i.timeline.slice(0, index), ...i.timeline.slice(index + 1)], timelineOmitted: i.timelineOmitted + 1 };
 }
 
-function eventEntry(e: AlarmEvent): Incident['timeline'][number] {
+function eventEntry(e: AlarmEvent): TimelineEntry {
   return { at: e.receivedAt, type: 'event', eventId: e.id, kind: e.kind, zone: e.zone, zoneName: e.zoneName, detail: e.detail };
 }

@@ -43,7 +43,33 @@ const INTRUSION_KINDS: ReadonlySet<EventKind> = new Set(['intrusion', 'burglary'
  * says why, so the operator can check it. Confirmation: a second distinct zone or a person seen by
  * a camera turns an intrusion into P1 (sequential / video confirmation).
  */
-export function assessPriority(kinds: readonly EventKind[], distinctZones: number): PriorityVerdict {
+export interface PriorityContext {
+  /** Armed state of the site when known (from arm/disarm events); null when unknown. */
+  armed?: boolean | null;
+  /** Night hours or a holiday in the centre's time zone. */
+  night?: boolean;
+}
+
+const TROUBLE: ReadonlySet<EventKind> = new Set(['trouble.ac_loss', 'trouble.low_battery', 'trouble.comm', 'trouble.offline']);
+
+export function assessPriority(kinds: readonly EventKind[], distinctZones: number, ctx: PriorityContext = {}): PriorityVerdict {
+  const base = basePriority(kinds, distinctZones);
+  const hasIntrusion = kinds.some((k) => INTRUSION_KINDS.has(k));
+  const lifeAtRisk = base.priority === 1 && !hasIntrusion;
+  // A disarmed site's interior movement is most likely its owner; a confirmed or life-safety alarm is not lowered.
+  if (ctx.armed === false && hasIntrusion && base.priority === 2 && !lifeAtRisk) {
+    return { priority: 3, reason: `${base.reason}; site disarmed → P3`, reasonZh: `${base.reasonZh}；该址处于撤防状态 → 三级` };
+  }
+  if (ctx.armed === true && base.priority === 4 && kinds.some((k) => TROUBLE.has(k))) {
+    return { priority: 3, reason: `${base.reason}; trouble while armed → P3`, reasonZh: `${base.reasonZh}；布防期间故障 → 三级` };
+  }
+  if (ctx.night && base.priority === 3 && kinds.some((k) => k === 'perimeter' || k === 'tamper')) {
+    return { priority: 2, reason: `${base.reason}; at night → P2`, reasonZh: `${base.reasonZh}；夜间/节假日 → 二级` };
+  }
+  return base;
+}
+
+function basePriority(kinds: readonly EventKind[], distinctZones: number): PriorityVerdict {
   let best: { priority: Priority; kind: EventKind } | null = null;
   for (const kind of kinds) {
     const p = KIND_INFO[kind].basePriority;

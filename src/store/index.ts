@@ -2,12 +2,14 @@ import { openDatabase, type Db } from './db.js';
 import { EventRepository } from './event-repo.js';
 import { IncidentRepository } from './incident-repo.js';
 import { DeviceStateRepository } from './device-state-repo.js';
+import { AuditRepository } from './audit-repo.js';
 
 export { GroupCommit } from './group-commit.js';
 export type { StoredEvent, EventQuery } from './event-repo.js';
 export type { IncidentQuery } from './incident-repo.js';
 export type { DeviceStateRow } from './device-state-repo.js';
-export { EventRepository, IncidentRepository, DeviceStateRepository, openDatabase, type Db };
+export type { AuditEntry, AuditRow, AuditVerdict } from './audit-repo.js';
+export { EventRepository, IncidentRepository, DeviceStateRepository, AuditRepository, openDatabase, type Db };
 
 /** The store: one SQLite file, one repository per aggregate. */
 export interface Store {
@@ -15,6 +17,7 @@ export interface Store {
   events: EventRepository;
   incidents: IncidentRepository;
   deviceState: DeviceStateRepository;
+  audit: AuditRepository;
   /** Runs fn in one transaction, durable on return (synchronous=FULL: the WAL is fsynced). */
   transaction<T>(fn: () => T): T;
   /**
@@ -34,6 +37,7 @@ export function openStore(path: string): Store {
     events: new EventRepository(db),
     incidents: new IncidentRepository(db),
     deviceState: new DeviceStateRepository(db),
+    audit: new AuditRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     derivedTransaction: <T>(fn: () => T): T => {
       db.pragma('synchronous = NORMAL');
