@@ -14,6 +14,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import type { Incident } from '../src/contract/incident.js';
 import { benchGeo } from './geo.js';
+import { benchQueue } from './queue.js';
 
 const SITES = Number(process.env.BENCH_SITES ?? 1000);
 const CONSOLES = Number(process.env.BENCH_CONSOLES ?? 20);
@@ -188,6 +189,8 @@ async function measure(kind: 'pipeline' | 'relay'): Promise<PhaseResult[]> {
 
 console.error('grid lookups…');
 const geo = await benchGeo();
+console.error('queue with 10,000 open incidents…');
+const queue = await benchQueue(10_000);
 const pipeline = await measure('pipeline');
 const relay = await measure('relay');
 const maxPipeline = pipeline.find((r) => r.targetRate === 'max')!.eventsPerSec;
@@ -200,6 +203,7 @@ const doc = {
   relay,
   ratio: round(maxPipeline / maxRelay, 2),
   geo,
+  queue,
 };
 const table = [
   'mode      rate   sent    all-consoles  events/s   p50 ms   p99 ms  p99.9 ms   max ms',
@@ -208,6 +212,7 @@ const table = [
   ),
   `max durable pipeline / raw relay = ${doc.ratio}`,
   `grid lookups/s against ${geo.cells} cells: ${geo.lookupsPerSec}`,
+  `queue with ${queue.openIncidents} open incidents: ${queue.opsPerSec} durable workflow ops/s; queue:snapshot built in ${queue.snapshotMs.p50} ms (p50), ${queue.snapshotMs.max} ms (max), ${Math.round(queue.snapshotBytes / 1024)} KiB`,
 ];
 console.error(table.join('\n'));
 console.log(JSON.stringify(doc, null, 2));
