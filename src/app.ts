@@ -15,7 +15,8 @@ import { createRootLogger, moduleLogger, type Logger, type LoggerOptions } from 
 import { Metrics } from './core/metrics.js';
 import type { Problem } from './core/problems.js';
 import { SafeGridError } from './core/errors.js';
-import { EmbeddedBroker } from './broker/embedded.js';
+import { EmbeddedBroker, readTlsFiles } from './broker/embedded.js';
+import { ConfigDeviceAccess } from './broker/device-access.js';
 import { ExternalBroker } from './broker/external.js';
 import type { BrokerLink } from './broker/types.js';
 import { Ingest } from './ingest/ingest.js';
@@ -124,6 +125,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const sink = (msg: Parameters<Ingest['receive']>[0]) => ingest.receive(msg);
 
   const mqttLog = moduleLogger(root, 'mqtt');
+  // Device logins and topic rights (issue 3); only the embedded broker enforces them.
+  const deviceAccess = config.hub.mqtt.mode === 'embedded' ? new ConfigDeviceAccess(config, profiles, mqttLog) : null;
   const broker: BrokerLink =
     config.hub.mqtt.mode === 'external'
       ? new ExternalBroker({
@@ -137,7 +140,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           metrics,
           ca: config.hub.mqtt.tls?.ca ? readFileSync(config.hub.mqtt.tls.ca) : null,
         })
-      : new EmbeddedBroker({ host: config.hub.mqtt.host, port: config.hub.mqtt.port, sink, log: mqttLog, metrics });
+      : new EmbeddedBroker({
+          host: config.hub.mqtt.host,
+          port: config.hub.mqtt.port,
+          sink,
+          log: mqttLog,
+          metrics,
+          access: deviceAccess,
+          tls: config.hub.mqtt.tls ? readTlsFiles(config.hub.mqtt.tls, rootDir) : null,
+        });
 
   const ctx: ApiContext = {
     config: () => config,
@@ -202,6 +213,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           const router = new TopicRouter(config, profiles);
           ingest.setRouter(router);
           if (broker instanceof ExternalBroker) broker.resubscribe(router.topics());
+          deviceAccess?.update(config, profiles);
           log.info({ sites: config.sites.length, problems: problems.length }, 'device files reloaded');
           if (problems.length) log.warn(`device files have problems:\n${formatProblems(problems)}`);
         }, { env });

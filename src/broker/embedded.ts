@@ -1,9 +1,28 @@
 import { Aedes, type AuthenticateError } from 'aedes';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { resolve } from 'node:path';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import type { HubConfig } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { printableTopic } from '../ingest/topic.js';
 import type { BrokerLink, DeviceAccess, MessageSink } from './types.js';
+
+/** The mqtts listener: PEM material already read, and whether devices must present a certificate. */
+export interface EmbeddedTls {
+  cert: Buffer;
+  key: Buffer;
+  ca: Buffer | null;
+  port: number;
+  requireClientCert: boolean;
+}
+
+/** Reads the PEM files `mqtt.tls` names; relative paths start at the config root. */
+export function readTlsFiles(tls: NonNullable<HubConfig['mqtt']['tls']>, rootDir: string): EmbeddedTls {
+  const read = (file: string): Buffer => readFileSync(resolve(rootDir, file));
+  return { cert: read(tls.cert), key: read(tls.key), ca: tls.ca ? read(tls.ca) : null, port: tls.port, requireClientCert: tls.requireClientCert };
+}
 
 export interface EmbeddedBrokerOptions {
   host: string;
@@ -13,7 +32,13 @@ export interface EmbeddedBrokerOptions {
   metrics: Metrics;
   /** When absent, any client may connect and publish (development). */
   access?: DeviceAccess | null;
+  /** Also listen with TLS (mqtts) when given; port 0 picks a free one (tests). */
+  tls?: EmbeddedTls | null;
 }
+
+/** CONNACK return codes of MQTT 3.1.1, table 3.1. */
+const CONNACK_BAD_USERNAME_OR_PASSWORD = 4;
+const CONNACK_NOT_AUTHORIZED = 5;
 
 /**
  * The embedded aedes broker. aedes sends a QoS 1 PUBACK *before* its publish handlers run
@@ -24,11 +49,18 @@ export class EmbeddedBroker implements BrokerLink {
   private aedes: Aedes | null = null;
   private server: Server | null = null;
   private boundPort: number | null = null;
+  private tlsServer: TlsServer | null = null;
+  private boundTlsPort: number | null = null;
 
   constructor(private readonly o: EmbeddedBrokerOptions) {}
 
   get port(): number | null {
     return this.boundPort;
+  }
+
+  /** Port the TLS listener bound, or null without `mqtt.tls`. */
+  get tlsPort(): number | null {
+    return this.boundTlsPort;
   }
 
   get connectedClients(): number {
@@ -39,28 +71,40 @@ export class EmbeddedBroker implements BrokerLink {
     const { log, sink, access, metrics } = this.o;
     const refused = metrics.counter('sg_mqtt_refused_total', 'MQTT connections refused, by reason');
     const publishDenied = metrics.counter('sg_mqtt_publish_denied_total', 'PUBLISH packets refused by the topic ACL');
+    const subscribeDenied = metrics.counter('sg_mqtt_subscribe_denied_total', 'SUBSCRIBE topic filters refused by the topic ACL');
     const principals = new WeakMap<object, string>();
     const aedes = await Aedes.createBroker({
       id: 'safegrid',
       authenticate: (client, username, password, done) => {
         if (!access) return done(null, true);
         const who = access.authenticate(username, password);
-        if (!who) {
-          refused({ reason: 'bad_credentials' });
-          log.warn({ clientId: client.id, username: username?.slice(0, 64) }, 'MQTT login refused');
-          const err = new Error('bad username or password') as AuthenticateError;
-          err.returnCode = 4;
+        if ('refused' in who) {
+          refused({ reason: who.refused });
+          // The user name is logged (cut and made printable: it is untrusted), the password never.
+          log.warn(
+            { clientId: printableTopic(client.id ?? ''), username: username ? printableTopic(username.slice(0, 64)) : null, reason: who.refused },
+            'MQTT login refused',
+          );
+          const err = new Error(who.refused === 'no_credentials' ? 'not authorized' : 'bad username or password') as AuthenticateError;
+          err.returnCode = who.refused === 'no_credentials' ? CONNACK_NOT_AUTHORIZED : CONNACK_BAD_USERNAME_OR_PASSWORD;
           return done(err, false);
         }
         principals.set(client, who.principal);
+        log.debug({ clientId: printableTopic(client.id ?? ''), principal: who.principal }, 'MQTT login');
         done(null, true);
       },
       authorizePublish: (client, packet, done) => {
-        if (access && client) {
-          const who = principals.get(client);
+        if (access) {
+          // client is null only for a will left over from an earlier broker run: nobody to vouch for it.
+          const who = client ? principals.get(client) : undefined;
           if (!who || !access.mayPublish(who, packet.topic)) {
             publishDenied();
-            log.warn({ clientId: client.id, topic: printableTopic(packet.topic) }, 'PUBLISH outside the device topic ACL refused');
+            log.warn(
+              { code: 'SG_INGEST_UNAUTHORIZED_TOPIC', clientId: client ? printableTopic(client.id ?? '') : null, principal: who ?? null, topic: printableTopic(packet.topic) },
+              'PUBLISH outside the device topic ACL refused; connection closed',
+            );
+            // MQTT 3.1.1 has no way to refuse one PUBLISH; aedes closes the connection [MQTT-3.3.5-2].
+            // Nothing reaches ingest: the message is not recorded under any device.
             return done(new Error('not authorized'));
           }
         }
@@ -79,7 +123,13 @@ export class EmbeddedBroker implements BrokerLink {
       authorizeSubscribe: (client, sub, done) => {
         if (access) {
           const who = principals.get(client);
-          if (!who || !access.maySubscribe(who, sub.topic)) return done(new Error('not authorized'));
+          if (!who || !access.maySubscribe(who, sub.topic)) {
+            subscribeDenied();
+            log.warn({ clientId: printableTopic(client.id ?? ''), principal: who ?? null, topic: printableTopic(sub.topic) }, 'SUBSCRIBE outside the device command topics refused');
+            // A null subscription is answered with return code 0x80 (failure) in the SUBACK
+            // [MQTT-3.9.3]; the device stays connected and keeps sending alarms.
+            return done(null, null);
+          }
         }
         done(null, sub);
       },
@@ -98,13 +148,49 @@ export class EmbeddedBroker implements BrokerLink {
     const addr = this.server.address();
     this.boundPort = typeof addr === 'object' && addr ? addr.port : this.o.port;
     log.info({ host: this.o.host, port: this.boundPort }, 'embedded MQTT broker listening');
+    if (this.o.tls) await this.listenTls(this.o.tls, aedes, refused);
+  }
+
+  private async listenTls(tls: EmbeddedTls, aedes: Aedes, refused: (labels: { reason: string }) => void): Promise<void> {
+    const { log } = this.o;
+    // Client certificates are asked for only when required: an optional certificate that is never
+    // checked would look like protection without being any.
+    const server = createTlsServer(
+      {
+        cert: tls.cert,
+        key: tls.key,
+        ...(tls.ca ? { ca: tls.ca } : {}),
+        requestCert: tls.requireClientCert,
+        rejectUnauthorized: tls.requireClientCert,
+      },
+      aedes.handle,
+    );
+    server.on('tlsClientError', (err, socket) => {
+      refused({ reason: 'tls' });
+      log.warn({ remote: socket.remoteAddress ?? null, err: err.message }, 'MQTT TLS handshake refused');
+    });
+    this.tlsServer = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(tls.port, this.o.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address();
+    this.boundTlsPort = typeof addr === 'object' && addr ? addr.port : tls.port;
+    log.info({ host: this.o.host, port: this.boundTlsPort, clientCert: tls.requireClientCert ? 'required' : 'not asked' }, 'embedded MQTT broker listening (TLS)');
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     const aedes = this.aedes;
+    const tlsServer = this.tlsServer;
     this.server = null;
     this.aedes = null;
+    this.tlsServer = null;
+    // Its connections are aedes clients too: aedes.close below ends them.
+    const tlsClosed = tlsServer ? new Promise<void>((resolve) => tlsServer.close(() => resolve())) : Promise.resolve();
     if (server) {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -114,5 +200,6 @@ export class EmbeddedBroker implements BrokerLink {
     } else if (aedes) {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
     }
+    await tlsClosed;
   }
 }

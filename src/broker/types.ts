@@ -15,10 +15,15 @@ export interface BrokerLink {
   readonly connectedClients: number;
 }
 
-/** Device credentials and topic rights for the embedded broker (issue 3 fills this in). */
+/** Why a CONNECT was refused; the label of `sg_mqtt_refused_total{reason}`. */
+export type RefusalReason = 'no_credentials' | 'unknown_user' | 'bad_password';
+
+export type AuthResult = { principal: string } | { refused: RefusalReason };
+
+/** Device credentials and topic rights for the embedded broker (device-access.ts implements it). */
 export interface DeviceAccess {
-  /** null when the username/password pair is unknown. */
-  authenticate(username: string | undefined, password: Buffer | undefined): { principal: string } | null;
+  /** The principal a username/password pair logs in as, or why it may not. */
+  authenticate(username: string | undefined, password: Buffer | undefined): AuthResult;
   mayPublish(principal: string, topic: string): boolean;
   maySubscribe(principal: string, topicFilter: string): boolean;
 }

@@ -3,9 +3,11 @@
  * (built-in and installer-written), reported at once. Exit 0 when nothing is an error.
  */
 import type { Problem } from '../core/problems.js';
+import type { Config } from './model.js';
 import { runProfileExamples } from '../profiles/index.js';
 import { loadConfig } from './load.js';
 import { formatProblem, formatProblems } from './report.js';
+import { lineOf, readSource } from './source.js';
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
@@ -26,6 +28,7 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
       });
     }
   }
+  if (result.config) problems.push(...devicesWithoutLogin(rootDir, result.config));
   const errors = problems.filter((p) => p.severity === 'error');
   const lines: string[] = [];
 
@@ -55,4 +58,32 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
   }
   lines.push(last);
   return { exitCode: 1, output: lines.join('\n') };
+}
+
+/**
+ * With device auth required, a device that neither its own `mqtt:` nor its site's `site.mqtt:`
+ * covers is refused by the broker: none of its alarms would arrive. A warning, not an error,
+ * because the rest of the site (and an installer still wiring it up) works.
+ */
+function devicesWithoutLogin(rootDir: string, config: Config): Problem[] {
+  const mqtt = config.hub.mqtt;
+  if (mqtt.mode !== 'embedded' || mqtt.auth !== 'required') return [];
+  const problems: Problem[] = [];
+  for (const site of config.sites) {
+    if (site.mqttUsername) continue;
+    const src = site.devices.some((d) => !d.mqttUsername) ? readSource(rootDir, site.file) : null;
+    site.devices.forEach((d, i) => {
+      if (d.mqttUsername) return;
+      problems.push({
+        code: 'SG_CONFIG_NO_MQTT_LOGIN',
+        severity: 'warning',
+        file: site.file,
+        line: src ? lineOf(src, ['devices', i]) : null,
+        path: `devices[${i}]`,
+        message: `device "${d.id}" has no mqtt credentials and its site has no site.mqtt; this device cannot connect until it has mqtt credentials`,
+        hint: 'add mqtt: { username, password_file_key } to the device, or one site.mqtt for all devices of the site',
+      });
+    });
+  }
+  return problems;
 }

@@ -32,6 +32,10 @@ export function assemble(
   const topics = new Map<string, Owner>();
   // Bridges subscribe to a shared topic (frigate/events); a device bound to it would steal messages.
   for (const b of bridges) topics.set(b.topic, { file: hubFile, what: `bridge "${b.id}"`, line: b.line ?? null });
+  // An MQTT user name picks the topic rights of whoever logs in with it: two owners would make
+  // one of them able to publish as the other (or lock it out).
+  const usernames = new Map<string, Owner>();
+  for (const b of bridges) if (b.mqttUsername) usernames.set(b.mqttUsername, { file: hubFile, what: `bridge "${b.id}"`, line: null });
 
   for (const e of entries) {
     const problems: Problem[] = [];
@@ -69,12 +73,30 @@ export function assemble(
         mine.set(t, { file: e.file, what: `device "${c.deviceId}"`, line: c.line });
       }
     }
+    const myLogins = new Map<string, Owner>();
+    for (const l of e.logins ?? []) {
+      const other = usernames.get(l.username) ?? myLogins.get(l.username);
+      if (other) {
+        problems.push({
+          code: 'SG_CONFIG_DUPLICATE_ID',
+          severity: 'error',
+          file: e.file,
+          line: l.line,
+          path: l.path,
+          message: `MQTT user name "${l.username}" of ${l.what} is already used by ${where(other)}`,
+          hint: 'every device, site and bridge that logs in to the broker needs its own user name',
+        });
+        continue;
+      }
+      myLogins.set(l.username, { file: e.file, what: l.what, line: l.line });
+    }
     if (problems.length > 0) {
       rejected.set(e.file, problems);
       continue;
     }
     siteIds.set(e.site.id, { file: e.file, what: 'site', line: e.idLine });
     for (const [t, o] of mine) topics.set(t, o);
+    for (const [u, o] of myLogins) usernames.set(u, o);
     accepted.push(e);
   }
   return { accepted, rejected };

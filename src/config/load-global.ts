@@ -3,6 +3,8 @@
  * file hub.yaml names). Any error here is global: the hub refuses to start, because every site
  * depends on them (routing, map, broker).
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Priority } from '../contract/alarm-event.js';
 import type { Problem } from '../core/problems.js';
 import type { GridCell, HubConfig, MultiPolygonCoords, Station } from './model.js';
@@ -54,7 +56,7 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv): GlobalPart 
   } else if (hubSrc.problems.length > 0) {
     problems.push(...hubSrc.problems);
   } else {
-    const parsed = parseWithSchema(hubSchema, hubSrc);
+    const parsed = parseWithSchema(hubSchema, hubSrc, { inlineSecretsForbidden: true });
     problems.push(...parsed.problems);
     hubFile = parsed.value;
     if (hubFile) {
@@ -78,7 +80,7 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv): GlobalPart 
 
   if (hubFile && hubSrc) {
     const built = buildHub(hubFile, hubSrc, env, secrets);
-    problems.push(...built.problems);
+    problems.push(...built.problems, ...checkTlsFiles(rootDir, hubFile, hubSrc));
     hub = built.problems.some((p) => p.severity === 'error') ? null : built.hub;
   }
 
@@ -171,6 +173,7 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
             requireClientCert: h.mqtt.tls.require_client_cert,
           }
         : null,
+      auth: h.mqtt.auth,
     },
     storage: { path: h.storage.path, mediaPath: h.storage.media_path },
     map: {
@@ -180,7 +183,25 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
     },
     triage: { correlationWindowMs: h.triage.correlation_window, ackTimeoutMs },
     usersFile: h.users,
-    bridges: h.bridges.map((b) => ({ id: b.id, profile: b.profile, topic: b.topic })),
+    bridges: h.bridges.map((b, i) => {
+      if (!b.mqtt) return { id: b.id, profile: b.profile, topic: b.topic };
+      const ref = b.mqtt.password_env ? { env: b.mqtt.password_env } : { fileKey: b.mqtt.password_file_key as string };
+      const found = lookupSecret(ref, env, secrets);
+      if (!found.ok && h.mqtt.mode === 'embedded') {
+        // A warning: the bridge cannot log in, but every site's own devices still can.
+        const key = 'env' in ref ? 'password_env' : 'password_file_key';
+        problems.push({
+          code: 'SG_CONFIG_SECRET_MISSING',
+          severity: 'warning',
+          file: src.file,
+          line: lineOf(src, ['bridges', i, 'mqtt', key]),
+          path: `bridges[${i}].mqtt.${key}`,
+          message: `${found.why}, so this bridge cannot connect to the embedded broker`,
+          hint: found.hint,
+        });
+      }
+      return { id: b.id, profile: b.profile, topic: b.topic, mqttUsername: b.mqtt.username, mqttPassword: found.ok ? found.value : null };
+    }),
     secretsFile: h.secrets,
   };
   // Bridge ids must be unique: ingest keys its subscriptions by them.
@@ -199,6 +220,26 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
     } else seen.set(b.id, i);
   });
   return { hub, problems };
+}
+
+/** The TLS listener needs its PEM files at start; say which one is missing now, not as an ENOENT later. */
+function checkTlsFiles(rootDir: string, h: HubFile, src: SourceFile): Problem[] {
+  const tls = h.mqtt.tls;
+  if (!tls || h.mqtt.mode !== 'embedded') return [];
+  const problems: Problem[] = [];
+  for (const key of ['cert', 'key', 'ca'] as const) {
+    const file = tls[key];
+    if (!file || existsSync(resolve(rootDir, file))) continue;
+    problems.push({
+      code: 'SG_CONFIG_FILE_MISSING',
+      severity: 'error',
+      file: src.file,
+      line: lineOf(src, ['mqtt', 'tls', key]),
+      path: `mqtt.tls.${key}`,
+      message: `file not found: ${file}; expected a PEM file (relative paths start at the config root)`,
+    });
+  }
+  return problems;
 }
 
 function checkStations(list: Array<{ id: string; parent?: string | null | undefined }>, src: SourceFile): Problem[] {

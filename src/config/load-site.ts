@@ -13,7 +13,7 @@ import type { Camera, Device, Site, TileCrs, Zone } from './model.js';
 import { formatPath, parseWithSchema, sortByLine } from './issues.js';
 import { siteFileSchema, type SiteFile } from './schema/site.js';
 import { lineOf, parseSource, type SourceFile } from './source.js';
-import { lookupSecret, type SecretStore } from './secrets.js';
+import { lookupSecret, type SecretRef, type SecretStore } from './secrets.js';
 import { didYouMean } from './suggest.js';
 
 /** The built-in profile of SafeGrid's own MQTT format (DESIGN.md "Interfaces"). */
@@ -57,6 +57,8 @@ export interface SiteEntry {
   hash: string;
   idLine: number | null;
   claims: TopicClaim[];
+  /** MQTT user names this file defines (site and devices), for the cross-file uniqueness check. */
+  logins: Array<{ username: string; what: string; path: string; line: number | null }>;
 }
 
 export interface SiteParse {
@@ -191,6 +193,15 @@ function referenceChecks(src: SourceFile, ctx: SiteContext): CheckResult {
   const declaredText = (): string =>
     declared.size > 0 ? `declared zones: ${[...declared].sort((a, b) => a - b).join(', ')}` : 'no device of this site declares zones (a panel lists them under zones:)';
 
+  // Without its password a device (or the whole site) cannot log in to the embedded broker, so
+  // none of its alarms arrive: an error, like any other reason the site cannot work.
+  const checkMqttSecret = (mqtt: Raw | null, at: PropertyKey[]): void => {
+    const ref = mqttSecretRef(mqtt);
+    if (!ref) return;
+    const found = lookupSecret(ref, ctx.env, ctx.secrets);
+    if (!found.ok) add('SG_CONFIG_SECRET_MISSING', [...at, 'env' in ref ? 'password_env' : 'password_file_key'], found.why, found.hint);
+  };
+
   devices.forEach((d, i) => {
     const dev = obj(d);
     if (!dev) return;
@@ -210,14 +221,9 @@ function referenceChecks(src: SourceFile, ctx: SiteContext): CheckResult {
     if (typeof dev.zone === 'number' && Number.isInteger(dev.zone) && !declared.has(dev.zone)) {
       add('SG_CONFIG_UNKNOWN_REFERENCE', ['devices', i, 'zone'], `zone ${dev.zone} is not declared by any device of this site`, declaredText());
     }
-    const mqtt = obj(dev.mqtt);
-    const envName = str(mqtt?.password_env);
-    if (envName) {
-      const found = lookupSecret({ env: envName }, ctx.env, ctx.secrets);
-      // Without it the device cannot log in to the embedded broker, so none of its alarms arrive.
-      if (!found.ok) add('SG_CONFIG_SECRET_MISSING', ['devices', i, 'mqtt', 'password_env'], found.why, found.hint);
-    }
+    checkMqttSecret(obj(dev.mqtt), ['devices', i, 'mqtt']);
   });
+  checkMqttSecret(obj(obj(root.site)?.mqtt), ['site', 'mqtt']);
 
   cameras.forEach((c, i) => {
     const cam = obj(c);
@@ -284,11 +290,7 @@ function buildEntry(f: SiteFile, src: SourceFile, hash: string, ctx: SiteContext
     const zones: Zone[] = Object.entries(d.zones ?? {})
       .map(([n, z]) => ({ number: Number(n), name: z.name, type: z.type }))
       .sort((a, b) => a.number - b.number);
-    let mqttPassword: string | null = null;
-    if (d.mqtt) {
-      const found = lookupSecret({ env: d.mqtt.password_env }, ctx.env, ctx.secrets);
-      mqttPassword = found.ok ? found.value : null;
-    }
+    const mqttPassword = resolveMqttPassword(d.mqtt, ctx);
     claims.push({
       deviceIndex: i,
       deviceId: d.id,
@@ -342,13 +344,37 @@ function buildEntry(f: SiteFile, src: SourceFile, hash: string, ctx: SiteContext
     sourceCrs: s.crs,
     contacts: s.contacts.map((c) => ({ name: c.name, phone: c.phone })),
     guardGroup: s.guard_group ?? null,
+    mqttUsername: s.mqtt?.username ?? null,
+    mqttPassword: resolveMqttPassword(s.mqtt, ctx),
     gridCellId: cell?.id ?? null,
     stationId: cell?.station ?? null,
     devices,
     cameras,
     file: src.file,
   };
-  return { file: src.file, site, hash, idLine: lineOf(src, ['site', 'id']), claims };
+  const logins: SiteEntry['logins'] = [];
+  if (s.mqtt) logins.push({ username: s.mqtt.username, what: `site "${s.id}"`, path: 'site.mqtt.username', line: lineOf(src, ['site', 'mqtt', 'username']) });
+  f.devices.forEach((d, i) => {
+    if (d.mqtt) logins.push({ username: d.mqtt.username, what: `device "${d.id}"`, path: `devices[${i}].mqtt.username`, line: lineOf(src, ['devices', i, 'mqtt', 'username']) });
+  });
+  return { file: src.file, site, hash, idLine: lineOf(src, ['site', 'id']), claims, logins };
+}
+
+type MqttEntry = { username: string; password_env?: string | null | undefined; password_file_key?: string | null | undefined };
+
+/** The secret reference of an `mqtt:` entry in its raw (unvalidated) or parsed form. */
+function mqttSecretRef(mqtt: { password_env?: unknown; password_file_key?: unknown } | null | undefined): SecretRef | null {
+  const env = str(mqtt?.password_env);
+  if (env) return { env };
+  const fileKey = str(mqtt?.password_file_key);
+  return fileKey ? { fileKey } : null;
+}
+
+function resolveMqttPassword(mqtt: MqttEntry | null | undefined, ctx: SiteContext): string | null {
+  const ref = mqttSecretRef(mqtt);
+  if (!ref) return null;
+  const found = lookupSecret(ref, ctx.env, ctx.secrets);
+  return found.ok ? found.value : null;
 }
 
 /** The full topic set a profile derives; a throwing or missing profile falls back to the main topic. */

@@ -21,6 +21,8 @@ export interface HubConfig {
     password: string | null;
     clientId: string;
     tls: { cert: string; key: string; ca: string | null; port: number; requireClientCert: boolean } | null;
+    /** Embedded broker: `required` = devices log in and keep to their topics; `off` = lab only. */
+    auth: 'required' | 'off';
   };
   storage: { path: string; mediaPath: string };
   map: { center: LatLng; zoom: number; tiles: { url: string; attribution: string; crs: TileCrs } };
@@ -42,6 +44,9 @@ export interface BridgeConfig {
   id: string;
   profile: string;
   topic: string;
+  /** The bridge's login to the embedded broker; password resolved from its reference. */
+  mqttUsername?: string | null;
+  mqttPassword?: string | null;
 }
 
 export interface Station {
@@ -128,6 +133,9 @@ export interface Site {
   sourceCrs: TileCrs;
   contacts: Contact[];
   guardGroup: string | null;
+  /** One MQTT login for every device of the site (issue 3); password resolved from its reference. */
+  mqttUsername: string | null;
+  mqttPassword: string | null;
   gridCellId: string | null;
   stationId: string | null;
   devices: Device[];

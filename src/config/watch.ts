@@ -76,6 +76,12 @@ export class SiteWatcher {
           path: `devices[${i}]`,
           line: null,
         })),
+        logins: [
+          ...(site.mqttUsername ? [{ username: site.mqttUsername, what: `site "${site.id}"`, path: 'site.mqtt.username', line: null }] : []),
+          ...site.devices.flatMap((d, i) =>
+            d.mqttUsername ? [{ username: d.mqttUsername, what: `device "${d.id}"`, path: `devices[${i}].mqtt.username`, line: null }] : [],
+          ),
+        ],
       });
     }
   }

@@ -9,13 +9,14 @@ export const ERROR_CODES = {
   SG_CONFIG_INVALID_VALUE: 'A value of the wrong type, format or range.',
   SG_CONFIG_MISSING_KEY: 'A required key is absent.',
   SG_CONFIG_FILE_MISSING: 'A required config file does not exist.',
-  SG_CONFIG_DUPLICATE_ID: 'Two sites, devices, cameras, cells or stations share an id.',
+  SG_CONFIG_DUPLICATE_ID: 'Two sites, devices, cameras, cells or stations share an id, or two MQTT logins a user name.',
   SG_CONFIG_DUPLICATE_TOPIC: 'Two devices are bound to the same MQTT topic.',
   SG_CONFIG_UNKNOWN_REFERENCE: 'A reference (station, profile, zone, parent) names nothing that exists.',
   SG_CONFIG_OUTSIDE_GRID: 'A site location falls outside every grid cell.',
   SG_CONFIG_GRID_GEOMETRY: 'A grid cell polygon is malformed (unclosed ring, too few points, bad coordinates).',
   SG_CONFIG_SECRET_INLINE: 'A secret written inline where a reference (env or secrets file) is required.',
   SG_CONFIG_SECRET_MISSING: 'A secret reference points to an unset environment variable or missing entry.',
+  SG_CONFIG_NO_MQTT_LOGIN: 'A device that no MQTT login covers (its own or its site\'s) cannot connect while mqtt.auth is required.',
   SG_PROFILE_EXAMPLE_FAILED: "A profile example's payload did not produce the events it promises.",
   // Ingest rejections (counted in /metrics as sg_ingest_rejected_total{reason})
   SG_INGEST_OVERSIZE: 'Payload larger than the limit.',
@@ -33,7 +34,7 @@ export const ERROR_CODES = {
   SG_INGEST_SITE_DISABLED: 'The device belongs to a site whose file is currently invalid.',
   SG_INGEST_STORE_FAILED: 'The event could not be written to storage; the device will resend it.',
   SG_INGEST_UNKNOWN_CAMERA: 'A bridge (Frigate) names a camera that no site file links.',
-  SG_INGEST_UNAUTHORIZED_TOPIC: 'A device published to a topic that belongs to another device.',
+  SG_INGEST_UNAUTHORIZED_TOPIC: 'A device published to a topic outside its rights (another device\'s, or nobody\'s); the broker closed its connection.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

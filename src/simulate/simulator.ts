@@ -7,6 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { EventKind } from '../contract/alarm-event.js';
 import type { Camera, Config, Device, Site } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
+import { bridgeLoginOf, mqttLoginOf, type MqttLogin } from '../broker/device-access.js';
 import {
   CONTACT_ID_CODE,
   contactId,
@@ -27,8 +28,13 @@ export interface SimulatorOptions {
   alarmEverySeconds?: number;
   /** Heartbeat period when the device file gives none, seconds (default 30). */
   heartbeatSeconds?: number;
-  /** Password lookup for devices with MQTT credentials (issue 3). */
-  credentials?: (device: Device) => { username: string; password: string } | null;
+  /**
+   * The login each device connects with. Default: what the hub itself accepts — the device's own
+   * `mqtt:` credentials, else its site's (`mqttLoginOf`).
+   */
+  credentials?: (device: Device, site: Site) => MqttLogin | null;
+  /** The login of the Frigate bridge. Default: `bridges[].mqtt` of the first frigate bridge. */
+  bridgeCredentials?: () => MqttLogin | null;
   random?: () => number;
 }
 
@@ -64,7 +70,7 @@ export class Simulator {
     const connects: Array<Promise<void>> = [];
     for (const site of this.o.config.sites) {
       for (const device of site.devices) {
-        const creds = this.o.credentials?.(device) ?? null;
+        const creds = this.o.credentials ? this.o.credentials(device, site) : mqttLoginOf(site, device);
         const will = device.profile === 'native' ? nativeStatus(device.topic, 'offline') : null;
         const client = mqtt.connect(this.o.url, {
           clientId: `sim-${device.id}-${site.id}`.slice(0, 64),
@@ -78,7 +84,20 @@ export class Simulator {
         connects.push(new Promise((ok) => client.once('connect', () => ok())));
       }
     }
-    this.bridge = mqtt.connect(this.o.url, { clientId: 'sim-frigate-bridge', protocolVersion: 4, reconnectPeriod: 2000 });
+    const frigate = this.o.config.hub.bridges.find((b) => b.profile === 'frigate');
+    const bridgeCreds = this.o.bridgeCredentials ? this.o.bridgeCredentials() : frigate ? bridgeLoginOf(frigate) : null;
+    this.bridge = mqtt.connect(this.o.url, {
+      clientId: 'sim-frigate-bridge',
+      protocolVersion: 4,
+      reconnectPeriod: 2000,
+      ...(bridgeCreds ? { username: bridgeCreds.username, password: bridgeCreds.password } : {}),
+    });
+    // A refused login is the one mistake a new user would otherwise not see: say it once per client.
+    const refusedOnce = (who: string, client: MqttClient): void => {
+      client.once('error', (err) => this.o.log.warn({ client: who, err: err.message }, 'simulator: MQTT connection refused'));
+    };
+    refusedOnce('frigate bridge', this.bridge);
+    for (const d of this.devices) refusedOnce(`${d.site.id}/${d.device.id}`, d.client);
     await Promise.race([Promise.all(connects), new Promise((ok) => setTimeout(ok, 5000))]);
     this.o.log.info({ devices: this.devices.length, url: this.o.url }, 'simulator connected');
     for (const d of this.devices) {

@@ -5,7 +5,7 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import { startHub, type Hub, type HubOptions } from '../../src/app.js';
 import { createRootLogger } from '../../src/core/logger.js';
 import type { ClientToServerEvents, QueueSnapshot, ServerToClientEvents } from '../../src/contract/socket.js';
-import { makeTree, type TestTree } from './tree.js';
+import { makeTree, TREE_ENV, TREE_LOGINS, type TestTree } from './tree.js';
 
 export interface TestHub {
   hub: Hub;
@@ -15,6 +15,8 @@ export interface TestHub {
   baseUrl: string;
   mqttUrl: string;
   device(options?: IClientOptions): Promise<MqttClient>;
+  /** A device connected with one of the test district's logins (TREE_LOGINS), e.g. 'shop-a'. */
+  deviceAs(username: string, options?: IClientOptions): Promise<MqttClient>;
   console(auth?: Record<string, unknown>): Promise<{ socket: Socket<ServerToClientEvents, ClientToServerEvents>; snapshot: QueueSnapshot }>;
   close(): Promise<void>;
 }
@@ -41,21 +43,30 @@ export async function startTestHub(
     watch: false,
     logger: createRootLogger({ level: 'debug', destination: sink }),
     ...options,
+    // The tree's password_env references; a test's own env adds to them.
+    env: { ...process.env, ...TREE_ENV, ...options.env },
   });
   const baseUrl = `http://127.0.0.1:${hub.httpPort}`;
   const mqttUrl = `mqtt://127.0.0.1:${hub.mqttPort}`;
   const clients: MqttClient[] = [];
   const sockets: Socket[] = [];
+  let connections = 0;
+  const device = async (opts: IClientOptions = {}): Promise<MqttClient> => {
+    const c = await mqtt.connectAsync(mqttUrl, { protocolVersion: 4, reconnectPeriod: 0, ...opts });
+    clients.push(c);
+    return c;
+  };
   return {
     hub,
     tree,
     logs,
     baseUrl,
     mqttUrl,
-    async device(opts = {}) {
-      const c = await mqtt.connectAsync(mqttUrl, { protocolVersion: 4, reconnectPeriod: 0, ...opts });
-      clients.push(c);
-      return c;
+    device,
+    async deviceAs(username, opts = {}) {
+      const password = TREE_LOGINS[username];
+      if (password === undefined) throw new Error(`no test login "${username}"; known: ${Object.keys(TREE_LOGINS).join(', ')}`);
+      return device({ clientId: `${username}-${++connections}`, username, password, ...opts });
     },
     async console(auth = {}) {
       const socket: Socket<ServerToClientEvents, ClientToServerEvents> = ioClient(`${baseUrl}/console`, {

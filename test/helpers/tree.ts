@@ -37,6 +37,7 @@ http:
 mqtt:
   mode: embedded
   host: 127.0.0.1
+  auth: required
 storage:
   path: data/test.db
 triage:
@@ -45,6 +46,35 @@ bridges:
   - id: frigate-main
     profile: frigate
     topic: frigate/events
+    mqtt: { username: frigate, password_env: MQTT_FRIGATE_PASS }
+`;
+
+/**
+ * MQTT logins of the test district, user name → password. Some passwords come from the
+ * environment the tests pass (TREE_ENV), some from the tree's config/secrets.yaml, so both kinds
+ * of reference are exercised. Each is distinctive, so a test can search the logs for it.
+ */
+export const TREE_LOGINS: Readonly<Record<string, string>> = {
+  'shop-a': 'pw-shop-a-Vq7xK2',
+  'shop-a-panel': 'pw-shop-a-panel-Jm4sT9',
+  'shop-a-door': 'pw-shop-a-door-Rb8nW3',
+  'home-b': 'pw-home-b-Lc5pZ1',
+  'home-c': 'pw-home-c-Hd2vQ6',
+  frigate: 'pw-frigate-Xe9gY4',
+};
+
+/** Environment the test hub runs with: the passwords referenced by password_env. */
+export const TREE_ENV: Readonly<Record<string, string>> = {
+  MQTT_SHOP_A_PASS: TREE_LOGINS['shop-a']!,
+  MQTT_SHOP_A_DOOR_PASS: TREE_LOGINS['shop-a-door']!,
+  MQTT_FRIGATE_PASS: TREE_LOGINS.frigate!,
+};
+
+/** config/secrets.yaml of the tree: the passwords referenced by password_file_key. */
+export const SECRETS_YAML = `# test secrets (password_file_key references)
+mqtt_shop-a-panel: "${TREE_LOGINS['shop-a-panel']}"
+mqtt_home-b: "${TREE_LOGINS['home-b']}"
+mqtt_home-c: "${TREE_LOGINS['home-c']}"
 `;
 
 export const STATIONS_YAML = `stations:
@@ -91,10 +121,12 @@ export const SHOP_YAML = `site:
   location: [26.595, 104.835]
   contacts: [{ name: 王店主, phone: "13800000000" }]
   guard_group: hecheng-team
+  mqtt: { username: shop-a, password_env: MQTT_SHOP_A_PASS }
 devices:
   - id: shop-a-panel
     profile: native
     topic: safegrid/shop-a/shop-a-panel
+    mqtt: { username: shop-a-panel, password_file_key: mqtt_shop-a-panel }
     heartbeat: 60s
     zones:
       1: { name: 前门, type: entry }
@@ -110,6 +142,7 @@ devices:
   - id: shop-a-door
     profile: zigbee2mqtt
     topic: zigbee2mqtt/shop_a_front_door
+    mqtt: { username: shop-a-door, password_env: MQTT_SHOP_A_DOOR_PASS }
     zone: 1
   - id: shop-a-ha
     profile: homeassistant
@@ -132,6 +165,7 @@ export const HOME_YAML = `site:
   location: [26.605, 104.845]
   contacts: [{ name: 李女士, phone: "13900000000" }]
   guard_group: minghu-team
+  mqtt: { username: home-b, password_file_key: mqtt_home-b }
 devices:
   - id: home-b-panel
     profile: native
@@ -155,6 +189,7 @@ export function makeTree(extraSites: Record<string, string> = {}): TestTree {
   write('config/hub.yaml', HUB_YAML);
   write('config/stations.yaml', STATIONS_YAML);
   write('config/grids.geojson', gridsGeoJson());
+  write('config/secrets.yaml', SECRETS_YAML);
   write('devices/shop-a.yaml', SHOP_YAML);
   write('devices/home-b.yaml', HOME_YAML);
   for (const [name, text] of Object.entries(extraSites)) write(`devices/${name}`, text);

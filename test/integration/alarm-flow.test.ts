@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/contract/incident.js';
 import { contactId, frigateEvent, nativeEvent, zigbeeState } from '../../src/simulate/payloads.js';
 import { nextEvent, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { TREE_LOGINS } from '../helpers/tree.js';
 
 const run = promisify(execFile);
 const hasMosquittoPub = await run('mosquitto_pub', ['--help']).then(
@@ -34,7 +35,7 @@ afterAll(async () => {
 describe('an alarm from an MQTT device reaches a live console, grid-tagged and stored', () => {
   it('native JSON alarm: console gets the incident with grid cell and station; the row is in SQLite before the PUBACK', async () => {
     const { socket } = await t.console();
-    const device = await t.device({ clientId: 'shop-a-panel' });
+    const device = await t.deviceAs('shop-a-panel');
     const incoming = nextEvent<Incident>(socket, 'incident:new', (i) => i.siteId === 'shop-a');
     const msg = nativeEvent('safegrid/shop-a/shop-a-panel', 'intrusion', 2, 'm-0001');
     await device.publishAsync(msg.topic, msg.payload, { qos: 1 });
@@ -58,7 +59,7 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
   });
 
   it('a redelivered message with the same msgId is stored once', async () => {
-    const device = await t.device({ clientId: 'home-b-panel' });
+    const device = await t.deviceAs('home-b');
     const msg = nativeEvent('safegrid/home-b/home-b-panel', 'intrusion', 1, 'dup-42');
     await device.publishAsync(msg.topic, msg.payload, { qos: 1 });
     await device.publishAsync(msg.topic, msg.payload, { qos: 1, dup: true } as never);
@@ -68,7 +69,7 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
   });
 
   it('zigbee2mqtt: a device repeating its whole state raises one alarm; contact:true means closed', async () => {
-    const device = await t.device({ clientId: 'z2m-bridge' });
+    const device = await t.deviceAs('shop-a-door');
     const topic = 'zigbee2mqtt/shop_a_front_door';
     const before = rows(`SELECT id FROM events WHERE device_id = 'shop-a-door'`).length;
     await device.publishAsync(topic, zigbeeState(topic, { contact: true }).payload, { qos: 1 });
@@ -87,7 +88,7 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
     const payload = contactId('1234', 1, 111, 1, 5);
     // shop-a already has an open police incident; a fire within the window joins it and takes it over.
     const update = nextEvent<Incident>(socket, 'incident:update', (i) => i.siteId === 'shop-a' && i.kind === 'smoke');
-    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(t.hub.mqttPort), '-q', '1', '-i', 'cid-gw', '-t', 'alarms/shop-a/cid', '-m', payload]);
+    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(t.hub.mqttPort), '-q', '1', '-i', 'cid-gw', '-u', 'shop-a', '-P', TREE_LOGINS['shop-a']!, '-t', 'alarms/shop-a/cid', '-m', payload]);
     const incident = await Promise.race([incoming, update]);
     expect(incident).toMatchObject({ siteId: 'shop-a', kind: 'smoke', category: 'fire', priority: 1 });
     expect(incident.zones).toContain(5);
@@ -100,7 +101,7 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
   });
 
   it('Frigate: a person on a linked camera becomes an event of the camera site; `end` closes nothing', async () => {
-    const bridge = await t.device({ clientId: 'frigate' });
+    const bridge = await t.deviceAs('frigate');
     const start = Date.now() / 1000;
     await bridge.publishAsync('frigate/events', frigateEvent('new', 'shop_a_door', 'person', 'f-1', start).payload, { qos: 1 });
     await bridge.publishAsync('frigate/events', frigateEvent('end', 'shop_a_door', 'person', 'f-1', start).payload, { qos: 1 });
@@ -110,7 +111,7 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
   });
 
   it('Home Assistant alarm_control_panel "triggered" becomes a burglary', async () => {
-    const ha = await t.device({ clientId: 'ha' });
+    const ha = await t.deviceAs('shop-a');
     await ha.publishAsync('homeassistant/alarm_control_panel/shop_a/state', 'armed_away', { qos: 1 });
     await ha.publishAsync('homeassistant/alarm_control_panel/shop_a/state', 'triggered', { qos: 1 });
     const kinds = rows(`SELECT kind FROM events WHERE device_id = 'shop-a-ha' ORDER BY seq`).map((r) => r.kind);
@@ -120,9 +121,12 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
 
 describe('bad input is rejected with a reason, counted, and never loses the next alarm', () => {
   it('malformed JSON, unknown topic, oversize, bad UTF-8 and an unknown kind are each counted by reason', async () => {
-    const d = await t.device({ clientId: 'fuzz' });
+    const d = await t.deviceAs('home-b');
     await d.publishAsync('safegrid/home-b/home-b-panel/event', '{"kind": "intrusion", ', { qos: 1 });
-    await d.publishAsync('nobody/listens/here', 'hello', { qos: 1 });
+    // With device auth, only a bridge may publish to a topic nobody is bound to (inside its own
+    // namespace): Frigate's other topics reach ingest and are counted as unknown.
+    const frigate = await t.deviceAs('frigate');
+    await frigate.publishAsync('frigate/nobody/listens', 'hello', { qos: 1 });
     await d.publishAsync('safegrid/home-b/home-b-panel/event', Buffer.alloc(70 * 1024, 0x7b), { qos: 1 });
     await d.publishAsync('safegrid/home-b/home-b-panel/event', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { qos: 1 });
     await d.publishAsync('safegrid/home-b/home-b-panel/event', JSON.stringify({ kind: 'alien_landing' }), { qos: 1 });
@@ -139,15 +143,15 @@ describe('bad input is rejected with a reason, counted, and never loses the next
   });
 
   it('an unknown topic is logged once per topic, with a sample to paste into a profile', async () => {
-    const d = await t.device({ clientId: 'chatty' });
-    for (let i = 0; i < 5; i++) await d.publishAsync('vendor/x/unknown', `{"n":${i}}`, { qos: 1 });
-    const lines = t.logs.filter((l) => l.code === 'SG_INGEST_UNKNOWN_TOPIC' && l.topic === 'vendor/x/unknown');
+    const d = await t.deviceAs('frigate');
+    for (let i = 0; i < 5; i++) await d.publishAsync('frigate/x/unknown', `{"n":${i}}`, { qos: 1 });
+    const lines = t.logs.filter((l) => l.code === 'SG_INGEST_UNKNOWN_TOPIC' && l.topic === 'frigate/x/unknown');
     expect(lines).toHaveLength(1);
     expect(lines[0]!.sample).toBe('{"n":0}');
   });
 
   it('an alarm on a zone the device file does not list is kept and flagged, not dropped', async () => {
-    const d = await t.device({ clientId: 'home-b-panel-2' });
+    const d = await t.deviceAs('home-b');
     const m = nativeEvent('safegrid/home-b/home-b-panel', 'intrusion', 9, 'zone-9');
     await d.publishAsync(m.topic, m.payload, { qos: 1 });
     const [row] = rows(`SELECT zone, zone_name, detail FROM events WHERE dedupe_key LIKE 'm:home-b/home-b-panel:zone-9%'`);

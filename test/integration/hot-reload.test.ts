@@ -18,14 +18,14 @@ describe('changes under devices/ are picked up without a restart', () => {
   const stored = (msgId: string): number =>
     (t.hub.store.db.prepare(`SELECT count(*) AS n FROM events WHERE dedupe_key LIKE ?`).get(`m:%:${msgId}:%`) as { n: number }).n;
 
-  it('a new site file is routed as soon as it is saved', async () => {
-    const d = await t.device({ clientId: 'home-c-panel' });
-    const before = nativeEvent('safegrid/home-c/home-c-panel', 'intrusion', 1, 'before-file');
-    await d.publishAsync(before.topic, before.payload, { qos: 1 });
+  it('a new site file is routed as soon as it is saved, and its devices can log in from then on', async () => {
+    // Before the file exists, its login is unknown to the broker.
+    await expect(t.deviceAs('home-c')).rejects.toMatchObject({ code: 4 });
     expect(stored('before-file')).toBe(0);
 
     t.tree.write('devices/home-c.yaml', NEW_SITE);
     await waitFor(() => t.hub.config.sites.some((s) => s.id === 'home-c'), 5000);
+    const d = await t.deviceAs('home-c');
     const after = nativeEvent('safegrid/home-c/home-c-panel', 'intrusion', 1, 'after-file');
     await d.publishAsync(after.topic, after.payload, { qos: 1 });
     expect(stored('after-file')).toBe(1);
@@ -40,7 +40,7 @@ describe('changes under devices/ are picked up without a restart', () => {
     expect(problem.path).toBe('devices[0].profile');
     expect(problem.message).toContain('natve');
     // Still routed with the last good version.
-    const d = await t.device({ clientId: 'home-c-panel-2' });
+    const d = await t.deviceAs('home-c');
     const m = nativeEvent('safegrid/home-c/home-c-panel', 'panic', null, 'while-broken');
     await d.publishAsync(m.topic, m.payload, { qos: 1 });
     expect(stored('while-broken')).toBe(1);

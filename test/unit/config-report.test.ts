@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatProblems, runCheck } from '../../src/config/index.js';
 import type { Problem } from '../../src/core/problems.js';
-import { ENV, HUB, SHOP, makeTree, removeTree, writeTree, type Tree } from './config-fixture.js';
+import { ENV, HOME, HUB, SHOP, makeTree, removeTree, writeTree, type Tree } from './config-fixture.js';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -63,19 +63,41 @@ describe('formatProblems', () => {
   });
 });
 
+/** The fixture sites with one MQTT login each (site.mqtt), so that every device can connect. */
+const LOGINS = { MQTT_SHOP1: 'pw-shop-1', MQTT_HOME2: 'pw-home-2' };
+const withLogins = (): Tree => ({
+  'devices/shop-1.yaml': SHOP.replace('  contacts:', '  mqtt: { username: shop-1, password_env: MQTT_SHOP1 }\n  contacts:'),
+  'devices/home-2.yaml': HOME.replace('  contacts:', '  mqtt: { username: home-2, password_env: MQTT_HOME2 }\n  contacts:'),
+});
+
 describe('runCheck', () => {
   it('exits 0 with a summary line when there is no error', () => {
-    const { exitCode, output } = runCheck(tree(), ENV);
+    const { exitCode, output } = runCheck(tree(withLogins()), { ...ENV, ...LOGINS });
     expect(exitCode).toBe(0);
     expect(output).toMatch(/^OK: 2 sites, 3 devices, 1 camera, 2 cells, 2 stations, \d+ profiles$/);
   });
 
   it('exits 0 with warnings shown (an unset camera password does not block the start)', () => {
-    const { exitCode, output } = runCheck(tree(), {});
+    const { exitCode, output } = runCheck(tree(withLogins()), LOGINS);
     expect(exitCode).toBe(0);
     const lines = output.split('\n');
-    expect(lines[0]).toMatch(/^devices\/shop-1\.yaml:23  warning: cameras\[0\]\.onvif\.password_env: /);
+    expect(lines[0]).toMatch(/^devices\/shop-1\.yaml:24  warning: cameras\[0\]\.onvif\.password_env: /);
     expect(lines.at(-1)).toMatch(/^OK: 2 sites, .* \(1 warning\)$/);
+  });
+
+  it('warns about each device no MQTT login covers: it cannot connect while auth is required', () => {
+    const { exitCode, output } = runCheck(tree(), ENV);
+    expect(exitCode).toBe(0);
+    const lines = output.split('\n');
+    expect(lines).toContain(
+      'devices/shop-1.yaml:10  warning: devices[0]: device "panel-1" has no mqtt credentials and its site has no site.mqtt; ' +
+        'this device cannot connect until it has mqtt credentials; add mqtt: { username, password_file_key } to the device, or one site.mqtt for all devices of the site',
+    );
+    expect(lines.filter((l) => l.includes('cannot connect until it has mqtt credentials'))).toHaveLength(3);
+    expect(lines.at(-1)).toMatch(/\(3 warnings\)$/);
+    // A lab hub with auth off, or an external broker, does not check logins.
+    const off = runCheck(tree({ 'config/hub.yaml': HUB.replace('  port: 1883', '  port: 1883\n  auth: off') }), ENV);
+    expect(off.output).not.toContain('cannot connect');
   });
 
   it('exits 1 and lists every problem, global and per site, then the count line', () => {
@@ -95,11 +117,11 @@ describe('runCheck', () => {
   });
 
   it('runs every profile example, installer-written ones included', () => {
-    const root = tree();
+    const root = tree(withLogins());
     const acme = readFileSync(join(import.meta.dirname, '../fixtures/config-acme-profile/acme.yaml'), 'utf8');
     // An example that promises the wrong event must fail the check.
     writeTree(root, 'devices/profiles/acme.yaml', acme.replace('expect: [{ kind: intrusion, zone: 2 }]', 'expect: [{ kind: fire, zone: 2 }]'));
-    const { exitCode, output } = runCheck(root, ENV);
+    const { exitCode, output } = runCheck(root, { ...ENV, ...LOGINS });
     expect(exitCode).toBe(1);
     expect(output).toContain('devices/profiles/acme.yaml');
     expect(output.split('\n').at(-1)).toBe('1 problem. Fix it, then run `safegrid check`.');

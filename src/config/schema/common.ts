@@ -110,6 +110,35 @@ export function secretKey() {
   return z.string({ error: SECRET_KEY_EXPECTED }).regex(/^[A-Za-z0-9_.-]+$/, { error: SECRET_KEY_EXPECTED });
 }
 
+/**
+ * How a device, a site or a bridge logs in to the embedded broker: a user name and its password by
+ * reference (an environment variable or a key of the secrets file), never inline.
+ */
+export function mqttCredentials(whose: string) {
+  return z
+    .strictObject({
+      username: text(`the MQTT user name of ${whose}`),
+      password_env: envName().nullish(),
+      password_file_key: secretKey().nullish(),
+    })
+    .superRefine((o, ctx) => {
+      if (o.password_env && o.password_file_key) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['password_file_key'],
+          message: 'both password_env and password_file_key are given; expected one of them',
+          params: { code: 'SG_CONFIG_INVALID_VALUE', whole: true } satisfies CustomIssueParams,
+        });
+      } else if (!o.password_env && !o.password_file_key) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'no password; expected password_env (an environment variable) or password_file_key (a key of the secrets file)',
+          params: { code: 'SG_CONFIG_MISSING_KEY', whole: true } satisfies CustomIssueParams,
+        });
+      }
+    });
+}
+
 export const LATLNG_EXPECTED = '[lat, lng] in degrees, e.g. [26.5951, 104.8302]';
 /**
  * [lat, lng] as the site file and DESIGN.md order them (GeoJSON is the one place that says

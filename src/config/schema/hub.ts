@@ -3,7 +3,7 @@
  * every key is still checked strictly (a typo is an error, not a silently ignored setting).
  */
 import { z } from 'zod';
-import { duration, envName, id, port, profileId, subscriptionTopic, text, crs } from './common.js';
+import { duration, envName, id, mqttCredentials, port, profileId, subscriptionTopic, text, crs, type CustomIssueParams } from './common.js';
 
 const HOST_EXPECTED = 'a host name or IP address, e.g. 0.0.0.0';
 const host = () => z.string({ error: HOST_EXPECTED }).min(1, { error: HOST_EXPECTED });
@@ -18,16 +18,28 @@ export const httpSchema = z
 
 const MQTT_URL_EXPECTED = 'a broker URL such as mqtt://broker.local:1883 or mqtts://broker.local:8883';
 
-export const mqttTlsSchema = z.strictObject({
-  cert: path('PEM certificate').describe('Server certificate (PEM).'),
-  key: path('PEM private key').describe('Server private key (PEM).'),
-  ca: path('PEM CA bundle').nullish().describe('CA used to verify client certificates.'),
-  port: port().default(8883).describe('TLS listen port of the embedded broker.'),
-  require_client_cert: z
-    .boolean({ error: 'true or false' })
-    .default(false)
-    .describe('Refuse devices that present no client certificate signed by `ca`.'),
-});
+export const mqttTlsSchema = z
+  .strictObject({
+    cert: path('PEM certificate').describe('Server certificate (PEM).'),
+    key: path('PEM private key').describe('Server private key (PEM).'),
+    ca: path('PEM CA bundle').nullish().describe('CA used to verify client certificates.'),
+    port: port().default(8883).describe('TLS listen port of the embedded broker.'),
+    require_client_cert: z
+      .boolean({ error: 'true or false' })
+      .default(false)
+      .describe('Refuse devices that present no client certificate signed by `ca`.'),
+  })
+  .superRefine((t, ctx) => {
+    // Without a CA there is nothing to check a client certificate against: every device would be refused.
+    if (t.require_client_cert && !t.ca) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ca'],
+        message: 'missing; require_client_cert is true, so the hub needs the CA that signs the device certificates (a PEM file)',
+        params: { code: 'SG_CONFIG_MISSING_KEY', whole: true } satisfies CustomIssueParams,
+      });
+    }
+  });
 
 export const mqttSchema = z
   .strictObject({
@@ -43,6 +55,10 @@ export const mqttSchema = z
     password_env: envName().nullish().describe('Environment variable holding the external broker password.'),
     client_id: text('an MQTT client id').default('safegrid-hub').describe('Client id the hub uses.'),
     tls: mqttTlsSchema.nullish().describe('TLS listener of the embedded broker.'),
+    auth: z
+      .enum(['required', 'off'], { error: 'required or off' })
+      .default('required')
+      .describe('Embedded broker: devices must log in and keep to their topics (required), or anyone may publish anything (off, lab only).'),
   })
   .prefault({})
   .superRefine((m, ctx) => {
@@ -117,6 +133,8 @@ export const bridgeSchema = z.strictObject({
   id: id(),
   profile: profileId(),
   topic: subscriptionTopic(),
+  /** The bridge's own login to the embedded broker (a Frigate NVR publishes for many sites). */
+  mqtt: mqttCredentials('this bridge').nullish(),
 });
 
 export const hubSchema = z

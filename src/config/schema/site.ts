@@ -11,6 +11,7 @@ import {
   envName,
   id,
   latLng,
+  mqttCredentials,
   profileId,
   quotedText,
   secretKey,
@@ -55,12 +56,7 @@ export const deviceSchema = z.strictObject({
     .nullish(),
   zone: zoneNumber().nullish(),
   account: quotedText('a Contact ID account number').nullish(),
-  mqtt: z
-    .strictObject({
-      username: text('the MQTT user name of this device'),
-      password_env: envName(),
-    })
-    .nullish(),
+  mqtt: mqttCredentials('this device').nullish(),
 });
 
 const RTSP_EXPECTED = 'an RTSP URL such as rtsp://192.0.2.10:554/stream1';
@@ -135,6 +131,8 @@ export const siteSchema = z.strictObject({
     .array(contactSchema, { error: 'a list of contacts, e.g. [{ name: 王店主, phone: "13800000000" }]' })
     .min(1, { error: 'at least one contact the operator can call' }),
   guard_group: id().nullish(),
+  /** One login for every device of the site (a site gateway, a zigbee2mqtt instance). */
+  mqtt: mqttCredentials('this site').nullish(),
 });
 
 export const siteFileSchema = z.strictObject({

@@ -1,0 +1,240 @@
+/**
+ * Who may log in to the embedded broker, and what each login may publish and subscribe to,
+ * derived from the validated Config (DESIGN.md "Security": devices authenticate and may publish
+ * only under their own topics).
+ *
+ * Principals — one per user name:
+ *   device:<site>/<device>  `mqtt:` on a device entry: that device's topics.
+ *   site:<site>             `site.mqtt:` in a site file: the topics of every device of the site
+ *                           (a site gateway, or a zigbee2mqtt instance serving the whole site).
+ *   bridge:<id>             `bridges[].mqtt:` in hub.yaml (a Frigate NVR): see below.
+ *
+ * Rights:
+ *   PUBLISH    exactly the topics its devices' profiles derive (`profile.topics(device.topic)`).
+ *              A bridge: its derived topics, plus other topics in its namespace (the first level
+ *              of its topic, `frigate/#`) that no device or other bridge owns — Frigate also
+ *              publishes `frigate/available` and `frigate/stats`, and a refused PUBLISH costs the
+ *              connection.
+ *   SUBSCRIBE  only the device's command topics: `<device topic>/cmd/#`, or for zigbee2mqtt
+ *              devices the zigbee2mqtt convention `<device topic>/set/#` (which includes
+ *              `<device topic>/set`). A bridge: filters inside its namespace that reach no
+ *              device's topic.
+ *
+ * Passwords are kept only as SHA-256 digests and compared with crypto.timingSafeEqual; an unknown
+ * user name is compared against a dummy digest so that the answer takes the same time.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { BridgeConfig, Config, Device, Site } from '../config/model.js';
+import type { Logger } from '../core/logger.js';
+import type { ProfileRegistry } from '../profiles/types.js';
+import { filterCovers, isValidFilter, topicMatches } from './topic-filter.js';
+import type { AuthResult, DeviceAccess } from './types.js';
+
+export interface MqttLogin {
+  username: string;
+  password: string;
+}
+
+/**
+ * The login a device uses: its own `mqtt:` entry, else its site's. The hub's ACL and the
+ * simulator both call this, so the demo connects exactly as the hub expects.
+ */
+export function mqttLoginOf(site: Pick<Site, 'mqttUsername' | 'mqttPassword'>, device: Pick<Device, 'mqttUsername' | 'mqttPassword'>): MqttLogin | null {
+  if (device.mqttUsername && device.mqttPassword) return { username: device.mqttUsername, password: device.mqttPassword };
+  if (site.mqttUsername && site.mqttPassword) return { username: site.mqttUsername, password: site.mqttPassword };
+  return null;
+}
+
+export function bridgeLoginOf(bridge: BridgeConfig): MqttLogin | null {
+  return bridge.mqttUsername && bridge.mqttPassword ? { username: bridge.mqttUsername, password: bridge.mqttPassword } : null;
+}
+
+/** Topic filters a device may subscribe to, to receive commands. */
+export function commandFilters(device: Pick<Device, 'profile' | 'topic'>): string[] {
+  // zigbee2mqtt's own convention is <base>/<friendly name>/set (and /set/<attribute>).
+  return device.profile === 'zigbee2mqtt' ? [`${device.topic}/set/#`] : [`${device.topic}/cmd/#`];
+}
+
+interface Rights {
+  /** Concrete topics it may publish to. */
+  publish: Set<string>;
+  /** Bridge topics may be filters (`frigate/#`): matched, not looked up. */
+  publishFilters: string[];
+  /** Bridges only: first topic level, where unowned topics are also allowed. */
+  namespace: string | null;
+  /** Filters a SUBSCRIBE must fall inside. */
+  subscribe: string[];
+}
+
+interface State {
+  mode: 'required' | 'off';
+  logins: Map<string, { principal: string; digest: Buffer }>;
+  rights: Map<string, Rights>;
+  /** Every topic a device or bridge owns; a bridge namespace never reaches these. */
+  owned: Set<string>;
+  ownedFilters: string[];
+  /** `<site>/<device>` of devices no login covers (they cannot connect while auth is required). */
+  withoutLogin: string[];
+}
+
+const digest = (secret: string | Buffer): Buffer => createHash('sha256').update(secret).digest();
+/** Compared against when the user name is unknown, so that the reply time does not tell. */
+const DUMMY = digest('safegrid: no such user');
+
+export class ConfigDeviceAccess implements DeviceAccess {
+  private state: State;
+  private lastWarning = '';
+
+  constructor(config: Config, profiles: ProfileRegistry, private readonly log?: Logger) {
+    this.state = build(config, profiles, log);
+    this.warn(config);
+  }
+
+  /** Follow a reload of devices/: new sites can log in, removed ones lose their rights at once. */
+  update(config: Config, profiles: ProfileRegistry): void {
+    this.state = build(config, profiles, this.log);
+    this.warn(config);
+  }
+
+  get mode(): 'required' | 'off' {
+    return this.state.mode;
+  }
+
+  /** Devices that cannot connect because no login covers them (for `safegrid check` and logs). */
+  get devicesWithoutLogin(): readonly string[] {
+    return this.state.withoutLogin;
+  }
+
+  authenticate(username: string | undefined, password: Buffer | undefined): AuthResult {
+    const s = this.state;
+    if (s.mode === 'off') return { principal: 'anonymous' };
+    if (!username) return { refused: 'no_credentials' };
+    const login = s.logins.get(username);
+    const given = digest(password ?? Buffer.alloc(0));
+    // Both digests are 32 bytes, as timingSafeEqual requires; the dummy keeps the timing alike.
+    const match = timingSafeEqual(given, login?.digest ?? DUMMY);
+    if (!login) return { refused: 'unknown_user' };
+    if (!match || password === undefined) return { refused: 'bad_password' };
+    return { principal: login.principal };
+  }
+
+  mayPublish(principal: string, topic: string): boolean {
+    const s = this.state;
+    // aedes's own default refuses $SYS publishes; keep that even in a lab.
+    if (s.mode === 'off') return !topic.startsWith('$');
+    const r = s.rights.get(principal);
+    if (!r) return false;
+    if (r.publish.has(topic)) return true;
+    if (r.publishFilters.some((f) => topicMatches(f, topic))) return true;
+    if (r.namespace && topic.startsWith(`${r.namespace}/`)) {
+      return !s.owned.has(topic) && !s.ownedFilters.some((f) => topicMatches(f, topic));
+    }
+    return false;
+  }
+
+  maySubscribe(principal: string, topicFilter: string): boolean {
+    const s = this.state;
+    if (s.mode === 'off') return true;
+    const r = s.rights.get(principal);
+    if (!r || !isValidFilter(topicFilter)) return false;
+    if (!r.subscribe.some((f) => filterCovers(f, topicFilter))) return false;
+    // A bridge's namespace may contain device topics; reading those is not its business.
+    if (r.namespace) {
+      for (const t of s.owned) if (topicMatches(topicFilter, t) && !r.publish.has(t)) return false;
+    }
+    return true;
+  }
+
+  private warn(config: Config): void {
+    const s = this.state;
+    let text = '';
+    if (s.mode === 'off') {
+      text = 'MQTT authentication is OFF (mqtt.auth: off): anyone who reaches the broker can raise or fake any alarm. Use this only in a lab.';
+    } else if (s.withoutLogin.length > 0) {
+      const shown = s.withoutLogin.slice(0, 10).join(', ') + (s.withoutLogin.length > 10 ? ', …' : '');
+      text = `${s.withoutLogin.length} device(s) have no MQTT credentials and cannot connect until they do (mqtt: on the device or site.mqtt): ${shown}`;
+    }
+    if (text && text !== this.lastWarning) {
+      if (s.mode === 'off') this.log?.error({ auth: 'off', sites: config.sites.length }, text);
+      else this.log?.warn({ devices: s.withoutLogin.length }, text);
+    }
+    this.lastWarning = text;
+  }
+}
+
+function build(config: Config, profiles: ProfileRegistry, log?: Logger): State {
+  const logins = new Map<string, { principal: string; digest: Buffer }>();
+  const rights = new Map<string, Rights>();
+  const owned = new Set<string>();
+  const ownedFilters: string[] = [];
+  const withoutLogin: string[] = [];
+
+  const addLogin = (username: string | null | undefined, password: string | null | undefined, principal: string): boolean => {
+    if (!username || !password) return false;
+    if (logins.has(username)) {
+      // The config check reports duplicate user names and holds the later file back; belt and braces.
+      log?.warn({ username, principal, kept: logins.get(username)?.principal }, 'duplicate MQTT user name ignored');
+      return false;
+    }
+    logins.set(username, { principal, digest: digest(password) });
+    return true;
+  };
+  const rightsOf = (principal: string): Rights => {
+    let r = rights.get(principal);
+    if (!r) {
+      r = { publish: new Set(), publishFilters: [], namespace: null, subscribe: [] };
+      rights.set(principal, r);
+    }
+    return r;
+  };
+  const topicsOf = (profileId: string, topic: string): string[] => {
+    const profile = profiles.get(profileId);
+    if (!profile) return [];
+    try {
+      return profile.topics(topic).map((t) => t.topic);
+    } catch {
+      // A profile bug must not take the broker down; a device without topics can publish nothing.
+      return [];
+    }
+  };
+
+  for (const site of config.sites) {
+    const sitePrincipal = `site:${site.id}`;
+    const siteLogin = addLogin(site.mqttUsername, site.mqttPassword, sitePrincipal);
+    for (const device of site.devices) {
+      const topics = topicsOf(device.profile, device.topic);
+      for (const t of topics) owned.add(t);
+      const devicePrincipal = `device:${site.id}/${device.id}`;
+      const ownLogin = addLogin(device.mqttUsername, device.mqttPassword, devicePrincipal);
+      const holders = [...(ownLogin ? [devicePrincipal] : []), ...(siteLogin ? [sitePrincipal] : [])];
+      if (holders.length === 0) withoutLogin.push(`${site.id}/${device.id}`);
+      for (const p of holders) {
+        const r = rightsOf(p);
+        for (const t of topics) r.publish.add(t);
+        r.subscribe.push(...commandFilters(device));
+      }
+    }
+  }
+
+  for (const bridge of config.hub.bridges) {
+    const topics = topicsOf(bridge.profile, bridge.topic);
+    for (const t of topics) {
+      if (isValidFilter(t) && /[+#]/.test(t)) ownedFilters.push(t);
+      else owned.add(t);
+    }
+    const principal = `bridge:${bridge.id}`;
+    if (!addLogin(bridge.mqttUsername, bridge.mqttPassword, principal)) continue;
+    const r = rightsOf(principal);
+    for (const t of topics) {
+      if (/[+#]/.test(t)) r.publishFilters.push(t);
+      else r.publish.add(t);
+    }
+    const first = bridge.topic.split('/')[0] ?? '';
+    if (first && first !== '+' && first !== '#') {
+      r.namespace = first;
+      r.subscribe.push(`${first}/#`);
+    }
+  }
+  // A bridge's own topics are owned, but not against itself: mayPublish checks its own set first.
+  return { mode: config.hub.mqtt.auth, logins, rights, owned, ownedFilters, withoutLogin };
+}
