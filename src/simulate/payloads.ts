@@ -25,13 +25,14 @@ export function nativeStatus(base: string, state: 'online' | 'offline'): WireMes
 
 /**
  * Ademco Contact ID (SIA DC-05) as the 16-digit ASCII string `AAAA18QEEEGGZZZS`. The checksum digit
- * S makes the sum of all digits (0 counted as 10) a multiple of 15; a computed 0 is sent as F.
+ * S makes the sum of all digits (0 counted as 10) a multiple of 15.
  */
 export function contactId(account: string, qualifier: 1 | 3 | 6, code: number, group: number, zone: number): string {
   const body = `${account.padStart(4, '0')}18${qualifier}${String(code).padStart(3, '0')}${String(group).padStart(2, '0')}${String(zone).padStart(3, '0')}`;
   const sum = [...body].reduce((s, ch) => s + (ch === '0' ? 10 : parseInt(ch, 16)), 0);
   const check = (15 - (sum % 15)) % 15;
-  return body + (check === 0 ? 'F' : check.toString(16).toUpperCase());
+  // A digit worth 10 is written 0 (DC-05 counts 0 as 10); a needed 0 is sent as F (15).
+  return body + (check === 0 ? 'F' : check === 10 ? '0' : check.toString(16).toUpperCase());
 }
 
 export const CONTACT_ID_CODE: Partial<Record<EventKind, number>> = {

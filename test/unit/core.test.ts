@@ -37,3 +37,25 @@ describe('core', () => {
     expect(m.value('sg_test_total', { reason: 'a"b\\c' })).toBe(3);
   });
 });
+
+import { contactId, CONTACT_ID_CODE } from '../../src/simulate/payloads.js';
+import { builtinProfiles } from '../../src/profiles/index.js';
+
+describe('the simulator speaks what the decoders read', () => {
+  it('every Contact ID message the simulator can send passes the contact-id profile (checksums included)', () => {
+    const profile = builtinProfiles().get('contact-id')!;
+    const failures: string[] = [];
+    for (const account of ['1012', '1033', '3001', '1234']) {
+      for (const q of [1, 3] as const) {
+        for (const code of [...Object.values(CONTACT_ID_CODE), 602]) {
+          for (let zone = 0; zone < 16; zone++) {
+            const payload = contactId(account, q, code!, 1, zone);
+            const r = profile.decode({ topic: 't', channel: 'state', payload: Buffer.from(payload), state: {}, device: { id: 'd', zone: null, zones: [], account } });
+            if (!r.ok) failures.push(`${payload}: ${r.reason}`);
+          }
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
