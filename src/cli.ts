@@ -8,6 +8,7 @@ import { loadConfig, formatProblems, runCheck } from './config/index.js';
 import { createRootLogger, moduleLogger } from './core/logger.js';
 import { SafeGridError } from './core/errors.js';
 import { Simulator } from './simulate/simulator.js';
+import { verifyAuditFile } from './store/verify.js';
 
 const USAGE = `SafeGrid — security video and alarm integration hub
 
@@ -16,12 +17,13 @@ Usage:
   safegrid check    [--root DIR]           validate config/ and devices/ without starting
   safegrid simulate [--root DIR] [--url mqtt://127.0.0.1:1883] [--alarm-every SECONDS]
   safegrid demo     [--root DIR] ...       start the hub and the simulator together
+  safegrid audit verify [--root DIR] [--db FILE]   check the audit trail's hash chain
 
 DIR holds config/ and devices/ (default: the current directory).`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
     options: {
       root: { type: 'string', default: '.' },
@@ -32,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
       'alarm-every': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-    allowPositionals: false,
+    allowPositionals: true,
   });
   const root = resolve(values.root ?? '.');
   if (values.help || !command || command === 'help') {
@@ -46,6 +48,21 @@ async function main(argv: string[]): Promise<number> {
   };
 
   switch (command) {
+    case 'audit': {
+      // `safegrid audit verify`: the audit trail is evidence; say whether it is intact, and if not, where.
+      if (positionals[0] !== 'verify') {
+        console.error('usage: safegrid audit verify [--root DIR] [--db FILE]');
+        return 2;
+      }
+      const dbPath = values.db ? resolve(values.db) : auditDbPath(root);
+      const verdict = verifyAuditFile(dbPath);
+      if (verdict.ok) {
+        console.log(`audit trail intact: ${verdict.rows} rows, last hash ${verdict.lastHash.slice(0, 16)}… (${dbPath})`);
+        return 0;
+      }
+      console.error(`audit trail BROKEN at row ${verdict.seq}: ${verdict.problem} (${dbPath}; ${verdict.rows} rows read)`);
+      return 1;
+    }
     case 'check': {
       const { exitCode, output } = runCheck(root, process.env);
       (exitCode === 0 ? console.log : console.error)(output);
@@ -97,6 +114,12 @@ async function main(argv: string[]): Promise<number> {
       console.error(`unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
+}
+
+/** The database the hub at `root` writes, from its hub.yaml (default data/safegrid.db). */
+function auditDbPath(root: string): string {
+  const loaded = loadConfig(root, { env: process.env });
+  return resolve(root, loaded.config?.hub.storage.path ?? 'data/safegrid.db');
 }
 
 function waitForSignal(hub: Hub | null, sim: Simulator | null): Promise<void> {
