@@ -1,0 +1,55 @@
+/**
+ * The hub as a real child process (`safegrid start`), for tests that kill it: SIGKILL leaves no
+ * chance to flush or close anything, as a power cut or an OOM kill would.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { TREE_ENV } from './tree.js';
+
+export interface ProcessHub {
+  child: ChildProcess;
+  httpPort: number;
+  mqttPort: number;
+  /** SIGKILL and wait for the process to be gone. */
+  kill(): Promise<void>;
+  /** SIGTERM (orderly stop) and wait. */
+  stop(): Promise<void>;
+}
+
+export async function startProcessHub(root: string, env: Record<string, string> = {}): Promise<ProcessHub> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli.ts', 'start', '--root', root, '--http-port', '0', '--mqtt-port', '0'],
+    { env: { ...process.env, ...TREE_ENV, SG_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+  const ports = await new Promise<{ http: number; mqtt: number }>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('hub process did not start within 20 s')), 20_000);
+    const lines: string[] = [];
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      lines.push(line);
+      const m = /console http:\/\/[^:]+:(\d+)\/\s+MQTT port (\d+)/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        ok({ http: Number(m[1]), mqtt: Number(m[2]) });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`hub process exited with ${code}:\n${lines.join('\n')}`));
+    });
+  });
+  return {
+    child,
+    httpPort: ports.http,
+    mqttPort: ports.mqtt,
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
