@@ -25,7 +25,11 @@ import { TopicRouter } from './ingest/router.js';
 import type { ProfileRegistry } from './profiles/types.js';
 import { IncidentService } from './dispatch/incidents.js';
 import { openStore, type Store } from './store/index.js';
+import { AuthService } from './auth/service.js';
+import type { SessionTimeouts } from './auth/sessions.js';
+import type { LimiterOptions } from './auth/limiter.js';
 import { createHttpApp } from './api/http/server.js';
+import { listRoutes, type RouteInfo } from './api/http/route-list.js';
 import { attachConsole } from './api/socket/console.js';
 import type { ApiContext } from './api/context.js';
 
@@ -48,6 +52,12 @@ export interface HubOptions {
   watch?: boolean;
   /** Heartbeat check period, ms (tests shorten it). */
   livenessCheckMs?: number;
+  /** Session idle timeout and absolute lifetime (defaults 30 min, 12 h; env SG_SESSION_IDLE_MINUTES). */
+  sessions?: Partial<SessionTimeouts>;
+  /** Login throttling (default 5 failures per 15 min, per address and per user name). */
+  loginLimit?: LimiterOptions;
+  /** Where a first start shows the one-time admin password (default stderr). */
+  announce?: (text: string) => void;
 }
 
 export interface Hub {
@@ -60,6 +70,12 @@ export interface Hub {
   readonly incidents: IncidentService;
   readonly ingest: Ingest;
   readonly log: Logger;
+  /** Accounts, sessions and scope (src/auth). */
+  readonly auth: AuthService;
+  /** Every HTTP route (method, path, guarding capability), for the access-matrix test and docs. */
+  readonly routes: readonly RouteInfo[];
+  /** Socket.IO namespaces served. */
+  readonly namespaces: readonly string[];
   /** Problems of the running config (held-back or last-good site files). */
   problems(): Problem[];
   stop(): Promise<void>;
@@ -150,6 +166,22 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           tls: config.hub.mqtt.tls ? readTlsFiles(config.hub.mqtt.tls, rootDir) : null,
         });
 
+  const idleMinutes = Number(env.SG_SESSION_IDLE_MINUTES);
+  const auth = new AuthService({
+    rootDir,
+    config: () => config,
+    clock,
+    log: moduleLogger(root, 'auth'),
+    timeouts: {
+      ...(Number.isFinite(idleMinutes) && idleMinutes > 0 ? { idleMs: idleMinutes * 60_000 } : {}),
+      ...options.sessions,
+    },
+    ...(options.loginLimit ? { loginLimit: options.loginLimit } : {}),
+    ...(options.announce ? { announce: options.announce } : {}),
+    metricsToken: env.SG_METRICS_TOKEN || null,
+  });
+  await auth.start();
+
   const ctx: ApiContext = {
     config: () => config,
     configProblems: () => problems,
@@ -160,8 +192,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     metrics,
     log: moduleLogger(root, 'api'),
     startedAt: clock.now(),
+    auth,
   };
-  const http: HttpServer = createServer(createHttpApp(ctx));
+  const httpApp = createHttpApp(ctx);
+  const routes = listRoutes(httpApp);
+  const http: HttpServer = createServer(httpApp);
   const io = new IoServer(http, { serveClient: true, maxHttpBufferSize: 64 * 1024 });
   const detachConsole = attachConsole(io, ctx, bus);
 
@@ -183,6 +218,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       });
     });
   } catch (err) {
+    auth.stop();
     await broker.stop().catch(() => undefined);
     store.close();
     throw err;
@@ -231,12 +267,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     incidents,
     ingest,
     log: root,
+    auth,
+    routes,
+    namespaces: [...io._nsps.keys()].filter((n) => n !== '/'),
     problems: () => problems,
     async stop() {
       if (stopped) return;
       stopped = true;
       watcher?.close();
       liveness.stop();
+      auth.stop();
       await broker.stop();
       ingest.flush();
       io.disconnectSockets(true);

@@ -6,6 +6,7 @@ import type { IncidentService } from '../dispatch/incidents.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { Store } from '../store/index.js';
 import type { BrokerLink } from '../broker/types.js';
+import type { AuthService } from '../auth/service.js';
 
 /** What the API layer reads. It is the last stage: nothing imports api/. */
 export interface ApiContext {
@@ -19,4 +20,6 @@ export interface ApiContext {
   metrics: Metrics;
   log: Logger;
   startedAt: number;
+  /** Accounts, sessions, roles and scope (src/auth). */
+  auth: AuthService;
 }

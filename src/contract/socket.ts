@@ -1,4 +1,10 @@
-/** Socket.IO contract of the /console and /guard namespaces (DESIGN.md "Interfaces"). Shared with web/. */
+/**
+ * Socket.IO contract of the /console and /guard namespaces (DESIGN.md "Interfaces"). Shared with web/.
+ * Both need a session: the browser sends the `sg_session` cookie with the handshake (same origin).
+ * A refused handshake gets `connect_error` with `data.code` 401 (no session), 403 (role, or a
+ * cross-origin page) or 428 (one-time password not changed yet). When the session ends (logout,
+ * expiry) the server disconnects the socket.
+ */
 import type { Incident } from './incident.js';
 
 export interface DeviceStatus {
@@ -23,6 +29,13 @@ export interface ServerToClientEvents {
 }
 
 export type CommandReply<T = Incident> = { ok: true; incident: T } | { ok: false; error: string; code: string };
+
+/** Client commands, each answered through its ack callback. The server registers exactly these. */
+export const COMMAND_EVENTS = ['incident:ack', 'incident:dispatch', 'incident:onscene', 'incident:close', 'incident:note'] as const;
+export type CommandEvent = (typeof COMMAND_EVENTS)[number];
+
+/** Socket.IO namespaces: the dispatch console and the guard page (same events, different scope). */
+export const NAMESPACES = ['/console', '/guard'] as const;
 
 export interface ClientToServerEvents {
   'incident:ack': (req: { id: string }, reply: (r: CommandReply) => void) => void;

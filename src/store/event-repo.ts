@@ -58,6 +58,8 @@ export interface EventQuery {
   deviceId?: string;
   kind?: string;
   stationIds?: string[] | null;
+  /** Only these sites (a guard's scope). An empty list matches nothing. */
+  siteIds?: string[] | null;
   since?: number;
   until?: number;
   limit?: number;
@@ -124,6 +126,10 @@ export class EventRepository {
     if (q.stationIds) {
       where.push(`station_id IN (${q.stationIds.map(() => '?').join(',') || 'NULL'})`);
       args.push(...q.stationIds);
+    }
+    if (q.siteIds) {
+      where.push(`site_id IN (${q.siteIds.map(() => '?').join(',') || 'NULL'})`);
+      args.push(...q.siteIds);
     }
     const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
     const order = q.afterSeq !== undefined ? 'ASC' : 'DESC';

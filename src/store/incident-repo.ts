@@ -5,6 +5,8 @@ export interface IncidentQuery {
   status?: 'open' | 'closed' | Incident['status'];
   siteId?: string;
   stationIds?: string[] | null;
+  /** Only these sites (a guard's scope). An empty list matches nothing. */
+  siteIds?: string[] | null;
   since?: number;
   until?: number;
   limit?: number;
@@ -66,6 +68,10 @@ export class IncidentRepository {
     if (q.stationIds) {
       where.push(`station_id IN (${q.stationIds.map(() => '?').join(',') || 'NULL'})`);
       args.push(...q.stationIds);
+    }
+    if (q.siteIds) {
+      where.push(`site_id IN (${q.siteIds.map(() => '?').join(',') || 'NULL'})`);
+      args.push(...q.siteIds);
     }
     const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
     const sql = `SELECT doc FROM incidents ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY opened_ms DESC LIMIT ${limit}`;

@@ -1,4 +1,6 @@
 /** Builds a real hub (embedded aedes, SQLite file, HTTP, Socket.IO) on ephemeral loopback ports. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { io as ioClient, type Socket } from 'socket.io-client';
@@ -6,6 +8,33 @@ import { startHub, type Hub, type HubOptions } from '../../src/app.js';
 import { createRootLogger } from '../../src/core/logger.js';
 import type { ClientToServerEvents, QueueSnapshot, ServerToClientEvents } from '../../src/contract/socket.js';
 import { makeTree, TREE_ENV, TREE_LOGINS, type TestTree } from './tree.js';
+import { accountOf, defaultUsersYaml } from './accounts.js';
+
+/** A signed-in HTTP client: sends the session cookie, and the CSRF token on state-changing calls. */
+export interface LoggedIn {
+  username: string;
+  /** `sg_session=...`, for a socket handshake or a hand-made request. */
+  cookie: string;
+  csrfToken: string;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  get(path: string): Promise<Response>;
+  /** JSON body; the CSRF header unless `csrf: false`. */
+  post(path: string, body?: unknown, opts?: { csrf?: boolean }): Promise<Response>;
+  logout(): Promise<Response>;
+}
+
+export interface ConsoleOptions {
+  /** Test account to connect as (default admin); null: no cookie at all. */
+  as?: string | null;
+  /** Namespace (default /console). */
+  namespace?: '/console' | '/guard';
+  /** A session to reuse instead of logging in again. */
+  session?: LoggedIn;
+  /** Extra handshake headers, e.g. a foreign Origin. */
+  headers?: Record<string, string>;
+}
+
+type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export interface TestHub {
   hub: Hub;
@@ -17,14 +46,21 @@ export interface TestHub {
   device(options?: IClientOptions): Promise<MqttClient>;
   /** A device connected with one of the test district's logins (TREE_LOGINS), e.g. 'shop-a'. */
   deviceAs(username: string, options?: IClientOptions): Promise<MqttClient>;
-  console(auth?: Record<string, unknown>): Promise<{ socket: Socket<ServerToClientEvents, ClientToServerEvents>; snapshot: QueueSnapshot }>;
+  /** Logs a test account (accounts.ts) in through POST /api/login. */
+  login(username: string, password?: string): Promise<LoggedIn>;
+  /** A /console (or /guard) socket of a logged-in account; resolves with the first queue:snapshot. */
+  console(options?: ConsoleOptions): Promise<{ socket: LiveSocket; snapshot: QueueSnapshot; session: LoggedIn | null }>;
+  /** Like console(), but resolves with the refusal (connect_error) instead; fails if it connects. */
+  consoleRefused(options?: ConsoleOptions): Promise<{ message: string; code: number | undefined }>;
   close(): Promise<void>;
 }
 
 export async function startTestHub(
-  options: Partial<HubOptions> & { tree?: TestTree; keepTree?: boolean } = {},
+  options: Partial<HubOptions> & { tree?: TestTree; keepTree?: boolean; /** false: no config/users.yaml (first start). */ users?: false } = {},
 ): Promise<TestHub> {
   const tree = options.tree ?? makeTree();
+  // The test district's people (accounts.ts), unless the test brings its own file or wants none.
+  if (options.users !== false && !existsSync(join(tree.root, 'config/users.yaml'))) tree.write('config/users.yaml', await defaultUsersYaml());
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -41,6 +77,8 @@ export async function startTestHub(
     mqttPort: 0,
     mqttHost: '127.0.0.1',
     watch: false,
+    // Keep the one-time admin password of a first start off the test output; a test that checks it passes its own.
+    announce: () => undefined,
     logger: createRootLogger({ level: 'debug', destination: sink }),
     ...options,
     // The tree's password_env references; a test's own env adds to them.
@@ -56,6 +94,42 @@ export async function startTestHub(
     clients.push(c);
     return c;
   };
+  const login = async (username: string, password = accountOf(username).password): Promise<LoggedIn> => {
+    const r = await fetch(`${baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    if (r.status !== 200) throw new Error(`login as ${username}: HTTP ${r.status} ${await r.text()}`);
+    const body = (await r.json()) as { csrfToken: string };
+    const set = r.headers.get('set-cookie') ?? '';
+    const cookie = /sg_session=[^;]+/.exec(set)?.[0];
+    if (!cookie) throw new Error(`login as ${username}: no sg_session cookie in "${set}"`);
+    const call = (path: string, init: RequestInit = {}): Promise<Response> =>
+      fetch(baseUrl + path, { ...init, headers: { cookie, ...(init.headers as Record<string, string> | undefined) } });
+    const client: LoggedIn = {
+      username,
+      cookie,
+      csrfToken: body.csrfToken,
+      fetch: call,
+      get: (path) => call(path),
+      post: (path, data, o = {}) =>
+        call(path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(o.csrf === false ? {} : { 'x-csrf-token': body.csrfToken }) },
+          body: JSON.stringify(data ?? {}),
+        }),
+      logout: () => client.post('/api/logout'),
+    };
+    return client;
+  };
+  const openSocket = async (opts: ConsoleOptions): Promise<{ socket: LiveSocket; session: LoggedIn | null }> => {
+    const as = opts.as === undefined ? 'admin' : opts.as;
+    const session = opts.session ?? (as === null ? null : await login(as));
+    const socket: LiveSocket = ioClient(`${baseUrl}${opts.namespace ?? '/console'}`, {
+      transports: ['websocket'],
+      reconnection: false,
+      extraHeaders: { ...(session ? { cookie: session.cookie } : {}), ...opts.headers },
+    });
+    sockets.push(socket);
+    return { socket, session };
+  };
   return {
     hub,
     tree,
@@ -68,18 +142,21 @@ export async function startTestHub(
       if (password === undefined) throw new Error(`no test login "${username}"; known: ${Object.keys(TREE_LOGINS).join(', ')}`);
       return device({ clientId: `${username}-${++connections}`, username, password, ...opts });
     },
-    async console(auth = {}) {
-      const socket: Socket<ServerToClientEvents, ClientToServerEvents> = ioClient(`${baseUrl}/console`, {
-        transports: ['websocket'],
-        auth,
-        reconnection: false,
-      });
-      sockets.push(socket);
+    login,
+    async console(opts = {}) {
+      const { socket, session } = await openSocket(opts);
       const snapshot = await new Promise<QueueSnapshot>((ok, fail) => {
         socket.once('queue:snapshot', ok);
         socket.once('connect_error', fail);
       });
-      return { socket, snapshot };
+      return { socket, snapshot, session };
+    },
+    async consoleRefused(opts = {}) {
+      const { socket } = await openSocket(opts);
+      return new Promise((ok, fail) => {
+        socket.once('connect', () => fail(new Error('the socket connected; a refusal was expected')));
+        socket.once('connect_error', (err: Error & { data?: { code?: number } }) => ok({ message: err.message, code: err.data?.code }));
+      });
     },
     async close() {
       for (const s of sockets) s.disconnect();

@@ -134,7 +134,8 @@ describe('bad input is rejected with a reason, counted, and never loses the next
     await d.publishAsync(good.topic, good.payload, { qos: 1 });
     expect(rows(`SELECT kind FROM events WHERE dedupe_key LIKE 'm:home-b/home-b-panel:after-bad-input%'`)).toEqual([{ kind: 'panic' }]);
 
-    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    const admin = await t.login('admin');
+    const metrics = await (await admin.get('/metrics')).text();
     for (const code of ['SG_INGEST_BAD_JSON', 'SG_INGEST_UNKNOWN_TOPIC', 'SG_INGEST_OVERSIZE', 'SG_INGEST_BAD_UTF8', 'SG_INGEST_UNKNOWN_KIND']) {
       expect(metrics).toMatch(new RegExp(`sg_ingest_rejected_total\\{reason="${code}"\\} [1-9]`));
     }
@@ -163,8 +164,9 @@ describe('bad input is rejected with a reason, counted, and never loses the next
 
 describe('REST and the console snapshot', () => {
   it('/api/health, /api/events, /api/incidents, /api/sites, /api/devices, /api/grids answer', async () => {
+    const admin = await t.login('admin');
     const get = async (p: string) => {
-      const r = await fetch(t.baseUrl + p);
+      const r = await admin.get(p);
       expect(r.status, p).toBe(200);
       return r.json() as Promise<Record<string, unknown>>;
     };

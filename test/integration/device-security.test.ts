@@ -91,7 +91,7 @@ describe('who may connect to the embedded broker', () => {
     expect(t.hub.metrics.value('sg_mqtt_refused_total', { reason: 'bad_password' })).toBe(2);
     const ok = await t.deviceAs('shop-a');
     expect(ok.connected).toBe(true);
-    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    const metrics = await (await (await t.login('admin')).get('/metrics')).text();
     expect(metrics).toMatch(/sg_mqtt_refused_total\{reason="bad_password"\} 2/);
   });
 });

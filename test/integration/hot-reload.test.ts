@@ -44,7 +44,8 @@ describe('changes under devices/ are picked up without a restart', () => {
     const m = nativeEvent('safegrid/home-c/home-c-panel', 'panic', null, 'while-broken');
     await d.publishAsync(m.topic, m.payload, { qos: 1 });
     expect(stored('while-broken')).toBe(1);
-    const health = (await (await fetch(`${t.baseUrl}/api/health`)).json()) as { config: { problems: Array<{ file: string }> } };
+    const installer = await t.login('installer');
+    const health = (await (await installer.get('/api/health')).json()) as { config: { problems: Array<{ file: string }> } };
     expect(health.config.problems.map((p) => p.file)).toContain('devices/home-c.yaml');
 
     t.tree.write('devices/home-c.yaml', NEW_SITE);

@@ -5,15 +5,22 @@ import { directoryRoutes } from './routes/directory.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { sessionRoutes } from './routes/session.js';
+import { videoAccess } from './routes/video-access.js';
+import { authOf, gate, resolveSession } from './access.js';
+import { can } from '../../auth/roles.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/public/', import.meta.url));
 
-/** The HTTP app: REST under /api, Prometheus text at /metrics, the web pages at /. */
+/**
+ * The HTTP app: REST under /api, Prometheus text at /metrics, the web pages at /. Everything but the
+ * login page, its assets, /api/login and /api/health needs a session (access.ts).
+ */
 export function createHttpApp(ctx: ApiContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use((_req, res, next) => {
+  app.use((req, res, next) => {
     // No inline script or style anywhere, so the policy can forbid them.
     res.setHeader(
       'Content-Security-Policy',
@@ -22,19 +29,36 @@ export function createHttpApp(ctx: ApiContext): express.Express {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
+    // Answers carry addresses, alarms and session tokens: no browser or proxy may keep them.
+    if (req.path.startsWith('/api/') || req.path === '/metrics') res.setHeader('Cache-Control', 'no-store');
     next();
   });
   app.use(express.json({ limit: '16kb' }));
+  app.use(resolveSession(ctx.auth));
+  app.use(gate(ctx.auth));
   const api = express.Router();
+  api.use(sessionRoutes(ctx));
   api.use(healthRoutes(ctx));
   api.use(eventRoutes(ctx));
   api.use(incidentRoutes(ctx));
   api.use(directoryRoutes(ctx));
+  api.use(videoAccess(ctx));
   api.use((_req, res) => res.status(404).json({ error: 'no such API route' }));
   app.use('/api', api);
-  app.get('/metrics', (_req, res) => {
+  // Prometheus scrapers send a bearer token (SG_METRICS_TOKEN); people need an admin session.
+  app.get('/metrics', function metricsGuard(req, res, next) {
+    if (ctx.auth.metricsTokenValid(req.get('authorization'))) return next();
+    const a = authOf(res);
+    if (!a) return void res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="safegrid"').json({ error: 'log in first, or send the metrics token', code: 'unauthenticated' });
+    if (!can(a.user.role, 'metrics:read') || a.mustChangePassword) return void res.status(403).json({ error: 'admins only', code: 'forbidden' });
+    next();
+  }, (_req, res) => {
     res.type('text/plain; version=0.0.4').send(ctx.metrics.render());
   });
+  app.get('/login', (_req, res) => res.sendFile('login.html', { root: WEB_DIR }));
   app.use(express.static(WEB_DIR, { index: 'index.html', dotfiles: 'deny', fallthrough: true }));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (err as { status?: number }).status ?? 500;

@@ -1,11 +1,15 @@
-import type { Namespace, Server } from 'socket.io';
-import type { ClientToServerEvents, CommandReply, ServerToClientEvents } from '../../contract/socket.js';
+import type { Namespace, Server, Socket } from 'socket.io';
+import { COMMAND_EVENTS, type ClientToServerEvents, type CommandEvent, type CommandReply, type ServerToClientEvents } from '../../contract/socket.js';
 import type { Incident } from '../../contract/incident.js';
 import type { ApiContext } from '../context.js';
 import type { EventBus } from '../../core/event-bus.js';
 import type { HubEvents } from '../../core/hub-events.js';
+import type { Authenticated } from '../../auth/service.js';
+import { can, GUARD_DISPOSITIONS, type Capability } from '../../auth/roles.js';
+import { parseCookies, sameOrigin, SESSION_COOKIE } from '../http/access.js';
 
-type ConsoleNs = Namespace<ClientToServerEvents, ServerToClientEvents>;
+type LiveNs = Namespace<ClientToServerEvents, ServerToClientEvents>;
+type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 /**
  * Every console receives every update of its incidents, so what goes over the socket is the queue
@@ -24,45 +28,145 @@ export function forPush(i: Incident): Incident {
   };
 }
 
+/** Which capability each command needs; the access-matrix test reads the same list. */
+export const COMMAND_CAPABILITY: Readonly<Record<CommandEvent, Capability>> = {
+  'incident:ack': 'incidents:ack',
+  'incident:dispatch': 'incidents:dispatch',
+  'incident:onscene': 'incidents:onscene',
+  'incident:close': 'incidents:close',
+  'incident:note': 'incidents:note',
+};
+
+/** Who may open each namespace. */
+const NAMESPACE_CAPABILITY = { '/console': 'console:connect', '/guard': 'guard:connect' } as const satisfies Record<string, Capability>;
+
+interface SocketData {
+  sessionId: string;
+}
+
+/** A handshake refusal the client sees as connect_error with `data.code`. */
+function refusal(message: string, code: number): Error {
+  return Object.assign(new Error(message), { data: { code } });
+}
+
 /**
- * /console: the dispatch console's live feed. On connect the whole queue (`queue:snapshot`), then
- * every incident change published whole, so a console that reconnects replaces its state.
+ * /console (dispatch) and /guard (a guard's phone page): on connect the whole queue of the caller's
+ * scope (`queue:snapshot`), then every change of an incident in that scope, published whole, so a
+ * console that reconnects replaces its state.
+ *
+ * Scope on pushes: each socket joins the room of its scope (scope.ts: everyone, a station, a guard
+ * group) and every incident goes to the rooms of its audience — encoded once per push, not once per
+ * socket, which keeps the fan-out figures of bench/queue.ts.
  */
 export function attachConsole(io: Server, ctx: ApiContext, bus: EventBus<HubEvents>): () => void {
-  const ns: ConsoleNs = io.of('/console');
-  ns.on('connection', (socket) => {
-    socket.emit('queue:snapshot', { incidents: ctx.incidents.snapshot().map(forPush), serverTime: new Date().toISOString() });
-    // Until accounts exist (issue 3), the operator name comes from the handshake.
-    const rawName = (socket.handshake.auth as { operator?: unknown } | undefined)?.operator;
-    const operator = typeof rawName === 'string' && /^[\p{L}\p{N}_.\-]{1,64}$/u.test(rawName) ? rawName : `console-${socket.id.slice(0, 6)}`;
-    const guarded = (fn: () => CommandReply, reply: unknown): void => {
+  const namespaces: LiveNs[] = [];
+  /** Sockets by session, so a logout or an expiry cuts them at once. */
+  const bySession = new Map<string, Set<LiveSocket>>();
+
+  for (const [name, capability] of Object.entries(NAMESPACE_CAPABILITY)) {
+    const ns: LiveNs = io.of(name);
+    namespaces.push(ns);
+    ns.use((socket, next) => {
+      const headers = socket.handshake.headers;
+      // A page on another site must not open a socket with this site's cookie (cross-site WebSocket hijacking).
+      if (!sameOrigin(headers.origin, headers.host)) return next(refusal('cross-origin connection refused', 403));
+      const auth = ctx.auth.authenticate(parseCookies(headers.cookie)[SESSION_COOKIE]);
+      if (!auth) return next(refusal('log in first', 401));
+      if (auth.mustChangePassword) return next(refusal('change the one-time password first', 428));
+      if (!can(auth.user.role, capability)) return next(refusal(`your role (${auth.user.role}) may not open ${name}`, 403));
+      (socket.data as SocketData).sessionId = auth.session.id;
+      next();
+    });
+    ns.on('connection', (socket) => onConnection(socket, name));
+  }
+
+  const onConnection = (socket: LiveSocket, nsName: string): void => {
+    const sessionId = (socket.data as SocketData).sessionId;
+    const current = (): Authenticated | null => {
+      const a = ctx.auth.authenticate(sessionId);
+      if (!a) socket.disconnect(true);
+      return a;
+    };
+    const first = current();
+    if (!first) return;
+    let set = bySession.get(sessionId);
+    if (!set) bySession.set(sessionId, (set = new Set()));
+    set.add(socket);
+    socket.on('disconnect', () => {
+      const s = bySession.get(sessionId);
+      s?.delete(socket);
+      if (s && s.size === 0) bySession.delete(sessionId);
+    });
+    const scope = ctx.auth.scope(first.principal);
+    void socket.join(scope.room);
+    socket.emit('queue:snapshot', {
+      incidents: ctx.incidents.snapshot(scope.all ? undefined : (i) => scope.sees(i)).map(forPush),
+      serverTime: new Date().toISOString(),
+    });
+    const origin = `${nsName.slice(1)}:${socket.handshake.address}`;
+
+    const run = (event: CommandEvent, req: unknown, reply: unknown, fn: (who: { username: string; origin: string }, id: string) => CommandReply): void => {
       if (typeof reply !== 'function') return; // a command without an ack callback has nobody to answer
       let r: CommandReply;
       try {
-        r = fn();
+        const a = current(); // every command re-checks the session: it may have ended since the handshake
+        if (!a) r = { ok: false, code: 'unauthenticated', error: 'session ended; log in again' };
+        else if (!can(a.user.role, COMMAND_CAPABILITY[event])) r = { ok: false, code: 'forbidden', error: `your role (${a.user.role}) may not do this` };
+        else {
+          const id = String((req as { id?: unknown } | null)?.id ?? '').slice(0, 64);
+          const i = ctx.incidents.get(id);
+          // Out of scope answers like a missing id.
+          r = !i || !ctx.auth.scope(a.principal).sees(i)
+            ? { ok: false, code: 'not_found', error: `no open incident ${id}` }
+            : fn({ username: a.user.username, origin }, id);
+        }
       } catch (err) {
         ctx.log.error({ err }, 'console command failed');
         r = { ok: false, code: 'internal', error: 'internal error' };
       }
       (reply as (r: CommandReply) => void)(r);
     };
-    const id = (req: unknown): string => String((req as { id?: unknown } | null)?.id ?? '').slice(0, 64);
-    socket.on('incident:ack', (req, reply) => guarded(() => ctx.incidents.acknowledge(id(req), operator), reply));
-    socket.on('incident:dispatch', (req, reply) =>
-      guarded(() => ctx.incidents.dispatchUnit(id(req), operator, optStr(req?.unit), optStr(req?.note)), reply),
-    );
-    socket.on('incident:onscene', (req, reply) => guarded(() => ctx.incidents.onScene(id(req), operator, optStr(req?.note)), reply));
-    socket.on('incident:close', (req, reply) =>
-      guarded(() => ctx.incidents.close(id(req), operator, optStr(req?.disposition) ?? '', optStr(req?.note)), reply),
-    );
-    socket.on('incident:note', (req, reply) => guarded(() => ctx.incidents.note(id(req), operator, optStr(req?.text) ?? ''), reply));
-  });
+    const role = first.user.role;
+    const handlers: Record<CommandEvent, (req: unknown, reply: unknown) => void> = {
+      'incident:ack': (req, reply) => run('incident:ack', req, reply, (by, id) => ctx.incidents.acknowledge(id, by)),
+      'incident:dispatch': (req, reply) =>
+        run('incident:dispatch', req, reply, (by, id) => ctx.incidents.dispatchUnit(id, by, optStr(field(req, 'unit')), optStr(field(req, 'note')))),
+      'incident:onscene': (req, reply) => run('incident:onscene', req, reply, (by, id) => ctx.incidents.onScene(id, by, optStr(field(req, 'note')))),
+      'incident:close': (req, reply) =>
+        run('incident:close', req, reply, (by, id) => {
+          const disposition = optStr(field(req, 'disposition')) ?? '';
+          if (role === 'guard' && !GUARD_DISPOSITIONS.includes(disposition)) {
+            return { ok: false, code: 'forbidden', error: 'a guard closes an incident only as a false alarm (误报); the station closes the rest' };
+          }
+          return ctx.incidents.close(id, by, disposition, optStr(field(req, 'note')));
+        }),
+      'incident:note': (req, reply) => run('incident:note', req, reply, (by, id) => ctx.incidents.note(id, by, optStr(field(req, 'text')) ?? '')),
+    };
+    for (const event of COMMAND_EVENTS) socket.on(event, handlers[event] as never);
+  };
+
+  const push = (event: 'incident:new' | 'incident:update', i: Incident): void => {
+    const rooms = ctx.auth.audience(i);
+    const body = forPush(i);
+    for (const ns of namespaces) ns.to(rooms).emit(event, body);
+  };
   const off = [
-    bus.on('incident:new', (i) => ns.emit('incident:new', forPush(i))),
-    bus.on('incident:update', (i) => ns.emit('incident:update', forPush(i))),
-    bus.on('device:status', (s) => ns.emit('device:status', s)),
+    bus.on('incident:new', (i) => push('incident:new', i)),
+    bus.on('incident:update', (i) => push('incident:update', i)),
+    bus.on('device:status', (s) => {
+      const rooms = ctx.auth.audience({ siteId: s.siteId });
+      for (const ns of namespaces) ns.to(rooms).emit('device:status', s);
+    }),
+    ctx.auth.sessions.onEnd((s) => {
+      for (const socket of bySession.get(s.id) ?? []) socket.disconnect(true);
+      bySession.delete(s.id);
+    }),
   ];
   return () => off.forEach((f) => f());
+}
+
+function field(req: unknown, key: string): unknown {
+  return req && typeof req === 'object' ? (req as Record<string, unknown>)[key] : undefined;
 }
 
 function optStr(v: unknown): string | undefined {

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { Camera, Site } from '../../../config/model.js';
 import type { ApiContext } from '../../context.js';
+import { ancestors } from '../../../auth/scope.js';
+import { allow, scopeOf } from '../access.js';
 
 /** Camera as the outside may see it: never the password, never credentials in a URL. */
 function publicCamera(c: Camera) {
@@ -39,16 +41,24 @@ function publicSite(s: Site) {
   };
 }
 
+/**
+ * The installation as people may see it: each list holds only the caller's sites (an operator's
+ * station and below, a guard's group), and a site outside that answers 404 like a missing one.
+ */
 export function directoryRoutes(ctx: ApiContext): Router {
   const r = Router();
-  r.get('/sites', (_req, res) => res.json({ sites: ctx.config().sites.map(publicSite) }));
-  r.get('/sites/:id', (req, res) => {
+  const visibleSites = (res: import('express').Response): Site[] => {
+    const scope = scopeOf(ctx.auth, res);
+    return ctx.config().sites.filter((s) => scope.seesSite(s.id));
+  };
+  r.get('/sites', allow('sites:read'), (_req, res) => res.json({ sites: visibleSites(res).map(publicSite) }));
+  r.get('/sites/:id', allow('sites:read'), (req, res) => {
     const s = ctx.config().sites.find((x) => x.id === req.params.id);
-    if (!s) return void res.status(404).json({ error: 'no such site' });
+    if (!s || !scopeOf(ctx.auth, res).seesSite(s.id)) return void res.status(404).json({ error: 'no such site' });
     res.json({ ...publicSite(s), cameras: s.cameras.map(publicCamera) });
   });
-  r.get('/devices', (_req, res) => {
-    const devices = ctx.config().sites.flatMap((s) =>
+  r.get('/devices', allow('devices:read'), (_req, res) => {
+    const devices = visibleSites(res).flatMap((s) =>
       s.devices.map((d) => {
         const live = ctx.ingest.deviceAvailability(s.id, d.id);
         return {
@@ -66,17 +76,29 @@ export function directoryRoutes(ctx: ApiContext): Router {
     );
     res.json({ devices });
   });
-  r.get('/cameras', (_req, res) => res.json({ cameras: ctx.config().sites.flatMap((s) => s.cameras.map(publicCamera)) }));
-  r.get('/stations', (_req, res) => res.json({ stations: ctx.config().stations }));
-  r.get('/grids', (_req, res) => {
+  r.get('/cameras', allow('cameras:read'), (_req, res) => res.json({ cameras: visibleSites(res).flatMap((s) => s.cameras.map(publicCamera)) }));
+  r.get('/stations', allow('stations:read'), (_req, res) => {
+    const scope = scopeOf(ctx.auth, res);
+    const all = ctx.config().stations;
+    if (scope.all || !scope.stationIds) return void res.json({ stations: all });
+    // An operator sees their part of the tree and the tiers above it (where escalations go).
+    const shown = new Set([...scope.stationIds]);
+    for (const id of scope.stationIds) for (const up of ancestors(all, id)) shown.add(up);
+    res.json({ stations: all.filter((s) => shown.has(s.id)) });
+  });
+  r.get('/grids', allow('grids:read'), (_req, res) => {
+    const scope = scopeOf(ctx.auth, res);
     res.type('application/geo+json').json({
       type: 'FeatureCollection',
-      features: ctx.config().cells.map((c) => ({
-        type: 'Feature',
-        id: c.id,
-        properties: { id: c.id, name: c.name, community: c.community, station: c.station, leader: c.leader, phone: c.phone },
-        geometry: { type: 'MultiPolygon', coordinates: c.polygons },
-      })),
+      features: ctx
+        .config()
+        .cells.filter((c) => scope.seesStation(c.station))
+        .map((c) => ({
+          type: 'Feature',
+          id: c.id,
+          properties: { id: c.id, name: c.name, community: c.community, station: c.station, leader: c.leader, phone: c.phone },
+          geometry: { type: 'MultiPolygon', coordinates: c.polygons },
+        })),
     });
   });
   return r;

@@ -1,10 +1,15 @@
 import { Router } from 'express';
 import type { ApiContext } from '../../context.js';
+import { can } from '../../../auth/roles.js';
+import { anonymous, authOf } from '../access.js';
 
-/** Liveness and readiness in one: broker, storage, config problems. Anonymous (load balancers). */
+/**
+ * Liveness and readiness in one. Anonymous callers (load balancers) get the status only; signed-in
+ * roles with `health:detail` also get broker figures and the config problems (file names, site ids).
+ */
 export function healthRoutes(ctx: ApiContext): Router {
   const r = Router();
-  r.get('/health', (_req, res) => {
+  r.get('/health', anonymous(), (_req, res) => {
     let storage: 'ok' | 'failed' = 'ok';
     try {
       ctx.store.db.prepare('SELECT 1').get();
@@ -14,6 +19,10 @@ export function healthRoutes(ctx: ApiContext): Router {
     const problems = ctx.configProblems();
     const heldBack = [...new Set(problems.filter((p) => p.severity === 'error').map((p) => p.file))];
     const status = storage === 'ok' ? (heldBack.length ? 'degraded' : 'ok') : 'failed';
+    const caller = authOf(res);
+    if (!caller || !can(caller.user.role, 'health:detail')) {
+      return void res.status(storage === 'ok' ? 200 : 503).json({ status, storage, uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000) });
+    }
     res.status(storage === 'ok' ? 200 : 503).json({
       status,
       uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),

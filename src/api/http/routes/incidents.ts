@@ -1,52 +1,73 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import type { CommandReply } from '../../../contract/socket.js';
 import type { ApiContext } from '../../context.js';
+import { GUARD_DISPOSITIONS } from '../../../auth/roles.js';
+import { allow, callerOf, clientIp, scopeOf } from '../access.js';
 import { idParam, intParam, timeParam } from '../query.js';
 
 const STATUSES = new Set(['open', 'closed', 'new', 'acknowledged', 'dispatched', 'on_scene']);
 
 export function incidentRoutes(ctx: ApiContext): Router {
   const r = Router();
-  r.get('/incidents', (req, res) => {
+  r.get('/incidents', allow('incidents:read'), (req, res) => {
+    const scope = scopeOf(ctx.auth, res);
     const status = typeof req.query.status === 'string' && STATUSES.has(req.query.status) ? req.query.status : undefined;
     if (status === 'open' && !req.query.site && !req.query.since) {
       // The live queue, in queue order, from memory.
-      return void res.json({ incidents: ctx.incidents.snapshot() });
+      return void res.json({ incidents: ctx.incidents.snapshot(scope.all ? undefined : (i) => scope.sees(i)) });
     }
+    const siteId = idParam(req.query.site);
+    if (siteId && !scope.seesSite(siteId)) return void res.json({ incidents: [] });
     res.json({
       incidents: ctx.store.incidents.query({
         status: status as never,
-        siteId: idParam(req.query.site),
+        siteId,
         since: timeParam(req.query.since),
         until: timeParam(req.query.until),
         limit: intParam(req.query.limit, 1, 1000),
+        // Scope in SQL, not after the LIMIT, so a scoped list is as long as asked for.
+        ...(scope.stationIds ? { stationIds: [...scope.stationIds] } : {}),
+        ...(!scope.all && !scope.stationIds && scope.siteIds ? { siteIds: [...scope.siteIds] } : {}),
       }),
     });
   });
-  r.get('/incidents/:id', (req, res) => {
+  r.get('/incidents/:id', allow('incidents:read'), (req, res) => {
     const i = ctx.incidents.get(String(req.params.id));
-    if (!i) return void res.status(404).json({ error: 'no such incident' });
+    // Out of scope answers exactly like a missing id: a 403 would confirm that it exists.
+    if (!i || !scopeOf(ctx.auth, res).sees(i)) return void res.status(404).json({ error: 'no such incident' });
     res.json(i);
   });
-  // REST equivalents of the console commands, for integrations. Until accounts exist (issue 3) the
-  // actor is taken from the body and marked as coming over REST.
-  const reply = (res: import('express').Response, r: CommandReply): void => {
+
+  // REST equivalents of the console commands, for integrations. The actor is the logged-in user.
+  const reply = (res: Response, r: CommandReply): void => {
     if (r.ok) res.json(r.incident);
-    else res.status(r.code === 'not_found' ? 404 : 409).json({ error: r.error, code: r.code });
+    else res.status(r.code === 'not_found' ? 404 : r.code === 'forbidden' ? 403 : 409).json({ error: r.error, code: r.code });
   };
-  const actor = (body: unknown): string => {
-    const by = (body as { by?: unknown } | undefined)?.by;
-    return typeof by === 'string' && /^[\p{L}\p{N}_.\-]{1,64}$/u.test(by) ? by : 'rest';
+  /** Runs a command on an incident the caller can see; anything else is not found. */
+  const command = (res: Response, id: string, run: (actor: { username: string; origin: string }) => CommandReply): void => {
+    const i = ctx.incidents.get(id);
+    if (!i || !scopeOf(ctx.auth, res).sees(i)) return reply(res, { ok: false, code: 'not_found', error: `no open incident ${id}` });
+    reply(res, run({ username: callerOf(res).user.username, origin: `rest:${clientIp(res.req)}` }));
   };
-  r.post('/incidents/:id/ack', (req, res) => reply(res, ctx.incidents.acknowledge(String(req.params.id), actor(req.body))));
-  r.post('/incidents/:id/dispatch', (req, res) =>
-    reply(res, ctx.incidents.dispatchUnit(String(req.params.id), actor(req.body), str(req.body?.unit), str(req.body?.note))),
+  const id = (raw: unknown): string => String(raw).slice(0, 64);
+  r.post('/incidents/:id/ack', allow('incidents:ack'), (req, res) => command(res, id(req.params.id), (by) => ctx.incidents.acknowledge(id(req.params.id), by)));
+  r.post('/incidents/:id/dispatch', allow('incidents:dispatch'), (req, res) =>
+    command(res, id(req.params.id), (by) => ctx.incidents.dispatchUnit(id(req.params.id), by, str(req.body?.unit), str(req.body?.note))),
   );
-  r.post('/incidents/:id/onscene', (req, res) => reply(res, ctx.incidents.onScene(String(req.params.id), actor(req.body), str(req.body?.note))));
-  r.post('/incidents/:id/close', (req, res) =>
-    reply(res, ctx.incidents.close(String(req.params.id), actor(req.body), str(req.body?.disposition) ?? '', str(req.body?.note))),
+  r.post('/incidents/:id/onscene', allow('incidents:onscene'), (req, res) =>
+    command(res, id(req.params.id), (by) => ctx.incidents.onScene(id(req.params.id), by, str(req.body?.note))),
   );
-  r.post('/incidents/:id/note', (req, res) => reply(res, ctx.incidents.note(String(req.params.id), actor(req.body), str(req.body?.text) ?? '')));
+  r.post('/incidents/:id/close', allow('incidents:close'), (req, res) => {
+    const disposition = str(req.body?.disposition) ?? '';
+    command(res, id(req.params.id), (by) =>
+      callerOf(res).user.role === 'guard' && !GUARD_DISPOSITIONS.includes(disposition)
+        ? { ok: false, code: 'forbidden', error: 'a guard closes an incident only as a false alarm (误报); the station closes the rest' }
+        : ctx.incidents.close(id(req.params.id), by, disposition, str(req.body?.note)),
+    );
+  });
+  r.post('/incidents/:id/note', allow('incidents:note'), (req, res) =>
+    command(res, id(req.params.id), (by) => ctx.incidents.note(id(req.params.id), by, str(req.body?.text) ?? '')),
+  );
   return r;
 }
 

@@ -1,0 +1,66 @@
+import { Router } from 'express';
+import type { ApiContext } from '../../context.js';
+import { ROLE_NAMES } from '../../../auth/roles.js';
+import { anonymous, callerOf, clearedCookie, clientIp, parseCookies, SESSION_COOKIE, sessionCookie, signedIn } from '../access.js';
+
+/** Logging in and out, the caller's session (with its CSRF token), and changing one's password. */
+export function sessionRoutes(ctx: ApiContext): Router {
+  const r = Router();
+  r.post('/login', anonymous(), async (req, res) => {
+    const body = (req.body ?? {}) as { username?: unknown; password?: unknown };
+    if (typeof body.username !== 'string' || typeof body.password !== 'string') {
+      return void res.status(400).json({ error: 'send JSON { "username": "...", "password": "..." }', code: 'bad_request' });
+    }
+    const ip = clientIp(req);
+    const result = await ctx.auth.login(body.username, body.password, ip);
+    if (!result.ok) {
+      if (result.reason === 'rate_limited') {
+        res.setHeader('Retry-After', String(result.retryAfterSeconds));
+        return void res.status(429).json({ error: 'too many failed logins; try again later', code: 'rate_limited', retryAfterSeconds: result.retryAfterSeconds });
+      }
+      // One answer for unknown user, wrong password and disabled account: no user-name probing.
+      return void res.status(401).json({ error: 'wrong user name or password', code: 'bad_credentials' });
+    }
+    // A new id on every login (no session fixation); an older session of this browser ends.
+    const old = ctx.auth.authenticate(parseCookies(req.headers.cookie)[SESSION_COOKIE], false);
+    if (old) ctx.auth.sessions.end(old.session, 'logout');
+    res.setHeader('Set-Cookie', sessionCookie(result.session.id, req, Math.floor(ctx.auth.sessions.timeouts.absoluteMs / 1000)));
+    res.json({
+      user: result.user.username,
+      name: result.user.name,
+      role: result.user.role,
+      csrfToken: result.session.csrfToken,
+      mustChangePassword: result.user.mustChangePassword,
+    });
+  });
+  r.post('/logout', signedIn(), (req, res) => {
+    ctx.auth.logout(callerOf(res).session, clientIp(req));
+    res.setHeader('Set-Cookie', clearedCookie(req));
+    res.json({ ok: true });
+  });
+  r.get('/session', signedIn(), (_req, res) => {
+    const a = callerOf(res);
+    res.json({
+      user: a.user.username,
+      name: a.user.name,
+      role: a.user.role,
+      roleName: ROLE_NAMES[a.user.role],
+      station: a.user.stationId,
+      guardGroup: a.user.guardGroup,
+      csrfToken: a.session.csrfToken,
+      mustChangePassword: a.mustChangePassword,
+      idleTimeoutSeconds: Math.floor(ctx.auth.sessions.timeouts.idleMs / 1000),
+    });
+  });
+  r.post('/password', signedIn(), async (req, res) => {
+    const body = (req.body ?? {}) as { current?: unknown; next?: unknown };
+    const result = await ctx.auth.changePassword(callerOf(res), body.current, body.next, clientIp(req));
+    if (result.ok) return void res.json({ ok: true });
+    if (result.code === 'rate_limited') {
+      res.setHeader('Retry-After', String(result.retryAfterSeconds ?? 60));
+      return void res.status(429).json({ error: result.error, code: result.code });
+    }
+    res.status(400).json({ error: result.error, code: result.code });
+  });
+  return r;
+}

@@ -1,0 +1,24 @@
+import { Router } from 'express';
+import type { ApiContext } from '../../context.js';
+import { allow, scopeOf } from '../access.js';
+
+/**
+ * Role and scope rules for the video routes (routes/media.ts), mounted in front of them so the
+ * video module's handlers stay about video. A camera outside the caller's sites is "not found".
+ * Media ids are not yet tied to a site here, so /media/:id is guarded by role only.
+ */
+export function videoAccess(ctx: ApiContext): Router {
+  const r = Router();
+  r.get('/media/:id', allow('media:read'));
+  r.get('/cameras/status', allow('cameras:read'));
+  r.get('/cameras/:id/live', allow('cameras:live'), (req, res, next) => {
+    const scope = scopeOf(ctx.auth, res);
+    const site = typeof req.query.site === 'string' ? req.query.site : null;
+    const visible = ctx
+      .config()
+      .sites.some((s) => (site === null || s.id === site) && scope.seesSite(s.id) && s.cameras.some((c) => c.id === req.params.id));
+    if (!visible) return void res.status(404).json({ error: 'no such camera' });
+    next();
+  });
+  return r;
+}

@@ -1,0 +1,53 @@
+/**
+ * Roles and what each may do (DESIGN.md "Security"). One table, read by the HTTP routes, the
+ * sockets and the access-matrix test; scoping (which sites) is separate, in scope.ts.
+ */
+export const ROLES = ['admin', 'operator', 'guard', 'installer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_NAMES: Readonly<Record<Role, { zh: string; en: string }>> = {
+  admin: { zh: '管理员', en: 'admin' },
+  operator: { zh: '接警员', en: 'operator' },
+  guard: { zh: '物业保安', en: 'guard' },
+  installer: { zh: '安装调试员', en: 'installer' },
+};
+
+/**
+ * Capabilities. Guards act on their sites' incidents (ack, on scene, close as false) but do not
+ * dispatch units or see the device list; installers see the installation (sites, devices, cameras,
+ * grids, config problems) and never an incident or an alarm event.
+ */
+export const CAPABILITIES = {
+  'incidents:read': ['admin', 'operator', 'guard'],
+  'incidents:ack': ['admin', 'operator', 'guard'],
+  'incidents:onscene': ['admin', 'operator', 'guard'],
+  /** Guards may close only as a false alarm (误报); see GUARD_DISPOSITIONS. */
+  'incidents:close': ['admin', 'operator', 'guard'],
+  'incidents:dispatch': ['admin', 'operator'],
+  'incidents:note': ['admin', 'operator'],
+  'events:read': ['admin', 'operator', 'guard'],
+  'sites:read': ['admin', 'operator', 'guard', 'installer'],
+  'devices:read': ['admin', 'operator', 'installer'],
+  'cameras:read': ['admin', 'operator', 'installer'],
+  /** Stored snapshots and clips of incidents (video verification; a guard checks theirs on the phone). */
+  'media:read': ['admin', 'operator', 'guard'],
+  /** Live MJPEG view of a camera. */
+  'cameras:live': ['admin', 'operator'],
+  'grids:read': ['admin', 'operator', 'installer'],
+  'stations:read': ['admin', 'operator', 'installer'],
+  /** Config problems and broker figures in /api/health (the anonymous answer is status only). */
+  'health:detail': ['admin', 'operator', 'installer'],
+  'metrics:read': ['admin'],
+  /** The live queue: /console for dispatch, /guard for guards. */
+  'console:connect': ['admin', 'operator'],
+  'guard:connect': ['admin', 'guard'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Capability = keyof typeof CAPABILITIES;
+
+export function can(role: Role, capability: Capability): boolean {
+  return (CAPABILITIES[capability] as readonly Role[]).includes(role);
+}
+
+/** What a guard may close an incident as: they report a false alarm from the scene, nothing else. */
+export const GUARD_DISPOSITIONS: readonly string[] = ['false'];
