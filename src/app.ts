@@ -24,6 +24,8 @@ import { LivenessMonitor } from './ingest/liveness.js';
 import { TopicRouter } from './ingest/router.js';
 import type { ProfileRegistry } from './profiles/types.js';
 import { IncidentService } from './dispatch/incidents.js';
+import { CameraService } from './video/camera-service.js';
+import type { VideoSettings } from './config/model.js';
 import { openStore, type Store } from './store/index.js';
 import { AuthService } from './auth/service.js';
 import type { SessionTimeouts } from './auth/sessions.js';
@@ -52,6 +54,8 @@ export interface HubOptions {
   watch?: boolean;
   /** Heartbeat check period, ms (tests shorten it). */
   livenessCheckMs?: number;
+  /** Overrides of hub.yaml `video` (tests shorten the camera poll). */
+  video?: Partial<VideoSettings>;
   /** Session idle timeout and absolute lifetime (defaults 30 min, 12 h; env SG_SESSION_IDLE_MINUTES). */
   sessions?: Partial<SessionTimeouts>;
   /** Login throttling (default 5 failures per 15 min, per address and per user name). */
@@ -69,6 +73,8 @@ export interface Hub {
   readonly metrics: Metrics;
   readonly incidents: IncidentService;
   readonly ingest: Ingest;
+  /** Cameras: registry, health, events, snapshots, live view (issue 6). */
+  readonly video: CameraService;
   readonly log: Logger;
   /** Accounts, sessions and scope (src/auth). */
   readonly auth: AuthService;
@@ -140,6 +146,21 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
   const sink = (msg: Parameters<Ingest['receive']>[0]) => ingest.receive(msg);
 
+  // Cameras raise their events through ingest's durable path and attach media to incidents.
+  const video = new CameraService({
+    config,
+    mediaRoot: resolve(rootDir, config.hub.storage.mediaPath),
+    sinks: {
+      raise: (siteId, cameraId, kind, detail) => ingest.raiseCameraEvent(siteId, cameraId, kind, detail),
+      addMedia: (incidentId, media) => incidents.addMedia(incidentId, media),
+    },
+    log: moduleLogger(root, 'video'),
+    metrics,
+    env,
+    ...(options.video ? { settings: options.video } : {}),
+  });
+  const detachVideo = [bus.on('incident:new', (i) => video.onIncident(i)), bus.on('incident:update', (i) => video.onIncident(i))];
+
   const mqttLog = moduleLogger(root, 'mqtt');
   // Device logins and topic rights (issue 3); only the embedded broker enforces them.
   const deviceAccess = config.hub.mqtt.mode === 'embedded' ? new ConfigDeviceAccess(config, profiles, mqttLog) : null;
@@ -192,6 +213,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     metrics,
     log: moduleLogger(root, 'api'),
     startedAt: clock.now(),
+    video,
     auth,
   };
   const httpApp = createHttpApp(ctx);
@@ -218,6 +240,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       });
     });
   } catch (err) {
+    await video.stop();
     auth.stop();
     await broker.stop().catch(() => undefined);
     store.close();
@@ -248,6 +271,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           for (const c of config.cells) cellNames.set(c.id, c.name);
           const router = new TopicRouter(config, profiles);
           ingest.setRouter(router);
+          video.update(config);
           if (broker instanceof ExternalBroker) broker.resubscribe(router.topics());
           deviceAccess?.update(config, profiles);
           log.info({ sites: config.sites.length, problems: problems.length }, 'device files reloaded');
@@ -266,6 +290,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     metrics,
     incidents,
     ingest,
+    video,
     log: root,
     auth,
     routes,
@@ -276,6 +301,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       stopped = true;
       watcher?.close();
       liveness.stop();
+      for (const d of detachVideo) d();
+      await video.stop();
       auth.stop();
       await broker.stop();
       ingest.flush();

@@ -9,12 +9,15 @@ import { createRootLogger, moduleLogger } from './core/logger.js';
 import { SafeGridError } from './core/errors.js';
 import { Simulator } from './simulate/simulator.js';
 import { verifyAuditFile } from './store/verify.js';
+import { runDiscover, writeSiteFile } from './video/discover-cli.js';
 
 const USAGE = `SafeGrid — security video and alarm integration hub
 
 Usage:
   safegrid start    [--root DIR] [--http-port N] [--mqtt-port N] [--db FILE]
   safegrid check    [--root DIR]           validate config/ and devices/ without starting
+  safegrid discover [--interface IP] [--probe ADDRESS[:PORT]]... [--timeout S] [--no-multicast]
+                    [--write devices/<site>.yaml]   find ONVIF cameras (WS-Discovery); --write adds them to a site file
   safegrid simulate [--root DIR] [--url mqtt://127.0.0.1:1883] [--alarm-every SECONDS]
   safegrid demo     [--root DIR] ...       start the hub and the simulator together
   safegrid audit verify [--root DIR] [--db FILE]   check the audit trail's hash chain
@@ -33,6 +36,11 @@ async function main(argv: string[]): Promise<number> {
       url: { type: 'string' },
       'alarm-every': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      interface: { type: 'string' },
+      probe: { type: 'string', multiple: true },
+      timeout: { type: 'string' },
+      write: { type: 'string' },
+      'no-multicast': { type: 'boolean' },
     },
     allowPositionals: true,
   });
@@ -62,6 +70,24 @@ async function main(argv: string[]): Promise<number> {
       }
       console.error(`audit trail BROKEN at row ${verdict.seq}: ${verdict.problem} (${dbPath}; ${verdict.rows} rows read)`);
       return 1;
+    }
+    case 'discover': {
+      const seconds = Number(values.timeout ?? 3);
+      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) throw new Error(`--timeout: got "${values.timeout}"; expected seconds 0–60`);
+      const { devices, output } = await runDiscover({
+        ...(values.interface ? { interface: values.interface } : {}),
+        probes: values.probe ?? [],
+        multicast: !values['no-multicast'],
+        timeoutMs: seconds * 1000,
+      });
+      console.log(output);
+      if (values.write) {
+        const loaded = loadConfig(root, { env: process.env });
+        const center = loaded.config?.hub.map.center ?? [26.594, 104.833];
+        const w = writeSiteFile(resolve(root, values.write), devices, center);
+        console.log(`${w.created ? 'created' : 'updated'} ${values.write}: ${w.added.length} camera(s) added${w.alreadyThere.length ? `, ${w.alreadyThere.length} already there` : ''}. Fill in the TODOs, then run \`safegrid check\`.`);
+      }
+      return 0;
     }
     case 'check': {
       const { exitCode, output } = runCheck(root, process.env);

@@ -6,6 +6,7 @@ import type { IncidentService } from '../dispatch/incidents.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { Store } from '../store/index.js';
 import type { BrokerLink } from '../broker/types.js';
+import type { CameraService } from '../video/camera-service.js';
 import type { AuthService } from '../auth/service.js';
 
 /** What the API layer reads. It is the last stage: nothing imports api/. */
@@ -20,6 +21,8 @@ export interface ApiContext {
   metrics: Metrics;
   log: Logger;
   startedAt: number;
+  /** Cameras: status, media, live view (issue 6); absent in API tests that build no hub. */
+  video?: CameraService;
   /** Accounts, sessions, roles and scope (src/auth). */
   auth: AuthService;
 }

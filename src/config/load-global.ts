@@ -181,8 +181,27 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
       zoom: h.map.zoom,
       tiles: { url: h.map.tiles.url, attribution: h.map.tiles.attribution, crs: h.map.tiles.crs },
     },
-    triage: { correlationWindowMs: h.triage.correlation_window, ackTimeoutMs },
+    triage: {
+      correlationWindowMs: h.triage.correlation_window,
+      ackTimeoutMs,
+      repeatWindowMs: h.triage.repeat_window,
+      night: h.triage.night ? { fromMinute: h.triage.night.from, toMinute: h.triage.night.to } : null,
+      holidays: h.triage.holidays,
+      timezone: h.triage.timezone,
+    },
     usersFile: h.users,
+    video: {
+      pollIntervalMs: h.video.poll_interval,
+      offlineAfter: h.video.offline_after,
+      snapshotTimeoutMs: h.video.snapshot_timeout,
+      clips: h.video.clips,
+      clipSeconds: Math.max(1, Math.round(h.video.clip_length / 1000)),
+      retention: {
+        maxAgeMs: h.video.retention.max_age,
+        maxFiles: h.video.retention.max_files,
+        maxBytes: Math.round(h.video.retention.max_megabytes * 1024 * 1024),
+      },
+    },
     bridges: h.bridges.map((b, i) => {
       if (!b.mqtt) return { id: b.id, profile: b.profile, topic: b.topic };
       const ref = b.mqtt.password_env ? { env: b.mqtt.password_env } : { fileKey: b.mqtt.password_file_key as string };

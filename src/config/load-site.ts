@@ -329,6 +329,7 @@ function buildEntry(f: SiteFile, src: SourceFile, hash: string, ctx: SiteContext
       frigateName: c.frigate ?? null,
       zones: [...c.zones],
       location: c.location ? toWgs84([c.location[0], c.location[1]], s.crs) : location,
+      ...(typeof c.clip === 'boolean' ? { clip: c.clip } : {}),
       ...(disabled ? { disabledReason: disabled } : {}),
     };
   });

@@ -31,6 +31,14 @@ export interface HubConfig {
     correlationWindowMs: number;
     /** ms per priority before escalation. */
     ackTimeoutMs: Record<Priority, number>;
+    /** ms: a new incident at a site whose last one was closed as false within this is a repeat. */
+    repeatWindowMs: number;
+    /** Night hours in local minutes after midnight (from > to wraps midnight); null: none. */
+    night: { fromMinute: number; toMinute: number } | null;
+    /** Local dates (YYYY-MM-DD) treated like night all day. */
+    holidays: string[];
+    /** IANA time zone of night hours, holidays and reports. */
+    timezone: string;
   };
   /** Path of the accounts file (issue 3). */
   usersFile: string;
@@ -38,6 +46,19 @@ export interface HubConfig {
   bridges: BridgeConfig[];
   /** Path of the secrets file (`secrets:` in hub.yaml), relative to the config root. Added by config/. */
   secretsFile?: string;
+  /** Cameras: health polling, snapshots, clips, media retention (issue 6). Absent: video/ defaults. */
+  video?: VideoSettings;
+}
+
+export interface VideoSettings {
+  pollIntervalMs: number;
+  /** Failed polls in a row before a camera is offline. */
+  offlineAfter: number;
+  snapshotTimeoutMs: number;
+  /** Record a clip for every incident on every camera (a camera's own `clip` overrides). */
+  clips: boolean;
+  clipSeconds: number;
+  retention: { maxAgeMs: number; maxFiles: number; maxBytes: number };
 }
 
 export interface BridgeConfig {
@@ -113,6 +134,8 @@ export interface Camera {
   frigateName: string | null;
   zones: number[];
   location: LatLng;
+  /** Record a clip with each incident; undefined: the hub's `video.clips`. */
+  clip?: boolean;
   /**
    * Set when the camera cannot be used as configured (e.g. its password reference is unset): the
    * hub still starts and the site stays active, but video must skip this camera and say why.

@@ -255,6 +255,36 @@ export class Ingest {
     await this.commit.enqueue(item);
   }
 
+  /**
+   * Raise an event a camera caused or the hub observed about it (offline/restore from health
+   * polling, ONVIF motion/tamper/digital input) through the same durable path; the event's
+   * deviceId is the camera id (devices and cameras share one id namespace per site).
+   */
+  async raiseCameraEvent(siteId: string, cameraId: string, kind: EventKind, detail: string): Promise<boolean> {
+    const site = this.router.site(siteId);
+    const camera = site?.cameras.find((c) => c.id === cameraId);
+    if (!site || !camera) return false;
+    const now = this.o.clock.now();
+    const at = new Date(now).toISOString();
+    const pseudo: Device = {
+      id: camera.id,
+      siteId: site.id,
+      profile: 'onvif',
+      topic: '',
+      heartbeatMs: null,
+      zones: [],
+      zone: null,
+      account: null,
+      mqttUsername: null,
+      mqttPassword: null,
+    };
+    const key = deviceKey(site.id, camera.id);
+    const clipped = detail.slice(0, LIMITS.maxDetailChars);
+    const event = this.buildEvent(site, pseudo, kind, null, at, at, clipped, 'onvif', '', '', `s:${key}:${kind}:${now}`, camera.location);
+    await this.commit.enqueue({ events: [event], states: [], statuses: [] });
+    return true;
+  }
+
   /** Write everything queued now (shutdown). */
   flush(): void {
     this.commit.flush();

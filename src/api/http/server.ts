@@ -5,6 +5,7 @@ import { directoryRoutes } from './routes/directory.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { mediaRoutes } from './routes/media.js';
 import { sessionRoutes } from './routes/session.js';
 import { videoAccess } from './routes/video-access.js';
 import { authOf, gate, resolveSession } from './access.js';
@@ -45,6 +46,7 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   api.use(eventRoutes(ctx));
   api.use(incidentRoutes(ctx));
   api.use(directoryRoutes(ctx));
+  api.use(mediaRoutes(ctx));
   api.use(videoAccess(ctx));
   api.use((_req, res) => res.status(404).json({ error: 'no such API route' }));
   app.use('/api', api);

@@ -126,8 +126,39 @@ export const triageSchema = z
         p4: ackTimeout('1800s'),
       })
       .prefault({}),
+    repeat_window: duration()
+      .prefault('30m')
+      .describe('An alarm from a site whose last incident was closed as false within this window is marked as a repeat.'),
+    night: z
+      .strictObject({ from: timeOfDay(), to: timeOfDay() })
+      .optional()
+      .describe('Night hours (local time): perimeter and tamper alarms rise one level.'),
+    holidays: z
+      .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'a date YYYY-MM-DD' }), { error: 'a list of dates' })
+      .default([])
+      .describe('Dates treated like night hours all day.'),
+    timezone: z
+      .string({ error: 'an IANA time zone such as Asia/Shanghai' })
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, { error: 'an IANA time zone such as Asia/Shanghai' })
+      .default('Asia/Shanghai')
+      .describe('Time zone of night hours, holidays and the reports.'),
   })
   .prefault({});
+
+/** "22:00" → minutes after midnight. */
+function timeOfDay() {
+  return z
+    .string({ error: 'a time of day HH:MM' })
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'a time of day HH:MM' })
+    .transform((s) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5)));
+}
 
 export const bridgeSchema = z.strictObject({
   id: id(),
@@ -136,6 +167,29 @@ export const bridgeSchema = z.strictObject({
   /** The bridge's own login to the embedded broker (a Frigate NVR publishes for many sites). */
   mqtt: mqttCredentials('this bridge').nullish(),
 });
+
+export const videoSchema = z
+  .strictObject({
+    poll_interval: duration().prefault('60s').describe('How often each camera is asked whether it is alive.'),
+    offline_after: z
+      .number({ error: 'a whole number 1–20' })
+      .int({ error: 'a whole number 1–20' })
+      .min(1, { error: 'a whole number 1–20' })
+      .max(20, { error: 'a whole number 1–20' })
+      .default(3)
+      .describe('Failed polls in a row before a camera is reported offline (trouble.offline).'),
+    snapshot_timeout: duration().prefault('2s').describe('Time allowed for one snapshot from one camera.'),
+    clips: z.boolean({ error: 'true or false' }).default(false).describe('Record a clip from every linked camera for every incident.'),
+    clip_length: duration().prefault('10s').describe('Length of a clip.'),
+    retention: z
+      .strictObject({
+        max_age: duration().prefault('720h').describe('Snapshots and clips older than this are deleted.'),
+        max_files: z.number({ error: 'a whole number' }).int({ error: 'a whole number' }).min(1, { error: 'at least 1' }).default(100_000),
+        max_megabytes: z.number({ error: 'a number of MiB' }).positive({ error: 'more than 0' }).default(10_240),
+      })
+      .prefault({}),
+  })
+  .prefault({});
 
 export const hubSchema = z
   .strictObject({
@@ -147,6 +201,7 @@ export const hubSchema = z
     users: path('accounts file').default('config/users.yaml').describe('Accounts file.'),
     secrets: path('secrets file').default('config/secrets.yaml').describe('Secrets file (never under devices/).'),
     bridges: z.array(bridgeSchema, { error: 'a list of bridges' }).default([]),
+    video: videoSchema,
   })
   .prefault({});
 

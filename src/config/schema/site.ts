@@ -107,6 +107,7 @@ export const cameraSchema = z
     frigate: text('the camera name in Frigate').nullish(),
     zones: z.array(zoneNumber(), { error: 'a list of zone numbers, e.g. [1, 2]' }).default([]),
     location: latLng().nullish(),
+    clip: z.boolean({ error: 'true or false' }).nullish(),
   })
   .superRefine((c, ctx) => {
     if (!c.onvif && !c.rtsp && !c.frigate) {

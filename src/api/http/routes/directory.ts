@@ -18,6 +18,12 @@ function publicCamera(c: Camera) {
   };
 }
 
+/** Availability from the camera service (issue 6): online, offline (with why), unknown, disabled. */
+function cameraHealth(ctx: ApiContext, c: Camera) {
+  const st = ctx.video?.cameraStatus(c.siteId, c.id);
+  return { availability: st?.availability ?? 'unknown', availabilityReason: st?.reason ?? null, lastOkAt: st?.lastOkAt ?? null };
+}
+
 export function stripCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
 }
@@ -76,7 +82,7 @@ export function directoryRoutes(ctx: ApiContext): Router {
     );
     res.json({ devices });
   });
-  r.get('/cameras', allow('cameras:read'), (_req, res) => res.json({ cameras: visibleSites(res).flatMap((s) => s.cameras.map(publicCamera)) }));
+  r.get('/cameras', allow('cameras:read'), (_req, res) => res.json({ cameras: visibleSites(res).flatMap((s) => s.cameras.map((c) => ({ ...publicCamera(c), ...cameraHealth(ctx, c) }))) }));
   r.get('/stations', allow('stations:read'), (_req, res) => {
     const scope = scopeOf(ctx.auth, res);
     const all = ctx.config().stations;

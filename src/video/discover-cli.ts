@@ -1,0 +1,122 @@
+/**
+ * `safegrid discover`: probe for ONVIF cameras, print what answered, and optionally write or extend
+ * a site file for the installer to finish (TODO markers where only a person knows the answer).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar } from 'yaml';
+import type { LatLng } from '../contract/alarm-event.js';
+import { discover, type DiscoverOptions } from './onvif/discover.js';
+import type { DiscoveredDevice } from './onvif/discovery.js';
+
+export function formatDevices(devices: readonly DiscoveredDevice[], skipped: ReadonlyArray<{ from: string; reason: string }>): string {
+  const lines: string[] = [];
+  for (const d of devices) {
+    lines.push(`${d.name ?? '(no name)'}  ${d.hardware ?? '(no hardware)'}  ${d.xaddrs.join(' ')}`);
+    lines.push(`  from ${d.from ?? '?'}  endpoint ${d.endpoint || '?'}${d.location ? `  location ${d.location}` : ''}`);
+    lines.push(`  scopes: ${d.scopes.join(' ')}`);
+  }
+  for (const s of skipped) lines.push(`skipped a reply from ${s.from}: ${s.reason}`);
+  lines.push(`${devices.length} camera${devices.length === 1 ? '' : 's'} answered${skipped.length ? `, ${skipped.length} repl${skipped.length === 1 ? 'y' : 'ies'} skipped` : ''}.`);
+  return lines.join('\n');
+}
+
+const slug = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40) || 'cam';
+
+function uniqueId(base: string, taken: Set<string>): string {
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  taken.add(id);
+  return id;
+}
+
+function cameraNode(doc: ReturnType<typeof parseDocument>, siteId: string, id: string, d: DiscoveredDevice): YAMLMap {
+  const env = `CAM_${siteId}_${id}_PASS`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+  const node = doc.createNode({
+    id,
+    name: d.name ?? id,
+    onvif: { xaddr: d.xaddrs[0]!, username: 'admin', password_env: env },
+    zones: [],
+  }) as YAMLMap;
+  node.commentBefore = ` found by safegrid discover: ${d.hardware ?? 'unknown model'}, endpoint ${d.endpoint}`;
+  const onvif = node.get('onvif') as YAMLMap;
+  (onvif.get('username', true) as Scalar).comment = ' TODO: the camera user';
+  (onvif.get('password_env', true) as Scalar).comment = ` TODO: export ${env}=<camera password> before start`;
+  (node.get('zones', true) as unknown as YAMLSeq).comment = ' TODO: zone numbers this camera sees (declared by a device of this site)';
+  node.comment = ' TODO: location: [lat, lng] if the camera is not at the site address';
+  return node;
+}
+
+export interface WriteResult {
+  file: string;
+  added: string[];
+  alreadyThere: string[];
+  created: boolean;
+}
+
+/** Create `file` (a new site with TODOs) or add the cameras not yet in it. */
+export function writeSiteFile(file: string, devices: readonly DiscoveredDevice[], defaultLocation: LatLng): WriteResult {
+  const created = !existsSync(file);
+  const siteId = slug(basename(file).replace(/\.ya?ml$/i, '')) || 'site';
+  const text = created
+    ? `# Written by safegrid discover. Fill in every TODO, then run \`safegrid check\`.
+site:
+  id: ${siteId}
+  name: TODO 站点名称 (site name)
+  kind: shop # TODO: home | shop | unit
+  address: TODO 地址 (street address)
+  door_plate: TODO 门牌号 (door plate)
+  location: [${defaultLocation[0]}, ${defaultLocation[1]}] # TODO: the site's [lat, lng]; this is the map centre
+  contacts:
+    - { name: TODO 联系人, phone: "TODO" }
+devices: []
+cameras: []
+`
+    : readFileSync(file, 'utf8');
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new Error(`${file}: not valid YAML (${doc.errors[0]!.message.split('\n')[0]}); fix it before adding cameras`);
+  let cams = doc.get('cameras', true);
+  if (!isSeq(cams)) {
+    cams = new YAMLSeq();
+    doc.set('cameras', cams);
+  }
+  const seq = cams as YAMLSeq;
+  const taken = new Set<string>();
+  const known = new Set<string>();
+  for (const item of seq.items) {
+    if (!isMap(item)) continue;
+    const id = item.get('id');
+    if (typeof id === 'string') taken.add(id);
+    const onvif = item.get('onvif');
+    if (isMap(onvif) && typeof onvif.get('xaddr') === 'string') known.add(onvif.get('xaddr') as string);
+  }
+  // Device ids share the namespace with camera ids.
+  const devs = doc.get('devices', true);
+  if (isSeq(devs)) for (const item of devs.items) if (isMap(item) && typeof item.get('id') === 'string') taken.add(item.get('id') as string);
+  const added: string[] = [];
+  const alreadyThere: string[] = [];
+  for (const d of devices) {
+    const xaddr = d.xaddrs[0]!;
+    if (known.has(xaddr)) {
+      alreadyThere.push(xaddr);
+      continue;
+    }
+    known.add(xaddr);
+    const id = uniqueId(slug(d.name ?? d.hardware ?? 'cam'), taken);
+    seq.add(cameraNode(doc, siteId, id, d));
+    added.push(id);
+  }
+  seq.flow = false;
+  writeFileSync(file, doc.toString({ lineWidth: 0 }));
+  return { file, added, alreadyThere, created };
+}
+
+export async function runDiscover(o: DiscoverOptions): Promise<{ devices: DiscoveredDevice[]; output: string }> {
+  const r = await discover(o);
+  return { devices: r.devices, output: formatDevices(r.devices, r.skipped) };
+}

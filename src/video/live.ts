@@ -1,0 +1,103 @@
+/**
+ * Live view without plugins: one ffmpeg per watched camera turns its stream into JPEG frames,
+ * fanned out to every viewer as `multipart/x-mixed-replace` (an <img> shows it). The ffmpeg stops
+ * when the last viewer disconnects.
+ */
+import type { Writable } from 'node:stream';
+import type { Logger } from '../core/logger.js';
+import { scrub, type Ffmpeg, type Source } from './ffmpeg/ffmpeg.js';
+
+export const LIVE_BOUNDARY = 'sgframe';
+
+interface Feed {
+  stop(): void;
+  viewers: Set<Writable>;
+  frames: number;
+}
+
+export class LiveHub {
+  private readonly feeds = new Map<string, Feed>();
+
+  constructor(
+    private readonly ffmpeg: () => Ffmpeg | null,
+    private readonly log: Logger,
+    private readonly o: { fps: number; width: number } = { fps: 5, width: 640 },
+  ) {}
+
+  get active(): number {
+    return this.feeds.size;
+  }
+
+  /** Add a viewer; returns its disposer. Throws when there is no ffmpeg. */
+  watch(key: string, source: () => Source | null, out: Writable): () => void {
+    let feed = this.feeds.get(key);
+    if (!feed) {
+      const ff = this.ffmpeg();
+      const src = source();
+      if (!ff || !src) throw new Error(!ff ? 'ffmpeg is not available on this hub' : 'the camera has no stream address yet');
+      feed = this.start(key, ff, src);
+    }
+    const f = feed;
+    f.viewers.add(out);
+    let gone = false;
+    return () => {
+      if (gone) return;
+      gone = true;
+      f.viewers.delete(out);
+      if (f.viewers.size === 0) {
+        f.stop();
+        if (this.feeds.get(key) === f) this.feeds.delete(key);
+      }
+    };
+  }
+
+  private start(key: string, ff: Ffmpeg, src: Source): Feed {
+    const { child, secrets } = ff.mjpeg(src, { ...this.o, timeoutMs: 5000 });
+    const feed: Feed = { viewers: new Set(), frames: 0, stop: () => child.kill('SIGKILL') };
+    this.feeds.set(key, feed);
+    let buf: Buffer = Buffer.alloc(0);
+    const SOI = Buffer.from([0xff, 0xd8]);
+    const EOI = Buffer.from([0xff, 0xd9]);
+    child.stdout.on('data', (chunk: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      for (;;) {
+        const s = buf.indexOf(SOI);
+        if (s < 0) {
+          buf = Buffer.alloc(0);
+          return;
+        }
+        const e = buf.indexOf(EOI, s + 2);
+        if (e < 0) {
+          buf = buf.subarray(s);
+          if (buf.length > 8 * 1024 * 1024) buf = Buffer.alloc(0); // a runaway frame: drop it
+          return;
+        }
+        const frame = buf.subarray(s, e + 2);
+        buf = buf.subarray(e + 2);
+        feed.frames++;
+        const head = Buffer.from(`--${LIVE_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${frame.length}\r\n\r\n`);
+        for (const v of feed.viewers) {
+          // A slow viewer skips frames instead of buffering without bound.
+          if ((v as Writable & { writableLength: number }).writableLength > 2 * 1024 * 1024) continue;
+          v.write(Buffer.concat([head, frame, Buffer.from('\r\n')]));
+        }
+      }
+    });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => {
+      if (err.length < 2000) err += c.toString('utf8');
+    });
+    child.on('close', (code) => {
+      if (this.feeds.get(key) === feed) this.feeds.delete(key);
+      if (code !== 0 && code !== null) this.log.warn({ camera: key, reason: scrub(err, secrets).trim().slice(-300) }, 'live view ffmpeg ended');
+      for (const v of feed.viewers) v.end();
+      feed.viewers.clear();
+    });
+    return feed;
+  }
+
+  stop(): void {
+    for (const f of this.feeds.values()) f.stop();
+    this.feeds.clear();
+  }
+}

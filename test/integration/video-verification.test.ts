@@ -1,0 +1,109 @@
+/** Video verification end to end: real hub, simulated ONVIF cameras on loopback, real ffmpeg. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/contract/incident.js';
+import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { makeTree } from '../helpers/tree.js';
+import { SimCamera } from '../sim/onvif-camera/camera.js';
+import { cameraSiteYaml, nativeAlarm } from '../sim/onvif-camera/site.js';
+
+const SITE = 'shop-v';
+let t: TestHub;
+const cams: SimCamera[] = [];
+
+beforeAll(async () => {
+  for (const [i, algo] of (['MD5', 'SHA-256', 'MD5'] as const).entries()) {
+    cams.push(await new SimCamera({ name: `Cam${i + 1}`, password: 'cam-pass-9', digestAlgorithm: algo }).start());
+  }
+  const tree = makeTree({
+    [`${SITE}.yaml`]: cameraSiteYaml(SITE, [
+      { id: 'cam1', xaddr: cams[0]!.xaddr, zones: [1] },
+      { id: 'cam2', xaddr: cams[1]!.xaddr, zones: [1, 2] },
+      { id: 'cam3', xaddr: cams[2]!.xaddr, zones: [2] },
+    ]),
+  });
+  t = await startTestHub({ tree, env: { SIM_CAM_PASS: 'cam-pass-9' }, video: { pollIntervalMs: 500, offlineAfter: 3 } });
+  await waitFor(() => t.hub.video.status().filter((c) => c.siteId === SITE && c.availability === 'online').length === 3, 8000);
+}, 20_000);
+
+afterAll(async () => {
+  await t?.close();
+  await Promise.all(cams.map((c) => c.stop()));
+});
+
+const incidentOf = (id: string): Incident => t.hub.incidents.get(id)!;
+
+async function alarm(kind: string, zone: number, msgId: string): Promise<{ incident: Incident; t0: number }> {
+  const t0 = Date.now();
+  const before = new Set(t.hub.incidents.snapshot().map((i) => i.id));
+  const r = await t.hub.ingest.receive(nativeAlarm(SITE, kind, zone, msgId));
+  expect(r.status).toBe('accepted');
+  const incident = await waitFor(() => t.hub.incidents.snapshot().find((i) => i.siteId === SITE && (!before.has(i.id) || i.zones.includes(zone))));
+  return { incident, t0 };
+}
+
+describe('video verification', () => {
+  it('an alarm on a zone linked to two cameras yields two snapshots on the incident within 2 s', async () => {
+    const { incident, t0 } = await alarm('burglary', 1, 'vv-1');
+    const media = await waitFor(() => {
+      const m = incidentOf(incident.id).media.filter((x) => x.kind === 'snapshot');
+      return m.length >= 2 ? m : null;
+    }, 4000);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(media.map((m) => m.cameraId).sort()).toEqual(['cam1', 'cam2']);
+    for (const m of media) {
+      expect(m.error).toBeNull();
+      expect(m.url).toMatch(/^\/api\/media\/[0-9A-Z]{26}$/);
+    }
+    // Served through the authenticated API, as JPEG, one picture per camera.
+    const admin = await t.login('admin');
+    const bodies: Buffer[] = [];
+    for (const m of media) {
+      const res = await admin.get(m.url!);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/jpeg');
+      const buf = Buffer.from(await res.arrayBuffer());
+      expect(buf.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+      bodies.push(buf);
+    }
+    expect(bodies[0]!.equals(bodies[1]!)).toBe(false);
+    // Stored under data/media/<yyyy-mm-dd>/<id>.jpg.
+    expect(t.hub.video.mediaFile(media[0]!.url!.split('/').pop()!)!.path).toMatch(/data\/media\/\d{4}-\d{2}-\d{2}\/[0-9A-Z]{26}\.jpg$/);
+    // No session: refused. Another site's guard: as if it did not exist. Path tricks: not found.
+    expect((await fetch(`${t.baseUrl}${media[0]!.url}`)).status).toBe(401);
+    expect((await (await t.login('guard-minghu')).get(media[0]!.url!)).status).toBe(404);
+    expect((await (await t.login('guard-hecheng')).get(media[0]!.url!)).status).toBe(200);
+    for (const bad of ['..%2F..%2Fetc%2Fpasswd', '..', 'index.jsonl', '%2e%2e%2fconfig%2fhub.yaml', media[0]!.url!.split('/').pop()!.toLowerCase()]) {
+      expect((await admin.get(`/api/media/${bad}`)).status, bad).toBe(404);
+    }
+  });
+
+  it('a new zone on the open incident adds snapshots from the cameras it links, and no others', async () => {
+    const open = t.hub.incidents.snapshot().find((i) => i.siteId === SITE)!;
+    await t.hub.ingest.receive(nativeAlarm(SITE, 'intrusion', 2, 'vv-2'));
+    const media = await waitFor(() => {
+      const m = incidentOf(open.id).media;
+      return m.some((x) => x.cameraId === 'cam3') ? m : null;
+    }, 4000);
+    // cam2 sees zones 1 and 2 but was already asked for this incident.
+    expect(media.map((m) => m.cameraId).sort()).toEqual(['cam1', 'cam2', 'cam3']);
+    expect(incidentOf(open.id).media.find((m) => m.cameraId === 'cam3')!.url).toMatch(/^\/api\/media\//);
+    t.hub.incidents.close(open.id, 'admin', 'test');
+  });
+
+  it('one camera offline yields one snapshot and a visible note', async () => {
+    await cams[2]!.goOffline();
+    const { incident, t0 } = await alarm('burglary', 2, 'vv-3');
+    const media = await waitFor(() => {
+      const m = incidentOf(incident.id).media;
+      return m.length >= 2 ? m : null;
+    }, 4000);
+    expect(Date.now() - t0).toBeLessThan(2600);
+    const ok = media.find((m) => m.cameraId === 'cam2')!;
+    const failed = media.find((m) => m.cameraId === 'cam3')!;
+    expect(ok.url).toMatch(/^\/api\/media\//);
+    expect(failed.url).toBeNull();
+    expect(failed.error).toMatch(/^cam3 did not answer within 2 s/);
+    // The operator sees it in the timeline too, not only in a media list.
+    expect(incidentOf(incident.id).timeline.some((e) => e.type === 'note' && /cam3 did not answer within 2 s/.test(e.text ?? ''))).toBe(true);
+  });
+});
