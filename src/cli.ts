@@ -9,6 +9,7 @@ import { createRootLogger, moduleLogger } from './core/logger.js';
 import { SafeGridError } from './core/errors.js';
 import { Simulator } from './simulate/simulator.js';
 import { verifyAuditFile } from './store/verify.js';
+import { runUserCommand, terminalIo } from './auth/user-command.js';
 import { runDiscover, writeSiteFile } from './video/discover-cli.js';
 
 const USAGE = `SafeGrid — security video and alarm integration hub
@@ -21,6 +22,10 @@ Usage:
   safegrid simulate [--root DIR] [--url mqtt://127.0.0.1:1883] [--alarm-every SECONDS]
   safegrid demo     [--root DIR] ...       start the hub and the simulator together
   safegrid audit verify [--root DIR] [--db FILE]   check the audit trail's hash chain
+  safegrid user add <name> --role admin|operator|guard|installer [--station ID] [--group GROUP]
+                    [--display-name TEXT] [--password-stdin]    add a login (config/users.yaml)
+  safegrid user passwd <name> [--password-stdin]   set a new password
+  safegrid user disable <name>                     block a login; its sessions end
 
 DIR holds config/ and devices/ (default: the current directory).`;
 
@@ -36,6 +41,11 @@ async function main(argv: string[]): Promise<number> {
       url: { type: 'string' },
       'alarm-every': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      role: { type: 'string' },
+      station: { type: 'string' },
+      group: { type: 'string' },
+      'display-name': { type: 'string' },
+      'password-stdin': { type: 'boolean' },
       interface: { type: 'string' },
       probe: { type: 'string', multiple: true },
       timeout: { type: 'string' },
@@ -56,6 +66,19 @@ async function main(argv: string[]): Promise<number> {
   };
 
   switch (command) {
+    case 'user':
+      return runUserCommand(
+        {
+          root,
+          positionals,
+          role: values.role,
+          station: values.station,
+          group: values.group,
+          displayName: values['display-name'],
+          passwordStdin: values['password-stdin'],
+        },
+        terminalIo(),
+      );
     case 'audit': {
       // `safegrid audit verify`: the audit trail is evidence; say whether it is intact, and if not, where.
       if (positionals[0] !== 'verify') {

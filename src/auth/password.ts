@@ -33,7 +33,7 @@ function scrypt(password: string, salt: Buffer, keyLen: number, params: ScryptPa
 /** Why a hash string is not usable, or null when it is. */
 export function hashProblem(hash: string): string | null {
   const m = HASH_PATTERN.exec(hash);
-  if (!m) return 'a hash of the form scrypt$N$r$p$salt$hash (made by `safegrid user add` or `safegrid user passwd`)';
+  if (!m) return 'a password hash made by `safegrid user add` or `safegrid user passwd` (scrypt: N, r, p, salt and hash joined by "$")';
   const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const logN = Math.log2(N);
   if (!Number.isInteger(logN) || logN < LIMITS.minLogN || logN > LIMITS.maxLogN) {

@@ -40,7 +40,7 @@ const userSchema = z
     role: z.enum(ROLES, { error: ROLES.join(', ') }),
     station: z.string({ error: ID_EXPECTED }).min(1, { error: ID_EXPECTED }).nullish(),
     guard_group: z.string({ error: ID_EXPECTED }).min(1, { error: ID_EXPECTED }).nullish(),
-    password: z.string({ error: 'a hash of the form scrypt$N$r$p$salt$hash' }).superRefine((h, ctx) => {
+    password: z.string({ error: 'a password hash made by `safegrid user add`' }).superRefine((h, ctx) => {
       const why = hashProblem(h);
       if (why) ctx.addIssue({ code: 'custom', message: why });
     }),

@@ -125,6 +125,8 @@ export async function startTestHub(
     const socket: LiveSocket = ioClient(`${baseUrl}${opts.namespace ?? '/console'}`, {
       transports: ['websocket'],
       reconnection: false,
+      // Each socket its own connection: a shared (multiplexed) one would keep the first socket's cookie.
+      forceNew: true,
       extraHeaders: { ...(session ? { cookie: session.cookie } : {}), ...opts.headers },
     });
     sockets.push(socket);

@@ -7,6 +7,8 @@ import type express from 'express';
 export interface RouteInfo {
   method: string;
   path: string;
+  /** The path pattern as registered (same as path; kept for readers of the table). */
+  route: string;
   /** Capabilities named by allow() in the route's handlers. */
   guards: string[];
 }
@@ -25,7 +27,7 @@ export function listRoutes(app: express.Express): RouteInfo[] {
       if (layer.route) {
         const guards = (layer.route.stack ?? []).map((l) => l.name ?? '').filter((n) => n.startsWith('allow('));
         for (const [method, on] of Object.entries(layer.route.methods ?? {})) {
-          if (on && method !== '_all') out.push({ method: method.toUpperCase(), path: prefix + layer.route.path, guards });
+          if (on && method !== '_all') out.push({ method: method.toUpperCase(), path: prefix + layer.route.path, route: prefix + layer.route.path, guards });
         }
       } else if (layer.handle?.stack) {
         const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';

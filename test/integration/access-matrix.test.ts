@@ -1,0 +1,208 @@
+/**
+ * THE access table: every HTTP route and every socket namespace and command, for every role, in one
+ * place. The test fails when the hub serves a route, namespace or command this table does not list,
+ * so nothing new ships without an access rule.
+ *
+ * Outcomes: 'ok' = let through (the answer may still be a business refusal such as 400 or 409);
+ * 401 = no session; 403 = the role may not; 404 = out of the caller's scope (answered exactly like a
+ * missing id, so it does not confirm that the id exists); 303 = a page redirects to /login.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMAND_EVENTS, NAMESPACES, type CommandReply } from '../../src/contract/socket.js';
+import { nativeEvent } from '../../src/simulate/payloads.js';
+import { startTestHub, waitFor, type LoggedIn, type TestHub } from '../helpers/hub.js';
+
+const WHO = ['anon', 'admin', 'op-city', 'op-hecheng', 'guard-hecheng', 'guard-minghu', 'installer'] as const;
+type Who = (typeof WHO)[number];
+type Outcome = 'ok' | 303 | 401 | 403 | 404;
+
+/** One outcome per WHO, in order: "anon admin op-city op-hecheng guard-hecheng guard-minghu installer". */
+function x(spec: string): Record<Who, Outcome> {
+  const parts = spec.trim().split(/\s+/);
+  if (parts.length !== WHO.length) throw new Error(`need ${WHO.length} outcomes: ${spec}`);
+  return Object.fromEntries(WHO.map((w, i) => [w, parts[i] === 'ok' ? 'ok' : (Number(parts[i]) as Outcome)])) as Record<Who, Outcome>;
+}
+
+/**
+ * Placeholders: {A} an open incident at shop-a (荷城 station, hecheng-team), {B} one at home-b
+ * (明湖 station, minghu-team); {EA} / {EB} one of their events.
+ */
+interface RestRow {
+  method: 'GET' | 'POST';
+  route: string;
+  url: string;
+  body?: unknown;
+  /** Log in afresh for this row (it ends the session). */
+  fresh?: boolean;
+  expect: Record<Who, Outcome>;
+}
+
+//                                                                    anon admin op-city op-hecheng guard-hecheng guard-minghu installer
+const REST: RestRow[] = [
+  { method: 'GET', route: '/login', url: '/login', expect: x('ok ok ok ok ok ok ok') },
+  { method: 'GET', route: '/api/health', url: '/api/health', expect: x('ok ok ok ok ok ok ok') },
+  { method: 'POST', route: '/api/login', url: '/api/login', body: {}, expect: x('ok ok ok ok ok ok ok') },
+  { method: 'GET', route: '/api/session', url: '/api/session', expect: x('401 ok ok ok ok ok ok') },
+  { method: 'POST', route: '/api/password', url: '/api/password', body: { current: 'not-it', next: 'whatever-long-enough' }, expect: x('401 ok ok ok ok ok ok') },
+  { method: 'POST', route: '/api/logout', url: '/api/logout', fresh: true, expect: x('401 ok ok ok ok ok ok') },
+  { method: 'GET', route: '/api/incidents', url: '/api/incidents?status=open', expect: x('401 ok ok ok ok ok 403') },
+  { method: 'GET', route: '/api/incidents/:id', url: '/api/incidents/{A}', expect: x('401 ok ok ok ok 404 403') },
+  { method: 'GET', route: '/api/incidents/:id', url: '/api/incidents/{B}', expect: x('401 ok ok 404 404 ok 403') },
+  { method: 'POST', route: '/api/incidents/:id/ack', url: '/api/incidents/{A}/ack', expect: x('401 ok ok ok ok 404 403') },
+  { method: 'POST', route: '/api/incidents/:id/ack', url: '/api/incidents/{B}/ack', expect: x('401 ok ok 404 404 ok 403') },
+  { method: 'POST', route: '/api/incidents/:id/dispatch', url: '/api/incidents/{A}/dispatch', body: { unit: '巡逻一组' }, expect: x('401 ok ok ok 403 403 403') },
+  { method: 'POST', route: '/api/incidents/:id/dispatch', url: '/api/incidents/{B}/dispatch', body: { unit: '巡逻二组' }, expect: x('401 ok ok 404 403 403 403') },
+  { method: 'POST', route: '/api/incidents/:id/onscene', url: '/api/incidents/{A}/onscene', expect: x('401 ok ok ok ok 404 403') },
+  // A guard closes only as a false alarm; 'bogus' keeps the incidents open for the rows below.
+  { method: 'POST', route: '/api/incidents/:id/close', url: '/api/incidents/{A}/close', body: { disposition: 'bogus' }, expect: x('401 ok ok ok 403 404 403') },
+  { method: 'POST', route: '/api/incidents/:id/close', url: '/api/incidents/{B}/close', body: { disposition: 'bogus' }, expect: x('401 ok ok 404 404 403 403') },
+  { method: 'POST', route: '/api/incidents/:id/note', url: '/api/incidents/{A}/note', body: { text: '已联系业主' }, expect: x('401 ok ok ok 403 403 403') },
+  { method: 'GET', route: '/api/events', url: '/api/events', expect: x('401 ok ok ok ok ok 403') },
+  { method: 'GET', route: '/api/events/:id', url: '/api/events/{EA}', expect: x('401 ok ok ok ok 404 403') },
+  { method: 'GET', route: '/api/events/:id', url: '/api/events/{EB}', expect: x('401 ok ok 404 404 ok 403') },
+  { method: 'GET', route: '/api/sites', url: '/api/sites', expect: x('401 ok ok ok ok ok ok') },
+  { method: 'GET', route: '/api/sites/:id', url: '/api/sites/shop-a', expect: x('401 ok ok ok ok 404 ok') },
+  { method: 'GET', route: '/api/sites/:id', url: '/api/sites/home-b', expect: x('401 ok ok 404 404 ok ok') },
+  { method: 'GET', route: '/api/devices', url: '/api/devices', expect: x('401 ok ok ok 403 403 ok') },
+  { method: 'GET', route: '/api/cameras', url: '/api/cameras', expect: x('401 ok ok ok 403 403 ok') },
+  { method: 'GET', route: '/api/stations', url: '/api/stations', expect: x('401 ok ok ok 403 403 ok') },
+  { method: 'GET', route: '/api/grids', url: '/api/grids', expect: x('401 ok ok ok 403 403 ok') },
+  { method: 'GET', route: '/api/cameras/status', url: '/api/cameras/status', expect: x('401 ok ok ok 403 403 ok') },
+  // No such camera / media: the allowed roles get 404, the others are refused before the lookup.
+  { method: 'GET', route: '/api/cameras/:id/live', url: '/api/cameras/no-such-cam/live', expect: x('401 404 404 404 403 403 403') },
+  { method: 'GET', route: '/api/media/:id', url: '/api/media/no-such-media', expect: x('401 404 404 404 404 404 403') },
+  { method: 'GET', route: '/metrics', url: '/metrics', expect: x('401 ok 403 403 403 403 403') },
+];
+
+/** Namespaces: who may connect. Refusals arrive as connect_error with data.code. */
+const NAMESPACE_RULES: Record<(typeof NAMESPACES)[number], Record<Who, Outcome>> = {
+  '/console': x('401 ok ok ok 403 403 403'),
+  '/guard': x('401 ok 403 403 ok ok 403'),
+};
+
+/** Socket commands, sent on the namespace the role uses (/guard for guards, /console for the rest). */
+interface SocketRow {
+  event: (typeof COMMAND_EVENTS)[number];
+  target: 'A' | 'B';
+  body: Record<string, unknown>;
+  expect: Record<Who, Outcome>;
+}
+const SOCKET: SocketRow[] = [
+  { event: 'incident:ack', target: 'A', body: {}, expect: x('401 ok ok ok ok 404 403') },
+  { event: 'incident:ack', target: 'B', body: {}, expect: x('401 ok ok 404 404 ok 403') },
+  { event: 'incident:dispatch', target: 'A', body: { unit: '巡逻一组' }, expect: x('401 ok ok ok 403 403 403') },
+  { event: 'incident:onscene', target: 'A', body: {}, expect: x('401 ok ok ok ok 404 403') },
+  { event: 'incident:onscene', target: 'B', body: {}, expect: x('401 ok ok 404 404 ok 403') },
+  { event: 'incident:close', target: 'A', body: { disposition: 'bogus' }, expect: x('401 ok ok ok 403 404 403') },
+  { event: 'incident:note', target: 'A', body: { text: '已联系业主' }, expect: x('401 ok ok ok 403 403 403') },
+  { event: 'incident:note', target: 'B', body: { text: '已联系业主' }, expect: x('401 ok ok 404 403 403 403') },
+];
+
+let t: TestHub;
+const ids: Record<string, string> = {};
+const sessions = new Map<Who, LoggedIn>();
+
+beforeAll(async () => {
+  t = await startTestHub();
+  const shop = await t.deviceAs('shop-a-panel');
+  const home = await t.deviceAs('home-b');
+  for (const [d, topic] of [[shop, 'safegrid/shop-a/shop-a-panel'], [home, 'safegrid/home-b/home-b-panel']] as const) {
+    const m = nativeEvent(topic, 'intrusion', 1, `matrix-${topic}`);
+    await d.publishAsync(m.topic, m.payload, { qos: 1 });
+  }
+  await waitFor(() => t.hub.incidents.snapshot().length >= 2);
+  const bySite = (site: string) => t.hub.incidents.snapshot().find((i) => i.siteId === site)!.id;
+  ids.A = bySite('shop-a');
+  ids.B = bySite('home-b');
+  ids.EA = t.hub.store.events.query({ siteId: 'shop-a', limit: 1 })[0]!.id;
+  ids.EB = t.hub.store.events.query({ siteId: 'home-b', limit: 1 })[0]!.id;
+  for (const w of WHO) if (w !== 'anon') sessions.set(w, await t.login(w));
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+const fill = (url: string): string => url.replace(/\{(\w+)\}/g, (_, k: string) => ids[k]!);
+
+function outcomeOf(status: number): Outcome | number {
+  if (status === 401 || status === 403 || status === 404 || status === 303) return status;
+  return 'ok';
+}
+
+describe('the table covers everything the hub serves', () => {
+  it('every HTTP route has a row, and every row names a real route', () => {
+    const served = new Set(t.hub.routes.map((r) => `${r.method} ${r.route ?? r.path}`));
+    const listed = new Set(REST.map((r) => `${r.method} ${r.route}`));
+    expect([...served].filter((r) => !listed.has(r)).sort(), 'routes without an access rule').toEqual([]);
+    expect([...listed].filter((r) => !served.has(r)).sort(), 'rules for routes that do not exist').toEqual([]);
+  });
+  it('every namespace and every command event has rules', () => {
+    expect([...t.hub.namespaces].sort()).toEqual(Object.keys(NAMESPACE_RULES).sort());
+    expect([...new Set(SOCKET.map((r) => r.event))].sort()).toEqual([...COMMAND_EVENTS].sort());
+  });
+  it('every route except the anonymous ones is guarded by allow() in code, not only by the gate', () => {
+    const open = t.hub.routes.filter((r) => r.guards.length === 0 && r.path !== '/metrics' && r.path !== '/login');
+    expect(open.map((r) => `${r.method} ${r.path}`)).toEqual([]);
+  });
+});
+
+describe('REST: each role × each route', () => {
+  for (const row of REST) {
+    for (const who of WHO) {
+      it(`${who.padEnd(13)} ${row.method} ${row.url} → ${row.expect[who]}`, async () => {
+        const url = fill(row.url);
+        let s = who === 'anon' ? null : sessions.get(who)!;
+        if (s && row.fresh) s = await t.login(who);
+        let res: Response;
+        if (row.method === 'GET') res = s ? await s.get(url) : await fetch(t.baseUrl + url, { redirect: 'manual' });
+        else if (s) res = await s.post(url, row.body ?? {});
+        else res = await fetch(t.baseUrl + url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(row.body ?? {}) });
+        expect(outcomeOf(res.status), `HTTP ${res.status}`).toBe(row.expect[who]);
+      });
+    }
+  }
+  it('an anonymous page request is redirected to the login page; the API answers 401 JSON', async () => {
+    const page = await fetch(`${t.baseUrl}/`, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/login');
+    const api = await fetch(`${t.baseUrl}/api/no-such-thing`);
+    expect(api.status).toBe(401);
+    expect(await api.json()).toMatchObject({ code: 'unauthenticated' });
+  });
+});
+
+describe('Socket.IO: each role × each namespace and command', () => {
+  for (const [ns, rules] of Object.entries(NAMESPACE_RULES)) {
+    for (const who of WHO) {
+      it(`${who.padEnd(13)} connects to ${ns} → ${rules[who]}`, async () => {
+        const opts = { namespace: ns as '/console' | '/guard', as: who === 'anon' ? null : who };
+        if (rules[who] === 'ok') {
+          const { socket, snapshot } = await t.console(opts);
+          expect(Array.isArray(snapshot.incidents)).toBe(true);
+          socket.disconnect();
+        } else {
+          expect((await t.consoleRefused(opts)).code).toBe(rules[who]);
+        }
+      });
+    }
+  }
+  for (const row of SOCKET) {
+    for (const who of WHO) {
+      it(`${who.padEnd(13)} ${row.event} on ${row.target} → ${row.expect[who]}`, async () => {
+        const namespace = who.startsWith('guard') ? '/guard' : '/console';
+        const as = who === 'anon' ? null : who;
+        if (who === 'anon' || who === 'installer') {
+          // They cannot even connect, so they cannot send a command.
+          expect((await t.consoleRefused({ namespace, as })).code).toBe(row.expect[who]);
+          return;
+        }
+        const { socket } = await t.console({ namespace, session: sessions.get(who)! });
+        const reply = await new Promise<CommandReply>((ok) => (socket.emit as (...a: unknown[]) => void)(row.event, { id: ids[row.target], ...row.body }, ok));
+        socket.disconnect();
+        const outcome = reply.ok ? 'ok' : reply.code === 'forbidden' ? 403 : reply.code === 'not_found' ? 404 : reply.code === 'unauthenticated' ? 401 : 'ok';
+        expect(outcome, JSON.stringify(reply)).toBe(row.expect[who]);
+      });
+    }
+  }
+});
