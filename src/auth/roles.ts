@@ -25,6 +25,10 @@ export const CAPABILITIES = {
   'incidents:close': ['admin', 'operator', 'guard'],
   'incidents:dispatch': ['admin', 'operator'],
   'incidents:note': ['admin', 'operator'],
+  /** The owner gives an incident to another operator. */
+  'incidents:handover': ['admin', 'operator'],
+  /** Take an incident from its owner (the owner is away): admins only. */
+  'incidents:takeover': ['admin'],
   'events:read': ['admin', 'operator', 'guard'],
   'sites:read': ['admin', 'operator', 'guard', 'installer'],
   'devices:read': ['admin', 'operator', 'installer'],

@@ -31,7 +31,15 @@ export interface ServerToClientEvents {
 export type CommandReply<T = Incident> = { ok: true; incident: T } | { ok: false; error: string; code: string };
 
 /** Client commands, each answered through its ack callback. The server registers exactly these. */
-export const COMMAND_EVENTS = ['incident:ack', 'incident:dispatch', 'incident:onscene', 'incident:close', 'incident:note'] as const;
+export const COMMAND_EVENTS = [
+  'incident:ack',
+  'incident:dispatch',
+  'incident:onscene',
+  'incident:close',
+  'incident:note',
+  'incident:handover',
+  'incident:takeover',
+] as const;
 export type CommandEvent = (typeof COMMAND_EVENTS)[number];
 
 /** Socket.IO namespaces: the dispatch console and the guard page (same events, different scope). */
@@ -43,4 +51,8 @@ export interface ClientToServerEvents {
   'incident:onscene': (req: { id: string; note?: string }, reply: (r: CommandReply) => void) => void;
   'incident:close': (req: { id: string; disposition: string; note?: string }, reply: (r: CommandReply) => void) => void;
   'incident:note': (req: { id: string; text: string }, reply: (r: CommandReply) => void) => void;
+  /** The owner hands the incident to another operator (addition to the DESIGN contract). */
+  'incident:handover': (req: { id: string; to: string }, reply: (r: CommandReply) => void) => void;
+  /** An admin takes an incident over from its owner (addition to the DESIGN contract). */
+  'incident:takeover': (req: { id: string }, reply: (r: CommandReply) => void) => void;
 }

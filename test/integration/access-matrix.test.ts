@@ -57,6 +57,9 @@ const REST: RestRow[] = [
   { method: 'POST', route: '/api/incidents/:id/close', url: '/api/incidents/{A}/close', body: { disposition: 'bogus' }, expect: x('401 ok ok ok 403 404 403') },
   { method: 'POST', route: '/api/incidents/:id/close', url: '/api/incidents/{B}/close', body: { disposition: 'bogus' }, expect: x('401 ok ok 404 404 403 403') },
   { method: 'POST', route: '/api/incidents/:id/note', url: '/api/incidents/{A}/note', body: { text: '已联系业主' }, expect: x('401 ok ok ok 403 403 403') },
+  { method: 'POST', route: '/api/incidents/:id/handover', url: '/api/incidents/{A}/handover', body: { to: 'op-hecheng' }, expect: x('401 ok ok ok 403 403 403') },
+  { method: 'POST', route: '/api/incidents/:id/handover', url: '/api/incidents/{B}/handover', body: { to: 'op-city' }, expect: x('401 ok ok 404 403 403 403') },
+  { method: 'POST', route: '/api/incidents/:id/takeover', url: '/api/incidents/{B}/takeover', expect: x('401 ok 403 403 403 403 403') },
   { method: 'GET', route: '/api/events', url: '/api/events', expect: x('401 ok ok ok ok ok 403') },
   { method: 'GET', route: '/api/events/:id', url: '/api/events/{EA}', expect: x('401 ok ok ok ok 404 403') },
   { method: 'GET', route: '/api/events/:id', url: '/api/events/{EB}', expect: x('401 ok ok 404 404 ok 403') },
@@ -96,6 +99,8 @@ const SOCKET: SocketRow[] = [
   { event: 'incident:close', target: 'A', body: { disposition: 'bogus' }, expect: x('401 ok ok ok 403 404 403') },
   { event: 'incident:note', target: 'A', body: { text: '已联系业主' }, expect: x('401 ok ok ok 403 403 403') },
   { event: 'incident:note', target: 'B', body: { text: '已联系业主' }, expect: x('401 ok ok 404 403 403 403') },
+  { event: 'incident:handover', target: 'A', body: { to: 'op-hecheng' }, expect: x('401 ok ok ok 403 403 403') },
+  { event: 'incident:takeover', target: 'B', body: {}, expect: x('401 ok 403 403 403 403 403') },
 ];
 
 let t: TestHub;

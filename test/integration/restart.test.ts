@@ -7,6 +7,7 @@ import { nativeEvent } from '../../src/simulate/payloads.js';
 import { waitFor } from '../helpers/hub.js';
 import { startProcessHub, type ProcessHub } from '../helpers/process-hub.js';
 import { HUB_YAML, makeTree, TREE_LOGINS } from '../helpers/tree.js';
+import { accountOf, defaultUsersYaml } from '../helpers/accounts.js';
 
 /** The test district with a short P1 acknowledgement time, so an escalation falls due while the hub is down. */
 const tree = makeTree();
@@ -23,6 +24,19 @@ function incidents(): Incident[] {
   }
 }
 
+async function ackAs(httpPort: number, username: string, id: string): Promise<number> {
+  const base = `http://127.0.0.1:${httpPort}`;
+  const login = await fetch(`${base}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: accountOf(username).password }),
+  });
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  const cookie = /sg_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0];
+  const r = await fetch(`${base}/api/incidents/${id}/ack`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: '{}' });
+  return r.status;
+}
+
 describe('a real process restart (SIGKILL)', () => {
   let hub: ProcessHub | null = null;
   afterAll(async () => {
@@ -30,7 +44,8 @@ describe('a real process restart (SIGKILL)', () => {
     tree.remove();
   });
 
-  it('open incidents survive, and an escalation that fell due while the hub was down fires on start', async () => {
+  it('open incidents and their owners survive, and an escalation that fell due while the hub was down fires on start', async () => {
+    tree.write('config/users.yaml', await defaultUsersYaml());
     hub = await startProcessHub(tree.root);
     const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${hub.mqttPort}`, {
       protocolVersion: 4,
@@ -41,10 +56,21 @@ describe('a real process restart (SIGKILL)', () => {
     const m = nativeEvent('safegrid/home-b/home-b-panel', 'panic', null, 'restart-1');
     await device.publishAsync(m.topic, m.payload, { qos: 1 });
     await device.endAsync(true);
-    const [before] = await waitFor(() => {
-      const open = incidents();
-      return open.length === 1 ? open : null;
+    const shop = await mqtt.connectAsync(`mqtt://127.0.0.1:${hub.mqttPort}`, {
+      protocolVersion: 4,
+      username: 'shop-a',
+      password: TREE_LOGINS['shop-a'],
+      reconnectPeriod: 0,
     });
+    const s = nativeEvent('safegrid/shop-a/shop-a-panel', 'intrusion', 1, 'restart-2');
+    await shop.publishAsync(s.topic, s.payload, { qos: 1 });
+    await shop.endAsync(true);
+    const [before, owned] = await waitFor(() => {
+      const open = incidents();
+      return open.length === 2 ? open : null;
+    });
+    expect(owned!.siteId).toBe('shop-a');
+    expect(await ackAs(hub.httpPort, 'op-hecheng', owned!.id)).toBe(200);
     expect(before).toMatchObject({ kind: 'panic', priority: 1, status: 'new', escalationLevel: 0, responsibleStationId: 'ps-minghu' });
     expect(before!.escalateAt).not.toBeNull();
 
@@ -55,10 +81,11 @@ describe('a real process restart (SIGKILL)', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now()) + 500));
 
     hub = await startProcessHub(tree.root);
-    const [after] = await waitFor(() => {
+    const [after, ownedAfter] = await waitFor(() => {
       const open = incidents();
       return open[0]?.escalationLevel === 1 ? open : null;
     }, 10_000);
+    expect(ownedAfter).toMatchObject({ id: owned!.id, status: 'acknowledged', owner: 'op-hecheng', escalationLevel: 0 });
     expect(after).toMatchObject({ id: before!.id, status: 'new', escalationLevel: 1, responsibleStationId: 'city-110' });
     expect(after!.timeline.some((t) => t.type === 'escalation' && t.text?.includes('升级上报至'))).toBe(true);
     expect(after!.timeline.filter((t) => t.type === 'event')).toHaveLength(1);

@@ -35,6 +35,8 @@ export const COMMAND_CAPABILITY: Readonly<Record<CommandEvent, Capability>> = {
   'incident:onscene': 'incidents:onscene',
   'incident:close': 'incidents:close',
   'incident:note': 'incidents:note',
+  'incident:handover': 'incidents:handover',
+  'incident:takeover': 'incidents:takeover',
 };
 
 /** Who may open each namespace. */
@@ -141,6 +143,9 @@ export function attachConsole(io: Server, ctx: ApiContext, bus: EventBus<HubEven
           return ctx.incidents.close(id, by, disposition, optStr(field(req, 'note')));
         }),
       'incident:note': (req, reply) => run('incident:note', req, reply, (by, id) => ctx.incidents.note(id, by, optStr(field(req, 'text')) ?? '')),
+      'incident:handover': (req, reply) =>
+        run('incident:handover', req, reply, (by, id) => ctx.incidents.handOver(id, by, optStr(field(req, 'to')) ?? '')),
+      'incident:takeover': (req, reply) => run('incident:takeover', req, reply, (by, id) => ctx.incidents.takeOver(id, by)),
     };
     for (const event of COMMAND_EVENTS) socket.on(event, handlers[event] as never);
   };

@@ -68,6 +68,12 @@ export function incidentRoutes(ctx: ApiContext): Router {
   r.post('/incidents/:id/note', allow('incidents:note'), (req, res) =>
     command(res, id(req.params.id), (by) => ctx.incidents.note(id(req.params.id), by, str(req.body?.text) ?? '')),
   );
+  r.post('/incidents/:id/handover', allow('incidents:handover'), (req, res) =>
+    command(res, id(req.params.id), (by) => ctx.incidents.handOver(id(req.params.id), by, str(req.body?.to) ?? '')),
+  );
+  r.post('/incidents/:id/takeover', allow('incidents:takeover'), (req, res) =>
+    command(res, id(req.params.id), (by) => ctx.incidents.takeOver(id(req.params.id), by)),
+  );
   return r;
 }
 
