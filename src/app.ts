@@ -128,9 +128,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log: moduleLogger(root, 'dispatch'),
     metrics,
     correlationWindowMs: config.hub.triage.correlationWindowMs,
+    ackTimeoutMs: config.hub.triage.ackTimeoutMs,
+    repeatWindowMs: config.hub.triage.repeatWindowMs,
+    night: config.hub.triage,
     directory: {
       siteName: (id) => config.sites.find((s) => s.id === id)?.name ?? null,
       cellName: (id) => cellNames.get(id) ?? null,
+      stationParent: (id) => config.stations.find((s) => s.id === id)?.parent ?? null,
+      stationName: (id) => config.stations.find((s) => s.id === id)?.name ?? null,
     },
   });
   incidents.recover();
