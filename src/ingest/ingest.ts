@@ -206,18 +206,7 @@ export class Ingest {
               `camera "${String(signal.camera ?? '').slice(0, 64)}" is not linked to a SafeGrid camera (set \`frigate:\` on a camera in devices/)`,
             );
           }
-          const pseudoDevice: Device = {
-            id: linked.camera.id,
-            siteId: linked.site.id,
-            profile: binding.profile.id,
-            topic: msg.topic,
-            heartbeatMs: null,
-            zones: [],
-            zone: null,
-            account: null,
-            mqttUsername: null,
-            mqttPassword: null,
-          };
+          const pseudoDevice = cameraAsDevice(linked.camera.id, linked.site.id, binding.profile.id, msg.topic);
           const e = this.eventFromSignal(signal, index, linked.site, pseudoDevice, linked.camera.location, binding.profile.id, msg.topic, raw, payloadHash, receivedAt);
           if (e) item.events.push(e);
         }
@@ -266,18 +255,7 @@ export class Ingest {
     if (!site || !camera) return false;
     const now = this.o.clock.now();
     const at = new Date(now).toISOString();
-    const pseudo: Device = {
-      id: camera.id,
-      siteId: site.id,
-      profile: 'onvif',
-      topic: '',
-      heartbeatMs: null,
-      zones: [],
-      zone: null,
-      account: null,
-      mqttUsername: null,
-      mqttPassword: null,
-    };
+    const pseudo = cameraAsDevice(camera.id, site.id, 'onvif', '');
     const key = deviceKey(site.id, camera.id);
     const clipped = detail.slice(0, LIMITS.maxDetailChars);
     const event = this.buildEvent(site, pseudo, kind, null, at, at, clipped, 'onvif', '', '', `s:${key}:${kind}:${now}`, camera.location);
@@ -420,6 +398,11 @@ export class Ingest {
     this.o.bus.emit('ingest:rejected', { code, topic, reason });
     return { status: 'rejected', code, reason };
   }
+}
+
+/** A camera reporting an event stands where a device would: same event shape, no zones of its own. */
+function cameraAsDevice(cameraId: string, siteId: string, profile: string, topic: string): Device {
+  return { id: cameraId, siteId, profile, topic, heartbeatMs: null, zones: [], zone: null, account: null, mqttUsername: null, mqttPassword: null };
 }
 
 function validIso(value: string | undefined): string | null {

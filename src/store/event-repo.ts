@@ -1,5 +1,6 @@
 import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { Db } from './db.js';
+import { listLimit, Where } from './where.js';
 
 interface EventRow {
   seq: number;
@@ -115,26 +116,18 @@ export class EventRepository {
   }
 
   query(q: EventQuery): StoredEvent[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (q.siteId) (where.push('site_id = ?'), args.push(q.siteId));
-    if (q.deviceId) (where.push('device_id = ?'), args.push(q.deviceId));
-    if (q.kind) (where.push('kind = ?'), args.push(q.kind));
-    if (q.since !== undefined) (where.push('received_ms >= ?'), args.push(q.since));
-    if (q.until !== undefined) (where.push('received_ms < ?'), args.push(q.until));
-    if (q.afterSeq !== undefined) (where.push('seq > ?'), args.push(q.afterSeq));
-    if (q.stationIds) {
-      where.push(`station_id IN (${q.stationIds.map(() => '?').join(',') || 'NULL'})`);
-      args.push(...q.stationIds);
-    }
-    if (q.siteIds) {
-      where.push(`site_id IN (${q.siteIds.map(() => '?').join(',') || 'NULL'})`);
-      args.push(...q.siteIds);
-    }
-    const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
+    const where = new Where()
+      .add('site_id = ?', q.siteId)
+      .add('device_id = ?', q.deviceId)
+      .add('kind = ?', q.kind)
+      .add('received_ms >= ?', q.since)
+      .add('received_ms < ?', q.until)
+      .add('seq > ?', q.afterSeq)
+      .in('station_id', q.stationIds)
+      .in('site_id', q.siteIds);
     const order = q.afterSeq !== undefined ? 'ASC' : 'DESC';
-    const sql = `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${order} LIMIT ${limit}`;
-    return (this.db.prepare(sql).all(...args) as EventRow[]).map(fromRow);
+    const sql = `SELECT * FROM events ${where} ORDER BY seq ${order} LIMIT ${listLimit(q.limit)}`;
+    return (this.db.prepare(sql).all(...where.args) as EventRow[]).map(fromRow);
   }
 
   count(): number {

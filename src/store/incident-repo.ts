@@ -1,5 +1,6 @@
 import type { Incident } from '../contract/incident.js';
 import type { Db } from './db.js';
+import { listLimit, Where } from './where.js';
 
 export interface IncidentQuery {
   status?: 'open' | 'closed' | Incident['status'];
@@ -58,25 +59,19 @@ export class IncidentRepository {
   }
 
   query(q: IncidentQuery): Incident[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (q.status === 'open') where.push(`status <> 'closed'`);
-    else if (q.status) (where.push('status = ?'), args.push(q.status));
-    if (q.siteId) (where.push('site_id = ?'), args.push(q.siteId));
-    if (q.since !== undefined) (where.push('opened_ms >= ?'), args.push(q.since));
-    if (q.until !== undefined) (where.push('opened_ms < ?'), args.push(q.until));
-    if (q.stationIds) {
-      where.push(`station_id IN (${q.stationIds.map(() => '?').join(',') || 'NULL'})`);
-      args.push(...q.stationIds);
-    }
-    if (q.siteIds) {
-      where.push(`site_id IN (${q.siteIds.map(() => '?').join(',') || 'NULL'})`);
-      args.push(...q.siteIds);
-    }
-    const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
-    const sql = `SELECT doc FROM incidents ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY opened_ms DESC LIMIT ${limit}`;
-    return (this.db.prepare(sql).all(...args) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as Incident);
+    const where = new Where();
+    if (q.status === 'open') where.raw(`status <> 'closed'`);
+    else where.add('status = ?', q.status);
+    where
+      .add('site_id = ?', q.siteId)
+      .add('opened_ms >= ?', q.since)
+      .add('opened_ms < ?', q.until)
+      .in('station_id', q.stationIds)
+      .in('site_id', q.siteIds);
+    const sql = `SELECT doc FROM incidents ${where} ORDER BY opened_ms DESC LIMIT ${listLimit(q.limit)}`;
+    return (this.db.prepare(sql).all(...where.args) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as Incident);
   }
+
 
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM incidents').get() as { n: number }).n;
