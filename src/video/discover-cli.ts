@@ -26,7 +26,13 @@ const slug = (s: string): string =>
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 40) || 'cam';
+    .slice(0, 40);
+
+/** A camera id from its name: ASCII letters and digits kept; `cam-…` when little is left (Chinese names). */
+const cameraIdFrom = (name: string): string => {
+  const s = slug(name);
+  return /^[a-z][a-z0-9-]{2,}$/.test(s) ? s : `cam-${s || '1'}`;
+};
 
 function uniqueId(base: string, taken: Set<string>): string {
   let id = base;
@@ -47,7 +53,9 @@ function cameraNode(doc: ReturnType<typeof parseDocument>, siteId: string, id: s
   const onvif = node.get('onvif') as YAMLMap;
   (onvif.get('username', true) as Scalar).comment = ' TODO: the camera user';
   (onvif.get('password_env', true) as Scalar).comment = ` TODO: export ${env}=<camera password> before start`;
-  (node.get('zones', true) as unknown as YAMLSeq).comment = ' TODO: zone numbers this camera sees (declared by a device of this site)';
+  const zones = node.get('zones', true) as unknown as YAMLSeq;
+  zones.flow = true;
+  zones.comment = ' TODO: zone numbers this camera sees (declared by a device of this site)';
   node.comment = ' TODO: location: [lat, lng] if the camera is not at the site address';
   return node;
 }
@@ -107,7 +115,7 @@ cameras: []
       continue;
     }
     known.add(xaddr);
-    const id = uniqueId(slug(d.name ?? d.hardware ?? 'cam'), taken);
+    const id = uniqueId(cameraIdFrom(d.name ?? d.hardware ?? ''), taken);
     seq.add(cameraNode(doc, siteId, id, d));
     added.push(id);
   }

@@ -1,0 +1,130 @@
+/**
+ * Live view (MJPEG over HTTP from ffmpeg) through the hub, and SafeGrid's ONVIF client against the
+ * simulator when it misbehaves: wrong password, skewed clock, slow, hostile replies.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OnvifClient } from '../../src/video/onvif/client.js';
+import { OnvifError } from '../../src/video/onvif/errors.js';
+import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { makeTree } from '../helpers/tree.js';
+import { SimCamera } from '../sim/onvif-camera/camera.js';
+import { cameraSiteYaml } from '../sim/onvif-camera/site.js';
+
+const SITE = 'shop-l';
+let t: TestHub;
+let cam: SimCamera;
+
+beforeAll(async () => {
+  // MD5: ffmpeg 5.1's HTTP client answers only MD5 Digest challenges (SHA-256 gets 401).
+  cam = await new SimCamera({ name: 'LiveCam', password: 'cam-pass-l', digestAlgorithm: 'MD5' }).start();
+  const tree = makeTree({ [`${SITE}.yaml`]: cameraSiteYaml(SITE, [{ id: 'lcam', xaddr: cam.xaddr, zones: [1] }]) });
+  t = await startTestHub({ tree, env: { SIM_CAM_PASS: 'cam-pass-l' }, video: { pollIntervalMs: 1000 } });
+  await waitFor(() => t.hub.video.cameraStatus(SITE, 'lcam')?.availability === 'online', 8000);
+}, 20_000);
+
+afterAll(async () => {
+  await t?.close();
+  await cam?.stop();
+});
+
+/** Read multipart/x-mixed-replace parts until `n` JPEGs arrived. */
+async function frames(res: Response, n: number): Promise<Buffer[]> {
+  const reader = res.body!.getReader();
+  let buf = Buffer.alloc(0);
+  const out: Buffer[] = [];
+  while (out.length < n) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf = Buffer.concat([buf, Buffer.from(value)]);
+    for (;;) {
+      const m = /Content-Length: (\d+)\r\n\r\n/.exec(buf.toString('latin1'));
+      if (!m) break;
+      const start = m.index + m[0].length;
+      const len = Number(m[1]);
+      if (buf.length < start + len) break;
+      out.push(buf.subarray(start, start + len));
+      buf = buf.subarray(start + len);
+    }
+  }
+  await reader.cancel();
+  return out;
+}
+
+describe('live view', () => {
+  it('MJPEG live view delivers two different frames, and ffmpeg stops when the last viewer leaves', async () => {
+    const op = await t.login('op-hecheng');
+    const res = await op.get(`/api/cameras/lcam/live?site=${SITE}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('multipart/x-mixed-replace; boundary=sgframe');
+    const got = await frames(res, 3);
+    expect(got.length).toBe(3);
+    for (const f of got) expect(f.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    expect(got[0]!.equals(got[2]!)).toBe(false);
+    await waitFor(() => t.hub.video.live.active === 0, 5000);
+  }, 20_000);
+
+  it('is refused to roles without live view and to operators of other stations', async () => {
+    expect((await (await t.login('guard-hecheng')).get(`/api/cameras/lcam/live`)).status).toBe(403);
+    expect((await (await t.login('op-minghu')).get(`/api/cameras/lcam/live`)).status).toBe(404);
+    expect((await (await t.login('admin')).get(`/api/cameras/no-such/live`)).status).toBe(404);
+  });
+});
+
+describe('ONVIF client against a misbehaving camera', () => {
+  const client = (o: Partial<ConstructorParameters<typeof OnvifClient>[0]> = {}) =>
+    new OnvifClient({ xaddr: cam.xaddr, username: 'admin', password: 'cam-pass-l', timeoutMs: 1500, ...o });
+  const codeOf = async (p: Promise<unknown>): Promise<string> => {
+    try {
+      await p;
+      return 'no error';
+    } catch (e) {
+      if (e instanceof OnvifError) return e.code;
+      throw e;
+    }
+  };
+
+  it('reads the camera and fetches snapshots with HTTP Digest MD5 and SHA-256', async () => {
+    const c = client();
+    const p = await c.probe();
+    expect(p.info).toMatchObject({ manufacturer: 'SafeGrid Sim', model: 'SIM-IPC-2000' });
+    expect(p.profiles.map((x) => x.token)).toEqual(['main', 'sub']);
+    expect(p.snapshotUri).toBe(`${cam.base}/snapshot.jpg`);
+    expect(p.services.pullPoint).toBe(true);
+    const jpeg = await c.fetchSnapshot(p.snapshotUri!);
+    expect(jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    const sha = await new SimCamera({ password: 'p2', digestAlgorithm: 'SHA-256' }).start();
+    try {
+      const c2 = new OnvifClient({ xaddr: sha.xaddr, username: 'admin', password: 'p2' });
+      expect((await c2.fetchSnapshot(`${sha.base}/snapshot.jpg`)).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    } finally {
+      await sha.stop();
+    }
+  });
+
+  it('a wrong password fails the probe (unlike the onvif package, whose connect() succeeds)', async () => {
+    expect(await codeOf(client({ password: 'wrong' }).probe())).toBe('not_authorized');
+    expect(await codeOf(client({ password: 'wrong' }).fetchSnapshot(`${cam.base}/snapshot.jpg`))).toBe('not_authorized');
+  });
+
+  it('a camera clock 10 minutes ahead is read first, so the UsernameToken is still accepted', async () => {
+    const skewed = await new SimCamera({ password: 'p', clockSkewMs: 10 * 60_000 }).start();
+    try {
+      const c = new OnvifClient({ xaddr: skewed.xaddr, username: 'admin', password: 'p' });
+      expect((await c.probe()).info.manufacturer).toBe('SafeGrid Sim');
+    } finally {
+      await skewed.stop();
+    }
+  });
+
+  it('slow answers time out; hostile or broken replies are refused with their reason, and the hub keeps running', async () => {
+    cam.state.delayMs = 2500;
+    expect(await codeOf(client({ timeoutMs: 500 }).getDeviceInformation())).toBe('timeout');
+    cam.state.delayMs = 0;
+    for (const [m, code] of [['doctype', 'doctype'], ['huge', 'too_large'], ['malformed', 'malformed'], ['missing-fields', 'missing_field']] as const) {
+      cam.state.misbehave = m;
+      expect(await codeOf(client().probe()), m).toBe(code);
+    }
+    cam.state.misbehave = 'none';
+    expect((await (await t.login('admin')).get('/api/health')).status).toBe(200);
+  });
+});
