@@ -46,8 +46,8 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   api.use(eventRoutes(ctx));
   api.use(incidentRoutes(ctx));
   api.use(directoryRoutes(ctx));
-  api.use(mediaRoutes(ctx));
   api.use(videoAccess(ctx));
+  api.use(mediaRoutes(ctx));
   api.use((_req, res) => res.status(404).json({ error: 'no such API route' }));
   app.use('/api', api);
   // Prometheus scrapers send a bearer token (SG_METRICS_TOKEN); people need an admin session.
