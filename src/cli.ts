@@ -8,6 +8,7 @@ import { loadConfig, formatProblems, runCheck } from './config/index.js';
 import { createRootLogger, moduleLogger } from './core/logger.js';
 import { SafeGridError } from './core/errors.js';
 import { Simulator } from './simulate/simulator.js';
+import { startDemoCameras } from './simulate/demo-cameras.js';
 import { verifyAuditFile } from './store/verify.js';
 import { runUserCommand, terminalIo } from './auth/user-command.js';
 import { runDiscover, writeSiteFile } from './video/discover-cli.js';
@@ -119,6 +120,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'start':
     case 'demo': {
+      // The demo's cameras answer before the hub's first health poll, so they start online.
+      let cameras: { count: number; stop(): Promise<void> } | null = null;
+      if (command === 'demo') {
+        const loaded = loadConfig(root, { env: process.env });
+        if (loaded.config) cameras = await startDemoCameras(loaded.config, moduleLogger(createRootLogger(), 'simulate'));
+      }
       const hub = await startHub({
         rootDir: root,
         httpPort: port('http-port', values['http-port']),
@@ -140,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
         `SafeGrid is running: console http://127.0.0.1:${hub.httpPort}/  MQTT ${hub.config.hub.mqtt.mode === 'embedded' ? `port ${hub.mqttPort}` : 'external'}  (Ctrl-C stops)`,
       );
       await waitForSignal(hub, sim);
+      await cameras?.stop();
       return 0;
     }
     case 'simulate': {

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 import { makeTree } from '../helpers/tree.js';
-import { SimCamera } from '../sim/onvif-camera/camera.js';
+import { SimCamera } from '../../src/simulate/onvif-camera/camera.js';
 import { cameraSiteYaml, nativeAlarm } from '../sim/onvif-camera/site.js';
 
 const run = promisify(execFile);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/config/index.js';
 import { discover } from '../../src/video/onvif/discover.js';
 import { makeTree, TREE_ENV, type TestTree } from '../helpers/tree.js';
-import { SimCamera } from '../sim/onvif-camera/camera.js';
+import { SimCamera } from '../../src/simulate/onvif-camera/camera.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');

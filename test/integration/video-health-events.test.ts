@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmEvent } from '../../src/contract/alarm-event.js';
 import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 import { makeTree } from '../helpers/tree.js';
-import { SimCamera } from '../sim/onvif-camera/camera.js';
+import { SimCamera } from '../../src/simulate/onvif-camera/camera.js';
 import { cameraSiteYaml } from '../sim/onvif-camera/site.js';
 
 const SITE = 'shop-h';

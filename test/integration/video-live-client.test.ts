@@ -7,7 +7,7 @@ import { OnvifClient } from '../../src/video/onvif/client.js';
 import { OnvifError } from '../../src/video/onvif/errors.js';
 import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 import { makeTree } from '../helpers/tree.js';
-import { SimCamera } from '../sim/onvif-camera/camera.js';
+import { SimCamera } from '../../src/simulate/onvif-camera/camera.js';
 import { cameraSiteYaml } from '../sim/onvif-camera/site.js';
 
 const SITE = 'shop-l';

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
-import { SimCamera } from './camera.js';
+import { SimCamera } from '../../../src/simulate/onvif-camera/camera.js';
 
 const { values } = parseArgs({
   options: {

@@ -5,7 +5,7 @@
  * place multicast discovery is tested.
  */
 import { discover } from '../../../src/video/onvif/discover.js';
-import { SimCamera } from './camera.js';
+import { SimCamera } from '../../../src/simulate/onvif-camera/camera.js';
 
 const n = Number(process.argv[2] ?? 3);
 const cams: SimCamera[] = [];
