@@ -143,6 +143,7 @@ async function main(argv: string[]): Promise<number> {
         });
         await sim.start();
       }
+      guardProcess(hub);
       console.error(
         `SafeGrid is running: console http://127.0.0.1:${hub.httpPort}/  MQTT ${hub.config.hub.mqtt.mode === 'embedded' ? `port ${hub.mqttPort}` : 'external'}  (Ctrl-C stops)`,
       );
@@ -177,6 +178,34 @@ async function main(argv: string[]): Promise<number> {
 function auditDbPath(root: string): string {
   const loaded = loadConfig(root, { env: process.env });
   return resolve(root, loaded.config?.hub.storage.path ?? 'data/safegrid.db');
+}
+
+/**
+ * Last-resort handlers for the long-running commands.
+ *
+ * - An unhandled promise rejection is a bug in one piece of work (one message, one request, one
+ *   camera poll) whose state is otherwise intact: it is logged with its stack, counted
+ *   (`sg_process_unhandled_rejections_total`) and the hub keeps serving alarms.
+ * - An uncaught exception leaves the code that threw half-way through with unknown state (a
+ *   half-updated queue, a socket in a bad state); going on could acknowledge alarms the hub no
+ *   longer handles right. Everything acknowledged is already in SQLite (the PUBACK waits for the
+ *   commit) and open incidents are rebuilt on start, so the safe answer is to log it and exit
+ *   non-zero at once, and let the supervisor (systemd `Restart=always`, Docker `restart:`) start a
+ *   clean process — devices resend what was not acknowledged.
+ */
+function guardProcess(hub: Hub): void {
+  const log = moduleLogger(hub.log, 'process');
+  const rejections = hub.metrics.counter('sg_process_unhandled_rejections_total', 'Unhandled promise rejections (logged; the hub kept running)');
+  process.on('unhandledRejection', (reason) => {
+    rejections();
+    log.error({ err: reason instanceof Error ? reason : new Error(String(reason)) }, 'unhandled promise rejection; kept running');
+  });
+  process.on('uncaughtException', (err, origin) => {
+    log.fatal({ err, origin }, 'uncaught exception; exiting so the supervisor restarts a clean process');
+    // The log destination is asynchronous: flush it, and exit regardless within half a second.
+    setTimeout(() => process.exit(70), 500);
+    log.flush(() => process.exit(70));
+  });
 }
 
 function waitForSignal(hub: Hub | null, sim: Simulator | null): Promise<void> {

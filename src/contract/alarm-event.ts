@@ -100,4 +100,9 @@ export interface AlarmEvent {
   raw: string;
   /** Identity for duplicate suppression: device message id when given, else payload hash. */
   dedupeKey: string;
+  /**
+   * Position in the hub's event log (SQLite `events.seq`), set once the event is committed. Strictly
+   * increasing in commit order: consoles catch up after a reconnect by the last seq they saw.
+   */
+  seq?: number;
 }

@@ -80,3 +80,35 @@ export interface IncidentMedia {
 }
 
 export type IncidentEventRef = Pick<AlarmEvent, 'id' | 'kind' | 'zone' | 'zoneName' | 'occurredAt' | 'detail'>;
+
+/**
+ * One row of the grouped queue (`GET /api/incidents/summary`): the open incidents of one kind for
+ * one responsible station. In a storm (a power cut: every panel reports mains loss) the console
+ * shows a handful of these rows instead of thousands of incidents. Addition to the DESIGN contract.
+ */
+export interface QueueGroup {
+  kind: EventKind;
+  category: Category;
+  /** The station that must act (after escalation); null for sites outside every cell. */
+  stationId: string | null;
+  /** The most urgent priority in the group. */
+  priority: Priority;
+  incidents: number;
+  /** Distinct sites (one open incident per site, so equal to incidents unless ids were rebuilt). */
+  sites: number;
+  /** Events behind these incidents (sum of eventCount). */
+  events: number;
+  /** How many are still new (待受理), not acknowledged. */
+  unacknowledged: number;
+  oldestOpenedAt: string;
+  lastEventAt: string;
+  /** A few site ids of the group, most urgent and oldest first, for a preview. */
+  sampleSiteIds: string[];
+}
+
+export interface QueueSummary {
+  openIncidents: number;
+  events: number;
+  /** Most urgent first, then the largest group. */
+  groups: QueueGroup[];
+}

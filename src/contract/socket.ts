@@ -5,6 +5,7 @@
  * cross-origin page) or 428 (one-time password not changed yet). When the session ends (logout,
  * expiry) the server disconnects the socket.
  */
+import type { AlarmEvent } from './alarm-event.js';
 import type { Incident } from './incident.js';
 
 export interface DeviceStatus {
@@ -19,6 +20,42 @@ export interface QueueSnapshot {
   incidents: Incident[];
   /** Server time, so a console can compute ages without trusting its own clock. */
   serverTime: string;
+  /**
+   * The newest event (its `seq`) these incidents reflect. A console that connects for the first
+   * time starts its event log here; one that reconnects sends the last seq it saw instead (see
+   * `ConsoleHandshakeAuth`). Addition to the DESIGN contract.
+   */
+  eventSeq: number;
+}
+
+/**
+ * An event as the live log carries it: the stored event without its raw payload and dedupe key
+ * (`GET /api/events/:id` has those).
+ */
+export type EventBrief = Pick<
+  AlarmEvent,
+  'id' | 'siteId' | 'deviceId' | 'kind' | 'category' | 'zone' | 'zoneName' | 'occurredAt' | 'receivedAt' | 'gridCellId' | 'stationId' | 'detail'
+> & { seq: number };
+
+/**
+ * `event:stored`: committed events of the console's scope, in strictly increasing `seq`. Live
+ * batches follow every group commit; on a connect with `since`, replay batches (`replay: true`)
+ * come first with every event after `since`, before any live batch. `more: true` on the last replay
+ * batch means the replay cap was hit: page the rest with `GET /api/events?after=<seq>`.
+ */
+export interface EventBatch {
+  events: EventBrief[];
+  replay: boolean;
+  more?: boolean;
+}
+
+/**
+ * Socket.IO handshake `auth` of /console and /guard (optional). Socket.IO delivers at most once, so
+ * a console that reconnects sends the highest event `seq` it has seen; the server replays what
+ * came after, then goes live. A client sets it as a function so every reconnect sends its latest.
+ */
+export interface ConsoleHandshakeAuth {
+  since?: number;
 }
 
 export interface ServerToClientEvents {
@@ -26,6 +63,8 @@ export interface ServerToClientEvents {
   'incident:new': (incident: Incident) => void;
   'incident:update': (incident: Incident) => void;
   'device:status': (status: DeviceStatus) => void;
+  /** The event log (addition to the DESIGN contract): see EventBatch. */
+  'event:stored': (batch: EventBatch) => void;
 }
 
 export type CommandReply<T = Incident> = { ok: true; incident: T } | { ok: false; error: string; code: string };

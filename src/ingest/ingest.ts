@@ -366,8 +366,7 @@ export class Ingest {
             continue;
           }
           seenInBatch.add(e.dedupeKey);
-          this.o.store.events.insert(e);
-          stored.push(e);
+          stored.push({ ...e, seq: this.o.store.events.insert(e) });
         }
         for (const s of item.states) latestState.set(s.deviceId, s);
         statuses.push(...item.statuses);

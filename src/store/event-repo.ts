@@ -74,6 +74,7 @@ export class EventRepository {
   private readonly dupStmt;
   private readonly markStmt;
   private readonly unprocessedStmt;
+  private readonly lastSeqStmt;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -85,6 +86,7 @@ export class EventRepository {
     this.dupStmt = db.prepare('SELECT 1 FROM events WHERE dedupe_key = ? AND received_ms >= ? LIMIT 1');
     this.markStmt = db.prepare('UPDATE events SET incident_id = ? WHERE id = ?');
     this.unprocessedStmt = db.prepare('SELECT * FROM events WHERE incident_id IS NULL ORDER BY seq LIMIT ?');
+    this.lastSeqStmt = db.prepare('SELECT max(seq) AS s FROM events');
   }
 
   /** True when an event with this dedupe key was stored at or after `sinceMs`. */
@@ -92,14 +94,20 @@ export class EventRepository {
     return this.dupStmt.get(dedupeKey, sinceMs) !== undefined;
   }
 
-  /** Inserts; call inside a transaction for group commit. */
-  insert(e: AlarmEvent): void {
-    this.insertStmt.run({
-      ...e,
+  /** Inserts; call inside a transaction for group commit. Returns the event's seq. */
+  insert(e: AlarmEvent): number {
+    const { seq: _seq, ...row } = e;
+    return Number(this.insertStmt.run({
+      ...row,
       receivedMs: Date.parse(e.receivedAt),
       lat: e.location[0],
       lng: e.location[1],
-    });
+    }).lastInsertRowid);
+  }
+
+  /** The newest event's seq (0 when there is none). */
+  lastSeq(): number {
+    return (this.lastSeqStmt.get() as { s: number | null }).s ?? 0;
   }
 
   markProcessed(eventId: string, incidentId: string): void {

@@ -9,29 +9,36 @@ import { TREE_ENV } from './tree.js';
 export interface ProcessHub {
   child: ChildProcess;
   httpPort: number;
-  mqttPort: number;
+  /** null in external-broker mode. */
+  mqttPort: number | null;
   /** SIGKILL and wait for the process to be gone. */
   kill(): Promise<void>;
   /** SIGTERM (orderly stop) and wait. */
   stop(): Promise<void>;
 }
 
-export async function startProcessHub(root: string, env: Record<string, string> = {}): Promise<ProcessHub> {
+export interface ProcessHubOptions {
+  /** Fixed ports, so clients reconnect to the same address after a restart (default 0: any free one). */
+  httpPort?: number;
+  mqttPort?: number;
+}
+
+export async function startProcessHub(root: string, env: Record<string, string> = {}, o: ProcessHubOptions = {}): Promise<ProcessHub> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'start', '--root', root, '--http-port', '0', '--mqtt-port', '0'],
+    ['--import', 'tsx', 'src/cli.ts', 'start', '--root', root, '--http-port', String(o.httpPort ?? 0), '--mqtt-port', String(o.mqttPort ?? 0)],
     { env: { ...process.env, ...TREE_ENV, SG_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-  const ports = await new Promise<{ http: number; mqtt: number }>((ok, fail) => {
+  const ports = await new Promise<{ http: number; mqtt: number | null }>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error('hub process did not start within 20 s')), 20_000);
     const lines: string[] = [];
     createInterface({ input: child.stderr! }).on('line', (line) => {
       lines.push(line);
-      const m = /console http:\/\/[^:]+:(\d+)\/\s+MQTT port (\d+)/.exec(line);
+      const m = /console http:\/\/[^:]+:(\d+)\/\s+MQTT (?:port (\d+)|external)/.exec(line);
       if (m) {
         clearTimeout(timer);
-        ok({ http: Number(m[1]), mqtt: Number(m[2]) });
+        ok({ http: Number(m[1]), mqtt: m[2] ? Number(m[2]) : null });
       }
     });
     child.once('exit', (code) => {

@@ -40,12 +40,17 @@ interface RestRow {
 //                                                                    anon admin op-city op-hecheng guard-hecheng guard-minghu installer
 const REST: RestRow[] = [
   { method: 'GET', route: '/login', url: '/login', expect: x('ok ok ok ok ok ok ok') },
+  // The console and the guard page: anonymous callers are sent to /login; the socket namespace decides what a role sees.
+  { method: 'GET', route: '/', url: '/', expect: x('303 ok ok ok ok ok ok') },
+  { method: 'GET', route: '/guard', url: '/guard', expect: x('303 ok ok ok ok ok ok') },
   { method: 'GET', route: '/api/health', url: '/api/health', expect: x('ok ok ok ok ok ok ok') },
   { method: 'POST', route: '/api/login', url: '/api/login', body: {}, expect: x('ok ok ok ok ok ok ok') },
   { method: 'GET', route: '/api/session', url: '/api/session', expect: x('401 ok ok ok ok ok ok') },
   { method: 'POST', route: '/api/password', url: '/api/password', body: { current: 'not-it', next: 'whatever-long-enough' }, expect: x('401 ok ok ok ok ok ok') },
+  { method: 'POST', route: '/api/session/renew', url: '/api/session/renew', expect: x('401 ok ok ok ok ok ok') },
   { method: 'POST', route: '/api/logout', url: '/api/logout', fresh: true, expect: x('401 ok ok ok ok ok ok') },
   { method: 'GET', route: '/api/incidents', url: '/api/incidents?status=open', expect: x('401 ok ok ok ok ok 403') },
+  { method: 'GET', route: '/api/incidents/summary', url: '/api/incidents/summary', expect: x('401 ok ok ok ok ok 403') },
   { method: 'GET', route: '/api/incidents/:id', url: '/api/incidents/{A}', expect: x('401 ok ok ok ok 404 403') },
   { method: 'GET', route: '/api/incidents/:id', url: '/api/incidents/{B}', expect: x('401 ok ok 404 404 ok 403') },
   { method: 'POST', route: '/api/incidents/:id/ack', url: '/api/incidents/{A}/ack', expect: x('401 ok ok ok ok 404 403') },
@@ -70,6 +75,7 @@ const REST: RestRow[] = [
   { method: 'GET', route: '/api/cameras', url: '/api/cameras', expect: x('401 ok ok ok 403 403 ok') },
   { method: 'GET', route: '/api/stations', url: '/api/stations', expect: x('401 ok ok ok 403 403 ok') },
   { method: 'GET', route: '/api/grids', url: '/api/grids', expect: x('401 ok ok ok 403 403 ok') },
+  { method: 'GET', route: '/api/map', url: '/api/map', expect: x('401 ok ok ok 403 403 ok') },
   { method: 'GET', route: '/api/cameras/status', url: '/api/cameras/status', expect: x('401 ok ok ok 403 403 ok') },
   // No such camera / media: the allowed roles get 404, the others are refused before the lookup.
   { method: 'GET', route: '/api/cameras/:id/live', url: '/api/cameras/no-such-cam/live', expect: x('401 404 404 404 403 403 403') },

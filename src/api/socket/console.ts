@@ -1,5 +1,13 @@
 import type { Namespace, Server, Socket } from 'socket.io';
-import { COMMAND_EVENTS, type ClientToServerEvents, type CommandEvent, type CommandReply, type ServerToClientEvents } from '../../contract/socket.js';
+import {
+  COMMAND_EVENTS,
+  type ClientToServerEvents,
+  type CommandEvent,
+  type CommandReply,
+  type EventBrief,
+  type ServerToClientEvents,
+} from '../../contract/socket.js';
+import type { AlarmEvent } from '../../contract/alarm-event.js';
 import type { Incident } from '../../contract/incident.js';
 import type { ApiContext } from '../context.js';
 import type { EventBus } from '../../core/event-bus.js';
@@ -27,6 +35,33 @@ export function forPush(i: Incident): Incident {
     timelineOmitted: i.timelineOmitted + i.timeline.length - PUSHED_TIMELINE_ENTRIES,
   };
 }
+
+/** The event log as pushed: no raw payload, no dedupe key. */
+export function eventBrief(e: AlarmEvent & { seq: number }): EventBrief {
+  return {
+    seq: e.seq,
+    id: e.id,
+    siteId: e.siteId,
+    deviceId: e.deviceId,
+    kind: e.kind,
+    category: e.category,
+    zone: e.zone,
+    zoneName: e.zoneName,
+    occurredAt: e.occurredAt,
+    receivedAt: e.receivedAt,
+    gridCellId: e.gridCellId,
+    stationId: e.stationId,
+    detail: e.detail,
+  };
+}
+
+/**
+ * Most events one (re)connect replays over the socket. A console away for longer pages the rest
+ * over REST (`GET /api/events?after=`), so a reconnect storm cannot make the hub build megabytes
+ * per socket.
+ */
+export const MAX_REPLAY_EVENTS = 20_000;
+const REPLAY_PAGE = 1000;
 
 /** Which capability each command needs; the access-matrix test reads the same list. */
 export const COMMAND_CAPABILITY: Readonly<Record<CommandEvent, Capability>> = {
@@ -101,10 +136,33 @@ export function attachConsole(io: Server, ctx: ApiContext, bus: EventBus<HubEven
     });
     const scope = ctx.auth.scope(first.principal);
     void socket.join(scope.room);
+    // Snapshot and replay are built in one synchronous run, so no live push can fall between them
+    // or overtake them: every event after `since` arrives exactly once, in seq order.
+    const eventSeq = ctx.store.events.lastSeq();
     socket.emit('queue:snapshot', {
       incidents: ctx.incidents.snapshot(scope.all ? undefined : (i) => scope.sees(i)).map(forPush),
       serverTime: new Date().toISOString(),
+      eventSeq,
     });
+    const since = (socket.handshake.auth as { since?: unknown } | undefined)?.since;
+    if (typeof since === 'number' && Number.isSafeInteger(since) && since >= 0 && since < eventSeq) {
+      let after = since;
+      let sent = 0;
+      for (;;) {
+        const page = ctx.store.events.query({
+          afterSeq: after,
+          limit: REPLAY_PAGE,
+          ...(scope.stationIds ? { stationIds: [...scope.stationIds] } : {}),
+          ...(!scope.all && !scope.stationIds && scope.siteIds ? { siteIds: [...scope.siteIds] } : {}),
+        }).filter((e) => e.seq <= eventSeq);
+        if (page.length === 0) break;
+        sent += page.length;
+        after = page.at(-1)!.seq;
+        const more = sent >= MAX_REPLAY_EVENTS && after < eventSeq;
+        socket.emit('event:stored', { events: page.map(eventBrief), replay: true, ...(more ? { more: true } : {}) });
+        if (more || page.length < REPLAY_PAGE) break;
+      }
+    }
     const origin = `${nsName.slice(1)}:${socket.handshake.address}`;
 
     const run = (event: CommandEvent, req: unknown, reply: unknown, fn: (who: { username: string; origin: string }, id: string) => CommandReply): void => {
@@ -158,6 +216,21 @@ export function attachConsole(io: Server, ctx: ApiContext, bus: EventBus<HubEven
   const off = [
     bus.on('incident:new', (i) => push('incident:new', i)),
     bus.on('incident:update', (i) => push('incident:update', i)),
+    bus.on('event:stored', (events) => {
+      // Each socket sits in exactly one scope room, so one emit per room keeps every socket's log in
+      // seq order (several emits to overlapping audiences could interleave out of order).
+      const byRoom = new Map<string, EventBrief[]>();
+      for (const e of events) {
+        if (e.seq === undefined) continue;
+        const brief = eventBrief(e as AlarmEvent & { seq: number });
+        for (const room of ctx.auth.audience({ siteId: e.siteId, stationId: e.stationId })) {
+          let list = byRoom.get(room);
+          if (!list) byRoom.set(room, (list = []));
+          list.push(brief);
+        }
+      }
+      for (const [room, list] of byRoom) for (const ns of namespaces) ns.to(room).emit('event:stored', { events: list, replay: false });
+    }),
     bus.on('device:status', (s) => {
       const rooms = ctx.auth.audience({ siteId: s.siteId });
       for (const ns of namespaces) ns.to(rooms).emit('device:status', s);

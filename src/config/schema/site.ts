@@ -46,7 +46,11 @@ export const deviceSchema = z.strictObject({
   id: id(),
   profile: profileId(),
   topic: topic().nullish(),
-  heartbeat: duration().nullish(),
+  // At least 20 s: shorter intervals turn one lost packet on a busy mobile link into an offline
+  // alarm; silence is noticed within the interval plus 10 s (ingest/liveness.ts).
+  heartbeat: duration()
+    .refine((ms) => ms >= 20_000, { error: 'a heartbeat interval of at least 20s, e.g. "60s"' })
+    .nullish(),
   zones: z
     .record(
       z.string().regex(/^[1-9]\d{0,2}$/, { error: ZONE_NUMBER_EXPECTED }),

@@ -4,6 +4,7 @@ import type { ApiContext } from '../../context.js';
 import { GUARD_DISPOSITIONS } from '../../../auth/roles.js';
 import { allow, callerOf, clientIp, scopeOf } from '../access.js';
 import { idParam, intParam, timeParam } from '../query.js';
+import { summariseQueue } from '../../../dispatch/summary.js';
 
 const STATUSES = new Set(['open', 'closed', 'new', 'acknowledged', 'dispatched', 'on_scene']);
 
@@ -30,6 +31,11 @@ export function incidentRoutes(ctx: ApiContext): Router {
         ...(!scope.all && !scope.stationIds && scope.siteIds ? { siteIds: [...scope.siteIds] } : {}),
       }),
     });
+  });
+  // The queue grouped by kind and station (a storm reads as a few rows); before /incidents/:id.
+  r.get('/incidents/summary', allow('incidents:read'), (_req, res) => {
+    const scope = scopeOf(ctx.auth, res);
+    res.json(summariseQueue(ctx.incidents.snapshot(scope.all ? undefined : (i) => scope.sees(i))));
   });
   r.get('/incidents/:id', allow('incidents:read'), (req, res) => {
     const i = ctx.incidents.get(String(req.params.id));
