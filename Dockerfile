@@ -1,4 +1,15 @@
 # SafeGrid hub. Node 20 on Debian 12; better-sqlite3 builds from source here (no binary downloads).
+# The web pages: built with Vite (a dev dependency) in their own stage; only web/dist ships.
+FROM node:20-bookworm-slim AS web
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY web ./web
+COPY src/contract ./src/contract
+COPY src/geo ./src/geo
+RUN npx vite build -c web/vite.config.ts
+
 FROM node:20-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ ffmpeg \
@@ -8,7 +19,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
 COPY src ./src
-COPY web ./web
+COPY --from=web /app/web/dist ./web/dist
 COPY tsconfig.json ./
 # config/ and devices/ are mounted by docker-compose.yml; the sample district is the fallback.
 COPY config ./config

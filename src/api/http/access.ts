@@ -11,7 +11,13 @@ import type { Scope } from '../../auth/scope.js';
 export const SESSION_COOKIE = 'sg_session';
 
 /** Anonymous paths: the login page and its assets, logging in, and the health probe. */
-const PUBLIC_PAGES = new Set(['/login', '/login.html', '/login.js', '/style.css', '/i18n.js', '/favicon.ico']);
+const PUBLIC_PAGES = new Set(['/login', '/favicon.ico']);
+/**
+ * The built scripts, styles and images (web/dist/assets, content-hashed names). They are the same
+ * for everyone and hold no data, and the login page needs them before anyone is signed in; every
+ * page that shows data, and all data, stays behind the login.
+ */
+const PUBLIC_ASSET = /^\/assets\/[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 const PUBLIC_API = new Set(['/api/login', '/api/health']);
 /** While a one-time password is unchanged, only these answer. */
 const PASSWORD_CHANGE_ALLOWED = new Set(['/api/session', '/api/password', '/api/logout']);
@@ -98,6 +104,7 @@ export function gate(auth: AuthService): RequestHandler {
       return void res.status(403).json({ error: 'cross-origin request refused', code: 'cross_origin' });
     }
     if (PUBLIC_PAGES.has(path) || PUBLIC_API.has(path)) return next();
+    if (req.method === 'GET' && PUBLIC_ASSET.test(path) && !path.includes('..')) return next();
     if (path === '/metrics') return next(); // its own check: admin session or bearer token
     const a = authOf(res);
     if (!a) {

@@ -1,17 +1,20 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ApiContext } from '../context.js';
 import { directoryRoutes } from './routes/directory.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { mapRoutes } from './routes/map.js';
 import { mediaRoutes } from './routes/media.js';
 import { sessionRoutes } from './routes/session.js';
 import { videoAccess } from './routes/video-access.js';
-import { authOf, gate, resolveSession } from './access.js';
+import { authOf, gate, resolveSession, signedIn } from './access.js';
 import { can } from '../../auth/roles.js';
 
-const WEB_DIR = fileURLToPath(new URL('../../../web/public/', import.meta.url));
+/** The pages as Vite builds them (`npm run build:web`; `npm start` and `npm test` build first). */
+const WEB_DIR = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
 
 /**
  * The HTTP app: REST under /api, Prometheus text at /metrics, the web pages at /. Everything but the
@@ -46,6 +49,7 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   api.use(eventRoutes(ctx));
   api.use(incidentRoutes(ctx));
   api.use(directoryRoutes(ctx));
+  api.use(mapRoutes(ctx));
   api.use(videoAccess(ctx));
   api.use(mediaRoutes(ctx));
   api.use((_req, res) => res.status(404).json({ error: 'no such API route' }));
@@ -60,8 +64,18 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   }, (_req, res) => {
     res.type('text/plain; version=0.0.4').send(ctx.metrics.render());
   });
-  app.get('/login', (_req, res) => res.sendFile('login.html', { root: WEB_DIR }));
-  app.use(express.static(WEB_DIR, { index: 'index.html', dotfiles: 'deny', fallthrough: true }));
+  if (!existsSync(`${WEB_DIR}index.html`)) ctx.log.warn({ dir: WEB_DIR }, 'web pages not built: run `npm run build:web`');
+  const page = (file: string) => (_req: Request, res: Response) => {
+    if (!existsSync(WEB_DIR + file)) return void res.status(503).type('text/plain').send('The web pages are not built. Run `npm run build:web` (npm start does it for you).');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(file, { root: WEB_DIR });
+  };
+  app.get('/login', page('login.html'));
+  // The guard's phone page; the /guard namespace decides what it shows.
+  app.get('/guard', signedIn(), page('guard.html'));
+  app.get('/', signedIn(), page('index.html'));
+  // Vite names every asset by its content hash: it never changes, so browsers may keep it.
+  app.use('/assets', express.static(`${WEB_DIR}assets`, { immutable: true, maxAge: '365d', dotfiles: 'deny', index: false }));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (err as { status?: number }).status ?? 500;
     const type = (err as { type?: string }).type;

@@ -52,6 +52,19 @@ export function sessionRoutes(ctx: ApiContext): Router {
       idleTimeoutSeconds: Math.floor(ctx.auth.sessions.timeouts.idleMs / 1000),
     });
   });
+  /**
+   * An open console renews its session on purpose (GET /api/session never does, so polling it
+   * cannot keep an abandoned page alive). The absolute lifetime still ends it; `expiresAt` lets the
+   * page warn before that.
+   */
+  r.post('/session/renew', signedIn(), (_req, res) => {
+    const a = callerOf(res);
+    const t = ctx.auth.sessions.timeouts;
+    res.json({
+      idleTimeoutSeconds: Math.floor(t.idleMs / 1000),
+      expiresAt: new Date(a.session.createdAt + t.absoluteMs).toISOString(),
+    });
+  });
   r.post('/password', signedIn(), async (req, res) => {
     const body = (req.body ?? {}) as { current?: unknown; next?: unknown };
     const result = await ctx.auth.changePassword(callerOf(res), body.current, body.next, clientIp(req));

@@ -1,0 +1,93 @@
+/**
+ * The console across a hub restart, and the guard's phone page, in real headless Chromium.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nativeEvent } from '../../src/simulate/payloads.js';
+import { accountOf } from '../helpers/accounts.js';
+import { HAVE_CHROMIUM, IN_CI, launchChromium, loginAs, newContext, queueIds, screenshotPath, SKIP_REASON } from '../helpers/browser.js';
+import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
+
+const run = HAVE_CHROMIUM || IN_CI;
+if (!run) console.warn(SKIP_REASON);
+
+describe.skipIf(!run)('console reconnect and guard page in Chromium', () => {
+  let t: TestHub;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [t, browser] = await Promise.all([startTestHub({ keepTree: true }), launchChromium()]);
+    const shop = await t.deviceAs('shop-a-panel');
+    const home = await t.deviceAs('home-b');
+    for (const [d, topic, kind] of [[shop, 'safegrid/shop-a/shop-a-panel', 'intrusion'], [home, 'safegrid/home-b/home-b-panel', 'panic']] as const) {
+      const m = nativeEvent(topic, kind, 1, `rg-${topic}`);
+      await d.publishAsync(m.topic, m.payload, { qos: 1 });
+    }
+    await waitFor(() => t.hub.incidents.snapshot().length === 2);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    t?.tree.remove();
+  });
+
+  it('the guard page at 360×740 shows only the incidents of that guard’s sites, with one-tap actions', async () => {
+    const { context, problems } = await newContext(browser, { width: 360, height: 740, mobile: true });
+    const page = await context.newPage();
+    await loginAs(page, t.baseUrl, 'guard-hecheng', accountOf('guard-hecheng').password, '/guard');
+    expect(new URL(page.url()).pathname).toBe('/guard');
+    await page.waitForSelector('#conn[data-state="online"]');
+    await page.waitForSelector('#guard-list article');
+    const sites = await page.locator('#guard-list article .site').allTextContents();
+    expect(sites).toEqual(['明湖路12号便利店']); // shop-a (hecheng-team); never home-b (minghu-team)
+    // Fits the phone: no sideways scrolling.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+    await page.screenshot({ path: screenshotPath('guard-360.png'), fullPage: true });
+    // One tap: on scene from 待受理 (acknowledges on the way), then false alarm with a note.
+    const card = page.locator('#guard-list article').first();
+    await card.locator('button[data-action="onscene"]').tap();
+    await expect.poll(() => card.locator('.status-chip').textContent()).toBe('已到场');
+    await card.locator('textarea').fill('现场检查无异常，猫碰到红外');
+    await card.locator('button[data-action="false"]').tap();
+    await page.waitForSelector('#guard-empty:not([hidden])');
+    const closed = t.hub.store.incidents.query({ siteId: 'shop-a', status: 'closed' as never, limit: 5 });
+    expect(closed[0]).toMatchObject({ disposition: 'false', owner: 'guard-hecheng' });
+    expect(problems.csp).toEqual([]);
+    expect(problems.errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a hub restart: the page shows the outage, asks for the login again in place, then shows the same queue', async () => {
+    const { context, problems } = await newContext(browser);
+    const page = await context.newPage();
+    await loginAs(page, t.baseUrl, 'op-city', accountOf('op-city').password);
+    await page.waitForSelector('#conn[data-state="online"]');
+    await page.waitForSelector('#queue tbody tr');
+    const before = await queueIds(page);
+    expect(before.length).toBeGreaterThan(0);
+
+    const { httpPort, mqttPort } = t.hub;
+    await t.close();
+    await page.waitForSelector('#conn[data-state="offline"]', { timeout: 5000 });
+    await page.waitForSelector('#banner.banner-outage');
+    expect(await page.locator('#banner').textContent()).toContain('连接已中断');
+    // The last known queue stays on screen during the outage.
+    expect(await page.locator('#queue tbody tr').count()).toBe(before.length);
+
+    // Same tree, same database, same ports. Sessions live in memory, so the restart ended this one.
+    t = await startTestHub({ tree: t.tree, keepTree: true, httpPort, mqttPort: mqttPort ?? 0 });
+    await page.waitForSelector('#relogin', { timeout: 10_000 });
+    expect(await page.locator('#conn').getAttribute('data-state')).toBe('no-session');
+    await page.fill('#relogin-password', accountOf('op-city').password);
+    await page.click('#relogin-submit');
+    await page.waitForSelector('#conn[data-state="online"]', { timeout: 5000 });
+    await expect.poll(() => queueIds(page)).toEqual(before);
+    const after = await queueIds(page);
+    expect(after).toEqual(before);
+    expect(new Set(after).size).toBe(after.length);
+    expect(await page.locator('#banner').isHidden()).toBe(true);
+    expect(problems.csp).toEqual([]);
+    expect(problems.errors).toEqual([]);
+    await context.close();
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, for the browser tests.
+ * Every request that is not to this machine is aborted: tiles, fonts, anything from the internet.
+ *
+ * Without Chromium the browser tests are skipped with the reason; in CI (CI=true) a missing
+ * Chromium fails the suite instead, because .ci/run installs it.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.SG_CHROMIUM ?? '/usr/bin/chromium';
+export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+export const IN_CI = process.env.CI === 'true';
+export const SKIP_REASON = `browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set SG_CHROMIUM)`;
+export const OUTPUT_DIR = join(process.cwd(), 'test-output');
+
+if (!HAVE_CHROMIUM && !IN_CI) console.warn(SKIP_REASON);
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export function launchChromium(): Promise<Browser> {
+  if (!HAVE_CHROMIUM) throw new Error(`${SKIP_REASON}; in CI this is a failure`);
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** True for http(s)/ws URLs on this machine. */
+export function isLocal(url: string): boolean {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'data:' || u.protocol === 'blob:') return true;
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
+export interface PageProblems {
+  /** CSP violations reported by the page (securitypolicyviolation events and console messages). */
+  csp: string[];
+  /** Dialogs that opened (alert/confirm/prompt): an injected script ran. */
+  dialogs: string[];
+  /** Uncaught page errors. */
+  errors: string[];
+  /** Requests to other hosts that were blocked. */
+  blocked: string[];
+}
+
+export interface ContextOptions {
+  width?: number;
+  height?: number;
+  mobile?: boolean;
+}
+
+/** A fresh context in Beijing time, zh-CN, with outside requests blocked and problems recorded. */
+export async function newContext(browser: Browser, opts: ContextOptions = {}): Promise<{ context: BrowserContext; problems: PageProblems }> {
+  const context = await browser.newContext({
+    viewport: { width: opts.width ?? 1600, height: opts.height ?? 900 },
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    ...(opts.mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+  });
+  const problems: PageProblems = { csp: [], dialogs: [], errors: [], blocked: [] };
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (isLocal(url)) return route.continue();
+    problems.blocked.push(url);
+    return route.abort('blockedbyclient');
+  });
+  // Injected by the browser itself, not by the page, so the page's CSP does not apply to it.
+  await context.addInitScript(
+    "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
+  );
+  context.on('page', (page) => watch(page, problems));
+  return { context, problems };
+}
+
+function watch(page: Page, problems: PageProblems): void {
+  page.on('console', (m) => {
+    const text = m.text();
+    if (/Content Security Policy|CSP violation/i.test(text)) problems.csp.push(text);
+  });
+  page.on('pageerror', (e) => problems.errors.push(String(e)));
+  page.on('dialog', (d) => {
+    problems.dialogs.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss();
+  });
+}
+
+/** Logs in through the login page and waits for the page it leads to (`/`, or `/guard` for guards). */
+export async function loginAs(page: Page, baseUrl: string, username: string, password: string, landing = '/'): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL((u) => u.pathname === landing), page.click('#login-form button[type=submit]')]);
+}
+
+/** The incident ids of the queue rows, top to bottom. */
+export function queueIds(page: Page): Promise<string[]> {
+  return page.evaluate("[...document.querySelectorAll('#queue tbody tr')].map((r) => r.dataset.incident)") as Promise<string[]>;
+}
+
+export function screenshotPath(name: string): string {
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  return join(OUTPUT_DIR, name);
+}

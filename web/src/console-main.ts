@@ -1,0 +1,122 @@
+/** The dispatch console (`/`): map, queue, incident detail, search, sound, keys. */
+import './styles/base.css';
+import './styles/console.css';
+import { fetchSession } from './api.js';
+import { Alerter } from './alert.js';
+import { DetailPanel, type Action } from './detail.js';
+import { loadDirectory } from './directory.js';
+import { byId, h } from './dom.js';
+import { TopBar } from './header.js';
+import { IncidentState } from './incidents.js';
+import { onLangChange, t, words } from './i18n/index.js';
+import { LiveLink } from './live.js';
+import { DistrictMap } from './map.js';
+import { QueuePanel } from './queue.js';
+import { SearchBox } from './search.js';
+import { SessionKeeper } from './session-keeper.js';
+import { roleGate } from './role-gate.js';
+
+async function main(): Promise<void> {
+  const app = byId('app');
+  const session = await fetchSession();
+  if (!session || session.mustChangePassword) return void location.replace('/login');
+  if (session.role === 'guard') return void location.replace('/guard');
+  if (session.role === 'installer') return roleGate(app, session);
+  const dir = await loadDirectory();
+
+  const state = new IncidentState();
+  const alerter = new Alerter();
+  let selected: string | null = null;
+
+  const mapEl = h('div', { class: 'map', attrs: { id: 'map' } });
+  const search = new SearchBox(dir.sites, dir.cells, (hit) => {
+    if (hit.type === 'site') map.flyToSite(hit.site);
+    else map.flyToCell(hit.cell.properties.id);
+  });
+  const keeper = new SessionKeeper(session, () => link.resume());
+  const top = new TopBar(session, alerter, 'consoleTitle', search.el);
+  const keys = h('footer', { class: 'keys', attrs: { id: 'shortcuts' } });
+  const queue = new QueuePanel((id) => select(id));
+  const link: LiveLink = new LiveLink({
+    namespace: '/console',
+    state,
+    onState: (s, since) => {
+      top.setState(s);
+      keeper.setLinkState(s, since);
+      document.body.classList.toggle('is-offline', s !== 'online');
+    },
+    onNew: (i) => alerter.alert(i.priority, t('flashTitle', { priority: words().priorities[i.priority], kind: words().kinds[i.kind] })),
+  });
+  const detail = new DetailPanel(dir, link, () => select(null));
+  app.replaceChildren(
+    top.el,
+    keeper.banner,
+    h('main', { class: 'layout' }, queue.el, h('div', { class: 'map-wrap' }, mapEl), detail.el),
+    keys,
+  );
+  const map = new DistrictMap(mapEl, dir, (id) => select(id));
+
+  function select(id: string | null): void {
+    selected = id;
+    queue.select(id);
+    map.select(id);
+    const i = id ? state.get(id) : undefined;
+    detail.show(i ?? null);
+    if (i) map.showIncident(i);
+  }
+
+  const renderKeys = (): void => {
+    keys.replaceChildren(
+      h('strong', { text: t('shortcuts') }),
+      ...(['keyNav', 'keyAck', 'keyDispatch', 'keyOnScene', 'keyClose', 'keyNote', 'keySearch', 'keyMute', 'keyEsc'] as const).map((k) => h('span', { class: 'key', text: t(k) })),
+    );
+  };
+  renderKeys();
+
+  const redraw = (): void => {
+    const list = state.sorted();
+    queue.render(list);
+    queue.select(selected);
+    map.setIncidents(list);
+  };
+  state.onChange((i, change) => {
+    redraw();
+    if (i && i.id === detail.incidentId) detail.update(i);
+    if (change === 'snapshot' && selected) {
+      const again = state.get(selected);
+      if (again) detail.update(again);
+    }
+  });
+  onLangChange(() => {
+    top.render();
+    renderKeys();
+    search.relabel();
+    detail.relabel();
+    queue.render(state.sorted());
+    queue.select(selected);
+    map.relabel(state.sorted());
+  });
+
+  const KEY_ACTIONS: Record<string, Action> = { a: 'ack', d: 'dispatch', s: 'onscene', c: 'close', n: 'note' };
+  document.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const target = e.target as HTMLElement;
+    const typing = target.closest('input, textarea, select, dialog');
+    if (e.key === 'Escape') {
+      if (!detail.cancelForm() && !typing) select(null);
+      return;
+    }
+    if (typing) return;
+    const key = e.key.toLowerCase();
+    if (key === 'arrowdown' || key === 'j') select(queue.neighbour(1));
+    else if (key === 'arrowup' || key === 'k') select(queue.neighbour(-1));
+    else if (key === '/') search.focus();
+    else if (key === 'm') alerter.toggleMute();
+    else if (KEY_ACTIONS[key]) detail.act(KEY_ACTIONS[key]);
+    else return;
+    e.preventDefault();
+  });
+  keeper.start();
+}
+
+void main();

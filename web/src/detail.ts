@@ -1,0 +1,360 @@
+/**
+ * Incident detail: who and where (site, address, door plate, pole, contacts), the grid cell and its
+ * grid leader, the station, zones, why it has its priority, the full timeline (REST: pushes carry
+ * only the latest entries), snapshots and live view, and the workflow buttons with their keys.
+ */
+import type { Incident, TimelineEntry } from '../../src/contract/incident.js';
+import type { CommandReply } from '../../src/contract/socket.js';
+import { getJson, HttpError } from './api.js';
+import type { CameraInfo, Directory, SiteInfo } from './directory.js';
+import { h } from './dom.js';
+import { formatTime } from './format.js';
+import { pick, t, words } from './i18n/index.js';
+import type { LiveLink } from './live.js';
+
+export type Action = 'ack' | 'dispatch' | 'onscene' | 'close' | 'note';
+
+const ACTIONS: ReadonlyArray<{ action: Action; key: string; label: 'actAck' | 'actDispatch' | 'actOnScene' | 'actClose' | 'actNote' }> = [
+  { action: 'ack', key: 'A', label: 'actAck' },
+  { action: 'dispatch', key: 'D', label: 'actDispatch' },
+  { action: 'onscene', key: 'S', label: 'actOnScene' },
+  { action: 'close', key: 'C', label: 'actClose' },
+  { action: 'note', key: 'N', label: 'actNote' },
+];
+
+function allowed(action: Action, i: Incident): boolean {
+  switch (action) {
+    case 'ack':
+      return i.status === 'new';
+    case 'dispatch':
+      return i.status === 'acknowledged';
+    case 'onscene':
+      return i.status === 'acknowledged' || i.status === 'dispatched';
+    case 'close':
+    case 'note':
+      return i.status !== 'closed';
+  }
+}
+
+export class DetailPanel {
+  readonly el: HTMLElement;
+  private current: Incident | null = null;
+  private full: Incident | null = null;
+  private site: SiteInfo | null = null;
+  private form: Action | null = null;
+  /** The open form, built once: a push that re-renders the panel must not wipe what is being typed. */
+  private formEl: HTMLFormElement | null = null;
+  private message: { text: string; ok: boolean } | null = null;
+  private live: { cameraId: string; img: HTMLImageElement } | null = null;
+  private fetchTimer: ReturnType<typeof setTimeout> | null = null;
+  private busy = false;
+
+  constructor(
+    private readonly dir: Directory,
+    private readonly link: LiveLink,
+    private readonly onClose: () => void,
+  ) {
+    this.el = h('section', { class: 'detail panel', attrs: { id: 'detail', 'aria-live': 'polite' } });
+    this.render();
+  }
+
+  get incidentId(): string | null {
+    return this.current?.id ?? null;
+  }
+
+  show(i: Incident | null): void {
+    if (i?.id !== this.current?.id) {
+      this.stopLive();
+      this.full = null;
+      this.site = i ? (this.dir.sites.find((s) => s.id === i.siteId) ?? null) : null;
+      this.form = null;
+      this.formEl = null;
+      this.message = null;
+    }
+    this.current = i;
+    this.render();
+    if (i) this.fetchFull(0);
+  }
+
+  /** A push for the shown incident (or its closing). */
+  update(i: Incident): void {
+    if (i.id !== this.current?.id || i.version < this.current.version) return;
+    this.current = i;
+    this.render();
+    this.fetchFull(150);
+  }
+
+  relabel(): void {
+    this.render();
+  }
+
+  /** A workflow step from a button or a key. */
+  act(action: Action): void {
+    const i = this.current;
+    if (!i || !allowed(action, i) || this.busy) return;
+    if (action === 'ack') return void this.run('incident:ack', { id: i.id });
+    if (action === 'onscene') return void this.run('incident:onscene', { id: i.id });
+    this.form = action;
+    this.formEl = null;
+    this.message = null;
+    this.render();
+    this.el.querySelector<HTMLElement>('.action-form input, .action-form select, .action-form textarea')?.focus();
+  }
+
+  cancelForm(): boolean {
+    if (!this.form) return false;
+    this.form = null;
+    this.formEl = null;
+    this.render();
+    return true;
+  }
+
+  private async run(event: Parameters<LiveLink['command']>[0], req: Parameters<LiveLink['command']>[1]): Promise<void> {
+    this.busy = true;
+    const reply: CommandReply = await this.link.command(event, req as never);
+    this.busy = false;
+    if (reply.ok) {
+      this.form = null;
+      this.formEl = null;
+      this.message = { text: t('done'), ok: true };
+      if (reply.incident.version >= (this.current?.version ?? 0)) this.current = reply.incident;
+    } else {
+      this.message = { text: t('failed', { error: reply.error }), ok: false };
+    }
+    this.render();
+    this.fetchFull(100);
+  }
+
+  private fetchFull(delayMs: number): void {
+    if (this.fetchTimer) clearTimeout(this.fetchTimer);
+    const id = this.current?.id;
+    if (!id) return;
+    this.fetchTimer = setTimeout(() => {
+      getJson<Incident>(`/api/incidents/${encodeURIComponent(id)}`).then(
+        (full) => {
+          if (full.id !== this.current?.id) return;
+          this.full = full;
+          if (full.version > this.current.version) this.current = full;
+          this.render();
+        },
+        (err: unknown) => {
+          // Closed incidents leave the live list; the last pushed version stays on screen.
+          if (!(err instanceof HttpError)) throw err;
+        },
+      );
+    }, delayMs);
+  }
+
+  private stopLive(): void {
+    if (this.live) {
+      this.live.img.src = '';
+      this.live.img.remove();
+    }
+    this.live = null;
+  }
+
+  private render(): void {
+    const i = this.current;
+    if (!i) {
+      this.el.replaceChildren(h('p', { class: 'empty', text: t('detailEmpty') }));
+      return;
+    }
+    const w = words();
+    const cell = this.dir.cells.find((c) => c.properties.id === i.gridCellId)?.properties;
+    const stationName = (id: string | null): string => (id ? (this.dir.stations.find((s) => s.id === id)?.name ?? id) : t('none'));
+    const site = this.site;
+    const timeline = this.full && this.full.version >= i.version ? this.full.timeline : i.timeline;
+    const omitted = this.full && this.full.version >= i.version ? this.full.timelineOmitted : i.timelineOmitted;
+    const zoneNames = new Map<number, string>();
+    for (const e of timeline) if (e.zone !== undefined && e.zone !== null && e.zoneName) zoneNames.set(e.zone, e.zoneName);
+
+    const head = h(
+      'header',
+      { class: `detail-head p${i.priority}` },
+      h('div', { class: 'detail-title' }, h('span', { class: `prio-chip big p${i.priority}`, text: w.priorities[i.priority] }), h('h2', { class: 'detail-kind', text: w.kinds[i.kind] }), h('span', { class: 'category', text: w.categories[i.category] })),
+      h('div', { class: 'detail-site', attrs: { id: 'detail-site' }, text: i.siteName }),
+      h(
+        'div',
+        { class: 'detail-state' },
+        h('span', { class: `status-chip st-${i.status}`, attrs: { id: 'detail-status' }, text: w.statuses[i.status] }),
+        i.disposition ? h('span', { class: 'badge', text: w.dispositions[i.disposition] }) : null,
+        i.owner ? h('span', { class: 'owner', attrs: { id: 'detail-owner' }, text: `${t('fieldOwner')}: ${i.owner}` }) : null,
+        i.escalationLevel > 0 ? h('span', { class: 'badge badge-esc', text: t('badgeEscalated') }) : null,
+        i.repeatOf ? h('span', { class: 'badge badge-repeat', text: t('badgeRepeat') }) : null,
+        h('button', { class: 'btn btn-ghost close-detail', text: '×', title: t('detailClose'), attrs: { type: 'button' }, on: { click: () => this.onClose() } }),
+      ),
+    );
+
+    const actions = h(
+      'div',
+      { class: 'actions', attrs: { role: 'toolbar' } },
+      ...ACTIONS.map(({ action, key, label }) => {
+        const b = h('button', { class: `btn act act-${action}`, attrs: { type: 'button', 'data-action': action }, on: { click: () => this.act(action) } }, h('span', { text: t(label) }), h('kbd', { text: key }));
+        b.disabled = !allowed(action, i) || this.busy;
+        return b;
+      }),
+    );
+    const msg = this.message ? h('p', { class: `action-message ${this.message.ok ? 'ok' : 'err'}`, attrs: { id: 'action-message', role: 'status' }, text: this.message.text }) : null;
+
+    const row = (label: string, value: Node | string | null): HTMLElement[] => [h('dt', { text: label }), h('dd', {}, value ?? t('none'))];
+    const info = h(
+      'dl',
+      { class: 'facts' },
+      ...row(t('fieldAddress'), site?.address ?? null),
+      ...row(t('fieldDoorPlate'), site?.doorPlate ?? null),
+      ...row(t('fieldPole'), site?.pole ?? null),
+      ...row(
+        t('fieldContacts'),
+        site && site.contacts.length
+          ? h('span', {}, ...site.contacts.flatMap((c, k) => [k ? '；' : '', h('span', { text: `${c.name} ` }), h('a', { class: 'phone', text: c.phone, attrs: { href: `tel:${c.phone.replace(/[^0-9+]/g, '')}` } })]))
+          : null,
+      ),
+      ...row(t('fieldCell'), i.gridCellName ? `${i.gridCellName}${cell?.community ? ` · ${cell.community}` : ''}` : t('noCell')),
+      ...row(t('fieldLeader'), cell?.leader ? h('span', {}, `${cell.leader} `, cell.phone ? h('a', { class: 'phone', text: cell.phone, attrs: { href: `tel:${cell.phone.replace(/[^0-9+]/g, '')}` } }) : '') : null),
+      ...row(t('fieldStation'), stationName(i.stationId)),
+      ...(i.responsibleStationId && i.responsibleStationId !== i.stationId ? row(t('fieldResponsible'), stationName(i.responsibleStationId)) : []),
+      ...row(t('fieldZones'), i.zones.length ? i.zones.map((z) => (zoneNames.get(z) ? `${z} ${zoneNames.get(z)}` : t('zone', { n: z }))).join('，') : null),
+      ...row(t('fieldOpened'), formatTime(i.openedAt)),
+      ...row(t('fieldReason'), pick(i.priorityReasonZh, i.priorityReason)),
+      ...(i.escalationLevel > 0 || i.escalateAt
+        ? row(t('fieldEscalation'), [i.escalationLevel > 0 ? t('escalatedTimes', { n: i.escalationLevel }) : '', i.escalateAt ? t('escalatesAt', { time: formatTime(i.escalateAt) }) : ''].filter(Boolean).join('；'))
+        : []),
+      ...(i.repeatOf ? row(t('fieldRepeat'), t('repeatOf', { id: i.repeatOf })) : []),
+    );
+
+    // Re-attaching the open form moves it, which drops the focus: give the focus (and caret) back.
+    const active = document.activeElement;
+    const refocus = active instanceof HTMLElement && this.formEl?.contains(active) ? active : null;
+    const caret = refocus instanceof HTMLInputElement || refocus instanceof HTMLTextAreaElement ? [refocus.selectionStart, refocus.selectionEnd] : null;
+    this.el.replaceChildren(
+      head,
+      actions,
+      this.renderForm(i) ?? '',
+      msg ?? '',
+      h('div', { class: 'detail-body' }, info, this.renderMedia(i), h('h3', { text: t('timeline') }), this.renderTimeline(timeline, omitted)),
+    );
+    if (refocus) {
+      refocus.focus();
+      if (caret && (refocus instanceof HTMLInputElement || refocus instanceof HTMLTextAreaElement)) refocus.setSelectionRange(caret[0] ?? null, caret[1] ?? null);
+    }
+  }
+
+  private renderForm(i: Incident): HTMLElement | null {
+    if (!this.form) return null;
+    if (this.formEl) return this.formEl;
+    const note = h('textarea', { attrs: { id: 'form-note', rows: '2', maxlength: '1000', placeholder: t('notePlaceholder') } });
+    const fields: HTMLElement[] = [];
+    let submit: () => void;
+    if (this.form === 'dispatch') {
+      const unit = h('input', { attrs: { id: 'form-unit', maxlength: '100', placeholder: t('unitPlaceholder'), required: '' } });
+      fields.push(h('label', {}, h('span', { text: t('unitLabel') }), unit), h('label', {}, h('span', { text: t('noteLabel') }), note));
+      submit = () => void this.run('incident:dispatch', { id: i.id, unit: unit.value.trim(), ...(note.value.trim() ? { note: note.value.trim() } : {}) });
+    } else if (this.form === 'close') {
+      const sel = h('select', { attrs: { id: 'form-disposition' } }, ...(['real', 'false', 'test', 'duplicate', 'cancelled'] as const).map((d) => h('option', { text: words().dispositions[d], attrs: { value: d } })));
+      fields.push(h('label', {}, h('span', { text: t('dispositionLabel') }), sel), h('label', {}, h('span', { text: t('noteLabel') }), note));
+      submit = () => void this.run('incident:close', { id: i.id, disposition: sel.value, ...(note.value.trim() ? { note: note.value.trim() } : {}) });
+    } else {
+      note.required = true;
+      fields.push(h('label', {}, h('span', { text: t('noteLabel') }), note));
+      submit = () => void this.run('incident:note', { id: i.id, text: note.value.trim() });
+    }
+    const form = h(
+      'form',
+      { class: 'action-form', attrs: { id: 'action-form', 'data-form': this.form } },
+      ...fields,
+      h('div', { class: 'form-buttons' }, h('button', { class: 'btn btn-primary', text: t('confirm'), attrs: { type: 'submit' } }), h('button', { class: 'btn', text: t('cancel'), attrs: { type: 'button' }, on: { click: () => this.cancelForm() } })),
+    );
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      submit();
+    });
+    this.formEl = form;
+    // Enter in the note sends (Shift+Enter for a new line), as in the other fields.
+    note.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey) {
+        e.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    return form;
+  }
+
+  private linkedCameras(i: Incident): CameraInfo[] {
+    const atSite = this.dir.cameras.filter((c) => c.siteId === i.siteId);
+    const seeing = atSite.filter((c) => c.zones.some((z) => i.zones.includes(z)));
+    return seeing.length ? seeing : atSite;
+  }
+
+  private renderMedia(i: Incident): HTMLElement {
+    const box = h('div', { class: 'media' }, h('h3', { text: t('media') }));
+    const shots = i.media.filter((m) => m.url || m.error);
+    if (shots.length === 0) box.append(h('p', { class: 'muted', text: t('mediaNone') }));
+    const grid = h('div', { class: 'shots' });
+    for (const m of shots.slice(-6)) {
+      const cam = this.dir.cameras.find((c) => c.id === m.cameraId);
+      const caption = h('figcaption', { text: `${cam?.name ?? m.cameraId} · ${formatTime(m.at, false)}` });
+      if (m.url && m.kind === 'snapshot') grid.append(h('figure', {}, h('img', { attrs: { src: m.url, alt: cam?.name ?? m.cameraId, loading: 'lazy' } }), caption));
+      else if (m.url) grid.append(h('figure', {}, h('video', { attrs: { src: m.url, controls: '', preload: 'none' } }), caption));
+      else grid.append(h('figure', { class: 'media-error' }, h('p', { text: m.error ?? '' }), caption));
+    }
+    box.append(grid);
+    const cams = this.linkedCameras(i);
+    const liveBar = h('div', { class: 'live-bar' });
+    if (cams.length === 0) liveBar.append(h('span', { class: 'muted', text: t('camerasNone') }));
+    for (const c of cams) {
+      const on = this.live?.cameraId === c.id;
+      liveBar.append(
+        h('button', {
+          class: `btn btn-small ${on ? 'btn-primary' : ''}`,
+          text: `${on ? t('liveStop') : t('liveView')} · ${c.name ?? c.id}`,
+          attrs: { type: 'button', 'data-camera': c.id },
+          on: { click: () => this.toggleLive(c.id) },
+        }),
+      );
+    }
+    box.append(liveBar);
+    if (this.live) box.append(h('div', { class: 'live-view' }, this.live.img));
+    return box;
+  }
+
+  private toggleLive(cameraId: string): void {
+    const same = this.live?.cameraId === cameraId;
+    this.stopLive();
+    if (!same) {
+      // MJPEG over HTTP: the hub starts one ffmpeg per watched camera and stops it when nobody watches.
+      const img = h('img', { class: 'live-img', attrs: { alt: cameraId, src: `/api/cameras/${encodeURIComponent(cameraId)}/live` } });
+      this.live = { cameraId, img };
+    }
+    this.render();
+  }
+
+  private renderTimeline(entries: TimelineEntry[], omitted: number): HTMLElement {
+    const typeWord: Record<TimelineEntry['type'], 'tlEvent' | 'tlStatus' | 'tlNote' | 'tlPriority' | 'tlEscalation'> = {
+      event: 'tlEvent',
+      status: 'tlStatus',
+      note: 'tlNote',
+      priority: 'tlPriority',
+      escalation: 'tlEscalation',
+    };
+    const w = words();
+    const list = h('ol', { class: 'timeline', attrs: { id: 'timeline' } });
+    for (const e of [...entries].reverse()) {
+      const what =
+        e.type === 'event'
+          ? [e.kind ? w.kinds[e.kind] : '', e.zone !== undefined && e.zone !== null ? `${t('zone', { n: e.zone })}${e.zoneName ? ` ${e.zoneName}` : ''}` : '', e.detail ?? ''].filter(Boolean).join(' · ')
+          : (e.text ?? '');
+      list.append(
+        h(
+          'li',
+          { class: `tl tl-${e.type}` },
+          h('time', { text: formatTime(e.at, false) }),
+          h('span', { class: 'tl-type', text: t(typeWord[e.type]) }),
+          h('span', { class: 'tl-text', text: what }),
+          e.by ? h('span', { class: 'tl-by', text: e.by }) : null,
+        ),
+      );
+    }
+    if (omitted > 0) list.append(h('li', { class: 'muted', text: t('timelineOmitted', { n: omitted }) }));
+    return list;
+  }
+}

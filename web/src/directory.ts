@@ -1,0 +1,89 @@
+/** The installation as the console reads it once at start: map settings, grid, stations, sites, cameras. */
+import type { LatLng } from '../../src/contract/alarm-event.js';
+import { getJson, HttpError } from './api.js';
+
+export interface MapSettings {
+  center: LatLng;
+  zoom: number;
+  tiles: { url: string; attribution: string; crs: 'wgs84' | 'gcj02' };
+}
+
+export interface CellProps {
+  id: string;
+  name: string;
+  community: string;
+  station: string;
+  leader: string | null;
+  phone: string | null;
+}
+
+export interface CellFeature {
+  type: 'Feature';
+  id: string;
+  properties: CellProps;
+  geometry: { type: 'MultiPolygon'; coordinates: number[][][][] };
+}
+
+export interface Station {
+  id: string;
+  name: string;
+  tier: 'city' | 'station' | 'community';
+  parent: string | null;
+  location: LatLng | null;
+}
+
+export interface SiteInfo {
+  id: string;
+  name: string;
+  kind: string;
+  address: string | null;
+  doorPlate: string | null;
+  pole: string | null;
+  location: LatLng;
+  contacts: Array<{ name: string; phone: string }>;
+  guardGroup: string | null;
+  gridCellId: string | null;
+  stationId: string | null;
+  devices: string[];
+  cameras: string[];
+}
+
+export interface CameraInfo {
+  id: string;
+  siteId: string;
+  name: string | null;
+  location: LatLng | null;
+  zones: number[];
+  availability: string;
+}
+
+export interface Directory {
+  map: MapSettings;
+  cells: CellFeature[];
+  stations: Station[];
+  sites: SiteInfo[];
+  cameras: CameraInfo[];
+}
+
+/** A list the caller's role may not read is simply empty (a guard has no grid, for example). */
+async function optional<T>(path: string, fallback: T): Promise<T> {
+  try {
+    return await getJson<T>(path);
+  } catch (err) {
+    if (err instanceof HttpError && (err.status === 403 || err.status === 404)) return fallback;
+    throw err;
+  }
+}
+
+export const DEFAULT_MAP: MapSettings = { center: [26.594, 104.833], zoom: 14, tiles: { url: '', attribution: '', crs: 'wgs84' } };
+
+export async function loadDirectory(): Promise<Directory> {
+  const [map, grids, stations, sites, cameras] = await Promise.all([
+    optional<MapSettings>('/api/map', DEFAULT_MAP),
+    optional<{ features: CellFeature[] }>('/api/grids', { features: [] }),
+    optional<{ stations: Station[] }>('/api/stations', { stations: [] }),
+    optional<{ sites: SiteInfo[] }>('/api/sites', { sites: [] }),
+    optional<{ cameras: CameraInfo[] }>('/api/cameras', { cameras: [] }),
+  ]);
+  return { map, cells: grids.features, stations: stations.stations, sites: sites.sites, cameras: cameras.cameras };
+}

@@ -1,0 +1,19 @@
+import type { zhCN } from './zh-CN.js';
+
+/** The keys every catalogue has: zh-CN is the reference. */
+export type Catalogue = { readonly [K in keyof typeof zhCN]: string };
+export type TextKey = keyof Catalogue;
+
+import type { Category, EventKind, Priority } from '../../../src/contract/alarm-event.js';
+import type { Disposition, IncidentStatus } from '../../../src/contract/incident.js';
+
+/** Domain words: each language's catalogue file holds one of these next to its texts. */
+export interface Words {
+  kinds: Readonly<Record<EventKind, string>>;
+  statuses: Readonly<Record<IncidentStatus, string>>;
+  dispositions: Readonly<Record<Disposition, string>>;
+  categories: Readonly<Record<Category, string>>;
+  priorities: Readonly<Record<Priority, string>>;
+  roles: Readonly<Record<'admin' | 'operator' | 'guard' | 'installer', string>>;
+  tiers: Readonly<Record<'city' | 'station' | 'community', string>>;
+}

@@ -1,0 +1,100 @@
+/**
+ * The Socket.IO link to /console or /guard: connection state, the snapshot on every (re)connect,
+ * pushes, and commands with their ack replies. Reconnects by itself after an outage; a refusal for
+ * want of a session (401) stops and says so, until the page logs in again and calls `resume()`.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, CommandReply, ServerToClientEvents } from '../../src/contract/socket.js';
+import type { Incident } from '../../src/contract/incident.js';
+import { setServerTime } from './format.js';
+import type { IncidentState } from './incidents.js';
+
+export type LinkState = 'connecting' | 'online' | 'offline' | 'no-session' | 'forbidden';
+
+type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface LiveLinkOptions {
+  namespace: '/console' | '/guard';
+  state: IncidentState;
+  onState: (s: LinkState, since: number) => void;
+  onNew?: (i: Incident) => void;
+}
+
+export class LiveLink {
+  private readonly socket: LiveSocket;
+  private linkState: LinkState = 'connecting';
+  private since = Date.now();
+
+  constructor(private readonly opts: LiveLinkOptions) {
+    this.socket = io(opts.namespace, {
+      transports: ['websocket', 'polling'],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 2000,
+      withCredentials: true,
+    });
+    this.socket.on('connect', () => this.set('online'));
+    this.socket.on('disconnect', (reason) => {
+      this.set('offline');
+      // The server cut the socket (logout, session expiry): it will not come back by itself.
+      if (reason === 'io server disconnect') void this.checkAfterServerDisconnect();
+    });
+    this.socket.on('connect_error', (err: Error & { data?: { code?: number } }) => {
+      const code = err.data?.code;
+      if (code === 401 || code === 428) this.set('no-session');
+      else if (code === 403) this.set('forbidden');
+      else this.set('offline');
+    });
+    this.socket.on('queue:snapshot', (s) => {
+      setServerTime(s.serverTime);
+      opts.state.replaceAll(s.incidents);
+    });
+    const onPush = (i: Incident): void => {
+      if (opts.state.apply(i) === 'new') opts.onNew?.(i);
+    };
+    this.socket.on('incident:new', onPush);
+    this.socket.on('incident:update', onPush);
+  }
+
+  get state(): LinkState {
+    return this.linkState;
+  }
+
+  /** After a new login: connect again (a middleware refusal does not retry by itself). */
+  resume(): void {
+    if (!this.socket.connected) this.socket.connect();
+  }
+
+  command<E extends 'incident:ack' | 'incident:dispatch' | 'incident:onscene' | 'incident:close' | 'incident:note'>(
+    event: E,
+    req: Parameters<ClientToServerEvents[E]>[0],
+    timeoutMs = 8000,
+  ): Promise<CommandReply> {
+    return new Promise((ok) => {
+      if (!this.socket.connected) return ok({ ok: false, code: 'offline', error: 'not connected' });
+      // The typed emit of a generic event name is not expressible; the contract types the request above.
+      const timed = this.socket.timeout(timeoutMs) as unknown as {
+        emit(e: string, r: unknown, cb: (err: Error | null, reply: CommandReply) => void): void;
+      };
+      timed.emit(event, req, (err, reply) => ok(err ? { ok: false, code: 'timeout', error: 'no answer from the server' } : reply));
+    });
+  }
+
+  private set(s: LinkState): void {
+    if (s === this.linkState) return;
+    // Once the session is known to be gone, a later transport error must not hide that.
+    if (this.linkState === 'no-session' && s === 'offline') return;
+    this.linkState = s;
+    this.since = Date.now();
+    this.opts.onState(s, this.since);
+  }
+
+  private async checkAfterServerDisconnect(): Promise<void> {
+    try {
+      const r = await fetch('/api/session', { credentials: 'same-origin' });
+      if (r.status === 401) return this.set('no-session');
+    } catch {
+      // the hub is unreachable: stay offline and try again
+    }
+    this.socket.connect();
+  }
+}

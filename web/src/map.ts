@@ -1,0 +1,308 @@
+/**
+ * The district map: grid cells (named, coloured by their open incidents), station outlines, sites,
+ * cameras and incidents (clustered, P1 pulsing red). Tiles come from hub.yaml `map.tiles`; when
+ * none load (an isolated police network, the tests) the overlays stay on a plain background and the
+ * map says so. GCJ-02 tiles (AMap, Tencent) get every overlay shifted from WGS-84, the only datum
+ * the hub stores.
+ *
+ * Leaflet's tooltips, popups and attribution take HTML strings: everything here passes DOM nodes
+ * built with textContent (dom.ts), or escaped text, never device or site text as HTML.
+ */
+import L from './leaflet-global.js';
+import 'leaflet.markercluster';
+import 'leaflet/dist/leaflet.css';
+import 'leaflet.markercluster/dist/MarkerCluster.css';
+import type { LatLng, Priority } from '../../src/contract/alarm-event.js';
+import type { Incident } from '../../src/contract/incident.js';
+import { wgs84ToGcj02 } from '../../src/geo/gcj02.js';
+import type { CameraInfo, CellFeature, Directory, SiteInfo, Station } from './directory.js';
+import { h } from './dom.js';
+import { t, words } from './i18n/index.js';
+
+const PRIORITY_COLOUR: Record<Priority, string> = { 1: '#ff3b3b', 2: '#ff9f1a', 3: '#f5d90a', 4: '#4da3ff' };
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export class DistrictMap {
+  readonly map: L.Map;
+  private readonly project: (p: LatLng) => L.LatLngTuple;
+  private readonly cellLayers = new Map<string, L.Polygon>();
+  private readonly cellLabels = new Map<string, HTMLElement>();
+  private readonly incidentLayer: L.MarkerClusterGroup;
+  private readonly incidentMarkers = new Map<string, { marker: L.Marker; version: number; el: HTMLElement }>();
+  private readonly siteMarkers = new Map<string, L.CircleMarker>();
+  private readonly notice: HTMLElement;
+  private districtBounds: L.LatLngBounds | null = null;
+  private selected: string | null = null;
+
+  constructor(
+    container: HTMLElement,
+    private readonly dir: Directory,
+    private readonly onSelect: (incidentId: string) => void,
+  ) {
+    const gcj = dir.map.tiles.crs === 'gcj02';
+    this.project = gcj ? (p) => wgs84ToGcj02(p[0], p[1]) : (p) => [p[0], p[1]];
+    this.map = L.map(container, { zoomControl: true, attributionControl: true, preferCanvas: false, zoomSnap: 0.5 });
+    this.map.attributionControl.setPrefix('Leaflet');
+    // A view first: Leaflet creates a layer's elements only once the map has one.
+    this.map.setView(this.project(dir.map.center), dir.map.zoom);
+    // Cell names under the markers, so they never hide an incident.
+    this.map.createPane('cellLabels').style.zIndex = '450';
+    this.notice = h('div', { class: 'map-notice', attrs: { id: 'basemap-notice', role: 'status' } });
+    this.notice.hidden = true;
+    container.append(this.notice);
+    this.addTiles();
+    this.addStations(dir.stations);
+    this.addCells(dir.cells);
+    this.addSites(dir.sites);
+    this.addCameras(dir.cameras);
+    this.incidentLayer = L.markerClusterGroup({
+      maxClusterRadius: 40,
+      showCoverageOnHover: false,
+      spiderfyOnMaxZoom: true,
+      iconCreateFunction: (cluster) => {
+        const worst = Math.min(...cluster.getAllChildMarkers().map((m) => (m.options as { priority?: number }).priority ?? 4)) as Priority;
+        const el = h('div', { class: `cluster p${worst}`, text: String(cluster.getChildCount()) });
+        return L.divIcon({ html: el, className: 'cluster-icon', iconSize: [36, 36] });
+      },
+    });
+    this.incidentLayer.addTo(this.map);
+    this.fitInitial();
+    this.addLegend();
+  }
+
+  /** Shows every open incident: markers by priority, cells coloured by what is open in them. */
+  setIncidents(incidents: Incident[]): void {
+    const seen = new Set<string>();
+    const worstByCell = new Map<string, { p: Priority; n: number }>();
+    for (const i of incidents) {
+      seen.add(i.id);
+      if (i.gridCellId) {
+        const w = worstByCell.get(i.gridCellId);
+        worstByCell.set(i.gridCellId, { p: w ? (Math.min(w.p, i.priority) as Priority) : i.priority, n: (w?.n ?? 0) + 1 });
+      }
+      const known = this.incidentMarkers.get(i.id);
+      if (known && known.version === i.version) continue;
+      if (known) this.incidentLayer.removeLayer(known.marker);
+      const el = h('div', { class: `inc p${i.priority} st-${i.status}${i.id === this.selected ? ' selected' : ''}`, dataset: { incident: i.id, priority: String(i.priority) } }, h('span', { class: 'inc-core', text: String(i.priority) }));
+      const marker = L.marker(this.project(i.location), {
+        icon: L.divIcon({ html: el, className: 'inc-icon', iconSize: [30, 30], iconAnchor: [15, 15] }),
+        priority: i.priority,
+        zIndexOffset: (5 - i.priority) * 1000,
+        keyboard: false,
+      } as L.MarkerOptions);
+      marker.bindTooltip(this.incidentTooltip(i), { direction: 'top', offset: [0, -14], className: 'sg-tooltip' });
+      marker.on('click', () => this.onSelect(i.id));
+      this.incidentLayer.addLayer(marker);
+      this.incidentMarkers.set(i.id, { marker, version: i.version, el });
+    }
+    for (const [id, m] of this.incidentMarkers) {
+      if (!seen.has(id)) {
+        this.incidentLayer.removeLayer(m.marker);
+        this.incidentMarkers.delete(id);
+      }
+    }
+    for (const [id, layer] of this.cellLayers) {
+      const w = worstByCell.get(id);
+      layer.setStyle(w ? { fillColor: PRIORITY_COLOUR[w.p], fillOpacity: w.p === 1 ? 0.38 : 0.28, color: PRIORITY_COLOUR[w.p], weight: 2 } : { fillColor: '#5b7aa6', fillOpacity: 0.06, color: '#6f8fbf', weight: 1 });
+      const path = layer.getElement();
+      if (path) {
+        if (w) path.setAttribute('data-open', String(w.n));
+        else path.removeAttribute('data-open');
+      }
+      const label = this.cellLabels.get(id);
+      if (label) label.classList.toggle('has-open', Boolean(w));
+    }
+  }
+
+  select(id: string | null): void {
+    this.selected = id;
+    for (const [iid, m] of this.incidentMarkers) m.el.classList.toggle('selected', iid === id);
+  }
+
+  /** Pan to an incident (zooming in enough to break its cluster). */
+  showIncident(i: Incident): void {
+    const entry = this.incidentMarkers.get(i.id);
+    if (entry) this.incidentLayer.zoomToShowLayer(entry.marker, () => undefined);
+    else this.map.panTo(this.project(i.location));
+  }
+
+  flyToSite(site: SiteInfo): void {
+    this.map.flyTo(this.project(site.location), Math.max(this.map.getZoom(), 17), { duration: 0.6 });
+    this.siteMarkers.get(site.id)?.openTooltip();
+  }
+
+  flyToCell(cellId: string): void {
+    const layer = this.cellLayers.get(cellId);
+    if (layer) this.map.flyToBounds(layer.getBounds(), { padding: [40, 40], duration: 0.6 });
+  }
+
+  fitDistrict(): void {
+    if (this.districtBounds) this.map.fitBounds(this.districtBounds, { padding: [20, 20] });
+  }
+
+  /** Redraws the words that come from the catalogue (the language changed). */
+  relabel(incidents: Incident[]): void {
+    for (const m of this.incidentMarkers.values()) this.incidentLayer.removeLayer(m.marker);
+    this.incidentMarkers.clear();
+    this.setIncidents(incidents);
+    this.legend?.remove();
+    this.addLegend();
+    this.notice.textContent = t('baseMapUnavailable');
+  }
+
+  // --- layers ---------------------------------------------------------------------------------
+
+  private addTiles(): void {
+    const tiles = this.dir.map.tiles;
+    if (!tiles.url) return this.showNotice(true);
+    let loaded = 0;
+    const layer = L.tileLayer(tiles.url, {
+      // The attribution control writes HTML: the configured text goes in escaped.
+      attribution: escapeHtml(tiles.attribution),
+      maxZoom: 19,
+      crossOrigin: false,
+    });
+    layer.on('tileload', () => {
+      loaded++;
+      this.showNotice(false);
+    });
+    layer.on('tileerror', () => {
+      if (loaded === 0) this.showNotice(true);
+    });
+    layer.addTo(this.map);
+  }
+
+  private showNotice(on: boolean): void {
+    this.notice.textContent = t('baseMapUnavailable');
+    this.notice.hidden = !on;
+    this.map.getContainer().classList.toggle('no-basemap', on);
+  }
+
+  private ring(coords: number[][]): L.LatLngTuple[] {
+    return coords.map(([lng, lat]) => this.project([lat!, lng!]));
+  }
+
+  private addCells(cells: CellFeature[]): void {
+    for (const f of cells) {
+      const p = f.properties;
+      const latlngs = f.geometry.coordinates.map((poly) => poly.map((ring) => this.ring(ring)));
+      const layer = L.polygon(latlngs, { className: 'cell', color: '#6f8fbf', weight: 1, fillColor: '#5b7aa6', fillOpacity: 0.06 });
+      layer.addTo(this.map);
+      layer.getElement()?.setAttribute('data-cell', p.id);
+      const label = h('span', { class: 'cell-name', text: p.name, dataset: { cell: p.id } });
+      layer.bindTooltip(label, { permanent: true, direction: 'center', className: 'cell-label', interactive: false, pane: 'cellLabels' });
+      this.cellLabels.set(p.id, label);
+      this.cellLayers.set(p.id, layer);
+      const b = layer.getBounds();
+      this.districtBounds = this.districtBounds ? this.districtBounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
+    }
+    // Names only where they fit: hide them when zoomed out.
+    const toggle = (): void => void this.map.getContainer().classList.toggle('labels-hidden', this.map.getZoom() < 14);
+    this.map.on('zoomend', toggle);
+    toggle();
+  }
+
+  /**
+   * Station boundaries: the outline of the union of each station's cells, i.e. the cell edges that
+   * no other cell of the same station shares. Cells of a generated grid share their vertices exactly.
+   */
+  private addStations(stations: Station[]): void {
+    const byStation = new Map<string, Map<string, [number[], number[]]>>();
+    const key = (a: number[]): string => `${a[0]!.toFixed(7)},${a[1]!.toFixed(7)}`;
+    for (const f of this.dir.cells) {
+      let edges = byStation.get(f.properties.station);
+      if (!edges) byStation.set(f.properties.station, (edges = new Map()));
+      for (const poly of f.geometry.coordinates) {
+        for (const ring of poly) {
+          for (let k = 0; k + 1 < ring.length; k++) {
+            const a = ring[k]!;
+            const b = ring[k + 1]!;
+            const ka = key(a);
+            const kb = key(b);
+            if (ka === kb) continue;
+            const id = ka < kb ? `${ka}|${kb}` : `${kb}|${ka}`;
+            if (edges.has(id)) edges.delete(id);
+            else edges.set(id, [a, b]);
+          }
+        }
+      }
+    }
+    for (const [stationId, edges] of byStation) {
+      const segments = [...edges.values()].map(([a, b]) => [this.project([a[1]!, a[0]!]), this.project([b[1]!, b[0]!])]);
+      L.polyline(segments, { className: 'station-outline', color: '#c9d6ff', weight: 3, opacity: 0.75, dashArray: '8 6', interactive: false }).addTo(this.map);
+      const st = stations.find((s) => s.id === stationId);
+      if (st?.location) this.stationMarker(st);
+    }
+    for (const st of stations) if (st.location && !byStation.has(st.id)) this.stationMarker(st);
+  }
+
+  private stationMarker(st: Station): void {
+    const el = h('div', { class: `station-mark tier-${st.tier}`, text: '警' });
+    L.marker(this.project(st.location!), { icon: L.divIcon({ html: el, className: 'station-icon', iconSize: [24, 24] }), keyboard: false, zIndexOffset: -500 })
+      .bindTooltip(h('div', {}, h('strong', { text: st.name }), h('div', { class: 'muted', text: words().tiers[st.tier] })), { direction: 'top', className: 'sg-tooltip' })
+      .addTo(this.map);
+  }
+
+  private addSites(sites: SiteInfo[]): void {
+    for (const s of sites) {
+      const m = L.circleMarker(this.project(s.location), { radius: 5, className: 'site-marker', color: '#9fb3d1', weight: 2, fillColor: '#1d2a40', fillOpacity: 1 });
+      m.bindTooltip(
+        h('div', {}, h('strong', { text: s.name }), s.doorPlate ? h('div', { text: `${t('fieldDoorPlate')}: ${s.doorPlate}` }) : null, s.pole ? h('div', { text: `${t('fieldPole')}: ${s.pole}` }) : null),
+        { direction: 'top', className: 'sg-tooltip' },
+      );
+      m.addTo(this.map);
+      m.getElement()?.setAttribute('data-site', s.id);
+      this.siteMarkers.set(s.id, m);
+    }
+  }
+
+  private addCameras(cameras: CameraInfo[]): void {
+    for (const c of cameras) {
+      if (!c.location) continue;
+      const el = h('div', { class: `cam-mark ${c.availability === 'offline' ? 'offline' : ''}`, dataset: { camera: c.id } });
+      L.marker(this.project(c.location), { icon: L.divIcon({ html: el, className: 'cam-icon', iconSize: [14, 14] }), keyboard: false, zIndexOffset: -200 })
+        .bindTooltip(h('div', {}, h('strong', { text: c.name ?? c.id }), h('div', { class: 'muted', text: `${t('legendCamera')} · ${c.id}` })), { direction: 'top', className: 'sg-tooltip' })
+        .addTo(this.map);
+    }
+  }
+
+  private incidentTooltip(i: Incident): HTMLElement {
+    const w = words();
+    return h(
+      'div',
+      {},
+      h('strong', { text: `${w.priorities[i.priority]} · ${w.kinds[i.kind]}` }),
+      h('div', { text: i.siteName }),
+      h('div', { class: 'muted', text: `${i.gridCellName ?? t('noCell')} · ${w.statuses[i.status]}` }),
+    );
+  }
+
+  private legend: L.Control | null = null;
+
+  private addLegend(): void {
+    const Legend = L.Control.extend({
+      onAdd: () =>
+        h(
+          'div',
+          { class: 'map-legend' },
+          h('span', { class: 'lg lg-inc' }),
+          h('span', { text: t('legendIncident') }),
+          h('span', { class: 'lg lg-site' }),
+          h('span', { text: t('legendSite') }),
+          h('span', { class: 'lg lg-cam' }),
+          h('span', { text: t('legendCamera') }),
+          h('button', { class: 'btn btn-small', text: t('fitDistrict'), attrs: { type: 'button' }, on: { click: (e) => (e.stopPropagation(), this.fitDistrict()) } }),
+        ),
+    });
+    this.legend = new Legend({ position: 'bottomleft' });
+    this.legend.addTo(this.map);
+  }
+
+  /** The installer's centre and zoom; the whole grid when that view would not show it. */
+  private fitInitial(): void {
+    if (this.districtBounds && !this.map.getBounds().contains(this.districtBounds)) this.fitDistrict();
+  }
+}
