@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     }
     await rowOf(siteName('shop-zs-0045')).click();
     await page.waitForSelector('#detail .shots img');
+    await page.click('.map-legend button'); // the whole district in view
     await page.waitForTimeout(1500);
     mkdirSync(out, { recursive: true });
     await page.screenshot({ path: join(out, 'console.png') });

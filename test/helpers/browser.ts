@@ -89,7 +89,7 @@ function watch(page: Page, problems: PageProblems): void {
     const text = m.text();
     if (/Content Security Policy|CSP violation/i.test(text)) problems.csp.push(text);
   });
-  page.on('pageerror', (e) => problems.errors.push(String(e)));
+  page.on('pageerror', (e) => problems.errors.push(`${String(e)}\n${e.stack ?? ''}`));
   page.on('dialog', (d) => {
     problems.dialogs.push(`${d.type()}: ${d.message()}`);
     void d.dismiss();

@@ -85,10 +85,21 @@ export class DistrictMap {
       }
       const known = this.incidentMarkers.get(i.id);
       if (known && known.version === i.version) continue;
-      if (known) this.incidentLayer.removeLayer(known.marker);
       const el = h('div', { class: `inc p${i.priority} st-${i.status}${i.id === this.selected ? ' selected' : ''}`, dataset: { incident: i.id, priority: String(i.priority) } }, h('span', { class: 'inc-core', text: String(i.priority) }));
+      const icon = L.divIcon({ html: el, className: 'inc-icon', iconSize: [30, 30], iconAnchor: [15, 15] });
+      if (known) {
+        // Update the marker in place: replacing it while the cluster layer animates towards it
+        // (zoomToShowLayer) would leave the layer holding a marker that is gone.
+        (known.marker.options as { priority?: number }).priority = i.priority;
+        known.marker.setIcon(icon);
+        known.marker.setZIndexOffset((5 - i.priority) * 1000);
+        known.marker.setTooltipContent(this.incidentTooltip(i));
+        this.incidentLayer.refreshClusters(known.marker);
+        this.incidentMarkers.set(i.id, { marker: known.marker, version: i.version, el });
+        continue;
+      }
       const marker = L.marker(this.project(i.location), {
-        icon: L.divIcon({ html: el, className: 'inc-icon', iconSize: [30, 30], iconAnchor: [15, 15] }),
+        icon,
         priority: i.priority,
         zIndexOffset: (5 - i.priority) * 1000,
         keyboard: false,
@@ -125,6 +136,9 @@ export class DistrictMap {
   /** Pan to an incident (zooming in enough to break its cluster). */
   showIncident(i: Incident): void {
     const entry = this.incidentMarkers.get(i.id);
+    // Leave the view alone when the marker is already on screen and not inside a cluster.
+    const onScreen = entry?.el.isConnected && this.map.getBounds().pad(-0.05).contains(entry.marker.getLatLng());
+    if (onScreen) return;
     if (entry) this.incidentLayer.zoomToShowLayer(entry.marker, () => undefined);
     else this.map.panTo(this.project(i.location));
   }
@@ -145,8 +159,7 @@ export class DistrictMap {
 
   /** Redraws the words that come from the catalogue (the language changed). */
   relabel(incidents: Incident[]): void {
-    for (const m of this.incidentMarkers.values()) this.incidentLayer.removeLayer(m.marker);
-    this.incidentMarkers.clear();
+    for (const m of this.incidentMarkers.values()) m.version = -1;
     this.setIncidents(incidents);
     this.legend?.remove();
     this.addLegend();
@@ -200,7 +213,7 @@ export class DistrictMap {
       this.districtBounds = this.districtBounds ? this.districtBounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
     }
     // Names only where they fit: hide them when zoomed out.
-    const toggle = (): void => void this.map.getContainer().classList.toggle('labels-hidden', this.map.getZoom() < 14);
+    const toggle = (): void => void this.map.getContainer().classList.toggle('labels-hidden', this.map.getZoom() < 15);
     this.map.on('zoomend', toggle);
     toggle();
   }
