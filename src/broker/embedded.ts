@@ -134,8 +134,19 @@ export class EmbeddedBroker implements BrokerLink {
         done(null, sub);
       },
     });
-    aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'MQTT client error'));
-    aedes.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'MQTT connection error'));
+    // A malformed packet (bad UTF-8, bad length, a wildcard in a PUBLISH topic…) closes that one
+    // connection [MQTT-4.8.0-1]; it is counted and logged, and every other device goes on. A reset
+    // connection (a device losing power) is a network error, not a protocol one.
+    const clientErrors = metrics.counter('sg_mqtt_client_errors_total', 'MQTT connections closed on an error, by kind (protocol, network)');
+    const onClientError = (client: { id?: string | null }, err: Error & { code?: string }): void => {
+      const kind = err.code && /^E[A-Z]+$/.test(err.code) ? 'network' : 'protocol';
+      clientErrors({ kind });
+      const fields = { clientId: printableTopic(client.id ?? ''), err: printableTopic(String(err.message).slice(0, 200)) };
+      if (kind === 'protocol') log.warn({ ...fields, code: 'SG_MQTT_PROTOCOL_ERROR' }, 'malformed MQTT packet; connection closed');
+      else log.debug(fields, 'MQTT connection error');
+    };
+    aedes.on('clientError', onClientError);
+    aedes.on('connectionError', onClientError);
     this.aedes = aedes;
     this.server = createServer(aedes.handle);
     await new Promise<void>((resolve, reject) => {

@@ -150,8 +150,22 @@ export function parseSiteFile(file: string, text: string, ctx: SiteContext): Sit
 
 /** For a file that does not even parse: the site id, if a plain `id:` line can be found under `site:`. */
 function guessSiteId(text: string): string | null {
-  const m = /^site:\s*\n(?:[ \t]+.*\n)*?[ \t]+id:\s*["']?([A-Za-z0-9._-]+)/m.exec(text);
-  return m?.[1] ?? null;
+  // Line by line, not one regex: the regex this replaces backtracked exponentially on a file whose
+  // indented lines had no `id:` (found by test/unit/fuzz-config.test.ts), and a hot reload of such
+  // a half-edited file froze the whole hub.
+  let inSite = false;
+  for (const line of text.split('\n')) {
+    if (/^site:\s*$/.test(line)) {
+      inSite = true;
+      continue;
+    }
+    if (!inSite) continue;
+    if (line.trim() === '') continue;
+    if (!/^[ \t]/.test(line)) return null; // the site block ended
+    const m = /^[ \t]+id:[ \t]*["']?([A-Za-z0-9._-]+)/.exec(line);
+    if (m) return m[1] ?? null;
+  }
+  return null;
 }
 
 interface CheckResult {

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   SG_INGEST_BAD_JSON: 'Payload is not valid JSON where JSON is expected.',
   SG_INGEST_UNKNOWN_TOPIC: 'No device is bound to the topic.',
   SG_INGEST_BAD_TOPIC: 'Topic is empty, too long, too deep or contains wildcards.',
+  SG_MQTT_PROTOCOL_ERROR: 'A malformed MQTT packet; the broker closed that connection.',
   SG_INGEST_UNDECODABLE: 'The profile could not decode the payload (wrong shape or types).',
   SG_INGEST_UNKNOWN_ZONE: 'The payload names a zone the device file does not list.',
   SG_INGEST_BAD_CHECKSUM: 'A Contact ID message failed its checksum.',

@@ -10,7 +10,7 @@ import { freePort } from '../helpers/mosquitto.js';
 import { startProcessHub, type ProcessHub } from '../helpers/process-hub.js';
 import { makeTree, TREE_LOGINS } from '../helpers/tree.js';
 import { defaultUsersYaml } from '../helpers/accounts.js';
-import { LedgerConsole, LedgerDevice, query, seeded, sleep } from '../helpers/fault.js';
+import { LedgerConsole, LedgerDevice, query, seeded, sleep, within } from '../helpers/fault.js';
 
 const KILLS = 20;
 const SEED = Number(process.env.FAULT_SEED ?? Date.now() % 100_000);
@@ -44,8 +44,8 @@ describe('SIGKILL the hub (embedded broker) while devices publish', () => {
 
   afterAll(async () => {
     consoleLog?.close();
-    await Promise.all(devices.map((d) => d.end()));
-    await hub?.kill();
+    await within(Promise.all(devices.map((d) => d.end())));
+    await within(hub?.kill() ?? Promise.resolve());
     tree.remove();
   });
 

@@ -11,7 +11,7 @@ import { MOSQUITTO_BIN, startMosquitto, type Mosquitto } from '../helpers/mosqui
 import { startProcessHub, type ProcessHub } from '../helpers/process-hub.js';
 import { makeTree } from '../helpers/tree.js';
 import { defaultUsersYaml } from '../helpers/accounts.js';
-import { LedgerDevice, query, seeded, sleep } from '../helpers/fault.js';
+import { LedgerDevice, query, seeded, sleep, within } from '../helpers/fault.js';
 
 const SEED = Number(process.env.FAULT_SEED ?? Date.now() % 100_000);
 const BACKLOG_PER_DEVICE = 400;
@@ -29,9 +29,9 @@ describe.skipIf(!MOSQUITTO_BIN)("SIGKILL the hub (external mosquitto) while it d
     tree.write('config/users.yaml', await defaultUsersYaml());
   });
   afterAll(async () => {
-    await Promise.all(devices.map((d) => d.end()));
-    await hub?.kill();
-    await broker?.stop();
+    await within(Promise.all(devices.map((d) => d.end())));
+    await within(hub?.kill() ?? Promise.resolve());
+    await within(broker?.stop() ?? Promise.resolve());
     tree.remove();
   });
 

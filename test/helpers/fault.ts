@@ -24,6 +24,9 @@ export function seeded(seed: number): () => number {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Cleanup that gives up after `ms` instead of hanging the hook. */
+export const within = <T>(p: Promise<T>, ms = 5000): Promise<T | undefined> => Promise.race([p, sleep(ms).then(() => undefined)]);
+
 /**
  * A device publishing native QoS 1 alarms with its own sequence numbers (msgId `<name>-<n>`).
  * mqtt.js keeps every unacknowledged QoS 1 PUBLISH in its outgoing store and sends it again after
@@ -94,7 +97,9 @@ export class LedgerDevice {
   }
 
   async end(): Promise<void> {
-    await this.client.endAsync(true).catch(() => undefined);
+    // end(true) can wait on a connection attempt in progress; a test's cleanup must not.
+    await Promise.race([this.client.endAsync(true).catch(() => undefined), sleep(2000)]);
+    this.client.stream?.destroy();
   }
 }
 
