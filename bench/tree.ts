@@ -2,7 +2,18 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hashPassword } from '../src/auth/password.js';
 
+/** The benchmark's console login (config/users.yaml of the generated tree). */
+export const BENCH_USER = { username: 'bench', password: 'bench-Pw-7c1e2a9f' };
+
+/** config/users.yaml with one admin; a cheap scrypt cost, the hash carries its parameters. */
+export async function benchUsersYaml(): Promise<string> {
+  const hash = await hashPassword(BENCH_USER.password, { N: 2 ** 10, r: 8, p: 1 });
+  return `users:\n  - username: ${BENCH_USER.username}\n    role: admin\n    password: "${hash}"\n`;
+}
+
+/** `side` × `side` cells; sites spread over them. */
 export function benchTree(sites: number, side = 10): string {
   const root = mkdtempSync(join(tmpdir(), 'safegrid-bench-'));
   mkdirSync(join(root, 'config'), { recursive: true });
