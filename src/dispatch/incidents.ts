@@ -91,6 +91,8 @@ export class IncidentService {
   private readonly countOpened;
   private readonly countEscalated;
   private timer: NodeJS.Timeout | null = null;
+  /** While a batch of escalations commits: their updates, published after the commit. */
+  private deferred: Incident[] | null = null;
 
   constructor(private readonly o: IncidentServiceOptions) {
     this.countOpened = o.metrics.counter('sg_incidents_opened_total', 'Incidents opened, by category');
@@ -308,13 +310,20 @@ export class IncidentService {
   /** Escalate every incident whose acknowledgement is overdue. Public so tests drive it with a clock. */
   checkEscalations(): number {
     const now = this.o.clock.now();
-    let n = 0;
-    for (const i of [...this.open.values()]) {
-      if (i.status !== 'new' || !i.escalateAt || Date.parse(i.escalateAt) > now) continue;
-      this.escalate(i, now);
-      n++;
+    const due = [...this.open.values()].filter((i) => i.status === 'new' && i.escalateAt && Date.parse(i.escalateAt) <= now);
+    if (due.length === 0) return 0;
+    // After a storm, hundreds of incidents fall due in the same second: one transaction (one
+    // fsync) for all of them, published after it commits — not one fsync each, which blocked the
+    // event loop (and every device's PUBACK) for seconds.
+    const deferred: Incident[] = [];
+    this.deferred = deferred;
+    try {
+      this.withAudit(() => this.o.store.transaction(() => due.forEach((i) => this.escalate(i, now))));
+    } finally {
+      this.deferred = null;
     }
-    return n;
+    for (const i of deferred) this.o.bus.emit('incident:update', i);
+    return due.length;
   }
 
   private escalate(i: Incident, now: number): void {
@@ -416,7 +425,8 @@ export class IncidentService {
       }),
     );
     this.track(saved);
-    this.o.bus.emit('incident:update', saved);
+    if (this.deferred) this.deferred.push(saved);
+    else this.o.bus.emit('incident:update', saved);
     return { ok: true, incident: saved };
   }
 
