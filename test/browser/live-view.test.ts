@@ -47,7 +47,7 @@ describe.skipIf(!run)('live view in the console', () => {
     await page.locator('button[data-camera="door"]').click();
     const img = page.locator('img.live-img');
     // The MJPEG stream has delivered pictures when the image has a size.
-    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
     const first = await img.screenshot();
     await page.waitForTimeout(1200);
     const second = await img.screenshot({ path: screenshotPath('live-view.png') });
