@@ -10,17 +10,8 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, EventBatch, EventBrief, QueueSnapshot, ServerToClientEvents } from '../../src/contract/socket.js';
 import { accountOf } from './accounts.js';
 
-/** Deterministic randomness (mulberry32), so a failing run can be repeated with its seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic randomness (the district generator's mulberry32), so a failing run can be repeated with its seed. */
+export { seededRandom as seeded } from '../../src/geo/index.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

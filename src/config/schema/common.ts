@@ -121,22 +121,32 @@ export function mqttCredentials(whose: string) {
       password_env: envName().nullish(),
       password_file_key: secretKey().nullish(),
     })
-    .superRefine((o, ctx) => {
-      if (o.password_env && o.password_file_key) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['password_file_key'],
-          message: 'both password_env and password_file_key are given; expected one of them',
-          params: { code: 'SG_CONFIG_INVALID_VALUE', whole: true } satisfies CustomIssueParams,
-        });
-      } else if (!o.password_env && !o.password_file_key) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'no password; expected password_env (an environment variable) or password_file_key (a key of the secrets file)',
-          params: { code: 'SG_CONFIG_MISSING_KEY', whole: true } satisfies CustomIssueParams,
-        });
-      }
+    .superRefine((o, ctx) => checkPasswordRef(o, ctx, true));
+}
+
+/**
+ * A password is referenced one way: an environment variable or a key of the secrets file, never
+ * both; `required` also refuses neither.
+ */
+export function checkPasswordRef(
+  o: { password_env?: string | null; password_file_key?: string | null },
+  ctx: z.RefinementCtx,
+  required: boolean,
+): void {
+  if (o.password_env && o.password_file_key) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['password_file_key'],
+      message: 'both password_env and password_file_key are given; expected one of them',
+      params: { code: 'SG_CONFIG_INVALID_VALUE', whole: true } satisfies CustomIssueParams,
     });
+  } else if (required && !o.password_env && !o.password_file_key) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'no password; expected password_env (an environment variable) or password_file_key (a key of the secrets file)',
+      params: { code: 'SG_CONFIG_MISSING_KEY', whole: true } satisfies CustomIssueParams,
+    });
+  }
 }
 
 export const LATLNG_EXPECTED = '[lat, lng] in degrees, e.g. [26.5951, 104.8302]';

@@ -18,6 +18,7 @@ import {
   text,
   topic,
   type CustomIssueParams,
+  checkPasswordRef,
 } from './common.js';
 
 export const ZONE_TYPES = ['entry', 'interior', 'perimeter', 'panic', 'fire', 'medical', '24h', 'tamper', 'gas', 'water'] as const;
@@ -74,16 +75,7 @@ export const onvifSchema = z
     password_env: envName().nullish(),
     password_file_key: secretKey().nullish(),
   })
-  .superRefine((o, ctx) => {
-    if (o.password_env && o.password_file_key) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['password_file_key'],
-        message: 'both password_env and password_file_key are given; expected one of them',
-        params: { code: 'SG_CONFIG_INVALID_VALUE', whole: true } satisfies CustomIssueParams,
-      });
-    }
-  });
+  .superRefine((o, ctx) => checkPasswordRef(o, ctx, false));
 
 export const cameraSchema = z
   .strictObject({
