@@ -6,6 +6,8 @@
 import type { Priority } from '../../src/contract/alarm-event.js';
 
 const MUTE_KEY = 'sg-muted';
+/** How long each alert tone plays (see tone()). */
+const TONE_MS: Readonly<Record<Priority, number>> = { 1: 1500, 2: 500, 3: 0, 4: 0 };
 
 export class Alerter {
   private ctx: AudioContext | null = null;
@@ -13,6 +15,8 @@ export class Alerter {
   private flashTimer: ReturnType<typeof setInterval> | null = null;
   private baseTitle = document.title;
   private listeners = new Set<() => void>();
+  private toneUntil = 0;
+  private tonePriority: Priority = 4;
 
   constructor() {
     this.muted = readMuted();
@@ -66,7 +70,14 @@ export class Alerter {
   alert(priority: Priority, flashText: string): void {
     if (priority > 2) return;
     this.flash(flashText);
-    if (!this.muted) this.tone(priority);
+    if (this.muted) return;
+    // In a burst (a storm of P2s) the tones would pile up into noise: while one plays, another of
+    // the same or lower urgency is dropped; a P1 always sounds over a P2.
+    const now = performance.now();
+    if (now < this.toneUntil && priority >= this.tonePriority) return;
+    this.toneUntil = now + TONE_MS[priority];
+    this.tonePriority = priority;
+    this.tone(priority);
   }
 
   private notify(): void {

@@ -16,6 +16,29 @@ import { SearchBox } from './search.js';
 import { SessionKeeper } from './session-keeper.js';
 import { roleGate } from './role-gate.js';
 
+/** Least time between two redraws of the queue and the map. */
+const REDRAW_MIN_MS = 150;
+/** Acknowledgements a bulk "acknowledge all" keeps in flight. */
+const BULK_ACK_PARALLEL = 8;
+
+/** Acknowledges each incident (a storm group); each is its own command with its own audit row. */
+async function acknowledgeAll(link: LiveLink, ids: string[], progress: (done: number) => void): Promise<{ ok: number; failed: number }> {
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  const worker = async (): Promise<void> => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      const r = await link.command('incident:ack', { id });
+      if (r.ok) ok++;
+      else failed++;
+      progress(ok + failed);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BULK_ACK_PARALLEL, ids.length) }, worker));
+  return { ok, failed };
+}
+
 async function main(): Promise<void> {
   const app = byId('app');
   const session = await fetchSession();
@@ -36,7 +59,12 @@ async function main(): Promise<void> {
   const keeper = new SessionKeeper(session, () => link.resume());
   const top = new TopBar(session, alerter, 'consoleTitle', search.el);
   const keys = h('footer', { class: 'keys', attrs: { id: 'shortcuts' } });
-  const queue = new QueuePanel((id) => select(id));
+  const stationNames = new Map(dir.stations.map((s) => [s.id, s.name]));
+  const queue = new QueuePanel(
+    (id) => select(id),
+    (id) => (id ? stationNames.get(id) ?? id : t('noCell')),
+    (ids, progress) => acknowledgeAll(link, ids, progress),
+  );
   const link: LiveLink = new LiveLink({
     namespace: '/console',
     state,
@@ -79,8 +107,20 @@ async function main(): Promise<void> {
     queue.select(selected);
     map.setIncidents(list);
   };
+  // A storm pushes thousands of updates a second; the queue and the map redraw at most every
+  // REDRAW_MIN_MS with everything that arrived meanwhile, so the page stays responsive.
+  let redrawTimer: ReturnType<typeof setTimeout> | null = null;
+  let lastRedraw = 0;
+  const scheduleRedraw = (): void => {
+    if (redrawTimer) return;
+    redrawTimer = setTimeout(() => {
+      redrawTimer = null;
+      lastRedraw = performance.now();
+      redraw();
+    }, Math.max(0, lastRedraw + REDRAW_MIN_MS - performance.now()));
+  };
   state.onChange((i, change) => {
-    redraw();
+    scheduleRedraw();
     if (i && i.id === detail.incidentId) detail.update(i);
     if (change === 'snapshot' && selected) {
       const again = state.get(selected);

@@ -31,7 +31,9 @@ export class DistrictMap {
   private readonly cellLayers = new Map<string, L.Polygon>();
   private readonly cellLabels = new Map<string, HTMLElement>();
   private readonly incidentLayer: L.MarkerClusterGroup;
-  private readonly incidentMarkers = new Map<string, { marker: L.Marker; version: number; el: HTMLElement }>();
+  private readonly incidentMarkers = new Map<string, { marker: L.Marker; version: number; look: string; el: HTMLElement }>();
+  /** The style each cell was last given (worst priority / open count), to skip unchanged cells. */
+  private readonly cellStyle = new Map<string, string>();
   private readonly siteMarkers = new Map<string, L.CircleMarker>();
   private readonly notice: HTMLElement;
   private districtBounds: L.LatLngBounds | null = null;
@@ -73,10 +75,16 @@ export class DistrictMap {
     this.addLegend();
   }
 
-  /** Shows every open incident: markers by priority, cells coloured by what is open in them. */
+  /**
+   * Shows every open incident: markers by priority, cells coloured by what is open in them. Called
+   * with the whole queue after every burst of changes, so it touches only what changed: an icon is
+   * rebuilt when priority or status changed (a storm mostly bumps counters), new markers go in as
+   * one batch, and a cell is restyled only when its worst priority or count changed.
+   */
   setIncidents(incidents: Incident[]): void {
     const seen = new Set<string>();
     const worstByCell = new Map<string, { p: Priority; n: number }>();
+    const added: L.Marker[] = [];
     for (const i of incidents) {
       seen.add(i.id);
       if (i.gridCellId) {
@@ -85,6 +93,12 @@ export class DistrictMap {
       }
       const known = this.incidentMarkers.get(i.id);
       if (known && known.version === i.version) continue;
+      const look = `${i.priority}/${i.status}`;
+      if (known && known.look === look) {
+        // The tooltip shows nothing else that can change.
+        known.version = i.version;
+        continue;
+      }
       const el = h('div', { class: `inc p${i.priority} st-${i.status}${i.id === this.selected ? ' selected' : ''}`, dataset: { incident: i.id, priority: String(i.priority) } }, h('span', { class: 'inc-core', text: String(i.priority) }));
       const icon = L.divIcon({ html: el, className: 'inc-icon', iconSize: [30, 30], iconAnchor: [15, 15] });
       if (known) {
@@ -95,7 +109,7 @@ export class DistrictMap {
         known.marker.setZIndexOffset((5 - i.priority) * 1000);
         known.marker.setTooltipContent(this.incidentTooltip(i));
         this.incidentLayer.refreshClusters(known.marker);
-        this.incidentMarkers.set(i.id, { marker: known.marker, version: i.version, el });
+        this.incidentMarkers.set(i.id, { marker: known.marker, version: i.version, look, el });
         continue;
       }
       const marker = L.marker(this.project(i.location), {
@@ -106,17 +120,23 @@ export class DistrictMap {
       } as L.MarkerOptions);
       marker.bindTooltip(this.incidentTooltip(i), { direction: 'top', offset: [0, -14], className: 'sg-tooltip' });
       marker.on('click', () => this.onSelect(i.id));
-      this.incidentLayer.addLayer(marker);
-      this.incidentMarkers.set(i.id, { marker, version: i.version, el });
+      added.push(marker);
+      this.incidentMarkers.set(i.id, { marker, version: i.version, look, el });
     }
+    if (added.length > 0) this.incidentLayer.addLayers(added);
+    const removed: L.Marker[] = [];
     for (const [id, m] of this.incidentMarkers) {
       if (!seen.has(id)) {
-        this.incidentLayer.removeLayer(m.marker);
+        removed.push(m.marker);
         this.incidentMarkers.delete(id);
       }
     }
+    if (removed.length > 0) this.incidentLayer.removeLayers(removed);
     for (const [id, layer] of this.cellLayers) {
       const w = worstByCell.get(id);
+      const styleKey = w ? `${w.p}/${w.n}` : '';
+      if (this.cellStyle.get(id) === styleKey) continue;
+      this.cellStyle.set(id, styleKey);
       layer.setStyle(w ? { fillColor: PRIORITY_COLOUR[w.p], fillOpacity: w.p === 1 ? 0.38 : 0.28, color: PRIORITY_COLOUR[w.p], weight: 2 } : { fillColor: '#5b7aa6', fillOpacity: 0.06, color: '#6f8fbf', weight: 1 });
       const path = layer.getElement();
       if (path) {
@@ -159,7 +179,10 @@ export class DistrictMap {
 
   /** Redraws the words that come from the catalogue (the language changed). */
   relabel(incidents: Incident[]): void {
-    for (const m of this.incidentMarkers.values()) m.version = -1;
+    for (const m of this.incidentMarkers.values()) {
+      m.version = -1;
+      m.look = '';
+    }
     this.setIncidents(incidents);
     this.legend?.remove();
     this.addLegend();
