@@ -25,7 +25,7 @@ const sorted = (list: Incident[]): Incident[] => [...list].sort(queueOrder);
 describe('storm groups in the queue', () => {
   it('a thousand mains-loss incidents at one station read as one row, and a panic stays on top of its own', () => {
     const storm = Array.from({ length: 1000 }, () => incident({}));
-    const panic = incident({ kind: 'panic', category: 'life', priority: 1 });
+    const panic = incident({ kind: 'panic', category: 'police', priority: 1 });
     const rows = groupQueue(sorted([...storm, panic]), new Set());
     expect(rows.map((r) => r.type)).toEqual(['incident', 'group']);
     expect(rows[0]).toMatchObject({ type: 'incident', incident: { id: panic.id } });
@@ -37,7 +37,7 @@ describe('storm groups in the queue', () => {
   });
 
   it('below GROUP_MIN nothing folds; at GROUP_MIN the group appears where its first member stood', () => {
-    const p2 = incident({ kind: 'intrusion', category: 'intrusion', priority: 2 });
+    const p2 = incident({ kind: 'intrusion', category: 'police', priority: 2 });
     const few = Array.from({ length: GROUP_MIN - 1 }, () => incident({}));
     expect(groupQueue(sorted([p2, ...few]), new Set()).every((r) => r.type === 'incident')).toBe(true);
     const one = incident({});
