@@ -10,6 +10,7 @@ import { TopBar } from './header.js';
 import { IncidentState } from './incidents.js';
 import { onLangChange, t, words } from './i18n/index.js';
 import { LiveLink } from './live.js';
+import { EventLog } from './event-log.js';
 import { DistrictMap } from './map.js';
 import { QueuePanel } from './queue.js';
 import { SearchBox } from './search.js';
@@ -65,9 +66,21 @@ async function main(): Promise<void> {
     (id) => (id ? stationNames.get(id) ?? id : t('noCell')),
     (ids, progress) => acknowledgeAll(link, ids, progress),
   );
+  const siteNames = new Map(dir.sites.map((s) => [s.id, s.name]));
+  const eventLog = new EventLog(
+    (id) => siteNames.get(id) ?? id,
+    (siteId) => {
+      const open = state.sorted().find((i) => i.siteId === siteId);
+      if (open) return select(open.id);
+      const site = dir.sites.find((s) => s.id === siteId);
+      if (site) map.flyToSite(site);
+    },
+  );
   const link: LiveLink = new LiveLink({
     namespace: '/console',
     state,
+    onEvents: (events, replay) => eventLog.add(events, replay),
+    onGap: (afterSeq) => eventLog.gap(afterSeq),
     onState: (s, since) => {
       top.setState(s);
       keeper.setLinkState(s, since);
@@ -79,7 +92,7 @@ async function main(): Promise<void> {
   app.replaceChildren(
     top.el,
     keeper.banner,
-    h('main', { class: 'layout' }, queue.el, h('div', { class: 'map-wrap' }, mapEl), detail.el),
+    h('main', { class: 'layout' }, h('div', { class: 'left-col' }, queue.el, eventLog.el), h('div', { class: 'map-wrap' }, mapEl), detail.el),
     keys,
   );
   const map = new DistrictMap(mapEl, dir, (id) => select(id));
@@ -132,6 +145,7 @@ async function main(): Promise<void> {
     renderKeys();
     search.relabel();
     detail.relabel();
+    eventLog.relabel();
     queue.render(state.sorted());
     queue.select(selected);
     map.relabel(state.sorted());

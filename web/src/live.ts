@@ -4,7 +4,7 @@
  * want of a session (401) stops and says so, until the page logs in again and calls `resume()`.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, CommandReply, ServerToClientEvents } from '../../src/contract/socket.js';
+import type { ClientToServerEvents, CommandReply, ConsoleHandshakeAuth, EventBrief, ServerToClientEvents } from '../../src/contract/socket.js';
 import type { Incident } from '../../src/contract/incident.js';
 import { setServerTime } from './format.js';
 import type { IncidentState } from './incidents.js';
@@ -18,12 +18,24 @@ export interface LiveLinkOptions {
   state: IncidentState;
   onState: (s: LinkState, since: number) => void;
   onNew?: (i: Incident) => void;
+  /**
+   * Stored events in seq order, each exactly once across reconnects: the link sends the last seq it
+   * saw with every reconnect and the hub replays what came after (Socket.IO itself delivers at most
+   * once). `replay` marks events that arrived while this page was cut off.
+   */
+  onEvents?: (events: EventBrief[], replay: boolean) => void;
+  /** The hub's replay cap was hit: some events after `afterSeq` are only in the event search. */
+  onGap?: (afterSeq: number) => void;
 }
 
 export class LiveLink {
   private readonly socket: LiveSocket;
   private linkState: LinkState = 'connecting';
   private since = Date.now();
+  /** Highest event seq delivered to onEvents; null until the first snapshot says where to start. */
+  private lastSeq: number | null = null;
+  /** The eventSeq of the snapshot of the current connection. */
+  private snapshotSeq = 0;
 
   constructor(private readonly opts: LiveLinkOptions) {
     this.socket = io(opts.namespace, {
@@ -31,6 +43,8 @@ export class LiveLink {
       reconnectionDelay: 500,
       reconnectionDelayMax: 2000,
       withCredentials: true,
+      // A function, so every reconnect sends the latest seq.
+      auth: (cb: (auth: ConsoleHandshakeAuth) => void) => cb(this.lastSeq === null ? {} : { since: this.lastSeq }),
     });
     this.socket.on('connect', () => this.set('online'));
     this.socket.on('disconnect', (reason) => {
@@ -47,6 +61,20 @@ export class LiveLink {
     this.socket.on('queue:snapshot', (s) => {
       setServerTime(s.serverTime);
       opts.state.replaceAll(s.incidents);
+      this.snapshotSeq = s.eventSeq;
+      // First connect: the log starts now (the queue holds what came before).
+      if (this.lastSeq === null) this.lastSeq = s.eventSeq;
+    });
+    this.socket.on('event:stored', (batch) => {
+      const fresh = batch.events.filter((e) => this.lastSeq === null || e.seq > this.lastSeq);
+      if (fresh.length > 0) {
+        this.lastSeq = fresh.at(-1)!.seq;
+        opts.onEvents?.(fresh, batch.replay);
+      }
+      if (batch.more && this.lastSeq !== null && this.lastSeq < this.snapshotSeq) {
+        opts.onGap?.(this.lastSeq);
+        this.lastSeq = this.snapshotSeq;
+      }
     });
     const onPush = (i: Incident): void => {
       if (opts.state.apply(i) === 'new') opts.onNew?.(i);

@@ -66,6 +66,10 @@ export const zhCN = {
   groupAckProgress: '签收中 {done}/{n}',
   groupAckDone: '已签收 {ok} 起，{failed} 起未成功',
   groupTitle: '同类警情成组：{kind} · {station} · {n} 起',
+  eventLogTitle: '事件流',
+  eventLogEmpty: '连接后收到的报警事件显示在这里',
+  eventReplayed: '断线期间',
+  eventGap: '断线时间过长：序号 {seq} 之后的部分事件未在事件流中列出（警情队列是完整的）',
   // detail
   detailEmpty: '在队列或地图上选择一起警情',
   detailClose: '关闭',
