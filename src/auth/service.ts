@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { FailureLimiter, DEFAULT_LOGIN_LIMIT, type LimiterOptions } from './limiter.js';
 import { decoyHash, generatePassword, hashPassword, passwordPolicyProblem, verifyPassword } from './password.js';
+import { can } from './roles.js';
 import { audience, scopeFor, type Principal, type Scope, type Scoped } from './scope.js';
 import { DEFAULT_TIMEOUTS, SessionStore, tokensEqual, type Session, type SessionTimeouts } from './sessions.js';
 import { addUser, setPassword, UserDirectory, usersFilePaths, type UserAccount } from './users.js';
@@ -187,6 +188,21 @@ export class AuthService {
       this.scopeCache.scopes.set(key, s);
     }
     return s;
+  }
+
+  /**
+   * Who an incident may be handed to: an enabled account that can work it (dispatch it) and sees
+   * it. Without this check a typo, a guard or an operator of another station would own an incident
+   * nobody can act on until an admin takes it over.
+   */
+  handoverTarget(rawUsername: string, item: Scoped): { ok: true; username: string } | { ok: false; error: string } {
+    const name = rawUsername.trim().slice(0, 64);
+    const user = name ? this.users.find(name) : undefined;
+    if (!user || user.disabled) return { ok: false, error: `no active account "${name}"` };
+    if (!can(user.role, 'incidents:dispatch')) return { ok: false, error: `${user.username} (${user.role}) cannot work an incident` };
+    const principal: Principal = { username: user.username, role: user.role, stationId: user.stationId, guardGroup: user.guardGroup };
+    if (!this.scope(principal).sees(item)) return { ok: false, error: `${user.username} does not see this incident (another station)` };
+    return { ok: true, username: user.username };
   }
 
   /** The socket rooms an incident, event or device status goes to. */

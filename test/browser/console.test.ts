@@ -148,6 +148,36 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
     expect(detail).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CST \/ UTC\+8/);
   });
 
+  it('the owner hands the incident over with a button, the new owner sees it live, and an admin takes it over', async () => {
+    const a = await operator('op-city');
+    const b = await operator('op-hecheng');
+    const rowA = a.locator('#queue tbody tr', { hasText: '明湖路12号便利店' });
+    const rowB = b.locator('#queue tbody tr', { hasText: '明湖路12号便利店' });
+    await rowA.click();
+    await rowB.click();
+    await b.waitForSelector('#detail-owner');
+    // Only the owner sees 移交; an operator never sees 接管.
+    expect(await b.locator('button[data-action="handover"]').count()).toBe(0);
+    expect(await b.locator('button[data-action="takeover"]').count()).toBe(0);
+    await a.click('button[data-action="handover"]');
+    // A name the hub does not know is refused in words; the form stays for a second try.
+    await a.fill('#form-handover', 'op-nobody');
+    await a.keyboard.press('Enter');
+    await expect.poll(() => a.locator('#action-message').textContent()).toContain('no active account "op-nobody"');
+    await a.fill('#form-handover', 'op-hecheng');
+    await a.keyboard.press('Enter');
+    await expect.poll(() => rowB.locator('td.owner').textContent(), { timeout: 2000 }).toBe('op-hecheng');
+    await expect.poll(() => b.locator('#detail-owner').textContent()).toContain('op-hecheng');
+    await b.waitForSelector('button[data-action="handover"]');
+    expect(await a.locator('button[data-action="handover"]').count()).toBe(0);
+
+    const admin = await operator('admin');
+    await admin.locator('#queue tbody tr', { hasText: '明湖路12号便利店' }).click();
+    await admin.click('button[data-action="takeover"]');
+    await expect.poll(() => rowB.locator('td.owner').textContent(), { timeout: 2000 }).toBe('admin');
+    await expect.poll(() => admin.locator('#timeline').textContent()).toContain('接管 taken over from op-hecheng');
+  });
+
   it('a site name and a device payload containing markup render as text; no script runs', async () => {
     const page = await operator('op-hecheng');
     const device = await t.device({ clientId: 'xss-c-1', username: 'xss-c', password: XSS_PASS });

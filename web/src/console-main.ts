@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     },
     onNew: (i) => alerter.alert(i.priority, t('flashTitle', { priority: words().priorities[i.priority], kind: words().kinds[i.kind] })),
   });
-  const detail = new DetailPanel(dir, link, () => select(null));
+  const detail = new DetailPanel(dir, link, () => select(null), { username: session.user, role: session.role });
   app.replaceChildren(
     top.el,
     keeper.banner,

@@ -12,9 +12,9 @@ import { formatTime } from './format.js';
 import { pick, t, words } from './i18n/index.js';
 import type { LiveLink } from './live.js';
 
-export type Action = 'ack' | 'dispatch' | 'onscene' | 'close' | 'note';
+export type Action = 'ack' | 'dispatch' | 'onscene' | 'close' | 'note' | 'handover' | 'takeover';
 
-const ACTIONS: ReadonlyArray<{ action: Action; key: string; label: 'actAck' | 'actDispatch' | 'actOnScene' | 'actClose' | 'actNote' }> = [
+const ACTIONS: ReadonlyArray<{ action: Action; key: string; label: 'actAck' | 'actDispatch' | 'actOnScene' | 'actClose' | 'actNote' | 'actHandover' | 'actTakeover' }> = [
   { action: 'ack', key: 'A', label: 'actAck' },
   { action: 'dispatch', key: 'D', label: 'actDispatch' },
   { action: 'onscene', key: 'S', label: 'actOnScene' },
@@ -22,8 +22,32 @@ const ACTIONS: ReadonlyArray<{ action: Action; key: string; label: 'actAck' | 'a
   { action: 'note', key: 'N', label: 'actNote' },
 ];
 
+/**
+ * Ownership actions, shown only to whom they apply: the owner hands an incident over (shift change,
+ * wrong desk); an admin takes one over from an owner who is away (or from nobody, when it waits).
+ */
+const OWNER_ACTIONS: ReadonlyArray<{ action: Action; label: 'actHandover' | 'actTakeover' }> = [
+  { action: 'handover', label: 'actHandover' },
+  { action: 'takeover', label: 'actTakeover' },
+];
+
+export interface Me {
+  username: string;
+  role: 'admin' | 'operator' | 'guard' | 'installer';
+}
+
+function ownerActionApplies(action: Action, i: Incident, me: Me): boolean {
+  if (i.status === 'closed') return false;
+  if (action === 'handover') return i.owner === me.username;
+  if (action === 'takeover') return me.role === 'admin' && i.owner !== me.username;
+  return false;
+}
+
 function allowed(action: Action, i: Incident): boolean {
   switch (action) {
+    case 'handover':
+    case 'takeover':
+      return i.status !== 'closed';
     case 'ack':
       return i.status === 'new';
     case 'dispatch':
@@ -53,6 +77,7 @@ export class DetailPanel {
     private readonly dir: Directory,
     private readonly link: LiveLink,
     private readonly onClose: () => void,
+    private readonly me: Me,
   ) {
     this.el = h('section', { class: 'detail panel', attrs: { id: 'detail', 'aria-live': 'polite' } });
     this.render();
@@ -94,6 +119,7 @@ export class DetailPanel {
     if (!i || !allowed(action, i) || this.busy) return;
     if (action === 'ack') return void this.run('incident:ack', { id: i.id });
     if (action === 'onscene') return void this.run('incident:onscene', { id: i.id });
+    if (action === 'takeover') return void this.run('incident:takeover', { id: i.id });
     this.form = action;
     this.formEl = null;
     this.message = null;
@@ -193,6 +219,11 @@ export class DetailPanel {
         b.disabled = !allowed(action, i) || this.busy;
         return b;
       }),
+      ...OWNER_ACTIONS.filter(({ action }) => ownerActionApplies(action, i, this.me)).map(({ action, label }) => {
+        const b = h('button', { class: `btn act act-${action}`, attrs: { type: 'button', 'data-action': action }, on: { click: () => this.act(action) } }, h('span', { text: t(label) }));
+        b.disabled = this.busy;
+        return b;
+      }),
     );
     const msg = this.message ? h('p', { class: `action-message ${this.message.ok ? 'ok' : 'err'}`, attrs: { id: 'action-message', role: 'status' }, text: this.message.text }) : null;
 
@@ -253,6 +284,10 @@ export class DetailPanel {
       const sel = h('select', { attrs: { id: 'form-disposition' } }, ...(['real', 'false', 'test', 'duplicate', 'cancelled'] as const).map((d) => h('option', { text: words().dispositions[d], attrs: { value: d } })));
       fields.push(h('label', {}, h('span', { text: t('dispositionLabel') }), sel), h('label', {}, h('span', { text: t('noteLabel') }), note));
       submit = () => void this.run('incident:close', { id: i.id, disposition: sel.value, ...(note.value.trim() ? { note: note.value.trim() } : {}) });
+    } else if (this.form === 'handover') {
+      const to = h('input', { attrs: { id: 'form-handover', maxlength: '64', placeholder: t('handoverPlaceholder'), required: '', autocomplete: 'off' } });
+      fields.push(h('label', {}, h('span', { text: t('handoverLabel') }), to));
+      submit = () => void this.run('incident:handover', { id: i.id, to: to.value.trim() });
     } else {
       note.required = true;
       fields.push(h('label', {}, h('span', { text: t('noteLabel') }), note));

@@ -4,7 +4,7 @@
  * want of a session (401) stops and says so, until the page logs in again and calls `resume()`.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, CommandReply, ConsoleHandshakeAuth, EventBrief, ServerToClientEvents } from '../../src/contract/socket.js';
+import type { ClientToServerEvents, CommandEvent, CommandReply, ConsoleHandshakeAuth, EventBrief, ServerToClientEvents } from '../../src/contract/socket.js';
 import type { Incident } from '../../src/contract/incident.js';
 import { setServerTime } from './format.js';
 import type { IncidentState } from './incidents.js';
@@ -92,7 +92,7 @@ export class LiveLink {
     if (!this.socket.connected) this.socket.connect();
   }
 
-  command<E extends 'incident:ack' | 'incident:dispatch' | 'incident:onscene' | 'incident:close' | 'incident:note'>(
+  command<E extends CommandEvent>(
     event: E,
     req: Parameters<ClientToServerEvents[E]>[0],
     timeoutMs = 8000,

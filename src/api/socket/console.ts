@@ -202,7 +202,10 @@ export function attachConsole(io: Server, ctx: ApiContext, bus: EventBus<HubEven
         }),
       'incident:note': (req, reply) => run('incident:note', req, reply, (by, id) => ctx.incidents.note(id, by, optStr(field(req, 'text')) ?? '')),
       'incident:handover': (req, reply) =>
-        run('incident:handover', req, reply, (by, id) => ctx.incidents.handOver(id, by, optStr(field(req, 'to')) ?? '')),
+        run('incident:handover', req, reply, (by, id) => {
+          const target = ctx.auth.handoverTarget(optStr(field(req, 'to')) ?? '', ctx.incidents.get(id)!);
+          return target.ok ? ctx.incidents.handOver(id, by, target.username) : { ok: false, code: 'bad_target', error: target.error };
+        }),
       'incident:takeover': (req, reply) => run('incident:takeover', req, reply, (by, id) => ctx.incidents.takeOver(id, by)),
     };
     for (const event of COMMAND_EVENTS) socket.on(event, handlers[event] as never);

@@ -75,7 +75,10 @@ export function incidentRoutes(ctx: ApiContext): Router {
     command(res, id(req.params.id), (by) => ctx.incidents.note(id(req.params.id), by, str(req.body?.text) ?? '')),
   );
   r.post('/incidents/:id/handover', allow('incidents:handover'), (req, res) =>
-    command(res, id(req.params.id), (by) => ctx.incidents.handOver(id(req.params.id), by, str(req.body?.to) ?? '')),
+    command(res, id(req.params.id), (by) => {
+      const target = ctx.auth.handoverTarget(str(req.body?.to) ?? '', ctx.incidents.get(id(req.params.id))!);
+      return target.ok ? ctx.incidents.handOver(id(req.params.id), by, target.username) : { ok: false, code: 'bad_target', error: target.error };
+    }),
   );
   r.post('/incidents/:id/takeover', allow('incidents:takeover'), (req, res) =>
     command(res, id(req.params.id), (by) => ctx.incidents.takeOver(id(req.params.id), by)),
