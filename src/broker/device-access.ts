@@ -10,15 +10,20 @@
  *   bridge:<id>             `bridges[].mqtt:` in hub.yaml (a Frigate NVR): see below.
  *
  * Rights:
- *   PUBLISH    exactly the topics its devices' profiles derive (`profile.topics(device.topic)`).
+ *   PUBLISH    exactly the topics its devices' profiles derive (`profile.topics(device.topic)`),
+ *              plus, for zigbee2mqtt devices, the bridge's own `<base_topic>/bridge/…` where no
+ *              device is bound (profiles/housekeeping.ts: z2m publishes `bridge/state` on
+ *              connect and as its last will; refusing it would disconnect z2m in a loop).
  *              A bridge: its derived topics, plus other topics in its namespace (the first level
  *              of its topic, `frigate/#`) that no device or other bridge owns — Frigate also
  *              publishes `frigate/available` and `frigate/stats`, and a refused PUBLISH costs the
  *              connection.
  *   SUBSCRIBE  only the device's command topics: `<device topic>/cmd/#`, or for zigbee2mqtt
  *              devices the zigbee2mqtt convention `<device topic>/set/#` (which includes
- *              `<device topic>/set`). A bridge: filters inside its namespace that reach no
- *              device's topic.
+ *              `<device topic>/set`), and zigbee2mqtt's own `<base_topic>/#` when that reaches
+ *              no other login's device (give each site's z2m its own base_topic, e.g.
+ *              `zigbee2mqtt/shop-12`). A bridge: filters inside its namespace that reach no
+ *              device's topic. No filter may reach a device topic of another login.
  *
  * Passwords are kept only as SHA-256 digests and compared with crypto.timingSafeEqual; an unknown
  * user name is compared against a dummy digest so that the answer takes the same time.
@@ -26,6 +31,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { BridgeConfig, Config, Device, Site } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
+import { deviceHousekeepingPrefixes, zigbee2mqttBase } from '../profiles/housekeeping.js';
 import type { ProfileRegistry } from '../profiles/types.js';
 import { filterCovers, isValidFilter, topicMatches } from './topic-filter.js';
 import type { AuthResult, DeviceAccess } from './types.js';
@@ -62,6 +68,8 @@ interface Rights {
   publishFilters: string[];
   /** Bridges only: first topic level, where unowned topics are also allowed. */
   namespace: string | null;
+  /** zigbee2mqtt bridges' self-reports (`<base>/bridge/`): allowed where no device is bound. */
+  housekeeping: string[];
   /** Filters a SUBSCRIBE must fall inside. */
   subscribe: string[];
 }
@@ -126,7 +134,7 @@ export class ConfigDeviceAccess implements DeviceAccess {
     if (!r) return false;
     if (r.publish.has(topic)) return true;
     if (r.publishFilters.some((f) => topicMatches(f, topic))) return true;
-    if (r.namespace && topic.startsWith(`${r.namespace}/`)) {
+    if ((r.namespace && topic.startsWith(`${r.namespace}/`)) || r.housekeeping.some((p) => topic.startsWith(p))) {
       return !s.owned.has(topic) && !s.ownedFilters.some((f) => topicMatches(f, topic));
     }
     return false;
@@ -138,10 +146,9 @@ export class ConfigDeviceAccess implements DeviceAccess {
     const r = s.rights.get(principal);
     if (!r || !isValidFilter(topicFilter)) return false;
     if (!r.subscribe.some((f) => filterCovers(f, topicFilter))) return false;
-    // A bridge's namespace may contain device topics; reading those is not its business.
-    if (r.namespace) {
-      for (const t of s.owned) if (topicMatches(topicFilter, t) && !r.publish.has(t)) return false;
-    }
+    // A namespace (a bridge's, a z2m base) may contain other logins' device topics; reading those
+    // is not its business.
+    for (const t of s.owned) if (topicMatches(topicFilter, t) && !r.publish.has(t)) return false;
     return true;
   }
 
@@ -182,7 +189,7 @@ function build(config: Config, profiles: ProfileRegistry, log?: Logger): State {
   const rightsOf = (principal: string): Rights => {
     let r = rights.get(principal);
     if (!r) {
-      r = { publish: new Set(), publishFilters: [], namespace: null, subscribe: [] };
+      r = { publish: new Set(), publishFilters: [], namespace: null, housekeeping: [], subscribe: [] };
       rights.set(principal, r);
     }
     return r;
@@ -212,6 +219,11 @@ function build(config: Config, profiles: ProfileRegistry, log?: Logger): State {
         const r = rightsOf(p);
         for (const t of topics) r.publish.add(t);
         r.subscribe.push(...commandFilters(device));
+        const base = zigbee2mqttBase(device);
+        if (base && !r.subscribe.includes(`${base}/#`)) {
+          r.subscribe.push(`${base}/#`);
+          r.housekeeping.push(...deviceHousekeepingPrefixes(device));
+        }
       }
     }
   }

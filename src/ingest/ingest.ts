@@ -77,6 +77,7 @@ export class Ingest {
   private readonly commit: GroupCommit<CommitItem>;
   private readonly countMessage;
   private readonly countRejected;
+  private readonly countHousekeeping;
   private readonly countStored;
   private readonly countDuplicate;
   private readonly countFlagged;
@@ -90,6 +91,7 @@ export class Ingest {
     this.msgIdWindow = o.msgIdDedupeWindowMs ?? 24 * 3600_000;
     this.countMessage = o.metrics.counter('sg_ingest_messages_total', 'MQTT messages received by ingest');
     this.countRejected = o.metrics.counter('sg_ingest_rejected_total', 'Messages rejected, by reason code');
+    this.countHousekeeping = o.metrics.counter('sg_ingest_housekeeping_total', 'Bridge status messages (zigbee2mqtt bridge/…, frigate/stats) accepted and ignored');
     this.countStored = o.metrics.counter('sg_events_stored_total', 'Alarm events committed to storage, by kind');
     this.countDuplicate = o.metrics.counter('sg_events_duplicate_total', 'Duplicate deliveries suppressed');
     this.countHeartbeatOnly = o.metrics.counter('sg_ingest_unchanged_total', 'Messages that changed nothing (heartbeats): acknowledged without a write');
@@ -131,7 +133,13 @@ export class Ingest {
       return this.reject('SG_INGEST_OVERSIZE', msg, `payload ${msg.payload.length} bytes; limit ${LIMITS.maxPayloadBytes}`);
     }
     const binding = this.router.route(msg.topic);
-    if (!binding) return this.reject('SG_INGEST_UNKNOWN_TOPIC', msg, 'no device is bound to this topic');
+    if (!binding) {
+      if (this.router.isHousekeeping(msg.topic)) {
+        this.countHousekeeping();
+        return { status: 'accepted', events: 0 };
+      }
+      return this.reject('SG_INGEST_UNKNOWN_TOPIC', msg, 'no device is bound to this topic');
+    }
     let text: string;
     try {
       text = utf8.decode(msg.payload);

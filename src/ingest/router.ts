@@ -1,4 +1,5 @@
 import type { BridgeConfig, Camera, Config, Device, Site } from '../config/model.js';
+import { bridgeHousekeepingPrefixes, deviceHousekeepingPrefixes } from '../profiles/housekeeping.js';
 import type { Profile, ProfileRegistry } from '../profiles/types.js';
 
 /** Device ids are unique within a site (`panel-1` exists at many sites); the hub keys them by both. */
@@ -21,6 +22,8 @@ export class TopicRouter {
   private readonly devicesById = new Map<string, { device: Device; site: Site }>();
   /** Devices skipped because their profile is unknown (config check reports them too). */
   readonly unbound: string[] = [];
+  /** Where bridges talk about themselves (profiles/housekeeping.ts). */
+  private readonly housekeeping = new Set<string>();
 
   constructor(config: Config, profiles: ProfileRegistry) {
     for (const site of config.sites) {
@@ -32,6 +35,7 @@ export class TopicRouter {
           this.unbound.push(device.id);
           continue;
         }
+        for (const prefix of deviceHousekeepingPrefixes(device)) this.housekeeping.add(prefix);
         for (const { topic, channel } of profile.topics(device.topic)) {
           // First binding wins; the config check reports duplicates as SG_CONFIG_DUPLICATE_TOPIC.
           if (!this.byTopic.has(topic)) this.byTopic.set(topic, { type: 'device', topic, channel, profile, device, site });
@@ -42,6 +46,7 @@ export class TopicRouter {
       }
     }
     for (const bridge of config.hub.bridges) {
+      for (const prefix of bridgeHousekeepingPrefixes(bridge)) this.housekeeping.add(prefix);
       const profile = profiles.get(bridge.profile);
       if (!profile) continue;
       for (const { topic, channel } of profile.topics(bridge.topic)) {
@@ -52,6 +57,12 @@ export class TopicRouter {
 
   route(topic: string): Binding | undefined {
     return this.byTopic.get(topic);
+  }
+
+  /** An unbound topic where a bridge reports on itself (zigbee2mqtt `<base>/bridge/…`, `frigate/stats`). */
+  isHousekeeping(topic: string): boolean {
+    for (const prefix of this.housekeeping) if (topic.startsWith(prefix)) return true;
+    return false;
   }
 
   cameraByBridgeName(name: string): { camera: Camera; site: Site } | undefined {

@@ -101,7 +101,36 @@ describe('ConfigDeviceAccess on the test district', () => {
     const door = principal('shop-a-door');
     expect(access.mayPublish(door, 'zigbee2mqtt/shop_a_front_door')).toBe(true);
     expect(access.mayPublish(door, 'zigbee2mqtt/shop_a_front_door/availability')).toBe(true);
-    expect(access.mayPublish(door, 'zigbee2mqtt/bridge/state')).toBe(false);
+    // zigbee2mqtt's reports about itself (its last will is bridge/state): accepted, since a refused
+    // PUBLISH disconnects it; another device's topic in the same base still is not.
+    expect(access.mayPublish(door, 'zigbee2mqtt/bridge/state')).toBe(true);
+    expect(access.mayPublish(door, 'zigbee2mqtt/bridge/logging')).toBe(true);
+    expect(access.mayPublish(door, 'zigbee2mqtt/shop_b_door')).toBe(false);
+    expect(access.mayPublish(panel, 'zigbee2mqtt/bridge/state')).toBe(false);
+  });
+
+  it('zigbee2mqtt may subscribe to its base_topic/# only when no other login has a device under it', () => {
+    const door = principal('shop-a-door');
+    // The only device under zigbee2mqtt/ is this one: z2m's own subscription is granted.
+    expect(access.maySubscribe(door, 'zigbee2mqtt/#')).toBe(true);
+    // A second site's z2m device under the same base: now it would read that site's sensors.
+    tree.write('devices/home-b.yaml', HOME_YAML.replace('devices:\n', 'devices:\n  - id: home-b-door\n    profile: zigbee2mqtt\n    topic: zigbee2mqtt/home_b_door\n'));
+    let next = load();
+    access.update(next.config, next.profiles);
+    expect(access.maySubscribe(principal('shop-a-door'), 'zigbee2mqtt/#')).toBe(false);
+    expect(access.maySubscribe(principal('home-b'), 'zigbee2mqtt/#')).toBe(false);
+    expect(access.mayPublish(principal('home-b'), 'zigbee2mqtt/bridge/state')).toBe(true);
+    // Each site's z2m on its own base_topic (the documented set-up): each may read its own base.
+    tree.write('devices/home-b.yaml', HOME_YAML.replace('devices:\n', 'devices:\n  - id: home-b-door\n    profile: zigbee2mqtt\n    topic: zigbee2mqtt/home-b/door\n'));
+    next = load();
+    access.update(next.config, next.profiles);
+    expect(access.maySubscribe(principal('home-b'), 'zigbee2mqtt/home-b/#')).toBe(true);
+    expect(access.mayPublish(principal('home-b'), 'zigbee2mqtt/home-b/bridge/state')).toBe(true);
+    expect(access.mayPublish(principal('home-b'), 'zigbee2mqtt/bridge/state')).toBe(false);
+    expect(access.maySubscribe(principal('shop-a-door'), 'zigbee2mqtt/#')).toBe(false);
+    tree.write('devices/home-b.yaml', HOME_YAML);
+    next = load();
+    access.update(next.config, next.profiles);
   });
 
   it('a site login may publish for every device of its site and for no other site', () => {
@@ -143,7 +172,9 @@ describe('ConfigDeviceAccess on the test district', () => {
     const door = principal('shop-a-door');
     expect(access.maySubscribe(door, 'zigbee2mqtt/shop_a_front_door/set')).toBe(true);
     expect(access.maySubscribe(door, 'zigbee2mqtt/shop_a_front_door/set/state')).toBe(true);
-    expect(access.maySubscribe(door, 'zigbee2mqtt/shop_a_front_door/cmd/#')).toBe(false);
+    // Inside a base_topic no other login uses, anything goes (z2m subscribes to base_topic/#).
+    expect(access.maySubscribe(door, 'zigbee2mqtt/shop_a_front_door/cmd/#')).toBe(true);
+    expect(access.maySubscribe(door, 'safegrid/shop-a/shop-a-panel/cmd/#')).toBe(false);
     const site = principal('shop-a');
     expect(access.maySubscribe(site, 'safegrid/shop-a/shop-a-panel/cmd/#')).toBe(true);
     expect(access.maySubscribe(site, 'zigbee2mqtt/shop_a_front_door/set')).toBe(true);
