@@ -205,6 +205,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ...(options.loginLimit ? { loginLimit: options.loginLimit } : {}),
     ...(options.announce ? { announce: options.announce } : {}),
     metricsToken: env.SG_METRICS_TOKEN || null,
+    sessionStore: store.sessions,
   });
   await auth.start();
 

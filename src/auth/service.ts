@@ -10,7 +10,7 @@ import { FailureLimiter, DEFAULT_LOGIN_LIMIT, type LimiterOptions } from './limi
 import { decoyHash, generatePassword, hashPassword, passwordPolicyProblem, verifyPassword } from './password.js';
 import { can } from './roles.js';
 import { audience, scopeFor, type Principal, type Scope, type Scoped } from './scope.js';
-import { DEFAULT_TIMEOUTS, SessionStore, tokensEqual, type Session, type SessionTimeouts } from './sessions.js';
+import { DEFAULT_TIMEOUTS, SessionStore, tokensEqual, type Session, type SessionPersistence, type SessionTimeouts } from './sessions.js';
 import { addUser, setPassword, UserDirectory, usersFilePaths, type UserAccount } from './users.js';
 
 export interface AuthOptions {
@@ -29,6 +29,8 @@ export interface AuthOptions {
   metricsToken?: string | null;
   /** How often expired sessions are swept (and their sockets cut), ms. */
   sweepEveryMs?: number;
+  /** Where sessions survive a restart (the hub's SQLite store); without it they live in memory only. */
+  sessionStore?: SessionPersistence;
 }
 
 export type LoginResult =
@@ -59,7 +61,7 @@ export class AuthService {
   constructor(private readonly o: AuthOptions) {
     const { path, displayPath } = usersFilePaths(o.rootDir, o.config().hub.usersFile);
     this.users = new UserDirectory(path, displayPath, () => o.config());
-    this.sessions = new SessionStore(o.clock, { ...DEFAULT_TIMEOUTS, ...o.timeouts });
+    this.sessions = new SessionStore(o.clock, { ...DEFAULT_TIMEOUTS, ...o.timeouts }, o.sessionStore ?? null);
     this.limiter = new FailureLimiter(o.clock, o.loginLimit ?? DEFAULT_LOGIN_LIMIT);
     this.log = o.log;
   }

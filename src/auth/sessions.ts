@@ -1,13 +1,35 @@
 /**
- * Server-side sessions, in memory. The cookie carries only a random id (32 bytes); everything else
- * stays here, so logout and expiry take effect at once. A restart logs everyone out — acceptable for
- * one hub process, and it keeps session secrets off the disk.
+ * Server-side sessions. The cookie carries only a random id (32 bytes); everything else stays here,
+ * so logout and expiry take effect at once. Live sessions are in memory and, given a
+ * SessionPersistence (the hub passes the SQLite store), written through so that a restart — a crash
+ * at 3 a.m. — does not log every operator out. What is written is the SHA-256 of the cookie value,
+ * never the value: a copy of the database opens no session.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
+import type { SessionRow } from '../store/session-repo.js';
+
+/** Where sessions outlive the process (store/session-repo.ts). */
+export interface SessionPersistence {
+  all(): SessionRow[];
+  insert(row: SessionRow): void;
+  touch(idHash: string, lastSeenMs: number): void;
+  remove(idHash: string): void;
+}
+
+/**
+ * How stale the stored last-seen time may get. Renewing on every request would be a disk write per
+ * request; after a restart a session may therefore end up to this much earlier than it would have.
+ */
+export const PERSIST_TOUCH_EVERY_MS = 60_000;
+
+const digestOf = (id: string): string => createHash('sha256').update(id).digest('base64url');
 
 export interface Session {
+  /** The cookie value; '' for a session restored from disk until its browser presents it again. */
   id: string;
+  /** SHA-256 of the cookie value: the key in memory and on disk. */
+  readonly key: string;
   username: string;
   /** Double-submit CSRF token: the page reads it from GET /api/session and sends X-CSRF-Token. */
   csrfToken: string;
@@ -29,51 +51,73 @@ export const DEFAULT_TIMEOUTS: Readonly<SessionTimeouts> = { idleMs: 30 * 60_000
 export type SessionEndReason = 'logout' | 'expired' | 'password_changed' | 'account_disabled';
 
 export class SessionStore {
+  /** By key (the id's digest). */
   private readonly sessions = new Map<string, Session>();
+  /** Last-seen times as last written to disk, by key. */
+  private readonly persistedSeen = new Map<string, number>();
   private readonly listeners = new Set<(s: Session, why: SessionEndReason) => void>();
 
   constructor(
     private readonly clock: Clock,
     readonly timeouts: SessionTimeouts = DEFAULT_TIMEOUTS,
-  ) {}
+    private readonly persist: SessionPersistence | null = null,
+  ) {
+    if (!persist) return;
+    const now = clock.now();
+    for (const row of persist.all()) {
+      const s: Session = { id: '', key: row.idHash, username: row.username, csrfToken: row.csrfToken, createdAt: row.createdMs, lastSeenAt: row.lastSeenMs, ip: row.ip };
+      if (this.expired(s, now)) {
+        persist.remove(row.idHash);
+        continue;
+      }
+      this.sessions.set(s.key, s);
+      this.persistedSeen.set(s.key, s.lastSeenAt);
+    }
+  }
 
   create(username: string, ip: string): Session {
     const now = this.clock.now();
-    const s: Session = {
-      id: randomBytes(32).toString('base64url'),
-      username,
-      csrfToken: randomBytes(32).toString('base64url'),
-      createdAt: now,
-      lastSeenAt: now,
-      ip,
-    };
-    this.sessions.set(s.id, s);
+    const id = randomBytes(32).toString('base64url');
+    const s: Session = { id, key: digestOf(id), username, csrfToken: randomBytes(32).toString('base64url'), createdAt: now, lastSeenAt: now, ip };
+    this.sessions.set(s.key, s);
+    this.persist?.insert({ idHash: s.key, username, csrfToken: s.csrfToken, createdMs: now, lastSeenMs: now, ip });
+    this.persistedSeen.set(s.key, now);
     return s;
   }
 
   /** The live session for a cookie value, or null (unknown, idle too long, too old). `touch` renews the idle timer. */
   get(id: string | undefined, touch = true): Session | null {
     if (!id) return null;
-    const s = this.sessions.get(id);
+    const s = this.sessions.get(digestOf(id));
     if (!s) return null;
     const now = this.clock.now();
     if (this.expired(s, now)) {
       this.end(s, 'expired');
       return null;
     }
-    if (touch) s.lastSeenAt = now;
+    // A restored session learns its cookie value when the browser presents it.
+    if (!s.id) s.id = id;
+    if (touch) {
+      s.lastSeenAt = now;
+      if (this.persist && now - (this.persistedSeen.get(s.key) ?? 0) >= PERSIST_TOUCH_EVERY_MS) {
+        this.persist.touch(s.key, now);
+        this.persistedSeen.set(s.key, now);
+      }
+    }
     return s;
   }
 
   end(s: Session, why: SessionEndReason): void {
-    if (!this.sessions.delete(s.id)) return;
+    if (!this.sessions.delete(s.key)) return;
+    this.persistedSeen.delete(s.key);
+    this.persist?.remove(s.key);
     for (const l of this.listeners) l(s, why);
   }
 
   /** Ends every session of a user, except `keep` (the one that just changed the password). */
   endUser(username: string, why: SessionEndReason, keep?: string): void {
     for (const s of [...this.sessions.values()]) {
-      if (s.username.toLowerCase() === username.toLowerCase() && s.id !== keep) this.end(s, why);
+      if (s.username.toLowerCase() === username.toLowerCase() && (keep === undefined || s.id !== keep)) this.end(s, why);
     }
   }
 

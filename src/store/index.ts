@@ -3,13 +3,15 @@ import { EventRepository } from './event-repo.js';
 import { IncidentRepository } from './incident-repo.js';
 import { DeviceStateRepository } from './device-state-repo.js';
 import { AuditRepository } from './audit-repo.js';
+import { SessionRepository } from './session-repo.js';
 
 export { GroupCommit } from './group-commit.js';
 export type { StoredEvent, EventQuery } from './event-repo.js';
 export type { IncidentQuery } from './incident-repo.js';
 export type { DeviceStateRow } from './device-state-repo.js';
 export type { AuditEntry, AuditRow, AuditVerdict } from './audit-repo.js';
-export { EventRepository, IncidentRepository, DeviceStateRepository, AuditRepository, openDatabase, type Db };
+export type { SessionRow } from './session-repo.js';
+export { EventRepository, IncidentRepository, DeviceStateRepository, AuditRepository, SessionRepository, openDatabase, type Db };
 
 /** The store: one SQLite file, one repository per aggregate. */
 export interface Store {
@@ -18,6 +20,7 @@ export interface Store {
   incidents: IncidentRepository;
   deviceState: DeviceStateRepository;
   audit: AuditRepository;
+  sessions: SessionRepository;
   /** Runs fn in one transaction, durable on return (synchronous=FULL: the WAL is fsynced). */
   transaction<T>(fn: () => T): T;
   /**
@@ -38,6 +41,7 @@ export function openStore(path: string): Store {
     incidents: new IncidentRepository(db),
     deviceState: new DeviceStateRepository(db),
     audit: new AuditRepository(db),
+    sessions: new SessionRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     derivedTransaction: <T>(fn: () => T): T => {
       db.pragma('synchronous = NORMAL');

@@ -38,6 +38,42 @@ describe('sessions', () => {
     expect((await op.get('/api/sites')).status).toBe(401);
   });
 
+  it('a session outlives a hub restart; the database holds only its digest; logout and expiry outlive it too', async () => {
+    const clock = new ManualClock();
+    t = await startTestHub({ clock, keepTree: true });
+    const tree = t.tree;
+    const stays = await t.login('op-hecheng');
+    const leaves = await t.login('op-minghu');
+    const idle = await t.login('op-city');
+    expect((await leaves.logout()).status).toBe(200);
+    const dbPath = t.hub.config.hub.storage.path;
+    await t.close();
+
+    // The cookie value is nowhere in the file (nor in its WAL); its SHA-256 is.
+    const cookieValue = stays.cookie.slice('sg_session='.length);
+    const files = [dbPath, `${dbPath}-wal`].filter((f) => { try { readFileSync(f); return true; } catch { return false; } });
+    for (const f of files) expect(readFileSync(f).includes(Buffer.from(cookieValue)), f).toBe(false);
+
+    clock.advance(20 * 60_000);
+    t = await startTestHub({ tree, keepTree: true, clock });
+    const again = await fetch(`${t.baseUrl}/api/session`, { headers: { cookie: stays.cookie } });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { user: string; csrfToken: string })).toMatchObject({ user: 'op-hecheng', csrfToken: stays.csrfToken });
+    // The CSRF token came back with it: a state-changing call works without logging in again.
+    const renew = await fetch(`${t.baseUrl}/api/session/renew`, { method: 'POST', headers: { cookie: stays.cookie, 'x-csrf-token': stays.csrfToken, 'content-type': 'application/json' }, body: '{}' });
+    expect(renew.status).toBe(200);
+    const socket = await t.console({ as: null, headers: { cookie: stays.cookie } });
+    expect(Array.isArray(socket.snapshot.incidents)).toBe(true);
+    // Logged out before the restart: still out.
+    expect((await fetch(`${t.baseUrl}/api/session`, { headers: { cookie: leaves.cookie } })).status).toBe(401);
+    // Idle 20 minutes before and 11 after the restart: past the 30-minute idle timeout.
+    clock.advance(11 * 60_000);
+    expect((await fetch(`${t.baseUrl}/api/session`, { headers: { cookie: idle.cookie } })).status).toBe(401);
+    await t.close();
+    t = null;
+    tree.remove();
+  });
+
   it('logout ends the session at once, for REST and for its open sockets', async () => {
     t = await startTestHub();
     const op = await t.login('op-city');
