@@ -2,6 +2,8 @@
  * `safegrid check`: everything start-up would check, plus every example of every profile
  * (built-in and installer-written), reported at once. Exit 0 when nothing is an error.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseUsers, usersFilePaths } from '../auth/users.js';
 import type { Problem } from '../core/problems.js';
 import type { Config } from './model.js';
 import { runProfileExamples } from '../profiles/index.js';
@@ -28,7 +30,7 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
       });
     }
   }
-  if (result.config) problems.push(...devicesWithoutLogin(rootDir, result.config));
+  if (result.config) problems.push(...devicesWithoutLogin(rootDir, result.config), ...accountProblems(rootDir, result.config));
   const errors = problems.filter((p) => p.severity === 'error');
   const lines: string[] = [];
 
@@ -58,6 +60,17 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
   }
   lines.push(last);
   return { exitCode: 1, output: lines.join('\n') };
+}
+
+/**
+ * The accounts file, checked as the hub reads it (auth/users.ts): an entry with a problem cannot
+ * log in, so an installer should hear about it before the operator at the desk does. No file yet is
+ * fine: the first start creates an admin.
+ */
+function accountProblems(rootDir: string, config: Config): Problem[] {
+  const { path, displayPath } = usersFilePaths(rootDir, config.hub.usersFile);
+  if (!existsSync(path)) return [];
+  return parseUsers(displayPath, readFileSync(path, 'utf8'), config).problems;
 }
 
 /**

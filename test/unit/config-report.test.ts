@@ -85,6 +85,26 @@ describe('runCheck', () => {
     expect(lines.at(-1)).toMatch(/^OK: 2 sites, .* \(1 warning\)$/);
   });
 
+  it('checks the accounts file too: an entry that could not log in is reported with its line', () => {
+    const users = [
+      'users:',
+      '  - username: op-1',
+      '    role: operator',
+      '    station: ps-nowhere',
+      '    password: "scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"',
+      '  - username: chief',
+      '    role: superuser',
+      '    password: "x"',
+      '',
+    ].join('\n');
+    const { exitCode, output } = runCheck(tree({ ...withLogins(), 'config/users.yaml': users }), { ...ENV, ...LOGINS });
+    expect(exitCode).toBe(1);
+    expect(output).toMatch(/^config\/users\.yaml:4 .*station.*ps-nowhere/m);
+    expect(output).toMatch(/^config\/users\.yaml:7 .*role/m);
+    // No accounts file at all is fine (the first start creates an admin).
+    expect(runCheck(tree(withLogins()), { ...ENV, ...LOGINS }).exitCode).toBe(0);
+  });
+
   it('warns about each device no MQTT login covers: it cannot connect while auth is required', () => {
     const { exitCode, output } = runCheck(tree(), ENV);
     expect(exitCode).toBe(0);
