@@ -5,6 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseUsers, usersFilePaths } from '../auth/users.js';
 import type { Problem } from '../core/problems.js';
+import { findOverlaps } from '../geo/index.js';
+import { GRIDS_FILE } from './load-global.js';
 import type { Config } from './model.js';
 import { runProfileExamples } from '../profiles/index.js';
 import { loadConfig } from './load.js';
@@ -30,7 +32,7 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
       });
     }
   }
-  if (result.config) problems.push(...devicesWithoutLogin(rootDir, result.config), ...accountProblems(rootDir, result.config));
+  if (result.config) problems.push(...devicesWithoutLogin(rootDir, result.config), ...accountProblems(rootDir, result.config), ...gridOverlaps(rootDir, result.config));
   const errors = problems.filter((p) => p.severity === 'error');
   const lines: string[] = [];
 
@@ -60,6 +62,31 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
   }
   lines.push(last);
   return { exitCode: 1, output: lines.join('\n') };
+}
+
+/**
+ * Overlapping cells: the lookup still answers one cell (the smallest id), but the other cell's
+ * station never hears of alarms in the overlap. A warning, because the hub works; the fix is in
+ * the GIS tool.
+ */
+function gridOverlaps(rootDir: string, config: Config): Problem[] {
+  const overlaps = findOverlaps(config.cells);
+  if (overlaps.length === 0) return [];
+  const src = readSource(rootDir, GRIDS_FILE, 'json');
+  const position = new Map(config.cells.map((c, i) => [c.id, i]));
+  return overlaps.map((o) => {
+    // Point at the later feature of the two: more often the one drawn last, over its neighbour.
+    const i = Math.max(position.get(o.a) ?? 0, position.get(o.b) ?? 0);
+    return {
+      code: 'SG_CONFIG_GRID_OVERLAP',
+      severity: 'warning',
+      file: GRIDS_FILE,
+      line: src ? lineOf(src, ['features', i]) : null,
+      path: `features[${i}]`,
+      message: `cells "${o.a}" and "${o.b}" overlap (for example at [${o.at[1].toFixed(6)}, ${o.at[0].toFixed(6)}]); alarms in the overlap go to "${o.a}" only`,
+      hint: 'redraw the shared border so that the cells meet edge to edge (snap the vertices in the GIS tool)',
+    } satisfies Problem;
+  });
 }
 
 /**

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   SG_CONFIG_UNKNOWN_REFERENCE: 'A reference (station, profile, zone, parent) names nothing that exists.',
   SG_CONFIG_OUTSIDE_GRID: 'A site location falls outside every grid cell.',
   SG_CONFIG_GRID_GEOMETRY: 'A grid cell polygon is malformed (unclosed ring, too few points, bad coordinates).',
+  SG_CONFIG_GRID_OVERLAP: 'Two grid cells overlap; alarms in the overlap go to one of them only (safegrid check).',
   SG_CONFIG_SECRET_INLINE: 'A secret written inline where a reference (env or secrets file) is required.',
   SG_CONFIG_SECRET_MISSING: 'A secret reference points to an unset environment variable or missing entry.',
   SG_CONFIG_NO_MQTT_LOGIN: 'A device that no MQTT login covers (its own or its site\'s) cannot connect while mqtt.auth is required.',

@@ -16,7 +16,7 @@
  * exactly one cell. On the outer boundary of the tiled area, points on its west and south sides are
  * inside, points on its east and north sides are outside (null).
  *
- * If cells overlap (a mistake in grids.geojson that the loader reports), the cell with the smallest
+ * If cells overlap (a mistake in grids.geojson that `safegrid check` reports, overlaps.ts), the cell with the smallest
  * id wins, so the answer still does not depend on file order.
  */
 import Flatbush from 'flatbush';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatProblems, runCheck } from '../../src/config/index.js';
 import type { Problem } from '../../src/core/problems.js';
-import { ENV, HOME, HUB, SHOP, makeTree, removeTree, writeTree, type Tree } from './config-fixture.js';
+import { ENV, GRIDS, HOME, HUB, SHOP, makeTree, removeTree, writeTree, type Tree } from './config-fixture.js';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -83,6 +83,16 @@ describe('runCheck', () => {
     const lines = output.split('\n');
     expect(lines[0]).toMatch(/^devices\/shop-1\.yaml:24  warning: cameras\[0\]\.onvif\.password_env: /);
     expect(lines.at(-1)).toMatch(/^OK: 2 sites, .* \(1 warning\)$/);
+  });
+
+  it('warns about overlapping grid cells, naming both and the feature line', () => {
+    // The east cell drawn 0.01° too far west: it covers a strip of the west cell.
+    const overlapping = GRIDS.replace(/\[\[\[104\.83, 26\.58\], \[104\.86/, '[[[104.82, 26.58], [104.86').replace(/\[104\.83, 26\.61\], \[104\.83, 26\.58\]\]\]/, '[104.82, 26.61], [104.82, 26.58]]]');
+    expect(overlapping).not.toBe(GRIDS);
+    const { exitCode, output } = runCheck(tree({ ...withLogins(), 'config/grids.geojson': overlapping }), { ...ENV, ...LOGINS });
+    expect(exitCode).toBe(0);
+    expect(output).toMatch(/^config\/grids\.geojson:\d+  warning: features\[1\]: cells "cell-east" and "cell-west" overlap \(for example at \[/m);
+    expect(runCheck(tree(withLogins()), { ...ENV, ...LOGINS }).output).not.toContain('overlap');
   });
 
   it('checks the accounts file too: an entry that could not log in is reported with its line', () => {
