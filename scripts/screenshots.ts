@@ -65,6 +65,11 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${hub.httpPort}`;
   const browser = await launchChromium();
   try {
+    // The console is open before the alarms come, so its event log (事件流) shows them arriving.
+    const { context, problems } = await newContext(browser, { width: 1600, height: 900 });
+    const page = await context.newPage();
+    await loginAs(page, base, 'zhang.wei', pw.op);
+    await page.waitForSelector('#conn[data-state="online"]');
     for (const [n, a] of ALARMS.entries()) {
       const site = hub.config.sites.find((s) => s.id === a.site);
       const device = site?.devices.find((d) => d.profile === 'native');
@@ -79,10 +84,6 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 2500)); // snapshots from the simulated cameras
 
     // Some states for the queue: one acknowledged and dispatched, one on scene.
-    const { context, problems } = await newContext(browser, { width: 1600, height: 900 });
-    const page = await context.newPage();
-    await loginAs(page, base, 'zhang.wei', pw.op);
-    await page.waitForSelector('#conn[data-state="online"]');
     await page.waitForSelector('#queue tbody tr');
     const rowOf = (name: string) => page.locator('#queue tbody tr', { hasText: name });
     const siteName = (id: string): string => hub.config.sites.find((s) => s.id === id)!.name;
