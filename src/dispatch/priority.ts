@@ -1,4 +1,5 @@
 import { KIND_INFO, type EventKind, type Priority } from '../contract/alarm-event.js';
+import { KIND_NAMES_ZH } from '../contract/kind-names.js';
 
 export interface PriorityVerdict {
   priority: Priority;
@@ -6,32 +7,9 @@ export interface PriorityVerdict {
   reasonZh: string;
 }
 
-const KIND_ZH: Record<EventKind, string> = {
-  panic: '紧急按钮',
-  duress: '胁迫报警',
-  fire: '火警',
-  smoke: '烟感报警',
-  gas: '燃气泄漏',
-  medical: '医疗求助',
-  burglary: '盗窃报警',
-  intrusion: '入侵报警',
-  perimeter: '周界报警',
-  tamper: '防拆报警',
-  water: '水浸报警',
-  video_motion: '视频移动侦测',
-  person_detected: '视频检测到人员',
-  'trouble.ac_loss': '交流电掉电',
-  'trouble.low_battery': '电池欠压',
-  'trouble.comm': '通讯故障',
-  'trouble.offline': '设备离线',
-  restore: '恢复',
-  arm: '布防',
-  disarm: '撤防',
-  test: '测试',
-};
 
 export function kindZh(kind: EventKind): string {
-  return KIND_ZH[kind];
+  return KIND_NAMES_ZH[kind];
 }
 
 const LEVEL_ZH: Record<Priority, string> = { 1: '一级', 2: '二级', 3: '三级', 4: '四级' };
@@ -90,6 +68,6 @@ function basePriority(kinds: readonly EventKind[], distinctZones: number): Prior
   return {
     priority: best.priority,
     reason: `${best.kind} → P${best.priority}`,
-    reasonZh: `${KIND_ZH[best.kind]} → ${LEVEL_ZH[best.priority]}`,
+    reasonZh: `${KIND_NAMES_ZH[best.kind]} → ${LEVEL_ZH[best.priority]}`,
   };
 }

@@ -25,7 +25,7 @@ describe('priority says what it is and why', () => {
   });
 
   it('the Chinese reason uses the 110 level words', () => {
-    expect(assessPriority(['panic'], 1).reasonZh).toBe('紧急按钮 → 一级');
+    expect(assessPriority(['panic'], 1).reasonZh).toBe('紧急求助 → 一级');
     expect(assessPriority(['intrusion'], 2).reasonZh).toContain('一级');
   });
 });

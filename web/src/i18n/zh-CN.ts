@@ -161,32 +161,11 @@ export const zhCN = {
   serverUnreachable: '无法连接服务器',
 } as const;
 
+import { KIND_NAMES_ZH } from '../../../src/contract/kind-names.js';
 import type { Words } from './catalogue.js';
 
 export const zhCNWords: Words = {
-  kinds: {
-    panic: '紧急求助',
-    duress: '胁迫报警',
-    fire: '火警',
-    smoke: '烟感报警',
-    gas: '燃气泄漏',
-    medical: '急救求助',
-    burglary: '盗窃报警',
-    intrusion: '入侵报警',
-    perimeter: '周界报警',
-    tamper: '防拆报警',
-    water: '水浸报警',
-    video_motion: '视频移动侦测',
-    person_detected: '视频发现人员',
-    'trouble.ac_loss': '交流断电',
-    'trouble.low_battery': '电池欠压',
-    'trouble.comm': '通讯故障',
-    'trouble.offline': '设备离线',
-    restore: '恢复',
-    arm: '布防',
-    disarm: '撤防',
-    test: '测试',
-  },
+  kinds: KIND_NAMES_ZH,
   statuses: { new: '待受理', acknowledged: '已签收', dispatched: '已派警', on_scene: '已到场', closed: '已结警' },
   dispositions: { real: '有效警情', false: '误报', test: '测试', duplicate: '重复报警', cancelled: '业主撤警' },
   categories: { police: '110 治安/刑事', fire: '119 火警', traffic: '122 交通', medical: '120 急救', technical: '技术故障' },
