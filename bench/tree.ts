@@ -13,9 +13,9 @@ export async function benchUsersYaml(): Promise<string> {
   return `users:\n  - username: ${BENCH_USER.username}\n    role: admin\n    password: "${hash}"\n`;
 }
 
-/** `side` × `side` cells; sites spread over them. */
-export function benchTree(sites: number, side = 10): string {
-  const root = mkdtempSync(join(tmpdir(), 'safegrid-bench-'));
+/** `side` × `side` cells; sites spread over them. In `dir` when given, else a new temporary directory. */
+export function benchTree(sites: number, side = 10, dir?: string): string {
+  const root = dir ?? mkdtempSync(join(tmpdir(), 'safegrid-bench-'));
   mkdirSync(join(root, 'config'), { recursive: true });
   mkdirSync(join(root, 'devices', 'profiles'), { recursive: true });
   const lat0 = 26.56;

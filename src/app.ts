@@ -6,7 +6,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Server as IoServer } from 'socket.io';
-import { loadConfig, formatProblems, watchSites } from './config/index.js';
+import { loadConfig, formatProblems, parseCachePath, watchSites } from './config/index.js';
 import type { Config } from './config/model.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { EventBus } from './core/event-bus.js';
@@ -94,7 +94,19 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const log = moduleLogger(root, 'app');
   const clock = options.clock ?? systemClock;
 
-  const loaded = loadConfig(rootDir, { env });
+  // Unchanged files are not parsed again on a restart: their parse is cached beside the database.
+  const loaded = loadConfig(rootDir, {
+    env,
+    parseCacheFile: (hub) => {
+      const db = options.storagePath ?? hub.storage.path;
+      return parseCachePath(db === ':memory:' ? db : resolve(rootDir, db));
+    },
+  });
+  if (loaded.parseCache) {
+    const c = loaded.parseCache;
+    if (c.writeError) log.warn({ file: c.file }, `parse cache not written (the hub works without it): ${c.writeError}`);
+    log.info({ file: c.file, fromCache: c.hits, addedToCache: c.added, ...(c.discarded ? { cacheNotUsed: c.discarded } : {}) }, 'configuration files read');
+  }
   if (!loaded.config || !loaded.profiles) {
     throw new SafeGridError('SG_CONFIG_INVALID_VALUE', `configuration has errors:\n${formatProblems(loaded.problems)}`, {
       problems: loaded.problems,

@@ -2,6 +2,7 @@
 export { loadConfig, type LoadResult, type LoadOptions, type HeldBack } from './load.js';
 export { formatProblems, formatProblem, summaryLine } from './report.js';
 export { runCheck } from './check.js';
+export { parseCachePath, type ParseCacheStats } from './parse-cache.js';
 export { SiteWatcher, watchSites, NOT_HOT_RELOADED, type SiteChange, type WatchOptions } from './watch.js';
 export { parseDuration } from './schema/common.js';
 export { NATIVE_PROFILE, nativeTopic } from './load-site.js';

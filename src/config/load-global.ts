@@ -13,6 +13,7 @@ import { hubSchema, type HubFile } from './schema/hub.js';
 import { stationsFileSchema } from './schema/stations.js';
 import { gridsFileSchema } from './schema/grids.js';
 import { lineOf, readSource, type SourceFile } from './source.js';
+import { ParseCache } from './parse-cache.js';
 import { DEFAULT_SECRETS_FILE, isUnderDevices, lookupSecret, readSecrets, type SecretStore } from './secrets.js';
 import { didYouMean } from './suggest.js';
 
@@ -29,6 +30,8 @@ export interface GlobalPart {
   cells: GridCell[] | null;
   secrets: SecretStore;
   problems: Problem[];
+  /** The parse cache, when the caller asked for one and hub.yaml says where the data lives. */
+  cache: ParseCache | null;
 }
 
 function missingFile(file: string, what: string): Problem {
@@ -43,7 +46,8 @@ function missingFile(file: string, what: string): Problem {
   };
 }
 
-export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv): GlobalPart {
+/** `cacheFile`: where the parse cache lives given the hub settings (null: none); absent: no cache. */
+export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv, cacheFile?: (hub: HubConfig) => string | null): GlobalPart {
   const problems: Problem[] = [];
 
   // hub.yaml
@@ -106,9 +110,12 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv): GlobalPart 
     }
   }
 
+  const cachePath = hub && cacheFile ? cacheFile(hub) : null;
+  const cache = cachePath ? ParseCache.open(cachePath) : null;
+
   // grids.geojson
   let cells: GridCell[] | null = null;
-  const gridSrc = readSource(rootDir, GRIDS_FILE, 'json');
+  const gridSrc = readSource(rootDir, GRIDS_FILE, 'json', cache);
   if (!gridSrc) problems.push(missingFile(GRIDS_FILE, 'the grid cells (a GeoJSON FeatureCollection)'));
   else if (gridSrc.problems.length > 0) problems.push(...gridSrc.problems);
   else {
@@ -130,7 +137,7 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv): GlobalPart 
     }
   }
 
-  return { hub, hubSrc, hubFile, stations, cells, secrets, problems };
+  return { hub, hubSrc, hubFile, stations, cells, secrets, problems, cache };
 }
 
 function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore): { hub: HubConfig; problems: Problem[] } {

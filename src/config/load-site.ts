@@ -3,7 +3,6 @@
  * reference checks below run on the raw data wherever the piece they need is well-formed, so a
  * file with a typo AND an unknown profile reports both in one run (never "fix one, see the next").
  */
-import { createHash } from 'node:crypto';
 import type { LatLng } from '../contract/alarm-event.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { Problem } from '../core/problems.js';
@@ -12,7 +11,8 @@ import type { ProfileRegistry } from '../profiles/types.js';
 import type { Camera, Device, Site, TileCrs, Zone } from './model.js';
 import { formatPath, parseWithSchema, sortByLine } from './issues.js';
 import { siteFileSchema, type SiteFile } from './schema/site.js';
-import { lineOf, parseSource, type SourceFile } from './source.js';
+import type { ParseCache } from './parse-cache.js';
+import { cachedSource, hashText, lineOf, parseSource, type SourceFile } from './source.js';
 import { lookupSecret, type SecretRef, type SecretStore } from './secrets.js';
 import { didYouMean } from './suggest.js';
 
@@ -37,6 +37,8 @@ export interface SiteContext {
   /** null when the grid itself is broken (then "outside the grid" cannot be judged). */
   grid: GridIndex | null;
   gridBounds: GridBounds | null;
+  /** Start-up only: what unchanged files parsed and validated to last time (parse-cache.ts). */
+  cache?: ParseCache | null;
 }
 
 /** One device's claim on MQTT topics, for the cross-file duplicate check. */
@@ -53,7 +55,7 @@ export interface TopicClaim {
 export interface SiteEntry {
   file: string;
   site: Site;
-  /** sha1 of the file text this version came from. */
+  /** SHA-256 of the file text this version came from. */
   hash: string;
   idLine: number | null;
   claims: TopicClaim[];
@@ -75,9 +77,8 @@ const obj = (x: unknown): Raw | null => (x !== null && typeof x === 'object' && 
 const arr = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
 const str = (x: unknown): string | null => (typeof x === 'string' && x !== '' ? x : null);
 
-export function hashText(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
-}
+/** SHA-256 of a file's text (SiteEntry.hash, the parse cache's key): a collision must not be makeable. */
+export { hashText };
 
 /** Profile suggestions in the words CONVENTIONS.md shows: `acme has acme/pir-100, acme/door-1`. */
 export function unknownProfileProblem(
@@ -131,11 +132,24 @@ export function toWgs84(location: LatLng, crs: TileCrs): LatLng {
 
 export function parseSiteFile(file: string, text: string, ctx: SiteContext): SiteParse {
   const hash = hashText(text);
-  const src = parseSource(file, text);
-  if (src.problems.length > 0) {
-    return { file, hash, siteId: guessSiteId(text), entry: null, problems: src.problems };
+  // Parsing and the schema depend on the text alone: the cache answers them for a text that
+  // passed both cleanly before. Everything below them depends on ctx and runs every time.
+  const hit = ctx.cache?.site(hash);
+  let src: SourceFile;
+  let parsed: { value: SiteFile | null; problems: Problem[] };
+  if (hit) {
+    src = cachedSource(file, text, hit.data, hit.lines);
+    parsed = { value: hit.value as SiteFile, problems: [] };
+  } else {
+    src = parseSource(file, text);
+    if (src.problems.length > 0) {
+      return { file, hash, siteId: guessSiteId(text), entry: null, problems: src.problems };
+    }
+    parsed = parseWithSchema(siteFileSchema, src, { inlineSecretsForbidden: true });
+    // Only a file without a single problem is kept: one with problems is parsed on every start,
+    // so what it reports never depends on the cache.
+    if (ctx.cache && parsed.value && parsed.problems.length === 0) ctx.cache.putSite(hash, { data: src.data, value: parsed.value, lines: src.lines });
   }
-  const parsed = parseWithSchema(siteFileSchema, src, { inlineSecretsForbidden: true });
   const problems = [...parsed.problems];
   const checks = referenceChecks(src, ctx);
   problems.push(...checks.problems);

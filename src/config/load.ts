@@ -13,7 +13,8 @@ import type { Problem } from '../core/problems.js';
 import { GridIndex } from '../geo/index.js';
 import { loadProfiles } from '../profiles/index.js';
 import type { ProfileRegistry } from '../profiles/types.js';
-import type { BridgeConfig, Config, GridCell } from './model.js';
+import type { BridgeConfig, Config, GridCell, HubConfig } from './model.js';
+import type { ParseCache, ParseCacheStats } from './parse-cache.js';
 import { assemble } from './cross.js';
 import { loadGlobal, HUB_FILE, GRIDS_FILE } from './load-global.js';
 import { gridBoundsOf, parseSiteFile, unknownProfileProblem, type SiteContext, type SiteEntry, type SiteParse } from './load-site.js';
@@ -39,11 +40,19 @@ export interface LoadResult {
   problems: Problem[];
   heldBack: HeldBack[];
   profiles: ProfileRegistry | null;
+  /** What the parse cache did, when one was used. */
+  parseCache?: ParseCacheStats;
 }
 
 export interface LoadOptions {
   /** Where `password_env` references are resolved; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where to keep the parse cache (parse-cache.ts), given the validated hub settings; null: none.
+   * The hub passes a file beside its database; `safegrid check` passes nothing and reads every
+   * file afresh.
+   */
+  parseCacheFile?: (hub: HubConfig) => string | null;
 }
 
 const hasError = (ps: Problem[]): boolean => ps.some((p) => p.severity === 'error');
@@ -217,13 +226,14 @@ export function siteContext(
   registry: ProfileRegistry | null,
   cells: GridCell[] | null,
   grid: GridIndex | null,
+  cache: ParseCache | null = null,
 ): SiteContext {
-  return { env, secrets, registry, grid, gridBounds: cells ? gridBoundsOf(cells) : null };
+  return { env, secrets, registry, grid, gridBounds: cells ? gridBoundsOf(cells) : null, cache };
 }
 
 export function loadConfig(rootDir: string, options: LoadOptions = {}): LoadResult {
   const env = options.env ?? process.env;
-  const global = loadGlobal(rootDir, env);
+  const global = loadGlobal(rootDir, env, options.parseCacheFile);
   const globalProblems = [...global.problems];
 
   const { registry, problems: profileProblems } = loadRegistry(rootDir);
@@ -249,7 +259,7 @@ export function loadConfig(rootDir: string, options: LoadOptions = {}): LoadResu
   const sites = loadSites({
     rootDir,
     files: files ?? [],
-    ctx: siteContext(env, global.secrets, registry, global.cells, grid),
+    ctx: siteContext(env, global.secrets, registry, global.cells, grid, global.cache),
     bridges: bridges.map((b, i) => ({ ...b, line: global.hubSrc ? lineOf(global.hubSrc, ['bridges', i, 'topic']) : null })),
     lastGood: new Map(),
   });
@@ -266,5 +276,6 @@ export function loadConfig(rootDir: string, options: LoadOptions = {}): LoadResu
         sites: sites.entries.map((e) => e.site),
       }
     : null;
-  return { config, problems, heldBack: sites.heldBack, profiles: registry };
+  global.cache?.save();
+  return { config, problems, heldBack: sites.heldBack, profiles: registry, ...(global.cache ? { parseCache: global.cache.stats } : {}) };
 }
