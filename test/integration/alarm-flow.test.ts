@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/contract/incident.js';
 import { contactId, frigateEvent, nativeEvent, zigbeeState } from '../../src/simulate/payloads.js';
 import { nextEvent, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { TREE_LOGINS } from '../helpers/tree.js';
+import { HUB_YAML, makeTree, TREE_LOGINS } from '../helpers/tree.js';
 
 const run = promisify(execFile);
 const hasMosquittoPub = await run('mosquitto_pub', ['--help']).then(
@@ -123,10 +123,13 @@ describe('bad input is rejected with a reason, counted, and never loses the next
   it('malformed JSON, unknown topic, oversize, bad UTF-8 and an unknown kind are each counted by reason', async () => {
     const d = await t.deviceAs('home-b');
     await d.publishAsync('safegrid/home-b/home-b-panel/event', '{"kind": "intrusion", ', { qos: 1 });
-    // With device auth, only a bridge may publish to a topic nobody is bound to (inside its own
-    // namespace): Frigate's other topics reach ingest and are counted as unknown.
+    // Frigate's other topics in its namespace (stats, per-camera counts) are its chatter: accepted,
+    // counted as housekeeping, never as a mistake.
     const frigate = await t.deviceAs('frigate');
-    await frigate.publishAsync('frigate/nobody/listens', 'hello', { qos: 1 });
+    const chatter = t.hub.metrics.value('sg_ingest_housekeeping_total');
+    await frigate.publishAsync('frigate/stats', '{"cpu_usages":{}}', { qos: 1 });
+    await frigate.publishAsync('frigate/shop_a_door/person', '1', { qos: 1 });
+    expect(t.hub.metrics.value('sg_ingest_housekeeping_total')).toBe(chatter + 2);
     await d.publishAsync('safegrid/home-b/home-b-panel/event', Buffer.alloc(70 * 1024, 0x7b), { qos: 1 });
     await d.publishAsync('safegrid/home-b/home-b-panel/event', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { qos: 1 });
     await d.publishAsync('safegrid/home-b/home-b-panel/event', JSON.stringify({ kind: 'alien_landing' }), { qos: 1 });
@@ -136,19 +139,34 @@ describe('bad input is rejected with a reason, counted, and never loses the next
 
     const admin = await t.login('admin');
     const metrics = await (await admin.get('/metrics')).text();
-    for (const code of ['SG_INGEST_BAD_JSON', 'SG_INGEST_UNKNOWN_TOPIC', 'SG_INGEST_OVERSIZE', 'SG_INGEST_BAD_UTF8', 'SG_INGEST_UNKNOWN_KIND']) {
+    for (const code of ['SG_INGEST_BAD_JSON', 'SG_INGEST_OVERSIZE', 'SG_INGEST_BAD_UTF8', 'SG_INGEST_UNKNOWN_KIND']) {
       expect(metrics).toMatch(new RegExp(`sg_ingest_rejected_total\\{reason="${code}"\\} [1-9]`));
     }
     const rejected = t.logs.filter((l) => l.msg === 'message rejected').map((l) => l.code);
     expect(rejected).toEqual(expect.arrayContaining(['SG_INGEST_BAD_JSON', 'SG_INGEST_OVERSIZE', 'SG_INGEST_BAD_UTF8']));
   });
 
-  it('an unknown topic is logged once per topic, with a sample to paste into a profile', async () => {
-    const d = await t.deviceAs('frigate');
-    for (let i = 0; i < 5; i++) await d.publishAsync('frigate/x/unknown', `{"n":${i}}`, { qos: 1 });
-    const lines = t.logs.filter((l) => l.code === 'SG_INGEST_UNKNOWN_TOPIC' && l.topic === 'frigate/x/unknown');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]!.sample).toBe('{"n":0}');
+  it('an unknown topic is counted, and logged once per topic with a sample to paste into a profile', async () => {
+    // With device auth no login can publish where nothing is bound (that costs the connection,
+    // device-security.test.ts), so this is a lab hub with mqtt.auth: off — where a typo in a
+    // device's topic shows up exactly like this.
+    const tree = makeTree();
+    tree.write('config/hub.yaml', HUB_YAML.replace('  auth: required\n', '  auth: off\n'));
+    const lab = await startTestHub({ tree });
+    try {
+      const d = await lab.device({ clientId: 'lab-typo' });
+      for (let i = 0; i < 5; i++) await d.publishAsync('safegrid/shop-a/shop-a-panle/event', `{"n":${i}}`, { qos: 1 });
+      const lines = lab.logs.filter((l) => l.code === 'SG_INGEST_UNKNOWN_TOPIC' && l.topic === 'safegrid/shop-a/shop-a-panle/event');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.sample).toBe('{"n":0}');
+      expect(lab.hub.metrics.value('sg_ingest_rejected_total', { reason: 'SG_INGEST_UNKNOWN_TOPIC' })).toBe(5);
+      // The next good alarm from the same connection is recorded.
+      const good = nativeEvent('safegrid/shop-a/shop-a-panel', 'panic', 3, 'after-typo');
+      await d.publishAsync(good.topic, good.payload, { qos: 1 });
+      expect(lab.hub.store.events.query({ siteId: 'shop-a', limit: 5 }).some((e) => e.kind === 'panic')).toBe(true);
+    } finally {
+      await lab.close();
+    }
   });
 
   it('an alarm on a zone the device file does not list is kept and flagged, not dropped', async () => {
