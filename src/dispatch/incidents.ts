@@ -13,7 +13,7 @@ import type { EventBus } from '../core/event-bus.js';
 import type { HubEvents } from '../core/hub-events.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import type { Store } from '../store/index.js';
+import type { AuditEntry, Store } from '../store/index.js';
 import { isNightOrHoliday, type NightConfig } from './context.js';
 import { assessPriority } from './priority.js';
 
@@ -39,7 +39,38 @@ export interface IncidentServiceOptions {
   /** A new incident at a site closed as false within this window is a repeat. Default 30 min. */
   repeatWindowMs?: number;
   night?: NightConfig;
+  /**
+   * How long the SQLite write of an incident changed by device events may wait, ms, so that the
+   * updates of one incident within it are one row write (default DERIVED_WRITE_DELAY_MS; 0 writes
+   * after every batch). Human actions always write at once, with everything held before them.
+   */
+  derivedWriteDelayMs?: number;
 }
+
+/**
+ * Incidents are derived from durable events, so their writes need not be durable at once: held in
+ * memory up to this long, each incident is written once however many events joined it meanwhile
+ * (alarms only, 1,000 sites: the incident row writes were the largest cost of the hub). The events
+ * stay marked unprocessed until the incident that took them is written, in the same transaction,
+ * so a crash before the write loses nothing: recover() correlates them again on start.
+ */
+export const DERIVED_WRITE_DELAY_MS = 500;
+/** Hold at most this many events' marks; more are written at once. */
+const MAX_HELD_MARKS = 20_000;
+
+type Mark = [eventId: string, incidentId: string, seq: number | undefined];
+
+/** Writes of derived state not yet in SQLite. */
+interface HeldWrites {
+  /** Latest version of each incident changed by device events. */
+  incidents: Map<string, Incident>;
+  /** The `open` audit rows of new incidents, in order. */
+  audits: AuditEntry[];
+  /** Event id → the incident that took it (or NO_INCIDENT), with the event's seq when known. */
+  marks: Mark[];
+}
+
+const noWrites = (): HeldWrites => ({ incidents: new Map(), audits: [], marks: [] });
 
 /** Who acts, and from where (a console socket, a REST client address). A bare string is a username. */
 export type Actor = string | { username: string; origin?: string | null };
@@ -93,11 +124,17 @@ export class IncidentService {
   private timer: NodeJS.Timeout | null = null;
   /** While a batch of escalations commits: their updates, published after the commit. */
   private deferred: Incident[] | null = null;
+  /** Derived writes held back (see DERIVED_WRITE_DELAY_MS), and the timer that writes them. */
+  private held: HeldWrites = noWrites();
+  private heldTimer: NodeJS.Timeout | null = null;
+  private readonly writeDelayMs: number;
 
   constructor(private readonly o: IncidentServiceOptions) {
     this.countOpened = o.metrics.counter('sg_incidents_opened_total', 'Incidents opened, by category');
     this.countEscalated = o.metrics.counter('sg_incidents_escalated_total', 'Escalations to a higher tier');
+    this.writeDelayMs = o.derivedWriteDelayMs ?? DERIVED_WRITE_DELAY_MS;
     o.metrics.gauge('sg_incidents_open', 'Open incidents', () => this.open.size);
+    o.metrics.gauge('sg_incidents_write_held_events', 'Correlated events whose incident write is held (DERIVED_WRITE_DELAY_MS)', () => this.held.marks.length);
     for (const i of o.store.incidents.open()) this.track(normalise(i));
     const now = o.clock.now();
     for (const i of o.store.incidents.query({ status: 'closed', since: now - this.repeatWindow() - 7 * 86_400_000, limit: 1000 })) {
@@ -117,6 +154,7 @@ export class IncidentService {
       const batch = this.o.store.events.unprocessed(1000);
       if (batch.length === 0) break;
       this.handleStored(batch);
+      this.persist(); // the marks, before the next page is read
       total += batch.length;
     }
     if (total > 0) this.o.log.info({ events: total }, 'correlated events left from before a restart');
@@ -126,6 +164,8 @@ export class IncidentService {
   /** Subscribe to committed events and start the escalation clock. Returns the disposer. */
   attach(checkEveryMs = 1000): () => void {
     const off = this.o.bus.on('event:stored', (events) => this.handleStored(events));
+    // Whoever reads incidents or event marks from SQLite in this process sees the held writes.
+    const barriers = [this.o.store.incidents.beforeRead.add(() => this.persistOrLog()), this.o.store.events.beforeRead.add(() => this.persistOrLog())];
     // Escalations that fell due while the hub was down fire now.
     this.checkEscalations();
     this.timer = setInterval(() => this.checkEscalations(), checkEveryMs);
@@ -134,7 +174,92 @@ export class IncidentService {
       off();
       if (this.timer) clearInterval(this.timer);
       this.timer = null;
+      this.persistOrLog();
+      barriers.forEach((b) => b());
     };
+  }
+
+  /** Writes the held derived state now: one transaction without its own fsync. */
+  persist(): void {
+    const w = this.takeHeld();
+    if (!w) return;
+    try {
+      this.withAudit(() => this.o.store.derivedTransaction(() => this.writeHeld(w)));
+    } catch (err) {
+      this.restoreHeld(w);
+      throw err;
+    }
+  }
+
+  /** Held writes waiting, for tests and /metrics. */
+  get heldWrites(): { incidents: number; events: number } {
+    return { incidents: this.held.incidents.size, events: this.held.marks.length };
+  }
+
+  private persistOrLog(): void {
+    try {
+      this.persist();
+    } catch (err) {
+      // Kept held: the next write (timer, read, human action) tries again; the events stay
+      // unprocessed in SQLite meanwhile, so a restart correlates them again.
+      this.o.log.error({ err }, 'incident write failed; kept for the next attempt');
+      this.scheduleHeld();
+    }
+  }
+
+  private hold(changed: Array<{ incident: Incident; how: 'new' | 'update' }>, marks: Mark[]): void {
+    for (const { incident, how } of changed) {
+      this.held.incidents.set(incident.id, incident);
+      if (how === 'new') {
+        this.held.audits.push({
+          at: incident.openedAt,
+          actor: 'hub',
+          action: 'open',
+          incidentId: incident.id,
+          fromStatus: null,
+          toStatus: 'new',
+          origin: null,
+          note: `${incident.kind} P${incident.priority}: ${incident.priorityReason}`,
+        });
+      }
+    }
+    for (const m of marks) this.held.marks.push(m);
+    if (this.writeDelayMs <= 0 || this.held.marks.length >= MAX_HELD_MARKS) this.persistOrLog();
+    else this.scheduleHeld();
+  }
+
+  private scheduleHeld(): void {
+    if (this.heldTimer) return;
+    this.heldTimer = setTimeout(() => {
+      this.heldTimer = null;
+      this.persistOrLog();
+    }, Math.max(this.writeDelayMs, 1));
+    this.heldTimer.unref();
+  }
+
+  /** Takes everything held (null when nothing is), for a transaction that writes it. */
+  private takeHeld(): HeldWrites | null {
+    if (this.heldTimer) clearTimeout(this.heldTimer);
+    this.heldTimer = null;
+    if (this.held.marks.length === 0 && this.held.incidents.size === 0 && this.held.audits.length === 0) return null;
+    const w = this.held;
+    this.held = noWrites();
+    return w;
+  }
+
+  /** Puts writes back after their transaction failed; anything held since is newer. */
+  private restoreHeld(w: HeldWrites): void {
+    for (const [id, i] of this.held.incidents) w.incidents.set(id, i);
+    for (const a of this.held.audits) w.audits.push(a);
+    for (const m of this.held.marks) w.marks.push(m);
+    this.held = w;
+  }
+
+  /** Inside a transaction. */
+  private writeHeld(w: HeldWrites): void {
+    for (const i of w.incidents.values()) this.o.store.incidents.save(i);
+    for (const a of w.audits) this.o.store.audit.append(a);
+    for (const [eventId, incidentId, seq] of w.marks) this.o.store.events.markProcessed(eventId, incidentId, seq);
   }
 
   snapshot(filter?: (i: Incident) => boolean): Incident[] {
@@ -150,7 +275,7 @@ export class IncidentService {
   handleStored(events: readonly AlarmEvent[]): void {
     // Incident id → whether it was opened by this batch; published once each, whole, after commit.
     const touched = new Map<string, 'new' | 'update'>();
-    const marks: Array<[string, string]> = [];
+    const marks: Mark[] = [];
     for (const e of events) {
       if (e.kind === 'arm' || e.kind === 'disarm') this.armed.set(e.siteId, e.kind === 'arm');
       const now = Date.parse(e.receivedAt);
@@ -162,39 +287,21 @@ export class IncidentService {
         const next = this.addEvent(existing, e);
         this.track(next);
         if (!touched.has(next.id)) touched.set(next.id, 'update');
-        marks.push([e.id, next.id]);
+        marks.push([e.id, next.id, e.seq]);
       } else if (KIND_INFO[e.kind].basePriority !== null) {
         const incident = this.newIncident(e);
         this.track(incident);
         touched.set(incident.id, 'new');
-        marks.push([e.id, incident.id]);
+        marks.push([e.id, incident.id, e.seq]);
       } else {
-        marks.push([e.id, NO_INCIDENT]);
+        marks.push([e.id, NO_INCIDENT, e.seq]);
       }
     }
     const changed = [...touched].map(([id, how]) => ({ incident: this.open.get(id)!, how }));
-    // Incidents are derived from durable events: if this commit is lost, the events are still
-    // unprocessed and recover() rebuilds the same incidents (same ids) on start.
-    this.withAudit(() =>
-      this.o.store.derivedTransaction(() => {
-        for (const { incident, how } of changed) {
-          this.o.store.incidents.save(incident);
-          if (how === 'new') {
-            this.o.store.audit.append({
-              at: incident.openedAt,
-              actor: 'hub',
-              action: 'open',
-              incidentId: incident.id,
-              fromStatus: null,
-              toStatus: 'new',
-              origin: null,
-              note: `${incident.kind} P${incident.priority}: ${incident.priorityReason}`,
-            });
-          }
-        }
-        for (const [eventId, incidentId] of marks) this.o.store.events.markProcessed(eventId, incidentId);
-      }),
-    );
+    // Incidents are derived from durable events: their writes are held briefly and coalesced
+    // (DERIVED_WRITE_DELAY_MS). If they are lost, the events are still unprocessed and recover()
+    // rebuilds the same incidents (same ids, same versions) on start.
+    this.hold(changed, marks);
     for (const { incident, how } of changed) {
       if (how === 'new') {
         this.countOpened({ category: incident.category });
@@ -317,8 +424,17 @@ export class IncidentService {
     // event loop (and every device's PUBACK) for seconds.
     const deferred: Incident[] = [];
     this.deferred = deferred;
+    const held = this.takeHeld();
     try {
-      this.withAudit(() => this.o.store.transaction(() => due.forEach((i) => this.escalate(i, now))));
+      this.withAudit(() =>
+        this.o.store.transaction(() => {
+          if (held) this.writeHeld(held);
+          due.forEach((i) => this.escalate(i, now));
+        }),
+      );
+    } catch (err) {
+      if (held) this.restoreHeld(held);
+      throw err;
     } finally {
       this.deferred = null;
     }
@@ -409,8 +525,30 @@ export class IncidentService {
   ): CommandReply {
     const now = this.o.clock.now();
     const saved: Incident = { ...next, version: next.version + 1, updatedAt: new Date(now).toISOString() };
+    // Everything held goes first, in the same durable transaction: this version includes the
+    // events that joined before it, and their marks must not be written after it (a restart
+    // would apply them twice).
+    const held = this.takeHeld();
+    try {
+      this.commitWrite(saved, audit, held);
+    } catch (err) {
+      if (held) this.restoreHeld(held);
+      throw err;
+    }
+    this.track(saved);
+    if (this.deferred) this.deferred.push(saved);
+    else this.o.bus.emit('incident:update', saved);
+    return { ok: true, incident: saved };
+  }
+
+  private commitWrite(
+    saved: Incident,
+    audit: { actor: Actor; action: string; from: IncidentStatus; to: IncidentStatus; note: string | null },
+    held: HeldWrites | null,
+  ): void {
     this.withAudit(() =>
       this.o.store.transaction(() => {
+        if (held) this.writeHeld(held);
         this.o.store.incidents.save(saved);
         this.o.store.audit.append({
           at: saved.updatedAt,
@@ -424,10 +562,6 @@ export class IncidentService {
         });
       }),
     );
-    this.track(saved);
-    if (this.deferred) this.deferred.push(saved);
-    else this.o.bus.emit('incident:update', saved);
-    return { ok: true, incident: saved };
   }
 
   /** The audit chain head is cached; a rolled-back transaction must not leave it ahead of the file. */

@@ -231,16 +231,21 @@ export class Ingest {
     // no commit: it is not an alarm, and its only news — "seen now" — lives in memory for liveness.
     // The last-seen time is still written now and then, so a restart knows roughly when. 95 % of a
     // district's traffic is heartbeats; each used to cost a row write and a place in the fsync.
-    if (item.events.length === 0 && item.statuses.length === 0 && item.states.length === 1 && this.unchanged(key, item.states[0]!, now)) {
+    const stateUnchanged = item.statuses.length === 0 && item.states.length === 1 && this.unchanged(key, item.states[0]!, now);
+    if (item.events.length === 0 && stateUnchanged) {
       this.countHeartbeatOnly();
       return { status: 'accepted', events: 0 };
     }
+    // An alarm from a device whose state row says the same (and was written within the minute)
+    // writes its events only: the row would be rewritten unchanged with every alarm of a storm.
+    if (stateUnchanged) item.states = [];
     try {
       await this.commit.enqueue(item);
     } catch {
       return this.reject('SG_INGEST_STORE_FAILED', msg, 'storage write failed');
     }
-    this.persisted.set(key, { stateJson: JSON.stringify(item.states.at(-1)?.state ?? {}), availability: item.states.at(-1)?.availability ?? null, atMs: now });
+    const written = item.states.at(-1);
+    if (written) this.persisted.set(key, { stateJson: JSON.stringify(written.state), availability: written.availability, atMs: now });
     return { status: 'accepted', events: item.events.length };
   }
 

@@ -1,5 +1,6 @@
 import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { Db } from './db.js';
+import { ReadBarriers } from './read-barriers.js';
 import { listLimit, Where } from './where.js';
 
 interface EventRow {
@@ -73,8 +74,11 @@ export class EventRepository {
   private readonly insertStmt;
   private readonly dupStmt;
   private readonly markStmt;
+  private readonly markBySeqStmt;
   private readonly unprocessedStmt;
   private readonly lastSeqStmt;
+  /** Run before reads that return `incidentId` (see ReadBarriers): dispatch may hold its marks back. */
+  readonly beforeRead = new ReadBarriers();
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -85,6 +89,7 @@ export class EventRepository {
     );
     this.dupStmt = db.prepare('SELECT 1 FROM events WHERE dedupe_key = ? AND received_ms >= ? LIMIT 1');
     this.markStmt = db.prepare('UPDATE events SET incident_id = ? WHERE id = ?');
+    this.markBySeqStmt = db.prepare('UPDATE events SET incident_id = ? WHERE seq = ? AND id = ?');
     this.unprocessedStmt = db.prepare('SELECT * FROM events WHERE incident_id IS NULL ORDER BY seq LIMIT ?');
     this.lastSeqStmt = db.prepare('SELECT max(seq) AS s FROM events');
   }
@@ -110,20 +115,25 @@ export class EventRepository {
     return (this.lastSeqStmt.get() as { s: number | null }).s ?? 0;
   }
 
-  markProcessed(eventId: string, incidentId: string): void {
-    this.markStmt.run(incidentId, eventId);
+  /** Marks an event correlated; by its seq (the rowid) when known, which is the cheaper lookup. */
+  markProcessed(eventId: string, incidentId: string, seq?: number): void {
+    if (seq !== undefined) this.markBySeqStmt.run(incidentId, seq, eventId);
+    else this.markStmt.run(incidentId, eventId);
   }
 
   unprocessed(limit = 10_000): StoredEvent[] {
+    this.beforeRead.run();
     return (this.unprocessedStmt.all(limit) as EventRow[]).map(fromRow);
   }
 
   get(id: string): StoredEvent | undefined {
+    this.beforeRead.run();
     const r = this.db.prepare('SELECT * FROM events WHERE id = ?').get(id) as EventRow | undefined;
     return r ? fromRow(r) : undefined;
   }
 
   query(q: EventQuery): StoredEvent[] {
+    this.beforeRead.run();
     const where = new Where()
       .add('site_id = ?', q.siteId)
       .add('device_id = ?', q.deviceId)

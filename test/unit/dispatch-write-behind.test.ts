@@ -1,0 +1,186 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { KIND_INFO, type AlarmEvent, type EventKind } from '../../src/contract/alarm-event.js';
+import type { Incident } from '../../src/contract/incident.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { EventBus } from '../../src/core/event-bus.js';
+import type { HubEvents } from '../../src/core/hub-events.js';
+import { newId } from '../../src/core/ids.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { Metrics } from '../../src/core/metrics.js';
+import { DERIVED_WRITE_DELAY_MS, IncidentService } from '../../src/dispatch/incidents.js';
+import { openStore, type Store } from '../../src/store/index.js';
+
+/**
+ * Incidents changed by device events are written to SQLite up to DERIVED_WRITE_DELAY_MS later,
+ * once per incident; the events stay unprocessed until then. Nothing an operator does and nothing
+ * read in the process may see or leave a state a restart would rebuild differently.
+ */
+let dir: string;
+const stores: Store[] = [];
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  dir = mkdtempSync(join(tmpdir(), 'sg-write-behind-'));
+});
+afterEach(() => {
+  vi.useRealTimers();
+  for (const s of stores.splice(0)) s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function service(store: Store, clock: ManualClock, bus = new EventBus<HubEvents>()) {
+  return new IncidentService({
+    store,
+    bus,
+    clock,
+    log: silentLogger(),
+    metrics: new Metrics(),
+    correlationWindowMs: 120_000,
+    ackTimeoutMs: { 1: 60_000, 2: 120_000, 3: 300_000, 4: 600_000 },
+    directory: { siteName: (id) => `site ${id}`, cellName: (id) => `cell ${id}`, stationParent: (id) => (id === 'ps-1' ? 'city' : null) },
+  });
+}
+
+function setup() {
+  const clock = new ManualClock();
+  const path = join(dir, 'hub.db');
+  const store = openStore(path);
+  stores.push(store);
+  const bus = new EventBus<HubEvents>();
+  const pushed: Incident[] = [];
+  bus.on('incident:new', (i) => pushed.push(i));
+  bus.on('incident:update', (i) => pushed.push(i));
+  const s = service(store, clock, bus);
+  const detach = s.attach(3_600_000);
+  let n = 0;
+  const emit = (siteId: string, kind: EventKind = 'intrusion', zone: number | null = 1): AlarmEvent => {
+    const at = new Date(clock.now()).toISOString();
+    const e: AlarmEvent = {
+      id: newId(clock.now()), siteId, deviceId: 'panel-1', kind, category: KIND_INFO[kind].category, zone,
+      zoneName: zone === null ? null : `zone ${zone}`, occurredAt: at, receivedAt: at, location: [26.6, 104.8],
+      gridCellId: 'c1', stationId: 'ps-1', detail: null, profile: 'native', topic: 't', raw: '{}', dedupeKey: `k${++n}`,
+    };
+    const seq = store.transaction(() => store.events.insert(e));
+    bus.emit('event:stored', [{ ...e, seq }]);
+    clock.advance(10);
+    return e;
+  };
+  /** What another connection (or the file after a SIGKILL) sees: no read barrier. */
+  const onDisk = () => {
+    const other = openStore(path);
+    stores.push(other);
+    return {
+      incidents: other.db.prepare('SELECT id, version, doc FROM incidents').all() as Array<{ id: string; version: number; doc: string }>,
+      unprocessed: (other.db.prepare('SELECT count(*) AS n FROM events WHERE incident_id IS NULL').get() as { n: number }).n,
+      audit: (other.db.prepare(`SELECT count(*) AS n FROM audit WHERE action = 'open'`).get() as { n: number }).n,
+    };
+  };
+  /** A restart after SIGKILL: a new service on the file as it is, correlating what was left. */
+  const restart = () => {
+    const other = openStore(path);
+    stores.push(other);
+    const fresh = service(other, clock);
+    fresh.recover();
+    return fresh;
+  };
+  return { clock, store, s, detach, emit, pushed, onDisk, restart };
+}
+
+describe('incident writes are held and coalesced, and a restart rebuilds exactly what was pushed', () => {
+  it('30 events on one incident: pushed each time, written once after the delay, with the events marked in the same write', () => {
+    const { s, emit, pushed, onDisk } = setup();
+    for (let k = 0; k < 30; k++) emit('s1');
+    expect(pushed.at(-1)).toMatchObject({ version: 30, eventCount: 30 });
+    expect(s.heldWrites).toEqual({ incidents: 1, events: 30 });
+    expect(onDisk()).toEqual({ incidents: [], unprocessed: 30, audit: 0 });
+    vi.advanceTimersByTime(DERIVED_WRITE_DELAY_MS);
+    const disk = onDisk();
+    expect(disk.incidents.map((r) => r.version)).toEqual([30]);
+    expect(disk.unprocessed).toBe(0);
+    expect(disk.audit).toBe(1);
+    expect(s.heldWrites).toEqual({ incidents: 0, events: 0 });
+  });
+
+  it('reads in the process see the latest version at once (REST lists, event marks)', () => {
+    const { store, emit } = setup();
+    const first = emit('s1');
+    emit('s1');
+    expect(store.incidents.query({ status: 'open' }).map((i) => i.version)).toEqual([2]);
+    expect(store.events.get(first.id)?.incidentId).toBe(first.id);
+    expect(store.events.unprocessed()).toHaveLength(0);
+  });
+
+  it('SIGKILL before the write: the restart rebuilds the same incident, same id, version and eventCount', () => {
+    const { emit, pushed, onDisk, restart } = setup();
+    emit('s1');
+    vi.advanceTimersByTime(DERIVED_WRITE_DELAY_MS); // the first version is on disk
+    for (let k = 0; k < 5; k++) emit('s1');
+    emit('s2', 'panic', null); // a new incident, never written
+    expect(onDisk().unprocessed).toBe(6);
+    const fresh = restart();
+    const last = new Map(pushed.map((i) => [i.id, i]));
+    for (const i of fresh.snapshot()) {
+      const p = last.get(i.id)!;
+      expect({ version: i.version, eventCount: i.eventCount, priority: i.priority, zones: i.zones }).toEqual({ version: p.version, eventCount: p.eventCount, priority: p.priority, zones: p.zones });
+      expect(i.timeline.map((t) => t.eventId)).toEqual(p.timeline.map((t) => t.eventId));
+    }
+    expect(fresh.snapshot()).toHaveLength(2);
+  });
+
+  it('an operator action writes everything held first, durably; a restart right after counts no event twice', () => {
+    const { s, emit, onDisk, restart } = setup();
+    const first = emit('s1');
+    emit('s1');
+    emit('s1');
+    const r = s.acknowledge(first.id, 'op1');
+    expect(r.ok && r.incident).toMatchObject({ version: 4, eventCount: 3, status: 'acknowledged' });
+    const disk = onDisk();
+    expect(disk.incidents.map((x) => x.version)).toEqual([4]);
+    expect(disk.unprocessed).toBe(0);
+    emit('s1'); // held again
+    const fresh = restart();
+    expect(fresh.get(first.id)).toMatchObject({ version: 5, eventCount: 4, status: 'acknowledged', owner: 'op1' });
+  });
+
+  it('an escalation writes what was held in its transaction', () => {
+    const { s, emit, clock, onDisk, restart } = setup();
+    const first = emit('s1');
+    emit('s1');
+    clock.advance(130_000); // P2 waits 120 s
+    expect(s.checkEscalations()).toBe(1);
+    expect(onDisk().unprocessed).toBe(0);
+    expect(restart().get(first.id)).toMatchObject({ eventCount: 2, escalationLevel: 1, responsibleStationId: 'city' });
+  });
+
+  it('stopping writes everything held', () => {
+    const { emit, detach, onDisk } = setup();
+    emit('s1');
+    emit('s2');
+    detach();
+    expect(onDisk()).toMatchObject({ unprocessed: 0, audit: 2 });
+  });
+
+  it('a delay of 0 writes after every batch, as before', () => {
+    const clock = new ManualClock();
+    const store = openStore(':memory:');
+    stores.push(store);
+    const bus = new EventBus<HubEvents>();
+    const s = new IncidentService({
+      store, bus, clock, log: silentLogger(), metrics: new Metrics(), correlationWindowMs: 120_000, derivedWriteDelayMs: 0,
+      directory: { siteName: () => null, cellName: () => null },
+    });
+    s.attach(3_600_000);
+    const at = new Date(clock.now()).toISOString();
+    const e: AlarmEvent = {
+      id: newId(clock.now()), siteId: 's1', deviceId: 'd', kind: 'panic', category: 'police', zone: null, zoneName: null, occurredAt: at, receivedAt: at,
+      location: [26.6, 104.8], gridCellId: null, stationId: null, detail: null, profile: 'native', topic: 't', raw: '', dedupeKey: 'x',
+    };
+    store.transaction(() => store.events.insert(e));
+    bus.emit('event:stored', [e]);
+    expect(s.heldWrites).toEqual({ incidents: 0, events: 0 });
+    expect((store.db.prepare('SELECT count(*) AS n FROM incidents').get() as { n: number }).n).toBe(1);
+  });
+});
