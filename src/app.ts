@@ -56,7 +56,7 @@ export interface HubOptions {
   livenessCheckMs?: number;
   /** Overrides of hub.yaml `video` (tests shorten the camera poll). */
   video?: Partial<VideoSettings>;
-  /** Session idle timeout and absolute lifetime (defaults 30 min, 12 h; env SG_SESSION_IDLE_MINUTES). */
+  /** Overrides of hub.yaml `sessions` (tests use a manual clock with shorter ones). */
   sessions?: Partial<SessionTimeouts>;
   /** Login throttling (default 5 failures per 15 min, per address and per user name). */
   loginLimit?: LimiterOptions;
@@ -210,13 +210,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     config: () => config,
     clock,
     log: moduleLogger(root, 'auth'),
+    // hub.yaml `sessions`; SG_SESSION_IDLE_MINUTES still overrides the idle timeout (older setups).
     timeouts: {
+      ...config.hub.sessions,
       ...(Number.isFinite(idleMinutes) && idleMinutes > 0 ? { idleMs: idleMinutes * 60_000 } : {}),
       ...options.sessions,
     },
     ...(options.loginLimit ? { loginLimit: options.loginLimit } : {}),
     ...(options.announce ? { announce: options.announce } : {}),
-    metricsToken: env.SG_METRICS_TOKEN || null,
+    // hub.yaml `metrics.token_env|token_file_key`; SG_METRICS_TOKEN when hub.yaml names none.
+    metricsToken: config.hub.metricsToken ?? (env.SG_METRICS_TOKEN || null),
     sessionStore: store.sessions,
   });
   await auth.start();

@@ -140,6 +140,25 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv, cacheFile?: 
   return { hub, hubSrc, hubFile, stations, cells, secrets, problems, cache };
 }
 
+/** The scraper's token by reference (never inline); unset: /metrics is for admins only. */
+function metricsToken(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore, problems: Problem[]): string | null {
+  const ref = h.metrics.token_env ? { env: h.metrics.token_env } : h.metrics.token_file_key ? { fileKey: h.metrics.token_file_key } : null;
+  if (!ref) return null;
+  const found = lookupSecret(ref, env, secrets);
+  if (found.ok) return found.value;
+  const key = h.metrics.token_env ? 'token_env' : 'token_file_key';
+  problems.push({
+    code: 'SG_CONFIG_SECRET_MISSING',
+    severity: 'warning',
+    file: src.file,
+    line: lineOf(src, ['metrics', key]),
+    path: `metrics.${key}`,
+    message: `${found.why}; /metrics answers admins only until it is set`,
+    hint: found.hint,
+  });
+  return null;
+}
+
 function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore): { hub: HubConfig; problems: Problem[] } {
   const problems: Problem[] = [];
   let password: string | null = null;
@@ -197,6 +216,8 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
       timezone: h.triage.timezone,
     },
     usersFile: h.users,
+    sessions: { idleMs: h.sessions.idle_timeout, absoluteMs: h.sessions.absolute_timeout },
+    metricsToken: metricsToken(h, src, env, secrets, problems),
     video: {
       pollIntervalMs: h.video.poll_interval,
       offlineAfter: h.video.offline_after,

@@ -42,6 +42,10 @@ export interface HubConfig {
   };
   /** Path of the accounts file (issue 3). */
   usersFile: string;
+  /** Console session lifetimes, ms (hub.yaml `sessions`). */
+  sessions: { idleMs: number; absoluteMs: number };
+  /** Bearer token a Prometheus scraper sends for /metrics (hub.yaml `metrics`); null: admins only. */
+  metricsToken: string | null;
   /** Shared-topic bridges (Frigate): one subscription feeding many sites' cameras. */
   bridges: BridgeConfig[];
   /** Path of the secrets file (`secrets:` in hub.yaml), relative to the config root. Added by config/. */

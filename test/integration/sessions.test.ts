@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { HUB_YAML, makeTree } from '../helpers/tree.js';
 
 let t: TestHub | null = null;
 afterEach(async () => {
@@ -72,6 +73,37 @@ describe('sessions', () => {
     await t.close();
     t = null;
     tree.remove();
+  });
+
+  it('hub.yaml sets the session lifetimes and the scraper token; the token opens /metrics and nothing else, and is never logged', async () => {
+    const clock = new ManualClock();
+    const tree = makeTree();
+    tree.write('config/hub.yaml', `${HUB_YAML}sessions:\n  idle_timeout: 5m\n  absolute_timeout: 1h\nmetrics:\n  token_env: SCRAPER_TOKEN\n`);
+    const token = 'scrape-7f3a9c21d4e8b605';
+    t = await startTestHub({ tree, clock, env: { SCRAPER_TOKEN: token } });
+    const bearer = (value: string) => ({ headers: { authorization: `Bearer ${value}` } });
+    const ok = await fetch(`${t.baseUrl}/metrics`, bearer(token));
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('sg_ingest_messages_total');
+    expect((await fetch(`${t.baseUrl}/metrics`, bearer(`${token}x`))).status).toBe(401);
+    expect((await fetch(`${t.baseUrl}/metrics`)).status).toBe(401);
+    // The token is for /metrics only.
+    expect((await fetch(`${t.baseUrl}/api/incidents`, bearer(token))).status).toBe(401);
+
+    const op = await t.login('op-hecheng');
+    clock.advance(4 * 60_000);
+    expect((await op.get('/api/incidents')).status).toBe(200);
+    clock.advance(5 * 60_000 + 1);
+    expect((await op.get('/api/incidents')).status).toBe(401);
+    const busy = await t.login('op-hecheng');
+    for (let i = 0; i < 14; i++) {
+      clock.advance(4 * 60_000);
+      expect((await busy.get('/api/incidents')).status).toBe(200);
+    }
+    // In use every 4 minutes all along, but at 60 minutes the absolute lifetime (1 h) is over.
+    clock.advance(4 * 60_000);
+    expect((await busy.get('/api/incidents')).status).toBe(401);
+    expect(JSON.stringify(t.logs)).not.toContain(token);
   });
 
   it('logout ends the session at once, for REST and for its open sockets', async () => {

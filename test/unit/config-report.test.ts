@@ -85,6 +85,16 @@ describe('runCheck', () => {
     expect(lines.at(-1)).toMatch(/^OK: 2 sites, .* \(1 warning\)$/);
   });
 
+  it('a scraper token named in hub.yaml but not set is a warning at its line; both references at once is an error', () => {
+    const withToken = HUB + 'metrics:\n  token_env: SCRAPER_TOKEN_UNSET\n';
+    const { exitCode, output } = runCheck(tree({ ...withLogins(), 'config/hub.yaml': withToken }), { ...ENV, ...LOGINS });
+    expect(exitCode).toBe(0);
+    expect(output).toMatch(/^config\/hub\.yaml:9  warning: metrics\.token_env: .*SCRAPER_TOKEN_UNSET.*\/metrics answers admins only until it is set/m);
+    const both = runCheck(tree({ ...withLogins(), 'config/hub.yaml': withToken + '  token_file_key: scraper\n' }), { ...ENV, ...LOGINS });
+    expect(both.exitCode).toBe(1);
+    expect(both.output).toContain('both token_env and token_file_key are given');
+  });
+
   it('warns about overlapping grid cells, naming both and the feature line', () => {
     // The east cell drawn 0.01° too far west: it covers a strip of the west cell.
     const overlapping = GRIDS.replace(/\[\[\[104\.83, 26\.58\], \[104\.86/, '[[[104.82, 26.58], [104.86').replace(/\[104\.83, 26\.61\], \[104\.83, 26\.58\]\]\]/, '[104.82, 26.61], [104.82, 26.58]]]');

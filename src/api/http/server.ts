@@ -54,7 +54,7 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   api.use(mediaRoutes(ctx));
   api.use((_req, res) => res.status(404).json({ error: 'no such API route' }));
   app.use('/api', api);
-  // Prometheus scrapers send a bearer token (SG_METRICS_TOKEN); people need an admin session.
+  // Prometheus scrapers send a bearer token (hub.yaml `metrics`); people need an admin session.
   app.get('/metrics', function metricsGuard(req, res, next) {
     if (ctx.auth.metricsTokenValid(req.get('authorization'))) return next();
     const a = authOf(res);

@@ -3,7 +3,7 @@
  * every key is still checked strictly (a typo is an error, not a silently ignored setting).
  */
 import { z } from 'zod';
-import { duration, envName, id, mqttCredentials, port, profileId, subscriptionTopic, text, crs, type CustomIssueParams } from './common.js';
+import { duration, envName, id, mqttCredentials, port, profileId, secretKey, subscriptionTopic, text, crs, type CustomIssueParams } from './common.js';
 
 const HOST_EXPECTED = 'a host name or IP address, e.g. 0.0.0.0';
 const host = () => z.string({ error: HOST_EXPECTED }).min(1, { error: HOST_EXPECTED });
@@ -191,6 +191,30 @@ export const videoSchema = z
   })
   .prefault({});
 
+export const sessionsSchema = z
+  .strictObject({
+    idle_timeout: duration().prefault('30m').describe('A console session nobody used for this long ends (an open page renews it).'),
+    absolute_timeout: duration().prefault('12h').describe('Every session ends this long after login, used or not.'),
+  })
+  .prefault({});
+
+export const metricsSchema = z
+  .strictObject({
+    token_env: envName().nullish(),
+    token_file_key: secretKey().nullish(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.token_env && o.token_file_key) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token_file_key'],
+        message: 'both token_env and token_file_key are given; expected one of them',
+        params: { code: 'SG_CONFIG_INVALID_VALUE', whole: true } satisfies CustomIssueParams,
+      });
+    }
+  })
+  .prefault({});
+
 export const hubSchema = z
   .strictObject({
     http: httpSchema,
@@ -202,6 +226,8 @@ export const hubSchema = z
     secrets: path('secrets file').default('config/secrets.yaml').describe('Secrets file (never under devices/).'),
     bridges: z.array(bridgeSchema, { error: 'a list of bridges' }).default([]),
     video: videoSchema,
+    sessions: sessionsSchema,
+    metrics: metricsSchema,
   })
   .prefault({});
 
