@@ -95,11 +95,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const clock = options.clock ?? systemClock;
 
   // Unchanged files are not parsed again on a restart: their parse is cached beside the database.
+  let parseCacheFile: string | null = null;
   const loaded = loadConfig(rootDir, {
     env,
     parseCacheFile: (hub) => {
       const db = options.storagePath ?? hub.storage.path;
-      return parseCachePath(db === ':memory:' ? db : resolve(rootDir, db));
+      parseCacheFile = parseCachePath(db === ':memory:' ? db : resolve(rootDir, db));
+      return parseCacheFile;
     },
   });
   if (loaded.parseCache) {
@@ -295,9 +297,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           video.update(config);
           if (broker instanceof ExternalBroker) broker.resubscribe(router.topics());
           deviceAccess?.update(config, profiles);
-          log.info({ sites: config.sites.length, problems: problems.length }, 'device files reloaded');
+          log.info({ sites: config.sites.length, problems: problems.length, ...result.parsed }, 'device files reloaded');
           if (problems.length) log.warn(`device files have problems:\n${formatProblems(problems)}`);
-        }, { env });
+        }, { env, parseCacheFile });
 
   let stopped = false;
   return {

@@ -101,8 +101,10 @@ export function parseCachePath(databasePath: string): string | null {
 }
 
 export class ParseCache {
-  /** What the file held. */
-  private readonly before: Map<string, Entry>;
+  /** What the file held (in memory: what the previous reload used). */
+  private before: Map<string, Entry>;
+  /** Hot reload keeps the cache in memory: save() hands this load's entries to the next one. */
+  private inMemory = false;
   /** What this load used or added: the next file's content. */
   private readonly used = new Map<string, Entry>();
   private changed = false;
@@ -136,6 +138,16 @@ export class ParseCache {
     }
   }
 
+  /**
+   * For hot reload (watch.ts): from now on save() writes nothing and keeps what this load used for
+   * the next one, so a reload after one edited file parses that file only. Seeded from the file,
+   * which the start-up load has just written with every current file.
+   */
+  keepInMemory(): this {
+    this.inMemory = true;
+    return this;
+  }
+
   get stats(): Readonly<ParseCacheStats> {
     return this.stats_;
   }
@@ -166,6 +178,12 @@ export class ParseCache {
    */
   save(): void {
     if (!this.fingerprint) return;
+    if (this.inMemory) {
+      this.before = new Map(this.used);
+      this.used.clear();
+      this.changed = false;
+      return;
+    }
     if (!this.changed && this.used.size === this.before.size && this.stats_.discarded === null) return;
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {

@@ -5,7 +5,7 @@
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, watchSites, type SiteChange } from '../../src/config/index.js';
+import { loadConfig, SiteWatcher, watchSites, type SiteChange } from '../../src/config/index.js';
 import { ENV, HOME, SHOP, makeTree, removeTree, writeTree } from './config-fixture.js';
 
 const cleanups: Array<() => void> = [];
@@ -100,5 +100,46 @@ describe('SiteWatcher', () => {
     const c = await next();
     expect(c.problems.some((p) => p.file === 'devices/profiles/broken.yaml' && p.code === 'SG_CONFIG_PARSE')).toBe(true);
     expect(c.config.sites).toHaveLength(2);
+  });
+});
+
+describe('hot reload of a large installation', () => {
+  it('with the start-up parse cache, an edit to one of 400 site files parses that file only; a broken edit keeps its last good version', () => {
+    // 400 shops: copies of the fixture shop with their own ids, names and topics.
+    const shops: Record<string, string> = {};
+    for (let i = 0; i < 400; i++) {
+      shops[`devices/shop-${i}.yaml`] = SHOP.replaceAll('shop-1', `shop-x${i}`).replaceAll('panel-1', `panel-x${i}`).replaceAll('cam-1', `cam-x${i}`).replaceAll('shop1_', `shopx${i}_`).replace(/name: .*便利店/, `name: 便利店${i}`);
+    }
+    const root = makeTree(shops);
+    cleanups.push(() => removeTree(root));
+    const cacheFile = join(root, 'data/hub.db.parse-cache');
+    const loaded = loadConfig(root, { env: ENV, parseCacheFile: () => cacheFile });
+    expect(loaded.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    const sites = loaded.config!.sites.length;
+    expect(sites).toBeGreaterThan(400);
+    const watcher = new SiteWatcher(root, loaded.config!, () => undefined, { env: ENV, parseCacheFile: cacheFile });
+    cleanups.push(() => watcher.close());
+
+    // Nothing changed: every file from the cache.
+    expect(watcher.reload().parsed).toEqual({ fromCache: sites, parsed: 0 });
+    // One file edited: that one is parsed, and its change is in the result.
+    writeFileSync(join(root, 'devices/shop-7.yaml'), shops['devices/shop-7.yaml']!.replace('便利店7', '便利店七号'));
+    const edited = watcher.reload();
+    expect(edited.parsed).toEqual({ fromCache: sites - 1, parsed: 1 });
+    expect(edited.config.sites.find((s) => s.id === 'shop-x7')?.name).toBe('便利店七号');
+    // The same edit broken: reported with its line, the last good version stays.
+    writeFileSync(join(root, 'devices/shop-7.yaml'), shops['devices/shop-7.yaml']!.replace('kind: shop', 'kind: spaceship'));
+    const broken = watcher.reload();
+    expect(broken.problems.some((p) => p.file === 'devices/shop-7.yaml' && p.line !== null)).toBe(true);
+    expect(broken.config.sites.find((s) => s.id === 'shop-x7')?.name).toBe('便利店七号');
+    // Fixed again; a watcher without the cache parses every file and comes to the same sites.
+    writeFileSync(join(root, 'devices/shop-7.yaml'), shops['devices/shop-7.yaml']!.replace('便利店7', '便利店七号'));
+    const fixed = watcher.reload();
+    expect(fixed.parsed).toEqual({ fromCache: sites - 1, parsed: 1 });
+    const plain = new SiteWatcher(root, loaded.config!, () => undefined, { env: ENV });
+    cleanups.push(() => plain.close());
+    const again = plain.reload();
+    expect(again.parsed).toBeUndefined();
+    expect(again.config.sites).toEqual(fixed.config.sites);
   });
 });
