@@ -6,7 +6,10 @@
  * mix: 95 % heartbeats (`…/status online`), 5 % alarms. Alarm latency is measured at every console
  * (the `event:stored` log); every message's PUBACK latency (which waits for the durable commit) is
  * measured at the device. Then flat out, and the same against a raw relay (aedes straight to
- * Socket.IO, no parsing, no storage) as the physical limit. Then RSS over a soak, and start-up time
+ * Socket.IO, no parsing, no storage) as the physical limit; each phase also reports the CPU the
+ * server and this process (devices and consoles, on the same cores) spent per message, which says
+ * which side limited a flat-out phase (bench/alarms-only.ts repeats that phase alone, A/B). Then
+ * RSS over a soak, and start-up time
  * with 10,000 sites, 10,000 cells and 1,000,000 stored events (bench/startup.ts: first start and
  * restart).
  *
@@ -65,6 +68,25 @@ interface PhaseResult {
   /** PUBLISH → PUBACK of every message (heartbeats included): the durable commit. */
   ackP50ms: number;
   ackP99ms: number;
+  /**
+   * CPU spent during the phase, in cores and in µs per message: the server process, and this
+   * process (the device clients and the consoles, which run on the same two cores).
+   */
+  serverCores: number;
+  benchCores: number;
+  serverUsPerMsg: number;
+  benchUsPerMsg: number;
+}
+
+/** CPU time of a process so far, µs (utime + stime from /proc, 10 ms ticks). */
+function cpuUs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10_000;
+}
+
+interface CpuMark {
+  server: number;
+  bench: number;
 }
 
 async function login(http: number): Promise<string> {
@@ -142,9 +164,14 @@ async function measure(kind: 'pipeline' | 'relay', soak: boolean): Promise<{ pha
     const all = (): boolean => seen.every((s) => ids.every((id) => s.has(id)));
     while (!all() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
   };
-  const summarise = (targetRate: number | 'max' | 'max-alarms', firstId: number, ids: number[], seconds: number): PhaseResult => {
+  const cpuMark = (): CpuMark => {
+    const u = process.cpuUsage();
+    return { server: cpuUs(server.child.pid!), bench: u.user + u.system };
+  };
+  const summarise = (targetRate: number | 'max' | 'max-alarms', firstId: number, ids: number[], seconds: number, cpu0: CpuMark, cpu1: CpuMark): PhaseResult => {
     const sorted = latencies.sort((a, b) => a - b);
     const acks = ackLatencies.sort((a, b) => a - b);
+    const n = seq - firstId + 1;
     return {
       mode: kind,
       targetRate,
@@ -158,10 +185,15 @@ async function measure(kind: 'pipeline' | 'relay', soak: boolean): Promise<{ pha
       maxMs: round(sorted.at(-1) ?? NaN),
       ackP50ms: round(percentile(acks, 50)),
       ackP99ms: round(percentile(acks, 99)),
+      serverCores: round((cpu1.server - cpu0.server) / 1e6 / seconds, 2),
+      benchCores: round((cpu1.bench - cpu0.bench) / 1e6 / seconds, 2),
+      serverUsPerMsg: round((cpu1.server - cpu0.server) / n, 0),
+      benchUsPerMsg: round((cpu1.bench - cpu0.bench) / n, 0),
     };
   };
   /** A fixed rate for `seconds`; resolves when every message was acknowledged. */
-  const steady = async (rate: number, seconds: number): Promise<{ firstId: number; ids: number[]; seconds: number }> => {
+  const steady = async (rate: number, seconds: number): Promise<{ firstId: number; ids: number[]; seconds: number; cpu0: CpuMark; cpu1: CpuMark }> => {
+    const cpu0 = cpuMark();
     const firstId = seq + 1;
     const firstAlarm = alarmIds.length;
     const start = performance.now();
@@ -180,7 +212,7 @@ async function measure(kind: 'pipeline' | 'relay', soak: boolean): Promise<{ pha
     await Promise.all(acks);
     const ids = alarmIds.slice(firstAlarm);
     await drain(ids);
-    return { firstId, ids, seconds: (performance.now() - start) / 1000 };
+    return { firstId, ids, seconds: (performance.now() - start) / 1000, cpu0, cpu1: cpuMark() };
   };
 
   const phases: PhaseResult[] = [];
@@ -196,7 +228,7 @@ async function measure(kind: 'pipeline' | 'relay', soak: boolean): Promise<{ pha
     latencies = [];
     ackLatencies = [];
     const r = await steady(rate, PHASE_SECONDS);
-    phases.push(summarise(rate, r.firstId, r.ids, Math.max(r.seconds, PHASE_SECONDS)));
+    phases.push(summarise(rate, r.firstId, r.ids, Math.max(r.seconds, PHASE_SECONDS), r.cpu0, r.cpu1));
   }
   // Flat out: a window of unacknowledged QoS 1 messages per device client; first the mix, then
   // alarms only (every message stored and pushed to every console, in both servers).
@@ -206,6 +238,7 @@ async function measure(kind: 'pipeline' | 'relay', soak: boolean): Promise<{ pha
   ackLatencies = [];
   const firstId = seq + 1;
   const firstAlarm = alarmIds.length;
+  const cpu0 = cpuMark();
   const start = performance.now();
   const stopAt = start + PHASE_SECONDS * 1000;
   await Promise.all(
@@ -221,9 +254,10 @@ async function measure(kind: 'pipeline' | 'relay', soak: boolean): Promise<{ pha
     }),
   );
   const flatSeconds = (performance.now() - start) / 1000;
+  const cpu1 = cpuMark();
   const flatIds = alarmIds.slice(firstAlarm);
   await drain(flatIds);
-  phases.push(summarise(alarmsOnly ? 'max-alarms' : 'max', firstId, flatIds, flatSeconds));
+  phases.push(summarise(alarmsOnly ? 'max-alarms' : 'max', firstId, flatIds, flatSeconds, cpu0, cpu1));
   }
 
   if (soak) {
@@ -289,9 +323,9 @@ const doc = {
   queue,
 };
 const table = [
-  'mode      rate    sent  alarms  at-all-consoles  msgs/s  alarm p50  p99  p99.9   max ms | ack p50  p99 ms',
+  'mode      rate    sent  alarms  at-all-consoles  msgs/s  alarm p50  p99  p99.9   max ms | ack p50  p99 ms | cores server bench | µs/msg server bench',
   ...[...pipeline.phases, ...relay.phases].map((r) =>
-    [r.mode.padEnd(9), String(r.targetRate).padStart(5), String(r.sent).padStart(7), String(r.alarms).padStart(7), String(r.alarmsAtEveryConsole).padStart(16), String(r.eventsPerSec).padStart(7), String(r.p50ms).padStart(10), String(r.p99ms).padStart(5), String(r.p999ms).padStart(6), String(r.maxMs).padStart(8), '|', String(r.ackP50ms).padStart(7), String(r.ackP99ms).padStart(5)].join(' '),
+    [r.mode.padEnd(9), String(r.targetRate).padStart(5), String(r.sent).padStart(7), String(r.alarms).padStart(7), String(r.alarmsAtEveryConsole).padStart(16), String(r.eventsPerSec).padStart(7), String(r.p50ms).padStart(10), String(r.p99ms).padStart(5), String(r.p999ms).padStart(6), String(r.maxMs).padStart(8), '|', String(r.ackP50ms).padStart(7), String(r.ackP99ms).padStart(5), '|', String(r.serverCores).padStart(12), String(r.benchCores).padStart(5), '|', String(r.serverUsPerMsg).padStart(13), String(r.benchUsPerMsg).padStart(5)].join(' '),
   ),
   `max durable pipeline / raw relay = ${doc.ratio} (mix), ${doc.ratioAlarmsOnly} (alarms only)`,
   pipeline.rss ? `hub RSS ${pipeline.rss.afterWarmUpMiB} MiB after warm-up; ${pipeline.rss.startMiB} MiB at the soak's start → ${pipeline.rss.afterSoakMiB} MiB after ${SOAK_SECONDS} s at ${SOAK_RATE}/s (${pipeline.rss.growthPct} %)` : '',

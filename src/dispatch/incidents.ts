@@ -13,9 +13,10 @@ import type { EventBus } from '../core/event-bus.js';
 import type { HubEvents } from '../core/hub-events.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import type { AuditEntry, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { isNightOrHoliday, type NightConfig } from './context.js';
 import { assessPriority } from './priority.js';
+import { HeldWrites, type Mark } from './held-writes.js';
 
 /** What dispatch needs to know about sites, cells and stations; supplied by the app from the live config. */
 export interface Directory {
@@ -55,22 +56,13 @@ export interface IncidentServiceOptions {
  * so a crash before the write loses nothing: recover() correlates them again on start.
  */
 export const DERIVED_WRITE_DELAY_MS = 500;
-/** Hold at most this many events' marks; more are written at once. */
+/** Hold at most this many events' marks; beyond it the held writes are written without waiting. */
 const MAX_HELD_MARKS = 20_000;
-
-type Mark = [eventId: string, incidentId: string, seq: number | undefined];
-
-/** Writes of derived state not yet in SQLite. */
-interface HeldWrites {
-  /** Latest version of each incident changed by device events. */
-  incidents: Map<string, Incident>;
-  /** The `open` audit rows of new incidents, in order. */
-  audits: AuditEntry[];
-  /** Event id → the incident that took it (or NO_INCIDENT), with the event's seq when known. */
-  marks: Mark[];
-}
-
-const noWrites = (): HeldWrites => ({ incidents: new Map(), audits: [], marks: [] });
+/**
+ * Held writes go to SQLite this many incidents per transaction, the event loop free between two:
+ * after a burst of 1,000 new incidents one transaction of all of them held every PUBACK ~50 ms.
+ */
+const WRITE_PART = 100;
 
 /** Who acts, and from where (a console socket, a REST client address). A bare string is a username. */
 export type Actor = string | { username: string; origin?: string | null };
@@ -125,8 +117,8 @@ export class IncidentService {
   /** While a batch of escalations commits: their updates, published after the commit. */
   private deferred: Incident[] | null = null;
   /** Derived writes held back (see DERIVED_WRITE_DELAY_MS), and the timer that writes them. */
-  private held: HeldWrites = noWrites();
-  private heldTimer: NodeJS.Timeout | null = null;
+  private readonly held = new HeldWrites();
+  private heldTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private readonly writeDelayMs: number;
 
   constructor(private readonly o: IncidentServiceOptions) {
@@ -134,7 +126,7 @@ export class IncidentService {
     this.countEscalated = o.metrics.counter('sg_incidents_escalated_total', 'Escalations to a higher tier');
     this.writeDelayMs = o.derivedWriteDelayMs ?? DERIVED_WRITE_DELAY_MS;
     o.metrics.gauge('sg_incidents_open', 'Open incidents', () => this.open.size);
-    o.metrics.gauge('sg_incidents_write_held_events', 'Correlated events whose incident write is held (DERIVED_WRITE_DELAY_MS)', () => this.held.marks.length);
+    o.metrics.gauge('sg_incidents_write_held_events', 'Correlated events whose incident write is held (DERIVED_WRITE_DELAY_MS)', () => this.held.markCount);
     for (const i of o.store.incidents.open()) this.track(normalise(i));
     const now = o.clock.now();
     for (const i of o.store.incidents.query({ status: 'closed', since: now - this.repeatWindow() - 7 * 86_400_000, limit: 1000 })) {
@@ -182,7 +174,15 @@ export class IncidentService {
   /** Writes the held derived state now: one transaction without its own fsync. */
   persist(): void {
     const w = this.takeHeld();
-    if (!w) return;
+    if (w) this.writeInOwnTransaction(w);
+  }
+
+  /** Held writes waiting, for tests and /metrics. */
+  get heldWrites(): { incidents: number; events: number } {
+    return { incidents: this.held.incidents.size, events: this.held.markCount };
+  }
+
+  private writeInOwnTransaction(w: HeldWrites): void {
     try {
       this.withAudit(() => this.o.store.derivedTransaction(() => this.writeHeld(w)));
     } catch (err) {
@@ -191,75 +191,109 @@ export class IncidentService {
     }
   }
 
-  /** Held writes waiting, for tests and /metrics. */
-  get heldWrites(): { incidents: number; events: number } {
-    return { incidents: this.held.incidents.size, events: this.held.marks.length };
+  /** Puts writes back after their transaction failed, and tries again later. */
+  private restoreHeld(w: HeldWrites): void {
+    this.held.restore(w);
+    this.scheduleHeld();
   }
 
   private persistOrLog(): void {
     try {
       this.persist();
     } catch (err) {
-      // Kept held: the next write (timer, read, human action) tries again; the events stay
-      // unprocessed in SQLite meanwhile, so a restart correlates them again.
-      this.o.log.error({ err }, 'incident write failed; kept for the next attempt');
-      this.scheduleHeld();
+      this.failedWrite(err);
     }
+  }
+
+  private failedWrite(err: unknown): void {
+    // Kept held: the next write (timer, read, human action) tries again; the events stay
+    // unprocessed in SQLite meanwhile, so a restart correlates them again.
+    this.o.log.error({ err }, 'incident write failed; kept for the next attempt');
+    this.scheduleHeld();
   }
 
   private hold(changed: Array<{ incident: Incident; how: 'new' | 'update' }>, marks: Mark[]): void {
     for (const { incident, how } of changed) {
-      this.held.incidents.set(incident.id, incident);
-      if (how === 'new') {
-        this.held.audits.push({
-          at: incident.openedAt,
-          actor: 'hub',
-          action: 'open',
-          incidentId: incident.id,
-          fromStatus: null,
-          toStatus: 'new',
-          origin: null,
-          note: `${incident.kind} P${incident.priority}: ${incident.priorityReason}`,
-        });
-      }
+      this.held.hold(
+        incident,
+        how === 'new'
+          ? {
+              at: incident.openedAt,
+              actor: 'hub',
+              action: 'open',
+              incidentId: incident.id,
+              fromStatus: null,
+              toStatus: 'new',
+              origin: null,
+              note: `${incident.kind} P${incident.priority}: ${incident.priorityReason}`,
+            }
+          : undefined,
+      );
     }
-    for (const m of marks) this.held.marks.push(m);
-    if (this.writeDelayMs <= 0 || this.held.marks.length >= MAX_HELD_MARKS) this.persistOrLog();
+    for (const m of marks) this.held.mark(m);
+    if (this.writeDelayMs <= 0) this.persistOrLog();
+    else if (this.held.markCount >= MAX_HELD_MARKS) this.scheduleHeld(0);
     else this.scheduleHeld();
   }
 
-  private scheduleHeld(): void {
-    if (this.heldTimer) return;
-    this.heldTimer = setTimeout(() => {
+  private scheduleHeld(delayMs = this.writeDelayMs): void {
+    if (this.heldTimer) {
+      if (delayMs > 0) return;
+      this.cancelHeldTimer();
+    }
+    const run = (): void => {
       this.heldTimer = null;
-      this.persistOrLog();
-    }, Math.max(this.writeDelayMs, 1));
+      this.writeHeldParts(this.held.incidents.size);
+    };
+    this.heldTimer = delayMs > 0 ? setTimeout(run, delayMs) : setImmediate(run);
     this.heldTimer.unref();
+  }
+
+  private cancelHeldTimer(): void {
+    if (!this.heldTimer) return;
+    clearTimeout(this.heldTimer as NodeJS.Timeout);
+    clearImmediate(this.heldTimer as NodeJS.Immediate);
+    this.heldTimer = null;
+  }
+
+  /**
+   * Writes `remaining` held incidents (those held when the delay ran out), WRITE_PART per
+   * transaction with the event loop free between two; then waits for the next.
+   */
+  private writeHeldParts(remaining: number): void {
+    const part = this.held.take(Math.max(1, Math.min(WRITE_PART, remaining)));
+    if (!part.empty) {
+      try {
+        this.writeInOwnTransaction(part);
+      } catch (err) {
+        this.failedWrite(err);
+        return;
+      }
+    }
+    const left = remaining - part.incidents.size;
+    if (this.held.empty) return;
+    if (left > 0 && part.incidents.size > 0) {
+      this.heldTimer = setImmediate(() => {
+        this.heldTimer = null;
+        this.writeHeldParts(left);
+      });
+      this.heldTimer.unref();
+    } else {
+      this.scheduleHeld();
+    }
   }
 
   /** Takes everything held (null when nothing is), for a transaction that writes it. */
   private takeHeld(): HeldWrites | null {
-    if (this.heldTimer) clearTimeout(this.heldTimer);
-    this.heldTimer = null;
-    if (this.held.marks.length === 0 && this.held.incidents.size === 0 && this.held.audits.length === 0) return null;
-    const w = this.held;
-    this.held = noWrites();
-    return w;
-  }
-
-  /** Puts writes back after their transaction failed; anything held since is newer. */
-  private restoreHeld(w: HeldWrites): void {
-    for (const [id, i] of this.held.incidents) w.incidents.set(id, i);
-    for (const a of this.held.audits) w.audits.push(a);
-    for (const m of this.held.marks) w.marks.push(m);
-    this.held = w;
+    this.cancelHeldTimer();
+    return this.held.empty ? null : this.held.take();
   }
 
   /** Inside a transaction. */
   private writeHeld(w: HeldWrites): void {
     for (const i of w.incidents.values()) this.o.store.incidents.save(i);
-    for (const a of w.audits) this.o.store.audit.append(a);
-    for (const [eventId, incidentId, seq] of w.marks) this.o.store.events.markProcessed(eventId, incidentId, seq);
+    for (const a of w.audits.values()) this.o.store.audit.append(a);
+    for (const list of w.marks.values()) for (const [eventId, incidentId, seq] of list) this.o.store.events.markProcessed(eventId, incidentId, seq);
   }
 
   snapshot(filter?: (i: Incident) => boolean): Incident[] {

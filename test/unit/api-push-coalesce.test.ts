@@ -60,7 +60,7 @@ function setup() {
 }
 
 beforeEach(() => {
-  vi.useFakeTimers();
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date', 'performance'] });
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -149,6 +149,32 @@ describe('pushes of one incident are coalesced, never delayed for a new incident
       const carrier = sent.find((s) => s.incident.version >= version)!;
       expect(carrier.at - at).toBeLessThanOrEqual(UPDATE_COALESCE_MS);
     }
+  });
+
+  it('each incident has its own window, counted from its first held update', () => {
+    const { sent, emit, clock } = setup();
+    const step = (ms: number): void => {
+      vi.advanceTimersByTime(ms);
+      clock.advance(ms);
+    };
+    emit('a', 'intrusion');
+    emit('b', 'intrusion');
+    sent.length = 0;
+    emit('a', 'intrusion'); // t=0: a held until 100
+    step(60);
+    emit('b', 'intrusion'); // t=60: b held until 160
+    step(30);
+    emit('a', 'intrusion'); // t=90: joins a's window
+    step(10); // t=100
+    expect(sent.map((s) => [s.incident.siteId, s.incident.eventCount])).toEqual([['a', 3]]);
+    step(10);
+    emit('a', 'intrusion'); // t=110: a new window for a, until 210
+    step(40);
+    emit('b', 'intrusion'); // t=150: joins b's window
+    step(10); // t=160
+    expect(sent.map((s) => [s.incident.siteId, s.incident.eventCount])).toEqual([['a', 3], ['b', 3]]);
+    step(50); // t=210
+    expect(sent.map((s) => [s.incident.siteId, s.incident.eventCount])).toEqual([['a', 3], ['b', 3], ['a', 4]]);
   });
 
   it('with a window of 0 nothing is held', () => {

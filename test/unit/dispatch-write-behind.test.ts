@@ -155,6 +155,71 @@ describe('incident writes are held and coalesced, and a restart rebuilds exactly
     expect(restart().get(first.id)).toMatchObject({ eventCount: 2, escalationLevel: 1, responsibleStationId: 'city' });
   });
 
+  it('a burst of 350 new incidents is written 100 per transaction, the event loop free between two', () => {
+    const { store, emit, onDisk } = setup();
+    let transactions = 0;
+    const derived = store.derivedTransaction;
+    store.derivedTransaction = <T>(fn: () => T): T => {
+      transactions++;
+      return derived(fn);
+    };
+    for (let k = 0; k < 350; k++) emit(`s${k}`);
+    emit('s0'); // an update of the first: written with it, in the first part
+    vi.advanceTimersToNextTimer(); // the delay ran out: the first part only
+    expect(transactions).toBe(1);
+    const first = onDisk();
+    expect(first.incidents).toHaveLength(100);
+    expect(first.unprocessed).toBe(351 - 101);
+    expect(first.audit).toBe(100);
+    vi.advanceTimersToNextTimer(); // the next part, on the next turn of the event loop
+    expect(transactions).toBe(2);
+    vi.advanceTimersToNextTimer();
+    vi.advanceTimersToNextTimer();
+    expect(transactions).toBe(4);
+    expect(onDisk()).toMatchObject({ unprocessed: 0, audit: 350 });
+  });
+
+  it('a crash between two parts: the restart rebuilds the rest from their unmarked events', () => {
+    const { emit, onDisk, restart } = setup();
+    for (let k = 0; k < 350; k++) emit(`s${k}`);
+    emit('s0');
+    emit('s349'); // an update of one in the last part
+    vi.advanceTimersToNextTimer();
+    expect(onDisk().incidents).toHaveLength(100);
+    const fresh = restart(); // SIGKILL now; the other parts never run
+    const rebuilt = fresh.snapshot();
+    expect(rebuilt).toHaveLength(350);
+    expect(rebuilt.filter((i) => i.version !== 1).map((i) => [i.siteId, i.version, i.eventCount]).sort()).toEqual([
+      ['s0', 2, 2],
+      ['s349', 2, 2],
+    ]);
+    expect(onDisk()).toMatchObject({ unprocessed: 0, audit: 350 });
+  });
+
+  it('a write that fails is kept and tried again: nothing lost, no audit row twice', () => {
+    const { store, emit, onDisk, s } = setup();
+    emit('s1');
+    emit('s2');
+    const save = store.incidents.save.bind(store.incidents);
+    let fail = true;
+    store.incidents.save = (i) => {
+      if (fail && i.siteId === 's2') throw new Error('disk full');
+      save(i);
+    };
+    vi.advanceTimersToNextTimer();
+    expect(onDisk()).toMatchObject({ incidents: [], unprocessed: 2, audit: 0 }); // rolled back whole
+    expect(s.heldWrites).toEqual({ incidents: 2, events: 2 });
+    emit('s1'); // held meanwhile: newer than what failed
+    fail = false;
+    vi.advanceTimersToNextTimer();
+    const disk = onDisk();
+    expect(disk.incidents.map((r) => [JSON.parse(r.doc).siteId, r.version]).sort()).toEqual([
+      ['s1', 2],
+      ['s2', 1],
+    ]);
+    expect(disk).toMatchObject({ unprocessed: 0, audit: 2 });
+  });
+
   it('stopping writes everything held', () => {
     const { emit, detach, onDisk } = setup();
     emit('s1');
