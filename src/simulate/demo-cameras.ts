@@ -1,7 +1,9 @@
 /**
  * `safegrid demo`: the sample district's cameras point at loopback ports (127.0.0.1:18001…). The
  * demo answers there with simulated ONVIF cameras (onvif-camera/camera.ts), so incidents get real
- * snapshots and live view without any hardware. Cameras elsewhere are left alone.
+ * snapshots and live view without any hardware. Cameras elsewhere are left alone. Each camera's
+ * stream is RTSP on a free loopback port of its own, which GetStreamUri reports (as a real camera
+ * reports its port 554), so the hub's clips and live view take the RTSP path real cameras take.
  */
 import type { Config } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
@@ -35,6 +37,7 @@ export async function startDemoCameras(config: Config, log: Logger): Promise<{ c
       }
     }
   }
-  log.info({ cameras: cams.length }, 'demo cameras answering on loopback');
+  for (const c of cams) log.debug({ camera: c.o.name, onvif: c.xaddr, rtsp: c.rtspUrl() }, 'demo camera');
+  log.info({ cameras: cams.length, example: cams[0] ? { onvif: cams[0].xaddr, rtsp: cams[0].rtspUrl() } : null }, 'demo cameras answering on loopback (RTSP needs the camera password)');
   return { count: cams.length, stop: async () => void (await Promise.all(cams.map((c) => c.stop()))) };
 }

@@ -8,6 +8,7 @@
  * It reaches the rest of the hub only through `VideoSinks` (wired in app.ts), so video/ imports
  * nothing downstream of it.
  */
+import { rmSync } from 'node:fs';
 import net from 'node:net';
 import type { EventKind } from '../contract/alarm-event.js';
 import type { Incident, IncidentMedia } from '../contract/incident.js';
@@ -427,10 +428,17 @@ export class CameraService {
     const { id, path } = this.media.reserve(ext);
     const seconds = this.settings.clipSeconds;
     try {
-      await this.ffmpeg.clip(src, seconds, path, seconds * 1000 + 8000);
+      const r = await this.ffmpeg.clip(src, seconds, path, seconds * 1000 + 8000);
       this.media.commit(id, path, ext, e.site.id);
       this.o.sinks.addMedia(incidentId, { ...base, id, url: `/api/media/${id}`, error: null });
+      if (r.cutShort) {
+        // What there is stays attached; the operator also learns why it is shorter.
+        const reason = `${this.label(e)}: clip ends after ${r.seconds.toFixed(1)} s of ${seconds} s, the camera closed the stream`;
+        this.o.log.warn({ site: e.site.id, camera: e.camera.id, url: redact(src.url), seconds: r.seconds }, 'clip cut short: the camera closed the stream');
+        this.o.sinks.addMedia(incidentId, { ...base, id: newId(), url: null, error: reason });
+      }
     } catch (err) {
+      rmSync(path, { force: true }); // a failed run leaves no playable file
       this.o.log.warn({ site: e.site.id, camera: e.camera.id, url: redact(src.url), reason: describe(err) }, 'clip failed');
       this.o.sinks.addMedia(incidentId, { ...base, id: newId(), url: null, error: `${this.label(e)}: no clip, ${describe(err)}` });
     }

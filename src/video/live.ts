@@ -5,7 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { Logger } from '../core/logger.js';
-import { scrub, type Ffmpeg, type Source } from './ffmpeg/ffmpeg.js';
+import { explainFailure, scrub, type Ffmpeg, type Source } from './ffmpeg/ffmpeg.js';
 
 export const LIVE_BOUNDARY = 'sgframe';
 
@@ -13,10 +13,21 @@ interface Feed {
   stop(): void;
   viewers: Set<Writable>;
   frames: number;
+  /** We stopped it (last viewer left, hub stopping); any other end is the camera's doing. */
+  stopped: boolean;
+}
+
+/** Why a live feed ended, when nobody here ended it. */
+export interface LiveEnd {
+  camera: string;
+  reason: string;
+  frames: number;
 }
 
 export class LiveHub {
   private readonly feeds = new Map<string, Feed>();
+  /** The last feeds that ended by themselves (newest last, at most 20), for status and tests. */
+  readonly ended: LiveEnd[] = [];
 
   constructor(
     private readonly ffmpeg: () => Ffmpeg | null,
@@ -53,7 +64,15 @@ export class LiveHub {
 
   private start(key: string, ff: Ffmpeg, src: Source): Feed {
     const { child, secrets } = ff.mjpeg(src, { ...this.o, timeoutMs: 5000 });
-    const feed: Feed = { viewers: new Set(), frames: 0, stop: () => child.kill('SIGKILL') };
+    const feed: Feed = {
+      viewers: new Set(),
+      frames: 0,
+      stopped: false,
+      stop: () => {
+        feed.stopped = true;
+        child.kill('SIGKILL');
+      },
+    };
     this.feeds.set(key, feed);
     let buf: Buffer = Buffer.alloc(0);
     const SOI = Buffer.from([0xff, 0xd8]);
@@ -87,9 +106,16 @@ export class LiveHub {
     child.stderr.on('data', (c: Buffer) => {
       if (err.length < 2000) err += c.toString('utf8');
     });
+    child.on('error', () => undefined); // spawn failure: 'close' follows with the reason in stderr or none
     child.on('close', (code) => {
       if (this.feeds.get(key) === feed) this.feeds.delete(key);
-      if (code !== 0 && code !== null) this.log.warn({ camera: key, reason: scrub(err, secrets).trim().slice(-300) }, 'live view ffmpeg ended');
+      if (!feed.stopped) {
+        // ffmpeg exits 0 when the camera closes the connection: that is an end too, not a success.
+        const reason = code === 0 ? 'the camera closed the stream' : explainFailure(code, scrub(err, secrets)).message;
+        this.ended.push({ camera: key, reason, frames: feed.frames });
+        if (this.ended.length > 20) this.ended.shift();
+        this.log.warn({ camera: key, reason, frames: feed.frames, viewers: feed.viewers.size }, 'live view ended');
+      }
       for (const v of feed.viewers) v.end();
       feed.viewers.clear();
     });

@@ -10,8 +10,15 @@
  *   Event service   POST /onvif/event_service   CreatePullPointSubscription, GetEventProperties
  *   Subscription    POST /onvif/subscription/N  PullMessages, Renew, Unsubscribe
  *   Snapshot        GET  /snapshot.jpg           HTTP Digest (RFC 7616, MD5 or SHA-256)
- *   Stream          GET  /mjpeg                  multipart/x-mixed-replace, HTTP Digest
+ *   Stream          RTSP rtsp://HOST:RTSPPORT/stream/main|sub   Motion JPEG over RTP, interleaved on
+ *                        the RTSP connection, RTSP Digest MD5 (or Basic); rtsp.ts. A port of its own
+ *                        (`rtsp.port`, 0 = any free one), like a camera's 554. GetStreamUri returns it.
+ *   Stream          GET  /mjpeg                  multipart/x-mixed-replace, HTTP Digest: kept for
+ *                        cameras that stream only this way (`streamUri: 'mjpeg'` makes GetStreamUri
+ *                        return it instead, as such cameras do)
  *   WS-Discovery    UDP  bind address/port configurable; answers Probe with ProbeMatches
+ *
+ * `state.wrongPassword` applies to all of them: SOAP, HTTP Digest and RTSP.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
@@ -19,6 +26,8 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
 import { FrameSource } from './frames.js';
+import { RtspServer } from './rtsp.js';
+import type { RtspAuthScheme } from './rtsp-auth.js';
 
 export type Misbehaviour = 'none' | 'malformed' | 'doctype' | 'huge' | 'missing-fields';
 
@@ -41,6 +50,13 @@ export interface SimCameraOptions {
   clockSkewMs?: number;
   discovery?: { address: string; port?: number; multicast?: boolean } | null;
   ffmpeg?: string;
+  /** The RTSP server: port (0 = any free one), authentication (default Digest MD5), session timeout. */
+  rtsp?: { port?: number; auth?: RtspAuthScheme; sessionTimeoutSec?: number; maxClients?: number };
+  /**
+   * What GetStreamUri returns: `rtsp` (default; what ONVIF Profile S cameras return) or `mjpeg`
+   * (the HTTP multipart stream, as some cheap cameras return).
+   */
+  streamUri?: 'rtsp' | 'mjpeg';
 }
 
 export interface SimState {
@@ -88,10 +104,11 @@ interface Subscription {
 type EventName = 'motion' | 'tamper' | 'input';
 
 export class SimCamera {
-  readonly o: Required<Omit<SimCameraOptions, 'discovery' | 'ffmpeg'>> & Pick<SimCameraOptions, 'discovery' | 'ffmpeg'>;
+  readonly o: Required<Omit<SimCameraOptions, 'discovery' | 'ffmpeg' | 'rtsp'>> & Pick<SimCameraOptions, 'discovery' | 'ffmpeg' | 'rtsp'>;
   readonly state: SimState = { wrongPassword: false, delayMs: 0, misbehave: 'none', discoveryMisbehave: 'none' };
   readonly uuid = randomUUID();
   readonly frames: FrameSource;
+  readonly rtsp: RtspServer;
   private server: http.Server | null = null;
   private udp: dgram.Socket | null = null;
   private readonly sockets = new Set<Socket>();
@@ -119,10 +136,22 @@ export class SimCamera {
       clockSkewMs: options.clockSkewMs ?? 0,
       discovery: options.discovery ?? null,
       ffmpeg: options.ffmpeg,
+      rtsp: options.rtsp,
+      streamUri: options.streamUri ?? 'rtsp',
     };
     // Each camera tints its picture differently, so two cameras never send the same bytes.
     const hue = [...this.o.name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 360, 7);
     this.frames = new FrameSource({ hue, ...(options.ffmpeg ? { ffmpeg: options.ffmpeg } : {}) });
+    this.rtsp = new RtspServer({
+      host: this.o.host,
+      port: options.rtsp?.port ?? 0,
+      frames: this.frames,
+      auth: options.rtsp?.auth ?? 'digest',
+      ...(options.rtsp?.sessionTimeoutSec ? { sessionTimeoutSec: options.rtsp.sessionTimeoutSec } : {}),
+      ...(options.rtsp?.maxClients ? { maxClients: options.rtsp.maxClients } : {}),
+      name: this.o.name,
+      credentials: () => ({ username: this.o.username, password: this.state.wrongPassword ? `${this.o.password}-changed` : this.o.password }),
+    });
   }
 
   get port(): number {
@@ -134,6 +163,10 @@ export class SimCamera {
   get xaddr(): string {
     return `${this.base}/onvif/device_service`;
   }
+  /** The RTSP URL of a profile's stream (no credentials in it). */
+  rtspUrl(profile: 'main' | 'sub' = 'main'): string {
+    return this.rtsp.url(profile);
+  }
   get discoveryPort(): number | null {
     const a = this.udp?.address();
     return a ? a.port : null;
@@ -141,6 +174,12 @@ export class SimCamera {
 
   async start(): Promise<this> {
     await this.listen(this.o.port);
+    try {
+      await this.rtsp.start();
+    } catch (err) {
+      await this.goOffline(); // no half-started camera holding its HTTP port
+      throw err;
+    }
     if (this.o.discovery) await this.startDiscovery(this.o.discovery);
     return this;
   }
@@ -165,6 +204,7 @@ export class SimCamera {
     this.server = null;
     for (const sock of this.sockets) sock.destroy();
     if (s) await new Promise<void>((ok) => s.close(() => ok()));
+    await this.rtsp.stop();
     this.udp?.close();
     this.udp = null;
   }
@@ -173,6 +213,7 @@ export class SimCamera {
   async goOnline(): Promise<void> {
     if (this.server) return;
     await this.listen(this.boundPort);
+    await this.rtsp.start();
     if (this.o.discovery) await this.startDiscovery(this.o.discovery);
   }
 
@@ -440,7 +481,7 @@ export class SimCamera {
       case 'GetSnapshotUri': {
         // Media ver10 §5.15: an unknown profile token is env:Sender/ter:InvalidArgVal/ter:NoProfile.
         if (!known) return this.fault(res, true, 'ter:InvalidArgVal', 'no such profile');
-        const uri = op === 'GetStreamUri' ? `${this.base}/mjpeg` : `${this.base}/snapshot.jpg`;
+        const uri = op === 'GetSnapshotUri' ? `${this.base}/snapshot.jpg` : this.o.streamUri === 'mjpeg' ? `${this.base}/mjpeg` : this.rtsp.url(token);
         return this.send(
           res,
           200,

@@ -1,7 +1,10 @@
 /**
  * The simulated camera's picture: ffmpeg's `testsrc` (a moving pattern with a frame counter, so two
  * frames always differ), encoded as MJPEG and split into JPEG frames on the EOI marker (FF D9 cannot
- * appear inside entropy-coded data: JPEG stuffs FF with 00).
+ * appear inside entropy-coded data: JPEG stuffs FF with 00). `-huffman default` keeps the standard
+ * Huffman tables of ITU T.81 Annex K (ffmpeg's default is per-frame optimal tables): RTP/JPEG
+ * (RFC 2435, rtsp.ts) does not carry Huffman tables, so its receivers assume the standard ones;
+ * and 4:2:0 (`yuvj420p`), since RFC 2435 carries only 4:2:0 and 4:2:2 (from RGB, ffmpeg picks 4:4:4).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
@@ -11,20 +14,28 @@ export class FrameSource {
   private readonly waiters = new Set<(frame: Buffer) => void>();
   private readonly listeners = new Set<(frame: Buffer) => void>();
   private users = 0;
+  private linger: NodeJS.Timeout | null = null;
   frames = 0;
 
   constructor(
     private readonly o: { ffmpeg?: string; size?: string; fps?: number; hue?: number } = {},
   ) {}
 
+  /** Listeners registered with onFrame (RTSP sessions playing, MJPEG viewers). */
+  get watchers(): number {
+    return this.listeners.size;
+  }
+
   /** Start producing frames (reference counted). */
   acquire(): void {
     this.users++;
+    if (this.linger) clearTimeout(this.linger);
+    this.linger = null;
     if (this.child) return;
     const args = [
       '-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
       '-f', 'lavfi', '-i', `testsrc=size=${this.o.size ?? '320x240'}:rate=${this.o.fps ?? 5},hue=h=${this.o.hue ?? 0}`,
-      '-c:v', 'mjpeg', '-q:v', '5', '-f', 'mjpeg', 'pipe:1',
+      '-c:v', 'mjpeg', '-pix_fmt', 'yuvj420p', '-huffman', 'default', '-q:v', '5', '-f', 'mjpeg', 'pipe:1',
     ];
     const child = spawn(this.o.ffmpeg ?? 'ffmpeg', args, { stdio: ['ignore', 'pipe', 'ignore'] });
     this.child = child;
@@ -56,12 +67,24 @@ export class FrameSource {
     });
   }
 
+  /**
+   * One user fewer. The encoder runs on for a few seconds after the last one, like a camera's
+   * sensor: a client that reconnects (a second snapshot over RTSP) sees the picture moved on, not
+   * the pattern restarted at frame 0.
+   */
   release(): void {
     this.users = Math.max(0, this.users - 1);
-    if (this.users === 0) this.stop();
+    if (this.users > 0 || this.linger) return;
+    this.linger = setTimeout(() => {
+      this.linger = null;
+      if (this.users === 0) this.stop();
+    }, 5000);
+    this.linger.unref();
   }
 
   stop(): void {
+    if (this.linger) clearTimeout(this.linger);
+    this.linger = null;
     this.child?.kill('SIGKILL');
     this.child = null;
   }

@@ -1,6 +1,7 @@
 /**
  * A small typed wrapper over the ffmpeg binary: argument arrays to child_process.spawn (never a
- * shell), validated input URLs, bounded output, a hard time limit, credentials never logged.
+ * shell), validated input URLs, bounded output, a hard time limit, credentials never logged and
+ * never in argv (input.ts: on stdin), failures named by cause (errors.ts).
  * Chosen over fluent-ffmpeg (archived repository, package deprecated upstream): the hub needs
  * three commands (one frame, a clip, an MJPEG stream), not a builder.
  */
@@ -8,7 +9,12 @@ import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { explainFailure, FfmpegError } from './errors.js';
+import { planInput, type InputOptions, type InputPlan } from './input.js';
+
+export { explainFailure, FfmpegError, type FfmpegErrorCode } from './errors.js';
+export { ffconcatQuote, inputArgs, inputOptions, planInput, redact, validateMediaUrl, withCredentials, type InputOptions, type InputPlan } from './input.js';
 
 export interface FfmpegBinary {
   path: string;
@@ -16,16 +22,6 @@ export interface FfmpegBinary {
   major: number;
   versionLine: string;
   source: 'env' | 'path' | 'npm';
-}
-
-export class FfmpegError extends Error {
-  constructor(
-    readonly code: 'no_binary' | 'bad_url' | 'timeout' | 'failed' | 'too_large',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'FfmpegError';
-  }
 }
 
 function executable(p: string): boolean {
@@ -70,75 +66,27 @@ export function locateFfmpeg(env: NodeJS.ProcessEnv = process.env): FfmpegBinary
   return null;
 }
 
-const ALLOWED_SCHEMES = new Set(['rtsp:', 'rtsps:', 'http:', 'https:']);
-
-/**
- * A camera URL ffmpeg may open. ffmpeg treats its input as a protocol spec, so `file:`, `concat:`,
- * `pipe:`, `subfile,` or a leading `-` (an option) would read local files or change the command.
- */
-export function validateMediaUrl(raw: string): URL {
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2048) throw new FfmpegError('bad_url', 'URL empty or longer than 2048 characters');
-  if (raw.startsWith('-')) throw new FfmpegError('bad_url', 'URL starts with "-"');
-  if (/[\s\u0000-\u001f\u007f]/.test(raw)) throw new FfmpegError('bad_url', 'URL contains whitespace or control characters');
-  if (/^(file|concat|pipe|subfile|data|async|cache|crypto|fd|unix|tee)[:,]/i.test(raw)) throw new FfmpegError('bad_url', 'local or composite ffmpeg protocols are refused');
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new FfmpegError('bad_url', 'not an absolute URL');
-  }
-  if (!ALLOWED_SCHEMES.has(url.protocol)) throw new FfmpegError('bad_url', `scheme ${url.protocol} refused; expected rtsp, rtsps, http or https`);
-  if (!url.hostname) throw new FfmpegError('bad_url', 'URL has no host');
-  return url;
-}
-
-/** `rtsp://user:pw@h/x` → `rtsp://h/x`. */
-export function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1');
-}
-
-/** Put credentials into the URL ffmpeg opens (RTSP and HTTP auth in ffmpeg come only from there). */
-export function withCredentials(url: URL, username: string | null, password: string | null): string {
-  if (!username || url.username) return url.toString();
-  const u = new URL(url.toString());
-  u.username = username;
-  u.password = password ?? '';
-  return u.toString();
-}
-
-export interface InputOptions {
-  /** Connect/read time limit, ms. */
-  timeoutMs: number;
-  /** Quick start for one frame: `-analyzeduration 0 -probesize 32768`. */
-  fastProbe?: boolean;
-}
-
-/** The input half of a command, with the options that fit the scheme and the ffmpeg version. */
-export function inputArgs(bin: Pick<FfmpegBinary, 'major'>, url: URL, authUrl: string, o: InputOptions): string[] {
-  const us = String(Math.max(1, Math.round(o.timeoutMs * 1000)));
-  const args: string[] = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
-  if (url.protocol === 'rtsp:' || url.protocol === 'rtsps:') {
-    // 5.x: -timeout is the socket I/O timeout. 4.x: it is -stimeout, and -timeout there makes the
-    // input *listen* as an RTSP server instead (FIELD-NOTES).
-    args.push('-rtsp_transport', 'tcp', bin.major >= 5 ? '-timeout' : '-stimeout', us);
-  } else {
-    // HTTP (MJPEG cameras): read timeout, and timestamps from arrival (MJPEG has none of its own).
-    args.push('-rw_timeout', us, '-use_wallclock_as_timestamps', '1');
-  }
-  if (o.fastProbe) args.push('-analyzeduration', '0', '-probesize', '32768');
-  args.push('-i', authUrl);
-  return args;
-}
-
 export interface RunResult {
   stdout: Buffer;
   stderr: string;
 }
 
+/**
+ * Spawn ffmpeg (argument array, no shell). `stdin` is written and closed at once (the ffconcat list
+ * that carries credentials, input.ts); without it stdin is closed empty.
+ */
+export function spawnFfmpeg(bin: FfmpegBinary, args: readonly string[], stdin: string | null): ChildProcessByStdio<Writable, Readable, Readable> {
+  const child = spawn(bin.path, args, { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true });
+  // ffmpeg that fails before reading its list closes the pipe: EPIPE is not our error to raise.
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(stdin ?? undefined);
+  return child;
+}
+
 /** Run ffmpeg to completion within `timeoutMs`, collecting at most `maxBytes` of stdout. */
-export function runFfmpeg(bin: FfmpegBinary, args: readonly string[], timeoutMs: number, maxBytes: number, secrets: readonly string[] = []): Promise<RunResult> {
+export function runFfmpeg(bin: FfmpegBinary, args: readonly string[], timeoutMs: number, maxBytes: number, secrets: readonly string[] = [], stdin: string | null = null): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin.path, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false, windowsHide: true });
+    const child = spawnFfmpeg(bin, args, stdin);
     const out: Buffer[] = [];
     let size = 0;
     let err = '';
@@ -163,7 +111,7 @@ export function runFfmpeg(bin: FfmpegBinary, args: readonly string[], timeoutMs:
     child.on('error', (e) => finish(new FfmpegError('failed', `ffmpeg did not start: ${e.message}`)));
     child.on('close', (code) => {
       if (code === 0) finish(null);
-      else finish(new FfmpegError('failed', `ffmpeg exited ${code}: ${scrub(err, secrets).trim().split('\n').slice(-2).join(' ').slice(0, 300)}`));
+      else finish(explainFailure(code, scrub(err, secrets)));
     });
   });
 }
@@ -181,50 +129,60 @@ export interface Source {
   password: string | null;
 }
 
+export interface ClipResult {
+  /** Seconds written, from ffmpeg's progress report. */
+  seconds: number;
+  /** The stream ended well before the clip was complete (the camera closed it). */
+  cutShort: boolean;
+}
+
+/** The last `out_time_us` of ffmpeg's `-progress` report, in seconds. */
+export function progressSeconds(report: string): number | null {
+  const all = [...report.matchAll(/^out_time_us=(\d+)\s*$/gm)];
+  const last = all.at(-1);
+  return last ? Number(last[1]) / 1e6 : null;
+}
+
 export class Ffmpeg {
   constructor(readonly bin: FfmpegBinary) {}
 
-  private input(src: Source, o: InputOptions): { args: string[]; secrets: string[] } {
-    let url: URL;
-    try {
-      url = validateMediaUrl(src.url);
-    } catch (e) {
-      throw e instanceof FfmpegError ? new FfmpegError('bad_url', `${e.message}: ${redact(src.url).slice(0, 120)}`) : e;
-    }
-    const authUrl = withCredentials(url, src.username, src.password);
-    return { args: inputArgs(this.bin, url, authUrl, o), secrets: [src.password ?? '', decodeURIComponent(url.password)].filter(Boolean) };
+  /** How this source reaches ffmpeg (tests read `credentials` and `args`). */
+  plan(src: Source, o: InputOptions): InputPlan {
+    return planInput(this.bin, src, o);
   }
 
   /** One JPEG frame (FIELD-NOTES: ~0.45 s from RTSP with the fast probe). */
   async snapshot(src: Source, timeoutMs: number): Promise<Buffer> {
-    const { args, secrets } = this.input(src, { timeoutMs, fastProbe: true });
-    const r = await runFfmpeg(this.bin, [...args, '-an', '-frames:v', '1', '-f', 'image2', '-c:v', 'mjpeg', '-q:v', '4', 'pipe:1'], timeoutMs, 16 * 1024 * 1024, secrets);
+    const p = this.plan(src, { timeoutMs, fastProbe: true });
+    const r = await runFfmpeg(this.bin, [...p.args, '-an', '-frames:v', '1', '-f', 'image2', '-c:v', 'mjpeg', '-q:v', '4', 'pipe:1'], timeoutMs, 16 * 1024 * 1024, p.secrets, p.stdin);
+    if (r.stdout.length === 0) throw new FfmpegError('ended', 'the camera ended the stream before sending a picture');
     if (r.stdout.length < 4 || r.stdout[0] !== 0xff || r.stdout[1] !== 0xd8) throw new FfmpegError('failed', 'ffmpeg produced no JPEG');
     return r.stdout;
   }
 
   /**
-   * A clip of `seconds` into `outPath` (.mp4). RTSP H.264/H.265 is copied (`-c copy`); an MJPEG
-   * HTTP source has no stream to copy into MP4 cleanly, so it is re-encoded as MJPEG in Matroska.
+   * A clip of `seconds` into `outPath`: from RTSP the stream is copied into MP4 (`-c copy`; H.264
+   * and H.265 from cameras, Motion JPEG from the simulator), from an HTTP MJPEG camera it is
+   * copied into Matroska. ffmpeg ends *successfully* when the camera closes the connection, so the
+   * length written is read from its `-progress` report and a clip that stops early says so.
    */
-  async clip(src: Source, seconds: number, outPath: string, timeoutMs: number): Promise<void> {
-    const { args, secrets } = this.input(src, { timeoutMs: Math.min(timeoutMs, 5000) });
+  async clip(src: Source, seconds: number, outPath: string, timeoutMs: number): Promise<ClipResult> {
+    const p = this.plan(src, { timeoutMs: Math.min(timeoutMs, 5000) });
     const rtsp = /^rtsps?:/i.test(src.url);
     const codec = rtsp ? ['-c', 'copy', '-f', 'mp4', '-movflags', '+faststart'] : ['-c:v', 'copy', '-f', 'matroska'];
-    await runFfmpeg(this.bin, [...args, '-an', '-t', String(seconds), ...codec, '-y', outPath], timeoutMs, 1024, secrets);
+    const r = await runFfmpeg(this.bin, [...p.args, '-an', '-t', String(seconds), ...codec, '-progress', 'pipe:1', '-nostats', '-y', outPath], timeoutMs, 256 * 1024, p.secrets, p.stdin);
+    const got = progressSeconds(r.stdout.toString('utf8'));
+    if (!got) throw new FfmpegError('ended', 'the camera ended the stream before sending a picture');
+    return { seconds: got, cutShort: got < seconds - Math.max(1, seconds * 0.2) };
   }
 
   /**
    * A live MJPEG elementary stream on stdout (JPEG after JPEG), for live.ts to cut into frames and
    * serve as `multipart/x-mixed-replace`. The caller kills it when the last viewer leaves.
    */
-  mjpeg(src: Source, o: { fps: number; width: number; timeoutMs: number }): { child: ChildProcessByStdio<null, Readable, Readable>; secrets: string[] } {
-    const { args, secrets } = this.input(src, { timeoutMs: o.timeoutMs });
-    const child = spawn(
-      this.bin.path,
-      [...args, '-an', '-vf', `fps=${o.fps},scale=${o.width}:-2`, '-c:v', 'mjpeg', '-q:v', '6', '-f', 'mjpeg', 'pipe:1'],
-      { stdio: ['ignore', 'pipe', 'pipe'], shell: false, windowsHide: true },
-    );
-    return { child, secrets };
+  mjpeg(src: Source, o: { fps: number; width: number; timeoutMs: number }): { child: ChildProcessByStdio<Writable, Readable, Readable>; secrets: string[] } {
+    const p = this.plan(src, { timeoutMs: o.timeoutMs, noFpsProbe: true });
+    const child = spawnFfmpeg(this.bin, [...p.args, '-an', '-vf', `fps=${o.fps},scale=${o.width}:-2`, '-c:v', 'mjpeg', '-q:v', '6', '-f', 'mjpeg', 'pipe:1'], p.stdin);
+    return { child, secrets: p.secrets };
   }
 }

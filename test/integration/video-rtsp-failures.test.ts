@@ -1,0 +1,129 @@
+/**
+ * SafeGrid's ffmpeg wrapper when the RTSP camera fails it: a wrong password, a stream closed
+ * midway, a camera gone. Each failure names its cause; none repeats the password. Real ffmpeg,
+ * the simulated camera, loopback.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRootLogger } from '../../src/core/logger.js';
+import { SimCamera } from '../../src/simulate/onvif-camera/camera.js';
+import { Ffmpeg, FfmpegError, locateFfmpeg, type Source } from '../../src/video/ffmpeg/ffmpeg.js';
+import { LiveHub } from '../../src/video/live.js';
+import { waitFor } from '../helpers/hub.js';
+
+const run = promisify(execFile);
+const PASS = 'Rtsp-Secret-77';
+const WRONG = 'Wrong-Secret-88';
+const bin = locateFfmpeg();
+if (!bin) throw new Error('ffmpeg is required (apt-get install ffmpeg)');
+const ff = new Ffmpeg(bin);
+const dir = mkdtempSync(join(tmpdir(), 'sg-rtsp-fail-'));
+let cam: SimCamera;
+let src: Source;
+
+const logLines: string[] = [];
+const log = createRootLogger({ level: 'debug', destination: new Writable({ write: (c: Buffer, _e, done) => (logLines.push(c.toString()), done()) }) });
+
+beforeAll(async () => {
+  cam = await new SimCamera({ name: 'FailCam', password: PASS }).start();
+  src = { url: cam.rtspUrl(), username: 'admin', password: PASS };
+});
+
+afterAll(async () => {
+  await cam?.stop();
+});
+
+async function codecOf(path: string): Promise<string> {
+  const r = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', path]);
+  return r.stdout.trim();
+}
+
+async function failure(p: Promise<unknown>): Promise<FfmpegError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof FfmpegError) return e;
+    throw e;
+  }
+  throw new Error('expected a failure');
+}
+
+/** A viewer of LiveHub: collects JPEGs from the multipart stream. */
+function viewer(): { out: PassThrough; frames: Buffer[]; ended: Promise<void> } {
+  const out = new PassThrough();
+  const frames: Buffer[] = [];
+  let buf = Buffer.alloc(0);
+  out.on('data', (c: Buffer) => {
+    buf = Buffer.concat([buf, c]);
+    for (;;) {
+      const m = /Content-Length: (\d+)\r\n\r\n/.exec(buf.toString('latin1'));
+      if (!m || buf.length < m.index + m[0].length + Number(m[1])) break;
+      frames.push(buf.subarray(m.index + m[0].length, m.index + m[0].length + Number(m[1])));
+      buf = buf.subarray(m.index + m[0].length + Number(m[1]));
+    }
+  });
+  return { out, frames, ended: new Promise((ok) => out.on('end', ok)) };
+}
+
+describe('failures are named, never with the password', () => {
+  it('a wrong password: snapshot, clip and live view all say the camera refused it', async () => {
+    const bad: Source = { ...src, password: WRONG };
+    const expected = 'the camera refused the user name or password (401 Unauthorized)';
+    const s = await failure(ff.snapshot(bad, 4000));
+    expect([s.code, s.message]).toEqual(['not_authorized', expected]);
+    const c = await failure(ff.clip(bad, 2, join(dir, 'bad.mp4'), 8000));
+    expect([c.code, c.message]).toEqual(['not_authorized', expected]);
+    const live = new LiveHub(() => ff, log);
+    const v = viewer();
+    live.watch('cam-bad', () => bad, v.out);
+    await v.ended;
+    expect(live.ended.at(-1)).toMatchObject({ camera: 'cam-bad', reason: expected, frames: 0 });
+    // The camera's password changed under us: the same words.
+    cam.state.wrongPassword = true;
+    try {
+      expect((await failure(ff.snapshot(src, 4000))).message).toBe(expected);
+    } finally {
+      cam.state.wrongPassword = false;
+    }
+    for (const text of [s.message, s.stack ?? '', c.message, ...logLines]) {
+      expect(text).not.toContain(WRONG);
+      expect(text).not.toContain(PASS);
+    }
+  }, 15_000);
+
+  it('a camera that closes the stream midway: the clip says it was cut short, live view ends with the reason, and a camera that is gone is named', async () => {
+    const path = join(dir, 'short.mp4');
+    const answers = cam.rtsp.stats.answers.length;
+    const clip = ff.clip(src, 6, path, 15_000);
+    await waitFor(() => cam.rtsp.stats.answers.slice(answers).includes('PLAY 200'), 5000);
+    await new Promise((r) => setTimeout(r, 2000));
+    cam.rtsp.dropClients();
+    const r = await clip;
+    expect(r.cutShort).toBe(true);
+    expect(r.seconds).toBeGreaterThan(0.5);
+    expect(r.seconds).toBeLessThan(4);
+    expect(statSync(path).size).toBeGreaterThan(1000);
+    expect(await codecOf(path)).toBe('mjpeg'); // what arrived is still playable
+
+    const live = new LiveHub(() => ff, log);
+    const v = viewer();
+    live.watch('cam-drop', () => src, v.out);
+    await waitFor(() => v.frames.length >= 2, 5000);
+    cam.rtsp.dropClients();
+    await v.ended;
+    expect(live.active).toBe(0);
+    expect(live.ended.at(-1)).toMatchObject({ camera: 'cam-drop', reason: 'the camera closed the stream' });
+    expect(logLines.some((l) => /"msg":"live view ended"/.test(l) && /the camera closed the stream/.test(l))).toBe(true);
+
+    const gone = await new SimCamera({ name: 'Gone', password: PASS }).start();
+    const url = gone.rtspUrl();
+    await gone.stop();
+    const e = await failure(ff.snapshot({ url, username: 'admin', password: PASS }, 3000));
+    expect([e.code, e.message]).toEqual(['unreachable', 'the camera refused the connection (nothing listens on its stream port)']);
+  }, 20_000);
+});
