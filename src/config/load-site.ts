@@ -261,17 +261,18 @@ function referenceChecks(src: SourceFile, ctx: SiteContext): CheckResult {
         add('SG_CONFIG_UNKNOWN_REFERENCE', ['cameras', i, 'zones', zi], `zone ${z} is not declared by any device of this site`, declaredText());
       }
     });
-    const onvif = obj(cam.onvif);
-    const envName = str(onvif?.password_env);
-    const fileKey = str(onvif?.password_file_key);
-    const ref = envName ? { env: envName } : fileKey ? { fileKey } : null;
-    if (ref) {
+    for (const block of ['onvif', 'rtsp_login'] as const) {
+      const login = obj(cam[block]);
+      const envName = str(login?.password_env);
+      const fileKey = str(login?.password_file_key);
+      const ref = envName ? { env: envName } : fileKey ? { fileKey } : null;
+      if (!ref) continue;
       const found = lookupSecret(ref, ctx.env, ctx.secrets);
       if (!found.ok) {
         // A warning: the camera is unusable, but alarms from the site's devices must still flow.
         const key = envName ? 'password_env' : 'password_file_key';
-        add('SG_CONFIG_SECRET_MISSING', ['cameras', i, 'onvif', key], `${found.why}, so this camera stays unused`, found.hint, 'warning');
-        cameraDisabled.set(i, found.why);
+        add('SG_CONFIG_SECRET_MISSING', ['cameras', i, block, key], `${found.why}, so this camera stays unused`, found.hint, 'warning');
+        if (!cameraDisabled.has(i)) cameraDisabled.set(i, found.why);
       }
     }
   });
@@ -348,12 +349,19 @@ function buildEntry(f: SiteFile, src: SourceFile, hash: string, ctx: SiteContext
       password = found.ok ? found.value : null;
     }
     const disabled = cameraDisabled.get(i);
+    const r = c.rtsp_login;
+    let rtspPassword: string | null = null;
+    if (r) {
+      const found = lookupSecret(r.password_env ? { env: r.password_env } : { fileKey: r.password_file_key as string }, ctx.env, ctx.secrets);
+      rtspPassword = found.ok ? found.value : null;
+    }
     return {
       id: c.id,
       siteId: s.id,
       name: c.name ?? null,
       onvif: o ? { xaddr: o.xaddr, username: o.username ?? null, password } : null,
       rtsp: c.rtsp ?? null,
+      rtspLogin: r ? { username: r.username, password: rtspPassword } : null,
       frigateName: c.frigate ?? null,
       zones: [...c.zones],
       location: c.location ? toWgs84([c.location[0], c.location[1]], s.crs) : location,

@@ -134,6 +134,8 @@ export interface Camera {
   name: string | null;
   onvif: { xaddr: string; username: string | null; password: string | null } | null;
   rtsp: string | null;
+  /** Credentials for the stream (`rtsp_login`); absent: the ONVIF ones, if any. */
+  rtspLogin: { username: string; password: string | null } | null;
   /** Camera name used by Frigate in `frigate/events`. */
   frigateName: string | null;
   zones: number[];

@@ -145,7 +145,7 @@ export class CameraService {
       for (const camera of site.cameras) {
         const key = keyOf(site.id, camera.id);
         seen.add(key);
-        const fingerprint = JSON.stringify([camera.onvif, camera.rtsp, camera.disabledReason ?? null]);
+        const fingerprint = JSON.stringify([camera.onvif, camera.rtsp, camera.rtspLogin, camera.disabledReason ?? null]);
         const old = this.entries.get(key);
         if (old && old.fingerprint === fingerprint) {
           old.site = site;
@@ -413,7 +413,9 @@ export class CameraService {
   private streamSource(e: Entry): Source | null {
     const url = e.camera.rtsp ?? e.probe?.streamUri ?? null;
     if (!url) return null;
-    return { url, username: e.camera.onvif?.username ?? null, password: e.camera.onvif?.password ?? null };
+    // The stream's own login (rtsp_login) if given, else the ONVIF one (most cameras share them).
+    const login = e.camera.rtspLogin ?? e.camera.onvif;
+    return { url, username: login?.username ?? null, password: login?.password ?? null };
   }
 
   private async recordClip(incidentId: string, e: Entry): Promise<void> {

@@ -15,15 +15,19 @@ const BAD = 'Stale-Pass-32';
 let t: TestHub;
 let door: SimCamera;
 let back: SimCamera;
+let side: SimCamera;
 
 beforeAll(async () => {
   door = await new SimCamera({ name: 'RtspDoor', password: PASS }).start();
   back = await new SimCamera({ name: 'RtspBack', password: PASS }).start();
+  side = await new SimCamera({ name: 'RtspSide', password: PASS }).start();
   const tree = makeTree({
     [`${SITE}.yaml`]: cameraSiteYaml(SITE, [
       { id: 'door', xaddr: door.xaddr, zones: [1], clip: true },
       // The hub holds an old password for this one; its stream address is configured (rtsp:).
       { id: 'back', xaddr: back.xaddr, rtsp: back.rtspUrl(), zones: [2], clip: true, passwordEnv: 'SIM_CAM_PASS_OLD' },
+      // No ONVIF at all: a plain RTSP camera with its own login (rtsp_login).
+      { id: 'side', rtsp: side.rtspUrl(), zones: [3], clip: false, rtspLoginEnv: 'SIM_CAM_PASS' },
     ]),
   });
   t = await startTestHub({ tree, env: { SIM_CAM_PASS: PASS, SIM_CAM_PASS_OLD: BAD }, video: { pollIntervalMs: 500, clipSeconds: 5 } });
@@ -34,9 +38,26 @@ afterAll(async () => {
   await t?.close();
   await door?.stop();
   await back?.stop();
+  await side?.stop();
 });
 
 describe('RTSP cameras in the hub', () => {
+  it('an RTSP-only camera with its own login (rtsp_login) gives a snapshot, and its password is shown nowhere', async () => {
+    await t.hub.ingest.receive(nativeAlarm(SITE, 'perimeter', 3, 'rtsp-side-1'));
+    const shot = await waitFor(() => {
+      const i = t.hub.incidents.snapshot().find((x) => x.siteId === SITE);
+      return i?.media.find((m) => m.cameraId === 'side' && m.kind === 'snapshot');
+    }, 10_000);
+    expect(shot.error).toBeNull();
+    const admin = await t.login('admin');
+    const res = await admin.get(shot.url!);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    const cameras = await (await admin.get('/api/cameras')).text();
+    expect(cameras).toContain('"side"');
+    expect(cameras).not.toContain(PASS);
+  }, 20_000);
+
   it('a clip the camera cuts short is kept, with a note saying why; a refused password is named for snapshot and clip', async () => {
     const answers = door.rtsp.stats.answers.length;
     await t.hub.ingest.receive(nativeAlarm(SITE, 'intrusion', 1, 'rtsp-1'));

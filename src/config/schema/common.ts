@@ -115,9 +115,14 @@ export function secretKey() {
  * reference (an environment variable or a key of the secrets file), never inline.
  */
 export function mqttCredentials(whose: string) {
+  return loginCredentials(`the MQTT user name of ${whose}`);
+}
+
+/** A user name and its password by reference: `{ username, password_env | password_file_key }`. */
+export function loginCredentials(usernameExpected: string) {
   return z
     .strictObject({
-      username: text(`the MQTT user name of ${whose}`),
+      username: text(usernameExpected),
       password_env: envName().nullish(),
       password_file_key: secretKey().nullish(),
     })

@@ -11,6 +11,7 @@ import {
   envName,
   id,
   latLng,
+  loginCredentials,
   mqttCredentials,
   profileId,
   quotedText,
@@ -94,12 +95,13 @@ export const cameraSchema = z
             params: {
               code: 'SG_CONFIG_SECRET_INLINE',
               whole: true,
-              hint: 'remove "user:password@" from the URL and give the credentials as onvif.username and onvif.password_env',
+              hint: 'remove "user:password@" from the URL and give the credentials as rtsp_login: { username, password_env } (or onvif.username and onvif.password_env when the camera speaks ONVIF)',
             } satisfies CustomIssueParams,
           });
         }
       })
       .nullish(),
+    rtsp_login: loginCredentials('the user name for the camera stream').nullish(),
     frigate: text('the camera name in Frigate').nullish(),
     zones: z.array(zoneNumber(), { error: 'a list of zone numbers, e.g. [1, 2]' }).default([]),
     location: latLng().nullish(),

@@ -7,6 +7,8 @@ export interface SimLink {
   name?: string;
   clip?: boolean;
   passwordEnv?: string;
+  /** An RTSP-only camera's own login: `rtsp_login: { username: admin, password_env: <this> }`. */
+  rtspLoginEnv?: string;
 }
 
 /** A shop in cell-sw (荷城, guard group hecheng-team) with a native panel (zones 1–3) and cameras. */
@@ -16,6 +18,7 @@ export function cameraSiteYaml(siteId: string, cams: readonly SimLink[]): string
       const lines = [`  - id: ${c.id}`, `    name: ${c.name ?? c.id}`];
       if (c.xaddr) lines.push(`    onvif: { xaddr: "${c.xaddr}", username: admin, password_env: ${c.passwordEnv ?? 'SIM_CAM_PASS'} }`);
       if (c.rtsp) lines.push(`    rtsp: "${c.rtsp}"`);
+      if (c.rtspLoginEnv) lines.push(`    rtsp_login: { username: admin, password_env: ${c.rtspLoginEnv} }`);
       lines.push(`    zones: [${c.zones.join(', ')}]`);
       if (c.clip !== undefined) lines.push(`    clip: ${c.clip}`);
       return lines.join('\n');
