@@ -7,6 +7,9 @@ import type { HubConfig } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { printableTopic } from '../ingest/topic.js';
+
+/** Marks an error the broker raised on purpose and already counted (a refused login or PUBLISH). */
+const HANDLED_REFUSAL = 'SG_HANDLED_REFUSAL';
 import type { BrokerLink, DeviceAccess, MessageSink } from './types.js';
 
 /** The mqtts listener: PEM material already read, and whether devices must present a certificate. */
@@ -87,6 +90,7 @@ export class EmbeddedBroker implements BrokerLink {
           );
           const err = new Error(who.refused === 'no_credentials' ? 'not authorized' : 'bad username or password') as AuthenticateError;
           err.returnCode = who.refused === 'no_credentials' ? CONNACK_NOT_AUTHORIZED : CONNACK_BAD_USERNAME_OR_PASSWORD;
+          Object.assign(err, { code: HANDLED_REFUSAL }); // counted and logged above, not a malformed packet
           return done(err, false);
         }
         principals.set(client, who.principal);
@@ -105,7 +109,7 @@ export class EmbeddedBroker implements BrokerLink {
             );
             // MQTT 3.1.1 has no way to refuse one PUBLISH; aedes closes the connection [MQTT-3.3.5-2].
             // Nothing reaches ingest: the message is not recorded under any device.
-            return done(new Error('not authorized'));
+            return done(Object.assign(new Error('not authorized'), { code: HANDLED_REFUSAL }));
           }
         }
         // A live publish, even with the retain flag set, is news; only retained replays at
@@ -139,6 +143,9 @@ export class EmbeddedBroker implements BrokerLink {
     // connection (a device losing power) is a network error, not a protocol one.
     const clientErrors = metrics.counter('sg_mqtt_client_errors_total', 'MQTT connections closed on an error, by kind (protocol, network)');
     const onClientError = (client: { id?: string | null }, err: Error & { code?: string }): void => {
+      // A topic-ACL refusal closes the connection through the same path, but it is counted and
+      // logged where it is decided (authorizePublish); it is not a malformed packet.
+      if (err.code === HANDLED_REFUSAL) return;
       const kind = err.code && /^E[A-Z]+$/.test(err.code) ? 'network' : 'protocol';
       clientErrors({ kind });
       const fields = { clientId: printableTopic(client.id ?? ''), err: printableTopic(String(err.message).slice(0, 200)) };

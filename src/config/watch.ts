@@ -3,12 +3,14 @@
  * without a restart. A file that is now broken keeps the LAST GOOD version of its site active
  * (alarms from it keep flowing) and the problems are reported; a deleted file removes its site.
  *
- * Global files (config/hub.yaml, stations.yaml, grids.geojson, the secrets file) are NOT hot
- * reloaded: they change ports, routing and the map, which needs an orderly restart. Environment
- * variables are read from `options.env` as given at start.
+ * Global files (config/hub.yaml, stations.yaml, grids.geojson) are NOT hot reloaded: they change
+ * ports, routing and the map, which needs an orderly restart. The secrets file is read again on
+ * every reload and watched too: an installer registering a site adds its MQTT password there first,
+ * then saves the site file, and the new login must work without a restart. Environment variables
+ * are read from `options.env` as given at start.
  */
 import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Problem } from '../core/problems.js';
 import type { ProfileRegistry } from '../profiles/types.js';
 import type { Config } from './model.js';
@@ -47,7 +49,8 @@ const isYaml = (name: string | null): boolean => name === null || /\.ya?ml$/i.te
 export class SiteWatcher {
   private readonly env: NodeJS.ProcessEnv;
   private readonly debounceMs: number;
-  private readonly secrets: SecretStore;
+  private secrets: SecretStore;
+  private readonly secretsFile: string;
   private readonly lastGood = new Map<string, SiteEntry>();
   private watchers = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | null = null;
@@ -63,8 +66,8 @@ export class SiteWatcher {
   ) {
     this.env = options.env ?? process.env;
     this.debounceMs = options.debounceMs ?? 200;
-    // Read once: the secrets file is global, like hub.yaml.
-    this.secrets = readSecrets(rootDir, current.hub.secretsFile ?? DEFAULT_SECRETS_FILE).store;
+    this.secretsFile = current.hub.secretsFile ?? DEFAULT_SECRETS_FILE;
+    this.secrets = readSecrets(rootDir, this.secretsFile).store;
     this.cache = options.parseCacheFile ? ParseCache.open(options.parseCacheFile).keepInMemory() : null;
     const { registry } = loadRegistry(rootDir);
     // What is running now is, by definition, the last good version of each file.
@@ -100,6 +103,7 @@ export class SiteWatcher {
   start(): this {
     this.watchDir(DEVICES_DIR);
     this.watchDir(PROFILES_DIR);
+    this.watchDir(dirname(this.secretsFile), basename(this.secretsFile));
     return this;
   }
 
@@ -117,6 +121,9 @@ export class SiteWatcher {
    */
   reload(): SiteChange {
     const before = this.cache ? { ...this.cache.stats } : null;
+    // A secrets file with a problem keeps the last good one (its problems are start-up's to report).
+    const secrets = readSecrets(this.rootDir, this.secretsFile);
+    if (secrets.problems.every((p) => p.severity !== 'error')) this.secrets = secrets.store;
     const { registry, problems: profileProblems } = loadRegistry(this.rootDir);
     const { grid } = buildGrid(this.current.cells);
     const files = listSiteFiles(this.rootDir) ?? [];
@@ -141,7 +148,9 @@ export class SiteWatcher {
         ? { parsed: { fromCache: this.cache.stats.hits - before.hits, parsed: files.length - (this.cache.stats.hits - before.hits) } }
         : {}),
     };
-    const signature = JSON.stringify([out.entries.map((e) => [e.file, e.hash]), change.problems]);
+    // The secrets are part of it: a rotated password changes no site file, but the broker must learn it.
+    const secretsDigest = hashText(JSON.stringify(this.secrets.values ? [...this.secrets.values] : null));
+    const signature = JSON.stringify([out.entries.map((e) => [e.file, e.hash]), change.problems, secretsDigest]);
     if (signature !== this.lastSignature) {
       this.lastSignature = signature;
       this.onChange(change);
@@ -149,7 +158,8 @@ export class SiteWatcher {
     return change;
   }
 
-  private watchDir(rel: string): void {
+  /** Watches a directory for YAML changes, or only for `onlyFile` in it (the secrets file). */
+  private watchDir(rel: string, onlyFile?: string): void {
     if (this.closed || this.watchers.has(rel)) return;
     const abs = join(this.rootDir, rel);
     if (!existsSync(abs)) return;
@@ -158,6 +168,10 @@ export class SiteWatcher {
         const file = typeof name === 'string' ? name : null;
         // devices/profiles appearing after start: start watching it too.
         if (rel === DEVICES_DIR && file === 'profiles') this.watchDir(PROFILES_DIR);
+        if (onlyFile) {
+          if (file === null || file === onlyFile) this.schedule();
+          return;
+        }
         if (isYaml(file) || file === 'profiles') this.schedule();
       });
       w.on('error', () => {

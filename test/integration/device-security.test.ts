@@ -114,6 +114,10 @@ describe('a device publishes only on its own topics', () => {
     expect(count(`SELECT count(*) AS n FROM events WHERE device_id = 'shop-a-panel' AND kind = 'panic'`)).toBe(0);
     const line = t.logs.find((l) => l.code === 'SG_INGEST_UNAUTHORIZED_TOPIC' && l.topic === forged.topic);
     expect(line).toMatchObject({ clientId: expect.stringMatching(/^shop-a-door-/), principal: 'device:shop-a/shop-a-door' });
+    // A refusal, not a malformed packet: no protocol error is logged or counted for it.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.logs.filter((l) => l.code === 'SG_MQTT_PROTOCOL_ERROR' && String(l.err).includes('not authorized'))).toEqual([]);
+    expect(t.hub.metrics.value('sg_mqtt_client_errors_total', { kind: 'protocol' })).toBe(0);
   });
 
   it("a site login publishing on another site's device topic is cut off; nothing is stored for either site", async () => {
