@@ -31,7 +31,8 @@ Usage:
 DIR holds config/ and devices/ (default: the current directory).`;
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  // `safegrid --help` / `-h` asks for the usage, like `safegrid help`.
+  const [command, ...rest] = argv[0] === '--help' || argv[0] === '-h' ? ['help', ...argv.slice(1)] : argv;
   const { values, positionals } = parseArgs({
     args: rest,
     options: {

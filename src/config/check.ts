@@ -58,7 +58,7 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
   if (!result.config) lines.push('The hub will not start until the problems in config/ are fixed.');
   if (result.heldBack.length > 0) {
     const list = result.heldBack.map((h) => (h.siteId ? `${h.file} (site ${h.siteId})` : h.file)).join(', ');
-    lines.push(`Held back until fixed (the hub runs without ${result.heldBack.length === 1 ? 'it' : 'them'}): ${list}`);
+    lines.push(`Held back until fixed (a running hub keeps the last good version; a hub starting now runs without ${result.heldBack.length === 1 ? 'it' : 'them'}): ${list}`);
   }
   lines.push(last);
   return { exitCode: 1, output: lines.join('\n') };

@@ -151,7 +151,7 @@ describe('runCheck', () => {
       'config/hub.yaml:5  mqtt.port: got "18830x"; expected a whole number 1–65535',
       'devices/shop-1.yaml:4  site.kind: got "shopp"; expected home, shop or unit; did you mean "shop"?',
       'The hub will not start until the problems in config/ are fixed.',
-      'Held back until fixed (the hub runs without it): devices/shop-1.yaml (site shop-1)',
+      'Held back until fixed (a running hub keeps the last good version; a hub starting now runs without it): devices/shop-1.yaml (site shop-1)',
       '2 problems. Fix them, then run `safegrid check`.',
     ]);
   });
