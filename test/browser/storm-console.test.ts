@@ -129,7 +129,7 @@ describe.skipIf(!run)('a storm in the dispatch console (Chromium)', () => {
     expect(query<{ n: number }>(dbPath, `SELECT count(*) AS n FROM incidents WHERE json_extract(doc, '$.kind') = 'trouble.ac_loss' AND status = 'acknowledged'`)[0]!.n).toBe(0);
     await groupRow.locator('button.group-ack').click();
     await expect.poll(() => groupRow.getAttribute('data-unacked'), { timeout: 30_000 }).toBe('0');
-    await expect.poll(() => groupRow.locator('td.status').textContent()).toBe('已全部签收');
+    await expect.poll(() => groupRow.locator('td.status .group-count').textContent()).toBe('已全部签收');
     expect(await groupRow.locator('.group-ack-result').textContent()).toBe(`已签收 ${GROUPED} 起，0 起未成功`);
     const [acked] = query<{ n: number; owners: number }>(
       dbPath,

@@ -145,8 +145,8 @@ export class QueuePanel {
       h('td', { class: 'site', text: t('groupSites', { n: g.sites }), title: t('groupTitle', { kind: w.kinds[g.kind], station, n }) }),
       h('td', { class: 'cell', text: station }),
       h('td', { class: 'age', dataset: { since: g.oldestOpenedAt }, text: formatAge(g.oldestOpenedAt), title: formatTime(g.oldestOpenedAt) }),
-      h('td', { class: 'status', text: g.unacknowledged > 0 ? t('groupUnacked', { n: g.unacknowledged }) : t('groupAllAcked') }),
-      h('td', { class: 'owner' }, this.bulkButton(g)),
+      // The bulk button sits under the count, not in the owner column, so it is never cut off.
+      h('td', { class: 'status', attrs: { colspan: '2' } }, h('span', { class: 'group-count', text: g.unacknowledged > 0 ? t('groupUnacked', { n: g.unacknowledged }) : t('groupAllAcked') }), this.bulkButton(g)),
     );
   }
 
