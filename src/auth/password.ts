@@ -84,8 +84,22 @@ export function generatePassword(length = 16): string {
 
 /** What a new password must be; null when acceptable. Long beats complex (NIST SP 800-63B §5.1.1). */
 export function passwordPolicyProblem(password: string, username: string): string | null {
-  if (typeof password !== 'string' || password.length < 10) return 'at least 10 characters';
-  if (password.length > 256) return 'at most 256 characters';
-  if (password.toLowerCase().includes(username.toLowerCase())) return 'a password that does not contain the user name';
+  const rule = passwordRuleBroken(password, username);
+  return rule ? PASSWORD_RULE_TEXT[rule] : null;
+}
+
+/** The password rules, by name, so that every language can say which one was broken. */
+export type PasswordRule = 'too_short' | 'too_long' | 'contains_username';
+
+export const PASSWORD_RULE_TEXT: Readonly<Record<PasswordRule, string>> = {
+  too_short: 'at least 10 characters',
+  too_long: 'at most 256 characters',
+  contains_username: 'without the user name in it',
+};
+
+export function passwordRuleBroken(password: string, username: string): PasswordRule | null {
+  if (typeof password !== 'string' || password.length < 10) return 'too_short';
+  if (password.length > 256) return 'too_long';
+  if (password.toLowerCase().includes(username.toLowerCase())) return 'contains_username';
   return null;
 }

@@ -7,7 +7,7 @@ import { formatProblems } from '../config/report.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { FailureLimiter, DEFAULT_LOGIN_LIMIT, type LimiterOptions } from './limiter.js';
-import { decoyHash, generatePassword, hashPassword, passwordPolicyProblem, verifyPassword } from './password.js';
+import { decoyHash, generatePassword, hashPassword, PASSWORD_RULE_TEXT, passwordPolicyProblem, passwordRuleBroken, verifyPassword, type PasswordRule } from './password.js';
 import { can } from './roles.js';
 import { audience, scopeFor, type Principal, type Scope, type Scoped } from './scope.js';
 import { DEFAULT_TIMEOUTS, SessionStore, tokensEqual, type Session, type SessionPersistence, type SessionTimeouts } from './sessions.js';
@@ -46,7 +46,16 @@ export interface Authenticated {
   mustChangePassword: boolean;
 }
 
-export type PasswordChangeResult = { ok: true } | { ok: false; code: 'bad_password' | 'weak_password' | 'rate_limited'; error: string; retryAfterSeconds?: number };
+export type PasswordChangeResult =
+  | { ok: true }
+  | {
+      ok: false;
+      code: 'bad_password' | 'weak_password' | 'rate_limited' | 'bad_request';
+      error: string;
+      /** For weak_password: which rule, so the page can say it in its language. */
+      rule?: PasswordRule | 'same_as_current';
+      retryAfterSeconds?: number;
+    };
 
 const MAX_USERNAME = 64;
 
@@ -168,9 +177,10 @@ export class AuthService {
       this.log.warn({ username: auth.user.username, ip, ok: false }, 'password change refused: current password wrong');
       return { ok: false, code: 'bad_password', error: 'the current password is wrong' };
     }
-    const why = typeof next === 'string' ? passwordPolicyProblem(next, auth.user.username) : 'a new password';
-    if (why) return { ok: false, code: 'weak_password', error: `the new password must be ${why}` };
-    if (next === current) return { ok: false, code: 'weak_password', error: 'the new password must differ from the current one' };
+    if (typeof next !== 'string') return { ok: false, code: 'bad_request', error: 'send JSON { "current": "...", "next": "..." }: the new password is missing ("next")' };
+    const rule = passwordRuleBroken(next, auth.user.username);
+    if (rule) return { ok: false, code: 'weak_password', rule, error: `the new password must be ${PASSWORD_RULE_TEXT[rule]}` };
+    if (next === current) return { ok: false, code: 'weak_password', rule: 'same_as_current', error: 'the new password must differ from the current one' };
     setPassword(this.users.path, auth.user.username, await hashPassword(next as string), false);
     this.limiter.reset(key);
     // Anyone else holding this account (the one-time password was seen) is logged out.

@@ -168,7 +168,14 @@ describe('sessions', () => {
     expect((await admin.get('/api/incidents')).status).toBe(403);
     expect((await admin.fetch('/', { redirect: 'manual' })).status).toBe(303);
     expect((await t.consoleRefused({ session: admin })).code).toBe(428);
-    expect((await admin.post('/api/password', { current: password, next: 'short' })).status).toBe(400);
+    // Each refusal names its rule, so the page can say it in zh-CN or English.
+    const refusal = async (body: unknown) => {
+      const r = await admin.post('/api/password', body);
+      return { status: r.status, ...((await r.json()) as { code: string; rule?: string }) };
+    };
+    expect(await refusal({ current: password, next: 'short' })).toMatchObject({ status: 400, code: 'weak_password', rule: 'too_short' });
+    expect(await refusal({ current: password, next: 'my-admin-password-1' })).toMatchObject({ status: 400, code: 'weak_password', rule: 'contains_username' });
+    expect(await refusal({ current: password, new: 'a-long-new-password' })).toMatchObject({ status: 400, code: 'bad_request', error: expect.stringContaining('"next"') });
     expect((await admin.post('/api/password', { current: password, next: 'a-long-new-password' })).status).toBe(200);
     expect((await admin.get('/api/incidents')).status).toBe(200);
     expect(readFileSync(join(t.tree.root, 'config/users.yaml'), 'utf8')).not.toContain('must_change_password');

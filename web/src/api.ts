@@ -19,6 +19,8 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly code?: string,
+    /** For a refused password: which rule (`too_short`, `contains_username`, …). */
+    readonly rule?: string,
   ) {
     super(message);
   }
@@ -31,8 +33,8 @@ export function setCsrfToken(token: string): void {
 }
 
 async function parse<T>(r: Response): Promise<T> {
-  const body = (await r.json().catch(() => ({}))) as { error?: string; code?: string };
-  if (!r.ok) throw new HttpError(r.status, body.error ?? `HTTP ${r.status}`, body.code);
+  const body = (await r.json().catch(() => ({}))) as { error?: string; code?: string; rule?: string };
+  if (!r.ok) throw new HttpError(r.status, body.error ?? `HTTP ${r.status}`, body.code, body.rule);
   return body as T;
 }
 

@@ -87,7 +87,7 @@ function main(): void {
     say('');
     if (next.value !== repeat.value) return say(t('mismatch'));
     postJson('/api/password', { current: current.value, next: next.value }).then(goOn, (err: unknown) =>
-      say(err instanceof HttpError ? t('failed', { error: err.message }) : t('serverUnreachable')),
+      say(err instanceof HttpError ? passwordRefusal(err) : t('serverUnreachable')),
     );
   });
   // Already signed in (or in the middle of a first login): go on, or finish the password change.
@@ -104,3 +104,17 @@ function main(): void {
 }
 
 main();
+
+/** A refused password change in the page's language; the server's words for anything unforeseen. */
+function passwordRefusal(err: HttpError): string {
+  const byRule: Record<string, Parameters<typeof t>[0]> = {
+    too_short: 'pwTooShort',
+    too_long: 'pwTooLong',
+    contains_username: 'pwContainsUsername',
+    same_as_current: 'pwSame',
+  };
+  if (err.code === 'bad_password') return t('pwCurrentWrong');
+  if (err.status === 429) return t('rateLimited', { s: 60 });
+  const key = err.rule ? byRule[err.rule] : undefined;
+  return key ? t(key) : t('failed', { error: err.message });
+}

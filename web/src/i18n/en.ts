@@ -146,6 +146,11 @@ export const en: Catalogue = {
   badLogin: 'Wrong user name or password',
   rateLimited: 'Too many failed attempts; try again in {s} s',
   mismatch: 'The new passwords differ',
+  pwTooShort: 'The new password needs at least 10 characters',
+  pwTooLong: 'The new password may have at most 256 characters',
+  pwContainsUsername: 'The new password must not contain the user name',
+  pwSame: 'The new password must differ from the current one',
+  pwCurrentWrong: 'The current password is wrong',
   serverUnreachable: 'Cannot reach the server',
 };
 

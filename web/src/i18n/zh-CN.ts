@@ -152,12 +152,17 @@ export const zhCN = {
   login: '登录',
   mustChange: '首次登录：请先设置新密码。',
   currentPassword: '当前密码',
-  newPassword: '新密码（至少10位）',
+  newPassword: '新密码（至少10位，不含用户名）',
   repeatPassword: '再次输入新密码',
   changePassword: '修改密码',
   badLogin: '用户名或密码错误',
   rateLimited: '失败次数过多，请 {s} 秒后再试',
   mismatch: '两次输入的新密码不一致',
+  pwTooShort: '新密码至少需要10个字符',
+  pwTooLong: '新密码最多256个字符',
+  pwContainsUsername: '新密码不能包含用户名',
+  pwSame: '新密码不能与当前密码相同',
+  pwCurrentWrong: '当前密码不正确',
   serverUnreachable: '无法连接服务器',
 } as const;
 

@@ -73,7 +73,7 @@ export function sessionRoutes(ctx: ApiContext): Router {
       res.setHeader('Retry-After', String(result.retryAfterSeconds ?? 60));
       return void res.status(429).json({ error: result.error, code: result.code });
     }
-    res.status(400).json({ error: result.error, code: result.code });
+    res.status(400).json({ error: result.error, code: result.code, ...(result.rule ? { rule: result.rule } : {}) });
   });
   return r;
 }
