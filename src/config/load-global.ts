@@ -134,6 +134,10 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv, cacheFile?: 
       const cellProblems = checkCells(built, gridSrc, stations);
       problems.push(...cellProblems);
       if (cellProblems.length === 0) cells = built;
+    } else {
+      // A geometry mistake in one feature must not hide a station typo in another: check ids and
+      // stations of every feature that has them, as far as the raw data allows.
+      problems.push(...checkCells(rawCellRefs(gridSrc.data), gridSrc, stations));
     }
   }
 
@@ -343,12 +347,23 @@ function checkStations(list: Array<{ id: string; parent?: string | null | undefi
   return problems;
 }
 
-function checkCells(cells: GridCell[], src: SourceFile, stations: Station[] | null): Problem[] {
+/** Id and station of each feature that has both as text, at its index (for checkCells). */
+function rawCellRefs(data: unknown): Array<Pick<GridCell, 'id' | 'station'>> {
+  const features = (data as { features?: unknown } | null)?.features;
+  if (!Array.isArray(features)) return [];
+  return features.map((f) => {
+    const p = (f as { properties?: Record<string, unknown> } | null)?.properties;
+    return { id: typeof p?.id === 'string' ? p.id : '', station: typeof p?.station === 'string' ? p.station : '' };
+  });
+}
+
+function checkCells(cells: ReadonlyArray<Pick<GridCell, 'id' | 'station'>>, src: SourceFile, stations: Station[] | null): Problem[] {
   const problems: Problem[] = [];
   const firstIndex = new Map<string, number>();
   const stationIds = stations?.map((s) => s.id) ?? null;
   cells.forEach((c, i) => {
     const idPath = ['features', i, 'properties', 'id'];
+    if (!c.id) return; // no usable id: the schema reports it
     const first = firstIndex.get(c.id);
     if (first !== undefined) {
       problems.push({
@@ -361,7 +376,7 @@ function checkCells(cells: GridCell[], src: SourceFile, stations: Station[] | nu
       });
     } else firstIndex.set(c.id, i);
     // Without a station list we cannot tell; stations.yaml reports its own problems.
-    if (stationIds && !stationIds.includes(c.station)) {
+    if (stationIds && c.station && !stationIds.includes(c.station)) {
       const path = ['features', i, 'properties', 'station'];
       problems.push({
         code: 'SG_CONFIG_UNKNOWN_REFERENCE',

@@ -267,6 +267,15 @@ describe('one test per class of mistake', () => {
     );
   });
 
+  it('a geometry mistake in one cell does not hide a station typo in another: both are reported at once', () => {
+    const both = GRIDS.replace('[104.80, 26.61], [104.80, 26.58]]]', '[104.80, 26.61], [104.80, 26.59]]]').replace('"station": "hecheng" }', '"station": "hechen" }');
+    expect(both).toContain('"hechen" }');
+    const r = load({ 'config/grids.geojson': both });
+    expect(only(r, 'SG_CONFIG_GRID_GEOMETRY').path).toBe('features[0].geometry.coordinates[0][4]');
+    const typo = only(r, 'SG_CONFIG_UNKNOWN_REFERENCE');
+    expect(formatProblem(typo)).toMatch(/^config\/grids\.geojson:\d+  features\[1\]\.properties\.station: no station "hechen" in config\/stations\.yaml; did you mean "hecheng"\?$/);
+  });
+
   it('GeoJSON that is not JSON reports a line', () => {
     const r = load({ 'config/grids.geojson': GRIDS.replace('"type": "Feature",', '"type": "Feature"') });
     const p = only(r, 'SG_CONFIG_PARSE');
