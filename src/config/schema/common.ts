@@ -139,12 +139,7 @@ export function checkPasswordRef(
   required: boolean,
 ): void {
   if (o.password_env && o.password_file_key) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['password_file_key'],
-      message: 'both password_env and password_file_key are given; expected one of them',
-      params: { code: 'SG_CONFIG_INVALID_VALUE', whole: true } satisfies CustomIssueParams,
-    });
+    bothReferences(ctx, 'password_env', 'password_file_key');
   } else if (required && !o.password_env && !o.password_file_key) {
     ctx.addIssue({
       code: 'custom',
@@ -152,6 +147,16 @@ export function checkPasswordRef(
       params: { code: 'SG_CONFIG_MISSING_KEY', whole: true } satisfies CustomIssueParams,
     });
   }
+}
+
+/** A secret given both ways (`<x>_env` and `<x>_file_key`): one of them must go. */
+export function bothReferences(ctx: z.RefinementCtx, envKey: string, fileKey: string): void {
+  ctx.addIssue({
+    code: 'custom',
+    path: [fileKey],
+    message: `both ${envKey} and ${fileKey} are given; expected one of them`,
+    params: { code: 'SG_CONFIG_INVALID_VALUE', whole: true } satisfies CustomIssueParams,
+  });
 }
 
 export const LATLNG_EXPECTED = '[lat, lng] in degrees, e.g. [26.5951, 104.8302]';

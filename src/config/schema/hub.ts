@@ -3,7 +3,7 @@
  * every key is still checked strictly (a typo is an error, not a silently ignored setting).
  */
 import { z } from 'zod';
-import { duration, envName, id, mqttCredentials, port, profileId, secretKey, subscriptionTopic, text, crs, type CustomIssueParams } from './common.js';
+import { bothReferences, duration, envName, id, mqttCredentials, port, profileId, secretKey, subscriptionTopic, text, crs, type CustomIssueParams } from './common.js';
 
 const HOST_EXPECTED = 'a host name or IP address, e.g. 0.0.0.0';
 const host = () => z.string({ error: HOST_EXPECTED }).min(1, { error: HOST_EXPECTED });
@@ -204,14 +204,7 @@ export const metricsSchema = z
     token_file_key: secretKey().nullish(),
   })
   .superRefine((o, ctx) => {
-    if (o.token_env && o.token_file_key) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['token_file_key'],
-        message: 'both token_env and token_file_key are given; expected one of them',
-        params: { code: 'SG_CONFIG_INVALID_VALUE', whole: true } satisfies CustomIssueParams,
-      });
-    }
+    if (o.token_env && o.token_file_key) bothReferences(ctx, 'token_env', 'token_file_key');
   })
   .prefault({});
 
