@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRootLogger } from '../../src/core/logger.js';
@@ -15,6 +15,7 @@ import { SimCamera } from '../../src/simulate/onvif-camera/camera.js';
 import { Ffmpeg, FfmpegError, locateFfmpeg, type Source } from '../../src/video/ffmpeg/ffmpeg.js';
 import { LiveHub } from '../../src/video/live.js';
 import { waitFor } from '../helpers/hub.js';
+import { viewer } from '../sim/onvif-camera/live-viewer.js';
 
 const run = promisify(execFile);
 const PASS = 'Rtsp-Secret-77';
@@ -53,22 +54,6 @@ async function failure(p: Promise<unknown>): Promise<FfmpegError> {
   throw new Error('expected a failure');
 }
 
-/** A viewer of LiveHub: collects JPEGs from the multipart stream. */
-function viewer(): { out: PassThrough; frames: Buffer[]; ended: Promise<void> } {
-  const out = new PassThrough();
-  const frames: Buffer[] = [];
-  let buf = Buffer.alloc(0);
-  out.on('data', (c: Buffer) => {
-    buf = Buffer.concat([buf, c]);
-    for (;;) {
-      const m = /Content-Length: (\d+)\r\n\r\n/.exec(buf.toString('latin1'));
-      if (!m || buf.length < m.index + m[0].length + Number(m[1])) break;
-      frames.push(buf.subarray(m.index + m[0].length, m.index + m[0].length + Number(m[1])));
-      buf = buf.subarray(m.index + m[0].length + Number(m[1]));
-    }
-  });
-  return { out, frames, ended: new Promise((ok) => out.on('end', ok)) };
-}
 
 describe('failures are named, never with the password', () => {
   it('a wrong password: snapshot, clip and live view all say the camera refused it', async () => {

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRootLogger } from '../../src/core/logger.js';
@@ -16,6 +16,7 @@ import { explainFailure, Ffmpeg, FfmpegError, locateFfmpeg, scrub, type Source }
 import { LiveHub } from '../../src/video/live.js';
 import { OnvifClient } from '../../src/video/onvif/client.js';
 import { waitFor } from '../helpers/hub.js';
+import { viewer } from '../sim/onvif-camera/live-viewer.js';
 
 const run = promisify(execFile);
 const PASS = 'Rtsp-Secret-77';
@@ -45,22 +46,6 @@ async function probe(path: string): Promise<{ codec: string; width: number; heig
   return { codec: s.codec_name, width: s.width, height: s.height, frames: Number(s.nb_read_frames), duration: Number(j.format.duration ?? 0) };
 }
 
-/** A viewer of LiveHub: collects JPEGs from the multipart stream. */
-function viewer(): { out: PassThrough; frames: Buffer[]; ended: Promise<void> } {
-  const out = new PassThrough();
-  const frames: Buffer[] = [];
-  let buf = Buffer.alloc(0);
-  out.on('data', (c: Buffer) => {
-    buf = Buffer.concat([buf, c]);
-    for (;;) {
-      const m = /Content-Length: (\d+)\r\n\r\n/.exec(buf.toString('latin1'));
-      if (!m || buf.length < m.index + m[0].length + Number(m[1])) break;
-      frames.push(buf.subarray(m.index + m[0].length, m.index + m[0].length + Number(m[1])));
-      buf = buf.subarray(m.index + m[0].length + Number(m[1]));
-    }
-  });
-  return { out, frames, ended: new Promise((ok) => out.on('end', ok)) };
-}
 
 describe('over RTSP with Digest', () => {
   it('ONVIF GetStreamUri gives the RTSP URL, and a snapshot from it is a JPEG of the camera’s size; two differ', async () => {
