@@ -13,7 +13,8 @@ export class SqliteSessionRepository implements SessionRepository {
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
-      'INSERT OR REPLACE INTO sessions (id_hash, username, csrf_token, created_ms, last_seen_ms, ip) VALUES (@idHash, @username, @csrfToken, @createdMs, @lastSeenMs, @ip)',
+      `INSERT OR REPLACE INTO sessions (id_hash, username, csrf_token, created_ms, last_seen_ms, ip)
+       VALUES (@idHash, @username, @csrfToken, @createdMs, @lastSeenMs, @ip)`,
     );
     this.touchStmt = db.prepare('UPDATE sessions SET last_seen_ms = ? WHERE id_hash = ?');
     this.deleteStmt = db.prepare('DELETE FROM sessions WHERE id_hash = ?');
