@@ -57,16 +57,17 @@ function prepare(root: string | null, sites: number, side: number, events: numbe
     store.transaction(() => {
       for (let k = i; k < Math.min(events, i + BATCH); k++) {
         const at = new Date(base + k * 2000).toISOString();
-        store.events.insert({
-          id: newId(base + k * 2000), siteId: `s${k % sites}`, deviceId: 'panel', kind: 'intrusion', category: KIND_INFO.intrusion.category, zone: 1, zoneName: '前门',
+        const id = newId(base + k * 2000);
+        const seq = store.events.insert({
+          id, siteId: `s${k % sites}`, deviceId: 'panel', kind: 'intrusion', category: KIND_INFO.intrusion.category, zone: 1, zoneName: '前门',
           occurredAt: at, receivedAt: at, location: [26.6, 104.83], gridCellId: null, stationId: 'ps-1', detail: null,
           profile: 'native', topic: `safegrid/s${k % sites}/panel/event`, raw: '{"kind":"intrusion","zone":1}', dedupeKey: `p${k}`,
         });
+        // Old events were correlated long ago (closed incidents); only the queue is rebuilt on start.
+        store.events.markProcessed(id, '-', seq);
       }
     });
   }
-  // Old events were correlated long ago (closed incidents); only the queue is rebuilt on start.
-  store.db.exec(`UPDATE events SET incident_id = '-'`);
   store.close();
   return { root: dir, prefillSeconds: round((performance.now() - t0) / 1000) };
 }

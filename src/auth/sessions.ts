@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import type { SessionRow } from '../store/session-repo.js';
+import type { SessionRow } from '../store/index.js';
 
 /** Where sessions outlive the process (store/session-repo.ts). */
 export interface SessionPersistence {

@@ -134,11 +134,7 @@ export class IncidentService {
     for (const i of o.store.incidents.query({ status: 'closed', since: now - this.repeatWindow() - 7 * 86_400_000, limit: 1000 })) {
       if (i.disposition === 'false' && i.closedAt) this.noteFalse(i.siteId, i.id, Date.parse(i.closedAt));
     }
-    for (const r of o.store.db
-      .prepare(`SELECT site_id, kind, max(seq) FROM events WHERE kind IN ('arm', 'disarm') GROUP BY site_id`)
-      .all() as Array<{ site_id: string; kind: string }>) {
-      this.armed.set(r.site_id, r.kind === 'arm');
-    }
+    for (const [siteId, armed] of o.store.events.lastArmingBySite()) this.armed.set(siteId, armed);
   }
 
   /** Correlate events that were stored but not yet processed (a crash between the two commits). */

@@ -1,14 +1,8 @@
 import type { Db } from './db.js';
-
-export interface DeviceStateRow {
-  deviceId: string;
-  state: Record<string, string | number | boolean | null>;
-  availability: 'online' | 'offline' | null;
-  lastSeenMs: number | null;
-}
+import type { DeviceStateRepository, DeviceStateRow } from './ports.js';
 
 /** Last decoded state per device, so on-change decoding survives restarts. */
-export class DeviceStateRepository {
+export class SqliteDeviceStateRepository implements DeviceStateRepository {
   private readonly upsertStmt;
 
   constructor(private readonly db: Db) {

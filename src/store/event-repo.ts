@@ -2,6 +2,7 @@ import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { Db } from './db.js';
 import { ReadBarriers } from './read-barriers.js';
 import { listLimit, Where } from './where.js';
+import type { EventQuery, EventRepository, StoredEvent } from './ports.js';
 
 interface EventRow {
   seq: number;
@@ -24,11 +25,6 @@ interface EventRow {
   raw: string;
   dedupe_key: string;
   incident_id: string | null;
-}
-
-export interface StoredEvent extends AlarmEvent {
-  seq: number;
-  incidentId: string | null;
 }
 
 function fromRow(r: EventRow): StoredEvent {
@@ -55,22 +51,15 @@ function fromRow(r: EventRow): StoredEvent {
   };
 }
 
-export interface EventQuery {
-  siteId?: string;
-  deviceId?: string;
-  kind?: string;
-  stationIds?: string[] | null;
-  /** Only these sites (a guard's scope). An empty list matches nothing. */
-  siteIds?: string[] | null;
-  since?: number;
-  until?: number;
-  limit?: number;
-  /** Return events with seq greater than this (catch-up paging). */
-  afterSeq?: number;
-}
+/**
+ * Each site's last arm or disarm event (SQLite's bare-column rule: with max(seq), `kind` comes from
+ * that row). Exported for the test that checks it uses the partial index `events_arming`, which
+ * SQLite only does while the query repeats the index's WHERE term word for word (migration 003).
+ */
+export const LAST_ARMING_BY_SITE_SQL = `SELECT site_id, kind, max(seq) FROM events WHERE kind IN ('arm', 'disarm') GROUP BY site_id`;
 
 /** The only SQL about events. */
-export class EventRepository {
+export class SqliteEventRepository implements EventRepository {
   private readonly insertStmt;
   private readonly dupStmt;
   private readonly markStmt;
@@ -150,5 +139,10 @@ export class EventRepository {
 
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  }
+
+  lastArmingBySite(): Map<string, boolean> {
+    const rows = this.db.prepare(LAST_ARMING_BY_SITE_SQL).all() as Array<{ site_id: string; kind: string }>;
+    return new Map(rows.map((r) => [r.site_id, r.kind === 'arm']));
   }
 }

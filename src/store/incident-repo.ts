@@ -2,20 +2,10 @@ import type { Incident } from '../contract/incident.js';
 import type { Db } from './db.js';
 import { ReadBarriers } from './read-barriers.js';
 import { listLimit, Where } from './where.js';
-
-export interface IncidentQuery {
-  status?: 'open' | 'closed' | Incident['status'];
-  siteId?: string;
-  stationIds?: string[] | null;
-  /** Only these sites (a guard's scope). An empty list matches nothing. */
-  siteIds?: string[] | null;
-  since?: number;
-  until?: number;
-  limit?: number;
-}
+import type { IncidentQuery, IncidentRepository } from './ports.js';
 
 /** The only SQL about incidents. The whole Incident is kept as JSON; indexed columns serve queries. */
-export class IncidentRepository {
+export class SqliteIncidentRepository implements IncidentRepository {
   private readonly upsertStmt;
   private readonly getStmt;
   /** Run before every read (see ReadBarriers). */

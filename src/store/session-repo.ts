@@ -1,20 +1,11 @@
 import type { Db } from './db.js';
-
-/** A console session as stored: keyed by the SHA-256 of the cookie value, never the value itself. */
-export interface SessionRow {
-  idHash: string;
-  username: string;
-  csrfToken: string;
-  createdMs: number;
-  lastSeenMs: number;
-  ip: string;
-}
+import type { SessionRepository, SessionRow } from './ports.js';
 
 /**
  * Sessions on disk (auth/sessions.ts keeps the live ones in memory and writes through). Plain
  * commits: a session lost in a power cut only means logging in again.
  */
-export class SessionRepository {
+export class SqliteSessionRepository implements SessionRepository {
   private readonly insertStmt;
   private readonly touchStmt;
   private readonly deleteStmt;
@@ -22,7 +13,8 @@ export class SessionRepository {
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
-      'INSERT OR REPLACE INTO sessions (id_hash, username, csrf_token, created_ms, last_seen_ms, ip) VALUES (@idHash, @username, @csrfToken, @createdMs, @lastSeenMs, @ip)',
+      `INSERT OR REPLACE INTO sessions (id_hash, username, csrf_token, created_ms, last_seen_ms, ip)
+       VALUES (@idHash, @username, @csrfToken, @createdMs, @lastSeenMs, @ip)`,
     );
     this.touchStmt = db.prepare('UPDATE sessions SET last_seen_ms = ? WHERE id_hash = ?');
     this.deleteStmt = db.prepare('DELETE FROM sessions WHERE id_hash = ?');

@@ -91,7 +91,7 @@ describe('a guard of group A never receives an incident of group B', () => {
     expect(closed).toMatchObject({ status: 'closed', disposition: 'false', owner: 'guard-minghu' });
     expect(closed.timeline.filter((e) => e.type === 'status').map((e) => e.by)).toEqual(['guard-minghu', 'guard-minghu', 'guard-minghu']);
     // The audit trail names the person, not a name the client sent (`by` is ignored).
-    const audit = t.hub.store.db.prepare(`SELECT actor FROM audit WHERE incident_id = ? AND actor <> 'hub'`).all(home) as Array<{ actor: string }>;
+    const audit = t.hub.store.audit.forIncident(home).filter((a) => a.actor !== 'hub');
     expect(new Set(audit.map((a) => a.actor))).toEqual(new Set(['guard-minghu']));
   });
 });

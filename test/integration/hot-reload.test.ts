@@ -4,6 +4,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeEvent } from '../../src/simulate/payloads.js';
 import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { countOnDisk } from '../helpers/sqlite-file.js';
 import { HOME_YAML } from '../helpers/tree.js';
 
 /** A new site for the running hub: the test home moved to another id and topic. */
@@ -19,7 +20,7 @@ describe('changes under devices/ are picked up without a restart', () => {
   });
 
   const stored = (msgId: string): number =>
-    (t.hub.store.db.prepare(`SELECT count(*) AS n FROM events WHERE dedupe_key LIKE ?`).get(`m:%:${msgId}:%`) as { n: number }).n;
+    countOnDisk(join(t.tree.root, 'data/test.db'), `SELECT count(*) AS n FROM events WHERE dedupe_key LIKE ?`, `m:%:${msgId}:%`);
 
   it('a new site file is routed as soon as it is saved, and its devices can log in from then on', async () => {
     // Before the file exists, its login is unknown to the broker.

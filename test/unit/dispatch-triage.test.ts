@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KIND_INFO, type AlarmEvent, type EventKind } from '../../src/contract/alarm-event.js';
 import type { Incident } from '../../src/contract/incident.js';
@@ -11,6 +14,7 @@ import { isNightOrHoliday } from '../../src/dispatch/context.js';
 import { IncidentService, type IncidentServiceOptions } from '../../src/dispatch/incidents.js';
 import { assessPriority } from '../../src/dispatch/priority.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { openSecondConnection } from '../helpers/sqlite-file.js';
 
 const PARENT: Record<string, string | null> = { 'cp-minghu': 'ps-hecheng', 'ps-hecheng': 'city-110', 'city-110': null };
 
@@ -174,27 +178,38 @@ describe('context: armed state, night and holidays', () => {
 
 describe('audit trail', () => {
   it('every action is a chained row; an edited or deleted row is named', () => {
-    const { service, emit, store } = setup();
-    emit('s1', 'panic');
-    const id = service.snapshot()[0]!.id;
-    service.acknowledge(id, { username: 'op1', origin: 'console 127.0.0.1' });
-    service.dispatchUnit(id, 'op1', '巡逻车3');
-    service.note(id, 'op1', '业主电话未接通');
-    service.close(id, 'op1', 'real');
-    const rows = store.audit.forIncident(id);
-    expect(rows.map((r) => r.action)).toEqual(['open', 'acknowledged', 'dispatched', 'note', 'closed']);
-    expect(rows[1]).toMatchObject({ actor: 'op1', origin: 'console 127.0.0.1', fromStatus: 'new', toStatus: 'acknowledged' });
-    expect(store.audit.verify()).toMatchObject({ ok: true, rows: 5 });
+    // On a file, so that a second connection can play someone with the file.
+    const dir = mkdtempSync(join(tmpdir(), 'sg-audit-'));
+    const path = join(dir, 'hub.db');
+    const { service, emit, store, off } = setup({}, openStore(path));
+    const file = openSecondConnection(path);
+    try {
+      emit('s1', 'panic');
+      const id = service.snapshot()[0]!.id;
+      service.acknowledge(id, { username: 'op1', origin: 'console 127.0.0.1' });
+      service.dispatchUnit(id, 'op1', '巡逻车3');
+      service.note(id, 'op1', '业主电话未接通');
+      service.close(id, 'op1', 'real');
+      const rows = store.audit.forIncident(id);
+      expect(rows.map((r) => r.action)).toEqual(['open', 'acknowledged', 'dispatched', 'note', 'closed']);
+      expect(rows[1]).toMatchObject({ actor: 'op1', origin: 'console 127.0.0.1', fromStatus: 'new', toStatus: 'acknowledged' });
+      expect(store.audit.verify()).toMatchObject({ ok: true, rows: 5 });
 
-    // The application cannot change a row…
-    expect(() => store.db.prepare(`UPDATE audit SET actor = 'x' WHERE seq = 2`).run()).toThrow(/append-only/);
-    // …and someone who removes the guard is still caught.
-    store.db.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
-    store.db.prepare(`UPDATE audit SET actor = 'mallory' WHERE seq = 2`).run();
-    expect(store.audit.verify()).toMatchObject({ ok: false, seq: 2, problem: 'row 2 was changed after it was written (hash mismatch)' });
-    store.db.prepare(`UPDATE audit SET actor = 'op1' WHERE seq = 2`).run();
-    expect(store.audit.verify().ok).toBe(true);
-    store.db.prepare(`DELETE FROM audit WHERE seq = 3`).run();
-    expect(store.audit.verify()).toMatchObject({ ok: false, seq: 4, problem: 'row 3 missing before row 4 (deleted)' });
+      // No SQL can change a row (the triggers are in the schema, for every connection)…
+      expect(() => file.prepare(`UPDATE audit SET actor = 'x' WHERE seq = 2`).run()).toThrow(/append-only/);
+      // …and someone who removes the guard is still caught.
+      file.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
+      file.prepare(`UPDATE audit SET actor = 'mallory' WHERE seq = 2`).run();
+      expect(store.audit.verify()).toMatchObject({ ok: false, seq: 2, problem: 'row 2 was changed after it was written (hash mismatch)' });
+      file.prepare(`UPDATE audit SET actor = 'op1' WHERE seq = 2`).run();
+      expect(store.audit.verify().ok).toBe(true);
+      file.prepare(`DELETE FROM audit WHERE seq = 3`).run();
+      expect(store.audit.verify()).toMatchObject({ ok: false, seq: 4, problem: 'row 3 missing before row 4 (deleted)' });
+    } finally {
+      file.close();
+      off();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

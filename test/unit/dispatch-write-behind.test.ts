@@ -12,6 +12,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { Metrics } from '../../src/core/metrics.js';
 import { DERIVED_WRITE_DELAY_MS, DERIVED_WRITE_PART, IncidentService } from '../../src/dispatch/incidents.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { countOnDisk, rowsOnDisk } from '../helpers/sqlite-file.js';
 
 /**
  * Incidents changed by device events are written to SQLite up to DERIVED_WRITE_DELAY_MS later,
@@ -69,15 +70,11 @@ function setup() {
     return e;
   };
   /** What another connection (or the file after a SIGKILL) sees: no read barrier. */
-  const onDisk = () => {
-    const other = openStore(path);
-    stores.push(other);
-    return {
-      incidents: other.db.prepare('SELECT id, version, doc FROM incidents').all() as Array<{ id: string; version: number; doc: string }>,
-      unprocessed: (other.db.prepare('SELECT count(*) AS n FROM events WHERE incident_id IS NULL').get() as { n: number }).n,
-      audit: (other.db.prepare(`SELECT count(*) AS n FROM audit WHERE action = 'open'`).get() as { n: number }).n,
-    };
-  };
+  const onDisk = () => ({
+    incidents: rowsOnDisk<{ id: string; version: number; doc: string }>(path, 'SELECT id, version, doc FROM incidents'),
+    unprocessed: countOnDisk(path, 'SELECT count(*) AS n FROM events WHERE incident_id IS NULL'),
+    audit: countOnDisk(path, `SELECT count(*) AS n FROM audit WHERE action = 'open'`),
+  });
   /** A restart after SIGKILL: a new service on the file as it is, correlating what was left. */
   const restart = () => {
     const other = openStore(path);
@@ -246,6 +243,6 @@ describe('incident writes are held and coalesced, and a restart rebuilds exactly
     store.transaction(() => store.events.insert(e));
     bus.emit('event:stored', [e]);
     expect(s.heldWrites).toEqual({ incidents: 0, events: 0 });
-    expect((store.db.prepare('SELECT count(*) AS n FROM incidents').get() as { n: number }).n).toBe(1);
+    expect(store.incidents.count()).toBe(1);
   });
 });

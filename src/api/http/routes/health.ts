@@ -10,12 +10,7 @@ import { anonymous, authOf } from '../access.js';
 export function healthRoutes(ctx: ApiContext): Router {
   const r = Router();
   r.get('/health', anonymous(), (_req, res) => {
-    let storage: 'ok' | 'failed' = 'ok';
-    try {
-      ctx.store.db.prepare('SELECT 1').get();
-    } catch {
-      storage = 'failed';
-    }
+    const storage: 'ok' | 'failed' = ctx.store.ping() ? 'ok' : 'failed';
     const problems = ctx.configProblems();
     const heldBack = [...new Set(problems.filter((p) => p.severity === 'error').map((p) => p.file))];
     const status = storage === 'ok' ? (heldBack.length ? 'degraded' : 'ok') : 'failed';

@@ -1,0 +1,171 @@
+/**
+ * What the rest of SafeGrid may ask of storage: the repository interfaces and the domain types
+ * they take and return. Consumers depend on these, never on a backend; the SQLite classes
+ * (`Sqlite*Repository`, `openSqliteStore`) implement them today, and a second backend (PostgreSQL,
+ * issue 18) implements the same. README.md beside this file says what each method promises.
+ *
+ * No SQL, no driver types and no row shapes here: only domain values in and out. Every method is
+ * synchronous, as the SQLite driver is; see the README for what that means for a second backend.
+ */
+import type { AlarmEvent } from '../contract/alarm-event.js';
+import type { Incident } from '../contract/incident.js';
+import type { ReadBarriers } from './read-barriers.js';
+
+/** An event as stored: the AlarmEvent plus its place in the log and the incident it joined. */
+export interface StoredEvent extends AlarmEvent {
+  seq: number;
+  incidentId: string | null;
+}
+
+export interface EventQuery {
+  siteId?: string;
+  deviceId?: string;
+  kind?: string;
+  stationIds?: string[] | null;
+  /** Only these sites (a guard's scope). An empty list matches nothing. */
+  siteIds?: string[] | null;
+  since?: number;
+  until?: number;
+  limit?: number;
+  /** Return events with seq greater than this (catch-up paging). */
+  afterSeq?: number;
+}
+
+export interface IncidentQuery {
+  status?: 'open' | 'closed' | Incident['status'];
+  siteId?: string;
+  stationIds?: string[] | null;
+  /** Only these sites (a guard's scope). An empty list matches nothing. */
+  siteIds?: string[] | null;
+  since?: number;
+  until?: number;
+  limit?: number;
+}
+
+export interface DeviceStateRow {
+  deviceId: string;
+  state: Record<string, string | number | boolean | null>;
+  availability: 'online' | 'offline' | null;
+  lastSeenMs: number | null;
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  incidentId: string | null;
+  fromStatus: string | null;
+  toStatus: string | null;
+  /** Where the action came from: console socket, REST client address, or `hub`. */
+  origin: string | null;
+  note: string | null;
+}
+
+export interface AuditRow extends AuditEntry {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export type AuditVerdict = { ok: true; rows: number; lastHash: string } | { ok: false; rows: number; seq: number; problem: string };
+
+/** A console session as stored: keyed by the SHA-256 of the cookie value, never the value itself. */
+export interface SessionRow {
+  idHash: string;
+  username: string;
+  csrfToken: string;
+  createdMs: number;
+  lastSeenMs: number;
+  ip: string;
+}
+
+/**
+ * Transitional, SQLite only: dispatch's half of issue 11 removes the read barriers ("no read that
+ * writes"). When that lands, delete this interface, its two uses below and read-barriers.ts.
+ */
+export interface HasReadBarriers {
+  readonly beforeRead: ReadBarriers;
+}
+
+/** The alarm event log: append-only, ordered by `seq`. */
+export interface EventRepository extends HasReadBarriers {
+  /** True when an event with this dedupe key was stored at or after `sinceMs` (its receivedAt). */
+  isDuplicate(dedupeKey: string, sinceMs: number): boolean;
+  /** Appends one event; call inside `Store.transaction` (durable when that returns). Returns its seq. */
+  insert(e: AlarmEvent): number;
+  /** The newest event's seq (0 when there is none). */
+  lastSeq(): number;
+  /** Marks an event correlated into `incidentId`; `seq`, when known, is the cheaper lookup. */
+  markProcessed(eventId: string, incidentId: string, seq?: number): void;
+  /** Events not yet correlated, oldest first (replayed after a crash). */
+  unprocessed(limit?: number): StoredEvent[];
+  get(id: string): StoredEvent | undefined;
+  /** Newest first; oldest first when paging with `afterSeq`. 1–1000 rows (default 100). */
+  query(q: EventQuery): StoredEvent[];
+  count(): number;
+  /** Each site's armed state from its last arm or disarm event (true = armed); sites with neither are absent. */
+  lastArmingBySite(): Map<string, boolean>;
+}
+
+/** Incidents, stored whole; the last `save` of an id wins. */
+export interface IncidentRepository extends HasReadBarriers {
+  /** Inserts or replaces the incident with this id. */
+  save(i: Incident): void;
+  get(id: string): Incident | undefined;
+  /** Every incident not closed, by priority then opening time. */
+  open(): Incident[];
+  /** Newest opened first. 1–1000 rows (default 100). */
+  query(q: IncidentQuery): Incident[];
+  count(): number;
+}
+
+/** Last decoded state and availability per device, so on-change decoding survives restarts. */
+export interface DeviceStateRepository {
+  /** Inserts or replaces the row of this device. */
+  save(row: DeviceStateRow): void;
+  all(): DeviceStateRow[];
+}
+
+/** The audit trail: append-only, hash-chained (see audit-chain.ts), in `seq` order. */
+export interface AuditRepository {
+  /** Appends one row after the current head; call inside the transaction that makes the change it records. */
+  append(e: AuditEntry): AuditRow;
+  /** Forget any cached chain head (after a rolled-back transaction, the head is read again). */
+  resetHead(): void;
+  /** The rows about one incident, in seq order. */
+  forIncident(incidentId: string): AuditRow[];
+  /** Every row, in seq order. */
+  all(): AuditRow[];
+  /** Walks the whole chain and names the first row that does not hold. */
+  verify(): AuditVerdict;
+}
+
+/** Console sessions on disk (auth/sessions.ts keeps the live ones in memory and writes through). */
+export interface SessionRepository {
+  all(): SessionRow[];
+  /** Inserts or replaces the session with this id hash. */
+  insert(row: SessionRow): void;
+  touch(idHash: string, lastSeenMs: number): void;
+  remove(idHash: string): void;
+}
+
+/** The store: one repository per aggregate, transactions across them. */
+export interface Store {
+  events: EventRepository;
+  incidents: IncidentRepository;
+  deviceState: DeviceStateRepository;
+  audit: AuditRepository;
+  sessions: SessionRepository;
+  /** Runs fn in one transaction, durable on return (SQLite: synchronous=FULL, the WAL is fsynced). */
+  transaction<T>(fn: () => T): T;
+  /**
+   * Runs fn in one transaction without its own fsync (SQLite: synchronous=NORMAL for this commit).
+   * Only for data that can be rebuilt from durable rows: WAL frames are ordered, so the next
+   * durable commit syncs these too, and a loss by power failure only loses derived state — e.g.
+   * incidents, which are re-derived from events that are still marked unprocessed.
+   */
+  derivedTransaction<T>(fn: () => T): T;
+  /** True when the database answers a trivial query now (the health check). Never throws. */
+  ping(): boolean;
+  close(): void;
+}
