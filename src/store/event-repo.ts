@@ -1,6 +1,5 @@
 import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { Db } from './db.js';
-import { ReadBarriers } from './read-barriers.js';
 import { listLimit, Where } from './where.js';
 
 interface EventRow {
@@ -28,6 +27,7 @@ interface EventRow {
 
 export interface StoredEvent extends AlarmEvent {
   seq: number;
+  /** Null until dispatch writes the event's incident (it may hold it briefly: IncidentService.withHeldMarks). */
   incidentId: string | null;
 }
 
@@ -77,8 +77,7 @@ export class EventRepository {
   private readonly markBySeqStmt;
   private readonly unprocessedStmt;
   private readonly lastSeqStmt;
-  /** Run before reads that return `incidentId` (see ReadBarriers): dispatch may hold its marks back. */
-  readonly beforeRead = new ReadBarriers();
+  private readonly lastArmingStmt;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -92,6 +91,8 @@ export class EventRepository {
     this.markBySeqStmt = db.prepare('UPDATE events SET incident_id = ? WHERE seq = ? AND id = ?');
     this.unprocessedStmt = db.prepare('SELECT * FROM events WHERE incident_id IS NULL ORDER BY seq LIMIT ?');
     this.lastSeqStmt = db.prepare('SELECT max(seq) AS s FROM events');
+    // Repeats the partial index's WHERE term (migration 003), or SQLite reads every stored event.
+    this.lastArmingStmt = db.prepare(`SELECT site_id, kind, max(seq) FROM events WHERE kind IN ('arm', 'disarm') GROUP BY site_id`);
   }
 
   /** True when an event with this dedupe key was stored at or after `sinceMs`. */
@@ -115,6 +116,13 @@ export class EventRepository {
     return (this.lastSeqStmt.get() as { s: number | null }).s ?? 0;
   }
 
+  /** Each site's armed state from its last arm or disarm event (true: armed); sites with neither are absent. */
+  lastArmingBySite(): Map<string, boolean> {
+    const armed = new Map<string, boolean>();
+    for (const r of this.lastArmingStmt.all() as Array<{ site_id: string; kind: string }>) armed.set(r.site_id, r.kind === 'arm');
+    return armed;
+  }
+
   /** Marks an event correlated; by its seq (the rowid) when known, which is the cheaper lookup. */
   markProcessed(eventId: string, incidentId: string, seq?: number): void {
     if (seq !== undefined) this.markBySeqStmt.run(incidentId, seq, eventId);
@@ -122,18 +130,15 @@ export class EventRepository {
   }
 
   unprocessed(limit = 10_000): StoredEvent[] {
-    this.beforeRead.run();
     return (this.unprocessedStmt.all(limit) as EventRow[]).map(fromRow);
   }
 
   get(id: string): StoredEvent | undefined {
-    this.beforeRead.run();
     const r = this.db.prepare('SELECT * FROM events WHERE id = ?').get(id) as EventRow | undefined;
     return r ? fromRow(r) : undefined;
   }
 
   query(q: EventQuery): StoredEvent[] {
-    this.beforeRead.run();
     const where = new Where()
       .add('site_id = ?', q.siteId)
       .add('device_id = ?', q.deviceId)
