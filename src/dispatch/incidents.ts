@@ -85,7 +85,8 @@ export class IncidentService {
     this.countEscalated = o.metrics.counter('sg_incidents_escalated_total', 'Escalations to a higher tier');
     this.writer = new IncidentWriter({ store: o.store, log: o.log, delayMs: o.derivedWriteDelayMs ?? DERIVED_WRITE_DELAY_MS });
     o.metrics.gauge('sg_incidents_open', 'Open incidents', () => this.open.size);
-    o.metrics.gauge('sg_incidents_write_held_events', 'Correlated events whose incident write is held (DERIVED_WRITE_DELAY_MS)', () => this.writer.heldMarkCount);
+    const heldHelp = 'Correlated events whose incident write is held (DERIVED_WRITE_DELAY_MS)';
+    o.metrics.gauge('sg_incidents_write_held_events', heldHelp, () => this.writer.heldMarkCount);
     for (const i of o.store.incidents.open()) this.track(normalise(i));
     const now = o.clock.now();
     for (const i of o.store.incidents.query({ status: 'closed', since: now - this.repeatWindow() - 7 * 86_400_000, limit: 1000 })) {

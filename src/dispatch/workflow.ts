@@ -135,7 +135,11 @@ export function handOver(c: CommandInput & { to: string }): Decision {
   const target = String(c.to ?? '').trim().slice(0, 64);
   if (!target || target === i.owner) return refuse('bad_target', 'name the operator who takes it over');
   return {
-    next: { ...i, owner: target, timeline: [...i.timeline, { at: iso(c.now), type: 'status', by: actorName(c.by), text: `移交 handed over: ${i.owner} → ${target}` }] },
+    next: {
+      ...i,
+      owner: target,
+      timeline: [...i.timeline, { at: iso(c.now), type: 'status', by: actorName(c.by), text: `移交 handed over: ${i.owner} → ${target}` }],
+    },
     audit: { actor: c.by, action: 'handover', from: i.status, to: i.status, note: `${i.owner} → ${target}` },
   };
 }
