@@ -68,7 +68,7 @@ function setup() {
     clock.advance(10);
     return e;
   };
-  /** What another connection (or the file after a SIGKILL) sees: no read barrier. */
+  /** What another connection (or the file after a SIGKILL) sees. */
   const onDisk = () => {
     const other = openStore(path);
     stores.push(other);
@@ -111,7 +111,7 @@ describe('incident writes are held and coalesced, and a restart rebuilds exactly
     expect(s.query({ status: 'open' }).map((i) => i.version)).toEqual([2]);
     expect(s.get(first.id)?.version).toBe(2);
     expect(s.withHeldMarks([store.events.get(first.id)!, store.events.get(second.id)!]).map((e) => e.incidentId)).toEqual([first.id, first.id]);
-    // No read barrier: reading left the writes held.
+    // Reading wrote nothing: the writes are still held.
     expect(s.heldWrites).toEqual({ incidents: 1, events: 2 });
     expect(onDisk()).toEqual({ incidents: [], unprocessed: 2, audit: 0 });
     s.persist();
