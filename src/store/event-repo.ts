@@ -1,6 +1,5 @@
 import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { Db } from './db.js';
-import { ReadBarriers } from './read-barriers.js';
 import { listLimit, Where } from './where.js';
 import type { EventQuery, EventRepository, StoredEvent } from './ports.js';
 
@@ -66,8 +65,6 @@ export class SqliteEventRepository implements EventRepository {
   private readonly markBySeqStmt;
   private readonly unprocessedStmt;
   private readonly lastSeqStmt;
-  /** Run before reads that return `incidentId` (see ReadBarriers): dispatch may hold its marks back. */
-  readonly beforeRead = new ReadBarriers();
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -81,6 +78,7 @@ export class SqliteEventRepository implements EventRepository {
     this.markBySeqStmt = db.prepare('UPDATE events SET incident_id = ? WHERE seq = ? AND id = ?');
     this.unprocessedStmt = db.prepare('SELECT * FROM events WHERE incident_id IS NULL ORDER BY seq LIMIT ?');
     this.lastSeqStmt = db.prepare('SELECT max(seq) AS s FROM events');
+    // Repeats the partial index's WHERE term (migration 003), or SQLite reads every stored event.
   }
 
   /** True when an event with this dedupe key was stored at or after `sinceMs`. */
@@ -111,18 +109,15 @@ export class SqliteEventRepository implements EventRepository {
   }
 
   unprocessed(limit = 10_000): StoredEvent[] {
-    this.beforeRead.run();
     return (this.unprocessedStmt.all(limit) as EventRow[]).map(fromRow);
   }
 
   get(id: string): StoredEvent | undefined {
-    this.beforeRead.run();
     const r = this.db.prepare('SELECT * FROM events WHERE id = ?').get(id) as EventRow | undefined;
     return r ? fromRow(r) : undefined;
   }
 
   query(q: EventQuery): StoredEvent[] {
-    this.beforeRead.run();
     const where = new Where()
       .add('site_id = ?', q.siteId)
       .add('device_id = ?', q.deviceId)

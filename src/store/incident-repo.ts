@@ -1,6 +1,5 @@
 import type { Incident } from '../contract/incident.js';
 import type { Db } from './db.js';
-import { ReadBarriers } from './read-barriers.js';
 import { listLimit, Where } from './where.js';
 import type { IncidentQuery, IncidentRepository } from './ports.js';
 
@@ -8,8 +7,6 @@ import type { IncidentQuery, IncidentRepository } from './ports.js';
 export class SqliteIncidentRepository implements IncidentRepository {
   private readonly upsertStmt;
   private readonly getStmt;
-  /** Run before every read (see ReadBarriers). */
-  readonly beforeRead = new ReadBarriers();
 
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
@@ -39,13 +36,11 @@ export class SqliteIncidentRepository implements IncidentRepository {
   }
 
   get(id: string): Incident | undefined {
-    this.beforeRead.run();
     const r = this.getStmt.get(id) as { doc: string } | undefined;
     return r ? (JSON.parse(r.doc) as Incident) : undefined;
   }
 
   open(): Incident[] {
-    this.beforeRead.run();
     return (
       this.db.prepare(`SELECT doc FROM incidents WHERE status <> 'closed' ORDER BY priority, opened_ms`).all() as Array<{
         doc: string;
@@ -54,7 +49,6 @@ export class SqliteIncidentRepository implements IncidentRepository {
   }
 
   query(q: IncidentQuery): Incident[] {
-    this.beforeRead.run();
     const where = new Where();
     if (q.status === 'open') where.raw(`status <> 'closed'`);
     else where.add('status = ?', q.status);
@@ -70,7 +64,6 @@ export class SqliteIncidentRepository implements IncidentRepository {
 
 
   count(): number {
-    this.beforeRead.run();
     return (this.db.prepare('SELECT count(*) AS n FROM incidents').get() as { n: number }).n;
   }
 }

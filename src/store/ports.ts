@@ -9,7 +9,6 @@
  */
 import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { Incident } from '../contract/incident.js';
-import type { ReadBarriers } from './read-barriers.js';
 
 /** An event as stored: the AlarmEvent plus its place in the log and the incident it joined. */
 export interface StoredEvent extends AlarmEvent {
@@ -79,16 +78,8 @@ export interface SessionRow {
   ip: string;
 }
 
-/**
- * Transitional, SQLite only: dispatch's half of issue 11 removes the read barriers ("no read that
- * writes"). When that lands, delete this interface, its two uses below and read-barriers.ts.
- */
-export interface HasReadBarriers {
-  readonly beforeRead: ReadBarriers;
-}
-
 /** The alarm event log: append-only, ordered by `seq`. */
-export interface EventRepository extends HasReadBarriers {
+export interface EventRepository {
   /** True when an event with this dedupe key was stored at or after `sinceMs` (its receivedAt). */
   isDuplicate(dedupeKey: string, sinceMs: number): boolean;
   /** Appends one event; call inside `Store.transaction` (durable when that returns). Returns its seq. */
@@ -108,7 +99,7 @@ export interface EventRepository extends HasReadBarriers {
 }
 
 /** Incidents, stored whole; the last `save` of an id wins. */
-export interface IncidentRepository extends HasReadBarriers {
+export interface IncidentRepository {
   /** Inserts or replaces the incident with this id. */
   save(i: Incident): void;
   get(id: string): Incident | undefined;

@@ -93,6 +93,7 @@ describe('correlation: one site, one open incident', () => {
     const { service, emit, store } = setup();
     for (const k of ['arm', 'disarm', 'test', 'restore'] as const) emit('s2', k, null);
     expect(service.snapshot()).toHaveLength(0);
+    service.persist(); // the marks are held with the derived writes; this test reads SQLite
     expect(store.events.unprocessed()).toHaveLength(0);
   });
 

@@ -69,7 +69,7 @@ function setup() {
     clock.advance(10);
     return e;
   };
-  /** What another connection (or the file after a SIGKILL) sees: no read barrier. */
+  /** What another connection (or the file after a SIGKILL) sees: there are no read barriers any more. */
   const onDisk = () => ({
     incidents: rowsOnDisk<{ id: string; version: number; doc: string }>(path, 'SELECT id, version, doc FROM incidents'),
     unprocessed: countOnDisk(path, 'SELECT count(*) AS n FROM events WHERE incident_id IS NULL'),
@@ -101,13 +101,37 @@ describe('incident writes are held and coalesced, and a restart rebuilds exactly
     expect(s.heldWrites).toEqual({ incidents: 0, events: 0 });
   });
 
-  it('reads in the process see the latest version at once (REST lists, event marks)', () => {
-    const { store, emit } = setup();
+  it('reads in the process see the latest version at once (REST lists, event marks), and a read writes nothing', () => {
+    const { s, store, emit, onDisk } = setup();
     const first = emit('s1');
-    emit('s1');
+    const second = emit('s1');
+    expect(s.query({ status: 'open' }).map((i) => i.version)).toEqual([2]);
+    expect(s.get(first.id)?.version).toBe(2);
+    expect(s.withHeldMarks([store.events.get(first.id)!, store.events.get(second.id)!]).map((e) => e.incidentId)).toEqual([first.id, first.id]);
+    // Reading wrote nothing: the writes are still held.
+    expect(s.heldWrites).toEqual({ incidents: 1, events: 2 });
+    expect(onDisk()).toEqual({ incidents: [], unprocessed: 2, audit: 0 });
+    s.persist();
     expect(store.incidents.query({ status: 'open' }).map((i) => i.version)).toEqual([2]);
     expect(store.events.get(first.id)?.incidentId).toBe(first.id);
     expect(store.events.unprocessed()).toHaveLength(0);
+  });
+
+  it('an incident list overlays held versions on what the store has: updated rows, new incidents, filters and limit kept', () => {
+    const { s, emit } = setup();
+    const a = emit('s1');
+    vi.advanceTimersByTime(DERIVED_WRITE_DELAY_MS); // version 1 of s1 on disk
+    emit('s1'); // version 2, held
+    const b = emit('s2', 'panic', null); // new, held
+    expect(s.query({ status: 'open' }).map((i) => [i.id, i.version])).toEqual([
+      [b.id, 1],
+      [a.id, 2],
+    ]);
+    expect(s.query({ status: 'open', limit: 1 }).map((i) => i.id)).toEqual([b.id]);
+    expect(s.query({ siteId: 's1' }).map((i) => [i.id, i.version])).toEqual([[a.id, 2]]);
+    expect(s.query({ status: 'closed' })).toEqual([]);
+    expect(s.query({ status: 'open', siteIds: [] })).toEqual([]);
+    expect(s.heldWrites.incidents).toBe(2);
   });
 
   it('SIGKILL before the write: the restart rebuilds the same incident, same id, version and eventCount', () => {

@@ -20,7 +20,7 @@ export function incidentRoutes(ctx: ApiContext): Router {
     const siteId = idParam(req.query.site);
     if (siteId && !scope.seesSite(siteId)) return void res.json({ incidents: [] });
     res.json({
-      incidents: ctx.store.incidents.query({
+      incidents: ctx.incidents.query({
         status: status as never,
         siteId,
         since: timeParam(req.query.since),

@@ -1,0 +1,187 @@
+/**
+ * Correlation as a pure function: which incident a stored event belongs to, and what that
+ * incident looks like after it. No I/O and no clock: time is the event's `receivedAt`, and what
+ * the service knows about the site (armed, night, the last false alarm) comes in as values.
+ */
+import { KIND_INFO, type AlarmEvent, type EventKind, type Priority } from '../contract/alarm-event.js';
+import type { Incident, TimelineEntry } from '../contract/incident.js';
+import { assessPriority, type PriorityContext } from './priority.js';
+
+/** Marks an event as correlated without an incident (arm, disarm, test, lone restore). */
+export const NO_INCIDENT = '-';
+
+/** Default of `repeatWindowMs`: a new incident at a site closed as false within 30 min is a repeat. */
+export const DEFAULT_REPEAT_WINDOW_MS = 30 * 60_000;
+
+/** The last incident of a site closed as a false alarm (repeat detection). */
+export interface FalseClose {
+  id: string;
+  closedMs: number;
+}
+
+/** Names the incident shows; looked up only when an incident is opened. */
+export interface Naming {
+  siteName(siteId: string): string | null;
+  cellName(cellId: string): string | null;
+}
+
+/** What the service knows about the event's site and its rules, as values. */
+export interface CorrelationContext extends PriorityContext {
+  /** The site's last false close, when there was one. */
+  lastFalse?: FalseClose | undefined;
+  correlationWindowMs: number;
+  repeatWindowMs: number;
+  /** Per priority: escalate when not acknowledged within this. Absent: never escalate. */
+  ackTimeoutMs?: Partial<Record<Priority, number>> | undefined;
+  naming: Naming;
+}
+
+export type Correlation =
+  | { outcome: 'join'; incident: Incident }
+  | { outcome: 'open'; incident: Incident }
+  | { outcome: 'none' };
+
+/**
+ * One open incident per site: an event joins it within the correlation window (counted from its
+ * last event); a restore always annotates it, however late, and never closes it. Otherwise an
+ * alarm kind opens a new incident and anything else (arm, disarm, test, a lone restore) none.
+ */
+export function correlate(open: Incident | undefined, e: AlarmEvent, ctx: CorrelationContext): Correlation {
+  const atMs = Date.parse(e.receivedAt);
+  const joins = open && atMs - Date.parse(open.lastEventAt) <= ctx.correlationWindowMs;
+  if (open && (joins || e.kind === 'restore')) return { outcome: 'join', incident: addEvent(open, e, ctx) };
+  if (KIND_INFO[e.kind].basePriority !== null) return { outcome: 'open', incident: newIncident(e, ctx) };
+  return { outcome: 'none' };
+}
+
+/** When an incident of this priority escalates if nobody acknowledges it, counted from `fromMs`. */
+export function escalateAtFor(priority: Priority, fromMs: number, ackTimeoutMs: CorrelationContext['ackTimeoutMs']): string | null {
+  const t = ackTimeoutMs?.[priority];
+  return t ? new Date(fromMs + t).toISOString() : null;
+}
+
+/** The incident an event opens, named after the event. */
+export function newIncident(e: AlarmEvent, ctx: CorrelationContext): Incident {
+  const atMs = Date.parse(e.receivedAt);
+  const verdict = assessPriority([e.kind], e.zone === null ? 0 : 1, ctx);
+  const timeline: TimelineEntry[] = [eventEntry(e)];
+  const lastFalse = ctx.lastFalse;
+  const repeatOf = lastFalse && atMs - lastFalse.closedMs <= ctx.repeatWindowMs ? lastFalse.id : null;
+  if (lastFalse && repeatOf) {
+    const minutes = Math.max(1, Math.round((atMs - lastFalse.closedMs) / 60_000));
+    timeline.push({ at: e.receivedAt, type: 'note', by: 'hub', text: `重复报警：本址${minutes}分钟前以误报结警 repeat: closed as false ${minutes} min ago (${repeatOf})` });
+  }
+  return {
+    // The incident is named after the event that opened it, so a rebuild after a crash gives
+    // the same id a console may already show.
+    id: e.id,
+    version: 1,
+    siteId: e.siteId,
+    siteName: ctx.naming.siteName(e.siteId) ?? e.siteId,
+    kind: e.kind,
+    category: e.category,
+    priority: verdict.priority,
+    priorityReason: verdict.reason,
+    priorityReasonZh: verdict.reasonZh,
+    status: 'new',
+    disposition: null,
+    owner: null,
+    location: e.location,
+    gridCellId: e.gridCellId,
+    gridCellName: e.gridCellId ? ctx.naming.cellName(e.gridCellId) : null,
+    stationId: e.stationId,
+    responsibleStationId: e.stationId,
+    escalationLevel: 0,
+    escalateAt: escalateAtFor(verdict.priority, atMs, ctx.ackTimeoutMs),
+    repeatOf,
+    zones: e.zone === null ? [] : [e.zone],
+    eventCount: 1,
+    openedAt: e.receivedAt,
+    updatedAt: e.receivedAt,
+    lastEventAt: e.receivedAt,
+    closedAt: null,
+    timeline,
+    timelineOmitted: 0,
+    media: [],
+  };
+}
+
+/** The incident after an event joined it: one version later, priority only ever raised. */
+export function addEvent(i: Incident, e: AlarmEvent, ctx: CorrelationContext): Incident {
+  const atMs = Date.parse(e.receivedAt);
+  const zones = e.zone !== null && e.kind !== 'restore' && !i.zones.includes(e.zone) ? [...i.zones, e.zone] : i.zones;
+  const kinds = [...new Set<EventKind>([i.kind, ...i.timeline.filter((t) => t.type === 'event' && t.kind).map((t) => t.kind!), e.kind])];
+  const verdict = assessPriority(kinds, zones.length, ctx);
+  const timeline = [...i.timeline, eventEntry(e)];
+  if (verdict.priority < i.priority) {
+    timeline.push({ at: e.receivedAt, type: 'priority', text: `P${i.priority} → P${verdict.priority}: ${verdict.reason}` });
+  }
+  // The incident is about its most urgent kind by nature: a fire during a burglary is a 119
+  // matter even when the burglary was already P1 by confirmation.
+  let { kind, category } = i;
+  const newBase = KIND_INFO[e.kind].basePriority;
+  const currentBase = KIND_INFO[i.kind].basePriority ?? 9;
+  if (newBase !== null && newBase < currentBase) {
+    kind = e.kind;
+    category = e.category;
+  }
+  // Priority only rises while an incident is open; a restore never lowers or closes it.
+  const raised = verdict.priority < i.priority;
+  const reasonChanged = raised || kind !== i.kind;
+  const priority = raised ? verdict.priority : i.priority;
+  // A raised priority shortens the time to escalation (counted from now), never lengthens it.
+  let escalateAt = i.escalateAt;
+  if (raised && i.status === 'new') {
+    const sooner = escalateAtFor(priority, atMs, ctx.ackTimeoutMs);
+    if (sooner && (!escalateAt || sooner < escalateAt)) escalateAt = sooner;
+  }
+  return {
+    ...i,
+    kind,
+    category,
+    priority,
+    priorityReason: reasonChanged ? verdict.reason : i.priorityReason,
+    priorityReasonZh: reasonChanged ? verdict.reasonZh : i.priorityReasonZh,
+    escalateAt,
+    zones,
+    eventCount: i.eventCount + 1,
+    version: i.version + 1,
+    updatedAt: e.receivedAt,
+    lastEventAt: e.kind === 'restore' ? i.lastEventAt : e.receivedAt,
+    ...capTimeline({ timeline, timelineOmitted: i.timelineOmitted }),
+  };
+}
+
+/**
+ * An incident is published whole on every change, so its timeline must stay small: in an event
+ * storm one site can send thousands of events, and every console receives every update. Device
+ * events in the middle are left out (they stay in the events table, `timelineOmitted` counts them);
+ * the first ones (how it began), the latest, and every human action, priority change and
+ * escalation are always kept.
+ */
+export const TIMELINE_HEAD = 5;
+export const TIMELINE_MAX = 25;
+export function capTimeline(i: Pick<Incident, 'timeline' | 'timelineOmitted'>): Pick<Incident, 'timeline' | 'timelineOmitted'> {
+  if (i.timeline.length <= TIMELINE_MAX) return i;
+  // Drop the oldest device event after the head.
+  const index = i.timeline.findIndex((t, n) => n >= TIMELINE_HEAD && t.type === 'event');
+  if (index < 0 || index >= i.timeline.length - 1) return i;
+  return { timeline: [...i.timeline.slice(0, index), ...i.timeline.slice(index + 1)], timelineOmitted: i.timelineOmitted + 1 };
+}
+
+export function eventEntry(e: AlarmEvent): TimelineEntry {
+  return { at: e.receivedAt, type: 'event', eventId: e.id, kind: e.kind, zone: e.zone, zoneName: e.zoneName, detail: e.detail };
+}
+
+/** Incidents written by an older version lack newer fields; fill them so consumers need not guess. */
+export function normalise(i: Incident): Incident {
+  return {
+    ...i,
+    responsibleStationId: i.responsibleStationId ?? i.stationId ?? null,
+    escalationLevel: i.escalationLevel ?? 0,
+    escalateAt: i.escalateAt ?? null,
+    repeatOf: i.repeatOf ?? null,
+    timelineOmitted: i.timelineOmitted ?? 0,
+    media: i.media ?? [],
+  };
+}
