@@ -18,3 +18,15 @@ export function describeCameraError(err: unknown): string {
   if (err instanceof FfmpegError) return err.code === 'timeout' ? 'did not answer in time' : err.message;
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * The note beside the alarm when a camera gave no snapshot: which camera, and why, with the budget
+ * the operator can hold the hub to ("cam3 did not answer within 2 s").
+ */
+export function snapshotFailureNote(label: string, err: unknown, o: { limitMs: number; elapsedMs: number }): string {
+  const timedOut = (err instanceof OnvifError && err.code === 'timeout') || (err instanceof FfmpegError && err.code === 'timeout') || o.elapsedMs >= o.limitMs;
+  const seconds = Number((o.limitMs / 1000).toFixed(1));
+  if (timedOut) return `${label} did not answer within ${seconds} s`;
+  if (err instanceof OnvifError && err.code === 'unreachable') return `${label} did not answer within ${seconds} s (${describeCameraError(err)})`;
+  return `${label}: no snapshot, ${describeCameraError(err)}`;
+}

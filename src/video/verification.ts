@@ -10,8 +10,8 @@ import type { VideoSettings } from '../config/model.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import { describeCameraError } from './describe-error.js';
-import { FfmpegError, redact, type Ffmpeg } from './ffmpeg/ffmpeg.js';
+import { describeCameraError, snapshotFailureNote } from './describe-error.js';
+import { redact, type Ffmpeg } from './ffmpeg/ffmpeg.js';
 import type { MediaStore } from './media-store.js';
 import { OnvifClient } from './onvif/client.js';
 import { OnvifError } from './onvif/errors.js';
@@ -91,15 +91,7 @@ export class Verification {
       this.o.addMedia(incidentId, { ...base, id: file.id, url: `/api/media/${file.id}`, error: null });
     } catch (err) {
       this.o.countSnapshot('failed');
-      const timedOut = (err instanceof OnvifError && err.code === 'timeout') || (err instanceof FfmpegError && err.code === 'timeout') || Date.now() - started >= limit;
-      const unreachable = err instanceof OnvifError && err.code === 'unreachable';
-      const seconds = Number((limit / 1000).toFixed(1));
-      // The operator reads this beside the alarm: which camera, and that there is no picture.
-      const error = timedOut
-        ? `${label} did not answer within ${seconds} s`
-        : unreachable
-          ? `${label} did not answer within ${seconds} s (${describeCameraError(err)})`
-          : `${label}: no snapshot, ${describeCameraError(err)}`;
+      const error = snapshotFailureNote(label, err, { limitMs: limit, elapsedMs: Date.now() - started });
       this.o.log.warn({ site: e.site.id, camera: e.camera.id, incident: incidentId, reason: describeCameraError(err) }, 'snapshot failed');
       this.o.addMedia(incidentId, { ...base, id: newId(), url: null, error });
     }

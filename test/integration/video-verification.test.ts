@@ -1,8 +1,9 @@
 /**
  * Video verification end to end: real hub, simulated ONVIF cameras on loopback, real ffmpeg.
- * Waits for the media it expects with generous ceilings instead of timing the hub: on a busy
- * machine a snapshot may take longer; the 2 s the operator sees is the hub's own snapshot budget,
- * checked through the note a silent camera leaves ("did not answer within 2 s").
+ * Waits for the media it expects with generous ceilings instead of timing the hub. The hub's own
+ * snapshot budget (`video.snapshot_timeout`, 2 s by default) is set to 10 s here: on a busy machine
+ * the simulated cameras (in this process) and ffmpeg share the cores with the hub, and a healthy
+ * camera must not read as a silent one. The budget still shows in the note a failed camera leaves.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/contract/incident.js';
@@ -12,6 +13,7 @@ import { SimCamera } from '../../src/simulate/onvif-camera/camera.js';
 import { cameraSiteYaml, nativeAlarm } from '../sim/onvif-camera/site.js';
 
 const SITE = 'shop-v';
+const SNAPSHOT_SECONDS = 10;
 let t: TestHub;
 const cams: SimCamera[] = [];
 
@@ -26,7 +28,7 @@ beforeAll(async () => {
       { id: 'cam3', xaddr: cams[2]!.xaddr, zones: [2] },
     ]),
   });
-  t = await startTestHub({ tree, env: { SIM_CAM_PASS: 'cam-pass-9' }, video: { pollIntervalMs: 500, offlineAfter: 3 } });
+  t = await startTestHub({ tree, env: { SIM_CAM_PASS: 'cam-pass-9' }, video: { pollIntervalMs: 500, offlineAfter: 3, snapshotTimeoutMs: SNAPSHOT_SECONDS * 1000 } });
   await waitFor(() => t.hub.video.status().filter((c) => c.siteId === SITE && c.availability === 'online').length === 3, 20_000);
 }, 40_000);
 
@@ -107,8 +109,9 @@ describe('video verification', () => {
     const failed = media.find((m) => m.cameraId === 'cam3')!;
     expect(ok.url).toMatch(/^\/api\/media\//);
     expect(failed.url).toBeNull();
-    expect(failed.error).toMatch(/^cam3 did not answer within 2 s/);
+    const silent = `cam3 did not answer within ${SNAPSHOT_SECONDS} s`;
+    expect(failed.error).toMatch(new RegExp(`^${silent}`));
     // The operator sees it in the timeline too, not only in a media list.
-    expect(incidentOf(incident.id).timeline.some((e) => e.type === 'note' && /cam3 did not answer within 2 s/.test(e.text ?? ''))).toBe(true);
+    expect(incidentOf(incident.id).timeline.some((e) => e.type === 'note' && (e.text ?? '').includes(silent))).toBe(true);
   }, 30_000);
 });
