@@ -54,8 +54,8 @@ export class CameraHealth {
     if (e.client) {
       if (!e.probe) {
         e.probe = await e.client.probe();
-        const p = e.probe;
-        this.o.log.info({ site: e.site.id, camera: e.camera.id, model: p.info.model, profiles: p.profiles.length, events: p.services.pullPoint }, 'camera answered');
+        const { info, profiles, services } = e.probe;
+        this.o.log.info({ site: e.site.id, camera: e.camera.id, model: info.model, profiles: profiles.length, events: services.pullPoint }, 'camera answered');
       } else {
         // Authenticated, so that a changed password shows as a fault rather than "alive".
         await e.client.getDeviceInformation();
@@ -79,7 +79,8 @@ export class CameraHealth {
         // A camera that answered with something else than before (new firmware, replaced): probe again.
         if (err instanceof OnvifError && err.code !== 'timeout' && err.code !== 'unreachable') e.probe = null;
       }
-      const step = afterPoll(e.health, outcome, { offlineAfter: this.o.settings().offlineAfter, now: this.o.clock.now(), cameraName: e.camera.name ?? e.camera.id });
+      const rules = { offlineAfter: this.o.settings().offlineAfter, now: this.o.clock.now(), cameraName: e.camera.name ?? e.camera.id };
+      const step = afterPoll(e.health, outcome, rules);
       e.health = step.state;
       const where = { site: e.site.id, camera: e.camera.id };
       if (!outcome.ok) this.o.log.warn({ ...where, failures: step.state.failures, reason: step.state.reason }, 'camera poll failed');

@@ -40,7 +40,9 @@ describe('safegrid discover', () => {
   });
 
   it('--write creates a site file that safegrid check accepts, and a second run adds nothing twice', async () => {
-    const args = ['--import', 'tsx', 'src/cli.ts', 'discover', '--root', tree.root, '--no-multicast', '--timeout', '3', '--write', 'devices/found.yaml', ...probes(cams).flatMap((p) => ['--probe', p])];
+    const probeArgs = probes(cams).flatMap((p) => ['--probe', p]);
+    const args = ['--import', 'tsx', 'src/cli.ts', 'discover', '--root', tree.root, '--no-multicast', '--timeout', '3'];
+    args.push('--write', 'devices/found.yaml', ...probeArgs);
     const first = await run(process.execPath, args, { cwd: ROOT });
     expect(first.stdout).toMatch(/3 cameras answered/);
     expect(first.stdout).toMatch(/created devices\/found\.yaml: 3 camera\(s\) added/);

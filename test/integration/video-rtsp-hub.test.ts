@@ -30,7 +30,9 @@ beforeAll(async () => {
       { id: 'side', rtsp: side.rtspUrl(), zones: [3], clip: false, rtspLoginEnv: 'SIM_CAM_PASS' },
     ]),
   });
-  t = await startTestHub({ tree, env: { SIM_CAM_PASS: PASS, SIM_CAM_PASS_OLD: BAD }, video: { pollIntervalMs: 500, clipSeconds: 5, snapshotTimeoutMs: 10_000 } });
+  // A generous snapshot budget: on a busy machine a healthy camera must not read as a silent one.
+  const video = { pollIntervalMs: 500, clipSeconds: 5, snapshotTimeoutMs: 10_000 };
+  t = await startTestHub({ tree, env: { SIM_CAM_PASS: PASS, SIM_CAM_PASS_OLD: BAD }, video });
   await waitFor(() => t.hub.video.cameraStatus(SITE, 'door')?.availability === 'online', 20_000);
 }, 40_000);
 

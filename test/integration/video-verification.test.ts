@@ -28,7 +28,8 @@ beforeAll(async () => {
       { id: 'cam3', xaddr: cams[2]!.xaddr, zones: [2] },
     ]),
   });
-  t = await startTestHub({ tree, env: { SIM_CAM_PASS: 'cam-pass-9' }, video: { pollIntervalMs: 500, offlineAfter: 3, snapshotTimeoutMs: SNAPSHOT_SECONDS * 1000 } });
+  const video = { pollIntervalMs: 500, offlineAfter: 3, snapshotTimeoutMs: SNAPSHOT_SECONDS * 1000 };
+  t = await startTestHub({ tree, env: { SIM_CAM_PASS: 'cam-pass-9' }, video });
   await waitFor(() => t.hub.video.status().filter((c) => c.siteId === SITE && c.availability === 'online').length === 3, 20_000);
 }, 40_000);
 

@@ -5,43 +5,47 @@ import { afterPoll, initialHealth, type CameraAvailability, type CameraHealthSta
 
 const OK: PollOutcome = { ok: true };
 const FAIL: PollOutcome = { ok: false, reason: 'cannot be reached (ECONNREFUSED)' };
+const OFFLINE = 'trouble.offline:camera Door cannot be reached (ECONNREFUSED) (3 polls)';
+const RESTORE = 'restore:camera Door back online';
 const state = (availability: CameraAvailability, failures = 0): CameraHealthState => ({ availability, reason: null, failures, lastOkMs: null });
 
 describe('initialHealth', () => {
+  const NO_PASS = 'SG_CAM_PASS is not set';
   it.each([
-    { name: 'a new camera is unknown until polled', disabledReason: undefined, previous: null, availability: 'unknown', reason: null },
-    { name: 'a changed camera that was online starts unknown', disabledReason: undefined, previous: 'online', availability: 'unknown', reason: null },
-    { name: 'a changed camera that was offline stays offline (its restore is still reported)', disabledReason: undefined, previous: 'offline', availability: 'offline', reason: null },
-    { name: 'a disabled camera says why', disabledReason: 'SG_CAM_PASS is not set', previous: 'offline', availability: 'disabled', reason: 'SG_CAM_PASS is not set' },
+    { name: 'a new camera is unknown until polled', disabled: undefined, previous: null, availability: 'unknown', reason: null },
+    { name: 'a changed camera that was online starts unknown', disabled: undefined, previous: 'online', availability: 'unknown', reason: null },
+    { name: 'a changed camera that was offline stays offline', disabled: undefined, previous: 'offline', availability: 'offline', reason: null },
+    { name: 'a disabled camera says why', disabled: NO_PASS, previous: 'offline', availability: 'disabled', reason: NO_PASS },
   ] as const)('$name', (row) => {
-    const h = initialHealth({ ...(row.disabledReason ? { disabledReason: row.disabledReason } : {}) }, row.previous);
+    const h = initialHealth({ ...(row.disabled ? { disabledReason: row.disabled } : {}) }, row.previous);
     expect(h).toEqual({ availability: row.availability, reason: row.reason, failures: 0, lastOkMs: null });
   });
 });
 
 describe('afterPoll', () => {
-  const rows: Array<{ name: string; from: CameraHealthState; polls: PollOutcome[]; availability: CameraAvailability; failures: number; raised: string[] }> = [
+  interface Row {
+    name: string;
+    from: CameraHealthState;
+    polls: PollOutcome[];
+    availability: CameraAvailability;
+    failures: number;
+    raised: string[];
+  }
+  const rows: Row[] = [
     { name: 'unknown + good poll → online, nothing raised', from: state('unknown'), polls: [OK], availability: 'online', failures: 0, raised: [] },
     { name: 'online + one failed poll → still online', from: state('online'), polls: [FAIL], availability: 'online', failures: 1, raised: [] },
-    { name: 'online + 2 failed, 1 good → online, count reset', from: state('online'), polls: [FAIL, FAIL, OK], availability: 'online', failures: 0, raised: [] },
-    {
-      name: 'online + 3 failed → offline, trouble.offline once',
-      from: state('online'),
-      polls: [FAIL, FAIL, FAIL],
-      availability: 'offline',
-      failures: 3,
-      raised: ['trouble.offline:camera Door cannot be reached (ECONNREFUSED) (3 polls)'],
-    },
-    { name: 'unknown + 3 failed → offline (never seen alive)', from: state('unknown'), polls: [FAIL, FAIL, FAIL], availability: 'offline', failures: 3, raised: ['trouble.offline:camera Door cannot be reached (ECONNREFUSED) (3 polls)'] },
-    { name: 'offline + more failed polls → raised only once', from: state('online'), polls: [FAIL, FAIL, FAIL, FAIL, FAIL], availability: 'offline', failures: 5, raised: ['trouble.offline:camera Door cannot be reached (ECONNREFUSED) (3 polls)'] },
-    { name: 'offline + good poll → online, restore', from: state('offline', 4), polls: [OK], availability: 'online', failures: 0, raised: ['restore:camera Door back online'] },
+    { name: '2 failed, 1 good → online, reset', from: state('online'), polls: [FAIL, FAIL, OK], availability: 'online', failures: 0, raised: [] },
+    { name: 'online + 3 failed → offline', from: state('online'), polls: [FAIL, FAIL, FAIL], availability: 'offline', failures: 3, raised: [OFFLINE] },
+    { name: 'unknown + 3 failed → offline', from: state('unknown'), polls: [FAIL, FAIL, FAIL], availability: 'offline', failures: 3, raised: [OFFLINE] },
+    { name: 'more failed → raised once', from: state('online'), polls: [FAIL, FAIL, FAIL, FAIL, FAIL], availability: 'offline', failures: 5, raised: [OFFLINE] },
+    { name: 'offline + good poll → online, restore', from: state('offline', 4), polls: [OK], availability: 'online', failures: 0, raised: [RESTORE] },
     {
       name: 'offline, back, offline again → raised each time',
       from: state('online'),
       polls: [FAIL, FAIL, FAIL, OK, FAIL, FAIL, FAIL],
       availability: 'offline',
       failures: 3,
-      raised: ['trouble.offline:camera Door cannot be reached (ECONNREFUSED) (3 polls)', 'restore:camera Door back online', 'trouble.offline:camera Door cannot be reached (ECONNREFUSED) (3 polls)'],
+      raised: [OFFLINE, RESTORE, OFFLINE],
     },
   ];
 

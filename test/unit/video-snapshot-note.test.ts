@@ -8,7 +8,13 @@ describe('snapshotFailureNote', () => {
   it.each([
     { name: 'ONVIF timeout, default budget', err: new OnvifError('timeout', 'x'), limitMs: 2000, elapsedMs: 2001, note: 'cam3 did not answer within 2 s' },
     { name: 'ffmpeg timeout', err: new FfmpegError('timeout', 'x'), limitMs: 2000, elapsedMs: 300, note: 'cam3 did not answer within 2 s' },
-    { name: 'any failure once the budget is spent', err: new Error('socket hang up'), limitMs: 1500, elapsedMs: 1500, note: 'cam3 did not answer within 1.5 s' },
+    {
+      name: 'any failure once the budget is spent',
+      err: new Error('socket hang up'),
+      limitMs: 1500,
+      elapsedMs: 1500,
+      note: 'cam3 did not answer within 1.5 s',
+    },
     {
       name: 'refused connection, named',
       err: new OnvifError('unreachable', 'ECONNREFUSED'),
@@ -23,7 +29,13 @@ describe('snapshotFailureNote', () => {
       elapsedMs: 40,
       note: 'cam3: no snapshot, refused the user name or password',
     },
-    { name: 'anything else, in its own words', err: new Error('the camera has no snapshot or stream address'), limitMs: 2000, elapsedMs: 1, note: 'cam3: no snapshot, the camera has no snapshot or stream address' },
+    {
+      name: 'anything else, in its own words',
+      err: new Error('the camera has no snapshot or stream address'),
+      limitMs: 2000,
+      elapsedMs: 1,
+      note: 'cam3: no snapshot, the camera has no snapshot or stream address',
+    },
   ])('$name', ({ err, limitMs, elapsedMs, note }) => {
     expect(snapshotFailureNote('cam3', err, { limitMs, elapsedMs })).toBe(note);
   });

@@ -18,7 +18,15 @@ const CAMERAS: LinkableCamera[] = [
   cam('blind', [1], { addressed: false }),
   cam('other', [1], { siteId: 'shop-2' }),
 ];
-const media = (cameraId: string): IncidentMedia => ({ id: 'm', cameraId, siteId: 'shop-1', kind: 'snapshot', at: '2026-01-01T00:00:00Z', url: null, error: null });
+const media = (cameraId: string): IncidentMedia => ({
+  id: 'm',
+  cameraId,
+  siteId: 'shop-1',
+  kind: 'snapshot',
+  at: '2026-01-01T00:00:00Z',
+  url: null,
+  error: null,
+});
 const incident = (over: Partial<IncidentForCapture> = {}): IncidentForCapture => ({
   siteId: 'shop-1',
   status: 'new',
