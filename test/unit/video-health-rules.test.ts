@@ -37,7 +37,7 @@ describe('afterPoll', () => {
     { name: '2 failed, 1 good → online, reset', from: state('online'), polls: [FAIL, FAIL, OK], availability: 'online', failures: 0, raised: [] },
     { name: 'online + 3 failed → offline', from: state('online'), polls: [FAIL, FAIL, FAIL], availability: 'offline', failures: 3, raised: [OFFLINE] },
     { name: 'unknown + 3 failed → offline', from: state('unknown'), polls: [FAIL, FAIL, FAIL], availability: 'offline', failures: 3, raised: [OFFLINE] },
-    { name: 'more failed → raised once', from: state('online'), polls: [FAIL, FAIL, FAIL, FAIL, FAIL], availability: 'offline', failures: 5, raised: [OFFLINE] },
+    { name: 'more failed → raised once', from: state('online'), polls: Array(5).fill(FAIL), availability: 'offline', failures: 5, raised: [OFFLINE] },
     { name: 'offline + good poll → online, restore', from: state('offline', 4), polls: [OK], availability: 'online', failures: 0, raised: [RESTORE] },
     {
       name: 'offline, back, offline again → raised each time',
