@@ -255,7 +255,7 @@ describe('RTSP requests and answers', () => {
     await new Promise((r) => setTimeout(r, 600));
     expect(c.packets.length).toBe(n);
     expect((await c.authed('TEARDOWN', base, PASS, { Session: session })).status).toBe(200);
-  });
+  }, 40_000);
 });
 
 describe('clients that misbehave', () => {
@@ -267,7 +267,7 @@ describe('clients that misbehave', () => {
     c.socket.resetAndDestroy();
     await waitFor(() => cam.rtsp.activeSessions === 0 && cam.frames.watchers === before, 15_000);
     expect(cam.rtsp.connections).toBeLessThanOrEqual(clients.filter((x) => !x.closed).length);
-  });
+  }, 40_000);
 
   it('a session without keep-alive ends after its timeout and its connection closes; GET_PARAMETER keeps one alive', async () => {
     const quiet = await playing();
@@ -293,7 +293,7 @@ describe('clients that misbehave', () => {
     await waitFor(() => over.closed, 15_000);
     for (const c of extra) c.close();
     await waitFor(() => cam.rtsp.connections <= clients.filter((x) => !x.closed).length, 15_000);
-  });
+  }, 40_000);
 
   it('garbage gets a 400 and a closed connection, never a crash, and the camera keeps serving (fuzz)', async () => {
     const request = fc.constantFrom('OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n', `DESCRIBE ${base} RTSP/1.0\r\nCSeq: 2\r\n\r\n`, `SETUP ${base}/track1 RTSP/1.0\r\nCSeq: 3\r\nTransport: RTP/AVP/TCP;interleaved=0-1\r\n\r\n`);
@@ -352,5 +352,5 @@ describe('bounded memory', () => {
       await server.stop();
       frames.stop();
     }
-  }, 20_000);
+  }, 60_000);
 });
