@@ -27,8 +27,8 @@ beforeAll(async () => {
     ]),
   });
   t = await startTestHub({ tree, env: { SIM_CAM_PASS: 'cam-pass-9' }, video: { pollIntervalMs: 500, clipSeconds: 2 } });
-  await waitFor(() => t.hub.video.status().filter((c) => c.siteId === SITE && c.availability === 'online').length === 2, 8000);
-}, 20_000);
+  await waitFor(() => t.hub.video.status().filter((c) => c.siteId === SITE && c.availability === 'online').length === 2, 20_000);
+}, 40_000);
 
 afterAll(async () => {
   await t?.close();
@@ -43,7 +43,7 @@ describe('clips', () => {
     const clips = await waitFor(() => {
       const m = t.hub.incidents.get(incident.id)!.media.filter((x) => x.kind === 'clip');
       return m.length >= 2 ? m : null;
-    }, 15_000);
+    }, 30_000);
     const admin = await t.login('admin');
     for (const [cameraId, ext, type] of [['door', 'mp4', 'video/mp4'], ['till', 'mkv', 'video/x-matroska']] as const) {
       const clip = clips.find((m) => m.cameraId === cameraId)!;
@@ -62,5 +62,5 @@ describe('clips', () => {
       expect(res.headers.get('content-type')).toBe(type);
       expect(Buffer.from(await res.arrayBuffer()).length).toBeGreaterThan(1000);
     }
-  }, 30_000);
+  }, 50_000);
 });

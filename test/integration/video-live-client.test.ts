@@ -19,8 +19,8 @@ beforeAll(async () => {
   cam = await new SimCamera({ name: 'LiveCam', password: 'cam-pass-l', digestAlgorithm: 'MD5' }).start();
   const tree = makeTree({ [`${SITE}.yaml`]: cameraSiteYaml(SITE, [{ id: 'lcam', xaddr: cam.xaddr, zones: [1] }]) });
   t = await startTestHub({ tree, env: { SIM_CAM_PASS: 'cam-pass-l' }, video: { pollIntervalMs: 1000 } });
-  await waitFor(() => t.hub.video.cameraStatus(SITE, 'lcam')?.availability === 'online', 8000);
-}, 20_000);
+  await waitFor(() => t.hub.video.cameraStatus(SITE, 'lcam')?.availability === 'online', 20_000);
+}, 40_000);
 
 afterAll(async () => {
   await t?.close();
@@ -60,8 +60,8 @@ describe('live view', () => {
     expect(got.length).toBe(3);
     for (const f of got) expect(f.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
     expect(got[0]!.equals(got[2]!)).toBe(false);
-    await waitFor(() => t.hub.video.live.active === 0, 5000);
-  }, 20_000);
+    await waitFor(() => t.hub.video.live.active === 0, 15_000);
+  }, 40_000);
 
   it('is refused to roles without live view and to operators of other stations', async () => {
     expect((await (await t.login('guard-hecheng')).get(`/api/cameras/lcam/live`)).status).toBe(403);

@@ -1,0 +1,59 @@
+/**
+ * Camera health as a pure state machine: what one poll's outcome does to a camera's availability,
+ * and which event (if any) the hub must raise for it. No timers, no network, no clock of its own —
+ * the shell (health.ts) polls and passes the time in.
+ *
+ *   unknown/online --N failed polls in a row--> offline   raises trouble.offline once
+ *   offline        --one good poll-------------> online    raises restore
+ */
+import type { Camera } from '../config/model.js';
+
+export type CameraAvailability = 'online' | 'offline' | 'unknown' | 'disabled';
+
+export interface CameraHealthState {
+  availability: CameraAvailability;
+  /** Why it is offline or disabled (or why the last poll failed), in words. */
+  reason: string | null;
+  /** Failed polls in a row. */
+  failures: number;
+  lastOkMs: number | null;
+}
+
+export type PollOutcome = { ok: true } | { ok: false; reason: string };
+
+export interface HealthAnnouncement {
+  kind: 'trouble.offline' | 'restore';
+  detail: string;
+}
+
+export interface HealthStep {
+  state: CameraHealthState;
+  announce: HealthAnnouncement | null;
+}
+
+/**
+ * A camera entering the registry. One whose address changed starts afresh, but one that was
+ * offline stays offline until a poll proves otherwise (so its restore is still reported).
+ */
+export function initialHealth(camera: Pick<Camera, 'disabledReason'>, previous: CameraAvailability | null): CameraHealthState {
+  return {
+    availability: camera.disabledReason ? 'disabled' : previous === 'offline' ? 'offline' : 'unknown',
+    reason: camera.disabledReason ?? null,
+    failures: 0,
+    lastOkMs: null,
+  };
+}
+
+export function afterPoll(state: CameraHealthState, outcome: PollOutcome, o: { offlineAfter: number; now: number; cameraName: string }): HealthStep {
+  if (outcome.ok) {
+    const next: CameraHealthState = { availability: 'online', reason: null, failures: 0, lastOkMs: o.now };
+    const announce = state.availability === 'offline' ? { kind: 'restore' as const, detail: `camera ${o.cameraName} back online` } : null;
+    return { state: next, announce };
+  }
+  const failures = state.failures + 1;
+  const goesOffline = failures >= o.offlineAfter && state.availability !== 'offline';
+  // Until the threshold the camera keeps its availability: one lost poll is not an outage.
+  const next: CameraHealthState = { ...state, failures, reason: outcome.reason, availability: goesOffline ? 'offline' : state.availability };
+  const announce = goesOffline ? { kind: 'trouble.offline' as const, detail: `camera ${o.cameraName} ${outcome.reason} (${failures} polls)` } : null;
+  return { state: next, announce };
+}

@@ -1,0 +1,100 @@
+/**
+ * Health polling, the shell around health-rules.ts: each camera is asked every
+ * `video.poll_interval` whether it is alive (ONVIF: probe once, then an authenticated
+ * GetDeviceInformation; RTSP only: its port accepts a connection), and the rules decide what the
+ * answer means. The camera's site hears `trouble.offline` / `restore` through `raise`.
+ */
+import type { EventKind } from '../contract/alarm-event.js';
+import type { VideoSettings } from '../config/model.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { describeCameraError } from './describe-error.js';
+import { afterPoll, type PollOutcome } from './health-rules.js';
+import { OnvifError } from './onvif/errors.js';
+import type { CameraEntry } from './registry.js';
+import { tcpReachable } from './tcp-reachable.js';
+
+export interface CameraHealthOptions {
+  raise(siteId: string, cameraId: string, kind: EventKind, detail: string): Promise<unknown>;
+  /** A poll succeeded (the events job starts its subscription if the camera offers one). */
+  answered(e: CameraEntry): void;
+  settings(): VideoSettings;
+  clock: Clock;
+  log: Logger;
+}
+
+export class CameraHealth {
+  private stopped = false;
+
+  constructor(private readonly o: CameraHealthOptions) {}
+
+  /** Begin polling a camera that has an address and is in use. */
+  start(e: CameraEntry): void {
+    if (e.camera.disabledReason || !(e.camera.onvif || e.camera.rtsp)) return;
+    // First poll soon after start, spread a little so that many cameras do not all ask at once.
+    e.poll.timer = setTimeout(() => void this.poll(e), 50 + Math.floor(Math.random() * 200));
+  }
+
+  /** Stop polling one camera (its entry's abort signal ends a poll in flight). */
+  release(e: CameraEntry): void {
+    if (e.poll.timer) clearTimeout(e.poll.timer);
+    e.poll.timer = null;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private schedule(e: CameraEntry): void {
+    if (this.stopped || e.abort.signal.aborted) return;
+    e.poll.timer = setTimeout(() => void this.poll(e), this.o.settings().pollIntervalMs);
+  }
+
+  private async check(e: CameraEntry): Promise<void> {
+    if (e.client) {
+      if (!e.probe) {
+        e.probe = await e.client.probe();
+        const { info, profiles, services } = e.probe;
+        this.o.log.info({ site: e.site.id, camera: e.camera.id, model: info.model, profiles: profiles.length, events: services.pullPoint }, 'camera answered');
+      } else {
+        // Authenticated, so that a changed password shows as a fault rather than "alive".
+        await e.client.getDeviceInformation();
+      }
+      return;
+    }
+    if (e.camera.rtsp) await tcpReachable(e.camera.rtsp, 5000);
+  }
+
+  private async poll(e: CameraEntry): Promise<void> {
+    if (this.stopped || e.abort.signal.aborted || e.poll.running) return;
+    e.poll.running = true;
+    try {
+      let outcome: PollOutcome;
+      try {
+        await this.check(e);
+        outcome = { ok: true };
+      } catch (err) {
+        if (e.abort.signal.aborted) return;
+        outcome = { ok: false, reason: describeCameraError(err) };
+        // A camera that answered with something else than before (new firmware, replaced): probe again.
+        if (err instanceof OnvifError && err.code !== 'timeout' && err.code !== 'unreachable') e.probe = null;
+      }
+      const rules = { offlineAfter: this.o.settings().offlineAfter, now: this.o.clock.now(), cameraName: e.camera.name ?? e.camera.id };
+      const step = afterPoll(e.health, outcome, rules);
+      e.health = step.state;
+      const where = { site: e.site.id, camera: e.camera.id };
+      if (!outcome.ok) this.o.log.warn({ ...where, failures: step.state.failures, reason: step.state.reason }, 'camera poll failed');
+      if (step.announce?.kind === 'restore') this.o.log.info(where, 'camera back online');
+      if (step.announce) {
+        // The event goes through ingest's durable path; if that fails the state change still holds.
+        await this.o.raise(e.site.id, e.camera.id, step.announce.kind, step.announce.detail).catch((err: unknown) =>
+          this.o.log.error({ ...where, kind: step.announce!.kind, err: describeCameraError(err) }, 'camera event not raised'),
+        );
+      }
+      if (outcome.ok) this.o.answered(e);
+    } finally {
+      e.poll.running = false;
+      this.schedule(e);
+    }
+  }
+}

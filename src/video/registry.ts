@@ -1,0 +1,117 @@
+/**
+ * Which cameras exist: one entry per camera of every site, rebuilt from Config on (re)load. An
+ * entry whose address or login changed is replaced (its poll and event subscription restart); a
+ * renamed or re-zoned camera keeps its entry. The entry also carries the per-camera state the
+ * other jobs own (health.ts, camera-events.ts), so that one lookup finds all of it.
+ */
+import type { Camera, Config, Site } from '../config/model.js';
+import type { Source } from './ffmpeg/ffmpeg.js';
+import { OnvifClient, type CameraProbe } from './onvif/client.js';
+import type { PullPointSubscription } from './onvif/messages.js';
+import { cameraKey } from './camera-key.js';
+import { initialHealth, type CameraHealthState } from './health-rules.js';
+
+export interface CameraEntry {
+  key: string;
+  site: Site;
+  camera: Camera;
+  /** Address, login and disabled reason: a change means a different camera to talk to. */
+  fingerprint: string;
+  /** ONVIF client, when the camera has an ONVIF address. */
+  client: OnvifClient | null;
+  /** What the camera said about itself at its last probe (health fills it; snapshots use its URIs). */
+  probe: CameraProbe | null;
+  /** Aborted when the entry is replaced or removed: ends its poll and its event loop. */
+  abort: AbortController;
+  health: CameraHealthState;
+  poll: { timer: NodeJS.Timeout | null; running: boolean };
+  events: { sub: PullPointSubscription | null; running: boolean };
+}
+
+export interface RegistryChange {
+  added: CameraEntry[];
+  removed: CameraEntry[];
+}
+
+const fingerprintOf = (camera: Camera): string => JSON.stringify([camera.onvif, camera.rtsp, camera.rtspLogin, camera.disabledReason ?? null]);
+
+export class CameraRegistry {
+  private readonly entries = new Map<string, CameraEntry>();
+  private bySite = new Map<string, CameraEntry[]>();
+
+  /** Apply a (re)loaded config; the caller starts the added entries and stops the removed ones. */
+  apply(config: Config): RegistryChange {
+    const change: RegistryChange = { added: [], removed: [] };
+    const seen = new Set<string>();
+    for (const site of config.sites) {
+      for (const camera of site.cameras) {
+        const key = cameraKey(site.id, camera.id);
+        seen.add(key);
+        const fingerprint = fingerprintOf(camera);
+        const old = this.entries.get(key);
+        if (old && old.fingerprint === fingerprint) {
+          old.site = site;
+          old.camera = camera;
+          continue;
+        }
+        if (old) change.removed.push(old);
+        const entry = newEntry(key, site, camera, fingerprint, old?.health.availability ?? null);
+        this.entries.set(key, entry);
+        change.added.push(entry);
+      }
+    }
+    for (const [key, e] of this.entries) {
+      if (seen.has(key)) continue;
+      change.removed.push(e);
+      this.entries.delete(key);
+    }
+    this.bySite = new Map();
+    for (const e of this.entries.values()) this.bySite.set(e.site.id, [...(this.bySite.get(e.site.id) ?? []), e]);
+    return change;
+  }
+
+  all(): CameraEntry[] {
+    return [...this.entries.values()];
+  }
+
+  get(siteId: string, cameraId: string): CameraEntry | undefined {
+    return this.entries.get(cameraKey(siteId, cameraId));
+  }
+
+  atSite(siteId: string): readonly CameraEntry[] {
+    return this.bySite.get(siteId) ?? [];
+  }
+
+  withCameraId(cameraId: string): CameraEntry[] {
+    return this.all().filter((e) => e.camera.id === cameraId);
+  }
+}
+
+function newEntry(key: string, site: Site, camera: Camera, fingerprint: string, previous: CameraEntry['health']['availability'] | null): CameraEntry {
+  const onvif = camera.onvif;
+  return {
+    key,
+    site,
+    camera,
+    fingerprint,
+    client: onvif ? new OnvifClient({ xaddr: onvif.xaddr, username: onvif.username, password: onvif.password, timeoutMs: 5000 }) : null,
+    probe: null,
+    abort: new AbortController(),
+    health: initialHealth(camera, previous),
+    poll: { timer: null, running: false },
+    events: { sub: null, running: false },
+  };
+}
+
+/** The camera's stream with its resolved login: `rtsp_login` if given, else the ONVIF one (most cameras share them). */
+export function streamSource(e: CameraEntry): Source | null {
+  const url = e.camera.rtsp ?? e.probe?.streamUri ?? null;
+  if (!url) return null;
+  const login = e.camera.rtspLogin ?? e.camera.onvif;
+  return { url, username: login?.username ?? null, password: login?.password ?? null };
+}
+
+/** How the operator reads a camera's name: "Front door (cam1)", or just the id. */
+export function cameraLabel(camera: Pick<Camera, 'id' | 'name'>): string {
+  return camera.name && camera.name !== camera.id ? `${camera.name} (${camera.id})` : camera.id;
+}
