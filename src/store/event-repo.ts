@@ -55,6 +55,12 @@ function fromRow(r: EventRow): StoredEvent {
   };
 }
 
+/** An event to write unless one with the same dedupe key was stored at or after `duplicateSinceMs`. */
+export interface DedupeCandidate {
+  event: AlarmEvent;
+  duplicateSinceMs: number;
+}
+
 export interface EventQuery {
   siteId?: string;
   deviceId?: string;
@@ -108,6 +114,26 @@ export class EventRepository {
       lat: e.location[0],
       lng: e.location[1],
     }).lastInsertRowid);
+  }
+
+  /**
+   * Writes one group-commit batch of events: drops each event whose dedupe key was stored at or
+   * after its `duplicateSinceMs` or appeared earlier in the same batch, inserts the rest, and
+   * returns them with their `seq`, in batch order. Call inside a transaction (writeEventBatch).
+   */
+  commitBatch(candidates: readonly DedupeCandidate[]): { stored: AlarmEvent[]; duplicates: number } {
+    const stored: AlarmEvent[] = [];
+    const seenInBatch = new Set<string>();
+    let duplicates = 0;
+    for (const { event, duplicateSinceMs } of candidates) {
+      if (seenInBatch.has(event.dedupeKey) || this.isDuplicate(event.dedupeKey, duplicateSinceMs)) {
+        duplicates++;
+        continue;
+      }
+      seenInBatch.add(event.dedupeKey);
+      stored.push({ ...event, seq: this.insert(event) });
+    }
+    return { stored, duplicates };
   }
 
   /** The newest event's seq (0 when there is none). */
