@@ -76,7 +76,8 @@ export function decode(msg: InboundMessage, routes: DecodeRoutes, stateOf: (key:
     });
   } catch (err) {
     // A decoder must not throw; if one does, the message is rejected, not the hub.
-    return { type: 'rejected', code: 'SG_INGEST_UNDECODABLE', reason: `profile ${binding.profile.id} failed on this payload`, thrown: { err, profile: binding.profile.id } };
+    const profile = binding.profile.id;
+    return { type: 'rejected', code: 'SG_INGEST_UNDECODABLE', reason: `profile ${profile} failed on this payload`, thrown: { err, profile } };
   }
   if (!outcome.ok) return { type: 'rejected', code: outcome.code, reason: outcome.reason };
   return {

@@ -61,7 +61,10 @@ export class Ingest implements MessageSink {
     this.router = o.router;
     this.countMessage = o.metrics.counter('sg_ingest_messages_total', 'MQTT messages received by ingest');
     this.countRejected = o.metrics.counter('sg_ingest_rejected_total', 'Messages rejected, by reason code');
-    this.countHousekeeping = o.metrics.counter('sg_ingest_housekeeping_total', 'Bridge status messages (zigbee2mqtt bridge/…, frigate/stats) accepted and ignored');
+    this.countHousekeeping = o.metrics.counter(
+      'sg_ingest_housekeeping_total',
+      'Bridge status messages (zigbee2mqtt bridge/…, frigate/stats) accepted and ignored',
+    );
     this.countHeartbeatOnly = o.metrics.counter('sg_ingest_unchanged_total', 'Messages that changed nothing (heartbeats): acknowledged without a write');
     this.countFlagged = o.metrics.counter(
       'sg_ingest_flagged_total',

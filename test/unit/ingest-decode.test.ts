@@ -17,7 +17,8 @@ const profile = stubProfile((text, state): DecodeOutcome => {
 const shop = site();
 const panel = shop.devices[0]!;
 const deviceBinding: Binding = { type: 'device', topic: panel.topic, channel: 'state', profile, device: panel, site: shop };
-const bridgeBinding: Binding = { type: 'bridge', topic: 'frigate/events', channel: 'events', profile, bridge: { id: 'frigate', profile: 'stub', topic: 'frigate' } };
+const frigate = { id: 'frigate', profile: 'stub', topic: 'frigate' };
+const bridgeBinding: Binding = { type: 'bridge', topic: 'frigate/events', channel: 'events', profile, bridge: frigate };
 const routes: DecodeRoutes = {
   route: (t) => (t === panel.topic ? deviceBinding : t === 'frigate/events' ? bridgeBinding : undefined),
   isHousekeeping: (t) => t.startsWith('zigbee2mqtt/bridge/'),

@@ -74,7 +74,14 @@ describe('eventFromSignal', () => {
     dedupeKey: string;
     occurredAt?: string;
   }> = [
-    { name: 'a zone the device lists', signal: { kind: 'burglary', zone: 1 }, zoneName: '前门', detail: null, flagged: false, dedupeKey: 'h:shop-a/panel-1:abc123:0' },
+    {
+      name: 'a zone the device lists',
+      signal: { kind: 'burglary', zone: 1 },
+      zoneName: '前门',
+      detail: null,
+      flagged: false,
+      dedupeKey: 'h:shop-a/panel-1:abc123:0',
+    },
     {
       name: 'a zone another device of the site lists (single-zone sensor into the panel’s zone)',
       signal: { kind: 'burglary', zone: 7 },
@@ -131,7 +138,8 @@ describe('eventFromSignal', () => {
     it(c.name, () => {
       const on = c.on ?? panel;
       const { event, flag } = eventFromSignal({ signal: c.signal, index: 0, site: shop, device: on, location: shop.location, facts, newId: ids() });
-      expect(event).toMatchObject({ zoneName: c.zoneName, detail: c.detail, dedupeKey: c.dedupeKey, occurredAt: c.occurredAt ?? RECEIVED, receivedAt: RECEIVED });
+      const occurredAt = c.occurredAt ?? RECEIVED;
+      expect(event).toMatchObject({ zoneName: c.zoneName, detail: c.detail, dedupeKey: c.dedupeKey, occurredAt, receivedAt: RECEIVED });
       expect(flag).toEqual(c.flagged ? { code: 'SG_INGEST_UNKNOWN_ZONE', site: 'shop-a', device: on.id, zone: c.signal.zone } : null);
     });
   }
@@ -189,7 +197,8 @@ describe('enrichDeviceMessage', () => {
   });
 
   it('a retained replay is state, not news: no event at all', () => {
-    const out = enrichDeviceMessage({ ...base, signals: [{ kind: 'burglary', zone: 1 }], transition: { from: 'online', to: 'offline' }, retained: true, newId: ids() });
+    const transition = { from: 'online', to: 'offline' } as const;
+    const out = enrichDeviceMessage({ ...base, signals: [{ kind: 'burglary', zone: 1 }], transition, retained: true, newId: ids() });
     expect(out).toEqual({ events: [], flags: [] });
   });
 });
@@ -203,7 +212,8 @@ describe('enrichBridgeMessage', () => {
     const out = enrichBridgeMessage({ ...base, signals: [{ kind: 'person_detected', zone: null, camera: 'shop_a_door' }], retained: false, newId: ids() });
     if ('refused' in out) throw new Error('refused');
     expect(out.events).toHaveLength(1);
-    expect(out.events[0]).toMatchObject({ siteId: 'shop-a', deviceId: 'cam1', location: [26.61, 104.81], profile: 'frigate', dedupeKey: 'h:shop-a/cam1:abc123:0' });
+    const where = { siteId: 'shop-a', deviceId: 'cam1', location: [26.61, 104.81] };
+    expect(out.events[0]).toMatchObject({ ...where, profile: 'frigate', dedupeKey: 'h:shop-a/cam1:abc123:0' });
   });
 
   const refusals: Array<[string, string | undefined, string]> = [
@@ -213,7 +223,10 @@ describe('enrichBridgeMessage', () => {
   ];
   for (const [name, cam, reason] of refusals) {
     it(`${name} refuses the message`, () => {
-      const signals: DecodedSignal[] = [{ kind: 'person_detected', zone: null, camera: 'shop_a_door' }, { kind: 'person_detected', zone: null, ...(cam ? { camera: cam } : {}) }];
+      const signals: DecodedSignal[] = [
+        { kind: 'person_detected', zone: null, camera: 'shop_a_door' },
+        { kind: 'person_detected', zone: null, ...(cam ? { camera: cam } : {}) },
+      ];
       const out = enrichBridgeMessage({ ...base, signals, retained: false, newId: ids() });
       expect(out).toMatchObject({ refused: { code: 'SG_INGEST_UNKNOWN_CAMERA' } });
       expect((out as { refused: { reason: string } }).refused.reason).toContain(reason);
@@ -232,11 +245,25 @@ describe('observedEvent (the hub’s own observations)', () => {
   const now = Date.parse(RECEIVED);
   const cases: Array<{ name: string; profile: string; dev: typeof panel; location: [number, number] }> = [
     { name: 'a missed heartbeat', profile: 'hub', dev: panel, location: shop.location },
-    { name: 'a camera event', profile: 'onvif', dev: cameraAsDevice({ cameraId: 'cam1', siteId: 'shop-a', profile: 'onvif', topic: '' }), location: [26.61, 104.81] },
+    {
+      name: 'a camera event',
+      profile: 'onvif',
+      dev: cameraAsDevice({ cameraId: 'cam1', siteId: 'shop-a', profile: 'onvif', topic: '' }),
+      location: [26.61, 104.81],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const e = observedEvent({ id: 'i', site: shop, device: c.dev, kind: 'trouble.offline', detail: 'why', profile: c.profile, location: c.location, nowMs: now });
+      const e = observedEvent({
+        id: 'i',
+        site: shop,
+        device: c.dev,
+        kind: 'trouble.offline',
+        detail: 'why',
+        profile: c.profile,
+        location: c.location,
+        nowMs: now,
+      });
       expect(e).toMatchObject({
         deviceId: c.dev.id,
         occurredAt: RECEIVED,

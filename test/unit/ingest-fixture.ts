@@ -1,6 +1,6 @@
 /** Small hand-made sites, devices and profiles for the ingest unit tests (no config files, no broker). */
 import type { Camera, Device, Site } from '../../src/config/model.js';
-import type { DecodeOutcome, Profile } from '../../src/profiles/types.js';
+import type { DecodeOutcome, DeviceState, Profile } from '../../src/profiles/types.js';
 
 export function device(over: Partial<Device> = {}): Device {
   return {
@@ -57,7 +57,7 @@ export function site(over: Partial<Site> = {}): Site {
 }
 
 /** A profile whose decoder answers with `answer(payload text, previous state)`. */
-export function stubProfile(answer: (text: string, state: Record<string, unknown>) => DecodeOutcome, id = 'stub'): Profile {
+export function stubProfile(answer: (text: string, state: DeviceState) => DecodeOutcome, id = 'stub'): Profile {
   return {
     id,
     vendor: 'test',
