@@ -35,6 +35,15 @@ export interface IngestOptions {
   msgIdDedupeWindowMs?: number;
 }
 
+/** An event the hub raises about a device (Ingest.raiseSynthetic). */
+export interface SyntheticEvent {
+  siteId: string;
+  deviceId: string;
+  kind: EventKind;
+  detail: string;
+  availability?: Availability;
+}
+
 const MAX_LOGGED_TOPICS = 10_000;
 const NOTHING_TO_WRITE: SinkOutcome = { status: 'accepted', events: 0 };
 
@@ -160,10 +169,11 @@ export class Ingest implements MessageSink {
   }
 
   /**
-   * Raise an event the hub itself observed (heartbeat missed, camera offline) through the same
-   * durable path as device events.
+   * Raise an event the hub itself observed about a device (a missed heartbeat) through the same
+   * durable path as device events; with `availability`, the device's availability changes too.
    */
-  async raiseSynthetic(siteId: string, deviceId: string, kind: EventKind, detail: string, availability?: Availability): Promise<void> {
+  async raiseSynthetic(o: SyntheticEvent): Promise<void> {
+    const { siteId, deviceId, kind, detail, availability } = o;
     const bound = this.router.device(siteId, deviceId);
     if (!bound) return;
     const { device, site } = bound;

@@ -3,8 +3,11 @@ import type { Logger } from '../core/logger.js';
 import { overdueSilenceMs } from './device-state.js';
 import type { Ingest } from './ingest.js';
 
+/** What liveness needs of ingest: the devices, what was last heard of them, and a way to record silence. */
+export type LivenessSource = Pick<Ingest, 'currentRouter' | 'deviceAvailability' | 'raiseSynthetic'>;
+
 export interface LivenessOptions {
-  ingest: Ingest;
+  ingest: LivenessSource;
   clock: Clock;
   log: Logger;
   /** How often silence is checked, ms. */
@@ -46,8 +49,9 @@ export class LivenessMonitor {
       if (silentMs === null || !device.heartbeatMs) continue;
       const silentFor = Math.round(silentMs / 1000);
       this.o.log.warn({ site: site.id, device: device.id, silentFor }, 'device silent past its heartbeat interval');
+      const detail = `no heartbeat for ${silentFor} s (expected every ${device.heartbeatMs / 1000} s)`;
       void this.o.ingest
-        .raiseSynthetic(site.id, device.id, 'trouble.offline', `no heartbeat for ${silentFor} s (expected every ${device.heartbeatMs / 1000} s)`, 'offline')
+        .raiseSynthetic({ siteId: site.id, deviceId: device.id, kind: 'trouble.offline', detail, availability: 'offline' })
         .catch((err: unknown) => this.o.log.error({ err, site: site.id, device: device.id }, 'could not record offline event'));
     }
   }
