@@ -107,6 +107,8 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
     await bridge.publishAsync('frigate/events', frigateEvent('end', 'shop_a_door', 'person', 'f-1', start).payload, { qos: 1 });
     const ev = rows(`SELECT site_id, device_id, kind FROM events WHERE profile = 'frigate'`);
     expect(ev).toEqual([{ site_id: 'shop-a', device_id: 'shop-a-cam1', kind: 'person_detected' }]);
+    // Dispatch hears of stored events just after their PUBACK: wait until it has taken this one.
+    await waitFor(() => t.hub.incidents.snapshot().some((i) => i.timeline.some((x) => x.kind === 'person_detected')));
     expect(t.hub.incidents.snapshot().filter((i) => i.siteId === 'shop-a').every((i) => i.status !== 'closed')).toBe(true);
   });
 
