@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +99,30 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
       zone_name: '烟感',
       profile: 'contact-id',
     });
+  });
+
+  it.skipIf(!hasMosquittoPub)('a slow subscriber of stored events (dispatch, pushes, video) does not hold up the PUBACK', async () => {
+    // mosquitto_pub is another process: it gets its PUBACK and touches the marker even while the
+    // hub's event loop is held by the subscriber below, which waits for the marker (10 s ceiling).
+    // Were the batch announced before its acknowledgements, the subscriber would give up first.
+    const marker = join(t.tree.root, 'puback-arrived');
+    let ackedFirst: boolean | null = null;
+    const off = t.hub.bus.on('event:stored', (events) => {
+      if (!events.some((e) => e.dedupeKey.includes(':slow-sub-1:'))) return;
+      const ceiling = Date.now() + 10_000;
+      while (!existsSync(marker) && Date.now() < ceiling); // holds the loop, as a slow subscriber would
+      ackedFirst = existsSync(marker);
+    });
+    try {
+      const m = nativeEvent('safegrid/shop-a/shop-a-panel', 'intrusion', 1, 'slow-sub-1');
+      const login = ['-u', 'shop-a', '-P', TREE_LOGINS['shop-a']!];
+      const pub = ['mosquitto_pub', '-h', '127.0.0.1', '-p', String(t.hub.mqttPort), '-q', '1', '-i', 'slow-sub', ...login].join(' ');
+      await run('sh', ['-c', `${pub} -t "$1" -m "$2" && touch "$3"`, 'sh', m.topic, m.payload, marker]);
+      await waitFor(() => ackedFirst !== null, 15_000);
+      expect(ackedFirst).toBe(true);
+    } finally {
+      off();
+    }
   });
 
   it('Frigate: a person on a linked camera becomes an event of the camera site; `end` closes nothing', async () => {
