@@ -163,7 +163,6 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     metrics,
     clock,
   });
-  const sink = (msg: Parameters<Ingest['receive']>[0]) => ingest.receive(msg);
 
   // Cameras raise their events through ingest's durable path and attach media to incidents.
   const video = new CameraService({
@@ -191,7 +190,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           username: config.hub.mqtt.username,
           password: config.hub.mqtt.password,
           topics: ingest.currentRouter.topics(),
-          sink,
+          sink: ingest,
           log: mqttLog,
           metrics,
           ca: config.hub.mqtt.tls?.ca ? readFileSync(config.hub.mqtt.tls.ca) : null,
@@ -199,7 +198,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       : new EmbeddedBroker({
           host: config.hub.mqtt.host,
           port: config.hub.mqtt.port,
-          sink,
+          sink: ingest,
           log: mqttLog,
           metrics,
           access: deviceAccess,

@@ -6,7 +6,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import type { HubConfig } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import { printableTopic } from '../ingest/topic.js';
+import { printableTopic } from './printable.js';
 
 /** Marks an error the broker raised on purpose and already counted (a refused login or PUBLISH). */
 const HANDLED_REFUSAL = 'SG_HANDLED_REFUSAL';
@@ -114,7 +114,11 @@ export class EmbeddedBroker implements BrokerLink {
         }
         // A live publish, even with the retain flag set, is news; only retained replays at
         // subscribe time are state. Hence retained: false here.
-        sink({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), retained: false, clientId: client?.id ?? null })
+        const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+        // The PUBACK is written synchronously inside done(null) (aedes' enqueuePublish), so it
+        // leaves before ingest's journal announces the batch on the next macrotask.
+        sink
+          .receive({ topic: packet.topic, payload, retained: false, clientId: client?.id ?? null })
           .then(
             () => done(null),
             (err: unknown) => {

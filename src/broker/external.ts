@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import { printableTopic } from '../ingest/topic.js';
+import { printableTopic } from './printable.js';
 import type { BrokerLink, MessageSink } from './types.js';
 
 export interface ExternalBrokerOptions {
@@ -57,7 +57,7 @@ export class ExternalBroker implements BrokerLink {
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
       // A retained flag on a delivered message means "replayed at subscribe time" [MQTT-3.3.1-8];
       // forwarded live messages carry retain 0 [MQTT-3.3.1-9].
-      sink({ topic: packet.topic, payload, retained: packet.retain === true, clientId: null }).then(
+      sink.receive({ topic: packet.topic, payload, retained: packet.retain === true, clientId: null }).then(
         () => done(),
         (err: unknown) => {
           log.error({ err, topic: printableTopic(packet.topic) }, 'message not committed; withholding PUBACK');

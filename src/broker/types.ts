@@ -1,11 +1,34 @@
-import type { InboundMessage } from '../ingest/ingest.js';
+import type { ErrorCode } from '../core/errors.js';
+
+/** One MQTT message as the broker layer hands it over. */
+export interface InboundMessage {
+  topic: string;
+  payload: Buffer;
+  /**
+   * A retained message replayed at subscribe time (external broker). It is the device's current
+   * state, not something that just happened: it primes on-change decoding and raises no alarm.
+   */
+  retained: boolean;
+  /** MQTT client id of the publisher when known (embedded broker). */
+  clientId?: string | null;
+}
 
 /**
- * What the broker layer gives ingest: every message, one at a time, with a promise that resolves
- * once the message is durable (or rejected for a reason). The broker holds the QoS 1
- * acknowledgement until then.
+ * What the sink made of a message. Both answers are final — the broker acknowledges either (a
+ * rejected message would be rejected again on resend); only a thrown error withholds the PUBACK.
  */
-export type MessageSink = (msg: InboundMessage) => Promise<unknown>;
+export type SinkOutcome =
+  | { status: 'accepted'; events: number }
+  | { status: 'rejected'; code: ErrorCode; reason: string };
+
+/**
+ * Where the broker delivers: every message, one at a time, with a promise that settles once the
+ * message is durable (or rejected for a reason). The broker holds the QoS 1 acknowledgement until
+ * then. Ingest implements it; the broker defines it, so the import runs with the data flow.
+ */
+export interface MessageSink {
+  receive(msg: InboundMessage): Promise<SinkOutcome>;
+}
 
 export interface BrokerLink {
   start(): Promise<void>;

@@ -1,9 +1,13 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { overdueSilenceMs } from './device-state.js';
 import type { Ingest } from './ingest.js';
 
+/** What liveness needs of ingest: the devices, what was last heard of them, and a way to record silence. */
+export type LivenessSource = Pick<Ingest, 'currentRouter' | 'deviceAvailability' | 'raiseSynthetic'>;
+
 export interface LivenessOptions {
-  ingest: Ingest;
+  ingest: LivenessSource;
   clock: Clock;
   log: Logger;
   /** How often silence is checked, ms. */
@@ -39,18 +43,16 @@ export class LivenessMonitor {
     const now = this.o.clock.now();
     const grace = this.o.graceMs ?? 5_000;
     for (const { device, site } of this.o.ingest.currentRouter.allDevices()) {
-      if (!device.heartbeatMs) continue;
       const live = this.o.ingest.deviceAvailability(site.id, device.id);
-      if (live?.availability === 'offline') continue;
       // A device not heard from since the hub started gets a full interval from start.
-      const since = Math.max(live?.lastSeenMs ?? 0, this.startedMs);
-      if (now - since > device.heartbeatMs + grace) {
-        const silentFor = Math.round((now - since) / 1000);
-        this.o.log.warn({ site: site.id, device: device.id, silentFor }, 'device silent past its heartbeat interval');
-        void this.o.ingest
-          .raiseSynthetic(site.id, device.id, 'trouble.offline', `no heartbeat for ${silentFor} s (expected every ${device.heartbeatMs / 1000} s)`, 'offline')
-          .catch((err: unknown) => this.o.log.error({ err, site: site.id, device: device.id }, 'could not record offline event'));
-      }
+      const silentMs = overdueSilenceMs({ heartbeatMs: device.heartbeatMs, live, startedMs: this.startedMs, nowMs: now, graceMs: grace });
+      if (silentMs === null || !device.heartbeatMs) continue;
+      const silentFor = Math.round(silentMs / 1000);
+      this.o.log.warn({ site: site.id, device: device.id, silentFor }, 'device silent past its heartbeat interval');
+      const detail = `no heartbeat for ${silentFor} s (expected every ${device.heartbeatMs / 1000} s)`;
+      void this.o.ingest
+        .raiseSynthetic({ siteId: site.id, deviceId: device.id, kind: 'trouble.offline', detail, availability: 'offline' })
+        .catch((err: unknown) => this.o.log.error({ err, site: site.id, device: device.id }, 'could not record offline event'));
     }
   }
 }

@@ -14,8 +14,5 @@ export function checkTopic(topic: string): string | null {
   return null;
 }
 
-/** Short printable form of an untrusted topic for logs. */
-export function printableTopic(topic: string): string {
-  const cut = topic.length > 120 ? topic.slice(0, 120) + '…' : topic;
-  return cut.replace(/[\u0000-\u001f\u007f]/g, '?');
-}
+/** Lives with the broker, which logs untrusted names before ingest sees a message. */
+export { printableTopic } from '../broker/printable.js';

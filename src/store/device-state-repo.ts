@@ -17,6 +17,13 @@ export class SqliteDeviceStateRepository implements DeviceStateRepository {
     this.upsertStmt.run(row.deviceId, JSON.stringify(row.state), row.availability, row.lastSeenMs);
   }
 
+  /** Saves the last row of each device in `rows` (a batch may carry several of one device). */
+  saveLatest(rows: readonly DeviceStateRow[]): void {
+    const latest = new Map<string, DeviceStateRow>();
+    for (const row of rows) latest.set(row.deviceId, row);
+    for (const row of latest.values()) this.save(row);
+  }
+
   all(): DeviceStateRow[] {
     return (
       this.db.prepare('SELECT device_id, state, availability, last_seen_ms FROM device_state').all() as Array<{

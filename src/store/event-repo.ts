@@ -1,7 +1,7 @@
 import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { Db } from './db.js';
 import { listLimit, Where } from './where.js';
-import type { EventQuery, EventRepository, StoredEvent } from './ports.js';
+import type { DedupeCandidate, EventQuery, EventRepository, StoredEvent } from './ports.js';
 
 interface EventRow {
   seq: number;
@@ -57,6 +57,8 @@ function fromRow(r: EventRow): StoredEvent {
  */
 export const LAST_ARMING_BY_SITE_SQL = `SELECT site_id, kind, max(seq) FROM events WHERE kind IN ('arm', 'disarm') GROUP BY site_id`;
 
+
+
 /** The only SQL about events. */
 export class SqliteEventRepository implements EventRepository {
   private readonly insertStmt;
@@ -95,6 +97,26 @@ export class SqliteEventRepository implements EventRepository {
       lat: e.location[0],
       lng: e.location[1],
     }).lastInsertRowid);
+  }
+
+  /**
+   * Writes one group-commit batch of events: drops each event whose dedupe key was stored at or
+   * after its `duplicateSinceMs` or appeared earlier in the same batch, inserts the rest, and
+   * returns them with their `seq`, in batch order. Call inside a transaction (writeEventBatch).
+   */
+  commitBatch(candidates: readonly DedupeCandidate[]): { stored: AlarmEvent[]; duplicates: number } {
+    const stored: AlarmEvent[] = [];
+    const seenInBatch = new Set<string>();
+    let duplicates = 0;
+    for (const { event, duplicateSinceMs } of candidates) {
+      if (seenInBatch.has(event.dedupeKey) || this.isDuplicate(event.dedupeKey, duplicateSinceMs)) {
+        duplicates++;
+        continue;
+      }
+      seenInBatch.add(event.dedupeKey);
+      stored.push({ ...event, seq: this.insert(event) });
+    }
+    return { stored, duplicates };
   }
 
   /** The newest event's seq (0 when there is none). */

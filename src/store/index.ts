@@ -7,6 +7,7 @@ export type {
   AuditRepository,
   AuditRow,
   AuditVerdict,
+  DedupeCandidate,
   DeviceStateRepository,
   DeviceStateRow,
   EventQuery,
@@ -19,5 +20,6 @@ export type {
   StoredEvent,
 } from './ports.js';
 export { GroupCommit } from './group-commit.js';
+export { writeEventBatch, type EventBatch, type EventBatchResult, type EventBatchStore } from './event-batch.js';
 export { verifyAuditFile } from './verify.js';
 export { openSqliteStore, openSqliteStore as openStore } from './sqlite-store.js';

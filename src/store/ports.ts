@@ -78,12 +78,23 @@ export interface SessionRow {
   ip: string;
 }
 
+/** An event to write unless one with the same dedupe key was stored at or after `duplicateSinceMs`. */
+export interface DedupeCandidate {
+  event: AlarmEvent;
+  duplicateSinceMs: number;
+}
+
 /** The alarm event log: append-only, ordered by `seq`. */
 export interface EventRepository {
   /** True when an event with this dedupe key was stored at or after `sinceMs` (its receivedAt). */
   isDuplicate(dedupeKey: string, sinceMs: number): boolean;
   /** Appends one event; call inside `Store.transaction` (durable when that returns). Returns its seq. */
   insert(e: AlarmEvent): number;
+  /**
+   * Inserts each candidate unless it repeats one earlier in the same list or one stored at or after
+   * its `duplicateSinceMs`; call inside `Store.transaction`. Returns what was stored, with seq, in order.
+   */
+  commitBatch(candidates: readonly DedupeCandidate[]): { stored: AlarmEvent[]; duplicates: number };
   /** The newest event's seq (0 when there is none). */
   lastSeq(): number;
   /** Marks an event correlated into `incidentId`; `seq`, when known, is the cheaper lookup. */
@@ -114,6 +125,8 @@ export interface IncidentRepository {
 export interface DeviceStateRepository {
   /** Inserts or replaces the row of this device. */
   save(row: DeviceStateRow): void;
+  /** Saves the last row of each device in `rows` (a batch may carry several per device). */
+  saveLatest(rows: readonly DeviceStateRow[]): void;
   all(): DeviceStateRow[];
 }
 

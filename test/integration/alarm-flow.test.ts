@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +101,30 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
     });
   });
 
+  it.skipIf(!hasMosquittoPub)('a slow subscriber of stored events (dispatch, pushes, video) does not hold up the PUBACK', async () => {
+    // mosquitto_pub is another process: it gets its PUBACK and touches the marker even while the
+    // hub's event loop is held by the subscriber below, which waits for the marker (10 s ceiling).
+    // Were the batch announced before its acknowledgements, the subscriber would give up first.
+    const marker = join(t.tree.root, 'puback-arrived');
+    let ackedFirst: boolean | null = null;
+    const off = t.hub.bus.on('event:stored', (events) => {
+      if (!events.some((e) => e.dedupeKey.includes(':slow-sub-1:'))) return;
+      const ceiling = Date.now() + 10_000;
+      while (!existsSync(marker) && Date.now() < ceiling); // holds the loop, as a slow subscriber would
+      ackedFirst = existsSync(marker);
+    });
+    try {
+      const m = nativeEvent('safegrid/shop-a/shop-a-panel', 'intrusion', 1, 'slow-sub-1');
+      const login = ['-u', 'shop-a', '-P', TREE_LOGINS['shop-a']!];
+      const pub = ['mosquitto_pub', '-h', '127.0.0.1', '-p', String(t.hub.mqttPort), '-q', '1', '-i', 'slow-sub', ...login].join(' ');
+      await run('sh', ['-c', `${pub} -t "$1" -m "$2" && touch "$3"`, 'sh', m.topic, m.payload, marker]);
+      await waitFor(() => ackedFirst !== null, 15_000);
+      expect(ackedFirst).toBe(true);
+    } finally {
+      off();
+    }
+  });
+
   it('Frigate: a person on a linked camera becomes an event of the camera site; `end` closes nothing', async () => {
     const bridge = await t.deviceAs('frigate');
     const start = Date.now() / 1000;
@@ -107,6 +132,8 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
     await bridge.publishAsync('frigate/events', frigateEvent('end', 'shop_a_door', 'person', 'f-1', start).payload, { qos: 1 });
     const ev = rows(`SELECT site_id, device_id, kind FROM events WHERE profile = 'frigate'`);
     expect(ev).toEqual([{ site_id: 'shop-a', device_id: 'shop-a-cam1', kind: 'person_detected' }]);
+    // Dispatch hears of stored events just after their PUBACK: wait until it has taken this one.
+    await waitFor(() => t.hub.incidents.snapshot().some((i) => i.timeline.some((x) => x.kind === 'person_detected')));
     expect(t.hub.incidents.snapshot().filter((i) => i.siteId === 'shop-a').every((i) => i.status !== 'closed')).toBe(true);
   });
 

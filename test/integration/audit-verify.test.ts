@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { nativeEvent } from '../../src/simulate/payloads.js';
-import { startTestHub } from '../helpers/hub.js';
+import { startTestHub, waitFor } from '../helpers/hub.js';
 
 const run = promisify(execFile);
 
@@ -26,7 +26,8 @@ describe('safegrid audit verify', () => {
       // Straight into ingest: this test is about the audit trail, not MQTT.
       const m = nativeEvent('safegrid/home-b/home-b-panel', 'panic', null, 'audit-1');
       await t.hub.ingest.receive({ topic: m.topic, payload: Buffer.from(m.payload), retained: false });
-      const id = t.hub.incidents.snapshot()[0]!.id;
+      // receive() resolves at the commit (the PUBACK); dispatch hears of the event just after.
+      const id = (await waitFor(() => t.hub.incidents.snapshot()[0])).id;
       expect(t.hub.incidents.acknowledge(id, 'op1').ok).toBe(true);
       expect(t.hub.incidents.dispatchUnit(id, 'op1', '巡逻车3').ok).toBe(true);
       expect(t.hub.incidents.close(id, 'op1', 'real').ok).toBe(true);

@@ -1,0 +1,289 @@
+import { KIND_INFO, type AlarmEvent, type EventKind, type LatLng } from '../contract/alarm-event.js';
+import type { Camera, Device, Site } from '../config/model.js';
+import type { ErrorCode } from '../core/errors.js';
+import { LIMITS } from '../core/limits.js';
+import type { DecodedSignal } from '../profiles/types.js';
+import type { AvailabilityTransition } from './device-state.js';
+import { deviceKey } from './router.js';
+
+/**
+ * Enrich: decoded signals plus what the configuration knows (site, device, zone names, grid cell,
+ * station, location) become AlarmEvent values. Pure: ids come from the caller's `newId`, times are
+ * given, and what deserves a warning comes back as a flag for the caller to count and log.
+ */
+
+/** Everything an AlarmEvent is made of; `zoneName` defaults to null. */
+export interface EventFields {
+  id: string;
+  site: Site;
+  device: Device;
+  kind: EventKind;
+  zone: number | null;
+  zoneName?: string | null;
+  occurredAt: string;
+  receivedAt: string;
+  detail: string | null;
+  profile: string;
+  topic: string;
+  raw: string;
+  dedupeKey: string;
+  location: LatLng;
+}
+
+export function buildEvent(f: EventFields): AlarmEvent {
+  return {
+    id: f.id,
+    siteId: f.site.id,
+    deviceId: f.device.id,
+    kind: f.kind,
+    category: KIND_INFO[f.kind].category,
+    zone: f.zone,
+    zoneName: f.zoneName ?? null,
+    occurredAt: f.occurredAt,
+    receivedAt: f.receivedAt,
+    location: f.location,
+    gridCellId: f.site.gridCellId,
+    stationId: f.site.stationId,
+    detail: f.detail,
+    profile: f.profile,
+    topic: f.topic,
+    raw: f.raw,
+    dedupeKey: f.dedupeKey,
+  };
+}
+
+/** What one message contributes to each of its events. */
+export interface MessageFacts {
+  topic: string;
+  profile: string;
+  raw: string;
+  payloadHash: string;
+  receivedAt: string;
+}
+
+/** An event kept with a warning: a zone the device file does not list. */
+export interface ZoneFlag {
+  code: 'SG_INGEST_UNKNOWN_ZONE';
+  site: string;
+  device: string;
+  zone: number;
+}
+
+export interface Enriched {
+  events: AlarmEvent[];
+  flags: ZoneFlag[];
+}
+
+export interface Refusal {
+  refused: { code: ErrorCode; reason: string };
+}
+
+export interface DeviceMessage {
+  site: Site;
+  device: Device;
+  signals: readonly DecodedSignal[];
+  /** The availability change this message caused, if any (device-state.ts). */
+  transition: AvailabilityTransition | null;
+  /** A retained replay is state, not news: it raises nothing. */
+  retained: boolean;
+  facts: MessageFacts;
+  newId: () => string;
+}
+
+/** A device's message: an availability event (went offline, came back) first, then one event per signal. */
+export function enrichDeviceMessage(m: DeviceMessage): Enriched {
+  const out: Enriched = { events: [], flags: [] };
+  if (m.retained) return out;
+  const { site, device, facts } = m;
+  const key = deviceKey(site.id, device.id);
+  const change = availabilityEventOf(m.transition);
+  if (change) {
+    out.events.push(
+      buildEvent({
+        id: m.newId(),
+        site,
+        device,
+        kind: change.kind,
+        zone: null,
+        occurredAt: facts.receivedAt,
+        receivedAt: facts.receivedAt,
+        detail: change.detail,
+        profile: facts.profile,
+        topic: facts.topic,
+        raw: facts.raw,
+        dedupeKey: `h:${key}:${facts.payloadHash}:${change.suffix}`,
+        location: site.location,
+      }),
+    );
+  }
+  m.signals.forEach((signal, index) => {
+    const { event, flag } = eventFromSignal({ signal, index, site, device, location: site.location, facts, newId: m.newId });
+    out.events.push(event);
+    if (flag) out.flags.push(flag);
+  });
+  return out;
+}
+
+/** Going offline is trouble; coming back from offline is a restore; a first "online" is neither. */
+export function availabilityEventOf(
+  transition: AvailabilityTransition | null,
+): { kind: EventKind; detail: string; suffix: 'offline' | 'online' } | null {
+  if (!transition) return null;
+  if (transition.to === 'offline') return { kind: 'trouble.offline', detail: 'device reported offline', suffix: 'offline' };
+  if (transition.from === 'offline') return { kind: 'restore', detail: 'device back online', suffix: 'online' };
+  return null;
+}
+
+export interface BridgeMessage {
+  signals: readonly DecodedSignal[];
+  retained: boolean;
+  /** The SafeGrid camera a bridge's camera name is linked to (`frigate:` on a camera). */
+  cameraByBridgeName(name: string): { camera: Camera; site: Site } | undefined;
+  facts: MessageFacts;
+  newId: () => string;
+}
+
+/**
+ * A bridge's message (Frigate): each signal names a camera, and becomes an event of the camera's
+ * site at the camera's location. One unlinked camera refuses the whole message.
+ */
+export function enrichBridgeMessage(m: BridgeMessage): Enriched | Refusal {
+  const out: Enriched = { events: [], flags: [] };
+  if (m.retained) return out;
+  for (const [index, signal] of m.signals.entries()) {
+    const linked = signal.camera ? m.cameraByBridgeName(signal.camera) : undefined;
+    if (!linked) {
+      const name = String(signal.camera ?? '').slice(0, 64);
+      return {
+        refused: {
+          code: 'SG_INGEST_UNKNOWN_CAMERA',
+          reason: `camera "${name}" is not linked to a SafeGrid camera (set \`frigate:\` on a camera in devices/)`,
+        },
+      };
+    }
+    const device = cameraAsDevice({ cameraId: linked.camera.id, siteId: linked.site.id, profile: m.facts.profile, topic: m.facts.topic });
+    const { event, flag } = eventFromSignal({ signal, index, site: linked.site, device, location: linked.camera.location, facts: m.facts, newId: m.newId });
+    out.events.push(event);
+    if (flag) out.flags.push(flag);
+  }
+  return out;
+}
+
+export interface SignalInput {
+  signal: DecodedSignal;
+  /** Position in the message: part of the payload-hash dedupe key. */
+  index: number;
+  site: Site;
+  device: Device;
+  location: LatLng;
+  facts: MessageFacts;
+  newId: () => string;
+}
+
+/**
+ * One decoded signal as an event: zone name from the device (or the site's panel), detail capped,
+ * the device's time when it is a valid date, and a dedupe key — the device's message id when it
+ * sends one, else the payload hash and the signal's position.
+ */
+export function eventFromSignal(s: SignalInput): { event: AlarmEvent; flag: ZoneFlag | null } {
+  const { signal, site, device, facts } = s;
+  let zoneName: string | null = null;
+  let flag: ZoneFlag | null = null;
+  let detail = signal.detail ? signal.detail.slice(0, LIMITS.maxDetailChars) : null;
+  if (signal.zone !== null && signal.zone !== undefined) {
+    const declared = zoneNameOf(site, device, signal.zone);
+    if (declared) zoneName = declared;
+    else if (device.zones.length > 0 || device.zone !== null) {
+      // An alarm on a zone nobody registered is still an alarm: keep it, flag it.
+      flag = { code: 'SG_INGEST_UNKNOWN_ZONE', site: site.id, device: device.id, zone: signal.zone };
+      detail = `${detail ? detail + '; ' : ''}zone ${signal.zone} is not registered in ${site.file}`;
+    }
+  }
+  const key = deviceKey(site.id, device.id);
+  const dedupeKey = signal.msgId
+    ? `m:${key}:${signal.msgId.slice(0, 128)}:${signal.kind}:${signal.zone ?? ''}`
+    : `h:${key}:${facts.payloadHash}:${s.index}`;
+  const event = buildEvent({
+    id: s.newId(),
+    site,
+    device,
+    kind: signal.kind,
+    zone: signal.zone ?? null,
+    zoneName,
+    occurredAt: validIso(signal.occurredAt) ?? facts.receivedAt,
+    receivedAt: facts.receivedAt,
+    detail,
+    profile: facts.profile,
+    topic: facts.topic,
+    raw: facts.raw,
+    dedupeKey,
+    location: s.location,
+  });
+  return { event, flag };
+}
+
+export interface ObservedEvent {
+  id: string;
+  site: Site;
+  device: Device;
+  kind: EventKind;
+  detail: string;
+  /** 'hub' for what the hub saw itself (a missed heartbeat), 'onvif' for a camera's own events. */
+  profile: string;
+  location: LatLng;
+  nowMs: number;
+}
+
+/** An event the hub observed rather than decoded: no topic, no payload; one per kind and millisecond. */
+export function observedEvent(o: ObservedEvent): AlarmEvent {
+  const at = new Date(o.nowMs).toISOString();
+  const key = deviceKey(o.site.id, o.device.id);
+  return buildEvent({
+    id: o.id,
+    site: o.site,
+    device: o.device,
+    kind: o.kind,
+    zone: null,
+    occurredAt: at,
+    receivedAt: at,
+    detail: o.detail,
+    profile: o.profile,
+    topic: '',
+    raw: '',
+    dedupeKey: `s:${key}:${o.kind}:${o.nowMs}`,
+    location: o.location,
+  });
+}
+
+/** The zone's name on the device, else on any device of the site (a single-zone sensor reports into the panel's zone). */
+export function zoneNameOf(site: Site, device: Device, zone: number): string | null {
+  const own = device.zones.find((z) => z.number === zone);
+  if (own) return own.name;
+  for (const d of site.devices) {
+    const z = d.zones.find((x) => x.number === zone);
+    if (z) return z.name;
+  }
+  return null;
+}
+
+/** A camera reporting an event stands where a device would: same event shape, no zones of its own. */
+export function cameraAsDevice(c: { cameraId: string; siteId: string; profile: string; topic: string }): Device {
+  return {
+    id: c.cameraId,
+    siteId: c.siteId,
+    profile: c.profile,
+    topic: c.topic,
+    heartbeatMs: null,
+    zones: [],
+    zone: null,
+    account: null,
+    mqttUsername: null,
+    mqttPassword: null,
+  };
+}
+
+function validIso(value: string | undefined): string | null {
+  if (!value) return null;
+  const t = Date.parse(value);
+  return Number.isFinite(t) ? new Date(t).toISOString() : null;
+}

@@ -1,0 +1,105 @@
+import type { AlarmEvent } from '../contract/alarm-event.js';
+import type { DeviceStatus } from '../contract/socket.js';
+import type { Clock } from '../core/clock.js';
+import type { EventBus } from '../core/event-bus.js';
+import type { HubEvents } from '../core/hub-events.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
+import type { DeviceStateRow } from '../store/index.js';
+import { writeEventBatch, type EventBatchStore } from '../store/index.js';
+import { GroupCommit } from '../store/group-commit.js';
+
+/** What one message (or one hub observation) asks to be written and then announced. */
+export interface JournalEntry {
+  events: AlarmEvent[];
+  states: DeviceStateRow[];
+  /** Availability changes, announced as `device:status` once committed. */
+  statuses: DeviceStatus[];
+}
+
+export interface JournalOptions {
+  store: EventBatchStore;
+  bus: EventBus<HubEvents>;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  /** Identical payloads from one device within this window are one event (retransmissions). */
+  payloadDedupeWindowMs: number;
+  /** Device message ids are remembered this long (devices restart their counters eventually). */
+  msgIdDedupeWindowMs: number;
+  /** Largest group-commit batch. */
+  maxBatch?: number;
+}
+
+interface Announcement {
+  stored: AlarmEvent[];
+  statuses: DeviceStatus[];
+}
+
+/**
+ * The journal: entries are group-committed (one transaction, one fsync per batch); each caller's
+ * promise resolves when its batch is durable, so the broker sends the PUBACKs; only then — on the
+ * next macrotask, after the acknowledgements have been written to the sockets — is the batch
+ * announced (`device:status`, then `event:stored`), in commit order. Dispatch, console pushes and
+ * video run from those announcements, outside the store's transaction: a slow or failing
+ * subscriber can delay neither the commit nor a PUBACK.
+ */
+export class Journal {
+  private readonly commit: GroupCommit<JournalEntry>;
+  private readonly announcements: Announcement[] = [];
+  private announceTimer: NodeJS.Immediate | null = null;
+  private readonly countStored;
+  private readonly countDuplicate;
+
+  constructor(private readonly o: JournalOptions) {
+    this.countStored = o.metrics.counter('sg_events_stored_total', 'Alarm events committed to storage, by kind');
+    this.countDuplicate = o.metrics.counter('sg_events_duplicate_total', 'Duplicate deliveries suppressed');
+    this.commit = new GroupCommit<JournalEntry>({
+      write: (entries) => this.write(entries),
+      maxBatch: o.maxBatch ?? 512,
+      onError: (err, n) => o.log.error({ err, batch: n }, 'event commit failed; devices will resend'),
+    });
+    o.metrics.gauge('sg_ingest_commit_pending', 'Messages waiting for the next group commit', () => this.commit.pending);
+    o.metrics.gauge('sg_ingest_commit_batches_total', 'Group-commit transactions written', () => this.commit.batches);
+  }
+
+  /** Resolves once the entry is committed (its announcement follows); rejects when the write failed. */
+  append(entry: JournalEntry): Promise<void> {
+    return this.commit.enqueue(entry);
+  }
+
+  /** Commits everything queued and announces everything committed, now (shutdown). */
+  flush(): void {
+    this.commit.flush();
+    this.announce();
+  }
+
+  /** One batch: dedupe windows are measured from the commit time, as a resend is compared with what is stored. */
+  private write(entries: JournalEntry[]): void {
+    const now = this.o.clock.now();
+    const payloadSince = now - this.o.payloadDedupeWindowMs;
+    const msgIdSince = now - this.o.msgIdDedupeWindowMs;
+    const events = entries.flatMap((entry) =>
+      entry.events.map((event) => ({ event, duplicateSinceMs: event.dedupeKey.startsWith('m:') ? msgIdSince : payloadSince })),
+    );
+    const result = writeEventBatch(this.o.store, { events, states: entries.flatMap((e) => e.states) });
+    if (result.duplicates > 0) this.countDuplicate(undefined, result.duplicates);
+    for (const e of result.stored) this.countStored({ kind: e.kind });
+    const statuses = entries.flatMap((e) => e.statuses);
+    if (result.stored.length === 0 && statuses.length === 0) return;
+    this.announcements.push({ stored: result.stored, statuses });
+    // setImmediate, not a microtask: the callers' promises (and with them the PUBACKs) settle first.
+    this.announceTimer ??= setImmediate(() => this.announce());
+  }
+
+  /** Announces what was committed, oldest batch first. Downstream stages see only what is durable. */
+  private announce(): void {
+    if (this.announceTimer) clearImmediate(this.announceTimer);
+    this.announceTimer = null;
+    for (let next = this.announcements.shift(); next; next = this.announcements.shift()) {
+      // The bus catches and counts a subscriber that throws; the next announcement still goes out.
+      for (const s of next.statuses) this.o.bus.emit('device:status', s);
+      if (next.stored.length > 0) this.o.bus.emit('event:stored', next.stored);
+    }
+  }
+}

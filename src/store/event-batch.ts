@@ -1,0 +1,36 @@
+import type { AlarmEvent } from '../contract/alarm-event.js';
+import type { DedupeCandidate, DeviceStateRepository, DeviceStateRow, EventRepository } from './ports.js';
+
+/** One group-commit batch as the ingest journal hands it over. */
+export interface EventBatch {
+  /** In commit order; duplicates are dropped here (see EventRepository.commitBatch). */
+  events: readonly DedupeCandidate[];
+  /** Device state rows; the last one per device is saved. */
+  states: readonly DeviceStateRow[];
+}
+
+export interface EventBatchResult {
+  /** What was inserted, each with its `seq`, in commit order. */
+  stored: AlarmEvent[];
+  duplicates: number;
+}
+
+/** The parts of the store a batch touches. */
+export interface EventBatchStore {
+  events: Pick<EventRepository, 'commitBatch'>;
+  deviceState: Pick<DeviceStateRepository, 'saveLatest'>;
+  transaction<T>(fn: () => T): T;
+}
+
+/**
+ * Writes a batch in one durable transaction (one fsync): dedupe, insert, device state. Returns
+ * once committed; throws (and writes nothing) when the transaction fails. Calls nothing outside
+ * the store, so announcing what was stored is the caller's job, after this returns.
+ */
+export function writeEventBatch(store: EventBatchStore, batch: EventBatch): EventBatchResult {
+  return store.transaction(() => {
+    const result = store.events.commitBatch(batch.events);
+    store.deviceState.saveLatest(batch.states);
+    return result;
+  });
+}
