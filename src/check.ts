@@ -1,17 +1,21 @@
 /**
  * `safegrid check`: everything start-up would check, plus every example of every profile
- * (built-in and installer-written), reported at once. Exit 0 when nothing is an error.
+ * (built-in and installer-written), the accounts file and grid overlaps, reported at once. Exit 0
+ * when nothing is an error.
+ *
+ * A top-level module, not part of config/: it reads across config, profiles, geo and auth, and
+ * config/ must not import auth (auth reads the loaded config).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { parseUsers, usersFilePaths } from '../auth/users.js';
-import type { Problem } from '../core/problems.js';
-import { findOverlaps } from '../geo/index.js';
-import { GRIDS_FILE } from './load-global.js';
-import type { Config } from './model.js';
-import { runProfileExamples } from '../profiles/index.js';
-import { loadConfig } from './load.js';
-import { formatProblem, formatProblems } from './report.js';
-import { lineOf, readSource } from './source.js';
+import { parseUsers, usersFilePaths } from './auth/users.js';
+import { GRIDS_FILE } from './config/load-global.js';
+import { loadConfig } from './config/load.js';
+import type { Config } from './config/model.js';
+import { formatProblem, formatProblems } from './config/report.js';
+import { lineOf, readSource } from './config/source.js';
+import type { Problem } from './core/problems.js';
+import { findOverlaps } from './geo/index.js';
+import { runProfileExamples } from './profiles/index.js';
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
