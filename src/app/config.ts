@@ -59,7 +59,7 @@ export function loadStartConfig(given: HubOptions): StartConfig {
 }
 
 /** Environment overrides for containers (docker-compose.yml): SG_MQTT_MODE, SG_MQTT_URL. */
-function withEnvironment(given: HubOptions, env: NodeJS.ProcessEnv, config: Config): HubOptions {
+export function withEnvironment(given: HubOptions, env: NodeJS.ProcessEnv, config: Config): HubOptions {
   let options = given;
   if (!options.mqttMode && (env.SG_MQTT_MODE === 'embedded' || env.SG_MQTT_MODE === 'external')) options = { ...options, mqttMode: env.SG_MQTT_MODE };
   if (!options.mqttUrl && env.SG_MQTT_URL && (options.mqttMode ?? config.hub.mqtt.mode) === 'external') options = { ...options, mqttUrl: env.SG_MQTT_URL };
