@@ -5,10 +5,9 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { runHubCommand } from './app/run.js';
 import { runCheck } from './check.js';
-import { loadConfig } from './config/index.js';
 import { SafeGridError } from './core/errors.js';
 import { runSimulateCommand } from './simulate/run.js';
-import { verifyAuditFile } from './store/verify.js';
+import { runAuditCommand } from './store/audit-command.js';
 import { runUserCommand, terminalIo } from './auth/user-command.js';
 import { runDiscoverCommand } from './video/discover-command.js';
 
@@ -80,21 +79,8 @@ async function main(argv: string[]): Promise<number> {
         },
         terminalIo(),
       );
-    case 'audit': {
-      // `safegrid audit verify`: the audit trail is evidence; say whether it is intact, and if not, where.
-      if (positionals[0] !== 'verify') {
-        console.error('usage: safegrid audit verify [--root DIR] [--db FILE]');
-        return 2;
-      }
-      const dbPath = values.db ? resolve(values.db) : auditDbPath(root);
-      const verdict = verifyAuditFile(dbPath);
-      if (verdict.ok) {
-        console.log(`audit trail intact: ${verdict.rows} rows, last hash ${verdict.lastHash.slice(0, 16)}… (${dbPath})`);
-        return 0;
-      }
-      console.error(`audit trail BROKEN at row ${verdict.seq}: ${verdict.problem} (${dbPath}; ${verdict.rows} rows read)`);
-      return 1;
-    }
+    case 'audit':
+      return runAuditCommand({ root, positionals, db: values.db });
     case 'discover': {
       const seconds = Number(values.timeout ?? 3);
       if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) throw new Error(`--timeout: got "${values.timeout}"; expected seconds 0–60`);
@@ -127,12 +113,6 @@ async function main(argv: string[]): Promise<number> {
       console.error(`unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
-}
-
-/** The database the hub at `root` writes, from its hub.yaml (default data/safegrid.db). */
-function auditDbPath(root: string): string {
-  const loaded = loadConfig(root, { env: process.env });
-  return resolve(root, loaded.config?.hub.storage.path ?? 'data/safegrid.db');
 }
 
 main(process.argv.slice(2)).then(
