@@ -1,5 +1,5 @@
 /**
- * safegrid start | check | simulate | demo — parses arguments and calls the modules; nothing else.
+ * safegrid start | check | discover | simulate | demo | audit | user — parses arguments and calls the module that does the work.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
