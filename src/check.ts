@@ -36,7 +36,10 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
       });
     }
   }
-  if (result.config) problems.push(...devicesWithoutLogin(rootDir, result.config), ...accountProblems(rootDir, result.config), ...gridOverlaps(rootDir, result.config));
+  if (result.config) {
+    const c = result.config;
+    problems.push(...devicesWithoutLogin(rootDir, c), ...accountProblems(rootDir, c), ...gridOverlaps(rootDir, c));
+  }
   const errors = problems.filter((p) => p.severity === 'error');
   const lines: string[] = [];
 
@@ -62,7 +65,8 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
   if (!result.config) lines.push('The hub will not start until the problems in config/ are fixed.');
   if (result.heldBack.length > 0) {
     const list = result.heldBack.map((h) => (h.siteId ? `${h.file} (site ${h.siteId})` : h.file)).join(', ');
-    lines.push(`Held back until fixed (a running hub keeps the last good version; a hub starting now runs without ${result.heldBack.length === 1 ? 'it' : 'them'}): ${list}`);
+    const them = result.heldBack.length === 1 ? 'it' : 'them';
+    lines.push(`Held back until fixed (a running hub keeps the last good version; a hub starting now runs without ${them}): ${list}`);
   }
   lines.push(last);
   return { exitCode: 1, output: lines.join('\n') };

@@ -11,7 +11,19 @@
 import type { z } from 'zod';
 import type { LatLng, Priority } from '../contract/alarm-event.js';
 import type { GridCell } from '../contract/grid-cell.js';
-import type { bridgeSchema, cameraSchema, cellPropertiesSchema, contactSchema, deviceSchema, httpSchema, mapSchema, mqttSchema, siteSchema, stationSchema, zoneSchema } from './schema/index.js';
+import type {
+  bridgeSchema,
+  cameraSchema,
+  cellPropertiesSchema,
+  contactSchema,
+  deviceSchema,
+  httpSchema,
+  mapSchema,
+  mqttSchema,
+  siteSchema,
+  stationSchema,
+  zoneSchema,
+} from './schema/index.js';
 
 export type { GridCell, MultiPolygonCoords, PolygonCoords } from '../contract/grid-cell.js';
 

@@ -27,7 +27,8 @@ export async function runDiscoverCommand(o: DiscoverCommand): Promise<number> {
     const center = loaded.config?.hub.map.center ?? [26.594, 104.833];
     const w = writeSiteFile(resolve(o.root, o.write), devices, center);
     const already = w.alreadyThere.length ? `, ${w.alreadyThere.length} already there` : '';
-    console.log(`${w.created ? 'created' : 'updated'} ${o.write}: ${w.added.length} camera(s) added${already}. Fill in the TODOs, then run \`safegrid check\`.`);
+    const what = `${w.created ? 'created' : 'updated'} ${o.write}: ${w.added.length} camera(s) added${already}`;
+    console.log(`${what}. Fill in the TODOs, then run \`safegrid check\`.`);
   }
   return 0;
 }

@@ -33,14 +33,16 @@ describe('applyOverrides', () => {
 });
 
 describe('withEnvironment', () => {
+  const A = 'mqtt://a:1';
+  const B = 'mqtt://b:1883';
   it.each<[string, Partial<HubOptions>, NodeJS.ProcessEnv, Pick<HubOptions, 'mqttMode' | 'mqttUrl'>]>([
     ['nothing set', {}, {}, {}],
     ['SG_MQTT_MODE=external', {}, { SG_MQTT_MODE: 'external' }, { mqttMode: 'external' }],
     ['an unknown SG_MQTT_MODE is ignored', {}, { SG_MQTT_MODE: 'cloud' }, {}],
     ['the caller wins over SG_MQTT_MODE', { mqttMode: 'embedded' }, { SG_MQTT_MODE: 'external' }, { mqttMode: 'embedded' }],
     ['SG_MQTT_URL only counts in external mode', {}, { SG_MQTT_URL: 'mqtt://b:1883' }, {}],
-    ['SG_MQTT_URL with SG_MQTT_MODE=external', {}, { SG_MQTT_MODE: 'external', SG_MQTT_URL: 'mqtt://b:1883' }, { mqttMode: 'external', mqttUrl: 'mqtt://b:1883' }],
-    ['the caller wins over SG_MQTT_URL', { mqttMode: 'external', mqttUrl: 'mqtt://a:1' }, { SG_MQTT_URL: 'mqtt://b:1883' }, { mqttMode: 'external', mqttUrl: 'mqtt://a:1' }],
+    ['SG_MQTT_URL with SG_MQTT_MODE=external', {}, { SG_MQTT_MODE: 'external', SG_MQTT_URL: B }, { mqttMode: 'external', mqttUrl: B }],
+    ['the caller wins over SG_MQTT_URL', { mqttMode: 'external', mqttUrl: A }, { SG_MQTT_URL: B }, { mqttMode: 'external', mqttUrl: A }],
   ])('%s', (_name, options, env, expected) => {
     const out = withEnvironment({ rootDir: root, ...options }, env, config);
     expect({ mqttMode: out.mqttMode, mqttUrl: out.mqttUrl }).toEqual({ mqttMode: undefined, mqttUrl: undefined, ...expected });
