@@ -1,17 +1,15 @@
 /**
- * safegrid start | check | simulate | demo — parses arguments and calls the modules; nothing else.
+ * safegrid start | check | discover | simulate | demo | audit | user — parses arguments and calls the module that does the work.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { startHub, type Hub } from './app.js';
-import { loadConfig, formatProblems, runCheck } from './config/index.js';
-import { createRootLogger, moduleLogger } from './core/logger.js';
+import { runHubCommand } from './app/run.js';
+import { runCheck } from './check.js';
 import { SafeGridError } from './core/errors.js';
-import { Simulator } from './simulate/simulator.js';
-import { startDemoCameras } from './simulate/demo-cameras.js';
-import { verifyAuditFile } from './store/verify.js';
+import { runSimulateCommand } from './simulate/run.js';
+import { runAuditCommand } from './store/audit-command.js';
 import { runUserCommand, terminalIo } from './auth/user-command.js';
-import { runDiscover, writeSiteFile } from './video/discover-cli.js';
+import { runDiscoverCommand } from './video/discover-command.js';
 
 const USAGE = `SafeGrid — security video and alarm integration hub
 
@@ -81,38 +79,19 @@ async function main(argv: string[]): Promise<number> {
         },
         terminalIo(),
       );
-    case 'audit': {
-      // `safegrid audit verify`: the audit trail is evidence; say whether it is intact, and if not, where.
-      if (positionals[0] !== 'verify') {
-        console.error('usage: safegrid audit verify [--root DIR] [--db FILE]');
-        return 2;
-      }
-      const dbPath = values.db ? resolve(values.db) : auditDbPath(root);
-      const verdict = verifyAuditFile(dbPath);
-      if (verdict.ok) {
-        console.log(`audit trail intact: ${verdict.rows} rows, last hash ${verdict.lastHash.slice(0, 16)}… (${dbPath})`);
-        return 0;
-      }
-      console.error(`audit trail BROKEN at row ${verdict.seq}: ${verdict.problem} (${dbPath}; ${verdict.rows} rows read)`);
-      return 1;
-    }
+    case 'audit':
+      return runAuditCommand({ root, positionals, db: values.db });
     case 'discover': {
       const seconds = Number(values.timeout ?? 3);
       if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) throw new Error(`--timeout: got "${values.timeout}"; expected seconds 0–60`);
-      const { devices, output } = await runDiscover({
-        ...(values.interface ? { interface: values.interface } : {}),
+      return runDiscoverCommand({
+        root,
+        interface: values.interface,
         probes: values.probe ?? [],
         multicast: !values['no-multicast'],
         timeoutMs: seconds * 1000,
+        write: values.write,
       });
-      console.log(output);
-      if (values.write) {
-        const loaded = loadConfig(root, { env: process.env });
-        const center = loaded.config?.hub.map.center ?? [26.594, 104.833];
-        const w = writeSiteFile(resolve(root, values.write), devices, center);
-        console.log(`${w.created ? 'created' : 'updated'} ${values.write}: ${w.added.length} camera(s) added${w.alreadyThere.length ? `, ${w.alreadyThere.length} already there` : ''}. Fill in the TODOs, then run \`safegrid check\`.`);
-      }
-      return 0;
     }
     case 'check': {
       const { exitCode, output } = runCheck(root, process.env);
@@ -120,105 +99,20 @@ async function main(argv: string[]): Promise<number> {
       return exitCode;
     }
     case 'start':
-    case 'demo': {
-      // The demo's cameras answer before the hub's first health poll, so they start online.
-      let cameras: { count: number; stop(): Promise<void> } | null = null;
-      if (command === 'demo') {
-        const loaded = loadConfig(root, { env: process.env });
-        if (loaded.config) cameras = await startDemoCameras(loaded.config, moduleLogger(createRootLogger(), 'simulate'));
-      }
-      const hub = await startHub({
-        rootDir: root,
+    case 'demo':
+      return runHubCommand({
+        root,
         httpPort: port('http-port', values['http-port']),
         mqttPort: port('mqtt-port', values['mqtt-port']),
-        ...(values.db ? { storagePath: resolve(values.db) } : {}),
+        storagePath: values.db ? resolve(values.db) : undefined,
+        demo: command === 'demo' ? { url: values.url, alarmEverySeconds: Number(values['alarm-every'] ?? 15) } : undefined,
       });
-      let sim: Simulator | null = null;
-      if (command === 'demo') {
-        const mqttHost = hub.config.hub.mqtt.host === '0.0.0.0' ? '127.0.0.1' : hub.config.hub.mqtt.host;
-        sim = new Simulator({
-          url: values.url ?? `mqtt://${mqttHost}:${hub.mqttPort ?? 1883}`,
-          config: hub.config,
-          log: moduleLogger(hub.log, 'simulate'),
-          alarmEverySeconds: Number(values['alarm-every'] ?? 15),
-        });
-        await sim.start();
-      }
-      guardProcess(hub);
-      console.error(
-        `SafeGrid is running: console http://127.0.0.1:${hub.httpPort}/  MQTT ${hub.config.hub.mqtt.mode === 'embedded' ? `port ${hub.mqttPort}` : 'external'}  (Ctrl-C stops)`,
-      );
-      await waitForSignal(hub, sim);
-      await cameras?.stop();
-      return 0;
-    }
-    case 'simulate': {
-      const loaded = loadConfig(root, { env: process.env });
-      if (!loaded.config) {
-        console.error(formatProblems(loaded.problems));
-        return 1;
-      }
-      const log = moduleLogger(createRootLogger(), 'simulate');
-      const sim = new Simulator({
-        url: values.url ?? `mqtt://127.0.0.1:${loaded.config.hub.mqtt.port}`,
-        config: loaded.config,
-        log,
-        alarmEverySeconds: Number(values['alarm-every'] ?? 15),
-      });
-      await sim.start();
-      await waitForSignal(null, sim);
-      return 0;
-    }
+    case 'simulate':
+      return runSimulateCommand({ root, url: values.url, alarmEverySeconds: Number(values['alarm-every'] ?? 15) });
     default:
       console.error(`unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
-}
-
-/** The database the hub at `root` writes, from its hub.yaml (default data/safegrid.db). */
-function auditDbPath(root: string): string {
-  const loaded = loadConfig(root, { env: process.env });
-  return resolve(root, loaded.config?.hub.storage.path ?? 'data/safegrid.db');
-}
-
-/**
- * Last-resort handlers for the long-running commands.
- *
- * - An unhandled promise rejection is a bug in one piece of work (one message, one request, one
- *   camera poll) whose state is otherwise intact: it is logged with its stack, counted
- *   (`sg_process_unhandled_rejections_total`) and the hub keeps serving alarms.
- * - An uncaught exception leaves the code that threw half-way through with unknown state (a
- *   half-updated queue, a socket in a bad state); going on could acknowledge alarms the hub no
- *   longer handles right. Everything acknowledged is already in SQLite (the PUBACK waits for the
- *   commit) and open incidents are rebuilt on start, so the safe answer is to log it and exit
- *   non-zero at once, and let the supervisor (systemd `Restart=always`, Docker `restart:`) start a
- *   clean process — devices resend what was not acknowledged.
- */
-function guardProcess(hub: Hub): void {
-  const log = moduleLogger(hub.log, 'process');
-  const rejections = hub.metrics.counter('sg_process_unhandled_rejections_total', 'Unhandled promise rejections (logged; the hub kept running)');
-  process.on('unhandledRejection', (reason) => {
-    rejections();
-    log.error({ err: reason instanceof Error ? reason : new Error(String(reason)) }, 'unhandled promise rejection; kept running');
-  });
-  process.on('uncaughtException', (err, origin) => {
-    log.fatal({ err, origin }, 'uncaught exception; exiting so the supervisor restarts a clean process');
-    // The log destination is asynchronous: flush it, and exit regardless within half a second.
-    setTimeout(() => process.exit(70), 500);
-    log.flush(() => process.exit(70));
-  });
-}
-
-function waitForSignal(hub: Hub | null, sim: Simulator | null): Promise<void> {
-  return new Promise((done) => {
-    const stop = async (): Promise<void> => {
-      await sim?.stop();
-      await hub?.stop();
-      done();
-    };
-    process.once('SIGINT', () => void stop());
-    process.once('SIGTERM', () => void stop());
-  });
 }
 
 main(process.argv.slice(2)).then(

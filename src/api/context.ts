@@ -1,3 +1,4 @@
+import type { ConfigDirectory } from '../config/directory.js';
 import type { Config } from '../config/model.js';
 import type { Problem } from '../core/problems.js';
 import type { Metrics } from '../core/metrics.js';
@@ -12,6 +13,8 @@ import type { AuthService } from '../auth/service.js';
 /** What the API layer reads. It is the last stage: nothing imports api/. */
 export interface ApiContext {
   config(): Config;
+  /** Sites, cells, stations and cameras of the current config by id. */
+  directory(): ConfigDirectory;
   /** Problems of the current config (held-back site files), shown by /api/health and the console. */
   configProblems(): Problem[];
   store: Store;

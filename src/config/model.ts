@@ -1,31 +1,59 @@
 /**
  * The validated, resolved configuration every other module receives. The loader (config/load.ts)
  * turns files into this model; nothing downstream reads YAML. Site locations are already WGS-84.
+ *
+ * The schemas in schema/ are the source of truth: every field whose shape the loader passes on as
+ * zod produced it is taken from the schema output here (`Checked<...>`). Written out by hand are
+ * only what loading resolves or renames: secrets looked up from their references, durations and
+ * sizes in the units the hub uses, the grid cell and station of a site, camelCase names for the
+ * snake_case keys installers write, and the file a site came from.
  */
+import type { z } from 'zod';
 import type { LatLng, Priority } from '../contract/alarm-event.js';
+import type { GridCell } from '../contract/grid-cell.js';
+import type {
+  bridgeSchema,
+  cameraSchema,
+  cellPropertiesSchema,
+  contactSchema,
+  deviceSchema,
+  httpSchema,
+  mapSchema,
+  mqttSchema,
+  siteSchema,
+  stationSchema,
+  zoneSchema,
+} from './schema/index.js';
 
-export type MqttMode = 'embedded' | 'external';
-export type TileCrs = 'wgs84' | 'gcj02';
+export type { GridCell, MultiPolygonCoords, PolygonCoords } from '../contract/grid-cell.js';
+
+/**
+ * A schema's output with every optional key present: an absent `.nullish()` key becomes null, as
+ * the loader writes it (`x ?? null`), so consumers test one "not given" value, never two.
+ */
+export type Checked<T> = { [K in keyof T]-?: undefined extends T[K] ? Exclude<T[K], undefined> | null : T[K] };
+
+/**
+ * GridCell lives in src/contract/ (geo/ and the pages use it) and cannot import config's schema;
+ * this fails to compile if the grids.geojson properties and GridCell drift apart.
+ */
+export type CellPropertiesFitGridCell = AssertFits<Checked<z.output<typeof cellPropertiesSchema>>, Omit<GridCell, 'polygons'>>;
+type AssertFits<A extends B, B> = A;
+
+type MqttSection = z.output<typeof mqttSchema>;
+export type MqttMode = MqttSection['mode'];
+export type TileCrs = z.output<typeof siteSchema>['crs'];
 
 export interface HubConfig {
-  http: { host: string; port: number };
-  mqtt: {
-    mode: MqttMode;
-    /** Embedded broker listen address. */
-    host: string;
-    port: number;
-    /** External broker URL (mqtt://, mqtts://). */
-    url: string | null;
-    /** External broker credentials; password resolved from its reference. */
-    username: string | null;
+  http: z.output<typeof httpSchema>;
+  mqtt: Pick<Checked<MqttSection>, 'mode' | 'host' | 'port' | 'url' | 'username' | 'auth'> & {
+    /** External broker password, resolved from `password_env`. */
     password: string | null;
     clientId: string;
     tls: { cert: string; key: string; ca: string | null; port: number; requireClientCert: boolean } | null;
-    /** Embedded broker: `required` = devices log in and keep to their topics; `off` = lab only. */
-    auth: 'required' | 'off';
   };
   storage: { path: string; mediaPath: string };
-  map: { center: LatLng; zoom: number; tiles: { url: string; attribution: string; crs: TileCrs } };
+  map: z.output<typeof mapSchema>;
   triage: {
     /** ms: events of one site within this window join its open incident. */
     correlationWindowMs: number;
@@ -65,80 +93,47 @@ export interface VideoSettings {
   retention: { maxAgeMs: number; maxFiles: number; maxBytes: number };
 }
 
-export interface BridgeConfig {
-  id: string;
-  profile: string;
-  topic: string;
+export type BridgeConfig = Omit<z.output<typeof bridgeSchema>, 'mqtt'> & {
   /** The bridge's login to the embedded broker; password resolved from its reference. */
   mqttUsername?: string | null;
   mqttPassword?: string | null;
-}
+};
 
-export interface Station {
-  id: string;
-  name: string;
-  tier: 'city' | 'station' | 'community';
-  parent: string | null;
-  location: LatLng | null;
-}
+export type Station = Checked<z.output<typeof stationSchema>>;
 
-/** GeoJSON Polygon / MultiPolygon coordinates, [lng, lat] as GeoJSON orders them. */
-export type PolygonCoords = number[][][];
-export type MultiPolygonCoords = number[][][][];
+export type Contact = z.output<typeof contactSchema>;
 
-export interface GridCell {
-  id: string;
-  name: string;
-  community: string;
-  station: string;
-  leader: string | null;
-  phone: string | null;
-  /** Always stored as MultiPolygon (a Polygon becomes a one-element MultiPolygon). */
-  polygons: MultiPolygonCoords;
-}
-
-export interface Contact {
-  name: string;
-  phone: string;
-}
-
-export type ZoneType = 'entry' | 'interior' | 'perimeter' | 'panic' | 'fire' | 'medical' | '24h' | 'tamper' | 'gas' | 'water';
-
-export interface Zone {
+export type Zone = z.output<typeof zoneSchema> & {
+  /** The key of the `zones:` mapping in the site file. */
   number: number;
-  name: string;
-  type: ZoneType;
-}
+};
+export type ZoneType = Zone['type'];
 
-export interface Device {
-  id: string;
+type DeviceEntry = Checked<z.output<typeof deviceSchema>>;
+
+export type Device = Pick<DeviceEntry, 'id' | 'profile' | 'zone' | 'account'> & {
   siteId: string;
-  profile: string;
-  /** Main MQTT topic; the profile may derive more (e.g. `<topic>/availability`). */
+  /** Main MQTT topic (the file's, or the native one); the profile may derive more (e.g. `<topic>/availability`). */
   topic: string;
   /** Expected heartbeat interval, ms; null when the device sends none. */
   heartbeatMs: number | null;
   zones: Zone[];
-  /** Single-zone sensors (a door contact) report into this zone of the site's panel. */
-  zone: number | null;
-  /** Contact ID account number when the panel reports one. */
-  account: string | null;
-  /** MQTT credentials for the embedded broker (issue 3). */
+  /** MQTT credentials for the embedded broker (issue 3); password resolved from its reference. */
   mqttUsername: string | null;
   mqttPassword: string | null;
-}
+};
 
-export interface Camera {
-  id: string;
+type CameraEntry = Checked<z.output<typeof cameraSchema>>;
+
+export type Camera = Pick<CameraEntry, 'id' | 'name' | 'rtsp' | 'zones'> & {
   siteId: string;
-  name: string | null;
+  /** Password resolved from its reference. */
   onvif: { xaddr: string; username: string | null; password: string | null } | null;
-  rtsp: string | null;
   /** Credentials for the stream (`rtsp_login`); absent: the ONVIF ones, if any. */
   rtspLogin: { username: string; password: string | null } | null;
   /** Camera name used by Frigate in `frigate/events`. */
   frigateName: string | null;
-  zones: number[];
+  /** The file's location, or the site's when the camera has none. */
   location: LatLng;
   /** Record a clip with each incident; undefined: the hub's `video.clips`. */
   clip?: boolean;
@@ -147,31 +142,28 @@ export interface Camera {
    * hub still starts and the site stays active, but video must skip this camera and say why.
    */
   disabledReason?: string;
-}
+};
 
-export interface Site {
-  id: string;
-  name: string;
-  kind: 'home' | 'shop' | 'unit';
-  address: string;
+type SiteEntry = Checked<z.output<typeof siteSchema>>;
+
+export type Site = Pick<SiteEntry, 'id' | 'name' | 'kind' | 'address' | 'pole' | 'contacts'> & {
   doorPlate: string;
-  pole: string | null;
   /** WGS-84, converted from GCJ-02 when the file said `crs: gcj02`. */
   location: LatLng;
   /** What the file said, for the config reference and the console. */
   sourceCrs: TileCrs;
-  contacts: Contact[];
   guardGroup: string | null;
   /** One MQTT login for every device of the site (issue 3); password resolved from its reference. */
   mqttUsername: string | null;
   mqttPassword: string | null;
+  /** Resolved from the location through the grid. */
   gridCellId: string | null;
   stationId: string | null;
   devices: Device[];
   cameras: Camera[];
   /** Source file, for messages. */
   file: string;
-}
+};
 
 export interface Config {
   dir: string;

@@ -20,7 +20,7 @@
  * id wins, so the answer still does not depend on file order.
  */
 import Flatbush from 'flatbush';
-import type { GridCell } from '../config/model.js';
+import type { GridCell } from '../contract/grid-cell.js';
 import { SafeGridError } from '../core/errors.js';
 
 export class GridIndex {

@@ -14,7 +14,7 @@
  * (6 decimals, about 10 cm).
  */
 import Flatbush from 'flatbush';
-import type { GridCell } from '../config/model.js';
+import type { GridCell } from '../contract/grid-cell.js';
 import { GridIndex } from './grid-index.js';
 
 export interface CellOverlap {

@@ -11,21 +11,28 @@
  * Returned as topic prefixes ending in "/": a topic is housekeeping when it starts with one and no
  * device or bridge is bound to it.
  */
-import type { BridgeConfig, Device } from '../config/model.js';
+
+/** What housekeeping needs of a device or a bridge (config/ passes its own Device and BridgeConfig). */
+interface TopicOwner {
+  topic: string;
+}
+interface ProfiledTopicOwner extends TopicOwner {
+  profile: string;
+}
 
 /** The zigbee2mqtt base topic of a device (`zigbee2mqtt/shop-12` for `zigbee2mqtt/shop-12/front_door`), or null. */
-export function zigbee2mqttBase(device: Pick<Device, 'profile' | 'topic'>): string | null {
+export function zigbee2mqttBase(device: ProfiledTopicOwner): string | null {
   if (device.profile !== 'zigbee2mqtt') return null;
   const cut = device.topic.lastIndexOf('/');
   return cut > 0 ? device.topic.slice(0, cut) : null;
 }
 
-export function deviceHousekeepingPrefixes(device: Pick<Device, 'profile' | 'topic'>): string[] {
+export function deviceHousekeepingPrefixes(device: ProfiledTopicOwner): string[] {
   const base = zigbee2mqttBase(device);
   return base ? [`${base}/bridge/`] : [];
 }
 
-export function bridgeHousekeepingPrefixes(bridge: Pick<BridgeConfig, 'topic'>): string[] {
+export function bridgeHousekeepingPrefixes(bridge: TopicOwner): string[] {
   const first = bridge.topic.split('/')[0] ?? '';
   return first && first !== '+' && first !== '#' ? [`${first}/`] : [];
 }

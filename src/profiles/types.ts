@@ -5,7 +5,16 @@
  */
 import type { EventKind } from '../contract/alarm-event.js';
 import type { ErrorCode } from '../core/errors.js';
-import type { Zone } from '../config/model.js';
+
+/**
+ * A zone of the device as decoding sees it. Declared here (config/ fills it) so that profiles, which
+ * config/ loads, does not import config/: profiles pass zones through and never read more.
+ */
+export interface DeviceZone {
+  number: number;
+  name: string;
+  type: string;
+}
 
 /** Last decoded values of one device, persisted by the hub between messages and restarts. */
 export type DeviceState = Record<string, string | number | boolean | null>;
@@ -18,7 +27,7 @@ export interface DecodeInput {
   payload: Buffer;
   /** Previous state ({} for a device never heard from). */
   state: DeviceState;
-  device: { id: string; zone: number | null; zones: Zone[]; account: string | null };
+  device: { id: string; zone: number | null; zones: DeviceZone[]; account: string | null };
 }
 
 export interface DecodedSignal {
@@ -53,7 +62,7 @@ export interface ProfileExample {
   /** Text payload, or an object serialised as JSON. */
   payload: string | Record<string, unknown>;
   state?: DeviceState;
-  device?: { zone?: number | null; zones?: Zone[]; account?: string | null };
+  device?: { zone?: number | null; zones?: DeviceZone[]; account?: string | null };
   /** Signals it must produce (kind and zone, compared in order). */
   expect?: Array<{ kind: EventKind; zone?: number | null; camera?: string }>;
   /** Or the rejection it must produce. */

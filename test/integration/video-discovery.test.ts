@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../../src/config/index.js';
+import { runCheck } from '../../src/check.js';
 import { discover } from '../../src/video/onvif/discover.js';
 import { makeTree, TREE_ENV, type TestTree } from '../helpers/tree.js';
 import { SimCamera } from '../../src/simulate/onvif-camera/camera.js';

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatProblems, runCheck } from '../../src/config/index.js';
+import { runCheck } from '../../src/check.js';
+import { formatProblems } from '../../src/config/index.js';
 import type { Problem } from '../../src/core/problems.js';
 import { ENV, GRIDS, HOME, HUB, SHOP, makeTree, removeTree, writeTree, type Tree } from './config-fixture.js';
 

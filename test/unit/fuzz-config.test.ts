@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig, runCheck } from '../../src/config/index.js';
+import { runCheck } from '../../src/check.js';
+import { loadConfig } from '../../src/config/index.js';
 import { HOME_YAML, HUB_YAML, makeTree, SHOP_YAML, STATIONS_YAML, TREE_ENV } from '../helpers/tree.js';
 
 /**

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import type { GridCell } from '../../src/config/model.js';
+import type { GridCell } from '../../src/contract/grid-cell.js';
 import { GridIndex, gcj02ToWgs84, seededRandom } from '../../src/geo/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

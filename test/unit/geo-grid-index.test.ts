@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GridCell, MultiPolygonCoords } from '../../src/config/model.js';
+import type { GridCell, MultiPolygonCoords } from '../../src/contract/grid-cell.js';
 import { SafeGridError } from '../../src/core/errors.js';
 import { GridIndex, jitteredTiling, regularRing, seededRandom } from '../../src/geo/index.js';
 

@@ -1,6 +1,6 @@
 /** Overlapping grid cells (src/geo/overlaps.ts), as `safegrid check` reports them. */
 import { describe, expect, it } from 'vitest';
-import type { GridCell, MultiPolygonCoords } from '../../src/config/model.js';
+import type { GridCell, MultiPolygonCoords } from '../../src/contract/grid-cell.js';
 import { findOverlaps, jitteredTiling } from '../../src/geo/index.js';
 
 function cell(id: string, polygons: MultiPolygonCoords): GridCell {

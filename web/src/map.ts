@@ -14,7 +14,7 @@ import 'leaflet/dist/leaflet.css';
 import 'leaflet.markercluster/dist/MarkerCluster.css';
 import type { LatLng, Priority } from '../../src/contract/alarm-event.js';
 import type { Incident } from '../../src/contract/incident.js';
-import { wgs84ToGcj02 } from '../../src/geo/gcj02.js';
+import { wgs84ToGcj02 } from '../../src/contract/gcj02.js';
 import type { CameraInfo, CellFeature, Directory, SiteInfo, Station } from './directory.js';
 import { h } from './dom.js';
 import { t, words } from './i18n/index.js';

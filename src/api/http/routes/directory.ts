@@ -59,7 +59,8 @@ export function directoryRoutes(ctx: ApiContext): Router {
   };
   r.get('/sites', allow('sites:read'), (_req, res) => res.json({ sites: visibleSites(res).map(publicSite) }));
   r.get('/sites/:id', allow('sites:read'), (req, res) => {
-    const s = ctx.config().sites.find((x) => x.id === req.params.id);
+    const id = req.params.id;
+    const s = typeof id === 'string' ? ctx.directory().site(id) : undefined;
     if (!s || !scopeOf(ctx.auth, res).seesSite(s.id)) return void res.status(404).json({ error: 'no such site' });
     res.json({ ...publicSite(s), cameras: s.cameras.map(publicCamera) });
   });

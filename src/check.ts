@@ -1,17 +1,21 @@
 /**
  * `safegrid check`: everything start-up would check, plus every example of every profile
- * (built-in and installer-written), reported at once. Exit 0 when nothing is an error.
+ * (built-in and installer-written), the accounts file and grid overlaps, reported at once. Exit 0
+ * when nothing is an error.
+ *
+ * A top-level module, not part of config/: it reads across config, profiles, geo and auth, and
+ * config/ must not import auth (auth reads the loaded config).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { parseUsers, usersFilePaths } from '../auth/users.js';
-import type { Problem } from '../core/problems.js';
-import { findOverlaps } from '../geo/index.js';
-import { GRIDS_FILE } from './load-global.js';
-import type { Config } from './model.js';
-import { runProfileExamples } from '../profiles/index.js';
-import { loadConfig } from './load.js';
-import { formatProblem, formatProblems } from './report.js';
-import { lineOf, readSource } from './source.js';
+import { parseUsers, usersFilePaths } from './auth/users.js';
+import { GRIDS_FILE } from './config/load-global.js';
+import { loadConfig } from './config/load.js';
+import type { Config } from './config/model.js';
+import { formatProblem, formatProblems } from './config/report.js';
+import { lineOf, readSource } from './config/source.js';
+import type { Problem } from './core/problems.js';
+import { findOverlaps } from './geo/index.js';
+import { runProfileExamples } from './profiles/index.js';
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
@@ -32,7 +36,10 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
       });
     }
   }
-  if (result.config) problems.push(...devicesWithoutLogin(rootDir, result.config), ...accountProblems(rootDir, result.config), ...gridOverlaps(rootDir, result.config));
+  if (result.config) {
+    const c = result.config;
+    problems.push(...devicesWithoutLogin(rootDir, c), ...accountProblems(rootDir, c), ...gridOverlaps(rootDir, c));
+  }
   const errors = problems.filter((p) => p.severity === 'error');
   const lines: string[] = [];
 
@@ -58,7 +65,8 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
   if (!result.config) lines.push('The hub will not start until the problems in config/ are fixed.');
   if (result.heldBack.length > 0) {
     const list = result.heldBack.map((h) => (h.siteId ? `${h.file} (site ${h.siteId})` : h.file)).join(', ');
-    lines.push(`Held back until fixed (a running hub keeps the last good version; a hub starting now runs without ${result.heldBack.length === 1 ? 'it' : 'them'}): ${list}`);
+    const them = result.heldBack.length === 1 ? 'it' : 'them';
+    lines.push(`Held back until fixed (a running hub keeps the last good version; a hub starting now runs without ${them}): ${list}`);
   }
   lines.push(last);
   return { exitCode: 1, output: lines.join('\n') };

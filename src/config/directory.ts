@@ -1,0 +1,65 @@
+/**
+ * Lookups by id into one loaded Config: sites, grid cells, stations, cameras and their names.
+ *
+ * Built once per Config (at start and on each hot reload) so that the hot path — dispatch naming an
+ * incident's site and cell, the API answering one site — is a Map lookup instead of a linear search
+ * of the site list. Immutable: a reload builds a new directory; RunningConfig swaps it.
+ */
+import type { GridCell } from '../contract/grid-cell.js';
+import type { Camera, Config, Site, Station } from './model.js';
+
+export class ConfigDirectory {
+  private readonly sites: ReadonlyMap<string, Site>;
+  private readonly cells: ReadonlyMap<string, GridCell>;
+  private readonly stations: ReadonlyMap<string, Station>;
+  /** Keyed by site id, then camera id: camera ids are unique within a site only. */
+  private readonly cameras: ReadonlyMap<string, ReadonlyMap<string, Camera>>;
+
+  constructor(config: Pick<Config, 'sites' | 'cells' | 'stations'>) {
+    // Ids are unique per kind (the loader refuses duplicates); should one slip through, the first
+    // entry wins, as the linear search this replaces did.
+    this.sites = firstById(config.sites);
+    this.cells = firstById(config.cells);
+    this.stations = firstById(config.stations);
+    this.cameras = new Map([...this.sites.values()].map((s) => [s.id, firstById(s.cameras)]));
+  }
+
+  site(siteId: string): Site | undefined {
+    return this.sites.get(siteId);
+  }
+
+  cell(cellId: string): GridCell | undefined {
+    return this.cells.get(cellId);
+  }
+
+  station(stationId: string): Station | undefined {
+    return this.stations.get(stationId);
+  }
+
+  camera(siteId: string, cameraId: string): Camera | undefined {
+    return this.cameras.get(siteId)?.get(cameraId);
+  }
+
+  siteName(siteId: string): string | null {
+    return this.sites.get(siteId)?.name ?? null;
+  }
+
+  cellName(cellId: string): string | null {
+    return this.cells.get(cellId)?.name ?? null;
+  }
+
+  stationName(stationId: string): string | null {
+    return this.stations.get(stationId)?.name ?? null;
+  }
+
+  /** The next tier up (police station → city command centre); null at the top or for an unknown id. */
+  stationParent(stationId: string): string | null {
+    return this.stations.get(stationId)?.parent ?? null;
+  }
+}
+
+function firstById<T extends { id: string }>(items: readonly T[]): ReadonlyMap<string, T> {
+  const map = new Map<string, T>();
+  for (const item of items) if (!map.has(item.id)) map.set(item.id, item);
+  return map;
+}

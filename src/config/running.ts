@@ -1,0 +1,66 @@
+/**
+ * The configuration a running hub works with, swapped as one on hot reload: the Config, its
+ * directory (lookups by id), the profile registry and the problems of the files.
+ *
+ * Modules that must see reloads hold this object (or a getter over it), never a Config captured at
+ * start. It also answers the name lookups dispatch asks for (its `Directory` interface) from the
+ * current directory, so a reload renames incidents' sites and cells without rewiring dispatch.
+ */
+import type { Problem } from '../core/problems.js';
+import type { ProfileRegistry } from '../profiles/types.js';
+import { ConfigDirectory } from './directory.js';
+import type { Config } from './model.js';
+
+export interface ConfigState {
+  config: Config;
+  profiles: ProfileRegistry;
+  problems: Problem[];
+}
+
+export class RunningConfig {
+  private state: ConfigState;
+  private currentDirectory: ConfigDirectory;
+
+  constructor(state: ConfigState) {
+    this.state = state;
+    this.currentDirectory = new ConfigDirectory(state.config);
+  }
+
+  get config(): Config {
+    return this.state.config;
+  }
+
+  get profiles(): ProfileRegistry {
+    return this.state.profiles;
+  }
+
+  get problems(): Problem[] {
+    return this.state.problems;
+  }
+
+  get directory(): ConfigDirectory {
+    return this.currentDirectory;
+  }
+
+  /** Hot reload: the new config, its problems and profiles take effect together. */
+  replace(next: ConfigState): void {
+    this.state = next;
+    this.currentDirectory = new ConfigDirectory(next.config);
+  }
+
+  siteName(siteId: string): string | null {
+    return this.currentDirectory.siteName(siteId);
+  }
+
+  cellName(cellId: string): string | null {
+    return this.currentDirectory.cellName(cellId);
+  }
+
+  stationName(stationId: string): string | null {
+    return this.currentDirectory.stationName(stationId);
+  }
+
+  stationParent(stationId: string): string | null {
+    return this.currentDirectory.stationParent(stationId);
+  }
+}
