@@ -5,6 +5,7 @@ import { LIVE_BOUNDARY } from '../../../video/live.js';
 import { MEDIA_ID } from '../../../video/media-store.js';
 import type { ApiContext } from '../../context.js';
 import { allow, scopeOf } from '../access.js';
+import { liveQuery, parseQuery } from '../query.js';
 
 const CAMERA_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -48,7 +49,7 @@ export function mediaRoutes(ctx: ApiContext & { video?: CameraService | null }):
   r.get('/cameras/:id/live', allow('cameras:live'), (req, res) => {
     const v = video();
     const id = String(req.params.id);
-    const site = typeof req.query.site === 'string' ? req.query.site : null;
+    const site = parseQuery(liveQuery, req).site ?? null;
     if (!v || !CAMERA_ID.test(id) || (site !== null && !CAMERA_ID.test(site))) return void res.status(404).json({ error: 'no such camera' });
     const scope = scopeOf(ctx.auth, res);
     const matches = v.findCamera(id).filter((c) => (site === null || c.siteId === site) && scope.seesSite(c.siteId));

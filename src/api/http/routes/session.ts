@@ -1,16 +1,15 @@
 import { Router } from 'express';
 import type { ApiContext } from '../../context.js';
 import { ROLE_NAMES } from '../../../auth/roles.js';
+import { loginBody, parseBody, passwordBody } from '../query.js';
 import { anonymous, callerOf, clearedCookie, clientIp, parseCookies, SESSION_COOKIE, sessionCookie, signedIn } from '../access.js';
 
 /** Logging in and out, the caller's session (with its CSRF token), and changing one's password. */
 export function sessionRoutes(ctx: ApiContext): Router {
   const r = Router();
   r.post('/login', anonymous(), async (req, res) => {
-    const body = (req.body ?? {}) as { username?: unknown; password?: unknown };
-    if (typeof body.username !== 'string' || typeof body.password !== 'string') {
-      return void res.status(400).json({ error: 'send JSON { "username": "...", "password": "..." }', code: 'bad_request' });
-    }
+    const body = parseBody(loginBody, req, res, 'send JSON { "username": "...", "password": "..." }');
+    if (!body) return;
     const ip = clientIp(req);
     const result = await ctx.auth.login(body.username, body.password, ip);
     if (!result.ok) {
@@ -66,7 +65,8 @@ export function sessionRoutes(ctx: ApiContext): Router {
     });
   });
   r.post('/password', signedIn(), async (req, res) => {
-    const body = (req.body ?? {}) as { current?: unknown; next?: unknown };
+    const body = parseBody(passwordBody, req, res, 'send JSON { "current": "...", "next": "..." }');
+    if (!body) return;
     const result = await ctx.auth.changePassword(callerOf(res), body.current, body.next, clientIp(req));
     if (result.ok) return void res.json({ ok: true });
     if (result.code === 'rate_limited') {
