@@ -1,6 +1,7 @@
 /**
  * Roles and what each may do (DESIGN.md "Security"). One table, read by the HTTP routes, the
- * command table (src/api/commands/table.ts: which capability each command needs) and the access-matrix test; scoping (which sites) is separate, in scope.ts.
+ * command table (src/api/commands/table.ts names the capability of each command) and the
+ * access-matrix test; scoping (which sites) is separate, in scope.ts.
  */
 export const ROLES = ['admin', 'operator', 'guard', 'installer'] as const;
 export type Role = (typeof ROLES)[number];
