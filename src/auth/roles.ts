@@ -3,15 +3,9 @@
  * command table (src/api/commands/table.ts names the capability of each command) and the
  * access-matrix test; scoping (which sites) is separate, in scope.ts.
  */
-export const ROLES = ['admin', 'operator', 'guard', 'installer'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../contract/roles.js';
 
-export const ROLE_NAMES: Readonly<Record<Role, { zh: string; en: string }>> = {
-  admin: { zh: '管理员', en: 'admin' },
-  operator: { zh: '接警员', en: 'operator' },
-  guard: { zh: '物业保安', en: 'guard' },
-  installer: { zh: '安装调试员', en: 'installer' },
-};
+export { ROLE_NAMES, ROLES, type Role } from '../contract/roles.js';
 
 /**
  * Capabilities. Guards act on their sites' incidents (ack, on scene, close as false) but do not

@@ -6,6 +6,7 @@
 import type { Incident, TimelineEntry } from '../../src/contract/incident.js';
 import type { CommandEvent, CommandPayload } from '../../src/contract/commands.js';
 import type { CommandReply } from '../../src/contract/socket.js';
+import type { Role } from '../../src/contract/roles.js';
 import { actionApplies, type IncidentAction } from '../../src/contract/workflow.js';
 import { getJson, HttpError } from './api.js';
 import type { CameraInfo, Directory, SiteInfo } from './directory.js';
@@ -36,7 +37,7 @@ const OWNER_ACTIONS: ReadonlyArray<{ action: Action; label: 'actHandover' | 'act
 
 export interface Me {
   username: string;
-  role: 'admin' | 'operator' | 'guard' | 'installer';
+  role: Role;
 }
 
 function ownerActionApplies(action: Action, i: Incident, me: Me): boolean {
