@@ -86,7 +86,13 @@ const COMMAND_RULES: Record<IncidentAction, CommandRule[]> = {
 /** The REST rows of the command table: POST /api/incidents/:id/<action>. */
 function commandRows(): RestRow[] {
   return COMMANDS.flatMap((c) =>
-    COMMAND_RULES[c.action].map((r) => ({ method: 'POST' as const, route: `/api${c.path}`, url: `/api${c.path.replace(':id', `{${r.target}}`)}`, body: r.body, expect: r.expect })),
+    COMMAND_RULES[c.action].map((r) => ({
+      method: 'POST' as const,
+      route: `/api${c.path}`,
+      url: `/api${c.path.replace(':id', `{${r.target}}`)}`,
+      body: r.body,
+      expect: r.expect,
+    })),
   );
 }
 

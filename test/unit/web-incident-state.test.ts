@@ -25,9 +25,19 @@ describe('IncidentState: every push is the whole incident with a growing version
     ['an older version after a newer one is ignored', [incident('a', 3), incident('a', 2)], ['new', 'stale'], [['a', 3]]],
     ['the same version twice is ignored', [incident('a', 1), incident('a', 1)], ['new', 'stale'], [['a', 1]]],
     ['closing removes it', [incident('a', 1), incident('a', 2, { status: 'closed' })], ['new', 'closed'], []],
-    ['a stale open version after the close does not bring it back', [incident('a', 1), incident('a', 3, { status: 'closed' }), incident('a', 2)], ['new', 'closed', 'stale'], []],
+    [
+      'a stale open version after the close does not bring it back',
+      [incident('a', 1), incident('a', 3, { status: 'closed' }), incident('a', 2)],
+      ['new', 'closed', 'stale'],
+      [],
+    ],
     ['closing one never seen is stale', [incident('a', 5, { status: 'closed' })], ['stale'], []],
-    ['only an older or equal version of a closed incident is refused', [incident('a', 2, { status: 'closed' }), incident('a', 3)], ['stale', 'new'], [['a', 3]]],
+    [
+      'only an older or equal version of a closed incident is refused',
+      [incident('a', 2, { status: 'closed' }), incident('a', 3)],
+      ['stale', 'new'],
+      [['a', 3]],
+    ],
   ];
   it.each(rows)('%s', (_name, pushes, changes, after) => {
     const state = new IncidentState();

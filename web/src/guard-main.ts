@@ -125,7 +125,13 @@ async function main(): Promise<void> {
       i.owner ? h('div', { class: 'owner', text: `${t('fieldOwner')}: ${i.owner}` }) : null,
       shots.length ? h('div', { class: 'shots' }, ...shots.map((m) => h('img', { attrs: { src: m.url!, alt: m.cameraId, loading: 'lazy' } }))) : null,
       note,
-      h('div', { class: 'card-actions' }, button('ack', t('actAck'), actionApplies('ack', i.status)), button('onscene', t('actOnScene'), oneTapOnScene(i)), button('false', t('actFalse'), actionApplies('close', i.status))),
+      h(
+        'div',
+        { class: 'card-actions' },
+        button('ack', t('actAck'), actionApplies('ack', i.status)),
+        button('onscene', t('actOnScene'), oneTapOnScene(i)),
+        button('false', t('actFalse'), actionApplies('close', i.status)),
+      ),
       msg ? h('p', { class: `action-message ${msg.ok ? 'ok' : 'err'}`, text: msg.text }) : null,
     );
   }
