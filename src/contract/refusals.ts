@@ -13,12 +13,15 @@ export const REFUSAL_CODES = {
   cross_origin: 'A state-changing request or socket from a page on another origin.',
   csrf: 'A state-changing request without the session\'s X-CSRF-Token.',
   password_change_required: 'The one-time password must be changed before anything else.',
-  internal: 'The hub failed while running the command; the log has the details.',
+  payload_too_large: 'A request body over the limit (16 KiB).',
+  internal: 'The hub failed while answering; the log has the details.',
   // Logging in and passwords
   bad_credentials: 'Wrong user name or password (one answer for both: no user-name probing).',
   rate_limited: 'Too many failed attempts from this address or for this account; wait and retry.',
   bad_password: 'The current password given for a password change is wrong.',
   weak_password: 'The new password breaks a password rule.',
+  // Cameras
+  ambiguous_camera: 'Several sites have a camera with this id; `?site=` says which one.',
   // The incident workflow (IncidentService)
   illegal_transition: 'The incident\'s status does not allow this step (for example on scene before acknowledged).',
   owned: 'Another operator owns the incident.',

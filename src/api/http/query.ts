@@ -8,6 +8,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { INCIDENT_STATUSES } from '../../contract/incident.js';
 import { describeIssues } from '../validation.js';
+import { refuse } from './refuse.js';
 
 /** A filter that is dropped (undefined) when absent or invalid. */
 function lenient<T extends z.ZodType>(schema: T) {
@@ -75,6 +76,6 @@ export function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.outp
 export function parseBody<T extends z.ZodType>(schema: T, req: Request, res: Response, hint?: string): z.output<T> | undefined {
   const parsed = schema.safeParse(req.body ?? {});
   if (parsed.success) return parsed.data;
-  res.status(400).json({ error: hint ?? describeIssues(parsed.error), code: 'bad_request' });
+  refuse(res, 400, 'bad_request', hint ?? describeIssues(parsed.error));
   return undefined;
 }

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { ApiContext } from '../../context.js';
 import { allow, scopeOf } from '../access.js';
 import { eventListQuery, parseQuery } from '../query.js';
+import { refuse } from '../refuse.js';
 
 export function eventRoutes(ctx: ApiContext): Router {
   const r = Router();
@@ -24,7 +25,7 @@ export function eventRoutes(ctx: ApiContext): Router {
   });
   r.get('/events/:id', allow('events:read'), (req, res) => {
     const e = ctx.store.events.get(String(req.params.id));
-    if (!e || !scopeOf(ctx.auth, res).sees(e)) return void res.status(404).json({ error: 'no such event' });
+    if (!e || !scopeOf(ctx.auth, res).sees(e)) return void refuse(res, 404, 'not_found', 'no such event');
     res.json(e);
   });
   return r;

@@ -7,6 +7,7 @@ import { runCommand } from '../../commands/run.js';
 import { allow, callerOf, clientIp, scopeOf } from '../access.js';
 import { incidentListQuery, parseQuery } from '../query.js';
 import { summariseQueue } from '../../../dispatch/summary.js';
+import { refuse } from '../refuse.js';
 
 /** HTTP status of a command refusal; any other code is a conflict with the incident's state. */
 const REFUSAL_STATUS: Partial<Record<RefusalCode, number>> = { bad_request: 400, unauthenticated: 401, forbidden: 403, not_found: 404 };
@@ -43,7 +44,7 @@ export function incidentRoutes(ctx: ApiContext): Router {
   r.get('/incidents/:id', allow('incidents:read'), (req, res) => {
     const i = ctx.incidents.get(String(req.params.id));
     // Out of scope answers exactly like a missing id: a 403 would confirm that it exists.
-    if (!i || !scopeOf(ctx.auth, res).sees(i)) return void res.status(404).json({ error: 'no such incident' });
+    if (!i || !scopeOf(ctx.auth, res).sees(i)) return void refuse(res, 404, 'not_found', 'no such incident');
     res.json(i);
   });
   // REST equivalents of the console commands, for integrations, from the one command table.
@@ -56,6 +57,7 @@ function commandRoute(ctx: ApiContext, command: CommandSpec) {
   return (req: import('express').Request, res: Response): void => {
     const reply: CommandReply = runCommand(ctx, command, { caller: callerOf(res), id: req.params.id, body: req.body, origin: `rest:${clientIp(req)}` });
     if (reply.ok) return void res.json(reply.incident);
-    res.status(REFUSAL_STATUS[reply.code as RefusalCode] ?? 409).json({ error: reply.error, code: reply.code });
+    const code = reply.code as RefusalCode;
+    refuse(res, REFUSAL_STATUS[code] ?? 409, code, reply.error);
   };
 }

@@ -3,6 +3,7 @@ import type { ApiContext } from '../../context.js';
 import { ROLE_NAMES } from '../../../auth/roles.js';
 import { loginBody, parseBody, passwordBody } from '../query.js';
 import { anonymous, callerOf, clearedCookie, clientIp, parseCookies, SESSION_COOKIE, sessionCookie, signedIn } from '../access.js';
+import { refuse } from '../refuse.js';
 
 /** Logging in and out, the caller's session (with its CSRF token), and changing one's password. */
 export function sessionRoutes(ctx: ApiContext): Router {
@@ -15,10 +16,10 @@ export function sessionRoutes(ctx: ApiContext): Router {
     if (!result.ok) {
       if (result.reason === 'rate_limited') {
         res.setHeader('Retry-After', String(result.retryAfterSeconds));
-        return void res.status(429).json({ error: 'too many failed logins; try again later', code: 'rate_limited', retryAfterSeconds: result.retryAfterSeconds });
+        return void refuse(res, 429, 'rate_limited', 'too many failed logins; try again later', { retryAfterSeconds: result.retryAfterSeconds });
       }
       // One answer for unknown user, wrong password and disabled account: no user-name probing.
-      return void res.status(401).json({ error: 'wrong user name or password', code: 'bad_credentials' });
+      return void refuse(res, 401, 'bad_credentials', 'wrong user name or password');
     }
     // A new id on every login (no session fixation); an older session of this browser ends.
     const old = ctx.auth.authenticate(parseCookies(req.headers.cookie)[SESSION_COOKIE], false);
@@ -71,9 +72,9 @@ export function sessionRoutes(ctx: ApiContext): Router {
     if (result.ok) return void res.json({ ok: true });
     if (result.code === 'rate_limited') {
       res.setHeader('Retry-After', String(result.retryAfterSeconds ?? 60));
-      return void res.status(429).json({ error: result.error, code: result.code });
+      return void refuse(res, 429, result.code, result.error);
     }
-    res.status(400).json({ error: result.error, code: result.code, ...(result.rule ? { rule: result.rule } : {}) });
+    refuse(res, 400, result.code, result.error, result.rule ? { rule: result.rule } : {});
   });
   return r;
 }

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { ApiContext } from '../../context.js';
 import { allow, scopeOf } from '../access.js';
 import { liveQuery, parseQuery } from '../query.js';
+import { refuse } from '../refuse.js';
 
 /**
  * Role and scope rules for the video routes (routes/media.ts), mounted in front of them so the
@@ -18,7 +19,7 @@ export function videoAccess(ctx: ApiContext): Router {
     const visible = ctx
       .config()
       .sites.some((s) => (site === null || s.id === site) && scope.seesSite(s.id) && s.cameras.some((c) => c.id === req.params.id));
-    if (!visible) return void res.status(404).json({ error: 'no such camera' });
+    if (!visible) return void refuse(res, 404, 'not_found', 'no such camera');
     next();
   });
   return r;
