@@ -119,7 +119,11 @@ function spec<A extends IncidentAction>(action: A): CommandSpec<A> {
   };
 }
 
-/** Every command, in the order of INCIDENT_ACTIONS. */
+/**
+ * Every command, in the order of INCIDENT_ACTIONS. Each entry is typed by its own action above;
+ * the list widens them (a handler's input type cannot widen on its own), and run.ts hands each
+ * handler only the input its own schema produced.
+ */
 export const COMMANDS: readonly CommandSpec[] = INCIDENT_ACTIONS.map((a) => spec(a) as unknown as CommandSpec);
 
 /** The command a socket event names. */
