@@ -5,7 +5,7 @@ import type { ApiContext } from '../../context.js';
 import { COMMANDS, type CommandSpec } from '../../commands/table.js';
 import { runCommand } from '../../commands/run.js';
 import { allow, callerOf, clientIp, scopeOf } from '../access.js';
-import { incidentListQuery, parseQuery } from '../query.js';
+import { incidentListQuery, parseQuery } from '../inputs.js';
 import { summariseQueue } from '../../../dispatch/summary.js';
 import { refuse } from '../refuse.js';
 

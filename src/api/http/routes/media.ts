@@ -5,7 +5,7 @@ import { LIVE_BOUNDARY } from '../../../video/live.js';
 import { MEDIA_ID } from '../../../video/media-store.js';
 import type { ApiContext } from '../../context.js';
 import { allow, scopeOf } from '../access.js';
-import { liveQuery, parseQuery } from '../query.js';
+import { liveQuery, parseQuery } from '../inputs.js';
 import { refuse } from '../refuse.js';
 
 const CAMERA_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { ApiContext } from '../../context.js';
 import { ROLE_NAMES } from '../../../auth/roles.js';
-import { loginBody, parseBody, passwordBody } from '../query.js';
+import { loginBody, parseBody, passwordBody } from '../inputs.js';
 import { anonymous, callerOf, clearedCookie, clientIp, parseCookies, SESSION_COOKIE, sessionCookie, signedIn } from '../access.js';
 import { refuse } from '../refuse.js';
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { ApiContext } from '../../context.js';
 import { allow, scopeOf } from '../access.js';
-import { liveQuery, parseQuery } from '../query.js';
+import { liveQuery, parseQuery } from '../inputs.js';
 import { refuse } from '../refuse.js';
 
 /**

@@ -1,6 +1,6 @@
-/** Query-string schemas of the REST routes (src/api/http/query.ts): invalid filters are dropped, never refused. */
+/** Query-string schemas of the REST routes (src/api/http/inputs.ts): invalid filters are dropped, never refused. */
 import { describe, expect, it } from 'vitest';
-import { eventListQuery, incidentListQuery, loginBody, passwordBody } from '../../src/api/http/query.js';
+import { eventListQuery, incidentListQuery, loginBody, passwordBody } from '../../src/api/http/inputs.js';
 
 describe('GET /api/incidents query', () => {
   const rows: Array<[Record<string, unknown>, Record<string, unknown>]> = [
