@@ -1,6 +1,7 @@
-/** Query-string schemas of the REST routes (src/api/http/inputs.ts): invalid filters are dropped, never refused. */
+/** Input schemas of the REST routes (src/api/http/inputs.ts) and the socket handshake: invalid filters are dropped, never refused. */
 import { describe, expect, it } from 'vitest';
 import { eventListQuery, incidentListQuery, loginBody, passwordBody } from '../../src/api/http/inputs.js';
+import { handshakeAuth } from '../../src/api/socket/snapshot.js';
 
 describe('GET /api/incidents query', () => {
   const rows: Array<[Record<string, unknown>, Record<string, unknown>]> = [
@@ -49,5 +50,21 @@ describe('bodies', () => {
   });
   it('password: a field of the wrong type is left for the service to judge (a wrong current password is rate limited)', () => {
     expect(passwordBody.parse({ current: 5, next: 'x' })).toEqual({ current: undefined, next: 'x' });
+  });
+});
+
+describe('socket handshake auth (socket/snapshot.ts): a `since` that is not a whole seq is ignored', () => {
+  it.each([
+    [{ since: 120 }, 120],
+    [{ since: 0 }, 0],
+    [{ since: -1 }, undefined],
+    [{ since: 1.5 }, undefined],
+    [{ since: '120' }, undefined],
+    [{ since: Number.MAX_SAFE_INTEGER + 2 }, undefined],
+    [{}, undefined],
+    ['since', undefined],
+    [null, undefined],
+  ])('%j → %s', (auth, since) => {
+    expect(handshakeAuth.parse(auth).since).toBe(since);
   });
 });

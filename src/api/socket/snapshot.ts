@@ -2,12 +2,19 @@
  * What a console gets on connect: the open incidents of its scope (`queue:snapshot`), then, when
  * it reconnects with `auth.since`, the events it missed (`event:stored` with `replay: true`).
  */
+import { z } from 'zod';
 import type { AlarmEvent } from '../../contract/alarm-event.js';
 import type { Incident } from '../../contract/incident.js';
 import type { EventBrief } from '../../contract/socket.js';
 import type { Scope } from '../../auth/scope.js';
 import type { ApiContext } from '../context.js';
 import type { LiveSocket } from './types.js';
+
+/**
+ * The handshake's `auth` (ConsoleHandshakeAuth): a `since` that is not a whole seq is ignored, as
+ * it always was, and the console starts from the snapshot's `eventSeq`.
+ */
+export const handshakeAuth = z.object({ since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().catch(undefined) }).catch({});
 
 /**
  * Every console receives every update of its incidents, so what goes over the socket is the queue
@@ -64,8 +71,8 @@ export function sendSnapshotAndReplay(socket: LiveSocket, ctx: ApiContext, scope
     serverTime: new Date().toISOString(),
     eventSeq,
   });
-  const since = (socket.handshake.auth as { since?: unknown } | undefined)?.since;
-  if (typeof since === 'number' && Number.isSafeInteger(since) && since >= 0 && since < eventSeq) replay(socket, ctx, scope, since, eventSeq);
+  const { since } = handshakeAuth.parse(socket.handshake.auth ?? {});
+  if (since !== undefined && since < eventSeq) replay(socket, ctx, scope, since, eventSeq);
 }
 
 /** The events of the scope after `since` up to `until`, in pages, at most MAX_REPLAY_EVENTS. */
