@@ -1,16 +1,11 @@
 /**
  * Roles and what each may do (DESIGN.md "Security"). One table, read by the HTTP routes, the
- * sockets and the access-matrix test; scoping (which sites) is separate, in scope.ts.
+ * command table (src/api/commands/table.ts names the capability of each command) and the
+ * access-matrix test; scoping (which sites) is separate, in scope.ts.
  */
-export const ROLES = ['admin', 'operator', 'guard', 'installer'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../contract/roles.js';
 
-export const ROLE_NAMES: Readonly<Record<Role, { zh: string; en: string }>> = {
-  admin: { zh: '管理员', en: 'admin' },
-  operator: { zh: '接警员', en: 'operator' },
-  guard: { zh: '物业保安', en: 'guard' },
-  installer: { zh: '安装调试员', en: 'installer' },
-};
+export { ROLE_NAMES, ROLES, type Role } from '../contract/roles.js';
 
 /**
  * Capabilities. Guards act on their sites' incidents (ack, on scene, close as false) but do not
@@ -21,7 +16,7 @@ export const CAPABILITIES = {
   'incidents:read': ['admin', 'operator', 'guard'],
   'incidents:ack': ['admin', 'operator', 'guard'],
   'incidents:onscene': ['admin', 'operator', 'guard'],
-  /** Guards may close only as a false alarm (误报); see GUARD_DISPOSITIONS. */
+  /** Guards may close only as a false alarm (误报): the command table's close handler (src/api/commands/table.ts). */
   'incidents:close': ['admin', 'operator', 'guard'],
   'incidents:dispatch': ['admin', 'operator'],
   'incidents:note': ['admin', 'operator'],
@@ -53,5 +48,3 @@ export function can(role: Role, capability: Capability): boolean {
   return (CAPABILITIES[capability] as readonly Role[]).includes(role);
 }
 
-/** What a guard may close an incident as: they report a false alarm from the scene, nothing else. */
-export const GUARD_DISPOSITIONS: readonly string[] = ['false'];

@@ -7,6 +7,7 @@
  */
 import type { AlarmEvent } from './alarm-event.js';
 import type { Incident } from './incident.js';
+import type { CommandEvent, CommandPayload } from './commands.js';
 
 export interface DeviceStatus {
   deviceId: string;
@@ -69,29 +70,16 @@ export interface ServerToClientEvents {
 
 export type CommandReply<T = Incident> = { ok: true; incident: T } | { ok: false; error: string; code: string };
 
-/** Client commands, each answered through its ack callback. The server registers exactly these. */
-export const COMMAND_EVENTS = [
-  'incident:ack',
-  'incident:dispatch',
-  'incident:onscene',
-  'incident:close',
-  'incident:note',
-  'incident:handover',
-  'incident:takeover',
-] as const;
-export type CommandEvent = (typeof COMMAND_EVENTS)[number];
+export { COMMAND_EVENTS, type CommandEvent } from './commands.js';
 
 /** Socket.IO namespaces: the dispatch console and the guard page (same events, different scope). */
 export const NAMESPACES = ['/console', '/guard'] as const;
 
-export interface ClientToServerEvents {
-  'incident:ack': (req: { id: string }, reply: (r: CommandReply) => void) => void;
-  'incident:dispatch': (req: { id: string; unit?: string; note?: string }, reply: (r: CommandReply) => void) => void;
-  'incident:onscene': (req: { id: string; note?: string }, reply: (r: CommandReply) => void) => void;
-  'incident:close': (req: { id: string; disposition: string; note?: string }, reply: (r: CommandReply) => void) => void;
-  'incident:note': (req: { id: string; text: string }, reply: (r: CommandReply) => void) => void;
-  /** The owner hands the incident to another operator (addition to the DESIGN contract). */
-  'incident:handover': (req: { id: string; to: string }, reply: (r: CommandReply) => void) => void;
-  /** An admin takes an incident over from its owner (addition to the DESIGN contract). */
-  'incident:takeover': (req: { id: string }, reply: (r: CommandReply) => void) => void;
-}
+/**
+ * Client commands, each answered through its ack callback; payloads as src/contract/commands.ts
+ * declares them. handover (the owner hands the incident to another operator) and takeover (an admin
+ * takes it from its owner) are additions to the DESIGN contract.
+ */
+export type ClientToServerEvents = {
+  [E in CommandEvent]: (req: CommandPayload<E>, reply: (r: CommandReply) => void) => void;
+};

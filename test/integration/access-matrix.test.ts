@@ -8,7 +8,9 @@
  * missing id, so it does not confirm that the id exists); 303 = a page redirects to /login.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/api/commands/table.js';
 import { COMMAND_EVENTS, NAMESPACES, type CommandReply } from '../../src/contract/socket.js';
+import { INCIDENT_ACTIONS, type IncidentAction } from '../../src/contract/workflow.js';
 import { nativeEvent } from '../../src/simulate/payloads.js';
 import { startTestHub, waitFor, type LoggedIn, type TestHub } from '../helpers/hub.js';
 
@@ -37,6 +39,63 @@ interface RestRow {
   expect: Record<Who, Outcome>;
 }
 
+/**
+ * Every command of the command table (src/api/commands/table.ts), on an incident of each station.
+ * The REST rows and the socket rows are generated from the table with these outcomes, so a command
+ * is checked the same way on both paths; a command the table declares without rules here does not
+ * compile. 'bogus' keeps the incidents open for the rows that follow (a guard closes only as a
+ * false alarm: 403).
+ */
+interface CommandRule {
+  target: 'A' | 'B';
+  body: Record<string, unknown>;
+  expect: Record<Who, Outcome>;
+}
+//                                                                         anon admin op-city op-hecheng guard-hecheng guard-minghu installer
+const COMMAND_RULES: Record<IncidentAction, CommandRule[]> = {
+  ack: [
+    { target: 'A', body: {}, expect: x('401 ok ok ok ok 404 403') },
+    { target: 'B', body: {}, expect: x('401 ok ok 404 404 ok 403') },
+  ],
+  dispatch: [
+    { target: 'A', body: { unit: '巡逻一组' }, expect: x('401 ok ok ok 403 403 403') },
+    { target: 'B', body: { unit: '巡逻二组' }, expect: x('401 ok ok 404 403 403 403') },
+  ],
+  onscene: [
+    { target: 'A', body: {}, expect: x('401 ok ok ok ok 404 403') },
+    { target: 'B', body: {}, expect: x('401 ok ok 404 404 ok 403') },
+  ],
+  close: [
+    { target: 'A', body: { disposition: 'bogus' }, expect: x('401 ok ok ok 403 404 403') },
+    { target: 'B', body: { disposition: 'bogus' }, expect: x('401 ok ok 404 404 403 403') },
+  ],
+  note: [
+    { target: 'A', body: { text: '已联系业主' }, expect: x('401 ok ok ok 403 403 403') },
+    { target: 'B', body: { text: '已联系业主' }, expect: x('401 ok ok 404 403 403 403') },
+  ],
+  handover: [
+    { target: 'A', body: { to: 'op-hecheng' }, expect: x('401 ok ok ok 403 403 403') },
+    { target: 'B', body: { to: 'op-city' }, expect: x('401 ok ok 404 403 403 403') },
+  ],
+  takeover: [
+    { target: 'A', body: {}, expect: x('401 ok 403 403 403 403 403') },
+    { target: 'B', body: {}, expect: x('401 ok 403 403 403 403 403') },
+  ],
+};
+
+/** The REST rows of the command table: POST /api/incidents/:id/<action>. */
+function commandRows(): RestRow[] {
+  return COMMANDS.flatMap((c) =>
+    COMMAND_RULES[c.action].map((r) => ({
+      method: 'POST' as const,
+      route: `/api${c.path}`,
+      url: `/api${c.path.replace(':id', `{${r.target}}`)}`,
+      body: r.body,
+      expect: r.expect,
+    })),
+  );
+}
+
 //                                                                    anon admin op-city op-hecheng guard-hecheng guard-minghu installer
 const REST: RestRow[] = [
   { method: 'GET', route: '/login', url: '/login', expect: x('ok ok ok ok ok ok ok') },
@@ -53,18 +112,7 @@ const REST: RestRow[] = [
   { method: 'GET', route: '/api/incidents/summary', url: '/api/incidents/summary', expect: x('401 ok ok ok ok ok 403') },
   { method: 'GET', route: '/api/incidents/:id', url: '/api/incidents/{A}', expect: x('401 ok ok ok ok 404 403') },
   { method: 'GET', route: '/api/incidents/:id', url: '/api/incidents/{B}', expect: x('401 ok ok 404 404 ok 403') },
-  { method: 'POST', route: '/api/incidents/:id/ack', url: '/api/incidents/{A}/ack', expect: x('401 ok ok ok ok 404 403') },
-  { method: 'POST', route: '/api/incidents/:id/ack', url: '/api/incidents/{B}/ack', expect: x('401 ok ok 404 404 ok 403') },
-  { method: 'POST', route: '/api/incidents/:id/dispatch', url: '/api/incidents/{A}/dispatch', body: { unit: '巡逻一组' }, expect: x('401 ok ok ok 403 403 403') },
-  { method: 'POST', route: '/api/incidents/:id/dispatch', url: '/api/incidents/{B}/dispatch', body: { unit: '巡逻二组' }, expect: x('401 ok ok 404 403 403 403') },
-  { method: 'POST', route: '/api/incidents/:id/onscene', url: '/api/incidents/{A}/onscene', expect: x('401 ok ok ok ok 404 403') },
-  // A guard closes only as a false alarm; 'bogus' keeps the incidents open for the rows below.
-  { method: 'POST', route: '/api/incidents/:id/close', url: '/api/incidents/{A}/close', body: { disposition: 'bogus' }, expect: x('401 ok ok ok 403 404 403') },
-  { method: 'POST', route: '/api/incidents/:id/close', url: '/api/incidents/{B}/close', body: { disposition: 'bogus' }, expect: x('401 ok ok 404 404 403 403') },
-  { method: 'POST', route: '/api/incidents/:id/note', url: '/api/incidents/{A}/note', body: { text: '已联系业主' }, expect: x('401 ok ok ok 403 403 403') },
-  { method: 'POST', route: '/api/incidents/:id/handover', url: '/api/incidents/{A}/handover', body: { to: 'op-hecheng' }, expect: x('401 ok ok ok 403 403 403') },
-  { method: 'POST', route: '/api/incidents/:id/handover', url: '/api/incidents/{B}/handover', body: { to: 'op-city' }, expect: x('401 ok ok 404 403 403 403') },
-  { method: 'POST', route: '/api/incidents/:id/takeover', url: '/api/incidents/{B}/takeover', expect: x('401 ok 403 403 403 403 403') },
+  ...commandRows(),
   { method: 'GET', route: '/api/events', url: '/api/events', expect: x('401 ok ok ok ok ok 403') },
   { method: 'GET', route: '/api/events/:id', url: '/api/events/{EA}', expect: x('401 ok ok ok ok 404 403') },
   { method: 'GET', route: '/api/events/:id', url: '/api/events/{EB}', expect: x('401 ok ok 404 404 ok 403') },
@@ -96,18 +144,7 @@ interface SocketRow {
   body: Record<string, unknown>;
   expect: Record<Who, Outcome>;
 }
-const SOCKET: SocketRow[] = [
-  { event: 'incident:ack', target: 'A', body: {}, expect: x('401 ok ok ok ok 404 403') },
-  { event: 'incident:ack', target: 'B', body: {}, expect: x('401 ok ok 404 404 ok 403') },
-  { event: 'incident:dispatch', target: 'A', body: { unit: '巡逻一组' }, expect: x('401 ok ok ok 403 403 403') },
-  { event: 'incident:onscene', target: 'A', body: {}, expect: x('401 ok ok ok ok 404 403') },
-  { event: 'incident:onscene', target: 'B', body: {}, expect: x('401 ok ok 404 404 ok 403') },
-  { event: 'incident:close', target: 'A', body: { disposition: 'bogus' }, expect: x('401 ok ok ok 403 404 403') },
-  { event: 'incident:note', target: 'A', body: { text: '已联系业主' }, expect: x('401 ok ok ok 403 403 403') },
-  { event: 'incident:note', target: 'B', body: { text: '已联系业主' }, expect: x('401 ok ok 404 403 403 403') },
-  { event: 'incident:handover', target: 'A', body: { to: 'op-hecheng' }, expect: x('401 ok ok ok 403 403 403') },
-  { event: 'incident:takeover', target: 'B', body: {}, expect: x('401 ok 403 403 403 403 403') },
-];
+const SOCKET: SocketRow[] = COMMANDS.flatMap((c) => COMMAND_RULES[c.action].map((r) => ({ event: c.event, target: r.target, body: r.body, expect: r.expect })));
 
 let t: TestHub;
 const ids: Record<string, string> = {};
@@ -151,6 +188,15 @@ describe('the table covers everything the hub serves', () => {
   it('every namespace and every command event has rules', () => {
     expect([...t.hub.namespaces].sort()).toEqual(Object.keys(NAMESPACE_RULES).sort());
     expect([...new Set(SOCKET.map((r) => r.event))].sort()).toEqual([...COMMAND_EVENTS].sort());
+  });
+  it('every command of the table is served over REST and the socket, guarded by its capability, with rules for both stations', () => {
+    expect(COMMANDS.map((c) => c.action)).toEqual([...INCIDENT_ACTIONS]);
+    expect(COMMANDS.map((c) => c.event)).toEqual([...COMMAND_EVENTS]);
+    for (const c of COMMANDS) {
+      const route = t.hub.routes.find((r) => r.method === 'POST' && r.path === `/api${c.path}`);
+      expect(route?.guards, c.path).toEqual([`allow(${c.capability})`]);
+      expect(COMMAND_RULES[c.action].map((r) => r.target).sort(), c.action).toEqual(['A', 'B']);
+    }
   });
   it('every route except the anonymous ones is guarded by allow() in code, not only by the gate', () => {
     const open = t.hub.routes.filter((r) => r.guards.length === 0 && r.path !== '/metrics' && r.path !== '/login');
@@ -216,4 +262,39 @@ describe('Socket.IO: each role × each namespace and command', () => {
       });
     }
   }
+});
+
+describe('input is validated at the edge, with a coded refusal', () => {
+  it('REST: a mistyped or missing command field is a 400 bad_request, before the incident is looked up', async () => {
+    const op = sessions.get('op-city')!;
+    for (const [path, body] of [
+      ['close', { disposition: 5 }],
+      ['close', {}],
+      ['note', { text: ['a'] }],
+      ['handover', {}],
+      ['dispatch', { unit: { name: 'x' } }],
+    ] as const) {
+      const res = await op.post(`/api/incidents/${ids.A}/${path}`, body);
+      expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 'bad_request', error: expect.any(String) });
+    }
+    // Still a 404 for a well-formed command on an id that does not exist.
+    expect((await op.post('/api/incidents/no-such-incident/note', { text: 'x' })).status).toBe(404);
+  });
+  it('REST: an unparsable query filter is ignored, as before', async () => {
+    const op = sessions.get('op-city')!;
+    const res = await op.get('/api/events?limit=lots&since=yesterday-ish&site=../etc');
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { events: unknown[] }).events.length).toBeGreaterThan(0);
+  });
+  it('socket: a payload without an id, or with a mistyped field, is refused with bad_request', async () => {
+    const { socket } = await t.console({ namespace: '/console', session: sessions.get('op-city')! });
+    const send = (event: string, payload: unknown) =>
+      new Promise<CommandReply>((ok) => (socket.emit as (...a: unknown[]) => void)(event, payload, ok));
+    expect(await send('incident:ack', null)).toMatchObject({ ok: false, code: 'bad_request' });
+    expect(await send('incident:ack', { id: 42 })).toMatchObject({ ok: false, code: 'bad_request' });
+    expect(await send('incident:note', { id: ids.A, text: 7 })).toMatchObject({ ok: false, code: 'bad_request' });
+    expect(await send('incident:note', { id: 'no-such-incident', text: 'x' })).toMatchObject({ ok: false, code: 'not_found' });
+    socket.disconnect();
+  });
 });

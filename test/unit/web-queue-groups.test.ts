@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/contract/incident.js';
-import { queueOrder } from '../../web/src/incidents.js';
+import { queueOrder } from '../../src/contract/workflow.js';
 import { GROUP_MEMBERS_SHOWN, GROUP_MIN, groupQueue } from '../../web/src/queue-groups.js';
 
 let n = 0;

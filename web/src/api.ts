@@ -2,10 +2,12 @@
  * REST client of the hub (same origin, session cookie). State-changing calls carry the CSRF token
  * from GET /api/session (src/auth/README.md).
  */
+import type { Role } from '../../src/contract/roles.js';
+
 export interface SessionInfo {
   user: string;
   name: string | null;
-  role: 'admin' | 'operator' | 'guard' | 'installer';
+  role: Role;
   roleName: { zh: string; en: string };
   station: string | null;
   guardGroup: string | null;

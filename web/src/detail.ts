@@ -4,7 +4,10 @@
  * only the latest entries), snapshots and live view, and the workflow buttons with their keys.
  */
 import type { Incident, TimelineEntry } from '../../src/contract/incident.js';
+import type { CommandEvent, CommandPayload } from '../../src/contract/commands.js';
 import type { CommandReply } from '../../src/contract/socket.js';
+import type { Role } from '../../src/contract/roles.js';
+import { actionApplies, type IncidentAction } from '../../src/contract/workflow.js';
 import { getJson, HttpError } from './api.js';
 import type { CameraInfo, Directory, SiteInfo } from './directory.js';
 import { h } from './dom.js';
@@ -12,7 +15,8 @@ import { formatTime } from './format.js';
 import { pick, t, words } from './i18n/index.js';
 import type { LiveLink } from './live.js';
 
-export type Action = 'ack' | 'dispatch' | 'onscene' | 'close' | 'note' | 'handover' | 'takeover';
+/** The workflow's actions (src/contract/workflow.ts); which apply to an incident is the contract's `actionApplies`. */
+export type Action = IncidentAction;
 
 const ACTIONS: ReadonlyArray<{ action: Action; key: string; label: 'actAck' | 'actDispatch' | 'actOnScene' | 'actClose' | 'actNote' | 'actHandover' | 'actTakeover' }> = [
   { action: 'ack', key: 'A', label: 'actAck' },
@@ -33,7 +37,7 @@ const OWNER_ACTIONS: ReadonlyArray<{ action: Action; label: 'actHandover' | 'act
 
 export interface Me {
   username: string;
-  role: 'admin' | 'operator' | 'guard' | 'installer';
+  role: Role;
 }
 
 function ownerActionApplies(action: Action, i: Incident, me: Me): boolean {
@@ -44,20 +48,7 @@ function ownerActionApplies(action: Action, i: Incident, me: Me): boolean {
 }
 
 function allowed(action: Action, i: Incident): boolean {
-  switch (action) {
-    case 'handover':
-    case 'takeover':
-      return i.status !== 'closed';
-    case 'ack':
-      return i.status === 'new';
-    case 'dispatch':
-      return i.status === 'acknowledged';
-    case 'onscene':
-      return i.status === 'acknowledged' || i.status === 'dispatched';
-    case 'close':
-    case 'note':
-      return i.status !== 'closed';
-  }
+  return actionApplies(action, i.status);
 }
 
 export class DetailPanel {
@@ -135,9 +126,9 @@ export class DetailPanel {
     return true;
   }
 
-  private async run(event: Parameters<LiveLink['command']>[0], req: Parameters<LiveLink['command']>[1]): Promise<void> {
+  private async run<E extends CommandEvent>(event: E, req: CommandPayload<E>): Promise<void> {
     this.busy = true;
-    const reply: CommandReply = await this.link.command(event, req as never);
+    const reply: CommandReply = await this.link.command(event, req);
     this.busy = false;
     if (reply.ok) {
       this.form = null;

@@ -7,6 +7,7 @@ import './styles/base.css';
 import './styles/guard.css';
 import type { Incident } from '../../src/contract/incident.js';
 import type { CommandReply } from '../../src/contract/socket.js';
+import { actionApplies } from '../../src/contract/workflow.js';
 import { fetchSession } from './api.js';
 import { Alerter } from './alert.js';
 import { loadDirectory, type SiteInfo } from './directory.js';
@@ -76,6 +77,11 @@ async function main(): Promise<void> {
     notifyBtn.disabled = p !== 'default';
   }
 
+  /** One tap from 待受理 acknowledges first and then reports on scene (act below), so it applies where either step does. */
+  function oneTapOnScene(i: Incident): boolean {
+    return actionApplies('ack', i.status) || actionApplies('onscene', i.status);
+  }
+
   async function act(i: Incident, what: 'ack' | 'onscene' | 'false'): Promise<void> {
     if (busy.has(i.id)) return;
     busy.add(i.id);
@@ -119,7 +125,13 @@ async function main(): Promise<void> {
       i.owner ? h('div', { class: 'owner', text: `${t('fieldOwner')}: ${i.owner}` }) : null,
       shots.length ? h('div', { class: 'shots' }, ...shots.map((m) => h('img', { attrs: { src: m.url!, alt: m.cameraId, loading: 'lazy' } }))) : null,
       note,
-      h('div', { class: 'card-actions' }, button('ack', t('actAck'), i.status === 'new'), button('onscene', t('actOnScene'), i.status === 'new' || i.status === 'acknowledged' || i.status === 'dispatched'), button('false', t('actFalse'), true)),
+      h(
+        'div',
+        { class: 'card-actions' },
+        button('ack', t('actAck'), actionApplies('ack', i.status)),
+        button('onscene', t('actOnScene'), oneTapOnScene(i)),
+        button('false', t('actFalse'), actionApplies('close', i.status)),
+      ),
       msg ? h('p', { class: `action-message ${msg.ok ? 'ok' : 'err'}`, text: msg.text }) : null,
     );
   }

@@ -5,16 +5,20 @@
  * duplicate.
  */
 import type { Incident } from '../../src/contract/incident.js';
+import { queueOrder } from '../../src/contract/workflow.js';
+
+/** How many closed incidents the page remembers to refuse their stale pushes. */
+const CLOSED_REMEMBERED = 2000;
 
 export type Change = 'new' | 'updated' | 'closed' | 'stale';
 
-/** Queue order (DESIGN.md "Triage"): P1 first; within a priority, oldest first. */
-export function queueOrder(a: Incident, b: Incident): number {
-  return a.priority - b.priority || a.openedAt.localeCompare(b.openedAt) || a.id.localeCompare(b.id);
-}
-
 export class IncidentState {
   private byId = new Map<string, Incident>();
+  /**
+   * The last version of incidents seen closed, so a late push of an older version cannot bring one
+   * back into the queue. Bounded: the oldest closings are forgotten first.
+   */
+  private readonly closedAt = new Map<string, number>();
   private listeners = new Set<(changed: Incident | null, change: Change | 'snapshot') => void>();
 
   replaceAll(incidents: Incident[]): void {
@@ -25,8 +29,10 @@ export class IncidentState {
   apply(i: Incident): Change {
     const old = this.byId.get(i.id);
     if (old && old.version >= i.version) return 'stale';
+    if ((this.closedAt.get(i.id) ?? -1) >= i.version) return 'stale';
     let change: Change;
     if (i.status === 'closed') {
+      this.rememberClosed(i);
       if (!old) return 'stale';
       this.byId.delete(i.id);
       change = 'closed';
@@ -42,6 +48,7 @@ export class IncidentState {
     return this.byId.get(id);
   }
 
+  /** In queue order: the contract's (src/contract/workflow.ts), the same the hub sorts its snapshot by. */
   sorted(): Incident[] {
     return [...this.byId.values()].sort(queueOrder);
   }
@@ -53,6 +60,12 @@ export class IncidentState {
   onChange(fn: (changed: Incident | null, change: Change | 'snapshot') => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  private rememberClosed(i: Incident): void {
+    this.closedAt.delete(i.id);
+    this.closedAt.set(i.id, i.version);
+    if (this.closedAt.size > CLOSED_REMEMBERED) this.closedAt.delete(this.closedAt.keys().next().value!);
   }
 
   private emit(i: Incident | null, change: Change | 'snapshot'): void {

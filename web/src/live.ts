@@ -4,6 +4,7 @@
  * want of a session (401) stops and says so, until the page logs in again and calls `resume()`.
  */
 import { io, type Socket } from 'socket.io-client';
+import type { CommandPayload } from '../../src/contract/commands.js';
 import type { ClientToServerEvents, CommandEvent, CommandReply, ConsoleHandshakeAuth, EventBrief, ServerToClientEvents } from '../../src/contract/socket.js';
 import type { Incident } from '../../src/contract/incident.js';
 import { setServerTime } from './format.js';
@@ -94,7 +95,7 @@ export class LiveLink {
 
   command<E extends CommandEvent>(
     event: E,
-    req: Parameters<ClientToServerEvents[E]>[0],
+    req: CommandPayload<E>,
     timeoutMs = 8000,
   ): Promise<CommandReply> {
     return new Promise((ok) => {

@@ -7,6 +7,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Authenticated, AuthService } from '../../auth/service.js';
 import { can, type Capability } from '../../auth/roles.js';
 import type { Scope } from '../../auth/scope.js';
+import { refuse } from './refuse.js';
 
 export const SESSION_COOKIE = 'sg_session';
 
@@ -101,24 +102,24 @@ export function gate(auth: AuthService): RequestHandler {
     const path = req.path;
     const isApi = path === '/api' || path.startsWith('/api/');
     if (UNSAFE.has(req.method) && !sameOrigin(req.headers.origin, req.headers.host)) {
-      return void res.status(403).json({ error: 'cross-origin request refused', code: 'cross_origin' });
+      return void refuse(res, 403, 'cross_origin', 'cross-origin request refused');
     }
     if (PUBLIC_PAGES.has(path) || PUBLIC_API.has(path)) return next();
     if (req.method === 'GET' && PUBLIC_ASSET.test(path) && !path.includes('..')) return next();
     if (path === '/metrics') return next(); // its own check: admin session or bearer token
     const a = authOf(res);
     if (!a) {
-      if (isApi || req.method !== 'GET') return void res.status(401).json({ error: 'log in first', code: 'unauthenticated' });
+      if (isApi || req.method !== 'GET') return void refuse(res, 401, 'unauthenticated', 'log in first');
       return void res.redirect(303, '/login');
     }
     if (a.mustChangePassword && !PASSWORD_CHANGE_ALLOWED.has(path)) {
       if (isApi || req.method !== 'GET') {
-        return void res.status(403).json({ error: 'change the one-time password first', code: 'password_change_required' });
+        return void refuse(res, 403, 'password_change_required', 'change the one-time password first');
       }
       return void res.redirect(303, '/login');
     }
     if (UNSAFE.has(req.method) && !auth.csrfValid(a.session, req.get('x-csrf-token'))) {
-      return void res.status(403).json({ error: 'missing or wrong X-CSRF-Token', code: 'csrf' });
+      return void refuse(res, 403, 'csrf', 'missing or wrong X-CSRF-Token');
     }
     next();
   };
@@ -128,8 +129,8 @@ export function gate(auth: AuthService): RequestHandler {
 export function allow(capability: Capability): RequestHandler {
   const handler = (_req: Request, res: Response, next: NextFunction): void => {
     const a = authOf(res);
-    if (!a) return void res.status(401).json({ error: 'log in first', code: 'unauthenticated' });
-    if (!can(a.user.role, capability)) return void res.status(403).json({ error: `your role (${a.user.role}) may not do this`, code: 'forbidden' });
+    if (!a) return void refuse(res, 401, 'unauthenticated', 'log in first');
+    if (!can(a.user.role, capability)) return void refuse(res, 403, 'forbidden', `your role (${a.user.role}) may not do this`);
     next();
   };
   // Named so the route listing can show which capability guards a route.
@@ -145,7 +146,7 @@ export function scopeOf(auth: AuthService, res: Response): Scope {
 /** Route guard for what every signed-in role may do (its own session, logout). */
 export function signedIn(): RequestHandler {
   const handler = (_req: Request, res: Response, next: NextFunction): void => {
-    if (!authOf(res)) return void res.status(401).json({ error: 'log in first', code: 'unauthenticated' });
+    if (!authOf(res)) return void refuse(res, 401, 'unauthenticated', 'log in first');
     next();
   };
   Object.defineProperty(handler, 'name', { value: 'allow(signed-in)' });

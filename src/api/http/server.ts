@@ -12,6 +12,7 @@ import { sessionRoutes } from './routes/session.js';
 import { videoAccess } from './routes/video-access.js';
 import { authOf, gate, resolveSession, signedIn } from './access.js';
 import { can } from '../../auth/roles.js';
+import { refuse } from './refuse.js';
 
 /** The pages as Vite builds them (`npm run build:web`; `npm start` and `npm test` build first). */
 const WEB_DIR = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
@@ -52,14 +53,14 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   api.use(mapRoutes(ctx));
   api.use(videoAccess(ctx));
   api.use(mediaRoutes(ctx));
-  api.use((_req, res) => res.status(404).json({ error: 'no such API route' }));
+  api.use((_req, res) => refuse(res, 404, 'not_found', 'no such API route'));
   app.use('/api', api);
   // Prometheus scrapers send a bearer token (hub.yaml `metrics`); people need an admin session.
   app.get('/metrics', function metricsGuard(req, res, next) {
     if (ctx.auth.metricsTokenValid(req.get('authorization'))) return next();
     const a = authOf(res);
-    if (!a) return void res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="safegrid"').json({ error: 'log in first, or send the metrics token', code: 'unauthenticated' });
-    if (!can(a.user.role, 'metrics:read') || a.mustChangePassword) return void res.status(403).json({ error: 'admins only', code: 'forbidden' });
+    if (!a) return void refuse(res.setHeader('WWW-Authenticate', 'Bearer realm="safegrid"'), 401, 'unauthenticated', 'log in first, or send the metrics token');
+    if (!can(a.user.role, 'metrics:read') || a.mustChangePassword) return void refuse(res, 403, 'forbidden', 'admins only');
     next();
   }, (_req, res) => {
     res.type('text/plain; version=0.0.4').send(ctx.metrics.render());
@@ -80,9 +81,9 @@ export function createHttpApp(ctx: ApiContext): express.Express {
     const status = (err as { status?: number }).status ?? 500;
     const type = (err as { type?: string }).type;
     if (status >= 500) ctx.log.error({ err }, 'HTTP handler failed');
-    res.status(status).json({
-      error: type === 'entity.too.large' ? 'request body too large (limit 16 KiB)' : status >= 500 ? 'internal error' : 'bad request',
-    });
+    if (type === 'entity.too.large') return refuse(res, status, 'payload_too_large', 'request body too large (limit 16 KiB)');
+    // Anything else below 500 is the body parser's (JSON that does not parse, a wrong charset).
+    refuse(res, status, status >= 500 ? 'internal' : 'bad_request', status >= 500 ? 'internal error' : 'bad request');
   });
   return app;
 }

@@ -6,6 +6,7 @@ export type TextKey = keyof Catalogue;
 
 import type { Category, EventKind, Priority } from '../../../src/contract/alarm-event.js';
 import type { Disposition, IncidentStatus } from '../../../src/contract/incident.js';
+import type { Role } from '../../../src/contract/roles.js';
 
 /** Domain words: each language's catalogue file holds one of these next to its texts. */
 export interface Words {
@@ -14,6 +15,6 @@ export interface Words {
   dispositions: Readonly<Record<Disposition, string>>;
   categories: Readonly<Record<Category, string>>;
   priorities: Readonly<Record<Priority, string>>;
-  roles: Readonly<Record<'admin' | 'operator' | 'guard' | 'installer', string>>;
+  roles: Readonly<Record<Role, string>>;
   tiers: Readonly<Record<'city' | 'station' | 'community', string>>;
 }

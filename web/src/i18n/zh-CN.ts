@@ -167,14 +167,16 @@ export const zhCN = {
 } as const;
 
 import { KIND_NAMES_ZH } from '../../../src/contract/kind-names.js';
+import { ROLE_NAMES } from '../../../src/contract/roles.js';
+import { STATUS_ZH } from '../../../src/contract/workflow.js';
 import type { Words } from './catalogue.js';
 
 export const zhCNWords: Words = {
   kinds: KIND_NAMES_ZH,
-  statuses: { new: '待受理', acknowledged: '已签收', dispatched: '已派警', on_scene: '已到场', closed: '已结警' },
+  statuses: STATUS_ZH,
   dispositions: { real: '有效警情', false: '误报', test: '测试', duplicate: '重复报警', cancelled: '业主撤警' },
   categories: { police: '110 治安/刑事', fire: '119 火警', traffic: '122 交通', medical: '120 急救', technical: '技术故障' },
   priorities: { 1: '一级', 2: '二级', 3: '三级', 4: '四级' },
-  roles: { admin: '管理员', operator: '接警员', guard: '物业保安', installer: '安装调试员' },
+  roles: { admin: ROLE_NAMES.admin.zh, operator: ROLE_NAMES.operator.zh, guard: ROLE_NAMES.guard.zh, installer: ROLE_NAMES.installer.zh },
   tiers: { city: '市局110指挥中心', station: '派出所', community: '社区警务室' },
 };

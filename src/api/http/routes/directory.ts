@@ -3,6 +3,7 @@ import type { Camera, Site } from '../../../config/model.js';
 import type { ApiContext } from '../../context.js';
 import { ancestors } from '../../../auth/scope.js';
 import { allow, scopeOf } from '../access.js';
+import { refuse } from '../refuse.js';
 
 /** Camera as the outside may see it: never the password, never credentials in a URL. */
 function publicCamera(c: Camera) {
@@ -61,7 +62,7 @@ export function directoryRoutes(ctx: ApiContext): Router {
   r.get('/sites/:id', allow('sites:read'), (req, res) => {
     const id = req.params.id;
     const s = typeof id === 'string' ? ctx.directory().site(id) : undefined;
-    if (!s || !scopeOf(ctx.auth, res).seesSite(s.id)) return void res.status(404).json({ error: 'no such site' });
+    if (!s || !scopeOf(ctx.auth, res).seesSite(s.id)) return void refuse(res, 404, 'not_found', 'no such site');
     res.json({ ...publicSite(s), cameras: s.cameras.map(publicCamera) });
   });
   r.get('/devices', allow('devices:read'), (_req, res) => {

@@ -5,6 +5,8 @@ import { LIVE_BOUNDARY } from '../../../video/live.js';
 import { MEDIA_ID } from '../../../video/media-store.js';
 import type { ApiContext } from '../../context.js';
 import { allow, scopeOf } from '../access.js';
+import { liveQuery, parseQuery } from '../inputs.js';
+import { refuse } from '../refuse.js';
 
 const CAMERA_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -26,7 +28,7 @@ export function mediaRoutes(ctx: ApiContext & { video?: CameraService | null }):
     const file = v && MEDIA_ID.test(id) ? v.mediaFile(id) : undefined;
     // Another site's evidence answers like a missing file; media of unknown site only for city-wide roles.
     const scope = scopeOf(ctx.auth, res);
-    if (!file || !(file.siteId ? scope.seesSite(file.siteId) : scope.all)) return void res.status(404).json({ error: 'no such media' });
+    if (!file || !(file.siteId ? scope.seesSite(file.siteId) : scope.all)) return void refuse(res, 404, 'not_found', 'no such media');
     res.status(200);
     res.setHeader('Content-Type', file.contentType);
     res.setHeader('Content-Length', String(file.bytes));
@@ -34,7 +36,7 @@ export function mediaRoutes(ctx: ApiContext & { video?: CameraService | null }):
     const stream = createReadStream(file.path);
     stream.on('error', () => {
       // Pruned between lookup and read: the client sees a cut response, the hub goes on.
-      if (!res.headersSent) res.status(404).json({ error: 'no such media' });
+      if (!res.headersSent) refuse(res, 404, 'not_found', 'no such media');
       else res.destroy();
     });
     stream.pipe(res);
@@ -48,12 +50,12 @@ export function mediaRoutes(ctx: ApiContext & { video?: CameraService | null }):
   r.get('/cameras/:id/live', allow('cameras:live'), (req, res) => {
     const v = video();
     const id = String(req.params.id);
-    const site = typeof req.query.site === 'string' ? req.query.site : null;
-    if (!v || !CAMERA_ID.test(id) || (site !== null && !CAMERA_ID.test(site))) return void res.status(404).json({ error: 'no such camera' });
+    const site = parseQuery(liveQuery, req).site ?? null;
+    if (!v || !CAMERA_ID.test(id) || (site !== null && !CAMERA_ID.test(site))) return void refuse(res, 404, 'not_found', 'no such camera');
     const scope = scopeOf(ctx.auth, res);
     const matches = v.findCamera(id).filter((c) => (site === null || c.siteId === site) && scope.seesSite(c.siteId));
-    if (matches.length === 0) return void res.status(404).json({ error: 'no such camera' });
-    if (matches.length > 1) return void res.status(409).json({ error: 'camera id is used by several sites; add ?site=' });
+    if (matches.length === 0) return void refuse(res, 404, 'not_found', 'no such camera');
+    if (matches.length > 1) return void refuse(res, 409, 'ambiguous_camera', 'camera id is used by several sites; add ?site=');
     res.status(200);
     res.setHeader('Content-Type', `multipart/x-mixed-replace; boundary=${LIVE_BOUNDARY}`);
     res.setHeader('Cache-Control', 'no-store');

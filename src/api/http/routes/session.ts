@@ -1,25 +1,25 @@
 import { Router } from 'express';
 import type { ApiContext } from '../../context.js';
 import { ROLE_NAMES } from '../../../auth/roles.js';
+import { loginBody, parseBody, passwordBody } from '../inputs.js';
 import { anonymous, callerOf, clearedCookie, clientIp, parseCookies, SESSION_COOKIE, sessionCookie, signedIn } from '../access.js';
+import { refuse } from '../refuse.js';
 
 /** Logging in and out, the caller's session (with its CSRF token), and changing one's password. */
 export function sessionRoutes(ctx: ApiContext): Router {
   const r = Router();
   r.post('/login', anonymous(), async (req, res) => {
-    const body = (req.body ?? {}) as { username?: unknown; password?: unknown };
-    if (typeof body.username !== 'string' || typeof body.password !== 'string') {
-      return void res.status(400).json({ error: 'send JSON { "username": "...", "password": "..." }', code: 'bad_request' });
-    }
+    const body = parseBody(loginBody, req, res, 'send JSON { "username": "...", "password": "..." }');
+    if (!body) return;
     const ip = clientIp(req);
     const result = await ctx.auth.login(body.username, body.password, ip);
     if (!result.ok) {
       if (result.reason === 'rate_limited') {
         res.setHeader('Retry-After', String(result.retryAfterSeconds));
-        return void res.status(429).json({ error: 'too many failed logins; try again later', code: 'rate_limited', retryAfterSeconds: result.retryAfterSeconds });
+        return void refuse(res, 429, 'rate_limited', 'too many failed logins; try again later', { retryAfterSeconds: result.retryAfterSeconds });
       }
       // One answer for unknown user, wrong password and disabled account: no user-name probing.
-      return void res.status(401).json({ error: 'wrong user name or password', code: 'bad_credentials' });
+      return void refuse(res, 401, 'bad_credentials', 'wrong user name or password');
     }
     // A new id on every login (no session fixation); an older session of this browser ends.
     const old = ctx.auth.authenticate(parseCookies(req.headers.cookie)[SESSION_COOKIE], false);
@@ -66,14 +66,15 @@ export function sessionRoutes(ctx: ApiContext): Router {
     });
   });
   r.post('/password', signedIn(), async (req, res) => {
-    const body = (req.body ?? {}) as { current?: unknown; next?: unknown };
+    const body = parseBody(passwordBody, req, res, 'send JSON { "current": "...", "next": "..." }');
+    if (!body) return;
     const result = await ctx.auth.changePassword(callerOf(res), body.current, body.next, clientIp(req));
     if (result.ok) return void res.json({ ok: true });
     if (result.code === 'rate_limited') {
       res.setHeader('Retry-After', String(result.retryAfterSeconds ?? 60));
-      return void res.status(429).json({ error: result.error, code: result.code });
+      return void refuse(res, 429, result.code, result.error);
     }
-    res.status(400).json({ error: result.error, code: result.code, ...(result.rule ? { rule: result.rule } : {}) });
+    refuse(res, 400, result.code, result.error, result.rule ? { rule: result.rule } : {});
   });
   return r;
 }

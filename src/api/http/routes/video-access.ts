@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { ApiContext } from '../../context.js';
 import { allow, scopeOf } from '../access.js';
+import { liveQuery, parseQuery } from '../inputs.js';
+import { refuse } from '../refuse.js';
 
 /**
  * Role and scope rules for the video routes (routes/media.ts), mounted in front of them so the
@@ -13,11 +15,11 @@ export function videoAccess(ctx: ApiContext): Router {
   r.get('/cameras/status', allow('cameras:read'));
   r.get('/cameras/:id/live', allow('cameras:live'), (req, res, next) => {
     const scope = scopeOf(ctx.auth, res);
-    const site = typeof req.query.site === 'string' ? req.query.site : null;
+    const site = parseQuery(liveQuery, req).site ?? null;
     const visible = ctx
       .config()
       .sites.some((s) => (site === null || s.id === site) && scope.seesSite(s.id) && s.cameras.some((c) => c.id === req.params.id));
-    if (!visible) return void res.status(404).json({ error: 'no such camera' });
+    if (!visible) return void refuse(res, 404, 'not_found', 'no such camera');
     next();
   });
   return r;

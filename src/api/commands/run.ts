@@ -1,0 +1,38 @@
+/**
+ * The one pipeline every command takes, over REST and over the socket alike: a caller, the
+ * capability, the input against its schema, the incident within the caller's scope, then the
+ * handler from the table. Each refusal carries its code (src/contract/refusals.ts).
+ */
+import type { Authenticated } from '../../auth/service.js';
+import { can } from '../../auth/roles.js';
+import { incidentIdSchema } from '../../contract/commands.js';
+import type { CommandReply } from '../../contract/socket.js';
+import type { ApiContext } from '../context.js';
+import { describeIssues } from '../validation.js';
+import type { CommandSpec } from './table.js';
+
+export interface CommandRequest {
+  /** The caller as of now (null: no session, or it ended). */
+  caller: Authenticated | null;
+  /** The incident id, unvalidated (REST path `:id`, socket payload `id`). */
+  id: unknown;
+  /** The command's input, unvalidated (REST JSON body, socket payload). */
+  body: unknown;
+  /** Where the command came from, for the timeline and audit: `rest:<ip>`, `console:<ip>`… */
+  origin: string;
+}
+
+export function runCommand(ctx: ApiContext, command: CommandSpec, req: CommandRequest): CommandReply {
+  const { caller } = req;
+  if (!caller) return { ok: false, code: 'unauthenticated', error: 'session ended; log in again' };
+  if (!can(caller.user.role, command.capability)) return { ok: false, code: 'forbidden', error: `your role (${caller.user.role}) may not do this` };
+  const id = incidentIdSchema.safeParse(req.id);
+  if (!id.success) return { ok: false, code: 'bad_request', error: `id: ${describeIssues(id.error)}` };
+  const input = command.input.safeParse(req.body ?? {});
+  if (!input.success) return { ok: false, code: 'bad_request', error: describeIssues(input.error) };
+  const incident = ctx.incidents.get(id.data);
+  // Out of scope answers exactly like a missing id: another answer would confirm that it exists.
+  if (!incident || !ctx.auth.scope(caller.principal).sees(incident)) return { ok: false, code: 'not_found', error: `no open incident ${id.data}` };
+  const by = { username: caller.user.username, origin: req.origin };
+  return command.run({ ctx, caller, by, incident, input: input.data as never });
+}

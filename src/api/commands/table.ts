@@ -1,0 +1,130 @@
+/**
+ * THE command table: every operator and guard command, declared once. REST routes
+ * (http/routes/incidents.ts), socket handlers (socket/commands.ts) and the access-matrix test are
+ * generated from it, so a command cannot behave one way over REST and another over the socket.
+ *
+ * Each entry names the command's socket event and REST path, its input schema (src/contract), the
+ * capability it needs, its scope rule, the refusal codes it may answer, and the handler. The
+ * handler runs only after the pipeline (run.ts) has checked the capability, validated the input and
+ * found the incident inside the caller's scope.
+ */
+import type { Authenticated } from '../../auth/service.js';
+import type { Capability } from '../../auth/roles.js';
+import { COMMAND_EVENT_OF, COMMAND_INPUTS, type CommandEvent, type CommandInput } from '../../contract/commands.js';
+import type { Incident } from '../../contract/incident.js';
+import type { RefusalCode } from '../../contract/refusals.js';
+import type { CommandReply } from '../../contract/socket.js';
+import { INCIDENT_ACTIONS, type IncidentAction } from '../../contract/workflow.js';
+import type { ApiContext } from '../context.js';
+
+/** Who runs a command, as the incident timeline and the audit log record it. */
+export interface CommandActor {
+  username: string;
+  /** `rest:<ip>`, `console:<ip>` or `guard:<ip>`. */
+  origin: string;
+}
+
+/** What a handler gets: the validated input and the incident, already found in the caller's scope. */
+export interface CommandCall<A extends IncidentAction> {
+  ctx: ApiContext;
+  caller: Authenticated;
+  by: CommandActor;
+  incident: Incident;
+  input: CommandInput<A>;
+}
+
+/**
+ * The only scope rule commands have today: the caller must see the incident; one out of scope is
+ * answered exactly like a missing id (`not_found`), so a refusal does not confirm that it exists.
+ */
+export type CommandScope = 'incident-in-scope';
+
+export interface CommandSpec<A extends IncidentAction = IncidentAction> {
+  action: A;
+  event: CommandEvent;
+  /** Under /api. */
+  path: `/incidents/:id/${A}`;
+  capability: Capability;
+  scope: CommandScope;
+  input: (typeof COMMAND_INPUTS)[A];
+  /** Every code this command may refuse with, the pipeline's included (docs/errors.md explains each). */
+  refusals: readonly RefusalCode[];
+  run(call: CommandCall<A>): CommandReply;
+}
+
+/** What a guard may close an incident as: they report a false alarm from the scene, nothing else. */
+export const GUARD_DISPOSITIONS: readonly string[] = ['false'];
+
+/** Refusals of the pipeline itself (run.ts), common to every command. */
+const EDGE: readonly RefusalCode[] = ['unauthenticated', 'forbidden', 'bad_request', 'not_found'];
+
+type Handlers = { [A in IncidentAction]: { capability: Capability; refusals: readonly RefusalCode[]; run: (call: CommandCall<A>) => CommandReply } };
+
+const HANDLERS: Handlers = {
+  ack: {
+    capability: 'incidents:ack',
+    refusals: ['owned', 'illegal_transition'],
+    run: ({ ctx, incident, by }) => ctx.incidents.acknowledge(incident.id, by),
+  },
+  dispatch: {
+    capability: 'incidents:dispatch',
+    refusals: ['owned', 'illegal_transition'],
+    run: ({ ctx, incident, by, input }) => ctx.incidents.dispatchUnit(incident.id, by, input.unit, input.note),
+  },
+  onscene: {
+    capability: 'incidents:onscene',
+    refusals: ['owned', 'illegal_transition'],
+    run: ({ ctx, incident, by, input }) => ctx.incidents.onScene(incident.id, by, input.note),
+  },
+  close: {
+    capability: 'incidents:close',
+    refusals: ['owned', 'illegal_transition', 'bad_disposition'],
+    run: ({ ctx, caller, incident, by, input }) =>
+      // The station closes the rest: a guard's word from the scene is only ever "false alarm".
+      caller.user.role === 'guard' && !GUARD_DISPOSITIONS.includes(input.disposition)
+        ? { ok: false, code: 'forbidden', error: 'a guard closes an incident only as a false alarm (误报); the station closes the rest' }
+        : ctx.incidents.close(incident.id, by, input.disposition, input.note),
+  },
+  note: {
+    capability: 'incidents:note',
+    refusals: ['empty_note'],
+    run: ({ ctx, incident, by, input }) => ctx.incidents.note(incident.id, by, input.text),
+  },
+  handover: {
+    capability: 'incidents:handover',
+    refusals: ['not_owned', 'owned', 'bad_target'],
+    run: ({ ctx, incident, by, input }) => {
+      const target = ctx.auth.handoverTarget(input.to, incident);
+      return target.ok ? ctx.incidents.handOver(incident.id, by, target.username) : { ok: false, code: 'bad_target', error: target.error };
+    },
+  },
+  takeover: {
+    capability: 'incidents:takeover',
+    refusals: ['already_owner'],
+    run: ({ ctx, incident, by }) => ctx.incidents.takeOver(incident.id, by),
+  },
+};
+
+function spec<A extends IncidentAction>(action: A): CommandSpec<A> {
+  const h = HANDLERS[action] as Handlers[A];
+  return {
+    action,
+    event: COMMAND_EVENT_OF[action],
+    path: `/incidents/:id/${action}`,
+    capability: h.capability,
+    scope: 'incident-in-scope',
+    input: COMMAND_INPUTS[action],
+    refusals: [...EDGE, ...h.refusals],
+    run: h.run,
+  };
+}
+
+/**
+ * Every command, in the order of INCIDENT_ACTIONS. Each entry is typed by its own action above;
+ * the list widens them (a handler's input type cannot widen on its own), and run.ts hands each
+ * handler only the input its own schema produced.
+ */
+export const COMMANDS: readonly CommandSpec[] = INCIDENT_ACTIONS.map((a) => spec(a) as unknown as CommandSpec);
+
+/** The command a socket event names. */
+export const COMMAND_BY_EVENT: ReadonlyMap<string, CommandSpec> = new Map(COMMANDS.map((c) => [c.event, c]));

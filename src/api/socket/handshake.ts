@@ -1,0 +1,33 @@
+/**
+ * Who may open a namespace: a same-origin page, a live session whose one-time password is changed,
+ * and a role with the namespace's capability. Refusals reach the client as `connect_error` with
+ * `data.code` 401, 403 or 428 (src/contract/socket.ts).
+ */
+import type { Capability } from '../../auth/roles.js';
+import { can } from '../../auth/roles.js';
+import type { AuthService } from '../../auth/service.js';
+import { parseCookies, sameOrigin, SESSION_COOKIE } from '../http/access.js';
+import type { LiveNs, SocketData } from './types.js';
+
+/** Who may open each namespace. */
+export const NAMESPACE_CAPABILITY = { '/console': 'console:connect', '/guard': 'guard:connect' } as const satisfies Record<string, Capability>;
+
+/** A handshake refusal the client sees as connect_error with `data.code`. */
+function refusal(message: string, code: number): Error {
+  return Object.assign(new Error(message), { data: { code } });
+}
+
+/** Installs the handshake check on a namespace; an admitted socket carries its session id. */
+export function guardHandshake(ns: LiveNs, auth: AuthService, capability: Capability): void {
+  ns.use((socket, next) => {
+    const headers = socket.handshake.headers;
+    // A page on another site must not open a socket with this site's cookie (cross-site WebSocket hijacking).
+    if (!sameOrigin(headers.origin, headers.host)) return next(refusal('cross-origin connection refused', 403));
+    const a = auth.authenticate(parseCookies(headers.cookie)[SESSION_COOKIE]);
+    if (!a) return next(refusal('log in first', 401));
+    if (a.mustChangePassword) return next(refusal('change the one-time password first', 428));
+    if (!can(a.user.role, capability)) return next(refusal(`your role (${a.user.role}) may not open ${ns.name}`, 403));
+    (socket.data as SocketData).sessionId = a.session.id;
+    next();
+  });
+}

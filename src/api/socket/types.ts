@@ -1,0 +1,11 @@
+/** The typed Socket.IO namespace and socket of /console and /guard. */
+import type { Namespace, Socket } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../contract/socket.js';
+
+export type LiveNs = Namespace<ClientToServerEvents, ServerToClientEvents>;
+export type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+/** What the handshake leaves on `socket.data` for the connection handler. */
+export interface SocketData {
+  sessionId: string;
+}

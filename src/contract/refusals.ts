@@ -1,0 +1,35 @@
+/**
+ * Every `code` the API answers a refusal with: REST `{ error, code }`, socket replies
+ * `{ ok: false, code, error }`, login and password answers. Hub and pages share these words;
+ * docs/errors.md explains each (test/unit/error-codes.test.ts fails on a code without its entry).
+ * The SG_* codes of config and ingest problems are a separate vocabulary (src/core/errors.ts).
+ */
+export const REFUSAL_CODES = {
+  // The edge: who is asking, and what they sent
+  unauthenticated: 'No session, or it has ended: log in (again).',
+  forbidden: 'The role may not do this (or a guard closing other than as a false alarm).',
+  not_found: 'No such incident, or one outside the caller\'s scope (answered alike on purpose).',
+  bad_request: 'The body, query or socket payload does not have the expected shape.',
+  cross_origin: 'A state-changing request or socket from a page on another origin.',
+  csrf: 'A state-changing request without the session\'s X-CSRF-Token.',
+  password_change_required: 'The one-time password must be changed before anything else.',
+  payload_too_large: 'A request body over the limit (16 KiB).',
+  internal: 'The hub failed while answering; the log has the details.',
+  // Logging in and passwords
+  bad_credentials: 'Wrong user name or password (one answer for both: no user-name probing).',
+  rate_limited: 'Too many failed attempts from this address or for this account; wait and retry.',
+  bad_password: 'The current password given for a password change is wrong.',
+  weak_password: 'The new password breaks a password rule.',
+  // Cameras
+  ambiguous_camera: 'Several sites have a camera with this id; `?site=` says which one.',
+  // The incident workflow (IncidentService)
+  illegal_transition: 'The incident\'s status does not allow this step (for example on scene before acknowledged).',
+  owned: 'Another operator owns the incident.',
+  not_owned: 'Nobody owns the incident yet, so it cannot be handed over.',
+  already_owner: 'The caller already owns the incident.',
+  bad_disposition: 'Closing with a disposition that is not one of real, false, test, duplicate, cancelled.',
+  empty_note: 'A note with no text.',
+  bad_target: 'A hand-over to someone who cannot take the incident (unknown, disabled, a guard, another station).',
+} as const;
+
+export type RefusalCode = keyof typeof REFUSAL_CODES;
