@@ -33,8 +33,14 @@ async function serve(batched: boolean): Promise<{ port: number; writes: () => nu
     const s = socket as unknown as { _writev: (...a: unknown[]) => unknown; _write: (...a: unknown[]) => unknown };
     const writev = s._writev.bind(socket);
     const write = s._write.bind(socket);
-    s._writev = (...a: unknown[]) => (writes++, writev(...a));
-    s._write = (...a: unknown[]) => (writes++, write(...a));
+    s._writev = (...a: unknown[]) => {
+      writes++;
+      return writev(...a);
+    };
+    s._write = (...a: unknown[]) => {
+      writes++;
+      return write(...a);
+    };
   });
   await new Promise<void>((ok) => http!.listen(0, '127.0.0.1', ok));
   return { port: (http.address() as { port: number }).port, writes: () => writes, tcp: () => sockets };
