@@ -94,7 +94,14 @@ describe.skipIf(!MOSQUITTO_BIN)("SIGKILL the hub (external mosquitto) while it d
     }
     const total = devices.reduce((n, d) => n + d.sent, 0);
     let seen = stored();
-    await until(() => (seen = stored()).size >= total, FAULT_WAIT_MS, 200);
+    await until(
+      () => {
+        seen = stored();
+        return seen.size >= total;
+      },
+      FAULT_WAIT_MS,
+      200,
+    );
     const missing: string[] = [];
     for (const d of devices) for (let n = 1; n <= d.sent; n++) if (!seen.has(`ledger:${d.msgId(n)}`)) missing.push(d.msgId(n));
     expect(missing, 'published but never stored').toEqual([]);
