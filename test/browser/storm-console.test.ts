@@ -11,7 +11,17 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchTree } from '../../bench/tree.js';
 import { accountOf, usersYaml } from '../helpers/accounts.js';
-import { BROWSER_TEST_MS, HAVE_CHROMIUM, IN_CI, launchChromium, loginAs, newContext, PAGE_WAIT_MS, screenshotPath, type PageProblems } from '../helpers/browser.js';
+import {
+  BROWSER_TEST_MS,
+  HAVE_CHROMIUM,
+  IN_CI,
+  launchChromium,
+  loginAs,
+  newContext,
+  PAGE_WAIT_MS,
+  screenshotPath,
+  type PageProblems,
+} from '../helpers/browser.js';
 import { query, sleep } from '../helpers/fault.js';
 import { startProcessHub, type ProcessHub } from '../helpers/process-hub.js';
 
