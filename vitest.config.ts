@@ -8,7 +8,34 @@ export default defineConfig({
     // Integration tests open real TCP ports and SQLite files; two workers fit this 2-core machine.
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // Ceilings, not budgets: a test waits for what it expects and is only cut off if it never comes. On a
+    // loaded 2-core machine (npm run test:loaded) a 20 s ceiling cut off tests that were merely slow.
+    // Time budgets belong in `npm run bench`.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // expect.poll waits for what it expects; its 1 s default is a budget, not a ceiling.
+    expect: { poll: { timeout: 30_000, interval: 50 } },
+    // `npm run coverage`. Floors a little below the figures measured on 2 Dec 2026 by the unit tests of the core
+    // domains alone (config, profiles, dispatch, geo, fuzz, contact-id); a full run covers more, so they hold.
+    // Raise them when a change raises the figure; never lower one to make a change pass.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text-summary', 'json-summary', 'html'],
+      reportsDirectory: 'coverage',
+      reportOnFailure: true,
+      thresholds: {
+        // Measured overall: lines 37.9, statements 36.6, functions 36.0, branches 33.5 (unit tests of the core domains only).
+        lines: 35,
+        statements: 34,
+        functions: 33,
+        branches: 31,
+        // The core domains (CONVENTIONS: "Gate coverage on the core domains"). Measured in the comment of each.
+        'src/config/**': { lines: 90, statements: 88, functions: 93, branches: 75 }, // 92.7 90.4 95.4 77.9
+        'src/profiles/**': { lines: 89, statements: 87, functions: 91, branches: 75 }, // 91.5 89.3 93.9 77.9
+        'src/dispatch/**': { lines: 85, statements: 82, functions: 90, branches: 70 }, // 88.3 84.7 92.9 72.3
+        'src/geo/**': { lines: 97, statements: 97, functions: 97, branches: 90 }, // 100 99.2 100 93.1
+      },
+    },
   },
 });

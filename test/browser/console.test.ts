@@ -6,7 +6,18 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeEvent } from '../../src/simulate/payloads.js';
 import { accountOf } from '../helpers/accounts.js';
-import { HAVE_CHROMIUM, IN_CI, launchChromium, loginAs, newContext, screenshotPath, SKIP_REASON, type PageProblems } from '../helpers/browser.js';
+import {
+  BROWSER_TEST_MS,
+  dialogsBeforeMarker,
+  HAVE_CHROMIUM,
+  IN_CI,
+  launchChromium,
+  loginAs,
+  newContext,
+  screenshotPath,
+  SKIP_REASON,
+  type PageProblems,
+} from '../helpers/browser.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { makeTree } from '../helpers/tree.js';
 
@@ -41,7 +52,7 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
 
   beforeAll(async () => {
     [t, browser] = await Promise.all([startTestHub({ tree: makeTree({ 'xss-c.yaml': XSS_SITE }), env: { MQTT_XSS_PASS: XSS_PASS } }), launchChromium()]);
-  });
+  }, BROWSER_TEST_MS);
   afterAll(async () => {
     await browser?.close();
     await t?.close();
@@ -58,7 +69,8 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
 
   const rowSites = (page: Page): Promise<string[]> => page.locator('#queue tbody tr td.site').allTextContents();
 
-  it('an MQTT alarm shows within 2 s as a marker in its grid cell and a row at its place in the queue', async () => {
+  // The time from PUBLISH to the screen is printed here; its budget is the bench's alarm p99 (npm run bench).
+  it('an MQTT alarm shows as a marker in its grid cell and a row at its place in the queue', async () => {
     const page = await operator('op-city');
     // With every tile request blocked, the map says so and still draws the grid.
     await expect.poll(() => page.locator('#basemap-notice').isVisible()).toBe(true);
@@ -76,13 +88,12 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
     await shop.publishAsync(panic.topic, panic.payload, { qos: 1 });
     // The newer P1 goes above the older P2.
     const firstRow = page.locator('#queue tbody tr').first();
-    await expect.poll(() => page.locator('#queue tbody tr td.site').first().textContent(), { timeout: 2000, interval: 20 }).toBe('明湖路12号便利店');
+    await expect.poll(() => page.locator('#queue tbody tr td.site').first().textContent(), { interval: 20 }).toBe('明湖路12号便利店');
     const id = await firstRow.getAttribute('data-incident');
     expect(id).toBeTruthy();
     const marker = page.locator(`.inc[data-incident="${id}"]`);
-    await marker.waitFor({ state: 'visible', timeout: Math.max(1, 2000 - (Date.now() - started)) });
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeLessThan(2000);
+    await marker.waitFor({ state: 'visible' });
+    console.info(`console: MQTT alarm → queue row and map marker in ${Date.now() - started} ms`);
 
     expect(await rowSites(page)).toEqual(['明湖路12号便利店', '凤凰小区3栋2单元401']);
     expect(await firstRow.getAttribute('data-priority')).toBe('1');
@@ -104,10 +115,10 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
 
     // The age ticks.
     const age1 = await firstRow.locator('td.age').textContent();
-    await expect.poll(() => firstRow.locator('td.age').textContent(), { timeout: 2500 }).not.toBe(age1);
+    await expect.poll(() => firstRow.locator('td.age').textContent()).not.toBe(age1);
 
     await page.screenshot({ path: screenshotPath('console-alarm.png') });
-  });
+  }, BROWSER_TEST_MS);
 
   it('two operators: when one acknowledges, the other sees the owner change live, and is refused the same incident', async () => {
     const a = await operator('op-city');
@@ -125,7 +136,7 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
     await a.waitForSelector('#detail-owner');
     expect(await a.locator('#detail-status').textContent()).toBe('已签收');
 
-    await expect.poll(() => rowB.locator('td.owner').textContent(), { timeout: 2000, interval: 20 }).toBe('op-city');
+    await expect.poll(() => rowB.locator('td.owner').textContent(), { interval: 20 }).toBe('op-city');
     expect(await rowB.locator('td.status').textContent()).toBe('已签收');
     await b.waitForSelector('#detail-owner');
     expect(await b.locator('#detail-owner').textContent()).toContain('op-city');
@@ -146,7 +157,7 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
     const detail = await a.locator('#detail').textContent();
     for (const fact of ['钟山区明湖路12号', 'ZS-0471', '王店主', '13800000000', '张网格', '13800000001', '钟山分局荷城派出所', '收银台紧急按钮']) expect(detail).toContain(fact);
     expect(detail).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CST \/ UTC\+8/);
-  });
+  }, BROWSER_TEST_MS);
 
   it('the owner hands the incident over with a button, the new owner sees it live, and an admin takes it over', async () => {
     const a = await operator('op-city');
@@ -166,7 +177,7 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
     await expect.poll(() => a.locator('#action-message').textContent()).toContain('no active account "op-nobody"');
     await a.fill('#form-handover', 'op-hecheng');
     await a.keyboard.press('Enter');
-    await expect.poll(() => rowB.locator('td.owner').textContent(), { timeout: 2000 }).toBe('op-hecheng');
+    await expect.poll(() => rowB.locator('td.owner').textContent()).toBe('op-hecheng');
     await expect.poll(() => b.locator('#detail-owner').textContent()).toContain('op-hecheng');
     await b.waitForSelector('button[data-action="handover"]');
     expect(await a.locator('button[data-action="handover"]').count()).toBe(0);
@@ -174,9 +185,9 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
     const admin = await operator('admin');
     await admin.locator('#queue tbody tr', { hasText: '明湖路12号便利店' }).click();
     await admin.click('button[data-action="takeover"]');
-    await expect.poll(() => rowB.locator('td.owner').textContent(), { timeout: 2000 }).toBe('admin');
+    await expect.poll(() => rowB.locator('td.owner').textContent()).toBe('admin');
     await expect.poll(() => admin.locator('#timeline').textContent()).toContain('接管 taken over from op-hecheng');
-  });
+  }, BROWSER_TEST_MS);
 
   it('a site name and a device payload containing markup render as text; no script runs', async () => {
     const page = await operator('op-hecheng');
@@ -200,9 +211,12 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
     await page.waitForSelector('.leaflet-tooltip.sg-tooltip');
     expect(await page.locator('.leaflet-tooltip.sg-tooltip').last().textContent()).toContain(HOSTILE);
     expect(await page.locator('img[src="x"]').count()).toBe(0);
-    await page.waitForTimeout(300);
+    // No injected script opened a dialog on any open page: each page's own marker dialog arrives after any such.
+    const dialogs: string[] = [];
+    for (const c of contexts) for (const p of c.context.pages()) dialogs.push(...(await dialogsBeforeMarker(p, c.problems)));
+    expect(dialogs).toEqual([]);
     expect(contexts.flatMap((c) => c.problems.dialogs)).toEqual([]);
-  });
+  }, BROWSER_TEST_MS);
 
   it('the console loads with no CSP violation, no script error and no request off this machine but tiles', () => {
     const all = contexts.map((c) => c.problems);

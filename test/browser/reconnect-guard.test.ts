@@ -5,7 +5,18 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeEvent } from '../../src/simulate/payloads.js';
 import { accountOf } from '../helpers/accounts.js';
-import { HAVE_CHROMIUM, IN_CI, launchChromium, loginAs, newContext, queueIds, screenshotPath, SKIP_REASON } from '../helpers/browser.js';
+import {
+  BROWSER_TEST_MS,
+  HAVE_CHROMIUM,
+  IN_CI,
+  launchChromium,
+  loginAs,
+  newContext,
+  PAGE_WAIT_MS,
+  queueIds,
+  screenshotPath,
+  SKIP_REASON,
+} from '../helpers/browser.js';
 import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 
 const run = HAVE_CHROMIUM || IN_CI;
@@ -23,8 +34,8 @@ describe.skipIf(!run)('console reconnect and guard page in Chromium', () => {
       const m = nativeEvent(topic, kind, 1, `rg-${topic}`);
       await d.publishAsync(m.topic, m.payload, { qos: 1 });
     }
-    await waitFor(() => t.hub.incidents.snapshot().length === 2);
-  });
+    await waitFor(() => t.hub.incidents.snapshot().length === 2, PAGE_WAIT_MS);
+  }, BROWSER_TEST_MS);
   afterAll(async () => {
     await browser?.close();
     await t?.close();
@@ -55,7 +66,7 @@ describe.skipIf(!run)('console reconnect and guard page in Chromium', () => {
     expect(problems.csp).toEqual([]);
     expect(problems.errors).toEqual([]);
     await context.close();
-  });
+  }, BROWSER_TEST_MS);
 
   it('a hub restart: the page shows the outage, comes back by itself with the same queue; an ended session asks for the login in place', async () => {
     const { context, problems } = await newContext(browser);
@@ -68,7 +79,7 @@ describe.skipIf(!run)('console reconnect and guard page in Chromium', () => {
 
     const { httpPort, mqttPort } = t.hub;
     await t.close();
-    await page.waitForSelector('#conn[data-state="offline"]', { timeout: 5000 });
+    await page.waitForSelector('#conn[data-state="offline"]');
     await page.waitForSelector('#banner.banner-outage');
     expect(await page.locator('#banner').textContent()).toContain('连接已中断');
     // The last known queue stays on screen during the outage.
@@ -77,7 +88,7 @@ describe.skipIf(!run)('console reconnect and guard page in Chromium', () => {
     // Same tree, same database, same ports. The session is stored (as a digest), so the page
     // reconnects without asking anyone to log in at 3 a.m.
     t = await startTestHub({ tree: t.tree, keepTree: true, httpPort, mqttPort: mqttPort ?? 0 });
-    await page.waitForSelector('#conn[data-state="online"]', { timeout: 10_000 });
+    await page.waitForSelector('#conn[data-state="online"]');
     await expect.poll(() => queueIds(page)).toEqual(before);
     const after = await queueIds(page);
     expect(after).toEqual(before);
@@ -88,15 +99,15 @@ describe.skipIf(!run)('console reconnect and guard page in Chromium', () => {
     // The session ends on the hub (expiry, or the account's password changed elsewhere): the page
     // asks for the password in place and keeps the queue.
     t.hub.auth.sessions.endUser('op-city', 'expired');
-    await page.waitForSelector('#relogin', { timeout: 10_000 });
+    await page.waitForSelector('#relogin');
     expect(await page.locator('#conn').getAttribute('data-state')).toBe('no-session');
     await page.fill('#relogin-password', accountOf('op-city').password);
     await page.click('#relogin-submit');
-    await page.waitForSelector('#conn[data-state="online"]', { timeout: 5000 });
+    await page.waitForSelector('#conn[data-state="online"]');
     await expect.poll(() => queueIds(page)).toEqual(before);
     expect(await page.locator('#banner').isHidden()).toBe(true);
     expect(problems.csp).toEqual([]);
     expect(problems.errors).toEqual([]);
     await context.close();
-  });
+  }, BROWSER_TEST_MS);
 });

@@ -11,7 +11,17 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchTree } from '../../bench/tree.js';
 import { accountOf, usersYaml } from '../helpers/accounts.js';
-import { HAVE_CHROMIUM, IN_CI, launchChromium, loginAs, newContext, screenshotPath, type PageProblems } from '../helpers/browser.js';
+import {
+  BROWSER_TEST_MS,
+  HAVE_CHROMIUM,
+  IN_CI,
+  launchChromium,
+  loginAs,
+  newContext,
+  PAGE_WAIT_MS,
+  screenshotPath,
+  type PageProblems,
+} from '../helpers/browser.js';
 import { query, sleep } from '../helpers/fault.js';
 import { startProcessHub, type ProcessHub } from '../helpers/process-hub.js';
 
@@ -43,7 +53,7 @@ describe.skipIf(!run)('a storm in the dispatch console (Chromium)', () => {
     for (let i = 0; i < CONNECTIONS; i++) {
       clients.push(await mqtt.connectAsync(`mqtt://127.0.0.1:${hub.mqttPort}`, { protocolVersion: 4, clientId: `storm-ui-${i}`, reconnectPeriod: 0 }));
     }
-  }, 60_000);
+  }, BROWSER_TEST_MS);
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
@@ -86,7 +96,7 @@ describe.skipIf(!run)('a storm in the dispatch console (Chromium)', () => {
     // per site, raised to the worst), so it is not counted in the group.
     const GROUPED = PANELS - 1;
     const groupRow = page.locator('#queue tbody tr.group');
-    await expect.poll(() => groupRow.getAttribute('data-count'), { timeout: 10_000 }).toBe(String(GROUPED));
+    await expect.poll(() => groupRow.getAttribute('data-count'), { timeout: PAGE_WAIT_MS }).toBe(String(GROUPED));
     const rows = page.locator('#queue tbody tr');
     expect(await rows.count()).toBe(2);
     expect(await rows.first().getAttribute('data-priority')).toBe('1');
@@ -107,10 +117,10 @@ describe.skipIf(!run)('a storm in the dispatch console (Chromium)', () => {
     await rows.first().click();
     await page.waitForSelector('#detail [data-action="ack"]:not([disabled])');
     await page.keyboard.press('a');
-    await expect.poll(() => rows.first().getAttribute('data-status'), { timeout: 5000 }).toBe('acknowledged');
+    await expect.poll(() => rows.first().getAttribute('data-status')).toBe('acknowledged');
     console.info(`panic selected and acknowledged in ${(performance.now() - t).toFixed(0)} ms`);
     await page.screenshot({ path: screenshotPath('storm-console.png') });
-  }, 90_000);
+  }, 2 * BROWSER_TEST_MS);
 
   it('the group opens on a click and lists its first members; "acknowledge all" asks once, then acknowledges every one', async () => {
     const GROUPED = PANELS - 1;
@@ -128,7 +138,7 @@ describe.skipIf(!run)('a storm in the dispatch console (Chromium)', () => {
     // Nothing happened yet: the first click only asks.
     expect(query<{ n: number }>(dbPath, `SELECT count(*) AS n FROM incidents WHERE json_extract(doc, '$.kind') = 'trouble.ac_loss' AND status = 'acknowledged'`)[0]!.n).toBe(0);
     await groupRow.locator('button.group-ack').click();
-    await expect.poll(() => groupRow.getAttribute('data-unacked'), { timeout: 30_000 }).toBe('0');
+    await expect.poll(() => groupRow.getAttribute('data-unacked'), { timeout: PAGE_WAIT_MS }).toBe('0');
     await expect.poll(() => groupRow.locator('td.status .group-count').textContent()).toBe('已全部签收');
     expect(await groupRow.locator('.group-ack-result').textContent()).toBe(`已签收 ${GROUPED} 起，0 起未成功`);
     const [acked] = query<{ n: number; owners: number }>(
@@ -138,5 +148,5 @@ describe.skipIf(!run)('a storm in the dispatch console (Chromium)', () => {
     expect(acked).toEqual({ n: GROUPED, owners: 1 });
     expect(problems.errors).toEqual([]);
     expect(problems.csp).toEqual([]);
-  }, 60_000);
+  }, BROWSER_TEST_MS);
 });

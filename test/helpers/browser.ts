@@ -8,12 +8,20 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = process.env.SG_CHROMIUM ?? '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 export const IN_CI = process.env.CI === 'true';
 export const SKIP_REASON = `browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set SG_CHROMIUM)`;
 export const OUTPUT_DIR = join(process.cwd(), 'test-output');
+/**
+ * How long a page step (click, waitForSelector, a locator's wait) may wait for what it expects. A ceiling,
+ * not a budget: on a loaded 2-core machine Chromium, the hub and the test share the cores. Budgets live in the bench.
+ */
+export const PAGE_WAIT_MS = 60_000;
+/** The per-test ceiling of a Chromium test (several pages, a hub, sometimes a restart). */
+export const BROWSER_TEST_MS = 120_000;
 
 if (!HAVE_CHROMIUM && !IN_CI) console.warn(SKIP_REASON);
 
@@ -69,6 +77,8 @@ export async function newContext(browser: Browser, opts: ContextOptions = {}): P
     timezoneId: 'Asia/Shanghai',
     ...(opts.mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
   });
+  context.setDefaultTimeout(PAGE_WAIT_MS);
+  context.setDefaultNavigationTimeout(PAGE_WAIT_MS);
   const problems: PageProblems = { csp: [], dialogs: [], errors: [], blocked: [] };
   await context.route('**/*', (route) => {
     const url = route.request().url();
@@ -102,6 +112,20 @@ export async function loginAs(page: Page, baseUrl: string, username: string, pas
   await page.fill('#username', username);
   await page.fill('#password', password);
   await Promise.all([page.waitForURL((u) => u.pathname === landing), page.click('#login-form button[type=submit]')]);
+}
+
+/**
+ * Proves no dialog is still on its way: the page opens a marker alert of its own, and once that has arrived
+ * every dialog opened before it has too (they arrive in order). Returns the dialogs before the marker.
+ * Use instead of sleeping before asserting that no injected script opened one.
+ */
+export async function dialogsBeforeMarker(page: Page, problems: PageProblems): Promise<string[]> {
+  const marker = `alert: sg-test-marker-${Math.random().toString(36).slice(2)}`;
+  await page.evaluate(`setTimeout(() => alert(${JSON.stringify(marker.slice('alert: '.length))}), 0)`);
+  await expect.poll(() => problems.dialogs.includes(marker), { timeout: PAGE_WAIT_MS }).toBe(true);
+  const before = problems.dialogs.slice(0, problems.dialogs.indexOf(marker));
+  problems.dialogs.splice(problems.dialogs.indexOf(marker), 1);
+  return before;
 }
 
 /** The incident ids of the queue rows, top to bottom. */

@@ -15,8 +15,24 @@ export { seededRandom as seeded } from '../../src/geo/index.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How long a fault test waits for what it expects (every alarm acknowledged, stored, shown). A ceiling, not a
+ * budget: the hub restarts as a child process, and on a loaded 2-core machine that alone takes seconds.
+ */
+export const FAULT_WAIT_MS = 120_000;
+
 /** Cleanup that gives up after `ms` instead of hanging the hook. */
-export const within = <T>(p: Promise<T>, ms = 5000): Promise<T | undefined> => Promise.race([p, sleep(ms).then(() => undefined)]);
+export const within = <T>(p: Promise<T>, ms = 15_000): Promise<T | undefined> => Promise.race([p, sleep(ms).then(() => undefined)]);
+
+/** Polls `probe` until it returns true; false if `ms` passed first (the caller's expect then says what is missing). */
+export async function until(probe: () => boolean, ms = FAULT_WAIT_MS, every = 50): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (probe()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(every);
+  }
+}
 
 /**
  * A device publishing native QoS 1 alarms with its own sequence numbers (msgId `<name>-<n>`).
@@ -85,6 +101,17 @@ export class LedgerDevice {
       this.pending.delete(n);
       this.acked.add(n);
     });
+  }
+
+  /**
+   * Publishes a marker alarm (not on the ledger) on this device's topic and resolves when the broker acknowledged
+   * it. MQTT keeps one client's messages on one topic in order, so once the marker is stored, everything this device
+   * published before it has been delivered too: a test waits for the marker instead of sleeping before it asserts
+   * that something did not happen.
+   */
+  publishMarker(detail: string): Promise<unknown> {
+    const body = JSON.stringify({ kind: 'intrusion', zone: 1, msgId: `${this.name}-${detail}`, detail });
+    return this.client.publishAsync(`${this.topic}/event`, body, { qos: 1 });
   }
 
   async end(): Promise<void> {

@@ -33,8 +33,8 @@ export async function startMosquitto(): Promise<Mosquitto> {
     [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'max_queued_messages 100000', 'log_type error', ''].join('\n'),
   );
   const child: ChildProcess = spawn(MOSQUITTO_BIN, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-  // Ready when it accepts TCP.
-  const until = Date.now() + 5000;
+  // Ready when it accepts TCP (a ceiling: a loaded machine can take seconds to start it).
+  const until = Date.now() + 30_000;
   for (;;) {
     const ok = await new Promise<boolean>((r) => {
       const s = connect(port, '127.0.0.1', () => {

@@ -17,6 +17,9 @@ export interface ProcessHub {
   stop(): Promise<void>;
 }
 
+/** How long `safegrid start` may take to print its ports: tsx compiles on start, slowly on a loaded machine. */
+const START_CEILING_MS = 90_000;
+
 export interface ProcessHubOptions {
   /** Fixed ports, so clients reconnect to the same address after a restart (default 0: any free one). */
   httpPort?: number;
@@ -31,7 +34,7 @@ export async function startProcessHub(root: string, env: Record<string, string> 
   );
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
   const ports = await new Promise<{ http: number; mqtt: number | null }>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error('hub process did not start within 20 s')), 20_000);
+    const timer = setTimeout(() => fail(new Error(`hub process did not start within ${START_CEILING_MS / 1000} s`)), START_CEILING_MS);
     const lines: string[] = [];
     createInterface({ input: child.stderr! }).on('line', (line) => {
       lines.push(line);
