@@ -72,7 +72,11 @@ async function run(mode: string): Promise<Run> {
   const server = await startServer(kind === 'pipeline' ? 'bench/hub-server.ts' : 'bench/relay-server.ts', [String(SITES)], cwd);
   let cookie = '';
   if (kind === 'pipeline') {
-    const r = await fetch(`http://127.0.0.1:${server.http}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(BENCH_USER) });
+    const r = await fetch(`http://127.0.0.1:${server.http}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(BENCH_USER),
+    });
     cookie = /sg_session=[^;]+/.exec(r.headers.get('set-cookie') ?? '')?.[0] ?? '';
     if (!cookie) throw new Error(`bench login failed: HTTP ${r.status}`);
   }
@@ -188,7 +192,10 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const summary = Object.fromEntries(
-  Object.entries(results).map(([m, runs]) => [m, Object.fromEntries((Object.keys(runs[0]!) as Array<keyof Run>).map((k) => [k, median(runs.map((x) => x[k]))]))]),
+  Object.entries(results).map(([m, runs]) => [
+    m,
+    Object.fromEntries((Object.keys(runs[0]!) as Array<keyof Run>).map((k) => [k, median(runs.map((x) => x[k]))])),
+  ]),
 );
 console.error(`medians: ${JSON.stringify(summary)}`);
 console.log(JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, consoles: CONSOLES, sites: SITES, mix: MIX, runs: results, medians: summary }, null, 2));

@@ -32,7 +32,13 @@ const logSink = new Writable({
     done();
   },
 });
-const hub = await startHub({ rootDir: root, httpPort: 0, mqttPort: 0, watch: false, logger: createRootLogger({ level, destination: level === 'warn' ? pino.destination(2) : logSink }) });
+const hub = await startHub({
+  rootDir: root,
+  httpPort: 0,
+  mqttPort: 0,
+  watch: false,
+  logger: createRootLogger({ level, destination: level === 'warn' ? pino.destination(2) : logSink }),
+});
 const t2 = performance.now();
 process.stdout.write(
   JSON.stringify({

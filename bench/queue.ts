@@ -29,7 +29,12 @@ export async function benchQueue(open = 10_000): Promise<{
   const store = openStore(join(dir, 'queue.db'));
   const bus = new EventBus<HubEvents>();
   const service = new IncidentService({
-    store, bus, clock: systemClock, log: silentLogger(), metrics: new Metrics(), correlationWindowMs: 120_000,
+    store,
+    bus,
+    clock: systemClock,
+    log: silentLogger(),
+    metrics: new Metrics(),
+    correlationWindowMs: 120_000,
     ackTimeoutMs: { 1: 3_600_000, 2: 3_600_000, 3: 3_600_000, 4: 3_600_000 },
     directory: { siteName: (id) => `站点${id}`, cellName: (id) => `网格${id}`, stationParent: () => null },
   });
@@ -39,9 +44,23 @@ export async function benchQueue(open = 10_000): Promise<{
     const at = new Date().toISOString();
     const kind = kinds[i % kinds.length]!;
     events.push({
-      id: newId(), siteId: `s${i}`, deviceId: 'panel', kind, category: KIND_INFO[kind].category, zone: 1, zoneName: '前门',
-      occurredAt: at, receivedAt: at, location: [26.6, 104.83], gridCellId: `c${i % 100}`, stationId: 'ps-1', detail: null,
-      profile: 'native', topic: `safegrid/s${i}/panel/event`, raw: '{}', dedupeKey: `k${i}`,
+      id: newId(),
+      siteId: `s${i}`,
+      deviceId: 'panel',
+      kind,
+      category: KIND_INFO[kind].category,
+      zone: 1,
+      zoneName: '前门',
+      occurredAt: at,
+      receivedAt: at,
+      location: [26.6, 104.83],
+      gridCellId: `c${i % 100}`,
+      stationId: 'ps-1',
+      detail: null,
+      profile: 'native',
+      topic: `safegrid/s${i}/panel/event`,
+      raw: '{}',
+      dedupeKey: `k${i}`,
     });
   }
   store.transaction(() => events.forEach((e) => store.events.insert(e)));

@@ -90,13 +90,23 @@ interface CpuMark {
 }
 
 async function login(http: number): Promise<string> {
-  const r = await fetch(`http://127.0.0.1:${http}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(BENCH_USER) });
+  const r = await fetch(`http://127.0.0.1:${http}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(BENCH_USER),
+  });
   const cookie = /sg_session=[^;]+/.exec(r.headers.get('set-cookie') ?? '')?.[0];
   if (!cookie) throw new Error(`bench login failed: HTTP ${r.status}`);
   return cookie;
 }
 
-async function measure(kind: 'pipeline' | 'relay', soak: boolean): Promise<{ phases: PhaseResult[]; rss?: { afterWarmUpMiB: number; startMiB: number; afterSoakMiB: number; soakSeconds: number; soakRate: number; growthPct: number } }> {
+async function measure(
+  kind: 'pipeline' | 'relay',
+  soak: boolean,
+): Promise<{
+  phases: PhaseResult[];
+  rss?: { afterWarmUpMiB: number; startMiB: number; afterSoakMiB: number; soakSeconds: number; soakRate: number; growthPct: number };
+}> {
   const server = await startServer(kind === 'pipeline' ? 'bench/hub-server.ts' : 'bench/relay-server.ts', [String(SITES)]);
   console.error(`${kind}: serving after ${server.spawnToServingMs} ms`);
   const sentAt = new Map<number, number>();
@@ -138,7 +148,7 @@ async function measure(kind: 'pipeline' | 'relay', soak: boolean): Promise<{ pha
     devices.push(await mqtt.connectAsync(`mqtt://127.0.0.1:${server.mqtt}`, { clientId: `bench-${d}`, protocolVersion: 4 }));
   }
   let seq = 0;
-  let alarmSeq = 0;
+  let _alarmSeq = 0;
   const alarmIds: number[] = [];
   /** One message of the mix: every 20th is an alarm (5 %), the rest heartbeats. */
   const publish = (forceAlarm = false): Promise<unknown> => {
@@ -149,7 +159,7 @@ async function measure(kind: 'pipeline' | 'relay', soak: boolean): Promise<{ pha
     const t = performance.now();
     let p: Promise<unknown>;
     if (alarm) {
-      alarmSeq++;
+      _alarmSeq++;
       alarmIds.push(id);
       sentAt.set(id, t);
       const body = JSON.stringify({ kind: 'intrusion', zone: (id % 2) + 1, msgId: `b${id}`, detail: `bench:${id}` });
@@ -233,31 +243,31 @@ async function measure(kind: 'pipeline' | 'relay', soak: boolean): Promise<{ pha
   // Flat out: a window of unacknowledged QoS 1 messages per device client; first the mix, then
   // alarms only (every message stored and pushed to every console, in both servers).
   for (const alarmsOnly of [false, true]) {
-  console.error(`${kind}: flat out${alarmsOnly ? ', alarms only,' : ''} for ${PHASE_SECONDS} s`);
-  latencies = [];
-  ackLatencies = [];
-  const firstId = seq + 1;
-  const firstAlarm = alarmIds.length;
-  const cpu0 = cpuMark();
-  const start = performance.now();
-  const stopAt = start + PHASE_SECONDS * 1000;
-  await Promise.all(
-    devices.map(async () => {
-      const window = 20;
-      const inflight = new Set<Promise<unknown>>();
-      while (performance.now() < stopAt) {
-        const p: Promise<unknown> = publish(alarmsOnly).finally(() => inflight.delete(p));
-        inflight.add(p);
-        if (inflight.size >= window) await Promise.race(inflight);
-      }
-      await Promise.all(inflight);
-    }),
-  );
-  const flatSeconds = (performance.now() - start) / 1000;
-  const cpu1 = cpuMark();
-  const flatIds = alarmIds.slice(firstAlarm);
-  await drain(flatIds);
-  phases.push(summarise(alarmsOnly ? 'max-alarms' : 'max', firstId, flatIds, flatSeconds, cpu0, cpu1));
+    console.error(`${kind}: flat out${alarmsOnly ? ', alarms only,' : ''} for ${PHASE_SECONDS} s`);
+    latencies = [];
+    ackLatencies = [];
+    const firstId = seq + 1;
+    const firstAlarm = alarmIds.length;
+    const cpu0 = cpuMark();
+    const start = performance.now();
+    const stopAt = start + PHASE_SECONDS * 1000;
+    await Promise.all(
+      devices.map(async () => {
+        const window = 20;
+        const inflight = new Set<Promise<unknown>>();
+        while (performance.now() < stopAt) {
+          const p: Promise<unknown> = publish(alarmsOnly).finally(() => inflight.delete(p));
+          inflight.add(p);
+          if (inflight.size >= window) await Promise.race(inflight);
+        }
+        await Promise.all(inflight);
+      }),
+    );
+    const flatSeconds = (performance.now() - start) / 1000;
+    const cpu1 = cpuMark();
+    const flatIds = alarmIds.slice(firstAlarm);
+    await drain(flatIds);
+    phases.push(summarise(alarmsOnly ? 'max-alarms' : 'max', firstId, flatIds, flatSeconds, cpu0, cpu1));
   }
 
   if (soak) {
@@ -269,7 +279,14 @@ async function measure(kind: 'pipeline' | 'relay', soak: boolean): Promise<{ pha
     const soakStartMiB = rssMiB(server.child.pid!);
     await steady(SOAK_RATE, SOAK_SECONDS);
     const afterSoakMiB = rssMiB(server.child.pid!);
-    rss = { afterWarmUpMiB: startMiB, startMiB: soakStartMiB, afterSoakMiB, soakSeconds: SOAK_SECONDS, soakRate: SOAK_RATE, growthPct: round(((afterSoakMiB - soakStartMiB) / soakStartMiB) * 100) };
+    rss = {
+      afterWarmUpMiB: startMiB,
+      startMiB: soakStartMiB,
+      afterSoakMiB,
+      soakSeconds: SOAK_SECONDS,
+      soakRate: SOAK_RATE,
+      growthPct: round(((afterSoakMiB - soakStartMiB) / soakStartMiB) * 100),
+    };
   }
 
   for (const s of consoles) s.disconnect();
@@ -293,7 +310,13 @@ const maxAlarmsRelay = relay.phases.find((r) => r.targetRate === 'max-alarms')!.
 const at2000 = pipeline.phases.find((r) => r.targetRate === 2000);
 const doc = {
   date: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+  machine: {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  },
   setup: {
     sites: SITES,
     consoles: CONSOLES,
@@ -316,7 +339,12 @@ const doc = {
     ratio: { goal: 0.5, got: round(maxPipeline / maxRelay, 2), met: maxPipeline / maxRelay >= 0.5 },
     // A restart of an installation with unchanged files (issue 7's operator case); the first start
     // parses every file and is reported beside it.
-    startupMs: { goal: 5000, got: startup?.spawnToServingMs ?? null, met: startup ? startup.spawnToServingMs <= 5000 : null, firstStartMs: startup?.cold.spawnToServingMs ?? null },
+    startupMs: {
+      goal: 5000,
+      got: startup?.spawnToServingMs ?? null,
+      met: startup ? startup.spawnToServingMs <= 5000 : null,
+      firstStartMs: startup?.cold.spawnToServingMs ?? null,
+    },
     rssGrowthPct: { goal: 10, got: pipeline.rss?.growthPct ?? null, met: pipeline.rss ? pipeline.rss.growthPct < 10 : null },
   },
   geo,
@@ -325,11 +353,35 @@ const doc = {
 const table = [
   'mode      rate    sent  alarms  at-all-consoles  msgs/s  alarm p50  p99  p99.9   max ms | ack p50  p99 ms | cores server bench | µs/msg server bench',
   ...[...pipeline.phases, ...relay.phases].map((r) =>
-    [r.mode.padEnd(9), String(r.targetRate).padStart(5), String(r.sent).padStart(7), String(r.alarms).padStart(7), String(r.alarmsAtEveryConsole).padStart(16), String(r.eventsPerSec).padStart(7), String(r.p50ms).padStart(10), String(r.p99ms).padStart(5), String(r.p999ms).padStart(6), String(r.maxMs).padStart(8), '|', String(r.ackP50ms).padStart(7), String(r.ackP99ms).padStart(5), '|', String(r.serverCores).padStart(12), String(r.benchCores).padStart(5), '|', String(r.serverUsPerMsg).padStart(13), String(r.benchUsPerMsg).padStart(5)].join(' '),
+    [
+      r.mode.padEnd(9),
+      String(r.targetRate).padStart(5),
+      String(r.sent).padStart(7),
+      String(r.alarms).padStart(7),
+      String(r.alarmsAtEveryConsole).padStart(16),
+      String(r.eventsPerSec).padStart(7),
+      String(r.p50ms).padStart(10),
+      String(r.p99ms).padStart(5),
+      String(r.p999ms).padStart(6),
+      String(r.maxMs).padStart(8),
+      '|',
+      String(r.ackP50ms).padStart(7),
+      String(r.ackP99ms).padStart(5),
+      '|',
+      String(r.serverCores).padStart(12),
+      String(r.benchCores).padStart(5),
+      '|',
+      String(r.serverUsPerMsg).padStart(13),
+      String(r.benchUsPerMsg).padStart(5),
+    ].join(' '),
   ),
   `max durable pipeline / raw relay = ${doc.ratio} (mix), ${doc.ratioAlarmsOnly} (alarms only)`,
-  pipeline.rss ? `hub RSS ${pipeline.rss.afterWarmUpMiB} MiB after warm-up; ${pipeline.rss.startMiB} MiB at the soak's start → ${pipeline.rss.afterSoakMiB} MiB after ${SOAK_SECONDS} s at ${SOAK_RATE}/s (${pipeline.rss.growthPct} %)` : '',
-  startup ? `start-up with ${startup.sites} sites, ${startup.cells} cells, ${startup.storedEvents} events, spawn to serving: restart ${startup.warm.spawnToServingMs} ms (startHub ${startup.warm.startHubMs} ms), first start ${startup.cold.spawnToServingMs} ms (startHub ${startup.cold.startHubMs} ms)` : '',
+  pipeline.rss
+    ? `hub RSS ${pipeline.rss.afterWarmUpMiB} MiB after warm-up; ${pipeline.rss.startMiB} MiB at the soak's start → ${pipeline.rss.afterSoakMiB} MiB after ${SOAK_SECONDS} s at ${SOAK_RATE}/s (${pipeline.rss.growthPct} %)`
+    : '',
+  startup
+    ? `start-up with ${startup.sites} sites, ${startup.cells} cells, ${startup.storedEvents} events, spawn to serving: restart ${startup.warm.spawnToServingMs} ms (startHub ${startup.warm.startHubMs} ms), first start ${startup.cold.spawnToServingMs} ms (startHub ${startup.cold.startHubMs} ms)`
+    : '',
   `grid lookups/s against ${geo.cells} cells: ${geo.lookupsPerSec}`,
   `queue with ${queue.openIncidents} open incidents: ${queue.opsPerSec} durable workflow ops/s; queue:snapshot built in ${queue.snapshotMs.p50} ms (p50), ${queue.snapshotMs.max} ms (max), ${Math.round(queue.snapshotBytes / 1024)} KiB`,
   ...Object.entries(doc.goals).map(([k, g]) => `goal ${k}: ${g.got} (goal ${g.goal}) ${g.met === null ? 'not measured' : g.met ? 'met' : 'NOT met'}`),

@@ -59,9 +59,23 @@ function prepare(root: string | null, sites: number, side: number, events: numbe
         const at = new Date(base + k * 2000).toISOString();
         const id = newId(base + k * 2000);
         const seq = store.events.insert({
-          id, siteId: `s${k % sites}`, deviceId: 'panel', kind: 'intrusion', category: KIND_INFO.intrusion.category, zone: 1, zoneName: '前门',
-          occurredAt: at, receivedAt: at, location: [26.6, 104.83], gridCellId: null, stationId: 'ps-1', detail: null,
-          profile: 'native', topic: `safegrid/s${k % sites}/panel/event`, raw: '{"kind":"intrusion","zone":1}', dedupeKey: `p${k}`,
+          id,
+          siteId: `s${k % sites}`,
+          deviceId: 'panel',
+          kind: 'intrusion',
+          category: KIND_INFO.intrusion.category,
+          zone: 1,
+          zoneName: '前门',
+          occurredAt: at,
+          receivedAt: at,
+          location: [26.6, 104.83],
+          gridCellId: null,
+          stationId: 'ps-1',
+          detail: null,
+          profile: 'native',
+          topic: `safegrid/s${k % sites}/panel/event`,
+          raw: '{"kind":"intrusion","zone":1}',
+          dedupeKey: `p${k}`,
         });
         // Old events were correlated long ago (closed incidents); only the queue is rebuilt on start.
         store.events.markProcessed(id, '-', seq);
@@ -84,7 +98,12 @@ function forgetCaches(root: string): void {
 async function startOnce(root: string, sites: number, side: number): Promise<StartupRun> {
   const server = await startServer('bench/hub-server.ts', [String(sites), String(side), root, 'info']);
   await stopServer(server);
-  return { spawnToServingMs: server.spawnToServingMs, startHubMs: server.startHubMs ?? NaN, filesFromCache: server.filesFromCache ?? 0, filesParsed: server.filesParsed ?? 0 };
+  return {
+    spawnToServingMs: server.spawnToServingMs,
+    startHubMs: server.startHubMs ?? NaN,
+    filesFromCache: server.filesFromCache ?? 0,
+    filesParsed: server.filesParsed ?? 0,
+  };
 }
 
 export async function measureStartup(): Promise<StartupResult> {
@@ -98,8 +117,19 @@ export async function measureStartup(): Promise<StartupResult> {
     const cold = await startOnce(root, sites, side);
     console.error(`start-up, first start: ${cold.spawnToServingMs} ms to serving (startHub ${cold.startHubMs} ms; ${cold.filesParsed} files parsed)`);
     const warm = await startOnce(root, sites, side);
-    console.error(`start-up, restart: ${warm.spawnToServingMs} ms to serving (startHub ${warm.startHubMs} ms; ${warm.filesFromCache} files from the parse cache, ${warm.filesParsed} parsed)`);
-    return { sites, cells: side * side, storedEvents: events, spawnToServingMs: warm.spawnToServingMs, startHubMs: warm.startHubMs, cold, warm, prefillSeconds };
+    console.error(
+      `start-up, restart: ${warm.spawnToServingMs} ms to serving (startHub ${warm.startHubMs} ms; ${warm.filesFromCache} files from the parse cache, ${warm.filesParsed} parsed)`,
+    );
+    return {
+      sites,
+      cells: side * side,
+      storedEvents: events,
+      spawnToServingMs: warm.spawnToServingMs,
+      startHubMs: warm.startHubMs,
+      cold,
+      warm,
+      prefillSeconds,
+    };
   } finally {
     if (!keep) rmSync(root, { recursive: true, force: true });
   }

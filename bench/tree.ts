@@ -39,17 +39,28 @@ export function benchTree(sites: number, side = 10, dir?: string): string {
       features.push({
         type: 'Feature',
         properties: { id: `c-${r}-${c}`, name: `网格${r}-${c}`, community: '测试社区', station: 'ps-1', leader: '张三', phone: '13800000000' },
-        geometry: { type: 'Polygon', coordinates: [[[lng, lat], [lng + d, lat], [lng + d, lat + d], [lng, lat + d], [lng, lat]]] },
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [lng, lat],
+              [lng + d, lat],
+              [lng + d, lat + d],
+              [lng, lat + d],
+              [lng, lat],
+            ],
+          ],
+        },
       });
     }
   }
   writeFileSync(join(root, 'config/grids.geojson'), JSON.stringify({ type: 'FeatureCollection', features }));
   for (let i = 0; i < sites; i++) {
-    const lat = lat0 + 0.001 + ((i * 7919) % 1000) / 1000 * (side * d - 0.002);
-    const lng = lng0 + 0.001 + ((i * 104729) % 997) / 997 * (side * d - 0.002);
+    const lat = lat0 + 0.001 + (((i * 7919) % 1000) / 1000) * (side * d - 0.002);
+    const lng = lng0 + 0.001 + (((i * 104729) % 997) / 997) * (side * d - 0.002);
     writeFileSync(
       join(root, `devices/s${i}.yaml`),
-      `site:\n  id: s${i}\n  name: 站点${i}\n  kind: shop\n  address: 测试路${i}号\n  door_plate: 测试路${i}号\n  location: [${lat.toFixed(6)}, ${lng.toFixed(6)}]\n  contacts: [{ name: 店主, phone: \"13800000000\" }]\ndevices:\n  - id: panel\n    profile: native\n    topic: safegrid/s${i}/panel\n    zones:\n      1: { name: 前门, type: entry }\n      2: { name: 红外, type: interior }\n`,
+      `site:\n  id: s${i}\n  name: 站点${i}\n  kind: shop\n  address: 测试路${i}号\n  door_plate: 测试路${i}号\n  location: [${lat.toFixed(6)}, ${lng.toFixed(6)}]\n  contacts: [{ name: 店主, phone: "13800000000" }]\ndevices:\n  - id: panel\n    profile: native\n    topic: safegrid/s${i}/panel\n    zones:\n      1: { name: 前门, type: entry }\n      2: { name: 红外, type: interior }\n`,
     );
   }
   return root;

@@ -42,7 +42,13 @@ const ROWS = 6;
 
 // ---------------------------------------------------------------- stations
 const CITY = 'lps-110';
-interface StationSpec { id: string; name: string; tier: 'city' | 'station' | 'community'; parent: string | null; location: [number, number] | null }
+interface StationSpec {
+  id: string;
+  name: string;
+  tier: 'city' | 'station' | 'community';
+  parent: string | null;
+  location: [number, number] | null;
+}
 // West band: 黄土坡; centre band: 荷城; east band: 凤凰. Each station's cells form one contiguous block.
 const STATION_OF_COL = ['ps-huangtupo', 'ps-huangtupo', 'ps-huangtupo', 'ps-hecheng', 'ps-hecheng', 'ps-fenghuang', 'ps-fenghuang', 'ps-fenghuang'];
 /** [community prefix, name] for the south half (rows 0–2) and north half (rows 3–5) of each band. */
@@ -52,14 +58,90 @@ const COMMUNITY: Record<string, { south: [string, string]; north: [string, strin
   'ps-fenghuang': { south: ['fh', '凤凰街道'], north: ['yl', '杨柳街道'] },
 };
 
-const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '胡', '朱', '高', '林', '何', '郭', '罗', '龙', '吴', '田', '安', '禄'];
-const GIVEN = ['建国', '志强', '秀英', '丽华', '海燕', '明', '伟', '芳', '军', '红梅', '德文', '春兰', '永富', '小平', '玉珍', '国华', '家兴', '晓东', '梅', '兴贵', '正林', '婷', '光荣', '天才'];
-const MOBILE_PREFIX = ['130', '131', '132', '133', '135', '136', '137', '138', '139', '150', '151', '152', '155', '157', '158', '159', '180', '182', '183', '185', '187', '188', '189'];
+const SURNAMES = [
+  '王',
+  '李',
+  '张',
+  '刘',
+  '陈',
+  '杨',
+  '赵',
+  '黄',
+  '周',
+  '吴',
+  '徐',
+  '孙',
+  '胡',
+  '朱',
+  '高',
+  '林',
+  '何',
+  '郭',
+  '罗',
+  '龙',
+  '吴',
+  '田',
+  '安',
+  '禄',
+];
+const GIVEN = [
+  '建国',
+  '志强',
+  '秀英',
+  '丽华',
+  '海燕',
+  '明',
+  '伟',
+  '芳',
+  '军',
+  '红梅',
+  '德文',
+  '春兰',
+  '永富',
+  '小平',
+  '玉珍',
+  '国华',
+  '家兴',
+  '晓东',
+  '梅',
+  '兴贵',
+  '正林',
+  '婷',
+  '光荣',
+  '天才',
+];
+const MOBILE_PREFIX = [
+  '130',
+  '131',
+  '132',
+  '133',
+  '135',
+  '136',
+  '137',
+  '138',
+  '139',
+  '150',
+  '151',
+  '152',
+  '155',
+  '157',
+  '158',
+  '159',
+  '180',
+  '182',
+  '183',
+  '185',
+  '187',
+  '188',
+  '189',
+];
 const personName = (): string => pick(SURNAMES) + pick(GIVEN);
 const mobile = (): string => pick(MOBILE_PREFIX) + String(Math.floor(rand() * 1e8)).padStart(8, '0');
 
 // ---------------------------------------------------------------- cells
-interface CellOut extends GridCell { rings: number[][][] }
+interface CellOut extends GridCell {
+  rings: number[][][];
+}
 
 function buildCells(): CellOut[] {
   const tiles = jitteredTiling({ ...BOUNDS, cols: COLS, rows: ROWS, seed: SEED, bends: 2, jitter: 0.22, bendJitter: 0.1, decimals: DEC });
@@ -124,8 +206,21 @@ function verifyTiling(cells: readonly GridCell[]): void {
 // ---------------------------------------------------------------- sites
 type ZoneType = 'entry' | 'interior' | 'perimeter' | 'panic' | 'fire' | 'medical' | '24h' | 'tamper' | 'gas' | 'water';
 type Zones = Array<[number, string, ZoneType]>;
-interface DeviceOut { id: string; profile: string; topic: string; account?: string; heartbeat?: string; zone?: number; zones?: Zones }
-interface CameraOut { id: string; name: string; frigate?: string; zones: number[] }
+interface DeviceOut {
+  id: string;
+  profile: string;
+  topic: string;
+  account?: string;
+  heartbeat?: string;
+  zone?: number;
+  zones?: Zones;
+}
+interface CameraOut {
+  id: string;
+  name: string;
+  frigate?: string;
+  zones: number[];
+}
 interface SiteSpec {
   id: string;
   kind: 'home' | 'shop' | 'unit';
@@ -143,25 +238,59 @@ interface SiteSpec {
 }
 
 // Device builders: the topic conventions of each built-in profile.
-const cid = (site: string, account: string, zones: Zones): DeviceOut => ({ id: 'panel-1', profile: 'contact-id', topic: `alarms/${site}/cid`, account, heartbeat: '60s', zones });
+const cid = (site: string, account: string, zones: Zones): DeviceOut => ({
+  id: 'panel-1',
+  profile: 'contact-id',
+  topic: `alarms/${site}/cid`,
+  account,
+  heartbeat: '60s',
+  zones,
+});
 const native = (site: string, id: string, zones: Zones): DeviceOut => ({ id, profile: 'native', topic: `safegrid/${site}/${id}`, heartbeat: '60s', zones });
-const ha = (name: string, zones: Zones): DeviceOut => ({ id: 'ha-alarm', profile: 'homeassistant', topic: `homeassistant/alarm_control_panel/${name}/state`, zones });
+const ha = (name: string, zones: Zones): DeviceOut => ({
+  id: 'ha-alarm',
+  profile: 'homeassistant',
+  topic: `homeassistant/alarm_control_panel/${name}/state`,
+  zones,
+});
 const z2m = (id: string, friendly: string, zone: number): DeviceOut => ({ id, profile: 'zigbee2mqtt', topic: `zigbee2mqtt/${friendly}`, zone });
 
 const SITES: SiteSpec[] = [
   // ---- 荷城派出所: 明湖社区, 荷城街道
   {
-    id: 'shop-zs-0012', kind: 'shop', name: '明湖路12号便利店', plate: '明湖路12号', cell: 'zs-mh-02', guard: 'minghu-team', contacts: 1,
+    id: 'shop-zs-0012',
+    kind: 'shop',
+    name: '明湖路12号便利店',
+    plate: '明湖路12号',
+    cell: 'zs-mh-02',
+    guard: 'minghu-team',
+    contacts: 1,
     devices: (s) => [
-      cid(s, '1012', [[1, '前门', 'entry'], [2, '仓库红外', 'interior'], [3, '收银台紧急按钮', 'panic']]),
+      cid(s, '1012', [
+        [1, '前门', 'entry'],
+        [2, '仓库红外', 'interior'],
+        [3, '收银台紧急按钮', 'panic'],
+      ]),
       z2m('front-door', 'zs0012_front_door', 1),
     ],
     cameras: [{ id: 'cam-1', name: '收银台', zones: [1, 3], frigate: 'zs0012_counter' }],
   },
   {
-    id: 'home-zs-0101', kind: 'home', name: '明湖路58号王宅', plate: '明湖路58号', flat: '3单元502室', cell: 'zs-mh-03', guard: 'minghu-team', contacts: 2,
+    id: 'home-zs-0101',
+    kind: 'home',
+    name: '明湖路58号王宅',
+    plate: '明湖路58号',
+    flat: '3单元502室',
+    cell: 'zs-mh-03',
+    guard: 'minghu-team',
+    contacts: 2,
     devices: (s) => [
-      native(s, 'hub', [[1, '入户门', 'entry'], [2, '客厅红外', 'interior'], [3, '厨房烟感', 'fire'], [4, '老人紧急按钮', 'medical']]),
+      native(s, 'hub', [
+        [1, '入户门', 'entry'],
+        [2, '客厅红外', 'interior'],
+        [3, '厨房烟感', 'fire'],
+        [4, '老人紧急按钮', 'medical'],
+      ]),
       z2m('entry-door', 'zs0101_entry_door', 1),
       z2m('living-pir', 'zs0101_living_pir', 2),
       z2m('kitchen-smoke', 'zs0101_kitchen_smoke', 3),
@@ -169,9 +298,21 @@ const SITES: SiteSpec[] = [
     ],
   },
   {
-    id: 'home-zs-0103', kind: 'home', name: '明湖路明湖花园陈宅', plate: '明湖路96号', flat: '2栋1单元301室', cell: 'zs-mh-05', crs: 'gcj02', guard: 'minghu-team', contacts: 1,
-    devices: (s) => [
-      ha('zs0103_home', [[1, '入户门', 'entry'], [2, '阳台', 'perimeter'], [3, '卫生间水浸', 'water']]),
+    id: 'home-zs-0103',
+    kind: 'home',
+    name: '明湖路明湖花园陈宅',
+    plate: '明湖路96号',
+    flat: '2栋1单元301室',
+    cell: 'zs-mh-05',
+    crs: 'gcj02',
+    guard: 'minghu-team',
+    contacts: 1,
+    devices: (_s) => [
+      ha('zs0103_home', [
+        [1, '入户门', 'entry'],
+        [2, '阳台', 'perimeter'],
+        [3, '卫生间水浸', 'water'],
+      ]),
       z2m('entry-door', 'zs0103_entry_door', 1),
       z2m('balcony-door', 'zs0103_balcony_door', 2),
       z2m('bath-leak', 'zs0103_bath_leak', 3),
@@ -179,16 +320,39 @@ const SITES: SiteSpec[] = [
   },
   {
     // Inside the lake's island cell: routed by the island, not by the cell whose hole surrounds it.
-    id: 'unit-zs-0003', kind: 'unit', name: '明湖国家湿地公园管理处', plate: '明湖路1号', cell: 'zs-mh-07', pole: false, guard: 'minghu-team', contacts: 1,
+    id: 'unit-zs-0003',
+    kind: 'unit',
+    name: '明湖国家湿地公园管理处',
+    plate: '明湖路1号',
+    cell: 'zs-mh-07',
+    pole: false,
+    guard: 'minghu-team',
+    contacts: 1,
     devices: (s) => [
-      native(s, 'panel', [[1, '管理处大门', 'entry'], [2, '游船码头', 'perimeter'], [3, '值班室一键报警', 'panic']]),
+      native(s, 'panel', [
+        [1, '管理处大门', 'entry'],
+        [2, '游船码头', 'perimeter'],
+        [3, '值班室一键报警', 'panic'],
+      ]),
     ],
     cameras: [{ id: 'cam-1', name: '游船码头', zones: [2], frigate: 'zs3003_pier' }],
   },
   {
-    id: 'shop-zs-0021', kind: 'shop', name: '人民路金六福珠宝店', plate: '人民路88号', cell: 'zs-hc-02', guard: 'hecheng-team', contacts: 2,
+    id: 'shop-zs-0021',
+    kind: 'shop',
+    name: '人民路金六福珠宝店',
+    plate: '人民路88号',
+    cell: 'zs-hc-02',
+    guard: 'hecheng-team',
+    contacts: 2,
     devices: (s) => [
-      cid(s, '2021', [[1, '卷帘门', 'entry'], [2, '柜台红外', 'interior'], [3, '柜台脚踢报警', 'panic'], [4, '保险柜震动', '24h'], [5, '主机防拆', 'tamper']]),
+      cid(s, '2021', [
+        [1, '卷帘门', 'entry'],
+        [2, '柜台红外', 'interior'],
+        [3, '柜台脚踢报警', 'panic'],
+        [4, '保险柜震动', '24h'],
+        [5, '主机防拆', 'tamper'],
+      ]),
       z2m('safe-door', 'zs0021_safe_door', 4),
     ],
     cameras: [
@@ -197,9 +361,23 @@ const SITES: SiteSpec[] = [
     ],
   },
   {
-    id: 'unit-zs-0001', kind: 'unit', name: '六盘水农商银行荷城支行', plate: '钟山大道126号', cell: 'zs-hc-04', pole: false, guard: 'hecheng-team', contacts: 2,
+    id: 'unit-zs-0001',
+    kind: 'unit',
+    name: '六盘水农商银行荷城支行',
+    plate: '钟山大道126号',
+    cell: 'zs-hc-04',
+    pole: false,
+    guard: 'hecheng-team',
+    contacts: 2,
     devices: (s) => [
-      cid(s, '3001', [[1, '营业厅大门', 'entry'], [2, '营业厅红外', 'interior'], [3, '柜员紧急按钮', 'panic'], [4, '金库门', '24h'], [5, '机房烟感', 'fire'], [6, '后院围墙', 'perimeter']]),
+      cid(s, '3001', [
+        [1, '营业厅大门', 'entry'],
+        [2, '营业厅红外', 'interior'],
+        [3, '柜员紧急按钮', 'panic'],
+        [4, '金库门', '24h'],
+        [5, '机房烟感', 'fire'],
+        [6, '后院围墙', 'perimeter'],
+      ]),
       native(s, 'atm-guard', [[7, 'ATM 防护舱', 'tamper']]),
     ],
     cameras: [
@@ -209,73 +387,167 @@ const SITES: SiteSpec[] = [
     ],
   },
   {
-    id: 'home-zs-0102', kind: 'home', name: '水西路刘宅', plate: '水西路23号', flat: '1单元202室', cell: 'zs-hc-05', guard: 'hecheng-team', contacts: 1,
+    id: 'home-zs-0102',
+    kind: 'home',
+    name: '水西路刘宅',
+    plate: '水西路23号',
+    flat: '1单元202室',
+    cell: 'zs-hc-05',
+    guard: 'hecheng-team',
+    contacts: 1,
     devices: (s) => [
-      native(s, 'hub', [[1, '入户门', 'entry'], [2, '卧室红外', 'interior'], [3, '燃气报警', 'gas']]),
+      native(s, 'hub', [
+        [1, '入户门', 'entry'],
+        [2, '卧室红外', 'interior'],
+        [3, '燃气报警', 'gas'],
+      ]),
       z2m('entry-door', 'zs0102_entry_door', 1),
       z2m('gas', 'zs0102_gas', 3),
     ],
   },
   {
-    id: 'shop-zs-0033', kind: 'shop', name: '水西路同济堂大药房', plate: '水西路41号', cell: 'zs-hc-06', guard: 'hecheng-team', contacts: 1,
+    id: 'shop-zs-0033',
+    kind: 'shop',
+    name: '水西路同济堂大药房',
+    plate: '水西路41号',
+    cell: 'zs-hc-06',
+    guard: 'hecheng-team',
+    contacts: 1,
     devices: (s) => [
-      cid(s, '1033', [[1, '店门', 'entry'], [2, '药柜红外', 'interior'], [3, '收银紧急按钮', 'panic']]),
+      cid(s, '1033', [
+        [1, '店门', 'entry'],
+        [2, '药柜红外', 'interior'],
+        [3, '收银紧急按钮', 'panic'],
+      ]),
     ],
     cameras: [{ id: 'cam-1', name: '店内', zones: [1, 2] }],
   },
   // ---- 黄土坡派出所: 黄土坡街道, 德坞街道
   {
-    id: 'shop-zs-0045', kind: 'shop', name: '钟山大道兴旺五金店', plate: '钟山大道312号', cell: 'zs-htp-02', guard: 'huangtupo-team', contacts: 1,
+    id: 'shop-zs-0045',
+    kind: 'shop',
+    name: '钟山大道兴旺五金店',
+    plate: '钟山大道312号',
+    cell: 'zs-htp-02',
+    guard: 'huangtupo-team',
+    contacts: 1,
     devices: (s) => [
-      native(s, 'panel', [[1, '卷帘门', 'entry'], [2, '店内红外', 'interior'], [3, '后窗', 'perimeter']]),
+      native(s, 'panel', [
+        [1, '卷帘门', 'entry'],
+        [2, '店内红外', 'interior'],
+        [3, '后窗', 'perimeter'],
+      ]),
       z2m('back-window', 'zs0045_back_window', 3),
     ],
     cameras: [{ id: 'cam-1', name: '门口', zones: [1, 2] }],
   },
   {
-    id: 'home-zs-0201', kind: 'home', name: '黄土坡张宅', plate: '钟山大道277号', flat: '5栋2单元601室', cell: 'zs-htp-04', guard: 'huangtupo-team', contacts: 2,
-    devices: (s) => [
-      ha('zs0201_home', [[1, '入户门', 'entry'], [2, '客厅红外', 'interior']]),
+    id: 'home-zs-0201',
+    kind: 'home',
+    name: '黄土坡张宅',
+    plate: '钟山大道277号',
+    flat: '5栋2单元601室',
+    cell: 'zs-htp-04',
+    guard: 'huangtupo-team',
+    contacts: 2,
+    devices: (_s) => [
+      ha('zs0201_home', [
+        [1, '入户门', 'entry'],
+        [2, '客厅红外', 'interior'],
+      ]),
       z2m('entry-door', 'zs0201_entry_door', 1),
       z2m('living-pir', 'zs0201_living_pir', 2),
     ],
   },
   {
-    id: 'shop-zs-0058', kind: 'shop', name: '黄土坡老杨家羊肉粉馆', plate: '凉都大道205号', cell: 'zs-htp-05', guard: 'huangtupo-team', contacts: 1,
+    id: 'shop-zs-0058',
+    kind: 'shop',
+    name: '黄土坡老杨家羊肉粉馆',
+    plate: '凉都大道205号',
+    cell: 'zs-htp-05',
+    guard: 'huangtupo-team',
+    contacts: 1,
     devices: (s) => [
-      cid(s, '1058', [[1, '前门', 'entry'], [2, '后厨门', 'entry'], [3, '后厨燃气', 'gas'], [4, '大堂烟感', 'fire']]),
+      cid(s, '1058', [
+        [1, '前门', 'entry'],
+        [2, '后厨门', 'entry'],
+        [3, '后厨燃气', 'gas'],
+        [4, '大堂烟感', 'fire'],
+      ]),
       z2m('kitchen-gas', 'zs0058_kitchen_gas', 3),
       z2m('hall-smoke', 'zs0058_hall_smoke', 4),
     ],
     cameras: [{ id: 'cam-1', name: '大堂', zones: [1, 4], frigate: 'zs0058_hall' }],
   },
   {
-    id: 'home-zs-0204', kind: 'home', name: '黄土坡罗宅', plate: '钟山大道301号', flat: '1单元101室', cell: 'zs-htp-08', guard: 'huangtupo-team', contacts: 1,
+    id: 'home-zs-0204',
+    kind: 'home',
+    name: '黄土坡罗宅',
+    plate: '钟山大道301号',
+    flat: '1单元101室',
+    cell: 'zs-htp-08',
+    guard: 'huangtupo-team',
+    contacts: 1,
     devices: (s) => [
-      native(s, 'hub', [[1, '入户门', 'entry'], [2, '紧急按钮', 'panic']]),
+      native(s, 'hub', [
+        [1, '入户门', 'entry'],
+        [2, '紧急按钮', 'panic'],
+      ]),
       z2m('entry-door', 'zs0204_entry_door', 1),
       z2m('sos', 'zs0204_sos_button', 2),
     ],
   },
   {
-    id: 'home-zs-0202', kind: 'home', name: '德坞周宅', plate: '人民西路17号', flat: '2单元402室', cell: 'zs-dw-02', guard: 'huangtupo-team', contacts: 1,
+    id: 'home-zs-0202',
+    kind: 'home',
+    name: '德坞周宅',
+    plate: '人民西路17号',
+    flat: '2单元402室',
+    cell: 'zs-dw-02',
+    guard: 'huangtupo-team',
+    contacts: 1,
     devices: (s) => [
-      native(s, 'hub', [[1, '入户门', 'entry'], [2, '走廊红外', 'interior'], [3, '厨房烟感', 'fire']]),
+      native(s, 'hub', [
+        [1, '入户门', 'entry'],
+        [2, '走廊红外', 'interior'],
+        [3, '厨房烟感', 'fire'],
+      ]),
       z2m('entry-door', 'zs0202_entry_door', 1),
       z2m('smoke', 'zs0202_kitchen_smoke', 3),
     ],
   },
   {
-    id: 'shop-zs-0052', kind: 'shop', name: '德坞恒通手机店', plate: '人民西路52号', cell: 'zs-dw-05', guard: 'huangtupo-team', contacts: 1,
+    id: 'shop-zs-0052',
+    kind: 'shop',
+    name: '德坞恒通手机店',
+    plate: '人民西路52号',
+    cell: 'zs-dw-05',
+    guard: 'huangtupo-team',
+    contacts: 1,
     devices: (s) => [
-      cid(s, '1052', [[1, '玻璃门', 'entry'], [2, '柜台红外', 'interior'], [3, '展柜', '24h']]),
+      cid(s, '1052', [
+        [1, '玻璃门', 'entry'],
+        [2, '柜台红外', 'interior'],
+        [3, '展柜', '24h'],
+      ]),
     ],
     cameras: [{ id: 'cam-1', name: '柜台', zones: [1, 2, 3] }],
   },
   {
-    id: 'shop-zs-0061', kind: 'shop', name: '德坞惠民超市', plate: '人民西路88号', cell: 'zs-dw-08', guard: 'huangtupo-team', contacts: 2,
+    id: 'shop-zs-0061',
+    kind: 'shop',
+    name: '德坞惠民超市',
+    plate: '人民西路88号',
+    cell: 'zs-dw-08',
+    guard: 'huangtupo-team',
+    contacts: 2,
     devices: (s) => [
-      cid(s, '1061', [[1, '正门', 'entry'], [2, '仓库门', 'entry'], [3, '卖场红外', 'interior'], [4, '收银紧急按钮', 'panic']]),
+      cid(s, '1061', [
+        [1, '正门', 'entry'],
+        [2, '仓库门', 'entry'],
+        [3, '卖场红外', 'interior'],
+        [4, '收银紧急按钮', 'panic'],
+      ]),
       z2m('store-door', 'zs0061_store_door', 2),
     ],
     cameras: [
@@ -284,18 +556,41 @@ const SITES: SiteSpec[] = [
     ],
   },
   {
-    id: 'home-zs-0203', kind: 'home', name: '德坞吴宅', plate: '人民西路120号', flat: '3栋1单元503室', cell: 'zs-dw-06', crs: 'gcj02', guard: 'huangtupo-team', contacts: 1,
+    id: 'home-zs-0203',
+    kind: 'home',
+    name: '德坞吴宅',
+    plate: '人民西路120号',
+    flat: '3栋1单元503室',
+    cell: 'zs-dw-06',
+    crs: 'gcj02',
+    guard: 'huangtupo-team',
+    contacts: 1,
     devices: (s) => [
-      native(s, 'hub', [[1, '入户门', 'entry'], [2, '卫生间水浸', 'water']]),
+      native(s, 'hub', [
+        [1, '入户门', 'entry'],
+        [2, '卫生间水浸', 'water'],
+      ]),
       z2m('entry-door', 'zs0203_entry_door', 1),
       z2m('leak', 'zs0203_bath_leak', 2),
     ],
   },
   // ---- 凤凰派出所: 凤凰街道, 杨柳街道
   {
-    id: 'unit-zs-0002', kind: 'unit', name: '钟山区凤凰街道中心幼儿园', plate: '凉都大道66号', cell: 'zs-fh-02', pole: false, guard: 'fenghuang-team', contacts: 2,
+    id: 'unit-zs-0002',
+    kind: 'unit',
+    name: '钟山区凤凰街道中心幼儿园',
+    plate: '凉都大道66号',
+    cell: 'zs-fh-02',
+    pole: false,
+    guard: 'fenghuang-team',
+    contacts: 2,
     devices: (s) => [
-      cid(s, '3002', [[1, '校门', 'entry'], [2, '围墙', 'perimeter'], [3, '门卫室一键报警', 'panic'], [4, '厨房烟感', 'fire']]),
+      cid(s, '3002', [
+        [1, '校门', 'entry'],
+        [2, '围墙', 'perimeter'],
+        [3, '门卫室一键报警', 'panic'],
+        [4, '厨房烟感', 'fire'],
+      ]),
     ],
     cameras: [
       { id: 'cam-1', name: '校门', zones: [1, 3], frigate: 'zs3002_gate' },
@@ -303,57 +598,127 @@ const SITES: SiteSpec[] = [
     ],
   },
   {
-    id: 'shop-zs-0070', kind: 'shop', name: '凉都大道名烟名酒店', plate: '凉都大道138号', cell: 'zs-fh-04', guard: 'fenghuang-team', contacts: 1,
+    id: 'shop-zs-0070',
+    kind: 'shop',
+    name: '凉都大道名烟名酒店',
+    plate: '凉都大道138号',
+    cell: 'zs-fh-04',
+    guard: 'fenghuang-team',
+    contacts: 1,
     devices: (s) => [
-      native(s, 'panel', [[1, '卷帘门', 'entry'], [2, '店内红外', 'interior'], [3, '紧急按钮', 'panic']]),
+      native(s, 'panel', [
+        [1, '卷帘门', 'entry'],
+        [2, '店内红外', 'interior'],
+        [3, '紧急按钮', 'panic'],
+      ]),
       z2m('shutter', 'zs0070_shutter', 1),
     ],
     cameras: [{ id: 'cam-1', name: '店内', zones: [1, 2] }],
   },
   {
-    id: 'shop-zs-0083', kind: 'shop', name: '凤凰电动车行', plate: '凉都大道211号', cell: 'zs-fh-07', guard: 'fenghuang-team', contacts: 1,
+    id: 'shop-zs-0083',
+    kind: 'shop',
+    name: '凤凰电动车行',
+    plate: '凉都大道211号',
+    cell: 'zs-fh-07',
+    guard: 'fenghuang-team',
+    contacts: 1,
     devices: (s) => [
-      cid(s, '1083', [[1, '卷帘门', 'entry'], [2, '充电区烟感', 'fire'], [3, '展厅红外', 'interior']]),
+      cid(s, '1083', [
+        [1, '卷帘门', 'entry'],
+        [2, '充电区烟感', 'fire'],
+        [3, '展厅红外', 'interior'],
+      ]),
       z2m('charge-smoke', 'zs0083_charge_smoke', 2),
     ],
     cameras: [{ id: 'cam-1', name: '充电区', zones: [2, 3] }],
   },
   {
-    id: 'home-zs-0301', kind: 'home', name: '凤凰赵宅', plate: '凉都大道158号', flat: '2单元701室', cell: 'zs-fh-05', guard: 'fenghuang-team', contacts: 2,
-    devices: (s) => [
-      ha('zs0301_home', [[1, '入户门', 'entry'], [2, '客厅红外', 'interior'], [3, '燃气报警', 'gas']]),
+    id: 'home-zs-0301',
+    kind: 'home',
+    name: '凤凰赵宅',
+    plate: '凉都大道158号',
+    flat: '2单元701室',
+    cell: 'zs-fh-05',
+    guard: 'fenghuang-team',
+    contacts: 2,
+    devices: (_s) => [
+      ha('zs0301_home', [
+        [1, '入户门', 'entry'],
+        [2, '客厅红外', 'interior'],
+        [3, '燃气报警', 'gas'],
+      ]),
       z2m('entry-door', 'zs0301_entry_door', 1),
       z2m('gas', 'zs0301_kitchen_gas', 3),
     ],
   },
   {
-    id: 'home-zs-0302', kind: 'home', name: '杨柳黄宅', plate: '中山东路45号', flat: '1单元302室', cell: 'zs-yl-03', guard: 'fenghuang-team', contacts: 1,
+    id: 'home-zs-0302',
+    kind: 'home',
+    name: '杨柳黄宅',
+    plate: '中山东路45号',
+    flat: '1单元302室',
+    cell: 'zs-yl-03',
+    guard: 'fenghuang-team',
+    contacts: 1,
     devices: (s) => [
-      native(s, 'hub', [[1, '入户门', 'entry'], [2, '老人紧急按钮', 'medical']]),
+      native(s, 'hub', [
+        [1, '入户门', 'entry'],
+        [2, '老人紧急按钮', 'medical'],
+      ]),
       z2m('entry-door', 'zs0302_entry_door', 1),
       z2m('sos', 'zs0302_sos_button', 2),
     ],
   },
   {
-    id: 'shop-zs-0077', kind: 'shop', name: '杨柳都匀毛尖茶庄', plate: '中山东路78号', cell: 'zs-yl-05', guard: 'fenghuang-team', contacts: 1,
+    id: 'shop-zs-0077',
+    kind: 'shop',
+    name: '杨柳都匀毛尖茶庄',
+    plate: '中山东路78号',
+    cell: 'zs-yl-05',
+    guard: 'fenghuang-team',
+    contacts: 1,
     devices: (s) => [
-      native(s, 'panel', [[1, '店门', 'entry'], [2, '店内红外', 'interior']]),
+      native(s, 'panel', [
+        [1, '店门', 'entry'],
+        [2, '店内红外', 'interior'],
+      ]),
       z2m('door', 'zs0077_door', 1),
       z2m('pir', 'zs0077_pir', 2),
     ],
     cameras: [{ id: 'cam-1', name: '店内', zones: [1, 2] }],
   },
   {
-    id: 'shop-zs-0090', kind: 'shop', name: '杨柳快递驿站', plate: '中山东路131号', cell: 'zs-yl-08', guard: 'fenghuang-team', contacts: 1,
+    id: 'shop-zs-0090',
+    kind: 'shop',
+    name: '杨柳快递驿站',
+    plate: '中山东路131号',
+    cell: 'zs-yl-08',
+    guard: 'fenghuang-team',
+    contacts: 1,
     devices: (s) => [
-      cid(s, '1090', [[1, '卷帘门', 'entry'], [2, '货架区红外', 'interior'], [3, '主机防拆', 'tamper']]),
+      cid(s, '1090', [
+        [1, '卷帘门', 'entry'],
+        [2, '货架区红外', 'interior'],
+        [3, '主机防拆', 'tamper'],
+      ]),
     ],
     cameras: [{ id: 'cam-1', name: '货架区', zones: [1, 2], frigate: 'zs0090_shelves' }],
   },
   {
-    id: 'home-zs-0303', kind: 'home', name: '杨柳安宅', plate: '中山东路160号', flat: '4栋1单元1102室', cell: 'zs-yl-07', guard: 'fenghuang-team', contacts: 1,
-    devices: (s) => [
-      ha('zs0303_home', [[1, '入户门', 'entry'], [2, '厨房烟感', 'fire']]),
+    id: 'home-zs-0303',
+    kind: 'home',
+    name: '杨柳安宅',
+    plate: '中山东路160号',
+    flat: '4栋1单元1102室',
+    cell: 'zs-yl-07',
+    guard: 'fenghuang-team',
+    contacts: 1,
+    devices: (_s) => [
+      ha('zs0303_home', [
+        [1, '入户门', 'entry'],
+        [2, '厨房烟感', 'fire'],
+      ]),
       z2m('entry-door', 'zs0303_entry_door', 1),
       z2m('smoke', 'zs0303_kitchen_smoke', 2),
     ],
@@ -369,9 +734,17 @@ function pointIn(index: GridIndex, cell: GridCell): [number, number] {
   for (let tries = 0; tries < 10_000; tries++) {
     const lat = round6(s + rand() * (n - s));
     const lng = round6(w + rand() * (e - w));
-    const ok = [[0, 0], [m, 0], [-m, 0], [0, m], [0, -m], [m, m], [-m, -m], [m, -m], [-m, m]].every(
-      ([a, b]) => index.locate(lat + a!, lng + b!)?.id === cell.id,
-    );
+    const ok = [
+      [0, 0],
+      [m, 0],
+      [-m, 0],
+      [0, m],
+      [0, -m],
+      [m, m],
+      [-m, -m],
+      [m, -m],
+      [-m, m],
+    ].every(([a, b]) => index.locate(lat + a!, lng + b!)?.id === cell.id);
     if (ok) return [lat, lng];
   }
   throw new Error(`no room for a site in ${cell.id}`);
@@ -531,7 +904,9 @@ function main(): void {
       flow((c as YAMLMap).get('zones'));
     }
     writeFileSync(join(devicesDir, `${spec.id}.yaml`), tightSeqs(doc.toString({ lineWidth: 0 })));
-    summary.push(`${spec.id}\t${cell.id}\t${cell.station}\t${devices.map((d) => `${d.id}:${d.profile}:${d.topic}`).join(' ')}\t${cameras.map((c) => c.id + (c.frigate ? `(frigate ${c.frigate})` : '')).join(' ')}`);
+    summary.push(
+      `${spec.id}\t${cell.id}\t${cell.station}\t${devices.map((d) => `${d.id}:${d.profile}:${d.topic}`).join(' ')}\t${cameras.map((c) => c.id + (c.frigate ? `(frigate ${c.frigate})` : '')).join(' ')}`,
+    );
   }
 
   // ---- secrets.yaml: demo values only, so that `npm run demo` needs no manual step.
@@ -541,7 +916,7 @@ function main(): void {
     '# devices/<site>.yaml), of the Frigate bridge (bridges[].mqtt in config/hub.yaml), and the',
     '# ONVIF passwords of the sample cameras (cameras[].onvif.password_file_key).',
     '# Real secrets live here or in the environment, never under devices/; keep this file',
-    '# readable only by the hub\'s user. config/secrets.example.yaml shows the format.',
+    "# readable only by the hub's user. config/secrets.example.yaml shows the format.",
     `${FRIGATE_KEY}: "${demoPassword('frigate')}"`,
     ...SITES.map((spec) => `${mqttKey(spec.id)}: "${demoPassword(spec.id)}"`),
     ...SITES.filter((spec) => (spec.cameras ?? []).length > 0).map((spec) => `${cameraKey(spec.id)}: "${demoPassword(`camera:${spec.id}`)}"`),

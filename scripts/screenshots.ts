@@ -61,7 +61,16 @@ async function main(): Promise<void> {
   const loaded = loadConfig(root, { env: process.env });
   if (!loaded.config) throw new Error('the sample district does not load; run `npm run check`');
   const cameras = await startDemoCameras(loaded.config, moduleLogger(logger, 'simulate'));
-  const hub = await startHub({ rootDir: root, httpPort: 0, httpHost: '127.0.0.1', mqttPort: 0, mqttHost: '127.0.0.1', watch: false, logger, announce: () => undefined });
+  const hub = await startHub({
+    rootDir: root,
+    httpPort: 0,
+    httpHost: '127.0.0.1',
+    mqttPort: 0,
+    mqttHost: '127.0.0.1',
+    watch: false,
+    logger,
+    announce: () => undefined,
+  });
   const base = `http://127.0.0.1:${hub.httpPort}`;
   const browser = await launchChromium();
   try {
@@ -74,7 +83,13 @@ async function main(): Promise<void> {
       const site = hub.config.sites.find((s) => s.id === a.site);
       const device = site?.devices.find((d) => d.profile === 'native');
       if (!site || !device || !site.mqttUsername || !site.mqttPassword) throw new Error(`sample site ${a.site} has no native device or login`);
-      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${hub.mqttPort}`, { protocolVersion: 4, clientId: `shots-${n}`, username: site.mqttUsername, password: site.mqttPassword, reconnectPeriod: 0 });
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${hub.mqttPort}`, {
+        protocolVersion: 4,
+        clientId: `shots-${n}`,
+        username: site.mqttUsername,
+        password: site.mqttPassword,
+        reconnectPeriod: 0,
+      });
       for (const [k, zone] of (a.zones.length ? a.zones : [null]).entries()) {
         const m = nativeEvent(device.topic, a.kind, zone, `shots-${n}-${k}`, new Date(Date.now() - (ALARMS.length - n) * 47_000));
         await client.publishAsync(m.topic, m.payload, { qos: 1 });
@@ -87,7 +102,10 @@ async function main(): Promise<void> {
     await page.waitForSelector('#queue tbody tr');
     const rowOf = (name: string) => page.locator('#queue tbody tr', { hasText: name });
     const siteName = (id: string): string => hub.config.sites.find((s) => s.id === id)!.name;
-    for (const [id, steps] of [['home-zs-0202', ['ack', 'dispatch']], ['unit-zs-0001', ['ack', 'onscene']]] as const) {
+    for (const [id, steps] of [
+      ['home-zs-0202', ['ack', 'dispatch']],
+      ['unit-zs-0001', ['ack', 'onscene']],
+    ] as const) {
       await rowOf(siteName(id)).click();
       for (const step of steps) {
         await page.click(`button[data-action="${step}"]:not([disabled])`);

@@ -87,4 +87,3 @@ function observeConfigAndBus(metrics: Metrics, bus: EventBus<HubEvents>, running
     { labels: { severity: 'warning' }, value: running.problems.filter((p) => p.severity === 'warning').length },
   ]);
 }
-

@@ -7,7 +7,7 @@ import { formatProblems } from '../config/report.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { FailureLimiter, DEFAULT_LOGIN_LIMIT, type LimiterOptions } from './limiter.js';
-import { decoyHash, generatePassword, hashPassword, PASSWORD_RULE_TEXT, passwordPolicyProblem, passwordRuleBroken, verifyPassword, type PasswordRule } from './password.js';
+import { decoyHash, generatePassword, hashPassword, PASSWORD_RULE_TEXT, passwordRuleBroken, verifyPassword, type PasswordRule } from './password.js';
 import { can } from './roles.js';
 import { audience, scopeFor, type Principal, type Scope, type Scoped } from './scope.js';
 import { DEFAULT_TIMEOUTS, SessionStore, tokensEqual, type Session, type SessionPersistence, type SessionTimeouts } from './sessions.js';
@@ -83,14 +83,20 @@ export class AuthService {
   async start(): Promise<void> {
     const state = this.users.current();
     if (state.problems.length) {
-      this.log.error({ file: this.users.displayPath, problems: state.problems.length }, `accounts file has problems; those accounts cannot log in:\n${formatProblems(state.problems)}`);
+      this.log.error(
+        { file: this.users.displayPath, problems: state.problems.length },
+        `accounts file has problems; those accounts cannot log in:\n${formatProblems(state.problems)}`,
+      );
     }
     const hasAdmin = [...state.users.values()].some((u) => u.role === 'admin');
     if (!hasAdmin && state.problems.length === 0) {
       const username = state.users.has('admin') ? 'safegrid-admin' : 'admin';
       const password = generatePassword();
       addUser(this.users.path, { username, name: '管理员', role: 'admin', passwordHash: await hashPassword(password), mustChangePassword: true });
-      this.log.warn({ username, file: this.users.displayPath }, 'no admin account: created one with a one-time password (shown once on the console, not in this log)');
+      this.log.warn(
+        { username, file: this.users.displayPath },
+        'no admin account: created one with a one-time password (shown once on the console, not in this log)',
+      );
       const say = this.o.announce ?? ((text: string) => process.stderr.write(text));
       say(
         `\n  SafeGrid: first start, no admin account.\n  Created "${username}" with the one-time password:  ${password}\n` +
@@ -177,7 +183,8 @@ export class AuthService {
       this.log.warn({ username: auth.user.username, ip, ok: false }, 'password change refused: current password wrong');
       return { ok: false, code: 'bad_password', error: 'the current password is wrong' };
     }
-    if (typeof next !== 'string') return { ok: false, code: 'bad_request', error: 'send JSON { "current": "...", "next": "..." }: the new password is missing ("next")' };
+    if (typeof next !== 'string')
+      return { ok: false, code: 'bad_request', error: 'send JSON { "current": "...", "next": "..." }: the new password is missing ("next")' };
     const rule = passwordRuleBroken(next, auth.user.username);
     if (rule) return { ok: false, code: 'weak_password', rule, error: `the new password must be ${PASSWORD_RULE_TEXT[rule]}` };
     if (next === current) return { ok: false, code: 'weak_password', rule: 'same_as_current', error: 'the new password must differ from the current one' };

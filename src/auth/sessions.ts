@@ -65,7 +65,15 @@ export class SessionStore {
     if (!persist) return;
     const now = clock.now();
     for (const row of persist.all()) {
-      const s: Session = { id: '', key: row.idHash, username: row.username, csrfToken: row.csrfToken, createdAt: row.createdMs, lastSeenAt: row.lastSeenMs, ip: row.ip };
+      const s: Session = {
+        id: '',
+        key: row.idHash,
+        username: row.username,
+        csrfToken: row.csrfToken,
+        createdAt: row.createdMs,
+        lastSeenAt: row.lastSeenMs,
+        ip: row.ip,
+      };
       if (this.expired(s, now)) {
         persist.remove(row.idHash);
         continue;

@@ -66,7 +66,10 @@ export async function runUserCommand(a: UserCommandArgs, io: UserCommandIo): Pro
       const problems = parseUsers('(new account)', entryYaml(entry), config).problems;
       if (problems.length) {
         const flag: Record<string, string> = { station: '--station', guard_group: '--group', role: '--role', name: '--display-name' };
-        return fail(io, problems.map((p) => `${flag[p.path.replace(/^users\[0\]\.?/, '')] ?? (p.path || 'account')}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('\n'));
+        return fail(
+          io,
+          problems.map((p) => `${flag[p.path.replace(/^users\[0\]\.?/, '')] ?? (p.path || 'account')}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('\n'),
+        );
       }
       addUser(path, entry);
       io.out(`added ${role} "${username}" to ${displayPath}; the hub picks it up at the next login`);

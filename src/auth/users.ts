@@ -8,7 +8,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, wri
 import { dirname, join, relative, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { z } from 'zod';
-import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from 'yaml';
+import { isMap, isSeq, parseDocument, type YAMLMap, YAMLSeq, type Document } from 'yaml';
 import type { Problem } from '../core/problems.js';
 import type { Config } from '../config/model.js';
 import { formatPath, parseWithSchema } from '../config/issues.js';
@@ -50,7 +50,12 @@ const userSchema = z
   .superRefine((u, ctx) => {
     // A binding that does not fit the role is a mistake, not something to ignore silently.
     const need = (key: 'station' | 'guard_group', what: string): void => {
-      ctx.addIssue({ code: 'custom', path: [key], message: `missing; a ${u.role} works for one ${what}`, params: { code: 'SG_CONFIG_MISSING_KEY', whole: true } });
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `missing; a ${u.role} works for one ${what}`,
+        params: { code: 'SG_CONFIG_MISSING_KEY', whole: true },
+      });
     };
     const extra = (key: 'station' | 'guard_group'): void => {
       ctx.addIssue({
@@ -88,7 +93,7 @@ export function parseUsers(file: string, text: string, context: UsersContext): U
   const whole = parseWithSchema(usersFileSchema, src);
   const problems: Problem[] = [];
   // Entry problems come from the per-entry parse below (with the entry's path), the rest from here.
-  const entries = Array.isArray((src.data as { users?: unknown } | null)?.users) ? ((src.data as { users: unknown[] }).users) : [];
+  const entries = Array.isArray((src.data as { users?: unknown } | null)?.users) ? (src.data as { users: unknown[] }).users : [];
   problems.push(...whole.problems);
 
   const stations = new Set(context.stations.map((s) => s.id));
@@ -120,7 +125,11 @@ export function parseUsers(file: string, text: string, context: UsersContext): U
       });
     };
     if (u.station && !stations.has(u.station)) {
-      refProblem('station', `got "${u.station}"; expected a station id from config/stations.yaml`, didYouMean(u.station, [...stations]) ?? `stations: ${[...stations].join(', ')}`);
+      refProblem(
+        'station',
+        `got "${u.station}"; expected a station id from config/stations.yaml`,
+        didYouMean(u.station, [...stations]) ?? `stations: ${[...stations].join(', ')}`,
+      );
     }
     if (u.guard_group && !groups.has(u.guard_group)) {
       refProblem(
@@ -202,7 +211,16 @@ export class UserDirectory {
       } catch (err) {
         state = {
           users: new Map(),
-          problems: [{ code: 'SG_CONFIG_PARSE', severity: 'error', file: this.displayPath, line: null, path: '', message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }],
+          problems: [
+            {
+              code: 'SG_CONFIG_PARSE',
+              severity: 'error',
+              file: this.displayPath,
+              line: null,
+              path: '',
+              message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+            },
+          ],
           exists: true,
         };
         this.cache = { key, context, state };

@@ -93,7 +93,11 @@ export class ConfigDeviceAccess implements DeviceAccess {
   private state: State;
   private lastWarning = '';
 
-  constructor(config: Config, profiles: ProfileRegistry, private readonly log?: Logger) {
+  constructor(
+    config: Config,
+    profiles: ProfileRegistry,
+    private readonly log?: Logger,
+  ) {
     this.state = build(config, profiles, log);
     this.warn(config);
   }

@@ -104,7 +104,12 @@ export class EmbeddedBroker implements BrokerLink {
           if (!who || !access.mayPublish(who, packet.topic)) {
             publishDenied();
             log.warn(
-              { code: 'SG_INGEST_UNAUTHORIZED_TOPIC', clientId: client ? printableTopic(client.id ?? '') : null, principal: who ?? null, topic: printableTopic(packet.topic) },
+              {
+                code: 'SG_INGEST_UNAUTHORIZED_TOPIC',
+                clientId: client ? printableTopic(client.id ?? '') : null,
+                principal: who ?? null,
+                topic: printableTopic(packet.topic),
+              },
               'PUBLISH outside the device topic ACL refused; connection closed',
             );
             // MQTT 3.1.1 has no way to refuse one PUBLISH; aedes closes the connection [MQTT-3.3.5-2].
@@ -117,23 +122,24 @@ export class EmbeddedBroker implements BrokerLink {
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
         // The PUBACK is written synchronously inside done(null) (aedes' enqueuePublish), so it
         // leaves before ingest's journal announces the batch on the next macrotask.
-        sink
-          .receive({ topic: packet.topic, payload, retained: false, clientId: client?.id ?? null })
-          .then(
-            () => done(null),
-            (err: unknown) => {
-              // Not durable: no PUBACK, the device keeps the message and resends it.
-              log.error({ err, topic: printableTopic(packet.topic) }, 'message not committed; withholding PUBACK');
-              done(err instanceof Error ? err : new Error(String(err)));
-            },
-          );
+        sink.receive({ topic: packet.topic, payload, retained: false, clientId: client?.id ?? null }).then(
+          () => done(null),
+          (err: unknown) => {
+            // Not durable: no PUBACK, the device keeps the message and resends it.
+            log.error({ err, topic: printableTopic(packet.topic) }, 'message not committed; withholding PUBACK');
+            done(err instanceof Error ? err : new Error(String(err)));
+          },
+        );
       },
       authorizeSubscribe: (client, sub, done) => {
         if (access) {
           const who = principals.get(client);
           if (!who || !access.maySubscribe(who, sub.topic)) {
             subscribeDenied();
-            log.warn({ clientId: printableTopic(client.id ?? ''), principal: who ?? null, topic: printableTopic(sub.topic) }, 'SUBSCRIBE outside the device command topics refused');
+            log.warn(
+              { clientId: printableTopic(client.id ?? ''), principal: who ?? null, topic: printableTopic(sub.topic) },
+              'SUBSCRIBE outside the device command topics refused',
+            );
             // A null subscription is answered with return code 0x80 (failure) in the SUBACK
             // [MQTT-3.9.3]; the device stays connected and keeps sending alarms.
             return done(null, null);
@@ -201,7 +207,10 @@ export class EmbeddedBroker implements BrokerLink {
     });
     const addr = server.address();
     this.boundTlsPort = typeof addr === 'object' && addr ? addr.port : tls.port;
-    log.info({ host: this.o.host, port: this.boundTlsPort, clientCert: tls.requireClientCert ? 'required' : 'not asked' }, 'embedded MQTT broker listening (TLS)');
+    log.info(
+      { host: this.o.host, port: this.boundTlsPort, clientCert: tls.requireClientCert ? 'required' : 'not asked' },
+      'embedded MQTT broker listening (TLS)',
+    );
   }
 
   async stop(): Promise<void> {

@@ -17,9 +17,7 @@ export interface InboundMessage {
  * What the sink made of a message. Both answers are final — the broker acknowledges either (a
  * rejected message would be rejected again on resend); only a thrown error withholds the PUBACK.
  */
-export type SinkOutcome =
-  | { status: 'accepted'; events: number }
-  | { status: 'rejected'; code: ErrorCode; reason: string };
+export type SinkOutcome = { status: 'accepted'; events: number } | { status: 'rejected'; code: ErrorCode; reason: string };
 
 /**
  * Where the broker delivers: every message, one at a time, with a promise that settles once the

@@ -21,11 +21,7 @@ export interface AssembleResult {
 
 const where = (o: Owner): string => `${o.what} in ${o.file}${o.line !== null ? ` (line ${o.line})` : ''}`;
 
-export function assemble(
-  entries: SiteEntry[],
-  bridges: Array<BridgeConfig & { line?: number | null }>,
-  hubFile: string,
-): AssembleResult {
+export function assemble(entries: SiteEntry[], bridges: Array<BridgeConfig & { line?: number | null }>, hubFile: string): AssembleResult {
   const accepted: SiteEntry[] = [];
   const rejected = new Map<string, Problem[]>();
   const siteIds = new Map<string, Owner>();

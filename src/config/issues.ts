@@ -48,7 +48,7 @@ function valueAt(data: unknown, path: readonly Seg[]): { found: boolean; value: 
   for (const seg of path) {
     if (cur === null || typeof cur !== 'object') return { found: false, value: undefined };
     const obj = cur as Record<PropertyKey, unknown>;
-    if (!Object.prototype.hasOwnProperty.call(obj, seg as PropertyKey)) return { found: false, value: undefined };
+    if (!Object.hasOwn(obj, seg as PropertyKey)) return { found: false, value: undefined };
     cur = obj[seg as PropertyKey];
   }
   return { found: true, value: cur };
@@ -180,7 +180,7 @@ export function parseWithSchema<S extends z.ZodType>(
   const unique = dedupe(problems);
   sortByLine(unique);
   const hasError = unique.some((p) => p.severity === 'error');
-  return { value: hasError ? null : (result as { data?: z.output<S> }).data ?? null, problems: unique };
+  return { value: hasError ? null : ((result as { data?: z.output<S> }).data ?? null), problems: unique };
 }
 
 export function dedupe(problems: Problem[]): Problem[] {

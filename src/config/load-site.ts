@@ -81,11 +81,11 @@ const str = (x: unknown): string | null => (typeof x === 'string' && x !== '' ? 
 export { hashText };
 
 /** Profile suggestions in the words CONVENTIONS.md shows: `acme has acme/pir-100, acme/door-1`. */
-export function unknownProfileProblem(
-  profile: string,
-  registry: ProfileRegistry,
-): { message: string; hint?: string } {
-  const all = registry.all().map((p) => p.id).sort();
+export function unknownProfileProblem(profile: string, registry: ProfileRegistry): { message: string; hint?: string } {
+  const all = registry
+    .all()
+    .map((p) => p.id)
+    .sort();
   const message = `no profile "${profile}"`;
   const slash = profile.indexOf('/');
   if (slash > 0) {
@@ -219,7 +219,9 @@ function referenceChecks(src: SourceFile, ctx: SiteContext): CheckResult {
     if (zones) for (const k of Object.keys(zones)) if (/^\d+$/.test(k)) declared.add(Number(k));
   }
   const declaredText = (): string =>
-    declared.size > 0 ? `declared zones: ${[...declared].sort((a, b) => a - b).join(', ')}` : 'no device of this site declares zones (a panel lists them under zones:)';
+    declared.size > 0
+      ? `declared zones: ${[...declared].sort((a, b) => a - b).join(', ')}`
+      : 'no device of this site declares zones (a panel lists them under zones:)';
 
   // Without its password a device (or the whole site) cannot log in to the embedded broker, so
   // none of its alarms arrive: an error, like any other reason the site cannot work.
@@ -392,7 +394,13 @@ function buildEntry(f: SiteFile, src: SourceFile, hash: string, ctx: SiteContext
   const logins: SiteEntry['logins'] = [];
   if (s.mqtt) logins.push({ username: s.mqtt.username, what: `site "${s.id}"`, path: 'site.mqtt.username', line: lineOf(src, ['site', 'mqtt', 'username']) });
   f.devices.forEach((d, i) => {
-    if (d.mqtt) logins.push({ username: d.mqtt.username, what: `device "${d.id}"`, path: `devices[${i}].mqtt.username`, line: lineOf(src, ['devices', i, 'mqtt', 'username']) });
+    if (d.mqtt)
+      logins.push({
+        username: d.mqtt.username,
+        what: `device "${d.id}"`,
+        path: `devices[${i}].mqtt.username`,
+        line: lineOf(src, ['devices', i, 'mqtt', 'username']),
+      });
   });
   return { file: src.file, site, hash, idLine: lineOf(src, ['site', 'id']), claims, logins };
 }

@@ -75,7 +75,11 @@ export function parseCacheFingerprint(): string | null {
     const here = dirname(fileURLToPath(import.meta.url));
     const files = listSources(here);
     const core = join(here, '..', 'core');
-    files.push(...readdirSync(core).filter((n) => /^limits\.[cm]?[jt]s$/.test(n)).map((n) => join(core, n)));
+    files.push(
+      ...readdirSync(core)
+        .filter((n) => /^limits\.[cm]?[jt]s$/.test(n))
+        .map((n) => join(core, n)),
+    );
     for (const f of files) h.update(f.slice(here.length)).update('\0').update(readFileSync(f)).update('\0');
     fingerprintMemo = h.digest('hex');
   } catch {

@@ -114,7 +114,14 @@ export function parseSource(file: string, text: string, kind: 'yaml' | 'json' = 
         const msg = (err as Error).message;
         const m = /position (\d+)/.exec(msg);
         const line = m ? lineCounter.linePos(Number(m[1])).line : null;
-        problems.push({ code: 'SG_CONFIG_PARSE', severity: 'error', file, line, path: '', message: `not valid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}` });
+        problems.push({
+          code: 'SG_CONFIG_PARSE',
+          severity: 'error',
+          file,
+          line,
+          path: '',
+          message: `not valid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`,
+        });
       }
     } else {
       try {

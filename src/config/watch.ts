@@ -204,12 +204,7 @@ export class SiteWatcher {
 }
 
 /** Starts watching; see SiteWatcher. Global files are not watched (restart to apply them). */
-export function watchSites(
-  rootDir: string,
-  current: Config,
-  onChange: (change: SiteChange) => void,
-  options?: WatchOptions,
-): { close(): void } {
+export function watchSites(rootDir: string, current: Config, onChange: (change: SiteChange) => void, options?: WatchOptions): { close(): void } {
   const w = new SiteWatcher(rootDir, current, onChange, options).start();
   return { close: () => w.close() };
 }

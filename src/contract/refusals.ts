@@ -8,10 +8,10 @@ export const REFUSAL_CODES = {
   // The edge: who is asking, and what they sent
   unauthenticated: 'No session, or it has ended: log in (again).',
   forbidden: 'The role may not do this (or a guard closing other than as a false alarm).',
-  not_found: 'No such incident, or one outside the caller\'s scope (answered alike on purpose).',
+  not_found: "No such incident, or one outside the caller's scope (answered alike on purpose).",
   bad_request: 'The body, query or socket payload does not have the expected shape.',
   cross_origin: 'A state-changing request or socket from a page on another origin.',
-  csrf: 'A state-changing request without the session\'s X-CSRF-Token.',
+  csrf: "A state-changing request without the session's X-CSRF-Token.",
   password_change_required: 'The one-time password must be changed before anything else.',
   payload_too_large: 'A request body over the limit (16 KiB).',
   internal: 'The hub failed while answering; the log has the details.',
@@ -23,7 +23,7 @@ export const REFUSAL_CODES = {
   // Cameras
   ambiguous_camera: 'Several sites have a camera with this id; `?site=` says which one.',
   // The incident workflow (IncidentService)
-  illegal_transition: 'The incident\'s status does not allow this step (for example on scene before acknowledged).',
+  illegal_transition: "The incident's status does not allow this step (for example on scene before acknowledged).",
   owned: 'Another operator owns the incident.',
   not_owned: 'Nobody owns the incident yet, so it cannot be handed over.',
   already_owner: 'The caller already owns the incident.',

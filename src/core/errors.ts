@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   SG_CONFIG_GRID_OVERLAP: 'Two grid cells overlap; alarms in the overlap go to one of them only (safegrid check).',
   SG_CONFIG_SECRET_INLINE: 'A secret written inline where a reference (env or secrets file) is required.',
   SG_CONFIG_SECRET_MISSING: 'A secret reference points to an unset environment variable or missing entry.',
-  SG_CONFIG_NO_MQTT_LOGIN: 'A device that no MQTT login covers (its own or its site\'s) cannot connect while mqtt.auth is required.',
+  SG_CONFIG_NO_MQTT_LOGIN: "A device that no MQTT login covers (its own or its site's) cannot connect while mqtt.auth is required.",
   SG_PROFILE_EXAMPLE_FAILED: "A profile example's payload did not produce the events it promises.",
   // Ingest rejections (counted in /metrics as sg_ingest_rejected_total{reason})
   SG_INGEST_OVERSIZE: 'Payload larger than the limit.',
@@ -36,7 +36,7 @@ export const ERROR_CODES = {
   SG_INGEST_SITE_DISABLED: 'The device belongs to a site whose file is currently invalid.',
   SG_INGEST_STORE_FAILED: 'The event could not be written to storage; the device will resend it.',
   SG_INGEST_UNKNOWN_CAMERA: 'A bridge (Frigate) names a camera that no site file links.',
-  SG_INGEST_UNAUTHORIZED_TOPIC: 'A device published to a topic outside its rights (another device\'s, or nobody\'s); the broker closed its connection.',
+  SG_INGEST_UNAUTHORIZED_TOPIC: "A device published to a topic outside its rights (another device's, or nobody's); the broker closed its connection.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

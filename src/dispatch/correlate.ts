@@ -36,10 +36,7 @@ export interface CorrelationContext extends PriorityContext {
   naming: Naming;
 }
 
-export type Correlation =
-  | { outcome: 'join'; incident: Incident }
-  | { outcome: 'open'; incident: Incident }
-  | { outcome: 'none' };
+export type Correlation = { outcome: 'join'; incident: Incident } | { outcome: 'open'; incident: Incident } | { outcome: 'none' };
 
 /**
  * One open incident per site: an event joins it within the correlation window (counted from its
@@ -69,7 +66,12 @@ export function newIncident(e: AlarmEvent, ctx: CorrelationContext): Incident {
   const repeatOf = lastFalse && atMs - lastFalse.closedMs <= ctx.repeatWindowMs ? lastFalse.id : null;
   if (lastFalse && repeatOf) {
     const minutes = Math.max(1, Math.round((atMs - lastFalse.closedMs) / 60_000));
-    timeline.push({ at: e.receivedAt, type: 'note', by: 'hub', text: `重复报警：本址${minutes}分钟前以误报结警 repeat: closed as false ${minutes} min ago (${repeatOf})` });
+    timeline.push({
+      at: e.receivedAt,
+      type: 'note',
+      by: 'hub',
+      text: `重复报警：本址${minutes}分钟前以误报结警 repeat: closed as false ${minutes} min ago (${repeatOf})`,
+    });
   }
   return {
     // The incident is named after the event that opened it, so a rebuild after a crash gives

@@ -7,7 +7,6 @@ export interface PriorityVerdict {
   reasonZh: string;
 }
 
-
 export function kindZh(kind: EventKind): string {
   return KIND_NAMES_ZH[kind];
 }

@@ -118,7 +118,9 @@ export function close(c: CommandInput & { disposition: string; note?: string | u
 export function note(c: CommandInput & { text: string }): Decision {
   const i = openOnly(c);
   if (!i) return refuse('not_found', `no open incident ${c.id}`);
-  const clean = String(c.text ?? '').slice(0, 1000).trim();
+  const clean = String(c.text ?? '')
+    .slice(0, 1000)
+    .trim();
   if (!clean) return refuse('empty_note', 'note is empty');
   return {
     next: { ...i, timeline: [...i.timeline, { at: iso(c.now), type: 'note', by: actorName(c.by), text: clean }] },
@@ -132,7 +134,9 @@ export function handOver(c: CommandInput & { to: string }): Decision {
   if (!i) return refuse('not_found', `no open incident ${c.id}`);
   if (!i.owner) return refuse('not_owned', 'acknowledge the incident before handing it over');
   if (i.owner !== actorName(c.by)) return refuse('owned', ownedBy(i));
-  const target = String(c.to ?? '').trim().slice(0, 64);
+  const target = String(c.to ?? '')
+    .trim()
+    .slice(0, 64);
   if (!target || target === i.owner) return refuse('bad_target', 'name the operator who takes it over');
   return {
     next: {

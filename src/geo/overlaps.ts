@@ -28,7 +28,16 @@ type Ring = Array<[number, number]>;
 
 /** Probe distance from a vertex, in degrees (about 1 cm). */
 const PROBE = 1e-7;
-const DIRECTIONS: ReadonlyArray<[number, number]> = [[1, 0], [1, 1], [0, 1], [-1, 1], [-1, 0], [-1, -1], [0, -1], [1, -1]];
+const DIRECTIONS: ReadonlyArray<[number, number]> = [
+  [1, 0],
+  [1, 1],
+  [0, 1],
+  [-1, 1],
+  [-1, 0],
+  [-1, -1],
+  [0, -1],
+  [1, -1],
+];
 
 /** Every overlapping pair, each once, `a` < `b`, sorted. */
 export function findOverlaps(cells: readonly GridCell[]): CellOverlap[] {
@@ -36,7 +45,10 @@ export function findOverlaps(cells: readonly GridCell[]): CellOverlap[] {
   const rings = cells.map((c) => c.polygons.flat().map((r) => r.map(([x, y]) => [x, y] as [number, number])));
   const tree = new Flatbush(cells.length);
   for (const cellRings of rings) {
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      minY = Infinity,
+      maxX = -Infinity,
+      maxY = -Infinity;
     for (const ring of cellRings) {
       for (const [x, y] of ring) {
         if (x < minX) minX = x;
@@ -94,13 +106,17 @@ function probeVertices(from: Ring[], other: Ring[], iFrom: GridIndex, iOther: Gr
 }
 
 function boxOf(rings: Ring[]): [number, number, number, number] {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (const ring of rings) for (const [x, y] of ring) {
-    minX = Math.min(minX, x);
-    minY = Math.min(minY, y);
-    maxX = Math.max(maxX, x);
-    maxY = Math.max(maxY, y);
-  }
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity;
+  for (const ring of rings)
+    for (const [x, y] of ring) {
+      minX = Math.min(minX, x);
+      minY = Math.min(minY, y);
+      maxX = Math.max(maxX, x);
+      maxY = Math.max(maxY, y);
+    }
   return [minX, minY, maxX, maxY];
 }
 

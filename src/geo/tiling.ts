@@ -57,7 +57,7 @@ export function jitteredTiling(o: TilingOptions): Tile[] {
   const dy = (o.north - o.south) / rows;
   const scale = o.decimals === undefined ? 0 : 10 ** o.decimals;
   const round = (v: number): number => (scale ? Math.round(v * scale) / scale : v);
-  const wobble = (): number => (rand() * 2 - 1);
+  const wobble = (): number => rand() * 2 - 1;
 
   // Corners: the outer boundary stays straight (only sliding along it), the inside moves freely.
   const corner: Pt[][] = [];

@@ -8,7 +8,7 @@ import { checkTopic } from './topic.js';
 
 /** What one message decodes to; no I/O, no clock: the caller counts, logs and records. */
 export type Decoded =
-  | { type: 'rejected'; code: ErrorCode; reason: string; /** A decoder that threw (a bug in a profile), to log. */ thrown?: { err: unknown; profile: string } }
+  | { type: 'rejected'; code: ErrorCode; reason: string /** A decoder that threw (a bug in a profile), to log. */; thrown?: { err: unknown; profile: string } }
   /** A bridge talking about itself (zigbee2mqtt `bridge/…`, `frigate/stats`): accepted, ignored. */
   | { type: 'housekeeping' }
   | DecodedMessage;

@@ -83,7 +83,12 @@ export class DeviceStates {
   }
 
   /** A device's message was decoded: it is alive (or says it went offline); returns the change and the row to keep. */
-  heardFromDevice(key: string, state: DeviceState, reported: Availability | undefined, nowMs: number): {
+  heardFromDevice(
+    key: string,
+    state: DeviceState,
+    reported: Availability | undefined,
+    nowMs: number,
+  ): {
     transition: AvailabilityTransition | null;
     row: DeviceStateRow;
   } {

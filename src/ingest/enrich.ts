@@ -125,9 +125,7 @@ export function enrichDeviceMessage(m: DeviceMessage): Enriched {
 }
 
 /** Going offline is trouble; coming back from offline is a restore; a first "online" is neither. */
-export function availabilityEventOf(
-  transition: AvailabilityTransition | null,
-): { kind: EventKind; detail: string; suffix: 'offline' | 'online' } | null {
+export function availabilityEventOf(transition: AvailabilityTransition | null): { kind: EventKind; detail: string; suffix: 'offline' | 'online' } | null {
   if (!transition) return null;
   if (transition.to === 'offline') return { kind: 'trouble.offline', detail: 'device reported offline', suffix: 'offline' };
   if (transition.from === 'offline') return { kind: 'restore', detail: 'device back online', suffix: 'online' };
@@ -200,9 +198,7 @@ export function eventFromSignal(s: SignalInput): { event: AlarmEvent; flag: Zone
     }
   }
   const key = deviceKey(site.id, device.id);
-  const dedupeKey = signal.msgId
-    ? `m:${key}:${signal.msgId.slice(0, 128)}:${signal.kind}:${signal.zone ?? ''}`
-    : `h:${key}:${facts.payloadHash}:${s.index}`;
+  const dedupeKey = signal.msgId ? `m:${key}:${signal.msgId.slice(0, 128)}:${signal.kind}:${signal.zone ?? ''}` : `h:${key}:${facts.payloadHash}:${s.index}`;
   const event = buildEvent({
     id: s.newId(),
     site,

@@ -75,10 +75,7 @@ export class Ingest implements MessageSink {
       'Bridge status messages (zigbee2mqtt bridge/…, frigate/stats) accepted and ignored',
     );
     this.countHeartbeatOnly = o.metrics.counter('sg_ingest_unchanged_total', 'Messages that changed nothing (heartbeats): acknowledged without a write');
-    this.countFlagged = o.metrics.counter(
-      'sg_ingest_flagged_total',
-      'Events accepted with a warning (e.g. a zone the device file does not list), by reason',
-    );
+    this.countFlagged = o.metrics.counter('sg_ingest_flagged_total', 'Events accepted with a warning (e.g. a zone the device file does not list), by reason');
     this.journal = new Journal({
       store: o.store,
       bus: o.bus,

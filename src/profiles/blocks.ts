@@ -222,9 +222,7 @@ const batteryLow: BlockDef = {
     const on = o.on ?? [true];
     const off = o.off ?? [false];
     const classify =
-      below === undefined
-        ? onOffClassifier(on, off)
-        : (v: unknown): boolean | 'bad' => (typeof v === 'number' && Number.isFinite(v) ? v < below : 'bad');
+      below === undefined ? onOffClassifier(on, off) : (v: unknown): boolean | 'bad' => (typeof v === 'number' && Number.isFinite(v) ? v < below : 'bad');
     return binaryRuntime(
       {
         block: 'battery_low',
@@ -355,7 +353,7 @@ const availability: BlockDef = {
         if (value === online) ctx.availability = 'online';
         else if (value === offline) ctx.availability = 'offline';
         else return undecodable(`availability: got ${describe(value)}; expected ${expected}`);
-        ctx.next['availability'] = ctx.availability;
+        ctx.next.availability = ctx.availability;
         return undefined;
       },
     };

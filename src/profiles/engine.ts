@@ -61,13 +61,7 @@ export function buildProfile(def: ModelDefinition): Profile {
   };
 }
 
-function decode(
-  id: string,
-  byChannel: Map<string, BlockRuntime[]>,
-  decoder: CodeDecoder | null,
-  format: Format,
-  input: DecodeInput,
-): DecodeOutcome {
+function decode(id: string, byChannel: Map<string, BlockRuntime[]>, decoder: CodeDecoder | null, format: Format, input: DecodeInput): DecodeOutcome {
   if (input.payload.length > LIMITS.maxPayloadBytes) {
     return fail('SG_INGEST_OVERSIZE', `payload of ${input.payload.length} bytes; the limit is ${LIMITS.maxPayloadBytes}`);
   }

@@ -145,9 +145,7 @@ export function parseProfileFile(text: string, file: string, opts: { builtin: bo
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    return empty([
-      { code: 'SG_CONFIG_PARSE', severity: 'error', file, line: null, path: '', message: `not valid YAML: ${String(err)}` },
-    ]);
+    return empty([{ code: 'SG_CONFIG_PARSE', severity: 'error', file, line: null, path: '', message: `not valid YAML: ${String(err)}` }]);
   }
   const drafts: Draft[] = [];
   const top = profileFileSchema.safeParse(data);
@@ -185,15 +183,7 @@ export function parseProfileFile(text: string, file: string, opts: { builtin: bo
   return { models, problems: [], idLines };
 }
 
-function checkModel(
-  m: ModelFile,
-  base: PathSeg[],
-  vendor: string,
-  file: string,
-  drafts: Draft[],
-  doc: Document,
-  lc: LineCounter,
-): ModelDefinition | null {
+function checkModel(m: ModelFile, base: PathSeg[], vendor: string, file: string, drafts: Draft[], doc: Document, lc: LineCounter): ModelDefinition | null {
   const fmt: Format = m.format ?? 'json';
   const topics = m.topics ?? { state: '{topic}' };
   const channels = Object.keys(topics);
@@ -234,7 +224,7 @@ function checkModel(
       drafts.push({
         code: 'SG_CONFIG_INVALID_VALUE',
         path,
-        message: `got ${isPlainObject(item) ? `a mapping with ${Object.keys(item).length} keys` : JSON.stringify(item) ?? 'nothing'}; expected a block name or a mapping { <block>: { options } }`,
+        message: `got ${isPlainObject(item) ? `a mapping with ${Object.keys(item).length} keys` : (JSON.stringify(item) ?? 'nothing')}; expected a block name or a mapping { <block>: { options } }`,
       });
       return;
     }
@@ -369,9 +359,7 @@ export function checkExample(profile: Profile, example: ProfileExample): string 
     want.length === out.signals.length &&
     want.every((w, i) => {
       const got = out.signals[i]!;
-      return (
-        got.kind === w.kind && (w.zone === undefined || got.zone === w.zone) && (w.camera === undefined || got.camera === w.camera)
-      );
+      return got.kind === w.kind && (w.zone === undefined || got.zone === w.zone) && (w.camera === undefined || got.camera === w.camera);
     });
   if (!same) return `expected ${showExpected(example)}; got ${show(out.signals)}`;
   if (example.expectAvailability && out.availability !== example.expectAvailability) {

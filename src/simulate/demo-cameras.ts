@@ -38,6 +38,9 @@ export async function startDemoCameras(config: Config, log: Logger): Promise<{ c
     }
   }
   for (const c of cams) log.debug({ camera: c.o.name, onvif: c.xaddr, rtsp: c.rtspUrl() }, 'demo camera');
-  log.info({ cameras: cams.length, example: cams[0] ? { onvif: cams[0].xaddr, rtsp: cams[0].rtspUrl() } : null }, 'demo cameras answering on loopback (RTSP needs the camera password)');
+  log.info(
+    { cameras: cams.length, example: cams[0] ? { onvif: cams[0].xaddr, rtsp: cams[0].rtspUrl() } : null },
+    'demo cameras answering on loopback (RTSP needs the camera password)',
+  );
   return { count: cams.length, stop: async () => void (await Promise.all(cams.map((c) => c.stop()))) };
 }

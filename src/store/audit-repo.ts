@@ -71,8 +71,10 @@ export class SqliteAuditRepository implements AuditRepository {
   verify(): AuditVerdict {
     // Iterated, not loaded whole: the trail of a busy centre is long.
     const rows = this.db.prepare('SELECT * FROM audit ORDER BY seq').iterate() as IterableIterator<Raw>;
-    return verifyAuditChain((function* () {
-      for (const r of rows) yield fromRaw(r);
-    })());
+    return verifyAuditChain(
+      (function* () {
+        for (const r of rows) yield fromRaw(r);
+      })(),
+    );
   }
 }

@@ -57,8 +57,6 @@ function fromRow(r: EventRow): StoredEvent {
  */
 export const LAST_ARMING_BY_SITE_SQL = `SELECT site_id, kind, max(seq) FROM events WHERE kind IN ('arm', 'disarm') GROUP BY site_id`;
 
-
-
 /** The only SQL about events. */
 export class SqliteEventRepository implements EventRepository {
   private readonly insertStmt;
@@ -91,12 +89,14 @@ export class SqliteEventRepository implements EventRepository {
   /** Inserts; call inside a transaction for group commit. Returns the event's seq. */
   insert(e: AlarmEvent): number {
     const { seq: _seq, ...row } = e;
-    return Number(this.insertStmt.run({
-      ...row,
-      receivedMs: Date.parse(e.receivedAt),
-      lat: e.location[0],
-      lng: e.location[1],
-    }).lastInsertRowid);
+    return Number(
+      this.insertStmt.run({
+        ...row,
+        receivedMs: Date.parse(e.receivedAt),
+        lat: e.location[0],
+        lng: e.location[1],
+      }).lastInsertRowid,
+    );
   }
 
   /**

@@ -49,8 +49,7 @@ export class GroupCommit<T> {
 
   private schedule(): void {
     if (this.timer) return;
-    this.timer =
-      this.maxDelayMs > 0 ? setTimeout(() => this.flush(), this.maxDelayMs) : setImmediate(() => this.flush());
+    this.timer = this.maxDelayMs > 0 ? setTimeout(() => this.flush(), this.maxDelayMs) : setImmediate(() => this.flush());
   }
 
   /** Writes everything queued now. Synchronous: better-sqlite3 blocks, so a batch is atomic in time too. */

@@ -52,16 +52,10 @@ export class SqliteIncidentRepository implements IncidentRepository {
     const where = new Where();
     if (q.status === 'open') where.raw(`status <> 'closed'`);
     else where.add('status = ?', q.status);
-    where
-      .add('site_id = ?', q.siteId)
-      .add('opened_ms >= ?', q.since)
-      .add('opened_ms < ?', q.until)
-      .in('station_id', q.stationIds)
-      .in('site_id', q.siteIds);
+    where.add('site_id = ?', q.siteId).add('opened_ms >= ?', q.since).add('opened_ms < ?', q.until).in('station_id', q.stationIds).in('site_id', q.siteIds);
     const sql = `SELECT doc FROM incidents ${where} ORDER BY opened_ms DESC LIMIT ${listLimit(q.limit)}`;
     return (this.db.prepare(sql).all(...where.args) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as Incident);
   }
-
 
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM incidents').get() as { n: number }).n;

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar } from 'yaml';
+import { isMap, isSeq, parseDocument, type YAMLMap, YAMLSeq, type Scalar } from 'yaml';
 import type { LatLng } from '../contract/alarm-event.js';
 import { discover, type DiscoverOptions } from './onvif/discover.js';
 import type { DiscoveredDevice } from './onvif/discovery.js';
@@ -17,7 +17,9 @@ export function formatDevices(devices: readonly DiscoveredDevice[], skipped: Rea
     lines.push(`  scopes: ${d.scopes.join(' ')}`);
   }
   for (const s of skipped) lines.push(`skipped a reply from ${s.from}: ${s.reason}`);
-  lines.push(`${devices.length} camera${devices.length === 1 ? '' : 's'} answered${skipped.length ? `, ${skipped.length} repl${skipped.length === 1 ? 'y' : 'ies'} skipped` : ''}.`);
+  lines.push(
+    `${devices.length} camera${devices.length === 1 ? '' : 's'} answered${skipped.length ? `, ${skipped.length} repl${skipped.length === 1 ? 'y' : 'ies'} skipped` : ''}.`,
+  );
   return lines.join('\n');
 }
 

@@ -87,9 +87,9 @@ export class CameraHealth {
       if (step.announce?.kind === 'restore') this.o.log.info(where, 'camera back online');
       if (step.announce) {
         // The event goes through ingest's durable path; if that fails the state change still holds.
-        await this.o.raise(e.site.id, e.camera.id, step.announce.kind, step.announce.detail).catch((err: unknown) =>
-          this.o.log.error({ ...where, kind: step.announce!.kind, err: describeCameraError(err) }, 'camera event not raised'),
-        );
+        await this.o
+          .raise(e.site.id, e.camera.id, step.announce.kind, step.announce.detail)
+          .catch((err: unknown) => this.o.log.error({ ...where, kind: step.announce!.kind, err: describeCameraError(err) }, 'camera event not raised'));
       }
       if (outcome.ok) this.o.answered(e);
     } finally {

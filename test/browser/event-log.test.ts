@@ -75,42 +75,46 @@ describe.skipIf(!run)('console event log (Chromium)', () => {
       "[...document.querySelectorAll('#event-log li[data-seq]')].map((li) => ({ seq: Number(li.dataset.seq), replayed: li.classList.contains('replayed'), kind: li.dataset.kind }))",
     ) as Promise<Array<{ seq: number; replayed: boolean; kind: string }>>;
 
-  it('shows events live, then after a cut link lists the missed ones once each, marked, in order', async () => {
-    const home = await t.deviceAs('home-b');
-    const base = 'safegrid/home-b/home-b-panel';
-    const send = async (kind: 'intrusion' | 'tamper', zone: number, id: string): Promise<void> => {
-      const m = nativeEvent(base, kind, zone, id);
-      await home.publishAsync(m.topic, m.payload, { qos: 1 });
-    };
+  it(
+    'shows events live, then after a cut link lists the missed ones once each, marked, in order',
+    async () => {
+      const home = await t.deviceAs('home-b');
+      const base = 'safegrid/home-b/home-b-panel';
+      const send = async (kind: 'intrusion' | 'tamper', zone: number, id: string): Promise<void> => {
+        const m = nativeEvent(base, kind, zone, id);
+        await home.publishAsync(m.topic, m.payload, { qos: 1 });
+      };
 
-    await send('intrusion', 1, 'log-live-1');
-    await send('tamper', 2, 'log-live-2');
-    await expect.poll(async () => (await logged()).length).toBe(2);
-    expect((await logged()).every((e) => !e.replayed)).toBe(true);
-    expect(await page.locator('#event-log li').first().locator('.ev-site').textContent()).toBe('凤凰小区3栋2单元401');
+      await send('intrusion', 1, 'log-live-1');
+      await send('tamper', 2, 'log-live-2');
+      await expect.poll(async () => (await logged()).length).toBe(2);
+      expect((await logged()).every((e) => !e.replayed)).toBe(true);
+      expect(await page.locator('#event-log li').first().locator('.ev-site').textContent()).toBe('凤凰小区3栋2单元401');
 
-    await link.cut();
-    await page.waitForSelector('#conn[data-state="offline"]');
-    for (let k = 1; k <= 3; k++) await send('intrusion', 1, `log-missed-${k}`);
-    // The page is still cut off (the link refuses connections): nothing new reached it.
-    expect(await page.locator('#conn').getAttribute('data-state')).toBe('offline');
-    expect(await logged()).toHaveLength(2);
+      await link.cut();
+      await page.waitForSelector('#conn[data-state="offline"]');
+      for (let k = 1; k <= 3; k++) await send('intrusion', 1, `log-missed-${k}`);
+      // The page is still cut off (the link refuses connections): nothing new reached it.
+      expect(await page.locator('#conn').getAttribute('data-state')).toBe('offline');
+      expect(await logged()).toHaveLength(2);
 
-    await link.open();
-    await page.waitForSelector('#conn[data-state="online"]');
-    await expect.poll(async () => (await logged()).length).toBe(5);
-    // Newest on top; every seq once; the three from the outage marked as caught up.
-    const shown = (await logged()).reverse();
-    const seqs = shown.map((e) => e.seq);
-    expect(new Set(seqs).size).toBe(5);
-    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
-    expect(shown.map((e) => e.replayed)).toEqual([false, false, true, true, true]);
-    expect(await page.locator('#event-log .badge-replay').first().textContent()).toBe('断线期间');
+      await link.open();
+      await page.waitForSelector('#conn[data-state="online"]');
+      await expect.poll(async () => (await logged()).length).toBe(5);
+      // Newest on top; every seq once; the three from the outage marked as caught up.
+      const shown = (await logged()).reverse();
+      const seqs = shown.map((e) => e.seq);
+      expect(new Set(seqs).size).toBe(5);
+      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+      expect(shown.map((e) => e.replayed)).toEqual([false, false, true, true, true]);
+      expect(await page.locator('#event-log .badge-replay').first().textContent()).toBe('断线期间');
 
-    // Live again, and not replayed twice when another event comes.
-    await send('tamper', 2, 'log-live-3');
-    await expect.poll(async () => (await logged()).length).toBe(6);
-    expect((await logged())[0]).toMatchObject({ kind: 'tamper', replayed: false });
-    expect(problems.errors).toEqual([]);
-  }, BROWSER_TEST_MS);
+      // Live again, and not replayed twice when another event comes.
+      await send('tamper', 2, 'log-live-3');
+      await expect.poll(async () => (await logged()).length).toBe(6);
+      expect((await logged())[0]).toMatchObject({ kind: 'tamper', replayed: false });
+      expect(problems.errors).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
 });

@@ -62,9 +62,11 @@ describe.skipIf(!run)('a storm in the dispatch console (Chromium)', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('the storm reads as one group under the panic, and the page keeps answering', async () => {
-    // The page measures how late its own timers fire: a frozen page is what an operator notices.
-    await page.evaluate(`(() => {
+  it(
+    'the storm reads as one group under the panic, and the page keeps answering',
+    async () => {
+      // The page measures how late its own timers fire: a frozen page is what an operator notices.
+      await page.evaluate(`(() => {
       window.__lag = 0;
       let last = performance.now();
       window.__lagTimer = setInterval(() => {
@@ -74,79 +76,90 @@ describe.skipIf(!run)('a storm in the dispatch console (Chromium)', () => {
       }, 50);
     })()`);
 
-    const acks: Array<Promise<unknown>> = [];
-    const t0 = performance.now();
-    for (let round = 0; round < PER_PANEL; round++) {
-      await sleep(Math.max(0, t0 + (round * SECONDS * 1000) / PER_PANEL - performance.now()));
-      for (let p = 0; p < PANELS; p++) {
-        const body = JSON.stringify({ kind: 'trouble.ac_loss', msgId: `ac-${p}-${round}`, detail: `mains lost (${round})` });
-        acks.push(clients[p % CONNECTIONS]!.publishAsync(`safegrid/s${p}/panel/event`, body, { qos: 1 }));
+      const acks: Array<Promise<unknown>> = [];
+      const t0 = performance.now();
+      for (let round = 0; round < PER_PANEL; round++) {
+        await sleep(Math.max(0, t0 + (round * SECONDS * 1000) / PER_PANEL - performance.now()));
+        for (let p = 0; p < PANELS; p++) {
+          const body = JSON.stringify({ kind: 'trouble.ac_loss', msgId: `ac-${p}-${round}`, detail: `mains lost (${round})` });
+          acks.push(clients[p % CONNECTIONS]!.publishAsync(`safegrid/s${p}/panel/event`, body, { qos: 1 }));
+        }
+        if (round === 1) {
+          const panic = JSON.stringify({ kind: 'panic', zone: 1, msgId: 'storm-panic' });
+          acks.push(clients[0]!.publishAsync('safegrid/s7/panel/event', panic, { qos: 1 }));
+        }
       }
-      if (round === 1) {
-        const panic = JSON.stringify({ kind: 'panic', zone: 1, msgId: 'storm-panic' });
-        acks.push(clients[0]!.publishAsync('safegrid/s7/panel/event', panic, { qos: 1 }));
-      }
-    }
-    await Promise.all(acks);
-    const [stored] = query<{ n: number }>(dbPath, `SELECT count(*) AS n FROM events`);
-    expect(stored!.n).toBe(PANELS * PER_PANEL + 1);
+      await Promise.all(acks);
+      const [stored] = query<{ n: number }>(dbPath, `SELECT count(*) AS n FROM events`);
+      expect(stored!.n).toBe(PANELS * PER_PANEL + 1);
 
-    // The queue settles on: the panic, then one group of the other 999 sites (mains loss,
-    // 一号派出所). The panic's site joins its mains loss into the panic incident (one open incident
-    // per site, raised to the worst), so it is not counted in the group.
-    const GROUPED = PANELS - 1;
-    const groupRow = page.locator('#queue tbody tr.group');
-    await expect.poll(() => groupRow.getAttribute('data-count'), { timeout: PAGE_WAIT_MS }).toBe(String(GROUPED));
-    const rows = page.locator('#queue tbody tr');
-    expect(await rows.count()).toBe(2);
-    expect(await rows.first().getAttribute('data-priority')).toBe('1');
-    expect(await rows.first().locator('td.site').textContent()).toBe('站点7');
-    expect(await groupRow.locator('td.kind').textContent()).toContain('交流断电');
-    expect(await groupRow.locator('td.cell').textContent()).toBe('一号派出所');
-    expect(await groupRow.locator('td.site').textContent()).toBe(`${GROUPED} 处报警单位`);
-    expect(await page.locator('#queue-count').textContent()).toBe(`${PANELS} 起`);
+      // The queue settles on: the panic, then one group of the other 999 sites (mains loss,
+      // 一号派出所). The panic's site joins its mains loss into the panic incident (one open incident
+      // per site, raised to the worst), so it is not counted in the group.
+      const GROUPED = PANELS - 1;
+      const groupRow = page.locator('#queue tbody tr.group');
+      await expect.poll(() => groupRow.getAttribute('data-count'), { timeout: PAGE_WAIT_MS }).toBe(String(GROUPED));
+      const rows = page.locator('#queue tbody tr');
+      expect(await rows.count()).toBe(2);
+      expect(await rows.first().getAttribute('data-priority')).toBe('1');
+      expect(await rows.first().locator('td.site').textContent()).toBe('站点7');
+      expect(await groupRow.locator('td.kind').textContent()).toContain('交流断电');
+      expect(await groupRow.locator('td.cell').textContent()).toBe('一号派出所');
+      expect(await groupRow.locator('td.site').textContent()).toBe(`${GROUPED} 处报警单位`);
+      expect(await page.locator('#queue-count').textContent()).toBe(`${PANELS} 起`);
 
-    const lag = (await page.evaluate('window.__lag')) as number;
-    console.info(`storm in the console: ${PANELS * PER_PANEL} alarms from ${PANELS} panels; the page's timers ran at most ${lag.toFixed(0)} ms late`);
-    // Generous on a shared 2-core machine (the hub, 50 MQTT clients and Chromium on the same
-    // cores); a page that rendered 1,000 rows per push froze for many seconds.
-    expect(lag).toBeLessThan(3000);
+      const lag = (await page.evaluate('window.__lag')) as number;
+      console.info(`storm in the console: ${PANELS * PER_PANEL} alarms from ${PANELS} panels; the page's timers ran at most ${lag.toFixed(0)} ms late`);
+      // Generous on a shared 2-core machine (the hub, 50 MQTT clients and Chromium on the same
+      // cores); a page that rendered 1,000 rows per push froze for many seconds.
+      expect(lag).toBeLessThan(3000);
 
-    // The panic is handled during the aftermath like any other: select it, acknowledge with "a".
-    const t = performance.now();
-    await rows.first().click();
-    await page.waitForSelector('#detail [data-action="ack"]:not([disabled])');
-    await page.keyboard.press('a');
-    await expect.poll(() => rows.first().getAttribute('data-status')).toBe('acknowledged');
-    console.info(`panic selected and acknowledged in ${(performance.now() - t).toFixed(0)} ms`);
-    await page.screenshot({ path: screenshotPath('storm-console.png') });
-  }, 2 * BROWSER_TEST_MS);
+      // The panic is handled during the aftermath like any other: select it, acknowledge with "a".
+      const t = performance.now();
+      await rows.first().click();
+      await page.waitForSelector('#detail [data-action="ack"]:not([disabled])');
+      await page.keyboard.press('a');
+      await expect.poll(() => rows.first().getAttribute('data-status')).toBe('acknowledged');
+      console.info(`panic selected and acknowledged in ${(performance.now() - t).toFixed(0)} ms`);
+      await page.screenshot({ path: screenshotPath('storm-console.png') });
+    },
+    2 * BROWSER_TEST_MS,
+  );
 
-  it('the group opens on a click and lists its first members; "acknowledge all" asks once, then acknowledges every one', async () => {
-    const GROUPED = PANELS - 1;
-    const groupRow = page.locator('#queue tbody tr.group');
-    await groupRow.locator('td.kind').click();
-    await expect.poll(() => page.locator('#queue tbody tr.in-group').count()).toBe(100);
-    expect(await page.locator('#queue tbody tr.group-more').textContent()).toContain(`另有 ${GROUPED - 100} 起未列出`);
-    await groupRow.locator('td.kind').click();
-    await expect.poll(() => page.locator('#queue tbody tr.in-group').count()).toBe(0);
+  it(
+    'the group opens on a click and lists its first members; "acknowledge all" asks once, then acknowledges every one',
+    async () => {
+      const GROUPED = PANELS - 1;
+      const groupRow = page.locator('#queue tbody tr.group');
+      await groupRow.locator('td.kind').click();
+      await expect.poll(() => page.locator('#queue tbody tr.in-group').count()).toBe(100);
+      expect(await page.locator('#queue tbody tr.group-more').textContent()).toContain(`另有 ${GROUPED - 100} 起未列出`);
+      await groupRow.locator('td.kind').click();
+      await expect.poll(() => page.locator('#queue tbody tr.in-group').count()).toBe(0);
 
-    const button = groupRow.locator('button.group-ack');
-    expect(await button.textContent()).toBe('全部签收');
-    await button.click();
-    await expect.poll(() => groupRow.locator('button.group-ack').textContent()).toBe(`确认签收 ${GROUPED} 起？`);
-    // Nothing happened yet: the first click only asks.
-    expect(query<{ n: number }>(dbPath, `SELECT count(*) AS n FROM incidents WHERE json_extract(doc, '$.kind') = 'trouble.ac_loss' AND status = 'acknowledged'`)[0]!.n).toBe(0);
-    await groupRow.locator('button.group-ack').click();
-    await expect.poll(() => groupRow.getAttribute('data-unacked'), { timeout: PAGE_WAIT_MS }).toBe('0');
-    await expect.poll(() => groupRow.locator('td.status .group-count').textContent()).toBe('已全部签收');
-    expect(await groupRow.locator('.group-ack-result').textContent()).toBe(`已签收 ${GROUPED} 起，0 起未成功`);
-    const [acked] = query<{ n: number; owners: number }>(
-      dbPath,
-      `SELECT count(*) AS n, count(DISTINCT json_extract(doc, '$.owner')) AS owners FROM incidents WHERE json_extract(doc, '$.kind') = 'trouble.ac_loss' AND status = 'acknowledged' AND json_extract(doc, '$.owner') = 'admin'`,
-    );
-    expect(acked).toEqual({ n: GROUPED, owners: 1 });
-    expect(problems.errors).toEqual([]);
-    expect(problems.csp).toEqual([]);
-  }, BROWSER_TEST_MS);
+      const button = groupRow.locator('button.group-ack');
+      expect(await button.textContent()).toBe('全部签收');
+      await button.click();
+      await expect.poll(() => groupRow.locator('button.group-ack').textContent()).toBe(`确认签收 ${GROUPED} 起？`);
+      // Nothing happened yet: the first click only asks.
+      expect(
+        query<{ n: number }>(
+          dbPath,
+          `SELECT count(*) AS n FROM incidents WHERE json_extract(doc, '$.kind') = 'trouble.ac_loss' AND status = 'acknowledged'`,
+        )[0]!.n,
+      ).toBe(0);
+      await groupRow.locator('button.group-ack').click();
+      await expect.poll(() => groupRow.getAttribute('data-unacked'), { timeout: PAGE_WAIT_MS }).toBe('0');
+      await expect.poll(() => groupRow.locator('td.status .group-count').textContent()).toBe('已全部签收');
+      expect(await groupRow.locator('.group-ack-result').textContent()).toBe(`已签收 ${GROUPED} 起，0 起未成功`);
+      const [acked] = query<{ n: number; owners: number }>(
+        dbPath,
+        `SELECT count(*) AS n, count(DISTINCT json_extract(doc, '$.owner')) AS owners FROM incidents WHERE json_extract(doc, '$.kind') = 'trouble.ac_loss' AND status = 'acknowledged' AND json_extract(doc, '$.owner') = 'admin'`,
+      );
+      expect(acked).toEqual({ n: GROUPED, owners: 1 });
+      expect(problems.errors).toEqual([]);
+      expect(problems.csp).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
 });

@@ -68,7 +68,8 @@ describe('bad input at every entry point', () => {
   const refusals = (): number => {
     let n = 0;
     for (const line of t.hub.metrics.render().split('\n')) {
-      if (/^(sg_ingest_rejected_total|sg_mqtt_publish_denied_total|sg_mqtt_client_errors_total|sg_mqtt_refused_total)\b/.test(line)) n += Number(line.split(' ').at(-1));
+      if (/^(sg_ingest_rejected_total|sg_mqtt_publish_denied_total|sg_mqtt_client_errors_total|sg_mqtt_refused_total)\b/.test(line))
+        n += Number(line.split(' ').at(-1));
     }
     return n;
   };
@@ -98,7 +99,10 @@ describe('bad input at every entry point', () => {
       ['a wildcard topic (+)', (id) => publishPacket('safegrid/shop-a/+/event', '{"kind":"panic"}', id)],
       ['a wildcard topic (#)', (id) => publishPacket('#', '{"kind":"panic"}', id)],
       ['a topic with 300 levels', (id) => publishPacket('safegrid/shop-a/shop-a-panel/' + 'x/'.repeat(300) + 'event', '{"kind":"panic"}', id)],
-      ['a payload over the 64 KiB cap', (id) => publishPacket('safegrid/shop-a/shop-a-panel/event', JSON.stringify({ kind: 'panic', detail: 'x'.repeat(70_000) }), id)],
+      [
+        'a payload over the 64 KiB cap',
+        (id) => publishPacket('safegrid/shop-a/shop-a-panel/event', JSON.stringify({ kind: 'panic', detail: 'x'.repeat(70_000) }), id),
+      ],
       ['a payload that is not UTF-8', (id) => publishPacket('safegrid/shop-a/shop-a-panel/event', Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), id)],
       ['a remaining length that lies (short)', () => Buffer.concat([Buffer.from([0x32, 0x05]), lp('safegrid/shop-a/shop-a-panel/event')])],
       ['a packet type 0 (reserved)', () => Buffer.from([0x00, 0x00])],
@@ -181,72 +185,106 @@ describe('bad input at every entry point', () => {
         '['.repeat(5000) + ']'.repeat(5000),
         JSON.stringify({ kind: 'panic', msgId: 'm'.repeat(10_000) }),
       ),
-      fc.dictionary(fc.constantFrom('kind', 'zone', 'at', 'msgId', 'detail', '__proto__', 'state'), fc.jsonValue({ maxDepth: 3 })).map((o) => JSON.stringify(o)),
+      fc
+        .dictionary(fc.constantFrom('kind', 'zone', 'at', 'msgId', 'detail', '__proto__', 'state'), fc.jsonValue({ maxDepth: 3 }))
+        .map((o) => JSON.stringify(o)),
     );
 
-    it('anything on a native event or status topic: a verdict each time, the hub keeps recording', async () => {
-      const dev = await t.deviceAs('shop-a');
-      await fc.assert(
-        fc.asyncProperty(hostile, fc.constantFrom('event', 'status'), async (payload, channel) => {
-          const before = t.hub.metrics.render();
-          await dev.publishAsync(`safegrid/shop-a/shop-a-panel/${channel}`, payload, { qos: 1 });
-          expect(t.hub.metrics.render()).not.toBe(before); // counted: accepted, stored or rejected
-          expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-        }),
-        { numRuns: 150 },
-      );
-      await goodAlarmRecorded();
-      // Rejections were logged with their code.
-      expect(t.logs.some((l) => l.msg === 'message rejected' && typeof l.code === 'string' && (l.code as string).startsWith('SG_INGEST_'))).toBe(true);
-    }, PROPERTY_TEST_MS);
+    it(
+      'anything on a native event or status topic: a verdict each time, the hub keeps recording',
+      async () => {
+        const dev = await t.deviceAs('shop-a');
+        await fc.assert(
+          fc.asyncProperty(hostile, fc.constantFrom('event', 'status'), async (payload, channel) => {
+            const before = t.hub.metrics.render();
+            await dev.publishAsync(`safegrid/shop-a/shop-a-panel/${channel}`, payload, { qos: 1 });
+            expect(t.hub.metrics.render()).not.toBe(before); // counted: accepted, stored or rejected
+            expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+          }),
+          { numRuns: 150 },
+        );
+        await goodAlarmRecorded();
+        // Rejections were logged with their code.
+        expect(t.logs.some((l) => l.msg === 'message rejected' && typeof l.code === 'string' && (l.code as string).startsWith('SG_INGEST_'))).toBe(true);
+      },
+      PROPERTY_TEST_MS,
+    );
 
-    it('Contact ID: bad checksums, bad lengths and unknown codes are rejected with their codes', async () => {
-      const dev = await t.deviceAs('shop-a');
-      const codeCount = (code: string): number => {
-        const m = new RegExp(`sg_ingest_rejected_total\\{reason="${code}"\\} (\\d+)`).exec(t.hub.metrics.render());
-        return m ? Number(m[1]) : 0;
-      };
-      const cases: Array<[string, string]> = [
-        ['1234181130010029', 'SG_INGEST_BAD_CHECKSUM'],
-        ['12341811300100', 'SG_INGEST_UNDECODABLE'],
-        ['123418113001002899', 'SG_INGEST_UNDECODABLE'],
-      ];
-      for (const [payload, code] of cases) {
-        const before = codeCount(code);
-        await dev.publishAsync('alarms/shop-a/cid', payload, { qos: 1 });
-        expect(codeCount(code), `${payload} → ${code}`).toBe(before + 1);
-      }
-      await fc.assert(
-        fc.asyncProperty(fc.stringMatching(/^[0-9A-F]{0,20}$/), async (payload) => {
-          const before = refusals();
-          const stored = t.hub.store.events.count();
+    it(
+      'Contact ID: bad checksums, bad lengths and unknown codes are rejected with their codes',
+      async () => {
+        const dev = await t.deviceAs('shop-a');
+        const codeCount = (code: string): number => {
+          const m = new RegExp(`sg_ingest_rejected_total\\{reason="${code}"\\} (\\d+)`).exec(t.hub.metrics.render());
+          return m ? Number(m[1]) : 0;
+        };
+        const cases: Array<[string, string]> = [
+          ['1234181130010029', 'SG_INGEST_BAD_CHECKSUM'],
+          ['12341811300100', 'SG_INGEST_UNDECODABLE'],
+          ['123418113001002899', 'SG_INGEST_UNDECODABLE'],
+        ];
+        for (const [payload, code] of cases) {
+          const before = codeCount(code);
           await dev.publishAsync('alarms/shop-a/cid', payload, { qos: 1 });
-          expect(refusals() > before || t.hub.store.events.count() >= stored).toBe(true);
-        }),
-        { numRuns: 100 },
-      );
-      await goodAlarmRecorded();
-    }, PROPERTY_TEST_MS);
+          expect(codeCount(code), `${payload} → ${code}`).toBe(before + 1);
+        }
+        await fc.assert(
+          fc.asyncProperty(fc.stringMatching(/^[0-9A-F]{0,20}$/), async (payload) => {
+            const before = refusals();
+            const stored = t.hub.store.events.count();
+            await dev.publishAsync('alarms/shop-a/cid', payload, { qos: 1 });
+            expect(refusals() > before || t.hub.store.events.count() >= stored).toBe(true);
+          }),
+          { numRuns: 100 },
+        );
+        await goodAlarmRecorded();
+      },
+      PROPERTY_TEST_MS,
+    );
   });
 
   describe('HTTP', () => {
-    it('path traversal on the static pages and /api/media never reads outside their folders', async () => {
-      const admin = await t.login('admin');
-      const segment = fc.constantFrom('..', '%2e%2e', '%2E%2E', '..%2f', '..%5c', '%252e%252e', '.%2e', 'etc', 'passwd', 'config', 'secrets.yaml', 'users.yaml', 'package.json', '%00', '');
-      await fc.assert(
-        fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 8 }), fc.constantFrom('/', '/api/media/', '/assets/'), async (parts, prefix) => {
-          const r = await admin.fetch(prefix + parts.join('/'));
-          const body = await r.text();
-          expect(r.status).toBeLessThan(500);
-          expect(body).not.toMatch(/root:x:0:0|pw-|password|"dependencies"/);
-        }),
-        { numRuns: 120 },
-      );
-      await goodAlarmRecorded();
-    }, PROPERTY_TEST_MS);
+    it(
+      'path traversal on the static pages and /api/media never reads outside their folders',
+      async () => {
+        const admin = await t.login('admin');
+        const segment = fc.constantFrom(
+          '..',
+          '%2e%2e',
+          '%2E%2E',
+          '..%2f',
+          '..%5c',
+          '%252e%252e',
+          '.%2e',
+          'etc',
+          'passwd',
+          'config',
+          'secrets.yaml',
+          'users.yaml',
+          'package.json',
+          '%00',
+          '',
+        );
+        await fc.assert(
+          fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 8 }), fc.constantFrom('/', '/api/media/', '/assets/'), async (parts, prefix) => {
+            const r = await admin.fetch(prefix + parts.join('/'));
+            const body = await r.text();
+            expect(r.status).toBeLessThan(500);
+            expect(body).not.toMatch(/root:x:0:0|pw-|password|"dependencies"/);
+          }),
+          { numRuns: 120 },
+        );
+        await goodAlarmRecorded();
+      },
+      PROPERTY_TEST_MS,
+    );
 
     it('a huge body is refused with 413 before it is parsed', async () => {
-      const r = await fetch(`${t.baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'x'.repeat(2_000_000) }) });
+      const r = await fetch(`${t.baseUrl}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: 'x'.repeat(2_000_000) }),
+      });
       expect(r.status).toBe(413);
       const admin = await t.login('admin');
       const r2 = await admin.post('/api/incidents/none/note', { text: 'y'.repeat(100_000) });
@@ -261,18 +299,37 @@ describe('bad input at every entry point', () => {
       expect(refused.code).toBe(403);
     });
 
-    it('a flood of 3,000 malformed commands is answered one by one, and alarms keep flowing', async () => {
-      const { socket } = await t.console({ as: 'op-city' });
-      const junk = fc.sample(fc.oneof(fc.anything(), fc.record({ id: fc.oneof(fc.string(), fc.integer(), fc.constant({ toString: null })), disposition: fc.string(), text: fc.string({ maxLength: 2000 }) })), { numRuns: 3000, seed: 7 });
-      const events = ['incident:ack', 'incident:close', 'incident:note', 'incident:dispatch', 'incident:handover'] as const;
-      const replies = await Promise.all(
-        junk.map((req, n) => new Promise<CommandReply>((ok) => (socket.emit as (e: string, r: unknown, cb: (x: CommandReply) => void) => void)(events[n % events.length]!, req, ok))),
-      );
-      expect(replies.every((r) => r && r.ok === false && typeof r.code === 'string')).toBe(true);
-      // Events without a callback, or with a callback in the wrong place, are ignored.
-      for (let i = 0; i < 200; i++) (socket.emit as (e: string, ...a: unknown[]) => void)('incident:ack', () => undefined, { id: 'x' });
-      expect(socket.connected).toBe(true);
-      await goodAlarmRecorded();
-    }, PROPERTY_TEST_MS);
+    it(
+      'a flood of 3,000 malformed commands is answered one by one, and alarms keep flowing',
+      async () => {
+        const { socket } = await t.console({ as: 'op-city' });
+        const junk = fc.sample(
+          fc.oneof(
+            fc.anything(),
+            fc.record({
+              id: fc.oneof(fc.string(), fc.integer(), fc.constant({ toString: null })),
+              disposition: fc.string(),
+              text: fc.string({ maxLength: 2000 }),
+            }),
+          ),
+          { numRuns: 3000, seed: 7 },
+        );
+        const events = ['incident:ack', 'incident:close', 'incident:note', 'incident:dispatch', 'incident:handover'] as const;
+        const replies = await Promise.all(
+          junk.map(
+            (req, n) =>
+              new Promise<CommandReply>((ok) =>
+                (socket.emit as (e: string, r: unknown, cb: (x: CommandReply) => void) => void)(events[n % events.length]!, req, ok),
+              ),
+          ),
+        );
+        expect(replies.every((r) => r && r.ok === false && typeof r.code === 'string')).toBe(true);
+        // Events without a callback, or with a callback in the wrong place, are ignored.
+        for (let i = 0; i < 200; i++) (socket.emit as (e: string, ...a: unknown[]) => void)('incident:ack', () => undefined, { id: 'x' });
+        expect(socket.connected).toBe(true);
+        await goodAlarmRecorded();
+      },
+      PROPERTY_TEST_MS,
+    );
   });
 });

@@ -13,7 +13,10 @@ describe('a silent or vanished device is noticed in time', () => {
   let t: TestHub;
   beforeAll(async () => {
     const tree = makeTree();
-    tree.write('devices/home-b.yaml', HOME_YAML.replace('    topic: safegrid/home-b/home-b-panel\n', '    topic: safegrid/home-b/home-b-panel\n    heartbeat: 20s\n'));
+    tree.write(
+      'devices/home-b.yaml',
+      HOME_YAML.replace('    topic: safegrid/home-b/home-b-panel\n', '    topic: safegrid/home-b/home-b-panel\n    heartbeat: 20s\n'),
+    );
     t = await startTestHub({ tree });
   });
   afterAll(async () => {
@@ -23,7 +26,10 @@ describe('a silent or vanished device is noticed in time', () => {
   it('a heartbeat shorter than 20 s is a config problem, not a flood of offline alarms', () => {
     const tree = makeTree();
     try {
-      tree.write('devices/home-b.yaml', HOME_YAML.replace('    topic: safegrid/home-b/home-b-panel\n', '    topic: safegrid/home-b/home-b-panel\n    heartbeat: 5s\n'));
+      tree.write(
+        'devices/home-b.yaml',
+        HOME_YAML.replace('    topic: safegrid/home-b/home-b-panel\n', '    topic: safegrid/home-b/home-b-panel\n    heartbeat: 5s\n'),
+      );
       const loaded = loadConfig(tree.root, { env: { ...process.env, MQTT_SHOP_A_PASS: 'x', MQTT_SHOP_A_DOOR_PASS: 'x', MQTT_FRIGATE_PASS: 'x' } });
       const problem = loaded.problems.find((p) => p.path?.includes('heartbeat'));
       expect(problem?.message ?? JSON.stringify(loaded.problems)).toMatch(/at least 20s/);

@@ -53,84 +53,88 @@ describe('SIGKILL the hub (embedded broker) while devices publish', () => {
     tree.remove();
   });
 
-  it(`${KILLS} kills at random moments: every acknowledged alarm is stored once and shown once`, async () => {
-    const rand = seeded(SEED);
-    console.info(`sigkill-embedded: seed ${SEED} (FAULT_SEED=${SEED} repeats this run)`);
-    tree.write('config/users.yaml', await defaultUsersYaml());
-    const httpPort = await freePort();
-    const mqttPort = await freePort();
-    const start = async (): Promise<ProcessHub> => startProcessHub(tree.root, EXTRA_ENV, { httpPort, mqttPort });
-    hub = await start();
-    const url = `mqtt://127.0.0.1:${mqttPort}`;
-    devices.push(
-      new LedgerDevice('shop-a', 'safegrid/shop-a/shop-a-panel', url, { username: 'shop-a-panel', password: TREE_LOGINS['shop-a-panel']! }),
-      new LedgerDevice('home-b', 'safegrid/home-b/home-b-panel', url, { username: 'home-b', password: TREE_LOGINS['home-b']! }),
-      new LedgerDevice('f-1', 'safegrid/f-1/panel', url, { username: 'f-1', password: EXTRA_ENV.MQTT_F1_PASS }),
-      new LedgerDevice('f-2', 'safegrid/f-2/panel', url, { username: 'f-2', password: EXTRA_ENV.MQTT_F2_PASS }),
-    );
-    consoleLog = new LedgerConsole(() => `http://127.0.0.1:${httpPort}`);
-    await consoleLog.start();
+  it(
+    `${KILLS} kills at random moments: every acknowledged alarm is stored once and shown once`,
+    async () => {
+      const rand = seeded(SEED);
+      console.info(`sigkill-embedded: seed ${SEED} (FAULT_SEED=${SEED} repeats this run)`);
+      tree.write('config/users.yaml', await defaultUsersYaml());
+      const httpPort = await freePort();
+      const mqttPort = await freePort();
+      const start = async (): Promise<ProcessHub> => startProcessHub(tree.root, EXTRA_ENV, { httpPort, mqttPort });
+      hub = await start();
+      const url = `mqtt://127.0.0.1:${mqttPort}`;
+      devices.push(
+        new LedgerDevice('shop-a', 'safegrid/shop-a/shop-a-panel', url, { username: 'shop-a-panel', password: TREE_LOGINS['shop-a-panel']! }),
+        new LedgerDevice('home-b', 'safegrid/home-b/home-b-panel', url, { username: 'home-b', password: TREE_LOGINS['home-b']! }),
+        new LedgerDevice('f-1', 'safegrid/f-1/panel', url, { username: 'f-1', password: EXTRA_ENV.MQTT_F1_PASS }),
+        new LedgerDevice('f-2', 'safegrid/f-2/panel', url, { username: 'f-2', password: EXTRA_ENV.MQTT_F2_PASS }),
+      );
+      consoleLog = new LedgerConsole(() => `http://127.0.0.1:${httpPort}`);
+      await consoleLog.start();
 
-    // Each device sends an alarm every 20 ms (200 alarms/s in all), down or up.
-    const ticker = setInterval(() => {
-      for (const d of devices) d.publishNext();
-    }, 20);
-    try {
-      for (let k = 0; k < KILLS; k++) {
-        phase = `kill ${k + 1} of ${KILLS}`;
-        await sleep(150 + rand() * 900);
-        await hub.kill();
-        hub = null;
-        // Down for a while: devices keep publishing into their outgoing stores.
-        await sleep(rand() * 300);
-        hub = await start();
+      // Each device sends an alarm every 20 ms (200 alarms/s in all), down or up.
+      const ticker = setInterval(() => {
+        for (const d of devices) d.publishNext();
+      }, 20);
+      try {
+        for (let k = 0; k < KILLS; k++) {
+          phase = `kill ${k + 1} of ${KILLS}`;
+          await sleep(150 + rand() * 900);
+          await hub.kill();
+          hub = null;
+          // Down for a while: devices keep publishing into their outgoing stores.
+          await sleep(rand() * 300);
+          hub = await start();
+        }
+        await sleep(500);
+      } finally {
+        clearInterval(ticker);
       }
-      await sleep(500);
-    } finally {
-      clearInterval(ticker);
-    }
 
-    // Everything sent is acknowledged in the end (devices resend until it is).
-    phase = 'waiting for every alarm to be acknowledged';
-    await until(() => devices.every((d) => d.pending.size === 0));
-    for (const d of devices) expect(d.pending.size, `${d.name}: unacknowledged at the end`).toBe(0);
+      // Everything sent is acknowledged in the end (devices resend until it is).
+      phase = 'waiting for every alarm to be acknowledged';
+      await until(() => devices.every((d) => d.pending.size === 0));
+      for (const d of devices) expect(d.pending.size, `${d.name}: unacknowledged at the end`).toBe(0);
 
-    // SQLite: each acknowledged alarm exactly once, and nothing that was never sent.
-    const rows = query<{ device_id: string; site_id: string; detail: string; n: number }>(
-      dbPath,
-      `SELECT site_id, device_id, detail, count(*) AS n FROM events WHERE detail LIKE 'ledger:%' GROUP BY site_id, device_id, detail`,
-    );
-    const stored = new Map(rows.map((r) => [r.detail, r.n]));
-    const twice = rows.filter((r) => r.n > 1).map((r) => r.detail);
-    expect(twice, 'stored more than once').toEqual([]);
-    let acked = 0;
-    const missing: string[] = [];
-    for (const d of devices) {
-      for (const n of d.acked) {
-        acked++;
-        if (!stored.has(`ledger:${d.msgId(n)}`)) missing.push(d.msgId(n));
+      // SQLite: each acknowledged alarm exactly once, and nothing that was never sent.
+      const rows = query<{ device_id: string; site_id: string; detail: string; n: number }>(
+        dbPath,
+        `SELECT site_id, device_id, detail, count(*) AS n FROM events WHERE detail LIKE 'ledger:%' GROUP BY site_id, device_id, detail`,
+      );
+      const stored = new Map(rows.map((r) => [r.detail, r.n]));
+      const twice = rows.filter((r) => r.n > 1).map((r) => r.detail);
+      expect(twice, 'stored more than once').toEqual([]);
+      let acked = 0;
+      const missing: string[] = [];
+      for (const d of devices) {
+        for (const n of d.acked) {
+          acked++;
+          if (!stored.has(`ledger:${d.msgId(n)}`)) missing.push(d.msgId(n));
+        }
       }
-    }
-    expect(missing, 'acknowledged but not stored').toEqual([]);
-    expect(stored.size).toBe(acked);
+      expect(missing, 'acknowledged but not stored').toEqual([]);
+      expect(stored.size).toBe(acked);
 
-    // The console: caught up, in order, no event twice, every stored alarm shown.
-    const lastSeq = query<{ s: number }>(dbPath, 'SELECT max(seq) AS s FROM events')[0]!.s;
-    phase = 'waiting for the console to catch up';
-    await until(() => consoleLog!.lastSeq >= lastSeq);
-    expect(consoleLog.violations).toEqual([]);
-    const shown = new Map<string, number>();
-    for (const e of consoleLog.events) if (e.detail?.startsWith('ledger:')) shown.set(e.detail, (shown.get(e.detail) ?? 0) + 1);
-    expect([...shown.values()].every((n) => n === 1)).toBe(true);
-    expect(shown.size).toBe(stored.size);
-    const resent = devices.reduce((n, d) => n + d.resent, 0);
-    console.info(
-      `sigkill-embedded: ${KILLS} kills, ${acked} alarms acknowledged and stored once (${resent} resent after reconnects); console reconnected ${consoleLog.connects - 1} times, ${consoleLog.replayed} events replayed by seq`,
-    );
-    expect(consoleLog.replayed).toBeGreaterThan(0);
-    expect(resent).toBeGreaterThan(0);
-    phase = 'done';
-    // A ceiling, not a budget: 21 starts of the hub as a child process while other tests run. About 40 s on a quiet
-    // machine, 100 s alone under two busy loops; 480 s was not enough beside the storm tests on a machine at load 15.
-  }, 6 * FAULT_WAIT_MS);
+      // The console: caught up, in order, no event twice, every stored alarm shown.
+      const lastSeq = query<{ s: number }>(dbPath, 'SELECT max(seq) AS s FROM events')[0]!.s;
+      phase = 'waiting for the console to catch up';
+      await until(() => consoleLog!.lastSeq >= lastSeq);
+      expect(consoleLog.violations).toEqual([]);
+      const shown = new Map<string, number>();
+      for (const e of consoleLog.events) if (e.detail?.startsWith('ledger:')) shown.set(e.detail, (shown.get(e.detail) ?? 0) + 1);
+      expect([...shown.values()].every((n) => n === 1)).toBe(true);
+      expect(shown.size).toBe(stored.size);
+      const resent = devices.reduce((n, d) => n + d.resent, 0);
+      console.info(
+        `sigkill-embedded: ${KILLS} kills, ${acked} alarms acknowledged and stored once (${resent} resent after reconnects); console reconnected ${consoleLog.connects - 1} times, ${consoleLog.replayed} events replayed by seq`,
+      );
+      expect(consoleLog.replayed).toBeGreaterThan(0);
+      expect(resent).toBeGreaterThan(0);
+      phase = 'done';
+      // A ceiling, not a budget: 21 starts of the hub as a child process while other tests run. About 40 s on a quiet
+      // machine, 100 s alone under two busy loops; 480 s was not enough beside the storm tests on a machine at load 15.
+    },
+    6 * FAULT_WAIT_MS,
+  );
 });

@@ -17,7 +17,7 @@ const SEED = Number(process.env.FAULT_SEED ?? Date.now() % 100_000);
 const BACKLOG_PER_DEVICE = 400;
 const KILLS_WHILE_DRAINING = 6;
 
-describe.skipIf(!MOSQUITTO_BIN)("SIGKILL the hub (external mosquitto) while it drains a backlog", () => {
+describe.skipIf(!MOSQUITTO_BIN)('SIGKILL the hub (external mosquitto) while it drains a backlog', () => {
   const tree = makeTree();
   const dbPath = join(tree.root, 'data/test.db');
   let broker: Mosquitto;
@@ -37,7 +37,10 @@ describe.skipIf(!MOSQUITTO_BIN)("SIGKILL the hub (external mosquitto) while it d
 
   const stored = (): Map<string, number> =>
     new Map(
-      query<{ detail: string; n: number }>(dbPath, `SELECT detail, count(*) AS n FROM events WHERE detail LIKE 'ledger:%' GROUP BY detail`).map((r) => [r.detail, r.n]),
+      query<{ detail: string; n: number }>(dbPath, `SELECT detail, count(*) AS n FROM events WHERE detail LIKE 'ledger:%' GROUP BY detail`).map((r) => [
+        r.detail,
+        r.n,
+      ]),
     );
 
   /** True once the alarm with this detail is in SQLite (markers are not on the devices' ledgers). */
@@ -55,65 +58,74 @@ describe.skipIf(!MOSQUITTO_BIN)("SIGKILL the hub (external mosquitto) while it d
     return false;
   };
 
-  it('alarms published while the hub is down all arrive once, though the hub is killed while draining them', async () => {
-    const rand = seeded(SEED);
-    console.info(`sigkill-external: seed ${SEED}`);
-    const start = (): Promise<ProcessHub> => startProcessHub(tree.root, { SG_MQTT_MODE: 'external', SG_MQTT_URL: broker.url });
-    devices.push(
-      new LedgerDevice('ext-shop-a', 'safegrid/shop-a/shop-a-panel', broker.url, {}),
-      new LedgerDevice('ext-home-b', 'safegrid/home-b/home-b-panel', broker.url, {}),
-    );
-    // First start creates the persistent session and its QoS 1 subscriptions at the broker: they exist once a
-    // marker published through the broker is stored (the hub subscribes after it connects, not before it starts).
-    hub = await start();
-    expect(await markerStored(devices[0]!, 'marker:subscribed'), 'the hub never stored the marker: not subscribed').toBe(true);
-    await hub.kill();
-    hub = null;
-    for (let i = 0; i < BACKLOG_PER_DEVICE; i++) for (const d of devices) d.publishNext();
-    await until(() => devices.every((d) => d.pending.size === 0), FAULT_WAIT_MS, 20);
-    for (const d of devices) expect(d.pending.size, 'mosquitto acknowledged the backlog').toBe(0);
-    expect(stored().size).toBe(0);
-
-    // Start, and kill while the backlog drains; devices keep publishing live alarms meanwhile.
-    const ticker = setInterval(() => {
-      for (const d of devices) d.publishNext();
-    }, 50);
-    let partial = 0;
-    try {
-      for (let k = 0; k < KILLS_WHILE_DRAINING; k++) {
-        hub = await start();
-        await sleep(100 + rand() * 400);
-        await hub.kill();
-        hub = null;
-        partial = stored().size;
-      }
+  it(
+    'alarms published while the hub is down all arrive once, though the hub is killed while draining them',
+    async () => {
+      const rand = seeded(SEED);
+      console.info(`sigkill-external: seed ${SEED}`);
+      const start = (): Promise<ProcessHub> => startProcessHub(tree.root, { SG_MQTT_MODE: 'external', SG_MQTT_URL: broker.url });
+      devices.push(
+        new LedgerDevice('ext-shop-a', 'safegrid/shop-a/shop-a-panel', broker.url, {}),
+        new LedgerDevice('ext-home-b', 'safegrid/home-b/home-b-panel', broker.url, {}),
+      );
+      // First start creates the persistent session and its QoS 1 subscriptions at the broker: they exist once a
+      // marker published through the broker is stored (the hub subscribes after it connects, not before it starts).
       hub = await start();
-      await sleep(300);
-    } finally {
-      clearInterval(ticker);
-    }
-    const total = devices.reduce((n, d) => n + d.sent, 0);
-    let seen = stored();
-    await until(
-      () => {
-        seen = stored();
-        return seen.size >= total;
-      },
-      FAULT_WAIT_MS,
-      200,
-    );
-    const missing: string[] = [];
-    for (const d of devices) for (let n = 1; n <= d.sent; n++) if (!seen.has(`ledger:${d.msgId(n)}`)) missing.push(d.msgId(n));
-    expect(missing, 'published but never stored').toEqual([]);
-    expect([...seen].filter(([, n]) => n > 1), 'stored more than once').toEqual([]);
-    // A restart after the drain: the broker must not redeliver what the hub acknowledged. Anything it did
-    // redeliver would come before a marker published after the restart, so the check waits for the marker.
-    await hub.kill();
-    hub = await start();
-    expect(await markerStored(devices[1]!, 'marker:after-restart'), 'the hub never stored the marker after the restart').toBe(true);
-    expect(stored().size).toBe(total);
-    expect([...stored().values()].every((n) => n === 1)).toBe(true);
-    console.info(`sigkill-external: ${total} alarms (${BACKLOG_PER_DEVICE * devices.length} while the hub was down), ${KILLS_WHILE_DRAINING} kills while draining (last one with ${partial} stored), each stored once`);
-    // A ceiling, not a budget: eight starts of the hub as a child process and a drain, on a loaded machine.
-  }, 3 * FAULT_WAIT_MS);
+      expect(await markerStored(devices[0]!, 'marker:subscribed'), 'the hub never stored the marker: not subscribed').toBe(true);
+      await hub.kill();
+      hub = null;
+      for (let i = 0; i < BACKLOG_PER_DEVICE; i++) for (const d of devices) d.publishNext();
+      await until(() => devices.every((d) => d.pending.size === 0), FAULT_WAIT_MS, 20);
+      for (const d of devices) expect(d.pending.size, 'mosquitto acknowledged the backlog').toBe(0);
+      expect(stored().size).toBe(0);
+
+      // Start, and kill while the backlog drains; devices keep publishing live alarms meanwhile.
+      const ticker = setInterval(() => {
+        for (const d of devices) d.publishNext();
+      }, 50);
+      let partial = 0;
+      try {
+        for (let k = 0; k < KILLS_WHILE_DRAINING; k++) {
+          hub = await start();
+          await sleep(100 + rand() * 400);
+          await hub.kill();
+          hub = null;
+          partial = stored().size;
+        }
+        hub = await start();
+        await sleep(300);
+      } finally {
+        clearInterval(ticker);
+      }
+      const total = devices.reduce((n, d) => n + d.sent, 0);
+      let seen = stored();
+      await until(
+        () => {
+          seen = stored();
+          return seen.size >= total;
+        },
+        FAULT_WAIT_MS,
+        200,
+      );
+      const missing: string[] = [];
+      for (const d of devices) for (let n = 1; n <= d.sent; n++) if (!seen.has(`ledger:${d.msgId(n)}`)) missing.push(d.msgId(n));
+      expect(missing, 'published but never stored').toEqual([]);
+      expect(
+        [...seen].filter(([, n]) => n > 1),
+        'stored more than once',
+      ).toEqual([]);
+      // A restart after the drain: the broker must not redeliver what the hub acknowledged. Anything it did
+      // redeliver would come before a marker published after the restart, so the check waits for the marker.
+      await hub.kill();
+      hub = await start();
+      expect(await markerStored(devices[1]!, 'marker:after-restart'), 'the hub never stored the marker after the restart').toBe(true);
+      expect(stored().size).toBe(total);
+      expect([...stored().values()].every((n) => n === 1)).toBe(true);
+      console.info(
+        `sigkill-external: ${total} alarms (${BACKLOG_PER_DEVICE * devices.length} while the hub was down), ${KILLS_WHILE_DRAINING} kills while draining (last one with ${partial} stored), each stored once`,
+      );
+      // A ceiling, not a budget: eight starts of the hub as a child process and a drain, on a loaded machine.
+    },
+    3 * FAULT_WAIT_MS,
+  );
 });

@@ -56,7 +56,7 @@ export interface TestHub {
 }
 
 export async function startTestHub(
-  options: Partial<HubOptions> & { tree?: TestTree; keepTree?: boolean; /** false: no config/users.yaml (first start). */ users?: false } = {},
+  options: Partial<HubOptions> & { tree?: TestTree; keepTree?: boolean /** false: no config/users.yaml (first start). */; users?: false } = {},
 ): Promise<TestHub> {
   const tree = options.tree ?? makeTree();
   // The test district's people (accounts.ts), unless the test brings its own file or wants none.
@@ -95,7 +95,11 @@ export async function startTestHub(
     return c;
   };
   const login = async (username: string, password = accountOf(username).password): Promise<LoggedIn> => {
-    const r = await fetch(`${baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    const r = await fetch(`${baseUrl}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
     if (r.status !== 200) throw new Error(`login as ${username}: HTTP ${r.status} ${await r.text()}`);
     const body = (await r.json()) as { csrfToken: string };
     const set = r.headers.get('set-cookie') ?? '';

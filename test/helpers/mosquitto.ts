@@ -30,7 +30,15 @@ export async function startMosquitto(): Promise<Mosquitto> {
   const port = await freePort();
   writeFileSync(
     join(dir, 'mosquitto.conf'),
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'max_queued_messages 100000', 'log_type error', ''].join('\n'),
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence true',
+      `persistence_location ${dir}/`,
+      'max_queued_messages 100000',
+      'log_type error',
+      '',
+    ].join('\n'),
   );
   const child: ChildProcess = spawn(MOSQUITTO_BIN, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
   // Ready when it accepts TCP (a ceiling: a loaded machine can take seconds to start it).

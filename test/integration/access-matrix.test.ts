@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/api/commands/table.js';
-import { COMMAND_EVENTS, NAMESPACES, type CommandReply } from '../../src/contract/socket.js';
+import { COMMAND_EVENTS, type NAMESPACES, type CommandReply } from '../../src/contract/socket.js';
 import { INCIDENT_ACTIONS, type IncidentAction } from '../../src/contract/workflow.js';
 import { nativeEvent } from '../../src/simulate/payloads.js';
 import { startTestHub, waitFor, type LoggedIn, type TestHub } from '../helpers/hub.js';
@@ -105,7 +105,13 @@ const REST: RestRow[] = [
   { method: 'GET', route: '/api/health', url: '/api/health', expect: x('ok ok ok ok ok ok ok') },
   { method: 'POST', route: '/api/login', url: '/api/login', body: {}, expect: x('ok ok ok ok ok ok ok') },
   { method: 'GET', route: '/api/session', url: '/api/session', expect: x('401 ok ok ok ok ok ok') },
-  { method: 'POST', route: '/api/password', url: '/api/password', body: { current: 'not-it', next: 'whatever-long-enough' }, expect: x('401 ok ok ok ok ok ok') },
+  {
+    method: 'POST',
+    route: '/api/password',
+    url: '/api/password',
+    body: { current: 'not-it', next: 'whatever-long-enough' },
+    expect: x('401 ok ok ok ok ok ok'),
+  },
   { method: 'POST', route: '/api/session/renew', url: '/api/session/renew', expect: x('401 ok ok ok ok ok ok') },
   { method: 'POST', route: '/api/logout', url: '/api/logout', fresh: true, expect: x('401 ok ok ok ok ok ok') },
   { method: 'GET', route: '/api/incidents', url: '/api/incidents?status=open', expect: x('401 ok ok ok ok ok 403') },
@@ -154,7 +160,10 @@ beforeAll(async () => {
   t = await startTestHub();
   const shop = await t.deviceAs('shop-a-panel');
   const home = await t.deviceAs('home-b');
-  for (const [d, topic] of [[shop, 'safegrid/shop-a/shop-a-panel'], [home, 'safegrid/home-b/home-b-panel']] as const) {
+  for (const [d, topic] of [
+    [shop, 'safegrid/shop-a/shop-a-panel'],
+    [home, 'safegrid/home-b/home-b-panel'],
+  ] as const) {
     const m = nativeEvent(topic, 'intrusion', 1, `matrix-${topic}`);
     await d.publishAsync(m.topic, m.payload, { qos: 1 });
   }
@@ -289,8 +298,7 @@ describe('input is validated at the edge, with a coded refusal', () => {
   });
   it('socket: a payload without an id, or with a mistyped field, is refused with bad_request', async () => {
     const { socket } = await t.console({ namespace: '/console', session: sessions.get('op-city')! });
-    const send = (event: string, payload: unknown) =>
-      new Promise<CommandReply>((ok) => (socket.emit as (...a: unknown[]) => void)(event, payload, ok));
+    const send = (event: string, payload: unknown) => new Promise<CommandReply>((ok) => (socket.emit as (...a: unknown[]) => void)(event, payload, ok));
     expect(await send('incident:ack', null)).toMatchObject({ ok: false, code: 'bad_request' });
     expect(await send('incident:ack', { id: 42 })).toMatchObject({ ok: false, code: 'bad_request' });
     expect(await send('incident:note', { id: ids.A, text: 7 })).toMatchObject({ ok: false, code: 'bad_request' });

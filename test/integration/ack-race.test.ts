@@ -45,7 +45,9 @@ describe('two to twenty consoles race to acknowledge one incident', () => {
       const replies = await Promise.all(
         racers.map(
           (c) =>
-            new Promise<{ name: string; r: CommandReply }>((ok) => c.socket.emit('incident:ack', { id: incident.id }, (r: CommandReply) => ok({ name: c.name, r }))),
+            new Promise<{ name: string; r: CommandReply }>((ok) =>
+              c.socket.emit('incident:ack', { id: incident.id }, (r: CommandReply) => ok({ name: c.name, r })),
+            ),
         ),
       );
       const winners = replies.filter((x) => x.r.ok);

@@ -43,7 +43,15 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
     // The PUBACK has arrived: the event must already be durable.
     const stored = rows(`SELECT * FROM events WHERE dedupe_key LIKE 'm:shop-a/shop-a-panel:m-0001%'`);
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ site_id: 'shop-a', kind: 'intrusion', zone: 2, zone_name: '仓库红外', grid_cell_id: 'cell-sw', station_id: 'ps-hecheng', category: 'police' });
+    expect(stored[0]).toMatchObject({
+      site_id: 'shop-a',
+      kind: 'intrusion',
+      zone: 2,
+      zone_name: '仓库红外',
+      grid_cell_id: 'cell-sw',
+      station_id: 'ps-hecheng',
+      category: 'police',
+    });
     const incident = await incoming;
     expect(incident).toMatchObject({
       siteId: 'shop-a',
@@ -89,7 +97,24 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
     const payload = contactId('1234', 1, 111, 1, 5);
     // shop-a already has an open police incident; a fire within the window joins it and takes it over.
     const update = nextEvent<Incident>(socket, 'incident:update', (i) => i.siteId === 'shop-a' && i.kind === 'smoke');
-    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(t.hub.mqttPort), '-q', '1', '-i', 'cid-gw', '-u', 'shop-a', '-P', TREE_LOGINS['shop-a']!, '-t', 'alarms/shop-a/cid', '-m', payload]);
+    await run('mosquitto_pub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(t.hub.mqttPort),
+      '-q',
+      '1',
+      '-i',
+      'cid-gw',
+      '-u',
+      'shop-a',
+      '-P',
+      TREE_LOGINS['shop-a']!,
+      '-t',
+      'alarms/shop-a/cid',
+      '-m',
+      payload,
+    ]);
     const incident = await Promise.race([incoming, update]);
     expect(incident).toMatchObject({ siteId: 'shop-a', kind: 'smoke', category: 'fire', priority: 1 });
     expect(incident.zones).toContain(5);
@@ -134,7 +159,12 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
     expect(ev).toEqual([{ site_id: 'shop-a', device_id: 'shop-a-cam1', kind: 'person_detected' }]);
     // Dispatch hears of stored events just after their PUBACK: wait until it has taken this one.
     await waitFor(() => t.hub.incidents.snapshot().some((i) => i.timeline.some((x) => x.kind === 'person_detected')));
-    expect(t.hub.incidents.snapshot().filter((i) => i.siteId === 'shop-a').every((i) => i.status !== 'closed')).toBe(true);
+    expect(
+      t.hub.incidents
+        .snapshot()
+        .filter((i) => i.siteId === 'shop-a')
+        .every((i) => i.status !== 'closed'),
+    ).toBe(true);
   });
 
   it('Home Assistant alarm_control_panel "triggered" becomes a burglary', async () => {

@@ -224,8 +224,7 @@ describe('a device subscribes only to its own command topics', () => {
 });
 
 describe.skipIf(!hasMosquittoPub)("Debian's mosquitto_pub with -u/-P", () => {
-  const pub = (args: string[]) =>
-    run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(t.hub.mqttPort), '-q', '1', '-V', 'mqttv311', ...args]);
+  const pub = (args: string[]) => run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(t.hub.mqttPort), '-q', '1', '-V', 'mqttv311', ...args]);
 
   it('logs in as the site and its alarm is stored', async () => {
     const m = nativeEvent('safegrid/home-b/home-b-panel', 'panic', null, 'mosquitto-pub-login');
@@ -251,12 +250,58 @@ describe.skipIf(!hasOpenssl)('mqtts: the TLS listener, with and without client c
 
   /** A CA key and self-signed certificate; EC keys keep the test fast. */
   async function makeCa(name: string): Promise<void> {
-    await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.crt`]);
+    await openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.crt`,
+    ]);
   }
   async function makeCert(name: string, ca: string, ext: string): Promise<void> {
     writeFileSync(join(pki, `${name}.ext`), ext);
-    await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
-    await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`]);
+    await openssl([
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+    ]);
+    await openssl([
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${ca}.crt`,
+      '-CAkey',
+      `${ca}.key`,
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.crt`,
+    ]);
   }
 
   beforeAll(async () => {
@@ -288,7 +333,13 @@ describe.skipIf(!hasOpenssl)('mqtts: the TLS listener, with and without client c
   /** Connects over mqtts; resolves 'connected', or the reason it did not. */
   function tryConnect(port: number, opts: mqtt.IClientOptions): Promise<{ client: MqttClient; outcome: string }> {
     return new Promise((ok) => {
-      const client = mqtt.connect(`mqtts://127.0.0.1:${port}`, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 3000, ca: pem('safegrid-test-ca.crt'), ...opts });
+      const client = mqtt.connect(`mqtts://127.0.0.1:${port}`, {
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        connectTimeout: 3000,
+        ca: pem('safegrid-test-ca.crt'),
+        ...opts,
+      });
       const done = (outcome: string): void => {
         client.removeAllListeners('connect');
         ok({ client, outcome });
@@ -331,7 +382,13 @@ describe.skipIf(!hasOpenssl)('mqtts: the TLS listener, with and without client c
       rogue.client.end(true);
       await waitFor(() => hub.hub.metrics.value('sg_mqtt_refused_total', { reason: 'tls' }) >= 2);
       // A certificate is not a login: the right certificate with a wrong password is still refused.
-      const noPassword = await tryConnect(port, { clientId: 'tls-nopw', username: 'shop-a-panel', password: 'wrong', cert: pem('shop-a-panel.crt'), key: pem('shop-a-panel.key') });
+      const noPassword = await tryConnect(port, {
+        clientId: 'tls-nopw',
+        username: 'shop-a-panel',
+        password: 'wrong',
+        cert: pem('shop-a-panel.crt'),
+        key: pem('shop-a-panel.key'),
+      });
       expect(noPassword.outcome).toMatch(/error: .*(Bad username or password|bad user)/i);
       noPassword.client.end(true);
     } finally {

@@ -13,8 +13,7 @@ describe.skipIf(!MOSQUITTO_BIN)("external-broker mode against Debian's mosquitto
   let tree: TestTree;
   let t: TestHub | null = null;
 
-  const startHub = () =>
-    startTestHub({ tree, keepTree: true, mqttMode: 'external', mqttUrl: broker.url });
+  const startHub = () => startTestHub({ tree, keepTree: true, mqttMode: 'external', mqttUrl: broker.url });
 
   const count = (sql: string): number => {
     const db = new Database(join(tree.root, 'data/test.db'), { readonly: true });

@@ -37,9 +37,21 @@ describe('hand-over and take-over', () => {
 
     expect(await cmd(minghu.socket, 'incident:ack', {})).toMatchObject({ ok: true, incident: { owner: 'op-minghu' } });
     // Nobody by that name, a disabled account, a guard, an operator of another station: refused, still ours.
-    expect(await cmd(minghu.socket, 'incident:handover', { to: 'op-typo' })).toMatchObject({ ok: false, code: 'bad_target', error: 'no active account "op-typo"' });
-    expect(await cmd(minghu.socket, 'incident:handover', { to: 'op-gone' })).toMatchObject({ ok: false, code: 'bad_target', error: 'no active account "op-gone"' });
-    expect(await cmd(minghu.socket, 'incident:handover', { to: 'guard-minghu' })).toMatchObject({ ok: false, code: 'bad_target', error: 'guard-minghu (guard) cannot work an incident' });
+    expect(await cmd(minghu.socket, 'incident:handover', { to: 'op-typo' })).toMatchObject({
+      ok: false,
+      code: 'bad_target',
+      error: 'no active account "op-typo"',
+    });
+    expect(await cmd(minghu.socket, 'incident:handover', { to: 'op-gone' })).toMatchObject({
+      ok: false,
+      code: 'bad_target',
+      error: 'no active account "op-gone"',
+    });
+    expect(await cmd(minghu.socket, 'incident:handover', { to: 'guard-minghu' })).toMatchObject({
+      ok: false,
+      code: 'bad_target',
+      error: 'guard-minghu (guard) cannot work an incident',
+    });
     expect(await cmd(minghu.socket, 'incident:handover', { to: 'op-hecheng' })).toMatchObject({ ok: false, code: 'bad_target' });
     expect(t.hub.incidents.get(id)?.owner).toBe('op-minghu');
 
@@ -64,7 +76,11 @@ describe('hand-over and take-over', () => {
     expect(await cmd(admin.socket, 'incident:takeover', {})).toMatchObject({ ok: true, incident: { owner: 'admin', status: 'acknowledged' } });
     // Every step is in the audit chain, with who did it.
     expect(t.hub.store.audit.forIncident(id).map((r) => [r.action, r.actor])).toEqual(
-      expect.arrayContaining([['handover', 'op-minghu'], ['handover', 'op-city'], ['takeover', 'admin']]),
+      expect.arrayContaining([
+        ['handover', 'op-minghu'],
+        ['handover', 'op-city'],
+        ['takeover', 'admin'],
+      ]),
     );
   });
 });

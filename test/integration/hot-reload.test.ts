@@ -60,7 +60,8 @@ describe('changes under devices/ are picked up without a restart', () => {
     const secretsPath = join(t.tree.root, 'config/secrets.yaml');
     const secrets = readFileSync(secretsPath, 'utf8');
     const site = NEW_SITE.replaceAll('home-c', 'home-d').replace('[26.596, 104.846]', '[26.597, 104.847]');
-    const login = (password: string) => mqtt.connectAsync(t.mqttUrl, { protocolVersion: 4, clientId: `home-d-${password}`, username: 'home-d', password, reconnectPeriod: 0 });
+    const login = (password: string) =>
+      mqtt.connectAsync(t.mqttUrl, { protocolVersion: 4, clientId: `home-d-${password}`, username: 'home-d', password, reconnectPeriod: 0 });
     // The site file first: held back, its key is not in secrets.yaml yet.
     t.tree.write('devices/home-d.yaml', site);
     await waitFor(() => t.hub.problems().some((p) => p.file === 'devices/home-d.yaml' && p.code === 'SG_CONFIG_SECRET_MISSING'), 5000);
@@ -77,7 +78,10 @@ describe('changes under devices/ are picked up without a restart', () => {
     writeFileSync(secretsPath, `${secrets}mqtt_home-d: "pw-home-d-2"\n`);
     const until = Date.now() + 5000;
     for (let refused = false; !refused; ) {
-      refused = await login('pw-home-d-1').then((c) => (void c.end(true), false), () => true);
+      refused = await login('pw-home-d-1').then(
+        (c) => (void c.end(true), false),
+        () => true,
+      );
       if (!refused && Date.now() > until) throw new Error('the old password still works 5 s after the rotation');
       if (!refused) await new Promise((r) => setTimeout(r, 50));
     }

@@ -35,7 +35,11 @@ describe('no camera password and no password hash ever leaves the hub', () => {
     expect(t.hub.config.sites.find((s) => s.id === 'unit-d')?.cameras[0]?.onvif?.password).toBe(CAM_PASSWORD);
     const admin = await t.login('admin');
     // A failed login and a password change put the auth code paths into the log too.
-    await fetch(`${t.baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: CAM_PASSWORD }) });
+    await fetch(`${t.baseUrl}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: CAM_PASSWORD }),
+    });
     await admin.post('/api/password', { current: CAM_PASSWORD, next: 'another-long-password' });
     const ids: Record<string, string> = { id: 'unit-d' };
     const urls = t.hub.routes

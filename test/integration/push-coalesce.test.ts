@@ -36,7 +36,11 @@ describe('pushes of one incident are coalesced on a real console', () => {
       await d.publishAsync(m.topic, m.payload, { qos: 1 });
       await new Promise((r) => setTimeout(r, 10));
     }
-    const updates = (): Incident[] => seen.filter((s) => s.name === 'incident:update').map((s) => s.body as Incident).filter((i) => i.id === incident.id);
+    const updates = (): Incident[] =>
+      seen
+        .filter((s) => s.name === 'incident:update')
+        .map((s) => s.body as Incident)
+        .filter((i) => i.id === incident.id);
     const last = await waitFor(() => updates().find((i) => i.eventCount === 31));
     expect(last.version).toBe(31);
     await new Promise((r) => setTimeout(r, 300)); // nothing stray after it
@@ -48,7 +52,10 @@ describe('pushes of one incident are coalesced on a real console', () => {
     const versions = all.map((i) => i.version);
     expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
     // Every event reached the event log, each once.
-    const logged = seen.filter((s) => s.name === 'event:stored').flatMap((s) => (s.body as EventBatch).events).filter((e) => e.siteId === 'home-b');
+    const logged = seen
+      .filter((s) => s.name === 'event:stored')
+      .flatMap((s) => (s.body as EventBatch).events)
+      .filter((e) => e.siteId === 'home-b');
     expect(logged).toHaveLength(31);
     // The console can read the same final version.
     expect(t.hub.incidents.get(incident.id)).toMatchObject({ version: 31, eventCount: 31 });
@@ -63,7 +70,8 @@ describe('pushes of one incident are coalesced on a real console', () => {
     const routine = nativeEvent('safegrid/home-b/home-b-panel', 'intrusion', 1, 'order-1');
     const fresh = nativeEvent('safegrid/shop-a/shop-a-panel', 'panic', null, 'order-2');
     await Promise.all([home.publishAsync(routine.topic, routine.payload, { qos: 1 }), shop.publishAsync(fresh.topic, fresh.payload, { qos: 1 })]);
-    const pushed = (name: string, pred: (i: Incident) => boolean) => () => seen.find((s) => s.name === name && pred(s.body as Incident))?.body as Incident | undefined;
+    const pushed = (name: string, pred: (i: Incident) => boolean) => () =>
+      seen.find((s) => s.name === name && pred(s.body as Incident))?.body as Incident | undefined;
     const shopIncident = await waitFor(pushed('incident:new', (i) => i.siteId === 'shop-a'));
     const homeUpdate = await waitFor(pushed('incident:update', (i) => i.siteId === 'home-b' && i.eventCount === 32));
     const index = (pred: (s: Seen) => boolean): number => seen.findIndex(pred);
@@ -74,7 +82,9 @@ describe('pushes of one incident are coalesced on a real console', () => {
     expect(newAt).toBeGreaterThanOrEqual(0);
     expect(newAt).toBeLessThan(batchOf(shopEventId));
     const homeEventId = homeUpdate.timeline.at(-1)?.eventId;
-    const updateAt = index((s) => s.name === 'incident:update' && (s.body as Incident).version === homeUpdate.version && (s.body as Incident).id === homeUpdate.id);
+    const updateAt = index(
+      (s) => s.name === 'incident:update' && (s.body as Incident).version === homeUpdate.version && (s.body as Incident).id === homeUpdate.id,
+    );
     expect(updateAt).toBeGreaterThan(batchOf(homeEventId));
   });
 });

@@ -11,7 +11,10 @@ import { accountOf, defaultUsersYaml } from '../helpers/accounts.js';
 
 /** The test district with a short P1 acknowledgement time, so an escalation falls due while the hub is down. */
 const tree = makeTree();
-tree.write('config/hub.yaml', HUB_YAML.replace('  correlation_window: 120s', '  correlation_window: 120s\n  ack_timeout: { p1: 3s, p2: 60s, p3: 60s, p4: 60s }'));
+tree.write(
+  'config/hub.yaml',
+  HUB_YAML.replace('  correlation_window: 120s', '  correlation_window: 120s\n  ack_timeout: { p1: 3s, p2: 60s, p3: 60s, p4: 60s }'),
+);
 
 function incidents(): Incident[] {
   const db = new Database(join(tree.root, 'data/test.db'), { readonly: true });
@@ -33,7 +36,11 @@ async function ackAs(httpPort: number, username: string, id: string): Promise<nu
   });
   const { csrfToken } = (await login.json()) as { csrfToken: string };
   const cookie = /sg_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0];
-  const r = await fetch(`${base}/api/incidents/${id}/ack`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: '{}' });
+  const r = await fetch(`${base}/api/incidents/${id}/ack`, {
+    method: 'POST',
+    headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+    body: '{}',
+  });
   return r.status;
 }
 

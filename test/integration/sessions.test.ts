@@ -52,16 +52,27 @@ describe('sessions', () => {
 
     // The cookie value is nowhere in the file (nor in its WAL); its SHA-256 is.
     const cookieValue = stays.cookie.slice('sg_session='.length);
-    const files = [dbPath, `${dbPath}-wal`].filter((f) => { try { readFileSync(f); return true; } catch { return false; } });
+    const files = [dbPath, `${dbPath}-wal`].filter((f) => {
+      try {
+        readFileSync(f);
+        return true;
+      } catch {
+        return false;
+      }
+    });
     for (const f of files) expect(readFileSync(f).includes(Buffer.from(cookieValue)), f).toBe(false);
 
     clock.advance(20 * 60_000);
     t = await startTestHub({ tree, keepTree: true, clock });
     const again = await fetch(`${t.baseUrl}/api/session`, { headers: { cookie: stays.cookie } });
     expect(again.status).toBe(200);
-    expect(((await again.json()) as { user: string; csrfToken: string })).toMatchObject({ user: 'op-hecheng', csrfToken: stays.csrfToken });
+    expect((await again.json()) as { user: string; csrfToken: string }).toMatchObject({ user: 'op-hecheng', csrfToken: stays.csrfToken });
     // The CSRF token came back with it: a state-changing call works without logging in again.
-    const renew = await fetch(`${t.baseUrl}/api/session/renew`, { method: 'POST', headers: { cookie: stays.cookie, 'x-csrf-token': stays.csrfToken, 'content-type': 'application/json' }, body: '{}' });
+    const renew = await fetch(`${t.baseUrl}/api/session/renew`, {
+      method: 'POST',
+      headers: { cookie: stays.cookie, 'x-csrf-token': stays.csrfToken, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(renew.status).toBe(200);
     const socket = await t.console({ as: null, headers: { cookie: stays.cookie } });
     expect(Array.isArray(socket.snapshot.incidents)).toBe(true);
@@ -117,7 +128,7 @@ describe('sessions', () => {
     expect((await t.consoleRefused({ session: op })).code).toBe(401);
   });
 
-  it('a state-changing call without the CSRF token, or with another session\'s, is refused 403', async () => {
+  it("a state-changing call without the CSRF token, or with another session's, is refused 403", async () => {
     t = await startTestHub();
     const a = await t.login('op-city');
     const b = await t.login('op-hecheng');
@@ -175,7 +186,11 @@ describe('sessions', () => {
     };
     expect(await refusal({ current: password, next: 'short' })).toMatchObject({ status: 400, code: 'weak_password', rule: 'too_short' });
     expect(await refusal({ current: password, next: 'my-admin-password-1' })).toMatchObject({ status: 400, code: 'weak_password', rule: 'contains_username' });
-    expect(await refusal({ current: password, new: 'a-long-new-password' })).toMatchObject({ status: 400, code: 'bad_request', error: expect.stringContaining('"next"') });
+    expect(await refusal({ current: password, new: 'a-long-new-password' })).toMatchObject({
+      status: 400,
+      code: 'bad_request',
+      error: expect.stringContaining('"next"'),
+    });
     expect((await admin.post('/api/password', { current: password, next: 'a-long-new-password' })).status).toBe(200);
     expect((await admin.get('/api/incidents')).status).toBe(200);
     expect(readFileSync(join(t.tree.root, 'config/users.yaml'), 'utf8')).not.toContain('must_change_password');

@@ -45,7 +45,10 @@ describe('clips', () => {
       return m.length >= 2 ? m : null;
     }, 30_000);
     const admin = await t.login('admin');
-    for (const [cameraId, ext, type] of [['door', 'mp4', 'video/mp4'], ['till', 'mkv', 'video/x-matroska']] as const) {
+    for (const [cameraId, ext, type] of [
+      ['door', 'mp4', 'video/mp4'],
+      ['till', 'mkv', 'video/x-matroska'],
+    ] as const) {
       const clip = clips.find((m) => m.cameraId === cameraId)!;
       expect(clip, cameraId).toMatchObject({ cameraId, error: null });
       const file = t.hub.video.mediaFile(clip.url!.split('/').pop()!)!;

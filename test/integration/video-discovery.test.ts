@@ -93,7 +93,8 @@ describe('safegrid discover', () => {
       console.warn('unshare -n is not permitted here: multicast discovery not tested');
       return;
     }
-    const script = 'ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo && exec "$0" --import tsx test/sim/onvif-camera/ns-discovery.ts 3';
+    const script =
+      'ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo && exec "$0" --import tsx test/sim/onvif-camera/ns-discovery.ts 3';
     const { stdout } = await run('unshare', ['-n', 'sh', '-c', script, process.execPath], { cwd: ROOT, timeout: 60_000 });
     const r = JSON.parse(stdout.trim().split('\n').pop()!) as { names: string[]; skipped: unknown[] };
     expect(r.names).toEqual(['NsCam-1', 'NsCam-2', 'NsCam-3']);

@@ -65,7 +65,9 @@ describe('health', () => {
   it('a camera that stops answering raises and then clears trouble.offline', async () => {
     const admin = await t.login('admin');
     const availability = async () =>
-      ((await (await admin.get('/api/cameras')).json()) as { cameras: Array<{ id: string; availability: string; availabilityReason: string | null }> }).cameras.find((c) => c.id === 'hcam');
+      (
+        (await (await admin.get('/api/cameras')).json()) as { cameras: Array<{ id: string; availability: string; availabilityReason: string | null }> }
+      ).cameras.find((c) => c.id === 'hcam');
     expect((await availability())?.availability).toBe('online');
 
     await cam.goOffline();

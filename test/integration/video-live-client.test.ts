@@ -120,7 +120,12 @@ describe('ONVIF client against a misbehaving camera', () => {
     cam.state.delayMs = 2500;
     expect(await codeOf(client({ timeoutMs: 500 }).getDeviceInformation())).toBe('timeout');
     cam.state.delayMs = 0;
-    for (const [m, code] of [['doctype', 'doctype'], ['huge', 'too_large'], ['malformed', 'malformed'], ['missing-fields', 'missing_field']] as const) {
+    for (const [m, code] of [
+      ['doctype', 'doctype'],
+      ['huge', 'too_large'],
+      ['malformed', 'malformed'],
+      ['missing-fields', 'missing_field'],
+    ] as const) {
       cam.state.misbehave = m;
       expect(await codeOf(client().probe()), m).toBe(code);
     }

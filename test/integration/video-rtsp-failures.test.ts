@@ -54,7 +54,6 @@ async function failure(p: Promise<unknown>): Promise<FfmpegError> {
   throw new Error('expected a failure');
 }
 
-
 describe('failures are named, never with the password', () => {
   it('a wrong password: snapshot, clip and live view all say the camera refused it', async () => {
     const bad: Source = { ...src, password: WRONG };

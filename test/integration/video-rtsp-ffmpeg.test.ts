@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRootLogger } from '../../src/core/logger.js';
 import { SimCamera } from '../../src/simulate/onvif-camera/camera.js';
 import net from 'node:net';
-import { explainFailure, Ffmpeg, FfmpegError, locateFfmpeg, scrub, type Source } from '../../src/video/ffmpeg/ffmpeg.js';
+import { explainFailure, Ffmpeg, locateFfmpeg, scrub, type Source } from '../../src/video/ffmpeg/ffmpeg.js';
 import { LiveHub } from '../../src/video/live.js';
 import { OnvifClient } from '../../src/video/onvif/client.js';
 import { waitFor } from '../helpers/hub.js';
@@ -40,12 +40,23 @@ afterAll(async () => {
 });
 
 async function probe(path: string): Promise<{ codec: string; width: number; height: number; frames: number; duration: number }> {
-  const r = await run('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_name,width,height,nb_read_frames:format=duration', '-of', 'json', path]);
-  const j = JSON.parse(r.stdout) as { streams: Array<{ codec_name: string; width: number; height: number; nb_read_frames: string }>; format: { duration?: string } };
+  const r = await run('ffprobe', [
+    '-v',
+    'error',
+    '-count_frames',
+    '-show_entries',
+    'stream=codec_name,width,height,nb_read_frames:format=duration',
+    '-of',
+    'json',
+    path,
+  ]);
+  const j = JSON.parse(r.stdout) as {
+    streams: Array<{ codec_name: string; width: number; height: number; nb_read_frames: string }>;
+    format: { duration?: string };
+  };
   const s = j.streams[0]!;
   return { codec: s.codec_name, width: s.width, height: s.height, frames: Number(s.nb_read_frames), duration: Number(j.format.duration ?? 0) };
 }
-
 
 describe('over RTSP with Digest', () => {
   it('ONVIF GetStreamUri gives the RTSP URL, and a snapshot from it is a JPEG of the camera’s size; two differ', { timeout: 45_000 }, async () => {
@@ -116,7 +127,10 @@ describe('over RTSP with Digest', () => {
   });
 
   it('Basic where the camera offers only Basic; Digest when it offers both, so the password never crosses in clear', { timeout: 45_000 }, async () => {
-    for (const [auth, scheme] of [['basic', 'basic'], ['digest+basic', 'digest']] as const) {
+    for (const [auth, scheme] of [
+      ['basic', 'basic'],
+      ['digest+basic', 'digest'],
+    ] as const) {
       const c = await new SimCamera({ name: `Auth-${auth}`, password: PASS, rtsp: { auth } }).start();
       try {
         const jpeg = await ff.snapshot({ url: c.rtspUrl(), username: 'admin', password: PASS }, 15_000);

@@ -170,7 +170,8 @@ describe('RTSP requests and answers', () => {
     expect(d.get('content-type')).toBe('application/sdp');
     expect(d.get('content-base')).toBe(`${base}/`);
     expect(d.body).toMatch(/^v=0\r\n/);
-    for (const line of ['a=control:*', 'm=video 0 RTP/AVP 26', 'a=rtpmap:26 JPEG/90000', 'a=control:track1', 's=RtspCam']) expect(d.body.split('\r\n')).toContain(line);
+    for (const line of ['a=control:*', 'm=video 0 RTP/AVP 26', 'a=rtpmap:26 JPEG/90000', 'a=control:track1', 's=RtspCam'])
+      expect(d.body.split('\r\n')).toContain(line);
     expect((await c.authed('DESCRIBE', `${base}x`, PASS)).status).toBe(404);
     expect((await c.authed('DESCRIBE', base, PASS, { Accept: 'text/html' })).status).toBe(406);
   });
@@ -178,7 +179,12 @@ describe('RTSP requests and answers', () => {
   it('SETUP takes RTP over the RTSP connection only (461), sessions are checked (454), and so is the state (455)', async () => {
     const c = await open();
     const track = `${base}/track1`;
-    for (const t of ['RTP/AVP;unicast;client_port=5000-5001', 'RTP/AVP;multicast', 'RTP/AVP/TCP;unicast;interleaved=0-1;mode=record', 'RTP/AVP/TCP;unicast;interleaved=7-9']) {
+    for (const t of [
+      'RTP/AVP;unicast;client_port=5000-5001',
+      'RTP/AVP;multicast',
+      'RTP/AVP/TCP;unicast;interleaved=0-1;mode=record',
+      'RTP/AVP/TCP;unicast;interleaved=7-9',
+    ]) {
       expect((await c.authed('SETUP', track, PASS, { Transport: t })).status, t).toBe(461);
     }
     expect((await c.authed('PLAY', base, PASS)).status).toBe(454);
@@ -218,7 +224,7 @@ describe('RTSP requests and answers', () => {
 
   it('streams JPEG over RTP: PT 26, +1 sequence per packet, one 90 kHz timestamp per frame ending in a marker, SR on the RTCP channel', async () => {
     const { c, session } = await playing();
-    await waitFor(() => c.packets.filter((p) => p.channel === 0 && (p.data[1]! & 0x80)).length >= 6, 15_000);
+    await waitFor(() => c.packets.filter((p) => p.channel === 0 && p.data[1]! & 0x80).length >= 6, 15_000);
     const rtp = c.packets.filter((p) => p.channel === 0).map((p) => p.data);
     const ssrc = rtp[0]!.readUInt32BE(8);
     const frames = new Map<number, Buffer[]>();
@@ -296,7 +302,11 @@ describe('clients that misbehave', () => {
   }, 40_000);
 
   it('garbage gets a 400 and a closed connection, never a crash, and the camera keeps serving (fuzz)', async () => {
-    const request = fc.constantFrom('OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n', `DESCRIBE ${base} RTSP/1.0\r\nCSeq: 2\r\n\r\n`, `SETUP ${base}/track1 RTSP/1.0\r\nCSeq: 3\r\nTransport: RTP/AVP/TCP;interleaved=0-1\r\n\r\n`);
+    const request = fc.constantFrom(
+      'OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n',
+      `DESCRIBE ${base} RTSP/1.0\r\nCSeq: 2\r\n\r\n`,
+      `SETUP ${base}/track1 RTSP/1.0\r\nCSeq: 3\r\nTransport: RTP/AVP/TCP;interleaved=0-1\r\n\r\n`,
+    );
     const mutate = fc.tuple(request, fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 40 })).map(([r, at, bytes]) => {
       const b = Buffer.from(r, 'latin1');
       const i = at % b.length;
@@ -335,7 +345,13 @@ describe('bounded memory', () => {
   it('a client that stops reading gets frames skipped, not queued without bound', async () => {
     // Large frames at 25 fps fill loopback socket buffers within seconds.
     const frames = new FrameSource({ size: '1280x720', fps: 25 });
-    const server = await new RtspServer({ host: '127.0.0.1', frames, auth: 'none', credentials: () => ({ username: '', password: '' }), maxQueuedBytes: 256 * 1024 }).start();
+    const server = await new RtspServer({
+      host: '127.0.0.1',
+      frames,
+      auth: 'none',
+      credentials: () => ({ username: '', password: '' }),
+      maxQueuedBytes: 256 * 1024,
+    }).start();
     try {
       const c = await open(server.port);
       const s = await c.request('SETUP', `${server.url()}/track1`, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1' });

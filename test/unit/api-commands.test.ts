@@ -22,10 +22,12 @@ function caller(role: Role, username = `${role}-1`): Authenticated {
 /** A context whose incident service records its calls; `visible` decides the caller's scope. */
 function fakeContext(visible = true) {
   const calls: Array<{ method: string; args: unknown[] }> = [];
-  const record = (method: string) => (...args: unknown[]) => {
-    calls.push({ method, args });
-    return { ok: true, incident: INCIDENT };
-  };
+  const record =
+    (method: string) =>
+    (...args: unknown[]) => {
+      calls.push({ method, args });
+      return { ok: true, incident: INCIDENT };
+    };
   const ctx = {
     incidents: {
       get: (id: string) => (id === INCIDENT.id ? INCIDENT : undefined),

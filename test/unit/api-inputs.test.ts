@@ -32,7 +32,10 @@ describe('GET /api/events query', () => {
     [{ after: '120' }, { after: 120 }],
     [{ after: '0' }, { after: 0 }],
     [{ after: '1e3' }, { after: undefined }],
-    [{ device: 'panel-1', kind: 'intrusion' }, { device: 'panel-1', kind: 'intrusion' }],
+    [
+      { device: 'panel-1', kind: 'intrusion' },
+      { device: 'panel-1', kind: 'intrusion' },
+    ],
     [{ device: 'a b' }, { device: undefined }],
   ])('%j → %j', (query, expected) => {
     expect(eventListQuery.parse(query)).toMatchObject(expected);

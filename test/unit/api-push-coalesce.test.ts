@@ -172,15 +172,33 @@ describe('pushes of one incident are coalesced, never delayed for a new incident
     step(40);
     emit('b', 'intrusion'); // t=150: joins b's window
     step(10); // t=160
-    expect(sent.map((s) => [s.incident.siteId, s.incident.eventCount])).toEqual([['a', 3], ['b', 3]]);
+    expect(sent.map((s) => [s.incident.siteId, s.incident.eventCount])).toEqual([
+      ['a', 3],
+      ['b', 3],
+    ]);
     step(50); // t=210
-    expect(sent.map((s) => [s.incident.siteId, s.incident.eventCount])).toEqual([['a', 3], ['b', 3], ['a', 4]]);
+    expect(sent.map((s) => [s.incident.siteId, s.incident.eventCount])).toEqual([
+      ['a', 3],
+      ['b', 3],
+      ['a', 4],
+    ]);
   });
 
   it('with a window of 0 nothing is held', () => {
     const sent: number[] = [];
     const c = new PushCoalescer((_e, i) => sent.push(i.version), 0);
-    const base = { id: 'x', status: 'new', owner: null, priority: 2, kind: 'intrusion', responsibleStationId: null, escalationLevel: 0, disposition: null, media: [], timeline: [{ at: '', type: 'event' }] } as unknown as Incident;
+    const base = {
+      id: 'x',
+      status: 'new',
+      owner: null,
+      priority: 2,
+      kind: 'intrusion',
+      responsibleStationId: null,
+      escalationLevel: 0,
+      disposition: null,
+      media: [],
+      timeline: [{ at: '', type: 'event' }],
+    } as unknown as Incident;
     c.push('incident:new', { ...base, version: 1 });
     c.push('incident:update', { ...base, version: 2 });
     c.push('incident:update', { ...base, version: 2 }); // a repeat of a version already sent is dropped

@@ -22,7 +22,12 @@ const TREE: ScopeInput = {
   ],
 };
 
-const P = (role: Principal['role'], stationId: string | null = null, guardGroup: string | null = null): Principal => ({ username: 'x', role, stationId, guardGroup });
+const P = (role: Principal['role'], stationId: string | null = null, guardGroup: string | null = null): Principal => ({
+  username: 'x',
+  role,
+  stationId,
+  guardGroup,
+});
 
 describe('scope: who sees which site', () => {
   it('a police station sees its own sites and those of the community posts below it, not its sister station', () => {
@@ -41,7 +46,17 @@ describe('scope: who sees which site', () => {
     expect(scopeFor(P('operator', 'ps-gone'), TREE).seesSite('shop-a')).toBe(false);
   });
   it('pushes go exactly to the rooms of the principals that may read the item (audience agrees with sees)', () => {
-    const principals = [P('admin'), P('installer'), P('operator', 'city-110'), P('operator', 'ps-hecheng'), P('operator', 'cp-hecheng-1'), P('operator', 'ps-minghu'), P('guard', null, 'hecheng-team'), P('guard', null, 'minghu-team'), P('guard', null, 'nobody')];
+    const principals = [
+      P('admin'),
+      P('installer'),
+      P('operator', 'city-110'),
+      P('operator', 'ps-hecheng'),
+      P('operator', 'cp-hecheng-1'),
+      P('operator', 'ps-minghu'),
+      P('guard', null, 'hecheng-team'),
+      P('guard', null, 'minghu-team'),
+      P('guard', null, 'nobody'),
+    ];
     for (const site of TREE.sites) {
       const item = { siteId: site.id, stationId: site.stationId };
       const rooms = audience(item, TREE);
@@ -70,7 +85,10 @@ describe('passwords', () => {
 });
 
 describe('users.yaml problems point at file:line, and a bad entry does not stop the others', () => {
-  const ctx = { stations: [{ id: 'ps-hecheng', name: '', tier: 'station' as const, parent: null, location: null }], sites: [{ guardGroup: 'hecheng-team' }] } as never;
+  const ctx = {
+    stations: [{ id: 'ps-hecheng', name: '', tier: 'station' as const, parent: null, location: null }],
+    sites: [{ guardGroup: 'hecheng-team' }],
+  } as never;
   it('unknown station and guard group, missing binding, bad hash, unknown key, duplicate name', async () => {
     const good = await hashPassword('a-good-password', { N: 1024, r: 8, p: 1 });
     const text = `users:

@@ -114,14 +114,20 @@ describe('ConfigDeviceAccess on the test district', () => {
     // The only device under zigbee2mqtt/ is this one: z2m's own subscription is granted.
     expect(access.maySubscribe(door, 'zigbee2mqtt/#')).toBe(true);
     // A second site's z2m device under the same base: now it would read that site's sensors.
-    tree.write('devices/home-b.yaml', HOME_YAML.replace('devices:\n', 'devices:\n  - id: home-b-door\n    profile: zigbee2mqtt\n    topic: zigbee2mqtt/home_b_door\n'));
+    tree.write(
+      'devices/home-b.yaml',
+      HOME_YAML.replace('devices:\n', 'devices:\n  - id: home-b-door\n    profile: zigbee2mqtt\n    topic: zigbee2mqtt/home_b_door\n'),
+    );
     let next = load();
     access.update(next.config, next.profiles);
     expect(access.maySubscribe(principal('shop-a-door'), 'zigbee2mqtt/#')).toBe(false);
     expect(access.maySubscribe(principal('home-b'), 'zigbee2mqtt/#')).toBe(false);
     expect(access.mayPublish(principal('home-b'), 'zigbee2mqtt/bridge/state')).toBe(true);
     // Each site's z2m on its own base_topic (the documented set-up): each may read its own base.
-    tree.write('devices/home-b.yaml', HOME_YAML.replace('devices:\n', 'devices:\n  - id: home-b-door\n    profile: zigbee2mqtt\n    topic: zigbee2mqtt/home-b/door\n'));
+    tree.write(
+      'devices/home-b.yaml',
+      HOME_YAML.replace('devices:\n', 'devices:\n  - id: home-b-door\n    profile: zigbee2mqtt\n    topic: zigbee2mqtt/home-b/door\n'),
+    );
     next = load();
     access.update(next.config, next.profiles);
     expect(access.maySubscribe(principal('home-b'), 'zigbee2mqtt/home-b/#')).toBe(true);
@@ -208,7 +214,10 @@ describe('ConfigDeviceAccess on the test district', () => {
       lab.write('config/hub.yaml', HUB_YAML.replace('auth: required', 'auth: off'));
       const r = loadConfig(lab.root, { env: TREE_ENV });
       const lines: Array<{ level: string; msg: string }> = [];
-      const log = { error: (_o: unknown, msg: string) => lines.push({ level: 'error', msg }), warn: (_o: unknown, msg: string) => lines.push({ level: 'warn', msg }) };
+      const log = {
+        error: (_o: unknown, msg: string) => lines.push({ level: 'error', msg }),
+        warn: (_o: unknown, msg: string) => lines.push({ level: 'warn', msg }),
+      };
       const off = new ConfigDeviceAccess(r.config!, r.profiles!, log as never);
       expect(off.authenticate(undefined, undefined)).toEqual({ principal: 'anonymous' });
       expect(off.mayPublish('anonymous', 'safegrid/home-b/home-b-panel/event')).toBe(true);

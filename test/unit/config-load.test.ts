@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, formatProblems, formatProblem, type LoadResult } from '../../src/config/index.js';
 import { gcj02ToWgs84 } from '../../src/geo/index.js';
 import type { Problem } from '../../src/core/problems.js';
-import { ENV, GRIDS, HOME, HUB, SHOP, STATIONS, makeTree, removeTree, writeTree, type Tree } from './config-fixture.js';
+import { ENV, GRIDS, HOME, HUB, SHOP, STATIONS, makeTree, removeTree, type Tree } from './config-fixture.js';
 
 const ACME = readFileSync(join(import.meta.dirname, '../fixtures/config-acme-profile/acme.yaml'), 'utf8');
 
@@ -45,7 +45,13 @@ describe('a valid tree', () => {
     expect(c.cells.map((x) => x.id)).toEqual(['cell-west', 'cell-east']);
     const shop = c.sites.find((s) => s.id === 'shop-1')!;
     expect(shop).toMatchObject({ gridCellId: 'cell-west', stationId: 'hecheng', sourceCrs: 'wgs84', doorPlate: '明湖路12号' });
-    expect(shop.devices[0]).toMatchObject({ heartbeatMs: 60_000, zones: [{ number: 1, name: '前门', type: 'entry' }, { number: 2, name: '仓库红外', type: 'interior' }] });
+    expect(shop.devices[0]).toMatchObject({
+      heartbeatMs: 60_000,
+      zones: [
+        { number: 1, name: '前门', type: 'entry' },
+        { number: 2, name: '仓库红外', type: 'interior' },
+      ],
+    });
     expect(shop.cameras[0]?.onvif?.password).toBe(ENV.CAM_SHOP1_PASS);
     expect(shop.cameras[0]?.location).toEqual(shop.location);
   });
@@ -83,9 +89,7 @@ describe('one test per class of mistake', () => {
 
   it('a bad port shows the value received and the range expected, and refuses to start', () => {
     const r = load({ 'config/hub.yaml': edit(HUB, 'port: 1883', 'port: 18830x') });
-    expect(formatProblem(only(r, 'SG_CONFIG_INVALID_VALUE'))).toBe(
-      'config/hub.yaml:5  mqtt.port: got "18830x"; expected a whole number 1–65535',
-    );
+    expect(formatProblem(only(r, 'SG_CONFIG_INVALID_VALUE'))).toBe('config/hub.yaml:5  mqtt.port: got "18830x"; expected a whole number 1–65535');
     expect(r.config).toBeNull();
   });
 
@@ -95,7 +99,9 @@ describe('one test per class of mistake', () => {
       'devices/shop-1.yaml:13  devices[0].heartbeat: got 60; expected a duration such as "120s", "2m" or "1h"',
     );
     const hub = load({ 'config/hub.yaml': edit(HUB, 'correlation_window: 2m', 'correlation_window: 2 minutes') });
-    expect(formatProblem(only(hub, 'SG_CONFIG_INVALID_VALUE'))).toMatch(/^config\/hub\.yaml:7  triage\.correlation_window: got "2 minutes"; expected a duration/);
+    expect(formatProblem(only(hub, 'SG_CONFIG_INVALID_VALUE'))).toMatch(
+      /^config\/hub\.yaml:7  triage\.correlation_window: got "2 minutes"; expected a duration/,
+    );
   });
 
   it('a missing required key is reported at its parent line', () => {
@@ -162,9 +168,7 @@ describe('one test per class of mistake', () => {
 
   it('a station whose parent does not exist is global', () => {
     const r = load({ 'config/stations.yaml': edit(STATIONS, 'parent: city', 'parent: citty') });
-    expect(formatProblem(only(r, 'SG_CONFIG_UNKNOWN_REFERENCE'))).toBe(
-      'config/stations.yaml:8  stations[1].parent: no station "citty"; did you mean "city"?',
-    );
+    expect(formatProblem(only(r, 'SG_CONFIG_UNKNOWN_REFERENCE'))).toBe('config/stations.yaml:8  stations[1].parent: no station "citty"; did you mean "city"?');
     expect(r.config).toBeNull();
   });
 
@@ -233,7 +237,9 @@ describe('one test per class of mistake', () => {
     const missing = load({ 'devices/shop-1.yaml': shop });
     expect(only(missing, 'SG_CONFIG_SECRET_MISSING').message).toContain('secrets file config/secrets.yaml does not exist');
     const bad = load({ 'config/hub.yaml': `${HUB}secrets: devices/secrets.yaml\n` });
-    expect(formatProblem(only(bad, 'SG_CONFIG_INVALID_VALUE'))).toMatch(/^config\/hub\.yaml:8  secrets: got "devices\/secrets\.yaml"; expected a path outside devices\//);
+    expect(formatProblem(only(bad, 'SG_CONFIG_INVALID_VALUE'))).toMatch(
+      /^config\/hub\.yaml:8  secrets: got "devices\/secrets\.yaml"; expected a path outside devices\//,
+    );
     expect(bad.config).toBeNull();
   });
 
@@ -261,19 +267,29 @@ describe('one test per class of mistake', () => {
       'config/grids.geojson:9  features[0].geometry.coordinates[0][4]: ring is not closed: it starts at [104.8,26.58] and ends at [104.8,26.59]; repeat the first position [104.8,26.58] as the last one',
     );
     expect(r.config).toBeNull();
-    const short = load({ 'config/grids.geojson': GRIDS.replace('[[[104.83, 26.58], [104.86, 26.58], [104.86, 26.61], [104.83, 26.61], [104.83, 26.58]]]', '[[[104.83, 26.58], [104.86, 26.58], [104.83, 26.58]]]') });
+    const short = load({
+      'config/grids.geojson': GRIDS.replace(
+        '[[[104.83, 26.58], [104.86, 26.58], [104.86, 26.61], [104.83, 26.61], [104.83, 26.58]]]',
+        '[[[104.83, 26.58], [104.86, 26.58], [104.83, 26.58]]]',
+      ),
+    });
     expect(formatProblem(only(short, 'SG_CONFIG_GRID_GEOMETRY'))).toBe(
       'config/grids.geojson:17  features[1].geometry.coordinates[0]: a ring of 3 positions; expected at least 4 (a triangle plus the closing point)',
     );
   });
 
   it('a geometry mistake in one cell does not hide a station typo in another: both are reported at once', () => {
-    const both = GRIDS.replace('[104.80, 26.61], [104.80, 26.58]]]', '[104.80, 26.61], [104.80, 26.59]]]').replace('"station": "hecheng" }', '"station": "hechen" }');
+    const both = GRIDS.replace('[104.80, 26.61], [104.80, 26.58]]]', '[104.80, 26.61], [104.80, 26.59]]]').replace(
+      '"station": "hecheng" }',
+      '"station": "hechen" }',
+    );
     expect(both).toContain('"hechen" }');
     const r = load({ 'config/grids.geojson': both });
     expect(only(r, 'SG_CONFIG_GRID_GEOMETRY').path).toBe('features[0].geometry.coordinates[0][4]');
     const typo = only(r, 'SG_CONFIG_UNKNOWN_REFERENCE');
-    expect(formatProblem(typo)).toMatch(/^config\/grids\.geojson:\d+  features\[1\]\.properties\.station: no station "hechen" in config\/stations\.yaml; did you mean "hecheng"\?$/);
+    expect(formatProblem(typo)).toMatch(
+      /^config\/grids\.geojson:\d+  features\[1\]\.properties\.station: no station "hechen" in config\/stations\.yaml; did you mean "hecheng"\?$/,
+    );
   });
 
   it('GeoJSON that is not JSON reports a line', () => {

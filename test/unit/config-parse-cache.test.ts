@@ -60,7 +60,11 @@ const edit = (text: string, from: string, to: string): string => {
 };
 
 /** A second shop whose panel claims shop-1's topic: each file is valid alone, together they clash. */
-const CLASH = edit(edit(edit(SHOP, 'id: shop-1', 'id: shop-9'), 'id: cam-1', 'id: cam-9'), '  - id: front-door\n    profile: zigbee2mqtt\n    topic: zigbee2mqtt/shop1_front_door\n    zone: 1\n', '');
+const CLASH = edit(
+  edit(edit(SHOP, 'id: shop-1', 'id: shop-9'), 'id: cam-1', 'id: cam-9'),
+  '  - id: front-door\n    profile: zigbee2mqtt\n    topic: zigbee2mqtt/shop1_front_door\n    zone: 1\n',
+  '',
+);
 
 describe('the parse cache', () => {
   it('a restart with unchanged files gives the same config as a first start, without parsing them again', () => {
@@ -146,7 +150,12 @@ describe('the parse cache', () => {
     let warm = start(root);
     expect(warm.parseCache!.hits).toBe(3);
     expect(warm.problems).toEqual([
-      expect.objectContaining({ code: 'SG_CONFIG_UNKNOWN_REFERENCE', file: 'devices/shop-1.yaml', line: lineIn(uses, 'profile: acme/pir-100'), path: 'devices[1].profile' }),
+      expect.objectContaining({
+        code: 'SG_CONFIG_UNKNOWN_REFERENCE',
+        file: 'devices/shop-1.yaml',
+        line: lineIn(uses, 'profile: acme/pir-100'),
+        path: 'devices[1].profile',
+      }),
     ]);
     expect(warm.config!.sites.map((s) => s.id)).toEqual(['home-2']);
     expectSameAsFresh(warm, root);
@@ -155,7 +164,12 @@ describe('the parse cache', () => {
     // The camera's password leaves the environment: a warning at the reference's line.
     warm = start(root, {});
     expect(warm.problems).toEqual([
-      expect.objectContaining({ code: 'SG_CONFIG_SECRET_MISSING', severity: 'warning', file: 'devices/shop-1.yaml', line: lineIn(uses, 'password_env: CAM_SHOP1_PASS') }),
+      expect.objectContaining({
+        code: 'SG_CONFIG_SECRET_MISSING',
+        severity: 'warning',
+        file: 'devices/shop-1.yaml',
+        line: lineIn(uses, 'password_env: CAM_SHOP1_PASS'),
+      }),
     ]);
     expect(warm.config!.sites.find((s) => s.id === 'shop-1')!.cameras[0]).toMatchObject({ onvif: { password: null } });
     expectSameAsFresh(warm, root, {});

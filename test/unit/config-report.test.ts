@@ -51,11 +51,12 @@ describe('formatProblems', () => {
 
   it('counts warnings apart from problems, and says one problem in the singular', () => {
     const warn = problem({ severity: 'warning', code: 'SG_CONFIG_SECRET_MISSING', path: 'x', message: 'm' });
-    expect(formatProblems([problem({}), warn]).split('\n').at(-1)).toBe('1 problem (and 1 warning). Fix it, then run `safegrid check`.');
-    expect(formatProblems([warn]).split('\n')).toEqual([
-      'config/hub.yaml:14  warning: x: m',
-      '1 warning; nothing here stops the hub from starting.',
-    ]);
+    expect(
+      formatProblems([problem({}), warn])
+        .split('\n')
+        .at(-1),
+    ).toBe('1 problem (and 1 warning). Fix it, then run `safegrid check`.');
+    expect(formatProblems([warn]).split('\n')).toEqual(['config/hub.yaml:14  warning: x: m', '1 warning; nothing here stops the hub from starting.']);
     expect(formatProblems([])).toBe('');
   });
 
@@ -98,7 +99,10 @@ describe('runCheck', () => {
 
   it('warns about overlapping grid cells, naming both and the feature line', () => {
     // The east cell drawn 0.01° too far west: it covers a strip of the west cell.
-    const overlapping = GRIDS.replace(/\[\[\[104\.83, 26\.58\], \[104\.86/, '[[[104.82, 26.58], [104.86').replace(/\[104\.83, 26\.61\], \[104\.83, 26\.58\]\]\]/, '[104.82, 26.61], [104.82, 26.58]]]');
+    const overlapping = GRIDS.replace(/\[\[\[104\.83, 26\.58\], \[104\.86/, '[[[104.82, 26.58], [104.86').replace(
+      /\[104\.83, 26\.61\], \[104\.83, 26\.58\]\]\]/,
+      '[104.82, 26.61], [104.82, 26.58]]]',
+    );
     expect(overlapping).not.toBe(GRIDS);
     const { exitCode, output } = runCheck(tree({ ...withLogins(), 'config/grids.geojson': overlapping }), { ...ENV, ...LOGINS });
     expect(exitCode).toBe(0);

@@ -108,7 +108,11 @@ describe('hot reload of a large installation', () => {
     // 400 shops: copies of the fixture shop with their own ids, names and topics.
     const shops: Record<string, string> = {};
     for (let i = 0; i < 400; i++) {
-      shops[`devices/shop-${i}.yaml`] = SHOP.replaceAll('shop-1', `shop-x${i}`).replaceAll('panel-1', `panel-x${i}`).replaceAll('cam-1', `cam-x${i}`).replaceAll('shop1_', `shopx${i}_`).replace(/name: .*便利店/, `name: 便利店${i}`);
+      shops[`devices/shop-${i}.yaml`] = SHOP.replaceAll('shop-1', `shop-x${i}`)
+        .replaceAll('panel-1', `panel-x${i}`)
+        .replaceAll('cam-1', `cam-x${i}`)
+        .replaceAll('shop1_', `shopx${i}_`)
+        .replace(/name: .*便利店/, `name: 便利店${i}`);
     }
     const root = makeTree(shops);
     cleanups.push(() => removeTree(root));

@@ -8,13 +8,7 @@
  *    Climax Mobile Lite R15 manual p. 56.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  contactIdChecksumDigit,
-  contactIdDigitValue,
-  interpretContactId,
-  parseContactId,
-  type ContactIdMessage,
-} from '../../src/profiles/code/contact-id.js';
+import { contactIdChecksumDigit, contactIdDigitValue, interpretContactId, parseContactId, type ContactIdMessage } from '../../src/profiles/code/contact-id.js';
 import { builtinProfiles } from '../../src/profiles/index.js';
 import type { DecodeInput } from '../../src/profiles/types.js';
 

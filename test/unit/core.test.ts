@@ -50,7 +50,13 @@ describe('the simulator speaks what the decoders read', () => {
         for (const code of [...Object.values(CONTACT_ID_CODE), 602]) {
           for (let zone = 0; zone < 16; zone++) {
             const payload = contactId(account, q, code!, 1, zone);
-            const r = profile.decode({ topic: 't', channel: 'state', payload: Buffer.from(payload), state: {}, device: { id: 'd', zone: null, zones: [], account } });
+            const r = profile.decode({
+              topic: 't',
+              channel: 'state',
+              payload: Buffer.from(payload),
+              state: {},
+              device: { id: 'd', zone: null, zones: [], account },
+            });
             if (!r.ok) failures.push(`${payload}: ${r.reason}`);
           }
         }

@@ -9,9 +9,23 @@ const at = (ms: number): string => new Date(T0 + ms).toISOString();
 
 function event(kind: EventKind, ms = 0, zone: number | null = 1, siteId = 's1'): AlarmEvent {
   return {
-    id: `e-${kind}-${ms}-${zone}`, siteId, deviceId: 'panel', kind, category: KIND_INFO[kind].category, zone,
-    zoneName: zone === null ? null : `zone ${zone}`, occurredAt: at(ms), receivedAt: at(ms), location: [26.6, 104.8],
-    gridCellId: 'c1', stationId: 'ps-1', detail: null, profile: 'native', topic: 't', raw: '{}', dedupeKey: `k${ms}`,
+    id: `e-${kind}-${ms}-${zone}`,
+    siteId,
+    deviceId: 'panel',
+    kind,
+    category: KIND_INFO[kind].category,
+    zone,
+    zoneName: zone === null ? null : `zone ${zone}`,
+    occurredAt: at(ms),
+    receivedAt: at(ms),
+    location: [26.6, 104.8],
+    gridCellId: 'c1',
+    stationId: 'ps-1',
+    detail: null,
+    profile: 'native',
+    topic: 't',
+    raw: '{}',
+    dedupeKey: `k${ms}`,
   };
 }
 
@@ -48,7 +62,9 @@ describe('newIncident', () => {
   it.each([
     {
       name: 'panic: P1, named after its event, escalates after 60 s',
-      e: event('panic', 0, null), c: ctx(), want: { priority: 1, escalateAt: at(60_000), zones: [] },
+      e: event('panic', 0, null),
+      c: ctx(),
+      want: { priority: 1, escalateAt: at(60_000), zones: [] },
     },
     { name: 'intrusion: P2 with its zone', e: event('intrusion'), c: ctx(), want: { priority: 2, zones: [1], escalateAt: at(180_000) } },
     { name: 'intrusion at a disarmed site: P3', e: event('intrusion'), c: ctx({ armed: false }), want: { priority: 3 } },
@@ -83,24 +99,31 @@ describe('joining an incident', () => {
   it.each([
     {
       name: 'a second zone confirms an intrusion: P1, reason changed, a priority line, escalation sooner',
-      first: 'intrusion', e: event('intrusion', 30_000, 2),
+      first: 'intrusion',
+      e: event('intrusion', 30_000, 2),
       want: { priority: 1, zones: [1, 2], version: 2, eventCount: 2, escalateAt: at(90_000), priorityReason: 'intrusion confirmed by 2 zones → P1' },
       priorityLine: true,
     },
     {
       name: 'a trouble after a panic keeps P1',
-      first: 'panic', e: event('trouble.low_battery', 10_000, null),
-      want: { priority: 1, kind: 'panic', version: 2 }, priorityLine: false,
+      first: 'panic',
+      e: event('trouble.low_battery', 10_000, null),
+      want: { priority: 1, kind: 'panic', version: 2 },
+      priorityLine: false,
     },
     {
       name: 'a fire during a burglary makes it a fire incident, raised to P1',
-      first: 'burglary', e: event('fire', 10_000, 5),
-      want: { kind: 'fire', category: 'fire', priority: 1 }, priorityLine: true,
+      first: 'burglary',
+      e: event('fire', 10_000, 5),
+      want: { kind: 'fire', category: 'fire', priority: 1 },
+      priorityLine: true,
     },
     {
       name: 'a restore annotates: no new zone, last event time kept',
-      first: 'smoke', e: event('restore', 3_600_000, 3),
-      want: { zones: [1], lastEventAt: at(0), updatedAt: at(3_600_000), eventCount: 2, status: 'new' }, priorityLine: false,
+      first: 'smoke',
+      e: event('restore', 3_600_000, 3),
+      want: { zones: [1], lastEventAt: at(0), updatedAt: at(3_600_000), eventCount: 2, status: 'new' },
+      priorityLine: false,
     },
   ] as Array<{ name: string; first: EventKind; e: AlarmEvent; want: Partial<Incident>; priorityLine: boolean }>)('$name', (row) => {
     const { first, e, want, priorityLine } = row;

@@ -160,13 +160,32 @@ describe('recovery', () => {
   it('events stored but not correlated before a crash are correlated on start', () => {
     const { store, clock } = setup();
     const e: AlarmEvent = {
-      id: newId(clock.now()), siteId: 's9', deviceId: 'd', kind: 'panic', category: 'police', zone: null, zoneName: null,
-      occurredAt: new Date(clock.now()).toISOString(), receivedAt: new Date(clock.now()).toISOString(), location: [26.6, 104.8],
-      gridCellId: null, stationId: null, detail: null, profile: 'native', topic: 't', raw: '', dedupeKey: 'x',
+      id: newId(clock.now()),
+      siteId: 's9',
+      deviceId: 'd',
+      kind: 'panic',
+      category: 'police',
+      zone: null,
+      zoneName: null,
+      occurredAt: new Date(clock.now()).toISOString(),
+      receivedAt: new Date(clock.now()).toISOString(),
+      location: [26.6, 104.8],
+      gridCellId: null,
+      stationId: null,
+      detail: null,
+      profile: 'native',
+      topic: 't',
+      raw: '',
+      dedupeKey: 'x',
     };
     store.transaction(() => store.events.insert(e));
     const fresh = new IncidentService({
-      store, bus: new EventBus<HubEvents>(), clock, log: silentLogger(), metrics: new Metrics(), correlationWindowMs: 120_000,
+      store,
+      bus: new EventBus<HubEvents>(),
+      clock,
+      log: silentLogger(),
+      metrics: new Metrics(),
+      correlationWindowMs: 120_000,
       directory: { siteName: () => null, cellName: () => null },
     });
     expect(fresh.recover()).toBe(1);

@@ -45,9 +45,23 @@ function setup(extra: Partial<IncidentServiceOptions> = {}, store: Store = openS
   const emit = (siteId: string, kind: EventKind, zone: number | null = null, stationId = 'cp-minghu'): AlarmEvent => {
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
-      id: newId(clock.now()), siteId, deviceId: 'p', kind, category: KIND_INFO[kind].category, zone, zoneName: null,
-      occurredAt: at, receivedAt: at, location: [26.6, 104.8], gridCellId: 'c1', stationId, detail: null,
-      profile: 'native', topic: 't', raw: '', dedupeKey: `k${++n}-${Math.random()}`,
+      id: newId(clock.now()),
+      siteId,
+      deviceId: 'p',
+      kind,
+      category: KIND_INFO[kind].category,
+      zone,
+      zoneName: null,
+      occurredAt: at,
+      receivedAt: at,
+      location: [26.6, 104.8],
+      gridCellId: 'c1',
+      stationId,
+      detail: null,
+      profile: 'native',
+      topic: 't',
+      raw: '',
+      dedupeKey: `k${++n}-${Math.random()}`,
     };
     store.transaction(() => store.events.insert(e));
     bus.emit('event:stored', [e]);

@@ -10,12 +10,35 @@ const NAME_TARGET = 'name the operator who takes it over';
 
 function incident(status: IncidentStatus, owner: string | null = null): Incident {
   return {
-    id: 'i1', version: 3, siteId: 's1', siteName: 'site', kind: 'intrusion', category: 'police', priority: 2, priorityReason: 'r',
-    priorityReasonZh: 'r', status, disposition: null, owner, location: [26.6, 104.8], gridCellId: null, gridCellName: null,
-    stationId: 'ps-1', responsibleStationId: 'ps-1', escalationLevel: 0, escalateAt: status === 'new' ? new Date(NOW + 1000).toISOString() : null,
-    repeatOf: null, zones: [1], eventCount: 1, openedAt: new Date(NOW - 60_000).toISOString(), updatedAt: new Date(NOW - 60_000).toISOString(),
-    lastEventAt: new Date(NOW - 60_000).toISOString(), closedAt: status === 'closed' ? new Date(NOW - 1000).toISOString() : null,
-    timeline: [], timelineOmitted: 0, media: [],
+    id: 'i1',
+    version: 3,
+    siteId: 's1',
+    siteName: 'site',
+    kind: 'intrusion',
+    category: 'police',
+    priority: 2,
+    priorityReason: 'r',
+    priorityReasonZh: 'r',
+    status,
+    disposition: null,
+    owner,
+    location: [26.6, 104.8],
+    gridCellId: null,
+    gridCellName: null,
+    stationId: 'ps-1',
+    responsibleStationId: 'ps-1',
+    escalationLevel: 0,
+    escalateAt: status === 'new' ? new Date(NOW + 1000).toISOString() : null,
+    repeatOf: null,
+    zones: [1],
+    eventCount: 1,
+    openedAt: new Date(NOW - 60_000).toISOString(),
+    updatedAt: new Date(NOW - 60_000).toISOString(),
+    lastEventAt: new Date(NOW - 60_000).toISOString(),
+    closedAt: status === 'closed' ? new Date(NOW - 1000).toISOString() : null,
+    timeline: [],
+    timelineOmitted: 0,
+    media: [],
   };
 }
 
@@ -73,11 +96,12 @@ describe('refusals keep their codes and texts', () => {
     { name: 'take over a closed incident', d: () => wf.takeOver(input(incident('closed', 'op2'))), code: 'not_found', error: 'no open incident i1' },
     {
       name: 'media for a missing incident',
-      d: () => wf.addMedia({
-        id: 'i1',
-        incident: undefined,
-        media: { id: 'm', cameraId: 'c', siteId: 's1', kind: 'snapshot', at: 'x', url: null, error: null },
-      }),
+      d: () =>
+        wf.addMedia({
+          id: 'i1',
+          incident: undefined,
+          media: { id: 'm', cameraId: 'c', siteId: 's1', kind: 'snapshot', at: 'x', url: null, error: null },
+        }),
       code: 'not_found',
       error: 'no incident i1',
     },
@@ -146,7 +170,13 @@ describe('allowed steps: the next incident and its audit row', () => {
 
   it('a failed camera adds a note; a snapshot only the media; a closed incident still takes media', () => {
     const media = (error: string | null): IncidentMedia => ({
-      id: 'm1', cameraId: 'door', siteId: 's1', kind: 'snapshot', at: 't', url: error ? null : '/api/media/m1', error,
+      id: 'm1',
+      cameraId: 'door',
+      siteId: 's1',
+      kind: 'snapshot',
+      at: 't',
+      url: error ? null : '/api/media/m1',
+      error,
     });
     const failed = ok(wf.addMedia({ id: 'i1', incident: incident('closed'), media: media('offline') }));
     expect(failed.audit).toMatchObject({ actor: 'hub', action: 'media_failed', note: 'offline', from: 'closed', to: 'closed' });

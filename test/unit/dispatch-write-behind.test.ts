@@ -60,9 +60,23 @@ function setup() {
   const emit = (siteId: string, kind: EventKind = 'intrusion', zone: number | null = 1): AlarmEvent => {
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
-      id: newId(clock.now()), siteId, deviceId: 'panel-1', kind, category: KIND_INFO[kind].category, zone,
-      zoneName: zone === null ? null : `zone ${zone}`, occurredAt: at, receivedAt: at, location: [26.6, 104.8],
-      gridCellId: 'c1', stationId: 'ps-1', detail: null, profile: 'native', topic: 't', raw: '{}', dedupeKey: `k${++n}`,
+      id: newId(clock.now()),
+      siteId,
+      deviceId: 'panel-1',
+      kind,
+      category: KIND_INFO[kind].category,
+      zone,
+      zoneName: zone === null ? null : `zone ${zone}`,
+      occurredAt: at,
+      receivedAt: at,
+      location: [26.6, 104.8],
+      gridCellId: 'c1',
+      stationId: 'ps-1',
+      detail: null,
+      profile: 'native',
+      topic: 't',
+      raw: '{}',
+      dedupeKey: `k${++n}`,
     };
     const seq = store.transaction(() => store.events.insert(e));
     bus.emit('event:stored', [{ ...e, seq }]);
@@ -145,7 +159,12 @@ describe('incident writes are held and coalesced, and a restart rebuilds exactly
     const last = new Map(pushed.map((i) => [i.id, i]));
     for (const i of fresh.snapshot()) {
       const p = last.get(i.id)!;
-      expect({ version: i.version, eventCount: i.eventCount, priority: i.priority, zones: i.zones }).toEqual({ version: p.version, eventCount: p.eventCount, priority: p.priority, zones: p.zones });
+      expect({ version: i.version, eventCount: i.eventCount, priority: i.priority, zones: i.zones }).toEqual({
+        version: p.version,
+        eventCount: p.eventCount,
+        priority: p.priority,
+        zones: p.zones,
+      });
       expect(i.timeline.map((t) => t.eventId)).toEqual(p.timeline.map((t) => t.eventId));
     }
     expect(fresh.snapshot()).toHaveLength(2);
@@ -210,7 +229,12 @@ describe('incident writes are held and coalesced, and a restart rebuilds exactly
     const fresh = restart(); // SIGKILL now; the other parts never run
     const rebuilt = fresh.snapshot();
     expect(rebuilt).toHaveLength(350);
-    expect(rebuilt.filter((i) => i.version !== 1).map((i) => [i.siteId, i.version, i.eventCount]).sort()).toEqual([
+    expect(
+      rebuilt
+        .filter((i) => i.version !== 1)
+        .map((i) => [i.siteId, i.version, i.eventCount])
+        .sort(),
+    ).toEqual([
       ['s0', 2, 2],
       ['s349', 2, 2],
     ]);
@@ -255,14 +279,35 @@ describe('incident writes are held and coalesced, and a restart rebuilds exactly
     stores.push(store);
     const bus = new EventBus<HubEvents>();
     const s = new IncidentService({
-      store, bus, clock, log: silentLogger(), metrics: new Metrics(), correlationWindowMs: 120_000, derivedWriteDelayMs: 0,
+      store,
+      bus,
+      clock,
+      log: silentLogger(),
+      metrics: new Metrics(),
+      correlationWindowMs: 120_000,
+      derivedWriteDelayMs: 0,
       directory: { siteName: () => null, cellName: () => null },
     });
     s.attach(3_600_000);
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
-      id: newId(clock.now()), siteId: 's1', deviceId: 'd', kind: 'panic', category: 'police', zone: null, zoneName: null, occurredAt: at, receivedAt: at,
-      location: [26.6, 104.8], gridCellId: null, stationId: null, detail: null, profile: 'native', topic: 't', raw: '', dedupeKey: 'x',
+      id: newId(clock.now()),
+      siteId: 's1',
+      deviceId: 'd',
+      kind: 'panic',
+      category: 'police',
+      zone: null,
+      zoneName: null,
+      occurredAt: at,
+      receivedAt: at,
+      location: [26.6, 104.8],
+      gridCellId: null,
+      stationId: null,
+      detail: null,
+      profile: 'native',
+      topic: 't',
+      raw: '',
+      dedupeKey: 'x',
     };
     store.transaction(() => store.events.insert(e));
     bus.emit('event:stored', [e]);

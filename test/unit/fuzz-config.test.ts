@@ -20,9 +20,46 @@ const env = { ...process.env, ...TREE_ENV };
 /** One edit an installer (or a bad merge) could make. */
 const mutation = fc.oneof(
   fc.record({ op: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 40 }) }),
-  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom(':', '- ', '  ', '\t', '"', "'", '{', '}', '[', ']', '&a', '*a', '!!python/object', '<<: *a', '__proto__: x', '\n', '#', '0x1F', '.inf', '~', '08581234567', 'é')) }),
+  fc.record({
+    op: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.constantFrom(
+        ':',
+        '- ',
+        '  ',
+        '\t',
+        '"',
+        "'",
+        '{',
+        '}',
+        '[',
+        ']',
+        '&a',
+        '*a',
+        '!!python/object',
+        '<<: *a',
+        '__proto__: x',
+        '\n',
+        '#',
+        '0x1F',
+        '.inf',
+        '~',
+        '08581234567',
+        'é',
+      ),
+    ),
+  }),
   fc.record({ op: fc.constant('swapLines' as const), a: fc.nat(), b: fc.nat() }),
-  fc.record({ op: fc.constant('replaceValue' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom('', 'null', '-1', '1e309', '99999999999', '[]', '{}', '[91, 181]', '[NaN, 0]', 'yes', '"18830x"', '0s', '1ms', 'ps-nowhere'), fc.string({ maxLength: 12 })) }),
+  fc.record({
+    op: fc.constant('replaceValue' as const),
+    at: fc.nat(),
+    value: fc.oneof(
+      fc.constantFrom('', 'null', '-1', '1e309', '99999999999', '[]', '{}', '[91, 181]', '[NaN, 0]', 'yes', '"18830x"', '0s', '1ms', 'ps-nowhere'),
+      fc.string({ maxLength: 12 }),
+    ),
+  }),
 );
 
 function apply(text: string, m: Record<string, unknown>): string {
@@ -68,7 +105,10 @@ describe('config files survive random edits', () => {
     fc.assert(
       fc.property(fc.constantFrom(...Object.keys(FILES)), fc.array(mutation, { minLength: 1, maxLength: 4 }), (file, edits) => {
         for (const [f, text] of Object.entries(FILES)) tree.write(f, text);
-        tree.write(file, edits.reduce((text, m) => apply(text, m as never), FILES[file]!));
+        tree.write(
+          file,
+          edits.reduce((text, m) => apply(text, m as never), FILES[file]!),
+        );
         const loaded = loadConfig(tree.root, { env });
         expect(loaded.config !== null || loaded.problems.length > 0).toBe(true);
         for (const p of loaded.problems) {

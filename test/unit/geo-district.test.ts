@@ -20,9 +20,11 @@ interface Feature {
 const features = (JSON.parse(readFileSync(join(ROOT, 'config/grids.geojson'), 'utf8')) as { features: Feature[] }).features;
 const cells: GridCell[] = features.map((f) => ({ ...f.properties, polygons: [f.geometry.coordinates] }));
 const index = new GridIndex(cells);
-const stations = (parse(readFileSync(join(ROOT, 'config/stations.yaml'), 'utf8')) as {
-  stations: Array<{ id: string; name: string; tier: string; parent: string | null; location: [number, number] }>;
-}).stations;
+const stations = (
+  parse(readFileSync(join(ROOT, 'config/stations.yaml'), 'utf8')) as {
+    stations: Array<{ id: string; name: string; tier: string; parent: string | null; location: [number, number] }>;
+  }
+).stations;
 const siteFiles = readdirSync(join(ROOT, 'devices')).filter((f) => f.endsWith('.yaml'));
 const sites = siteFiles.map((f) => ({ file: f, ...(parse(readFileSync(join(ROOT, 'devices', f), 'utf8')) as SiteFile) }));
 

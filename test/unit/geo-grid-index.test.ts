@@ -9,7 +9,13 @@ function cell(id: string, polygons: MultiPolygonCoords): GridCell {
 
 /** An axis-aligned ring [west, south] – [east, north], closed, counter-clockwise. */
 function box(w: number, s: number, e: number, n: number): number[][] {
-  return [[w, s], [e, s], [e, n], [w, n], [w, s]];
+  return [
+    [w, s],
+    [e, s],
+    [e, n],
+    [w, n],
+    [w, s],
+  ];
 }
 
 /** Textbook floating-point even-odd test, independent of the index (fine away from edges). */
@@ -109,12 +115,7 @@ describe('GridIndex on an irregular gap-free tiling', () => {
 describe('GridIndex boundary rule on a plain 2 × 2 grid', () => {
   // a | b  (north)
   // c | d  (south)
-  const grid = new GridIndex([
-    cell('a', [[box(0, 1, 1, 2)]]),
-    cell('b', [[box(1, 1, 2, 2)]]),
-    cell('c', [[box(0, 0, 1, 1)]]),
-    cell('d', [[box(1, 0, 2, 1)]]),
-  ]);
+  const grid = new GridIndex([cell('a', [[box(0, 1, 1, 2)]]), cell('b', [[box(1, 1, 2, 2)]]), cell('c', [[box(0, 0, 1, 1)]]), cell('d', [[box(1, 0, 2, 1)]])]);
 
   it('a point on a north–south boundary belongs to the cell east of it', () => {
     expect(grid.locate(0.5, 1)?.id).toBe('d');
@@ -174,7 +175,18 @@ describe('GridIndex with holes and MultiPolygons', () => {
   });
 
   it('a ring the file left unclosed is read as closed', () => {
-    const open = new GridIndex([cell('open', [[[[0, 0], [1, 0], [1, 1], [0, 1]]]])]);
+    const open = new GridIndex([
+      cell('open', [
+        [
+          [
+            [0, 0],
+            [1, 0],
+            [1, 1],
+            [0, 1],
+          ],
+        ],
+      ]),
+    ]);
     expect(open.locate(0.5, 0.5)?.id).toBe('open');
     expect(open.locate(1.5, 0.5)).toBeNull();
   });
@@ -209,9 +221,34 @@ describe('GridIndex against bad input', () => {
   it('a malformed cell is refused with SG_CONFIG_GRID_GEOMETRY naming the cell', () => {
     const bad = [
       cell('no-polygon', []),
-      cell('two-points', [[[[0, 0], [1, 1]]]]),
-      cell('nan-point', [[[[0, 0], [1, NaN], [1, 1], [0, 0]]]]),
-      cell('lat-lng-swapped', [[[[26.6, 104.8], [26.7, 104.8], [26.7, 104.9], [26.6, 104.8]]]]),
+      cell('two-points', [
+        [
+          [
+            [0, 0],
+            [1, 1],
+          ],
+        ],
+      ]),
+      cell('nan-point', [
+        [
+          [
+            [0, 0],
+            [1, NaN],
+            [1, 1],
+            [0, 0],
+          ],
+        ],
+      ]),
+      cell('lat-lng-swapped', [
+        [
+          [
+            [26.6, 104.8],
+            [26.7, 104.8],
+            [26.7, 104.9],
+            [26.6, 104.8],
+          ],
+        ],
+      ]),
     ];
     for (const c of bad) {
       let thrown: unknown;

@@ -7,7 +7,13 @@ function cell(id: string, polygons: MultiPolygonCoords): GridCell {
   return { id, name: id, community: 'test', station: 'ps-test', leader: null, phone: null, polygons };
 }
 function box(w: number, s: number, e: number, n: number): number[][] {
-  return [[w, s], [e, s], [e, n], [w, n], [w, s]];
+  return [
+    [w, s],
+    [e, s],
+    [e, n],
+    [w, n],
+    [w, s],
+  ];
 }
 const pairs = (cells: GridCell[]): string[] => findOverlaps(cells).map((o) => `${o.a}+${o.b}`);
 

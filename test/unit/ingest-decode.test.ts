@@ -35,7 +35,14 @@ describe('decode: every way a message is turned away, cheapest check first', () 
     { name: 'wildcard', topic: 'safegrid/+/x', payload: 'alarm', code: 'SG_INGEST_BAD_TOPIC' },
     { name: 'NUL in topic', topic: 'safegrid/\u0000', payload: 'alarm', code: 'SG_INGEST_BAD_TOPIC' },
     { name: 'too long a topic', topic: 'a'.repeat(LIMITS.maxTopicLength + 1), payload: 'alarm', code: 'SG_INGEST_BAD_TOPIC' },
-    { name: 'too deep a topic', topic: Array(LIMITS.maxTopicLevels + 1).fill('a').join('/'), payload: 'alarm', code: 'SG_INGEST_BAD_TOPIC' },
+    {
+      name: 'too deep a topic',
+      topic: Array(LIMITS.maxTopicLevels + 1)
+        .fill('a')
+        .join('/'),
+      payload: 'alarm',
+      code: 'SG_INGEST_BAD_TOPIC',
+    },
     // Size is checked before routing: an oversize payload on an unknown topic is oversize.
     { name: 'oversize', topic: 'nobody/here', payload: Buffer.alloc(LIMITS.maxPayloadBytes + 1, 0x41), code: 'SG_INGEST_OVERSIZE' },
     { name: 'unknown topic', topic: 'nobody/here', payload: 'alarm', code: 'SG_INGEST_UNKNOWN_TOPIC' },

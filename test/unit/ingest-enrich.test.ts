@@ -177,7 +177,10 @@ describe('enrichDeviceMessage', () => {
   it('the availability event comes first, then one event per signal in order, with ids in that order', () => {
     const out = enrichDeviceMessage({
       ...base,
-      signals: [{ kind: 'burglary', zone: 1 }, { kind: 'burglary', zone: 9 }],
+      signals: [
+        { kind: 'burglary', zone: 1 },
+        { kind: 'burglary', zone: 9 },
+      ],
       transition: { from: 'offline', to: 'online' },
       retained: false,
       newId: ids(),

@@ -76,11 +76,7 @@ describe('journal: commit, acknowledge, then announce', () => {
   it('announces batches in commit order, statuses of a batch before its events', async () => {
     const { journal, trail } = setup({ maxBatch: 2 });
     const online: DeviceStatus = { deviceId: 'panel-1', siteId: 'shop-a', availability: 'online', lastSeenAt: null };
-    await Promise.all([
-      journal.append(entry([event('h:1')])),
-      journal.append(entry([event('h:2')], [online])),
-      journal.append(entry([event('h:3')])),
-    ]);
+    await Promise.all([journal.append(entry([event('h:1')])), journal.append(entry([event('h:2')], [online])), journal.append(entry([event('h:3')]))]);
     await nextMacrotask();
     expect(trail).toEqual(['status panel-1 online', 'stored h:1#1,h:2#2', 'stored h:3#3']);
   });

@@ -43,7 +43,7 @@ describe('on-change semantics', () => {
   it('contact: true means closed, so a first closed report raises nothing', () => {
     const out = z2m.decode(input('state', { contact: true }));
     expect(out).toMatchObject({ ok: true, signals: [] });
-    expect(out.ok && out.state['contact']).toBe(true);
+    expect(out.ok && out.state.contact).toBe(true);
   });
 
   it('a first message with contact: false is an alarm in the device zone', () => {
@@ -138,7 +138,7 @@ describe('hostile payloads never throw', () => {
           if (!out.ok) expect(out.reason.length).toBeLessThanOrEqual(500);
           else for (const s of out.signals) expect((s.detail ?? '').length).toBeLessThanOrEqual(500);
         }
-        expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       });
     }
   }

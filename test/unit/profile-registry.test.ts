@@ -98,9 +98,7 @@ models:
 
   it('an installer model may not take a built-in id', () => {
     write('z.yaml', GOOD.replace('vendor: acme', 'vendor: zigbee2mqtt').replace('acme/door-1', 'zigbee2mqtt'));
-    expect(lines()).toEqual([
-      'devices/profiles/z.yaml:3  models[0].id: got "zigbee2mqtt"; expected "zigbee2mqtt/<model>" (ids start with the file\'s vendor)',
-    ]);
+    expect(lines()).toEqual(['devices/profiles/z.yaml:3  models[0].id: got "zigbee2mqtt"; expected "zigbee2mqtt/<model>" (ids start with the file\'s vendor)']);
   });
 
   it('reports a missing key, an unknown block, an unknown decoder and a channel without topic', () => {
@@ -162,8 +160,6 @@ describe('runProfileExamples', () => {
   it('an expected error that does not happen is reported', () => {
     write('acme.yaml', GOOD.replace('        expect: [{ kind: intrusion }]\n', '        expect_error: SG_INGEST_BAD_JSON\n'));
     const { registry } = loadProfiles(dir, root);
-    expect(runProfileExamples(registry).map((p) => p.message)).toEqual([
-      'acme/door-1 example: expected SG_INGEST_BAD_JSON; got [intrusion]',
-    ]);
+    expect(runProfileExamples(registry).map((p) => p.message)).toEqual(['acme/door-1 example: expected SG_INGEST_BAD_JSON; got [intrusion]']);
   });
 });

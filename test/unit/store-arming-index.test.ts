@@ -31,8 +31,22 @@ function store1(siteId: string, kind: EventKind): void {
   const at = new Date(Date.parse('2026-12-01T00:00:00Z') + ++n * 1000).toISOString();
   store.transaction(() =>
     store.events.insert({
-      id: `e${n}`, siteId, deviceId: 'panel', kind, category: KIND_INFO[kind].category, zone: null, zoneName: null, occurredAt: at,
-      receivedAt: at, location: [26.6, 104.8], gridCellId: null, stationId: null, detail: null, profile: 'native', topic: 't', raw: '',
+      id: `e${n}`,
+      siteId,
+      deviceId: 'panel',
+      kind,
+      category: KIND_INFO[kind].category,
+      zone: null,
+      zoneName: null,
+      occurredAt: at,
+      receivedAt: at,
+      location: [26.6, 104.8],
+      gridCellId: null,
+      stationId: null,
+      detail: null,
+      profile: 'native',
+      topic: 't',
+      raw: '',
       dedupeKey: `k${n}`,
     }),
   );
@@ -41,16 +55,50 @@ function store1(siteId: string, kind: EventKind): void {
 describe('the armed-state query at start-up', () => {
   it('reads only arm/disarm events through the partial index, not every stored event', () => {
     // EXPLAIN through a second connection on the file: the store keeps its own to itself.
-    const plan = rowsOnDisk<{ detail: string }>(path, `EXPLAIN QUERY PLAN ${LAST_ARMING_BY_SITE_SQL}`).map((r) => r.detail).join('; ');
+    const plan = rowsOnDisk<{ detail: string }>(path, `EXPLAIN QUERY PLAN ${LAST_ARMING_BY_SITE_SQL}`)
+      .map((r) => r.detail)
+      .join('; ');
     expect(plan).toContain('USING INDEX events_arming');
   });
 
   const cases: Array<{ name: string; events: Array<[string, EventKind]>; armed: Record<string, boolean> }> = [
     { name: 'no events: no site known', events: [], armed: {} },
-    { name: 'alarms and restores say nothing about arming', events: [['s1', 'intrusion'], ['s1', 'restore']], armed: {} },
-    { name: 'the last of arm/disarm wins', events: [['s1', 'arm'], ['s1', 'disarm'], ['s1', 'arm']], armed: { s1: true } },
-    { name: 'a later alarm does not hide a disarm', events: [['s1', 'arm'], ['s1', 'disarm'], ['s1', 'panic']], armed: { s1: false } },
-    { name: 'each site on its own', events: [['s1', 'arm'], ['s2', 'disarm'], ['s2', 'arm'], ['s1', 'disarm']], armed: { s1: false, s2: true } },
+    {
+      name: 'alarms and restores say nothing about arming',
+      events: [
+        ['s1', 'intrusion'],
+        ['s1', 'restore'],
+      ],
+      armed: {},
+    },
+    {
+      name: 'the last of arm/disarm wins',
+      events: [
+        ['s1', 'arm'],
+        ['s1', 'disarm'],
+        ['s1', 'arm'],
+      ],
+      armed: { s1: true },
+    },
+    {
+      name: 'a later alarm does not hide a disarm',
+      events: [
+        ['s1', 'arm'],
+        ['s1', 'disarm'],
+        ['s1', 'panic'],
+      ],
+      armed: { s1: false },
+    },
+    {
+      name: 'each site on its own',
+      events: [
+        ['s1', 'arm'],
+        ['s2', 'disarm'],
+        ['s2', 'arm'],
+        ['s1', 'disarm'],
+      ],
+      armed: { s1: false, s2: true },
+    },
   ];
   it.each(cases)('$name', ({ events, armed }) => {
     for (const [siteId, kind] of events) store1(siteId, kind);

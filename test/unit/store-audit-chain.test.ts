@@ -7,7 +7,14 @@ import { auditHash, GENESIS_HASH, nextAuditRow, verifyAuditChain } from '../../s
 import type { AuditEntry, AuditRow } from '../../src/store/ports.js';
 
 const entry = (action: string, actor = 'op1'): AuditEntry => ({
-  at: '2026-12-02T10:00:00.000Z', actor, action, incidentId: 'i1', fromStatus: null, toStatus: null, origin: 'hub', note: null,
+  at: '2026-12-02T10:00:00.000Z',
+  actor,
+  action,
+  incidentId: 'i1',
+  fromStatus: null,
+  toStatus: null,
+  origin: 'hub',
+  note: null,
 });
 
 /** A sound chain of these actions, built row by row as append does. */
@@ -25,8 +32,14 @@ describe('building the chain', () => {
   });
 
   const fields: Array<[keyof AuditEntry, string]> = [
-    ['at', '2026-12-02T10:00:01.000Z'], ['actor', 'mallory'], ['action', 'closed'], ['incidentId', 'i2'],
-    ['fromStatus', 'new'], ['toStatus', 'closed'], ['origin', 'console'], ['note', 'x'],
+    ['at', '2026-12-02T10:00:01.000Z'],
+    ['actor', 'mallory'],
+    ['action', 'closed'],
+    ['incidentId', 'i2'],
+    ['fromStatus', 'new'],
+    ['toStatus', 'closed'],
+    ['origin', 'console'],
+    ['note', 'x'],
   ];
   it.each(fields)('the hash covers %s', (field, value) => {
     const e = entry('open');

@@ -14,24 +14,71 @@ function event(n: number, o: { siteId?: string; kind?: EventKind; stationId?: st
   const kind = o.kind ?? 'intrusion';
   const at = new Date(o.atMs ?? T0 + n * 1000).toISOString();
   return {
-    id: `e${n}`, siteId: o.siteId ?? 's1', deviceId: 'panel', kind, category: KIND_INFO[kind].category, zone: 1, zoneName: 'door',
-    occurredAt: at, receivedAt: at, location: [26.6, 104.8], gridCellId: 'c1', stationId: o.stationId === undefined ? 'ps-1' : o.stationId,
-    detail: null, profile: 'native', topic: 't', raw: '{}', dedupeKey: o.dedupeKey ?? `k${n}`,
+    id: `e${n}`,
+    siteId: o.siteId ?? 's1',
+    deviceId: 'panel',
+    kind,
+    category: KIND_INFO[kind].category,
+    zone: 1,
+    zoneName: 'door',
+    occurredAt: at,
+    receivedAt: at,
+    location: [26.6, 104.8],
+    gridCellId: 'c1',
+    stationId: o.stationId === undefined ? 'ps-1' : o.stationId,
+    detail: null,
+    profile: 'native',
+    topic: 't',
+    raw: '{}',
+    dedupeKey: o.dedupeKey ?? `k${n}`,
   };
 }
 
 function incident(id: string, o: Partial<Incident> = {}): Incident {
   const at = new Date(T0).toISOString();
   return {
-    id, version: 1, siteId: 's1', siteName: 'site 1', kind: 'intrusion', category: 'police', priority: 2, priorityReason: 'r', priorityReasonZh: 'r',
-    status: 'new', disposition: null, owner: null, location: [26.6, 104.8], gridCellId: 'c1', gridCellName: 'cell 1', stationId: 'ps-1',
-    responsibleStationId: 'ps-1', escalationLevel: 0, escalateAt: null, repeatOf: null, zones: [1], eventCount: 1, openedAt: at, updatedAt: at,
-    lastEventAt: at, closedAt: null, timeline: [], timelineOmitted: 0, media: [], ...o,
+    id,
+    version: 1,
+    siteId: 's1',
+    siteName: 'site 1',
+    kind: 'intrusion',
+    category: 'police',
+    priority: 2,
+    priorityReason: 'r',
+    priorityReasonZh: 'r',
+    status: 'new',
+    disposition: null,
+    owner: null,
+    location: [26.6, 104.8],
+    gridCellId: 'c1',
+    gridCellName: 'cell 1',
+    stationId: 'ps-1',
+    responsibleStationId: 'ps-1',
+    escalationLevel: 0,
+    escalateAt: null,
+    repeatOf: null,
+    zones: [1],
+    eventCount: 1,
+    openedAt: at,
+    updatedAt: at,
+    lastEventAt: at,
+    closedAt: null,
+    timeline: [],
+    timelineOmitted: 0,
+    media: [],
+    ...o,
   };
 }
 
 const entry = (action: string, incidentId: string | null = 'i1'): AuditEntry => ({
-  at: new Date(T0).toISOString(), actor: 'op1', action, incidentId, fromStatus: null, toStatus: null, origin: 'hub', note: null,
+  at: new Date(T0).toISOString(),
+  actor: 'op1',
+  action,
+  incidentId,
+  fromStatus: null,
+  toStatus: null,
+  origin: 'hub',
+  note: null,
 });
 
 function storeContract(backend: string, open: () => Store): void {

@@ -52,25 +52,57 @@ describe('WS-UsernameToken PasswordDigest', () => {
 
 describe('HTTP Digest (RFC 7616)', () => {
   const challenge = (algo: string) =>
-    pickDigest(parseChallenges([`Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=${algo}, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"`]))!;
-  const input = { username: 'Mufasa', password: 'Circle of Life', method: 'GET', uri: '/dir/index.html', cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ', nc: 1 };
+    pickDigest(
+      parseChallenges([
+        `Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=${algo}, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"`,
+      ]),
+    )!;
+  const input = {
+    username: 'Mufasa',
+    password: 'Circle of Life',
+    method: 'GET',
+    uri: '/dir/index.html',
+    cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+    nc: 1,
+  };
 
   it('answers the RFC 7616 §3.9.1 example with MD5', () => {
     expect(digestAuthorization({ ...input, challenge: challenge('MD5') })).toContain('response="8ca523f5e9506fed4657c9700eebdbec"');
   });
 
   it('answers the RFC 7616 §3.9.1 example with SHA-256', () => {
-    expect(digestAuthorization({ ...input, challenge: challenge('SHA-256') })).toContain('response="753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"');
+    expect(digestAuthorization({ ...input, challenge: challenge('SHA-256') })).toContain(
+      'response="753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"',
+    );
   });
 
   it('answers the RFC 2617 §3.5 example (MD5 without an algorithm parameter)', () => {
-    const c = pickDigest(parseChallenges(['Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"']))!;
-    const h = digestAuthorization({ challenge: c, username: 'Mufasa', password: 'Circle Of Life', method: 'GET', uri: '/dir/index.html', cnonce: '0a4f113b', nc: 1 });
+    const c = pickDigest(
+      parseChallenges([
+        'Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"',
+      ]),
+    )!;
+    const h = digestAuthorization({
+      challenge: c,
+      username: 'Mufasa',
+      password: 'Circle Of Life',
+      method: 'GET',
+      uri: '/dir/index.html',
+      cnonce: '0a4f113b',
+      nc: 1,
+    });
     expect(h).toContain('response="6629fae49393a05397450978507c4ef1"');
   });
 
   it('prefers SHA-256 when a device offers both, and ignores Basic and unknown algorithms', () => {
-    const c = pickDigest(parseChallenges(['Basic realm="x"', 'Digest realm="r", nonce="n1", algorithm=MD5, qop="auth"', 'Digest realm="r", nonce="n2", algorithm=SHA-256, qop="auth"', 'Digest realm="r", nonce="n3", algorithm=SHA-512-256']));
+    const c = pickDigest(
+      parseChallenges([
+        'Basic realm="x"',
+        'Digest realm="r", nonce="n1", algorithm=MD5, qop="auth"',
+        'Digest realm="r", nonce="n2", algorithm=SHA-256, qop="auth"',
+        'Digest realm="r", nonce="n3", algorithm=SHA-512-256',
+      ]),
+    );
     expect(c?.params.nonce).toBe('n2');
     expect(pickDigest(parseChallenges(['Basic realm="x"']))).toBeNull();
   });
@@ -78,7 +110,9 @@ describe('HTTP Digest (RFC 7616)', () => {
 
 describe('ONVIF replies', () => {
   it('reads device information, and says which field is missing', () => {
-    const ok = ENV('<tds:GetDeviceInformationResponse><tds:Manufacturer>HIKVISION</tds:Manufacturer><tds:Model>DS-2CD2143G0-I</tds:Model><tds:FirmwareVersion>V5.5.0 build 170725</tds:FirmwareVersion><tds:SerialNumber>DS-2CD2143G0-I20170823AAWR</tds:SerialNumber><tds:HardwareId>88</tds:HardwareId></tds:GetDeviceInformationResponse>');
+    const ok = ENV(
+      '<tds:GetDeviceInformationResponse><tds:Manufacturer>HIKVISION</tds:Manufacturer><tds:Model>DS-2CD2143G0-I</tds:Model><tds:FirmwareVersion>V5.5.0 build 170725</tds:FirmwareVersion><tds:SerialNumber>DS-2CD2143G0-I20170823AAWR</tds:SerialNumber><tds:HardwareId>88</tds:HardwareId></tds:GetDeviceInformationResponse>',
+    );
     expect(parseDeviceInformation(ok)).toMatchObject({ manufacturer: 'HIKVISION', model: 'DS-2CD2143G0-I', hardwareId: '88' });
     const missing = ENV('<tds:GetDeviceInformationResponse><tds:Model>X</tds:Model></tds:GetDeviceInformationResponse>');
     expect(() => parseDeviceInformation(missing)).toThrow(/Manufacturer/);
@@ -91,39 +125,59 @@ describe('ONVIF replies', () => {
         '<tds:Service><tds:Namespace>http://www.onvif.org/ver10/events/wsdl</tds:Namespace><tds:XAddr>http://192.0.2.10/onvif/Events</tds:XAddr></tds:Service></tds:GetServicesResponse>',
     );
     expect(parseServices(services)).toMatchObject({ media: 'http://192.0.2.10/onvif/Media', events: 'http://192.0.2.10/onvif/Events', pullPoint: true });
-    const caps = ENV('<tds:GetCapabilitiesResponse><tds:Capabilities><tt:Media><tt:XAddr>http://192.0.2.10/onvif/media_service</tt:XAddr></tt:Media><tt:Events><tt:XAddr>http://192.0.2.10/onvif/event_service</tt:XAddr><tt:WSPullPointSupport>false</tt:WSPullPointSupport></tt:Events></tds:Capabilities></tds:GetCapabilitiesResponse>');
+    const caps = ENV(
+      '<tds:GetCapabilitiesResponse><tds:Capabilities><tt:Media><tt:XAddr>http://192.0.2.10/onvif/media_service</tt:XAddr></tt:Media><tt:Events><tt:XAddr>http://192.0.2.10/onvif/event_service</tt:XAddr><tt:WSPullPointSupport>false</tt:WSPullPointSupport></tt:Events></tds:Capabilities></tds:GetCapabilitiesResponse>',
+    );
     expect(parseCapabilities(caps)).toMatchObject({ media: 'http://192.0.2.10/onvif/media_service', pullPoint: false });
   });
 
   it('reads profiles, stream and snapshot URIs (with &amp; in the query), and the device clock', () => {
-    const profiles = ENV('<trt:GetProfilesResponse><trt:Profiles token="Profile_1" fixed="true"><tt:Name>mainStream</tt:Name><tt:VideoEncoderConfiguration token="VEC_1"><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>2560</tt:Width><tt:Height>1440</tt:Height></tt:Resolution></tt:VideoEncoderConfiguration></trt:Profiles></trt:GetProfilesResponse>');
+    const profiles = ENV(
+      '<trt:GetProfilesResponse><trt:Profiles token="Profile_1" fixed="true"><tt:Name>mainStream</tt:Name><tt:VideoEncoderConfiguration token="VEC_1"><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>2560</tt:Width><tt:Height>1440</tt:Height></tt:Resolution></tt:VideoEncoderConfiguration></trt:Profiles></trt:GetProfilesResponse>',
+    );
     expect(parseProfiles(profiles)).toEqual([{ token: 'Profile_1', name: 'mainStream', encoding: 'H264', width: 2560, height: 1440 }]);
     expect(code(() => parseProfiles(ENV('<trt:GetProfilesResponse/>')))).toBe('missing_field');
-    expect(code(() => parseProfiles(ENV('<trt:GetProfilesResponse><trt:Profiles><tt:Name>x</tt:Name></trt:Profiles></trt:GetProfilesResponse>')))).toBe('missing_field');
-    const stream = ENV('<trt:GetStreamUriResponse><trt:MediaUri><tt:Uri>rtsp://192.0.2.10:554/cam/realmonitor?channel=1&amp;subtype=0</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect></trt:MediaUri></trt:GetStreamUriResponse>');
+    expect(code(() => parseProfiles(ENV('<trt:GetProfilesResponse><trt:Profiles><tt:Name>x</tt:Name></trt:Profiles></trt:GetProfilesResponse>')))).toBe(
+      'missing_field',
+    );
+    const stream = ENV(
+      '<trt:GetStreamUriResponse><trt:MediaUri><tt:Uri>rtsp://192.0.2.10:554/cam/realmonitor?channel=1&amp;subtype=0</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect></trt:MediaUri></trt:GetStreamUriResponse>',
+    );
     expect(parseStreamUri(stream)).toBe('rtsp://192.0.2.10:554/cam/realmonitor?channel=1&subtype=0');
     expect(code(() => parseSnapshotUri(ENV('<trt:GetSnapshotUriResponse><trt:MediaUri></trt:MediaUri></trt:GetSnapshotUriResponse>')))).toBe('missing_field');
-    const clock = ENV('<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime><tt:UTCDateTime><tt:Time><tt:Hour>3</tt:Hour><tt:Minute>4</tt:Minute><tt:Second>5</tt:Second></tt:Time><tt:Date><tt:Year>2024</tt:Year><tt:Month>1</tt:Month><tt:Day>2</tt:Day></tt:Date></tt:UTCDateTime></tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>');
+    const clock = ENV(
+      '<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime><tt:UTCDateTime><tt:Time><tt:Hour>3</tt:Hour><tt:Minute>4</tt:Minute><tt:Second>5</tt:Second></tt:Time><tt:Date><tt:Year>2024</tt:Year><tt:Month>1</tt:Month><tt:Day>2</tt:Day></tt:Date></tt:UTCDateTime></tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>',
+    );
     expect(parseSystemDateAndTime(clock)?.toISOString()).toBe('2024-01-02T03:04:05.000Z');
   });
 
   it('turns a NotAuthorized fault into not_authorized and other faults into soap_fault', () => {
-    const fault = (sub: string) => ENV(`<SOAP-ENV:Fault><SOAP-ENV:Code><SOAP-ENV:Value>SOAP-ENV:Sender</SOAP-ENV:Value><SOAP-ENV:Subcode><SOAP-ENV:Value>${sub}</SOAP-ENV:Value></SOAP-ENV:Subcode></SOAP-ENV:Code><SOAP-ENV:Reason><SOAP-ENV:Text xml:lang="en">Sender not Authorized</SOAP-ENV:Text></SOAP-ENV:Reason></SOAP-ENV:Fault>`, 'xmlns:ter="http://www.onvif.org/ver10/error"');
+    const fault = (sub: string) =>
+      ENV(
+        `<SOAP-ENV:Fault><SOAP-ENV:Code><SOAP-ENV:Value>SOAP-ENV:Sender</SOAP-ENV:Value><SOAP-ENV:Subcode><SOAP-ENV:Value>${sub}</SOAP-ENV:Value></SOAP-ENV:Subcode></SOAP-ENV:Code><SOAP-ENV:Reason><SOAP-ENV:Text xml:lang="en">Sender not Authorized</SOAP-ENV:Text></SOAP-ENV:Reason></SOAP-ENV:Fault>`,
+        'xmlns:ter="http://www.onvif.org/ver10/error"',
+      );
     expect(code(() => parseDeviceInformation(fault('ter:NotAuthorized')))).toBe('not_authorized');
     expect(code(() => parseDeviceInformation(fault('ter:InvalidArgVal').replace('Sender not Authorized', 'bad arg')))).toBe('soap_fault');
   });
 
   it('reads a PullPoint subscription and its messages', () => {
-    const sub = ENV('<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>http://192.0.2.10/onvif/Events/PullSubManager_2024</wsa5:Address></tev:SubscriptionReference><wsnt:CurrentTime>2024-01-02T03:04:05Z</wsnt:CurrentTime><wsnt:TerminationTime>2024-01-02T03:05:05Z</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse>');
+    const sub = ENV(
+      '<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>http://192.0.2.10/onvif/Events/PullSubManager_2024</wsa5:Address></tev:SubscriptionReference><wsnt:CurrentTime>2024-01-02T03:04:05Z</wsnt:CurrentTime><wsnt:TerminationTime>2024-01-02T03:05:05Z</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse>',
+    );
     expect(parseCreatePullPoint(sub).address).toBe('http://192.0.2.10/onvif/Events/PullSubManager_2024');
-    const pulled = ENV(`<tev:PullMessagesResponse><tev:CurrentTime>2024-01-02T03:04:05Z</tev:CurrentTime>${AXIS_PIR_INIT}${AXIS_PIR_CHANGE}</tev:PullMessagesResponse>`);
+    const pulled = ENV(
+      `<tev:PullMessagesResponse><tev:CurrentTime>2024-01-02T03:04:05Z</tev:CurrentTime>${AXIS_PIR_INIT}${AXIS_PIR_CHANGE}</tev:PullMessagesResponse>`,
+    );
     expect(parsePullMessages(pulled)).toHaveLength(2);
   });
 });
 
 describe('hostile replies are refused with a reason, never parsed', () => {
   it('refuses a DOCTYPE with an external entity (XXE)', () => {
-    const xxe = `<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>` + ENV('<tds:GetDeviceInformationResponse><tds:Manufacturer>&xxe;</tds:Manufacturer><tds:Model>m</tds:Model></tds:GetDeviceInformationResponse>');
+    const xxe =
+      `<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>` +
+      ENV('<tds:GetDeviceInformationResponse><tds:Manufacturer>&xxe;</tds:Manufacturer><tds:Model>m</tds:Model></tds:GetDeviceInformationResponse>');
     expect(code(() => parseDeviceInformation(xxe))).toBe('doctype');
   });
 
@@ -133,7 +187,9 @@ describe('hostile replies are refused with a reason, never parsed', () => {
   });
 
   it('refuses a 10 MB body before parsing it', () => {
-    const huge = ENV(`<tds:GetDeviceInformationResponse><tds:Manufacturer>${'A'.repeat(10 * 1024 * 1024)}</tds:Manufacturer></tds:GetDeviceInformationResponse>`);
+    const huge = ENV(
+      `<tds:GetDeviceInformationResponse><tds:Manufacturer>${'A'.repeat(10 * 1024 * 1024)}</tds:Manufacturer></tds:GetDeviceInformationResponse>`,
+    );
     expect(code(() => parseDeviceInformation(huge))).toBe('too_large');
     // Before parsing, shown without a stopwatch: a huge body that is also broken XML (or carries a
     // DOCTYPE) is refused for its size, not for what a parser would have found in it.
@@ -155,7 +211,11 @@ describe('ONVIF events', () => {
     ).NotificationMessage as Record<string, unknown>;
 
   it('maps motion, tamper and digital input topics to SafeGrid kinds', () => {
-    expect(interpretNotification(n('tns1:RuleEngine/CellMotionDetector/Motion', 'Changed', 'IsMotion', 'true'))).toMatchObject({ kind: 'video_motion', active: true, operation: 'Changed' });
+    expect(interpretNotification(n('tns1:RuleEngine/CellMotionDetector/Motion', 'Changed', 'IsMotion', 'true'))).toMatchObject({
+      kind: 'video_motion',
+      active: true,
+      operation: 'Changed',
+    });
     expect(interpretNotification(n('tns1:VideoSource/MotionAlarm', 'Changed', 'State', 'true')).kind).toBe('video_motion');
     expect(interpretNotification(n('tns1:RuleEngine/TamperDetector/Tamper', 'Changed', 'IsTamper', 'true')).kind).toBe('tamper');
     expect(interpretNotification(n('tns1:VideoSource/GlobalSceneChange/ImagingService', 'Changed', 'State', 'true')).kind).toBe('tamper');
@@ -219,8 +279,20 @@ describe('WS-Discovery', () => {
 
 describe('ffmpeg wrapper', () => {
   it('accepts only rtsp, rtsps, http and https camera URLs', () => {
-    for (const ok of ['rtsp://192.0.2.10:554/s1', 'rtsps://cam/x', 'http://cam/mjpeg', 'https://cam/snap.jpg']) expect(() => validateMediaUrl(ok)).not.toThrow();
-    for (const bad of ['-i /etc/passwd', 'file:///etc/passwd', 'concat:/a|/b', 'pipe:0', 'subfile,,start,0,end,0,,:/etc/passwd', 'ftp://x/y', 'rtsp://h/a b', 'gopher://x', '/etc/passwd', 'data:image/png;base64,AA']) {
+    for (const ok of ['rtsp://192.0.2.10:554/s1', 'rtsps://cam/x', 'http://cam/mjpeg', 'https://cam/snap.jpg'])
+      expect(() => validateMediaUrl(ok)).not.toThrow();
+    for (const bad of [
+      '-i /etc/passwd',
+      'file:///etc/passwd',
+      'concat:/a|/b',
+      'pipe:0',
+      'subfile,,start,0,end,0,,:/etc/passwd',
+      'ftp://x/y',
+      'rtsp://h/a b',
+      'gopher://x',
+      '/etc/passwd',
+      'data:image/png;base64,AA',
+    ]) {
       expect(() => validateMediaUrl(bad), bad).toThrow();
     }
   });

@@ -18,7 +18,29 @@ const req = (s: string): Buffer => Buffer.from(s.replace(/\n/g, '\r\n'), 'latin1
 
 /** A JPEG made the way frames.ts makes them (optionally with other ffmpeg options). */
 function jpeg(extra: string[] = ['-pix_fmt', 'yuvj420p', '-huffman', 'default']): Buffer {
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=5', '-frames:v', '1', '-c:v', 'mjpeg', ...extra, '-q:v', '5', '-f', 'mjpeg', 'pipe:1'], { maxBuffer: 1 << 24 });
+  const r = spawnSync(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=320x240:rate=5',
+      '-frames:v',
+      '1',
+      '-c:v',
+      'mjpeg',
+      ...extra,
+      '-q:v',
+      '5',
+      '-f',
+      'mjpeg',
+      'pipe:1',
+    ],
+    { maxBuffer: 1 << 24 },
+  );
   expect(r.status, String(r.stderr)).toBe(0);
   return r.stdout;
 }
@@ -42,7 +64,14 @@ describe('RTSP framing (RFC 2326)', () => {
         expect(got.map((g) => g.kind)).toEqual(['request', 'interleaved', 'request']);
         const r = got[0]!;
         if (r.kind !== 'request') throw new Error('not a request');
-        expect([r.method, r.uri, r.version, r.headers.get('cseq'), r.headers.get('session'), r.body.toString()]).toEqual(['SET_PARAMETER', 'rtsp://h/stream/main', 'RTSP/1.0', '7', 'ABC;timeout=60', 'hello']);
+        expect([r.method, r.uri, r.version, r.headers.get('cseq'), r.headers.get('session'), r.body.toString()]).toEqual([
+          'SET_PARAMETER',
+          'rtsp://h/stream/main',
+          'RTSP/1.0',
+          '7',
+          'ABC;timeout=60',
+          'hello',
+        ]);
         expect(got[1]).toMatchObject({ kind: 'interleaved', channel: 1, data: Buffer.from([1, 2, 3]) });
         expect(p.pending).toBe(0);
       }),
@@ -83,17 +112,41 @@ describe('RTSP framing (RFC 2326)', () => {
   });
 
   it('formats responses with CRLF and Content-Length, and refuses a header value with a line break', () => {
-    expect(formatResponse(200, [['CSeq', 2], ['Public', 'OPTIONS']], 'v=0\r\n').toString()).toBe('RTSP/1.0 200 OK\r\nCSeq: 2\r\nPublic: OPTIONS\r\nContent-Length: 5\r\n\r\nv=0\r\n');
+    expect(
+      formatResponse(
+        200,
+        [
+          ['CSeq', 2],
+          ['Public', 'OPTIONS'],
+        ],
+        'v=0\r\n',
+      ).toString(),
+    ).toBe('RTSP/1.0 200 OK\r\nCSeq: 2\r\nPublic: OPTIONS\r\nContent-Length: 5\r\n\r\nv=0\r\n');
     expect(formatResponse(454, [['CSeq', '9']]).toString()).toBe('RTSP/1.0 454 Session Not Found\r\nCSeq: 9\r\n\r\n');
     expect(() => formatResponse(200, [['X', 'a\r\nInjected: 1']])).toThrow(/line break/);
-    expect([...params('RTP/AVP/TCP;unicast;interleaved=0-1;mode="PLAY"')]).toEqual([['rtp/avp/tcp', ''], ['unicast', ''], ['interleaved', '0-1'], ['mode', 'PLAY']]);
+    expect([...params('RTP/AVP/TCP;unicast;interleaved=0-1;mode="PLAY"')]).toEqual([
+      ['rtp/avp/tcp', ''],
+      ['unicast', ''],
+      ['interleaved', '0-1'],
+      ['mode', 'PLAY'],
+    ]);
   });
 });
 
 describe('RTSP authentication (RFC 2617)', () => {
   it('computes the request-digest of the RFC 2617 §3.5 example', () => {
     expect(
-      digestResponse({ username: 'Mufasa', realm: 'testrealm@host.com', password: 'Circle Of Life', method: 'GET', uri: '/dir/index.html', nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093', nc: '00000001', cnonce: '0a4f113b', qop: 'auth' }),
+      digestResponse({
+        username: 'Mufasa',
+        realm: 'testrealm@host.com',
+        password: 'Circle Of Life',
+        method: 'GET',
+        uri: '/dir/index.html',
+        nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093',
+        nc: '00000001',
+        cnonce: '0a4f113b',
+        qop: 'auth',
+      }),
     ).toBe('6629fae49393a05397450978507c4ef1');
   });
 
@@ -108,7 +161,12 @@ describe('RTSP authentication (RFC 2617)', () => {
 
   it('lets in the right Digest answer (with and without qop) and nothing else', () => {
     let now = 1_000_000;
-    const auth = new RtspAuth('digest', 'sim-camera', () => ({ username: 'admin', password: 'pw' }), () => now);
+    const auth = new RtspAuth(
+      'digest',
+      'sim-camera',
+      () => ({ username: 'admin', password: 'pw' }),
+      () => now,
+    );
     const [challenge, ...rest] = auth.challenges();
     expect(rest).toEqual([]);
     expect(challenge).toMatch(/^Digest realm="sim-camera", nonce="[^"]+", algorithm=MD5, qop="auth"$/);
@@ -141,7 +199,9 @@ describe('RTSP authentication (RFC 2617)', () => {
 
 describe('RTP and RTCP (RFC 3550)', () => {
   it('writes the fixed header, interleaved framing and an SR + SDES compound packet', () => {
-    expect(rtpHeader({ marker: true, payloadType: 26, sequence: 0x1_0001, timestamp: 0x1_0000_0002, ssrc: 0xdeadbeef }).toString('hex')).toBe('809a000100000002deadbeef');
+    expect(rtpHeader({ marker: true, payloadType: 26, sequence: 0x1_0001, timestamp: 0x1_0000_0002, ssrc: 0xdeadbeef }).toString('hex')).toBe(
+      '809a000100000002deadbeef',
+    );
     expect(interleave(3, Buffer.from([9, 9])).toString('hex')).toBe('2403000209 09'.replace(' ', ''));
     expect(() => interleave(0, Buffer.alloc(70_000))).toThrow(RangeError);
     expect(ntpTime(0)).toEqual([2_208_988_800, 0]);
@@ -204,11 +264,14 @@ describe('ffmpeg input: credentials off the command line', () => {
       "ffconcat version 1.0\nfile 'rtsp://admin:it'\\''s%20a%20%5Csecret@192.0.2.10:554/stream/main'\n" +
         'option rtsp_transport tcp\noption timeout 2000000\noption analyzeduration 0\noption probesize 32768\n',
     );
-    expect(p.secrets).toEqual(expect.arrayContaining(["it's a \\secret", 'it\'s%20a%20%5Csecret']));
+    expect(p.secrets).toEqual(expect.arrayContaining(["it's a \\secret", "it's%20a%20%5Csecret"]));
   });
 
   it('keeps the old argv form where there is nothing to hide, or on ffmpeg 4 (no ffconcat options)', () => {
-    expect(planInput({ major: 5 }, { url: 'rtsp://h/s', username: null, password: null }, { timeoutMs: 1000 })).toMatchObject({ credentials: 'none', stdin: null });
+    expect(planInput({ major: 5 }, { url: 'rtsp://h/s', username: null, password: null }, { timeoutMs: 1000 })).toMatchObject({
+      credentials: 'none',
+      stdin: null,
+    });
     const old = planInput({ major: 4 }, src, { timeoutMs: 1000 });
     expect(old.credentials).toBe('argv');
     expect(old.args).toContain('-stimeout');
@@ -220,12 +283,19 @@ describe('ffmpeg input: credentials off the command line', () => {
   });
 
   it('names the cause of a failure from ffmpeg’s log, and reads the clip length from -progress', () => {
-    expect(explainFailure(1, '[rtsp @ 0x1] method DESCRIBE failed: 401 Unauthorized\npipe:0: Server returned 401 Unauthorized (authorization failed)')).toMatchObject({
+    expect(
+      explainFailure(1, '[rtsp @ 0x1] method DESCRIBE failed: 401 Unauthorized\npipe:0: Server returned 401 Unauthorized (authorization failed)'),
+    ).toMatchObject({
       code: 'not_authorized',
       message: 'the camera refused the user name or password (401 Unauthorized)',
     });
-    expect(explainFailure(1, '[rtsp @ 0x1] method SETUP failed: 461 Unsupported Transport')).toMatchObject({ code: 'failed', message: 'the camera refused RTP over TCP (461 Unsupported Transport)' });
-    expect(explainFailure(1, '[rtsp @ 0x1] method DESCRIBE failed: 404 Not Found').message).toBe('the camera has no stream at that address (DESCRIBE answered 404 Not Found)');
+    expect(explainFailure(1, '[rtsp @ 0x1] method SETUP failed: 461 Unsupported Transport')).toMatchObject({
+      code: 'failed',
+      message: 'the camera refused RTP over TCP (461 Unsupported Transport)',
+    });
+    expect(explainFailure(1, '[rtsp @ 0x1] method DESCRIBE failed: 404 Not Found').message).toBe(
+      'the camera has no stream at that address (DESCRIBE answered 404 Not Found)',
+    );
     expect(explainFailure(1, '[tcp @ 0x1] Connection to tcp://127.0.0.1:9 failed: Connection refused')).toMatchObject({ code: 'unreachable' });
     expect(explainFailure(1, 'something odd').message).toBe('ffmpeg exited 1: something odd');
     expect(progressSeconds('frame=5\nout_time_us=1000000\nprogress=continue\nframe=10\nout_time_us=1799167\nprogress=end\n')).toBeCloseTo(1.799, 3);

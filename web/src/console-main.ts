@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const stationNames = new Map(dir.stations.map((s) => [s.id, s.name]));
   const queue = new QueuePanel(
     (id) => select(id),
-    (id) => (id ? stationNames.get(id) ?? id : t('noCell')),
+    (id) => (id ? (stationNames.get(id) ?? id) : t('noCell')),
     (ids, progress) => acknowledgeAll(link, ids, progress),
   );
   const siteNames = new Map(dir.sites.map((s) => [s.id, s.name]));
@@ -109,7 +109,9 @@ async function main(): Promise<void> {
   const renderKeys = (): void => {
     keys.replaceChildren(
       h('strong', { text: t('shortcuts') }),
-      ...(['keyNav', 'keyAck', 'keyDispatch', 'keyOnScene', 'keyClose', 'keyNote', 'keySearch', 'keyMute', 'keyEsc'] as const).map((k) => h('span', { class: 'key', text: t(k) })),
+      ...(['keyNav', 'keyAck', 'keyDispatch', 'keyOnScene', 'keyClose', 'keyNote', 'keySearch', 'keyMute', 'keyEsc'] as const).map((k) =>
+        h('span', { class: 'key', text: t(k) }),
+      ),
     );
   };
   renderKeys();
@@ -126,11 +128,14 @@ async function main(): Promise<void> {
   let lastRedraw = 0;
   const scheduleRedraw = (): void => {
     if (redrawTimer) return;
-    redrawTimer = setTimeout(() => {
-      redrawTimer = null;
-      lastRedraw = performance.now();
-      redraw();
-    }, Math.max(0, lastRedraw + REDRAW_MIN_MS - performance.now()));
+    redrawTimer = setTimeout(
+      () => {
+        redrawTimer = null;
+        lastRedraw = performance.now();
+        redraw();
+      },
+      Math.max(0, lastRedraw + REDRAW_MIN_MS - performance.now()),
+    );
   };
   state.onChange((i, change) => {
     scheduleRedraw();

@@ -18,7 +18,11 @@ import type { LiveLink } from './live.js';
 /** The workflow's actions (src/contract/workflow.ts); which apply to an incident is the contract's `actionApplies`. */
 export type Action = IncidentAction;
 
-const ACTIONS: ReadonlyArray<{ action: Action; key: string; label: 'actAck' | 'actDispatch' | 'actOnScene' | 'actClose' | 'actNote' | 'actHandover' | 'actTakeover' }> = [
+const ACTIONS: ReadonlyArray<{
+  action: Action;
+  key: string;
+  label: 'actAck' | 'actDispatch' | 'actOnScene' | 'actClose' | 'actNote' | 'actHandover' | 'actTakeover';
+}> = [
   { action: 'ack', key: 'A', label: 'actAck' },
   { action: 'dispatch', key: 'D', label: 'actDispatch' },
   { action: 'onscene', key: 'S', label: 'actOnScene' },
@@ -188,7 +192,13 @@ export class DetailPanel {
     const head = h(
       'header',
       { class: `detail-head p${i.priority}` },
-      h('div', { class: 'detail-title' }, h('span', { class: `prio-chip big p${i.priority}`, text: w.priorities[i.priority] }), h('h2', { class: 'detail-kind', text: w.kinds[i.kind] }), h('span', { class: 'category', text: w.categories[i.category] })),
+      h(
+        'div',
+        { class: 'detail-title' },
+        h('span', { class: `prio-chip big p${i.priority}`, text: w.priorities[i.priority] }),
+        h('h2', { class: 'detail-kind', text: w.kinds[i.kind] }),
+        h('span', { class: 'category', text: w.categories[i.category] }),
+      ),
       h('div', { class: 'detail-site', attrs: { id: 'detail-site' }, text: i.siteName }),
       h(
         'div',
@@ -198,7 +208,13 @@ export class DetailPanel {
         i.owner ? h('span', { class: 'owner', attrs: { id: 'detail-owner' }, text: `${t('fieldOwner')}: ${i.owner}` }) : null,
         i.escalationLevel > 0 ? h('span', { class: 'badge badge-esc', text: t('badgeEscalated') }) : null,
         i.repeatOf ? h('span', { class: 'badge badge-repeat', text: t('badgeRepeat') }) : null,
-        h('button', { class: 'btn btn-ghost close-detail', text: '×', title: t('detailClose'), attrs: { type: 'button' }, on: { click: () => this.onClose() } }),
+        h('button', {
+          class: 'btn btn-ghost close-detail',
+          text: '×',
+          title: t('detailClose'),
+          attrs: { type: 'button' },
+          on: { click: () => this.onClose() },
+        }),
       ),
     );
 
@@ -206,17 +222,28 @@ export class DetailPanel {
       'div',
       { class: 'actions', attrs: { role: 'toolbar' } },
       ...ACTIONS.map(({ action, key, label }) => {
-        const b = h('button', { class: `btn act act-${action}`, attrs: { type: 'button', 'data-action': action }, on: { click: () => this.act(action) } }, h('span', { text: t(label) }), h('kbd', { text: key }));
+        const b = h(
+          'button',
+          { class: `btn act act-${action}`, attrs: { type: 'button', 'data-action': action }, on: { click: () => this.act(action) } },
+          h('span', { text: t(label) }),
+          h('kbd', { text: key }),
+        );
         b.disabled = !allowed(action, i) || this.busy;
         return b;
       }),
       ...OWNER_ACTIONS.filter(({ action }) => ownerActionApplies(action, i, this.me)).map(({ action, label }) => {
-        const b = h('button', { class: `btn act act-${action}`, attrs: { type: 'button', 'data-action': action }, on: { click: () => this.act(action) } }, h('span', { text: t(label) }));
+        const b = h(
+          'button',
+          { class: `btn act act-${action}`, attrs: { type: 'button', 'data-action': action }, on: { click: () => this.act(action) } },
+          h('span', { text: t(label) }),
+        );
         b.disabled = this.busy;
         return b;
       }),
     );
-    const msg = this.message ? h('p', { class: `action-message ${this.message.ok ? 'ok' : 'err'}`, attrs: { id: 'action-message', role: 'status' }, text: this.message.text }) : null;
+    const msg = this.message
+      ? h('p', { class: `action-message ${this.message.ok ? 'ok' : 'err'}`, attrs: { id: 'action-message', role: 'status' }, text: this.message.text })
+      : null;
 
     const row = (label: string, value: Node | string | null): HTMLElement[] => [h('dt', { text: label }), h('dd', {}, value ?? t('none'))];
     const info = h(
@@ -227,19 +254,45 @@ export class DetailPanel {
       ...row(t('fieldPole'), site?.pole ?? null),
       ...row(
         t('fieldContacts'),
-        site && site.contacts.length
-          ? h('span', {}, ...site.contacts.flatMap((c, k) => [k ? '；' : '', h('span', { text: `${c.name} ` }), h('a', { class: 'phone', text: c.phone, attrs: { href: `tel:${c.phone.replace(/[^0-9+]/g, '')}` } })]))
+        site?.contacts.length
+          ? h(
+              'span',
+              {},
+              ...site.contacts.flatMap((c, k) => [
+                k ? '；' : '',
+                h('span', { text: `${c.name} ` }),
+                h('a', { class: 'phone', text: c.phone, attrs: { href: `tel:${c.phone.replace(/[^0-9+]/g, '')}` } }),
+              ]),
+            )
           : null,
       ),
       ...row(t('fieldCell'), i.gridCellName ? `${i.gridCellName}${cell?.community ? ` · ${cell.community}` : ''}` : t('noCell')),
-      ...row(t('fieldLeader'), cell?.leader ? h('span', {}, `${cell.leader} `, cell.phone ? h('a', { class: 'phone', text: cell.phone, attrs: { href: `tel:${cell.phone.replace(/[^0-9+]/g, '')}` } }) : '') : null),
+      ...row(
+        t('fieldLeader'),
+        cell?.leader
+          ? h(
+              'span',
+              {},
+              `${cell.leader} `,
+              cell.phone ? h('a', { class: 'phone', text: cell.phone, attrs: { href: `tel:${cell.phone.replace(/[^0-9+]/g, '')}` } }) : '',
+            )
+          : null,
+      ),
       ...row(t('fieldStation'), stationName(i.stationId)),
       ...(i.responsibleStationId && i.responsibleStationId !== i.stationId ? row(t('fieldResponsible'), stationName(i.responsibleStationId)) : []),
       ...row(t('fieldZones'), i.zones.length ? i.zones.map((z) => (zoneNames.get(z) ? `${z} ${zoneNames.get(z)}` : t('zone', { n: z }))).join('，') : null),
       ...row(t('fieldOpened'), formatTime(i.openedAt)),
       ...row(t('fieldReason'), pick(i.priorityReasonZh, i.priorityReason)),
       ...(i.escalationLevel > 0 || i.escalateAt
-        ? row(t('fieldEscalation'), [i.escalationLevel > 0 ? t('escalatedTimes', { n: i.escalationLevel }) : '', i.escalateAt ? t('escalatesAt', { time: formatTime(i.escalateAt) }) : ''].filter(Boolean).join('；'))
+        ? row(
+            t('fieldEscalation'),
+            [
+              i.escalationLevel > 0 ? t('escalatedTimes', { n: i.escalationLevel }) : '',
+              i.escalateAt ? t('escalatesAt', { time: formatTime(i.escalateAt) }) : '',
+            ]
+              .filter(Boolean)
+              .join('；'),
+          )
         : []),
       ...(i.repeatOf ? row(t('fieldRepeat'), t('repeatOf', { id: i.repeatOf })) : []),
     );
@@ -257,7 +310,8 @@ export class DetailPanel {
     );
     if (refocus) {
       refocus.focus();
-      if (caret && (refocus instanceof HTMLInputElement || refocus instanceof HTMLTextAreaElement)) refocus.setSelectionRange(caret[0] ?? null, caret[1] ?? null);
+      if (caret && (refocus instanceof HTMLInputElement || refocus instanceof HTMLTextAreaElement))
+        refocus.setSelectionRange(caret[0] ?? null, caret[1] ?? null);
     }
   }
 
@@ -272,7 +326,11 @@ export class DetailPanel {
       fields.push(h('label', {}, h('span', { text: t('unitLabel') }), unit), h('label', {}, h('span', { text: t('noteLabel') }), note));
       submit = () => void this.run('incident:dispatch', { id: i.id, unit: unit.value.trim(), ...(note.value.trim() ? { note: note.value.trim() } : {}) });
     } else if (this.form === 'close') {
-      const sel = h('select', { attrs: { id: 'form-disposition' } }, ...(['real', 'false', 'test', 'duplicate', 'cancelled'] as const).map((d) => h('option', { text: words().dispositions[d], attrs: { value: d } })));
+      const sel = h(
+        'select',
+        { attrs: { id: 'form-disposition' } },
+        ...(['real', 'false', 'test', 'duplicate', 'cancelled'] as const).map((d) => h('option', { text: words().dispositions[d], attrs: { value: d } })),
+      );
       fields.push(h('label', {}, h('span', { text: t('dispositionLabel') }), sel), h('label', {}, h('span', { text: t('noteLabel') }), note));
       submit = () => void this.run('incident:close', { id: i.id, disposition: sel.value, ...(note.value.trim() ? { note: note.value.trim() } : {}) });
     } else if (this.form === 'handover') {
@@ -288,7 +346,12 @@ export class DetailPanel {
       'form',
       { class: 'action-form', attrs: { id: 'action-form', 'data-form': this.form } },
       ...fields,
-      h('div', { class: 'form-buttons' }, h('button', { class: 'btn btn-primary', text: t('confirm'), attrs: { type: 'submit' } }), h('button', { class: 'btn', text: t('cancel'), attrs: { type: 'button' }, on: { click: () => this.cancelForm() } })),
+      h(
+        'div',
+        { class: 'form-buttons' },
+        h('button', { class: 'btn btn-primary', text: t('confirm'), attrs: { type: 'submit' } }),
+        h('button', { class: 'btn', text: t('cancel'), attrs: { type: 'button' }, on: { click: () => this.cancelForm() } }),
+      ),
     );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -319,7 +382,8 @@ export class DetailPanel {
     for (const m of shots.slice(-6)) {
       const cam = this.dir.cameras.find((c) => c.id === m.cameraId);
       const caption = h('figcaption', { text: `${cam?.name ?? m.cameraId} · ${formatTime(m.at, false)}` });
-      if (m.url && m.kind === 'snapshot') grid.append(h('figure', {}, h('img', { attrs: { src: m.url, alt: cam?.name ?? m.cameraId, loading: 'lazy' } }), caption));
+      if (m.url && m.kind === 'snapshot')
+        grid.append(h('figure', {}, h('img', { attrs: { src: m.url, alt: cam?.name ?? m.cameraId, loading: 'lazy' } }), caption));
       else if (m.url) grid.append(h('figure', {}, h('video', { attrs: { src: m.url, controls: '', preload: 'none' } }), caption));
       else grid.append(h('figure', { class: 'media-error' }, h('p', { text: m.error ?? '' }), caption));
     }
@@ -367,7 +431,13 @@ export class DetailPanel {
     for (const e of [...entries].reverse()) {
       const what =
         e.type === 'event'
-          ? [e.kind ? w.kinds[e.kind] : '', e.zone !== undefined && e.zone !== null ? `${t('zone', { n: e.zone })}${e.zoneName ? ` ${e.zoneName}` : ''}` : '', e.detail ?? ''].filter(Boolean).join(' · ')
+          ? [
+              e.kind ? w.kinds[e.kind] : '',
+              e.zone !== undefined && e.zone !== null ? `${t('zone', { n: e.zone })}${e.zoneName ? ` ${e.zoneName}` : ''}` : '',
+              e.detail ?? '',
+            ]
+              .filter(Boolean)
+              .join(' · ')
           : (e.text ?? '');
       list.append(
         h(

@@ -34,7 +34,13 @@ export class EventLog {
     this.title = h('h2');
     this.gapNote = h('p', { class: 'event-gap', attrs: { id: 'event-gap', role: 'status' } });
     this.gapNote.hidden = true;
-    this.el = h('section', { class: 'event-log panel', attrs: { 'aria-label': 'events' } }, h('header', { class: 'panel-head' }, this.title), this.gapNote, this.list);
+    this.el = h(
+      'section',
+      { class: 'event-log panel', attrs: { 'aria-label': 'events' } },
+      h('header', { class: 'panel-head' }, this.title),
+      this.gapNote,
+      this.list,
+    );
     this.list.addEventListener('click', (e) => {
       const li = (e.target as HTMLElement).closest('li');
       if (li?.dataset.site) this.onSelectSite(li.dataset.site);
@@ -75,7 +81,11 @@ export class EventLog {
         .map(({ e, replay }) =>
           h(
             'li',
-            { class: `ev cat-${e.category}${replay ? ' replayed' : ''}`, dataset: { seq: String(e.seq), site: e.siteId, kind: e.kind }, title: formatTime(e.receivedAt) },
+            {
+              class: `ev cat-${e.category}${replay ? ' replayed' : ''}`,
+              dataset: { seq: String(e.seq), site: e.siteId, kind: e.kind },
+              title: formatTime(e.receivedAt),
+            },
             h('span', { class: 'ev-time', text: formatClock(e.occurredAt) }),
             h('span', { class: 'ev-kind', text: w.kinds[e.kind] }),
             h('span', { class: 'ev-site', text: this.siteName(e.siteId) }),

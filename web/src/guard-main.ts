@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     },
     onNew: (i) => {
       const w = words();
-      alerter.alert(i.priority <= 2 ? i.priority : 2, t('flashTitle', { priority: w.priorities[i.priority], kind: w.kinds[i.kind] }));
+      alerter.alert(Math.min(i.priority, 2), t('flashTitle', { priority: w.priorities[i.priority], kind: w.kinds[i.kind] }));
       notify(i);
     },
   });
@@ -59,7 +59,10 @@ async function main(): Promise<void> {
     if (!('Notification' in window) || Notification.permission !== 'granted') return;
     const w = words();
     // Notification text is plain text: no markup is interpreted.
-    const n = new Notification(`${t('newIncident')} · ${w.priorities[i.priority]} ${w.kinds[i.kind]}`, { body: `${i.siteName}\n${sites.get(i.siteId)?.address ?? ''}`, tag: i.id });
+    const n = new Notification(`${t('newIncident')} · ${w.priorities[i.priority]} ${w.kinds[i.kind]}`, {
+      body: `${i.siteName}\n${sites.get(i.siteId)?.address ?? ''}`,
+      tag: i.id,
+    });
     n.onclick = () => {
       window.focus();
       document.querySelector(`[data-incident="${CSS.escape(i.id)}"]`)?.scrollIntoView({ block: 'center' });
@@ -105,11 +108,19 @@ async function main(): Promise<void> {
   function card(i: Incident): HTMLElement {
     const w = words();
     const site = sites.get(i.siteId);
-    const note = h('textarea', { class: 'note', attrs: { rows: '2', maxlength: '1000', placeholder: t('guardNotePlaceholder'), 'aria-label': t('noteLabel') } });
+    const note = h('textarea', {
+      class: 'note',
+      attrs: { rows: '2', maxlength: '1000', placeholder: t('guardNotePlaceholder'), 'aria-label': t('noteLabel') },
+    });
     note.value = notes.get(i.id) ?? '';
     note.addEventListener('input', () => notes.set(i.id, note.value));
     const button = (what: 'ack' | 'onscene' | 'false', label: string, enabled: boolean): HTMLButtonElement => {
-      const b = h('button', { class: `btn big act-${what}`, text: label, attrs: { type: 'button', 'data-action': what }, on: { click: () => void act(i, what) } });
+      const b = h('button', {
+        class: `btn big act-${what}`,
+        text: label,
+        attrs: { type: 'button', 'data-action': what },
+        on: { click: () => void act(i, what) },
+      });
       b.disabled = !enabled || busy.has(i.id);
       return b;
     };
@@ -118,10 +129,21 @@ async function main(): Promise<void> {
     return h(
       'article',
       { class: `card p${i.priority} st-${i.status}`, dataset: { incident: i.id, priority: String(i.priority) } },
-      h('header', {}, h('span', { class: `prio-chip p${i.priority}`, text: w.priorities[i.priority] }), h('strong', { class: 'kind', text: w.kinds[i.kind] }), h('span', { class: `status-chip st-${i.status}`, text: w.statuses[i.status] })),
+      h(
+        'header',
+        {},
+        h('span', { class: `prio-chip p${i.priority}`, text: w.priorities[i.priority] }),
+        h('strong', { class: 'kind', text: w.kinds[i.kind] }),
+        h('span', { class: `status-chip st-${i.status}`, text: w.statuses[i.status] }),
+      ),
       h('div', { class: 'site', text: i.siteName }),
       site?.address ? h('div', { class: 'addr', text: site.address }) : null,
-      h('div', { class: 'meta' }, site?.doorPlate ? h('span', { text: `${t('fieldDoorPlate')} ${site.doorPlate}` }) : null, h('span', { class: 'age', dataset: { since: i.openedAt }, text: formatAge(i.openedAt), title: formatTime(i.openedAt) })),
+      h(
+        'div',
+        { class: 'meta' },
+        site?.doorPlate ? h('span', { text: `${t('fieldDoorPlate')} ${site.doorPlate}` }) : null,
+        h('span', { class: 'age', dataset: { since: i.openedAt }, text: formatAge(i.openedAt), title: formatTime(i.openedAt) }),
+      ),
       i.owner ? h('div', { class: 'owner', text: `${t('fieldOwner')}: ${i.owner}` }) : null,
       shots.length ? h('div', { class: 'shots' }, ...shots.map((m) => h('img', { attrs: { src: m.url!, alt: m.cameraId, loading: 'lazy' } }))) : null,
       note,
@@ -138,7 +160,8 @@ async function main(): Promise<void> {
 
   function render(): void {
     heading.textContent = t('guardMine');
-    const focused = document.activeElement instanceof HTMLTextAreaElement ? document.activeElement.closest<HTMLElement>('[data-incident]')?.dataset.incident : undefined;
+    const focused =
+      document.activeElement instanceof HTMLTextAreaElement ? document.activeElement.closest<HTMLElement>('[data-incident]')?.dataset.incident : undefined;
     const items = state.sorted();
     list.replaceChildren(...items.map(card));
     if (focused) list.querySelector<HTMLTextAreaElement>(`[data-incident="${CSS.escape(focused)}"] textarea`)?.focus();

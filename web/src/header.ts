@@ -29,7 +29,11 @@ export class TopBar {
     this.sound = h('button', { class: 'btn btn-small', attrs: { id: 'sound', type: 'button' }, on: { click: () => alerter.toggleMute() } });
     this.user = h('span', { class: 'user', attrs: { id: 'user' } });
     this.langBtn = h('button', { class: 'btn btn-small', attrs: { id: 'lang', type: 'button' }, on: { click: () => toggleLang() } });
-    this.logoutBtn = h('button', { class: 'btn btn-small', attrs: { id: 'logout', type: 'button' }, on: { click: () => void logout().then(() => location.replace('/login')) } });
+    this.logoutBtn = h('button', {
+      class: 'btn btn-small',
+      attrs: { id: 'logout', type: 'button' },
+      on: { click: () => void logout().then(() => location.replace('/login')) },
+    });
     this.el = h(
       'header',
       { class: 'topbar' },
@@ -49,7 +53,13 @@ export class TopBar {
 
   render(): void {
     this.title.textContent = t('appTitle');
-    const label = { connecting: 'connConnecting', online: 'connOnline', offline: 'connOffline', 'no-session': 'connSessionGone', forbidden: 'connSessionGone' } as const;
+    const label = {
+      connecting: 'connConnecting',
+      online: 'connOnline',
+      offline: 'connOffline',
+      'no-session': 'connSessionGone',
+      forbidden: 'connSessionGone',
+    } as const;
     this.conn.textContent = t(label[this.state]);
     this.conn.dataset.state = this.state;
     this.sound.textContent = this.alerter.isMuted ? t('soundOff') : t('soundOn');

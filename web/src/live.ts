@@ -93,11 +93,7 @@ export class LiveLink {
     if (!this.socket.connected) this.socket.connect();
   }
 
-  command<E extends CommandEvent>(
-    event: E,
-    req: CommandPayload<E>,
-    timeoutMs = 8000,
-  ): Promise<CommandReply> {
+  command<E extends CommandEvent>(event: E, req: CommandPayload<E>, timeoutMs = 8000): Promise<CommandReply> {
     return new Promise((ok) => {
       if (!this.socket.connected) return ok({ ok: false, code: 'offline', error: 'not connected' });
       // The typed emit of a generic event name is not expressible; the contract types the request above.

@@ -24,7 +24,13 @@ function main(): void {
     labels.push([el, key]);
     return el;
   };
-  const loginForm = h('form', { attrs: { id: 'login-form', autocomplete: 'on' } }, label('username', user), label('password', pass), text('button', 'login', { class: 'btn btn-primary', attrs: { type: 'submit' } }));
+  const loginForm = h(
+    'form',
+    { attrs: { id: 'login-form', autocomplete: 'on' } },
+    label('username', user),
+    label('password', pass),
+    text('button', 'login', { class: 'btn btn-primary', attrs: { type: 'submit' } }),
+  );
   const changeForm = h(
     'form',
     { attrs: { id: 'change-form' } },

@@ -99,7 +99,11 @@ export class DistrictMap {
         known.version = i.version;
         continue;
       }
-      const el = h('div', { class: `inc p${i.priority} st-${i.status}${i.id === this.selected ? ' selected' : ''}`, dataset: { incident: i.id, priority: String(i.priority) } }, h('span', { class: 'inc-core', text: String(i.priority) }));
+      const el = h(
+        'div',
+        { class: `inc p${i.priority} st-${i.status}${i.id === this.selected ? ' selected' : ''}`, dataset: { incident: i.id, priority: String(i.priority) } },
+        h('span', { class: 'inc-core', text: String(i.priority) }),
+      );
       const icon = L.divIcon({ html: el, className: 'inc-icon', iconSize: [30, 30], iconAnchor: [15, 15] });
       if (known) {
         // Update the marker in place: replacing it while the cluster layer animates towards it
@@ -137,7 +141,11 @@ export class DistrictMap {
       const styleKey = w ? `${w.p}/${w.n}` : '';
       if (this.cellStyle.get(id) === styleKey) continue;
       this.cellStyle.set(id, styleKey);
-      layer.setStyle(w ? { fillColor: PRIORITY_COLOUR[w.p], fillOpacity: w.p === 1 ? 0.38 : 0.28, color: PRIORITY_COLOUR[w.p], weight: 2 } : { fillColor: '#5b7aa6', fillOpacity: 0.06, color: '#6f8fbf', weight: 1 });
+      layer.setStyle(
+        w
+          ? { fillColor: PRIORITY_COLOUR[w.p], fillOpacity: w.p === 1 ? 0.38 : 0.28, color: PRIORITY_COLOUR[w.p], weight: 2 }
+          : { fillColor: '#5b7aa6', fillOpacity: 0.06, color: '#6f8fbf', weight: 1 },
+      );
       const path = layer.getElement();
       if (path) {
         if (w) path.setAttribute('data-open', String(w.n));
@@ -278,15 +286,31 @@ export class DistrictMap {
   private stationMarker(st: Station): void {
     const el = h('div', { class: `station-mark tier-${st.tier}`, text: '警' });
     L.marker(this.project(st.location!), { icon: L.divIcon({ html: el, className: 'station-icon', iconSize: [24, 24] }), keyboard: false, zIndexOffset: -500 })
-      .bindTooltip(h('div', {}, h('strong', { text: st.name }), h('div', { class: 'muted', text: words().tiers[st.tier] })), { direction: 'top', className: 'sg-tooltip' })
+      .bindTooltip(h('div', {}, h('strong', { text: st.name }), h('div', { class: 'muted', text: words().tiers[st.tier] })), {
+        direction: 'top',
+        className: 'sg-tooltip',
+      })
       .addTo(this.map);
   }
 
   private addSites(sites: SiteInfo[]): void {
     for (const s of sites) {
-      const m = L.circleMarker(this.project(s.location), { radius: 5, className: 'site-marker', color: '#9fb3d1', weight: 2, fillColor: '#1d2a40', fillOpacity: 1 });
+      const m = L.circleMarker(this.project(s.location), {
+        radius: 5,
+        className: 'site-marker',
+        color: '#9fb3d1',
+        weight: 2,
+        fillColor: '#1d2a40',
+        fillOpacity: 1,
+      });
       m.bindTooltip(
-        h('div', {}, h('strong', { text: s.name }), s.doorPlate ? h('div', { text: `${t('fieldDoorPlate')}: ${s.doorPlate}` }) : null, s.pole ? h('div', { text: `${t('fieldPole')}: ${s.pole}` }) : null),
+        h(
+          'div',
+          {},
+          h('strong', { text: s.name }),
+          s.doorPlate ? h('div', { text: `${t('fieldDoorPlate')}: ${s.doorPlate}` }) : null,
+          s.pole ? h('div', { text: `${t('fieldPole')}: ${s.pole}` }) : null,
+        ),
         { direction: 'top', className: 'sg-tooltip' },
       );
       m.addTo(this.map);
@@ -300,7 +324,10 @@ export class DistrictMap {
       if (!c.location) continue;
       const el = h('div', { class: `cam-mark ${c.availability === 'offline' ? 'offline' : ''}`, dataset: { camera: c.id } });
       L.marker(this.project(c.location), { icon: L.divIcon({ html: el, className: 'cam-icon', iconSize: [14, 14] }), keyboard: false, zIndexOffset: -200 })
-        .bindTooltip(h('div', {}, h('strong', { text: c.name ?? c.id }), h('div', { class: 'muted', text: `${t('legendCamera')} · ${c.id}` })), { direction: 'top', className: 'sg-tooltip' })
+        .bindTooltip(h('div', {}, h('strong', { text: c.name ?? c.id }), h('div', { class: 'muted', text: `${t('legendCamera')} · ${c.id}` })), {
+          direction: 'top',
+          className: 'sg-tooltip',
+        })
         .addTo(this.map);
     }
   }
@@ -330,7 +357,12 @@ export class DistrictMap {
           h('span', { text: t('legendSite') }),
           h('span', { class: 'lg lg-cam' }),
           h('span', { text: t('legendCamera') }),
-          h('button', { class: 'btn btn-small', text: t('fitDistrict'), attrs: { type: 'button' }, on: { click: (e) => (e.stopPropagation(), this.fitDistrict()) } }),
+          h('button', {
+            class: 'btn btn-small',
+            text: t('fitDistrict'),
+            attrs: { type: 'button' },
+            on: { click: (e) => (e.stopPropagation(), this.fitDistrict()) },
+          }),
         ),
     });
     this.legend = new Legend({ position: 'bottomleft' });

@@ -56,7 +56,16 @@ export function groupQueue(sorted: readonly Incident[], expanded: ReadonlySet<st
     if ((counts.get(k) ?? 0) < min) continue;
     let g = groups.get(k);
     if (!g) {
-      g = { key: k, kind: i.kind, stationId: i.responsibleStationId ?? i.stationId ?? null, priority: i.priority, incidents: [], sites: 0, unacknowledged: 0, oldestOpenedAt: i.openedAt };
+      g = {
+        key: k,
+        kind: i.kind,
+        stationId: i.responsibleStationId ?? i.stationId ?? null,
+        priority: i.priority,
+        incidents: [],
+        sites: 0,
+        unacknowledged: 0,
+        oldestOpenedAt: i.openedAt,
+      };
       groups.set(k, g);
     }
     g.incidents.push(i);

@@ -13,7 +13,10 @@ import { groupQueue, type QueueGroupView, type QueueRow } from './queue-groups.j
 /** Acknowledges every given incident; reports progress; resolves with how many went through. */
 export type AckAll = (ids: string[], progress: (done: number) => void) => Promise<{ ok: number; failed: number }>;
 
-type BulkState = { phase: 'confirm'; until: number } | { phase: 'running'; done: number; n: number } | { phase: 'done'; ok: number; failed: number; until: number };
+type BulkState =
+  | { phase: 'confirm'; until: number }
+  | { phase: 'running'; done: number; n: number }
+  | { phase: 'done'; ok: number; failed: number; until: number };
 
 /** How long the "acknowledge N?" confirmation and the result stay on the button. */
 const CONFIRM_MS = 5000;
@@ -64,11 +67,7 @@ export class QueuePanel {
     (this.el.querySelector('.queue-title') as HTMLElement).textContent = t('queueTitle');
     this.count.textContent = t('queueCount', { n: list.length });
     this.head.replaceChildren(
-      h(
-        'tr',
-        {},
-        ...(['colPriority', 'colKind', 'colSite', 'colCell', 'colAge', 'colStatus', 'colOwner'] as const).map((k) => h('th', { text: t(k) })),
-      ),
+      h('tr', {}, ...(['colPriority', 'colKind', 'colSite', 'colCell', 'colAge', 'colStatus', 'colOwner'] as const).map((k) => h('th', { text: t(k) }))),
     );
     this.rows = groupQueue(list, this.expanded);
     // A group that broke up (fewer than GROUP_MIN left) forgets that it was open.
@@ -76,7 +75,9 @@ export class QueuePanel {
     for (const k of this.expanded) if (!live.has(k)) this.expanded.delete(k);
     this.order = this.rows.flatMap((r) => (r.type === 'incident' ? [r.incident.id] : []));
     this.body.replaceChildren(
-      ...this.rows.map((r) => (r.type === 'incident' ? this.incidentRow(r.incident, r.inGroup) : r.type === 'group' ? this.groupRow(r.group, r.expanded) : this.moreRow(r.hidden))),
+      ...this.rows.map((r) =>
+        r.type === 'incident' ? this.incidentRow(r.incident, r.inGroup) : r.type === 'group' ? this.groupRow(r.group, r.expanded) : this.moreRow(r.hidden),
+      ),
     );
     this.empty.textContent = t('queueEmpty');
     this.empty.hidden = list.length > 0;
@@ -141,12 +142,23 @@ export class QueuePanel {
         attrs: { 'aria-expanded': String(expanded) },
       },
       h('td', { class: 'prio' }, h('span', { class: `prio-chip p${g.priority}`, text: w.priorities[g.priority] })),
-      h('td', { class: 'kind' }, h('span', { class: 'fold', text: expanded ? '▾' : '▸' }), h('span', { text: w.kinds[g.kind] }), h('span', { class: 'badge badge-group', text: `× ${n}` })),
+      h(
+        'td',
+        { class: 'kind' },
+        h('span', { class: 'fold', text: expanded ? '▾' : '▸' }),
+        h('span', { text: w.kinds[g.kind] }),
+        h('span', { class: 'badge badge-group', text: `× ${n}` }),
+      ),
       h('td', { class: 'site', text: t('groupSites', { n: g.sites }), title: t('groupTitle', { kind: w.kinds[g.kind], station, n }) }),
       h('td', { class: 'cell', text: station }),
       h('td', { class: 'age', dataset: { since: g.oldestOpenedAt }, text: formatAge(g.oldestOpenedAt), title: formatTime(g.oldestOpenedAt) }),
       // The bulk button sits under the count, not in the owner column, so it is never cut off.
-      h('td', { class: 'status', attrs: { colspan: '2' } }, h('span', { class: 'group-count', text: g.unacknowledged > 0 ? t('groupUnacked', { n: g.unacknowledged }) : t('groupAllAcked') }), this.bulkButton(g)),
+      h(
+        'td',
+        { class: 'status', attrs: { colspan: '2' } },
+        h('span', { class: 'group-count', text: g.unacknowledged > 0 ? t('groupUnacked', { n: g.unacknowledged }) : t('groupAllAcked') }),
+        this.bulkButton(g),
+      ),
     );
   }
 
@@ -159,7 +171,8 @@ export class QueuePanel {
     const state = this.bulk.get(g.key);
     const now = Date.now();
     if (state?.phase === 'running') return h('span', { class: 'group-ack-progress', text: t('groupAckProgress', { done: state.done, n: state.n }) });
-    if (state?.phase === 'done' && state.until > now) return h('span', { class: 'group-ack-result', text: t('groupAckDone', { ok: state.ok, failed: state.failed }) });
+    if (state?.phase === 'done' && state.until > now)
+      return h('span', { class: 'group-ack-result', text: t('groupAckDone', { ok: state.ok, failed: state.failed }) });
     if (g.unacknowledged === 0) return null;
     const confirming = state?.phase === 'confirm' && state.until > now;
     return h('button', {
@@ -173,7 +186,7 @@ export class QueuePanel {
   /** First click asks, second click (within CONFIRM_MS) acknowledges every unacknowledged member. */
   private bulkClick(key: string): void {
     const row = this.rows.find((r) => r.type === 'group' && r.group.key === key);
-    if (!row || row.type !== 'group' || !this.ackAll) return;
+    if (row?.type !== 'group' || !this.ackAll) return;
     const state = this.bulk.get(key);
     if (state?.phase !== 'confirm' || state.until < Date.now()) {
       this.bulk.set(key, { phase: 'confirm', until: Date.now() + CONFIRM_MS });

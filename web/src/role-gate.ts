@@ -10,7 +10,11 @@ export function roleGate(app: HTMLElement, session: SessionInfo): void {
       { class: 'role-gate', attrs: { id: 'role-gate' } },
       h('h1', { text: t('appTitle') }),
       h('p', { text: t('wrongRole', { role: words().roles[session.role] }) }),
-      h('p', {}, h('a', { class: 'btn', text: session.role === 'guard' ? t('toGuard') : t('toConsole'), attrs: { href: session.role === 'guard' ? '/guard' : '/' } })),
+      h(
+        'p',
+        {},
+        h('a', { class: 'btn', text: session.role === 'guard' ? t('toGuard') : t('toConsole'), attrs: { href: session.role === 'guard' ? '/guard' : '/' } }),
+      ),
       h('button', { class: 'btn', text: t('logout'), attrs: { type: 'button' }, on: { click: () => void logout().then(() => location.replace('/login')) } }),
     ),
   );

@@ -8,7 +8,7 @@ export type SearchHit = { type: 'site'; site: SiteInfo; label: string; sub: stri
 export function searchDirectory(query: string, sites: SiteInfo[], cells: CellFeature[], limit = 8): SearchHit[] {
   const q = query.trim().toLowerCase();
   if (!q) return [];
-  const has = (v: string | null | undefined): boolean => Boolean(v && v.toLowerCase().includes(q));
+  const has = (v: string | null | undefined): boolean => Boolean(v?.toLowerCase().includes(q));
   const hits: Array<SearchHit & { rank: number }> = [];
   for (const s of sites) {
     const exact = [s.doorPlate, s.pole, s.id, ...s.devices].some((v) => v?.toLowerCase() === q);
@@ -21,7 +21,13 @@ export function searchDirectory(query: string, sites: SiteInfo[], cells: CellFea
   for (const c of cells) {
     const p = c.properties;
     if (has(p.id) || has(p.name) || has(p.community)) {
-      hits.push({ type: 'cell', cell: c, label: p.name, sub: `${t('searchCell')} · ${p.id}`, rank: p.id.toLowerCase() === q || p.name.toLowerCase() === q ? 0 : 2 });
+      hits.push({
+        type: 'cell',
+        cell: c,
+        label: p.name,
+        sub: `${t('searchCell')} · ${p.id}`,
+        rank: p.id.toLowerCase() === q || p.name.toLowerCase() === q ? 0 : 2,
+      });
     }
   }
   return hits.sort((a, b) => a.rank - b.rank).slice(0, limit);
@@ -65,7 +71,12 @@ export class SearchBox {
     this.list.replaceChildren(
       ...(this.hits.length
         ? this.hits.map((hit) =>
-            h('li', { attrs: { role: 'option' }, on: { mousedown: (e) => (e.preventDefault(), this.pick(hit)) } }, h('strong', { text: hit.label }), h('span', { class: 'muted', text: hit.sub })),
+            h(
+              'li',
+              { attrs: { role: 'option' }, on: { mousedown: (e) => (e.preventDefault(), this.pick(hit)) } },
+              h('strong', { text: hit.label }),
+              h('span', { class: 'muted', text: hit.sub }),
+            ),
           )
         : [h('li', { class: 'muted', text: t('searchNone') })]),
     );

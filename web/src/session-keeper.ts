@@ -86,7 +86,14 @@ export class SessionKeeper {
     if (!text) return;
     this.banner.append(h('span', { text }));
     if (kind !== 'banner-outage') {
-      this.banner.append(h('button', { class: 'btn btn-primary', text: t('relogin'), attrs: { type: 'button', id: 'banner-relogin' }, on: { click: () => this.askLogin(true) } }));
+      this.banner.append(
+        h('button', {
+          class: 'btn btn-primary',
+          text: t('relogin'),
+          attrs: { type: 'button', id: 'banner-relogin' },
+          on: { click: () => this.askLogin(true) },
+        }),
+      );
     }
   }
 

@@ -30,7 +30,7 @@ export const timeQuery = z
   .transform((v) => (/^\d{1,15}$/.test(v) ? Number(v) : Date.parse(v)))
   .refine((t) => Number.isFinite(t));
 
-export const idQuery = z.string().regex(/^[A-Za-z0-9_.:\-]{1,128}$/);
+export const idQuery = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/);
 
 /** GET /api/incidents. `open` is every open status; a filter given more than once is ignored. */
 export const incidentListQuery = z.object({

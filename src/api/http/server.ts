@@ -56,18 +56,24 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   api.use((_req, res) => refuse(res, 404, 'not_found', 'no such API route'));
   app.use('/api', api);
   // Prometheus scrapers send a bearer token (hub.yaml `metrics`); people need an admin session.
-  app.get('/metrics', function metricsGuard(req, res, next) {
-    if (ctx.auth.metricsTokenValid(req.get('authorization'))) return next();
-    const a = authOf(res);
-    if (!a) return void refuse(res.setHeader('WWW-Authenticate', 'Bearer realm="safegrid"'), 401, 'unauthenticated', 'log in first, or send the metrics token');
-    if (!can(a.user.role, 'metrics:read') || a.mustChangePassword) return void refuse(res, 403, 'forbidden', 'admins only');
-    next();
-  }, (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(ctx.metrics.render());
-  });
+  app.get(
+    '/metrics',
+    function metricsGuard(req, res, next) {
+      if (ctx.auth.metricsTokenValid(req.get('authorization'))) return next();
+      const a = authOf(res);
+      if (!a)
+        return void refuse(res.setHeader('WWW-Authenticate', 'Bearer realm="safegrid"'), 401, 'unauthenticated', 'log in first, or send the metrics token');
+      if (!can(a.user.role, 'metrics:read') || a.mustChangePassword) return void refuse(res, 403, 'forbidden', 'admins only');
+      next();
+    },
+    (_req, res) => {
+      res.type('text/plain; version=0.0.4').send(ctx.metrics.render());
+    },
+  );
   if (!existsSync(`${WEB_DIR}index.html`)) ctx.log.warn({ dir: WEB_DIR }, 'web pages not built: run `npm run build:web`');
   const page = (file: string) => (_req: Request, res: Response) => {
-    if (!existsSync(WEB_DIR + file)) return void res.status(503).type('text/plain').send('The web pages are not built. Run `npm run build:web` (npm start does it for you).');
+    if (!existsSync(WEB_DIR + file))
+      return void res.status(503).type('text/plain').send('The web pages are not built. Run `npm run build:web` (npm start does it for you).');
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(file, { root: WEB_DIR });
   };

@@ -34,11 +34,7 @@ export function attachConsole(io: Server, ctx: ApiContext, bus: EventBus<HubEven
     ns.on('connection', (socket) => onConnection(socket, ctx, sockets));
     return ns;
   });
-  const off = [
-    batchSocketWrites(io),
-    startFanOut(namespaces, ctx, bus, options.coalesceMs),
-    ctx.auth.sessions.onEnd((s) => sockets.cut(s.id)),
-  ];
+  const off = [batchSocketWrites(io), startFanOut(namespaces, ctx, bus, options.coalesceMs), ctx.auth.sessions.onEnd((s) => sockets.cut(s.id))];
   return () => off.forEach((f) => f());
 }
 

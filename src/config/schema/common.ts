@@ -38,10 +38,13 @@ export function parseDuration(text: string): number | null {
 export function duration() {
   return z
     .string({ error: DURATION_EXPECTED })
-    .refine((s) => {
-      const ms = parseDuration(s);
-      return ms !== null && ms > 0;
-    }, { error: DURATION_EXPECTED })
+    .refine(
+      (s) => {
+        const ms = parseDuration(s);
+        return ms !== null && ms > 0;
+      },
+      { error: DURATION_EXPECTED },
+    )
     .transform((s) => parseDuration(s) as number);
 }
 
@@ -69,9 +72,7 @@ export function id() {
 /** Profile ids: built-in (`zigbee2mqtt`) or `vendor/model` for installer profiles. */
 export const PROFILE_ID_EXPECTED = 'a profile id such as "zigbee2mqtt" or "acme/pir-100"';
 export function profileId() {
-  return z
-    .string({ error: PROFILE_ID_EXPECTED })
-    .regex(/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)?$/i, { error: PROFILE_ID_EXPECTED });
+  return z.string({ error: PROFILE_ID_EXPECTED }).regex(/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)?$/i, { error: PROFILE_ID_EXPECTED });
 }
 
 export const PORT_EXPECTED = 'a whole number 1–65535';
@@ -88,10 +89,7 @@ export function topic() {
     .string({ error: TOPIC_EXPECTED })
     .min(1, { error: TOPIC_EXPECTED })
     .max(LIMITS.maxTopicLength, { error: TOPIC_EXPECTED })
-    .refine(
-      (t) => !/[+#\u0000]/.test(t) && !t.startsWith('$') && t.split('/').length <= LIMITS.maxTopicLevels,
-      { error: TOPIC_EXPECTED },
-    );
+    .refine((t) => !/[+#\u0000]/.test(t) && !t.startsWith('$') && t.split('/').length <= LIMITS.maxTopicLevels, { error: TOPIC_EXPECTED });
 }
 
 /** Bridge topics are subscriptions (e.g. `frigate/events`); a trailing `#` is allowed there. */
@@ -133,11 +131,7 @@ export function loginCredentials(usernameExpected: string) {
  * A password is referenced one way: an environment variable or a key of the secrets file, never
  * both; `required` also refuses neither.
  */
-export function checkPasswordRef(
-  o: { password_env?: string | null; password_file_key?: string | null },
-  ctx: z.RefinementCtx,
-  required: boolean,
-): void {
+export function checkPasswordRef(o: { password_env?: string | null; password_file_key?: string | null }, ctx: z.RefinementCtx, required: boolean): void {
   if (o.password_env && o.password_file_key) {
     bothReferences(ctx, 'password_env', 'password_file_key');
   } else if (required && !o.password_env && !o.password_file_key) {
@@ -165,21 +159,19 @@ export const LATLNG_EXPECTED = '[lat, lng] in degrees, e.g. [26.5951, 104.8302]'
  * [lng, lat]). The range check names the likely swap because that is the usual cause.
  */
 export function latLng() {
-  return z
-    .tuple([z.number({ error: LATLNG_EXPECTED }), z.number({ error: LATLNG_EXPECTED })], { error: LATLNG_EXPECTED })
-    .superRefine(([lat, lng], ctx) => {
-      if (lat >= -90 && lat <= 90 && lng >= -180 && lng <= 180) return;
-      const swapped = lng >= -90 && lng <= 90 && lat >= -180 && lat <= 180;
-      ctx.addIssue({
-        code: 'custom',
-        message: `got [${lat}, ${lng}]; expected ${LATLNG_EXPECTED} (lat −90…90, lng −180…180)`,
-        params: {
-          code: 'SG_CONFIG_INVALID_VALUE',
-          whole: true,
-          ...(swapped ? { hint: `did you swap them? try [${lng}, ${lat}]` } : {}),
-        } satisfies CustomIssueParams,
-      });
+  return z.tuple([z.number({ error: LATLNG_EXPECTED }), z.number({ error: LATLNG_EXPECTED })], { error: LATLNG_EXPECTED }).superRefine(([lat, lng], ctx) => {
+    if (lat >= -90 && lat <= 90 && lng >= -180 && lng <= 180) return;
+    const swapped = lng >= -90 && lng <= 90 && lat >= -180 && lat <= 180;
+    ctx.addIssue({
+      code: 'custom',
+      message: `got [${lat}, ${lng}]; expected ${LATLNG_EXPECTED} (lat −90…90, lng −180…180)`,
+      params: {
+        code: 'SG_CONFIG_INVALID_VALUE',
+        whole: true,
+        ...(swapped ? { hint: `did you swap them? try [${lng}, ${lat}]` } : {}),
+      } satisfies CustomIssueParams,
     });
+  });
 }
 
 export function crs() {

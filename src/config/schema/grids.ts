@@ -76,9 +76,7 @@ export const cellPropertiesSchema = z.strictObject({
   community: text('the community (社区) name'),
   station: id(),
   leader: z.string({ error: 'the grid leader (网格长) name' }).nullish(),
-  phone: z
-    .string({ error: 'a phone number in quotes, e.g. "13800000000" (unquoted digits lose leading zeros)' })
-    .nullish(),
+  phone: z.string({ error: 'a phone number in quotes, e.g. "13800000000" (unquoted digits lose leading zeros)' }).nullish(),
 });
 
 export const featureSchema = z.strictObject({

@@ -3,7 +3,20 @@
  * every key is still checked strictly (a typo is an error, not a silently ignored setting).
  */
 import { z } from 'zod';
-import { bothReferences, duration, envName, id, mqttCredentials, port, profileId, secretKey, subscriptionTopic, text, crs, type CustomIssueParams } from './common.js';
+import {
+  bothReferences,
+  duration,
+  envName,
+  id,
+  mqttCredentials,
+  port,
+  profileId,
+  secretKey,
+  subscriptionTopic,
+  text,
+  crs,
+  type CustomIssueParams,
+} from './common.js';
 
 const HOST_EXPECTED = 'a host name or IP address, e.g. 0.0.0.0';
 const host = () => z.string({ error: HOST_EXPECTED }).min(1, { error: HOST_EXPECTED });
@@ -24,10 +37,7 @@ export const mqttTlsSchema = z
     key: path('PEM private key').describe('Server private key (PEM).'),
     ca: path('PEM CA bundle').nullish().describe('CA used to verify client certificates.'),
     port: port().default(8883).describe('TLS listen port of the embedded broker.'),
-    require_client_cert: z
-      .boolean({ error: 'true or false' })
-      .default(false)
-      .describe('Refuse devices that present no client certificate signed by `ca`.'),
+    require_client_cert: z.boolean({ error: 'true or false' }).default(false).describe('Refuse devices that present no client certificate signed by `ca`.'),
   })
   .superRefine((t, ctx) => {
     // Without a CA there is nothing to check a client certificate against: every device would be refused.
@@ -115,9 +125,7 @@ const ackTimeout = (dflt: string) => duration().prefault(dflt);
 
 export const triageSchema = z
   .strictObject({
-    correlation_window: duration()
-      .prefault('120s')
-      .describe('Events of one site within this window join its open incident.'),
+    correlation_window: duration().prefault('120s').describe('Events of one site within this window join its open incident.'),
     ack_timeout: z
       .strictObject({
         p1: ackTimeout('60s'),
@@ -129,24 +137,24 @@ export const triageSchema = z
     repeat_window: duration()
       .prefault('30m')
       .describe('An alarm from a site whose last incident was closed as false within this window is marked as a repeat.'),
-    night: z
-      .strictObject({ from: timeOfDay(), to: timeOfDay() })
-      .optional()
-      .describe('Night hours (local time): perimeter and tamper alarms rise one level.'),
+    night: z.strictObject({ from: timeOfDay(), to: timeOfDay() }).optional().describe('Night hours (local time): perimeter and tamper alarms rise one level.'),
     holidays: z
       .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'a date YYYY-MM-DD' }), { error: 'a list of dates' })
       .default([])
       .describe('Dates treated like night hours all day.'),
     timezone: z
       .string({ error: 'an IANA time zone such as Asia/Shanghai' })
-      .refine((tz) => {
-        try {
-          new Intl.DateTimeFormat('en', { timeZone: tz });
-          return true;
-        } catch {
-          return false;
-        }
-      }, { error: 'an IANA time zone such as Asia/Shanghai' })
+      .refine(
+        (tz) => {
+          try {
+            new Intl.DateTimeFormat('en', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { error: 'an IANA time zone such as Asia/Shanghai' },
+      )
       .default('Asia/Shanghai')
       .describe('Time zone of night hours, holidays and the reports.'),
   })

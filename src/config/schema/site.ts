@@ -54,11 +54,7 @@ export const deviceSchema = z.strictObject({
     .refine((ms) => ms >= 20_000, { error: 'a heartbeat interval of at least 20s, e.g. "60s"' })
     .nullish(),
   zones: z
-    .record(
-      z.string().regex(/^[1-9]\d{0,2}$/, { error: ZONE_NUMBER_EXPECTED }),
-      zoneSchema,
-      { error: 'a mapping of zone number → { name, type }' },
-    )
+    .record(z.string().regex(/^[1-9]\d{0,2}$/, { error: ZONE_NUMBER_EXPECTED }), zoneSchema, { error: 'a mapping of zone number → { name, type }' })
     .nullish(),
   zone: zoneNumber().nullish(),
   account: quotedText('a Contact ID account number').nullish(),

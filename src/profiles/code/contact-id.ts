@@ -41,9 +41,7 @@ export interface ContactIdMessage {
   digits: string;
 }
 
-export type ContactIdParse =
-  | { ok: true; message: ContactIdMessage }
-  | { ok: false; code: 'SG_INGEST_UNDECODABLE' | 'SG_INGEST_BAD_CHECKSUM'; reason: string };
+export type ContactIdParse = { ok: true; message: ContactIdMessage } | { ok: false; code: 'SG_INGEST_UNDECODABLE' | 'SG_INGEST_BAD_CHECKSUM'; reason: string };
 
 /**
  * Value of one Contact ID digit in the checksum. DTMF has no digit "zero" of value 0: DC-05 counts
@@ -81,9 +79,7 @@ export function parseContactId(text: string): ContactIdParse {
   if (text.length > 64) return undecodable(`got ${text.length} characters; expected 16 digits ACCT MT QXYZ GG CCC S`);
   const digits = text.replace(/[ \t\r\n]/g, '').toUpperCase();
   if (digits.length !== 16) {
-    return undecodable(
-      `got ${digits.length} digits (${JSON.stringify(printable(digits))}); expected 16: ACCT(4) MT(2) Q(1) XYZ(3) GG(2) CCC(3) S(1)`,
-    );
+    return undecodable(`got ${digits.length} digits (${JSON.stringify(printable(digits))}); expected 16: ACCT(4) MT(2) Q(1) XYZ(3) GG(2) CCC(3) S(1)`);
   }
   for (let i = 0; i < digits.length; i++) {
     const ch = digits[i]!;
@@ -242,9 +238,7 @@ export interface ContactIdMeaning {
   detail: string;
 }
 
-export type ContactIdInterpretation =
-  | { ok: true; meaning: ContactIdMeaning }
-  | { ok: false; code: 'SG_INGEST_UNKNOWN_CODE'; reason: string };
+export type ContactIdInterpretation = { ok: true; meaning: ContactIdMeaning } | { ok: false; code: 'SG_INGEST_UNKNOWN_CODE'; reason: string };
 
 /**
  * What a parsed message means to SafeGrid. Qualifier 6 ("previously reported condition still

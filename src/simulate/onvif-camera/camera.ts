@@ -86,13 +86,30 @@ const NS = {
   dn: 'http://www.onvif.org/ver10/network/wsdl',
 };
 
-const xmlParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', removeNSPrefix: true, parseTagValue: false, trimValues: true, processEntities: false });
+const xmlParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: true,
+  parseTagValue: false,
+  trimValues: true,
+  processEntities: false,
+});
 const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 type Obj = Record<string, unknown>;
-const PRE_AUTH = new Set(['GetSystemDateAndTime', 'GetHostname', 'GetCapabilities', 'GetServices', 'GetServiceCapabilities', 'GetWsdlUrl', 'GetEndpointReference']);
-const get = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((cur, k) => (cur && typeof cur === 'object' ? (Array.isArray(cur) ? cur[0] : cur)?.[k as never] : undefined), o);
-const str = (v: unknown): string => (typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as Obj)['#text'] === 'string' ? ((v as Obj)['#text'] as string) : '');
+const PRE_AUTH = new Set([
+  'GetSystemDateAndTime',
+  'GetHostname',
+  'GetCapabilities',
+  'GetServices',
+  'GetServiceCapabilities',
+  'GetWsdlUrl',
+  'GetEndpointReference',
+]);
+const get = (o: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((cur, k) => (cur && typeof cur === 'object' ? (Array.isArray(cur) ? cur[0] : cur)?.[k as never] : undefined), o);
+const str = (v: unknown): string =>
+  typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as Obj)['#text'] === 'string' ? ((v as Obj)['#text'] as string) : '';
 
 interface Subscription {
   id: number;
@@ -247,7 +264,8 @@ export class SimCamera {
       }
       chunks.push(c as Buffer);
     }
-    if (process.env.SIM_DEBUG) console.error(`${req.method} ${req.url} ${JSON.stringify(req.headers)}\n${Buffer.concat(chunks).toString('utf8').slice(0, 3000)}`);
+    if (process.env.SIM_DEBUG)
+      console.error(`${req.method} ${req.url} ${JSON.stringify(req.headers)}\n${Buffer.concat(chunks).toString('utf8').slice(0, 3000)}`);
     if (this.state.delayMs > 0) await new Promise((r) => setTimeout(r, this.state.delayMs));
     if (!this.server) return void res.destroy();
     const url = new URL(req.url ?? '/', 'http://x');
@@ -272,7 +290,10 @@ export class SimCamera {
     for (const m of h.slice(7).matchAll(/([a-z]+)=(?:"((?:[^"\\]|\\.)*)"|([^,\s]+))/gi)) p[m[1]!.toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
     if (!p.nonce || !this.digestNonces.has(p.nonce)) return false;
     const algo = this.o.digestAlgorithm;
-    const H = (s: string): string => createHash(algo === 'SHA-256' ? 'sha256' : 'md5').update(s).digest('hex');
+    const H = (s: string): string =>
+      createHash(algo === 'SHA-256' ? 'sha256' : 'md5')
+        .update(s)
+        .digest('hex');
     const password = this.state.wrongPassword ? `${this.o.password}-changed` : this.o.password;
     if (p.username !== this.o.username) return false;
     const ha1 = H(`${this.o.username}:sim-camera:${password}`);
@@ -331,7 +352,10 @@ export class SimCamera {
         xml = xml.replace('</s:Body>', `<tt:Padding>${'A'.repeat(10 * 1024 * 1024)}</tt:Padding></s:Body>`);
         break;
       case 'missing-fields':
-        xml = xml.replace(/<tt:Uri>[^<]*<\/tt:Uri>/g, '').replace(/<tds:Manufacturer>[^<]*<\/tds:Manufacturer>/g, '').replace(/ token="[^"]*"/g, '');
+        xml = xml
+          .replace(/<tt:Uri>[^<]*<\/tt:Uri>/g, '')
+          .replace(/<tds:Manufacturer>[^<]*<\/tds:Manufacturer>/g, '')
+          .replace(/ token="[^"]*"/g, '');
         break;
     }
     // Content-Length, not chunked: embedded ONVIF clients (libonvif's onvif-util) read only that.
@@ -368,7 +392,9 @@ export class SimCamera {
     // Replay: a nonce is accepted once within the Created window.
     const seen = this.usedNonces.get(nonce);
     if (seen !== undefined && seen === t) return false;
-    const expected = createHash('sha1').update(Buffer.concat([Buffer.from(nonce, 'base64'), Buffer.from(created), Buffer.from(password)])).digest('base64');
+    const expected = createHash('sha1')
+      .update(Buffer.concat([Buffer.from(nonce, 'base64'), Buffer.from(created), Buffer.from(password)]))
+      .digest('base64');
     if (expected !== pw) return false;
     this.usedNonces.set(nonce, t);
     if (this.usedNonces.size > 5000) this.usedNonces.clear();
@@ -434,14 +460,32 @@ export class SimCamera {
       case 'GetServices': {
         const svc = (ns: string, path: string): string =>
           `<tds:Service><tds:Namespace>${ns}</tds:Namespace><tds:XAddr>${b}${path}</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>`;
-        return this.send(res, 200, `<tds:GetServicesResponse>${svc(NS.tds, '/onvif/device_service')}${svc(NS.trt, '/onvif/media_service')}${svc(NS.tev, '/onvif/event_service')}</tds:GetServicesResponse>`);
+        return this.send(
+          res,
+          200,
+          `<tds:GetServicesResponse>${svc(NS.tds, '/onvif/device_service')}${svc(NS.trt, '/onvif/media_service')}${svc(NS.tev, '/onvif/event_service')}</tds:GetServicesResponse>`,
+        );
       }
       case 'GetScopes':
-        return this.send(res, 200, `<tds:GetScopesResponse>${this.scopes().map((s) => `<tds:Scopes><tt:ScopeDef>Fixed</tt:ScopeDef><tt:ScopeItem>${escape(s)}</tt:ScopeItem></tds:Scopes>`).join('')}</tds:GetScopesResponse>`);
+        return this.send(
+          res,
+          200,
+          `<tds:GetScopesResponse>${this.scopes()
+            .map((s) => `<tds:Scopes><tt:ScopeDef>Fixed</tt:ScopeDef><tt:ScopeItem>${escape(s)}</tt:ScopeItem></tds:Scopes>`)
+            .join('')}</tds:GetScopesResponse>`,
+        );
       case 'GetNTP':
-        return this.send(res, 200, `<tds:GetNTPResponse><tds:NTPInformation><tt:FromDHCP>false</tt:FromDHCP><tt:NTPManual><tt:Type>IPv4</tt:Type><tt:IPv4Address>127.0.0.1</tt:IPv4Address></tt:NTPManual></tds:NTPInformation></tds:GetNTPResponse>`);
+        return this.send(
+          res,
+          200,
+          `<tds:GetNTPResponse><tds:NTPInformation><tt:FromDHCP>false</tt:FromDHCP><tt:NTPManual><tt:Type>IPv4</tt:Type><tt:IPv4Address>127.0.0.1</tt:IPv4Address></tt:NTPManual></tds:NTPInformation></tds:GetNTPResponse>`,
+        );
       case 'GetHostname':
-        return this.send(res, 200, `<tds:GetHostnameResponse><tds:HostnameInformation><tt:FromDHCP>false</tt:FromDHCP><tt:Name>${escape(this.o.name)}</tt:Name></tds:HostnameInformation></tds:GetHostnameResponse>`);
+        return this.send(
+          res,
+          200,
+          `<tds:GetHostnameResponse><tds:HostnameInformation><tt:FromDHCP>false</tt:FromDHCP><tt:Name>${escape(this.o.name)}</tt:Name></tds:HostnameInformation></tds:GetHostnameResponse>`,
+        );
       case 'GetNetworkInterfaces':
         return this.send(
           res,
@@ -471,12 +515,24 @@ export class SimCamera {
     const known = token === 'main' || token === 'sub';
     switch (op) {
       case 'GetProfiles':
-        return this.send(res, 200, `<trt:GetProfilesResponse>${this.profileXml('main', 'MainStream', 320, 240)}${this.profileXml('sub', 'SubStream', 320, 240)}</trt:GetProfilesResponse>`);
+        return this.send(
+          res,
+          200,
+          `<trt:GetProfilesResponse>${this.profileXml('main', 'MainStream', 320, 240)}${this.profileXml('sub', 'SubStream', 320, 240)}</trt:GetProfilesResponse>`,
+        );
       case 'GetProfile':
         if (!known) return this.fault(res, true, 'ter:InvalidArgVal', 'no such profile');
-        return this.send(res, 200, `<trt:GetProfileResponse>${this.profileXml(token, token === 'main' ? 'MainStream' : 'SubStream', 320, 240).replace(/trt:Profiles/g, 'trt:Profile')}</trt:GetProfileResponse>`);
+        return this.send(
+          res,
+          200,
+          `<trt:GetProfileResponse>${this.profileXml(token, token === 'main' ? 'MainStream' : 'SubStream', 320, 240).replace(/trt:Profiles/g, 'trt:Profile')}</trt:GetProfileResponse>`,
+        );
       case 'GetVideoSources':
-        return this.send(res, 200, `<trt:GetVideoSourcesResponse><trt:VideoSources token="vs0"><tt:Framerate>5</tt:Framerate><tt:Resolution><tt:Width>320</tt:Width><tt:Height>240</tt:Height></tt:Resolution></trt:VideoSources></trt:GetVideoSourcesResponse>`);
+        return this.send(
+          res,
+          200,
+          `<trt:GetVideoSourcesResponse><trt:VideoSources token="vs0"><tt:Framerate>5</tt:Framerate><tt:Resolution><tt:Width>320</tt:Width><tt:Height>240</tt:Height></tt:Resolution></trt:VideoSources></trt:GetVideoSourcesResponse>`,
+        );
       case 'GetStreamUri':
       case 'GetSnapshotUri': {
         // Media ver10 §5.15: an unknown profile token is env:Sender/ter:InvalidArgVal/ter:NoProfile.
@@ -497,9 +553,17 @@ export class SimCamera {
     const v = this.o.booleans === 'digit' ? (active ? '1' : '0') : active ? 'true' : 'false';
     const [topic, source, item] =
       what === 'motion'
-        ? ['tns1:RuleEngine/CellMotionDetector/Motion', `<tt:SimpleItem Name="VideoSourceConfigurationToken" Value="vsc0"/><tt:SimpleItem Name="Rule" Value="MyMotionDetectorRule"/>`, 'IsMotion']
+        ? [
+            'tns1:RuleEngine/CellMotionDetector/Motion',
+            `<tt:SimpleItem Name="VideoSourceConfigurationToken" Value="vsc0"/><tt:SimpleItem Name="Rule" Value="MyMotionDetectorRule"/>`,
+            'IsMotion',
+          ]
         : what === 'tamper'
-          ? ['tns1:RuleEngine/TamperDetector/Tamper', `<tt:SimpleItem Name="VideoSourceConfigurationToken" Value="vsc0"/><tt:SimpleItem Name="Rule" Value="MyTamperDetectorRule"/>`, 'IsTamper']
+          ? [
+              'tns1:RuleEngine/TamperDetector/Tamper',
+              `<tt:SimpleItem Name="VideoSourceConfigurationToken" Value="vsc0"/><tt:SimpleItem Name="Rule" Value="MyTamperDetectorRule"/>`,
+              'IsTamper',
+            ]
           : ['tns1:Device/Trigger/DigitalInput', `<tt:SimpleItem Name="InputToken" Value="DI_1"/>`, 'LogicalState'];
     return (
       `<wsnt:NotificationMessage><wsnt:Topic Dialect="http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet">${topic}</wsnt:Topic>` +
@@ -575,7 +639,11 @@ export class SimCamera {
       case 'Renew': {
         const m = /^PT(\d+)S$/.exec(str(get(req, 'TerminationTime')));
         sub.expires = Date.now() + (m ? Number(m[1]) * 1000 : 120_000);
-        return this.send(res, 200, `<wsnt:RenewResponse><wsnt:TerminationTime>${new Date(sub.expires).toISOString()}</wsnt:TerminationTime><wsnt:CurrentTime>${this.now().toISOString()}</wsnt:CurrentTime></wsnt:RenewResponse>`);
+        return this.send(
+          res,
+          200,
+          `<wsnt:RenewResponse><wsnt:TerminationTime>${new Date(sub.expires).toISOString()}</wsnt:TerminationTime><wsnt:CurrentTime>${this.now().toISOString()}</wsnt:CurrentTime></wsnt:RenewResponse>`,
+        );
       }
       case 'Unsubscribe':
         this.subs.delete(id);

@@ -17,9 +17,7 @@ export class FrameSource {
   private linger: NodeJS.Timeout | null = null;
   frames = 0;
 
-  constructor(
-    private readonly o: { ffmpeg?: string; size?: string; fps?: number; hue?: number } = {},
-  ) {}
+  constructor(private readonly o: { ffmpeg?: string; size?: string; fps?: number; hue?: number } = {}) {}
 
   /** Listeners registered with onFrame (RTSP sessions playing, MJPEG viewers). */
   get watchers(): number {
@@ -33,9 +31,26 @@ export class FrameSource {
     this.linger = null;
     if (this.child) return;
     const args = [
-      '-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
-      '-f', 'lavfi', '-i', `testsrc=size=${this.o.size ?? '320x240'}:rate=${this.o.fps ?? 5},hue=h=${this.o.hue ?? 0}`,
-      '-c:v', 'mjpeg', '-pix_fmt', 'yuvj420p', '-huffman', 'default', '-q:v', '5', '-f', 'mjpeg', 'pipe:1',
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc=size=${this.o.size ?? '320x240'}:rate=${this.o.fps ?? 5},hue=h=${this.o.hue ?? 0}`,
+      '-c:v',
+      'mjpeg',
+      '-pix_fmt',
+      'yuvj420p',
+      '-huffman',
+      'default',
+      '-q:v',
+      '5',
+      '-f',
+      'mjpeg',
+      'pipe:1',
     ];
     const child = spawn(this.o.ffmpeg ?? 'ffmpeg', args, { stdio: ['ignore', 'pipe', 'ignore'] });
     this.child = child;

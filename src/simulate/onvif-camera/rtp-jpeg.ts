@@ -77,7 +77,18 @@ export function parseJpeg(jpeg: Buffer): JpegFrame {
         sof = { width, height, comps };
         break;
       }
-      case 0xc1: case 0xc2: case 0xc3: case 0xc5: case 0xc6: case 0xc7: case 0xc9: case 0xca: case 0xcb: case 0xcd: case 0xce: case 0xcf:
+      case 0xc1:
+      case 0xc2:
+      case 0xc3:
+      case 0xc5:
+      case 0xc6:
+      case 0xc7:
+      case 0xc9:
+      case 0xca:
+      case 0xcb:
+      case 0xcd:
+      case 0xce:
+      case 0xcf:
         throw new JpegError(`SOF${marker - 0xc0} is not baseline JPEG`);
       case 0xdd:
         if (seg.length >= 2 && seg.readUInt16BE(0) !== 0) throw new JpegError('restart markers are not carried');
@@ -94,7 +105,12 @@ export function parseJpeg(jpeg: Buffer): JpegFrame {
   throw new JpegError('no scan');
 }
 
-function frameOf(sof: { width: number; height: number; comps: Array<{ hv: number; tq: number }> }, tables: Array<Buffer | undefined>, precision: number, scan: Buffer): JpegFrame {
+function frameOf(
+  sof: { width: number; height: number; comps: Array<{ hv: number; tq: number }> },
+  tables: Array<Buffer | undefined>,
+  precision: number,
+  scan: Buffer,
+): JpegFrame {
   const { width, height, comps } = sof;
   if (comps.length !== 3) throw new JpegError(`${comps.length} components; RFC 2435 carries YCbCr only`);
   const [y, cb, cr] = comps as [{ hv: number; tq: number }, { hv: number; tq: number }, { hv: number; tq: number }];
@@ -108,7 +124,14 @@ function frameOf(sof: { width: number; height: number; comps: Array<{ hv: number
   if (!t0 || !t1) throw new JpegError('quantization table missing');
   if (width % 8 || height % 8 || width < 8 || height < 8 || width > 2040 || height > 2040) throw new JpegError(`size ${width}x${height} cannot be carried`);
   if (scan.length === 0 || scan.length >= 2 ** 24) throw new JpegError('scan empty or larger than 16 MiB');
-  return { type: type as 0 | 1, width, height, precision: ((precision >> y.tq) & 1) | (((precision >> cb.tq) & 1) << 1), qtables: Buffer.concat([t0, t1]), scan };
+  return {
+    type: type as 0 | 1,
+    width,
+    height,
+    precision: ((precision >> y.tq) & 1) | (((precision >> cb.tq) & 1) << 1),
+    qtables: Buffer.concat([t0, t1]),
+    scan,
+  };
 }
 
 /**

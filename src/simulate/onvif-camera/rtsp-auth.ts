@@ -38,7 +38,18 @@ export function parseAuthParams(s: string): Map<string, string> {
 }
 
 /** RFC 2617 §3.2.2.1 request-digest (MD5; qop=auth, or the RFC 2069 form when qop is absent). */
-export function digestResponse(p: { username: string; realm: string; password: string; method: string; uri: string; nonce: string; nc?: string; cnonce?: string; qop?: string; algorithm?: string }): string {
+export function digestResponse(p: {
+  username: string;
+  realm: string;
+  password: string;
+  method: string;
+  uri: string;
+  nonce: string;
+  nc?: string;
+  cnonce?: string;
+  qop?: string;
+  algorithm?: string;
+}): string {
   let ha1 = md5(`${p.username}:${p.realm}:${p.password}`);
   if ((p.algorithm ?? 'MD5').toUpperCase() === 'MD5-SESS') ha1 = md5(`${ha1}:${p.nonce}:${p.cnonce ?? ''}`);
   const ha2 = md5(`${p.method}:${p.uri}`);

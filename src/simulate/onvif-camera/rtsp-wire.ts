@@ -173,7 +173,13 @@ export function params(value: string): Map<string, string> {
     const eq = part.indexOf('=');
     const k = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
     if (!k) continue;
-    const v = eq < 0 ? '' : part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    const v =
+      eq < 0
+        ? ''
+        : part
+            .slice(eq + 1)
+            .trim()
+            .replace(/^"(.*)"$/, '$1');
     if (!out.has(k)) out.set(k, v);
   }
   return out;

@@ -293,7 +293,11 @@ export class RtspServer {
     if (method !== 'OPTIONS') {
       if (!target || target.star) return reply(404);
       const auth = this.auth.check(method, r.uri, r.headers.get('authorization'));
-      if (auth !== 'ok') return reply(401, this.auth.challenges(auth === 'stale').map((v): [string, string] => ['WWW-Authenticate', v]));
+      if (auth !== 'ok')
+        return reply(
+          401,
+          this.auth.challenges(auth === 'stale').map((v): [string, string] => ['WWW-Authenticate', v]),
+        );
     }
     const t = target && !target.star ? target : null;
     switch (method) {
@@ -341,7 +345,14 @@ export class RtspServer {
       'a=control:track1',
       '',
     ].join('\r\n');
-    reply(200, [['Content-Type', 'application/sdp'], ['Content-Base', `${this.url(t.profile)}/`]], sdp);
+    reply(
+      200,
+      [
+        ['Content-Type', 'application/sdp'],
+        ['Content-Base', `${this.url(t.profile)}/`],
+      ],
+      sdp,
+    );
   }
 
   private setup(c: Conn, r: RtspRequest, t: { profile: string; track: boolean }, reply: (s: number, h?: Array<[string, string | number]>) => void): void {
@@ -497,7 +508,12 @@ export class RtspServer {
     const out: Buffer[] = [];
     if (now - s.lastSr >= SR_INTERVAL_MS) {
       s.lastSr = now;
-      out.push(interleave(s.channel + 1, senderReport({ ssrc: s.ssrc, unixMs: Date.now(), rtpTimestamp: ts, packets: s.packets, octets: s.octets, cname: `sim@${this.o.host}` })));
+      out.push(
+        interleave(
+          s.channel + 1,
+          senderReport({ ssrc: s.ssrc, unixMs: Date.now(), rtpTimestamp: ts, packets: s.packets, octets: s.octets, cname: `sim@${this.o.host}` }),
+        ),
+      );
     }
     payloads.forEach((p, i) => {
       const header = rtpHeader({ marker: i === payloads.length - 1, payloadType: JPEG_PT, sequence: s.seq, timestamp: ts, ssrc: s.ssrc });

@@ -24,7 +24,11 @@ const RTSP_CAUSES: Array<[RegExp, FfmpegErrorCode, (m: RegExpExecArray) => strin
   [/method (\w+) failed: (\d{3}[^\n\r]*)/i, 'failed', (m) => `the camera answered ${m[1]} with ${m[2]!.trim()}`],
   [/Server returned 4\d\d[^\n\r]*/i, 'failed', (m) => `the camera answered ${m[0].replace(/^Server returned /i, '').trim()}`],
   [/Connection refused/i, 'unreachable', () => 'the camera refused the connection (nothing listens on its stream port)'],
-  [/No route to host|Network is unreachable|Name or service not known|Temporary failure in name resolution/i, 'unreachable', (m) => `the camera cannot be reached (${m[0]})`],
+  [
+    /No route to host|Network is unreachable|Name or service not known|Temporary failure in name resolution/i,
+    'unreachable',
+    (m) => `the camera cannot be reached (${m[0]})`,
+  ],
   [/Connection timed out|Operation timed out|timed out/i, 'timeout', () => 'the camera did not answer in time'],
   [/Connection reset by peer|End of file|Broken pipe/i, 'ended', () => 'the camera closed the connection'],
   // What ffmpeg 5.1 says when an RTSP camera accepts the connection and then answers nothing

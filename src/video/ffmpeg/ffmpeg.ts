@@ -84,7 +84,14 @@ export function spawnFfmpeg(bin: FfmpegBinary, args: readonly string[], stdin: s
 }
 
 /** Run ffmpeg to completion within `timeoutMs`, collecting at most `maxBytes` of stdout. */
-export function runFfmpeg(bin: FfmpegBinary, args: readonly string[], timeoutMs: number, maxBytes: number, secrets: readonly string[] = [], stdin: string | null = null): Promise<RunResult> {
+export function runFfmpeg(
+  bin: FfmpegBinary,
+  args: readonly string[],
+  timeoutMs: number,
+  maxBytes: number,
+  secrets: readonly string[] = [],
+  stdin: string | null = null,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawnFfmpeg(bin, args, stdin);
     const out: Buffer[] = [];
@@ -154,7 +161,14 @@ export class Ffmpeg {
   /** One JPEG frame (FIELD-NOTES: ~0.45 s from RTSP with the fast probe). */
   async snapshot(src: Source, timeoutMs: number): Promise<Buffer> {
     const p = this.plan(src, { timeoutMs, fastProbe: true });
-    const r = await runFfmpeg(this.bin, [...p.args, '-an', '-frames:v', '1', '-f', 'image2', '-c:v', 'mjpeg', '-q:v', '4', 'pipe:1'], timeoutMs, 16 * 1024 * 1024, p.secrets, p.stdin);
+    const r = await runFfmpeg(
+      this.bin,
+      [...p.args, '-an', '-frames:v', '1', '-f', 'image2', '-c:v', 'mjpeg', '-q:v', '4', 'pipe:1'],
+      timeoutMs,
+      16 * 1024 * 1024,
+      p.secrets,
+      p.stdin,
+    );
     if (r.stdout.length === 0) throw new FfmpegError('ended', 'the camera ended the stream before sending a picture');
     if (r.stdout.length < 4 || r.stdout[0] !== 0xff || r.stdout[1] !== 0xd8) throw new FfmpegError('failed', 'ffmpeg produced no JPEG');
     return r.stdout;
@@ -170,7 +184,14 @@ export class Ffmpeg {
     const p = this.plan(src, { timeoutMs: Math.min(timeoutMs, 5000) });
     const rtsp = /^rtsps?:/i.test(src.url);
     const codec = rtsp ? ['-c', 'copy', '-f', 'mp4', '-movflags', '+faststart'] : ['-c:v', 'copy', '-f', 'matroska'];
-    const r = await runFfmpeg(this.bin, [...p.args, '-an', '-t', String(seconds), ...codec, '-progress', 'pipe:1', '-nostats', '-y', outPath], timeoutMs, 256 * 1024, p.secrets, p.stdin);
+    const r = await runFfmpeg(
+      this.bin,
+      [...p.args, '-an', '-t', String(seconds), ...codec, '-progress', 'pipe:1', '-nostats', '-y', outPath],
+      timeoutMs,
+      256 * 1024,
+      p.secrets,
+      p.stdin,
+    );
     const got = progressSeconds(r.stdout.toString('utf8'));
     if (!got) throw new FfmpegError('ended', 'the camera ended the stream before sending a picture');
     return { seconds: got, cutShort: got < seconds - Math.max(1, seconds * 0.2) };
@@ -182,7 +203,11 @@ export class Ffmpeg {
    */
   mjpeg(src: Source, o: { fps: number; width: number; timeoutMs: number }): { child: ChildProcessByStdio<Writable, Readable, Readable>; secrets: string[] } {
     const p = this.plan(src, { timeoutMs: o.timeoutMs, noFpsProbe: true });
-    const child = spawnFfmpeg(this.bin, [...p.args, '-an', '-vf', `fps=${o.fps},scale=${o.width}:-2`, '-c:v', 'mjpeg', '-q:v', '6', '-f', 'mjpeg', 'pipe:1'], p.stdin);
+    const child = spawnFfmpeg(
+      this.bin,
+      [...p.args, '-an', '-vf', `fps=${o.fps},scale=${o.width}:-2`, '-c:v', 'mjpeg', '-q:v', '6', '-f', 'mjpeg', 'pipe:1'],
+      p.stdin,
+    );
     return { child, secrets: p.secrets };
   }
 }

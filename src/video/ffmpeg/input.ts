@@ -30,7 +30,8 @@ export function validateMediaUrl(raw: string): URL {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2048) throw new FfmpegError('bad_url', 'URL empty or longer than 2048 characters');
   if (raw.startsWith('-')) throw new FfmpegError('bad_url', 'URL starts with "-"');
   if (/[\s\u0000-\u001f\u007f]/.test(raw)) throw new FfmpegError('bad_url', 'URL contains whitespace or control characters');
-  if (/^(file|concat|pipe|subfile|data|async|cache|crypto|fd|unix|tee)[:,]/i.test(raw)) throw new FfmpegError('bad_url', 'local or composite ffmpeg protocols are refused');
+  if (/^(file|concat|pipe|subfile|data|async|cache|crypto|fd|unix|tee)[:,]/i.test(raw))
+    throw new FfmpegError('bad_url', 'local or composite ffmpeg protocols are refused');
   let url: URL;
   try {
     url = new URL(raw);

@@ -163,7 +163,11 @@ export class OnvifClient {
       await this.syncClock();
     } catch (err) {
       // GetSystemDateAndTime is optional to answer without auth on some firmware; skew stays 0.
-      if (err instanceof OnvifError && (err.code === 'timeout' || err.code === 'unreachable' || err.code === 'too_large' || err.code === 'doctype' || err.code === 'malformed')) throw err;
+      if (
+        err instanceof OnvifError &&
+        (err.code === 'timeout' || err.code === 'unreachable' || err.code === 'too_large' || err.code === 'doctype' || err.code === 'malformed')
+      )
+        throw err;
     }
     const info = await this.getDeviceInformation();
     const services = await this.getServiceAddresses();

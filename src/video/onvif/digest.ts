@@ -101,7 +101,10 @@ const quote = (s: string): string => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`
 export function digestAuthorization(d: DigestInput): string {
   const p = d.challenge.params;
   const algo = normaliseAlgo(p.algorithm) ?? 'MD5';
-  const h = (s: string): string => createHash(algo.startsWith('SHA-256') ? 'sha256' : 'md5').update(s, 'utf8').digest('hex');
+  const h = (s: string): string =>
+    createHash(algo.startsWith('SHA-256') ? 'sha256' : 'md5')
+      .update(s, 'utf8')
+      .digest('hex');
   const realm = p.realm ?? '';
   const nonce = p.nonce ?? '';
   const cnonce = d.cnonce ?? randomBytes(12).toString('hex');

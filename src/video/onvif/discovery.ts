@@ -61,7 +61,11 @@ function scopeValue(scopes: string[], key: string): string | null {
   const hit = scopes.find((s) => s.toLowerCase().startsWith(prefix));
   if (!hit) return null;
   try {
-    return decodeURIComponent(hit.slice(prefix.length)).replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 120) || null;
+    return (
+      decodeURIComponent(hit.slice(prefix.length))
+        .replace(/[\u0000-\u001f\u007f]/g, '')
+        .slice(0, 120) || null
+    );
   } catch {
     return hit.slice(prefix.length).slice(0, 120) || null;
   }

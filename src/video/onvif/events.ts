@@ -77,7 +77,10 @@ export function interpretNotification(m: XmlNode): OnvifNotification {
     active,
     operation: op === 'Initialized' || op === 'Changed' || op === 'Deleted' ? op : null,
     utcTime: attr(msg, 'UtcTime') ?? null,
-    source: src.map((s) => `${s.name}=${s.value}`).join(',').slice(0, 200),
+    source: src
+      .map((s) => `${s.name}=${s.value}`)
+      .join(',')
+      .slice(0, 200),
   };
 }
 

@@ -145,7 +145,14 @@ export function parseSystemDateAndTime(raw: Buffer | string): Date | null {
   const utc = at(r, 'SystemDateAndTime', 'UTCDateTime');
   if (utc === undefined) return null;
   const n = (v: unknown): number => Number(text(v) ?? NaN);
-  const d = Date.UTC(n(at(utc, 'Date', 'Year')), n(at(utc, 'Date', 'Month')) - 1, n(at(utc, 'Date', 'Day')), n(at(utc, 'Time', 'Hour')), n(at(utc, 'Time', 'Minute')), n(at(utc, 'Time', 'Second')));
+  const d = Date.UTC(
+    n(at(utc, 'Date', 'Year')),
+    n(at(utc, 'Date', 'Month')) - 1,
+    n(at(utc, 'Date', 'Day')),
+    n(at(utc, 'Time', 'Hour')),
+    n(at(utc, 'Time', 'Minute')),
+    n(at(utc, 'Time', 'Second')),
+  );
   return Number.isFinite(d) ? new Date(d) : null;
 }
 

@@ -18,10 +18,8 @@ export const NS = {
   wsa: 'http://www.w3.org/2005/08/addressing',
 } as const;
 
-const PASSWORD_DIGEST =
-  'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest';
-const BASE64_BINARY =
-  'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary';
+const PASSWORD_DIGEST = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest';
+const BASE64_BINARY = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary';
 
 /**
  * WS-Security UsernameToken Profile 1.0 §3.1: Password_Digest = Base64(SHA-1(nonce + created +
@@ -29,7 +27,9 @@ const BASE64_BINARY =
  * string sent in wsu:Created.
  */
 export function passwordDigest(nonce: Buffer, created: string, password: string): string {
-  return createHash('sha1').update(Buffer.concat([nonce, Buffer.from(created, 'utf8'), Buffer.from(password, 'utf8')])).digest('base64');
+  return createHash('sha1')
+    .update(Buffer.concat([nonce, Buffer.from(created, 'utf8'), Buffer.from(password, 'utf8')]))
+    .digest('base64');
 }
 
 export interface Credentials {

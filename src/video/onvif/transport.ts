@@ -88,7 +88,12 @@ function once(req: HttpRequest, authorization: string | null): Promise<HttpResul
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, authenticate: res.headersDistinct['www-authenticate'] ?? [], body: Buffer.concat(chunks) });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            authenticate: res.headersDistinct['www-authenticate'] ?? [],
+            body: Buffer.concat(chunks),
+          });
         });
         res.on('error', (e) => fail(new OnvifError('unreachable', e.message)));
         res.on('aborted', () => fail(new OnvifError('unreachable', 'connection closed mid-reply')));

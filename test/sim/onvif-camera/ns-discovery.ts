@@ -9,7 +9,8 @@ import { SimCamera } from '../../../src/simulate/onvif-camera/camera.js';
 
 const n = Number(process.argv[2] ?? 3);
 const cams: SimCamera[] = [];
-for (let i = 0; i < n; i++) cams.push(await new SimCamera({ name: `NsCam-${i + 1}`, discovery: { address: '127.0.0.1', port: 3702, multicast: true } }).start());
+for (let i = 0; i < n; i++)
+  cams.push(await new SimCamera({ name: `NsCam-${i + 1}`, discovery: { address: '127.0.0.1', port: 3702, multicast: true } }).start());
 const r = await discover({ interface: '127.0.0.1', multicast: true, timeoutMs: 3000 });
 console.log(JSON.stringify({ names: r.devices.map((d) => d.name).sort(), xaddrs: r.devices.map((d) => d.xaddrs[0]), skipped: r.skipped }));
 await Promise.all(cams.map((c) => c.stop()));

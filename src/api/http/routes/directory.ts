@@ -84,7 +84,9 @@ export function directoryRoutes(ctx: ApiContext): Router {
     );
     res.json({ devices });
   });
-  r.get('/cameras', allow('cameras:read'), (_req, res) => res.json({ cameras: visibleSites(res).flatMap((s) => s.cameras.map((c) => ({ ...publicCamera(c), ...cameraHealth(ctx, c) }))) }));
+  r.get('/cameras', allow('cameras:read'), (_req, res) =>
+    res.json({ cameras: visibleSites(res).flatMap((s) => s.cameras.map((c) => ({ ...publicCamera(c), ...cameraHealth(ctx, c) }))) }),
+  );
   r.get('/stations', allow('stations:read'), (_req, res) => {
     const scope = scopeOf(ctx.auth, res);
     const all = ctx.config().stations;

@@ -10,17 +10,19 @@ export function eventRoutes(ctx: ApiContext): Router {
     const scope = scopeOf(ctx.auth, res);
     const q = parseQuery(eventListQuery, req);
     if (q.site && !scope.seesSite(q.site)) return void res.json({ events: [] });
-    const events = ctx.incidents.withHeldMarks(ctx.store.events.query({
-      siteId: q.site,
-      deviceId: q.device,
-      kind: q.kind,
-      since: q.since,
-      until: q.until,
-      afterSeq: q.after,
-      limit: q.limit,
-      ...(scope.stationIds ? { stationIds: [...scope.stationIds] } : {}),
-      ...(!scope.all && !scope.stationIds && scope.siteIds ? { siteIds: [...scope.siteIds] } : {}),
-    }));
+    const events = ctx.incidents.withHeldMarks(
+      ctx.store.events.query({
+        siteId: q.site,
+        deviceId: q.device,
+        kind: q.kind,
+        since: q.since,
+        until: q.until,
+        afterSeq: q.after,
+        limit: q.limit,
+        ...(scope.stationIds ? { stationIds: [...scope.stationIds] } : {}),
+        ...(!scope.all && !scope.stationIds && scope.siteIds ? { siteIds: [...scope.siteIds] } : {}),
+      }),
+    );
     res.json({ events });
   });
   r.get('/events/:id', allow('events:read'), (req, res) => {

@@ -16,9 +16,7 @@ export function videoAccess(ctx: ApiContext): Router {
   r.get('/cameras/:id/live', allow('cameras:live'), (req, res, next) => {
     const scope = scopeOf(ctx.auth, res);
     const site = parseQuery(liveQuery, req).site ?? null;
-    const visible = ctx
-      .config()
-      .sites.some((s) => (site === null || s.id === site) && scope.seesSite(s.id) && s.cameras.some((c) => c.id === req.params.id));
+    const visible = ctx.config().sites.some((s) => (site === null || s.id === site) && scope.seesSite(s.id) && s.cameras.some((c) => c.id === req.params.id));
     if (!visible) return void refuse(res, 404, 'not_found', 'no such camera');
     next();
   });
