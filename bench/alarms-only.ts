@@ -186,7 +186,8 @@ const results: Record<string, Run[]> = {};
 for (let r = 0; r < ROUNDS; r++) {
   for (const m of MODES) {
     const x = await run(m);
-    (results[m] ??= []).push(x);
+    results[m] ??= [];
+    results[m].push(x);
     console.error(`round ${r + 1} ${m}: ${JSON.stringify(x)}`);
   }
 }

@@ -18,6 +18,7 @@ import type { LatLng } from './alarm-event.js';
 
 /** Krasovsky 1940 ellipsoid, as the published algorithm uses. */
 const A = 6378245.0;
+// biome-ignore lint/correctness/noPrecisionLoss: the published constant, digit for digit; the double it rounds to is what every implementation uses
 const EE = 0.00669342162296594323;
 
 /**

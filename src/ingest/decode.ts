@@ -62,7 +62,7 @@ export function decode(msg: InboundMessage, routes: DecodeRoutes, stateOf: (key:
     return { type: 'rejected', code: 'SG_INGEST_BAD_UTF8', reason: 'payload is not valid UTF-8' };
   }
   const key = bindingKey(binding);
-  let outcome;
+  let outcome: ReturnType<typeof binding.profile.decode>;
   try {
     outcome = binding.profile.decode({
       topic: msg.topic,

@@ -53,6 +53,7 @@ interface BlockDef {
   /** What the block is for, shown in the README's reference and in "expected one of" lists. */
   summary: string;
   schema: z.ZodType;
+  // biome-ignore lint/suspicious/noExplicitAny: each block's options are checked by its own `schema` before build runs
   build(options: any, format: Format): BlockRuntime;
 }
 
@@ -63,7 +64,10 @@ export function makeMessage(text: string, format: Format): Message {
     format,
     root() {
       if (cached) return cached;
-      if (format === 'text') return (cached = { ok: true, value: text.trim() });
+      if (format === 'text') {
+        cached = { ok: true, value: text.trim() };
+        return cached;
+      }
       const parsed = parseJson(text);
       if (!parsed.ok) {
         cached = {

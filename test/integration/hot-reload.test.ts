@@ -79,7 +79,10 @@ describe('changes under devices/ are picked up without a restart', () => {
     const until = Date.now() + 5000;
     for (let refused = false; !refused; ) {
       refused = await login('pw-home-d-1').then(
-        (c) => (void c.end(true), false),
+        (c) => {
+          void c.end(true);
+          return false;
+        },
         () => true,
       );
       if (!refused && Date.now() > until) throw new Error('the old password still works 5 s after the rotation');

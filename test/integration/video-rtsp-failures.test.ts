@@ -28,7 +28,15 @@ let cam: SimCamera;
 let src: Source;
 
 const logLines: string[] = [];
-const log = createRootLogger({ level: 'debug', destination: new Writable({ write: (c: Buffer, _e, done) => (logLines.push(c.toString()), done()) }) });
+const log = createRootLogger({
+  level: 'debug',
+  destination: new Writable({
+    write: (c: Buffer, _e, done) => {
+      logLines.push(c.toString());
+      done();
+    },
+  }),
+});
 
 beforeAll(async () => {
   cam = await new SimCamera({ name: 'FailCam', password: PASS }).start();

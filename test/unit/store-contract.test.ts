@@ -248,7 +248,12 @@ function storeContract(backend: string, open: () => Store): void {
       ).toThrow('boom');
       expect(store.events.count()).toBe(0);
       expect(store.incidents.count()).toBe(0);
-      expect(store.derivedTransaction(() => (store.incidents.save(incident('i1')), 'done'))).toBe('done');
+      expect(
+        store.derivedTransaction(() => {
+          store.incidents.save(incident('i1'));
+          return 'done';
+        }),
+      ).toBe('done');
       expect(store.incidents.count()).toBe(1);
     });
 

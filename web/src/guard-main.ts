@@ -5,6 +5,7 @@
  */
 import './styles/base.css';
 import './styles/guard.css';
+import type { Priority } from '../../src/contract/alarm-event.js';
 import type { Incident } from '../../src/contract/incident.js';
 import type { CommandReply } from '../../src/contract/socket.js';
 import { actionApplies } from '../../src/contract/workflow.js';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     },
     onNew: (i) => {
       const w = words();
-      alerter.alert(Math.min(i.priority, 2), t('flashTitle', { priority: w.priorities[i.priority], kind: w.kinds[i.kind] }));
+      alerter.alert(Math.min(i.priority, 2) as Priority, t('flashTitle', { priority: w.priorities[i.priority], kind: w.kinds[i.kind] }));
       notify(i);
     },
   });

@@ -60,7 +60,9 @@ function main(): void {
   };
   onLangChange(render);
   render();
-  const say = (s: string): void => void (message.textContent = s);
+  const say = (s: string): void => {
+    message.textContent = s;
+  };
   // Guards go straight to their phone page; everyone else to the console.
   let role = '';
   const goOn = (): void => location.replace(role === 'guard' ? '/guard' : '/');

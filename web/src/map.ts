@@ -258,7 +258,10 @@ export class DistrictMap {
     const key = (a: number[]): string => `${a[0]!.toFixed(7)},${a[1]!.toFixed(7)}`;
     for (const f of this.dir.cells) {
       let edges = byStation.get(f.properties.station);
-      if (!edges) byStation.set(f.properties.station, (edges = new Map()));
+      if (!edges) {
+        edges = new Map();
+        byStation.set(f.properties.station, edges);
+      }
       for (const poly of f.geometry.coordinates) {
         for (const ring of poly) {
           for (let k = 0; k + 1 < ring.length; k++) {
@@ -361,7 +364,12 @@ export class DistrictMap {
             class: 'btn btn-small',
             text: t('fitDistrict'),
             attrs: { type: 'button' },
-            on: { click: (e) => (e.stopPropagation(), this.fitDistrict()) },
+            on: {
+              click: (e) => {
+                e.stopPropagation();
+                this.fitDistrict();
+              },
+            },
           }),
         ),
     });

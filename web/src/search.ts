@@ -73,7 +73,15 @@ export class SearchBox {
         ? this.hits.map((hit) =>
             h(
               'li',
-              { attrs: { role: 'option' }, on: { mousedown: (e) => (e.preventDefault(), this.pick(hit)) } },
+              {
+                attrs: { role: 'option' },
+                on: {
+                  mousedown: (e) => {
+                    e.preventDefault();
+                    this.pick(hit);
+                  },
+                },
+              },
               h('strong', { text: hit.label }),
               h('span', { class: 'muted', text: hit.sub }),
             ),

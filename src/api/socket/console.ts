@@ -64,7 +64,10 @@ class SessionSockets {
 
   add(sessionId: string, socket: LiveSocket): void {
     let set = this.bySession.get(sessionId);
-    if (!set) this.bySession.set(sessionId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.bySession.set(sessionId, set);
+    }
     set.add(socket);
     socket.on('disconnect', () => {
       const s = this.bySession.get(sessionId);

@@ -48,7 +48,10 @@ function eventsByRoom(events: readonly AlarmEvent[], audienceOf: Audience): Map<
     const brief = eventBrief(e as AlarmEvent & { seq: number });
     for (const room of audienceOf({ siteId: e.siteId, stationId: e.stationId })) {
       let list = byRoom.get(room);
-      if (!list) byRoom.set(room, (list = []));
+      if (!list) {
+        list = [];
+        byRoom.set(room, list);
+      }
       list.push(brief);
     }
   }
@@ -66,7 +69,10 @@ function audienceCache(ctx: ApiContext): Audience {
     if (cache?.config !== config) cache = { config, rooms: new Map() };
     const key = `${item.siteId}\u0000${item.stationId === undefined ? '\u0002' : (item.stationId ?? '\u0001')}`;
     let rooms = cache.rooms.get(key);
-    if (!rooms) cache.rooms.set(key, (rooms = ctx.auth.audience(item)));
+    if (!rooms) {
+      rooms = ctx.auth.audience(item);
+      cache.rooms.set(key, rooms);
+    }
     return rooms;
   };
 }

@@ -94,7 +94,7 @@ const xmlParser = new XMLParser({
   trimValues: true,
   processEntities: false,
 });
-const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+const escapeXml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 type Obj = Record<string, unknown>;
 const PRE_AUTH = new Set([
@@ -369,7 +369,7 @@ export class SimCamera {
       res,
       sender ? 400 : 500,
       `<s:Fault><s:Code><s:Value>${sender ? 's:Sender' : 's:Receiver'}</s:Value><s:Subcode><s:Value>${subcode}</s:Value></s:Subcode></s:Code>` +
-        `<s:Reason><s:Text xml:lang="en">${escape(reason)}</s:Text></s:Reason></s:Fault>`,
+        `<s:Reason><s:Text xml:lang="en">${escapeXml(reason)}</s:Text></s:Reason></s:Fault>`,
     );
   }
 
@@ -442,8 +442,8 @@ export class SimCamera {
         return this.send(
           res,
           200,
-          `<tds:GetDeviceInformationResponse><tds:Manufacturer>${escape(this.o.manufacturer)}</tds:Manufacturer><tds:Model>${escape(this.o.hardware)}</tds:Model>` +
-            `<tds:FirmwareVersion>V5.7.3 build 240101</tds:FirmwareVersion><tds:SerialNumber>${escape(this.o.serial)}</tds:SerialNumber><tds:HardwareId>88</tds:HardwareId></tds:GetDeviceInformationResponse>`,
+          `<tds:GetDeviceInformationResponse><tds:Manufacturer>${escapeXml(this.o.manufacturer)}</tds:Manufacturer><tds:Model>${escapeXml(this.o.hardware)}</tds:Model>` +
+            `<tds:FirmwareVersion>V5.7.3 build 240101</tds:FirmwareVersion><tds:SerialNumber>${escapeXml(this.o.serial)}</tds:SerialNumber><tds:HardwareId>88</tds:HardwareId></tds:GetDeviceInformationResponse>`,
         );
       case 'GetCapabilities':
         return this.send(
@@ -471,7 +471,7 @@ export class SimCamera {
           res,
           200,
           `<tds:GetScopesResponse>${this.scopes()
-            .map((s) => `<tds:Scopes><tt:ScopeDef>Fixed</tt:ScopeDef><tt:ScopeItem>${escape(s)}</tt:ScopeItem></tds:Scopes>`)
+            .map((s) => `<tds:Scopes><tt:ScopeDef>Fixed</tt:ScopeDef><tt:ScopeItem>${escapeXml(s)}</tt:ScopeItem></tds:Scopes>`)
             .join('')}</tds:GetScopesResponse>`,
         );
       case 'GetNTP':
@@ -484,7 +484,7 @@ export class SimCamera {
         return this.send(
           res,
           200,
-          `<tds:GetHostnameResponse><tds:HostnameInformation><tt:FromDHCP>false</tt:FromDHCP><tt:Name>${escape(this.o.name)}</tt:Name></tds:HostnameInformation></tds:GetHostnameResponse>`,
+          `<tds:GetHostnameResponse><tds:HostnameInformation><tt:FromDHCP>false</tt:FromDHCP><tt:Name>${escapeXml(this.o.name)}</tt:Name></tds:HostnameInformation></tds:GetHostnameResponse>`,
         );
       case 'GetNetworkInterfaces':
         return this.send(
@@ -541,7 +541,7 @@ export class SimCamera {
         return this.send(
           res,
           200,
-          `<trt:${op}Response><trt:MediaUri><tt:Uri>${escape(uri)}</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:${op}Response>`,
+          `<trt:${op}Response><trt:MediaUri><tt:Uri>${escapeXml(uri)}</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:${op}Response>`,
         );
       }
       default:
@@ -695,7 +695,7 @@ export class SimCamera {
     if (types && !/NetworkVideoTransmitter|Device/.test(types)) return;
     let xml =
       `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="${NS.s}" xmlns:a="${NS.wsa}" xmlns:d="${NS.d}" xmlns:dn="${NS.dn}" xmlns:tds="${NS.tds}">` +
-      `<s:Header><a:MessageID>urn:uuid:${randomUUID()}</a:MessageID><a:RelatesTo>${escape(messageId)}</a:RelatesTo>` +
+      `<s:Header><a:MessageID>urn:uuid:${randomUUID()}</a:MessageID><a:RelatesTo>${escapeXml(messageId)}</a:RelatesTo>` +
       `<a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To><a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action>` +
       `<d:AppSequence InstanceId="1" MessageNumber="1"/></s:Header>` +
       `<s:Body><d:ProbeMatches><d:ProbeMatch><a:EndpointReference><a:Address>urn:uuid:${this.uuid}</a:Address></a:EndpointReference>` +

@@ -431,7 +431,12 @@ export class RtspServer {
     const id = raw.split(';')[0]!.trim();
     const s = this.sessions.get(id);
     if (!s || s.conn !== c) return null;
-    return { s, refresh: () => void (s.lastSeen = Date.now()) };
+    return {
+      s,
+      refresh: () => {
+        s.lastSeen = Date.now();
+      },
+    };
   }
 
   private inSession(c: Conn, r: RtspRequest, t: { profile: string; track: boolean }, reply: (s: number, h?: Array<[string, string | number]>) => void): void {
