@@ -1,3 +1,5 @@
+import type { ZoneType } from './zones.js';
+
 /**
  * The normalised alarm event: what every device format is decoded into, what is stored,
  * and what the console receives. Shared with web/.
@@ -84,6 +86,12 @@ export interface AlarmEvent {
   category: Category;
   zone: number | null;
   zoneName: string | null;
+  /**
+   * The declared type of the zone (devices/<site>.yaml), which decided the kind of a generic alarm;
+   * null when the event names no zone or the zone is not declared. Only intrusion zone types
+   * (contract/zones.ts) count toward intrusion confirmation.
+   */
+  zoneType?: ZoneType | null;
   /** When the device says it happened (ISO 8601, UTC); receivedAt when the device gave no time. */
   occurredAt: string;
   /** When the hub received it (ISO 8601, UTC). */

@@ -9,7 +9,11 @@ export type Disposition = (typeof DISPOSITIONS)[number];
 
 export interface TimelineEntry {
   at: string;
-  type: 'event' | 'status' | 'note' | 'priority' | 'escalation';
+  /**
+   * `feedback` 反馈, `call` a key-holder call (联系人回拨), `guard` a step of the property-response track
+   * (物业响应), `transfer` 转警 to another receiving point, `route` where the incident was sent and why.
+   */
+  type: 'event' | 'status' | 'note' | 'priority' | 'escalation' | 'feedback' | 'call' | 'guard' | 'transfer' | 'route';
   /** For type 'event'. */
   eventId?: string;
   kind?: EventKind;
@@ -19,6 +23,112 @@ export interface TimelineEntry {
   /** Who did it (operator username) for human actions. */
   by?: string;
   text?: string;
+  /**
+   * What the entry says as a code with parameters, for the page to word in its language (issue 13
+   * moves every entry to this; `text` stays for entries written before, and for free text).
+   */
+  code?: string;
+  params?: Record<string, string | number | null>;
+}
+
+/** 警情类别/性质 as chosen at 反馈 or 结警: a code from hub.yaml `triage.natures` (刑事, 治安, 火灾, 求助, 纠纷, 交通, 其他 …). */
+export type NatureCode = string;
+
+/** 出警单位: a unit from config/stations.yaml (巡逻车, 民警, 保安队), with its officers at the time of 派警. */
+export interface DispatchedUnit {
+  id: string;
+  name: string;
+  kind: 'patrol_car' | 'officer' | 'security_team';
+  stationId: string;
+  officers: Array<{ name: string; phone: string | null }>;
+}
+
+/** 反馈 (处警反馈): what the unit found, in free text and as 警情类别/性质. */
+export interface IncidentFeedback {
+  at: string;
+  by: string;
+  text: string;
+  nature: NatureCode;
+}
+
+/** When each 110 step happened (ISO), and how long each took from the previous one (s); null until it happens. */
+export interface IncidentTimes {
+  acknowledgedAt: string | null;
+  dispatchedAt: string | null;
+  onSceneAt: string | null;
+  feedbackAt: string | null;
+  /** 签收用时: opened → acknowledged. */
+  ackSeconds: number | null;
+  /** 派警用时: acknowledged → dispatched. */
+  dispatchSeconds: number | null;
+  /** 到场用时: dispatched → on scene. */
+  onSceneSeconds: number | null;
+  /** 处警总时长: opened → closed. */
+  totalSeconds: number | null;
+}
+
+export const KEYHOLDER_CALL_OUTCOMES = ['answered', 'no_answer', 'coming', 'cancelled_by_owner', 'wrong_number'] as const;
+/** 接通 · 未接 · 将到场 · 业主撤警 (verbal password checked) · 号码错误. */
+export type KeyholderCallOutcome = (typeof KEYHOLDER_CALL_OUTCOMES)[number];
+
+/** One call to a site contact (联系人回拨), in the order the site file lists them. */
+export interface KeyholderCall {
+  at: string;
+  by: string;
+  /** Index into the site's `contacts`. */
+  contact: number;
+  contactName: string;
+  outcome: KeyholderCallOutcome;
+  /** For `cancelled_by_owner`: whether the verbal password (口令) matched; null when none was asked. */
+  passwordOk: boolean | null;
+}
+
+export const PROPERTY_STATUSES = ['waiting', 'acknowledged', 'on_scene', 'verified'] as const;
+/** The property-response track (物业响应): the guard's own steps beside the 110 workflow, never instead of it. */
+export type PropertyStatus = (typeof PROPERTY_STATUSES)[number];
+
+export interface PropertyResponse {
+  status: PropertyStatus;
+  /** The guard who took it (签收); never the 110 owner. */
+  owner: string | null;
+  /** 核实结果: the guard's finding from the scene; on P1/P2 a `false_alarm` is for the operator to confirm. */
+  finding: 'false_alarm' | 'confirmed' | null;
+  note: string | null;
+  updatedAt: string | null;
+}
+
+/** The fields the 110 workflow (issue 12) added to an incident. */
+export type WorkflowFields = Pick<
+  Incident,
+  'number' | 'previousId' | 'communityPostId' | 'unit' | 'feedback' | 'nature' | 'times' | 'guardFirst' | 'property' | 'calls'
+>;
+
+/**
+ * Those fields at their values for a new incident (fresh objects each call). A new incident spreads
+ * these; an incident stored before them is read with them filled in (dispatch's normalise).
+ */
+export function workflowDefaults(): WorkflowFields {
+  return {
+    number: null,
+    previousId: null,
+    communityPostId: null,
+    unit: null,
+    feedback: null,
+    nature: null,
+    times: {
+      acknowledgedAt: null,
+      dispatchedAt: null,
+      onSceneAt: null,
+      feedbackAt: null,
+      ackSeconds: null,
+      dispatchSeconds: null,
+      onSceneSeconds: null,
+      totalSeconds: null,
+    },
+    guardFirst: false,
+    property: null,
+    calls: [],
+  };
 }
 
 /**
@@ -63,6 +173,25 @@ export interface Incident {
   timelineOmitted: number;
   /** Snapshots and clips from linked cameras (video verification). */
   media: IncidentMedia[];
+  /** 警情编号: station code + date (centre's zone) + daily sequence, e.g. `ZS-20261202-0042`; `id` stays the internal id. */
+  number: string | null;
+  /** The site's previous incident of this category (a re-alarm after close links to it). */
+  previousId: string | null;
+  /** The cell's community post (社区警务室), which sees the incident beside the responsible station. */
+  communityPostId: string | null;
+  /** 出警单位, set at 派警. */
+  unit: DispatchedUnit | null;
+  /** 反馈, set by the feedback step. */
+  feedback: IncidentFeedback | null;
+  /** 警情类别/性质: from the feedback, or chosen at 结警. */
+  nature: NatureCode | null;
+  times: IncidentTimes;
+  /** The site is `guard_first`: the operator waits for the guard's verification before 派警. */
+  guardFirst: boolean;
+  /** The guard's track (物业响应); null when the site has no guard group. */
+  property: PropertyResponse | null;
+  /** Key-holder calls, in the order made. */
+  calls: KeyholderCall[];
 }
 
 /** A picture or clip taken for video verification, or the note that a camera failed. */

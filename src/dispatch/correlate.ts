@@ -4,7 +4,7 @@
  * the service knows about the site (armed, night, the last false alarm) comes in as values.
  */
 import { KIND_INFO, type AlarmEvent, type EventKind, type Priority } from '../contract/alarm-event.js';
-import type { Incident, TimelineEntry } from '../contract/incident.js';
+import { workflowDefaults, type Incident, type TimelineEntry } from '../contract/incident.js';
 import { assessPriority, type PriorityContext } from './priority.js';
 
 /** Marks an event as correlated without an incident (arm, disarm, test, lone restore). */
@@ -105,6 +105,7 @@ export function newIncident(e: AlarmEvent, ctx: CorrelationContext): Incident {
     timeline,
     timelineOmitted: 0,
     media: [],
+    ...workflowDefaults(),
   };
 }
 
@@ -178,7 +179,9 @@ export function eventEntry(e: AlarmEvent): TimelineEntry {
 /** Incidents written by an older version lack newer fields; fill them so consumers need not guess. */
 export function normalise(i: Incident): Incident {
   return {
+    ...workflowDefaults(),
     ...i,
+    times: { ...workflowDefaults().times, ...i.times },
     responsibleStationId: i.responsibleStationId ?? i.stationId ?? null,
     escalationLevel: i.escalationLevel ?? 0,
     escalateAt: i.escalateAt ?? null,

@@ -88,6 +88,11 @@ export class Ingest implements MessageSink {
     this.devices = new DeviceStates(o.store.deviceState.all());
   }
 
+  /** The newest event seq announced as `event:stored` (see Journal.announcedSeq). */
+  get announcedSeq(): number {
+    return this.journal.announcedSeq;
+  }
+
   /** Swap the routing table after a config reload. In-flight messages finish with the old one. */
   setRouter(router: TopicRouter): void {
     this.router = router;

@@ -50,8 +50,10 @@ export class Journal {
   private announceTimer: NodeJS.Immediate | null = null;
   private readonly countStored;
   private readonly countDuplicate;
+  private announced: number;
 
   constructor(private readonly o: JournalOptions) {
+    this.announced = o.store.events.lastSeq();
     this.countStored = o.metrics.counter('sg_events_stored_total', 'Alarm events committed to storage, by kind');
     this.countDuplicate = o.metrics.counter('sg_events_duplicate_total', 'Duplicate deliveries suppressed');
     this.commit = new GroupCommit<JournalEntry>({
@@ -61,6 +63,15 @@ export class Journal {
     });
     o.metrics.gauge('sg_ingest_commit_pending', 'Messages waiting for the next group commit', () => this.commit.pending);
     o.metrics.gauge('sg_ingest_commit_batches_total', 'Group-commit transactions written', () => this.commit.batches);
+  }
+
+  /**
+   * The newest event `seq` announced on the bus. A console's snapshot and catch-up run up to this,
+   * never up to the store's last seq: events committed but not yet announced reach the console by
+   * their announcement, and would otherwise arrive twice (once in the replay, once live).
+   */
+  get announcedSeq(): number {
+    return this.announced;
   }
 
   /** Resolves once the entry is committed (its announcement follows); rejects when the write failed. */
@@ -99,6 +110,8 @@ export class Journal {
     for (let next = this.announcements.shift(); next; next = this.announcements.shift()) {
       // The bus catches and counts a subscriber that throws; the next announcement still goes out.
       for (const s of next.statuses) this.o.bus.emit('device:status', s);
+      const last = next.stored.at(-1)?.seq;
+      if (last !== undefined) this.announced = last;
       if (next.stored.length > 0) this.o.bus.emit('event:stored', next.stored);
     }
   }

@@ -17,7 +17,7 @@ export interface EventBatchResult {
 
 /** The parts of the store a batch touches. */
 export interface EventBatchStore {
-  events: Pick<EventRepository, 'commitBatch'>;
+  events: Pick<EventRepository, 'commitBatch' | 'lastSeq'>;
   deviceState: Pick<DeviceStateRepository, 'saveLatest'>;
   transaction<T>(fn: () => T): T;
 }

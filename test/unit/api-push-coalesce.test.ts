@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KIND_INFO, type AlarmEvent, type EventKind } from '../../src/contract/alarm-event.js';
-import type { Incident } from '../../src/contract/incident.js';
+import { workflowDefaults, type Incident } from '../../src/contract/incident.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { EventBus } from '../../src/core/event-bus.js';
 import type { HubEvents } from '../../src/core/hub-events.js';
@@ -197,6 +197,7 @@ describe('pushes of one incident are coalesced, never delayed for a new incident
       escalationLevel: 0,
       disposition: null,
       media: [],
+      ...workflowDefaults(),
       timeline: [{ at: '', type: 'event' }],
     } as unknown as Incident;
     c.push('incident:new', { ...base, version: 1 });

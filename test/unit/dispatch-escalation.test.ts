@@ -1,7 +1,7 @@
 /** escalation.ts without a broker, database or timer: due incidents and the time in, actions out. */
 import { describe, expect, it } from 'vitest';
 import type { Priority } from '../../src/contract/alarm-event.js';
-import type { Incident, IncidentStatus } from '../../src/contract/incident.js';
+import { workflowDefaults, type Incident, type IncidentStatus } from '../../src/contract/incident.js';
 import { dueForEscalation, escalate, planEscalations, type EscalationRules } from '../../src/dispatch/escalation.js';
 
 const NOW = Date.UTC(2026, 5, 1, 12, 0, 0);
@@ -38,6 +38,7 @@ function incident(id: string, o: { status?: IncidentStatus; escalateAt?: number 
     timeline: [],
     timelineOmitted: 0,
     media: [],
+    ...workflowDefaults(),
   };
 }
 

@@ -1,6 +1,6 @@
 /** incident-query.ts: what SQLite returned plus what dispatch holds in memory, answered without a write. */
 import { describe, expect, it } from 'vitest';
-import type { Incident, IncidentStatus } from '../../src/contract/incident.js';
+import { workflowDefaults, type Incident, type IncidentStatus } from '../../src/contract/incident.js';
 import { matchesQuery, overlayIncidents } from '../../src/dispatch/incident-query.js';
 import type { IncidentQuery } from '../../src/store/index.js';
 
@@ -38,6 +38,7 @@ function inc(id: string, o: { version?: number; status?: IncidentStatus; site?: 
     timeline: [],
     timelineOmitted: 0,
     media: [],
+    ...workflowDefaults(),
   };
 }
 

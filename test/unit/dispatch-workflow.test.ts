@@ -1,6 +1,6 @@
 /** workflow.ts without a broker, database or timer: an incident, an actor and a time in; the next incident or a refusal out. */
 import { describe, expect, it } from 'vitest';
-import type { Incident, IncidentMedia, IncidentStatus } from '../../src/contract/incident.js';
+import { workflowDefaults, type Incident, type IncidentMedia, type IncidentStatus } from '../../src/contract/incident.js';
 import * as wf from '../../src/dispatch/workflow.js';
 import type { Actor, Change, Decision } from '../../src/dispatch/workflow.js';
 
@@ -39,6 +39,7 @@ function incident(status: IncidentStatus, owner: string | null = null): Incident
     timeline: [],
     timelineOmitted: 0,
     media: [],
+    ...workflowDefaults(),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KIND_INFO, type AlarmEvent, type EventKind } from '../../src/contract/alarm-event.js';
-import type { Incident } from '../../src/contract/incident.js';
+import { workflowDefaults, type Incident } from '../../src/contract/incident.js';
 import { openStore, type AuditEntry, type EventQuery, type Store } from '../../src/store/index.js';
 
 const T0 = Date.parse('2026-12-01T08:00:00Z');
@@ -66,6 +66,7 @@ function incident(id: string, o: Partial<Incident> = {}): Incident {
     timeline: [],
     timelineOmitted: 0,
     media: [],
+    ...workflowDefaults(),
     ...o,
   };
 }

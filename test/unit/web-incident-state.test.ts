@@ -3,7 +3,7 @@
  * contract (src/contract/workflow.ts), pure: no browser, no hub.
  */
 import { describe, expect, it } from 'vitest';
-import type { Incident, IncidentStatus } from '../../src/contract/incident.js';
+import { workflowDefaults, type Incident, type IncidentStatus } from '../../src/contract/incident.js';
 import { actionApplies, INCIDENT_ACTIONS, type IncidentAction } from '../../src/contract/workflow.js';
 import { IncidentState, type Change } from '../../web/src/incidents.js';
 
@@ -39,6 +39,7 @@ function incident(id: string, version: number, over: Partial<Incident> = {}): In
     timeline: [],
     timelineOmitted: 0,
     media: [],
+    ...workflowDefaults(),
     ...over,
   };
 }

@@ -3,7 +3,7 @@
  * when hundreds of panels report the same trouble at once.
  */
 import { describe, expect, it } from 'vitest';
-import type { Incident } from '../../src/contract/incident.js';
+import { workflowDefaults, type Incident } from '../../src/contract/incident.js';
 import { queueOrder } from '../../src/contract/workflow.js';
 import { GROUP_MEMBERS_SHOWN, GROUP_MIN, groupQueue } from '../../web/src/queue-groups.js';
 
@@ -41,6 +41,7 @@ function incident(over: Partial<Incident>): Incident {
     timeline: [],
     timelineOmitted: 0,
     media: [],
+    ...workflowDefaults(),
     ...over,
   };
 }

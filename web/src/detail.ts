@@ -419,13 +419,18 @@ export class DetailPanel {
   }
 
   private renderTimeline(entries: TimelineEntry[], omitted: number): HTMLElement {
-    const typeWord: Record<TimelineEntry['type'], 'tlEvent' | 'tlStatus' | 'tlNote' | 'tlPriority' | 'tlEscalation'> = {
+    const typeWord = {
       event: 'tlEvent',
       status: 'tlStatus',
       note: 'tlNote',
       priority: 'tlPriority',
       escalation: 'tlEscalation',
-    };
+      feedback: 'tlFeedback',
+      call: 'tlCall',
+      guard: 'tlGuard',
+      transfer: 'tlTransfer',
+      route: 'tlRoute',
+    } as const satisfies Record<TimelineEntry['type'], string>;
     const w = words();
     const list = h('ol', { class: 'timeline', attrs: { id: 'timeline' } });
     for (const e of [...entries].reverse()) {

@@ -65,7 +65,8 @@ const REPLAY_PAGE = 1000;
  * overtake them: every event after `since` arrives exactly once, in seq order.
  */
 export function sendSnapshotAndReplay(socket: LiveSocket, ctx: ApiContext, scope: Scope): void {
-  const eventSeq = ctx.store.events.lastSeq();
+  // Up to what has been announced: later commits reach this socket live, through the fan-out.
+  const eventSeq = ctx.ingest.announcedSeq;
   socket.emit('queue:snapshot', {
     incidents: ctx.incidents.snapshot(scope.all ? undefined : (i) => scope.sees(i)).map(forPush),
     serverTime: new Date().toISOString(),

@@ -5,6 +5,7 @@
  * here on purpose, so its value never enters the parsed model).
  */
 import { z } from 'zod';
+import { ZONE_TYPES } from '../../contract/zones.js';
 import {
   crs,
   duration,
@@ -22,7 +23,7 @@ import {
   checkPasswordRef,
 } from './common.js';
 
-export const ZONE_TYPES = ['entry', 'interior', 'perimeter', 'panic', 'fire', 'medical', '24h', 'tamper', 'gas', 'water'] as const;
+export { ZONE_TYPES };
 
 /** Contact ID carries zones as three digits (001–999); other panels stay well inside that. */
 const ZONE_NUMBER_EXPECTED = 'a zone number 1–999';

@@ -699,7 +699,7 @@ export class SimCamera {
       `<a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To><a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action>` +
       `<d:AppSequence InstanceId="1" MessageNumber="1"/></s:Header>` +
       `<s:Body><d:ProbeMatches><d:ProbeMatch><a:EndpointReference><a:Address>urn:uuid:${this.uuid}</a:Address></a:EndpointReference>` +
-      `<d:Types>dn:NetworkVideoTransmitter tds:Device</d:Types><d:Scopes>${this.scopes().map(escape).join(' ')}</d:Scopes>` +
+      `<d:Types>dn:NetworkVideoTransmitter tds:Device</d:Types><d:Scopes>${this.scopes().map(escapeXml).join(' ')}</d:Scopes>` +
       `<d:XAddrs>${this.xaddr}</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion></d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>`;
     switch (this.state.discoveryMisbehave) {
       case 'doctype':

@@ -135,6 +135,11 @@ export const zhCN = {
   tlNote: '备注',
   tlPriority: '定级',
   tlEscalation: '升级上报',
+  tlFeedback: '反馈',
+  tlCall: '联系人回拨',
+  tlGuard: '物业响应',
+  tlTransfer: '转警',
+  tlRoute: '派转',
   zone: '防区 {n}',
   // new incident alert
   newIncident: '新警情',
