@@ -4,7 +4,7 @@
  * cannot publish on another site's topic, a site's own alarm reaches the hub, and the hub's login
  * can subscribe.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +85,21 @@ describe.skipIf(!MOSQUITTO_BIN)("safegrid broker-config mosquitto against Debian
       expect(text).not.toContain(secret);
       expect(readFileSync(join(out, PASSWORD_FILE), 'utf8')).not.toContain(secret);
       expect(readFileSync(join(out, ACL_FILE), 'utf8')).not.toContain(secret);
+    }
+  });
+
+  it('the CLI refuses to write anything while the hub password variable is unset, and says which', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'safegrid-mosq-none-'));
+    try {
+      const env: NodeJS.ProcessEnv = { ...ENV, MQTT_HUB_PASS: undefined };
+      const args = ['--import', 'tsx', 'src/cli.ts', 'broker-config', 'mosquitto', '--root', tree.root, '--out', elsewhere];
+      const r = spawnSync(process.execPath, args, { env, encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('MQTT_HUB_PASS');
+      expect(r.stderr).toContain('Nothing written');
+      expect(existsSync(join(elsewhere, PASSWORD_FILE)) || existsSync(join(elsewhere, ACL_FILE))).toBe(false);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
     }
   });
 
