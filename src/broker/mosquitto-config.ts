@@ -181,6 +181,16 @@ export function mosquittoFiles(input: MosquittoInput): MosquittoFiles {
     warnings.push(`${rights.withoutLogin.length} device(s) have no MQTT login and cannot connect to Mosquitto either: ${shown}`);
   }
 
+  const denied = blocks.filter((b) => b.lines.some((l) => l.access === 'deny'));
+  if (denied.length > 0) {
+    // Mosquitto reads the ACL line by line for every message; a shared base multiplies the lines per site.
+    const lines = denied.reduce((n, b) => n + b.lines.filter((l) => l.access === 'deny').length, 0);
+    warnings.push(
+      `${denied.length} login(s) share a zigbee2mqtt base or a bridge namespace with other logins' devices; ${lines} deny lines keep them apart. ` +
+        "Give each site's zigbee2mqtt its own base_topic (zigbee2mqtt/<site>/…) to keep the ACL short",
+    );
+  }
+
   const passwordFile = passwords.map((p) => `${p.username}:${mosquittoPasswordHash(p.password, input.salt())}\n`).join('');
   return { ok: true, passwordFile, aclFile: aclText(blocks), logins: passwords.length, warnings };
 }

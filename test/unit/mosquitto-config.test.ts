@@ -177,6 +177,22 @@ describe('mosquittoFiles', () => {
     expect(result.ok && result.warnings).toEqual(['1 device(s) have no MQTT login and cannot connect to Mosquitto either: shop-a/cid']);
   });
 
+  it('warns when deny lines keep logins apart under a shared base', () => {
+    const shared = derived({
+      logins: new Map([
+        ['a', { principal: 'site:a', password: 'pw-a' }],
+        ['b', { principal: 'site:b', password: 'pw-b' }],
+      ]),
+      rights: new Map([
+        ['site:a', rights({ publish: new Set(['zigbee2mqtt/a_door']), subscribe: ['zigbee2mqtt/#'] })],
+        ['site:b', rights({ publish: new Set(['zigbee2mqtt/b_door']), subscribe: ['zigbee2mqtt/#'] })],
+      ]),
+      owned: new Set(['zigbee2mqtt/a_door', 'zigbee2mqtt/b_door']),
+    });
+    const result = mosquittoFiles({ rights: shared, hub, salt: () => SALT });
+    expect(result.ok && result.warnings.join('\n')).toMatch(/^2 login\(s\) share a zigbee2mqtt base .*; 2 deny lines/);
+  });
+
   it('gives anonymous clients nothing: no topic line before the first user', () => {
     const text = aclText([{ username: 'u', note: 'n', lines: [{ access: 'read', topic: 't' }] }]);
     const firstUser = text.split('\n').findIndex((l) => l.startsWith('user '));
