@@ -1,5 +1,5 @@
 /**
- * safegrid start | check | discover | simulate | demo | audit | user — parses arguments and calls the module that does the work.
+ * safegrid start | check | discover | simulate | demo | audit | user | broker-config — parses arguments and calls the module that does the work.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -8,6 +8,7 @@ import { runCheck } from './check.js';
 import { SafeGridError } from './core/errors.js';
 import { runSimulateCommand } from './simulate/run.js';
 import { runAuditCommand } from './store/audit-command.js';
+import { runBrokerConfigCommand } from './broker/mosquitto-command.js';
 import { runUserCommand, terminalIo } from './auth/user-command.js';
 import { runDiscoverCommand } from './video/discover-command.js';
 
@@ -25,6 +26,8 @@ Usage:
                     [--display-name TEXT] [--password-stdin]    add a login (config/users.yaml)
   safegrid user passwd <name> [--password-stdin]   set a new password
   safegrid user disable <name>                     block a login; its sessions end
+  safegrid broker-config mosquitto [--root DIR] [--out DIR]
+                    Mosquitto password file and ACL (external broker) from the device logins and topic rights
 
 DIR holds config/ and devices/ (default: the current directory).`;
 
@@ -51,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
       timeout: { type: 'string' },
       write: { type: 'string' },
       'no-multicast': { type: 'boolean' },
+      out: { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -79,6 +83,8 @@ async function main(argv: string[]): Promise<number> {
         },
         terminalIo(),
       );
+    case 'broker-config':
+      return runBrokerConfigCommand({ root, positionals, out: values.out });
     case 'audit':
       return runAuditCommand({ root, positionals, db: values.db });
     case 'discover': {

@@ -1,6 +1,6 @@
 /**
  * Who may log in to the embedded broker, and what each login may publish and subscribe to,
- * derived from the validated Config (DESIGN.md "Security": devices authenticate and may publish
+ * derived from the validated Config by topic-rights.ts (DESIGN.md "Security": devices authenticate and may publish
  * only under their own topics).
  *
  * Principals — one per user name:
@@ -31,10 +31,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { BridgeConfig, Config, Device, Site } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
-import { deviceHousekeepingPrefixes, zigbee2mqttBase } from '../profiles/housekeeping.js';
 import type { ProfileRegistry } from '../profiles/types.js';
 import { filterCovers, isValidFilter, topicMatches } from './topic-filter.js';
+import { deriveTopicRights, type Rights } from './topic-rights.js';
 import type { AuthResult, DeviceAccess } from './types.js';
+
+/** The rules live in topic-rights.ts (shared with `safegrid broker-config mosquitto`); re-exported for existing callers. */
+export { commandFilters } from './topic-rights.js';
 
 export interface MqttLogin {
   username: string;
@@ -53,25 +56,6 @@ export function mqttLoginOf(site: Pick<Site, 'mqttUsername' | 'mqttPassword'>, d
 
 export function bridgeLoginOf(bridge: BridgeConfig): MqttLogin | null {
   return bridge.mqttUsername && bridge.mqttPassword ? { username: bridge.mqttUsername, password: bridge.mqttPassword } : null;
-}
-
-/** Topic filters a device may subscribe to, to receive commands. */
-export function commandFilters(device: Pick<Device, 'profile' | 'topic'>): string[] {
-  // zigbee2mqtt's own convention is <base>/<friendly name>/set (and /set/<attribute>).
-  return device.profile === 'zigbee2mqtt' ? [`${device.topic}/set/#`] : [`${device.topic}/cmd/#`];
-}
-
-interface Rights {
-  /** Concrete topics it may publish to. */
-  publish: Set<string>;
-  /** Bridge topics may be filters (`frigate/#`): matched, not looked up. */
-  publishFilters: string[];
-  /** Bridges only: first topic level, where unowned topics are also allowed. */
-  namespace: string | null;
-  /** zigbee2mqtt bridges' self-reports (`<base>/bridge/`): allowed where no device is bound. */
-  housekeeping: string[];
-  /** Filters a SUBSCRIBE must fall inside. */
-  subscribe: string[];
 }
 
 interface State {
@@ -174,83 +158,12 @@ export class ConfigDeviceAccess implements DeviceAccess {
 }
 
 function build(config: Config, profiles: ProfileRegistry, log?: Logger): State {
+  const derived = deriveTopicRights(config, profiles, ({ username, principal, kept }) =>
+    log?.warn({ username, principal, kept }, 'duplicate MQTT user name ignored'),
+  );
+  // Only digests stay in memory: authenticate() compares digests of equal length in constant time.
   const logins = new Map<string, { principal: string; digest: Buffer }>();
-  const rights = new Map<string, Rights>();
-  const owned = new Set<string>();
-  const ownedFilters: string[] = [];
-  const withoutLogin: string[] = [];
-
-  const addLogin = (username: string | null | undefined, password: string | null | undefined, principal: string): boolean => {
-    if (!username || !password) return false;
-    if (logins.has(username)) {
-      // The config check reports duplicate user names and holds the later file back; belt and braces.
-      log?.warn({ username, principal, kept: logins.get(username)?.principal }, 'duplicate MQTT user name ignored');
-      return false;
-    }
-    logins.set(username, { principal, digest: digest(password) });
-    return true;
-  };
-  const rightsOf = (principal: string): Rights => {
-    let r = rights.get(principal);
-    if (!r) {
-      r = { publish: new Set(), publishFilters: [], namespace: null, housekeeping: [], subscribe: [] };
-      rights.set(principal, r);
-    }
-    return r;
-  };
-  const topicsOf = (profileId: string, topic: string): string[] => {
-    const profile = profiles.get(profileId);
-    if (!profile) return [];
-    try {
-      return profile.topics(topic).map((t) => t.topic);
-    } catch {
-      // A profile bug must not take the broker down; a device without topics can publish nothing.
-      return [];
-    }
-  };
-
-  for (const site of config.sites) {
-    const sitePrincipal = `site:${site.id}`;
-    const siteLogin = addLogin(site.mqttUsername, site.mqttPassword, sitePrincipal);
-    for (const device of site.devices) {
-      const topics = topicsOf(device.profile, device.topic);
-      for (const t of topics) owned.add(t);
-      const devicePrincipal = `device:${site.id}/${device.id}`;
-      const ownLogin = addLogin(device.mqttUsername, device.mqttPassword, devicePrincipal);
-      const holders = [...(ownLogin ? [devicePrincipal] : []), ...(siteLogin ? [sitePrincipal] : [])];
-      if (holders.length === 0) withoutLogin.push(`${site.id}/${device.id}`);
-      for (const p of holders) {
-        const r = rightsOf(p);
-        for (const t of topics) r.publish.add(t);
-        r.subscribe.push(...commandFilters(device));
-        const base = zigbee2mqttBase(device);
-        if (base && !r.subscribe.includes(`${base}/#`)) {
-          r.subscribe.push(`${base}/#`);
-          r.housekeeping.push(...deviceHousekeepingPrefixes(device));
-        }
-      }
-    }
-  }
-
-  for (const bridge of config.hub.bridges) {
-    const topics = topicsOf(bridge.profile, bridge.topic);
-    for (const t of topics) {
-      if (isValidFilter(t) && /[+#]/.test(t)) ownedFilters.push(t);
-      else owned.add(t);
-    }
-    const principal = `bridge:${bridge.id}`;
-    if (!addLogin(bridge.mqttUsername, bridge.mqttPassword, principal)) continue;
-    const r = rightsOf(principal);
-    for (const t of topics) {
-      if (/[+#]/.test(t)) r.publishFilters.push(t);
-      else r.publish.add(t);
-    }
-    const first = bridge.topic.split('/')[0] ?? '';
-    if (first && first !== '+' && first !== '#') {
-      r.namespace = first;
-      r.subscribe.push(`${first}/#`);
-    }
-  }
-  // A bridge's own topics are owned, but not against itself: mayPublish checks its own set first.
+  for (const [username, l] of derived.logins) logins.set(username, { principal: l.principal, digest: digest(l.password) });
+  const { rights, owned, ownedFilters, withoutLogin } = derived;
   return { mode: config.hub.mqtt.auth, logins, rights, owned, ownedFilters, withoutLogin };
 }

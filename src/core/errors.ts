@@ -18,6 +18,9 @@ export const ERROR_CODES = {
   SG_CONFIG_SECRET_INLINE: 'A secret written inline where a reference (env or secrets file) is required.',
   SG_CONFIG_SECRET_MISSING: 'A secret reference points to an unset environment variable or missing entry.',
   SG_CONFIG_NO_MQTT_LOGIN: "A device that no MQTT login covers (its own or its site's) cannot connect while mqtt.auth is required.",
+  // safegrid broker-config mosquitto
+  SG_MOSQUITTO_NO_HUB_LOGIN: 'hub.yaml gives the hub no MQTT login of its own, which a Mosquitto refusing anonymous clients needs.',
+  SG_MOSQUITTO_UNEXPRESSIBLE: "A user name, topic or password that Mosquitto's password file or ACL cannot express.",
   SG_PROFILE_EXAMPLE_FAILED: "A profile example's payload did not produce the events it promises.",
   // Ingest rejections (counted in /metrics as sg_ingest_rejected_total{reason})
   SG_INGEST_OVERSIZE: 'Payload larger than the limit.',

@@ -24,7 +24,12 @@ export interface Mosquitto {
   stop(): Promise<void>;
 }
 
-export async function startMosquitto(): Promise<Mosquitto> {
+export interface MosquittoOptions {
+  /** Refuse anonymous clients and check logins and topics against these files (safegrid broker-config mosquitto). */
+  auth?: { passwordFile: string; aclFile: string };
+}
+
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   if (!MOSQUITTO_BIN) throw new Error('mosquitto is not installed (apt-get install mosquitto)');
   const dir = mkdtempSync(join(tmpdir(), 'safegrid-mosq-'));
   const port = await freePort();
@@ -32,7 +37,16 @@ export async function startMosquitto(): Promise<Mosquitto> {
     join(dir, 'mosquitto.conf'),
     [
       `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
+      ...(options.auth
+        ? [
+            'allow_anonymous false',
+            `password_file ${options.auth.passwordFile}`,
+            `acl_file ${options.auth.aclFile}`,
+            // Started as root, Mosquitto drops to the user "mosquitto" before reading these 0600 files
+            // (an installer chowns them); the test keeps the user that wrote them instead.
+            ...(process.getuid?.() === 0 ? ['user root'] : []),
+          ]
+        : ['allow_anonymous true']),
       'persistence true',
       `persistence_location ${dir}/`,
       'max_queued_messages 100000',
