@@ -173,8 +173,11 @@ export async function startTestHub(
   };
 }
 
-/** Resolves with the first matching emission of `event`, or fails after `ms`. */
-export function nextEvent<T>(socket: Socket, event: string, match: (v: T) => boolean = () => true, ms = 5000): Promise<T> {
+/**
+ * Resolves with the first matching emission of `event`, or fails after `ms`. The default is a ceiling, not a
+ * budget: on a loaded machine a push can take seconds, and only one that never comes should fail the test.
+ */
+export function nextEvent<T>(socket: Socket, event: string, match: (v: T) => boolean = () => true, ms = 30_000): Promise<T> {
   return new Promise((ok, fail) => {
     const timer = setTimeout(() => {
       socket.off(event, handler);
@@ -190,7 +193,8 @@ export function nextEvent<T>(socket: Socket, event: string, match: (v: T) => boo
   });
 }
 
-export async function waitFor<T>(probe: () => T | undefined | null | false, ms = 5000, every = 20): Promise<T> {
+/** Polls `probe` until it returns something truthy; `ms` is a ceiling (see nextEvent), not a budget. */
+export async function waitFor<T>(probe: () => T | undefined | null | false, ms = 30_000, every = 20): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = probe();

@@ -32,12 +32,17 @@ describe('a guard of group A never receives an incident of group B', () => {
     await d.publishAsync(m.topic, m.payload, { qos: 1 });
     home = (await seenOwn).id;
     await seenCity;
-    // A later update too (a second zone), then a little time for anything stray to arrive.
+    // A later update too (a second zone), then an alarm of the other guard's own site as the marker: pushes reach a
+    // socket in order, so once the shop-a incident has reached guard-hecheng, anything stray about home-b would have too.
     const upd = nextEvent<Incident>(own.socket, 'incident:update', (i) => i.id === home);
     const m2 = nativeEvent('safegrid/home-b/home-b-panel', 'intrusion', 2, 'guard-scope-2');
     await d.publishAsync(m2.topic, m2.payload, { qos: 1 });
     await upd;
-    await new Promise((r) => setTimeout(r, 100));
+    const marker = nextEvent<Incident>(other.socket, 'incident:new', (i) => i.siteId === 'shop-a');
+    const shop = await t.deviceAs('shop-a');
+    const m3 = nativeEvent('safegrid/shop-a/shop-a-panel', 'intrusion', 1, 'guard-scope-marker');
+    await shop.publishAsync(m3.topic, m3.payload, { qos: 1 });
+    await marker;
     expect(leaked.filter((x) => (x as { siteId?: string }).siteId === 'home-b')).toEqual([]);
   });
 

@@ -28,7 +28,7 @@ describe('changes under devices/ are picked up without a restart', () => {
     expect(stored('before-file')).toBe(0);
 
     t.tree.write('devices/home-c.yaml', NEW_SITE);
-    await waitFor(() => t.hub.config.sites.some((s) => s.id === 'home-c'), 5000);
+    await waitFor(() => t.hub.config.sites.some((s) => s.id === 'home-c'));
     const d = await t.deviceAs('home-c');
     const after = nativeEvent('safegrid/home-c/home-c-panel', 'intrusion', 1, 'after-file');
     await d.publishAsync(after.topic, after.payload, { qos: 1 });
@@ -39,7 +39,7 @@ describe('changes under devices/ are picked up without a restart', () => {
 
   it('a broken edit keeps the last good version running and says why', async () => {
     t.tree.write('devices/home-c.yaml', NEW_SITE.replace('profile: native', 'profile: natve'));
-    await waitFor(() => t.hub.problems().some((p) => p.file === 'devices/home-c.yaml'), 5000);
+    await waitFor(() => t.hub.problems().some((p) => p.file === 'devices/home-c.yaml'));
     const problem = t.hub.problems().find((p) => p.file === 'devices/home-c.yaml')!;
     expect(problem.path).toBe('devices[0].profile');
     expect(problem.message).toContain('natve');
@@ -53,7 +53,7 @@ describe('changes under devices/ are picked up without a restart', () => {
     expect(health.config.problems.map((p) => p.file)).toContain('devices/home-c.yaml');
 
     t.tree.write('devices/home-c.yaml', NEW_SITE);
-    await waitFor(() => !t.hub.problems().some((p) => p.file === 'devices/home-c.yaml'), 5000);
+    await waitFor(() => !t.hub.problems().some((p) => p.file === 'devices/home-c.yaml'));
   });
 
   it('a new site whose MQTT password is added to secrets.yaml — before or after the site file — logs in without a restart; a rotated password takes effect', async () => {
@@ -64,11 +64,11 @@ describe('changes under devices/ are picked up without a restart', () => {
       mqtt.connectAsync(t.mqttUrl, { protocolVersion: 4, clientId: `home-d-${password}`, username: 'home-d', password, reconnectPeriod: 0 });
     // The site file first: held back, its key is not in secrets.yaml yet.
     t.tree.write('devices/home-d.yaml', site);
-    await waitFor(() => t.hub.problems().some((p) => p.file === 'devices/home-d.yaml' && p.code === 'SG_CONFIG_SECRET_MISSING'), 5000);
+    await waitFor(() => t.hub.problems().some((p) => p.file === 'devices/home-d.yaml' && p.code === 'SG_CONFIG_SECRET_MISSING'));
     await expect(login('pw-home-d-1')).rejects.toMatchObject({ code: 4 });
     // Then the password: the secrets file is watched, the site comes up, the device logs in.
     writeFileSync(secretsPath, `${secrets}mqtt_home-d: "pw-home-d-1"\n`);
-    await waitFor(() => t.hub.config.sites.some((s) => s.id === 'home-d'), 5000);
+    await waitFor(() => t.hub.config.sites.some((s) => s.id === 'home-d'));
     const d = await login('pw-home-d-1');
     const m = nativeEvent('safegrid/home-d/home-d-panel', 'intrusion', 1, 'home-d-first');
     await d.publishAsync(m.topic, m.payload, { qos: 1 });
@@ -76,7 +76,8 @@ describe('changes under devices/ are picked up without a restart', () => {
     await d.endAsync();
     // Rotated: the old password is refused from then on, the new one works.
     writeFileSync(secretsPath, `${secrets}mqtt_home-d: "pw-home-d-2"\n`);
-    const until = Date.now() + 5000;
+    // A ceiling, not a budget: the watcher may take a while to see the file on a busy machine.
+    const until = Date.now() + 30_000;
     for (let refused = false; !refused; ) {
       refused = await login('pw-home-d-1').then(
         (c) => {
@@ -85,7 +86,7 @@ describe('changes under devices/ are picked up without a restart', () => {
         },
         () => true,
       );
-      if (!refused && Date.now() > until) throw new Error('the old password still works 5 s after the rotation');
+      if (!refused && Date.now() > until) throw new Error('the old password still works 30 s after the rotation');
       if (!refused) await new Promise((r) => setTimeout(r, 50));
     }
     const again = await login('pw-home-d-2');

@@ -155,6 +155,20 @@ async function playing(): Promise<{ c: RawClient; session: string }> {
   return { c, session };
 }
 
+/**
+ * Waits for `done` while keeping the session alive the way a real client does (RFC 2326 §12.37): a GET_PARAMETER
+ * every quarter second. This camera's sessions time out after 2 s, and on a busy machine the first frames can take
+ * longer than that to come; `ms` is a ceiling, not a budget.
+ */
+async function keptAlive(c: RawClient, session: string, done: () => boolean, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`);
+    expect((await c.authed('GET_PARAMETER', base, PASS, { Session: session })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 describe('RTSP requests and answers', () => {
   it('OPTIONS answers without credentials; DESCRIBE needs Digest and returns SDP with control URLs', async () => {
     const c = await open();
@@ -224,7 +238,7 @@ describe('RTSP requests and answers', () => {
 
   it('streams JPEG over RTP: PT 26, +1 sequence per packet, one 90 kHz timestamp per frame ending in a marker, SR on the RTCP channel', async () => {
     const { c, session } = await playing();
-    await waitFor(() => c.packets.filter((p) => p.channel === 0 && p.data[1]! & 0x80).length >= 6, 15_000);
+    await keptAlive(c, session, () => c.packets.filter((p) => p.channel === 0 && p.data[1]! & 0x80).length >= 6);
     const rtp = c.packets.filter((p) => p.channel === 0).map((p) => p.data);
     const ssrc = rtp[0]!.readUInt32BE(8);
     const frames = new Map<number, Buffer[]>();
@@ -242,38 +256,51 @@ describe('RTSP requests and answers', () => {
       ps.forEach((p, i) => expect(Boolean(p[1]! & 0x80), 'marker only on the last packet').toBe(i === ps.length - 1));
       expect([ps[0]![12 + 4], ps[0]![12 + 5], ps[0]![12 + 6], ps[0]![12 + 7]]).toEqual([1, 255, 40, 30]); // 4:2:0, dynamic tables, 320×240
     }
-    // 5 fps: consecutive frames about 18,000 ticks apart on the 90 kHz clock.
+    // Each frame a later timestamp, on the 90 kHz clock: 90 ticks per ms of the time the frames took to arrive (the
+    // camera runs in this process, so arrival follows sending closely). 5 fps is 18,000 ticks a frame, but the stamp is
+    // the send time (rtsp.ts rtpTime) and on a busy machine ffmpeg's frames come late, then bunched (gaps of 8,000
+    // ticks were seen under `npm run test:loaded`): the pace is bounded on average only, by a floor of 10 fps and a
+    // sanity ceiling of 10× the nominal gap (the stream still moves).
     const stamps = complete.map(([ts]) => ts);
     const gaps = stamps.slice(1).map((t, i) => (t - stamps[i]! + 2 ** 32) % 2 ** 32);
-    for (const g of gaps) expect(g).toBeGreaterThan(9000);
-    expect(gaps.reduce((a, b) => a + b, 0) / gaps.length).toBeGreaterThan(14_000);
-    expect(gaps.reduce((a, b) => a + b, 0) / gaps.length).toBeLessThan(24_000);
+    for (const g of gaps) expect(g).toBeGreaterThan(0);
+    const spanTicks = gaps.reduce((a, b) => a + b, 0);
+    expect(spanTicks / gaps.length).toBeGreaterThan(9000);
+    expect(spanTicks / gaps.length).toBeLessThan(180_000);
+    const arrivedAt = (ts: number): number => c.packets.find((p) => p.channel === 0 && p.data.readUInt32BE(4) === ts)!.at;
+    const spanMs = arrivedAt(stamps.at(-1)!) - arrivedAt(stamps[0]!);
+    expect(Math.abs(spanTicks / 90 - spanMs)).toBeLessThanOrEqual(spanMs / 2 + 200);
     const sr = c.packets.find((p) => p.channel === 1)!;
     expect([sr.data[1], sr.data.readUInt32BE(4)]).toEqual([200, ssrc]);
     // Different frames carry different pictures (the source moves).
     const first = Buffer.concat(complete[0]![1].map((p) => p.subarray(12 + 8)));
     const last = Buffer.concat(complete.at(-1)![1].map((p) => p.subarray(12 + 8)));
     expect(first.equals(last)).toBe(false);
-    // PAUSE stops the packets; TEARDOWN ends the session.
+    // PAUSE stops the packets; TEARDOWN ends the session. Packets sent before the PAUSE reply arrive before it (one TCP
+    // stream). The markers: two more frames of the source after it (this listener also keeps the source running), then
+    // the reply to a later request, behind anything the server sent meanwhile.
     expect((await c.authed('PAUSE', base, PASS, { Session: session })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 100));
     const n = c.packets.length;
-    await new Promise((r) => setTimeout(r, 600));
+    let framesAfterPause = 0;
+    const stopCounting = cam.frames.onFrame(() => framesAfterPause++);
+    await keptAlive(c, session, () => framesAfterPause >= 2);
+    stopCounting();
+    expect((await c.authed('GET_PARAMETER', base, PASS, { Session: session })).status).toBe(200);
     expect(c.packets.length).toBe(n);
     expect((await c.authed('TEARDOWN', base, PASS, { Session: session })).status).toBe(200);
-  }, 40_000);
+  });
 });
 
 describe('clients that misbehave', () => {
   it('a client that disconnects mid-stream leaves no session, connection or frame listener behind', async () => {
     const before = cam.frames.watchers;
-    const { c } = await playing();
-    await waitFor(() => c.packets.length > 5, 15_000);
+    const { c, session } = await playing();
+    await keptAlive(c, session, () => c.packets.length > 5);
     expect(cam.frames.watchers).toBe(before + 1);
     c.socket.resetAndDestroy();
-    await waitFor(() => cam.rtsp.activeSessions === 0 && cam.frames.watchers === before, 15_000);
+    await waitFor(() => cam.rtsp.activeSessions === 0 && cam.frames.watchers === before);
     expect(cam.rtsp.connections).toBeLessThanOrEqual(clients.filter((x) => !x.closed).length);
-  }, 40_000);
+  });
 
   it('a session without keep-alive ends after its timeout and its connection closes; GET_PARAMETER keeps one alive', async () => {
     const quiet = await playing();
@@ -283,23 +310,23 @@ describe('clients that misbehave', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect((await chatty.c.authed('GET_PARAMETER', base, PASS, { Session: chatty.session })).status).toBe(200);
     }
-    await waitFor(() => quiet.c.closed, 15_000);
+    await keptAlive(chatty.c, chatty.session, () => quiet.c.closed);
     expect(cam.rtsp.stats.sessionsTimedOut).toBe(timedOut + 1);
     expect(chatty.c.closed).toBe(false);
     const n = chatty.c.packets.length;
-    await waitFor(() => chatty.c.packets.length > n, 15_000);
+    await keptAlive(chatty.c, chatty.session, () => chatty.c.packets.length > n);
     expect((await chatty.c.authed('TEARDOWN', base, PASS, { Session: chatty.session })).status).toBe(200);
-  }, 45_000);
+  });
 
   it('more connections than allowed get 503', async () => {
     const extra: RawClient[] = [];
     while (cam.rtsp.connections < 6) extra.push(await open());
     const over = await open();
     expect((await over.request('OPTIONS', '*')).status).toBe(503);
-    await waitFor(() => over.closed, 15_000);
+    await waitFor(() => over.closed);
     for (const c of extra) c.close();
-    await waitFor(() => cam.rtsp.connections <= clients.filter((x) => !x.closed).length, 15_000);
-  }, 40_000);
+    await waitFor(() => cam.rtsp.connections <= clients.filter((x) => !x.closed).length);
+  });
 
   it('garbage gets a 400 and a closed connection, never a crash, and the camera keeps serving (fuzz)', async () => {
     const request = fc.constantFrom(
@@ -335,9 +362,9 @@ describe('clients that misbehave', () => {
       broken.socket.write(garbage);
       const r = await broken.reply();
       expect([r.status, r.get('cseq'), r.get('injected')]).toEqual([400, undefined, undefined]);
-      await waitFor(() => broken.closed, 15_000);
+      await waitFor(() => broken.closed);
     }
-    await waitFor(() => cam.rtsp.activeSessions === 0, 15_000);
+    await waitFor(() => cam.rtsp.activeSessions === 0);
   }, 60_000);
 });
 
@@ -356,14 +383,14 @@ describe('bounded memory', () => {
       const c = await open(server.port);
       const s = await c.request('SETUP', `${server.url()}/track1`, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1' });
       expect((await c.request('PLAY', server.url(), { Session: s.get('session')!.split(';')[0]! })).status).toBe(200);
-      await waitFor(() => c.packets.length > 10, 15_000);
+      await waitFor(() => c.packets.length > 10);
       c.socket.pause();
       await waitFor(() => server.stats.framesSkipped > 5, 30_000);
       // At most the limit plus the one frame written when the queue was just under it.
       expect(server.stats.peakQueuedBytes).toBeGreaterThan(200 * 1024); // the limit was reached…
       expect(server.stats.peakQueuedBytes).toBeLessThan(256 * 1024 + 200 * 1024); // …and passed by one frame at most
       c.close();
-      await waitFor(() => server.activeSessions === 0, 15_000);
+      await waitFor(() => server.activeSessions === 0);
     } finally {
       await server.stop();
       frames.stop();

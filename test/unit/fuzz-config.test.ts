@@ -96,7 +96,9 @@ describe('config files survive random edits', () => {
     tree.write('devices/shop-a.yaml', text);
     const t0 = performance.now();
     const loaded = loadConfig(tree.root, { env });
-    expect(performance.now() - t0).toBeLessThan(2000);
+    // A generous ceiling, not a budget: it guards against catastrophic (exponential) backtracking, which takes minutes
+    // here, and holds on a loaded machine where an honest load takes a second or two.
+    expect(performance.now() - t0).toBeLessThan(10_000);
     expect(loaded.problems.length).toBeGreaterThan(0);
     for (const [f, t] of Object.entries(FILES)) tree.write(f, t);
   });

@@ -69,7 +69,9 @@ describe('decoders survive hostile payloads', () => {
       state: {},
       device: { id: 'd', zone: null, zones: [], account: null },
     });
-    expect(performance.now() - t0).toBeLessThan(200);
+    // A generous ceiling, not a budget: it guards against catastrophic backtracking on a 60 KB string (minutes), and
+    // holds on a loaded machine where an honest decode takes a few ms.
+    expect(performance.now() - t0).toBeLessThan(10_000);
     if (r.ok) for (const s of r.signals) expect((s.detail ?? '').length).toBeLessThanOrEqual(500);
   });
 });
