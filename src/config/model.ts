@@ -117,6 +117,8 @@ export type Device = Pick<DeviceEntry, 'id' | 'profile' | 'zone' | 'account'> & 
   topic: string;
   /** Expected heartbeat interval, ms; null when the device sends none. */
   heartbeatMs: number | null;
+  /** Expected periodic test interval, ms (`test_interval`); null or absent: tests are not supervised. */
+  testIntervalMs?: number | null;
   zones: Zone[];
   /** MQTT credentials for the embedded broker (issue 3); password resolved from its reference. */
   mqttUsername: string | null;
