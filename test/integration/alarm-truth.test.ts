@@ -197,6 +197,16 @@ describe.skipIf(!hasMosquittoPub)('the alarm stream tells the truth (mosquitto_p
   });
 });
 
+describe('/api/devices shows supervision as state', () => {
+  it.skipIf(!hasMosquittoPub)('a device never heard from is pending install (待安装), not offline; a tested panel shows its last test', async () => {
+    const admin = await t.login('admin');
+    type Row = { id: string; siteId: string; availability: string; pendingInstall: boolean; lastTestAt: string | null; testIntervalSeconds: number | null };
+    const devices = ((await (await admin.get('/api/devices')).json()) as { devices: Row[] }).devices;
+    expect(devices.find((d) => d.id === 'f-panel')).toMatchObject({ availability: 'unknown', pendingInstall: true, lastTestAt: null });
+    expect(devices.find((d) => d.id === 'e-cid')).toMatchObject({ pendingInstall: false, lastTestAt: expect.any(String), testIntervalSeconds: 86_400 });
+  });
+});
+
 describe('a message the store could not write is not acknowledged', () => {
   it('the PUBACK is withheld; the device resends after reconnecting and the event is stored once', async () => {
     const events = t.hub.store.events;
