@@ -219,7 +219,7 @@ export class Ingest implements MessageSink {
     if (marks) {
       const { row } = this.devices.raised(deviceKey(site.id, device.id), marks, now);
       entry.states.push(row);
-      entry.statuses.push(deviceStatusOf(site.id, device.id, row));
+      entry.statuses.push(deviceStatusOf(site.id, device.id, row, device.installed ?? false));
     }
     entry.events.push(observedEvent({ id: this.newEventId(), site, device, kind, detail, profile: 'hub', location: site.location, nowMs: now }));
     await this.journal.append(entry);

@@ -50,6 +50,7 @@ export class LivenessMonitor {
         heartbeatMs: device.heartbeatMs,
         testIntervalMs: device.testIntervalMs ?? null,
         lastSeenMs: live?.lastSeenMs ?? null,
+        installed: device.installed ?? false,
         supervision: live?.supervision ?? NO_SUPERVISION,
         startedMs: this.startedMs,
         nowMs: now,

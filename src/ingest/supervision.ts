@@ -73,8 +73,10 @@ export interface SupervisionCheck {
   heartbeatMs: number | null;
   /** Expected periodic test interval; null: tests are not supervised. */
   testIntervalMs: number | null;
-  /** Last time anything was heard from the device; null: never (pending install). */
+  /** Last time anything was heard from the device; null: never (pending install, unless `installed`). */
   lastSeenMs: number | null;
+  /** The installer marked the device installed (`installed: true`): supervised even before its first message. */
+  installed?: boolean;
   supervision: DeviceSupervision;
   /** When supervision started (hub start): nothing is overdue before a full interval from then. */
   startedMs: number;
@@ -92,10 +94,11 @@ export function pendingInstall(lastSeenMs: number | null | undefined): boolean {
 /**
  * The troubles now due for one device, each raised once until the device recovers: silence past
  * the heartbeat interval plus grace (an explicit "offline" report counts as the last thing heard),
- * and no periodic test within the test interval plus grace. A device pending install raises none.
+ * and no periodic test within the test interval plus grace. A device pending install raises none
+ * (one never heard from, unless the installer marked it installed).
  */
 export function troublesDue(c: SupervisionCheck): SupervisionTrouble[] {
-  if (pendingInstall(c.lastSeenMs)) return [];
+  if (pendingInstall(c.lastSeenMs) && !c.installed) return [];
   const out: SupervisionTrouble[] = [];
   const s = c.supervision;
   if (c.heartbeatMs && s.offlineRaisedMs === null) {
@@ -125,7 +128,7 @@ function seconds(ms: number): number {
 }
 
 /** A device's row as the consoles see it (`device:status`). */
-export function deviceStatusOf(siteId: string, deviceId: string, row: DeviceStateRow): DeviceStatus {
+export function deviceStatusOf(siteId: string, deviceId: string, row: DeviceStateRow, installed = false): DeviceStatus {
   const s = row.supervision ?? NO_SUPERVISION;
   return {
     deviceId,
@@ -134,7 +137,7 @@ export function deviceStatusOf(siteId: string, deviceId: string, row: DeviceStat
     lastSeenAt: iso(row.lastSeenMs),
     lastTestAt: iso(s.lastTestMs),
     battery: s.battery,
-    pendingInstall: pendingInstall(row.lastSeenMs),
+    pendingInstall: pendingInstall(row.lastSeenMs) && !installed,
     supervision: { offline: s.offlineRaisedMs !== null, testMissed: s.testMissedRaisedMs !== null },
   };
 }

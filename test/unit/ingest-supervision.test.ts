@@ -60,6 +60,11 @@ describe('troublesDue: silence and missed tests, each once; pending install rais
     ['silence already raised', check({ nowMs: T0 + 999_000, supervision: S({ offlineRaisedMs: T0 + 65_001 }) }), []],
     ['not supervised', check({ heartbeatMs: null, nowMs: T0 + 999_000 }), []],
     ['pending install: never heard, silent for an hour', check({ lastSeenMs: null, testIntervalMs: 60_000, nowMs: T0 + 3_600_000 }), []],
+    [
+      'never heard but marked installed: supervised from the start',
+      check({ lastSeenMs: null, installed: true, startedMs: T0, nowMs: T0 + 65_001 }),
+      ['trouble.offline:no heartbeat for 65 s (expected every 60 s)'],
+    ],
     ['heard before the hub started: counted from the start', check({ lastSeenMs: T0 - 500_000, startedMs: T0, nowMs: T0 + 60_000 }), []],
     [
       'periodic test overdue',

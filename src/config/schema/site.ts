@@ -59,6 +59,9 @@ export const deviceSchema = z.strictObject({
   test_interval: duration()
     .refine((ms) => ms >= 20_000, { error: 'a test interval of at least 20s, e.g. "24h"' })
     .nullish(),
+  // The installer's word that the device is in place: supervised from the hub's start even before
+  // its first message. Without it a device never heard from is pending install (待安装), not offline.
+  installed: z.boolean({ error: 'true or false' }).nullish(),
   zones: z
     .record(z.string().regex(/^[1-9]\d{0,2}$/, { error: ZONE_NUMBER_EXPECTED }), zoneSchema, { error: 'a mapping of zone number → { name, type }' })
     .nullish(),
