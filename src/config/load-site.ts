@@ -335,6 +335,8 @@ function buildEntry(f: SiteFile, src: SourceFile, hash: string, ctx: SiteContext
       profile: d.profile,
       topic,
       heartbeatMs: d.heartbeat ?? null,
+      testIntervalMs: d.test_interval ?? null,
+      installed: d.installed ?? false,
       zones,
       zone: d.zone ?? null,
       account: d.account ?? null,

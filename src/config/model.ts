@@ -117,6 +117,10 @@ export type Device = Pick<DeviceEntry, 'id' | 'profile' | 'zone' | 'account'> & 
   topic: string;
   /** Expected heartbeat interval, ms; null when the device sends none. */
   heartbeatMs: number | null;
+  /** Expected periodic test interval, ms (`test_interval`); null or absent: tests are not supervised. */
+  testIntervalMs?: number | null;
+  /** `installed: true`: supervised from the hub's start even if never heard from (else pending install until its first message). */
+  installed?: boolean;
   zones: Zone[];
   /** MQTT credentials for the embedded broker (issue 3); password resolved from its reference. */
   mqttUsername: string | null;

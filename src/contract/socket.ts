@@ -14,6 +14,14 @@ export interface DeviceStatus {
   siteId: string;
   availability: 'online' | 'offline';
   lastSeenAt: string | null;
+  /** Last periodic test report (issue 12: supervision is state); null: none yet. Additive. */
+  lastTestAt?: string | null;
+  /** Last battery level reported, percent; null: the device reports none. Additive. */
+  battery?: number | null;
+  /** Never heard from since its site file named it (待安装): not offline. Additive. */
+  pendingInstall?: boolean;
+  /** Supervision troubles the hub has raised and that are not over. Additive. */
+  supervision?: { offline: boolean; testMissed: boolean };
 }
 
 export interface QueueSnapshot {

@@ -1,5 +1,6 @@
 import { KIND_INFO, type EventKind, type Priority } from '../contract/alarm-event.js';
 import { KIND_NAMES_ZH } from '../contract/kind-names.js';
+import { INTRUSION_ZONE_TYPES, type ZoneType } from '../contract/zones.js';
 
 export interface PriorityVerdict {
   priority: Priority;
@@ -27,9 +28,35 @@ export interface PriorityContext {
   night?: boolean;
 }
 
+/** One zone an incident has seen trip: its number, the event's kind and the zone's declared type (AlarmEvent.zoneType). */
+export interface ZoneTrip {
+  zone: number;
+  kind: EventKind;
+  zoneType?: ZoneType | null;
+}
+
+/**
+ * Zones that count toward intrusion confirmation (issue 12: only intrusion zones): distinct zones
+ * whose declared type is an intrusion type (contract/zones.ts), or — undeclared — that tripped with
+ * an intrusion kind. A gas zone and a water zone confirm nothing; neither does a restore.
+ */
+export function intrusionZoneCount(trips: readonly ZoneTrip[]): number {
+  const zones = new Set<number>();
+  for (const t of trips) {
+    const counts = t.zoneType ? INTRUSION_ZONE_TYPES.includes(t.zoneType) && INTRUSION_KINDS.has(t.kind) : INTRUSION_KINDS.has(t.kind);
+    if (counts) zones.add(t.zone);
+  }
+  return zones.size;
+}
+
 const TROUBLE: ReadonlySet<EventKind> = new Set(['trouble.ac_loss', 'trouble.low_battery', 'trouble.comm', 'trouble.offline']);
 
-export function assessPriority(kinds: readonly EventKind[], distinctZones: number, ctx: PriorityContext = {}): PriorityVerdict {
+/**
+ * `zones`: the zones the incident has seen trip — as trips (preferred: only intrusion zones count
+ * toward confirmation, see intrusionZoneCount), or as a count of distinct zones (all of them count).
+ */
+export function assessPriority(kinds: readonly EventKind[], zones: number | readonly ZoneTrip[], ctx: PriorityContext = {}): PriorityVerdict {
+  const distinctZones = typeof zones === 'number' ? zones : intrusionZoneCount(zones);
   const base = basePriority(kinds, distinctZones);
   const hasIntrusion = kinds.some((k) => INTRUSION_KINDS.has(k));
   const lifeAtRisk = base.priority === 1 && !hasIntrusion;

@@ -1,5 +1,14 @@
 import type { DeviceState } from '../profiles/types.js';
 import type { DeviceStateRow } from '../store/index.js';
+import {
+  afterMessage,
+  afterTrouble,
+  NO_SUPERVISION,
+  type DeviceSupervision,
+  type MessageFacts,
+  type SupervisionRestore,
+  type SupervisionTrouble,
+} from './supervision.js';
 
 /**
  * What the hub knows about each publisher between messages: its decoded state (for on-change
@@ -14,6 +23,31 @@ export interface LiveDevice {
   state: DeviceState;
   availability: Availability | null;
   lastSeenMs: number | null;
+  /** Last test, battery, supervision troubles raised (supervision.ts); absent: none yet. */
+  supervision?: DeviceSupervision;
+  /** The run of identical payloads the device is in (duplicates by identity); absent: none yet. */
+  run?: PayloadRun;
+}
+
+/**
+ * A run of identical payloads from one device: the payload's hash and when the run started. A
+ * payload that repeats within its run is a resend; the same payload after a different one starts a
+ * new run, so it is news (a door that opens, closes and opens again opened twice).
+ */
+export interface PayloadRun {
+  /** Hash of the payload; null after a restart until the next message (the run is not known). */
+  hash: string | null;
+  sinceMs: number;
+}
+
+/**
+ * The run after a message with payload hash `hash`. After a restart the stored run (hash null)
+ * continues with the first message, so a resend of the last message before the restart is still
+ * recognised as one (its run started at the stored last-seen time).
+ */
+export function runAfter(prev: PayloadRun | undefined, hash: string, nowMs: number): PayloadRun {
+  if (prev && (prev.hash === hash || prev.hash === null)) return { hash, sinceMs: prev.sinceMs };
+  return { hash, sinceMs: nowMs };
 }
 
 export interface AvailabilityTransition {
@@ -35,33 +69,14 @@ export interface PersistedRow {
   stateJson: string;
   availability: Availability | null;
   atMs: number;
+  /** JSON of the supervision record; absent: compared as none. */
+  supervisionJson?: string;
 }
 
 /** True when `row` says nothing the stored row does not, and the stored last-seen is recent. */
 export function sameAsPersisted(persisted: PersistedRow | undefined, row: DeviceStateRow, nowMs: number): boolean {
   if (!persisted || nowMs - persisted.atMs > LAST_SEEN_PERSIST_MS || persisted.availability !== row.availability) return false;
-  return persisted.stateJson === JSON.stringify(row.state);
-}
-
-export interface SupervisionInput {
-  /** Expected heartbeat interval; null: the device is not supervised. */
-  heartbeatMs: number | null;
-  live: LiveDevice | undefined;
-  /** When supervision started (hub start): a device never heard from gets a full interval from then. */
-  startedMs: number;
-  nowMs: number;
-  graceMs: number;
-}
-
-/**
- * Supervision: how long a device has been silent past its heartbeat interval plus grace, or null
- * when it is not overdue (unsupervised, heard from in time, or already known to be offline).
- */
-export function overdueSilenceMs(s: SupervisionInput): number | null {
-  if (!s.heartbeatMs || s.live?.availability === 'offline') return null;
-  const since = Math.max(s.live?.lastSeenMs ?? 0, s.startedMs);
-  const silent = s.nowMs - since;
-  return silent > s.heartbeatMs + s.graceMs ? silent : null;
+  return persisted.stateJson === JSON.stringify(row.state) && (persisted.supervisionJson ?? 'null') === JSON.stringify(row.supervision ?? null);
 }
 
 export class DeviceStates {
@@ -70,7 +85,12 @@ export class DeviceStates {
 
   /** Starts from the stored rows: decoding on change and liveness survive a restart. */
   constructor(rows: Iterable<DeviceStateRow>) {
-    for (const row of rows) this.live.set(row.deviceId, { state: row.state, availability: row.availability, lastSeenMs: row.lastSeenMs });
+    for (const row of rows) {
+      const run = row.lastSeenMs === null ? undefined : { hash: null, sinceMs: row.lastSeenMs };
+      // A row written before supervision was recorded: an "offline" there was the hub's trouble.
+      const supervision = row.supervision ?? (row.availability === 'offline' ? { ...NO_SUPERVISION, offlineRaisedMs: row.lastSeenMs ?? 0 } : NO_SUPERVISION);
+      this.live.set(row.deviceId, { state: row.state, availability: row.availability, lastSeenMs: row.lastSeenMs, supervision, run });
+    }
   }
 
   get(key: string): LiveDevice | undefined {
@@ -82,21 +102,30 @@ export class DeviceStates {
     return this.live.get(key)?.state ?? {};
   }
 
-  /** A device's message was decoded: it is alive (or says it went offline); returns the change and the row to keep. */
+  /**
+   * A device's message was decoded: it is alive (or says it went offline). Returns the availability
+   * change, the row to keep, the restores its supervision earns, and the payload run it belongs to.
+   */
   heardFromDevice(
     key: string,
     state: DeviceState,
     reported: Availability | undefined,
-    nowMs: number,
+    facts: Omit<MessageFacts, 'reportedOffline'> & { payloadHash: string },
   ): {
     transition: AvailabilityTransition | null;
     row: DeviceStateRow;
+    restores: SupervisionRestore[];
+    run: PayloadRun;
   } {
-    const previous = this.live.get(key)?.availability ?? null;
+    const nowMs = facts.nowMs;
+    const live = this.live.get(key);
+    const previous = live?.availability ?? null;
     const transition = availabilityAfter(previous, reported);
     const availability = transition ? transition.to : previous;
-    this.live.set(key, { state, availability, lastSeenMs: nowMs });
-    return { transition, row: { deviceId: key, state, availability, lastSeenMs: nowMs } };
+    const { next, restores } = afterMessage(live?.supervision ?? NO_SUPERVISION, { ...facts, reportedOffline: reported === 'offline' });
+    const run = runAfter(live?.run, facts.payloadHash, nowMs);
+    this.live.set(key, { state, availability, lastSeenMs: nowMs, supervision: next, run });
+    return { transition, row: { deviceId: key, state, availability, lastSeenMs: nowMs, supervision: next }, restores, run };
   }
 
   /** A bridge's message was decoded: bridges keep state but have no availability of their own here. */
@@ -106,15 +135,21 @@ export class DeviceStates {
   }
 
   /**
-   * The hub itself decided a device's availability (a missed heartbeat). Returns the row to keep
-   * and when the device was last seen, or null when it already had that availability.
+   * The hub raised a supervision trouble for a device (silence, a missed test): it is recorded so
+   * it is raised once; silence also makes the device offline. Returns the row to keep and whether
+   * the availability changed.
    */
-  declare(key: string, availability: Availability): { row: DeviceStateRow; lastSeenMs: number | null } | null {
+  raised(key: string, trouble: SupervisionTrouble['marks'], nowMs: number): { row: DeviceStateRow; availabilityChanged: boolean; lastSeenMs: number | null } {
     const live = this.live.get(key) ?? { state: {}, availability: null, lastSeenMs: null };
-    if (availability === live.availability) return null;
-    live.availability = availability;
-    this.live.set(key, live);
-    return { row: { deviceId: key, state: live.state, availability, lastSeenMs: live.lastSeenMs }, lastSeenMs: live.lastSeenMs };
+    const supervision = afterTrouble(live.supervision ?? NO_SUPERVISION, trouble, nowMs);
+    const availability = trouble === 'offline' ? 'offline' : live.availability;
+    const availabilityChanged = availability !== live.availability;
+    this.live.set(key, { ...live, availability, supervision });
+    return {
+      row: { deviceId: key, state: live.state, availability, lastSeenMs: live.lastSeenMs, supervision },
+      availabilityChanged,
+      lastSeenMs: live.lastSeenMs,
+    };
   }
 
   /** True when writing `row` would change nothing that matters in device_state. */
@@ -124,6 +159,7 @@ export class DeviceStates {
 
   /** `row` was committed at `nowMs`. */
   committed(key: string, row: DeviceStateRow, nowMs: number): void {
-    this.persisted.set(key, { stateJson: JSON.stringify(row.state), availability: row.availability, atMs: nowMs });
+    const supervisionJson = JSON.stringify(row.supervision ?? null);
+    this.persisted.set(key, { stateJson: JSON.stringify(row.state), availability: row.availability, atMs: nowMs, supervisionJson });
   }
 }

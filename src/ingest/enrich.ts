@@ -3,8 +3,11 @@ import type { Camera, Device, Site } from '../config/model.js';
 import type { ErrorCode } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
 import type { DecodedSignal } from '../profiles/types.js';
-import type { AvailabilityTransition } from './device-state.js';
+import type { ZoneType } from '../contract/zones.js';
+import type { Zone } from '../config/model.js';
 import { deviceKey } from './router.js';
+import { SUPERVISION_KINDS, type SupervisionRestore } from './supervision.js';
+import { kindOnZone } from './zone-kind.js';
 
 /**
  * Enrich: decoded signals plus what the configuration knows (site, device, zone names, grid cell,
@@ -20,6 +23,7 @@ export interface EventFields {
   kind: EventKind;
   zone: number | null;
   zoneName?: string | null;
+  zoneType?: ZoneType | null;
   occurredAt: string;
   receivedAt: string;
   detail: string | null;
@@ -39,6 +43,7 @@ export function buildEvent(f: EventFields): AlarmEvent {
     category: KIND_INFO[f.kind].category,
     zone: f.zone,
     zoneName: f.zoneName ?? null,
+    zoneType: f.zoneType ?? null,
     occurredAt: f.occurredAt,
     receivedAt: f.receivedAt,
     location: f.location,
@@ -59,6 +64,11 @@ export interface MessageFacts {
   raw: string;
   payloadHash: string;
   receivedAt: string;
+  /**
+   * Start of the run of identical payloads this message belongs to (device-state.ts runAfter): part
+   * of the payload dedupe key, so the same payload after a different one is not a duplicate.
+   */
+  runSinceMs?: number;
 }
 
 /** An event kept with a warning: a zone the device file does not list. */
@@ -82,54 +92,55 @@ export interface DeviceMessage {
   site: Site;
   device: Device;
   signals: readonly DecodedSignal[];
-  /** The availability change this message caused, if any (device-state.ts). */
-  transition: AvailabilityTransition | null;
-  /** A retained replay is state, not news: it raises nothing. */
+  /** Restores the device's supervision earned with this message (supervision.ts afterMessage). */
+  restores: readonly SupervisionRestore[];
+  /** A retained replay is state, not news: it raises nothing but the armed state it reports. */
   retained: boolean;
   facts: MessageFacts;
   newId: () => string;
 }
 
-/** A device's message: an availability event (went offline, came back) first, then one event per signal. */
+/** Kinds a retained (first, replayed) report still records: the site's armed state is state (issue 12). */
+const STATE_KINDS: ReadonlySet<string> = new Set(['arm', 'disarm']);
+
+/**
+ * A device's message: the supervision restores first (the device is back, its test arrived), then
+ * one event per signal. Supervision reports (a periodic test) are not events: ingest recorded them
+ * on the device. Availability is state too (device:status), never an event by itself.
+ */
 export function enrichDeviceMessage(m: DeviceMessage): Enriched {
   const out: Enriched = { events: [], flags: [] };
-  if (m.retained) return out;
   const { site, device, facts } = m;
   const key = deviceKey(site.id, device.id);
-  const change = availabilityEventOf(m.transition);
-  if (change) {
-    out.events.push(
-      buildEvent({
-        id: m.newId(),
-        site,
-        device,
-        kind: change.kind,
-        zone: null,
-        occurredAt: facts.receivedAt,
-        receivedAt: facts.receivedAt,
-        detail: change.detail,
-        profile: facts.profile,
-        topic: facts.topic,
-        raw: facts.raw,
-        dedupeKey: `h:${key}:${facts.payloadHash}:${change.suffix}`,
-        location: site.location,
-      }),
-    );
+  if (!m.retained) {
+    m.restores.forEach((r, index) => {
+      out.events.push(
+        buildEvent({
+          id: m.newId(),
+          site,
+          device,
+          kind: r.kind,
+          zone: null,
+          occurredAt: facts.receivedAt,
+          receivedAt: facts.receivedAt,
+          detail: r.detail,
+          profile: facts.profile,
+          topic: facts.topic,
+          raw: facts.raw,
+          dedupeKey: `h:${key}:${facts.payloadHash}:r${index}:${facts.runSinceMs ?? ''}`,
+          location: site.location,
+        }),
+      );
+    });
   }
   m.signals.forEach((signal, index) => {
+    if (SUPERVISION_KINDS.has(signal.kind)) return;
+    if (m.retained && !STATE_KINDS.has(signal.kind)) return;
     const { event, flag } = eventFromSignal({ signal, index, site, device, location: site.location, facts, newId: m.newId });
     out.events.push(event);
     if (flag) out.flags.push(flag);
   });
   return out;
-}
-
-/** Going offline is trouble; coming back from offline is a restore; a first "online" is neither. */
-export function availabilityEventOf(transition: AvailabilityTransition | null): { kind: EventKind; detail: string; suffix: 'offline' | 'online' } | null {
-  if (!transition) return null;
-  if (transition.to === 'offline') return { kind: 'trouble.offline', detail: 'device reported offline', suffix: 'offline' };
-  if (transition.from === 'offline') return { kind: 'restore', detail: 'device back online', suffix: 'online' };
-  return null;
 }
 
 export interface BridgeMessage {
@@ -185,27 +196,32 @@ export interface SignalInput {
  */
 export function eventFromSignal(s: SignalInput): { event: AlarmEvent; flag: ZoneFlag | null } {
   const { signal, site, device, facts } = s;
-  let zoneName: string | null = null;
+  let zone: Zone | null = null;
   let flag: ZoneFlag | null = null;
   let detail = signal.detail ? signal.detail.slice(0, LIMITS.maxDetailChars) : null;
   if (signal.zone !== null && signal.zone !== undefined) {
-    const declared = zoneNameOf(site, device, signal.zone);
-    if (declared) zoneName = declared;
-    else if (device.zones.length > 0 || device.zone !== null) {
+    zone = zoneOf(site, device, signal.zone);
+    if (!zone && (device.zones.length > 0 || device.zone !== null)) {
       // An alarm on a zone nobody registered is still an alarm: keep it, flag it.
       flag = { code: 'SG_INGEST_UNKNOWN_ZONE', site: site.id, device: device.id, zone: signal.zone };
       detail = `${detail ? detail + '; ' : ''}zone ${signal.zone} is not registered in ${site.file}`;
     }
   }
   const key = deviceKey(site.id, device.id);
-  const dedupeKey = signal.msgId ? `m:${key}:${signal.msgId.slice(0, 128)}:${signal.kind}:${signal.zone ?? ''}` : `h:${key}:${facts.payloadHash}:${s.index}`;
+  // Without a message id, identity is the payload within its run of identical payloads (see MessageFacts.runSinceMs).
+  const run = facts.runSinceMs === undefined ? '' : `:${facts.runSinceMs}`;
+  const dedupeKey = signal.msgId
+    ? `m:${key}:${signal.msgId.slice(0, 128)}:${signal.kind}:${signal.zone ?? ''}`
+    : `h:${key}:${facts.payloadHash}:${s.index}${run}`;
+  const zoneType = zone ? (zone.type as ZoneType) : null;
   const event = buildEvent({
     id: s.newId(),
     site,
     device,
-    kind: signal.kind,
+    kind: kindOnZone(signal.kind, zoneType),
     zone: signal.zone ?? null,
-    zoneName,
+    zoneName: zone?.name ?? null,
+    zoneType,
     occurredAt: validIso(signal.occurredAt) ?? facts.receivedAt,
     receivedAt: facts.receivedAt,
     detail,
@@ -253,11 +269,16 @@ export function observedEvent(o: ObservedEvent): AlarmEvent {
 
 /** The zone's name on the device, else on any device of the site (a single-zone sensor reports into the panel's zone). */
 export function zoneNameOf(site: Site, device: Device, zone: number): string | null {
+  return zoneOf(site, device, zone)?.name ?? null;
+}
+
+/** The declared zone: on the device, else on any device of the site. */
+export function zoneOf(site: Site, device: Device, zone: number): Zone | null {
   const own = device.zones.find((z) => z.number === zone);
-  if (own) return own.name;
+  if (own) return own;
   for (const d of site.devices) {
     const z = d.zones.find((x) => x.number === zone);
-    if (z) return z.name;
+    if (z) return z;
   }
   return null;
 }

@@ -11,10 +11,11 @@ import type { Metrics } from '../core/metrics.js';
 import type { DeviceStateRow } from '../store/index.js';
 import type { EventBatchStore } from '../store/index.js';
 import { capUtf8, decode, type DecodedMessage } from './decode.js';
-import { DeviceStates, type Availability, type LiveDevice } from './device-state.js';
+import { DeviceStates, type LiveDevice } from './device-state.js';
 import { cameraAsDevice, enrichBridgeMessage, enrichDeviceMessage, observedEvent, type Enriched, type MessageFacts, type Refusal } from './enrich.js';
 import { Journal, type JournalEntry } from './journal.js';
 import { deviceKey, type TopicRouter } from './router.js';
+import { batteryOf, deviceStatusOf, NO_SUPERVISION, statusChanged, SUPERVISION_KINDS, type SupervisionTrouble } from './supervision.js';
 import { printableTopic } from './topic.js';
 
 export type { InboundMessage } from '../broker/types.js';
@@ -29,7 +30,10 @@ export interface IngestOptions {
   log: Logger;
   metrics: Metrics;
   clock: Clock;
-  /** Identical payloads from one device within this window are one event (retransmissions). */
+  /**
+   * Identical payloads from one device within this window, with no other payload from it in
+   * between, are one event (retransmissions); the window bounds how long a resend is recognised.
+   */
   payloadDedupeWindowMs?: number;
   /** Device message ids are remembered this long (devices restart their counters eventually). */
   msgIdDedupeWindowMs?: number;
@@ -41,7 +45,16 @@ export interface SyntheticEvent {
   deviceId: string;
   kind: EventKind;
   detail: string;
-  availability?: Availability;
+  /** The supervision trouble this event is (recorded on the device so it is raised once; silence makes it offline). */
+  marks?: SupervisionTrouble['marks'];
+}
+
+/** A message that could not be made durable: the broker must not acknowledge it. */
+export class IngestNotStoredError extends Error {
+  readonly code = 'SG_INGEST_STORE_FAILED';
+  constructor(cause: unknown) {
+    super('storage write failed; message not acknowledged', { cause });
+  }
 }
 
 const MAX_LOGGED_TOPICS = 10_000;
@@ -136,8 +149,11 @@ export class Ingest implements MessageSink {
     if (stateUnchanged) entry.states = [];
     try {
       await this.journal.append(entry);
-    } catch {
-      return this.reject('SG_INGEST_STORE_FAILED', msg, 'storage write failed');
+    } catch (err) {
+      // Not durable, so not final: counted and logged like a rejection, but thrown, so the broker
+      // withholds the PUBACK and the device resends (docs/errors.md SG_INGEST_STORE_FAILED).
+      this.reject('SG_INGEST_STORE_FAILED', msg, 'storage write failed');
+      throw new IngestNotStoredError(err);
     }
     const written = entry.states.at(-1);
     if (written) this.devices.committed(decoded.key, written, now);
@@ -151,10 +167,28 @@ export class Ingest implements MessageSink {
     const facts: MessageFacts = { topic: msg.topic, profile: binding.profile.id, raw: decoded.raw, payloadHash: decoded.payloadHash, receivedAt };
     if (binding.type === 'device') {
       const { site, device } = binding;
-      const { transition, row } = this.devices.heardFromDevice(key, decoded.state, decoded.availability, now);
-      const enriched = enrichDeviceMessage({ site, device, signals: decoded.signals, transition, retained: msg.retained, facts, newId: this.newEventId });
+      const before = this.devices.get(key)?.supervision ?? NO_SUPERVISION;
+      const tested = decoded.signals.some((s) => SUPERVISION_KINDS.has(s.kind));
+      const heard = this.devices.heardFromDevice(key, decoded.state, decoded.availability, {
+        tested,
+        battery: batteryOf(decoded.state),
+        nowMs: now,
+        payloadHash: decoded.payloadHash,
+      });
+      const { transition, row, restores, run } = heard;
+      const enriched = enrichDeviceMessage({
+        site,
+        device,
+        signals: decoded.signals,
+        restores,
+        retained: msg.retained,
+        facts: { ...facts, runSinceMs: run.sinceMs },
+        newId: this.newEventId,
+      });
       this.logFlags(enriched);
-      const statuses = transition ? [{ deviceId: device.id, siteId: site.id, availability: transition.to, lastSeenAt: receivedAt }] : [];
+      // Supervision is state: the consoles hear of it as device:status, never as an event.
+      const changed = transition !== null || statusChanged(before, row.supervision ?? NO_SUPERVISION);
+      const statuses = changed ? [deviceStatusOf(site.id, device.id, row)] : [];
       return { entry: { events: enriched.events, states: [row], statuses } };
     }
     const row = this.devices.heardFromBridge(key, decoded.state, now);
@@ -171,21 +205,21 @@ export class Ingest implements MessageSink {
   }
 
   /**
-   * Raise an event the hub itself observed about a device (a missed heartbeat) through the same
-   * durable path as device events; with `availability`, the device's availability changes too.
+   * Raise an event the hub itself observed about a device (silence, a missed periodic test) through
+   * the same durable path as device events; with `marks`, the trouble is recorded on the device (so
+   * it is raised once until the device recovers) and silence makes the device offline.
    */
   async raiseSynthetic(o: SyntheticEvent): Promise<void> {
-    const { siteId, deviceId, kind, detail, availability } = o;
+    const { siteId, deviceId, kind, detail, marks } = o;
     const bound = this.router.device(siteId, deviceId);
     if (!bound) return;
     const { device, site } = bound;
     const now = this.o.clock.now();
     const entry: JournalEntry = { events: [], states: [], statuses: [] };
-    const change = availability ? this.devices.declare(deviceKey(site.id, device.id), availability) : null;
-    if (change && availability) {
-      const lastSeenAt = change.lastSeenMs ? new Date(change.lastSeenMs).toISOString() : null;
-      entry.statuses.push({ deviceId, siteId: site.id, availability, lastSeenAt });
-      entry.states.push(change.row);
+    if (marks) {
+      const { row } = this.devices.raised(deviceKey(site.id, device.id), marks, now);
+      entry.states.push(row);
+      entry.statuses.push(deviceStatusOf(site.id, device.id, row, device.installed ?? false));
     }
     entry.events.push(observedEvent({ id: this.newEventId(), site, device, kind, detail, profile: 'hub', location: site.location, nowMs: now }));
     await this.journal.append(entry);

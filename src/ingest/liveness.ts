@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import { overdueSilenceMs } from './device-state.js';
+import { NO_SUPERVISION, troublesDue } from './supervision.js';
 import type { Ingest } from './ingest.js';
 
 /** What liveness needs of ingest: the devices, what was last heard of them, and a way to record silence. */
@@ -17,8 +17,10 @@ export interface LivenessOptions {
 }
 
 /**
- * Raises `trouble.offline` for a device that stays silent past its heartbeat interval (plus grace),
- * through the same durable path as device events. A device heard from again recovers in ingest.
+ * Supervision over time (supervision.ts troublesDue): raises `trouble.offline` for a device that
+ * stays silent past its heartbeat interval (plus grace) and `trouble.comm` (test_missed) for one
+ * whose periodic test is overdue, each once, through the same durable path as device events. A
+ * device never heard from is pending install and raises nothing. Recovery happens in ingest.
  */
 export class LivenessMonitor {
   private timer: NodeJS.Timeout | null = null;
@@ -44,15 +46,22 @@ export class LivenessMonitor {
     const grace = this.o.graceMs ?? 5_000;
     for (const { device, site } of this.o.ingest.currentRouter.allDevices()) {
       const live = this.o.ingest.deviceAvailability(site.id, device.id);
-      // A device not heard from since the hub started gets a full interval from start.
-      const silentMs = overdueSilenceMs({ heartbeatMs: device.heartbeatMs, live, startedMs: this.startedMs, nowMs: now, graceMs: grace });
-      if (silentMs === null || !device.heartbeatMs) continue;
-      const silentFor = Math.round(silentMs / 1000);
-      this.o.log.warn({ site: site.id, device: device.id, silentFor }, 'device silent past its heartbeat interval');
-      const detail = `no heartbeat for ${silentFor} s (expected every ${device.heartbeatMs / 1000} s)`;
-      void this.o.ingest
-        .raiseSynthetic({ siteId: site.id, deviceId: device.id, kind: 'trouble.offline', detail, availability: 'offline' })
-        .catch((err: unknown) => this.o.log.error({ err, site: site.id, device: device.id }, 'could not record offline event'));
+      const due = troublesDue({
+        heartbeatMs: device.heartbeatMs,
+        testIntervalMs: device.testIntervalMs ?? null,
+        lastSeenMs: live?.lastSeenMs ?? null,
+        installed: device.installed ?? false,
+        supervision: live?.supervision ?? NO_SUPERVISION,
+        startedMs: this.startedMs,
+        nowMs: now,
+        graceMs: grace,
+      });
+      for (const trouble of due) {
+        this.o.log.warn({ site: site.id, device: device.id, detail: trouble.detail }, 'device supervision trouble');
+        void this.o.ingest
+          .raiseSynthetic({ siteId: site.id, deviceId: device.id, kind: trouble.kind, detail: trouble.detail, marks: trouble.marks })
+          .catch((err: unknown) => this.o.log.error({ err, site: site.id, device: device.id }, 'could not record supervision trouble'));
+      }
     }
   }
 }

@@ -103,6 +103,8 @@ function signal(ctx: RunContext, kind: EventKind, zone: number | null | undefine
 
 /** Kinds that describe the normal position: never raised by a first message with no prior state. */
 const NORMAL_KINDS: ReadonlySet<EventKind> = new Set(['arm', 'disarm', 'restore', 'test']);
+/** The armed state: a first report of it sets the site's state (arm/disarm never open an incident). */
+const ARMING_KINDS: ReadonlySet<EventKind> = new Set(['arm', 'disarm']);
 
 // ---------------------------------------------------------------------------------------------
 // Binary blocks: one property, an alarm position and a normal position.
@@ -399,8 +401,10 @@ const stateMap: BlockDef = {
         if (before !== undefined && before !== null && String(before) === value) return undefined;
         const kind = map.get(value) ?? null;
         if (kind === null) return undefined;
-        // With no previous state, "armed_away" may be hours old: only an alarm value is news.
-        if ((before === undefined || before === null) && NORMAL_KINDS.has(kind)) return undefined;
+        // With no previous state, "armed_away" may be hours old: it is not news, but it is the
+        // site's armed state (issue 12: initial state is state), so arm/disarm still go through;
+        // ingest stores them without opening an incident. A first restore or test is nothing.
+        if ((before === undefined || before === null) && NORMAL_KINDS.has(kind) && !ARMING_KINDS.has(kind)) return undefined;
         signal(ctx, kind, o.zone, `${label} ${describe(v)}`);
         return undefined;
       },

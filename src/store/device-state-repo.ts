@@ -1,20 +1,21 @@
 import type { Db } from './db.js';
-import type { DeviceStateRepository, DeviceStateRow } from './ports.js';
+import type { DeviceStateRepository, DeviceStateRow, DeviceSupervision } from './ports.js';
 
-/** Last decoded state per device, so on-change decoding survives restarts. */
+/** Last decoded state and supervision record per device, so on-change decoding and supervision survive restarts. */
 export class SqliteDeviceStateRepository implements DeviceStateRepository {
   private readonly upsertStmt;
 
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
-      `INSERT INTO device_state (device_id, state, availability, last_seen_ms) VALUES (?, ?, ?, ?)
+      `INSERT INTO device_state (device_id, state, availability, last_seen_ms, supervision) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (device_id) DO UPDATE SET state = excluded.state, availability = excluded.availability,
-         last_seen_ms = excluded.last_seen_ms`,
+         last_seen_ms = excluded.last_seen_ms, supervision = excluded.supervision`,
     );
   }
 
   save(row: DeviceStateRow): void {
-    this.upsertStmt.run(row.deviceId, JSON.stringify(row.state), row.availability, row.lastSeenMs);
+    const supervision = row.supervision ? JSON.stringify(row.supervision) : null;
+    this.upsertStmt.run(row.deviceId, JSON.stringify(row.state), row.availability, row.lastSeenMs, supervision);
   }
 
   /** Saves the last row of each device in `rows` (a batch may carry several of one device). */
@@ -26,17 +27,19 @@ export class SqliteDeviceStateRepository implements DeviceStateRepository {
 
   all(): DeviceStateRow[] {
     return (
-      this.db.prepare('SELECT device_id, state, availability, last_seen_ms FROM device_state').all() as Array<{
+      this.db.prepare('SELECT device_id, state, availability, last_seen_ms, supervision FROM device_state').all() as Array<{
         device_id: string;
         state: string;
         availability: string | null;
         last_seen_ms: number | null;
+        supervision: string | null;
       }>
     ).map((r) => ({
       deviceId: r.device_id,
       state: JSON.parse(r.state) as DeviceStateRow['state'],
       availability: r.availability as DeviceStateRow['availability'],
       lastSeenMs: r.last_seen_ms,
+      ...(r.supervision ? { supervision: JSON.parse(r.supervision) as DeviceSupervision } : {}),
     }));
   }
 }

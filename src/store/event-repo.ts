@@ -12,6 +12,8 @@ interface EventRow {
   category: string;
   zone: number | null;
   zone_name: string | null;
+  /** Migration 006; null for events stored before it or on undeclared zones. */
+  zone_type: string | null;
   occurred_at: string;
   received_at: string;
   lat: number;
@@ -36,6 +38,7 @@ function fromRow(r: EventRow): StoredEvent {
     category: r.category as AlarmEvent['category'],
     zone: r.zone,
     zoneName: r.zone_name,
+    ...(r.zone_type ? { zoneType: r.zone_type as NonNullable<AlarmEvent['zoneType']> } : {}),
     occurredAt: r.occurred_at,
     receivedAt: r.received_at,
     location: [r.lat, r.lng],
@@ -68,9 +71,9 @@ export class SqliteEventRepository implements EventRepository {
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
-      `INSERT INTO events (id, site_id, device_id, kind, category, zone, zone_name, occurred_at, received_at,
+      `INSERT INTO events (id, site_id, device_id, kind, category, zone, zone_name, zone_type, occurred_at, received_at,
          received_ms, lat, lng, grid_cell_id, station_id, detail, profile, topic, raw, dedupe_key)
-       VALUES (@id, @siteId, @deviceId, @kind, @category, @zone, @zoneName, @occurredAt, @receivedAt,
+       VALUES (@id, @siteId, @deviceId, @kind, @category, @zone, @zoneName, @zoneType, @occurredAt, @receivedAt,
          @receivedMs, @lat, @lng, @gridCellId, @stationId, @detail, @profile, @topic, @raw, @dedupeKey)`,
     );
     this.dupStmt = db.prepare('SELECT 1 FROM events WHERE dedupe_key = ? AND received_ms >= ? LIMIT 1');
@@ -92,6 +95,7 @@ export class SqliteEventRepository implements EventRepository {
     return Number(
       this.insertStmt.run({
         ...row,
+        zoneType: e.zoneType ?? null,
         receivedMs: Date.parse(e.receivedAt),
         lat: e.location[0],
         lng: e.location[1],

@@ -10,6 +10,7 @@ export type {
   DedupeCandidate,
   DeviceStateRepository,
   DeviceStateRow,
+  DeviceSupervision,
   EventQuery,
   EventRepository,
   IncidentQuery,

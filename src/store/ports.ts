@@ -46,6 +46,20 @@ export interface DeviceStateRow {
   state: Record<string, string | number | boolean | null>;
   availability: 'online' | 'offline' | null;
   lastSeenMs: number | null;
+  /** Supervision record (ingest/supervision.ts); absent on rows written before migration 005. */
+  supervision?: DeviceSupervision | null;
+}
+
+/** What supervision knows of a device between messages (issue 12: supervision is state, not alarms). */
+export interface DeviceSupervision {
+  /** Last periodic test report received. */
+  lastTestMs: number | null;
+  /** Last battery level reported, percent. */
+  battery: number | null;
+  /** When the hub raised `trouble.offline` for silence; null when not raised (or recovered). */
+  offlineRaisedMs: number | null;
+  /** When the hub raised a missed periodic test; null when not raised (or recovered). */
+  testMissedRaisedMs: number | null;
 }
 
 export interface AuditEntry {

@@ -3,14 +3,16 @@ import {
   availabilityAfter,
   DeviceStates,
   LAST_SEEN_PERSIST_MS,
-  overdueSilenceMs,
+  runAfter,
   sameAsPersisted,
   type Availability,
-  type LiveDevice,
   type PersistedRow,
 } from '../../src/ingest/device-state.js';
 
 const T0 = 1_000_000;
+const NONE = { lastTestMs: null, battery: null, offlineRaisedMs: null, testMissedRaisedMs: null };
+/** An ordinary message's facts: no test, no battery, payload hash "h". */
+const heard = (nowMs: number) => ({ tested: false, battery: null, nowMs, payloadHash: 'h' });
 
 describe('availabilityAfter: any message proves a device alive; an explicit one says which way', () => {
   const cases: Array<[Availability | null, Availability | undefined, string]> = [
@@ -41,47 +43,60 @@ describe('sameAsPersisted: heartbeats that change nothing are not written', () =
     ['stored last-seen too old: refresh it', stored, row, T0 + LAST_SEEN_PERSIST_MS + 1, false],
     ['state changed', stored, { ...row, state: { armed: false } }, T0 + 1000, false],
     ['availability changed', stored, { ...row, availability: 'offline' as never }, T0 + 1000, false],
+    ['supervision changed (a periodic test arrived)', stored, { ...row, supervision: { ...NONE, lastTestMs: T0 } } as never, T0 + 1000, false],
   ];
   for (const [name, persisted, r, now, expected] of cases) it(name, () => expect(sameAsPersisted(persisted, r, now)).toBe(expected));
 });
 
-describe('overdueSilenceMs: supervision of heartbeats', () => {
-  const live = (over: Partial<LiveDevice>): LiveDevice => ({ state: {}, availability: 'online', lastSeenMs: T0, ...over });
-  const cases: Array<[string, number | null, LiveDevice | undefined, number, number | null]> = [
-    ['not supervised', null, live({}), T0 + 999_999, null],
-    ['heard from in time', 20_000, live({}), T0 + 10_000, null],
-    ['at the limit exactly', 20_000, live({}), T0 + 25_000, null],
-    ['past interval + grace', 20_000, live({}), T0 + 25_001, 25_001],
-    ['already offline: raised once only', 20_000, live({ availability: 'offline' }), T0 + 99_000, null],
-    // The hub started at T0 + 10 s: a device not heard from since gets a full interval from then.
-    ['never heard from: counted from the start', 20_000, undefined, T0 + 10_000 + 25_001, 25_001],
-    ['heard from before the start: counted from the start', 20_000, live({ lastSeenMs: T0 - 50_000 }), T0 + 10_000 + 20_000, null],
+// Old overdueSilenceMs cases moved to ingest-supervision.test.ts (troublesDue), where a device never
+// heard from is pending install instead of offline (issue 12).
+
+describe('runAfter: duplicates by identity — a payload repeats only within its run', () => {
+  const cases: Array<[string, Parameters<typeof runAfter>[0], string, number, { hash: string; sinceMs: number }]> = [
+    ['first message starts a run', undefined, 'A', T0, { hash: 'A', sinceMs: T0 }],
+    ['the same payload again continues it (a resend)', { hash: 'A', sinceMs: T0 }, 'A', T0 + 5, { hash: 'A', sinceMs: T0 }],
+    ['a different payload starts a new run', { hash: 'A', sinceMs: T0 }, 'B', T0 + 5, { hash: 'B', sinceMs: T0 + 5 }],
+    [
+      'the first payload after a different one starts a new run (open, close, open)',
+      { hash: 'B', sinceMs: T0 + 5 },
+      'A',
+      T0 + 9,
+      { hash: 'A', sinceMs: T0 + 9 },
+    ],
+    ['after a restart the stored run continues with the first message', { hash: null, sinceMs: T0 }, 'A', T0 + 3, { hash: 'A', sinceMs: T0 }],
   ];
-  for (const [name, heartbeatMs, l, now, expected] of cases) {
-    it(name, () => {
-      const startedMs = name.includes('start') ? T0 + 10_000 : T0;
-      expect(overdueSilenceMs({ heartbeatMs, live: l, startedMs, nowMs: now, graceMs: 5_000 })).toBe(expected);
-    });
-  }
+  for (const [name, prev, hash, now, expected] of cases) it(name, () => expect(runAfter(prev, hash, now)).toEqual(expected));
 });
 
 describe('DeviceStates', () => {
   it('starts from the stored rows', () => {
     const s = new DeviceStates([{ deviceId: 'a/p', state: { armed: true }, availability: 'offline', lastSeenMs: 5 }]);
-    expect(s.get('a/p')).toEqual({ state: { armed: true }, availability: 'offline', lastSeenMs: 5 });
+    // A row from before supervision was recorded: its "offline" was the hub's trouble, raised already.
+    expect(s.get('a/p')).toEqual({
+      state: { armed: true },
+      availability: 'offline',
+      lastSeenMs: 5,
+      supervision: { lastTestMs: null, battery: null, offlineRaisedMs: 5, testMissedRaisedMs: null },
+      run: { hash: null, sinceMs: 5 },
+    });
     expect(s.stateOf('a/p')).toEqual({ armed: true });
     expect(s.stateOf('a/unknown')).toEqual({});
   });
 
   it('a device message: records state and last-seen, reports the availability change once', () => {
     const s = new DeviceStates([]);
-    const first = s.heardFromDevice('a/p', { n: 1 }, undefined, T0);
-    expect(first).toEqual({ transition: { from: null, to: 'online' }, row: { deviceId: 'a/p', state: { n: 1 }, availability: 'online', lastSeenMs: T0 } });
-    const second = s.heardFromDevice('a/p', { n: 2 }, undefined, T0 + 1);
+    const first = s.heardFromDevice('a/p', { n: 1 }, undefined, heard(T0));
+    expect(first).toEqual({
+      transition: { from: null, to: 'online' },
+      row: { deviceId: 'a/p', state: { n: 1 }, availability: 'online', lastSeenMs: T0, supervision: NONE },
+      restores: [],
+      run: { hash: 'h', sinceMs: T0 },
+    });
+    const second = s.heardFromDevice('a/p', { n: 2 }, undefined, heard(T0 + 1));
     expect(second.transition).toBeNull();
-    expect(second.row).toEqual({ deviceId: 'a/p', state: { n: 2 }, availability: 'online', lastSeenMs: T0 + 1 });
-    expect(s.heardFromDevice('a/p', { n: 2 }, 'offline', T0 + 2).transition).toEqual({ from: 'online', to: 'offline' });
-    expect(s.get('a/p')).toEqual({ state: { n: 2 }, availability: 'offline', lastSeenMs: T0 + 2 });
+    expect(second.row).toEqual({ deviceId: 'a/p', state: { n: 2 }, availability: 'online', lastSeenMs: T0 + 1, supervision: NONE });
+    expect(s.heardFromDevice('a/p', { n: 2 }, 'offline', heard(T0 + 2)).transition).toEqual({ from: 'online', to: 'offline' });
+    expect(s.get('a/p')).toMatchObject({ state: { n: 2 }, availability: 'offline', lastSeenMs: T0 + 2 });
   });
 
   it('a bridge keeps state, no availability', () => {
@@ -90,22 +105,37 @@ describe('DeviceStates', () => {
     expect(s.stateOf('bridge:f')).toEqual({ x: 1 });
   });
 
-  it('the hub declaring a device offline: once, keeping its state and last-seen', () => {
+  it('the hub raising silence: recorded once, the device goes offline keeping its state and last-seen; heard again restores', () => {
     const s = new DeviceStates([]);
-    s.heardFromDevice('a/p', { n: 1 }, undefined, T0);
-    expect(s.declare('a/p', 'offline')).toEqual({ row: { deviceId: 'a/p', state: { n: 1 }, availability: 'offline', lastSeenMs: T0 }, lastSeenMs: T0 });
-    expect(s.declare('a/p', 'offline')).toBeNull();
+    s.heardFromDevice('a/p', { n: 1 }, undefined, heard(T0));
+    const r = s.raised('a/p', 'offline', T0 + 50);
+    expect(r).toEqual({
+      row: { deviceId: 'a/p', state: { n: 1 }, availability: 'offline', lastSeenMs: T0, supervision: { ...NONE, offlineRaisedMs: T0 + 50 } },
+      availabilityChanged: true,
+      lastSeenMs: T0,
+    });
     expect(s.get('a/p')?.availability).toBe('offline');
-    // A device never heard from can be declared too.
-    expect(s.declare('a/q', 'offline')).toEqual({ row: { deviceId: 'a/q', state: {}, availability: 'offline', lastSeenMs: null }, lastSeenMs: null });
+    const back = s.heardFromDevice('a/p', { n: 1 }, undefined, heard(T0 + 60));
+    expect(back.restores).toEqual([{ kind: 'restore', detail: 'device heard from again' }]);
+    expect(back.row.supervision).toEqual(NONE);
+  });
+
+  it('a missed test raised does not change availability; the next test restores it', () => {
+    const s = new DeviceStates([]);
+    s.heardFromDevice('a/p', {}, undefined, heard(T0));
+    expect(s.raised('a/p', 'testMissed', T0 + 5).availabilityChanged).toBe(false);
+    expect(s.heardFromDevice('a/p', {}, undefined, heard(T0 + 6)).restores).toEqual([]);
+    const tested = s.heardFromDevice('a/p', {}, undefined, { ...heard(T0 + 7), tested: true });
+    expect(tested.restores).toEqual([{ kind: 'restore', detail: 'periodic test received again' }]);
+    expect(tested.row.supervision).toEqual({ ...NONE, lastTestMs: T0 + 7 });
   });
 
   it('unchanged only after the same row was committed', () => {
     const s = new DeviceStates([]);
-    const { row } = s.heardFromDevice('a/p', { n: 1 }, undefined, T0);
+    const { row } = s.heardFromDevice('a/p', { n: 1 }, undefined, heard(T0));
     expect(s.unchanged('a/p', row, T0)).toBe(false);
     s.committed('a/p', row, T0);
-    const again = s.heardFromDevice('a/p', { n: 1 }, undefined, T0 + 10).row;
+    const again = s.heardFromDevice('a/p', { n: 1 }, undefined, heard(T0 + 10)).row;
     expect(s.unchanged('a/p', again, T0 + 10)).toBe(true);
     expect(s.unchanged('a/p', again, T0 + LAST_SEEN_PERSIST_MS + 1)).toBe(false);
   });

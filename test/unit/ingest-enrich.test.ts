@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  availabilityEventOf,
   buildEvent,
   cameraAsDevice,
   enrichBridgeMessage,
@@ -8,9 +7,9 @@ import {
   eventFromSignal,
   observedEvent,
   zoneNameOf,
+  zoneOf,
   type MessageFacts,
 } from '../../src/ingest/enrich.js';
-import type { AvailabilityTransition } from '../../src/ingest/device-state.js';
 import type { DecodedSignal } from '../../src/profiles/types.js';
 import { camera, device, site } from './ingest-fixture.js';
 
@@ -49,6 +48,7 @@ describe('buildEvent: one object in, the AlarmEvent out', () => {
       category: 'fire',
       zone: 3,
       zoneName: null,
+      zoneType: null,
       occurredAt: RECEIVED,
       receivedAt: RECEIVED,
       location: [1, 2],
@@ -159,50 +159,134 @@ describe('eventFromSignal', () => {
   });
 });
 
-describe('availability events', () => {
-  const cases: Array<[AvailabilityTransition | null, string | null]> = [
-    [null, null],
-    [{ from: null, to: 'online' }, null],
-    [{ from: null, to: 'offline' }, 'trouble.offline'],
-    [{ from: 'online', to: 'offline' }, 'trouble.offline'],
-    [{ from: 'offline', to: 'online' }, 'restore'],
-  ];
-  for (const [transition, kind] of cases) {
-    it(`${JSON.stringify(transition)} → ${kind}`, () => expect(availabilityEventOf(transition)?.kind ?? null).toBe(kind));
-  }
-});
-
 describe('enrichDeviceMessage', () => {
   const base = { site: shop, device: panel, facts };
-  it('the availability event comes first, then one event per signal in order, with ids in that order', () => {
+  it('supervision restores come first, then one event per signal in order, with ids in that order', () => {
     const out = enrichDeviceMessage({
       ...base,
       signals: [
         { kind: 'burglary', zone: 1 },
         { kind: 'burglary', zone: 9 },
       ],
-      transition: { from: 'offline', to: 'online' },
+      restores: [{ kind: 'restore', detail: 'device heard from again' }],
       retained: false,
       newId: ids(),
     });
     expect(out.events.map((e) => [e.id, e.kind, e.zone, e.dedupeKey])).toEqual([
-      ['id-1', 'restore', null, 'h:shop-a/panel-1:abc123:online'],
+      ['id-1', 'restore', null, 'h:shop-a/panel-1:abc123:r0:'],
       ['id-2', 'burglary', 1, 'h:shop-a/panel-1:abc123:0'],
       ['id-3', 'burglary', 9, 'h:shop-a/panel-1:abc123:1'],
     ]);
-    expect(out.events[0]).toMatchObject({ detail: 'device back online', location: shop.location });
+    expect(out.events[0]).toMatchObject({ detail: 'device heard from again', location: shop.location });
     expect(out.flags).toHaveLength(1);
   });
 
-  it('a device reporting offline gives trouble.offline', () => {
-    const out = enrichDeviceMessage({ ...base, signals: [], transition: { from: 'online', to: 'offline' }, retained: false, newId: ids() });
-    expect(out.events.map((e) => [e.kind, e.detail, e.dedupeKey])).toEqual([['trouble.offline', 'device reported offline', 'h:shop-a/panel-1:abc123:offline']]);
+  // Supervision is state, not alarms (issue 12): these messages record on the device, raise nothing.
+  const quiet: Array<{ name: string; signals: DecodedSignal[]; retained: boolean; kinds: string[] }> = [
+    { name: 'a periodic test is not an event', signals: [{ kind: 'test', zone: null }], retained: false, kinds: [] },
+    {
+      name: 'a test beside an alarm: only the alarm',
+      signals: [
+        { kind: 'test', zone: null },
+        { kind: 'panic', zone: null },
+      ],
+      retained: false,
+      kinds: ['panic'],
+    },
+    { name: 'an explicit offline alone raises nothing (availability is device:status)', signals: [], retained: false, kinds: [] },
+    // Initial state is state: a retained armed/disarmed report sets the armed state; retained alarms stay quiet.
+    { name: 'a retained alarm raises nothing', signals: [{ kind: 'burglary', zone: 1 }], retained: true, kinds: [] },
+    { name: 'a retained arm is kept (the site’s armed state)', signals: [{ kind: 'arm', zone: null }], retained: true, kinds: ['arm'] },
+    { name: 'a retained disarm is kept', signals: [{ kind: 'disarm', zone: null }], retained: true, kinds: ['disarm'] },
+  ];
+  for (const c of quiet) {
+    it(c.name, () => {
+      const out = enrichDeviceMessage({ ...base, signals: c.signals, restores: [], retained: c.retained, newId: ids() });
+      expect(out.events.map((e) => e.kind)).toEqual(c.kinds);
+    });
+  }
+
+  it('a retained replay earns no restore', () => {
+    const out = enrichDeviceMessage({ ...base, signals: [], restores: [{ kind: 'restore', detail: 'x' }], retained: true, newId: ids() });
+    expect(out).toEqual({ events: [], flags: [] });
   });
 
-  it('a retained replay is state, not news: no event at all', () => {
-    const transition = { from: 'online', to: 'offline' } as const;
-    const out = enrichDeviceMessage({ ...base, signals: [{ kind: 'burglary', zone: 1 }], transition, retained: true, newId: ids() });
-    expect(out).toEqual({ events: [], flags: [] });
+  it('the payload dedupe key carries the run, so the same payload after another one is a new event', () => {
+    const first = enrichDeviceMessage({
+      ...base,
+      signals: [{ kind: 'burglary', zone: 1 }],
+      restores: [],
+      retained: false,
+      facts: { ...facts, runSinceMs: 1 },
+      newId: ids(),
+    });
+    const again = enrichDeviceMessage({
+      ...base,
+      signals: [{ kind: 'burglary', zone: 1 }],
+      restores: [],
+      retained: false,
+      facts: { ...facts, runSinceMs: 9 },
+      newId: ids(),
+    });
+    expect(first.events[0]!.dedupeKey).toBe('h:shop-a/panel-1:abc123:0:1');
+    expect(again.events[0]!.dedupeKey).toBe('h:shop-a/panel-1:abc123:0:9');
+  });
+});
+
+describe('zones decide: a generic alarm takes its kind from the zone type; specific kinds stay', () => {
+  const zones = [
+    { number: 1, name: '前门', type: 'entry' as const },
+    { number: 2, name: '围墙', type: 'perimeter' as const },
+    { number: 3, name: '燃气报警', type: 'gas' as const },
+    { number: 4, name: '卫生间水浸', type: 'water' as const },
+    { number: 5, name: '紧急按钮', type: 'panic' as const },
+    { number: 6, name: '胁迫', type: 'duress' as const },
+    { number: 7, name: '厨房烟感', type: 'smoke' as const },
+    { number: 8, name: '配电房', type: 'fire' as const },
+    { number: 9, name: '老人呼叫', type: 'medical' as const },
+    { number: 10, name: '箱体防拆', type: 'tamper' as const },
+    { number: 11, name: '金库', type: '24h' as const },
+    { number: 12, name: '客厅', type: 'interior' as const },
+  ];
+  const zoned = site({ devices: [device({ zones })] });
+  const dev = zoned.devices[0]!;
+  const cases: Array<[string, DecodedSignal, string, string | null]> = [
+    ['contact on an entry zone', { kind: 'intrusion', zone: 1 }, 'intrusion', 'entry'],
+    ['contact on a perimeter zone', { kind: 'intrusion', zone: 2 }, 'perimeter', 'perimeter'],
+    ['contact on a gas zone', { kind: 'intrusion', zone: 3 }, 'gas', 'gas'],
+    ['panel zone alarm on a water zone', { kind: 'burglary', zone: 4 }, 'water', 'water'],
+    ['contact on a panic zone', { kind: 'intrusion', zone: 5 }, 'panic', 'panic'],
+    ['contact on a duress zone', { kind: 'intrusion', zone: 6 }, 'duress', 'duress'],
+    ['contact on a smoke zone', { kind: 'intrusion', zone: 7 }, 'smoke', 'smoke'],
+    ['contact on a fire zone', { kind: 'burglary', zone: 8 }, 'fire', 'fire'],
+    ['contact on a medical zone', { kind: 'intrusion', zone: 9 }, 'medical', 'medical'],
+    ['contact on a tamper zone', { kind: 'intrusion', zone: 10 }, 'tamper', 'tamper'],
+    ['contact on a 24h zone stays intrusion', { kind: 'intrusion', zone: 11 }, 'intrusion', '24h'],
+    ['burglary on an interior zone stays burglary', { kind: 'burglary', zone: 12 }, 'burglary', 'interior'],
+    ['a specific fire code on an entry zone stays fire', { kind: 'fire', zone: 1 }, 'fire', 'entry'],
+    ['a specific smoke on a water zone stays smoke', { kind: 'smoke', zone: 4 }, 'smoke', 'water'],
+    ['a restore on a gas zone stays a restore', { kind: 'restore', zone: 3 }, 'restore', 'gas'],
+    ['an undeclared zone keeps the kind', { kind: 'intrusion', zone: 99 }, 'intrusion', null],
+    ['no zone keeps the kind', { kind: 'intrusion', zone: null }, 'intrusion', null],
+  ];
+  for (const [name, signal, kind, zoneType] of cases) {
+    it(name, () => {
+      const { event } = eventFromSignal({ signal, index: 0, site: zoned, device: dev, location: zoned.location, facts, newId: ids() });
+      expect([event.kind, event.zoneType]).toEqual([kind, zoneType]);
+    });
+  }
+
+  it('a gas zone contact is category fire', () => {
+    const { event } = eventFromSignal({
+      signal: { kind: 'intrusion', zone: 3 },
+      index: 0,
+      site: zoned,
+      device: dev,
+      location: zoned.location,
+      facts,
+      newId: ids(),
+    });
+    expect(event.category).toBe('fire');
   });
 });
 
@@ -288,4 +372,5 @@ describe('zoneNameOf', () => {
     [8, null],
   ];
   for (const [zone, name] of cases) it(`zone ${zone}`, () => expect(zoneNameOf(shop, door, zone)).toBe(name));
+  it('zoneOf gives the whole zone (its type decides the kind)', () => expect(zoneOf(shop, door, 7)).toEqual({ number: 7, name: '仓库', type: 'interior' }));
 });

@@ -108,7 +108,8 @@ describe('on-change semantics', () => {
       if (o.ok) state = o.state;
       return kinds(o);
     });
-    expect(out).toEqual([[], [], ['burglary'], [], ['disarm']]);
+    // Issue 12 (initial state is state): the first armed_away sets the site's armed state.
+    expect(out).toEqual([['arm'], [], ['burglary'], [], ['disarm']]);
   });
 });
 

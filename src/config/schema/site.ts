@@ -54,6 +54,14 @@ export const deviceSchema = z.strictObject({
   heartbeat: duration()
     .refine((ms) => ms >= 20_000, { error: 'a heartbeat interval of at least 20s, e.g. "60s"' })
     .nullish(),
+  // Expected periodic test report interval (Contact ID E602): a test missing past it plus grace
+  // raises one trouble.comm (test_missed) for the device (ingest/supervision.ts).
+  test_interval: duration()
+    .refine((ms) => ms >= 20_000, { error: 'a test interval of at least 20s, e.g. "24h"' })
+    .nullish(),
+  // The installer's word that the device is in place: supervised from the hub's start even before
+  // its first message. Without it a device never heard from is pending install (待安装), not offline.
+  installed: z.boolean({ error: 'true or false' }).nullish(),
   zones: z
     .record(z.string().regex(/^[1-9]\d{0,2}$/, { error: ZONE_NUMBER_EXPECTED }), zoneSchema, { error: 'a mapping of zone number → { name, type }' })
     .nullish(),

@@ -79,6 +79,11 @@ export function directoryRoutes(ctx: ApiContext): Router {
           zone: d.zone,
           availability: live?.availability ?? 'unknown',
           lastSeenAt: live?.lastSeenMs ? new Date(live.lastSeenMs).toISOString() : null,
+          // Supervision is state (issue 12): never heard from = pending install (待安装), not offline.
+          pendingInstall: !live?.lastSeenMs && !d.installed,
+          testIntervalSeconds: d.testIntervalMs ? d.testIntervalMs / 1000 : null,
+          lastTestAt: live?.supervision?.lastTestMs ? new Date(live.supervision.lastTestMs).toISOString() : null,
+          battery: live?.supervision?.battery ?? null,
         };
       }),
     );
