@@ -31,7 +31,7 @@ function workflowConfig(running: RunningConfig): WorkflowConfig {
   return {
     natures: config.hub.triage.natures.map((n) => n.code),
     closeBeforeDispatch: config.hub.triage.closeBeforeDispatch,
-    units: (stationId) => (directory.station(stationId)?.units ?? []).map((u) => ({ ...u, stationId })),
+    units: (stationId) => (stationId === null ? [] : (directory.station(stationId)?.units ?? []).map((u) => ({ ...u, stationId }))),
     station: (stationId) => {
       const s = directory.station(stationId);
       return s ? { id: s.id, name: s.name, tier: s.tier } : undefined;

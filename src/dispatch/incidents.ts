@@ -37,8 +37,8 @@ export interface Directory {
  * contacts and verbal passwords). A function, so a hot reload applies to the next command.
  */
 export interface WorkflowConfig extends CloseRules {
-  /** The units a station dispatches (config/stations.yaml `units:`). */
-  units(stationId: string): readonly DispatchedUnit[];
+  /** The units a station dispatches (config/stations.yaml `units:`); null: the site is outside every cell. */
+  units(stationId: string | null): readonly DispatchedUnit[];
   /** A station as a transfer (转警) target; undefined when there is no such station. */
   station(stationId: string): TransferTarget | undefined;
   /** The site's contacts in order, and its verbal password (口令) for 业主撤警. */
@@ -241,8 +241,7 @@ export class IncidentService {
   /** 派警 of a unit by its id among the responsible station's units. */
   dispatchUnit(id: string, by: Actor, unit?: string, note?: string): CommandReply {
     const input = this.forStep(id, by);
-    const stationId = input.incident?.responsibleStationId;
-    const units = stationId ? this.rules().units(stationId) : [];
+    const units = input.incident ? this.rules().units(input.incident.responsibleStationId) : [];
     return this.apply(workflow.dispatchUnit({ ...input, unitId: unit, units, note }));
   }
 
