@@ -148,6 +148,7 @@ const REST: RestRow[] = [
   { method: 'GET', route: '/api/events', url: '/api/events', expect: x('401 ok ok ok ok ok 403') },
   { method: 'GET', route: '/api/events/:id', url: '/api/events/{EA}', expect: x('401 ok ok ok ok 404 403') },
   { method: 'GET', route: '/api/events/:id', url: '/api/events/{EB}', expect: x('401 ok ok 404 404 ok 403') },
+  { method: 'GET', route: '/api/workflow', url: '/api/workflow', expect: x('401 ok ok ok ok ok 403') },
   { method: 'GET', route: '/api/sites', url: '/api/sites', expect: x('401 ok ok ok ok ok ok') },
   { method: 'GET', route: '/api/sites/:id', url: '/api/sites/shop-a', expect: x('401 ok ok ok ok 404 ok') },
   { method: 'GET', route: '/api/sites/:id', url: '/api/sites/home-b', expect: x('401 ok ok 404 404 ok ok') },
