@@ -38,7 +38,7 @@ function workflowConfig(running: RunningConfig): WorkflowConfig {
     },
     site: (siteId) => {
       const s = directory.site(siteId);
-      return s ? { contacts: s.contacts, verbalPassword: s.verbalPassword ?? null } : undefined;
+      return s ? { contacts: s.contacts, verbalPassword: s.verbalPassword ?? null, guardFirst: s.guardFirst ?? false, guardGroup: s.guardGroup } : undefined;
     },
   };
 }

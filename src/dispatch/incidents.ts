@@ -41,8 +41,10 @@ export interface WorkflowConfig extends CloseRules {
   units(stationId: string | null): readonly DispatchedUnit[];
   /** A station as a transfer (转警) target; undefined when there is no such station. */
   station(stationId: string): TransferTarget | undefined;
-  /** The site's contacts in order, and its verbal password (口令) for 业主撤警. */
-  site(siteId: string): { contacts: ReadonlyArray<{ name: string }>; verbalPassword: string | null } | undefined;
+  /** The site's contacts in order, its verbal password (口令) for 业主撤警, guard_first and guard group. */
+  site(
+    siteId: string,
+  ): { contacts: ReadonlyArray<{ name: string }>; verbalPassword: string | null; guardFirst: boolean; guardGroup: string | null } | undefined;
 }
 
 /** The defaults of hub.yaml `triage` and no units, stations or contacts (tests that build no config). */
@@ -212,7 +214,8 @@ export class IncidentService {
         marks.push([e.id, NO_INCIDENT, e.seq]);
         continue;
       }
-      this.track(c.incident);
+      // A new incident takes its site's guard_first and, at a guarded site, a waiting property track (issue 12).
+      this.track(c.outcome === 'open' ? this.withSiteWorkflow(c.incident) : c.incident);
       if (c.outcome === 'open') touched.set(c.incident.id, 'new');
       else if (!touched.has(c.incident.id)) touched.set(c.incident.id, 'update');
       marks.push([e.id, c.incident.id, e.seq]);
@@ -331,6 +334,14 @@ export class IncidentService {
     for (const c of changes) this.track(c.saved);
     for (const c of changes) this.o.bus.emit('incident:update', c.saved);
     return plan.length;
+  }
+
+  /** The workflow fields a new incident takes from its site: guard_first, and the guard's track when a guard group watches it. */
+  private withSiteWorkflow(i: Incident): Incident {
+    const site = this.rules().site(i.siteId);
+    if (!site) return i;
+    const property = site.guardGroup ? { status: 'waiting' as const, owner: null, finding: null, note: null, updatedAt: null } : i.property;
+    return { ...i, guardFirst: site.guardFirst, property };
   }
 
   private rules(): WorkflowConfig {

@@ -43,6 +43,8 @@ describe('a guard works beside the police, never instead of them', () => {
     const guard = (await t.console({ namespace: '/guard', as: 'guard-hecheng' })).socket;
     const opened = await openPanic(op, 'side-by-side-1');
     expect(opened.priority).toBe(1);
+    // shop-a has a guard group: its property track waits for the guard from the start.
+    expect(opened.property).toMatchObject({ status: 'waiting', owner: null });
     const id = opened.id;
 
     // The guard takes the property track first and reports 误报: a finding, not a close.
