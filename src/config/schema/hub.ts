@@ -157,7 +157,13 @@ export const triageSchema = z
       .default(DEFAULT_NATURES)
       .describe('警情类别/性质 chosen at 反馈 and 结警 (code, zh, en); defaults 刑事 治安 火灾 求助 纠纷 交通 其他.'),
     close_before_dispatch: z
-      .array(z.enum(DISPOSITIONS, { error: DISPOSITIONS.join(', ') }), { error: 'a list of dispositions' })
+      // YAML reads an unquoted `false` as a boolean: it means the disposition false (误报).
+      .array(
+        z.preprocess((v) => (v === false ? 'false' : v), z.enum(DISPOSITIONS, { error: DISPOSITIONS.join(', ') })),
+        {
+          error: 'a list of dispositions',
+        },
+      )
       .default(['false', 'duplicate', 'cancelled', 'test'])
       .describe('Dispositions that may close an incident before 派警 (误报 confirmed by phone); real always needs 反馈.'),
     guard_first_timeout: duration()
