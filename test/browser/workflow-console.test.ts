@@ -10,6 +10,10 @@ import { nativeEvent } from '../../src/simulate/payloads.js';
 import { accountOf } from '../helpers/accounts.js';
 import { BROWSER_TEST_MS, HAVE_CHROMIUM, IN_CI, launchChromium, loginAs, newContext, SKIP_REASON, type PageProblems } from '../helpers/browser.js';
 import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { makeTree, SHOP_YAML } from '../helpers/tree.js';
+
+/** shop-a as a guard_first site: the operator waits for the guard's verification before 派警. */
+const GUARD_FIRST_SHOP = SHOP_YAML.replace('  guard_group: hecheng-team\n', '  guard_group: hecheng-team\n  guard_first: true\n');
 
 const run = HAVE_CHROMIUM || IN_CI;
 if (!run) console.warn(SKIP_REASON);
@@ -20,7 +24,8 @@ describe.skipIf(!run)('the 110 workflow in the console', () => {
   const problems: PageProblems[] = [];
 
   beforeAll(async () => {
-    [t, browser] = await Promise.all([startTestHub(), launchChromium()]);
+    expect(GUARD_FIRST_SHOP).toContain('guard_first: true');
+    [t, browser] = await Promise.all([startTestHub({ tree: makeTree({ 'shop-a.yaml': GUARD_FIRST_SHOP }) }), launchChromium()]);
   }, BROWSER_TEST_MS);
   afterAll(async () => {
     await browser?.close();
@@ -69,11 +74,16 @@ describe.skipIf(!run)('the 110 workflow in the console', () => {
       await page.waitForSelector('button[data-action="ack"]:not([disabled])');
       await page.keyboard.press('a');
       await page.waitForSelector('button[data-action="dispatch"]:not([disabled])');
+      // guard_first: 等待物业核实 with its timer; 派警 before the guard's verification asks first.
+      expect(await page.locator('#waiting-guard').textContent()).toContain('等待物业核实');
+      // The shared page helper counts real dialogs as injected script, so the confirmation is answered in the page.
+      await page.evaluate('window.asked = []; window.confirm = (m) => window.asked.push(m) > 0;');
       await page.keyboard.press('d');
       expect(await page.locator('#form-unit option').allTextContents()).toEqual(['荷城巡逻车1组（李明）', '荷城保安队']);
       await page.selectOption('#form-unit', 'hc-car-1');
       await page.click('#action-form button[type=submit]');
       await expect.poll(() => page.locator('#detail-status').textContent()).toBe('已派警');
+      expect(await page.evaluate('window.asked')).toEqual(['物业尚未核实，确定现在派警？']);
       await page.keyboard.press('l');
       // The first contact is suggested; after 未接 the next one is.
       expect(await page.locator('#form-contact').inputValue()).toBe('0');

@@ -98,6 +98,10 @@ export class DetailPanel {
   ) {
     this.el = h('section', { class: 'detail panel', attrs: { id: 'detail', 'aria-live': 'polite' } });
     this.render();
+    setInterval(() => {
+      const badge = this.el.querySelector('#waiting-guard');
+      if (badge && this.current) this.tickWaiting(badge, this.current);
+    }, 1000);
   }
 
   get incidentId(): string | null {
@@ -498,15 +502,9 @@ export class DetailPanel {
       const cell = h('span', { attrs: { id: 'detail-property' } }, parts.filter(Boolean).join(' · '));
       if (i.guardFirst && p?.status !== 'verified' && i.status !== 'closed') {
         // 等待物业核实 with its timer (triage.guard_first_timeout): the operator sees how long the guard has had.
-        const waited = Math.max(0, Math.round((Date.now() - Date.parse(i.openedAt)) / 1000));
-        const overdue = waited * 1000 > this.dir.workflow.guardFirstTimeoutMs;
-        cell.append(
-          h('span', {
-            class: `badge ${overdue ? 'badge-esc' : ''}`,
-            attrs: { id: 'waiting-guard' },
-            text: t(overdue ? 'waitingGuardOverdue' : 'waitingGuard', { s: secs(waited) }),
-          }),
-        );
+        const badge = h('span', { class: 'badge', attrs: { id: 'waiting-guard' } });
+        this.tickWaiting(badge, i);
+        cell.append(badge);
       }
       if (p?.finding === 'false_alarm' && i.status !== 'closed') {
         // The guard's 误报 is a finding: the operator confirms it and closes as false in one step.
@@ -522,6 +520,14 @@ export class DetailPanel {
       out.push(...row(t('fieldProperty'), cell));
     }
     return out;
+  }
+
+  /** 等待物业核实 and how long, marked once past `triage.guard_first_timeout`; ticks every second (constructor). */
+  private tickWaiting(badge: Element, i: Incident): void {
+    const waited = Math.max(0, Math.round((Date.now() - Date.parse(i.openedAt)) / 1000));
+    const overdue = waited * 1000 > this.dir.workflow.guardFirstTimeoutMs;
+    badge.className = `badge ${overdue ? 'badge-esc' : ''}`;
+    badge.textContent = t(overdue ? 'waitingGuardOverdue' : 'waitingGuard', { s: secs(waited) });
   }
 
   private linkedCameras(i: Incident): CameraInfo[] {
