@@ -1,6 +1,7 @@
 /** Dispatch: incidents from stored events; open incidents are recovered from storage before anything arrives. */
 import { moduleLogger } from '../core/logger.js';
-import { IncidentService } from '../dispatch/incidents.js';
+import type { RunningConfig } from '../config/running.js';
+import { IncidentService, type WorkflowConfig } from '../dispatch/incidents.js';
 import type { Store } from '../store/index.js';
 import type { HubContext } from './context.js';
 
@@ -18,7 +19,26 @@ export function buildDispatch(ctx: HubContext, store: Store): { incidents: Incid
     night: triage,
     // Site, cell and station names of the current config (Map lookups; a reload swaps them).
     directory: ctx.running,
+    workflow: () => workflowConfig(ctx.running),
   });
   incidents.recover();
   return { incidents, detach: incidents.attach() };
+}
+
+/** The 110 workflow's view of the live config: natures and close rules, units, stations, contacts. */
+function workflowConfig(running: RunningConfig): WorkflowConfig {
+  const { config, directory } = running;
+  return {
+    natures: config.hub.triage.natures.map((n) => n.code),
+    closeBeforeDispatch: config.hub.triage.closeBeforeDispatch,
+    units: (stationId) => (stationId === null ? [] : (directory.station(stationId)?.units ?? []).map((u) => ({ ...u, stationId }))),
+    station: (stationId) => {
+      const s = directory.station(stationId);
+      return s ? { id: s.id, name: s.name, tier: s.tier } : undefined;
+    },
+    site: (siteId) => {
+      const s = directory.site(siteId);
+      return s ? { contacts: s.contacts, verbalPassword: s.verbalPassword ?? null, guardFirst: s.guardFirst ?? false, guardGroup: s.guardGroup } : undefined;
+    },
+  };
 }

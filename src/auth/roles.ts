@@ -8,17 +8,25 @@ import type { Role } from '../contract/roles.js';
 export { ROLE_NAMES, ROLES, type Role } from '../contract/roles.js';
 
 /**
- * Capabilities. Guards act on their sites' incidents (ack, on scene, close as false) but do not
- * dispatch units or see the device list; installers see the installation (sites, devices, cameras,
- * grids, config problems) and never an incident or an alarm event.
+ * Capabilities. The 110 workflow (签收, 派警, 到场, 反馈, 结警, 转警, 联系人回拨) is the operators'; guards
+ * work the property-response track (物业响应: 签收, 到场, 核实结果) of their sites' incidents beside it,
+ * never instead of it (issue 12), and do not see the device list; installers see the installation
+ * (sites, devices, cameras, grids, config problems) and never an incident or an alarm event.
  */
 export const CAPABILITIES = {
   'incidents:read': ['admin', 'operator', 'guard'],
-  'incidents:ack': ['admin', 'operator', 'guard'],
-  'incidents:onscene': ['admin', 'operator', 'guard'],
-  /** Guards may close only as a false alarm (误报): the command table's close handler (src/api/commands/table.ts). */
-  'incidents:close': ['admin', 'operator', 'guard'],
+  'incidents:ack': ['admin', 'operator'],
+  'incidents:onscene': ['admin', 'operator'],
+  'incidents:feedback': ['admin', 'operator'],
+  /** 结警: a guard's 误报 is a finding (incidents:guard) the operator confirms by closing. */
+  'incidents:close': ['admin', 'operator'],
   'incidents:dispatch': ['admin', 'operator'],
+  /** 转警 to another receiving point. */
+  'incidents:transfer': ['admin', 'operator'],
+  /** 联系人回拨: calls to the site's contacts, with the owner's verbal password for 业主撤警. */
+  'incidents:call': ['admin', 'operator'],
+  /** The guard's property-response track (物业响应); operators cannot act on it for the guard. */
+  'incidents:guard': ['admin', 'guard'],
   'incidents:note': ['admin', 'operator'],
   /** The owner gives an incident to another operator. */
   'incidents:handover': ['admin', 'operator'],

@@ -105,6 +105,7 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv, cacheFile?: 
         tier: s.tier,
         parent: s.parent ?? null,
         location: s.location ?? null,
+        units: s.units.map((u) => ({ id: u.id, name: u.name, kind: u.kind, officers: u.officers.map((o) => ({ name: o.name, phone: o.phone ?? null })) })),
       }));
       if (checked.length > 0) stations = null;
     }
@@ -218,6 +219,9 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
       night: h.triage.night ? { fromMinute: h.triage.night.from, toMinute: h.triage.night.to } : null,
       holidays: h.triage.holidays,
       timezone: h.triage.timezone,
+      natures: h.triage.natures,
+      closeBeforeDispatch: h.triage.close_before_dispatch,
+      guardFirstTimeoutMs: h.triage.guard_first_timeout,
     },
     usersFile: h.users,
     sessions: { idleMs: h.sessions.idle_timeout, absoluteMs: h.sessions.absolute_timeout },

@@ -385,6 +385,8 @@ function buildEntry(f: SiteFile, src: SourceFile, hash: string, ctx: SiteContext
     sourceCrs: s.crs,
     contacts: s.contacts.map((c) => ({ name: c.name, phone: c.phone })),
     guardGroup: s.guard_group ?? null,
+    guardFirst: s.guard_first,
+    verbalPassword: resolveVerbalPassword(s, ctx),
     mqttUsername: s.mqtt?.username ?? null,
     mqttPassword: resolveMqttPassword(s.mqtt, ctx),
     gridCellId: cell?.id ?? null,
@@ -415,6 +417,18 @@ function mqttSecretRef(mqtt: { password_env?: unknown; password_file_key?: unkno
   if (env) return { env };
   const fileKey = str(mqtt?.password_file_key);
   return fileKey ? { fileKey } : null;
+}
+
+/** The site's verbal password (口令) from its reference; null when none is given or it is unset. */
+function resolveVerbalPassword(s: { verbal_password_env?: string | null; verbal_password_file_key?: string | null }, ctx: SiteContext): string | null {
+  const ref: SecretRef | null = s.verbal_password_env
+    ? { env: s.verbal_password_env }
+    : s.verbal_password_file_key
+      ? { fileKey: s.verbal_password_file_key }
+      : null;
+  if (!ref) return null;
+  const found = lookupSecret(ref, ctx.env, ctx.secrets);
+  return found.ok ? found.value : null;
 }
 
 function resolveMqttPassword(mqtt: MqttEntry | null | undefined, ctx: SiteContext): string | null {

@@ -67,6 +67,12 @@ export interface HubConfig {
     holidays: string[];
     /** IANA time zone of night hours, holidays and reports. */
     timezone: string;
+    /** 警情类别/性质 chosen at 反馈 and 结警 (hub.yaml `triage.natures`). */
+    natures: Array<{ code: string; zh: string; en: string }>;
+    /** Dispositions that may close before 派警 (`triage.close_before_dispatch`). */
+    closeBeforeDispatch: string[];
+    /** ms the console waits for the guard's verification at a guard_first site before marking it overdue. */
+    guardFirstTimeoutMs: number;
   };
   /** Path of the accounts file (issue 3). */
   usersFile: string;
@@ -99,7 +105,11 @@ export type BridgeConfig = Omit<z.output<typeof bridgeSchema>, 'mqtt'> & {
   mqttPassword?: string | null;
 };
 
-export type Station = Checked<z.output<typeof stationSchema>>;
+type StationEntry = Checked<z.output<typeof stationSchema>>;
+/** `units` may be absent in a Station built by hand (tests, older callers): no units. */
+export type Station = Omit<StationEntry, 'units'> & {
+  units?: Array<Omit<StationEntry['units'][number], 'officers'> & { officers: Array<{ name: string; phone: string | null }> }>;
+};
 
 export type Contact = z.output<typeof contactSchema>;
 
@@ -157,6 +167,10 @@ export type Site = Pick<SiteEntry, 'id' | 'name' | 'kind' | 'address' | 'pole' |
   /** What the file said, for the config reference and the console. */
   sourceCrs: TileCrs;
   guardGroup: string | null;
+  /** `guard_first`: the operator waits for the guard's verification before 派警. */
+  guardFirst?: boolean;
+  /** The verbal password (口令) for 业主撤警, resolved from its reference; never sent to a page or logged. */
+  verbalPassword?: string | null;
   /** One MQTT login for every device of the site (issue 3); password resolved from its reference. */
   mqttUsername: string | null;
   mqttPassword: string | null;

@@ -5,6 +5,7 @@
  * edge; the pages type what they send with `CommandPayload` (type-only import: no zod in the bundle).
  */
 import { z } from 'zod';
+import { KEYHOLDER_CALL_OUTCOMES } from './incident.js';
 import { INCIDENT_ACTIONS, type IncidentAction } from './workflow.js';
 
 /** Longest free text a command carries (a note, a unit, a disposition): longer text is cut, as it always was. */
@@ -24,14 +25,29 @@ export const incidentIdSchema = z.string().transform((s) => s.slice(0, ID_MAX));
  */
 export const COMMAND_INPUTS = {
   ack: z.object({}),
+  /** `unit`: the id of one of the responsible station's units (config/stations.yaml `units:`). */
   dispatch: z.object({ unit: text.optional(), note: text.optional() }),
   onscene: z.object({ note: text.optional() }),
-  close: z.object({ disposition: text, note: text.optional() }),
+  /** 反馈: what the unit found, and 警情类别/性质 as a code of hub.yaml `triage.natures`. */
+  feedback: z.object({ text, nature: text }),
+  /** `nature`: 警情类别/性质 when 反馈 did not give it (or to correct it). */
+  close: z.object({ disposition: text, nature: text.optional(), note: text.optional() }),
   note: z.object({ text }),
   /** The owner hands the incident to another operator (user name). */
   handover: z.object({ to: text }),
   /** An admin takes an incident over from its owner. */
   takeover: z.object({}),
+  /** 转警: hand the incident to another receiving point (a station id of config/stations.yaml). */
+  transfer: z.object({ to: text, note: text.optional() }),
+  /**
+   * 联系人回拨: a call to the site's contact number `contact` (from 0, in the site file's order) and its
+   * outcome; `password` is the verbal password the caller gave for 业主撤警 (checked, never stored).
+   */
+  call: z.object({ contact: z.number().int().min(0).max(99), outcome: z.enum(KEYHOLDER_CALL_OUTCOMES), password: text.optional(), note: text.optional() }),
+  /** The guard's property-response track (物业响应). */
+  guard_ack: z.object({}),
+  guard_onscene: z.object({}),
+  guard_verify: z.object({ finding: z.enum(['false_alarm', 'confirmed']), note: text.optional() }),
 } as const satisfies Record<IncidentAction, z.ZodObject>;
 
 /** The Socket.IO event of each command (the REST path is `/api/incidents/:id/<action>`). */
@@ -43,6 +59,12 @@ export const COMMAND_EVENT_OF = {
   note: 'incident:note',
   handover: 'incident:handover',
   takeover: 'incident:takeover',
+  transfer: 'incident:transfer',
+  call: 'incident:call',
+  guard_ack: 'incident:guard_ack',
+  guard_onscene: 'incident:guard_onscene',
+  guard_verify: 'incident:guard_verify',
+  feedback: 'incident:feedback',
 } as const satisfies Record<IncidentAction, `incident:${IncidentAction}`>;
 
 /** Client commands, each answered through its ack callback. The server registers exactly these. */

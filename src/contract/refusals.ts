@@ -7,7 +7,7 @@
 export const REFUSAL_CODES = {
   // The edge: who is asking, and what they sent
   unauthenticated: 'No session, or it has ended: log in (again).',
-  forbidden: 'The role may not do this (or a guard closing other than as a false alarm).',
+  forbidden: 'The role may not do this (a guard the 110 workflow, an operator the property-response track).',
   not_found: "No such incident, or one outside the caller's scope (answered alike on purpose).",
   bad_request: 'The body, query or socket payload does not have the expected shape.',
   cross_origin: 'A state-changing request or socket from a page on another origin.',
@@ -23,13 +23,20 @@ export const REFUSAL_CODES = {
   // Cameras
   ambiguous_camera: 'Several sites have a camera with this id; `?site=` says which one.',
   // The incident workflow (IncidentService)
-  illegal_transition: "The incident's status does not allow this step (for example on scene before acknowledged).",
+  illegal_transition: "The incident's status does not allow this step (for example on scene before dispatch, feedback before on scene).",
   owned: 'Another operator owns the incident.',
   not_owned: 'Nobody owns the incident yet, so it cannot be handed over.',
   already_owner: 'The caller already owns the incident.',
   bad_disposition: 'Closing with a disposition that is not one of real, false, test, duplicate, cancelled.',
   empty_note: 'A note with no text.',
-  bad_target: 'A hand-over to someone who cannot take the incident (unknown, disabled, a guard, another station).',
+  bad_target: 'A hand-over to someone who cannot take the incident (unknown, disabled, a guard, another station), or a transfer to no receiving point.',
+  no_units: 'Dispatch at a station with no units configured (config/stations.yaml `units:`).',
+  bad_unit: "Dispatch of a unit that is not one of the responsible station's units.",
+  bad_nature: 'A nature (警情类别/性质) that is not one of hub.yaml `triage.natures`.',
+  dispatch_required: 'Closing before dispatch (派警) with a disposition that `triage.close_before_dispatch` does not allow.',
+  feedback_required: 'Closing as real before the feedback (反馈) step.',
+  owner_cancel_unverified: 'Closing as cancelled without a call where the owner cancelled with the right verbal password (业主撤警).',
+  bad_contact: 'A call to a contact number the site does not have.',
 } as const;
 
 export type RefusalCode = keyof typeof REFUSAL_CODES;

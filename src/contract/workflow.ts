@@ -3,12 +3,16 @@
  * (src/dispatch/workflow.ts) and the pages (web/src/detail.ts, guard-main.ts), so both read one
  * state machine: which status may follow which, and which status each command needs.
  */
-import type { Incident, IncidentStatus } from './incident.js';
+import type { Incident, IncidentStatus, KeyholderCall, PropertyResponse } from './incident.js';
 
-/** Which status may follow which: 待受理 → 已签收 → 已派警 → 已到场 → 已结警 (closing allowed from any open state). */
+/**
+ * Which status may follow which: 待受理 → 已签收 → 已派警 → 已到场 → 已结警. No 到场 without 派警 (issue 12);
+ * closing is possible from any open state, but which disposition may close when is the workflow
+ * core's rule (a real close needs 反馈; before 派警 only hub.yaml `triage.close_before_dispatch`).
+ */
 export const NEXT_STATUSES: Readonly<Record<IncidentStatus, readonly IncidentStatus[]>> = {
   new: ['acknowledged', 'closed'],
-  acknowledged: ['dispatched', 'on_scene', 'closed'],
+  acknowledged: ['dispatched', 'closed'],
   dispatched: ['on_scene', 'closed'],
   on_scene: ['closed'],
   closed: [],
@@ -29,8 +33,26 @@ export const STATUS_ZH: Readonly<Record<IncidentStatus, string>> = {
 };
 
 /** The operator's actions on an incident, by the short name the pages and REST paths use. */
-export const INCIDENT_ACTIONS = ['ack', 'dispatch', 'onscene', 'close', 'note', 'handover', 'takeover'] as const;
+export const INCIDENT_ACTIONS = [
+  'ack',
+  'dispatch',
+  'onscene',
+  'feedback',
+  'close',
+  'note',
+  'handover',
+  'takeover',
+  'transfer',
+  'call',
+  'guard_ack',
+  'guard_onscene',
+  'guard_verify',
+] as const;
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
+
+/** The guard's actions: the property-response track (物业响应), never the 110 workflow. */
+export const GUARD_ACTIONS = ['guard_ack', 'guard_onscene', 'guard_verify'] as const satisfies readonly IncidentAction[];
+export type GuardAction = (typeof GUARD_ACTIONS)[number];
 
 /**
  * Whether an action can apply to an incident in its current status (ownership and role are
@@ -44,12 +66,44 @@ export function actionApplies(action: IncidentAction, status: IncidentStatus): b
       return status === 'acknowledged';
     case 'onscene':
       return mayMove(status, 'on_scene');
+    case 'feedback':
+      return status === 'on_scene';
+    case 'transfer':
+      // Before 派警 only: once a unit is on its way the incident stays where it is.
+      return status === 'new' || status === 'acknowledged';
     case 'close':
     case 'note':
     case 'handover':
     case 'takeover':
+    case 'call':
+    case 'guard_ack':
+    case 'guard_onscene':
+    case 'guard_verify':
       return status !== 'closed';
   }
+}
+
+/** Whether a guard's action applies to the property track as it stands (null: nobody has taken it). */
+export function guardActionApplies(action: GuardAction, property: PropertyResponse | null): boolean {
+  const status = property?.status ?? 'waiting';
+  switch (action) {
+    case 'guard_ack':
+      return status === 'waiting';
+    case 'guard_onscene':
+      return status === 'acknowledged';
+    case 'guard_verify':
+      return status === 'acknowledged' || status === 'on_scene';
+  }
+}
+
+/**
+ * The contact to call next (联系人回拨): the first when nobody was called; the one after an
+ * unanswered call or a wrong number; none once somebody answered (or the list is through).
+ */
+export function nextContact(calls: readonly Pick<KeyholderCall, 'contact' | 'outcome'>[], contactCount: number): number | null {
+  const last = calls.at(-1);
+  const next = !last ? 0 : last.outcome === 'no_answer' || last.outcome === 'wrong_number' ? last.contact + 1 : null;
+  return next !== null && next < contactCount ? next : null;
 }
 
 /** Queue order (DESIGN.md "Triage"): the most urgent first; within a priority the oldest first. */

@@ -1,6 +1,6 @@
 import type { AlarmEvent, Priority } from '../contract/alarm-event.js';
 import type { CommandReply } from '../contract/socket.js';
-import type { Incident, IncidentMedia } from '../contract/incident.js';
+import type { DispatchedUnit, Incident, IncidentMedia, KeyholderCallOutcome } from '../contract/incident.js';
 import { queueOrder } from '../contract/workflow.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/event-bus.js';
@@ -16,7 +16,8 @@ import type { Mark } from './held-writes.js';
 import { overlayIncidents } from './incident-query.js';
 import { DERIVED_WRITE_DELAY_MS, IncidentWriter, type StampedChange } from './incident-writer.js';
 import * as workflow from './workflow.js';
-import type { AuditFact, Decision } from './workflow.js';
+import type { AuditFact, CloseRules, Decision, TransferTarget } from './workflow.js';
+import { verbalPasswordMatches } from './verbal-password.js';
 
 export { DERIVED_WRITE_DELAY_MS, DERIVED_WRITE_PART } from './incident-writer.js';
 export type { Actor } from './workflow.js';
@@ -29,6 +30,37 @@ export interface Directory {
   /** The next tier up (police station → city command centre); null at the top. */
   stationParent?(stationId: string): string | null;
   stationName?(stationId: string): string | null;
+}
+
+/**
+ * What the 110 workflow reads from the live config (hub.yaml `triage`, stations' units, sites'
+ * contacts and verbal passwords). A function, so a hot reload applies to the next command.
+ */
+export interface WorkflowConfig extends CloseRules {
+  /** The units a station dispatches (config/stations.yaml `units:`); null: the site is outside every cell. */
+  units(stationId: string | null): readonly DispatchedUnit[];
+  /** A station as a transfer (转警) target; undefined when there is no such station. */
+  station(stationId: string): TransferTarget | undefined;
+  /** The site's contacts in order, its verbal password (口令) for 业主撤警, guard_first and guard group. */
+  site(
+    siteId: string,
+  ): { contacts: ReadonlyArray<{ name: string }>; verbalPassword: string | null; guardFirst: boolean; guardGroup: string | null } | undefined;
+}
+
+/** The defaults of hub.yaml `triage` and no units, stations or contacts (tests that build no config). */
+export const DEFAULT_WORKFLOW_CONFIG: WorkflowConfig = {
+  natures: ['criminal', 'public_order', 'fire', 'help', 'dispute', 'traffic', 'other'],
+  closeBeforeDispatch: ['false', 'duplicate', 'cancelled', 'test'],
+  units: () => [],
+  station: () => undefined,
+  site: () => undefined,
+};
+
+/** What a close carries besides the disposition (a bare string is the note, as callers wrote it before). */
+export interface CloseExtras {
+  note?: string | undefined;
+  /** 警情类别/性质 when 反馈 did not give it. */
+  nature?: string | undefined;
 }
 
 export interface IncidentServiceOptions {
@@ -50,6 +82,8 @@ export interface IncidentServiceOptions {
    * after every batch). Human actions always write at once, with everything held before them.
    */
   derivedWriteDelayMs?: number;
+  /** The 110 workflow's view of the config; absent: DEFAULT_WORKFLOW_CONFIG. */
+  workflow?: () => WorkflowConfig;
 }
 
 /** The most urgent first; within a priority the oldest first. */
@@ -180,7 +214,8 @@ export class IncidentService {
         marks.push([e.id, NO_INCIDENT, e.seq]);
         continue;
       }
-      this.track(c.incident);
+      // A new incident takes its site's guard_first and, at a guarded site, a waiting property track (issue 12).
+      this.track(c.outcome === 'open' ? this.withSiteWorkflow(c.incident) : c.incident);
       if (c.outcome === 'open') touched.set(c.incident.id, 'new');
       else if (!touched.has(c.incident.id)) touched.set(c.incident.id, 'update');
       marks.push([e.id, c.incident.id, e.seq]);
@@ -206,18 +241,57 @@ export class IncidentService {
     return this.apply(workflow.acknowledge(this.forStep(id, by)));
   }
 
+  /** 派警 of a unit by its id among the responsible station's units. */
   dispatchUnit(id: string, by: Actor, unit?: string, note?: string): CommandReply {
-    return this.apply(workflow.dispatchUnit({ ...this.forStep(id, by), unit, note }));
+    const input = this.forStep(id, by);
+    const units = input.incident ? this.rules().units(input.incident.responsibleStationId) : [];
+    return this.apply(workflow.dispatchUnit({ ...input, unitId: unit, units, note }));
   }
 
   onScene(id: string, by: Actor, note?: string): CommandReply {
     return this.apply(workflow.onScene({ ...this.forStep(id, by), note }));
   }
 
-  close(id: string, by: Actor, disposition: string, note?: string): CommandReply {
-    const reply = this.apply(workflow.close({ ...this.forStep(id, by), disposition, note }));
+  /** 反馈: what the unit found and 警情类别/性质. */
+  feedback(id: string, by: Actor, text: string, nature: string): CommandReply {
+    return this.apply(workflow.feedback({ ...this.forOpen(id, by), text, nature, natures: this.rules().natures }));
+  }
+
+  close(id: string, by: Actor, disposition: string, more?: string | CloseExtras): CommandReply {
+    const extras: CloseExtras = typeof more === 'string' ? { note: more } : (more ?? {});
+    const reply = this.apply(workflow.close({ ...this.forStep(id, by), disposition, ...extras, rules: this.rules() }));
     if (reply.ok && disposition === 'false') this.noteFalse(reply.incident.siteId, reply.incident.id, this.o.clock.now());
     return reply;
+  }
+
+  /** 转警 to another receiving point: ownership released, its escalation clock restarted. */
+  transfer(id: string, by: Actor, to: string, note?: string): CommandReply {
+    const input = this.forOpen(id, by);
+    const ackTimeoutMs = input.incident ? this.o.ackTimeoutMs?.[input.incident.priority] : undefined;
+    return this.apply(workflow.transfer({ ...input, target: this.rules().station(to), note, ackTimeoutMs }));
+  }
+
+  /** 联系人回拨: a call to the site's contact number `contact`; the verbal password is checked here and forgotten. */
+  call(id: string, by: Actor, c: { contact: number; outcome: KeyholderCallOutcome; password?: string | undefined; note?: string | undefined }): CommandReply {
+    const input = this.forOpen(id, by);
+    const site = input.incident ? this.rules().site(input.incident.siteId) : undefined;
+    const name = site?.contacts[c.contact]?.name;
+    const contact = name === undefined ? undefined : { index: c.contact, name };
+    const passwordOk = c.outcome === 'cancelled_by_owner' ? (verbalPasswordMatches(site?.verbalPassword, c.password) ?? false) : null;
+    return this.apply(workflow.call({ ...input, contact, outcome: c.outcome, passwordOk, note: c.note }));
+  }
+
+  /** The guard's property-response track (物业响应): never the 110 owner, status or escalation. */
+  guardAcknowledge(id: string, by: Actor): CommandReply {
+    return this.apply(workflow.guardAcknowledge(this.forOpen(id, by)));
+  }
+
+  guardOnScene(id: string, by: Actor): CommandReply {
+    return this.apply(workflow.guardOnScene(this.forOpen(id, by)));
+  }
+
+  guardVerify(id: string, by: Actor, finding: 'false_alarm' | 'confirmed', note?: string): CommandReply {
+    return this.apply(workflow.guardVerify({ ...this.forOpen(id, by), finding, note }));
   }
 
   note(id: string, by: Actor, text: string): CommandReply {
@@ -260,6 +334,18 @@ export class IncidentService {
     for (const c of changes) this.track(c.saved);
     for (const c of changes) this.o.bus.emit('incident:update', c.saved);
     return plan.length;
+  }
+
+  /** The workflow fields a new incident takes from its site: guard_first, and the guard's track when a guard group watches it. */
+  private withSiteWorkflow(i: Incident): Incident {
+    const site = this.rules().site(i.siteId);
+    if (!site) return i;
+    const property = site.guardGroup ? { status: 'waiting' as const, owner: null, finding: null, note: null, updatedAt: null } : i.property;
+    return { ...i, guardFirst: site.guardFirst, property };
+  }
+
+  private rules(): WorkflowConfig {
+    return this.o.workflow?.() ?? DEFAULT_WORKFLOW_CONFIG;
   }
 
   /** A status step looks at closed incidents too, to say the incident is closed rather than missing. */

@@ -4,7 +4,7 @@
  * audit row to write, or a refusal with its code. The state machine itself is shared data in
  * src/contract/workflow.ts; the service shell stamps the version, writes, and publishes.
  */
-import type { IncidentMedia } from '../contract/incident.js';
+import type { DispatchedUnit, IncidentMedia, IncidentTimes, KeyholderCallOutcome, PropertyResponse } from '../contract/incident.js';
 import { DISPOSITIONS, type Disposition, type Incident, type IncidentStatus, type TimelineEntry } from '../contract/incident.js';
 import { mayMove, STATUS_ZH } from '../contract/workflow.js';
 
@@ -84,33 +84,264 @@ function step(c: CommandInput, s: StatusStep): Decision {
   return { next, audit: { actor: c.by, action: s.to, from: i.status, to: s.to, note: [s.auditNote, cleanNote].filter(Boolean).join('; ') || null } };
 }
 
-/** 签收: the first to acknowledge owns it and stops its escalation clock. */
+/** Seconds from an ISO time to now; null when the earlier step never happened. */
+const since = (from: string | null, now: number): number | null => (from ? Math.max(0, Math.round((now - Date.parse(from)) / 1000)) : null);
+
+const withTimes = (i: Incident, t: Partial<IncidentTimes>): Incident => ({ ...i, times: { ...i.times, ...t } });
+
+/** 签收 (operators only; a guard's 签收 is guardAcknowledge): the first owns it and stops its escalation clock. */
 export function acknowledge(c: CommandInput): Decision {
-  return step(c, { to: 'acknowledged', guard: (i) => ownerRefusal(i, c.by), apply: (i) => ({ ...i, owner: actorName(c.by), escalateAt: null }) });
+  return step(c, {
+    to: 'acknowledged',
+    guard: (i) => ownerRefusal(i, c.by),
+    apply: (i) => withTimes({ ...i, owner: actorName(c.by), escalateAt: null }, { acknowledgedAt: iso(c.now), ackSeconds: since(i.openedAt, c.now) }),
+  });
 }
 
-/** 派警: the owner sends a unit. */
-export function dispatchUnit(c: CommandInput & { unit?: string | undefined; note?: string | undefined }): Decision {
-  const text = [c.unit ? `出警单位 unit: ${c.unit.slice(0, 100)}` : '', c.note ?? ''].filter(Boolean).join('; ');
-  return step(c, { to: 'dispatched', guard: (i) => ownerRefusal(i, c.by), apply: (i) => i, note: text });
+/** 派警: the owner sends one of the responsible station's units (config/stations.yaml `units:`), by id. */
+export function dispatchUnit(c: CommandInput & { unitId?: string | undefined; units: readonly DispatchedUnit[]; note?: string | undefined }): Decision {
+  const i = c.incident;
+  if (i && i.status !== 'closed' && !ownerRefusal(i, c.by) && mayMove(i.status, 'dispatched')) {
+    if (c.units.length === 0) return refuse('no_units', `station ${i.responsibleStationId ?? '—'} has no units configured (config/stations.yaml units:)`);
+    if (!c.units.some((u) => u.id === c.unitId)) return refuse('bad_unit', `unit must be one of ${c.units.map((u) => u.id).join(', ')}`);
+  }
+  const unit = c.units.find((u) => u.id === c.unitId) ?? null;
+  const text = [unit ? `出警单位 unit: ${unit.name}` : '', c.note ?? ''].filter(Boolean).join('; ');
+  return step(c, {
+    to: 'dispatched',
+    guard: (x) => ownerRefusal(x, c.by),
+    apply: (x) => withTimes({ ...x, unit }, { dispatchedAt: iso(c.now), dispatchSeconds: since(x.times.acknowledgedAt, c.now) }),
+    note: text,
+  });
 }
 
-/** 到场: the unit is on scene. */
+/** 到场: the dispatched unit is on scene (never before 派警). */
 export function onScene(c: CommandInput & { note?: string | undefined }): Decision {
-  return step(c, { to: 'on_scene', guard: (i) => ownerRefusal(i, c.by), apply: (i) => i, note: c.note });
+  return step(c, {
+    to: 'on_scene',
+    guard: (i) => ownerRefusal(i, c.by),
+    apply: (i) => withTimes(i, { onSceneAt: iso(c.now), onSceneSeconds: since(i.times.dispatchedAt, c.now) }),
+    note: c.note,
+  });
 }
 
-/** 结警 with a disposition; anyone may close a new incident (a false alarm nobody took), else only the owner. */
-export function close(c: CommandInput & { disposition: string; note?: string | undefined }): Decision {
+/** What the configuration decides about closing and natures (hub.yaml `triage`). */
+export interface CloseRules {
+  /** 警情类别/性质 codes (`triage.natures`). */
+  natures: readonly string[];
+  /** Dispositions that may close an incident before 派警 (`triage.close_before_dispatch`). */
+  closeBeforeDispatch: readonly string[];
+}
+
+const badNature = (natures: readonly string[]): Refusal => refuse('bad_nature', `nature must be one of ${natures.join(', ')}`);
+
+/** 反馈 (处警反馈): the owner records what the unit found, in free text and as 警情类别/性质. */
+export function feedback(c: CommandInput & { text: string; nature: string; natures: readonly string[] }): Decision {
+  const i = openOnly(c);
+  if (!i) return refuse('not_found', `no open incident ${c.id}`);
+  const owned = ownerRefusal(i, c.by);
+  if (owned) return owned;
+  if (i.status !== 'on_scene') return refuse('illegal_transition', `反馈 needs the unit on scene (到场); the incident is ${i.status} (${STATUS_ZH[i.status]})`);
+  if (!c.natures.includes(c.nature)) return badNature(c.natures);
+  const text = String(c.text ?? '')
+    .slice(0, 1000)
+    .trim();
+  if (!text) return refuse('empty_note', 'feedback needs what the unit found');
+  const by = actorName(c.by);
+  const at = iso(c.now);
+  const entry: TimelineEntry = { at, type: 'feedback', by, text: `反馈 [${c.nature}]: ${text}`, code: 'feedback', params: { nature: c.nature } };
+  return {
+    next: withTimes({ ...i, feedback: { at, by, text, nature: c.nature }, nature: c.nature, timeline: [...i.timeline, entry] }, { feedbackAt: at }),
+    audit: { actor: c.by, action: 'feedback', from: i.status, to: i.status, note: `${c.nature}; ${text}` },
+  };
+}
+
+/** Why a close is not allowed yet by the 110 rules, or null. */
+function closeRuleRefusal(i: Incident, disposition: string, rules: CloseRules): Refusal | null {
+  const beforeDispatch = i.status === 'new' || i.status === 'acknowledged';
+  if (beforeDispatch && !rules.closeBeforeDispatch.includes(disposition)) {
+    return refuse(
+      'dispatch_required',
+      `结警 as ${disposition} needs 派警 first (triage.close_before_dispatch allows ${rules.closeBeforeDispatch.join(', ') || 'none'})`,
+    );
+  }
+  if (disposition === 'real' && !i.feedback) return refuse('feedback_required', '结警 as real needs 反馈 (what the unit found, and the nature) first');
+  if (disposition === 'cancelled' && !i.calls.some((k) => k.outcome === 'cancelled_by_owner' && k.passwordOk === true)) {
+    return refuse('owner_cancel_unverified', '结警 as cancelled needs a call where the owner cancelled with the right verbal password (业主撤警)');
+  }
+  return null;
+}
+
+/**
+ * 结警 with a disposition and, for a real one, the nature (from 反馈 or given now). Anyone may close a
+ * new incident (a false alarm confirmed by phone before anybody took it), else only the owner; the
+ * configured rules decide what may close before 派警.
+ */
+export function close(c: CommandInput & { disposition: string; nature?: string | undefined; note?: string | undefined; rules: CloseRules }): Decision {
   if (!(DISPOSITIONS as readonly string[]).includes(c.disposition)) {
     return refuse('bad_disposition', `disposition must be one of ${DISPOSITIONS.join(', ')}`);
   }
+  if (c.nature !== undefined && c.nature !== '' && !c.rules.natures.includes(c.nature)) return badNature(c.rules.natures);
+  const i = c.incident;
+  if (i && i.status !== 'closed' && (i.status === 'new' || !ownerRefusal(i, c.by))) {
+    const refusal = closeRuleRefusal(i, c.disposition, c.rules);
+    if (refusal) return refusal;
+  }
   return step(c, {
     to: 'closed',
-    guard: (i) => (i.status === 'new' ? null : ownerRefusal(i, c.by)),
-    apply: (i) => ({ ...i, disposition: c.disposition as Disposition, closedAt: iso(c.now), escalateAt: null }),
+    guard: (x) => (x.status === 'new' ? null : ownerRefusal(x, c.by)),
+    apply: (x) =>
+      withTimes(
+        { ...x, disposition: c.disposition as Disposition, nature: c.nature || x.nature, closedAt: iso(c.now), escalateAt: null },
+        { totalSeconds: since(x.openedAt, c.now) },
+      ),
     note: c.note,
-    auditNote: `disposition ${c.disposition}`,
+    auditNote: `disposition ${c.disposition}${c.nature || i?.nature ? `; nature ${c.nature || i?.nature}` : ''}`,
+  });
+}
+
+/** A receiving point as the shell finds it in config/stations.yaml. */
+export interface TransferTarget {
+  id: string;
+  name: string;
+  tier: string;
+}
+
+/**
+ * 转警: hand the incident to another receiving point before 派警. Its 110 ownership is released:
+ * the target signs for it again, with a fresh escalation clock (`ackTimeoutMs` of its priority).
+ * Community posts (社区警务室) see incidents but do not receive them.
+ */
+export function transfer(c: CommandInput & { target: TransferTarget | undefined; note?: string | undefined; ackTimeoutMs?: number | undefined }): Decision {
+  const i = openOnly(c);
+  if (!i) return refuse('not_found', `no open incident ${c.id}`);
+  const owned = ownerRefusal(i, c.by);
+  if (owned) return owned;
+  if (i.status !== 'new' && i.status !== 'acknowledged') {
+    return refuse('illegal_transition', `转警 only before 派警; the incident is ${i.status} (${STATUS_ZH[i.status]})`);
+  }
+  const t = c.target;
+  if (!t || t.tier === 'community') return refuse('bad_target', 'transfer to a receiving point (a station or centre from config/stations.yaml)');
+  if (t.id === i.responsibleStationId) return refuse('bad_target', `the incident is already with ${t.name}`);
+  const from = i.responsibleStationId;
+  const note = (c.note ?? '').slice(0, 1000).trim();
+  const entry: TimelineEntry = {
+    at: iso(c.now),
+    type: 'transfer',
+    by: actorName(c.by),
+    text: `转警 transferred: ${from ?? '—'} → ${t.name}${note ? `: ${note}` : ''}`,
+    code: 'transfer',
+    params: { from, to: t.id },
+  };
+  return {
+    next: {
+      ...i,
+      status: 'new',
+      owner: null,
+      responsibleStationId: t.id,
+      escalateAt: c.ackTimeoutMs ? iso(c.now + c.ackTimeoutMs) : null,
+      timeline: [...i.timeline, entry],
+    },
+    audit: { actor: c.by, action: 'transfer', from: i.status, to: 'new', note: [`${from ?? '—'} → ${t.id}`, note].filter(Boolean).join('; ') },
+  };
+}
+
+/** One site contact as the shell finds it (never the verbal password itself). */
+export interface CalledContact {
+  index: number;
+  name: string;
+}
+
+const CALL_ZH: Readonly<Record<KeyholderCallOutcome, string>> = {
+  answered: '接通',
+  no_answer: '未接',
+  coming: '将到场',
+  cancelled_by_owner: '业主撤警',
+  wrong_number: '号码错误',
+};
+
+/**
+ * 联系人回拨: one call to a site contact and its outcome. For 业主撤警 the shell has checked the verbal
+ * password (`passwordOk`); a wrong one is recorded too, and only a right one lets the incident close
+ * as cancelled.
+ */
+export function call(
+  c: CommandInput & { contact: CalledContact | undefined; outcome: KeyholderCallOutcome; passwordOk: boolean | null; note?: string | undefined },
+): Decision {
+  const i = openOnly(c);
+  if (!i) return refuse('not_found', `no open incident ${c.id}`);
+  const owned = ownerRefusal(i, c.by);
+  if (owned) return owned;
+  if (!c.contact) return refuse('bad_contact', 'no such contact on the site (contacts are numbered from 0 in the order of the site file)');
+  const passwordOk = c.outcome === 'cancelled_by_owner' ? c.passwordOk : null;
+  const check = passwordOk === null ? '' : passwordOk ? '（口令正确 password ok）' : '（口令错误 wrong password）';
+  const note = (c.note ?? '').slice(0, 1000).trim();
+  const by = actorName(c.by);
+  const at = iso(c.now);
+  const entry: TimelineEntry = {
+    at,
+    type: 'call',
+    by,
+    text: `回拨 ${c.contact.name}: ${CALL_ZH[c.outcome]}${check}${note ? `; ${note}` : ''}`,
+    code: 'call',
+    params: { contact: c.contact.index, outcome: c.outcome, passwordOk: passwordOk === null ? null : String(passwordOk) },
+  };
+  const record = { at, by, contact: c.contact.index, contactName: c.contact.name, outcome: c.outcome, passwordOk };
+  return {
+    next: { ...i, calls: [...i.calls, record].slice(-50), timeline: [...i.timeline, entry] },
+    // The audit says whether the password matched, never what was said.
+    audit: { actor: c.by, action: 'call', from: i.status, to: i.status, note: [`#${c.contact.index} ${c.outcome}${check}`, note].filter(Boolean).join('; ') },
+  };
+}
+
+/** The guard's track as it stands (a fresh one when nobody has touched it). */
+const propertyOf = (i: Incident): PropertyResponse => i.property ?? { status: 'waiting', owner: null, finding: null, note: null, updatedAt: null };
+
+/**
+ * A step of the property-response track (物业响应). It never touches the 110 owner, status or
+ * escalation clock: the guard works beside the police, not instead of them.
+ */
+function guardStep(
+  c: CommandInput,
+  s: { from: readonly PropertyResponse['status'][]; apply: (p: PropertyResponse) => PropertyResponse; action: string; text: string },
+): Decision {
+  const i = openOnly(c);
+  if (!i) return refuse('not_found', `no open incident ${c.id}`);
+  const p = propertyOf(i);
+  const by = actorName(c.by);
+  if (p.owner && p.owner !== by) return refuse('owned', `物业响应已由 ${p.owner} 签收 (property response owned by ${p.owner})`);
+  if (!s.from.includes(p.status)) return refuse('illegal_transition', `property response is ${p.status}; ${s.action} needs ${s.from.join(' or ')}`);
+  const next = { ...s.apply(p), owner: by, updatedAt: iso(c.now) };
+  const entry: TimelineEntry = { at: iso(c.now), type: 'guard', by, text: s.text, code: s.action, params: { finding: next.finding } };
+  return {
+    next: { ...i, property: next, timeline: [...i.timeline, entry] },
+    audit: { actor: c.by, action: s.action, from: i.status, to: i.status, note: next.note ? `${next.finding ?? p.status}; ${next.note}` : next.finding },
+  };
+}
+
+/** 物业签收: the guard takes the property track (not the incident). */
+export function guardAcknowledge(c: CommandInput): Decision {
+  return guardStep(c, { from: ['waiting'], apply: (p) => ({ ...p, status: 'acknowledged' }), action: 'guard_ack', text: '物业签收 guard acknowledged' });
+}
+
+/** 物业到场: the guard is at the site. */
+export function guardOnScene(c: CommandInput): Decision {
+  return guardStep(c, { from: ['acknowledged'], apply: (p) => ({ ...p, status: 'on_scene' }), action: 'guard_onscene', text: '物业到场 guard on scene' });
+}
+
+/**
+ * 核实结果: the guard's finding. A 误报 is a finding at every priority, never a close: on P1/P2 the
+ * operator confirms it (closing as false in one step, allowed before 派警 by the rule); on P3/P4 it
+ * is the same finding, so one rule holds and the 110 record is always the operator's.
+ */
+export function guardVerify(c: CommandInput & { finding: 'false_alarm' | 'confirmed'; note?: string | undefined }): Decision {
+  const note = (c.note ?? '').slice(0, 1000).trim() || null;
+  const word = c.finding === 'false_alarm' ? '误报（待接警员确认）false alarm, for the operator to confirm' : '确有警情 confirmed';
+  return guardStep(c, {
+    from: ['acknowledged', 'on_scene'],
+    apply: (p) => ({ ...p, status: 'verified', finding: c.finding, note }),
+    action: 'guard_verify',
+    text: `物业核实 guard verified: ${word}${note ? `: ${note}` : ''}`,
   });
 }
 
@@ -155,9 +386,11 @@ export function takeOver(c: CommandInput): Decision {
   const who = actorName(c.by);
   if (i.owner === who) return refuse('already_owner', 'you already own it');
   const status: IncidentStatus = i.status === 'new' ? 'acknowledged' : i.status;
+  const times = i.status === 'new' ? { ...i.times, acknowledgedAt: iso(c.now), ackSeconds: since(i.openedAt, c.now) } : i.times;
   return {
     next: {
       ...i,
+      times,
       owner: who,
       status,
       escalateAt: null,

@@ -148,17 +148,18 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
       expect(await b.locator('#detail-owner').textContent()).toContain('op-city');
       // B cannot dispatch A's incident: the refusal is shown in words.
       await b.click('button[data-action="dispatch"]');
-      await b.fill('#form-unit', '巡逻二组');
+      await b.selectOption('#form-unit', 'hc-team');
       await b.click('#action-form button[type=submit]');
       await b.waitForSelector('#action-message');
       expect(await b.locator('#action-message').textContent()).toContain('已由 op-city 签收');
 
-      // A dispatches with a unit; the full timeline (REST) shows it.
+      // A dispatches one of the station's units (issue 12: a list, not free text); the full timeline (REST) shows it.
       await a.keyboard.press('d');
-      await a.fill('#form-unit', '巡逻一组');
-      await a.keyboard.press('Enter');
+      await a.selectOption('#form-unit', 'hc-car-1');
+      await a.click('#action-form button[type=submit]');
       await expect.poll(() => a.locator('#detail-status').textContent()).toBe('已派警');
-      await expect.poll(() => a.locator('#timeline').textContent()).toContain('巡逻一组');
+      await expect.poll(() => a.locator('#timeline').textContent()).toContain('荷城巡逻车1组');
+      await expect.poll(() => a.locator('#detail').textContent()).toContain('李明');
       // The detail shows the site's facts from the directory.
       const detail = await a.locator('#detail').textContent();
       for (const fact of ['钟山区明湖路12号', 'ZS-0471', '王店主', '13800000000', '张网格', '13800000001', '钟山分局荷城派出所', '收银台紧急按钮'])

@@ -59,15 +59,18 @@ describe.skipIf(!run)('console reconnect and guard page in Chromium', () => {
       // Fits the phone: no sideways scrolling.
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
       await page.screenshot({ path: screenshotPath('guard-360.png'), fullPage: true });
-      // One tap: on scene from 待受理 (acknowledges on the way), then false alarm with a note.
+      // One tap: on scene from 待物业签收 (acknowledges the property track on the way), then 误报 with a note.
+      // Issue 12: the guard's steps are the property track; the 110 incident stays the station's.
       const card = page.locator('#guard-list article').first();
-      await card.locator('button[data-action="onscene"]').tap();
-      await expect.poll(() => card.locator('.status-chip').textContent()).toBe('已到场');
+      await card.locator('button[data-action="guard_onscene"]').tap();
+      await expect.poll(() => card.locator('.property').textContent()).toContain('物业已到场');
+      expect(await card.locator('.status-chip').textContent()).toBe('待受理');
       await card.locator('textarea').fill('现场检查无异常，猫碰到红外');
-      await card.locator('button[data-action="false"]').tap();
-      await page.waitForSelector('#guard-empty:not([hidden])');
-      const closed = t.hub.store.incidents.query({ siteId: 'shop-a', status: 'closed' as never, limit: 5 });
-      expect(closed[0]).toMatchObject({ disposition: 'false', owner: 'guard-hecheng' });
+      await card.locator('button[data-action="false_alarm"]').tap();
+      await expect.poll(() => card.locator('.property').textContent()).toContain('误报（待接警员确认）');
+      expect(await card.locator('.action-message').textContent()).not.toBe('已完成');
+      const shop = t.hub.incidents.snapshot().find((i) => i.siteId === 'shop-a')!;
+      expect(shop).toMatchObject({ status: 'new', owner: null, property: { status: 'verified', owner: 'guard-hecheng', finding: 'false_alarm' } });
       expect(problems.csp).toEqual([]);
       expect(problems.errors).toEqual([]);
       await context.close();

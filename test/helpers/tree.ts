@@ -68,6 +68,8 @@ export const TREE_ENV: Readonly<Record<string, string>> = {
   MQTT_SHOP_A_PASS: TREE_LOGINS['shop-a']!,
   MQTT_SHOP_A_DOOR_PASS: TREE_LOGINS['shop-a-door']!,
   MQTT_FRIGATE_PASS: TREE_LOGINS.frigate!,
+  /** shop-a's verbal password (口令) for 业主撤警 (issue 12). */
+  VERBAL_SHOP_A: '芝麻开门-Tq3',
 };
 
 /** config/secrets.yaml of the tree: the passwords referenced by password_file_key. */
@@ -88,11 +90,16 @@ export const STATIONS_YAML = `stations:
     tier: station
     parent: city-110
     location: [26.595, 104.835]
+    units:
+      - { id: hc-car-1, name: 荷城巡逻车1组, kind: patrol_car, officers: [{ name: 李明, phone: "13908580101" }] }
+      - { id: hc-team, name: 荷城保安队, kind: security_team }
   - id: ps-minghu
     name: 钟山分局明湖派出所
     tier: station
     parent: city-110
     location: [26.605, 104.835]
+    units:
+      - { id: mh-car-1, name: 明湖巡逻车1组, kind: patrol_car, officers: [{ name: 周杰, phone: "13908580301" }] }
 `;
 
 export function gridsGeoJson(): string {
@@ -119,8 +126,9 @@ export const SHOP_YAML = `site:
   door_plate: 明湖路12号
   pole: ZS-0471
   location: [26.595, 104.835]
-  contacts: [{ name: 王店主, phone: "13800000000" }]
+  contacts: [{ name: 王店主, phone: "13800000000" }, { name: 王太太, phone: "13800000001" }]
   guard_group: hecheng-team
+  verbal_password_env: VERBAL_SHOP_A
   mqtt: { username: shop-a, password_env: MQTT_SHOP_A_PASS }
 devices:
   - id: shop-a-panel

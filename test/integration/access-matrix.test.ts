@@ -43,8 +43,7 @@ interface RestRow {
  * Every command of the command table (src/api/commands/table.ts), on an incident of each station.
  * The REST rows and the socket rows are generated from the table with these outcomes, so a command
  * is checked the same way on both paths; a command the table declares without rules here does not
- * compile. 'bogus' keeps the incidents open for the rows that follow (a guard closes only as a
- * false alarm: 403).
+ * compile. 'bogus' keeps the incidents open for the rows that follow.
  */
 interface CommandRule {
   target: 'A' | 'B';
@@ -53,21 +52,26 @@ interface CommandRule {
 }
 //                                                                         anon admin op-city op-hecheng guard-hecheng guard-minghu installer
 const COMMAND_RULES: Record<IncidentAction, CommandRule[]> = {
+  // The 110 workflow is the operators' (issue 12): a guard is refused before the scope check.
   ack: [
-    { target: 'A', body: {}, expect: x('401 ok ok ok ok 404 403') },
-    { target: 'B', body: {}, expect: x('401 ok ok 404 404 ok 403') },
+    { target: 'A', body: {}, expect: x('401 ok ok ok 403 403 403') },
+    { target: 'B', body: {}, expect: x('401 ok ok 404 403 403 403') },
   ],
   dispatch: [
     { target: 'A', body: { unit: '巡逻一组' }, expect: x('401 ok ok ok 403 403 403') },
     { target: 'B', body: { unit: '巡逻二组' }, expect: x('401 ok ok 404 403 403 403') },
   ],
   onscene: [
-    { target: 'A', body: {}, expect: x('401 ok ok ok ok 404 403') },
-    { target: 'B', body: {}, expect: x('401 ok ok 404 404 ok 403') },
+    { target: 'A', body: {}, expect: x('401 ok ok ok 403 403 403') },
+    { target: 'B', body: {}, expect: x('401 ok ok 404 403 403 403') },
+  ],
+  feedback: [
+    { target: 'A', body: { text: '现场无异常', nature: 'other' }, expect: x('401 ok ok ok 403 403 403') },
+    { target: 'B', body: { text: '现场无异常', nature: 'other' }, expect: x('401 ok ok 404 403 403 403') },
   ],
   close: [
-    { target: 'A', body: { disposition: 'bogus' }, expect: x('401 ok ok ok 403 404 403') },
-    { target: 'B', body: { disposition: 'bogus' }, expect: x('401 ok ok 404 404 403 403') },
+    { target: 'A', body: { disposition: 'bogus' }, expect: x('401 ok ok ok 403 403 403') },
+    { target: 'B', body: { disposition: 'bogus' }, expect: x('401 ok ok 404 403 403 403') },
   ],
   note: [
     { target: 'A', body: { text: '已联系业主' }, expect: x('401 ok ok ok 403 403 403') },
@@ -80,6 +84,28 @@ const COMMAND_RULES: Record<IncidentAction, CommandRule[]> = {
   takeover: [
     { target: 'A', body: {}, expect: x('401 ok 403 403 403 403 403') },
     { target: 'B', body: {}, expect: x('401 ok 403 403 403 403 403') },
+  ],
+  // No such station / contact: let through and refused by the workflow, so the incidents stay where they are.
+  transfer: [
+    { target: 'A', body: { to: 'no-such-station' }, expect: x('401 ok ok ok 403 403 403') },
+    { target: 'B', body: { to: 'no-such-station' }, expect: x('401 ok ok 404 403 403 403') },
+  ],
+  call: [
+    { target: 'A', body: { contact: 99, outcome: 'no_answer' }, expect: x('401 ok ok ok 403 403 403') },
+    { target: 'B', body: { contact: 99, outcome: 'no_answer' }, expect: x('401 ok ok 404 403 403 403') },
+  ],
+  // The property-response track is the guards' (and an admin's), never an operator's.
+  guard_ack: [
+    { target: 'A', body: {}, expect: x('401 ok 403 403 ok 404 403') },
+    { target: 'B', body: {}, expect: x('401 ok 403 403 404 ok 403') },
+  ],
+  guard_onscene: [
+    { target: 'A', body: {}, expect: x('401 ok 403 403 ok 404 403') },
+    { target: 'B', body: {}, expect: x('401 ok 403 403 404 ok 403') },
+  ],
+  guard_verify: [
+    { target: 'A', body: { finding: 'confirmed' }, expect: x('401 ok 403 403 ok 404 403') },
+    { target: 'B', body: { finding: 'confirmed' }, expect: x('401 ok 403 403 404 ok 403') },
   ],
 };
 
@@ -122,6 +148,7 @@ const REST: RestRow[] = [
   { method: 'GET', route: '/api/events', url: '/api/events', expect: x('401 ok ok ok ok ok 403') },
   { method: 'GET', route: '/api/events/:id', url: '/api/events/{EA}', expect: x('401 ok ok ok ok 404 403') },
   { method: 'GET', route: '/api/events/:id', url: '/api/events/{EB}', expect: x('401 ok ok 404 404 ok 403') },
+  { method: 'GET', route: '/api/workflow', url: '/api/workflow', expect: x('401 ok ok ok ok ok 403') },
   { method: 'GET', route: '/api/sites', url: '/api/sites', expect: x('401 ok ok ok ok ok ok') },
   { method: 'GET', route: '/api/sites/:id', url: '/api/sites/shop-a', expect: x('401 ok ok ok ok 404 ok') },
   { method: 'GET', route: '/api/sites/:id', url: '/api/sites/home-b', expect: x('401 ok ok 404 404 ok ok') },

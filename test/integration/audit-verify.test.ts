@@ -29,13 +29,16 @@ describe('safegrid audit verify', () => {
       // receive() resolves at the commit (the PUBACK); dispatch hears of the event just after.
       const id = (await waitFor(() => t.hub.incidents.snapshot()[0])).id;
       expect(t.hub.incidents.acknowledge(id, 'op1').ok).toBe(true);
-      expect(t.hub.incidents.dispatchUnit(id, 'op1', '巡逻车3').ok).toBe(true);
+      // The full 110 workflow since issue 12: a unit of the station, 到场, 反馈, then a real close.
+      expect(t.hub.incidents.dispatchUnit(id, 'op1', 'mh-car-1').ok).toBe(true);
+      expect(t.hub.incidents.onScene(id, 'op1').ok).toBe(true);
+      expect(t.hub.incidents.feedback(id, 'op1', '按钮误触，业主在家', 'help').ok).toBe(true);
       expect(t.hub.incidents.close(id, 'op1', 'real').ok).toBe(true);
       await t.close();
 
       const good = await auditVerify(dbFile);
       expect(good.code).toBe(0);
-      expect(good.out).toMatch(/audit trail intact: 4 rows/);
+      expect(good.out).toMatch(/audit trail intact: 6 rows/);
 
       const db = new Database(dbFile);
       db.exec('DROP TRIGGER audit_no_update');
@@ -43,7 +46,7 @@ describe('safegrid audit verify', () => {
       db.close();
       const bad = await auditVerify(dbFile);
       expect(bad.code).toBe(1);
-      expect(bad.out).toContain('audit trail BROKEN at row 4: row 4 was changed after it was written');
+      expect(bad.out).toContain('audit trail BROKEN at row 6: row 6 was changed after it was written');
     } finally {
       t.tree.remove();
     }

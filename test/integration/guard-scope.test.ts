@@ -74,27 +74,29 @@ describe('a guard of group A never receives an incident of group B', () => {
   it('commands on it are "not found" over REST and the socket; the incident is untouched', async () => {
     const g = await t.login('guard-hecheng');
     const before = t.hub.incidents.get(home)!;
-    for (const cmd of ['ack', 'onscene', 'close'] as const) {
-      const r = await g.post(`/api/incidents/${home}/${cmd}`, { disposition: 'false' });
+    // Issue 12: a guard's commands are the property track (guard_*); the 110 ones are refused before the scope.
+    for (const cmd of ['guard_ack', 'guard_onscene', 'guard_verify'] as const) {
+      const r = await g.post(`/api/incidents/${home}/${cmd}`, { finding: 'false_alarm' });
       expect(r.status, cmd).toBe(404);
     }
     const { socket } = await t.console({ namespace: '/guard', session: g });
-    for (const ev of ['incident:ack', 'incident:onscene', 'incident:close'] as const) {
-      const reply = await new Promise<CommandReply>((ok) => (socket.emit as (...a: unknown[]) => void)(ev, { id: home, disposition: 'false' }, ok));
+    for (const ev of ['incident:guard_ack', 'incident:guard_onscene', 'incident:guard_verify'] as const) {
+      const reply = await new Promise<CommandReply>((ok) => (socket.emit as (...a: unknown[]) => void)(ev, { id: home, finding: 'false_alarm' }, ok));
       expect(reply, ev).toMatchObject({ ok: false, code: 'not_found' });
     }
     expect(t.hub.incidents.get(home)!.version).toBe(before.version);
   });
 
-  it('its own guard acknowledges, reports on scene and closes it as a false alarm; the actor is the logged-in user', async () => {
+  it('its own guard acknowledges, reports on scene and finds a false alarm on the property track; the actor is the logged-in user', async () => {
     const g = await t.login('guard-minghu');
-    expect((await g.post(`/api/incidents/${home}/ack`, { by: 'someone-else' })).status).toBe(200);
-    expect((await g.post(`/api/incidents/${home}/onscene`)).status).toBe(200);
-    // Only as false: a real alarm is closed by the station.
-    expect((await g.post(`/api/incidents/${home}/close`, { disposition: 'real' })).status).toBe(403);
-    const closed = (await (await g.post(`/api/incidents/${home}/close`, { disposition: 'false', note: '现场查看为误报' })).json()) as Incident;
-    expect(closed).toMatchObject({ status: 'closed', disposition: 'false', owner: 'guard-minghu' });
-    expect(closed.timeline.filter((e) => e.type === 'status').map((e) => e.by)).toEqual(['guard-minghu', 'guard-minghu', 'guard-minghu']);
+    // Issue 12: the guard never closes or takes the 110 incident; their 误报 is a finding the operator confirms.
+    expect((await g.post(`/api/incidents/${home}/close`, { disposition: 'false' })).status).toBe(403);
+    expect((await g.post(`/api/incidents/${home}/ack`)).status).toBe(403);
+    expect((await g.post(`/api/incidents/${home}/guard_ack`, { by: 'someone-else' })).status).toBe(200);
+    expect((await g.post(`/api/incidents/${home}/guard_onscene`)).status).toBe(200);
+    const found = (await (await g.post(`/api/incidents/${home}/guard_verify`, { finding: 'false_alarm', note: '现场查看为误报' })).json()) as Incident;
+    expect(found).toMatchObject({ status: 'new', owner: null, property: { status: 'verified', owner: 'guard-minghu', finding: 'false_alarm' } });
+    expect(found.timeline.filter((e) => e.type === 'guard').map((e) => e.by)).toEqual(['guard-minghu', 'guard-minghu', 'guard-minghu']);
     // The audit trail names the person, not a name the client sent (`by` is ignored).
     const audit = t.hub.store.audit.forIncident(home).filter((a) => a.actor !== 'hub');
     expect(new Set(audit.map((a) => a.actor))).toEqual(new Set(['guard-minghu']));

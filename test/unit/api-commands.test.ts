@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/api/commands/run.js';
-import { COMMAND_BY_EVENT, COMMANDS, GUARD_DISPOSITIONS } from '../../src/api/commands/table.js';
+import { COMMAND_BY_EVENT, COMMANDS } from '../../src/api/commands/table.js';
 import type { ApiContext } from '../../src/api/context.js';
 import type { Authenticated } from '../../src/auth/service.js';
 import type { Role } from '../../src/auth/roles.js';
@@ -38,6 +38,12 @@ function fakeContext(visible = true) {
       note: record('note'),
       handOver: record('handOver'),
       takeOver: record('takeOver'),
+      feedback: record('feedback'),
+      transfer: record('transfer'),
+      call: record('call'),
+      guardAcknowledge: record('guardAcknowledge'),
+      guardOnScene: record('guardOnScene'),
+      guardVerify: record('guardVerify'),
     },
     auth: {
       scope: () => ({ sees: () => visible }),
@@ -68,14 +74,21 @@ describe('runCommand: the handler each command calls', () => {
     ['dispatch', { unit: '巡逻一组', note: 'n' }, 'dispatchUnit', ['inc-1', by, '巡逻一组', 'n']],
     ['dispatch', {}, 'dispatchUnit', ['inc-1', by, undefined, undefined]],
     ['onscene', { note: 'here' }, 'onScene', ['inc-1', by, 'here']],
-    ['close', { disposition: 'real', note: 'x' }, 'close', ['inc-1', by, 'real', 'x']],
+    ['close', { disposition: 'real', note: 'x' }, 'close', ['inc-1', by, 'real', { note: 'x', nature: undefined }]],
+    ['close', { disposition: 'real', nature: 'criminal' }, 'close', ['inc-1', by, 'real', { note: undefined, nature: 'criminal' }]],
+    ['feedback', { text: '门被撬', nature: 'criminal' }, 'feedback', ['inc-1', by, '门被撬', 'criminal']],
+    ['transfer', { to: 'ps-2', note: '辖区错' }, 'transfer', ['inc-1', by, 'ps-2', '辖区错']],
+    ['call', { contact: 1, outcome: 'no_answer' }, 'call', ['inc-1', by, { contact: 1, outcome: 'no_answer' }]],
     ['note', { text: '已联系业主' }, 'note', ['inc-1', by, '已联系业主']],
     ['handover', { to: 'op-2' }, 'handOver', ['inc-1', by, 'op-2']],
     ['takeover', {}, 'takeOver', ['inc-1', by]],
+    ['guard_ack', {}, 'guardAcknowledge', ['inc-1', by]],
+    ['guard_onscene', {}, 'guardOnScene', ['inc-1', by]],
+    ['guard_verify', { finding: 'false_alarm', note: '猫' }, 'guardVerify', ['inc-1', by, 'false_alarm', '猫']],
   ];
   it.each(rows)('%s %j → %s', (action, body, method, args) => {
     const { ctx, calls } = fakeContext();
-    const role: Role = action === 'takeover' ? 'admin' : 'operator';
+    const role: Role = action === 'takeover' ? 'admin' : action.startsWith('guard_') ? 'guard' : 'operator';
     const who = { ...by, username: `${role}-1` };
     const reply = runCommand(ctx, command(action), { caller: caller(role), id: 'inc-1', body: { id: 'inc-1', ...body }, origin: by.origin });
     expect(reply.ok).toBe(true);
@@ -97,8 +110,13 @@ describe('runCommand: refusals, in the order the edge checks them', () => {
     ['handover without a name', 'handover', 'operator', 'inc-1', {}, true, 'bad_request'],
     ['unknown id', 'ack', 'operator', 'inc-2', {}, true, 'not_found'],
     ['out of scope (like unknown)', 'ack', 'operator', 'inc-1', {}, false, 'not_found'],
+    // Issue 12: a guard never closes (their 误报 is a finding); operators never work the guard's track.
     ['guard closing as real', 'close', 'guard', 'inc-1', { disposition: 'real' }, true, 'forbidden'],
-    ['guard closing as nothing', 'close', 'guard', 'inc-1', { disposition: '' }, true, 'forbidden'],
+    ['guard closing as false', 'close', 'guard', 'inc-1', { disposition: 'false' }, true, 'forbidden'],
+    ['guard acknowledging the 110 incident', 'ack', 'guard', 'inc-1', {}, true, 'forbidden'],
+    ['operator on the guard track', 'guard_verify', 'operator', 'inc-1', { finding: 'false_alarm' }, true, 'forbidden'],
+    ['guard finding not one of the two', 'guard_verify', 'guard', 'inc-1', { finding: 'maybe' }, true, 'bad_request'],
+    ['call outcome unknown', 'call', 'operator', 'inc-1', { contact: 0, outcome: 'busy' }, true, 'bad_request'],
     ['handover to nobody', 'handover', 'operator', 'inc-1', { to: 'op-typo' }, true, 'bad_target'],
   ];
   it.each(rows)('%s → %s', (_name, action, role, id, body, visible, code) => {
@@ -108,10 +126,11 @@ describe('runCommand: refusals, in the order the edge checks them', () => {
     expect(calls).toEqual([]);
   });
 
-  it.each(GUARD_DISPOSITIONS)('a guard may close as %s', (disposition) => {
+  it('a guard verifies on the property track', () => {
     const { ctx, calls } = fakeContext();
-    expect(runCommand(ctx, command('close'), { caller: caller('guard'), id: 'inc-1', body: { disposition }, origin: 'guard:x' }).ok).toBe(true);
-    expect(calls.map((c) => c.method)).toEqual(['close']);
+    const body = { finding: 'false_alarm' };
+    expect(runCommand(ctx, command('guard_verify'), { caller: caller('guard'), id: 'inc-1', body, origin: 'guard:x' }).ok).toBe(true);
+    expect(calls.map((c) => c.method)).toEqual(['guardVerify']);
   });
 });
 

@@ -7,7 +7,7 @@ import type { HubEvents } from '../../src/core/hub-events.js';
 import { newId } from '../../src/core/ids.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Metrics } from '../../src/core/metrics.js';
-import { IncidentService } from '../../src/dispatch/incidents.js';
+import { DEFAULT_WORKFLOW_CONFIG, IncidentService } from '../../src/dispatch/incidents.js';
 import { openStore } from '../../src/store/index.js';
 
 function setup() {
@@ -25,6 +25,11 @@ function setup() {
     metrics: new Metrics(),
     correlationWindowMs: 120_000,
     directory: { siteName: (id) => `site ${id}`, cellName: (id) => `cell ${id}` },
+    // 派警 names one of the station's units (issue 12); this one serves every station.
+    workflow: () => ({
+      ...DEFAULT_WORKFLOW_CONFIG,
+      units: (stationId) => [{ id: 'unit-3', name: '巡逻车3', kind: 'patrol_car', stationId: stationId ?? '-', officers: [] }],
+    }),
   });
   service.attach();
   let n = 0;

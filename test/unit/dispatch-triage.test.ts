@@ -11,7 +11,7 @@ import { newId } from '../../src/core/ids.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Metrics } from '../../src/core/metrics.js';
 import { isNightOrHoliday } from '../../src/dispatch/context.js';
-import { IncidentService, type IncidentServiceOptions } from '../../src/dispatch/incidents.js';
+import { DEFAULT_WORKFLOW_CONFIG, IncidentService, type IncidentServiceOptions } from '../../src/dispatch/incidents.js';
 import { assessPriority } from '../../src/dispatch/priority.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { openSecondConnection } from '../helpers/sqlite-file.js';
@@ -37,6 +37,11 @@ function setup(extra: Partial<IncidentServiceOptions> = {}, store: Store = openS
         stationParent: (id) => PARENT[id] ?? null,
         stationName: (id) => ({ 'ps-hecheng': '荷城派出所', 'city-110': '市局110指挥中心' })[id] ?? id,
       },
+      // 派警 names one of the station's units (issue 12).
+      workflow: () => ({
+        ...DEFAULT_WORKFLOW_CONFIG,
+        units: (stationId) => [{ id: '巡逻车3', name: '巡逻车3', kind: 'patrol_car', stationId: stationId ?? '-', officers: [] }],
+      }),
       ...extra,
     });
   const service = make();
@@ -150,8 +155,8 @@ describe('repeat alarms', () => {
     const second = service.snapshot()[0]!;
     expect(second.repeatOf).toBe(first);
     expect(second.timeline.some((t) => t.text?.includes('重复报警'))).toBe(true);
-    // Not after the window.
-    service.close(second.id, 'op1', 'real');
+    // Not after the window. (Closed as a test: a real close now needs 派警 and 反馈 first, issue 12.)
+    service.close(second.id, 'op1', 'test');
     clock.advance(31 * 60_000);
     emit('s1', 'intrusion', 1);
     expect(service.snapshot()[0]!.repeatOf).toBeNull();
@@ -203,7 +208,8 @@ describe('audit trail', () => {
       service.acknowledge(id, { username: 'op1', origin: 'console 127.0.0.1' });
       service.dispatchUnit(id, 'op1', '巡逻车3');
       service.note(id, 'op1', '业主电话未接通');
-      service.close(id, 'op1', 'real');
+      // A real close needs 到场 and 反馈 since issue 12; a false alarm found after 派警 closes as before.
+      service.close(id, 'op1', 'false');
       const rows = store.audit.forIncident(id);
       expect(rows.map((r) => r.action)).toEqual(['open', 'acknowledged', 'dispatched', 'note', 'closed']);
       expect(rows[1]).toMatchObject({ actor: 'op1', origin: 'console 127.0.0.1', fromStatus: 'new', toStatus: 'acknowledged' });

@@ -91,12 +91,13 @@ describe('IncidentState: every push is the whole incident with a growing version
 });
 
 describe('actionApplies: the buttons the pages show for each status', () => {
-  // What the console showed before it took the rule from the contract (web/src/detail.ts allowed()).
+  // Issue 12: no 到场 before 派警, 反馈 once on scene, 转警 before 派警; calls and the guard track while open.
+  const open = ['call', 'guard_ack', 'guard_onscene', 'guard_verify'] as const;
   const expected: Record<IncidentStatus, IncidentAction[]> = {
-    new: ['ack', 'close', 'note', 'handover', 'takeover'],
-    acknowledged: ['dispatch', 'onscene', 'close', 'note', 'handover', 'takeover'],
-    dispatched: ['onscene', 'close', 'note', 'handover', 'takeover'],
-    on_scene: ['close', 'note', 'handover', 'takeover'],
+    new: ['ack', 'close', 'note', 'handover', 'takeover', 'transfer', ...open],
+    acknowledged: ['dispatch', 'close', 'note', 'handover', 'takeover', 'transfer', ...open],
+    dispatched: ['onscene', 'close', 'note', 'handover', 'takeover', ...open],
+    on_scene: ['feedback', 'close', 'note', 'handover', 'takeover', ...open],
     closed: [],
   };
   it.each(Object.entries(expected))('%s → %j', (status, actions) => {

@@ -109,9 +109,22 @@ async function main(): Promise<void> {
   const renderKeys = (): void => {
     keys.replaceChildren(
       h('strong', { text: t('shortcuts') }),
-      ...(['keyNav', 'keyAck', 'keyDispatch', 'keyOnScene', 'keyClose', 'keyNote', 'keySearch', 'keyMute', 'keyEsc'] as const).map((k) =>
-        h('span', { class: 'key', text: t(k) }),
-      ),
+      ...(
+        [
+          'keyNav',
+          'keyAck',
+          'keyDispatch',
+          'keyOnScene',
+          'keyFeedback',
+          'keyClose',
+          'keyNote',
+          'keyTransfer',
+          'keyCall',
+          'keySearch',
+          'keyMute',
+          'keyEsc',
+        ] as const
+      ).map((k) => h('span', { class: 'key', text: t(k) })),
     );
   };
   renderKeys();
@@ -156,7 +169,7 @@ async function main(): Promise<void> {
     map.relabel(state.sorted());
   });
 
-  const KEY_ACTIONS: Record<string, Action> = { a: 'ack', d: 'dispatch', s: 'onscene', c: 'close', n: 'note' };
+  const KEY_ACTIONS: Record<string, Action> = { a: 'ack', d: 'dispatch', s: 'onscene', f: 'feedback', c: 'close', n: 'note', t: 'transfer', l: 'call' };
   document.addEventListener('keydown', (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const target = e.target as HTMLElement;

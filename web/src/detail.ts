@@ -7,7 +7,8 @@ import type { Incident, TimelineEntry } from '../../src/contract/incident.js';
 import type { CommandEvent, CommandPayload } from '../../src/contract/commands.js';
 import type { CommandReply } from '../../src/contract/socket.js';
 import type { Role } from '../../src/contract/roles.js';
-import { actionApplies, type IncidentAction } from '../../src/contract/workflow.js';
+import { KEYHOLDER_CALL_OUTCOMES, type KeyholderCallOutcome, type PropertyStatus } from '../../src/contract/incident.js';
+import { actionApplies, nextContact, type IncidentAction } from '../../src/contract/workflow.js';
 import { getJson, HttpError } from './api.js';
 import type { CameraInfo, Directory, SiteInfo } from './directory.js';
 import { h } from './dom.js';
@@ -21,14 +22,35 @@ export type Action = IncidentAction;
 const ACTIONS: ReadonlyArray<{
   action: Action;
   key: string;
-  label: 'actAck' | 'actDispatch' | 'actOnScene' | 'actClose' | 'actNote' | 'actHandover' | 'actTakeover';
+  label: 'actAck' | 'actDispatch' | 'actOnScene' | 'actFeedback' | 'actClose' | 'actNote' | 'actTransfer' | 'actCall';
 }> = [
   { action: 'ack', key: 'A', label: 'actAck' },
   { action: 'dispatch', key: 'D', label: 'actDispatch' },
   { action: 'onscene', key: 'S', label: 'actOnScene' },
+  { action: 'feedback', key: 'F', label: 'actFeedback' },
   { action: 'close', key: 'C', label: 'actClose' },
   { action: 'note', key: 'N', label: 'actNote' },
+  { action: 'transfer', key: 'T', label: 'actTransfer' },
+  { action: 'call', key: 'L', label: 'actCall' },
 ];
+
+const CALL_WORD = {
+  answered: 'callAnswered',
+  no_answer: 'callNoAnswer',
+  coming: 'callComing',
+  cancelled_by_owner: 'callCancelled',
+  wrong_number: 'callWrongNumber',
+} as const satisfies Record<KeyholderCallOutcome, string>;
+
+const PROPERTY_WORD = {
+  waiting: 'propWaiting',
+  acknowledged: 'propAcknowledged',
+  on_scene: 'propOnScene',
+  verified: 'propVerified',
+} as const satisfies Record<PropertyStatus, string>;
+
+/** Seconds as the console shows a duration; — until the step happened. */
+const secs = (n: number | null): string => (n === null ? t('none') : t('seconds', { n }));
 
 /**
  * Ownership actions, shown only to whom they apply: the owner hands an incident over (shift change,
@@ -76,6 +98,10 @@ export class DetailPanel {
   ) {
     this.el = h('section', { class: 'detail panel', attrs: { id: 'detail', 'aria-live': 'polite' } });
     this.render();
+    setInterval(() => {
+      const badge = this.el.querySelector('#waiting-guard');
+      if (badge && this.current) this.tickWaiting(badge, this.current);
+    }, 1000);
   }
 
   get incidentId(): string | null {
@@ -115,6 +141,7 @@ export class DetailPanel {
     if (action === 'ack') return void this.run('incident:ack', { id: i.id });
     if (action === 'onscene') return void this.run('incident:onscene', { id: i.id });
     if (action === 'takeover') return void this.run('incident:takeover', { id: i.id });
+    if (action.startsWith('guard_')) return;
     this.form = action;
     this.formEl = null;
     this.message = null;
@@ -295,6 +322,7 @@ export class DetailPanel {
           )
         : []),
       ...(i.repeatOf ? row(t('fieldRepeat'), t('repeatOf', { id: i.repeatOf })) : []),
+      ...this.workflowRows(i, row),
     );
 
     // Re-attaching the open form moves it, which drops the focus: give the focus (and caret) back.
@@ -321,18 +349,86 @@ export class DetailPanel {
     const note = h('textarea', { attrs: { id: 'form-note', rows: '2', maxlength: '1000', placeholder: t('notePlaceholder') } });
     const fields: HTMLElement[] = [];
     let submit: () => void;
+    const withNote = (): { note?: string } => (note.value.trim() ? { note: note.value.trim() } : {});
+    const natureSelect = (id: string, blank: boolean): HTMLSelectElement =>
+      h(
+        'select',
+        { attrs: { id } },
+        ...(blank ? [h('option', { text: t('natureKeep'), attrs: { value: '' } })] : []),
+        ...this.dir.workflow.natures.map((n) => h('option', { text: pick(n.zh, n.en), attrs: { value: n.code } })),
+      );
     if (this.form === 'dispatch') {
-      const unit = h('input', { attrs: { id: 'form-unit', maxlength: '100', placeholder: t('unitPlaceholder'), required: '' } });
-      fields.push(h('label', {}, h('span', { text: t('unitLabel') }), unit), h('label', {}, h('span', { text: t('noteLabel') }), note));
-      submit = () => void this.run('incident:dispatch', { id: i.id, unit: unit.value.trim(), ...(note.value.trim() ? { note: note.value.trim() } : {}) });
+      // 派警 picks one of the responsible station's units (config/stations.yaml `units:`).
+      const units = this.dir.stations.find((s) => s.id === i.responsibleStationId)?.units ?? [];
+      const unit = h(
+        'select',
+        { attrs: { id: 'form-unit', required: '' } },
+        ...units.map((u) =>
+          h('option', { text: `${u.name}${u.officers.length ? `（${u.officers.map((o) => o.name).join('、')}）` : ''}`, attrs: { value: u.id } }),
+        ),
+      );
+      fields.push(
+        units.length ? h('label', {}, h('span', { text: t('unitLabel') }), unit) : h('p', { class: 'action-message err', text: t('noUnits') }),
+        h('label', {}, h('span', { text: t('noteLabel') }), note),
+      );
+      submit = () => {
+        // guard_first: 派警 before the guard's verification is allowed, after a confirmation.
+        if (i.guardFirst && i.property?.status !== 'verified' && !window.confirm(t('dispatchBeforeGuard'))) return;
+        void this.run('incident:dispatch', { id: i.id, unit: unit.value, ...withNote() });
+      };
+    } else if (this.form === 'feedback') {
+      const text = h('textarea', { attrs: { id: 'form-feedback', rows: '2', maxlength: '1000', required: '' } });
+      const nature = natureSelect('form-nature', false);
+      fields.push(h('label', {}, h('span', { text: t('feedbackLabel') }), text), h('label', {}, h('span', { text: t('natureLabel') }), nature));
+      submit = () => void this.run('incident:feedback', { id: i.id, text: text.value.trim(), nature: nature.value });
     } else if (this.form === 'close') {
       const sel = h(
         'select',
         { attrs: { id: 'form-disposition' } },
         ...(['real', 'false', 'test', 'duplicate', 'cancelled'] as const).map((d) => h('option', { text: words().dispositions[d], attrs: { value: d } })),
       );
-      fields.push(h('label', {}, h('span', { text: t('dispositionLabel') }), sel), h('label', {}, h('span', { text: t('noteLabel') }), note));
-      submit = () => void this.run('incident:close', { id: i.id, disposition: sel.value, ...(note.value.trim() ? { note: note.value.trim() } : {}) });
+      const nature = natureSelect('form-close-nature', true);
+      fields.push(
+        h('label', {}, h('span', { text: t('dispositionLabel') }), sel),
+        h('label', {}, h('span', { text: t('natureLabel') }), nature),
+        h('label', {}, h('span', { text: t('noteLabel') }), note),
+      );
+      submit = () => void this.run('incident:close', { id: i.id, disposition: sel.value, ...(nature.value ? { nature: nature.value } : {}), ...withNote() });
+    } else if (this.form === 'transfer') {
+      const targets = this.dir.stations.filter((s) => s.tier !== 'community' && s.id !== i.responsibleStationId);
+      const to = h('select', { attrs: { id: 'form-transfer', required: '' } }, ...targets.map((s) => h('option', { text: s.name, attrs: { value: s.id } })));
+      fields.push(h('label', {}, h('span', { text: t('transferLabel') }), to), h('label', {}, h('span', { text: t('noteLabel') }), note));
+      submit = () => void this.run('incident:transfer', { id: i.id, to: to.value, ...withNote() });
+    } else if (this.form === 'call') {
+      const contacts = this.site?.contacts ?? [];
+      const suggested = nextContact(i.calls, contacts.length);
+      const who = h(
+        'select',
+        { attrs: { id: 'form-contact' } },
+        ...contacts.map((c, k) => h('option', { text: `${c.name} ${c.phone}${k === suggested ? ` · ${t('nextContact')}` : ''}`, attrs: { value: String(k) } })),
+      );
+      if (suggested !== null) who.value = String(suggested);
+      const outcome = h(
+        'select',
+        { attrs: { id: 'form-outcome' } },
+        ...KEYHOLDER_CALL_OUTCOMES.map((o) => h('option', { text: t(CALL_WORD[o]), attrs: { value: o } })),
+      );
+      // The password is typed, sent once and checked by the hub; it is never shown back.
+      const password = h('input', { attrs: { id: 'form-password', type: 'password', autocomplete: 'off', maxlength: '100' } });
+      fields.push(
+        h('label', {}, h('span', { text: t('contactLabel') }), who),
+        h('label', {}, h('span', { text: t('outcomeLabel') }), outcome),
+        h('label', {}, h('span', { text: t('verbalPasswordLabel') }), password),
+        h('label', {}, h('span', { text: t('noteLabel') }), note),
+      );
+      submit = () =>
+        void this.run('incident:call', {
+          id: i.id,
+          contact: Number(who.value),
+          outcome: outcome.value as KeyholderCallOutcome,
+          ...(outcome.value === 'cancelled_by_owner' && password.value ? { password: password.value } : {}),
+          ...withNote(),
+        });
     } else if (this.form === 'handover') {
       const to = h('input', { attrs: { id: 'form-handover', maxlength: '64', placeholder: t('handoverPlaceholder'), required: '', autocomplete: 'off' } });
       fields.push(h('label', {}, h('span', { text: t('handoverLabel') }), to));
@@ -366,6 +462,72 @@ export class DetailPanel {
       }
     });
     return form;
+  }
+
+  /** The 110 workflow on the incident: unit, 反馈 and nature, durations, calls, the guard's track and the guard_first wait. */
+  private workflowRows(i: Incident, row: (label: string, value: Node | string | null) => HTMLElement[]): HTMLElement[] {
+    const out: HTMLElement[] = [];
+    if (i.unit) {
+      const officers = i.unit.officers.map((o) => `${o.name}${o.phone ? ` ${o.phone}` : ''}`).join('、');
+      out.push(...row(t('fieldUnit'), `${i.unit.name}${officers ? `（${officers}）` : ''}`));
+    }
+    const nature = i.nature ? this.dir.workflow.natures.find((n) => n.code === i.nature) : undefined;
+    if (i.nature) out.push(...row(t('fieldNature'), nature ? pick(nature.zh, nature.en) : i.nature));
+    if (i.feedback) out.push(...row(t('fieldFeedback'), `${i.feedback.text} · ${i.feedback.by} ${formatTime(i.feedback.at, false)}`));
+    const tm = i.times;
+    if (tm.acknowledgedAt) {
+      const text = t('durations', {
+        ack: secs(tm.ackSeconds),
+        dispatch: secs(tm.dispatchSeconds),
+        onscene: secs(tm.onSceneSeconds),
+        total: secs(tm.totalSeconds),
+      });
+      out.push(...row(t('fieldDurations'), h('span', { attrs: { id: 'detail-durations' }, text })));
+    }
+    if (i.calls.length) {
+      const calls = i.calls.map((c) => {
+        const check = c.passwordOk === null ? '' : `（${t(c.passwordOk ? 'passwordOk' : 'passwordWrong')}）`;
+        return `${c.contactName}: ${t(CALL_WORD[c.outcome])}${check}`;
+      });
+      out.push(...row(t('fieldCalls'), h('span', { attrs: { id: 'detail-calls' }, text: calls.join('；') })));
+    }
+    if (i.property || i.guardFirst) {
+      const p = i.property;
+      const parts = [
+        t(PROPERTY_WORD[p?.status ?? 'waiting']),
+        p?.owner ?? '',
+        p?.finding ? t(p.finding === 'false_alarm' ? 'findingFalse' : 'findingConfirmed') : '',
+        p?.note ?? '',
+      ];
+      const cell = h('span', { attrs: { id: 'detail-property' } }, parts.filter(Boolean).join(' · '));
+      if (i.guardFirst && p?.status !== 'verified' && i.status !== 'closed') {
+        // 等待物业核实 with its timer (triage.guard_first_timeout): the operator sees how long the guard has had.
+        const badge = h('span', { class: 'badge', attrs: { id: 'waiting-guard' } });
+        this.tickWaiting(badge, i);
+        cell.append(badge);
+      }
+      if (p?.finding === 'false_alarm' && i.status !== 'closed') {
+        // The guard's 误报 is a finding: the operator confirms it and closes as false in one step.
+        const b = h('button', {
+          class: 'btn btn-small',
+          text: t('confirmFalse'),
+          attrs: { type: 'button', id: 'confirm-false' },
+          on: { click: () => void this.run('incident:close', { id: i.id, disposition: 'false', note: p.note ?? '' }) },
+        });
+        b.disabled = this.busy;
+        cell.append(' ', b);
+      }
+      out.push(...row(t('fieldProperty'), cell));
+    }
+    return out;
+  }
+
+  /** 等待物业核实 and how long, marked once past `triage.guard_first_timeout`; ticks every second (constructor). */
+  private tickWaiting(badge: Element, i: Incident): void {
+    const waited = Math.max(0, Math.round((Date.now() - Date.parse(i.openedAt)) / 1000));
+    const overdue = waited * 1000 > this.dir.workflow.guardFirstTimeoutMs;
+    badge.className = `badge ${overdue ? 'badge-esc' : ''}`;
+    badge.textContent = t(overdue ? 'waitingGuardOverdue' : 'waitingGuard', { s: secs(waited) });
   }
 
   private linkedCameras(i: Incident): CameraInfo[] {

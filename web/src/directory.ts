@@ -30,7 +30,18 @@ export interface Station {
   tier: 'city' | 'station' | 'community';
   parent: string | null;
   location: LatLng | null;
+  /** 出警单位 for 派警 (absent: none configured). */
+  units?: Array<{ id: string; name: string; kind: 'patrol_car' | 'officer' | 'security_team'; officers: Array<{ name: string; phone: string | null }> }>;
 }
+
+/** What the 110 workflow's forms offer (GET /api/workflow). */
+export interface WorkflowSettings {
+  natures: Array<{ code: string; zh: string; en: string }>;
+  closeBeforeDispatch: string[];
+  guardFirstTimeoutMs: number;
+}
+
+export const DEFAULT_WORKFLOW: WorkflowSettings = { natures: [], closeBeforeDispatch: [], guardFirstTimeoutMs: 300_000 };
 
 export interface SiteInfo {
   id: string;
@@ -42,6 +53,7 @@ export interface SiteInfo {
   location: LatLng;
   contacts: Array<{ name: string; phone: string }>;
   guardGroup: string | null;
+  guardFirst?: boolean;
   gridCellId: string | null;
   stationId: string | null;
   devices: string[];
@@ -63,6 +75,7 @@ export interface Directory {
   stations: Station[];
   sites: SiteInfo[];
   cameras: CameraInfo[];
+  workflow: WorkflowSettings;
 }
 
 /** A list the caller's role may not read is simply empty (a guard has no grid, for example). */
@@ -78,12 +91,13 @@ async function optional<T>(path: string, fallback: T): Promise<T> {
 export const DEFAULT_MAP: MapSettings = { center: [26.594, 104.833], zoom: 14, tiles: { url: '', attribution: '', crs: 'wgs84' } };
 
 export async function loadDirectory(): Promise<Directory> {
-  const [map, grids, stations, sites, cameras] = await Promise.all([
+  const [map, grids, stations, sites, cameras, workflow] = await Promise.all([
     optional<MapSettings>('/api/map', DEFAULT_MAP),
     optional<{ features: CellFeature[] }>('/api/grids', { features: [] }),
     optional<{ stations: Station[] }>('/api/stations', { stations: [] }),
     optional<{ sites: SiteInfo[] }>('/api/sites', { sites: [] }),
     optional<{ cameras: CameraInfo[] }>('/api/cameras', { cameras: [] }),
+    optional<WorkflowSettings>('/api/workflow', DEFAULT_WORKFLOW),
   ]);
-  return { map, cells: grids.features, stations: stations.stations, sites: sites.sites, cameras: cameras.cameras };
+  return { map, cells: grids.features, stations: stations.stations, sites: sites.sites, cameras: cameras.cameras, workflow };
 }

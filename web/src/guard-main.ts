@@ -8,7 +8,8 @@ import './styles/guard.css';
 import type { Priority } from '../../src/contract/alarm-event.js';
 import type { Incident } from '../../src/contract/incident.js';
 import type { CommandReply } from '../../src/contract/socket.js';
-import { actionApplies } from '../../src/contract/workflow.js';
+import type { PropertyStatus } from '../../src/contract/incident.js';
+import { guardActionApplies } from '../../src/contract/workflow.js';
 import { fetchSession } from './api.js';
 import { Alerter } from './alert.js';
 import { loadDirectory, type SiteInfo } from './directory.js';
@@ -20,6 +21,13 @@ import { onLangChange, t, words } from './i18n/index.js';
 import { LiveLink } from './live.js';
 import { roleGate } from './role-gate.js';
 import { SessionKeeper } from './session-keeper.js';
+
+const PROPERTY_WORD = {
+  waiting: 'propWaiting',
+  acknowledged: 'propAcknowledged',
+  on_scene: 'propOnScene',
+  verified: 'propVerified',
+} as const satisfies Record<PropertyStatus, string>;
 
 async function main(): Promise<void> {
   const app = byId('app');
@@ -81,27 +89,30 @@ async function main(): Promise<void> {
     notifyBtn.disabled = p !== 'default';
   }
 
-  /** One tap from 待受理 acknowledges first and then reports on scene (act below), so it applies where either step does. */
+  type GuardStep = 'guard_ack' | 'guard_onscene' | 'false_alarm' | 'confirmed';
+
+  /** One tap from 待物业签收 acknowledges the property track first and then reports on scene. */
   function oneTapOnScene(i: Incident): boolean {
-    return actionApplies('ack', i.status) || actionApplies('onscene', i.status);
+    return guardActionApplies('guard_ack', i.property) || guardActionApplies('guard_onscene', i.property);
   }
 
-  async function act(i: Incident, what: 'ack' | 'onscene' | 'false'): Promise<void> {
+  /** The guard's steps are the property track (物业响应): they never take or close the 110 incident. */
+  async function act(i: Incident, what: GuardStep): Promise<void> {
     if (busy.has(i.id)) return;
     busy.add(i.id);
     render();
     const note = notes.get(i.id)?.trim() || undefined;
     let reply: CommandReply;
-    if (what === 'ack') reply = await link.command('incident:ack', { id: i.id });
-    else if (what === 'onscene') {
-      // One tap from 待受理: acknowledge first (the workflow needs an owner), then on scene.
-      reply = i.status === 'new' ? await link.command('incident:ack', { id: i.id }) : { ok: true, incident: i };
-      if (reply.ok) reply = await link.command('incident:onscene', { id: i.id, ...(note ? { note } : {}) });
-    } else reply = await link.command('incident:close', { id: i.id, disposition: 'false', ...(note ? { note } : {}) });
+    if (what === 'guard_ack') reply = await link.command('incident:guard_ack', { id: i.id });
+    else if (what === 'guard_onscene') {
+      reply = guardActionApplies('guard_ack', i.property) ? await link.command('incident:guard_ack', { id: i.id }) : { ok: true, incident: i };
+      if (reply.ok) reply = await link.command('incident:guard_onscene', { id: i.id });
+    } else reply = await link.command('incident:guard_verify', { id: i.id, finding: what, ...(note ? { note } : {}) });
     busy.delete(i.id);
     if (reply.ok) {
       notes.delete(i.id);
-      messages.set(i.id, { text: t('done'), ok: true });
+      // Say where the property track stands, not "done": the 110 incident is still the station's.
+      messages.set(i.id, { text: t(PROPERTY_WORD[reply.incident.property?.status ?? 'waiting']), ok: true });
     } else messages.set(i.id, { text: t('failed', { error: reply.error }), ok: false });
     render();
   }
@@ -115,7 +126,7 @@ async function main(): Promise<void> {
     });
     note.value = notes.get(i.id) ?? '';
     note.addEventListener('input', () => notes.set(i.id, note.value));
-    const button = (what: 'ack' | 'onscene' | 'false', label: string, enabled: boolean): HTMLButtonElement => {
+    const button = (what: GuardStep, label: string, enabled: boolean): HTMLButtonElement => {
       const b = h('button', {
         class: `btn big act-${what}`,
         text: label,
@@ -146,17 +157,25 @@ async function main(): Promise<void> {
         h('span', { class: 'age', dataset: { since: i.openedAt }, text: formatAge(i.openedAt), title: formatTime(i.openedAt) }),
       ),
       i.owner ? h('div', { class: 'owner', text: `${t('fieldOwner')}: ${i.owner}` }) : null,
+      h('div', { class: 'property', attrs: { 'data-property': i.property?.status ?? 'waiting' }, text: propertyLine(i) }),
       shots.length ? h('div', { class: 'shots' }, ...shots.map((m) => h('img', { attrs: { src: m.url!, alt: m.cameraId, loading: 'lazy' } }))) : null,
       note,
       h(
         'div',
         { class: 'card-actions' },
-        button('ack', t('actAck'), actionApplies('ack', i.status)),
-        button('onscene', t('actOnScene'), oneTapOnScene(i)),
-        button('false', t('actFalse'), actionApplies('close', i.status)),
+        button('guard_ack', t('guardAck'), guardActionApplies('guard_ack', i.property)),
+        button('guard_onscene', t('guardOnScene'), oneTapOnScene(i)),
+        button('false_alarm', t('guardVerifyFalse'), guardActionApplies('guard_verify', i.property)),
+        button('confirmed', t('guardVerifyReal'), guardActionApplies('guard_verify', i.property)),
       ),
       msg ? h('p', { class: `action-message ${msg.ok ? 'ok' : 'err'}`, text: msg.text }) : null,
     );
+  }
+
+  function propertyLine(i: Incident): string {
+    const p = i.property;
+    const finding = p?.finding ? t(p.finding === 'false_alarm' ? 'findingFalse' : 'findingConfirmed') : '';
+    return [`${t('fieldProperty')}: ${t(PROPERTY_WORD[p?.status ?? 'waiting'])}`, p?.owner ?? '', finding].filter(Boolean).join(' · ');
   }
 
   function render(): void {

@@ -52,9 +52,6 @@ export interface CommandSpec<A extends IncidentAction = IncidentAction> {
   run(call: CommandCall<A>): CommandReply;
 }
 
-/** What a guard may close an incident as: they report a false alarm from the scene, nothing else. */
-export const GUARD_DISPOSITIONS: readonly string[] = ['false'];
-
 /** Refusals of the pipeline itself (run.ts), common to every command. */
 const EDGE: readonly RefusalCode[] = ['unauthenticated', 'forbidden', 'bad_request', 'not_found'];
 
@@ -68,7 +65,7 @@ const HANDLERS: Handlers = {
   },
   dispatch: {
     capability: 'incidents:dispatch',
-    refusals: ['owned', 'illegal_transition'],
+    refusals: ['owned', 'illegal_transition', 'no_units', 'bad_unit'],
     run: ({ ctx, incident, by, input }) => ctx.incidents.dispatchUnit(incident.id, by, input.unit, input.note),
   },
   onscene: {
@@ -76,14 +73,16 @@ const HANDLERS: Handlers = {
     refusals: ['owned', 'illegal_transition'],
     run: ({ ctx, incident, by, input }) => ctx.incidents.onScene(incident.id, by, input.note),
   },
+  feedback: {
+    capability: 'incidents:feedback',
+    refusals: ['owned', 'illegal_transition', 'bad_nature', 'empty_note'],
+    run: ({ ctx, incident, by, input }) => ctx.incidents.feedback(incident.id, by, input.text, input.nature),
+  },
   close: {
+    // 110 结警 only: a guard's 误报 is a finding (guard_verify) that the operator confirms by closing.
     capability: 'incidents:close',
-    refusals: ['owned', 'illegal_transition', 'bad_disposition'],
-    run: ({ ctx, caller, incident, by, input }) =>
-      // The station closes the rest: a guard's word from the scene is only ever "false alarm".
-      caller.user.role === 'guard' && !GUARD_DISPOSITIONS.includes(input.disposition)
-        ? { ok: false, code: 'forbidden', error: 'a guard closes an incident only as a false alarm (误报); the station closes the rest' }
-        : ctx.incidents.close(incident.id, by, input.disposition, input.note),
+    refusals: ['owned', 'illegal_transition', 'bad_disposition', 'bad_nature', 'dispatch_required', 'feedback_required', 'owner_cancel_unverified'],
+    run: ({ ctx, incident, by, input }) => ctx.incidents.close(incident.id, by, input.disposition, { note: input.note, nature: input.nature }),
   },
   note: {
     capability: 'incidents:note',
@@ -102,6 +101,31 @@ const HANDLERS: Handlers = {
     capability: 'incidents:takeover',
     refusals: ['already_owner'],
     run: ({ ctx, incident, by }) => ctx.incidents.takeOver(incident.id, by),
+  },
+  transfer: {
+    capability: 'incidents:transfer',
+    refusals: ['owned', 'illegal_transition', 'bad_target'],
+    run: ({ ctx, incident, by, input }) => ctx.incidents.transfer(incident.id, by, input.to, input.note),
+  },
+  call: {
+    capability: 'incidents:call',
+    refusals: ['owned', 'bad_contact'],
+    run: ({ ctx, incident, by, input }) => ctx.incidents.call(incident.id, by, input),
+  },
+  guard_ack: {
+    capability: 'incidents:guard',
+    refusals: ['owned', 'illegal_transition'],
+    run: ({ ctx, incident, by }) => ctx.incidents.guardAcknowledge(incident.id, by),
+  },
+  guard_onscene: {
+    capability: 'incidents:guard',
+    refusals: ['owned', 'illegal_transition'],
+    run: ({ ctx, incident, by }) => ctx.incidents.guardOnScene(incident.id, by),
+  },
+  guard_verify: {
+    capability: 'incidents:guard',
+    refusals: ['owned', 'illegal_transition'],
+    run: ({ ctx, incident, by, input }) => ctx.incidents.guardVerify(incident.id, by, input.finding, input.note),
   },
 };
 

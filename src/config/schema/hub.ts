@@ -3,6 +3,7 @@
  * every key is still checked strictly (a typo is an error, not a silently ignored setting).
  */
 import { z } from 'zod';
+import { DISPOSITIONS } from '../../contract/incident.js';
 import {
   bothReferences,
   duration,
@@ -123,6 +124,17 @@ export const mapSchema = z
 
 const ackTimeout = (dflt: string) => duration().prefault(dflt);
 
+/** 警情类别/性质 of 110 practice, counted by 每日发案. */
+const DEFAULT_NATURES = [
+  { code: 'criminal', zh: '刑事', en: 'criminal' },
+  { code: 'public_order', zh: '治安', en: 'public order' },
+  { code: 'fire', zh: '火灾', en: 'fire' },
+  { code: 'help', zh: '求助', en: 'request for help' },
+  { code: 'dispute', zh: '纠纷', en: 'dispute' },
+  { code: 'traffic', zh: '交通', en: 'traffic' },
+  { code: 'other', zh: '其他', en: 'other' },
+];
+
 export const triageSchema = z
   .strictObject({
     correlation_window: duration().prefault('120s').describe('Events of one site within this window join its open incident.'),
@@ -137,6 +149,26 @@ export const triageSchema = z
     repeat_window: duration()
       .prefault('30m')
       .describe('An alarm from a site whose last incident was closed as false within this window is marked as a repeat.'),
+    natures: z
+      .array(z.strictObject({ code: id(), zh: text('the nature in Chinese, e.g. 刑事'), en: text('the nature in English') }), {
+        error: 'a list of natures, e.g. [{ code: criminal, zh: 刑事, en: criminal }]',
+      })
+      .min(1, { error: 'at least one nature' })
+      .default(DEFAULT_NATURES)
+      .describe('警情类别/性质 chosen at 反馈 and 结警 (code, zh, en); defaults 刑事 治安 火灾 求助 纠纷 交通 其他.'),
+    close_before_dispatch: z
+      // YAML reads an unquoted `false` as a boolean: it means the disposition false (误报).
+      .array(
+        z.preprocess((v) => (v === false ? 'false' : v), z.enum(DISPOSITIONS, { error: DISPOSITIONS.join(', ') })),
+        {
+          error: 'a list of dispositions',
+        },
+      )
+      .default(['false', 'duplicate', 'cancelled', 'test'])
+      .describe('Dispositions that may close an incident before 派警 (误报 confirmed by phone); real always needs 反馈.'),
+    guard_first_timeout: duration()
+      .prefault('300s')
+      .describe('At a guard_first site, how long the console shows 等待物业核实 before it marks the wait overdue.'),
     night: z.strictObject({ from: timeOfDay(), to: timeOfDay() }).optional().describe('Night hours (local time): perimeter and tamper alarms rise one level.'),
     holidays: z
       .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'a date YYYY-MM-DD' }), { error: 'a list of dates' })

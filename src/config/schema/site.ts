@@ -21,6 +21,7 @@ import {
   topic,
   type CustomIssueParams,
   checkPasswordRef,
+  bothReferences,
 } from './common.js';
 
 export { ZONE_TYPES };
@@ -135,12 +136,19 @@ export const siteSchema = z.strictObject({
     .array(contactSchema, { error: 'a list of contacts, e.g. [{ name: 王店主, phone: "13800000000" }]' })
     .min(1, { error: 'at least one contact the operator can call' }),
   guard_group: id().nullish(),
+  /** The operator expects the guard's verification (物业核实) before 派警 (issue 12). */
+  guard_first: z.boolean({ error: 'true or false' }).default(false),
+  /** The verbal password (口令) an owner says to cancel an alarm (业主撤警), as a secret reference. */
+  verbal_password_env: envName().nullish(),
+  verbal_password_file_key: secretKey().nullish(),
   /** One login for every device of the site (a site gateway, a zigbee2mqtt instance). */
   mqtt: mqttCredentials('this site').nullish(),
 });
 
 export const siteFileSchema = z.strictObject({
-  site: siteSchema,
+  site: siteSchema.superRefine((s, ctx) => {
+    if (s.verbal_password_env && s.verbal_password_file_key) bothReferences(ctx, 'verbal_password_env', 'verbal_password_file_key');
+  }),
   devices: z.array(deviceSchema, { error: 'a list of devices' }).default([]),
   cameras: z.array(cameraSchema, { error: 'a list of cameras' }).default([]),
 });

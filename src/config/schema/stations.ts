@@ -2,6 +2,18 @@
 import { z } from 'zod';
 import { id, latLng, text } from './common.js';
 
+/** 出警单位: a unit the station dispatches (派警), with the officers on it and their phones. */
+export const unitSchema = z.strictObject({
+  id: id(),
+  name: text('the unit name, e.g. 巡逻车1组'),
+  kind: z.enum(['patrol_car', 'officer', 'security_team'], { error: 'patrol_car (巡逻车), officer (民警) or security_team (保安队)' }),
+  officers: z
+    .array(z.strictObject({ name: text('the officer name'), phone: text('a phone number').nullish() }), {
+      error: 'a list of officers, e.g. [{ name: 李警官 }]',
+    })
+    .default([]),
+});
+
 export const stationSchema = z.strictObject({
   id: id(),
   name: text('the station name'),
@@ -9,6 +21,8 @@ export const stationSchema = z.strictObject({
   /** Checked against the other ids after parsing (a reference, not a shape). */
   parent: id().nullish(),
   location: latLng().nullish(),
+  /** The units 派警 chooses from; none: the console says the station has no units configured. */
+  units: z.array(unitSchema, { error: 'a list of units, e.g. [{ id: hc-car-1, name: 巡逻车1组, kind: patrol_car }]' }).default([]),
 });
 
 export const stationsFileSchema = z.strictObject({

@@ -41,6 +41,7 @@ function publicSite(s: Site) {
     sourceCrs: s.sourceCrs,
     contacts: s.contacts,
     guardGroup: s.guardGroup,
+    guardFirst: s.guardFirst ?? false,
     gridCellId: s.gridCellId,
     stationId: s.stationId,
     devices: s.devices.map((d) => d.id),
@@ -58,6 +59,11 @@ export function directoryRoutes(ctx: ApiContext): Router {
     const scope = scopeOf(ctx.auth, res);
     return ctx.config().sites.filter((s) => scope.seesSite(s.id));
   };
+  // What the 110 workflow's forms offer (natures, what may close before 派警, the guard_first wait); never a verbal password.
+  r.get('/workflow', allow('incidents:read'), (_req, res) => {
+    const t = ctx.config().hub.triage;
+    res.json({ natures: t.natures, closeBeforeDispatch: t.closeBeforeDispatch, guardFirstTimeoutMs: t.guardFirstTimeoutMs });
+  });
   r.get('/sites', allow('sites:read'), (_req, res) => res.json({ sites: visibleSites(res).map(publicSite) }));
   r.get('/sites/:id', allow('sites:read'), (req, res) => {
     const id = req.params.id;
