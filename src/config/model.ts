@@ -99,7 +99,8 @@ export type BridgeConfig = Omit<z.output<typeof bridgeSchema>, 'mqtt'> & {
   mqttPassword?: string | null;
 };
 
-export type Station = Checked<z.output<typeof stationSchema>>;
+/** `code` may be left out (tests, older callers): the 警情编号 prefix is then derived from the id. */
+export type Station = Omit<Checked<z.output<typeof stationSchema>>, 'code'> & { code?: string | null };
 
 export type Contact = z.output<typeof contactSchema>;
 

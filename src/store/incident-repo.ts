@@ -7,6 +7,8 @@ import type { IncidentQuery, IncidentRepository } from './ports.js';
 export class SqliteIncidentRepository implements IncidentRepository {
   private readonly upsertStmt;
   private readonly getStmt;
+  private readonly lastNumberStmt;
+  private readonly recordNumberStmt;
 
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
@@ -17,6 +19,8 @@ export class SqliteIncidentRepository implements IncidentRepository {
          doc = excluded.doc`,
     );
     this.getStmt = db.prepare('SELECT doc FROM incidents WHERE id = ?');
+    this.lastNumberStmt = db.prepare('SELECT coalesce(max(sequence), 0) AS last FROM incident_numbers WHERE series = ?');
+    this.recordNumberStmt = db.prepare('INSERT OR IGNORE INTO incident_numbers (incident_id, series, sequence) VALUES (?, ?, ?)');
   }
 
   save(i: Incident): void {
@@ -33,6 +37,10 @@ export class SqliteIncidentRepository implements IncidentRepository {
       lastEventMs: Date.parse(i.lastEventAt),
       doc: JSON.stringify(i),
     });
+    // `ZS-20261202-0042`: the series is everything before the last dash. Recorded with the row, in
+    // its transaction, so the counter never runs ahead of the incidents that hold its numbers.
+    const cut = i.number ? i.number.lastIndexOf('-') : -1;
+    if (i.number && cut > 0) this.recordNumberStmt.run(i.id, i.number.slice(0, cut), Number(i.number.slice(cut + 1)));
   }
 
   get(id: string): Incident | undefined {
@@ -55,6 +63,10 @@ export class SqliteIncidentRepository implements IncidentRepository {
     where.add('site_id = ?', q.siteId).add('opened_ms >= ?', q.since).add('opened_ms < ?', q.until).in('station_id', q.stationIds).in('site_id', q.siteIds);
     const sql = `SELECT doc FROM incidents ${where} ORDER BY opened_ms DESC LIMIT ${listLimit(q.limit)}`;
     return (this.db.prepare(sql).all(...where.args) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as Incident);
+  }
+
+  lastNumber(series: string): number {
+    return (this.lastNumberStmt.get(series) as { last: number }).last;
   }
 
   count(): number {

@@ -111,7 +111,7 @@ export interface EventRepository {
 
 /** Incidents, stored whole; the last `save` of an id wins. */
 export interface IncidentRepository {
-  /** Inserts or replaces the incident with this id. */
+  /** Inserts or replaces the incident with this id (and records its 警情编号 once it has one). */
   save(i: Incident): void;
   get(id: string): Incident | undefined;
   /** Every incident not closed, by priority then opening time. */
@@ -119,6 +119,11 @@ export interface IncidentRepository {
   /** Newest opened first. 1–1000 rows (default 100). */
   query(q: IncidentQuery): Incident[];
   count(): number;
+  /**
+   * The largest daily sequence of a 警情编号 series (station code + local day) among saved
+   * incidents; 0 when none. `save` records an incident's number (series and sequence) with its row.
+   */
+  lastNumber(series: string): number;
 }
 
 /** Last decoded state and availability per device, so on-change decoding survives restarts. */
