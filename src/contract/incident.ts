@@ -194,6 +194,24 @@ export interface Incident {
   calls: KeyholderCall[];
 }
 
+/**
+ * One row of a site's address history (`GET /api/sites/:id/incidents?days=90`, issue 12): what the
+ * detail shows of the site's earlier incidents. Addition to the DESIGN contract.
+ */
+export type SiteHistoryEntry = Pick<
+  Incident,
+  'id' | 'number' | 'kind' | 'category' | 'priority' | 'status' | 'disposition' | 'nature' | 'openedAt' | 'closedAt' | 'repeatOf' | 'previousId' | 'eventCount'
+>;
+
+export interface SiteHistory {
+  siteId: string;
+  days: number;
+  /** Newest first. */
+  incidents: SiteHistoryEntry[];
+  /** How many of them were closed as false alarms (误报). */
+  falseAlarms: number;
+}
+
 /** A picture or clip taken for video verification, or the note that a camera failed. */
 export interface IncidentMedia {
   id: string;

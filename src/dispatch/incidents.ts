@@ -1,6 +1,6 @@
 import { KIND_INFO, type AlarmEvent, type Category, type Priority } from '../contract/alarm-event.js';
 import type { CommandReply } from '../contract/socket.js';
-import type { Incident, IncidentMedia } from '../contract/incident.js';
+import type { Incident, IncidentMedia, SiteHistory } from '../contract/incident.js';
 import { queueOrder } from '../contract/workflow.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/event-bus.js';
@@ -14,6 +14,7 @@ import { correlate, DEFAULT_REPEAT_WINDOW_MS, NO_INCIDENT, normalise, type Corre
 import { planEscalations } from './escalation.js';
 import { defaultStationCode, formatNumber, localDay, numberSeries } from './numbering.js';
 import type { RoutingDirectory } from './routing.js';
+import { siteHistory } from './site-history.js';
 import type { Mark } from './held-writes.js';
 import { overlayIncidents } from './incident-query.js';
 import { DERIVED_WRITE_DELAY_MS, IncidentWriter, type StampedChange } from './incident-writer.js';
@@ -169,6 +170,13 @@ export class IncidentService {
    */
   query(q: IncidentQuery): Incident[] {
     return overlayIncidents(this.o.store.incidents.query(q), this.open.values(), q, listLimit(q.limit)).map(normalise);
+  }
+
+  /** A site's incidents of the last `days` (open ones current from memory), for the detail's address history. */
+  history(siteId: string, days: number, visible: (i: Incident) => boolean = () => true): SiteHistory {
+    const now = this.o.clock.now();
+    const list = this.query({ siteId, since: now - days * 86_400_000, limit: 1000 }).filter(visible);
+    return siteHistory(siteId, list, now, days);
   }
 
   /**
