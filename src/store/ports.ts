@@ -33,6 +33,7 @@ export interface EventQuery {
 export interface IncidentQuery {
   status?: 'open' | 'closed' | Incident['status'];
   siteId?: string;
+  /** Incidents of these stations' cells, routed or escalated to them, or of cells naming them as post. */
   stationIds?: string[] | null;
   /** Only these sites (a guard's scope). An empty list matches nothing. */
   siteIds?: string[] | null;
