@@ -214,7 +214,7 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
       tiles: { url: h.map.tiles.url, attribution: h.map.tiles.attribution, crs: h.map.tiles.crs },
     },
     triage: {
-      correlationWindowMs: h.triage.correlation_window,
+      correlationWindowMs: h.triage.correlation_window ?? null,
       ackTimeoutMs,
       repeatWindowMs: h.triage.repeat_window,
       night: h.triage.night ? { fromMinute: h.triage.night.from, toMinute: h.triage.night.to } : null,

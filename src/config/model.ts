@@ -55,8 +55,8 @@ export interface HubConfig {
   storage: { path: string; mediaPath: string };
   map: z.output<typeof mapSchema>;
   triage: {
-    /** ms: events of one site within this window join its open incident. */
-    correlationWindowMs: number;
+    /** Deprecated and ignored (issue 12); null when hub.yaml does not set it (the hub warns when it does). */
+    correlationWindowMs: number | null;
     /** ms per priority before escalation. */
     ackTimeoutMs: Record<Priority, number>;
     /** ms: a new incident at a site whose last one was closed as false within this is a repeat. */

@@ -125,9 +125,9 @@ const ackTimeout = (dflt: string) => duration().prefault(dflt);
 
 export const triageSchema = z
   .strictObject({
-    // Deprecated (issue 12): parsed so older files still load, and ignored; an incident stays open
-    // for its site and category until an operator closes it.
-    correlation_window: duration().prefault('120s').describe('Deprecated and ignored: one incident per site and category stays open until it is closed.'),
+    // Deprecated (issue 12): parsed so older files still load, ignored, and warned about at start;
+    // an incident stays open for its site and category until an operator closes it.
+    correlation_window: duration().optional().describe('Deprecated and ignored: one incident per site and category stays open until it is closed.'),
     // Defaults a 110 centre works to (docs/config.md says why): P1 3 min, P2 10 min, P3 30 min, P4 4 h.
     ack_timeout: z
       .strictObject({
