@@ -197,7 +197,8 @@ export class IncidentService {
     const marks: Mark[] = [];
     for (const e of events) {
       if (e.kind === 'arm' || e.kind === 'disarm') this.armed.set(e.siteId, e.kind === 'arm');
-      const c = correlate(this.openAt(e.siteId), e, this.contextOf(e));
+      const openAtSite = this.openAt(e.siteId);
+      const c = correlate(openAtSite, e, this.contextOf(e, openAtSite));
       if (c.outcome === 'none') {
         marks.push([e.id, NO_INCIDENT, e.seq]);
         continue;
@@ -379,12 +380,14 @@ export class IncidentService {
   }
 
   /** What correlation needs to know about the event's site, as values. */
-  private contextOf(e: AlarmEvent): CorrelationContext {
+  private contextOf(e: AlarmEvent, openAtSite: readonly Incident[]): CorrelationContext {
+    // The previous incident matters only when this alarm opens one (none of its category is open).
+    const opens = KIND_INFO[e.kind].basePriority !== null && !openAtSite.some((i) => i.category === e.category);
     return {
       armed: this.armed.get(e.siteId) ?? null,
       night: this.o.night ? isNightOrHoliday(Date.parse(e.receivedAt), this.o.night) : false,
       lastFalse: this.lastFalse.get(e.siteId),
-      previousId: KIND_INFO[e.kind].basePriority !== null ? this.previousOf(e.siteId, e.category) : null,
+      previousId: opens ? this.previousOf(e.siteId, e.category) : null,
       repeatWindowMs: this.repeatWindow(),
       ackTimeoutMs: this.o.ackTimeoutMs,
       naming: this.o.directory,
