@@ -7,13 +7,19 @@ import type { HubContext } from './context.js';
 
 export function buildDispatch(ctx: HubContext, store: Store): { incidents: IncidentService; detach: () => void } {
   const triage = ctx.running.config.hub.triage;
+  const log = moduleLogger(ctx.root, 'dispatch');
+  if (triage.correlationWindowMs !== null) {
+    log.warn(
+      { key: 'triage.correlation_window' },
+      'triage.correlation_window is deprecated and ignored: an incident stays open for its site and category until it is closed; remove the key',
+    );
+  }
   const incidents = new IncidentService({
     store,
     bus: ctx.bus,
     clock: ctx.clock,
-    log: moduleLogger(ctx.root, 'dispatch'),
+    log,
     metrics: ctx.metrics,
-    correlationWindowMs: triage.correlationWindowMs,
     ackTimeoutMs: triage.ackTimeoutMs,
     repeatWindowMs: triage.repeatWindowMs,
     night: triage,

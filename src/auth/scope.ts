@@ -9,7 +9,8 @@
  * - guard: the sites of their guard group.
  *
  * Incidents and events are scoped by the station they were routed to when they happened (what the
- * store indexes), and for guards by their site's guard group.
+ * store indexes), and for guards by their site's guard group. An incident is also seen by the
+ * receiving point it was routed to (119/120/122) and by its cell's community post (issue 12).
  */
 import type { Site, Station } from '../config/model.js';
 import type { Role } from './roles.js';
@@ -32,6 +33,18 @@ export interface ScopeInput {
 export interface Scoped {
   siteId: string;
   stationId?: string | null;
+  /** Incidents: where it was routed (a 119/120/122 receiving point) or escalated to. */
+  responsibleStationId?: string | null;
+  /** Incidents: the cell's community post (社区警务室), which sees it too. */
+  communityPostId?: string | null;
+}
+
+/** The stations beside the cell's station that an incident was sent to: its receiving point and its post. */
+function alsoRoutedTo(item: Scoped): string[] {
+  const out: string[] = [];
+  if (item.responsibleStationId) out.push(item.responsibleStationId);
+  if (item.communityPostId) out.push(item.communityPostId);
+  return out;
 }
 
 export interface Scope {
@@ -97,8 +110,11 @@ export function scopeFor(p: Principal, input: ScopeInput): Scope {
       room: stationRoom(station.id),
       seesSite: (id) => siteIds.has(id),
       seesStation: (id) => id !== null && stationIds.has(id),
-      // Routed here when it happened; a site moved since keeps its history where it was handled.
-      sees: (item) => (item.stationId !== undefined ? item.stationId !== null && stationIds.has(item.stationId) : siteIds.has(item.siteId)),
+      // Routed here when it happened; a site moved since keeps its history where it was handled. An
+      // incident is also seen where it was sent (a 119 point) and by the cell's community post.
+      sees: (item) =>
+        alsoRoutedTo(item).some((id) => stationIds.has(id)) ||
+        (item.stationId !== undefined ? item.stationId !== null && stationIds.has(item.stationId) : siteIds.has(item.siteId)),
     };
   }
   // guard
@@ -141,7 +157,9 @@ export function audience(item: Scoped, input: ScopeInput): string[] {
   const rooms = [ROOM_ALL];
   const site = input.sites.find((s) => s.id === item.siteId);
   const stationId = item.stationId !== undefined ? item.stationId : (site?.stationId ?? null);
-  if (stationId) for (const s of ancestors(input.stations, stationId)) rooms.push(stationRoom(s));
+  const stations = new Set<string>();
+  for (const id of [stationId, ...alsoRoutedTo(item)]) if (id) for (const s of ancestors(input.stations, id)) stations.add(s);
+  for (const s of stations) rooms.push(stationRoom(s));
   if (site?.guardGroup) rooms.push(groupRoom(site.guardGroup));
   return rooms;
 }

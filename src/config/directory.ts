@@ -6,6 +6,7 @@
  * of the site list. Immutable: a reload builds a new directory; RunningConfig swaps it.
  */
 import type { GridCell } from '../contract/grid-cell.js';
+import { RECEIVING_TIERS, type ReceivingPoint, type ReceivingTier } from '../contract/routing.js';
 import type { Camera, Config, Site, Station } from './model.js';
 
 export class ConfigDirectory {
@@ -14,6 +15,8 @@ export class ConfigDirectory {
   private readonly stations: ReadonlyMap<string, Station>;
   /** Keyed by site id, then camera id: camera ids are unique within a site only. */
   private readonly cameras: ReadonlyMap<string, ReadonlyMap<string, Camera>>;
+  /** 119/120/122 receiving points by tier, in file order. */
+  private readonly points: ReadonlyMap<ReceivingTier, readonly ReceivingPoint[]>;
 
   constructor(config: Pick<Config, 'sites' | 'cells' | 'stations'>) {
     // Ids are unique per kind (the loader refuses duplicates); should one slip through, the first
@@ -22,6 +25,28 @@ export class ConfigDirectory {
     this.cells = firstById(config.cells);
     this.stations = firstById(config.stations);
     this.cameras = new Map([...this.sites.values()].map((s) => [s.id, firstById(s.cameras)]));
+    const stations = [...this.stations.values()];
+    this.points = new Map(
+      RECEIVING_TIERS.map((tier) => [
+        tier,
+        stations.filter((s) => s.tier === tier).map((s) => ({ id: s.id, name: s.name, location: s.location ? [s.location[0], s.location[1]] : null })),
+      ]),
+    );
+  }
+
+  /** The receiving points of a tier (fire 119, medical 120, traffic 122), for routing. */
+  receivingPoints(tier: ReceivingTier): readonly ReceivingPoint[] {
+    return this.points.get(tier) ?? [];
+  }
+
+  /** The community post a cell names (grids.geojson `post`); null when none. */
+  cellPost(cellId: string): string | null {
+    return this.cells.get(cellId)?.post ?? null;
+  }
+
+  /** stations.yaml `code` (the 警情编号 prefix); null when the file gives none or the station is unknown. */
+  stationCode(stationId: string): string | null {
+    return this.stations.get(stationId)?.code ?? null;
   }
 
   site(siteId: string): Site | undefined {

@@ -103,6 +103,7 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv, cacheFile?: 
         id: s.id,
         name: s.name,
         tier: s.tier,
+        code: s.code ?? null,
         parent: s.parent ?? null,
         location: s.location ?? null,
         units: s.units.map((u) => ({ id: u.id, name: u.name, kind: u.kind, officers: u.officers.map((o) => ({ name: o.name, phone: o.phone ?? null })) })),
@@ -128,6 +129,7 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv, cacheFile?: 
         name: f.properties.name,
         community: f.properties.community,
         station: f.properties.station,
+        post: f.properties.post ?? null,
         leader: f.properties.leader ?? null,
         phone: f.properties.phone ?? null,
         polygons: (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates) as MultiPolygonCoords,
@@ -213,7 +215,7 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
       tiles: { url: h.map.tiles.url, attribution: h.map.tiles.attribution, crs: h.map.tiles.crs },
     },
     triage: {
-      correlationWindowMs: h.triage.correlation_window,
+      correlationWindowMs: h.triage.correlation_window ?? null,
       ackTimeoutMs,
       repeatWindowMs: h.triage.repeat_window,
       night: h.triage.night ? { fromMinute: h.triage.night.from, toMinute: h.triage.night.to } : null,
@@ -361,7 +363,7 @@ function rawCellRefs(data: unknown): Array<Pick<GridCell, 'id' | 'station'>> {
   });
 }
 
-function checkCells(cells: ReadonlyArray<Pick<GridCell, 'id' | 'station'>>, src: SourceFile, stations: Station[] | null): Problem[] {
+function checkCells(cells: ReadonlyArray<Pick<GridCell, 'id' | 'station' | 'post'>>, src: SourceFile, stations: Station[] | null): Problem[] {
   const problems: Problem[] = [];
   const firstIndex = new Map<string, number>();
   const stationIds = stations?.map((s) => s.id) ?? null;
@@ -390,6 +392,18 @@ function checkCells(cells: ReadonlyArray<Pick<GridCell, 'id' | 'station'>>, src:
         path: formatPath(path),
         message: `no station "${c.station}" in ${STATIONS_FILE}`,
         hint: didYouMean(c.station, stationIds) ?? `stations are: ${stationIds.join(', ')}`,
+      });
+    }
+    if (stationIds && c.post && !stationIds.includes(c.post)) {
+      const path = ['features', i, 'properties', 'post'];
+      problems.push({
+        code: 'SG_CONFIG_UNKNOWN_REFERENCE',
+        severity: 'error',
+        file: src.file,
+        line: lineOf(src, path),
+        path: formatPath(path),
+        message: `no community post "${c.post}" in ${STATIONS_FILE}`,
+        hint: didYouMean(c.post, stationIds) ?? `stations are: ${stationIds.join(', ')}`,
       });
     }
   });

@@ -55,8 +55,8 @@ export interface HubConfig {
   storage: { path: string; mediaPath: string };
   map: z.output<typeof mapSchema>;
   triage: {
-    /** ms: events of one site within this window join its open incident. */
-    correlationWindowMs: number;
+    /** Deprecated and ignored (issue 12); null when hub.yaml does not set it (the hub warns when it does). */
+    correlationWindowMs: number | null;
     /** ms per priority before escalation. */
     ackTimeoutMs: Record<Priority, number>;
     /** ms: a new incident at a site whose last one was closed as false within this is a repeat. */
@@ -106,8 +106,12 @@ export type BridgeConfig = Omit<z.output<typeof bridgeSchema>, 'mqtt'> & {
 };
 
 type StationEntry = Checked<z.output<typeof stationSchema>>;
-/** `units` may be absent in a Station built by hand (tests, older callers): no units. */
-export type Station = Omit<StationEntry, 'units'> & {
+/**
+ * `units` may be absent in a Station built by hand (tests, older callers): no units. `code` may be left
+ * out too: the 警情编号 prefix is then derived from the id.
+ */
+export type Station = Omit<StationEntry, 'units' | 'code'> & {
+  code?: string | null;
   units?: Array<Omit<StationEntry['units'][number], 'officers'> & { officers: Array<{ name: string; phone: string | null }> }>;
 };
 

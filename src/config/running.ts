@@ -10,6 +10,7 @@ import type { Problem } from '../core/problems.js';
 import type { ProfileRegistry } from '../profiles/types.js';
 import { ConfigDirectory } from './directory.js';
 import type { Config } from './model.js';
+import type { ReceivingPoint, ReceivingTier } from '../contract/routing.js';
 
 export interface ConfigState {
   config: Config;
@@ -62,5 +63,17 @@ export class RunningConfig {
 
   stationParent(stationId: string): string | null {
     return this.currentDirectory.stationParent(stationId);
+  }
+
+  stationCode(stationId: string): string | null {
+    return this.currentDirectory.stationCode(stationId);
+  }
+
+  receivingPoints(tier: ReceivingTier): readonly ReceivingPoint[] {
+    return this.currentDirectory.receivingPoints(tier);
+  }
+
+  cellPost(cellId: string): string | null {
+    return this.currentDirectory.cellPost(cellId);
   }
 }

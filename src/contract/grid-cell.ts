@@ -12,6 +12,8 @@ export interface GridCell {
   name: string;
   community: string;
   station: string;
+  /** The cell's community post (社区警务室): a station that sees the cell's incidents; absent or null: none. */
+  post?: string | null;
   leader: string | null;
   phone: string | null;
   /** Always stored as MultiPolygon (a Polygon becomes a one-element MultiPolygon). */

@@ -1,4 +1,5 @@
 import type { AlarmEvent, Category, EventKind, LatLng, Priority } from './alarm-event.js';
+import type { ZoneType } from './zones.js';
 
 /** DESIGN.md "Triage": new 待受理 → acknowledged 已签收 → dispatched 已派警 → on_scene 已到场 → closed 已结警. */
 export const INCIDENT_STATUSES = ['new', 'acknowledged', 'dispatched', 'on_scene', 'closed'] as const;
@@ -19,6 +20,8 @@ export interface TimelineEntry {
   kind?: EventKind;
   zone?: number | null;
   zoneName?: string | null;
+  /** The zone's declared type, when the event named a declared zone (only intrusion zones confirm an intrusion). */
+  zoneType?: ZoneType | null;
   detail?: string | null;
   /** Who did it (operator username) for human actions. */
   by?: string;
@@ -192,6 +195,24 @@ export interface Incident {
   property: PropertyResponse | null;
   /** Key-holder calls, in the order made. */
   calls: KeyholderCall[];
+}
+
+/**
+ * One row of a site's address history (`GET /api/sites/:id/incidents?days=90`, issue 12): what the
+ * detail shows of the site's earlier incidents. Addition to the DESIGN contract.
+ */
+export type SiteHistoryEntry = Pick<
+  Incident,
+  'id' | 'number' | 'kind' | 'category' | 'priority' | 'status' | 'disposition' | 'nature' | 'openedAt' | 'closedAt' | 'repeatOf' | 'previousId' | 'eventCount'
+>;
+
+export interface SiteHistory {
+  siteId: string;
+  days: number;
+  /** Newest first. */
+  incidents: SiteHistoryEntry[];
+  /** How many of them were closed as false alarms (误报). */
+  falseAlarms: number;
 }
 
 /** A picture or clip taken for video verification, or the note that a camera failed. */

@@ -5,7 +5,8 @@
  */
 import { KIND_INFO, type AlarmEvent, type EventKind, type Priority } from '../contract/alarm-event.js';
 import { workflowDefaults, type Incident, type TimelineEntry } from '../contract/incident.js';
-import { assessPriority, type PriorityContext } from './priority.js';
+import { assessPriority, type PriorityContext, type ZoneTrip } from './priority.js';
+import { routeIncident, type RoutingDirectory } from './routing.js';
 
 /** Marks an event as correlated without an incident (arm, disarm, test, lone restore). */
 export const NO_INCIDENT = '-';
@@ -29,26 +30,42 @@ export interface Naming {
 export interface CorrelationContext extends PriorityContext {
   /** The site's last false close, when there was one. */
   lastFalse?: FalseClose | undefined;
-  correlationWindowMs: number;
+  /** The site's last incident of the event's category (closed), which a new one links to (`previousId`). */
+  previousId?: string | null | undefined;
+  /** Deprecated and ignored (issue 12): an incident stays open for its site and category until it is closed. */
+  correlationWindowMs?: number | undefined;
   repeatWindowMs: number;
   /** Per priority: escalate when not acknowledged within this. Absent: never escalate. */
   ackTimeoutMs?: Partial<Record<Priority, number>> | undefined;
   naming: Naming;
+  /** Receiving points and community posts; absent: every incident stays with its cell's station. */
+  routing?: RoutingDirectory | undefined;
 }
 
 export type Correlation = { outcome: 'join'; incident: Incident } | { outcome: 'open'; incident: Incident } | { outcome: 'none' };
 
 /**
- * One open incident per site: an event joins it within the correlation window (counted from its
- * last event); a restore always annotates it, however late, and never closes it. Otherwise an
- * alarm kind opens a new incident and anything else (arm, disarm, test, a lone restore) none.
+ * One open incident per site and category (police, fire, medical, traffic, technical) for as long
+ * as it is open: no time window ends it. An alarm joins the site's open incident of its category,
+ * else opens one (a fire at a site with an open medical incident is its own fire incident). A
+ * restore annotates the open incident of its zone, else the police one, and never closes it; arm,
+ * disarm and video motion annotate the open police incident; a test, or anything with nothing open
+ * to annotate, opens none.
  */
-export function correlate(open: Incident | undefined, e: AlarmEvent, ctx: CorrelationContext): Correlation {
-  const atMs = Date.parse(e.receivedAt);
-  const joins = open && atMs - Date.parse(open.lastEventAt) <= ctx.correlationWindowMs;
-  if (open && (joins || e.kind === 'restore')) return { outcome: 'join', incident: addEvent(open, e, ctx) };
+export function correlate(openAtSite: readonly Incident[], e: AlarmEvent, ctx: CorrelationContext): Correlation {
+  const target = targetOf(openAtSite, e);
+  if (target) return { outcome: 'join', incident: addEvent(target, e, ctx) };
   if (KIND_INFO[e.kind].basePriority !== null) return { outcome: 'open', incident: newIncident(e, ctx) };
   return { outcome: 'none' };
+}
+
+/** The open incident at the site that an event belongs to, if any. */
+export function targetOf(openAtSite: readonly Incident[], e: AlarmEvent): Incident | undefined {
+  const police = openAtSite.find((i) => i.category === 'police');
+  if (KIND_INFO[e.kind].basePriority !== null) return openAtSite.find((i) => i.category === e.category);
+  if (e.kind === 'restore') return (e.zone !== null ? openAtSite.find((i) => i.zones.includes(e.zone!)) : undefined) ?? police;
+  if (e.kind === 'test') return undefined;
+  return police;
 }
 
 /** When an incident of this priority escalates if nobody acknowledges it, counted from `fromMs`. */
@@ -60,8 +77,13 @@ export function escalateAtFor(priority: Priority, fromMs: number, ackTimeoutMs: 
 /** The incident an event opens, named after the event. */
 export function newIncident(e: AlarmEvent, ctx: CorrelationContext): Incident {
   const atMs = Date.parse(e.receivedAt);
-  const verdict = assessPriority([e.kind], e.zone === null ? 0 : 1, ctx);
+  const verdict = assessPriority([e.kind], e.zone === null ? [] : [{ zone: e.zone, kind: e.kind, zoneType: e.zoneType ?? null }], ctx);
   const timeline: TimelineEntry[] = [eventEntry(e)];
+  const route = routeIncident(
+    { category: e.category, cellStationId: e.stationId, gridCellId: e.gridCellId, location: e.location, at: e.receivedAt },
+    ctx.routing,
+  );
+  timeline.push(route.entry);
   const lastFalse = ctx.lastFalse;
   const repeatOf = lastFalse && atMs - lastFalse.closedMs <= ctx.repeatWindowMs ? lastFalse.id : null;
   if (lastFalse && repeatOf) {
@@ -92,7 +114,7 @@ export function newIncident(e: AlarmEvent, ctx: CorrelationContext): Incident {
     gridCellId: e.gridCellId,
     gridCellName: e.gridCellId ? ctx.naming.cellName(e.gridCellId) : null,
     stationId: e.stationId,
-    responsibleStationId: e.stationId,
+    responsibleStationId: route.stationId,
     escalationLevel: 0,
     escalateAt: escalateAtFor(verdict.priority, atMs, ctx.ackTimeoutMs),
     repeatOf,
@@ -106,6 +128,8 @@ export function newIncident(e: AlarmEvent, ctx: CorrelationContext): Incident {
     timelineOmitted: 0,
     media: [],
     ...workflowDefaults(),
+    previousId: ctx.previousId ?? null,
+    communityPostId: route.communityPostId,
   };
 }
 
@@ -114,20 +138,23 @@ export function addEvent(i: Incident, e: AlarmEvent, ctx: CorrelationContext): I
   const atMs = Date.parse(e.receivedAt);
   const zones = e.zone !== null && e.kind !== 'restore' && !i.zones.includes(e.zone) ? [...i.zones, e.zone] : i.zones;
   const kinds = [...new Set<EventKind>([i.kind, ...i.timeline.filter((t) => t.type === 'event' && t.kind).map((t) => t.kind!), e.kind])];
-  const verdict = assessPriority(kinds, zones.length, ctx);
+  // Only intrusion zones confirm an intrusion (issue 12): the trips the timeline kept, and this one.
+  const trips: ZoneTrip[] = [...i.timeline, eventEntry(e)].flatMap((t) =>
+    t.type === 'event' && t.kind && t.kind !== 'restore' && t.zone !== null && t.zone !== undefined
+      ? [{ zone: t.zone, kind: t.kind, zoneType: t.zoneType ?? null }]
+      : [],
+  );
+  const verdict = assessPriority(kinds, trips, ctx);
   const timeline = [...i.timeline, eventEntry(e)];
   if (verdict.priority < i.priority) {
     timeline.push({ at: e.receivedAt, type: 'priority', text: `P${i.priority} → P${verdict.priority}: ${verdict.reason}` });
   }
-  // The incident is about its most urgent kind by nature: a fire during a burglary is a 119
-  // matter even when the burglary was already P1 by confirmation.
-  let { kind, category } = i;
+  // The incident is about its most urgent kind (a panic during a burglary is a 紧急求助); the
+  // category never changes: another category is another incident (correlate).
+  let { kind } = i;
   const newBase = KIND_INFO[e.kind].basePriority;
   const currentBase = KIND_INFO[i.kind].basePriority ?? 9;
-  if (newBase !== null && newBase < currentBase) {
-    kind = e.kind;
-    category = e.category;
-  }
+  if (newBase !== null && newBase < currentBase && e.category === i.category) kind = e.kind;
   // Priority only rises while an incident is open; a restore never lowers or closes it.
   const raised = verdict.priority < i.priority;
   const reasonChanged = raised || kind !== i.kind;
@@ -141,7 +168,6 @@ export function addEvent(i: Incident, e: AlarmEvent, ctx: CorrelationContext): I
   return {
     ...i,
     kind,
-    category,
     priority,
     priorityReason: reasonChanged ? verdict.reason : i.priorityReason,
     priorityReasonZh: reasonChanged ? verdict.reasonZh : i.priorityReasonZh,
@@ -173,7 +199,16 @@ export function capTimeline(i: Pick<Incident, 'timeline' | 'timelineOmitted'>): 
 }
 
 export function eventEntry(e: AlarmEvent): TimelineEntry {
-  return { at: e.receivedAt, type: 'event', eventId: e.id, kind: e.kind, zone: e.zone, zoneName: e.zoneName, detail: e.detail };
+  return {
+    at: e.receivedAt,
+    type: 'event',
+    eventId: e.id,
+    kind: e.kind,
+    zone: e.zone,
+    zoneName: e.zoneName,
+    ...(e.zoneType ? { zoneType: e.zoneType } : {}),
+    detail: e.detail,
+  };
 }
 
 /** Incidents written by an older version lack newer fields; fill them so consumers need not guess. */

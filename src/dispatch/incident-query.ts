@@ -14,7 +14,7 @@ export function matchesQuery(i: Incident, q: IncidentQuery): boolean {
   const openedMs = Date.parse(i.openedAt);
   if (q.since !== undefined && q.since !== null && !(openedMs >= q.since)) return false;
   if (q.until !== undefined && q.until !== null && !(openedMs < q.until)) return false;
-  if (q.stationIds && (i.stationId === null || !q.stationIds.includes(i.stationId))) return false;
+  if (q.stationIds && ![i.stationId, i.responsibleStationId, i.communityPostId].some((s) => s != null && q.stationIds!.includes(s))) return false;
   if (q.siteIds && !q.siteIds.includes(i.siteId)) return false;
   return true;
 }

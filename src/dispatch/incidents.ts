@@ -1,6 +1,6 @@
-import type { AlarmEvent, Priority } from '../contract/alarm-event.js';
+import { KIND_INFO, type AlarmEvent, type Category, type Priority } from '../contract/alarm-event.js';
 import type { CommandReply } from '../contract/socket.js';
-import type { DispatchedUnit, Incident, IncidentMedia, KeyholderCallOutcome } from '../contract/incident.js';
+import type { DispatchedUnit, Incident, IncidentMedia, KeyholderCallOutcome, SiteHistory } from '../contract/incident.js';
 import { queueOrder } from '../contract/workflow.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/event-bus.js';
@@ -12,6 +12,9 @@ import { listLimit } from '../store/where.js';
 import { isNightOrHoliday, type NightConfig } from './context.js';
 import { correlate, DEFAULT_REPEAT_WINDOW_MS, NO_INCIDENT, normalise, type CorrelationContext, type FalseClose } from './correlate.js';
 import { planEscalations } from './escalation.js';
+import { defaultStationCode, formatNumber, localDay, numberSeries } from './numbering.js';
+import type { RoutingDirectory } from './routing.js';
+import { siteHistory } from './site-history.js';
 import type { Mark } from './held-writes.js';
 import { overlayIncidents } from './incident-query.js';
 import { DERIVED_WRITE_DELAY_MS, IncidentWriter, type StampedChange } from './incident-writer.js';
@@ -30,6 +33,11 @@ export interface Directory {
   /** The next tier up (police station → city command centre); null at the top. */
   stationParent?(stationId: string): string | null;
   stationName?(stationId: string): string | null;
+  /** The station's code for 警情编号 (stations.yaml `code`, else derived from the id). */
+  stationCode?(stationId: string): string | null;
+  /** 119/120/122 receiving points (routing.ts); absent: everything stays with the cell's station. */
+  receivingPoints?: RoutingDirectory['receivingPoints'];
+  cellPost?: RoutingDirectory['cellPost'];
 }
 
 /**
@@ -70,7 +78,8 @@ export interface IncidentServiceOptions {
   log: Logger;
   metrics: Metrics;
   directory: Directory;
-  correlationWindowMs: number;
+  /** Deprecated and ignored (issue 12): an incident stays open for its site and category until closed. */
+  correlationWindowMs?: number;
   /** Per priority: escalate one tier when not acknowledged within this. Absent: never escalate. */
   ackTimeoutMs?: Record<Priority, number>;
   /** A new incident at a site closed as false within this window is a repeat. Default 30 min. */
@@ -104,7 +113,14 @@ interface MaybeMarked {
  */
 export class IncidentService {
   private readonly open = new Map<string, Incident>();
-  private readonly openBySite = new Map<string, string>();
+  /** Open incident ids per site: at most one per category. */
+  private readonly openBySite = new Map<string, Set<string>>();
+  /** The last incident per site and category (`site|category`), which a re-alarm links to; null: none. */
+  private readonly lastOfCategory = new Map<string, string | null>();
+  /** 警情编号: the last daily sequence drawn per series (station code + local day). */
+  private readonly numberCounters = new Map<string, number>();
+  /** Sites whose closed incidents were looked up for lastOfCategory. */
+  private readonly historyLoaded = new Set<string>();
   /** Last incident per site closed as a false alarm (repeat detection). */
   private readonly lastFalse = new Map<string, FalseClose>();
   /** Armed state per site from arm/disarm events; absent = unknown. */
@@ -190,6 +206,13 @@ export class IncidentService {
     return overlayIncidents(this.o.store.incidents.query(q), this.open.values(), q, listLimit(q.limit)).map(normalise);
   }
 
+  /** A site's incidents of the last `days` (open ones current from memory), for the detail's address history. */
+  history(siteId: string, days: number, visible: (i: Incident) => boolean = () => true): SiteHistory {
+    const now = this.o.clock.now();
+    const list = this.query({ siteId, since: now - days * 86_400_000, limit: 1000 }).filter(visible);
+    return siteHistory(siteId, list, now, days);
+  }
+
   /**
    * Stored events with `incidentId` filled in where their correlation is held in memory (it is
    * written with their incident, up to DERIVED_WRITE_DELAY_MS later). For the event log.
@@ -208,8 +231,8 @@ export class IncidentService {
     const marks: Mark[] = [];
     for (const e of events) {
       if (e.kind === 'arm' || e.kind === 'disarm') this.armed.set(e.siteId, e.kind === 'arm');
-      const openId = this.openBySite.get(e.siteId);
-      const c = correlate(openId ? this.open.get(openId) : undefined, e, this.contextOf(e));
+      const openAtSite = this.openAt(e.siteId);
+      const c = correlate(openAtSite, e, this.contextOf(e, openAtSite));
       if (c.outcome === 'none') {
         marks.push([e.id, NO_INCIDENT, e.seq]);
         continue;
@@ -220,6 +243,7 @@ export class IncidentService {
       else if (!touched.has(c.incident.id)) touched.set(c.incident.id, 'update');
       marks.push([e.id, c.incident.id, e.seq]);
     }
+    this.numberNew([...touched].filter(([, how]) => how === 'new').map(([id]) => id));
     const changed = [...touched].map(([id, how]) => ({ incident: this.open.get(id)!, how }));
     // Incidents are derived from durable events: their writes are held briefly and coalesced
     // (DERIVED_WRITE_DELAY_MS). If they are lost, the events are still unprocessed and recover()
@@ -373,12 +397,62 @@ export class IncidentService {
   }
 
   private track(i: Incident): void {
+    const ids = this.openBySite.get(i.siteId);
     if (i.status === 'closed') {
       this.open.delete(i.id);
-      if (this.openBySite.get(i.siteId) === i.id) this.openBySite.delete(i.siteId);
+      ids?.delete(i.id);
+      if (ids?.size === 0) this.openBySite.delete(i.siteId);
+      this.lastOfCategory.set(categoryKey(i.siteId, i.category), i.id);
     } else {
       this.open.set(i.id, i);
-      this.openBySite.set(i.siteId, i.id);
+      if (ids) ids.add(i.id);
+      else this.openBySite.set(i.siteId, new Set([i.id]));
+    }
+  }
+
+  /** The open incidents of a site (at most one per category). */
+  private openAt(siteId: string): Incident[] {
+    const ids = this.openBySite.get(siteId);
+    if (!ids) return [];
+    const list: Incident[] = [];
+    for (const id of ids) {
+      const i = this.open.get(id);
+      if (i) list.push(i);
+    }
+    return list;
+  }
+
+  /** The site's last closed incident of a category; the store is asked once per site per run. */
+  private previousOf(siteId: string, category: Category): string | null {
+    const key = categoryKey(siteId, category);
+    if (!this.lastOfCategory.has(key) && !this.historyLoaded.has(siteId)) {
+      this.historyLoaded.add(siteId);
+      // Newest first: the first of each category is its last one.
+      for (const i of this.o.store.incidents.query({ siteId, status: 'closed', limit: 200 })) {
+        const k = categoryKey(siteId, i.category);
+        if (!this.lastOfCategory.has(k)) this.lastOfCategory.set(k, i.id);
+      }
+    }
+    return this.lastOfCategory.get(key) ?? null;
+  }
+
+  /**
+   * Gives the incidents a batch opened their 警情编号, in the order they opened. The counter of each
+   * series starts from the largest number the store holds (read once per series and run) and is
+   * written with the incident rows: after a crash, the incidents rebuilt by recover() are numbered
+   * again in the same order from the same count, so they get the numbers consoles were shown.
+   */
+  private numberNew(ids: readonly string[]): void {
+    const timezone = this.o.night?.timezone ?? 'Asia/Shanghai';
+    for (const id of ids) {
+      const i = this.open.get(id);
+      if (!i || i.number) continue;
+      const station = i.responsibleStationId;
+      const code = station ? (this.o.directory.stationCode?.(station) ?? defaultStationCode(station)) : 'SG';
+      const series = numberSeries(code, localDay(Date.parse(i.openedAt), timezone));
+      const next = (this.numberCounters.get(series) ?? this.o.store.incidents.lastNumber(series)) + 1;
+      this.numberCounters.set(series, next);
+      this.open.set(id, { ...i, number: formatNumber(series, next) });
     }
   }
 
@@ -392,15 +466,26 @@ export class IncidentService {
   }
 
   /** What correlation needs to know about the event's site, as values. */
-  private contextOf(e: AlarmEvent): CorrelationContext {
+  private contextOf(e: AlarmEvent, openAtSite: readonly Incident[]): CorrelationContext {
+    // The previous incident matters only when this alarm opens one (none of its category is open).
+    const opens = KIND_INFO[e.kind].basePriority !== null && !openAtSite.some((i) => i.category === e.category);
     return {
       armed: this.armed.get(e.siteId) ?? null,
       night: this.o.night ? isNightOrHoliday(Date.parse(e.receivedAt), this.o.night) : false,
       lastFalse: this.lastFalse.get(e.siteId),
-      correlationWindowMs: this.o.correlationWindowMs,
+      previousId: opens ? this.previousOf(e.siteId, e.category) : null,
       repeatWindowMs: this.repeatWindow(),
       ackTimeoutMs: this.o.ackTimeoutMs,
       naming: this.o.directory,
+      routing: this.routing(),
     };
   }
+
+  private routing(): RoutingDirectory | undefined {
+    const d = this.o.directory;
+    if (!d.receivingPoints || !d.cellPost) return undefined;
+    return { receivingPoints: (tier) => d.receivingPoints!(tier), cellPost: (cellId) => d.cellPost!(cellId) };
+  }
 }
+
+const categoryKey = (siteId: string, category: Category): string => `${siteId}|${category}`;

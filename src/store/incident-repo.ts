@@ -7,16 +7,22 @@ import type { IncidentQuery, IncidentRepository } from './ports.js';
 export class SqliteIncidentRepository implements IncidentRepository {
   private readonly upsertStmt;
   private readonly getStmt;
+  private readonly lastNumberStmt;
+  private readonly recordNumberStmt;
 
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
-      `INSERT INTO incidents (id, version, site_id, status, priority, station_id, grid_cell_id, opened_ms, updated_ms, last_event_ms, doc)
-       VALUES (@id, @version, @siteId, @status, @priority, @stationId, @gridCellId, @openedMs, @updatedMs, @lastEventMs, @doc)
+      `INSERT INTO incidents (id, version, site_id, status, priority, station_id, grid_cell_id, opened_ms, updated_ms, last_event_ms, doc,
+         responsible_station_id, community_post_id)
+       VALUES (@id, @version, @siteId, @status, @priority, @stationId, @gridCellId, @openedMs, @updatedMs, @lastEventMs, @doc,
+         @responsibleStationId, @communityPostId)
        ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, priority = excluded.priority,
          station_id = excluded.station_id, updated_ms = excluded.updated_ms, last_event_ms = excluded.last_event_ms,
-         doc = excluded.doc`,
+         doc = excluded.doc, responsible_station_id = excluded.responsible_station_id, community_post_id = excluded.community_post_id`,
     );
     this.getStmt = db.prepare('SELECT doc FROM incidents WHERE id = ?');
+    this.lastNumberStmt = db.prepare('SELECT coalesce(max(sequence), 0) AS last FROM incident_numbers WHERE series = ?');
+    this.recordNumberStmt = db.prepare('INSERT OR IGNORE INTO incident_numbers (incident_id, series, sequence) VALUES (?, ?, ?)');
   }
 
   save(i: Incident): void {
@@ -32,7 +38,13 @@ export class SqliteIncidentRepository implements IncidentRepository {
       updatedMs: Date.parse(i.updatedAt),
       lastEventMs: Date.parse(i.lastEventAt),
       doc: JSON.stringify(i),
+      responsibleStationId: i.responsibleStationId ?? null,
+      communityPostId: i.communityPostId ?? null,
     });
+    // `ZS-20261202-0042`: the series is everything before the last dash. Recorded with the row, in
+    // its transaction, so the counter never runs ahead of the incidents that hold its numbers.
+    const cut = i.number ? i.number.lastIndexOf('-') : -1;
+    if (i.number && cut > 0) this.recordNumberStmt.run(i.id, i.number.slice(0, cut), Number(i.number.slice(cut + 1)));
   }
 
   get(id: string): Incident | undefined {
@@ -52,9 +64,16 @@ export class SqliteIncidentRepository implements IncidentRepository {
     const where = new Where();
     if (q.status === 'open') where.raw(`status <> 'closed'`);
     else where.add('status = ?', q.status);
-    where.add('site_id = ?', q.siteId).add('opened_ms >= ?', q.since).add('opened_ms < ?', q.until).in('station_id', q.stationIds).in('site_id', q.siteIds);
+    where.add('site_id = ?', q.siteId).add('opened_ms >= ?', q.since).add('opened_ms < ?', q.until).in('site_id', q.siteIds);
+    // A station lists what happened in its cells, what was routed or escalated to it, and (a
+    // community post) what happened in the cells that name it: auth/scope.ts sees the same.
+    where.anyIn(['station_id', 'responsible_station_id', 'community_post_id'], q.stationIds);
     const sql = `SELECT doc FROM incidents ${where} ORDER BY opened_ms DESC LIMIT ${listLimit(q.limit)}`;
     return (this.db.prepare(sql).all(...where.args) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as Incident);
+  }
+
+  lastNumber(series: string): number {
+    return (this.lastNumberStmt.get(series) as { last: number }).last;
   }
 
   count(): number {

@@ -33,6 +33,7 @@ export interface EventQuery {
 export interface IncidentQuery {
   status?: 'open' | 'closed' | Incident['status'];
   siteId?: string;
+  /** Incidents of these stations' cells, routed or escalated to them, or of cells naming them as post. */
   stationIds?: string[] | null;
   /** Only these sites (a guard's scope). An empty list matches nothing. */
   siteIds?: string[] | null;
@@ -125,7 +126,7 @@ export interface EventRepository {
 
 /** Incidents, stored whole; the last `save` of an id wins. */
 export interface IncidentRepository {
-  /** Inserts or replaces the incident with this id. */
+  /** Inserts or replaces the incident with this id (and records its 警情编号 once it has one). */
   save(i: Incident): void;
   get(id: string): Incident | undefined;
   /** Every incident not closed, by priority then opening time. */
@@ -133,6 +134,11 @@ export interface IncidentRepository {
   /** Newest opened first. 1–1000 rows (default 100). */
   query(q: IncidentQuery): Incident[];
   count(): number;
+  /**
+   * The largest daily sequence of a 警情编号 series (station code + local day) among saved
+   * incidents; 0 when none. `save` records an incident's number (series and sequence) with its row.
+   */
+  lastNumber(series: string): number;
 }
 
 /** Last decoded state and availability per device, so on-change decoding survives restarts. */

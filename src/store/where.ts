@@ -30,6 +30,16 @@ export class Where {
     return this;
   }
 
+  /** `(a IN (...) OR b IN (...) ...)` when a list is given: any of the columns holds one of the values; an empty list matches nothing. */
+  anyIn(columns: readonly string[], values: readonly string[] | null | undefined): this {
+    if (values) {
+      const list = values.map(() => '?').join(',') || 'NULL';
+      this.parts.push(`(${columns.map((c) => `${c} IN (${list})`).join(' OR ')})`);
+      for (const _ of columns) this.args.push(...values);
+    }
+    return this;
+  }
+
   toString(): string {
     return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : '';
   }

@@ -152,6 +152,8 @@ const REST: RestRow[] = [
   { method: 'GET', route: '/api/sites', url: '/api/sites', expect: x('401 ok ok ok ok ok ok') },
   { method: 'GET', route: '/api/sites/:id', url: '/api/sites/shop-a', expect: x('401 ok ok ok ok 404 ok') },
   { method: 'GET', route: '/api/sites/:id', url: '/api/sites/home-b', expect: x('401 ok ok 404 404 ok ok') },
+  { method: 'GET', route: '/api/sites/:id/incidents', url: '/api/sites/shop-a/incidents?days=90', expect: x('401 ok ok ok ok 404 403') },
+  { method: 'GET', route: '/api/sites/:id/incidents', url: '/api/sites/home-b/incidents', expect: x('401 ok ok 404 404 ok 403') },
   { method: 'GET', route: '/api/devices', url: '/api/devices', expect: x('401 ok ok ok 403 403 ok') },
   { method: 'GET', route: '/api/cameras', url: '/api/cameras', expect: x('401 ok ok ok 403 403 ok') },
   { method: 'GET', route: '/api/stations', url: '/api/stations', expect: x('401 ok ok ok 403 403 ok') },

@@ -65,8 +65,8 @@ describe('a valid tree', () => {
     expect(hub.map.center).toEqual([26.594, 104.833]);
     expect(hub.map.zoom).toBe(14);
     expect(hub.map.tiles.url).toContain('{z}/{x}/{y}');
-    expect(hub.triage.correlationWindowMs).toBe(120_000);
-    expect(hub.triage.ackTimeoutMs).toEqual({ 1: 60_000, 2: 180_000, 3: 600_000, 4: 1_800_000 });
+    expect(hub.triage.correlationWindowMs).toBeNull(); // deprecated (issue 12): no default
+    expect(hub.triage.ackTimeoutMs).toEqual({ 1: 180_000, 2: 600_000, 3: 1_800_000, 4: 14_400_000 });
     expect(hub.usersFile).toBe('config/users.yaml');
     expect(hub.bridges).toEqual([]);
   });

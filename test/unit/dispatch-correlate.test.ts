@@ -41,20 +41,58 @@ const ctx = (extra: Partial<CorrelationContext> = {}): CorrelationContext => ({
 
 const opened = (kind: EventKind, zone: number | null = 1): Incident => newIncident(event(kind, 0, zone), ctx());
 
-describe('correlate: join, open or none', () => {
+describe('correlate: join, open or none (one open incident per site and category, no time window)', () => {
   it.each([
-    { name: 'no open incident, an alarm: open', open: null, e: event('intrusion'), outcome: 'open' },
-    { name: 'no open incident, arm: none', open: null, e: event('arm', 0, null), outcome: 'none' },
-    { name: 'no open incident, disarm: none', open: null, e: event('disarm', 0, null), outcome: 'none' },
-    { name: 'no open incident, test: none', open: null, e: event('test', 0, null), outcome: 'none' },
-    { name: 'no open incident, a lone restore: none', open: null, e: event('restore'), outcome: 'none' },
-    { name: 'within the window: join', open: 'intrusion', e: event('intrusion', 119_000, 2), outcome: 'join' },
-    { name: 'exactly at the window: join', open: 'intrusion', e: event('intrusion', 120_000, 2), outcome: 'join' },
-    { name: 'after the window, an alarm: open', open: 'intrusion', e: event('intrusion', 121_000), outcome: 'open' },
-    { name: 'after the window, a restore: join (annotates)', open: 'smoke', e: event('restore', 3_600_000), outcome: 'join' },
-    { name: 'after the window, arm: none', open: 'intrusion', e: event('arm', 121_000, null), outcome: 'none' },
-  ] as Array<{ name: string; open: EventKind | null; e: AlarmEvent; outcome: string }>)('$name', ({ open, e, outcome }) => {
-    expect(correlate(open ? opened(open) : undefined, e, ctx()).outcome).toBe(outcome);
+    { name: 'no open incident, an alarm: open', open: [], e: event('intrusion'), outcome: 'open' },
+    { name: 'no open incident, arm: none', open: [], e: event('arm', 0, null), outcome: 'none' },
+    { name: 'no open incident, disarm: none', open: [], e: event('disarm', 0, null), outcome: 'none' },
+    { name: 'no open incident, test: none', open: [], e: event('test', 0, null), outcome: 'none' },
+    { name: 'no open incident, a lone restore: none', open: [], e: event('restore'), outcome: 'none' },
+    { name: 'an intrusion 2 min later: joins', open: ['intrusion'], e: event('intrusion', 119_000, 2), outcome: 'join', into: 'intrusion' },
+    { name: 'an intrusion 3 h later: still joins (no window)', open: ['intrusion'], e: event('intrusion', 3 * 3_600_000), outcome: 'join', into: 'intrusion' },
+    { name: 'a panic joins the open intrusion (both police)', open: ['intrusion'], e: event('panic', 60_000), outcome: 'join', into: 'intrusion' },
+    { name: 'a fire at a site with an open medical incident: its own', open: ['medical'], e: event('fire', 10_000), outcome: 'open' },
+    { name: 'a fire during a burglary: its own fire incident', open: ['burglary'], e: event('fire', 10_000, 5), outcome: 'open' },
+    { name: 'a smoke alarm joins the open fire incident', open: ['medical', 'fire'], e: event('smoke', 10_000, 4), outcome: 'join', into: 'fire' },
+    { name: 'a trouble opens a technical one beside the panic', open: ['panic'], e: event('trouble.ac_loss', 10_000, null), outcome: 'open' },
+    {
+      name: 'a restore of the smoke zone annotates the fire incident',
+      open: ['intrusion', 'smoke'],
+      e: event('restore', 3_600_000, 2),
+      outcome: 'join',
+      into: 'smoke',
+    },
+    {
+      name: 'a restore of another zone annotates the police one',
+      open: ['smoke', 'intrusion'],
+      e: event('restore', 60_000, 9),
+      outcome: 'join',
+      into: 'intrusion',
+    },
+    { name: 'a restore of another zone, no police incident: none', open: ['smoke'], e: event('restore', 60_000, 9), outcome: 'none' },
+    { name: 'disarm annotates the police incident', open: ['intrusion'], e: event('disarm', 121_000, null), outcome: 'join', into: 'intrusion' },
+    { name: 'a test never joins', open: ['intrusion'], e: event('test', 1_000, null), outcome: 'none' },
+  ] as Array<{ name: string; open: EventKind[]; e: AlarmEvent; outcome: string; into?: EventKind }>)('$name', ({ open, e, outcome, into }) => {
+    const c = correlate(
+      open.map((k, n) => ({ ...opened(k, n + 1), id: `open-${k}` })),
+      e,
+      ctx(),
+    );
+    expect(c.outcome).toBe(outcome);
+    if (c.outcome === 'join') expect(c.incident.id).toBe(`open-${into}`);
+    if (c.outcome === 'open') expect(c.incident).toMatchObject({ id: e.id, category: e.category });
+  });
+
+  it('a re-alarm after the last of its category closed links to it (previousId); the repeat note stays', () => {
+    const c = correlate([], event('intrusion', 5 * 60_000), ctx({ previousId: 'last-police', lastFalse: { id: 'last-police', closedMs: T0 } }));
+    expect(c.outcome).toBe('open');
+    if (c.outcome !== 'open') return;
+    expect(c.incident).toMatchObject({ previousId: 'last-police', repeatOf: 'last-police' });
+  });
+
+  it('a first alarm has no previous incident', () => {
+    const c = correlate([], event('intrusion'), ctx());
+    expect(c.outcome === 'open' && c.incident.previousId).toBe(null);
   });
 });
 
@@ -105,29 +143,29 @@ describe('joining an incident', () => {
       priorityLine: true,
     },
     {
-      name: 'a trouble after a panic keeps P1',
+      name: 'an intrusion after a panic keeps P1 and the panic',
       first: 'panic',
-      e: event('trouble.low_battery', 10_000, null),
+      e: event('intrusion', 10_000, 2),
       want: { priority: 1, kind: 'panic', version: 2 },
       priorityLine: false,
     },
     {
-      name: 'a fire during a burglary makes it a fire incident, raised to P1',
+      name: 'a panic during a burglary makes it a panic (same category), raised to P1',
       first: 'burglary',
-      e: event('fire', 10_000, 5),
-      want: { kind: 'fire', category: 'fire', priority: 1 },
+      e: event('panic', 10_000, null),
+      want: { kind: 'panic', category: 'police', priority: 1 },
       priorityLine: true,
     },
     {
       name: 'a restore annotates: no new zone, last event time kept',
       first: 'smoke',
-      e: event('restore', 3_600_000, 3),
+      e: event('restore', 3_600_000, 1),
       want: { zones: [1], lastEventAt: at(0), updatedAt: at(3_600_000), eventCount: 2, status: 'new' },
       priorityLine: false,
     },
   ] as Array<{ name: string; first: EventKind; e: AlarmEvent; want: Partial<Incident>; priorityLine: boolean }>)('$name', (row) => {
     const { first, e, want, priorityLine } = row;
-    const c = correlate(opened(first), e, ctx());
+    const c = correlate([opened(first)], e, ctx());
     expect(c.outcome).toBe('join');
     if (c.outcome === 'none') return;
     expect(c.incident).toMatchObject(want);
@@ -157,5 +195,36 @@ describe('capTimeline', () => {
       expect(r.timeline.some((t) => t.eventId === dropped)).toBe(false);
       expect(r.timelineOmitted).toBe(1);
     }
+  });
+});
+
+describe('confirmation counts intrusion zones only (zones decide, issue 12)', () => {
+  const typed = (kind: EventKind, ms: number, zone: number, zoneType: AlarmEvent['zoneType']): AlarmEvent => ({ ...event(kind, ms, zone), zoneType });
+  it.each([
+    {
+      name: 'two intrusion zones (entry, interior): P1',
+      first: typed('intrusion', 0, 1, 'entry'),
+      second: typed('intrusion', 5_000, 2, 'interior'),
+      priority: 1,
+    },
+    { name: 'the same zone twice: still P2', first: typed('intrusion', 0, 1, 'entry'), second: typed('intrusion', 5_000, 1, 'entry'), priority: 2 },
+    {
+      name: 'a water zone beside an intrusion zone: still P2',
+      first: typed('intrusion', 0, 1, 'entry'),
+      second: typed('water', 5_000, 3, 'water'),
+      priority: 2,
+    },
+    {
+      name: 'a 24h zone tripped as intrusion does not confirm an entry zone',
+      first: typed('intrusion', 0, 1, 'entry'),
+      second: typed('intrusion', 5_000, 4, '24h'),
+      priority: 2,
+    },
+  ])('$name', ({ first, second, priority }) => {
+    const open = newIncident(first, ctx());
+    const d = correlate([open], second, ctx());
+    const next = d.outcome === 'join' ? d.incident : null;
+    // A water alarm is technical: its own incident, so the intrusion stays as it was.
+    expect(next?.priority ?? open.priority).toBe(priority);
   });
 });

@@ -3,7 +3,7 @@
  * grid leader, the station, zones, why it has its priority, the full timeline (REST: pushes carry
  * only the latest entries), snapshots and live view, and the workflow buttons with their keys.
  */
-import type { Incident, TimelineEntry } from '../../src/contract/incident.js';
+import type { Incident, SiteHistory, TimelineEntry } from '../../src/contract/incident.js';
 import type { CommandEvent, CommandPayload } from '../../src/contract/commands.js';
 import type { CommandReply } from '../../src/contract/socket.js';
 import type { Role } from '../../src/contract/roles.js';
@@ -12,7 +12,9 @@ import { actionApplies, nextContact, type IncidentAction } from '../../src/contr
 import { getJson, HttpError } from './api.js';
 import type { CameraInfo, Directory, SiteInfo } from './directory.js';
 import { h } from './dom.js';
-import { formatTime } from './format.js';
+import { tickCountdowns } from './countdowns.js';
+import { escalationCountdown } from './escalation-clock.js';
+import { formatTime, serverNow } from './format.js';
 import { pick, t, words } from './i18n/index.js';
 import type { LiveLink } from './live.js';
 
@@ -89,6 +91,8 @@ export class DetailPanel {
   private live: { cameraId: string; img: HTMLImageElement } | null = null;
   private fetchTimer: ReturnType<typeof setTimeout> | null = null;
   private busy = false;
+  /** The shown site's address history (GET /api/sites/:id/incidents); null until it arrives. */
+  private history: SiteHistory | null = null;
 
   constructor(
     private readonly dir: Directory,
@@ -99,6 +103,7 @@ export class DetailPanel {
     this.el = h('section', { class: 'detail panel', attrs: { id: 'detail', 'aria-live': 'polite' } });
     this.render();
     setInterval(() => {
+      tickCountdowns(this.el);
       const badge = this.el.querySelector('#waiting-guard');
       if (badge && this.current) this.tickWaiting(badge, this.current);
     }, 1000);
@@ -116,6 +121,7 @@ export class DetailPanel {
       this.form = null;
       this.formEl = null;
       this.message = null;
+      this.loadHistory(i);
     }
     this.current = i;
     this.render();
@@ -191,6 +197,85 @@ export class DetailPanel {
         },
       );
     }, delayMs);
+  }
+
+  /** The site's incidents of the last 90 days, fetched once per shown incident. */
+  private loadHistory(i: Incident | null): void {
+    this.history = null;
+    if (!i) return;
+    getJson<SiteHistory>(`/api/sites/${encodeURIComponent(i.siteId)}/incidents?days=90`).then(
+      (history) => {
+        if (this.current?.siteId !== history.siteId) return;
+        this.history = history;
+        this.render();
+      },
+      (err: unknown) => {
+        // Out of scope or offline: the detail simply shows no history.
+        if (!(err instanceof HttpError)) throw err;
+      },
+    );
+  }
+
+  /** 警情编号 first in the facts, the previous incident of this category, and the community post. */
+  private routingRows(i: Incident, stationName: (id: string | null) => string): HTMLElement[] {
+    const row = (label: string, value: string): HTMLElement[] => [h('dt', { text: label }), h('dd', { text: value })];
+    return [
+      ...(i.number ? row(t('fieldNumber'), i.number) : []),
+      ...(i.previousId ? row(t('fieldPrevious'), this.history?.incidents.find((p) => p.id === i.previousId)?.number ?? i.previousId) : []),
+      ...(i.communityPostId ? row(t('fieldCommunityPost'), stationName(i.communityPostId)) : []),
+    ];
+  }
+
+  /** Escalated how often, and the time left before the next escalation (ticking, on the hub's clock). */
+  private escalationFact(i: Incident): HTMLElement {
+    const left = escalationCountdown(i, serverNow());
+    return h(
+      'span',
+      {},
+      i.escalationLevel > 0 ? `${t('escalatedTimes', { n: i.escalationLevel })} ` : '',
+      left
+        ? h('span', {
+            class: `esc-countdown${left.due ? ' due' : ''}`,
+            dataset: { escalateAt: i.escalateAt ?? '' },
+            text: t('escalatesIn', { time: left.text }),
+            title: t('escalatesAt', { time: formatTime(i.escalateAt!) }),
+          })
+        : '',
+    );
+  }
+
+  /** Address history (地址历史): the site's other incidents of the last 90 days, with disposition and category. */
+  private renderHistory(i: Incident): HTMLElement | null {
+    const hist = this.history;
+    if (!hist || hist.siteId !== i.siteId) return null;
+    const w = words();
+    const others = hist.incidents.filter((p) => p.id !== i.id);
+    const title = h(
+      'h3',
+      { text: t('historyTitle', { days: hist.days }) },
+      hist.falseAlarms > 0 ? h('span', { class: 'badge badge-repeat', text: t('historyFalse', { n: hist.falseAlarms }) }) : '',
+    );
+    if (others.length === 0) return h('div', { class: 'site-history' }, title, h('p', { class: 'muted', text: t('historyEmpty', { days: hist.days }) }));
+    return h(
+      'div',
+      { class: 'site-history', attrs: { id: 'site-history' } },
+      title,
+      h(
+        'ul',
+        {},
+        ...others
+          .slice(0, 20)
+          .map((p) =>
+            h(
+              'li',
+              { dataset: { incident: p.id } },
+              h('span', { class: 'muted', text: `${formatTime(p.openedAt)} ` }),
+              h('span', { text: `${p.number ?? ''} ${w.categories[p.category]} · ${w.kinds[p.kind]} · ` }),
+              h('strong', { text: p.disposition ? w.dispositions[p.disposition] : t('historyOpen') }),
+            ),
+          ),
+      ),
+    );
   }
 
   private stopLive(): void {
@@ -310,17 +395,8 @@ export class DetailPanel {
       ...row(t('fieldZones'), i.zones.length ? i.zones.map((z) => (zoneNames.get(z) ? `${z} ${zoneNames.get(z)}` : t('zone', { n: z }))).join('，') : null),
       ...row(t('fieldOpened'), formatTime(i.openedAt)),
       ...row(t('fieldReason'), pick(i.priorityReasonZh, i.priorityReason)),
-      ...(i.escalationLevel > 0 || i.escalateAt
-        ? row(
-            t('fieldEscalation'),
-            [
-              i.escalationLevel > 0 ? t('escalatedTimes', { n: i.escalationLevel }) : '',
-              i.escalateAt ? t('escalatesAt', { time: formatTime(i.escalateAt) }) : '',
-            ]
-              .filter(Boolean)
-              .join('；'),
-          )
-        : []),
+      ...(i.escalationLevel > 0 || i.escalateAt ? row(t('fieldEscalation'), this.escalationFact(i)) : []),
+      ...this.routingRows(i, stationName),
       ...(i.repeatOf ? row(t('fieldRepeat'), t('repeatOf', { id: i.repeatOf })) : []),
       ...this.workflowRows(i, row),
     );
@@ -334,7 +410,15 @@ export class DetailPanel {
       actions,
       this.renderForm(i) ?? '',
       msg ?? '',
-      h('div', { class: 'detail-body' }, info, this.renderMedia(i), h('h3', { text: t('timeline') }), this.renderTimeline(timeline, omitted)),
+      h(
+        'div',
+        { class: 'detail-body' },
+        info,
+        this.renderHistory(i),
+        this.renderMedia(i),
+        h('h3', { text: t('timeline') }),
+        this.renderTimeline(timeline, omitted),
+      ),
     );
     if (refocus) {
       refocus.focus();

@@ -1,4 +1,5 @@
 /** The installation as the console reads it once at start: map settings, grid, stations, sites, cameras. */
+import type { ReceivingTier } from '../../src/contract/routing.js';
 import type { LatLng } from '../../src/contract/alarm-event.js';
 import { getJson, HttpError } from './api.js';
 
@@ -27,7 +28,7 @@ export interface CellFeature {
 export interface Station {
   id: string;
   name: string;
-  tier: 'city' | 'station' | 'community';
+  tier: 'city' | 'station' | 'community' | ReceivingTier;
   parent: string | null;
   location: LatLng | null;
   /** 出警单位 for 派警 (absent: none configured). */

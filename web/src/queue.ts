@@ -1,12 +1,14 @@
 /**
  * The 110 queue: open incidents, P1 first, oldest first within a priority (incidents.ts), each row
- * with priority, kind, site, grid cell, live-ticking age, status and owner, plus escalation and
- * repeat badges. A storm folds into group rows (queue-groups.ts) that open on a click and can be
+ * with priority, kind, site, grid cell, live-ticking age, status and owner, plus escalation (time
+ * left, ticking), "N 次报警" and address-history badges (近期误报, 再次报警). A storm folds into group rows (queue-groups.ts) that open on a click and can be
  * acknowledged in one go.
  */
 import type { Incident } from '../../src/contract/incident.js';
 import { h } from './dom.js';
-import { formatAge, formatTime } from './format.js';
+import { tickCountdowns } from './countdowns.js';
+import { escalationCountdown, siteMarks } from './escalation-clock.js';
+import { formatAge, formatTime, serverNow } from './format.js';
 import { t, words } from './i18n/index.js';
 import { groupQueue, type QueueGroupView, type QueueRow } from './queue-groups.js';
 
@@ -112,7 +114,7 @@ export class QueuePanel {
     const w = words();
     const badges = h('span', { class: 'badges' });
     if (i.escalationLevel > 0) badges.append(h('span', { class: 'badge badge-esc', text: t('badgeEscalated') }));
-    if (i.repeatOf) badges.append(h('span', { class: 'badge badge-repeat', text: t('badgeRepeat') }));
+    badges.append(...this.siteBadges(i));
     return h(
       'tr',
       {
@@ -127,6 +129,29 @@ export class QueuePanel {
       h('td', { class: 'status' }, h('span', { class: `status-chip st-${i.status}`, text: w.statuses[i.status] })),
       h('td', { class: 'owner', text: i.owner ?? '' }),
     );
+  }
+
+  /** N 次报警, 近期误报 / 再次报警 (address history), and the time left to escalation, ticking. */
+  private siteBadges(i: Incident): HTMLElement[] {
+    const out = siteMarks(i).map((m) =>
+      m === 'alarms'
+        ? h('span', { class: 'badge badge-alarms', text: t('badgeAlarms', { n: i.eventCount }) })
+        : m === 'recentFalse'
+          ? h('span', { class: 'badge badge-repeat', text: t('badgeRecentFalse'), title: t('badgeRepeat') })
+          : h('span', { class: 'badge badge-previous', text: t('badgePrevious') }),
+    );
+    const left = escalationCountdown(i, serverNow());
+    if (left) {
+      out.push(
+        h('span', {
+          class: `badge esc-countdown${left.due ? ' due' : ''}`,
+          dataset: { escalateAt: i.escalateAt ?? '' },
+          text: t('escalatesIn', { time: left.text }),
+          title: t('escalatesAt', { time: formatTime(i.escalateAt!) }),
+        }),
+      );
+    }
+    return out;
   }
 
   private groupRow(g: QueueGroupView, expanded: boolean): HTMLTableRowElement {
@@ -219,5 +244,6 @@ export class QueuePanel {
     for (const cell of this.body.querySelectorAll<HTMLElement>('td.age')) {
       if (cell.dataset.since) cell.textContent = formatAge(cell.dataset.since);
     }
+    tickCountdowns(this.body);
   }
 }

@@ -41,6 +41,11 @@ export const incidentListQuery = z.object({
   limit: lenient(intQuery(1, 1000)),
 });
 
+/** GET /api/sites/:id/incidents (address history). */
+export const siteHistoryQuery = z.object({
+  days: lenient(intQuery(1, 366)),
+});
+
 /** GET /api/events. */
 export const eventListQuery = z.object({
   site: lenient(idQuery),

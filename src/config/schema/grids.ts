@@ -75,6 +75,8 @@ export const cellPropertiesSchema = z.strictObject({
   name: text('the cell name'),
   community: text('the community (社区) name'),
   station: id(),
+  /** The cell's community post (社区警务室), a station id of tier community: it sees the cell's incidents. */
+  post: id().nullish(),
   leader: z.string({ error: 'the grid leader (网格长) name' }).nullish(),
   phone: z.string({ error: 'a phone number in quotes, e.g. "13800000000" (unquoted digits lose leading zeros)' }).nullish(),
 });

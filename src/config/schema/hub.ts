@@ -137,13 +137,16 @@ const DEFAULT_NATURES = [
 
 export const triageSchema = z
   .strictObject({
-    correlation_window: duration().prefault('120s').describe('Events of one site within this window join its open incident.'),
+    // Deprecated (issue 12): parsed so older files still load, ignored, and warned about at start;
+    // an incident stays open for its site and category until an operator closes it.
+    correlation_window: duration().optional().describe('Deprecated and ignored: one incident per site and category stays open until it is closed.'),
+    // Defaults a 110 centre works to (docs/config.md says why): P1 3 min, P2 10 min, P3 30 min, P4 4 h.
     ack_timeout: z
       .strictObject({
-        p1: ackTimeout('60s'),
-        p2: ackTimeout('180s'),
-        p3: ackTimeout('600s'),
-        p4: ackTimeout('1800s'),
+        p1: ackTimeout('180s'),
+        p2: ackTimeout('600s'),
+        p3: ackTimeout('1800s'),
+        p4: ackTimeout('4h'),
       })
       .prefault({}),
     repeat_window: duration()

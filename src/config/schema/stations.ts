@@ -1,5 +1,10 @@
-/** config/stations.yaml — the dispatch tiers (city command centre → police station → community post). */
+/**
+ * config/stations.yaml — the dispatch tiers (city command centre → police station → community post),
+ * and the receiving points that take fire (119), medical (120) and traffic (122) incidents instead
+ * of the police station (tiers `fire`, `medical`, `traffic`; the nearest one receives).
+ */
 import { z } from 'zod';
+import { RECEIVING_TIERS } from '../../contract/routing.js';
 import { id, latLng, text } from './common.js';
 
 /** 出警单位: a unit the station dispatches (派警), with the officers on it and their phones. */
@@ -17,7 +22,14 @@ export const unitSchema = z.strictObject({
 export const stationSchema = z.strictObject({
   id: id(),
   name: text('the station name'),
-  tier: z.enum(['city', 'station', 'community'], { error: 'city, station or community' }),
+  tier: z.enum(['city', 'station', 'community', ...RECEIVING_TIERS], {
+    error: 'city, station, community, or a receiving point: fire (119), medical (120), traffic (122)',
+  }),
+  /** 警情编号 prefix, e.g. ZS; default derived from the id. */
+  code: z
+    .string({ error: 'a short code of letters and digits, e.g. ZS' })
+    .regex(/^[A-Z0-9]{1,8}$/, { error: 'a short code of capital letters and digits (at most 8), e.g. ZS' })
+    .nullish(),
   /** Checked against the other ids after parsing (a reference, not a shape). */
   parent: id().nullish(),
   location: latLng().nullish(),

@@ -7,6 +7,7 @@ export type TextKey = keyof Catalogue;
 import type { Category, EventKind, Priority } from '../../../src/contract/alarm-event.js';
 import type { Disposition, IncidentStatus } from '../../../src/contract/incident.js';
 import type { Role } from '../../../src/contract/roles.js';
+import type { ReceivingTier } from '../../../src/contract/routing.js';
 
 /** Domain words: each language's catalogue file holds one of these next to its texts. */
 export interface Words {
@@ -16,5 +17,5 @@ export interface Words {
   categories: Readonly<Record<Category, string>>;
   priorities: Readonly<Record<Priority, string>>;
   roles: Readonly<Record<Role, string>>;
-  tiers: Readonly<Record<'city' | 'station' | 'community', string>>;
+  tiers: Readonly<Record<'city' | 'station' | 'community' | ReceivingTier, string>>;
 }

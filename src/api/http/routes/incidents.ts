@@ -5,7 +5,8 @@ import type { ApiContext } from '../../context.js';
 import { COMMANDS, type CommandSpec } from '../../commands/table.js';
 import { runCommand } from '../../commands/run.js';
 import { allow, callerOf, clientIp, scopeOf } from '../access.js';
-import { incidentListQuery, parseQuery } from '../inputs.js';
+import { incidentListQuery, parseQuery, siteHistoryQuery } from '../inputs.js';
+import { DEFAULT_HISTORY_DAYS } from '../../../dispatch/site-history.js';
 import { summariseQueue } from '../../../dispatch/summary.js';
 import { refuse } from '../refuse.js';
 
@@ -46,6 +47,14 @@ export function incidentRoutes(ctx: ApiContext): Router {
     // Out of scope answers exactly like a missing id: a 403 would confirm that it exists.
     if (!i || !scopeOf(ctx.auth, res).sees(i)) return void refuse(res, 404, 'not_found', 'no such incident');
     res.json(i);
+  });
+  // Address history (地址历史): the site's incidents of the last `days` (default 90), scoped like the site itself.
+  r.get('/sites/:id/incidents', allow('incidents:read'), (req, res) => {
+    const scope = scopeOf(ctx.auth, res);
+    const siteId = String(req.params.id);
+    if (!scope.seesSite(siteId)) return void refuse(res, 404, 'not_found', 'no such site');
+    const { days } = parseQuery(siteHistoryQuery, req);
+    res.json(ctx.incidents.history(siteId, days ?? DEFAULT_HISTORY_DAYS, scope.all ? undefined : (i) => scope.sees(i)));
   });
   // REST equivalents of the console commands, for integrations, from the one command table.
   for (const command of COMMANDS) r.post(command.path, allow(command.capability), commandRoute(ctx, command));
