@@ -63,7 +63,12 @@ export function correlate(openAtSite: readonly Incident[], e: AlarmEvent, ctx: C
 export function targetOf(openAtSite: readonly Incident[], e: AlarmEvent): Incident | undefined {
   const police = openAtSite.find((i) => i.category === 'police');
   if (KIND_INFO[e.kind].basePriority !== null) return openAtSite.find((i) => i.category === e.category);
-  if (e.kind === 'restore') return (e.zone !== null ? openAtSite.find((i) => i.zones.includes(e.zone!)) : undefined) ?? police;
+  if (e.kind === 'restore') {
+    // A zone's restore belongs with the incident of that zone; a device-level one (mains back, back
+    // online, communication restored) with the technical trouble it ends.
+    if (e.zone !== null) return openAtSite.find((i) => i.zones.includes(e.zone!)) ?? police;
+    return openAtSite.find((i) => i.category === 'technical') ?? police;
+  }
   if (e.kind === 'test') return undefined;
   return police;
 }

@@ -79,8 +79,8 @@ describe('health', () => {
     const failed = failedPolls();
     await waitFor(() => failedPolls() >= failed + 2, 15_000);
     expect(camEvents('trouble.offline')).toHaveLength(1);
-    // It is on an incident the operator sees.
-    const incident = t.hub.incidents.snapshot().find((i) => i.siteId === SITE)!;
+    // It is on an incident the operator sees: the site's technical one (one open incident per site and category).
+    const incident = t.hub.incidents.snapshot().find((i) => i.siteId === SITE && i.category === 'technical')!;
     expect(incident.timeline.some((x) => x.kind === 'trouble.offline')).toBe(true);
 
     await cam.goOnline();

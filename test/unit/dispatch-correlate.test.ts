@@ -70,6 +70,20 @@ describe('correlate: join, open or none (one open incident per site and category
       into: 'intrusion',
     },
     { name: 'a restore of another zone, no police incident: none', open: ['smoke'], e: event('restore', 60_000, 9), outcome: 'none' },
+    {
+      name: 'a device-level restore (no zone) annotates the technical incident',
+      open: ['intrusion', 'trouble.ac_loss'],
+      e: event('restore', 60_000, null),
+      outcome: 'join',
+      into: 'trouble.ac_loss',
+    },
+    {
+      name: 'a device-level restore, no technical incident: the police one',
+      open: ['intrusion'],
+      e: event('restore', 60_000, null),
+      outcome: 'join',
+      into: 'intrusion',
+    },
     { name: 'disarm annotates the police incident', open: ['intrusion'], e: event('disarm', 121_000, null), outcome: 'join', into: 'intrusion' },
     { name: 'a test never joins', open: ['intrusion'], e: event('test', 1_000, null), outcome: 'none' },
   ] as Array<{ name: string; open: EventKind[]; e: AlarmEvent; outcome: string; into?: EventKind }>)('$name', ({ open, e, outcome, into }) => {
