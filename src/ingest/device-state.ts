@@ -69,14 +69,20 @@ export interface PersistedRow {
   stateJson: string;
   availability: Availability | null;
   atMs: number;
-  /** JSON of the supervision record; absent: compared as none. */
-  supervisionJson?: string;
+  /** The supervision record as committed; absent: compared as none. */
+  supervision?: DeviceSupervision | null;
+}
+
+/** Field by field: this runs for every heartbeat, and a JSON encoding of the record cost as much again as the state's. */
+function sameSupervision(a: DeviceSupervision | null | undefined, b: DeviceSupervision | null | undefined): boolean {
+  if (!a || !b) return !a && !b;
+  return a.lastTestMs === b.lastTestMs && a.battery === b.battery && a.offlineRaisedMs === b.offlineRaisedMs && a.testMissedRaisedMs === b.testMissedRaisedMs;
 }
 
 /** True when `row` says nothing the stored row does not, and the stored last-seen is recent. */
 export function sameAsPersisted(persisted: PersistedRow | undefined, row: DeviceStateRow, nowMs: number): boolean {
   if (!persisted || nowMs - persisted.atMs > LAST_SEEN_PERSIST_MS || persisted.availability !== row.availability) return false;
-  return persisted.stateJson === JSON.stringify(row.state) && (persisted.supervisionJson ?? 'null') === JSON.stringify(row.supervision ?? null);
+  return sameSupervision(persisted.supervision, row.supervision) && persisted.stateJson === JSON.stringify(row.state);
 }
 
 export class DeviceStates {
@@ -159,7 +165,6 @@ export class DeviceStates {
 
   /** `row` was committed at `nowMs`. */
   committed(key: string, row: DeviceStateRow, nowMs: number): void {
-    const supervisionJson = JSON.stringify(row.supervision ?? null);
-    this.persisted.set(key, { stateJson: JSON.stringify(row.state), availability: row.availability, atMs: nowMs, supervisionJson });
+    this.persisted.set(key, { stateJson: JSON.stringify(row.state), availability: row.availability, atMs: nowMs, supervision: row.supervision ?? null });
   }
 }
