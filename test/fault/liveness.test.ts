@@ -9,6 +9,7 @@ import type { DeviceStatus } from '../../src/contract/socket.js';
 import { nextEvent, startTestHub, type TestHub } from '../helpers/hub.js';
 import { HOME_YAML, makeTree } from '../helpers/tree.js';
 import { loadConfig } from '../../src/config/index.js';
+import { nativeEvent } from '../../src/simulate/payloads.js';
 
 describe('a silent or vanished device is noticed in time', () => {
   let t: TestHub;
@@ -60,7 +61,14 @@ describe('a silent or vanished device is noticed in time', () => {
     console.info(`liveness: last will → device:status offline on the console after ${Math.round(ms)} ms`);
     expect(ms).toBeLessThan(30_000);
     expect(status).toMatchObject({ siteId: 'shop-a', availability: 'offline', pendingInstall: false });
-    await new Promise((r) => setTimeout(r, 2_000));
+    // No incident from the will: a marker alarm from the same device, reconnected, is pushed after
+    // anything the will could have opened (one journal, announced in commit order).
+    const again = await t.deviceAs('shop-a-panel');
+    const marker = nativeEvent('safegrid/shop-a/shop-a-panel', 'intrusion', 2, 'liveness-marker');
+    const markerIncident = nextEvent<Incident>(socket, 'incident:new', (i) => i.siteId === 'shop-a' && i.kind === 'intrusion');
+    await again.publishAsync(marker.topic, marker.payload, { qos: 1 });
+    await markerIncident;
+    await again.endAsync(true);
     expect(opened.filter((i) => i.kind === 'trouble.offline')).toEqual([]);
   });
 
