@@ -6,12 +6,13 @@ import type { Config } from '../config/model.js';
 import { formatProblems } from '../config/report.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import { FailureLimiter, DEFAULT_LOGIN_LIMIT, type LimiterOptions } from './limiter.js';
+import { createHash } from 'node:crypto';
+import { FailureLimiter, DEFAULT_LOGIN_LIMIT, HashGate, type LimiterOptions } from './limiter.js';
 import { decoyHash, generatePassword, hashPassword, PASSWORD_RULE_TEXT, passwordRuleBroken, verifyPassword, type PasswordRule } from './password.js';
 import { can } from './roles.js';
 import { audience, scopeFor, type Principal, type Scope, type Scoped } from './scope.js';
 import { DEFAULT_TIMEOUTS, SessionStore, tokensEqual, type Session, type SessionPersistence, type SessionTimeouts } from './sessions.js';
-import { addUser, setPassword, UserDirectory, usersFilePaths, type UserAccount } from './users.js';
+import { addUser, setPassword, UserDirectory, usersFilePaths, type UserAccount, type UsersState } from './users.js';
 
 export interface AuthOptions {
   rootDir: string;
@@ -29,6 +30,8 @@ export interface AuthOptions {
   metricsToken?: string | null;
   /** How often expired sessions are swept (and their sockets cut), ms. */
   sweepEveryMs?: number;
+  /** How often the accounts file is checked for revocations (disabled, new password, moved), ms. */
+  accountsCheckEveryMs?: number;
   /** Where sessions survive a restart (the hub's SQLite store); without it they live in memory only. */
   sessionStore?: SessionPersistence;
 }
@@ -63,9 +66,14 @@ export class AuthService {
   readonly users: UserDirectory;
   readonly sessions: SessionStore;
   private readonly limiter: FailureLimiter;
+  /** Caps concurrent scrypt work per address and overall (limiter.ts). */
+  private readonly hashGate = new HashGate();
   private readonly log: Logger;
   private scopeCache: { config: Config; scopes: Map<string, Scope> } | null = null;
   private sweeper: NodeJS.Timeout | null = null;
+  private accountsWatch: NodeJS.Timeout | null = null;
+  private lastAccounts: UsersState | null = null;
+  private readonly accountListeners = new Set<() => void>();
 
   constructor(private readonly o: AuthOptions) {
     const { path, displayPath } = usersFilePaths(o.rootDir, o.config().hub.usersFile);
@@ -106,11 +114,17 @@ export class AuthService {
     const every = this.o.sweepEveryMs ?? 15_000;
     this.sweeper = setInterval(() => this.sweep(), every);
     this.sweeper.unref();
+    this.lastAccounts = this.users.current();
+    // One stat of the accounts file per tick: revocation reaches idle sockets within seconds.
+    this.accountsWatch = setInterval(() => this.checkAccounts(), this.o.accountsCheckEveryMs ?? 2_000);
+    this.accountsWatch.unref();
   }
 
   stop(): void {
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.accountsWatch) clearInterval(this.accountsWatch);
     this.sweeper = null;
+    this.accountsWatch = null;
   }
 
   /** Ends expired sessions now (the timer calls it; tests with a manual clock call it directly). */
@@ -121,30 +135,48 @@ export class AuthService {
   async login(rawUsername: unknown, rawPassword: unknown, ip: string): Promise<LoginResult> {
     const username = typeof rawUsername === 'string' ? rawUsername.trim().slice(0, MAX_USERNAME) : '';
     const password = typeof rawPassword === 'string' ? rawPassword.slice(0, 1024) : '';
-    const ipKey = `ip:${ip}`;
+    const ipKey = `ip:${addressKey(ip)}`;
     const userKey = `user:${username.toLowerCase()}`;
-    const waitMs = Math.max(this.limiter.blockedFor(ipKey), username ? this.limiter.blockedFor(userKey) : 0);
-    if (waitMs > 0) {
-      this.log.warn({ username, ip, ok: false, reason: 'rate_limited' }, 'login refused');
-      return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.ceil(waitMs / 1000) };
+    // Counted before scrypt, in the same tick as the check: concurrent guesses cannot all slip in.
+    const reserved = this.limiter.reserve(username ? [ipKey, userKey] : [ipKey]);
+    if (!reserved.ok) {
+      this.log.warn({ ...this.nameForLog(username), ip, ok: false, reason: 'rate_limited' }, 'login refused');
+      return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.ceil(reserved.waitMs / 1000) };
     }
     const user = username ? this.users.find(username) : undefined;
     const usable = user && !user.disabled ? user : undefined;
     // Always run scrypt, against a decoy when there is no usable account: the time taken must not
     // tell which user names exist.
-    const matches = await verifyPassword(password, usable?.passwordHash ?? (await decoyHash()));
+    const target = usable?.passwordHash ?? (await decoyHash());
+    const matches = await this.hashGate.run(ipKey, () => verifyPassword(password, target));
+    if (matches === null) {
+      // This address already has its share of hashing in flight: refused unchecked, and the
+      // reserved attempt stays counted (a burst from one address is not a person typing).
+      this.log.warn({ ...this.nameForLog(username), ip, ok: false, reason: 'busy' }, 'login refused');
+      return { ok: false, reason: 'rate_limited', retryAfterSeconds: 1 };
+    }
     if (!usable || !matches || !password) {
-      this.limiter.fail(ipKey);
-      if (username) this.limiter.fail(userKey);
       const reason = !user ? 'unknown_user' : user.disabled ? 'disabled' : 'bad_password';
-      this.log.warn({ username, ip, ok: false, reason }, 'login failed');
+      this.log.warn({ ...this.nameForLog(username), ip, ok: false, reason }, 'login failed');
       return { ok: false, reason: 'invalid' };
     }
-    // The address keeps its failures: one valid account must not reset a guesser's counter.
+    // The address keeps its other failures: one valid account must not reset a guesser's counter.
+    this.limiter.forgive(reserved.reservation, ipKey);
     this.limiter.reset(userKey);
-    const session = this.sessions.create(usable.username, ip);
+    const session = this.sessions.create(usable.username, ip, credentialOf(usable));
     this.log.info({ username: usable.username, role: usable.role, ip, ok: true, mustChangePassword: usable.mustChangePassword }, 'login');
     return { ok: true, session, user: usable };
+  }
+
+  /**
+   * A failed login's user name is logged only when it names an account: people type their password
+   * into the user name field, and that must not land in a log shipped elsewhere. Anything else is
+   * logged as a short digest, enough to see the same unknown name tried again.
+   */
+  private nameForLog(username: string): { username: string } | { unknownUser: string } {
+    if (!username) return { username: '' };
+    if (this.users.find(username)) return { username };
+    return { unknownUser: `sha256:${createHash('sha256').update(username).digest('hex').slice(0, 12)}` };
   }
 
   /** The session behind a cookie, with the account as it is in the file now (disabled → ended). */
@@ -152,17 +184,53 @@ export class AuthService {
     const session = this.sessions.get(sessionId, touch);
     if (!session) return null;
     const user = this.users.find(session.username);
-    if (!user || user.disabled) {
-      this.sessions.end(session, 'account_disabled');
-      this.log.info({ username: session.username }, 'session ended: account disabled or removed');
-      return null;
-    }
+    const ended = this.revoked(session, user);
+    if (ended || !user) return null;
     return {
       session,
       user,
       principal: { username: user.username, role: user.role, stationId: user.stationId, guardGroup: user.guardGroup },
       mustChangePassword: user.mustChangePassword,
     };
+  }
+
+  /**
+   * Ends a session whose account is gone, disabled, or has another password than the one it was
+   * opened with (`safegrid user passwd` edits the file; this is how the hub learns of it).
+   */
+  private revoked(session: Session, user: UserAccount | undefined): boolean {
+    if (!user || user.disabled) {
+      this.sessions.end(session, 'account_disabled');
+      this.log.info({ username: session.username }, 'session ended: account disabled or removed');
+      return true;
+    }
+    const credential = credentialOf(user);
+    // A session stored before credentials were kept adopts the password it finds.
+    if (!session.credential) this.sessions.rebind(session, credential);
+    else if (session.credential !== credential) {
+      this.sessions.end(session, 'password_changed');
+      this.log.info({ username: session.username }, 'session ended: password changed');
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * When the accounts file changes: end the sessions it revokes (their sockets and live streams
+   * are cut through `sessions.onEnd`), then tell the listeners (the socket layer re-scopes live
+   * sockets: a guard moved to another group stops getting the old group's incidents).
+   */
+  checkAccounts(): void {
+    const state = this.users.current();
+    if (state === this.lastAccounts) return;
+    this.lastAccounts = state;
+    for (const s of this.sessions.live()) this.revoked(s, state.users.get(s.username.toLowerCase()));
+    for (const l of this.accountListeners) l();
+  }
+
+  onAccountsChanged(listener: () => void): () => void {
+    this.accountListeners.add(listener);
+    return () => this.accountListeners.delete(listener);
   }
 
   logout(session: Session, ip: string): void {
@@ -176,21 +244,32 @@ export class AuthService {
 
   async changePassword(auth: Authenticated, current: unknown, next: unknown, ip: string): Promise<PasswordChangeResult> {
     const key = `passwd:${auth.user.username.toLowerCase()}`;
-    const waitMs = this.limiter.blockedFor(key);
-    if (waitMs > 0) return { ok: false, code: 'rate_limited', error: 'too many wrong passwords; try again later', retryAfterSeconds: Math.ceil(waitMs / 1000) };
-    if (typeof current !== 'string' || !(await verifyPassword(current, auth.user.passwordHash))) {
-      this.limiter.fail(key);
+    const refused = (waitMs: number): PasswordChangeResult => ({
+      ok: false,
+      code: 'rate_limited',
+      error: 'too many wrong passwords; try again later',
+      retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+    });
+    // As for logins: the attempt is counted before scrypt, so parallel guesses cannot all be tried.
+    const reserved = this.limiter.reserve([key]);
+    if (!reserved.ok) return refused(reserved.waitMs);
+    const matches = typeof current === 'string' ? await this.hashGate.run(key, () => verifyPassword(current, auth.user.passwordHash)) : false;
+    if (matches === null) return refused(1000);
+    if (!matches) {
       this.log.warn({ username: auth.user.username, ip, ok: false }, 'password change refused: current password wrong');
       return { ok: false, code: 'bad_password', error: 'the current password is wrong' };
     }
+    this.limiter.forgive(reserved.reservation, key);
     if (typeof next !== 'string')
       return { ok: false, code: 'bad_request', error: 'send JSON { "current": "...", "next": "..." }: the new password is missing ("next")' };
     const rule = passwordRuleBroken(next, auth.user.username);
     if (rule) return { ok: false, code: 'weak_password', rule, error: `the new password must be ${PASSWORD_RULE_TEXT[rule]}` };
     if (next === current) return { ok: false, code: 'weak_password', rule: 'same_as_current', error: 'the new password must differ from the current one' };
-    setPassword(this.users.path, auth.user.username, await hashPassword(next as string), false);
+    const hash = await hashPassword(next as string);
+    setPassword(this.users.path, auth.user.username, hash, false);
     this.limiter.reset(key);
-    // Anyone else holding this account (the one-time password was seen) is logged out.
+    // This session carries on under the new password; every other one of this account ends.
+    this.sessions.rebind(auth.session, credentialOfHash(hash));
     this.sessions.endUser(auth.user.username, 'password_changed', auth.session.id);
     this.log.info({ username: auth.user.username, ip, ok: true }, 'password changed');
     return { ok: true };
@@ -217,10 +296,14 @@ export class AuthService {
   handoverTarget(rawUsername: string, item: Scoped): { ok: true; username: string } | { ok: false; error: string } {
     const name = rawUsername.trim().slice(0, 64);
     const user = name ? this.users.find(name) : undefined;
-    if (!user || user.disabled) return { ok: false, error: `no active account "${name}"` };
-    if (!can(user.role, 'incidents:dispatch')) return { ok: false, error: `${user.username} (${user.role}) cannot work an incident` };
-    const principal: Principal = { username: user.username, role: user.role, stationId: user.stationId, guardGroup: user.guardGroup };
-    if (!this.scope(principal).sees(item)) return { ok: false, error: `${user.username} does not see this incident (another station)` };
+    const fits =
+      user &&
+      !user.disabled &&
+      can(user.role, 'incidents:dispatch') &&
+      this.scope({ username: user.username, role: user.role, stationId: user.stationId, guardGroup: user.guardGroup }).sees(item);
+    // One answer for a missing, disabled, wrong-role or other-station account: a refusal must not
+    // tell the caller which accounts exist, what they are or where they work (issue 17, item 12).
+    if (!user || !fits) return { ok: false, error: 'cannot hand over to that account: it must be an active operator who sees this incident' };
     return { ok: true, username: user.username };
   }
 
@@ -234,4 +317,31 @@ export class AuthService {
     if (!token || !header?.startsWith('Bearer ')) return false;
     return tokensEqual(header.slice(7).trim(), token);
   }
+}
+
+/**
+ * Rate-limit key of an address: IPv6 by its /64 (one host usually holds a whole /64, so per-address
+ * counting would give it 2^64 fresh counters), IPv4 and IPv4-mapped addresses as they are.
+ */
+export function addressKey(ip: string): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (v4) return v4[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
+/** What a session remembers of the password it was opened with (a digest of its hash, never the hash). */
+export function credentialOfHash(passwordHash: string): string {
+  return createHash('sha256').update(passwordHash).digest('base64url').slice(0, 16);
+}
+
+function credentialOf(user: UserAccount): string {
+  return credentialOfHash(user.passwordHash);
 }

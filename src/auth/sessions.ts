@@ -37,6 +37,11 @@ export interface Session {
   lastSeenAt: number;
   /** Where the login came from, for the audit trail. */
   ip: string;
+  /**
+   * Digest of the password hash the session was opened with: when the account's hash changes
+   * (`safegrid user passwd`), the session ends. '' for a session stored before this was kept.
+   */
+  credential: string;
 }
 
 export interface SessionTimeouts {
@@ -73,6 +78,7 @@ export class SessionStore {
         createdAt: row.createdMs,
         lastSeenAt: row.lastSeenMs,
         ip: row.ip,
+        credential: row.credential ?? '',
       };
       if (this.expired(s, now)) {
         persist.remove(row.idHash);
@@ -83,12 +89,21 @@ export class SessionStore {
     }
   }
 
-  create(username: string, ip: string): Session {
+  create(username: string, ip: string, credential = ''): Session {
     const now = this.clock.now();
     const id = randomBytes(32).toString('base64url');
-    const s: Session = { id, key: digestOf(id), username, csrfToken: randomBytes(32).toString('base64url'), createdAt: now, lastSeenAt: now, ip };
+    const s: Session = {
+      id,
+      key: digestOf(id),
+      username,
+      csrfToken: randomBytes(32).toString('base64url'),
+      createdAt: now,
+      lastSeenAt: now,
+      ip,
+      credential,
+    };
     this.sessions.set(s.key, s);
-    this.persist?.insert({ idHash: s.key, username, csrfToken: s.csrfToken, createdMs: now, lastSeenMs: now, ip });
+    this.persist?.insert({ idHash: s.key, username, csrfToken: s.csrfToken, createdMs: now, lastSeenMs: now, ip, credential });
     this.persistedSeen.set(s.key, now);
     return s;
   }
@@ -127,6 +142,25 @@ export class SessionStore {
     for (const s of [...this.sessions.values()]) {
       if (s.username.toLowerCase() === username.toLowerCase() && (keep === undefined || s.id !== keep)) this.end(s, why);
     }
+  }
+
+  /** Every live session (for the revocation pass when the accounts file changes). */
+  live(): Session[] {
+    return [...this.sessions.values()];
+  }
+
+  /** Records the credential of a session that carries on under a new password (its own change). */
+  rebind(s: Session, credential: string): void {
+    s.credential = credential;
+    this.persist?.insert({
+      idHash: s.key,
+      username: s.username,
+      csrfToken: s.csrfToken,
+      createdMs: s.createdAt,
+      lastSeenMs: s.lastSeenAt,
+      ip: s.ip,
+      credential,
+    });
   }
 
   /** Ends what has expired; the hub calls it on a timer so idle sockets are cut, not only idle requests. */

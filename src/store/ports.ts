@@ -91,6 +91,8 @@ export interface SessionRow {
   createdMs: number;
   lastSeenMs: number;
   ip: string;
+  /** Digest of the password hash the session was opened with; null for rows older than migration 008. */
+  credential?: string | null;
 }
 
 /** An event to write unless one with the same dedupe key was stored at or after `duplicateSinceMs`. */

@@ -13,13 +13,13 @@ export class SqliteSessionRepository implements SessionRepository {
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
-      `INSERT OR REPLACE INTO sessions (id_hash, username, csrf_token, created_ms, last_seen_ms, ip)
-       VALUES (@idHash, @username, @csrfToken, @createdMs, @lastSeenMs, @ip)`,
+      `INSERT OR REPLACE INTO sessions (id_hash, username, csrf_token, created_ms, last_seen_ms, ip, credential)
+       VALUES (@idHash, @username, @csrfToken, @createdMs, @lastSeenMs, @ip, @credential)`,
     );
     this.touchStmt = db.prepare('UPDATE sessions SET last_seen_ms = ? WHERE id_hash = ?');
     this.deleteStmt = db.prepare('DELETE FROM sessions WHERE id_hash = ?');
     this.allStmt = db.prepare(
-      'SELECT id_hash AS idHash, username, csrf_token AS csrfToken, created_ms AS createdMs, last_seen_ms AS lastSeenMs, ip FROM sessions',
+      'SELECT id_hash AS idHash, username, csrf_token AS csrfToken, created_ms AS createdMs, last_seen_ms AS lastSeenMs, ip, credential FROM sessions',
     );
   }
 
@@ -28,7 +28,7 @@ export class SqliteSessionRepository implements SessionRepository {
   }
 
   insert(row: SessionRow): void {
-    this.insertStmt.run(row);
+    this.insertStmt.run({ ...row, credential: row.credential ?? null });
   }
 
   touch(idHash: string, lastSeenMs: number): void {

@@ -63,6 +63,26 @@ describe('live view', () => {
     await waitFor(() => t.hub.video.live.active === 0, 15_000);
   }, 40_000);
 
+  it('a live MJPEG stream ends when its viewer logs out (issue 17, item 6)', async () => {
+    const op = await t.login('op-hecheng');
+    const res = await op.get(`/api/cameras/lcam/live?site=${SITE}`);
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    // A first frame: the stream is playing.
+    expect((await reader.read()).done).toBe(false);
+    expect((await op.logout()).status).toBe(200);
+    // After logout the hub closes the response: reading runs dry (done, or a reset) instead of playing on.
+    const ended = await (async () => {
+      try {
+        for (;;) if ((await reader.read()).done) return true;
+      } catch {
+        return true;
+      }
+    })();
+    expect(ended).toBe(true);
+    await waitFor(() => t.hub.video.live.active === 0, 15_000);
+  }, 40_000);
+
   it('is refused to roles without live view and to operators of other stations', async () => {
     expect((await (await t.login('guard-hecheng')).get(`/api/cameras/lcam/live`)).status).toBe(403);
     expect((await (await t.login('op-minghu')).get(`/api/cameras/lcam/live`)).status).toBe(404);

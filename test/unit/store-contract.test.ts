@@ -225,7 +225,7 @@ function storeContract(backend: string, open: () => Store): void {
     });
 
     it('sessions: insert replaces by id hash, touch moves last seen, remove forgets', () => {
-      const row = { idHash: 'h1', username: 'op1', csrfToken: 'c', createdMs: T0, lastSeenMs: T0, ip: '127.0.0.1' };
+      const row = { idHash: 'h1', username: 'op1', csrfToken: 'c', createdMs: T0, lastSeenMs: T0, ip: '127.0.0.1', credential: 'k1' };
       store.sessions.insert(row);
       store.sessions.insert({ ...row, csrfToken: 'c2' });
       store.sessions.insert({ ...row, idHash: 'h2' });

@@ -11,6 +11,7 @@ import type { Server } from 'socket.io';
 import type { EventBus } from '../../core/event-bus.js';
 import type { HubEvents } from '../../core/hub-events.js';
 import type { Authenticated } from '../../auth/service.js';
+import { can } from '../../auth/roles.js';
 import type { ApiContext } from '../context.js';
 import { bindCommands } from './commands.js';
 import { startFanOut } from './fan-out.js';
@@ -34,7 +35,12 @@ export function attachConsole(io: Server, ctx: ApiContext, bus: EventBus<HubEven
     ns.on('connection', (socket) => onConnection(socket, ctx, sockets));
     return ns;
   });
-  const off = [batchSocketWrites(io), startFanOut(namespaces, ctx, bus, options.coalesceMs), ctx.auth.sessions.onEnd((s) => sockets.cut(s.id))];
+  const off = [
+    batchSocketWrites(io),
+    startFanOut(namespaces, ctx, bus, options.coalesceMs),
+    ctx.auth.sessions.onEnd((s) => sockets.cut(s.id)),
+    ctx.auth.onAccountsChanged(() => namespaces.forEach((ns) => rescope(ns, ctx))),
+  ];
   return () => off.forEach((f) => f());
 }
 
@@ -53,9 +59,33 @@ function onConnection(socket: LiveSocket, ctx: ApiContext, sockets: SessionSocke
   if (!first) return;
   sockets.add(sessionId, socket);
   const scope = ctx.auth.scope(first.principal);
+  (socket.data as SocketData).room = scope.room;
   void socket.join(scope.room);
   sendSnapshotAndReplay(socket, ctx, scope);
   bindCommands(socket, ctx, { origin: `${socket.nsp.name.slice(1)}:${socket.handshake.address}`, caller: current });
+}
+
+/**
+ * After the accounts file changed: a socket whose account lost the namespace's role is cut, and one
+ * whose scope moved (a guard put in another group, an operator in another station) leaves the old
+ * room and gets the new scope's whole queue, so it stops receiving what it may no longer see.
+ */
+function rescope(ns: LiveNs, ctx: ApiContext): void {
+  const capability = NAMESPACE_CAPABILITY[ns.name as keyof typeof NAMESPACE_CAPABILITY];
+  for (const socket of ns.sockets.values()) {
+    const data = socket.data as SocketData;
+    const a = ctx.auth.authenticate(data.sessionId, false);
+    if (!a || !capability || !can(a.user.role, capability)) {
+      socket.disconnect(true);
+      continue;
+    }
+    const scope = ctx.auth.scope(a.principal);
+    if (scope.room === data.room) continue;
+    if (data.room) void socket.leave(data.room);
+    data.room = scope.room;
+    void socket.join(scope.room);
+    sendSnapshotAndReplay(socket, ctx, scope);
+  }
 }
 
 /** Sockets by session, so a logout or an expiry cuts them at once. */

@@ -8,4 +8,6 @@ export type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 /** What the handshake leaves on `socket.data` for the connection handler. */
 export interface SocketData {
   sessionId: string;
+  /** The scope room the socket is in (re-checked when the accounts file changes). */
+  room?: string;
 }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { ApiContext } from '../../context.js';
-import { allow, scopeOf } from '../access.js';
+import { allow, callerOf, scopeOf } from '../access.js';
 import { liveQuery, parseQuery } from '../inputs.js';
 import { refuse } from '../refuse.js';
 
@@ -18,6 +18,13 @@ export function videoAccess(ctx: ApiContext): Router {
     const site = parseQuery(liveQuery, req).site ?? null;
     const visible = ctx.config().sites.some((s) => (site === null || s.id === site) && scope.seesSite(s.id) && s.cameras.some((c) => c.id === req.params.id));
     if (!visible) return void refuse(res, 404, 'not_found', 'no such camera');
+    // A live stream runs as long as the browser keeps it open: it must end with the session
+    // (logout, expiry, disabled account, new password), not play on (issue 17, item 6).
+    const key = callerOf(res).session.key;
+    const off = ctx.auth.sessions.onEnd((s) => {
+      if (s.key === key) res.destroy();
+    });
+    res.once('close', off);
     next();
   });
   return r;
