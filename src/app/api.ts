@@ -1,5 +1,8 @@
 /** The API: HTTP routes and the Socket.IO console, on one HTTP server (not listening yet). */
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { securityHeaders } from '../api/http/edge.js';
+import { forwardedHttps, socketIoEdge } from '../api/socket/edge.js';
 import { Server as IoServer } from 'socket.io';
 import type { ApiContext } from '../api/context.js';
 import { createHttpApp } from '../api/http/server.js';
@@ -42,7 +45,17 @@ export function buildApi(ctx: HubContext, modules: ApiModules): HubApi {
     startedAt: ctx.clock.now(),
   };
   const httpApp = createHttpApp(api);
-  const http = createServer(httpApp);
-  const io = new IoServer(http, { serveClient: true, maxHttpBufferSize: 64 * 1024 });
+  const hub = running.config.hub;
+  // A client trickling its headers or body holds a connection: drop it (Node's default waits 60 s
+  // for headers and checks only every 30 s). The check runs every second so the limit means it.
+  const http = createServer({ connectionsCheckingInterval: 1_000 }, httpApp);
+  http.headersTimeout = hub.http.headers_timeout;
+  http.requestTimeout = Math.max(hub.http.request_timeout, hub.http.headers_timeout);
+  // serveClient off: the pages bundle their own client, and the served file told its version.
+  const io = new IoServer(http, { serveClient: false, maxHttpBufferSize: 64 * 1024, allowRequest: socketIoEdge(api) });
+  io.engine.on('headers', (headers: Record<string, string>, req: IncomingMessage) => {
+    const secure = Boolean((req.socket as TLSSocket).encrypted) || forwardedHttps(httpApp, req);
+    Object.assign(headers, securityHeaders({ secure, host: req.headers.host, tilesUrl: api.config().hub.map.tiles.url }));
+  });
   return { http, io, routes: listRoutes(httpApp), detachConsole: attachConsole(io, api, ctx.bus) };
 }

@@ -188,7 +188,14 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
   const ack = h.triage.ack_timeout;
   const ackTimeoutMs: Record<Priority, number> = { 1: ack.p1, 2: ack.p2, 3: ack.p3, 4: ack.p4 };
   const hub: HubConfig = {
-    http: { host: h.http.host, port: h.http.port },
+    http: {
+      host: h.http.host,
+      port: h.http.port,
+      trust_proxy: h.http.trust_proxy,
+      allowed_hosts: h.http.allowed_hosts,
+      headers_timeout: h.http.headers_timeout,
+      request_timeout: h.http.request_timeout,
+    },
     mqtt: {
       mode: h.mqtt.mode,
       host: h.mqtt.host,

@@ -346,6 +346,10 @@ export function guardVerify(c: CommandInput & { finding: 'false_alarm' | 'confir
 }
 
 /** A note on an open incident, by anyone who may see it. */
+/** Notes one incident may hold, and their characters together (issue 17, item 10). */
+export const MAX_NOTES = 100;
+export const MAX_NOTE_CHARS = 20_000;
+
 export function note(c: CommandInput & { text: string }): Decision {
   const i = openOnly(c);
   if (!i) return refuse('not_found', `no open incident ${c.id}`);
@@ -353,6 +357,17 @@ export function note(c: CommandInput & { text: string }): Decision {
     .slice(0, 1000)
     .trim();
   if (!clean) return refuse('empty_note', 'note is empty');
+  // Every note is in every push and reply of the incident (it is published whole): 2,000 notes made
+  // each reply 2.1 MB. Past the cap the operator writes into the feedback or a new incident.
+  // People's notes: the hub's own (a camera that failed, a routing remark) are bounded by the site.
+  const notes = i.timeline.filter((t) => t.type === 'note' && t.by !== undefined && t.by !== 'hub');
+  const chars = notes.reduce((n, t) => n + (t.text?.length ?? 0), 0);
+  if (notes.length >= MAX_NOTES || chars + clean.length > MAX_NOTE_CHARS) {
+    return refuse(
+      'too_many_notes',
+      `this incident already holds ${notes.length} notes (${chars} characters); at most ${MAX_NOTES} notes or ${MAX_NOTE_CHARS} characters`,
+    );
+  }
   return {
     next: { ...i, timeline: [...i.timeline, { at: iso(c.now), type: 'note', by: actorName(c.by), text: clean }] },
     audit: { actor: c.by, action: 'note', from: i.status, to: i.status, note: clean },

@@ -9,14 +9,26 @@ import type { LatLng } from '../contract/alarm-event.js';
 import { discover, type DiscoverOptions } from './onvif/discover.js';
 import type { DiscoveredDevice } from './onvif/discovery.js';
 
+/**
+ * A device-supplied string made safe for a terminal and a YAML comment: C0 and C1 control
+ * characters (ESC starts the sequences that move the cursor, clear the screen, retitle the window or
+ * write to the clipboard), DEL and the bidirectional overrides that make text read backwards are
+ * replaced by "?", and the length is capped. Anyone on the LAN can answer a WS-Discovery probe.
+ */
+export function terminalSafe(s: string, max = 200): string {
+  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
 export function formatDevices(devices: readonly DiscoveredDevice[], skipped: ReadonlyArray<{ from: string; reason: string }>): string {
   const lines: string[] = [];
+  const t = terminalSafe;
   for (const d of devices) {
-    lines.push(`${d.name ?? '(no name)'}  ${d.hardware ?? '(no hardware)'}  ${d.xaddrs.join(' ')}`);
-    lines.push(`  from ${d.from ?? '?'}  endpoint ${d.endpoint || '?'}${d.location ? `  location ${d.location}` : ''}`);
-    lines.push(`  scopes: ${d.scopes.join(' ')}`);
+    lines.push(`${t(d.name ?? '(no name)')}  ${t(d.hardware ?? '(no hardware)')}  ${d.xaddrs.map((x) => t(x)).join(' ')}`);
+    lines.push(`  from ${t(d.from ?? '?')}  endpoint ${t(d.endpoint || '?')}${d.location ? `  location ${t(d.location)}` : ''}`);
+    lines.push(`  scopes: ${d.scopes.map((x) => t(x)).join(' ')}`);
   }
-  for (const s of skipped) lines.push(`skipped a reply from ${s.from}: ${s.reason}`);
+  for (const s of skipped) lines.push(`skipped a reply from ${t(s.from)}: ${t(s.reason)}`);
   lines.push(
     `${devices.length} camera${devices.length === 1 ? '' : 's'} answered${skipped.length ? `, ${skipped.length} repl${skipped.length === 1 ? 'y' : 'ies'} skipped` : ''}.`,
   );
@@ -47,11 +59,11 @@ function cameraNode(doc: ReturnType<typeof parseDocument>, siteId: string, id: s
   const env = `CAM_${siteId}_${id}_PASS`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
   const node = doc.createNode({
     id,
-    name: d.name ?? id,
+    name: terminalSafe(d.name ?? id),
     onvif: { xaddr: d.xaddrs[0]!, username: 'admin', password_env: env },
     zones: [],
   }) as YAMLMap;
-  node.commentBefore = ` found by safegrid discover: ${d.hardware ?? 'unknown model'}, endpoint ${d.endpoint}`;
+  node.commentBefore = ` found by safegrid discover: ${terminalSafe(d.hardware ?? 'unknown model')}, endpoint ${terminalSafe(d.endpoint)}`;
   const onvif = node.get('onvif') as YAMLMap;
   (onvif.get('username', true) as Scalar).comment = ' TODO: the camera user';
   (onvif.get('password_env', true) as Scalar).comment = ` TODO: export ${env}=<camera password> before start`;

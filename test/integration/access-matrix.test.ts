@@ -319,11 +319,20 @@ describe('input is validated at the edge, with a coded refusal', () => {
     // Still a 404 for a well-formed command on an id that does not exist.
     expect((await op.post('/api/incidents/no-such-incident/note', { text: 'x' })).status).toBe(404);
   });
-  it('REST: an unparsable query filter is ignored, as before', async () => {
+  it('invalid filters answer 400 with a code: an unparsable or injected query filter is refused, not ignored (issue 17, item 16)', async () => {
     const op = sessions.get('op-city')!;
-    const res = await op.get('/api/events?limit=lots&since=yesterday-ish&site=../etc');
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as { events: unknown[] }).events.length).toBeGreaterThan(0);
+    for (const url of [
+      '/api/events?limit=lots&since=yesterday-ish&site=../etc',
+      `/api/incidents?site=${encodeURIComponent("' OR '1'='1")}`,
+      '/api/incidents?site=shop-a&site=home-b',
+      '/api/events?after=1e3',
+    ]) {
+      const res = await op.get(url);
+      expect(res.status, url).toBe(400);
+      expect(await res.json(), url).toMatchObject({ code: 'bad_filter', error: expect.stringContaining('invalid query filter') });
+    }
+    // A valid filter, and an unknown parameter (a cache buster), still answer.
+    expect((await op.get('/api/events?site=shop-a&limit=5&_=123')).status).toBe(200);
   });
   it('socket: a payload without an id, or with a mistyped field, is refused with bad_request', async () => {
     const { socket } = await t.console({ namespace: '/console', session: sessions.get('op-city')! });

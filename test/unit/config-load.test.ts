@@ -59,7 +59,7 @@ describe('a valid tree', () => {
   it('gives hub defaults for everything hub.yaml leaves out', () => {
     const r = load({ 'config/hub.yaml': '' });
     const hub = r.config!.hub;
-    expect(hub.http).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(hub.http).toEqual({ host: '0.0.0.0', port: 8080, trust_proxy: [], allowed_hosts: [], headers_timeout: 10_000, request_timeout: 30_000 });
     expect(hub.mqtt).toMatchObject({ mode: 'embedded', host: '0.0.0.0', port: 1883, url: null, tls: null });
     expect(hub.storage).toEqual({ path: 'data/safegrid.db', mediaPath: 'data/media' });
     expect(hub.map.center).toEqual([26.594, 104.833]);

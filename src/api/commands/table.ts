@@ -86,7 +86,7 @@ const HANDLERS: Handlers = {
   },
   note: {
     capability: 'incidents:note',
-    refusals: ['empty_note'],
+    refusals: ['empty_note', 'too_many_notes'],
     run: ({ ctx, incident, by, input }) => ctx.incidents.note(incident.id, by, input.text),
   },
   handover: {

@@ -53,8 +53,13 @@ export function clearedCookie(req: Request): string {
   return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${req.secure ? '; Secure' : ''}`;
 }
 
+/**
+ * The client's address: the socket's, or with hub.yaml `http.trust_proxy` the one a trusted proxy
+ * put in X-Forwarded-For (express works it out; without trust_proxy the header is ignored, so it
+ * cannot be spoofed to dodge the login limit).
+ */
 export function clientIp(req: Request): string {
-  return req.socket.remoteAddress ?? 'unknown';
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
 /** The authenticated caller; set by `resolveSession`. */

@@ -1,8 +1,9 @@
 /**
  * Schemas of the query strings and bodies the REST routes read: strict, bounded, never passed to
- * SQL as text. A query filter that does not parse is ignored (`lenient`), as it always was: a
- * console with an old bookmark gets the unfiltered list instead of an error. Bodies that do not
- * parse are refused with 400 `bad_request` (see `parseBody`).
+ * SQL as text. A query filter that does not parse is refused with 400 `bad_filter` (issue 17,
+ * item 16): silently dropping it answered `?site=' OR '1'='1` with the unfiltered list, which
+ * looks like an injection that worked and hides a caller's mistake. Unknown parameters (a cache
+ * buster) are still ignored. Bodies that do not parse are refused with 400 `bad_request`.
  */
 import type { Request, Response } from 'express';
 import { z } from 'zod';
@@ -10,7 +11,12 @@ import { INCIDENT_STATUSES } from '../../contract/incident.js';
 import { describeIssues } from '../validation.js';
 import { refuse } from './refuse.js';
 
-/** A filter that is dropped (undefined) when absent or invalid. */
+/** A filter: absent is fine, given is checked (given twice is an array, and refused). */
+function filter<T extends z.ZodType>(schema: T) {
+  return schema.optional();
+}
+
+/** A body field left for the service to judge (undefined when absent or of the wrong type). */
 function lenient<T extends z.ZodType>(schema: T) {
   return schema.optional().catch(undefined);
 }
@@ -32,33 +38,33 @@ export const timeQuery = z
 
 export const idQuery = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/);
 
-/** GET /api/incidents. `open` is every open status; a filter given more than once is ignored. */
+/** GET /api/incidents. `open` is every open status. */
 export const incidentListQuery = z.object({
-  status: lenient(z.enum(['open', ...INCIDENT_STATUSES])),
-  site: lenient(idQuery),
-  since: lenient(timeQuery),
-  until: lenient(timeQuery),
-  limit: lenient(intQuery(1, 1000)),
+  status: filter(z.enum(['open', ...INCIDENT_STATUSES])),
+  site: filter(idQuery),
+  since: filter(timeQuery),
+  until: filter(timeQuery),
+  limit: filter(intQuery(1, 1000)),
 });
 
 /** GET /api/sites/:id/incidents (address history). */
 export const siteHistoryQuery = z.object({
-  days: lenient(intQuery(1, 366)),
+  days: filter(intQuery(1, 366)),
 });
 
 /** GET /api/events. */
 export const eventListQuery = z.object({
-  site: lenient(idQuery),
-  device: lenient(idQuery),
-  kind: lenient(idQuery),
-  since: lenient(timeQuery),
-  until: lenient(timeQuery),
-  after: lenient(intQuery(0, Number.MAX_SAFE_INTEGER)),
-  limit: lenient(intQuery(1, 1000)),
+  site: filter(idQuery),
+  device: filter(idQuery),
+  kind: filter(idQuery),
+  since: filter(timeQuery),
+  until: filter(timeQuery),
+  after: filter(intQuery(0, Number.MAX_SAFE_INTEGER)),
+  limit: filter(intQuery(1, 1000)),
 });
 
 /** GET /api/cameras/:id/live: `?site=` picks the site when camera ids repeat; anything else there finds no camera. */
-export const liveQuery = z.object({ site: lenient(z.string()) });
+export const liveQuery = z.object({ site: filter(z.string().max(128)) });
 
 /** POST /api/login. */
 export const loginBody = z.object({ username: z.string(), password: z.string() });
@@ -69,9 +75,16 @@ export const loginBody = z.object({ username: z.string(), password: z.string() }
  */
 export const passwordBody = z.object({ current: lenient(z.string()), next: lenient(z.string()) });
 
-/** The request's query string through its schema (lenient schemas never fail). */
-export function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.output<T> {
-  return schema.parse(req.query ?? {});
+/**
+ * The request's query string through its schema; on failure answers 400 `{ error, code:
+ * 'bad_filter' }` naming the filter, and returns undefined.
+ */
+export function parseQuery<T extends z.ZodType>(schema: T, req: Request, res: Response): z.output<T> | undefined {
+  const parsed = schema.safeParse(req.query ?? {});
+  if (parsed.success) return parsed.data;
+  const names = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? '?')))].join(', ');
+  refuse(res, 400, 'bad_filter', `invalid query filter: ${names} (remove it, or give it once in the documented form)`);
+  return undefined;
 }
 
 /**

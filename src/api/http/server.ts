@@ -13,6 +13,7 @@ import { videoAccess } from './routes/video-access.js';
 import { authOf, gate, resolveSession, signedIn } from './access.js';
 import { can } from '../../auth/roles.js';
 import { refuse } from './refuse.js';
+import { hostAllowed, hostOf, securityHeaders } from './edge.js';
 
 /** The pages as Vite builds them (`npm run build:web`; `npm start` and `npm test` build first). */
 const WEB_DIR = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
@@ -25,18 +26,19 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // hub.yaml `http.trust_proxy`: only then do X-Forwarded-For/-Proto count (client address, HTTPS).
+  const trusted = ctx.config().hub.http.trust_proxy;
+  app.set('trust proxy', trusted.length ? trusted : false);
   app.use((req, res, next) => {
-    // No inline script or style anywhere, so the policy can forbid them.
-    res.setHeader(
-      'Content-Security-Policy',
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: http: https:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    );
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-    if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
+    // DNS rebinding: a page on another name pointed at this hub's address must not reach it.
+    if (!hostAllowed(req.headers.host, ctx.config().hub.http.allowed_hosts)) {
+      return void refuse(res, 421, 'bad_host', `this hub does not answer to the host name "${String(hostOf(req.headers.host) ?? '').slice(0, 100)}"`);
+    }
+    next();
+  });
+  app.use((req, res, next) => {
+    for (const [k, v] of Object.entries(securityHeaders({ secure: req.secure, host: req.headers.host, tilesUrl: ctx.config().hub.map.tiles.url })))
+      res.setHeader(k, v);
     // Answers carry addresses, alarms and session tokens: no browser or proxy may keep them.
     if (req.path.startsWith('/api/') || req.path === '/metrics') res.setHeader('Cache-Control', 'no-store');
     next();

@@ -14,6 +14,7 @@ import type { Authenticated } from '../../auth/service.js';
 import { can } from '../../auth/roles.js';
 import type { ApiContext } from '../context.js';
 import { bindCommands } from './commands.js';
+import { refuseRootNamespace } from './edge.js';
 import { startFanOut } from './fan-out.js';
 import { guardHandshake, NAMESPACE_CAPABILITY } from './handshake.js';
 import { sendSnapshotAndReplay } from './snapshot.js';
@@ -29,6 +30,7 @@ export { eventBrief, forPush, MAX_REPLAY_EVENTS, PUSHED_TIMELINE_ENTRIES } from 
  */
 export function attachConsole(io: Server, ctx: ApiContext, bus: EventBus<HubEvents>, options: { coalesceMs?: number } = {}): () => void {
   const sockets = new SessionSockets();
+  refuseRootNamespace(io);
   const namespaces: LiveNs[] = Object.entries(NAMESPACE_CAPABILITY).map(([name, capability]) => {
     const ns: LiveNs = io.of(name);
     guardHandshake(ns, ctx.auth, capability);

@@ -2,6 +2,7 @@
  * config/hub.yaml — the hub itself. Every section has a default so a two-line hub.yaml works;
  * every key is still checked strictly (a typo is an error, not a silently ignored setting).
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DISPOSITIONS } from '../../contract/incident.js';
 import {
@@ -21,12 +22,32 @@ import {
 
 const HOST_EXPECTED = 'a host name or IP address, e.g. 0.0.0.0';
 const host = () => z.string({ error: HOST_EXPECTED }).min(1, { error: HOST_EXPECTED });
+const TRUST_EXPECTED = 'an IP address, a subnet such as 10.0.0.0/8, or loopback, linklocal, uniquelocal';
+const TRUST_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const ALLOWED_HOST_EXPECTED = 'a host name such as safegrid.example.org, or *.example.org for its subdomains';
 const path = (what: string) => z.string({ error: `a file path (${what})` }).min(1, { error: `a file path (${what})` });
 
 export const httpSchema = z
   .strictObject({
     host: host().default('0.0.0.0').describe('Address the HTTP server and Socket.IO listen on.'),
     port: port().default(8080).describe('HTTP port.'),
+    trust_proxy: z
+      .array(
+        z.string({ error: TRUST_EXPECTED }).refine((v) => TRUST_NAMES.has(v) || isIP(v.split('/')[0]!) !== 0, { error: TRUST_EXPECTED }),
+        { error: `a list: ${TRUST_EXPECTED}` },
+      )
+      .default([])
+      .describe(
+        'Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (client address for the login limit; HTTPS for HSTS and the Secure cookie).',
+      ),
+    allowed_hosts: z
+      .array(z.string({ error: ALLOWED_HOST_EXPECTED }).regex(/^(\*\.)?[A-Za-z0-9.-]+$/, { error: ALLOWED_HOST_EXPECTED }), {
+        error: `a list: ${ALLOWED_HOST_EXPECTED}`,
+      })
+      .default([])
+      .describe('Host names the hub answers to besides IP addresses, localhost and its own name (stops DNS rebinding).'),
+    headers_timeout: duration().prefault('10s').describe('A client must send its request headers within this time, or the connection is dropped.'),
+    request_timeout: duration().prefault('30s').describe('A client must send its whole request within this time, or the connection is dropped.'),
   })
   .prefault({});
 

@@ -2,18 +2,24 @@ import { Router } from 'express';
 import type { Camera, Site } from '../../../config/model.js';
 import type { ApiContext } from '../../context.js';
 import { ancestors } from '../../../auth/scope.js';
-import { allow, scopeOf } from '../access.js';
+import type { Role } from '../../../auth/roles.js';
+import { allow, callerOf, scopeOf } from '../access.js';
 import { refuse } from '../refuse.js';
 
-/** Camera as the outside may see it: never the password, never credentials in a URL. */
-function publicCamera(c: Camera) {
+/**
+ * Camera as the outside may see it: never the password, never credentials in a URL; the camera's
+ * user name only for those who set cameras up (installers, admins) — half a credential is no
+ * business of an operator or guard (issue 17, item 16).
+ */
+function publicCamera(c: Camera, role: Role) {
+  const setsUp = role === 'installer' || role === 'admin';
   return {
     id: c.id,
     siteId: c.siteId,
     name: c.name,
     location: c.location,
     zones: c.zones,
-    onvif: c.onvif ? { xaddr: stripCredentials(c.onvif.xaddr), username: c.onvif.username } : null,
+    onvif: c.onvif ? { xaddr: stripCredentials(c.onvif.xaddr), ...(setsUp ? { username: c.onvif.username } : {}) } : null,
     rtsp: c.rtsp ? stripCredentials(c.rtsp) : null,
     frigateName: c.frigateName,
   };
@@ -29,7 +35,12 @@ export function stripCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
 }
 
-function publicSite(s: Site) {
+/**
+ * A site as the caller may see it. Key-holder contacts (names, phone numbers) are for the people
+ * who act on an alarm there: operators of its station, its guards, admins. Installers register
+ * sites city-wide and have the files; the API does not hand them every household's phone numbers.
+ */
+function publicSite(s: Site, role: Role) {
   return {
     id: s.id,
     name: s.name,
@@ -39,7 +50,7 @@ function publicSite(s: Site) {
     pole: s.pole,
     location: s.location,
     sourceCrs: s.sourceCrs,
-    contacts: s.contacts,
+    contacts: role === 'installer' ? [] : s.contacts,
     guardGroup: s.guardGroup,
     guardFirst: s.guardFirst ?? false,
     gridCellId: s.gridCellId,
@@ -64,12 +75,13 @@ export function directoryRoutes(ctx: ApiContext): Router {
     const t = ctx.config().hub.triage;
     res.json({ natures: t.natures, closeBeforeDispatch: t.closeBeforeDispatch, guardFirstTimeoutMs: t.guardFirstTimeoutMs });
   });
-  r.get('/sites', allow('sites:read'), (_req, res) => res.json({ sites: visibleSites(res).map(publicSite) }));
+  const roleOf = (res: import('express').Response): Role => callerOf(res).user.role;
+  r.get('/sites', allow('sites:read'), (_req, res) => res.json({ sites: visibleSites(res).map((s) => publicSite(s, roleOf(res))) }));
   r.get('/sites/:id', allow('sites:read'), (req, res) => {
     const id = req.params.id;
     const s = typeof id === 'string' ? ctx.directory().site(id) : undefined;
     if (!s || !scopeOf(ctx.auth, res).seesSite(s.id)) return void refuse(res, 404, 'not_found', 'no such site');
-    res.json({ ...publicSite(s), cameras: s.cameras.map(publicCamera) });
+    res.json({ ...publicSite(s, roleOf(res)), cameras: s.cameras.map((c) => publicCamera(c, roleOf(res))) });
   });
   r.get('/devices', allow('devices:read'), (_req, res) => {
     const devices = visibleSites(res).flatMap((s) =>
@@ -96,7 +108,7 @@ export function directoryRoutes(ctx: ApiContext): Router {
     res.json({ devices });
   });
   r.get('/cameras', allow('cameras:read'), (_req, res) =>
-    res.json({ cameras: visibleSites(res).flatMap((s) => s.cameras.map((c) => ({ ...publicCamera(c), ...cameraHealth(ctx, c) }))) }),
+    res.json({ cameras: visibleSites(res).flatMap((s) => s.cameras.map((c) => ({ ...publicCamera(c, roleOf(res)), ...cameraHealth(ctx, c) }))) }),
   );
   r.get('/stations', allow('stations:read'), (_req, res) => {
     const scope = scopeOf(ctx.auth, res);

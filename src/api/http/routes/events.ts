@@ -8,7 +8,8 @@ export function eventRoutes(ctx: ApiContext): Router {
   const r = Router();
   r.get('/events', allow('events:read'), (req, res) => {
     const scope = scopeOf(ctx.auth, res);
-    const q = parseQuery(eventListQuery, req);
+    const q = parseQuery(eventListQuery, req, res);
+    if (!q) return;
     if (q.site && !scope.seesSite(q.site)) return void res.json({ events: [] });
     const events = ctx.incidents.withHeldMarks(
       ctx.store.events.query({

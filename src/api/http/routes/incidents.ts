@@ -17,8 +17,8 @@ export function incidentRoutes(ctx: ApiContext): Router {
   const r = Router();
   r.get('/incidents', allow('incidents:read'), (req, res) => {
     const scope = scopeOf(ctx.auth, res);
-    const q = parseQuery(incidentListQuery, req);
-    // Given at all (even unparsable) sends the request to the store, as it always has.
+    const q = parseQuery(incidentListQuery, req, res);
+    if (!q) return;
     if (q.status === 'open' && !req.query.site && !req.query.since) {
       // The live queue, in queue order, from memory.
       return void res.json({ incidents: ctx.incidents.snapshot(scope.all ? undefined : (i) => scope.sees(i)) });
@@ -53,7 +53,9 @@ export function incidentRoutes(ctx: ApiContext): Router {
     const scope = scopeOf(ctx.auth, res);
     const siteId = String(req.params.id);
     if (!scope.seesSite(siteId)) return void refuse(res, 404, 'not_found', 'no such site');
-    const { days } = parseQuery(siteHistoryQuery, req);
+    const q = parseQuery(siteHistoryQuery, req, res);
+    if (!q) return;
+    const { days } = q;
     res.json(ctx.incidents.history(siteId, days ?? DEFAULT_HISTORY_DAYS, scope.all ? undefined : (i) => scope.sees(i)));
   });
   // REST equivalents of the console commands, for integrations, from the one command table.

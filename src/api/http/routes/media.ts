@@ -50,7 +50,9 @@ export function mediaRoutes(ctx: ApiContext & { video?: CameraService | null }):
   r.get('/cameras/:id/live', allow('cameras:live'), (req, res) => {
     const v = video();
     const id = String(req.params.id);
-    const site = parseQuery(liveQuery, req).site ?? null;
+    const q = parseQuery(liveQuery, req, res);
+    if (!q) return;
+    const site = q.site ?? null;
     if (!v || !CAMERA_ID.test(id) || (site !== null && !CAMERA_ID.test(site))) return void refuse(res, 404, 'not_found', 'no such camera');
     const scope = scopeOf(ctx.auth, res);
     const matches = v.findCamera(id).filter((c) => (site === null || c.siteId === site) && scope.seesSite(c.siteId));

@@ -15,7 +15,9 @@ export function videoAccess(ctx: ApiContext): Router {
   r.get('/cameras/status', allow('cameras:read'));
   r.get('/cameras/:id/live', allow('cameras:live'), (req, res, next) => {
     const scope = scopeOf(ctx.auth, res);
-    const site = parseQuery(liveQuery, req).site ?? null;
+    const q = parseQuery(liveQuery, req, res);
+    if (!q) return;
+    const site = q.site ?? null;
     const visible = ctx.config().sites.some((s) => (site === null || s.id === site) && scope.seesSite(s.id) && s.cameras.some((c) => c.id === req.params.id));
     if (!visible) return void refuse(res, 404, 'not_found', 'no such camera');
     // A live stream runs as long as the browser keeps it open: it must end with the session
