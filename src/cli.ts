@@ -21,7 +21,7 @@ Usage:
                     [--write devices/<site>.yaml]   find ONVIF cameras (WS-Discovery); --write adds them to a site file
   safegrid simulate [--root DIR] [--url mqtt://127.0.0.1:1883] [--alarm-every SECONDS]
   safegrid demo     [--root DIR] ...       start the hub and the simulator together
-  safegrid audit verify [--root DIR] [--db FILE]   check the audit trail's hash chain
+  safegrid audit verify [--root DIR] [--db FILE] [--anchor FILE]   check the audit trail's hash chain and its anchor
   safegrid user add <name> --role admin|operator|guard|installer [--station ID] [--group GROUP]
                     [--display-name TEXT] [--password-stdin]    add a login (config/users.yaml)
   safegrid user passwd <name> [--password-stdin]   set a new password
@@ -41,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
       'http-port': { type: 'string' },
       'mqtt-port': { type: 'string' },
       db: { type: 'string' },
+      anchor: { type: 'string' },
       url: { type: 'string' },
       'alarm-every': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -86,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
     case 'broker-config':
       return runBrokerConfigCommand({ root, positionals, out: values.out });
     case 'audit':
-      return runAuditCommand({ root, positionals, db: values.db });
+      return runAuditCommand({ root, positionals, db: values.db, anchor: values.anchor });
     case 'discover': {
       const seconds = Number(values.timeout ?? 3);
       if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) throw new Error(`--timeout: got "${values.timeout}"; expected seconds 0–60`);

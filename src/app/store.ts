@@ -1,9 +1,38 @@
-/** Storage: the SQLite database of hub.yaml `storage.path` (or the caller's). */
-import { openStore, type Store } from '../store/index.js';
+/** Storage: the SQLite database of hub.yaml `storage.path` (or the caller's), and its audit anchor. */
+import { resolve } from 'node:path';
+import { moduleLogger } from '../core/logger.js';
+import { AuditAnchorWriter, anchorPathFor, openStore, type Store } from '../store/index.js';
 import type { HubContext } from './context.js';
 
+/** How often the audit chain head is appended to the anchor file (and at stop). */
+export const AUDIT_ANCHOR_EVERY_MS = 60_000;
+
 export function openHubStore(ctx: HubContext): Store {
-  const store = openStore(ctx.running.config.hub.storage.path);
+  const { storage } = ctx.running.config.hub;
+  const store = openStore(storage.path);
   ctx.metrics.gauge('sg_events_total', 'Events in storage', () => store.events.count());
-  return store;
+  if (storage.path === ':memory:') return store;
+  const log = moduleLogger(ctx.root, 'audit');
+  const anchor = new AuditAnchorWriter({
+    path: anchorPathFor(storage.path, storage.auditAnchor ? resolve(ctx.rootDir, storage.auditAnchor) : null),
+    key: storage.auditKey,
+    head: () => store.audit.head(),
+    now: () => ctx.clock.now(),
+    // A second copy of the head, in the log that is shipped elsewhere.
+    onWrite: (l) => log.info({ seq: l.seq, hash: l.hash, signed: l.mac !== null }, 'audit anchor'),
+  });
+  anchor.start(AUDIT_ANCHOR_EVERY_MS);
+  // The final head is anchored before the database closes, on every stop path (including a failed start).
+  const close = store.close;
+  return {
+    ...store,
+    close: () => {
+      try {
+        anchor.stop();
+      } catch (err) {
+        log.error({ err }, 'could not write the audit anchor');
+      }
+      close();
+    },
+  };
 }

@@ -166,6 +166,25 @@ function metricsToken(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secre
   return null;
 }
 
+/** The audit anchor's HMAC key by reference (never inline); unset: anchor lines are written unsigned. */
+function auditKey(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore, problems: Problem[]): string | null {
+  const ref = h.storage.audit_key_env ? { env: h.storage.audit_key_env } : h.storage.audit_key_file_key ? { fileKey: h.storage.audit_key_file_key } : null;
+  if (!ref) return null;
+  const found = lookupSecret(ref, env, secrets);
+  if (found.ok) return found.value;
+  const key = h.storage.audit_key_env ? 'audit_key_env' : 'audit_key_file_key';
+  problems.push({
+    code: 'SG_CONFIG_SECRET_MISSING',
+    severity: 'warning',
+    file: src.file,
+    line: lineOf(src, ['storage', key]),
+    path: `storage.${key}`,
+    message: `${found.why}; audit anchor lines are written unsigned until it is set`,
+    hint: found.hint,
+  });
+  return null;
+}
+
 function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore): { hub: HubConfig; problems: Problem[] } {
   const problems: Problem[] = [];
   let password: string | null = null;
@@ -215,7 +234,12 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
         : null,
       auth: h.mqtt.auth,
     },
-    storage: { path: h.storage.path, mediaPath: h.storage.media_path },
+    storage: {
+      path: h.storage.path,
+      mediaPath: h.storage.media_path,
+      auditAnchor: h.storage.audit_anchor ?? null,
+      auditKey: auditKey(h, src, env, secrets, problems),
+    },
     map: {
       center: [h.map.center[0], h.map.center[1]],
       zoom: h.map.zoom,

@@ -52,7 +52,14 @@ export interface HubConfig {
     clientId: string;
     tls: { cert: string; key: string; ca: string | null; port: number; requireClientCert: boolean } | null;
   };
-  storage: { path: string; mediaPath: string };
+  storage: {
+    path: string;
+    mediaPath: string;
+    /** Append-only file of audit chain heads; null: beside the database (`<path>.anchor`). */
+    auditAnchor: string | null;
+    /** HMAC key for the anchor lines, resolved from `audit_key_env|audit_key_file_key`; null: unsigned. */
+    auditKey: string | null;
+  };
   map: z.output<typeof mapSchema>;
   triage: {
     /** Deprecated and ignored (issue 12); null when hub.yaml does not set it (the hub warns when it does). */

@@ -1,9 +1,12 @@
 /**
  * `safegrid audit verify`: the audit trail is evidence; say whether it is intact, and if not, where.
- * Reads the database the hub at `root` writes (hub.yaml `storage.path`), or the one given.
+ * Reads the database the hub at `root` writes (hub.yaml `storage.path`), or the one given, and
+ * checks it against its anchor file (hub.yaml `storage.audit_anchor`, default `<database>.anchor`)
+ * with the key of `storage.audit_key_env|audit_key_file_key`.
  */
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/index.js';
+import { anchorPathFor } from './audit-anchor.js';
 import { verifyAuditFile } from './verify.js';
 
 export interface AuditCommand {
@@ -12,26 +15,39 @@ export interface AuditCommand {
   positionals: string[];
   /** Database file; absent: hub.yaml's (default data/safegrid.db). */
   db?: string | undefined;
+  /** Anchor file; absent: hub.yaml's, or `<database>.anchor`. */
+  anchor?: string | undefined;
 }
 
 /** Exit code: 0 intact, 1 broken, 2 usage. */
 export function runAuditCommand(o: AuditCommand): number {
   if (o.positionals[0] !== 'verify') {
-    console.error('usage: safegrid audit verify [--root DIR] [--db FILE]');
+    console.error('usage: safegrid audit verify [--root DIR] [--db FILE] [--anchor FILE]');
     return 2;
   }
-  const dbPath = o.db ? resolve(o.db) : auditDbPath(o.root);
-  const verdict = verifyAuditFile(dbPath);
-  if (verdict.ok) {
-    console.log(`audit trail intact: ${verdict.rows} rows, last hash ${verdict.lastHash.slice(0, 16)}… (${dbPath})`);
-    return 0;
+  const storage = hubStorage(o.root);
+  const dbPath = o.db ? resolve(o.db) : resolve(o.root, storage?.path ?? 'data/safegrid.db');
+  const configuredAnchor = o.db ? null : storage?.auditAnchor ? resolve(o.root, storage.auditAnchor) : null;
+  const anchorPath = o.anchor ? resolve(o.anchor) : anchorPathFor(dbPath, configuredAnchor);
+  const { chain, anchor } = verifyAuditFile(dbPath, { path: anchorPath, key: storage?.auditKey ?? null });
+  if (!chain.ok) {
+    console.error(`audit trail BROKEN at row ${chain.seq}: ${chain.problem} (${dbPath}; ${chain.rows} rows read)`);
+    return 1;
   }
-  console.error(`audit trail BROKEN at row ${verdict.seq}: ${verdict.problem} (${dbPath}; ${verdict.rows} rows read)`);
-  return 1;
+  if (anchor && !anchor.ok) {
+    console.error(`audit trail BROKEN: ${anchor.problem} (${dbPath} against ${anchorPath})`);
+    return 1;
+  }
+  for (const w of anchor?.warnings ?? []) console.error(`warning: ${w}`);
+  const anchored = anchor
+    ? `, ${anchor.anchors} anchored head(s) match (${anchorPath}${anchor.signed ? ', HMAC checked' : ', unsigned'})`
+    : `; no anchor file at ${anchorPath}: a rewrite with recomputed hashes would not be caught`;
+  console.log(`audit trail intact: ${chain.rows} rows, last hash ${chain.lastHash.slice(0, 16)}… (${dbPath})${anchored}`);
+  return 0;
 }
 
-/** The database the hub at `root` writes, from its hub.yaml (default data/safegrid.db). */
-function auditDbPath(root: string): string {
+/** hub.yaml's storage section of the hub at `root`, when it loads. */
+function hubStorage(root: string) {
   const loaded = loadConfig(root, { env: process.env });
-  return resolve(root, loaded.config?.hub.storage.path ?? 'data/safegrid.db');
+  return loaded.config?.hub.storage ?? null;
 }

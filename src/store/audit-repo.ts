@@ -68,6 +68,14 @@ export class SqliteAuditRepository implements AuditRepository {
     return (this.db.prepare('SELECT * FROM audit ORDER BY seq').all() as Raw[]).map(fromRaw);
   }
 
+  head(): { seq: number; hash: string } | null {
+    return (this.db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined) ?? null;
+  }
+
+  hashAt(seq: number): string | undefined {
+    return (this.db.prepare('SELECT hash FROM audit WHERE seq = ?').get(seq) as { hash: string } | undefined)?.hash;
+  }
+
   verify(): AuditVerdict {
     // Iterated, not loaded whole: the trail of a busy centre is long.
     const rows = this.db.prepare('SELECT * FROM audit ORDER BY seq').iterate() as IterableIterator<Raw>;

@@ -23,4 +23,5 @@ export type {
 export { GroupCommit } from './group-commit.js';
 export { writeEventBatch, type EventBatch, type EventBatchResult, type EventBatchStore } from './event-batch.js';
 export { verifyAuditFile } from './verify.js';
+export { AuditAnchorWriter, anchorPathFor } from './audit-anchor.js';
 export { openSqliteStore, openSqliteStore as openStore } from './sqlite-store.js';

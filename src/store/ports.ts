@@ -164,6 +164,10 @@ export interface AuditRepository {
   all(): AuditRow[];
   /** Walks the whole chain and names the first row that does not hold. */
   verify(): AuditVerdict;
+  /** The last row's seq and hash as stored now (null: no rows), for the anchor file. */
+  head(): { seq: number; hash: string } | null;
+  /** The stored hash of row `seq`, or undefined when there is no such row. */
+  hashAt(seq: number): string | undefined;
 }
 
 /** Console sessions on disk (auth/sessions.ts keeps the live ones in memory and writes through). */

@@ -109,6 +109,11 @@ export const storageSchema = z
   .strictObject({
     path: path('SQLite database').default('data/safegrid.db').describe('SQLite database file.'),
     media_path: path('directory for snapshots and clips').default('data/media').describe('Snapshots and clips.'),
+    audit_anchor: path('append-only file for the audit chain head')
+      .nullish()
+      .describe('Where the hub appends the audit chain head (default: the database path + ".anchor"); put it on another disk or a log shipper.'),
+    audit_key_env: envName().nullish().describe('Environment variable holding the key that signs each audit anchor line (HMAC-SHA256).'),
+    audit_key_file_key: secretKey().nullish().describe('… or the key from config/secrets.yaml (one of the two).'),
   })
   .prefault({});
 
