@@ -1,6 +1,7 @@
 /** The API: HTTP routes and the Socket.IO console, on one HTTP server (not listening yet). */
 import { createServer, type Server as HttpServer } from 'node:http';
 import { Server as IoServer } from 'socket.io';
+import { pushParser } from '../api/socket/json-parser.js';
 import type { ApiContext } from '../api/context.js';
 import { createHttpApp } from '../api/http/server.js';
 import { listRoutes, type RouteInfo } from '../api/http/route-list.js';
@@ -43,6 +44,6 @@ export function buildApi(ctx: HubContext, modules: ApiModules): HubApi {
   };
   const httpApp = createHttpApp(api);
   const http = createServer(httpApp);
-  const io = new IoServer(http, { serveClient: true, maxHttpBufferSize: 64 * 1024 });
+  const io = new IoServer(http, { serveClient: true, maxHttpBufferSize: 64 * 1024, parser: pushParser });
   return { http, io, routes: listRoutes(httpApp), detachConsole: attachConsole(io, api, ctx.bus) };
 }
