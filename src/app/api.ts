@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { securityHeaders } from '../api/http/edge.js';
 import { forwardedHttps, socketIoEdge } from '../api/socket/edge.js';
 import { Server as IoServer } from 'socket.io';
+import { pushParser } from '../api/socket/json-parser.js';
 import type { ApiContext } from '../api/context.js';
 import { createHttpApp } from '../api/http/server.js';
 import { listRoutes, type RouteInfo } from '../api/http/route-list.js';
@@ -52,7 +53,7 @@ export function buildApi(ctx: HubContext, modules: ApiModules): HubApi {
   http.headersTimeout = hub.http.headers_timeout;
   http.requestTimeout = Math.max(hub.http.request_timeout, hub.http.headers_timeout);
   // serveClient off: the pages bundle their own client, and the served file told its version.
-  const io = new IoServer(http, { serveClient: false, maxHttpBufferSize: 64 * 1024, allowRequest: socketIoEdge(api) });
+  const io = new IoServer(http, { serveClient: false, maxHttpBufferSize: 64 * 1024, allowRequest: socketIoEdge(api), parser: pushParser });
   io.engine.on('headers', (headers: Record<string, string>, req: IncomingMessage) => {
     const secure = Boolean((req.socket as TLSSocket).encrypted) || forwardedHttps(httpApp, req);
     Object.assign(headers, securityHeaders({ secure, host: req.headers.host, tilesUrl: api.config().hub.map.tiles.url }));

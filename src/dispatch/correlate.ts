@@ -141,28 +141,24 @@ export function newIncident(e: AlarmEvent, ctx: CorrelationContext): Incident {
 /** The incident after an event joined it: one version later, priority only ever raised. */
 export function addEvent(i: Incident, e: AlarmEvent, ctx: CorrelationContext): Incident {
   const atMs = Date.parse(e.receivedAt);
+  const entry = eventEntry(e);
   const zones = e.zone !== null && e.kind !== 'restore' && !i.zones.includes(e.zone) ? [...i.zones, e.zone] : i.zones;
-  const kinds = [...new Set<EventKind>([i.kind, ...i.timeline.filter((t) => t.type === 'event' && t.kind).map((t) => t.kind!), e.kind])];
-  // Only intrusion zones confirm an intrusion (issue 12): the trips the timeline kept, and this one.
-  const trips: ZoneTrip[] = [...i.timeline, eventEntry(e)].flatMap((t) =>
-    t.type === 'event' && t.kind && t.kind !== 'restore' && t.zone !== null && t.zone !== undefined
-      ? [{ zone: t.zone, kind: t.kind, zoneType: t.zoneType ?? null }]
-      : [],
-  );
-  const verdict = assessPriority(kinds, trips, ctx);
-  const timeline = [...i.timeline, eventEntry(e)];
-  if (verdict.priority < i.priority) {
-    timeline.push({ at: e.receivedAt, type: 'priority', text: `P${i.priority} → P${verdict.priority}: ${verdict.reason}` });
-  }
   // The incident is about its most urgent kind (a panic during a burglary is a 紧急求助); the
   // category never changes: another category is another incident (correlate).
   let { kind } = i;
   const newBase = KIND_INFO[e.kind].basePriority;
   const currentBase = KIND_INFO[i.kind].basePriority ?? 9;
   if (newBase !== null && newBase < currentBase && e.category === i.category) kind = e.kind;
+  // Nothing outranks P1: an incident already there, about the same kind, needs no new verdict. In a
+  // storm that is nearly every event, and the verdict walks the whole timeline.
+  const verdict = i.priority === 1 && kind === i.kind ? null : assessPriority(...kindsAndTrips(i, entry), ctx);
   // Priority only rises while an incident is open; a restore never lowers or closes it.
-  const raised = verdict.priority < i.priority;
-  const reasonChanged = raised || kind !== i.kind;
+  const raised = verdict !== null && verdict.priority < i.priority;
+  const reasonChanged = verdict !== null && (raised || kind !== i.kind);
+  const timeline = [...i.timeline, entry];
+  if (raised) {
+    timeline.push({ at: e.receivedAt, type: 'priority', text: `P${i.priority} → P${verdict.priority}: ${verdict.reason}` });
+  }
   const priority = raised ? verdict.priority : i.priority;
   // A raised priority shortens the time to escalation (counted from now), never lengthens it.
   let escalateAt = i.escalateAt;
@@ -182,8 +178,40 @@ export function addEvent(i: Incident, e: AlarmEvent, ctx: CorrelationContext): I
     version: i.version + 1,
     updatedAt: e.receivedAt,
     lastEventAt: e.kind === 'restore' ? i.lastEventAt : e.receivedAt,
-    ...capTimeline({ timeline, timelineOmitted: i.timelineOmitted }),
+    ...capOwnTimeline(timeline, i.timelineOmitted),
   };
+}
+
+/**
+ * The kinds an incident has seen (its own, its timeline's, the new entry's) and the zone trips that
+ * count toward confirmation (only intrusion zones, issue 12), in one pass over the timeline.
+ */
+function kindsAndTrips(i: Incident, entry: TimelineEntry): [EventKind[], ZoneTrip[]] {
+  const kinds = new Set<EventKind>([i.kind]);
+  const trips: ZoneTrip[] = [];
+  const add = (t: TimelineEntry): void => {
+    if (t.type !== 'event' || !t.kind) return;
+    kinds.add(t.kind);
+    if (t.kind !== 'restore' && t.zone !== null && t.zone !== undefined) trips.push({ zone: t.zone, kind: t.kind, zoneType: t.zoneType ?? null });
+  };
+  for (const t of i.timeline) add(t);
+  add(entry);
+  return [[...kinds], trips];
+}
+
+/** capTimeline on a timeline this module just built (so it may drop an entry in place). */
+function capOwnTimeline(timeline: TimelineEntry[], omitted: number): Pick<Incident, 'timeline' | 'timelineOmitted'> {
+  if (timeline.length <= TIMELINE_MAX) return { timeline, timelineOmitted: omitted };
+  let index = -1;
+  for (let n = TIMELINE_HEAD; n < timeline.length; n++) {
+    if (timeline[n]!.type === 'event') {
+      index = n;
+      break;
+    }
+  }
+  if (index < 0 || index >= timeline.length - 1) return { timeline, timelineOmitted: omitted };
+  timeline.splice(index, 1);
+  return { timeline, timelineOmitted: omitted + 1 };
 }
 
 /**

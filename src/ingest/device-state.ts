@@ -79,10 +79,24 @@ function sameSupervision(a: DeviceSupervision | null | undefined, b: DeviceSuper
   return a.lastTestMs === b.lastTestMs && a.battery === b.battery && a.offlineRaisedMs === b.offlineRaisedMs && a.testMissedRaisedMs === b.testMissedRaisedMs;
 }
 
+/**
+ * The JSON of a decoded state, once per state object: a message's state is compared with the
+ * stored one and then recorded as stored, and decoders hand the same object on when nothing changed.
+ */
+const stateJsonCache = new WeakMap<DeviceState, string>();
+function stateJson(state: DeviceState): string {
+  let json = stateJsonCache.get(state);
+  if (json === undefined) {
+    json = JSON.stringify(state);
+    stateJsonCache.set(state, json);
+  }
+  return json;
+}
+
 /** True when `row` says nothing the stored row does not, and the stored last-seen is recent. */
 export function sameAsPersisted(persisted: PersistedRow | undefined, row: DeviceStateRow, nowMs: number): boolean {
   if (!persisted || nowMs - persisted.atMs > LAST_SEEN_PERSIST_MS || persisted.availability !== row.availability) return false;
-  return sameSupervision(persisted.supervision, row.supervision) && persisted.stateJson === JSON.stringify(row.state);
+  return sameSupervision(persisted.supervision, row.supervision) && persisted.stateJson === stateJson(row.state);
 }
 
 export class DeviceStates {
@@ -165,6 +179,6 @@ export class DeviceStates {
 
   /** `row` was committed at `nowMs`. */
   committed(key: string, row: DeviceStateRow, nowMs: number): void {
-    this.persisted.set(key, { stateJson: JSON.stringify(row.state), availability: row.availability, atMs: nowMs, supervision: row.supervision ?? null });
+    this.persisted.set(key, { stateJson: stateJson(row.state), availability: row.availability, atMs: nowMs, supervision: row.supervision ?? null });
   }
 }

@@ -91,14 +91,30 @@ export class SqliteEventRepository implements EventRepository {
 
   /** Inserts; call inside a transaction for group commit. Returns the event's seq. */
   insert(e: AlarmEvent): number {
-    const { seq: _seq, ...row } = e;
+    // The parameters spelled out: two object copies per event (rest, then spread) showed in the
+    // alarms-only profile.
     return Number(
       this.insertStmt.run({
-        ...row,
+        id: e.id,
+        siteId: e.siteId,
+        deviceId: e.deviceId,
+        kind: e.kind,
+        category: e.category,
+        zone: e.zone,
+        zoneName: e.zoneName,
         zoneType: e.zoneType ?? null,
+        occurredAt: e.occurredAt,
+        receivedAt: e.receivedAt,
         receivedMs: Date.parse(e.receivedAt),
         lat: e.location[0],
         lng: e.location[1],
+        gridCellId: e.gridCellId,
+        stationId: e.stationId,
+        detail: e.detail,
+        profile: e.profile,
+        topic: e.topic,
+        raw: e.raw,
+        dedupeKey: e.dedupeKey,
       }).lastInsertRowid,
     );
   }

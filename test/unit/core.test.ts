@@ -10,6 +10,15 @@ describe('core', () => {
     expect(new Set(ids).size).toBe(1000);
   });
 
+  it('ids are 26 Crockford base32 characters and keep their order when the clock steps back', () => {
+    const ids = [newId(1_800_000_000_000), newId(1_800_000_000_001), newId(1_799_999_999_000), newId(1_800_000_000_005)];
+    for (const id of ids) expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    // The time part is the millisecond the id was made in (ULID layout: 10 characters, 48 bits).
+    expect(ids[0]!.slice(0, 10)).toBe('01MCC5RM00');
+  });
+
   it('a subscriber that throws is counted and does not stop the others', () => {
     const bus = new EventBus<{ 'x:y': number }>();
     const got: number[] = [];
