@@ -74,6 +74,7 @@ export class AuthService {
   private accountsWatch: NodeJS.Timeout | null = null;
   private lastAccounts: UsersState | null = null;
   private readonly accountListeners = new Set<() => void>();
+  private readonly refusedLog = new Map<string, { at: number; count: number }>();
 
   constructor(private readonly o: AuthOptions) {
     const { path, displayPath } = usersFilePaths(o.rootDir, o.config().hub.usersFile);
@@ -140,7 +141,7 @@ export class AuthService {
     // Counted before scrypt, in the same tick as the check: concurrent guesses cannot all slip in.
     const reserved = this.limiter.reserve(username ? [ipKey, userKey] : [ipKey]);
     if (!reserved.ok) {
-      this.log.warn({ ...this.nameForLog(username), ip, ok: false, reason: 'rate_limited' }, 'login refused');
+      this.logRefused(ipKey, { ...this.nameForLog(username), ip, ok: false, reason: 'rate_limited' });
       return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.ceil(reserved.waitMs / 1000) };
     }
     const user = username ? this.users.find(username) : undefined;
@@ -152,7 +153,7 @@ export class AuthService {
     if (matches === null) {
       // This address already has its share of hashing in flight: refused unchecked, and the
       // reserved attempt stays counted (a burst from one address is not a person typing).
-      this.log.warn({ ...this.nameForLog(username), ip, ok: false, reason: 'busy' }, 'login refused');
+      this.logRefused(ipKey, { ...this.nameForLog(username), ip, ok: false, reason: 'busy' });
       return { ok: false, reason: 'rate_limited', retryAfterSeconds: 1 };
     }
     if (!usable || !matches || !password) {
@@ -166,6 +167,24 @@ export class AuthService {
     const session = this.sessions.create(usable.username, ip, credentialOf(usable));
     this.log.info({ username: usable.username, role: usable.role, ip, ok: true, mustChangePassword: usable.mustChangePassword }, 'login');
     return { ok: true, session, user: usable };
+  }
+
+  /**
+   * Refusals without a password check are logged once per address per 10 s, with how many were
+   * refused since: a burst of 300 must not write 300 lines (or cost 300 writes while it lasts).
+   */
+  private logRefused(key: string, fields: Record<string, unknown>): void {
+    const now = this.o.clock.now();
+    const seen = this.refusedLog.get(key);
+    if (seen && now - seen.at < 10_000) {
+      seen.count++;
+      return;
+    }
+    this.log.warn({ ...fields, refusedSinceLastLine: seen?.count ?? 0 }, 'login refused');
+    this.refusedLog.delete(key);
+    this.refusedLog.set(key, { at: now, count: 0 });
+    // Bounded like the limiter: a flood from many addresses forgets the oldest.
+    if (this.refusedLog.size > 10_000) this.refusedLog.delete(this.refusedLog.keys().next().value!);
   }
 
   /**

@@ -77,7 +77,7 @@ describe('login rate limit under concurrency (issue 17, item 3)', () => {
     expect(genuine).toBe(200);
     console.log(`genuine login during a 300-request burst: ${ms.toFixed(0)} ms`);
     // A ceiling, not a budget: before the fix it took ~40 s; bench/login-burst.ts measures it.
-    expect(ms).toBeLessThan(20_000);
+    expect(ms).toBeLessThan(30_000);
     expect(burstCodes.filter((c) => c === 429).length).toBeGreaterThanOrEqual(290);
   }, 90_000);
 
