@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnvifClient } from '../../src/video/onvif/client.js';
 import { OnvifError } from '../../src/video/onvif/errors.js';
 import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { makeTree } from '../helpers/tree.js';
+import { HUB_YAML, makeTree } from '../helpers/tree.js';
 import { SimCamera } from '../../src/simulate/onvif-camera/camera.js';
 import { cameraSiteYaml } from '../sim/onvif-camera/site.js';
 
@@ -82,6 +82,34 @@ describe('live view', () => {
     expect(ended).toBe(true);
     await waitFor(() => t.hub.video.live.active === 0, 15_000);
   }, 40_000);
+
+  it('a live view and a console socket outlast http.request_timeout: the timeouts drop slow requests, not long answers', async () => {
+    const tree = makeTree({ [`${SITE}.yaml`]: cameraSiteYaml(SITE, [{ id: 'lcam', xaddr: cam.xaddr, zones: [1] }]) });
+    tree.write('config/hub.yaml', HUB_YAML.replace('http:\n  host: 127.0.0.1\n', 'http:\n  host: 127.0.0.1\n  headers_timeout: 1s\n  request_timeout: 2s\n'));
+    const short = await startTestHub({ tree, env: { SIM_CAM_PASS: 'cam-pass-l' }, video: { pollIntervalMs: 1000 } });
+    try {
+      await waitFor(() => short.hub.video.cameraStatus(SITE, 'lcam')?.availability === 'online', 20_000);
+      const op = await short.login('op-hecheng');
+      const { socket } = await short.console({ session: op });
+      const res = await op.get(`/api/cameras/lcam/live?site=${SITE}`);
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      // Keep reading for three times the request timeout: the stream must still be delivering.
+      const t0 = performance.now();
+      let chunks = 0;
+      while (performance.now() - t0 < 6_000) {
+        const { done } = await reader.read();
+        expect(done).toBe(false);
+        chunks++;
+      }
+      expect(chunks).toBeGreaterThan(1);
+      // An open console socket is not a slow request either.
+      expect(socket.connected).toBe(true);
+      await reader.cancel();
+    } finally {
+      await short.close();
+    }
+  }, 60_000);
 
   it('is refused to roles without live view and to operators of other stations', async () => {
     expect((await (await t.login('guard-hecheng')).get(`/api/cameras/lcam/live`)).status).toBe(403);
