@@ -242,6 +242,9 @@ export class AuthService {
   checkAccounts(): void {
     const state = this.users.current();
     if (state === this.lastAccounts) return;
+    // A file that does not parse at all (an editor half-way through saving it) loads no account:
+    // cutting every console for that would be worse than waiting for the next good version.
+    if (state.exists && state.users.size === 0 && state.problems.length > 0) return;
     this.lastAccounts = state;
     for (const s of this.sessions.live()) this.revoked(s, state.users.get(s.username.toLowerCase()));
     for (const l of this.accountListeners) l();
