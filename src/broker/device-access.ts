@@ -32,6 +32,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { BridgeConfig, Config, Device, Site } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
 import type { ProfileRegistry } from '../profiles/types.js';
+import { ClientIdBinding } from './login-binding.js';
 import { filterCovers, isValidFilter, topicMatches } from './topic-filter.js';
 import { deriveTopicRights, type Rights } from './topic-rights.js';
 import type { AuthResult, DeviceAccess } from './types.js';
@@ -76,6 +77,8 @@ const DUMMY = digest('safegrid: no such user');
 export class ConfigDeviceAccess implements DeviceAccess {
   private state: State;
   private lastWarning = '';
+  /** Kept across reloads: a client id stays with the login that used it first. */
+  private readonly clientIds = new ClientIdBinding();
 
   constructor(
     config: Config,
@@ -138,6 +141,12 @@ export class ConfigDeviceAccess implements DeviceAccess {
     // is not its business.
     for (const t of s.owned) if (topicMatches(topicFilter, t) && !r.publish.has(t)) return false;
     return true;
+  }
+
+  mayUseClientId(principal: string, clientId: string): boolean {
+    const s = this.state;
+    if (s.mode === 'off') return true;
+    return this.clientIds.claim(clientId, principal, (username) => s.logins.get(username)?.principal ?? null);
   }
 
   private warn(config: Config): void {

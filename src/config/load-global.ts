@@ -207,6 +207,9 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
           }
         : null,
       auth: h.mqtt.auth,
+      maxPacketBytes: h.mqtt.max_packet_size,
+      maxConnectionsPerAddress: h.mqtt.max_connections_per_address,
+      connectTimeoutMs: h.mqtt.connect_timeout,
     },
     storage: { path: h.storage.path, mediaPath: h.storage.media_path },
     map: {
