@@ -12,6 +12,7 @@ import type { EventBus } from '../../core/event-bus.js';
 import type { HubEvents } from '../../core/hub-events.js';
 import type { Authenticated } from '../../auth/service.js';
 import type { ApiContext } from '../context.js';
+import { CommandRateLimiter } from './command-rate.js';
 import { bindCommands } from './commands.js';
 import { startFanOut } from './fan-out.js';
 import { guardHandshake, NAMESPACE_CAPABILITY } from './handshake.js';
@@ -28,10 +29,11 @@ export { eventBrief, forPush, MAX_REPLAY_EVENTS, PUSHED_TIMELINE_ENTRIES } from 
  */
 export function attachConsole(io: Server, ctx: ApiContext, bus: EventBus<HubEvents>, options: { coalesceMs?: number } = {}): () => void {
   const sockets = new SessionSockets();
+  const rates = new CommandRateLimiter(() => performance.now());
   const namespaces: LiveNs[] = Object.entries(NAMESPACE_CAPABILITY).map(([name, capability]) => {
     const ns: LiveNs = io.of(name);
     guardHandshake(ns, ctx.auth, capability);
-    ns.on('connection', (socket) => onConnection(socket, ctx, sockets));
+    ns.on('connection', (socket) => onConnection(socket, ctx, sockets, rates));
     return ns;
   });
   const off = [batchSocketWrites(io), startFanOut(namespaces, ctx, bus, options.coalesceMs), ctx.auth.sessions.onEnd((s) => sockets.cut(s.id))];
@@ -42,7 +44,7 @@ export function attachConsole(io: Server, ctx: ApiContext, bus: EventBus<HubEven
  * A socket admitted by the handshake: it joins the room of its scope (scope.ts: everyone, a
  * station, a guard group), gets the snapshot (and replay), and may send commands.
  */
-function onConnection(socket: LiveSocket, ctx: ApiContext, sockets: SessionSockets): void {
+function onConnection(socket: LiveSocket, ctx: ApiContext, sockets: SessionSockets, rates: CommandRateLimiter): void {
   const sessionId = (socket.data as SocketData).sessionId;
   const current = (): Authenticated | null => {
     const a = ctx.auth.authenticate(sessionId);
@@ -55,7 +57,11 @@ function onConnection(socket: LiveSocket, ctx: ApiContext, sockets: SessionSocke
   const scope = ctx.auth.scope(first.principal);
   void socket.join(scope.room);
   sendSnapshotAndReplay(socket, ctx, scope);
-  bindCommands(socket, ctx, { origin: `${socket.nsp.name.slice(1)}:${socket.handshake.address}`, caller: current });
+  bindCommands(socket, ctx, {
+    origin: `${socket.nsp.name.slice(1)}:${socket.handshake.address}`,
+    caller: current,
+    rate: rates.forSocket(first.user.username),
+  });
 }
 
 /** Sockets by session, so a logout or an expiry cuts them at once. */
