@@ -7,7 +7,7 @@ import type { HubConfig } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { certificateRefusal } from './login-binding.js';
-import { AddressCounter, PacketSizeScanner } from './packet-guard.js';
+import { AddressCounter, CoolOff, PacketSizeScanner } from './packet-guard.js';
 import { printableTopic } from './printable.js';
 
 /** Marks an error the broker raised on purpose and already counted (a refused login or PUBLISH). */
@@ -48,6 +48,9 @@ export interface ConnectionLimits {
   maxConnectionsPerAddress: number;
   connectTimeoutMs: number;
 }
+
+/** New connections from an address that sent an oversize CONNECT are closed unread for this long. */
+const OVERSIZE_COOL_OFF_MS = 10_000;
 
 const DEFAULT_LIMITS: ConnectionLimits = { maxPacketBytes: 128 * 1024, maxConnectionsPerAddress: 64, connectTimeoutMs: 10_000 };
 
@@ -243,6 +246,7 @@ export class EmbeddedBroker implements BrokerLink {
   private connectionGuard(limits: ConnectionLimits, refused: (labels: { reason: string }) => void): (socket: Socket) => boolean {
     const { log } = this.o;
     const perAddress = new AddressCounter(limits.maxConnectionsPerAddress);
+    const coolOff = new CoolOff(OVERSIZE_COOL_OFF_MS);
     // Log once per address and minute at most: a flood must not become a log flood.
     const lastLogged = new Map<string, number>();
     const note = (address: string, fields: Record<string, unknown>, msg: string): void => {
@@ -254,6 +258,24 @@ export class EmbeddedBroker implements BrokerLink {
     };
     return (socket) => {
       const address = socket.remoteAddress ?? 'unknown';
+      const cooling = coolOff.remaining(address, Date.now());
+      if (cooling > 0) {
+        refused({ reason: 'cool_off' });
+        // Held unread until the cool-off ends (within the per-address cap): closing at once would
+        // only make the client retry at once, and each retry costs an accept and a socket.
+        if (!perAddress.admit(address)) {
+          socket.destroy();
+          return false;
+        }
+        socket.pause();
+        socket.on('error', () => undefined);
+        const timer = setTimeout(() => socket.destroy(), cooling);
+        socket.once('close', () => {
+          clearTimeout(timer);
+          perAddress.release(address);
+        });
+        return false;
+      }
       if (!perAddress.admit(address)) {
         refused({ reason: 'too_many_connections' });
         note(address, { code: 'SG_MQTT_TOO_MANY_CONNECTIONS', limit: limits.maxConnectionsPerAddress }, 'MQTT connection refused: too many from one address');
@@ -269,6 +291,8 @@ export class EmbeddedBroker implements BrokerLink {
         // A malformed length is aedes' to refuse (counted as a protocol error); only size is ours.
         if (r.reason !== 'too_big') return;
         refused({ reason: 'packet_too_big' });
+        // An oversize CONNECT is never a device's mistake worth retrying at once: its address waits.
+        if (r.first) coolOff.start(address, Date.now());
         note(
           address,
           { code: 'SG_MQTT_PACKET_TOO_BIG', announced: r.announced, limit: limits.maxPacketBytes },

@@ -13,7 +13,8 @@
  * address, the other cheap way to exhaust a broker before login.
  */
 
-export type ScanResult = { ok: true } | { ok: false; announced: number; reason: 'too_big' | 'bad_length' };
+/** `first`: the offending packet is the connection's first one (its CONNECT, before any login). */
+export type ScanResult = { ok: true } | { ok: false; announced: number; reason: 'too_big' | 'bad_length'; first: boolean };
 
 /** Bytes of one fixed header: the type byte and at most four length bytes [MQTT-2.2.3]. */
 const MAX_LENGTH_BYTES = 4;
@@ -26,6 +27,8 @@ export class PacketSizeScanner {
   private length = 0;
   private multiplier = 1;
   private inHeader = false;
+  /** Packets whose header has been read completely. */
+  private packets = 0;
 
   constructor(private readonly maxPacketBytes: number) {}
 
@@ -53,11 +56,12 @@ export class PacketSizeScanner {
       this.lengthBytes++;
       if (byte & 0x80) {
         // A fifth length byte is a malformed packet; aedes' parser would refuse it as well.
-        if (this.lengthBytes >= MAX_LENGTH_BYTES) return { ok: false, announced: this.length, reason: 'bad_length' };
+        if (this.lengthBytes >= MAX_LENGTH_BYTES) return { ok: false, announced: this.length, reason: 'bad_length', first: this.packets === 0 };
         continue;
       }
       // Decided on the whole length (at most four bytes), so the log shows what was announced.
-      if (this.length > this.maxPacketBytes) return { ok: false, announced: this.length, reason: 'too_big' };
+      if (this.length > this.maxPacketBytes) return { ok: false, announced: this.length, reason: 'too_big', first: this.packets === 0 };
+      this.packets++;
       this.inHeader = false;
       this.skip = this.length;
     }
@@ -87,5 +91,37 @@ export class AddressCounter {
 
   count(address: string): number {
     return this.open.get(address) ?? 0;
+  }
+}
+
+/**
+ * Addresses that just sent an oversize first packet (a CONNECT nobody could have logged in with),
+ * with the time until which their new connections are held unread, then closed. Without it, each attempt costs
+ * the hub an accept, a read of up to 64 KiB and a parser: 50 clients retrying at once made the RSS
+ * climb by tens of MiB of garbage. Connections already open from that address are left alone.
+ */
+export class CoolOff {
+  private readonly until = new Map<string, number>();
+
+  constructor(
+    private readonly ms: number,
+    private readonly maxAddresses = 10_000,
+  ) {}
+
+  start(address: string, now: number): void {
+    if (this.until.size >= this.maxAddresses) {
+      for (const [a, t] of this.until) if (t <= now) this.until.delete(a);
+      if (this.until.size >= this.maxAddresses) this.until.delete(this.until.keys().next().value as string);
+    }
+    this.until.set(address, now + this.ms);
+  }
+
+  /** Milliseconds of cool-off left for `address` (0: none). */
+  remaining(address: string, now: number): number {
+    const t = this.until.get(address);
+    if (t === undefined) return 0;
+    if (t > now) return t - now;
+    this.until.delete(address);
+    return 0;
   }
 }

@@ -19,9 +19,10 @@ import { HOME_YAML, HUB_YAML, makeTree, TREE_LOGINS } from '../helpers/tree.js';
 /** A ceiling, not a budget: aedes' own connect timeout (30 s) must not be what closes these on a loaded machine. */
 const CLOSE_CEILING_MS = 20_000;
 
-function rawSocket(port: number): Promise<{ sock: Socket; closed: Promise<void> }> {
+/** A raw TCP connection; `from` picks the local loopback address (Linux routes all of 127/8 to lo). */
+function rawSocket(port: number, from = '127.0.0.1'): Promise<{ sock: Socket; closed: Promise<void> }> {
   return new Promise((ok, fail) => {
-    const sock = tcpConnect(port, '127.0.0.1');
+    const sock = tcpConnect({ port, host: '127.0.0.1', localAddress: from });
     sock.on('error', () => undefined); // a reset by the hub is expected
     const closed = new Promise<void>((done) => sock.once('close', () => done()));
     sock.once('connect', () => ok({ sock, closed }));
@@ -61,7 +62,8 @@ afterAll(async () => {
 
 describe('oversize packets before login (issue 17, item 1)', () => {
   it('a client without credentials announcing a 256 MiB CONNECT is cut off at the header; the hub still acknowledges an alarm', async () => {
-    const { sock, closed } = await rawSocket(t.hub.mqttPort!);
+    // The attacker comes from 127.0.0.2, the devices from 127.0.0.1.
+    const { sock, closed } = await rawSocket(t.hub.mqttPort!, '127.0.0.2');
     let sent = 0;
     let open = true;
     void closed.then(() => {
@@ -77,15 +79,24 @@ describe('oversize packets before login (issue 17, item 1)', () => {
     await within(closed, CLOSE_CEILING_MS, 'the hub closing the connection');
     expect(t.hub.metrics.value('sg_mqtt_refused_total', { reason: 'packet_too_big' })).toBeGreaterThanOrEqual(1);
     expect(t.logs.some((l) => l.code === 'SG_MQTT_PACKET_TOO_BIG' && l.announced === 268_435_455)).toBe(true);
+    // Its next attempt is held unread while the address cools off (a CONNECT gets no CONNACK); another address is served.
+    const retry = await rawSocket(t.hub.mqttPort!, '127.0.0.2');
+    await waitFor(() => t.hub.metrics.value('sg_mqtt_refused_total', { reason: 'cool_off' }) === 1);
+    retry.sock.write(Buffer.from([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00]));
+    const answered = new Promise<void>((ok) => retry.sock.once('data', () => ok()));
     await alarmAcknowledged(t, 'after-oversize-connect');
+    // The alarm above came after the held CONNECT: had the hub read it, the CONNACK would be there by now.
+    expect(await Promise.race([answered.then(() => 'answered'), Promise.resolve('not answered')])).toBe('not answered');
+    retry.sock.destroy();
   });
 
-  it('a logged-in device announcing a PUBLISH over mqtt.max_packet_size is cut off too', async () => {
+  it('a logged-in device announcing a PUBLISH over mqtt.max_packet_size is cut off too (its address does not cool off)', async () => {
     const door = await t.deviceAs('shop-a-door');
     const gone = new Promise<void>((ok) => door.once('close', () => ok()));
     door.publish('zigbee2mqtt/shop_a_front_door', Buffer.alloc(200 * 1024, 0x41), { qos: 1 });
     await within(gone, CLOSE_CEILING_MS, 'the hub closing the connection');
     expect(t.hub.metrics.value('sg_mqtt_refused_total', { reason: 'packet_too_big' })).toBeGreaterThanOrEqual(2);
+    await alarmAcknowledged(t, 'after-oversize-publish');
   });
 });
 

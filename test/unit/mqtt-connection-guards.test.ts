@@ -1,7 +1,7 @@
 /** The pure parts of issue 17's MQTT hardening: packet size from the fixed header, client-id and certificate binding. */
 import { describe, expect, it } from 'vitest';
 import { certificateRefusal, ClientIdBinding, namedOwner } from '../../src/broker/login-binding.js';
-import { AddressCounter, PacketSizeScanner } from '../../src/broker/packet-guard.js';
+import { AddressCounter, CoolOff, PacketSizeScanner } from '../../src/broker/packet-guard.js';
 
 /** MQTT remaining length, 7 bits per byte, least significant first [MQTT-2.2.3]. */
 function remainingLength(n: number): number[] {
@@ -19,7 +19,12 @@ const packet = (type: number, body: number): Buffer => Buffer.concat([Buffer.fro
 describe('oversize packets are seen from the fixed header alone (issue 17, item 1)', () => {
   it('a CONNECT announcing 256 MiB (the most MQTT can say) is refused at its header, before any of the body', () => {
     const s = new PacketSizeScanner(128 * 1024);
-    expect(s.feed(Buffer.from([0x10, ...remainingLength(256 * 1024 * 1024 - 1)]))).toEqual({ ok: false, announced: expect.any(Number), reason: 'too_big' });
+    expect(s.feed(Buffer.from([0x10, ...remainingLength(256 * 1024 * 1024 - 1)]))).toEqual({
+      ok: false,
+      announced: 268_435_455,
+      reason: 'too_big',
+      first: true,
+    });
   });
 
   it('packets up to the limit pass, also split across chunks at every byte', () => {
@@ -40,7 +45,7 @@ describe('oversize packets are seen from the fixed header alone (issue 17, item 
     const header = [0x32, ...remainingLength(5000)];
     let r = s.feed(Buffer.from(header.slice(0, 2)));
     if (r.ok) r = s.feed(Buffer.from(header.slice(2)));
-    expect(r).toMatchObject({ ok: false, reason: 'too_big' });
+    expect(r).toMatchObject({ ok: false, reason: 'too_big', first: false, announced: 5000 });
   });
 
   it('a fifth length byte is a malformed length', () => {
@@ -48,6 +53,14 @@ describe('oversize packets are seen from the fixed header alone (issue 17, item 
       ok: false,
       reason: 'bad_length',
     });
+  });
+
+  it('an address that sent an oversize CONNECT cools off for a while; others do not', () => {
+    const c = new CoolOff(10_000);
+    c.start('10.0.0.9', 1000);
+    expect(c.remaining('10.0.0.9', 5000)).toBe(6000);
+    expect(c.remaining('10.0.0.8', 5000)).toBe(0);
+    expect(c.remaining('10.0.0.9', 11_000)).toBe(0);
   });
 
   it('connections per address are counted and released', () => {
