@@ -44,5 +44,5 @@ export function buildApi(ctx: HubContext, modules: ApiModules): HubApi {
   const httpApp = createHttpApp(api);
   const http = createServer(httpApp);
   const io = new IoServer(http, { serveClient: true, maxHttpBufferSize: 64 * 1024 });
-  return { http, io, routes: listRoutes(httpApp), detachConsole: attachConsole(io, api, ctx.bus) };
+  return { http, io, routes: listRoutes(httpApp), detachConsole: attachConsole(io, api, ctx.bus, { commandRate: ctx.options.commandRate }) };
 }

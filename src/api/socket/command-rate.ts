@@ -21,7 +21,12 @@ export interface BucketSpec {
  * People click a few times a second at most; scripts that replay a queue (tests, a wall display
  * that acknowledges in bulk) stay well inside these, a flood of thousands a second does not.
  */
-export const SOCKET_COMMAND_RATE: { socket: BucketSpec; user: BucketSpec } = {
+export interface CommandRateSpec {
+  socket: BucketSpec;
+  user: BucketSpec;
+}
+
+export const SOCKET_COMMAND_RATE: CommandRateSpec = {
   socket: { burst: 100, perSecond: 50 },
   user: { burst: 200, perSecond: 100 },
 };
@@ -60,7 +65,7 @@ export class CommandRateLimiter {
 
   constructor(
     private readonly now: () => number,
-    private readonly spec = SOCKET_COMMAND_RATE,
+    private readonly spec: CommandRateSpec = SOCKET_COMMAND_RATE,
   ) {}
 
   /** A limiter for one socket of `username`: true when the packet may go on. */

@@ -12,7 +12,7 @@ import type { EventBus } from '../../core/event-bus.js';
 import type { HubEvents } from '../../core/hub-events.js';
 import type { Authenticated } from '../../auth/service.js';
 import type { ApiContext } from '../context.js';
-import { CommandRateLimiter } from './command-rate.js';
+import { CommandRateLimiter, type CommandRateSpec } from './command-rate.js';
 import { bindCommands } from './commands.js';
 import { startFanOut } from './fan-out.js';
 import { guardHandshake, NAMESPACE_CAPABILITY } from './handshake.js';
@@ -27,9 +27,14 @@ export { eventBrief, forPush, MAX_REPLAY_EVENTS, PUSHED_TIMELINE_ENTRIES } from 
  * `options.coalesceMs` (UPDATE_COALESCE_MS, coalesce.ts): only the latest version goes out. New
  * incidents and every other change go out at once.
  */
-export function attachConsole(io: Server, ctx: ApiContext, bus: EventBus<HubEvents>, options: { coalesceMs?: number } = {}): () => void {
+export function attachConsole(
+  io: Server,
+  ctx: ApiContext,
+  bus: EventBus<HubEvents>,
+  options: { coalesceMs?: number; commandRate?: CommandRateSpec | undefined } = {},
+): () => void {
   const sockets = new SessionSockets();
-  const rates = new CommandRateLimiter(() => performance.now());
+  const rates = new CommandRateLimiter(() => performance.now(), options.commandRate);
   const namespaces: LiveNs[] = Object.entries(NAMESPACE_CAPABILITY).map(([name, capability]) => {
     const ns: LiveNs = io.of(name);
     guardHandshake(ns, ctx.auth, capability);
