@@ -21,9 +21,11 @@
  *   SUBSCRIBE  only the device's command topics: `<device topic>/cmd/#`, or for zigbee2mqtt
  *              devices the zigbee2mqtt convention `<device topic>/set/#` (which includes
  *              `<device topic>/set`), and zigbee2mqtt's own `<base_topic>/#` when that reaches
- *              no other login's device (give each site's z2m its own base_topic, e.g.
- *              `zigbee2mqtt/shop-12`). A bridge: filters inside its namespace that reach no
- *              device's topic. No filter may reach a device topic of another login.
+ *              no other login's device and no other site shares or nests in the base (each
+ *              site's z2m has its own base_topic, e.g. `zigbee2mqtt-shop-12`, issue 17).
+ *              A bridge: filters inside its namespace that reach no device's topic. No filter
+ *              may reach a device topic of another login.
+ *   CLIENT ID  only one bound to the login (login-binding.ts, issue 17).
  *
  * Passwords are kept only as SHA-256 digests and compared with crypto.timingSafeEqual; an unknown
  * user name is compared against a dummy digest so that the answer takes the same time.
