@@ -94,6 +94,7 @@ export class ConfigDeviceAccess implements DeviceAccess {
   /** Follow a reload of devices/: new sites can log in, removed ones lose their rights at once. */
   update(config: Config, profiles: ProfileRegistry): void {
     this.state = build(config, profiles, this.log);
+    this.clientIds.keepOnly(new Set([...this.state.logins.values()].map((l) => l.principal)));
     this.warn(config);
   }
 

@@ -56,6 +56,11 @@ export class ClientIdBinding {
     this.firstUse.set(clientId, principal);
     return true;
   }
+
+  /** After a reload: ids bound to a login that no longer exists are free again. */
+  keepOnly(principals: ReadonlySet<string>): void {
+    for (const [id, p] of this.firstUse) if (!principals.has(p)) this.firstUse.delete(id);
+  }
 }
 
 export type CertificateRefusal = 'client_cert_required' | 'cert_login_mismatch';
