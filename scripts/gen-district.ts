@@ -903,7 +903,11 @@ function main(): void {
       throw new Error(`${spec.id}: not in ${cell.id}`);
     }
 
-    const devices = spec.devices(spec.id);
+    // Each site's zigbee2mqtt on its own base_topic (issue 17): a shared base would let one site's
+    // login pair and remove another's devices, and the config check holds such a site back.
+    const devices = spec
+      .devices(spec.id)
+      .map((d) => (d.profile === 'zigbee2mqtt' ? { ...d, topic: d.topic.replace(/^zigbee2mqtt\//, `zigbee2mqtt-${spec.id}/`) } : d));
     const zoneNumbers = new Set(devices.flatMap((d) => (d.zones ?? []).map((z) => z[0])));
     for (const d of devices) {
       const owner = topics.get(d.topic);

@@ -58,5 +58,5 @@ export function buildApi(ctx: HubContext, modules: ApiModules): HubApi {
     const secure = Boolean((req.socket as TLSSocket).encrypted) || forwardedHttps(httpApp, req);
     Object.assign(headers, securityHeaders({ secure, host: req.headers.host, tilesUrl: api.config().hub.map.tiles.url }));
   });
-  return { http, io, routes: listRoutes(httpApp), detachConsole: attachConsole(io, api, ctx.bus) };
+  return { http, io, routes: listRoutes(httpApp), detachConsole: attachConsole(io, api, ctx.bus, { commandRate: ctx.options.commandRate }) };
 }

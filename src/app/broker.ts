@@ -42,6 +42,7 @@ export function buildBroker(ctx: HubContext, ingest: MessageSink & { currentRout
           metrics,
           access: deviceAccess,
           tls: mqtt.tls ? readTlsFiles(mqtt.tls, ctx.rootDir) : null,
+          limits: { maxPacketBytes: mqtt.maxPacketBytes, maxConnectionsPerAddress: mqtt.maxConnectionsPerAddress, connectTimeoutMs: mqtt.connectTimeoutMs },
         });
   return { broker, deviceAccess };
 }

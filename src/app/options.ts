@@ -1,4 +1,5 @@
 /** What a caller (the CLI, a test) may set when starting a hub. */
+import type { CommandRateSpec } from '../api/socket/command-rate.js';
 import type { LimiterOptions } from '../auth/limiter.js';
 import type { SessionTimeouts } from '../auth/sessions.js';
 import type { VideoSettings } from '../config/model.js';
@@ -28,6 +29,8 @@ export interface HubOptions {
   video?: Partial<VideoSettings>;
   /** Overrides of hub.yaml `sessions` (tests use a manual clock with shorter ones). */
   sessions?: Partial<SessionTimeouts>;
+  /** Socket command rate limit (default api/socket/command-rate.ts SOCKET_COMMAND_RATE; a fuzz test raises it). */
+  commandRate?: CommandRateSpec;
   /** Login throttling (default 5 failures per 15 min, per address and per user name). */
   loginLimit?: LimiterOptions;
   /** Where a first start shows the one-time admin password (default stderr). */

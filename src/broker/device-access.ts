@@ -21,9 +21,11 @@
  *   SUBSCRIBE  only the device's command topics: `<device topic>/cmd/#`, or for zigbee2mqtt
  *              devices the zigbee2mqtt convention `<device topic>/set/#` (which includes
  *              `<device topic>/set`), and zigbee2mqtt's own `<base_topic>/#` when that reaches
- *              no other login's device (give each site's z2m its own base_topic, e.g.
- *              `zigbee2mqtt/shop-12`). A bridge: filters inside its namespace that reach no
- *              device's topic. No filter may reach a device topic of another login.
+ *              no other login's device and no other site shares or nests in the base (each
+ *              site's z2m has its own base_topic, e.g. `zigbee2mqtt-shop-12`, issue 17).
+ *              A bridge: filters inside its namespace that reach no device's topic. No filter
+ *              may reach a device topic of another login.
+ *   CLIENT ID  only one bound to the login (login-binding.ts, issue 17).
  *
  * Passwords are kept only as SHA-256 digests and compared with crypto.timingSafeEqual; an unknown
  * user name is compared against a dummy digest so that the answer takes the same time.
@@ -32,6 +34,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { BridgeConfig, Config, Device, Site } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
 import type { ProfileRegistry } from '../profiles/types.js';
+import { ClientIdBinding } from './login-binding.js';
 import { filterCovers, isValidFilter, topicMatches } from './topic-filter.js';
 import { deriveTopicRights, type Rights } from './topic-rights.js';
 import type { AuthResult, DeviceAccess } from './types.js';
@@ -76,6 +79,8 @@ const DUMMY = digest('safegrid: no such user');
 export class ConfigDeviceAccess implements DeviceAccess {
   private state: State;
   private lastWarning = '';
+  /** Kept across reloads: a client id stays with the login that used it first. */
+  private readonly clientIds = new ClientIdBinding();
 
   constructor(
     config: Config,
@@ -89,6 +94,7 @@ export class ConfigDeviceAccess implements DeviceAccess {
   /** Follow a reload of devices/: new sites can log in, removed ones lose their rights at once. */
   update(config: Config, profiles: ProfileRegistry): void {
     this.state = build(config, profiles, this.log);
+    this.clientIds.keepOnly(new Set([...this.state.logins.values()].map((l) => l.principal)));
     this.warn(config);
   }
 
@@ -138,6 +144,12 @@ export class ConfigDeviceAccess implements DeviceAccess {
     // is not its business.
     for (const t of s.owned) if (topicMatches(topicFilter, t) && !r.publish.has(t)) return false;
     return true;
+  }
+
+  mayUseClientId(principal: string, clientId: string): boolean {
+    const s = this.state;
+    if (s.mode === 'off') return true;
+    return this.clientIds.claim(clientId, principal, (username) => s.logins.get(username)?.principal ?? null);
   }
 
   private warn(config: Config): void {

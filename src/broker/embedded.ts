@@ -1,16 +1,18 @@
 import { Aedes, type AuthenticateError } from 'aedes';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { resolve } from 'node:path';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket, type Server as TlsServer } from 'node:tls';
 import type { HubConfig } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
+import { certificateRefusal } from './login-binding.js';
+import { AddressCounter, CoolOff, PacketSizeScanner } from './packet-guard.js';
 import { printableTopic } from './printable.js';
 
 /** Marks an error the broker raised on purpose and already counted (a refused login or PUBLISH). */
 const HANDLED_REFUSAL = 'SG_HANDLED_REFUSAL';
-import type { BrokerLink, DeviceAccess, MessageSink } from './types.js';
+import type { BindingRefusal, BrokerLink, DeviceAccess, MessageSink } from './types.js';
 
 /** The mqtts listener: PEM material already read, and whether devices must present a certificate. */
 export interface EmbeddedTls {
@@ -37,9 +39,23 @@ export interface EmbeddedBrokerOptions {
   access?: DeviceAccess | null;
   /** Also listen with TLS (mqtts) when given; port 0 picks a free one (tests). */
   tls?: EmbeddedTls | null;
+  /** Limits that hold before login (hub.yaml mqtt.max_packet_size, …); defaults as in the schema. */
+  limits?: Partial<ConnectionLimits>;
 }
 
+export interface ConnectionLimits {
+  maxPacketBytes: number;
+  maxConnectionsPerAddress: number;
+  connectTimeoutMs: number;
+}
+
+/** New connections from an address that sent an oversize CONNECT are closed unread for this long. */
+const OVERSIZE_COOL_OFF_MS = 10_000;
+
+const DEFAULT_LIMITS: ConnectionLimits = { maxPacketBytes: 128 * 1024, maxConnectionsPerAddress: 64, connectTimeoutMs: 10_000 };
+
 /** CONNACK return codes of MQTT 3.1.1, table 3.1. */
+const CONNACK_IDENTIFIER_REJECTED = 2;
 const CONNACK_BAD_USERNAME_OR_PASSWORD = 4;
 const CONNACK_NOT_AUTHORIZED = 5;
 
@@ -76,8 +92,11 @@ export class EmbeddedBroker implements BrokerLink {
     const publishDenied = metrics.counter('sg_mqtt_publish_denied_total', 'PUBLISH packets refused by the topic ACL');
     const subscribeDenied = metrics.counter('sg_mqtt_subscribe_denied_total', 'SUBSCRIBE topic filters refused by the topic ACL');
     const principals = new WeakMap<object, string>();
+    const limits = { ...DEFAULT_LIMITS, ...this.o.limits };
     const aedes = await Aedes.createBroker({
       id: 'safegrid',
+      // A client that opens a connection and never sends CONNECT holds a socket and a parser.
+      connectTimeout: limits.connectTimeoutMs,
       authenticate: (client, username, password, done) => {
         if (!access) return done(null, true);
         const who = access.authenticate(username, password);
@@ -91,6 +110,22 @@ export class EmbeddedBroker implements BrokerLink {
           const err = new Error(who.refused === 'no_credentials' ? 'not authorized' : 'bad username or password') as AuthenticateError;
           err.returnCode = who.refused === 'no_credentials' ? CONNACK_NOT_AUTHORIZED : CONNACK_BAD_USERNAME_OR_PASSWORD;
           Object.assign(err, { code: HANDLED_REFUSAL }); // counted and logged above, not a malformed packet
+          return done(err, false);
+        }
+        const binding = this.bindingRefusal(client, username ?? '', who.principal, access);
+        if (binding) {
+          refused({ reason: binding });
+          log.warn(
+            { clientId: printableTopic(client.id ?? ''), username: printableTopic((username ?? '').slice(0, 64)), principal: who.principal, reason: binding },
+            binding === 'client_id_taken'
+              ? 'MQTT login refused: the client id belongs to another login'
+              : 'MQTT login refused: no client certificate for this login',
+          );
+          // Refused here, before aedes registers the client: the holder of the id is not taken
+          // over, and its last will is not published.
+          const err = new Error(binding === 'client_id_taken' ? 'identifier rejected' : 'not authorized') as AuthenticateError;
+          err.returnCode = binding === 'client_id_taken' ? CONNACK_IDENTIFIER_REJECTED : CONNACK_NOT_AUTHORIZED;
+          Object.assign(err, { code: HANDLED_REFUSAL });
           return done(err, false);
         }
         principals.set(client, who.principal);
@@ -165,7 +200,11 @@ export class EmbeddedBroker implements BrokerLink {
     aedes.on('clientError', onClientError);
     aedes.on('connectionError', onClientError);
     this.aedes = aedes;
-    this.server = createServer(aedes.handle);
+    this.guard = this.connectionGuard(limits, refused);
+    const guard = this.guard;
+    this.server = createServer((socket) => {
+      if (guard(socket)) aedes.handle(socket);
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.o.port, this.o.host, () => {
@@ -177,6 +216,96 @@ export class EmbeddedBroker implements BrokerLink {
     this.boundPort = typeof addr === 'object' && addr ? addr.port : this.o.port;
     log.info({ host: this.o.host, port: this.boundPort }, 'embedded MQTT broker listening');
     if (this.o.tls) await this.listenTls(this.o.tls, aedes, refused);
+  }
+
+  private guard: ((socket: Socket) => boolean) | null = null;
+
+  /** A login with the right password that still may not connect this way (login-binding.ts), or null. */
+  private bindingRefusal(client: { id?: string | null; conn?: unknown }, username: string, principal: string, access: DeviceAccess): BindingRefusal | null {
+    const conn = client.conn;
+    const encrypted = conn instanceof TLSSocket;
+    // Only a verified certificate counts (rejectUnauthorized is on whenever certificates are required).
+    const cert = encrypted && conn.authorized ? conn.getPeerCertificate() : null;
+    const cn = cert?.subject?.CN;
+    const certRefusal = certificateRefusal({
+      requireClientCert: this.o.tls?.requireClientCert ?? false,
+      encrypted,
+      certCommonName: typeof cn === 'string' ? cn : null,
+      username,
+    });
+    if (certRefusal) return certRefusal;
+    return access.mayUseClientId(principal, client.id ?? '') ? null : 'client_id_taken';
+  }
+
+  /**
+   * Checks made on the raw socket, before aedes parses a byte (issue 17, item 1): at most
+   * `maxConnectionsPerAddress` open connections per remote address, and no packet that announces
+   * more than `maxPacketBytes` — aedes would otherwise buffer it whole, before authentication.
+   * Returns false when the socket was closed at once.
+   */
+  private connectionGuard(limits: ConnectionLimits, refused: (labels: { reason: string }) => void): (socket: Socket) => boolean {
+    const { log } = this.o;
+    const perAddress = new AddressCounter(limits.maxConnectionsPerAddress);
+    const coolOff = new CoolOff(OVERSIZE_COOL_OFF_MS);
+    // Log once per address and minute at most: a flood must not become a log flood.
+    const lastLogged = new Map<string, number>();
+    const note = (address: string, fields: Record<string, unknown>, msg: string): void => {
+      const now = Date.now();
+      if ((lastLogged.get(address) ?? 0) > now - 60_000) return;
+      if (lastLogged.size > 10_000) lastLogged.clear();
+      lastLogged.set(address, now);
+      log.warn({ remote: address, ...fields }, msg);
+    };
+    return (socket) => {
+      const address = socket.remoteAddress ?? 'unknown';
+      const cooling = coolOff.remaining(address, Date.now());
+      if (cooling > 0) {
+        refused({ reason: 'cool_off' });
+        // Held unread until the cool-off ends (within the per-address cap): closing at once would
+        // only make the client retry at once, and each retry costs an accept and a socket.
+        if (!perAddress.admit(address)) {
+          socket.destroy();
+          return false;
+        }
+        socket.pause();
+        socket.on('error', () => undefined);
+        const timer = setTimeout(() => socket.destroy(), cooling);
+        socket.once('close', () => {
+          clearTimeout(timer);
+          perAddress.release(address);
+        });
+        return false;
+      }
+      if (!perAddress.admit(address)) {
+        refused({ reason: 'too_many_connections' });
+        note(address, { code: 'SG_MQTT_TOO_MANY_CONNECTIONS', limit: limits.maxConnectionsPerAddress }, 'MQTT connection refused: too many from one address');
+        socket.destroy();
+        return false;
+      }
+      socket.once('close', () => perAddress.release(address));
+      const scanner = new PacketSizeScanner(limits.maxPacketBytes);
+      const onData = (chunk: Buffer): void => {
+        const r = scanner.feed(chunk);
+        if (r.ok) return;
+        socket.off('data', onData);
+        // A malformed length is aedes' to refuse (counted as a protocol error); only size is ours.
+        if (r.reason !== 'too_big') return;
+        refused({ reason: 'packet_too_big' });
+        // An oversize CONNECT is never a device's mistake worth retrying at once: its address waits.
+        if (r.first) coolOff.start(address, Date.now());
+        note(
+          address,
+          { code: 'SG_MQTT_PACKET_TOO_BIG', announced: r.announced, limit: limits.maxPacketBytes },
+          'MQTT packet over the size limit; connection closed',
+        );
+        // Closed before aedes asks for the rest: at most one chunk of the packet was ever held.
+        socket.destroy();
+      };
+      // aedes reads with read() on 'readable'; a 'data' listener sees every chunk as it is read,
+      // before aedes' parser gets it, and does not change the flow aedes controls.
+      socket.on('data', onData);
+      return true;
+    };
   }
 
   private async listenTls(tls: EmbeddedTls, aedes: Aedes, refused: (labels: { reason: string }) => void): Promise<void> {
@@ -191,7 +320,9 @@ export class EmbeddedBroker implements BrokerLink {
         requestCert: tls.requireClientCert,
         rejectUnauthorized: tls.requireClientCert,
       },
-      aedes.handle,
+      (socket) => {
+        if (!this.guard || this.guard(socket)) aedes.handle(socket);
+      },
     );
     server.on('tlsClientError', (err, socket) => {
       refused({ reason: 'tls' });

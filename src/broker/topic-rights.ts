@@ -6,7 +6,7 @@
  * device-access.ts describes the rules in full.
  */
 import type { Config, Device } from '../config/model.js';
-import { deviceHousekeepingPrefixes, zigbee2mqttBase } from '../profiles/housekeeping.js';
+import { basesOverlap, deviceHousekeepingPrefixes, zigbee2mqttBase } from '../profiles/housekeeping.js';
 import type { ProfileRegistry } from '../profiles/types.js';
 import { isValidFilter } from './topic-filter.js';
 
@@ -85,6 +85,21 @@ export function deriveTopicRights(
     }
   };
 
+  // A zigbee2mqtt base shared with (or nested in) another site's gives neither site its bridge
+  // rights: `<base>/bridge/request/…` pairs and removes devices (issue 17). The config check
+  // already holds such a site back; this keeps the rights safe whatever Config they are given.
+  const basesBySite = new Map<string, Set<string>>();
+  for (const site of config.sites) {
+    const set = new Set<string>();
+    for (const d of site.devices) {
+      const b = zigbee2mqttBase(d);
+      if (b) set.add(b);
+    }
+    basesBySite.set(site.id, set);
+  }
+  const baseIsShared = (siteId: string, base: string): boolean =>
+    [...basesBySite].some(([other, bases]) => other !== siteId && [...bases].some((b) => basesOverlap(b, base)));
+
   for (const site of config.sites) {
     const sitePrincipal = `site:${site.id}`;
     const siteLogin = addLogin(site.mqttUsername, site.mqttPassword, sitePrincipal);
@@ -100,7 +115,7 @@ export function deriveTopicRights(
         for (const t of topics) r.publish.add(t);
         r.subscribe.push(...commandFilters(device));
         const base = zigbee2mqttBase(device);
-        if (base && !r.subscribe.includes(`${base}/#`)) {
+        if (base && !r.subscribe.includes(`${base}/#`) && !baseIsShared(site.id, base)) {
           r.subscribe.push(`${base}/#`);
           r.housekeeping.push(...deviceHousekeepingPrefixes(device));
         }

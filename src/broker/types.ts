@@ -39,6 +39,9 @@ export interface BrokerLink {
 /** Why a CONNECT was refused; the label of `sg_mqtt_refused_total{reason}`. */
 export type RefusalReason = 'no_credentials' | 'unknown_user' | 'bad_password';
 
+/** Why a CONNECT with a right password was still refused (issue 17); also `sg_mqtt_refused_total{reason}`. */
+export type BindingRefusal = 'client_id_taken' | 'client_cert_required' | 'cert_login_mismatch';
+
 export type AuthResult = { principal: string } | { refused: RefusalReason };
 
 /** Device credentials and topic rights for the embedded broker (device-access.ts implements it). */
@@ -47,4 +50,6 @@ export interface DeviceAccess {
   authenticate(username: string | undefined, password: Buffer | undefined): AuthResult;
   mayPublish(principal: string, topic: string): boolean;
   maySubscribe(principal: string, topicFilter: string): boolean;
+  /** May this login use this client id (login-binding.ts)? Binds an unnamed id to it on success. */
+  mayUseClientId(principal: string, clientId: string): boolean;
 }

@@ -5,6 +5,7 @@
  * a new file can never knock an active site off the air.
  */
 import type { Problem } from '../core/problems.js';
+import { basesOverlap, zigbee2mqttBase } from '../profiles/housekeeping.js';
 import type { BridgeConfig } from './model.js';
 import type { SiteEntry } from './load-site.js';
 
@@ -32,6 +33,10 @@ export function assemble(entries: SiteEntry[], bridges: Array<BridgeConfig & { l
   // one of them able to publish as the other (or lock it out).
   const usernames = new Map<string, Owner>();
   for (const b of bridges) if (b.mqttUsername) usernames.set(b.mqttUsername, { file: hubFile, what: `bridge "${b.id}"`, line: null });
+  // A zigbee2mqtt base topic belongs to one site (issue 17): its `<base>/bridge/request/…` topics
+  // pair and remove devices, and `<base>/#` reads them all, so a second site on the same (or a
+  // nested) base could unpair the first one's sensors.
+  const z2mBases = new Map<string, Owner & { site: string }>();
 
   for (const e of entries) {
     const problems: Problem[] = [];
@@ -69,6 +74,30 @@ export function assemble(entries: SiteEntry[], bridges: Array<BridgeConfig & { l
         mine.set(t, { file: e.file, what: `device "${c.deviceId}"`, line: c.line });
       }
     }
+    const myBases = new Map<string, Owner & { site: string }>();
+    // One reason to hold a file back is enough: a topic clash usually is a base clash as well.
+    const topicClash = problems.some((p) => p.code === 'SG_CONFIG_DUPLICATE_TOPIC');
+    for (const c of topicClash ? [] : e.claims) {
+      const device = e.site.devices[c.deviceIndex];
+      const base = device ? zigbee2mqttBase(device) : null;
+      if (!base || myBases.has(base)) continue;
+      const other = [...z2mBases].find(([b]) => basesOverlap(b, base));
+      if (other) {
+        const [otherBase, owner] = other;
+        const how = otherBase === base ? 'is already' : `overlaps "${otherBase}", which is`;
+        problems.push({
+          code: 'SG_CONFIG_DUPLICATE_TOPIC',
+          severity: 'error',
+          file: e.file,
+          line: c.line,
+          path: c.path,
+          message: `device "${c.deviceId}": zigbee2mqtt base topic "${base}" ${how} the base of site "${owner.site}" (${where(owner)}); one site's zigbee2mqtt could then pair, remove or silence the other's devices`,
+          hint: `give this site's zigbee2mqtt its own base_topic (configuration.yaml mqtt.base_topic), e.g. zigbee2mqtt-${e.site.id}, and write its devices' topics under it: zigbee2mqtt-${e.site.id}/<friendly name>`,
+        });
+        break;
+      }
+      myBases.set(base, { file: e.file, what: `device "${c.deviceId}"`, line: c.line, site: e.site.id });
+    }
     const myLogins = new Map<string, Owner>();
     for (const l of e.logins ?? []) {
       const other = usernames.get(l.username) ?? myLogins.get(l.username);
@@ -93,6 +122,7 @@ export function assemble(entries: SiteEntry[], bridges: Array<BridgeConfig & { l
     siteIds.set(e.site.id, { file: e.file, what: 'site', line: e.idLine });
     for (const [t, o] of mine) topics.set(t, o);
     for (const [u, o] of myLogins) usernames.set(u, o);
+    for (const [b, o] of myBases) z2mBases.set(b, o);
     accepted.push(e);
   }
   return { accepted, rejected };

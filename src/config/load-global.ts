@@ -233,6 +233,9 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
           }
         : null,
       auth: h.mqtt.auth,
+      maxPacketBytes: h.mqtt.max_packet_size,
+      maxConnectionsPerAddress: h.mqtt.max_connections_per_address,
+      connectTimeoutMs: h.mqtt.connect_timeout,
     },
     storage: {
       path: h.storage.path,

@@ -51,6 +51,10 @@ export interface HubConfig {
     password: string | null;
     clientId: string;
     tls: { cert: string; key: string; ca: string | null; port: number; requireClientCert: boolean } | null;
+    /** Embedded broker limits that hold before login (issue 17). */
+    maxPacketBytes: number;
+    maxConnectionsPerAddress: number;
+    connectTimeoutMs: number;
   };
   storage: {
     path: string;

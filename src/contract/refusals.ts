@@ -19,7 +19,7 @@ export const REFUSAL_CODES = {
   internal: 'The hub failed while answering; the log has the details.',
   // Logging in and passwords
   bad_credentials: 'Wrong user name or password (one answer for both: no user-name probing).',
-  rate_limited: 'Too many failed attempts from this address or for this account; wait and retry.',
+  rate_limited: 'Too many failed attempts from this address or for this account, or too many commands from one console socket or user; wait and retry.',
   bad_password: 'The current password given for a password change is wrong.',
   weak_password: 'The new password breaks a password rule.',
   // Cameras

@@ -27,6 +27,11 @@ export function zigbee2mqttBase(device: ProfiledTopicOwner): string | null {
   return cut > 0 ? device.topic.slice(0, cut) : null;
 }
 
+/** Equal, or one a parent of the other (`zigbee2mqtt` and `zigbee2mqtt/shop-b`): one's `<base>/#` reaches the other's bridge. */
+export function basesOverlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+}
+
 export function deviceHousekeepingPrefixes(device: ProfiledTopicOwner): string[] {
   const base = zigbee2mqttBase(device);
   return base ? [`${base}/bridge/`] : [];

@@ -49,7 +49,7 @@ const SITES = {
       1: { name: 入户门, type: entry }
   - id: c-door
     profile: zigbee2mqtt
-    topic: zigbee2mqtt/truth_c_door
+    topic: zigbee2mqtt-truth-c/truth_c_door
     zone: 1
   - id: c-ha
     profile: homeassistant
@@ -91,7 +91,7 @@ const SITES = {
       3: { name: 卫生间水浸, type: water }
   - id: f-gas
     profile: zigbee2mqtt
-    topic: zigbee2mqtt/truth_f_gas
+    topic: zigbee2mqtt-truth-f/truth_f_gas
     zone: 2
 `,
   ),
@@ -128,7 +128,7 @@ describe.skipIf(!hasMosquittoPub)('the alarm stream tells the truth (mosquitto_p
     await waitFor(() => rows(`SELECT 1 FROM events WHERE site_id = 'truth-c' AND kind = 'arm'`).length === 1);
     // Initial state is state: the arm opened nothing.
     expect(rows(`SELECT id FROM incidents WHERE site_id = 'truth-c'`)).toHaveLength(0);
-    const topic = 'zigbee2mqtt/truth_c_door';
+    const topic = 'zigbee2mqtt-truth-c/truth_c_door';
     for (const contact of [false, true, false]) await pub('truth-c', topic, zigbeeState(topic, { contact }).payload);
     const intrusions = await waitFor(() => {
       const r = rows(`SELECT kind, zone, zone_type FROM events WHERE device_id = 'c-door' AND kind = 'intrusion' ORDER BY seq`);
@@ -190,7 +190,7 @@ describe.skipIf(!hasMosquittoPub)('the alarm stream tells the truth (mosquitto_p
   it('a contact on a zone declared gas is a P1 gas incident (category fire)', async () => {
     const { socket } = await t.console();
     const opened = nextEvent<Incident>(socket, 'incident:new', (i) => i.siteId === 'truth-f');
-    const topic = 'zigbee2mqtt/truth_f_gas';
+    const topic = 'zigbee2mqtt-truth-f/truth_f_gas';
     await pub('truth-f', topic, zigbeeState(topic, { contact: false }).payload);
     expect(await opened).toMatchObject({ kind: 'gas', priority: 1, category: 'fire', zones: [2] });
     expect(rows(`SELECT kind, category, zone_type FROM events WHERE device_id = 'f-gas'`)).toEqual([{ kind: 'gas', category: 'fire', zone_type: 'gas' }]);

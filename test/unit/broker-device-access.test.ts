@@ -109,31 +109,55 @@ describe('ConfigDeviceAccess on the test district', () => {
     expect(access.mayPublish(panel, 'zigbee2mqtt/bridge/state')).toBe(false);
   });
 
-  it('zigbee2mqtt may subscribe to its base_topic/# only when no other login has a device under it', () => {
+  it('zigbee2mqtt on a base shared with another site: the later site is held back, and neither gets the bridge topics', () => {
     const door = principal('shop-a-door');
-    // The only device under zigbee2mqtt/ is this one: z2m's own subscription is granted.
+    // The only site under zigbee2mqtt/ is shop-a: z2m's own subscription is granted.
     expect(access.maySubscribe(door, 'zigbee2mqtt/#')).toBe(true);
-    // A second site's z2m device under the same base: now it would read that site's sensors.
-    tree.write(
-      'devices/home-b.yaml',
-      HOME_YAML.replace('devices:\n', 'devices:\n  - id: home-b-door\n    profile: zigbee2mqtt\n    topic: zigbee2mqtt/home_b_door\n'),
-    );
+    const withZ2m = (topic: string): string =>
+      HOME_YAML.replace('devices:\n', `devices:\n  - id: home-b-door\n    profile: zigbee2mqtt\n    topic: ${topic}\n`);
+    // The same base, and a base nested in it: both reach shop-a's bridge (issue 17).
+    for (const topic of ['zigbee2mqtt/home_b_door', 'zigbee2mqtt/home-b/door']) {
+      tree.write('devices/home-b.yaml', withZ2m(topic));
+      const r = loadConfig(tree.root, { env: TREE_ENV });
+      // Files load in name order: home-b first, so shop-a is the one held back.
+      expect(r.heldBack.map((h) => h.siteId)).toEqual(['shop-a']);
+      const p = r.problems.find((x) => x.code === 'SG_CONFIG_DUPLICATE_TOPIC');
+      expect(p?.message).toMatch(/zigbee2mqtt base topic "zigbee2mqtt" (is already|overlaps "zigbee2mqtt\/home-b", which is) the base of site "home-b"/);
+      expect(p?.hint).toContain('zigbee2mqtt-shop-a/<friendly name>');
+    }
+    // Whatever Config the rights are given, a shared base gives neither site the bridge.
+    const shared = {
+      ...config,
+      sites: config.sites.map((s) =>
+        s.id === 'home-b'
+          ? { ...s, devices: [...s.devices, { ...s.devices[0]!, id: 'home-b-door', profile: 'zigbee2mqtt', topic: 'zigbee2mqtt/home_b_door' }] }
+          : s,
+      ),
+    };
+    const both = new ConfigDeviceAccess(shared, profiles);
+    for (const p of ['device:shop-a/shop-a-door', 'site:shop-a', 'site:home-b']) {
+      expect(both.maySubscribe(p, 'zigbee2mqtt/bridge/#'), p).toBe(false);
+      expect(both.maySubscribe(p, 'zigbee2mqtt/#'), p).toBe(false);
+      expect(both.mayPublish(p, 'zigbee2mqtt/bridge/request/permit_join'), p).toBe(false);
+      expect(both.mayPublish(p, 'zigbee2mqtt/bridge/request/device/remove'), p).toBe(false);
+      expect(both.mayPublish(p, 'zigbee2mqtt/bridge/state'), p).toBe(false);
+    }
+    // Its own device and /set topics stay.
+    expect(both.mayPublish('site:home-b', 'zigbee2mqtt/home_b_door')).toBe(true);
+    expect(both.maySubscribe('site:home-b', 'zigbee2mqtt/home_b_door/set')).toBe(true);
+    expect(both.maySubscribe('site:home-b', 'zigbee2mqtt/shop_a_front_door/set')).toBe(false);
+
+    // Each site's z2m on its own base_topic (the documented set-up): each reads and reports under its own base only.
+    tree.write('devices/home-b.yaml', withZ2m('zigbee2mqtt-home-b/door'));
     let next = load();
     access.update(next.config, next.profiles);
-    expect(access.maySubscribe(principal('shop-a-door'), 'zigbee2mqtt/#')).toBe(false);
-    expect(access.maySubscribe(principal('home-b'), 'zigbee2mqtt/#')).toBe(false);
-    expect(access.mayPublish(principal('home-b'), 'zigbee2mqtt/bridge/state')).toBe(true);
-    // Each site's z2m on its own base_topic (the documented set-up): each may read its own base.
-    tree.write(
-      'devices/home-b.yaml',
-      HOME_YAML.replace('devices:\n', 'devices:\n  - id: home-b-door\n    profile: zigbee2mqtt\n    topic: zigbee2mqtt/home-b/door\n'),
-    );
-    next = load();
-    access.update(next.config, next.profiles);
-    expect(access.maySubscribe(principal('home-b'), 'zigbee2mqtt/home-b/#')).toBe(true);
-    expect(access.mayPublish(principal('home-b'), 'zigbee2mqtt/home-b/bridge/state')).toBe(true);
+    expect(access.maySubscribe(principal('home-b'), 'zigbee2mqtt-home-b/#')).toBe(true);
+    expect(access.mayPublish(principal('home-b'), 'zigbee2mqtt-home-b/bridge/state')).toBe(true);
     expect(access.mayPublish(principal('home-b'), 'zigbee2mqtt/bridge/state')).toBe(false);
-    expect(access.maySubscribe(principal('shop-a-door'), 'zigbee2mqtt/#')).toBe(false);
+    expect(access.maySubscribe(principal('home-b'), 'zigbee2mqtt/bridge/#')).toBe(false);
+    expect(access.maySubscribe(principal('shop-a-door'), 'zigbee2mqtt/#')).toBe(true);
+    expect(access.maySubscribe(principal('shop-a-door'), 'zigbee2mqtt-home-b/#')).toBe(false);
+    expect(access.mayPublish(principal('shop-a'), 'zigbee2mqtt-home-b/bridge/request/permit_join')).toBe(false);
     tree.write('devices/home-b.yaml', HOME_YAML);
     next = load();
     access.update(next.config, next.profiles);

@@ -139,7 +139,8 @@ describe('sample district sites', () => {
   it('uses only built-in profiles with their topic conventions, and every referenced zone exists', () => {
     const conventions: Record<string, (site: string, device: string) => RegExp> = {
       native: (s, d) => new RegExp(`^safegrid/${s}/${d}$`),
-      zigbee2mqtt: () => /^zigbee2mqtt\/[a-z0-9_]+$/,
+      // Each site's zigbee2mqtt on its own base_topic (issue 17).
+      zigbee2mqtt: (s) => new RegExp(`^zigbee2mqtt-${s}/[a-z0-9_]+$`),
       'contact-id': (s) => new RegExp(`^alarms/${s}/cid$`),
       homeassistant: () => /^homeassistant\/alarm_control_panel\/[a-z0-9_]+\/state$/,
     };

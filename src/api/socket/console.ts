@@ -13,6 +13,7 @@ import type { HubEvents } from '../../core/hub-events.js';
 import type { Authenticated } from '../../auth/service.js';
 import { can } from '../../auth/roles.js';
 import type { ApiContext } from '../context.js';
+import { CommandRateLimiter, type CommandRateSpec } from './command-rate.js';
 import { bindCommands } from './commands.js';
 import { refuseRootNamespace } from './edge.js';
 import { startFanOut } from './fan-out.js';
@@ -28,13 +29,19 @@ export { eventBrief, forPush, MAX_REPLAY_EVENTS, PUSHED_TIMELINE_ENTRIES } from 
  * `options.coalesceMs` (UPDATE_COALESCE_MS, coalesce.ts): only the latest version goes out. New
  * incidents and every other change go out at once.
  */
-export function attachConsole(io: Server, ctx: ApiContext, bus: EventBus<HubEvents>, options: { coalesceMs?: number } = {}): () => void {
+export function attachConsole(
+  io: Server,
+  ctx: ApiContext,
+  bus: EventBus<HubEvents>,
+  options: { coalesceMs?: number; commandRate?: CommandRateSpec | undefined } = {},
+): () => void {
   const sockets = new SessionSockets();
   refuseRootNamespace(io);
+  const rates = new CommandRateLimiter(() => performance.now(), options.commandRate);
   const namespaces: LiveNs[] = Object.entries(NAMESPACE_CAPABILITY).map(([name, capability]) => {
     const ns: LiveNs = io.of(name);
     guardHandshake(ns, ctx.auth, capability);
-    ns.on('connection', (socket) => onConnection(socket, ctx, sockets));
+    ns.on('connection', (socket) => onConnection(socket, ctx, sockets, rates));
     return ns;
   });
   const off = [
@@ -50,7 +57,7 @@ export function attachConsole(io: Server, ctx: ApiContext, bus: EventBus<HubEven
  * A socket admitted by the handshake: it joins the room of its scope (scope.ts: everyone, a
  * station, a guard group), gets the snapshot (and replay), and may send commands.
  */
-function onConnection(socket: LiveSocket, ctx: ApiContext, sockets: SessionSockets): void {
+function onConnection(socket: LiveSocket, ctx: ApiContext, sockets: SessionSockets, rates: CommandRateLimiter): void {
   const sessionId = (socket.data as SocketData).sessionId;
   const current = (): Authenticated | null => {
     const a = ctx.auth.authenticate(sessionId);
@@ -64,7 +71,11 @@ function onConnection(socket: LiveSocket, ctx: ApiContext, sockets: SessionSocke
   (socket.data as SocketData).room = scope.room;
   void socket.join(scope.room);
   sendSnapshotAndReplay(socket, ctx, scope);
-  bindCommands(socket, ctx, { origin: `${socket.nsp.name.slice(1)}:${socket.handshake.address}`, caller: current });
+  bindCommands(socket, ctx, {
+    origin: `${socket.nsp.name.slice(1)}:${socket.handshake.address}`,
+    caller: current,
+    rate: rates.forSocket(first.user.username),
+  });
 }
 
 /**

@@ -51,6 +51,8 @@ export const httpSchema = z
   })
   .prefault({});
 
+const PACKET_SIZE_EXPECTED = 'a whole number of bytes 1024–268435455, e.g. 131072';
+const CONNECTIONS_EXPECTED = 'a whole number 1–100000';
 const MQTT_URL_EXPECTED = 'a broker URL such as mqtt://broker.local:1883 or mqtts://broker.local:8883';
 
 export const mqttTlsSchema = z
@@ -87,6 +89,23 @@ export const mqttSchema = z
     password_env: envName().nullish().describe('Environment variable holding the external broker password.'),
     client_id: text('an MQTT client id').default('safegrid-hub').describe('Client id the hub uses.'),
     tls: mqttTlsSchema.nullish().describe('TLS listener of the embedded broker.'),
+    max_packet_size: z
+      .number({ error: PACKET_SIZE_EXPECTED })
+      .int({ error: PACKET_SIZE_EXPECTED })
+      .min(1024, { error: PACKET_SIZE_EXPECTED })
+      .max(268_435_455, { error: PACKET_SIZE_EXPECTED })
+      .default(128 * 1024)
+      .describe(
+        'Embedded broker: largest MQTT packet in bytes; a client announcing more is disconnected before it sends the bytes (also before login). Payloads over 64 KiB are refused by ingest anyway.',
+      ),
+    max_connections_per_address: z
+      .number({ error: CONNECTIONS_EXPECTED })
+      .int({ error: CONNECTIONS_EXPECTED })
+      .min(1, { error: CONNECTIONS_EXPECTED })
+      .max(100_000, { error: CONNECTIONS_EXPECTED })
+      .default(64)
+      .describe('Embedded broker: open MQTT connections allowed from one IP address (devices behind one NAT share it); more are closed at once.'),
+    connect_timeout: duration().prefault('10s').describe('Embedded broker: a connection that has not sent its CONNECT within this time is closed.'),
     auth: z
       .enum(['required', 'off'], { error: 'required or off' })
       .default('required')
