@@ -96,22 +96,26 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     routes: api.routes,
     namespaces: [...api.io._nsps.keys()].filter((n) => n !== '/'),
     problems: () => running.problems,
-    // Stop in the reverse order of start: inputs first, storage last.
+    // Inputs first, storage last. The broker goes first of all: from then on no device gets a
+    // PUBACK, so whatever was acknowledged is already committed and whatever was not is resent by
+    // the device after the restart (its msgId makes the resend a duplicate, not a second alarm).
     async stop() {
       if (stopped) return;
       stopped = true;
       watcher?.close();
       liveness.stop();
+      await broker.stop();
+      ingest.flush();
       cameras.detach();
       await video.stop();
       auth.stop();
-      await broker.stop();
-      ingest.flush();
       api.io.disconnectSockets(true);
-      await new Promise<void>((ok) => {
+      const ioClosed = new Promise<void>((ok) => {
         api.io.close(() => ok());
       });
+      // A live view or a kept-alive request would hold http.close() open until the browser lets go.
       api.http.closeAllConnections();
+      await ioClosed;
       api.detachConsole();
       dispatch.detach();
       store.close();

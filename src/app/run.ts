@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '../config/index.js';
 import { createRootLogger, moduleLogger } from '../core/logger.js';
-import { untilStopSignal } from '../core/signals.js';
+import { hardStopAfter, untilStopSignal } from '../core/signals.js';
 import { startDemoCameras } from '../simulate/demo-cameras.js';
 import { Simulator } from '../simulate/simulator.js';
 import { startHub, type Hub } from '../app.js';
@@ -45,12 +45,32 @@ export async function runHubCommand(o: RunCommand): Promise<number> {
   }
   guardProcess(hub);
   const mqtt = hub.config.hub.mqtt.mode === 'embedded' ? `port ${hub.mqttPort}` : 'external';
-  console.error(`SafeGrid is running: console http://127.0.0.1:${hub.httpPort}/  MQTT ${mqtt}  (Ctrl-C stops)`);
-  await untilStopSignal();
+  // The PID is this process, the hub itself (npm start execs it): a SIGINT or SIGTERM to it stops the hub.
+  console.error(`SafeGrid is running: console http://127.0.0.1:${hub.httpPort}/  MQTT ${mqtt}  pid ${process.pid}  (Ctrl-C stops)`);
+  const signal = await untilStopSignal();
+  const log = moduleLogger(hub.log, 'process');
+  log.info({ signal }, 'stopping: no more PUBACKs, committing what is held');
+  const cancel = hardStopAfter(STOP_DEADLINE_MS, (why) => {
+    log.error({ signal, why }, 'exiting without finishing the stop; every acknowledged alarm is already in SQLite');
+    exitAfterLog(hub, 1);
+  });
   await sim?.stop();
   await hub.stop();
   await cameras?.stop();
+  cancel();
+  // Exit now rather than when the last handle closes: a leftover keep-alive socket or timer must
+  // not keep the ports and the PID alive after the hub said it stopped.
+  exitAfterLog(hub, 0);
   return 0;
+}
+
+/** How long an orderly stop may take before the process ends anyway (a supervisor waits for the PID). */
+const STOP_DEADLINE_MS = 1500;
+
+function exitAfterLog(hub: Hub, code: number): void {
+  // The log destination is asynchronous: flush it, and exit regardless within 200 ms.
+  setTimeout(() => process.exit(code), 200).unref();
+  hub.log.flush(() => process.exit(code));
 }
 
 /**

@@ -168,7 +168,11 @@ export class CameraService {
     this.events.stop();
     for (const e of this.registry.all()) this.retire(e);
     this.live.stop();
-    await Promise.race([this.idle(), sleep(3000)]);
+    // Snapshots in flight get a second to land; the timer is cancelled once they have, so it
+    // never holds the process open after a stop (it used to keep it alive 3 s).
+    const waited = new AbortController();
+    await Promise.race([this.idle(), sleep(1000, waited.signal)]);
+    waited.abort();
   }
 }
 
