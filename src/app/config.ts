@@ -7,6 +7,7 @@ import { formatProblems, loadConfig, parseCachePath } from '../config/index.js';
 import type { Config } from '../config/model.js';
 import { RunningConfig } from '../config/running.js';
 import { systemClock } from '../core/clock.js';
+import { resolveLanguage, sayIn } from '../core/installer-messages.js';
 import { SafeGridError } from '../core/errors.js';
 import { EventBus } from '../core/event-bus.js';
 import type { HubEvents } from '../core/hub-events.js';
@@ -55,7 +56,8 @@ export function loadStartConfig(given: HubOptions): StartConfig {
   const metrics = new Metrics();
   const bus = new EventBus<HubEvents>(moduleLogger(root, 'bus'));
   observeConfigAndBus(metrics, bus, running);
-  return { ctx: { rootDir, env, options, root, clock: given.clock ?? systemClock, running, metrics, bus }, parseCacheFile };
+  const say = sayIn(resolveLanguage(loaded.config.hub.language, env));
+  return { ctx: { rootDir, env, options, root, clock: given.clock ?? systemClock, running, metrics, bus, say }, parseCacheFile };
 }
 
 /** Environment overrides for containers (docker-compose.yml): SG_MQTT_MODE, SG_MQTT_URL. */

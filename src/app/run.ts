@@ -5,6 +5,7 @@
 import { loadConfig } from '../config/index.js';
 import { createRootLogger, moduleLogger } from '../core/logger.js';
 import { hardStopAfter, untilStopSignal } from '../core/signals.js';
+import { resolveLanguage, sayIn } from '../core/installer-messages.js';
 import { startDemoCameras } from '../simulate/demo-cameras.js';
 import { Simulator } from '../simulate/simulator.js';
 import { startHub, type Hub } from '../app.js';
@@ -46,12 +47,13 @@ export async function runHubCommand(o: RunCommand): Promise<number> {
   guardProcess(hub);
   const mqtt = hub.config.hub.mqtt.mode === 'embedded' ? `port ${hub.mqttPort}` : 'external';
   // The PID is this process, the hub itself (npm start execs it): a SIGINT or SIGTERM to it stops the hub.
-  console.error(`SafeGrid is running: console http://127.0.0.1:${hub.httpPort}/  MQTT ${mqtt}  pid ${process.pid}  (Ctrl-C stops)`);
+  const say = sayIn(resolveLanguage(hub.config.hub.language, process.env));
+  console.error(say('HUB_RUNNING', { http: hub.httpPort, mqtt, pid: process.pid }));
   const signal = await untilStopSignal();
   const log = moduleLogger(hub.log, 'process');
-  log.info({ signal }, 'stopping: no more PUBACKs, committing what is held');
+  log.info({ signal }, say('HUB_STOPPING'));
   const cancel = hardStopAfter(STOP_DEADLINE_MS, (why) => {
-    log.error({ signal, why }, 'exiting without finishing the stop; every acknowledged alarm is already in SQLite');
+    log.error({ signal, why }, say('HUB_STOP_FORCED', { why }));
     exitAfterLog(hub, 1);
   });
   await sim?.stop();
