@@ -28,7 +28,7 @@ async function safegrid(args: string[], env: Record<string, string>): Promise<{ 
 describe('safegrid check and --help in the installer language', () => {
   it('one tab in a site file is one problem with its line; English by default, Chinese with LANG=zh_CN', async () => {
     tree.write('devices/shop-a.yaml', SHOP_YAML.replace('    heartbeat: 60s', '\theartbeat: 60s'));
-    const line = SHOP_YAML.split('\n').findIndex((l) => l === '    heartbeat: 60s') + 1;
+    const line = SHOP_YAML.split('\n').indexOf('    heartbeat: 60s') + 1;
     const en = await safegrid(['check', '--root', tree.root], { LANG: 'en_US.UTF-8' });
     expect(en.code).toBe(1);
     expect(en.out).toContain(`devices/shop-a.yaml:${line}  not valid YAML: a tab character used for indentation at column 1`);
