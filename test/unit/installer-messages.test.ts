@@ -1,5 +1,8 @@
 /** Issue 19: one catalogue of installer-facing text, every code in English and in Chinese. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REFUSAL_CODES } from '../../src/contract/refusals.js';
 import { ERROR_CODES } from '../../src/core/errors.js';
 import { ERROR_TITLES_ZH } from '../../src/core/installer-messages-codes.js';
 import { count, INSTALLER_MESSAGES, LANGUAGES, languageFromEnv, message, resolveLanguage } from '../../src/core/installer-messages.js';
@@ -42,5 +45,18 @@ describe('which language an installer gets', () => {
     expect(resolveLanguage('zh-CN', { LANG: 'C' })).toBe('zh-CN');
     expect(resolveLanguage('en', { LANG: 'zh_CN.UTF-8' })).toBe('en');
     expect(languageFromEnv({})).toBeNull();
+  });
+});
+
+describe('docs/errors.zh-CN.md', () => {
+  const doc = readFileSync(join(import.meta.dirname, '../../docs/errors.zh-CN.md'), 'utf8');
+  it.each(Object.keys(ERROR_CODES))('explains %s in Chinese, with an example and what to do', (code) => {
+    const section = doc.split(/^## /m).find((s) => s.startsWith(`${code}\n`));
+    expect(section, `add "## ${code}" to docs/errors.zh-CN.md`).toBeDefined();
+    expect(section).toMatch(/示例/);
+    expect(section).toMatch(/处理/);
+  });
+  it.each(Object.keys(REFUSAL_CODES))('lists the API refusal %s', (code) => {
+    expect(doc).toContain(`| \`${code}\` |`);
   });
 });
