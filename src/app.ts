@@ -72,7 +72,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const liveness = buildLiveness(ctx, ingest);
   const httpPort = await listen({ http: api.http, broker, video, auth, store }, running.config.hub.http);
   liveness.start();
-  logStarted(log, running.config, httpPort, broker.port);
+  logStarted(log, running.config, httpPort, broker.port, ctx.say('HUB_STARTED'));
   const watcher = watchConfig(ctx, { ingest, video, broker, deviceAccess }, parseCacheFile);
 
   let stopped = false;
@@ -119,12 +119,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       api.detachConsole();
       dispatch.detach();
       store.close();
-      log.info('SafeGrid hub stopped');
+      log.info(ctx.say('HUB_STOPPED'));
     },
   };
 }
 
-function logStarted(log: Logger, config: Config, httpPort: number, mqttPort: number | null): void {
+function logStarted(log: Logger, config: Config, httpPort: number, mqttPort: number | null, text: string): void {
   const { http, mqtt, storage } = config.hub;
   log.info(
     {
@@ -134,6 +134,6 @@ function logStarted(log: Logger, config: Config, httpPort: number, mqttPort: num
       sites: config.sites.length,
       cells: config.cells.length,
     },
-    'SafeGrid hub started',
+    text,
   );
 }

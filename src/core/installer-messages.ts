@@ -21,6 +21,12 @@ export const INSTALLER_MESSAGES = {
     en: 'SafeGrid is running: console http://127.0.0.1:{http}/  MQTT {mqtt}  pid {pid}  (Ctrl-C stops)',
     'zh-CN': 'SafeGrid is running: console http://127.0.0.1:{http}/  MQTT {mqtt}  pid {pid}  （SafeGrid 已启动，接警台地址如上；按 Ctrl-C 停止）',
   },
+  HUB_STARTED: { en: 'SafeGrid hub started', 'zh-CN': 'SafeGrid 已启动' },
+  HUB_STOPPED: { en: 'SafeGrid hub stopped', 'zh-CN': 'SafeGrid 已停止' },
+  SITE_HELD_BACK: {
+    en: 'site file held back:\n{problems}',
+    'zh-CN': '场所文件有错，暂不生效：\n{problems}',
+  },
   HUB_STOPPING: {
     en: 'stopping: no more PUBACKs, committing what is held',
     'zh-CN': '正在停止：不再确认新的设备消息（PUBACK），已收到的报警写入数据库',

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startTestHub } from '../helpers/hub.js';
 import { makeTree, SHOP_YAML, TREE_ENV } from '../helpers/tree.js';
 
 const run = promisify(execFile);
@@ -50,5 +51,19 @@ describe('safegrid check and --help in the installer language', () => {
     expect(help.out).toContain('safegrid check    [--root 目录]');
     const helpEn = await safegrid(['--help'], { LANG: 'C' });
     expect(helpEn.out).toContain('Usage:');
+  });
+
+  it('the hub log speaks Chinese to the installer with language: zh-CN (started, camera pending install, stopped)', async () => {
+    const zhTree = makeTree();
+    zhTree.write('config/hub.yaml', `language: zh-CN\n${readFileSync(join(zhTree.root, 'config/hub.yaml'), 'utf8')}`);
+    const t = await startTestHub({ tree: zhTree, video: { pollIntervalMs: 200 } });
+    try {
+      expect(t.logs.some((l) => l.msg === 'SafeGrid 已启动')).toBe(true);
+      // The test district's camera answers nobody: pending install, said once, in Chinese.
+      await expect.poll(() => t.logs.find((l) => l.code === 'SG_CAMERA_PENDING_INSTALL')?.msg, { timeout: 30_000 }).toMatch(/摄像机从未应答.*npm run demo/);
+    } finally {
+      await t.close();
+    }
+    expect(t.logs.some((l) => l.msg === 'SafeGrid 已停止')).toBe(true);
   });
 });
