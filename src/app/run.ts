@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '../config/index.js';
 import { createRootLogger, moduleLogger } from '../core/logger.js';
-import { hardStopAfter, untilStopSignal } from '../core/signals.js';
+import { hardStopAfter, stopSignals } from '../core/signals.js';
 import { resolveLanguage, sayIn } from '../core/installer-messages.js';
 import { startDemoCameras } from '../simulate/demo-cameras.js';
 import { Simulator } from '../simulate/simulator.js';
@@ -21,6 +21,8 @@ export interface RunCommand {
 }
 
 export async function runHubCommand(o: RunCommand): Promise<number> {
+  // Listening before anything starts: a signal during start-up stops the hub as soon as it is up.
+  const signals = stopSignals();
   // The demo's cameras answer before the hub's first health poll, so they start online.
   let cameras: { count: number; stop(): Promise<void> } | null = null;
   if (o.demo) {
@@ -49,10 +51,10 @@ export async function runHubCommand(o: RunCommand): Promise<number> {
   // The PID is this process, the hub itself (npm start execs it): a SIGINT or SIGTERM to it stops the hub.
   const say = sayIn(resolveLanguage(hub.config.hub.language, process.env));
   console.error(say('HUB_RUNNING', { http: hub.httpPort, mqtt, pid: process.pid }));
-  const signal = await untilStopSignal();
+  const signal = await signals.first;
   const log = moduleLogger(hub.log, 'process');
   log.info({ signal }, say('HUB_STOPPING'));
-  const cancel = hardStopAfter(STOP_DEADLINE_MS, (why) => {
+  const cancel = hardStopAfter(signals, STOP_DEADLINE_MS, (why) => {
     log.error({ signal, why }, say('HUB_STOP_FORCED', { why }));
     exitAfterLog(hub, 1);
   });

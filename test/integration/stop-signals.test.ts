@@ -43,9 +43,11 @@ afterEach(() => {
   for (const t of trees.splice(0)) t.remove();
 });
 
-async function spawnHub(command: string, args: string[]): Promise<Running> {
+async function spawnHub(command: string, args: string[], ownGroup = false): Promise<Running> {
   const child = spawn(command, args, {
     cwd: REPO,
+    // Its own process group, as a terminal gives a foreground job: Ctrl-C signals the whole group.
+    detached: ownGroup,
     env: { ...process.env, ...TREE_ENV, SG_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -110,6 +112,8 @@ async function tree(): Promise<TestTree> {
 
 const cases = [
   { name: 'npm start, SIGINT to npm itself', via: 'npm', signal: 'SIGINT', target: 'npm' },
+  // Ctrl-C: the hub hears SIGINT from the terminal and once more from npm, in the same instant.
+  { name: 'npm start, SIGINT to the whole process group (Ctrl-C)', via: 'npm', signal: 'SIGINT', target: 'group' },
   { name: 'npm start, SIGTERM to the printed PID', via: 'npm', signal: 'SIGTERM', target: 'hub' },
   { name: 'node bin/safegrid.js start, SIGINT to the printed PID', via: 'node', signal: 'SIGINT', target: 'hub' },
   { name: 'node bin/safegrid.js start, SIGTERM to the printed PID', via: 'node', signal: 'SIGTERM', target: 'hub' },
@@ -124,7 +128,7 @@ describe.skipIf(!hasMosquittoPub)('the hub stops when asked (issue 19)', () => {
       // --ignore-scripts skips only prestart (the web build, not what this test is about); npm still runs "start".
       const h =
         c.via === 'npm'
-          ? await spawnHub('npm', ['start', '--ignore-scripts', '--silent', '--', ...hubArgs])
+          ? await spawnHub('npm', ['start', '--ignore-scripts', '--silent', '--', ...hubArgs], c.target === 'group')
           : await spawnHub(process.execPath, ['bin/safegrid.js', 'start', ...hubArgs]);
 
       // Devices keep publishing while the signal arrives: some get their PUBACK, some not.
@@ -139,7 +143,7 @@ describe.skipIf(!hasMosquittoPub)('the hub stops when asked (issue 19)', () => {
       await expect.poll(() => acked.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
 
       const t0 = performance.now();
-      process.kill(c.target === 'npm' ? h.child.pid! : h.hubPid, c.signal);
+      process.kill(c.target === 'npm' ? h.child.pid! : c.target === 'group' ? -h.child.pid! : h.hubPid, c.signal);
       const freeMs = await msUntilPortsFree([h.http, h.mqtt], t0);
       const code = await h.exited;
       publishing = false;
