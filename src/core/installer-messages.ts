@@ -81,6 +81,10 @@ export const INSTALLER_MESSAGES = {
   COUNT_PROFILE: { en: '{n} profile|{n} profiles', 'zh-CN': '{n} 个设备型号' },
   COUNT_WARNING: { en: '{n} warning|{n} warnings', 'zh-CN': '{n} 条警告' },
   COUNT_PROBLEM: { en: '{n} problem|{n} problems', 'zh-CN': '{n} 个问题' },
+  // The frame of a schema problem; what is expected is the schema's own text (English for now).
+  CFG_UNKNOWN_KEY: { en: 'unknown key "{key}"', 'zh-CN': '未知的键 "{key}"' },
+  CFG_GOT_EXPECTED: { en: 'got {got}; expected {expected}', 'zh-CN': '实际为 {got}；应为 {expected}' },
+  CFG_MISSING: { en: 'missing; expected {expected}', 'zh-CN': '缺少此项；应为 {expected}' },
   // YAML syntax (SG_CONFIG_PARSE): one problem, where it is and the character that caused it
   YAML_TAB: {
     en: 'not valid YAML: a tab character used for indentation at column {column}; YAML indents with spaces only',

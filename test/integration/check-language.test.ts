@@ -39,6 +39,12 @@ describe('safegrid check and --help in the installer language', () => {
     expect(zh.out).toContain(`devices/shop-a.yaml:${line}  YAML 格式错误：第 1 列用了制表符（Tab）缩进`);
     expect(zh.out).toContain('共 1 个问题。改正后再运行 `safegrid check`。');
     expect(zh.out.split('\n').filter((l) => l.startsWith('devices/'))).toHaveLength(1);
+
+    // A schema problem: the frame is Chinese, the key and the expected value are what the file and schema say.
+    tree.write('devices/shop-a.yaml', SHOP_YAML.replace('  address:', '  adress:'));
+    const unknown = await safegrid(['check', '--root', tree.root], { LANG: 'zh_CN.UTF-8' });
+    expect(unknown.out).toContain('site.adress: 未知的键 "adress"; did you mean "address"?');
+    expect(unknown.out).toContain('site.address: 缺少此项；应为');
   });
 
   it('hub.yaml `language: zh-CN` gives Chinese whatever LANG says; a clean check says 检查通过', async () => {
