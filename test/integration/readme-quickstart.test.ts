@@ -9,6 +9,7 @@
  *     in the commands, `:8080` and `-p 1883` name those ports;
  *   - `/tmp/sg.jar` becomes a cookie jar inside the copy;
  *   - `npm install` is skipped (node_modules is already there; tests never install).
+ * (The copy has its own web/ so that `npm start`'s page build writes there, not into the checkout.)
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -50,8 +51,11 @@ export function quickstartBlocks(markdown: string): Block[] {
 function freshCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'safegrid-quickstart-'));
   for (const folder of ['config', 'devices']) cpSync(join(REPO, folder), join(dir, folder), { recursive: true });
+  // Its own web/: `npm start` rebuilds web/dist (emptying it first), which must not pull the pages
+  // from under a browser test running beside this one.
+  cpSync(join(REPO, 'web'), join(dir, 'web'), { recursive: true, filter: (from) => !/[/\\]web[/\\]dist([/\\]|$)/.test(from) });
   rmSync(join(dir, 'config/users.yaml'), { force: true });
-  for (const entry of ['bin', 'src', 'web', 'node_modules', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+  for (const entry of ['bin', 'src', 'node_modules', 'package.json', 'package-lock.json', 'tsconfig.json']) {
     symlinkSync(join(REPO, entry), join(dir, entry));
   }
   return dir;
