@@ -72,7 +72,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const liveness = buildLiveness(ctx, ingest);
   const httpPort = await listen({ http: api.http, broker, video, auth, store }, running.config.hub.http);
   liveness.start();
-  logStarted(log, running.config, httpPort, broker.port);
+  logStarted(log, running.config, httpPort, broker.port, ctx.say('HUB_STARTED'));
   const watcher = watchConfig(ctx, { ingest, video, broker, deviceAccess }, parseCacheFile);
 
   let stopped = false;
@@ -96,31 +96,35 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     routes: api.routes,
     namespaces: [...api.io._nsps.keys()].filter((n) => n !== '/'),
     problems: () => running.problems,
-    // Stop in the reverse order of start: inputs first, storage last.
+    // Inputs first, storage last. The broker goes first of all: from then on no device gets a
+    // PUBACK, so whatever was acknowledged is already committed and whatever was not is resent by
+    // the device after the restart (its msgId makes the resend a duplicate, not a second alarm).
     async stop() {
       if (stopped) return;
       stopped = true;
       watcher?.close();
       liveness.stop();
+      await broker.stop();
+      ingest.flush();
       cameras.detach();
       await video.stop();
       auth.stop();
-      await broker.stop();
-      ingest.flush();
       api.io.disconnectSockets(true);
-      await new Promise<void>((ok) => {
+      const ioClosed = new Promise<void>((ok) => {
         api.io.close(() => ok());
       });
+      // A live view or a kept-alive request would hold http.close() open until the browser lets go.
       api.http.closeAllConnections();
+      await ioClosed;
       api.detachConsole();
       dispatch.detach();
       store.close();
-      log.info('SafeGrid hub stopped');
+      log.info(ctx.say('HUB_STOPPED'));
     },
   };
 }
 
-function logStarted(log: Logger, config: Config, httpPort: number, mqttPort: number | null): void {
+function logStarted(log: Logger, config: Config, httpPort: number, mqttPort: number | null, text: string): void {
   const { http, mqtt, storage } = config.hub;
   log.info(
     {
@@ -130,6 +134,6 @@ function logStarted(log: Logger, config: Config, httpPort: number, mqttPort: num
       sites: config.sites.length,
       cells: config.cells.length,
     },
-    'SafeGrid hub started',
+    text,
   );
 }

@@ -12,15 +12,17 @@ import { GRIDS_FILE } from './config/load-global.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/model.js';
 import { formatProblem, formatProblems } from './config/report.js';
+import { count, message, resolveLanguage } from './core/installer-messages.js';
 import { lineOf, readSource } from './config/source.js';
 import type { Problem } from './core/problems.js';
 import { findOverlaps } from './geo/index.js';
 import { runProfileExamples } from './profiles/index.js';
 
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-
 export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env): { exitCode: number; output: string } {
   const result = loadConfig(rootDir, { env });
+  // hub.yaml `language` when it could be read, else LANG.
+  const language = resolveLanguage(result.config?.hub.language, env);
+  const n = (code: Parameters<typeof count>[0], value: number): string => count(code, value, language);
   const problems: Problem[] = [...result.problems];
   if (result.profiles) {
     try {
@@ -48,25 +50,33 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
     const devices = c.sites.reduce((n, s) => n + s.devices.length, 0);
     const cameras = c.sites.reduce((n, s) => n + s.cameras.length, 0);
     const warnings = problems.length;
-    lines.push(...problems.map(formatProblem));
+    lines.push(...problems.map((p) => formatProblem(p, language)));
     lines.push(
-      `OK: ${plural(c.sites.length, 'site')}, ${plural(devices, 'device')}, ${plural(cameras, 'camera')}, ` +
-        `${plural(c.cells.length, 'cell')}, ${plural(c.stations.length, 'station')}, ` +
-        `${plural(result.profiles?.all().length ?? 0, 'profile')}` +
-        (warnings > 0 ? ` (${plural(warnings, 'warning')})` : ''),
+      message(
+        'CHECK_OK',
+        {
+          sites: n('COUNT_SITE', c.sites.length),
+          devices: n('COUNT_DEVICE', devices),
+          cameras: n('COUNT_CAMERA', cameras),
+          cells: n('COUNT_CELL', c.cells.length),
+          stations: n('COUNT_STATION', c.stations.length),
+          profiles: n('COUNT_PROFILE', result.profiles?.all().length ?? 0),
+          warnings: warnings > 0 ? message('CHECK_OK_WARNINGS', { warnings: n('COUNT_WARNING', warnings) }, language) : '',
+        },
+        language,
+      ),
     );
     return { exitCode: 0, output: lines.join('\n') };
   }
 
-  const body = formatProblems(problems).split('\n');
+  const body = formatProblems(problems, language).split('\n');
   const last = body.pop() ?? '';
   lines.push(...body);
   // Say what the problems mean for `start`, before the count line that closes the report.
-  if (!result.config) lines.push('The hub will not start until the problems in config/ are fixed.');
+  if (!result.config) lines.push(message('CHECK_NO_START', {}, language));
   if (result.heldBack.length > 0) {
-    const list = result.heldBack.map((h) => (h.siteId ? `${h.file} (site ${h.siteId})` : h.file)).join(', ');
-    const them = result.heldBack.length === 1 ? 'it' : 'them';
-    lines.push(`Held back until fixed (a running hub keeps the last good version; a hub starting now runs without ${them}): ${list}`);
+    const list = result.heldBack.map((h) => (h.siteId ? message('CHECK_HELD_BACK_SITE', { file: h.file, site: h.siteId }, language) : h.file)).join(', ');
+    lines.push(message('CHECK_HELD_BACK', { list, them: result.heldBack.length === 1 ? 'it' : 'them' }, language));
   }
   lines.push(last);
   return { exitCode: 1, output: lines.join('\n') };

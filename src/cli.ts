@@ -3,33 +3,12 @@
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { runHubCommand } from './app/run.js';
-import { runCheck } from './check.js';
+import { readFileSync } from 'node:fs';
 import { SafeGridError } from './core/errors.js';
-import { runSimulateCommand } from './simulate/run.js';
-import { runAuditCommand } from './store/audit-command.js';
-import { runBrokerConfigCommand } from './broker/mosquitto-command.js';
-import { runUserCommand, terminalIo } from './auth/user-command.js';
-import { runDiscoverCommand } from './video/discover-command.js';
+import { message, resolveLanguage, type Language } from './core/installer-messages.js';
 
-const USAGE = `SafeGrid — security video and alarm integration hub
-
-Usage:
-  safegrid start    [--root DIR] [--http-port N] [--mqtt-port N] [--db FILE]
-  safegrid check    [--root DIR]           validate config/ and devices/ without starting
-  safegrid discover [--interface IP] [--probe ADDRESS[:PORT]]... [--timeout S] [--no-multicast]
-                    [--write devices/<site>.yaml]   find ONVIF cameras (WS-Discovery); --write adds them to a site file
-  safegrid simulate [--root DIR] [--url mqtt://127.0.0.1:1883] [--alarm-every SECONDS]
-  safegrid demo     [--root DIR] ...       start the hub and the simulator together
-  safegrid audit verify [--root DIR] [--db FILE] [--anchor FILE]   check the audit trail's hash chain and its anchor
-  safegrid user add <name> --role admin|operator|guard|installer [--station ID] [--group GROUP]
-                    [--display-name TEXT] [--password-stdin]    add a login (config/users.yaml)
-  safegrid user passwd <name> [--password-stdin]   set a new password
-  safegrid user disable <name>                     block a login; its sessions end
-  safegrid broker-config mosquitto [--root DIR] [--out DIR]
-                    Mosquitto password file and ACL (external broker) from the device logins and topic rights
-
-DIR holds config/ and devices/ (default: the current directory).`;
+// Each command's module is imported when that command runs: `check` and `--help` must not load the
+// whole hub (express, socket.io, aedes, video) first — that was most of `check`'s start-up time.
 
 async function main(argv: string[]): Promise<number> {
   // `safegrid --help` / `-h` asks for the usage, like `safegrid help`.
@@ -61,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const root = resolve(values.root ?? '.');
   if (values.help || !command || command === 'help') {
-    console.log(USAGE);
+    console.log(usage(helpLanguage(root)));
     return command ? 0 : 2;
   }
   const port = (name: string, v: string | undefined): number | undefined => {
@@ -71,7 +50,8 @@ async function main(argv: string[]): Promise<number> {
   };
 
   switch (command) {
-    case 'user':
+    case 'user': {
+      const { runUserCommand, terminalIo } = await import('./auth/user-command.js');
       return runUserCommand(
         {
           root,
@@ -84,13 +64,19 @@ async function main(argv: string[]): Promise<number> {
         },
         terminalIo(),
       );
-    case 'broker-config':
+    }
+    case 'broker-config': {
+      const { runBrokerConfigCommand } = await import('./broker/mosquitto-command.js');
       return runBrokerConfigCommand({ root, positionals, out: values.out });
-    case 'audit':
+    }
+    case 'audit': {
+      const { runAuditCommand } = await import('./store/audit-command.js');
       return runAuditCommand({ root, positionals, db: values.db, anchor: values.anchor });
+    }
     case 'discover': {
       const seconds = Number(values.timeout ?? 3);
       if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) throw new Error(`--timeout: got "${values.timeout}"; expected seconds 0–60`);
+      const { runDiscoverCommand } = await import('./video/discover-command.js');
       return runDiscoverCommand({
         root,
         interface: values.interface,
@@ -101,12 +87,14 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'check': {
+      const { runCheck } = await import('./check.js');
       const { exitCode, output } = runCheck(root, process.env);
       (exitCode === 0 ? console.log : console.error)(output);
       return exitCode;
     }
     case 'start':
-    case 'demo':
+    case 'demo': {
+      const { runHubCommand } = await import('./app/run.js');
       return runHubCommand({
         root,
         httpPort: port('http-port', values['http-port']),
@@ -114,12 +102,31 @@ async function main(argv: string[]): Promise<number> {
         storagePath: values.db ? resolve(values.db) : undefined,
         demo: command === 'demo' ? { url: values.url, alarmEverySeconds: Number(values['alarm-every'] ?? 15) } : undefined,
       });
-    case 'simulate':
+    }
+    case 'simulate': {
+      const { runSimulateCommand } = await import('./simulate/run.js');
       return runSimulateCommand({ root, url: values.url, alarmEverySeconds: Number(values['alarm-every'] ?? 15) });
+    }
     default:
-      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      console.error(`unknown command "${command}"\n\n${usage(helpLanguage(root))}`);
       return 2;
   }
+}
+
+function usage(language: Language): string {
+  return `${message('HELP_USAGE', {}, language)}\n\n${message('HELP_LANGUAGE', {}, language)}`;
+}
+
+/** hub.yaml's `language:` read cheaply (help must not load and validate the whole config), else LANG. */
+function helpLanguage(root: string): Language {
+  let configured: Language | null = null;
+  try {
+    const m = /^language:\s*["']?(en|zh-CN)["']?\s*(#.*)?$/m.exec(readFileSync(`${root}/config/hub.yaml`, 'utf8'));
+    configured = (m?.[1] as Language | undefined) ?? null;
+  } catch {
+    // No hub.yaml here (help run outside a checkout): the environment decides.
+  }
+  return resolveLanguage(configured, process.env);
 }
 
 main(process.argv.slice(2)).then(

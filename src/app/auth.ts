@@ -21,6 +21,7 @@ export async function buildAuth(ctx: HubContext, store: Store): Promise<AuthServ
     },
     ...(options.loginLimit ? { loginLimit: options.loginLimit } : {}),
     ...(options.announce ? { announce: options.announce } : {}),
+    say: ctx.say,
     // hub.yaml `metrics.token_env|token_file_key`; SG_METRICS_TOKEN when hub.yaml names none.
     metricsToken: hub.metricsToken ?? (env.SG_METRICS_TOKEN || null),
     sessionStore: store.sessions,

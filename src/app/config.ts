@@ -7,6 +7,7 @@ import { formatProblems, loadConfig, parseCachePath } from '../config/index.js';
 import type { Config } from '../config/model.js';
 import { RunningConfig } from '../config/running.js';
 import { systemClock } from '../core/clock.js';
+import { resolveLanguage, sayIn } from '../core/installer-messages.js';
 import { SafeGridError } from '../core/errors.js';
 import { EventBus } from '../core/event-bus.js';
 import type { HubEvents } from '../core/hub-events.js';
@@ -47,15 +48,17 @@ export function loadStartConfig(given: HubOptions): StartConfig {
       problems: loaded.problems,
     });
   }
+  // hub.yaml `language` (else LANG) for what the installer reads in the log.
+  const say = sayIn(resolveLanguage(loaded.config.hub.language, env));
   for (const held of loaded.heldBack) {
-    log.error({ file: held.file, site: held.siteId }, `site file held back:\n${formatProblems(held.problems)}`);
+    log.error({ file: held.file, site: held.siteId }, say('SITE_HELD_BACK', { problems: formatProblems(held.problems, say.language) }));
   }
   const options = withEnvironment(given, env, loaded.config);
   const running = new RunningConfig({ config: applyOverrides(loaded.config, options, rootDir), profiles: loaded.profiles, problems: loaded.problems });
   const metrics = new Metrics();
   const bus = new EventBus<HubEvents>(moduleLogger(root, 'bus'));
   observeConfigAndBus(metrics, bus, running);
-  return { ctx: { rootDir, env, options, root, clock: given.clock ?? systemClock, running, metrics, bus }, parseCacheFile };
+  return { ctx: { rootDir, env, options, root, clock: given.clock ?? systemClock, running, metrics, bus, say }, parseCacheFile };
 }
 
 /** Environment overrides for containers (docker-compose.yml): SG_MQTT_MODE, SG_MQTT_URL. */

@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { HubEvents } from '../core/hub-events.js';
 import type { Logger } from '../core/logger.js';
+import type { Say } from '../core/installer-messages.js';
 import type { Metrics } from '../core/metrics.js';
 import type { HubOptions } from './options.js';
 
@@ -19,4 +20,6 @@ export interface HubContext {
   running: RunningConfig;
   metrics: Metrics;
   bus: EventBus<HubEvents>;
+  /** Installer-facing text (hub.yaml `language`, else LANG). */
+  say: Say;
 }

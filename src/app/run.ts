@@ -4,7 +4,8 @@
  */
 import { loadConfig } from '../config/index.js';
 import { createRootLogger, moduleLogger } from '../core/logger.js';
-import { untilStopSignal } from '../core/signals.js';
+import { hardStopAfter, stopSignals } from '../core/signals.js';
+import { resolveLanguage, sayIn } from '../core/installer-messages.js';
 import { startDemoCameras } from '../simulate/demo-cameras.js';
 import { Simulator } from '../simulate/simulator.js';
 import { startHub, type Hub } from '../app.js';
@@ -20,6 +21,8 @@ export interface RunCommand {
 }
 
 export async function runHubCommand(o: RunCommand): Promise<number> {
+  // Listening before anything starts: a signal during start-up stops the hub as soon as it is up.
+  const signals = stopSignals();
   // The demo's cameras answer before the hub's first health poll, so they start online.
   let cameras: { count: number; stop(): Promise<void> } | null = null;
   if (o.demo) {
@@ -45,12 +48,33 @@ export async function runHubCommand(o: RunCommand): Promise<number> {
   }
   guardProcess(hub);
   const mqtt = hub.config.hub.mqtt.mode === 'embedded' ? `port ${hub.mqttPort}` : 'external';
-  console.error(`SafeGrid is running: console http://127.0.0.1:${hub.httpPort}/  MQTT ${mqtt}  (Ctrl-C stops)`);
-  await untilStopSignal();
+  // The PID is this process, the hub itself (npm start execs it): a SIGINT or SIGTERM to it stops the hub.
+  const say = sayIn(resolveLanguage(hub.config.hub.language, process.env));
+  console.error(say('HUB_RUNNING', { http: hub.httpPort, mqtt, pid: process.pid }));
+  const signal = await signals.first;
+  const log = moduleLogger(hub.log, 'process');
+  log.info({ signal }, say('HUB_STOPPING'));
+  const cancel = hardStopAfter(signals, STOP_DEADLINE_MS, (why) => {
+    log.error({ signal, why }, say('HUB_STOP_FORCED', { why }));
+    exitAfterLog(hub, 1);
+  });
   await sim?.stop();
   await hub.stop();
   await cameras?.stop();
+  cancel();
+  // Exit now rather than when the last handle closes: a leftover keep-alive socket or timer must
+  // not keep the ports and the PID alive after the hub said it stopped.
+  exitAfterLog(hub, 0);
   return 0;
+}
+
+/** How long an orderly stop may take before the process ends anyway (a supervisor waits for the PID). */
+const STOP_DEADLINE_MS = 1500;
+
+function exitAfterLog(hub: Hub, code: number): void {
+  // The log destination is asynchronous: flush it, and exit regardless within 200 ms.
+  setTimeout(() => process.exit(code), 200).unref();
+  hub.log.flush(() => process.exit(code));
 }
 
 /**

@@ -18,6 +18,7 @@ export function buildVideo(ctx: HubContext, ingest: Ingest, incidents: IncidentS
     log: moduleLogger(ctx.root, 'video'),
     metrics: ctx.metrics,
     env: ctx.env,
+    say: ctx.say,
     ...(ctx.options.video ? { settings: ctx.options.video } : {}),
   });
   const detachVideo = [ctx.bus.on('incident:new', (i) => video.onIncident(i)), ctx.bus.on('incident:update', (i) => video.onIncident(i))];

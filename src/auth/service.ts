@@ -2,6 +2,7 @@
  * Accounts, sessions and scope for people, in one object the API layer holds. No HTTP here: the
  * routes and sockets (api/) translate requests into these calls and results into status codes.
  */
+import { sayIn, type Say } from '../core/installer-messages.js';
 import type { Config } from '../config/model.js';
 import { formatProblems } from '../config/report.js';
 import type { Clock } from '../core/clock.js';
@@ -26,6 +27,8 @@ export interface AuthOptions {
    * it, and it never enters the JSON log that is shipped elsewhere.
    */
   announce?: (text: string) => void;
+  /** The announcement's language (hub.yaml `language`, else LANG); default English. */
+  say?: Say;
   /** Bearer token that lets a Prometheus scraper read /metrics without a session (SG_METRICS_TOKEN). */
   metricsToken?: string | null;
   /** How often expired sessions are swept (and their sockets cut), ms. */
@@ -107,10 +110,7 @@ export class AuthService {
         'no admin account: created one with a one-time password (shown once on the console, not in this log)',
       );
       const say = this.o.announce ?? ((text: string) => process.stderr.write(text));
-      say(
-        `\n  SafeGrid: first start, no admin account.\n  Created "${username}" with the one-time password:  ${password}\n` +
-          `  Log in at /login and set a new password; it is not shown again.\n\n`,
-      );
+      say((this.o.say ?? sayIn('en'))('FIRST_ADMIN', { username, password }));
     }
     const every = this.o.sweepEveryMs ?? 15_000;
     this.sweeper = setInterval(() => this.sweep(), every);

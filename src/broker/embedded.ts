@@ -69,6 +69,8 @@ export class EmbeddedBroker implements BrokerLink {
   private server: Server | null = null;
   private boundPort: number | null = null;
   private tlsServer: TlsServer | null = null;
+  /** Every open device connection, also those still in their CONNECT handshake (aedes does not know those yet). */
+  private readonly sockets = new Set<Socket>();
   private boundTlsPort: number | null = null;
 
   constructor(private readonly o: EmbeddedBrokerOptions) {}
@@ -205,6 +207,7 @@ export class EmbeddedBroker implements BrokerLink {
     this.server = createServer((socket) => {
       if (guard(socket)) aedes.handle(socket);
     });
+    this.track(this.server);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.o.port, this.o.host, () => {
@@ -329,6 +332,7 @@ export class EmbeddedBroker implements BrokerLink {
       log.warn({ remote: socket.remoteAddress ?? null, err: err.message }, 'MQTT TLS handshake refused');
     });
     this.tlsServer = server;
+    this.track(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(tls.port, this.o.host, () => {
@@ -344,24 +348,29 @@ export class EmbeddedBroker implements BrokerLink {
     );
   }
 
+  /** The raw TCP socket, also for TLS (a TLS handshake in progress holds the port as well). */
+  private track(server: Server | TlsServer): void {
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  /**
+   * Stop listening, end every connection, and return once the ports are free. A connection still in
+   * its CONNECT handshake is not an aedes client yet, so aedes.close() would not end it and
+   * server.close() would wait for it: every socket is destroyed here. No PUBACK leaves after this.
+   */
   async stop(): Promise<void> {
-    const server = this.server;
+    const servers = [this.server, this.tlsServer].filter((s): s is Server | TlsServer => s !== null);
     const aedes = this.aedes;
-    const tlsServer = this.tlsServer;
     this.server = null;
     this.aedes = null;
     this.tlsServer = null;
-    // Its connections are aedes clients too: aedes.close below ends them.
-    const tlsClosed = tlsServer ? new Promise<void>((resolve) => tlsServer.close(() => resolve())) : Promise.resolve();
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Connected devices keep the server open; aedes.close below ends them.
-        if (aedes) aedes.close();
-      });
-    } else if (aedes) {
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    }
-    await tlsClosed;
+    const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await Promise.all(closed);
   }
 }

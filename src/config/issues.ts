@@ -133,7 +133,14 @@ export function parseWithSchema<S extends z.ZodType>(
           continue;
         }
         const hint = didYouMean(key, known) ?? (known.length > 0 ? `known keys here: ${known.join(', ')}` : undefined);
-        add({ code: 'SG_CONFIG_UNKNOWN_KEY', line, path: formatPath(keyPath), message: `unknown key "${key}"`, ...(hint ? { hint } : {}) });
+        add({
+          code: 'SG_CONFIG_UNKNOWN_KEY',
+          line,
+          path: formatPath(keyPath),
+          message: `unknown key "${key}"`,
+          text: { code: 'CFG_UNKNOWN_KEY', params: { key } },
+          ...(hint ? { hint } : {}),
+        });
       }
       continue;
     }
@@ -144,8 +151,10 @@ export function parseWithSchema<S extends z.ZodType>(
     if (iss.code === 'custom') {
       const params = (iss.params ?? {}) as Partial<CustomIssueParams>;
       const code: ErrorCode = params.code ?? 'SG_CONFIG_INVALID_VALUE';
-      const message = params.whole ? iss.message : `got ${showValue(at.value, path)}; expected ${iss.message}`;
-      add({ code, line, path: formatPath(path), message, severity: params.severity ?? 'error', ...(params.hint ? { hint: params.hint } : {}) });
+      const got = showValue(at.value, path);
+      const message = params.whole ? iss.message : `got ${got}; expected ${iss.message}`;
+      const text = params.whole ? {} : { text: { code: 'CFG_GOT_EXPECTED' as const, params: { got, expected: iss.message } } };
+      add({ code, line, path: formatPath(path), message, ...text, severity: params.severity ?? 'error', ...(params.hint ? { hint: params.hint } : {}) });
       continue;
     }
 
@@ -156,7 +165,13 @@ export function parseWithSchema<S extends z.ZodType>(
     }
 
     if (!at.found) {
-      add({ code: 'SG_CONFIG_MISSING_KEY', line, path: formatPath(path), message: `missing; expected ${iss.message}` });
+      add({
+        code: 'SG_CONFIG_MISSING_KEY',
+        line,
+        path: formatPath(path),
+        message: `missing; expected ${iss.message}`,
+        text: { code: 'CFG_MISSING', params: { expected: iss.message } },
+      });
       continue;
     }
 
@@ -173,6 +188,7 @@ export function parseWithSchema<S extends z.ZodType>(
       line,
       path: formatPath(path),
       message: `got ${showValue(at.value, path)}; expected ${iss.message}`,
+      text: { code: 'CFG_GOT_EXPECTED', params: { got: showValue(at.value, path), expected: iss.message } },
       ...(hint ? { hint } : {}),
     });
   }

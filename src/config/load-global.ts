@@ -260,6 +260,7 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
       guardFirstTimeoutMs: h.triage.guard_first_timeout,
     },
     usersFile: h.users,
+    ...(h.language ? { language: h.language } : {}),
     sessions: { idleMs: h.sessions.idle_timeout, absoluteMs: h.sessions.absolute_timeout },
     metricsToken: metricsToken(h, src, env, secrets, problems),
     video: {

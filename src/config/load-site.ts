@@ -370,6 +370,7 @@ function buildEntry(f: SiteFile, src: SourceFile, hash: string, ctx: SiteContext
       zones: [...c.zones],
       location: c.location ? toWgs84([c.location[0], c.location[1]], s.crs) : location,
       ...(typeof c.clip === 'boolean' ? { clip: c.clip } : {}),
+      ...(c.installed ? { installed: true } : {}),
       ...(disabled ? { disabledReason: disabled } : {}),
     };
   });

@@ -9,6 +9,7 @@
  * snake_case keys installers write, and the file a site came from.
  */
 import type { z } from 'zod';
+import type { Language } from '../core/installer-messages.js';
 import type { LatLng, Priority } from '../contract/alarm-event.js';
 import type { GridCell } from '../contract/grid-cell.js';
 import type {
@@ -87,6 +88,8 @@ export interface HubConfig {
   };
   /** Path of the accounts file (issue 3). */
   usersFile: string;
+  /** Installer-facing language (hub.yaml `language`); absent: from the environment. */
+  language?: Language;
   /** Console session lifetimes, ms (hub.yaml `sessions`). */
   sessions: { idleMs: number; absoluteMs: number };
   /** Bearer token a Prometheus scraper sends for /metrics (hub.yaml `metrics`); null: admins only. */
@@ -166,6 +169,8 @@ export type Camera = Pick<CameraEntry, 'id' | 'name' | 'rtsp' | 'zones'> & {
   location: LatLng;
   /** Record a clip with each incident; undefined: the hub's `video.clips`. */
   clip?: boolean;
+  /** `installed: true`: a camera that never answers goes offline (else pending install until its first answer). */
+  installed?: boolean;
   /**
    * Set when the camera cannot be used as configured (e.g. its password reference is unset): the
    * hub still starts and the site stays active, but video must skip this camera and say why.

@@ -5,29 +5,31 @@
  *   devices/shop-12.yaml:9  devices[2].profile: no profile "acme/pir-200"; acme has acme/pir-100, acme/door-1
  *   2 problems. Fix them, then run `safegrid check`.
  */
+import { count, message, problemTitle, type Language } from '../core/installer-messages.js';
 import type { Problem } from '../core/problems.js';
 
-const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
-
-/** One line per problem, without the closing count line. */
-export function formatProblem(p: Problem): string {
+/** One line per problem, without the closing count line; in zh-CN the code's Chinese title comes first. */
+export function formatProblem(p: Problem, language: Language = 'en'): string {
   const where = p.line !== null ? `${p.file}:${p.line}` : p.file;
-  const tag = p.severity === 'warning' ? 'warning: ' : '';
-  const what = p.path ? `${p.path}: ${p.message}` : p.message;
-  return `${where}  ${tag}${what}${p.hint ? `; ${p.hint}` : ''}`;
+  const tag = p.severity === 'warning' ? message('CHECK_WARNING_TAG', {}, language) : '';
+  const text = p.text ? message(p.text.code, p.text.params, language) : p.message;
+  const title = p.text ? null : problemTitle(p.code, language);
+  const what = p.path ? `${p.path}: ${text}` : text;
+  return `${where}  ${tag}${title ? `【${title}】` : ''}${what}${p.hint ? `; ${p.hint}` : ''}`;
 }
 
 /** The closing line: errors and warnings counted separately. */
-export function summaryLine(problems: Problem[]): string {
+export function summaryLine(problems: Problem[], language: Language = 'en'): string {
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
-  if (errors === 0) return warnings === 0 ? '' : `${plural(warnings, 'warning', 'warnings')}; nothing here stops the hub from starting.`;
-  const also = warnings > 0 ? ` (and ${plural(warnings, 'warning', 'warnings')})` : '';
-  return `${plural(errors, 'problem', 'problems')}${also}. Fix ${errors === 1 ? 'it' : 'them'}, then run \`safegrid check\`.`;
+  if (errors === 0) return warnings === 0 ? '' : message('CHECK_SUMMARY_WARNINGS_ONLY', { warnings: count('COUNT_WARNING', warnings, language) }, language);
+  const also = warnings > 0 ? message('CHECK_SUMMARY_ALSO_WARNINGS', { warnings: count('COUNT_WARNING', warnings, language) }, language) : '';
+  if (errors === 1) return message('CHECK_SUMMARY_ONE_ERROR', { also }, language);
+  return message('CHECK_SUMMARY_ERRORS', { problems: count('COUNT_PROBLEM', errors, language), also }, language);
 }
 
 /** Every problem, one per line, then the count line. Empty string when there is nothing to say. */
-export function formatProblems(problems: Problem[]): string {
+export function formatProblems(problems: Problem[], language: Language = 'en'): string {
   if (problems.length === 0) return '';
-  return [...problems.map(formatProblem), summaryLine(problems)].join('\n');
+  return [...problems.map((p) => formatProblem(p, language)), summaryLine(problems, language)].join('\n');
 }

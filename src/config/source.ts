@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { Problem } from '../core/problems.js';
 import type { ParseCache } from './parse-cache.js';
+import { yamlSyntaxFinding } from './yaml-syntax.js';
 
 export interface SourceFile {
   /** Relative to the config root, with forward slashes, e.g. `devices/shop-12.yaml`. */
@@ -90,7 +91,21 @@ export function parseSource(file: string, text: string, kind: 'yaml' | 'json' = 
   const body = withoutBom(text);
   const { doc, lineCounter } = parseYaml(body);
   const problems: Problem[] = [];
-  for (const e of doc.errors) {
+  const syntax = kind === 'yaml' ? yamlSyntaxFinding(body, doc.errors) : null;
+  if (syntax) {
+    // One mistake, one problem: the parser's later errors are echoes of the first.
+    problems.push({
+      code: 'SG_CONFIG_PARSE',
+      severity: 'error',
+      file,
+      line: syntax.line,
+      path: '',
+      message: syntax.message,
+      ...(syntax.hint ? { hint: syntax.hint } : {}),
+      text: syntax.text,
+    });
+  }
+  for (const e of kind === 'json' ? doc.errors.slice(0, 1) : []) {
     const pos = e.linePos?.[0];
     const what = e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? e.message;
     problems.push({

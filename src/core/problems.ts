@@ -1,4 +1,5 @@
 import type { ErrorCode } from './errors.js';
+import type { InstallerMessageCode, Params } from './installer-messages.js';
 
 /**
  * One mistake found in an installer's files. Every loader reports all of them at once, each with
@@ -16,4 +17,6 @@ export interface Problem {
   /** What was wrong, e.g. `got "18830x"; expected a whole number 1–65535`. Secrets masked. */
   message: string;
   hint?: string;
+  /** The message as a catalogue code (src/core/installer-messages.ts), so `check` can say it in the installer's language. */
+  text?: { code: InstallerMessageCode; params: Params };
 }

@@ -16,6 +16,7 @@ import type { EventKind } from '../contract/alarm-event.js';
 import type { Incident, IncidentMedia } from '../contract/incident.js';
 import type { Config, VideoSettings } from '../config/model.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import { sayIn, type Say } from '../core/installer-messages.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { CameraEvents, sleep } from './camera-events.js';
@@ -62,6 +63,8 @@ export interface CameraServiceOptions {
   pullTimeoutSeconds?: number;
   /** Time of media and of a camera's last good poll (default: the system clock). */
   clock?: Clock;
+  /** Installer-facing log text in the hub's language (default English). */
+  say?: Say;
 }
 
 export class CameraService {
@@ -87,7 +90,7 @@ export class CameraService {
     const raise = o.sinks.raise.bind(o.sinks);
     this.live = new LiveHub(() => this.ffmpeg, o.log);
     this.events = new CameraEvents({ raise, settings, pullTimeoutSeconds: o.pullTimeoutSeconds ?? 10, log: o.log });
-    this.health = new CameraHealth({ raise, answered: (e) => this.events.ensure(e), settings, clock, log: o.log });
+    this.health = new CameraHealth({ raise, answered: (e) => this.events.ensure(e), settings, clock, log: o.log, say: o.say ?? sayIn('en') });
     const countSnapshots = o.metrics.counter('sg_video_snapshots_total', 'Snapshots for incidents, by outcome');
     this.verification = new Verification({
       registry: this.registry,
@@ -101,7 +104,7 @@ export class CameraService {
     });
     o.metrics.gauge('sg_cameras', 'Cameras by availability', () => {
       const all = this.registry.all();
-      return (['online', 'offline', 'unknown', 'disabled'] as const).map((a) => ({
+      return (['online', 'offline', 'unknown', 'disabled', 'pending_install'] as const).map((a) => ({
         labels: { availability: a },
         value: all.filter((e) => e.health.availability === a).length,
       }));
@@ -168,7 +171,11 @@ export class CameraService {
     this.events.stop();
     for (const e of this.registry.all()) this.retire(e);
     this.live.stop();
-    await Promise.race([this.idle(), sleep(3000)]);
+    // Snapshots in flight get a second to land; the timer is cancelled once they have, so it
+    // never holds the process open after a stop (it used to keep it alive 3 s).
+    const waited = new AbortController();
+    await Promise.race([this.idle(), sleep(1000, waited.signal)]);
+    waited.abort();
   }
 }
 

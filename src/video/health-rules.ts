@@ -5,10 +5,15 @@
  *
  *   unknown/online --N failed polls in a row--> offline   raises trouble.offline once
  *   offline        --one good poll-------------> online    raises restore
+ *   pending_install --failed polls---------------> pending_install   raises nothing
+ *   pending_install --one good poll--------------> online            raises nothing
+ *
+ * A camera nobody has put up yet (the sample district on a fresh start) is not an outage.
  */
 import type { Camera } from '../config/model.js';
 
-export type CameraAvailability = 'online' | 'offline' | 'unknown' | 'disabled';
+/** `pending_install` (待安装): never answered since the hub started, and not declared `installed`. */
+export type CameraAvailability = 'online' | 'offline' | 'unknown' | 'disabled' | 'pending_install';
 
 export interface CameraHealthState {
   availability: CameraAvailability;
@@ -35,9 +40,17 @@ export interface HealthStep {
  * A camera entering the registry. One whose address changed starts afresh, but one that was
  * offline stays offline until a poll proves otherwise (so its restore is still reported).
  */
-export function initialHealth(camera: Pick<Camera, 'disabledReason'>, previous: CameraAvailability | null): CameraHealthState {
+export function initialHealth(camera: Pick<Camera, 'disabledReason' | 'installed'>, previous: CameraAvailability | null): CameraHealthState {
   return {
-    availability: camera.disabledReason ? 'disabled' : previous === 'offline' ? 'offline' : 'unknown',
+    availability: camera.disabledReason
+      ? 'disabled'
+      : previous === 'offline'
+        ? 'offline'
+        : previous === null || previous === 'pending_install'
+          ? camera.installed
+            ? 'unknown'
+            : 'pending_install'
+          : 'unknown',
     reason: camera.disabledReason ?? null,
     failures: 0,
     lastOkMs: null,
@@ -51,6 +64,7 @@ export function afterPoll(state: CameraHealthState, outcome: PollOutcome, o: { o
     return { state: next, announce };
   }
   const failures = state.failures + 1;
+  if (state.availability === 'pending_install') return { state: { ...state, failures, reason: outcome.reason }, announce: null };
   const goesOffline = failures >= o.offlineAfter && state.availability !== 'offline';
   // Until the threshold the camera keeps its availability: one lost poll is not an outage.
   const next: CameraHealthState = { ...state, failures, reason: outcome.reason, availability: goesOffline ? 'offline' : state.availability };

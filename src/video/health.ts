@@ -8,6 +8,7 @@ import type { EventKind } from '../contract/alarm-event.js';
 import type { VideoSettings } from '../config/model.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { Say } from '../core/installer-messages.js';
 import { describeCameraError } from './describe-error.js';
 import { afterPoll, type PollOutcome } from './health-rules.js';
 import { OnvifError } from './onvif/errors.js';
@@ -21,6 +22,8 @@ export interface CameraHealthOptions {
   settings(): VideoSettings;
   clock: Clock;
   log: Logger;
+  /** Installer-facing log text in the hub's language. */
+  say: Say;
 }
 
 export class CameraHealth {
@@ -83,7 +86,11 @@ export class CameraHealth {
       const step = afterPoll(e.health, outcome, rules);
       e.health = step.state;
       const where = { site: e.site.id, camera: e.camera.id };
-      if (!outcome.ok) this.o.log.warn({ ...where, failures: step.state.failures, reason: step.state.reason }, 'camera poll failed');
+      if (!outcome.ok && step.state.availability === 'pending_install') {
+        // Never answered: a camera not put up yet (a fresh sample district) is said once, not every poll.
+        if (step.state.failures === 1)
+          this.o.log.info({ ...where, reason: step.state.reason, code: 'SG_CAMERA_PENDING_INSTALL' }, this.o.say('SG_CAMERA_PENDING_INSTALL'));
+      } else if (!outcome.ok) this.o.log.warn({ ...where, failures: step.state.failures, reason: step.state.reason }, 'camera poll failed');
       if (step.announce?.kind === 'restore') this.o.log.info(where, 'camera back online');
       if (step.announce) {
         // The event goes through ingest's durable path; if that fails the state change still holds.

@@ -12,12 +12,29 @@ const state = (availability: CameraAvailability, failures = 0): CameraHealthStat
 describe('initialHealth', () => {
   const NO_PASS = 'SG_CAM_PASS is not set';
   it.each([
-    { name: 'a new camera is unknown until polled', disabled: undefined, previous: null, availability: 'unknown', reason: null },
+    {
+      name: 'a new camera is pending install (待安装) until it first answers',
+      disabled: undefined,
+      previous: null,
+      availability: 'pending_install',
+      reason: null,
+    },
+    {
+      name: 'a new camera declared installed is unknown until polled',
+      disabled: undefined,
+      previous: null,
+      installed: true,
+      availability: 'unknown',
+      reason: null,
+    },
     { name: 'a changed camera that was online starts unknown', disabled: undefined, previous: 'online', availability: 'unknown', reason: null },
     { name: 'a changed camera that was offline stays offline', disabled: undefined, previous: 'offline', availability: 'offline', reason: null },
     { name: 'a disabled camera says why', disabled: NO_PASS, previous: 'offline', availability: 'disabled', reason: NO_PASS },
   ] as const)('$name', (row) => {
-    const h = initialHealth({ ...(row.disabled ? { disabledReason: row.disabled } : {}) }, row.previous);
+    const h = initialHealth(
+      { ...(row.disabled ? { disabledReason: row.disabled } : {}), ...('installed' in row ? { installed: row.installed } : {}) },
+      row.previous,
+    );
     expect(h).toEqual({ availability: row.availability, reason: row.reason, failures: 0, lastOkMs: null });
   });
 });
@@ -76,5 +93,30 @@ describe('afterPoll', () => {
   it('a failed poll keeps the last good time', () => {
     const h = afterPoll({ ...state('online'), lastOkMs: 42 }, FAIL, { offlineAfter: 3, now: 99, cameraName: 'Door' }).state;
     expect(h.lastOkMs).toBe(42);
+  });
+});
+
+describe('a camera that has never answered (issue 19: a fresh start is quiet)', () => {
+  const rules = { offlineAfter: 3, now: 1000, cameraName: 'Door' };
+  it('stays pending install through any number of failed polls and raises nothing', () => {
+    let h = initialHealth({}, null);
+    for (let i = 0; i < 10; i++) {
+      const step = afterPoll(h, FAIL, rules);
+      expect(step.announce).toBeNull();
+      h = step.state;
+    }
+    expect(h).toMatchObject({ availability: 'pending_install', failures: 10, reason: FAIL.reason });
+  });
+  it('its first answer makes it online without a restore, and from then on an outage is reported', () => {
+    const first = afterPoll(initialHealth({}, null), OK, rules);
+    expect(first).toMatchObject({ state: { availability: 'online' }, announce: null });
+    let h = first.state;
+    const kinds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const step = afterPoll(h, FAIL, rules);
+      if (step.announce) kinds.push(step.announce.kind);
+      h = step.state;
+    }
+    expect(kinds).toEqual(['trouble.offline']);
   });
 });

@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DISPOSITIONS } from '../../contract/incident.js';
+import { LANGUAGES } from '../../core/installer-messages.js';
 import {
   bothReferences,
   duration,
@@ -304,6 +305,10 @@ export const hubSchema = z
     map: mapSchema,
     triage: triageSchema,
     users: path('accounts file').default('config/users.yaml').describe('Accounts file.'),
+    language: z
+      .enum(LANGUAGES, { error: 'en or zh-CN' })
+      .nullish()
+      .describe('Language of the messages an installer reads (check, --help, the hub log); absent: from LANG (zh_CN… → zh-CN), else en.'),
     secrets: path('secrets file').default('config/secrets.yaml').describe('Secrets file (never under devices/).'),
     bridges: z.array(bridgeSchema, { error: 'a list of bridges' }).default([]),
     video: videoSchema,

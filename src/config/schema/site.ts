@@ -112,6 +112,9 @@ export const cameraSchema = z
     zones: z.array(zoneNumber(), { error: 'a list of zone numbers, e.g. [1, 2]' }).default([]),
     location: latLng().nullish(),
     clip: z.boolean({ error: 'true or false' }).nullish(),
+    // As for devices: the installer's word that the camera is in place, so that one that never
+    // answers is offline from the start. Without it a camera never heard from is pending install.
+    installed: z.boolean({ error: 'true or false' }).nullish(),
   })
   .superRefine((c, ctx) => {
     if (!c.onvif && !c.rtsp && !c.frigate) {

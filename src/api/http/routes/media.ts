@@ -14,7 +14,7 @@ const CAMERA_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
  * Video evidence and live view (issue 6):
  *   GET /media/:id            a stored snapshot or clip, streamed; the id is checked against the
  *                             media index, never joined into a path
- *   GET /cameras/status       availability of every camera (online / offline / unknown / disabled)
+ *   GET /cameras/status       availability of every camera (online / offline / unknown / disabled / pending_install)
  *   GET /cameras/:id/live     MJPEG (multipart/x-mixed-replace) for an <img>; ffmpeg runs while
  *                             someone watches. `?site=` picks the site when camera ids repeat.
  */

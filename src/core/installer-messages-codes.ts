@@ -1,0 +1,41 @@
+/**
+ * zh-CN titles of the SG_* problem codes (src/core/errors.ts), shown before a problem's detail when
+ * the installer's language is Chinese; docs/errors.zh-CN.md explains each at length.
+ * test/unit/installer-messages.test.ts fails when a code has no title here.
+ */
+export const ERROR_TITLES_ZH: Readonly<Record<string, string>> = {
+  SG_CONFIG_PARSE: 'YAML/JSON 格式错误',
+  SG_CONFIG_UNKNOWN_KEY: '未知的配置项（多为拼写错误）',
+  SG_CONFIG_INVALID_VALUE: '取值的类型、格式或范围不对',
+  SG_CONFIG_MISSING_KEY: '缺少必填项',
+  SG_CONFIG_FILE_MISSING: '缺少必需的配置文件',
+  SG_CONFIG_DUPLICATE_ID: '编号重复',
+  SG_CONFIG_DUPLICATE_TOPIC: '两台设备用了同一个 MQTT 主题',
+  SG_CONFIG_UNKNOWN_REFERENCE: '引用的对象不存在',
+  SG_CONFIG_OUTSIDE_GRID: '场所位置不在任何网格内',
+  SG_CONFIG_GRID_GEOMETRY: '网格多边形有误',
+  SG_CONFIG_GRID_OVERLAP: '网格互相重叠',
+  SG_CONFIG_SECRET_INLINE: '密码直接写在了文件里（应写引用）',
+  SG_CONFIG_SECRET_MISSING: '密码引用找不到值',
+  SG_CONFIG_NO_MQTT_LOGIN: '设备没有 MQTT 登录账号',
+  SG_MOSQUITTO_NO_HUB_LOGIN: '系统自身没有 MQTT 登录账号',
+  SG_MOSQUITTO_UNEXPRESSIBLE: 'Mosquitto 无法表达的用户名、主题或密码',
+  SG_PROFILE_EXAMPLE_FAILED: '设备型号的示例与预期不符',
+  SG_INGEST_OVERSIZE: '消息超过大小上限',
+  SG_INGEST_BAD_UTF8: '消息不是有效的 UTF-8',
+  SG_INGEST_BAD_JSON: '消息不是有效的 JSON',
+  SG_INGEST_UNKNOWN_TOPIC: '没有设备绑定此主题',
+  SG_INGEST_BAD_TOPIC: '主题无效',
+  SG_MQTT_PROTOCOL_ERROR: 'MQTT 报文格式错误',
+  SG_INGEST_UNDECODABLE: '设备型号无法解码此消息',
+  SG_INGEST_UNKNOWN_ZONE: '消息中的防区未在设备文件中登记',
+  SG_INGEST_BAD_CHECKSUM: 'Contact ID 校验和错误',
+  SG_INGEST_UNKNOWN_CODE: '未知的 Contact ID 事件码',
+  SG_INGEST_ACCOUNT_MISMATCH: 'Contact ID 账号与设备配置不符',
+  SG_INGEST_UNKNOWN_KIND: '未知的报警类型',
+  SG_INGEST_BAD_TIME: '时间不是有效的 ISO 8601 格式',
+  SG_INGEST_SITE_DISABLED: '设备所属场所的文件目前有错，暂不生效',
+  SG_INGEST_STORE_FAILED: '写入数据库失败，设备会重发',
+  SG_INGEST_UNKNOWN_CAMERA: '联动平台（Frigate）提到的摄像机未在任何场所登记',
+  SG_INGEST_UNAUTHORIZED_TOPIC: '设备向无权发布的主题发送消息',
+};
