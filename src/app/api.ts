@@ -1,5 +1,6 @@
 /** The API: HTTP routes and the Socket.IO console, on one HTTP server (not listening yet). */
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { Server as IoServer } from 'socket.io';
 import type { ApiContext } from '../api/context.js';
 import { createHttpApp } from '../api/http/server.js';
@@ -13,6 +14,7 @@ import type { Ingest } from '../ingest/ingest.js';
 import type { Store } from '../store/index.js';
 import type { CameraService } from '../video/camera-service.js';
 import type { HubContext } from './context.js';
+import { loadHttpTls, type HttpTls } from './tls.js';
 
 export interface ApiModules {
   store: Store;
@@ -24,7 +26,10 @@ export interface ApiModules {
 }
 
 export interface HubApi {
+  /** The one server of the pages, the API and Socket.IO: HTTPS when hub.yaml `http.tls` says so. */
   http: HttpServer;
+  /** Its certificate's fingerprint; null on plain HTTP. */
+  tls: Pick<HttpTls, 'fingerprint' | 'selfSigned'> | null;
   io: IoServer;
   routes: readonly RouteInfo[];
   detachConsole: () => void;
@@ -42,7 +47,15 @@ export function buildApi(ctx: HubContext, modules: ApiModules): HubApi {
     startedAt: ctx.clock.now(),
   };
   const httpApp = createHttpApp(api);
-  const http = createServer(httpApp);
+  const tls = loadHttpTls(ctx, api.log);
+  // An https.Server answers every http.Server call the hub makes (listen, address, closeAllConnections).
+  const http = tls ? (createHttpsServer({ cert: tls.cert, key: tls.key }, httpApp) as unknown as HttpServer) : createServer(httpApp);
   const io = new IoServer(http, { serveClient: true, maxHttpBufferSize: 64 * 1024 });
-  return { http, io, routes: listRoutes(httpApp), detachConsole: attachConsole(io, api, ctx.bus) };
+  return {
+    http,
+    tls: tls ? { fingerprint: tls.fingerprint, selfSigned: tls.selfSigned } : null,
+    io,
+    routes: listRoutes(httpApp),
+    detachConsole: attachConsole(io, api, ctx.bus),
+  };
 }

@@ -45,7 +45,10 @@ export async function runHubCommand(o: RunCommand): Promise<number> {
   }
   guardProcess(hub);
   const mqtt = hub.config.hub.mqtt.mode === 'embedded' ? `port ${hub.mqttPort}` : 'external';
-  console.error(`SafeGrid is running: console http://127.0.0.1:${hub.httpPort}/  MQTT ${mqtt}  (Ctrl-C stops)`);
+  const scheme = hub.https ? 'https' : 'http';
+  console.error(`SafeGrid is running: console ${scheme}://127.0.0.1:${hub.httpPort}/  MQTT ${mqtt}  (Ctrl-C stops)`);
+  // A guard checks this against what the phone shows before accepting a self-signed certificate.
+  if (hub.https) console.error(`HTTPS certificate SHA-256 fingerprint: ${hub.https.fingerprint}`);
   await untilStopSignal();
   await sim?.stop();
   await hub.stop();

@@ -415,6 +415,30 @@ export function addMedia(c: { id: string; incident: Incident | undefined; media:
   };
 }
 
+/**
+ * A guard alert's fate on the incident (issue 13): a channel that failed, gave up, or delivered
+ * after failing. On open and closed incidents alike, as media: the delivery outlives the 110 steps.
+ */
+export function addNotifyEntry(c: {
+  id: string;
+  incident: Incident | undefined;
+  at: string;
+  code: 'notify.failed' | 'notify.gave_up' | 'notify.delivered';
+  channel: string;
+  attempts: number;
+  reason: string | null;
+}): Decision {
+  const i = c.incident;
+  if (!i) return refuse('not_found', `no incident ${c.id}`);
+  const zh = { 'notify.failed': '发送失败，稍后重试', 'notify.gave_up': '发送失败，已放弃', 'notify.delivered': '重试后已送达' }[c.code];
+  const text = `通知 ${c.channel}：${zh}（第 ${c.attempts} 次）${c.reason ? `：${c.reason}` : ''}`;
+  const entry = { at: c.at, type: 'note' as const, by: 'hub', text, code: c.code, params: { channel: c.channel, attempts: c.attempts, reason: c.reason } };
+  return {
+    next: { ...i, timeline: [...i.timeline, entry] },
+    audit: { actor: 'hub', action: c.code.replace('.', '_'), from: i.status, to: i.status, note: `${c.channel}: ${c.reason ?? 'ok'}` },
+  };
+}
+
 /** Note, hand over and take over apply to open incidents only; a closed one is not found. */
 function openOnly(c: CommandInput): Incident | undefined {
   return c.incident && c.incident.status !== 'closed' ? c.incident : undefined;
