@@ -26,9 +26,21 @@ export interface AlertMessage {
   fields: { number: string; site: string; incident: string; phones: string };
 }
 
-/** Text from devices and config stays text: no markdown control characters pass into a markdown message. */
+/** Markup characters as their full-width forms: names from config stay text in a markdown message (WeCom's markdown has no escapes). */
+const FULL_WIDTH: Readonly<Record<string, string>> = {
+  '[': '［',
+  ']': '］',
+  '<': '＜',
+  '>': '＞',
+  '*': '＊',
+  '`': '｀',
+  '#': '＃',
+  _: '＿',
+  '(': '（',
+  ')': '）',
+};
 function md(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-!<>|~]/g, (c) => `\\${c}`);
+  return s.replace(/[[\]<>*`#_()]/g, (c) => FULL_WIDTH[c] ?? c);
 }
 
 /** `2026-12-03 12:22:01 北京时间` in the centre's zone (hub.yaml `triage.timezone`). */

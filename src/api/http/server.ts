@@ -10,7 +10,7 @@ import { mapRoutes } from './routes/map.js';
 import { mediaRoutes } from './routes/media.js';
 import { sessionRoutes } from './routes/session.js';
 import { videoAccess } from './routes/video-access.js';
-import { authOf, gate, resolveSession, signedIn } from './access.js';
+import { anonymous, authOf, gate, resolveSession, signedIn } from './access.js';
 import { can } from '../../auth/roles.js';
 import { refuse } from './refuse.js';
 
@@ -78,6 +78,15 @@ export function createHttpApp(ctx: ApiContext): express.Express {
     res.sendFile(file, { root: WEB_DIR });
   };
   app.get('/login', page('login.html'));
+  // The guard page's manifest and service worker (issue 13): public, as a browser fetches a
+  // manifest without cookies; they hold no data. The worker's path sets its scope (/guard).
+  const staticFile = (file: string, type: string) => (_req: Request, res: Response) => {
+    if (!existsSync(WEB_DIR + file)) return void res.status(503).type('text/plain').send('The web pages are not built. Run `npm run build:web`.');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type(type).sendFile(file, { root: WEB_DIR });
+  };
+  app.get('/guard.webmanifest', anonymous(), staticFile('guard.webmanifest', 'application/manifest+json'));
+  app.get('/guard-sw.js', anonymous(), staticFile('guard-sw.js', 'text/javascript'));
   // The guard's phone page; the /guard namespace decides what it shows.
   app.get('/guard', signedIn(), page('guard.html'));
   app.get('/', signedIn(), page('index.html'));
