@@ -46,8 +46,9 @@ export function buildApi(ctx: HubContext, modules: ApiModules): HubApi {
     log: moduleLogger(ctx.root, 'api'),
     startedAt: ctx.clock.now(),
   };
-  const httpApp = createHttpApp(api);
   const tls = loadHttpTls(ctx, api.log);
+  api.tlsCertificate = tls?.cert ?? null;
+  const httpApp = createHttpApp(api);
   // An https.Server answers every http.Server call the hub makes (listen, address, closeAllConnections).
   const http = tls ? (createHttpsServer({ cert: tls.cert, key: tls.key }, httpApp) as unknown as HttpServer) : createServer(httpApp);
   const io = new IoServer(http, { serveClient: true, maxHttpBufferSize: 64 * 1024 });

@@ -88,6 +88,11 @@ function makeSelfSigned(dir: string, certFile: string, keyFile: string, hosts: r
         `subjectAltName=${subjectAltNames(hosts)}`,
         '-addext',
         'extendedKeyUsage=serverAuth',
+        // A phone installs it as a CA certificate (Android refuses one without CA:TRUE): it is its own anchor.
+        '-addext',
+        'basicConstraints=critical,CA:TRUE,pathlen:0',
+        '-addext',
+        'keyUsage=critical,digitalSignature,keyCertSign',
         '-keyout',
         keyFile,
         '-out',

@@ -50,6 +50,7 @@ describe.skipIf(!run)('the guard page over HTTPS', () => {
     expect(cert.subjectAltName).toContain('IP Address:127.0.0.1');
     expect(t.hub.https?.fingerprint).toBe(cert.fingerprint256);
     expect(t.logs.some((l) => l.fingerprint === cert.fingerprint256)).toBe(true);
+    expect(cert.ca).toBe(true); // installable as a CA certificate on a phone
   });
 
   it(
@@ -68,6 +69,9 @@ describe.skipIf(!run)('the guard page over HTTPS', () => {
       const cookie = (await context.cookies()).find((c) => c.name === 'sg_session');
       expect(cookie?.secure).toBe(true);
       expect(await page.evaluate('window.isSecureContext')).toBe(true);
+      // The certificate to install on the phone, downloadable before any login.
+      const der = (await page.evaluate("fetch('/hub.crt').then((r) => r.arrayBuffer()).then((b) => b.byteLength)")) as number;
+      expect(der).toBeGreaterThan(300);
       await page.waitForSelector('#conn[data-state="online"]');
       // The service worker controls /guard; the manifest is linked and served.
       const scope = await page.evaluate('navigator.serviceWorker.ready.then((r) => r.scope)');

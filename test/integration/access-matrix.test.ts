@@ -131,6 +131,8 @@ const REST: RestRow[] = [
   // The guard page's manifest and service worker hold no data; a browser fetches a manifest without cookies.
   { method: 'GET', route: '/guard.webmanifest', url: '/guard.webmanifest', expect: x('ok ok ok ok ok ok ok') },
   { method: 'GET', route: '/guard-sw.js', url: '/guard-sw.js', expect: x('ok ok ok ok ok ok ok') },
+  // The HTTPS certificate for phones to trust; this hub serves plain HTTP, so there is none.
+  { method: 'GET', route: '/hub.crt', url: '/hub.crt', expect: x('404 404 404 404 404 404 404') },
   { method: 'GET', route: '/api/health', url: '/api/health', expect: x('ok ok ok ok ok ok ok') },
   { method: 'POST', route: '/api/login', url: '/api/login', body: {}, expect: x('ok ok ok ok ok ok ok') },
   { method: 'GET', route: '/api/session', url: '/api/session', expect: x('401 ok ok ok ok ok ok') },

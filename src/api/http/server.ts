@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ApiContext } from '../context.js';
@@ -87,6 +88,14 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   };
   app.get('/guard.webmanifest', anonymous(), staticFile('guard.webmanifest', 'application/manifest+json'));
   app.get('/guard-sw.js', anonymous(), staticFile('guard-sw.js', 'text/javascript'));
+  // The hub's own HTTPS certificate (public by nature), in the DER form Android's "install a
+  // certificate" takes: a phone must trust it before its browser registers the service worker.
+  app.get('/hub.crt', anonymous(), (_req, res) => {
+    if (!ctx.tlsCertificate) return void refuse(res, 404, 'not_found', 'the hub serves plain HTTP (hub.yaml http.tls is not set)');
+    const der = new X509Certificate(ctx.tlsCertificate).raw;
+    res.setHeader('Content-Disposition', 'attachment; filename="safegrid-hub.crt"');
+    res.type('application/x-x509-ca-cert').send(der);
+  });
   // The guard's phone page; the /guard namespace decides what it shows.
   app.get('/guard', signedIn(), page('guard.html'));
   app.get('/', signedIn(), page('index.html'));
