@@ -253,7 +253,7 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
   const ack = h.triage.ack_timeout;
   const ackTimeoutMs: Record<Priority, number> = { 1: ack.p1, 2: ack.p2, 3: ack.p3, 4: ack.p4 };
   const hub: HubConfig = {
-    http: { host: h.http.host, port: h.http.port, tls: h.http.tls ?? null },
+    http: { host: h.http.host, port: h.http.port, ...(h.http.tls ? { tls: h.http.tls } : {}) },
     mqtt: {
       mode: h.mqtt.mode,
       host: h.mqtt.host,

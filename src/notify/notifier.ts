@@ -88,17 +88,11 @@ export class Notifier {
     let added = 0;
     for (const i of incidents) {
       const site = this.o.site(i.siteId);
-      const group = site?.guardGroup ? cfg.groups[site.guardGroup] : undefined;
-      if (!site?.guardGroup || !group || !group.priorities.includes(i.priority)) continue;
+      const groupName = site?.guardGroup;
+      const group = groupName ? cfg.groups[groupName] : undefined;
+      if (!site || !groupName || !group?.priorities.includes(i.priority)) continue;
       const payload = JSON.stringify(alertMessage(i, site, this.o.timeZone()));
-      const entries = group.channels.map((c) => ({
-        incidentId: i.id,
-        channelId: c.id,
-        guardGroup: site.guardGroup!,
-        payload,
-        nextAttemptMs: now,
-        createdMs: now,
-      }));
+      const entries = group.channels.map((c) => ({ incidentId: i.id, channelId: c.id, guardGroup: groupName, payload, nextAttemptMs: now, createdMs: now }));
       const n = this.o.store.outbox.enqueue(entries);
       added += n;
       if (n > 0) for (const c of group.channels) this.countEnqueued({ channel: c.id });
