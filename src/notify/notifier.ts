@@ -27,6 +27,8 @@ import { alertMessage, type AlertMessage, type AlertSite } from './message.js';
 
 /** Rows taken per pump; the rest wait for the next. */
 const BATCH = 50;
+/** WeCom and DingTalk robots take 20 messages a minute each; the notifier keeps under it by itself. */
+export const ROBOT_MESSAGES_PER_MINUTE = 20;
 /** At most this much of a reply is read (a webhook answers a few dozen bytes). */
 const MAX_REPLY_BYTES = 16 * 1024;
 
@@ -49,6 +51,8 @@ export interface NotifierOptions {
   timeZone: () => string;
   /** Injected in unit tests; the global fetch otherwise. */
   fetch?: typeof fetch;
+  /** Sends per robot per minute (default ROBOT_MESSAGES_PER_MINUTE); gateways are not limited. */
+  robotPerMinute?: number;
 }
 
 export class Notifier {
@@ -58,6 +62,10 @@ export class Notifier {
   private again = false;
   private stopped = false;
   private readonly abort = new AbortController();
+  /** Send times of each robot channel in the last minute (in memory: after a restart, the robot's errcode says it). */
+  private readonly recentSends = new Map<string, number[]>();
+  /** A channel that answered "rate limited": nothing is sent on it before this time, rows enqueued since included. */
+  private readonly heldUntil = new Map<string, number>();
   private readonly countSent;
   private readonly countFailed;
   private readonly countGivenUp;
@@ -160,15 +168,33 @@ export class Notifier {
     for (const g of Object.values(cfg.groups)) for (const c of g.channels) channels.set(c.id, c);
     await Promise.all(
       [...byChannel].map(async ([channelId, list]) => {
+        const channel = channels.get(channelId);
         for (const row of list) {
           if (this.stopped) return;
-          const limited = await this.deliver(row, channels.get(channelId), cfg);
+          // Rate limited, or a robot's minute full: the rest wait with it, instead of drawing 45009/130101.
+          const freeAt = this.channelFreeAt(channelId, channel);
+          if (freeAt !== null) {
+            this.o.store.outbox.postponeChannel(channelId, freeAt);
+            return;
+          }
+          const limited = await this.deliver(row, channel, cfg);
           // A rate-limited robot refuses the rest too: they wait with it.
           if (limited) return;
         }
       }),
     );
     if (rows.length === BATCH) this.again = true;
+  }
+
+  /** When the channel may send again (ms), or null when it may now. */
+  private channelFreeAt(channelId: string, channel: NotifyChannelConfig | undefined): number | null {
+    const now = this.o.clock.now();
+    const held = this.heldUntil.get(channelId) ?? 0;
+    if (held > now) return held;
+    if (!channel || channel.type === 'http') return null;
+    const recent = (this.recentSends.get(channelId) ?? []).filter((at) => at > now - 60_000);
+    this.recentSends.set(channelId, recent);
+    return recent.length >= (this.o.robotPerMinute ?? ROBOT_MESSAGES_PER_MINUTE) ? recent[0]! + 60_000 : null;
   }
 
   /** One try of one row. Returns true when the channel said it is rate limited. */
@@ -179,6 +205,7 @@ export class Notifier {
     else {
       const message = JSON.parse(row.payload) as AlertMessage;
       const req = buildRequest(channel, message, row.key, this.o.clock.now());
+      if (req && channel.type !== 'http') this.recentSends.set(row.channelId, [...(this.recentSends.get(row.channelId) ?? []), this.o.clock.now()]);
       verdict = req ? await this.send(channel, req) : { outcome: 'retry', reason: 'webhook URL not set (secret missing)', rateLimited: false };
     }
     if (this.stopped && verdict.outcome !== 'sent') return false; // abandoned by stop(): not an attempt
@@ -201,7 +228,10 @@ export class Notifier {
     }
     const wait = backoffMs(attempts, { firstMs: cfg.retryFirstMs, maxMs: cfg.retryMaxMs, rateLimited: verdict.rateLimited });
     this.o.store.outbox.markRetry(row.id, attempts, now + wait, verdict.reason);
-    if (verdict.rateLimited) this.o.store.outbox.postponeChannel(row.channelId, now + wait);
+    if (verdict.rateLimited) {
+      this.heldUntil.set(row.channelId, now + wait);
+      this.o.store.outbox.postponeChannel(row.channelId, now + wait);
+    }
     this.o.log.warn({ incident: row.incidentId, channel: row.channelId, attempts, reason: verdict.reason, retryInMs: wait }, 'guard alert failed; will retry');
     // The first failure is said on the incident; every retry after it would only repeat it.
     if (attempts === 1) this.record(row, 'notify.failed', attempts, verdict.reason);
