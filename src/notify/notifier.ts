@@ -146,7 +146,14 @@ export class Notifier {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const next = this.o.store.outbox.nextDueMs();
+    let next: number | null;
+    try {
+      next = this.o.store.outbox.nextDueMs();
+    } catch (err) {
+      // The store is closed (a start that failed after dispatch was built): nothing left to send.
+      this.o.log.debug({ err }, 'notification outbox unavailable; not scheduling');
+      return;
+    }
     if (next === null) return;
     // Capped, so a clock step or a row written by another process is noticed within a minute.
     const wait = Math.min(60_000, Math.max(0, next - this.o.clock.now()));
