@@ -149,6 +149,8 @@ const REST: RestRow[] = [
   { method: 'GET', route: '/api/incidents/summary', url: '/api/incidents/summary', expect: x('401 ok ok ok ok ok 403') },
   { method: 'GET', route: '/api/incidents/:id', url: '/api/incidents/{A}', expect: x('401 ok ok ok ok 404 403') },
   { method: 'GET', route: '/api/incidents/:id', url: '/api/incidents/{B}', expect: x('401 ok ok 404 404 ok 403') },
+  { method: 'GET', route: '/api/incidents/:id/notifications', url: '/api/incidents/{A}/notifications', expect: x('401 ok ok ok ok 404 403') },
+  { method: 'GET', route: '/api/incidents/:id/notifications', url: '/api/incidents/{B}/notifications', expect: x('401 ok ok 404 404 ok 403') },
   ...commandRows(),
   { method: 'GET', route: '/api/events', url: '/api/events', expect: x('401 ok ok ok ok ok 403') },
   { method: 'GET', route: '/api/events/:id', url: '/api/events/{EA}', expect: x('401 ok ok ok ok 404 403') },

@@ -161,6 +161,15 @@ describe('guard alerts on WeCom, DingTalk and an SMS gateway', () => {
     expect(row.lastError).toBe('HTTP 400');
     await waitFor(() => t.hub.incidents.get(i.id)?.timeline.some((e) => e.code === 'notify.gave_up' && e.params?.channel === 'hc-sms'), WAIT);
     expect(t.hub.metrics.value('sg_notify_given_up_total', { channel: 'hc-sms' })).toBe(1);
+    // The detail's view of the deliveries: each channel's state, never a URL or key.
+    const admin = await t.login('admin');
+    const list = (await (await admin.get(`/api/incidents/${i.id}/notifications`)).json()) as Array<{
+      channel: string;
+      status: string;
+      lastError: string | null;
+    }>;
+    expect(list.find((x) => x.channel === 'hc-sms')).toMatchObject({ status: 'failed', lastError: 'HTTP 400' });
+    expect(JSON.stringify(list)).not.toContain(WECOM_KEY);
     const log = JSON.stringify(t.logs);
     for (const secret of [WECOM_KEY, DINGTALK_SECRET, 'ding-test-token-3b7e', 'sms-token-77aa']) expect(log).not.toContain(secret);
     expect(log).toContain('guard alert failed; will retry');
