@@ -128,6 +128,21 @@ describe.skipIf(!run)('the guard page over HTTPS', () => {
       await expect.poll(() => card.locator('.status-chip').textContent()).toBe('110 已签收');
       expect(await card.locator('textarea.note').inputValue()).toBe('后门有撬痕');
       await page.screenshot({ path: screenshotPath('guard-https.png'), fullPage: true });
+
+      // Another tab in front, the next incident still shows its own notification (tag = incident id).
+      // (Headless Chromium keeps a tab behind another 'visible', so this cannot prove a hidden page.)
+      const other = await context.newPage();
+      await other.goto(`${t.baseUrl}/login`);
+      await other.bringToFront();
+      const fire = nativeEvent('safegrid/shop-a/shop-a-panel', 'fire', 1, 'https-guard-2');
+      await shop.publishAsync(fire.topic, fire.payload, { qos: 1 });
+      const second = await waitFor(() => t.hub.incidents.snapshot().find((i) => i.siteId === 'shop-a' && i.category === 'fire'), PAGE_WAIT_MS);
+      await expect
+        .poll(
+          () => page.evaluate('navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((l) => l.map((n) => n.tag).sort())') as Promise<string[]>,
+          { timeout: PAGE_WAIT_MS },
+        )
+        .toEqual([incident.id, second.id].sort());
       expect(problems.csp).toEqual([]);
       expect(problems.errors).toEqual([]);
       await context.close();
