@@ -146,7 +146,9 @@ describe('guard alerts on WeCom, DingTalk and an SMS gateway', () => {
         'notify.failed hc-wecom',
       ].sort(),
     );
-    expect(incident.timeline.find((e) => e.code === 'notify.failed' && e.params?.channel === 'hc-wecom')?.text).toContain('45009');
+    const wecomFailed = incident.timeline.find((e) => e.code === 'notify.failed' && e.params?.channel === 'hc-wecom');
+    expect(wecomFailed?.text).toBe('通知 hc-wecom：发送失败，稍后重试（第 1 次）：错误码 45009（限流）');
+    expect(wecomFailed?.params?.reason).toBe('errcode 45009 (rate limited): api freq out of limit');
     expect(t.hub.metrics.value('sg_notify_failed_total', { channel: 'hc-wecom' })).toBeGreaterThanOrEqual(2);
     const metrics = t.hub.metrics.render();
     expect(metrics).toMatch(/sg_notify_sent_total\{channel="hc-ding"\} \d+/);
