@@ -11,8 +11,9 @@ COPY src/geo ./src/geo
 RUN npx vite build -c web/vite.config.ts
 
 FROM node:20-bookworm-slim
+# openssl: http.tls.self_signed makes the hub's HTTPS certificate with it on first start (issue 13).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ ffmpeg \
+ && apt-get install -y --no-install-recommends python3 make g++ ffmpeg openssl \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -21,6 +21,7 @@ import { buildAuth } from './app/auth.js';
 import { buildBroker } from './app/broker.js';
 import { loadStartConfig } from './app/config.js';
 import { buildDispatch } from './app/dispatch.js';
+import { buildNotifier } from './app/notify.js';
 import { buildIngest, buildLiveness } from './app/ingest.js';
 import { listen } from './app/listen.js';
 import type { HubOptions } from './app/options.js';
@@ -35,6 +36,8 @@ export interface Hub {
   /** Sites, cells, stations and cameras of the current config by id. */
   readonly directory: ConfigDirectory;
   readonly httpPort: number;
+  /** `https` when hub.yaml `http.tls` is set, with the certificate's SHA-256 fingerprint. */
+  readonly https: { fingerprint: string; selfSigned: boolean } | null;
   readonly mqttPort: number | null;
   readonly store: Store;
   readonly bus: EventBus<HubEvents>;
@@ -61,7 +64,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const { running, bus, metrics, root } = ctx;
   const log = moduleLogger(root, 'app');
   const store = openHubStore(ctx);
-  const dispatch = buildDispatch(ctx, store);
+  const notifier = buildNotifier(ctx, store);
+  const dispatch = buildDispatch(ctx, store, notifier);
   const { incidents } = dispatch;
   const ingest = buildIngest(ctx, store);
   const cameras = buildVideo(ctx, ingest, incidents);
@@ -84,6 +88,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       return running.directory;
     },
     httpPort,
+    https: api.tls,
     mqttPort: broker.port,
     store,
     bus,
@@ -118,6 +123,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await ioClosed;
       api.detachConsole();
       dispatch.detach();
+      await notifier.stop();
       store.close();
       log.info(ctx.say('HUB_STOPPED'));
     },

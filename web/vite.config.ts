@@ -14,7 +14,9 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root,
   base: '/',
-  publicDir: false,
+  // Copied as they are: the guard page's service worker and manifest must keep their names (a
+  // service worker's URL is its identity, and its path sets its scope), and the icons they name.
+  publicDir: 'static',
   logLevel: 'warn',
   build: {
     outDir: 'dist',

@@ -24,6 +24,8 @@ export interface ApiContext {
   metrics: Metrics;
   log: Logger;
   startedAt: number;
+  /** The HTTPS certificate (PEM) when hub.yaml `http.tls` is set: a phone downloads it at /hub.crt to trust it. */
+  tlsCertificate?: string | null;
   /** Cameras: status, media, live view (issue 6); absent in API tests that build no hub. */
   video?: CameraService;
   /** Accounts, sessions, roles and scope (src/auth). */

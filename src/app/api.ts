@@ -1,5 +1,6 @@
 /** The API: HTTP routes and the Socket.IO console, on one HTTP server (not listening yet). */
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { securityHeaders } from '../api/http/edge.js';
 import { forwardedHttps, socketIoEdge } from '../api/socket/edge.js';
@@ -17,6 +18,7 @@ import type { Ingest } from '../ingest/ingest.js';
 import type { Store } from '../store/index.js';
 import type { CameraService } from '../video/camera-service.js';
 import type { HubContext } from './context.js';
+import { loadHttpTls, type HttpTls } from './tls.js';
 
 export interface ApiModules {
   store: Store;
@@ -28,7 +30,10 @@ export interface ApiModules {
 }
 
 export interface HubApi {
+  /** The one server of the pages, the API and Socket.IO: HTTPS when hub.yaml `http.tls` says so. */
   http: HttpServer;
+  /** Its certificate's fingerprint; null on plain HTTP. */
+  tls: Pick<HttpTls, 'fingerprint' | 'selfSigned'> | null;
   io: IoServer;
   routes: readonly RouteInfo[];
   detachConsole: () => void;
@@ -45,11 +50,16 @@ export function buildApi(ctx: HubContext, modules: ApiModules): HubApi {
     log: moduleLogger(ctx.root, 'api'),
     startedAt: ctx.clock.now(),
   };
+  const tls = loadHttpTls(ctx, api.log);
+  api.tlsCertificate = tls?.cert ?? null;
   const httpApp = createHttpApp(api);
   const hub = running.config.hub;
   // A client trickling its headers or body holds a connection: drop it (Node's default waits 60 s
   // for headers and checks only every 30 s). The check runs every second so the limit means it.
-  const http = createServer({ connectionsCheckingInterval: 1_000 }, httpApp);
+  // An https.Server answers every http.Server call the hub makes (listen, address, closeAllConnections).
+  const http = tls
+    ? (createHttpsServer({ cert: tls.cert, key: tls.key, connectionsCheckingInterval: 1_000 }, httpApp) as unknown as HttpServer)
+    : createServer({ connectionsCheckingInterval: 1_000 }, httpApp);
   http.headersTimeout = hub.http.headers_timeout;
   http.requestTimeout = Math.max(hub.http.request_timeout, hub.http.headers_timeout);
   // serveClient off: the pages bundle their own client, and the served file told its version.
@@ -58,5 +68,11 @@ export function buildApi(ctx: HubContext, modules: ApiModules): HubApi {
     const secure = Boolean((req.socket as TLSSocket).encrypted) || forwardedHttps(httpApp, req);
     Object.assign(headers, securityHeaders({ secure, host: req.headers.host, tilesUrl: api.config().hub.map.tiles.url }));
   });
-  return { http, io, routes: listRoutes(httpApp), detachConsole: attachConsole(io, api, ctx.bus, { commandRate: ctx.options.commandRate }) };
+  return {
+    http,
+    tls: tls ? { fingerprint: tls.fingerprint, selfSigned: tls.selfSigned } : null,
+    io,
+    routes: listRoutes(httpApp),
+    detachConsole: attachConsole(io, api, ctx.bus, { commandRate: ctx.options.commandRate }),
+  };
 }

@@ -2,10 +2,12 @@
 import { moduleLogger } from '../core/logger.js';
 import type { RunningConfig } from '../config/running.js';
 import { IncidentService, type WorkflowConfig } from '../dispatch/incidents.js';
+import type { Notifier } from '../notify/notifier.js';
 import type { Store } from '../store/index.js';
 import type { HubContext } from './context.js';
 
-export function buildDispatch(ctx: HubContext, store: Store): { incidents: IncidentService; detach: () => void } {
+/** New incidents' guard alerts are enqueued by `notifier` in the transaction that writes them; it starts sending once recovered. */
+export function buildDispatch(ctx: HubContext, store: Store, notifier: Notifier): { incidents: IncidentService; detach: () => void } {
   const triage = ctx.running.config.hub.triage;
   const log = moduleLogger(ctx.root, 'dispatch');
   if (triage.correlationWindowMs !== null) {
@@ -26,8 +28,10 @@ export function buildDispatch(ctx: HubContext, store: Store): { incidents: Incid
     // Site, cell and station names of the current config (Map lookups; a reload swaps them).
     directory: ctx.running,
     workflow: () => workflowConfig(ctx.running),
+    withNewIncidents: (list) => notifier.enqueue(list),
   });
   incidents.recover();
+  notifier.start(incidents);
   return { incidents, detach: incidents.attach() };
 }
 

@@ -50,7 +50,9 @@ export async function runHubCommand(o: RunCommand): Promise<number> {
   const mqtt = hub.config.hub.mqtt.mode === 'embedded' ? `port ${hub.mqttPort}` : 'external';
   // The PID is this process, the hub itself (npm start execs it): a SIGINT or SIGTERM to it stops the hub.
   const say = sayIn(resolveLanguage(hub.config.hub.language, process.env));
-  console.error(say('HUB_RUNNING', { http: hub.httpPort, mqtt, pid: process.pid }));
+  console.error(say('HUB_RUNNING', { scheme: hub.https ? 'https' : 'http', http: hub.httpPort, mqtt, pid: process.pid }));
+  // A guard checks this against what the phone shows before accepting a self-signed certificate.
+  if (hub.https) console.error(say('HUB_TLS_FINGERPRINT', { fingerprint: hub.https.fingerprint }));
   const signal = await signals.first;
   const log = moduleLogger(hub.log, 'process');
   log.info({ signal }, say('HUB_STOPPING'));

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Priority } from '../contract/alarm-event.js';
 import type { Problem } from '../core/problems.js';
-import type { GridCell, HubConfig, MultiPolygonCoords, Station } from './model.js';
+import type { GridCell, HubConfig, MultiPolygonCoords, NotifyChannelConfig, NotifyConfig, Station } from './model.js';
 import { formatPath, parseWithSchema } from './issues.js';
 import { hubSchema, type HubFile } from './schema/hub.js';
 import { stationsFileSchema } from './schema/stations.js';
@@ -185,6 +185,71 @@ function auditKey(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
   return null;
 }
 
+/**
+ * The guard groups' channels with their URLs and secrets looked up. An unset reference is a
+ * warning (that channel cannot send; every other one can), never a refusal to start; a channel id
+ * used twice is an error (the outbox keys deliveries by it).
+ */
+function notifyConfig(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore, problems: Problem[]): NotifyConfig {
+  const groups: NotifyConfig['groups'] = {};
+  const seen = new Set<string>();
+  for (const [group, g] of Object.entries(h.notify.groups)) {
+    const channels: NotifyChannelConfig[] = [];
+    g.channels.forEach((c, i) => {
+      const at = ['notify', 'groups', group, 'channels', i];
+      if (seen.has(c.id)) {
+        problems.push({
+          code: 'SG_CONFIG_DUPLICATE_ID',
+          severity: 'error',
+          file: src.file,
+          line: lineOf(src, [...at, 'id']),
+          path: `notify.groups.${group}.channels[${i}].id`,
+          message: `channel id "${c.id}" is used by another channel; expected ids unique in the hub`,
+        });
+      }
+      seen.add(c.id);
+      const resolve = (name: 'url' | 'secret'): string | null => {
+        const envKey = c[`${name}_env`];
+        const fileKey = c[`${name}_file_key`];
+        const ref = envKey ? { env: envKey } : fileKey ? { fileKey } : null;
+        if (!ref) return null;
+        const found = lookupSecret(ref, env, secrets);
+        if (found.ok) return found.value;
+        const key = envKey ? `${name}_env` : `${name}_file_key`;
+        problems.push({
+          code: 'SG_CONFIG_SECRET_MISSING',
+          severity: 'warning',
+          file: src.file,
+          line: lineOf(src, [...at, key]),
+          path: `notify.groups.${group}.channels[${i}].${key}`,
+          message: `${found.why}, so channel ${c.id} cannot send (its deliveries wait in the outbox)`,
+          hint: found.hint,
+        });
+        return null;
+      };
+      channels.push({
+        id: c.id,
+        type: c.type,
+        url: resolve('url'),
+        secret: resolve('secret'),
+        format: c.format,
+        method: c.method,
+        headers: c.headers,
+        body: c.body ?? null,
+        mentionMobiles: c.mention_mobiles,
+      });
+    });
+    groups[group] = { priorities: g.priorities, channels };
+  }
+  return {
+    groups,
+    retryFirstMs: h.notify.retry_first,
+    retryMaxMs: h.notify.retry_max,
+    giveUpAfterMs: h.notify.give_up_after,
+    timeoutMs: h.notify.timeout,
+  };
+}
+
 function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore): { hub: HubConfig; problems: Problem[] } {
   const problems: Problem[] = [];
   let password: string | null = null;
@@ -214,6 +279,7 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
       allowed_hosts: h.http.allowed_hosts,
       headers_timeout: h.http.headers_timeout,
       request_timeout: h.http.request_timeout,
+      ...(h.http.tls ? { tls: h.http.tls } : {}),
     },
     mqtt: {
       mode: h.mqtt.mode,
@@ -295,6 +361,7 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
       return { id: b.id, profile: b.profile, topic: b.topic, mqttUsername: b.mqtt.username, mqttPassword: found.ok ? found.value : null };
     }),
     secretsFile: h.secrets,
+    notify: notifyConfig(h, src, env, secrets, problems),
   };
   // Bridge ids must be unique: ingest keys its subscriptions by them.
   const seen = new Map<string, number>();

@@ -13,13 +13,14 @@ import type { Problem } from '../core/problems.js';
 import { GridIndex } from '../geo/index.js';
 import { loadProfiles } from '../profiles/index.js';
 import type { ProfileRegistry } from '../profiles/types.js';
-import type { BridgeConfig, Config, GridCell, HubConfig } from './model.js';
+import type { BridgeConfig, Config, GridCell, HubConfig, NotifyConfig } from './model.js';
 import type { ParseCache, ParseCacheStats } from './parse-cache.js';
 import { assemble } from './cross.js';
 import { loadGlobal, HUB_FILE, GRIDS_FILE } from './load-global.js';
 import { gridBoundsOf, parseSiteFile, unknownProfileProblem, type SiteContext, type SiteEntry, type SiteParse } from './load-site.js';
 import { lineOf, type SourceFile } from './source.js';
 import type { SecretStore } from './secrets.js';
+import { didYouMean } from './suggest.js';
 
 export const DEVICES_DIR = 'devices';
 export const PROFILES_DIR = 'devices/profiles';
@@ -231,6 +232,26 @@ export function siteContext(
   return { env, secrets, registry, grid, gridBounds: cells ? gridBoundsOf(cells) : null, cache };
 }
 
+/**
+ * A notify group no site names sends nothing: a typo in the group would silence a team's alerts
+ * without a word. A warning (the sites may come later), with the closest group that exists.
+ */
+function checkNotifyGroups(notify: NotifyConfig | undefined, siteGroups: ReadonlyArray<string | null>, hubSrc: SourceFile | null): Problem[] {
+  if (!notify) return [];
+  const known = [...new Set(siteGroups.filter((g): g is string => !!g))];
+  return Object.keys(notify.groups)
+    .filter((g) => !known.includes(g))
+    .map((g) => ({
+      code: 'SG_CONFIG_UNKNOWN_REFERENCE' as const,
+      severity: 'warning' as const,
+      file: hubSrc?.file ?? 'config/hub.yaml',
+      line: hubSrc ? lineOf(hubSrc, ['notify', 'groups', g]) : null,
+      path: `notify.groups.${g}`,
+      message: `no site in devices/ has guard_group "${g}", so these channels send nothing`,
+      hint: didYouMean(g, known) ?? (known.length ? `guard groups: ${known.sort().join(', ')}` : 'no site names a guard group yet'),
+    }));
+}
+
 export function loadConfig(rootDir: string, options: LoadOptions = {}): LoadResult {
   const env = options.env ?? process.env;
   const global = loadGlobal(rootDir, env, options.parseCacheFile);
@@ -264,6 +285,13 @@ export function loadConfig(rootDir: string, options: LoadOptions = {}): LoadResu
     lastGood: new Map(),
   });
 
+  globalProblems.push(
+    ...checkNotifyGroups(
+      global.hub?.notify,
+      sites.entries.map((e) => e.site.guardGroup),
+      global.hubSrc,
+    ),
+  );
   const problems = [...globalProblems, ...profileProblems, ...sites.problems];
   const globalOk = !hasError(globalProblems) && global.hub !== null && global.stations !== null && global.cells !== null;
   const config: Config | null = globalOk

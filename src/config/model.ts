@@ -100,6 +100,30 @@ export interface HubConfig {
   secretsFile?: string;
   /** Cameras: health polling, snapshots, clips, media retention (issue 6). Absent: video/ defaults. */
   video?: VideoSettings;
+  /** Guard alerts on WeCom, DingTalk and SMS/HTTP gateways per guard group (issue 13). Absent: none. */
+  notify?: NotifyConfig;
+}
+
+/** One channel of a guard group, its URL and signing secret resolved (null: the reference is unset). */
+export interface NotifyChannelConfig {
+  id: string;
+  type: 'wecom' | 'dingtalk' | 'http';
+  url: string | null;
+  secret: string | null;
+  format: 'text' | 'markdown';
+  method: 'POST' | 'PUT';
+  headers: Record<string, string>;
+  /** http: the body template (YAML value), placeholders in its strings. */
+  body: unknown;
+  mentionMobiles: string[];
+}
+
+export interface NotifyConfig {
+  groups: Record<string, { priorities: number[]; channels: NotifyChannelConfig[] }>;
+  retryFirstMs: number;
+  retryMaxMs: number;
+  giveUpAfterMs: number;
+  timeoutMs: number;
 }
 
 export interface VideoSettings {

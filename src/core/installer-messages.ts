@@ -18,8 +18,12 @@ type Entry = Readonly<Record<Language, string>>;
 export const INSTALLER_MESSAGES = {
   // `safegrid start` / `demo` in the terminal
   HUB_RUNNING: {
-    en: 'SafeGrid is running: console http://127.0.0.1:{http}/  MQTT {mqtt}  pid {pid}  (Ctrl-C stops)',
-    'zh-CN': 'SafeGrid is running: console http://127.0.0.1:{http}/  MQTT {mqtt}  pid {pid}  （SafeGrid 已启动，接警台地址如上；按 Ctrl-C 停止）',
+    en: 'SafeGrid is running: console {scheme}://127.0.0.1:{http}/  MQTT {mqtt}  pid {pid}  (Ctrl-C stops)',
+    'zh-CN': 'SafeGrid is running: console {scheme}://127.0.0.1:{http}/  MQTT {mqtt}  pid {pid}  （SafeGrid 已启动，接警台地址如上；按 Ctrl-C 停止）',
+  },
+  HUB_TLS_FINGERPRINT: {
+    en: 'HTTPS certificate SHA-256 fingerprint: {fingerprint}',
+    'zh-CN': 'HTTPS 证书 SHA-256 指纹：{fingerprint}（在手机上接受证书前请核对）',
   },
   HUB_STARTED: { en: 'SafeGrid hub started', 'zh-CN': 'SafeGrid 已启动' },
   HUB_STOPPED: { en: 'SafeGrid hub stopped', 'zh-CN': 'SafeGrid 已停止' },

@@ -33,6 +33,12 @@ export interface IncidentWriterOptions {
   log: Logger;
   /** See DERIVED_WRITE_DELAY_MS; 0 writes after every batch. */
   delayMs: number;
+  /**
+   * Called inside the transaction that writes new incidents' first rows (with their `open` audit
+   * rows), so what it writes — the notification outbox (issue 13) — exists exactly when those
+   * incidents do: a crash before the commit loses both, and recover() rebuilds both.
+   */
+  withNewIncidents?: ((incidents: readonly Incident[]) => void) | undefined;
 }
 
 /**
@@ -224,6 +230,10 @@ export class IncidentWriter {
   private writeHeld(w: HeldWrites): void {
     for (const i of w.incidents.values()) this.o.store.incidents.save(i);
     for (const a of w.audits.values()) this.o.store.audit.append(a);
+    if (this.o.withNewIncidents && w.audits.size > 0) {
+      const opened = [...w.audits.keys()].map((id) => w.incidents.get(id)).filter((i): i is Incident => i !== undefined);
+      if (opened.length > 0) this.o.withNewIncidents(opened);
+    }
     for (const list of w.marks.values()) for (const [eventId, incidentId, seq] of list) this.o.store.events.markProcessed(eventId, incidentId, seq);
   }
 

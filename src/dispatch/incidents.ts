@@ -93,6 +93,8 @@ export interface IncidentServiceOptions {
   derivedWriteDelayMs?: number;
   /** The 110 workflow's view of the config; absent: DEFAULT_WORKFLOW_CONFIG. */
   workflow?: () => WorkflowConfig;
+  /** Inside the transaction that writes new incidents' first rows (IncidentWriterOptions.withNewIncidents). */
+  withNewIncidents?: (incidents: readonly Incident[]) => void;
 }
 
 /** The most urgent first; within a priority the oldest first. */
@@ -133,7 +135,12 @@ export class IncidentService {
   constructor(private readonly o: IncidentServiceOptions) {
     this.countOpened = o.metrics.counter('sg_incidents_opened_total', 'Incidents opened, by category');
     this.countEscalated = o.metrics.counter('sg_incidents_escalated_total', 'Escalations to a higher tier');
-    this.writer = new IncidentWriter({ store: o.store, log: o.log, delayMs: o.derivedWriteDelayMs ?? DERIVED_WRITE_DELAY_MS });
+    this.writer = new IncidentWriter({
+      store: o.store,
+      log: o.log,
+      delayMs: o.derivedWriteDelayMs ?? DERIVED_WRITE_DELAY_MS,
+      withNewIncidents: o.withNewIncidents,
+    });
     o.metrics.gauge('sg_incidents_open', 'Open incidents', () => this.open.size);
     const heldHelp = 'Correlated events whose incident write is held (DERIVED_WRITE_DELAY_MS)';
     o.metrics.gauge('sg_incidents_write_held_events', heldHelp, () => this.writer.heldMarkCount);
@@ -338,6 +345,14 @@ export class IncidentService {
    */
   addMedia(id: string, media: IncidentMedia): CommandReply {
     return this.apply(workflow.addMedia({ id, incident: this.get(id), media }));
+  }
+
+  /** A guard alert's failure, give-up or late delivery, on the incident's timeline (notify/). */
+  recordNotification(
+    id: string,
+    n: { code: 'notify.failed' | 'notify.gave_up' | 'notify.delivered'; channel: string; attempts: number; reason: string | null },
+  ): CommandReply {
+    return this.apply(workflow.addNotifyEntry({ id, incident: this.get(id), at: new Date(this.o.clock.now()).toISOString(), ...n }));
   }
 
   /** Escalate every incident whose acknowledgement is overdue. Public so tests drive it with a clock. */

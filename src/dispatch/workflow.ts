@@ -430,6 +430,52 @@ export function addMedia(c: { id: string; incident: Incident | undefined; media:
   };
 }
 
+/**
+ * A guard alert's fate on the incident (issue 13): a channel that failed, gave up, or delivered
+ * after failing. On open and closed incidents alike, as media: the delivery outlives the 110 steps.
+ */
+export function addNotifyEntry(c: {
+  id: string;
+  incident: Incident | undefined;
+  at: string;
+  code: 'notify.failed' | 'notify.gave_up' | 'notify.delivered';
+  channel: string;
+  attempts: number;
+  reason: string | null;
+}): Decision {
+  const i = c.incident;
+  if (!i) return refuse('not_found', `no incident ${c.id}`);
+  const zh = { 'notify.failed': '发送失败，稍后重试', 'notify.gave_up': '发送失败，已放弃', 'notify.delivered': '重试后已送达' }[c.code];
+  const text = `通知 ${c.channel}：${zh}（第 ${c.attempts} 次）${c.reason ? `：${reasonZh(c.reason)}` : ''}`;
+  const entry = { at: c.at, type: 'note' as const, by: 'hub', text, code: c.code, params: { channel: c.channel, attempts: c.attempts, reason: c.reason } };
+  return {
+    next: { ...i, timeline: [...i.timeline, entry] },
+    audit: { actor: 'hub', action: c.code.replace('.', '_'), from: i.status, to: i.status, note: `${c.channel}: ${c.reason ?? 'ok'}` },
+  };
+}
+
+/**
+ * A delivery's failure reason (notify/ writes it in English for the log and the outbox) in the
+ * words of the timeline: the status or errcode stays, the service's own errmsg is left out (it is
+ * in `params.reason` and the outbox).
+ */
+function reasonZh(reason: string): string {
+  const words: Array<[RegExp, string]> = [
+    [/^errcode (-?\d+) \(rate limited\).*$/, '错误码 $1（限流）'],
+    [/^errcode (-?\d+).*$/, '错误码 $1'],
+    [/^HTTP 429.*$/, 'HTTP 429（限流）'],
+    [/^HTTP (\d+).*$/, 'HTTP $1'],
+    [/^timed out$/, '请求超时'],
+    [/^network error ?(.*)$/, '网络错误 $1'],
+    [/^reply is not JSON$/, '回复格式错误'],
+    [/^reply has no errcode$/, '回复缺少错误码'],
+    [/^webhook URL not set.*$/, '未配置地址（密钥缺失）'],
+    [/^channel no longer configured$/, '通道已不在配置中'],
+  ];
+  for (const [re, zh] of words) if (re.test(reason)) return reason.replace(re, zh).trim();
+  return reason;
+}
+
 /** Note, hand over and take over apply to open incidents only; a closed one is not found. */
 function openOnly(c: CommandInput): Incident | undefined {
   return c.incident && c.incident.status !== 'closed' ? c.incident : undefined;

@@ -179,6 +179,47 @@ export interface SessionRepository {
   remove(idHash: string): void;
 }
 
+/** A notification to send once (issue 13): one per incident and channel (the idempotency key). */
+export interface OutboxEntry {
+  incidentId: string;
+  channelId: string;
+  guardGroup: string;
+  /** The message as JSON text (notify/ decides its shape; the store keeps it as written). */
+  payload: string;
+  /** When it may first be sent (ms). */
+  nextAttemptMs: number;
+  createdMs: number;
+}
+
+export interface OutboxRow extends OutboxEntry {
+  id: number;
+  key: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  sentMs: number | null;
+  /** Why the last try failed (a reason the notifier wrote, never a URL or secret). */
+  lastError: string | null;
+}
+
+/** The notification outbox: rows written with the incident's first row, sent after commit, retried. */
+export interface NotificationOutboxRepository {
+  /** Inserts each entry unless one for its incident and channel exists; call inside the incident's transaction. Returns how many were new. */
+  enqueue(entries: readonly OutboxEntry[]): number;
+  /** Pending rows whose time has come, oldest first. */
+  due(nowMs: number, limit: number): OutboxRow[];
+  /** The earliest next attempt of any pending row; null when none is pending. */
+  nextDueMs(): number | null;
+  markSent(id: number, attempts: number, atMs: number): void;
+  markRetry(id: number, attempts: number, nextAttemptMs: number, error: string): void;
+  /** Given up: stays in the table, visible on the incident. */
+  markFailed(id: number, attempts: number, error: string): void;
+  /** A rate-limited channel: none of its pending rows is tried before `untilMs`. */
+  postponeChannel(channelId: string, untilMs: number): void;
+  forIncident(incidentId: string): OutboxRow[];
+  /** Pending rows per channel, and how many of them have failed at least once. */
+  depth(): Array<{ channelId: string; pending: number; retrying: number }>;
+}
+
 /** The store: one repository per aggregate, transactions across them. */
 export interface Store {
   events: EventRepository;
@@ -186,6 +227,7 @@ export interface Store {
   deviceState: DeviceStateRepository;
   audit: AuditRepository;
   sessions: SessionRepository;
+  outbox: NotificationOutboxRepository;
   /** Runs fn in one transaction, durable on return (SQLite: synchronous=FULL, the WAL is fsynced). */
   transaction<T>(fn: () => T): T;
   /**

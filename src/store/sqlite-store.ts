@@ -5,6 +5,7 @@ import { SqliteEventRepository } from './event-repo.js';
 import { SqliteIncidentRepository } from './incident-repo.js';
 import type { Store } from './ports.js';
 import { SqliteSessionRepository } from './session-repo.js';
+import { SqliteOutboxRepository } from './outbox-repo.js';
 
 /**
  * The SQLite store: one file, one connection. The connection stays in this closure: everything
@@ -18,6 +19,7 @@ export function openSqliteStore(path: string): Store {
     deviceState: new SqliteDeviceStateRepository(db),
     audit: new SqliteAuditRepository(db),
     sessions: new SqliteSessionRepository(db),
+    outbox: new SqliteOutboxRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     derivedTransaction: <T>(fn: () => T): T => {
       db.pragma('synchronous = NORMAL');

@@ -64,7 +64,7 @@ describe.skipIf(!run)('console reconnect and guard page in Chromium', () => {
       const card = page.locator('#guard-list article').first();
       await card.locator('button[data-action="guard_onscene"]').tap();
       await expect.poll(() => card.locator('.property').textContent()).toContain('物业已到场');
-      expect(await card.locator('.status-chip').textContent()).toBe('待受理');
+      expect(await card.locator('.status-chip').textContent()).toBe('110 待受理');
       await card.locator('textarea').fill('现场检查无异常，猫碰到红外');
       await card.locator('button[data-action="false_alarm"]').tap();
       await expect.poll(() => card.locator('.property').textContent()).toContain('误报（待接警员确认）');

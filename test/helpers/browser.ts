@@ -36,9 +36,9 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!HAVE_CHROMIUM) throw new Error(`${SKIP_REASON}; in CI this is a failure`);
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
 }
 
 /** True for http(s)/ws URLs on this machine. */
@@ -67,6 +67,10 @@ export interface ContextOptions {
   width?: number;
   height?: number;
   mobile?: boolean;
+  /** Accept the hub's self-signed certificate (hub.yaml `http.tls.self_signed`). */
+  ignoreHTTPSErrors?: boolean;
+  /** Permissions granted up front, e.g. ['notifications']. */
+  permissions?: string[];
 }
 
 /** A fresh context in Beijing time, zh-CN, with outside requests blocked and problems recorded. */
@@ -76,6 +80,8 @@ export async function newContext(browser: Browser, opts: ContextOptions = {}): P
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
     ...(opts.mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+    ...(opts.ignoreHTTPSErrors ? { ignoreHTTPSErrors: true } : {}),
+    ...(opts.permissions ? { permissions: opts.permissions } : {}),
   });
   context.setDefaultTimeout(PAGE_WAIT_MS);
   context.setDefaultNavigationTimeout(PAGE_WAIT_MS);

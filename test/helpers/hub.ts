@@ -84,7 +84,7 @@ export async function startTestHub(
     // The tree's password_env references; a test's own env adds to them.
     env: { ...process.env, ...TREE_ENV, ...options.env },
   });
-  const baseUrl = `http://127.0.0.1:${hub.httpPort}`;
+  const baseUrl = `${hub.https ? 'https' : 'http'}://127.0.0.1:${hub.httpPort}`;
   const mqttUrl = `mqtt://127.0.0.1:${hub.mqttPort}`;
   const clients: MqttClient[] = [];
   const sockets: Socket[] = [];

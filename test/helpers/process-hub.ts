@@ -38,7 +38,7 @@ export async function startProcessHub(root: string, env: Record<string, string> 
     const lines: string[] = [];
     createInterface({ input: child.stderr! }).on('line', (line) => {
       lines.push(line);
-      const m = /console http:\/\/[^:]+:(\d+)\/\s+MQTT (?:port (\d+)|external)/.exec(line);
+      const m = /console https?:\/\/[^:]+:(\d+)\/\s+MQTT (?:port (\d+)|external)/.exec(line);
       if (m) {
         clearTimeout(timer);
         ok({ http: Number(m[1]), mqtt: m[2] ? Number(m[2]) : null });

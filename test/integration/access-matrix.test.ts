@@ -128,6 +128,11 @@ const REST: RestRow[] = [
   // The console and the guard page: anonymous callers are sent to /login; the socket namespace decides what a role sees.
   { method: 'GET', route: '/', url: '/', expect: x('303 ok ok ok ok ok ok') },
   { method: 'GET', route: '/guard', url: '/guard', expect: x('303 ok ok ok ok ok ok') },
+  // The guard page's manifest and service worker hold no data; a browser fetches a manifest without cookies.
+  { method: 'GET', route: '/guard.webmanifest', url: '/guard.webmanifest', expect: x('ok ok ok ok ok ok ok') },
+  { method: 'GET', route: '/guard-sw.js', url: '/guard-sw.js', expect: x('ok ok ok ok ok ok ok') },
+  // The HTTPS certificate for phones to trust; this hub serves plain HTTP, so there is none.
+  { method: 'GET', route: '/hub.crt', url: '/hub.crt', expect: x('404 404 404 404 404 404 404') },
   { method: 'GET', route: '/api/health', url: '/api/health', expect: x('ok ok ok ok ok ok ok') },
   { method: 'POST', route: '/api/login', url: '/api/login', body: {}, expect: x('ok ok ok ok ok ok ok') },
   { method: 'GET', route: '/api/session', url: '/api/session', expect: x('401 ok ok ok ok ok ok') },
@@ -144,6 +149,8 @@ const REST: RestRow[] = [
   { method: 'GET', route: '/api/incidents/summary', url: '/api/incidents/summary', expect: x('401 ok ok ok ok ok 403') },
   { method: 'GET', route: '/api/incidents/:id', url: '/api/incidents/{A}', expect: x('401 ok ok ok ok 404 403') },
   { method: 'GET', route: '/api/incidents/:id', url: '/api/incidents/{B}', expect: x('401 ok ok 404 404 ok 403') },
+  { method: 'GET', route: '/api/incidents/:id/notifications', url: '/api/incidents/{A}/notifications', expect: x('401 ok ok ok ok 404 403') },
+  { method: 'GET', route: '/api/incidents/:id/notifications', url: '/api/incidents/{B}/notifications', expect: x('401 ok ok 404 404 ok 403') },
   ...commandRows(),
   { method: 'GET', route: '/api/events', url: '/api/events', expect: x('401 ok ok ok ok ok 403') },
   { method: 'GET', route: '/api/events/:id', url: '/api/events/{EA}', expect: x('401 ok ok ok ok 404 403') },

@@ -1,7 +1,9 @@
 /**
  * The guard page (`/guard`), phone-sized: only the incidents of the guard's sites (namespace
- * /guard), a sound and a browser notification for each new one, and one tap for 签收 / 到场 / 误报
- * with an optional note.
+ * /guard), a sound and a notification (through the service worker, so it also shows while the page
+ * is in the background) for each new one, and one tap for 签收 / 到场 / 误报 with an optional note.
+ * Each card carries what the guard needs on the way: zone, the site's phones, a map link, and
+ * where the 110 side stands.
  */
 import './styles/base.css';
 import './styles/guard.css';
@@ -11,6 +13,8 @@ import type { CommandReply } from '../../src/contract/socket.js';
 import type { PropertyStatus } from '../../src/contract/incident.js';
 import { guardActionApplies } from '../../src/contract/workflow.js';
 import { fetchSession } from './api.js';
+import { amapUrl, geoUrl, telUrl } from './guard-links.js';
+import { GuardNotifier } from './guard-notify.js';
 import { Alerter } from './alert.js';
 import { loadDirectory, type SiteInfo } from './directory.js';
 import { byId, h } from './dom.js';
@@ -40,10 +44,11 @@ async function main(): Promise<void> {
   const state = new IncidentState();
   const alerter = new Alerter();
   const messages = new Map<string, { text: string; ok: boolean }>();
-  const notes = new Map<string, string>();
+  const notes = loadNotes();
   const busy = new Set<string>();
 
   const notifyBtn = h('button', { class: 'btn btn-small', attrs: { id: 'notify', type: 'button' }, on: { click: () => void askNotify() } });
+  const notifier = new GuardNotifier((id) => showCard(id));
   const keeper = new SessionKeeper(session, () => link.resume());
   const top = new TopBar(session, alerter, 'guardTitle', null);
   const heading = h('h1', { class: 'guard-heading' });
@@ -65,28 +70,37 @@ async function main(): Promise<void> {
   app.replaceChildren(top.el, keeper.banner, h('main', { class: 'guard' }, h('div', { class: 'guard-bar' }, heading, notifyBtn), list, empty));
 
   function notify(i: Incident): void {
-    if (!('Notification' in window) || Notification.permission !== 'granted') return;
     const w = words();
+    const site = sites.get(i.siteId);
     // Notification text is plain text: no markup is interpreted.
-    const n = new Notification(`${t('newIncident')} · ${w.priorities[i.priority]} ${w.kinds[i.kind]}`, {
-      body: `${i.siteName}\n${sites.get(i.siteId)?.address ?? ''}`,
-      tag: i.id,
-    });
-    n.onclick = () => {
-      window.focus();
-      document.querySelector(`[data-incident="${CSS.escape(i.id)}"]`)?.scrollIntoView({ block: 'center' });
-    };
+    const title = `${t('newIncident')} · ${w.priorities[i.priority]} ${w.kinds[i.kind]}`;
+    const body = [i.siteName, site?.address ?? '', zoneLine(i)].filter(Boolean).join('\n');
+    void notifier.show(i.id, title, body, i.priority <= 2).catch(() => undefined);
+  }
+
+  function showCard(id: string): void {
+    document.querySelector(`[data-incident="${CSS.escape(id)}"]`)?.scrollIntoView({ block: 'center' });
   }
 
   async function askNotify(): Promise<void> {
-    if ('Notification' in window && Notification.permission === 'default') await Notification.requestPermission();
+    await notifier.ask();
     renderNotify();
   }
 
   function renderNotify(): void {
-    const p = 'Notification' in window ? Notification.permission : 'denied';
-    notifyBtn.textContent = p === 'granted' ? t('guardNotifyOn') : p === 'denied' ? t('guardNotifyDenied') : t('guardNotify');
+    const p = notifier.state;
+    notifyBtn.dataset.state = p;
+    notifyBtn.textContent =
+      p === 'granted' ? t('guardNotifyOn') : p === 'insecure' ? t('guardNotifyInsecure') : p === 'default' ? t('guardNotify') : t('guardNotifyDenied');
     notifyBtn.disabled = p !== 'default';
+  }
+
+  /** 防区 1 前门, 防区 2 仓库红外: the zones that fired, named as the site file names them. */
+  function zoneLine(i: Incident): string {
+    const names = new Map<number, string | null>();
+    for (const e of i.timeline) if (e.type === 'event' && e.zone !== undefined && e.zone !== null && !names.get(e.zone)) names.set(e.zone, e.zoneName ?? null);
+    for (const z of i.zones) if (!names.has(z)) names.set(z, null);
+    return [...names].map(([n, name]) => `${t('zone', { n })}${name ? ` ${name}` : ''}`).join('，');
   }
 
   type GuardStep = 'guard_ack' | 'guard_onscene' | 'false_alarm' | 'confirmed';
@@ -110,7 +124,11 @@ async function main(): Promise<void> {
     } else reply = await link.command('incident:guard_verify', { id: i.id, finding: what, ...(note ? { note } : {}) });
     busy.delete(i.id);
     if (reply.ok) {
-      notes.delete(i.id);
+      // The note goes with 核实 (guard_verify); 签收 and 到场 carry none, so it is kept for then.
+      if (what === 'false_alarm' || what === 'confirmed') {
+        notes.delete(i.id);
+        saveNotes(notes);
+      }
       // Say where the property track stands, not "done": the 110 incident is still the station's.
       messages.set(i.id, { text: t(PROPERTY_WORD[reply.incident.property?.status ?? 'waiting']), ok: true });
     } else messages.set(i.id, { text: t('failed', { error: reply.error }), ok: false });
@@ -125,7 +143,10 @@ async function main(): Promise<void> {
       attrs: { rows: '2', maxlength: '1000', placeholder: t('guardNotePlaceholder'), 'aria-label': t('noteLabel') },
     });
     note.value = notes.get(i.id) ?? '';
-    note.addEventListener('input', () => notes.set(i.id, note.value));
+    note.addEventListener('input', () => {
+      notes.set(i.id, note.value);
+      saveNotes(notes);
+    });
     const button = (what: GuardStep, label: string, enabled: boolean): HTMLButtonElement => {
       const b = h('button', {
         class: `btn big act-${what}`,
@@ -137,16 +158,24 @@ async function main(): Promise<void> {
       return b;
     };
     const msg = messages.get(i.id);
+    const zones = zoneLine(i);
+    const phones = (site?.contacts ?? [])
+      .map((c) => ({ c, url: telUrl(c.phone) }))
+      .filter((x): x is { c: { name: string; phone: string }; url: string } => x.url !== null)
+      .map(({ c, url }) => h('a', { class: 'btn tel', text: `${c.name} ${c.phone}`, attrs: { href: url, 'aria-label': t('guardCall', { name: c.name }) } }));
+    const label = site?.doorPlate ? `${i.siteName} ${site.doorPlate}` : i.siteName;
+    const location = site?.location ?? i.location;
     const shots = i.media.filter((m) => m.url && m.kind === 'snapshot').slice(-2);
     return h(
       'article',
-      { class: `card p${i.priority} st-${i.status}`, dataset: { incident: i.id, priority: String(i.priority) } },
+      { class: `card p${i.priority} st-${i.status}`, dataset: { incident: i.id, priority: String(i.priority) }, attrs: { id: `incident-${i.id}` } },
+      h('header', {}, h('span', { class: `prio-chip p${i.priority}`, text: w.priorities[i.priority] }), h('strong', { class: 'kind', text: w.kinds[i.kind] })),
       h(
-        'header',
-        {},
-        h('span', { class: `prio-chip p${i.priority}`, text: w.priorities[i.priority] }),
-        h('strong', { class: 'kind', text: w.kinds[i.kind] }),
-        h('span', { class: `status-chip st-${i.status}`, text: w.statuses[i.status] }),
+        'div',
+        { class: 'police' },
+        h('span', { class: `status-chip st-${i.status}`, attrs: { 'data-status110': i.status }, text: `110 ${w.statuses[i.status]}` }),
+        i.number ? h('span', { class: 'number', text: i.number }) : null,
+        i.unit ? h('span', { class: 'unit', text: `${t('fieldUnit')} ${i.unit.name}` }) : null,
       ),
       h('div', { class: 'site', text: i.siteName }),
       site?.address ? h('div', { class: 'addr', text: site.address }) : null,
@@ -156,7 +185,15 @@ async function main(): Promise<void> {
         site?.doorPlate ? h('span', { text: `${t('fieldDoorPlate')} ${site.doorPlate}` }) : null,
         h('span', { class: 'age', dataset: { since: i.openedAt }, text: formatAge(i.openedAt), title: formatTime(i.openedAt) }),
       ),
+      zones ? h('div', { class: 'zones', text: zones }) : null,
       i.owner ? h('div', { class: 'owner', text: `${t('fieldOwner')}: ${i.owner}` }) : null,
+      phones.length ? h('div', { class: 'phones' }, ...phones) : null,
+      h(
+        'div',
+        { class: 'nav-links' },
+        h('a', { class: 'btn nav-amap', text: t('guardNavAmap'), attrs: { href: amapUrl(location, label), target: '_blank', rel: 'noopener noreferrer' } }),
+        h('a', { class: 'btn nav-geo', text: t('guardNavMap'), attrs: { href: geoUrl(location, label) } }),
+      ),
       h('div', { class: 'property', attrs: { 'data-property': i.property?.status ?? 'waiting' }, text: propertyLine(i) }),
       shots.length ? h('div', { class: 'shots' }, ...shots.map((m) => h('img', { attrs: { src: m.url!, alt: m.cameraId, loading: 'lazy' } }))) : null,
       note,
@@ -199,6 +236,27 @@ async function main(): Promise<void> {
   }, 1000);
   render();
   keeper.start();
+}
+
+const NOTES_KEY = 'sg-guard-notes';
+
+/** Notes typed and not yet sent, kept across re-renders and a reload of the page (this tab only). */
+function loadNotes(): Map<string, string> {
+  try {
+    const raw = JSON.parse(sessionStorage.getItem(NOTES_KEY) ?? '{}') as unknown;
+    if (raw && typeof raw === 'object') return new Map(Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    // storage blocked or unreadable: notes last as long as the page
+  }
+  return new Map();
+}
+
+function saveNotes(notes: Map<string, string>): void {
+  try {
+    sessionStorage.setItem(NOTES_KEY, JSON.stringify(Object.fromEntries([...notes].filter(([, v]) => v.trim()))));
+  } catch {
+    // storage blocked: notes last as long as the page
+  }
 }
 
 void main();

@@ -12,7 +12,7 @@ import { refuse } from './refuse.js';
 export const SESSION_COOKIE = 'sg_session';
 
 /** Anonymous paths: the login page and its assets, logging in, and the health probe. */
-const PUBLIC_PAGES = new Set(['/login', '/favicon.ico']);
+const PUBLIC_PAGES = new Set(['/login', '/favicon.ico', '/guard.webmanifest', '/guard-sw.js', '/hub.crt']);
 /**
  * The built scripts, styles and images (web/dist/assets, content-hashed names). They are the same
  * for everyone and hold no data, and the login page needs them before anyone is signed in; every

@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ApiContext } from '../context.js';
@@ -10,7 +11,7 @@ import { mapRoutes } from './routes/map.js';
 import { mediaRoutes } from './routes/media.js';
 import { sessionRoutes } from './routes/session.js';
 import { videoAccess } from './routes/video-access.js';
-import { authOf, gate, resolveSession, signedIn } from './access.js';
+import { anonymous, authOf, gate, resolveSession, signedIn } from './access.js';
 import { can } from '../../auth/roles.js';
 import { refuse } from './refuse.js';
 import { hostAllowed, hostOf, securityHeaders } from './edge.js';
@@ -80,6 +81,23 @@ export function createHttpApp(ctx: ApiContext): express.Express {
     res.sendFile(file, { root: WEB_DIR });
   };
   app.get('/login', page('login.html'));
+  // The guard page's manifest and service worker (issue 13): public, as a browser fetches a
+  // manifest without cookies; they hold no data. The worker's path sets its scope (/guard).
+  const staticFile = (file: string, type: string) => (_req: Request, res: Response) => {
+    if (!existsSync(WEB_DIR + file)) return void res.status(503).type('text/plain').send('The web pages are not built. Run `npm run build:web`.');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type(type).sendFile(file, { root: WEB_DIR });
+  };
+  app.get('/guard.webmanifest', anonymous(), staticFile('guard.webmanifest', 'application/manifest+json'));
+  app.get('/guard-sw.js', anonymous(), staticFile('guard-sw.js', 'text/javascript'));
+  // The hub's own HTTPS certificate (public by nature), in the DER form Android's "install a
+  // certificate" takes: a phone must trust it before its browser registers the service worker.
+  app.get('/hub.crt', anonymous(), (_req, res) => {
+    if (!ctx.tlsCertificate) return void refuse(res, 404, 'not_found', 'the hub serves plain HTTP (hub.yaml http.tls is not set)');
+    const der = new X509Certificate(ctx.tlsCertificate).raw;
+    res.setHeader('Content-Disposition', 'attachment; filename="safegrid-hub.crt"');
+    res.type('application/x-x509-ca-cert').send(der);
+  });
   // The guard's phone page; the /guard namespace decides what it shows.
   app.get('/guard', signedIn(), page('guard.html'));
   app.get('/', signedIn(), page('index.html'));

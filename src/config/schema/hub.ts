@@ -20,6 +20,7 @@ import {
   crs,
   type CustomIssueParams,
 } from './common.js';
+import { notifySchema } from './notify.js';
 
 const HOST_EXPECTED = 'a host name or IP address, e.g. 0.0.0.0';
 const host = () => z.string({ error: HOST_EXPECTED }).min(1, { error: HOST_EXPECTED });
@@ -27,6 +28,36 @@ const TRUST_EXPECTED = 'an IP address, a subnet such as 10.0.0.0/8, or loopback,
 const TRUST_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 const ALLOWED_HOST_EXPECTED = 'a host name such as safegrid.example.org, or *.example.org for its subdomains';
 const path = (what: string) => z.string({ error: `a file path (${what})` }).min(1, { error: `a file path (${what})` });
+
+/**
+ * HTTPS for the pages (issue 13): a phone's browser grants notifications and service workers only
+ * to a secure context, and `http://<hub-ip>` is not one. Either the installer's PEM files, or a
+ * self-signed certificate the hub makes on first start (openssl) and keeps in the data directory.
+ */
+export const httpTlsSchema = z
+  .strictObject({
+    cert: path('PEM certificate').nullish().describe('Server certificate (PEM) of the HTTPS listener.'),
+    key: path('PEM private key').nullish().describe('Its private key (PEM).'),
+    self_signed: z
+      .boolean({ error: 'true or false' })
+      .default(false)
+      .describe('Without cert and key: make a self-signed certificate on first start (kept beside the database, reused) and log its SHA-256 fingerprint.'),
+    hosts: z
+      .array(host(), { error: 'a list of host names or IP addresses' })
+      .default([])
+      .describe('self_signed: extra names and addresses the certificate is for (the hub adds localhost, 127.0.0.1 and its own addresses).'),
+  })
+  .superRefine((t, ctx) => {
+    // One without the other cannot serve TLS; neither without self_signed leaves nothing to serve.
+    if (!!t.cert !== !!t.key || (!t.cert && !t.self_signed)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [t.cert ? 'key' : 'cert'],
+        message: 'missing; expected cert and key (PEM files), or self_signed: true',
+        params: { code: 'SG_CONFIG_MISSING_KEY', whole: true } satisfies CustomIssueParams,
+      });
+    }
+  });
 
 export const httpSchema = z
   .strictObject({
@@ -49,6 +80,7 @@ export const httpSchema = z
       .describe('Host names the hub answers to besides IP addresses, localhost and its own name (stops DNS rebinding).'),
     headers_timeout: duration().prefault('10s').describe('A client must send its request headers within this time, or the connection is dropped.'),
     request_timeout: duration().prefault('30s').describe('A client must send its whole request within this time, or the connection is dropped.'),
+    tls: httpTlsSchema.nullish().describe('Serve HTTPS on the same port (the pages need it for notifications).'),
   })
   .prefault({});
 
@@ -314,6 +346,7 @@ export const hubSchema = z
     video: videoSchema,
     sessions: sessionsSchema,
     metrics: metricsSchema,
+    notify: notifySchema,
   })
   .prefault({});
 

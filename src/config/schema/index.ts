@@ -3,3 +3,4 @@ export * from './hub.js';
 export * from './stations.js';
 export * from './grids.js';
 export * from './site.js';
+export * from './notify.js';

@@ -207,6 +207,10 @@ export const zhCN = {
   guardNotifyDenied: '通知被浏览器禁止',
   guardNotePlaceholder: '现场情况（可选）',
   guardMine: '我负责的警情',
+  guardNotifyInsecure: '通知需要 HTTPS 访问',
+  guardCall: '拨打 {name}',
+  guardNavAmap: '高德导航',
+  guardNavMap: '地图应用',
   // login page
   username: '用户名',
   password: '密码',

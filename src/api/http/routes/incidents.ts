@@ -1,3 +1,4 @@
+import type { IncidentNotification } from '../../../contract/notify.js';
 import { Router, type Response } from 'express';
 import type { CommandReply } from '../../../contract/socket.js';
 import type { RefusalCode } from '../../../contract/refusals.js';
@@ -47,6 +48,23 @@ export function incidentRoutes(ctx: ApiContext): Router {
     // Out of scope answers exactly like a missing id: a 403 would confirm that it exists.
     if (!i || !scopeOf(ctx.auth, res).sees(i)) return void refuse(res, 404, 'not_found', 'no such incident');
     res.json(i);
+  });
+  // Guard alerts of the incident (issue 13): each channel's state, scoped like the incident.
+  r.get('/incidents/:id/notifications', allow('incidents:read'), (req, res) => {
+    const i = ctx.incidents.get(String(req.params.id));
+    if (!i || !scopeOf(ctx.auth, res).sees(i)) return void refuse(res, 404, 'not_found', 'no such incident');
+    const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+    const list: IncidentNotification[] = ctx.store.outbox.forIncident(i.id).map((o) => ({
+      channel: o.channelId,
+      guardGroup: o.guardGroup,
+      status: o.status,
+      attempts: o.attempts,
+      lastError: o.lastError,
+      createdAt: new Date(o.createdMs).toISOString(),
+      sentAt: iso(o.sentMs),
+      nextAttemptAt: o.status === 'pending' ? iso(o.nextAttemptMs) : null,
+    }));
+    res.json(list);
   });
   // Address history (地址历史): the site's incidents of the last `days` (default 90), scoped like the site itself.
   r.get('/sites/:id/incidents', allow('incidents:read'), (req, res) => {
