@@ -13,6 +13,7 @@ import { guardActionApplies } from '../../src/contract/workflow.js';
 import { fetchSession } from './api.js';
 import { Alerter } from './alert.js';
 import { loadDirectory, type SiteInfo } from './directory.js';
+import { useDirectoryNames } from './messages.js';
 import { byId, h } from './dom.js';
 import { formatAge, formatTime } from './format.js';
 import { TopBar } from './header.js';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   if (!session || session.mustChangePassword) return void location.replace('/login');
   if (session.role !== 'guard' && session.role !== 'admin') return roleGate(app, session);
   const dir = await loadDirectory();
+  useDirectoryNames(dir);
   const sites = new Map<string, SiteInfo>(dir.sites.map((s) => [s.id, s]));
 
   const state = new IncidentState();

@@ -19,3 +19,24 @@ export interface Words {
   roles: Readonly<Record<Role, string>>;
   tiers: Readonly<Record<'city' | 'station' | 'community' | ReceivingTier, string>>;
 }
+
+import type { MessageCode, MessageParams } from '../../../src/contract/messages.js';
+
+/** What a message's wording may look up besides its parameters: names from the directory, the language's words. */
+export interface SayContext {
+  words: Words;
+  text: Catalogue;
+  /** A station's name from its id (the id when unknown); null → the catalogue's "none". */
+  station(id: string | null | undefined): string;
+  /** A 警情类别/性质 code in this language (hub.yaml `triage.natures`). */
+  nature(code: string): string;
+  /** Seconds as this language writes a duration (`1分36秒`, `1 min 36 s`). */
+  duration(seconds: number): string;
+}
+
+/**
+ * How one language words every message code (src/contract/messages.ts). A mapped type: a code
+ * added to the vocabulary without its wording here fails to compile, and the unit test renders
+ * every code in both languages.
+ */
+export type MessageCatalogue = { readonly [C in MessageCode]: (p: MessageParams[C], x: SayContext) => string };

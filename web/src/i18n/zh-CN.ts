@@ -185,6 +185,10 @@ export const zhCN = {
   guardVerifyFalse: '核实：误报',
   guardVerifyReal: '核实：确有警情',
   seconds: '{n}秒',
+  zoneBeijing: '北京时间',
+  durationSeconds: '{s}秒',
+  durationMinutes: '{m}分{s}秒',
+  durationHours: '{h}小时{m}分',
   // timeline entry types
   tlEvent: '报警',
   tlStatus: '状态',

@@ -1,0 +1,83 @@
+/**
+ * Words the hub's message codes (src/contract/messages.ts) in the page's language: priority
+ * reasons, timeline entries, escalation and video notes, event details. A row stored before codes
+ * existed, or a code this page does not know (a newer hub), shows its stored text instead.
+ */
+import type { IncidentMedia, Incident, TimelineEntry } from '../../src/contract/incident.js';
+import { isMessageCode, type MessageCode, type MessageParams, type StoredParams } from '../../src/contract/messages.js';
+import { formatDuration } from './format.js';
+import type { MessageCatalogue, SayContext } from './i18n/catalogue.js';
+import { enMessages } from './i18n/messages.en.js';
+import { zhCNMessages } from './i18n/messages.zh-CN.js';
+import { lang, pick, textCatalogue, t, words } from './i18n/index.js';
+
+const MESSAGES: Record<ReturnType<typeof lang>, MessageCatalogue> = { 'zh-CN': zhCNMessages, en: enMessages };
+
+/** Names a message may refer to by id: the directory's stations and the configured natures. */
+export interface MessageNames {
+  station(id: string): string | undefined;
+  nature(code: string): { zh: string; en: string } | undefined;
+}
+
+let names: MessageNames = { station: () => undefined, nature: () => undefined };
+
+/** The console and the guard page give their directory once it has loaded. */
+export function setMessageNames(n: MessageNames): void {
+  names = n;
+}
+
+function context(): SayContext {
+  return {
+    words: words(),
+    text: textCatalogue(),
+    station: (id) => (id ? (names.station(id) ?? id) : t('none')),
+    nature: (code) => {
+      const n = names.nature(code);
+      return n ? pick(n.zh, n.en) : code;
+    },
+    duration: formatDuration,
+  };
+}
+
+/** A code with its parameters in the current language; null for a code this page does not know. */
+export function say(code: string | null | undefined, params: StoredParams | null | undefined): string | null {
+  if (!isMessageCode(code)) return null;
+  const render = MESSAGES[lang()][code] as (p: MessageParams[MessageCode], x: SayContext) => string;
+  try {
+    return render((params ?? {}) as unknown as MessageParams[MessageCode], context());
+  } catch {
+    // Parameters from an older hub that lack a field: the stored text is the honest fallback.
+    return null;
+  }
+}
+
+/** What a non-event timeline entry says: its code worded, else its text (a note, an old row). */
+export function entryText(e: TimelineEntry): string {
+  return say(e.code, e.params) ?? e.text ?? '';
+}
+
+/** What an event entry's detail says: its code worded, else the decoder's text (free text from a device). */
+export function eventDetail(e: Pick<TimelineEntry, 'code' | 'params' | 'detail'>): string {
+  return say(e.code, e.params) ?? e.detail ?? '';
+}
+
+/** Why the incident has its priority, in the page's language. */
+export function reasonText(i: Incident): string {
+  return say(i.priorityReasonCode, i.priorityReasonParams) ?? pick(i.priorityReasonZh, i.priorityReason);
+}
+
+/** Why a camera gave no picture. */
+export function mediaError(m: IncidentMedia): string {
+  return say(m.errorCode, m.errorParams) ?? m.error ?? '';
+}
+
+/** The names a directory gives (its stations, the configured natures); call again after the directory changes. */
+export function useDirectoryNames(dir: {
+  stations: ReadonlyArray<{ id: string; name: string }>;
+  workflow: { natures: ReadonlyArray<{ code: string; zh: string; en: string }> };
+}): void {
+  setMessageNames({
+    station: (id) => dir.stations.find((s) => s.id === id)?.name,
+    nature: (code) => dir.workflow.natures.find((n) => n.code === code),
+  });
+}
