@@ -27,7 +27,7 @@ interface ReasonParams {
 }
 
 /** Why a camera gave no picture, as the operator can act on it. */
-export type VideoFailure = 'timeout' | 'unreachable' | 'not_authorized' | 'disabled' | 'no_ffmpeg' | 'no_stream' | 'cut_short' | 'other';
+export type VideoFailure = 'timeout' | 'unreachable' | 'not_authorized' | 'disabled' | 'no_ffmpeg' | 'no_stream' | 'cut_short' | 'ended' | 'other';
 
 export interface MessageParams {
   // ── Priority reasons (Incident.priorityReasonCode) ────────────────────────────────────────

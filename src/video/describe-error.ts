@@ -41,9 +41,21 @@ export function cameraFailureReason(err: unknown): { reason: VideoFailure; detai
     if (err.code === 'not_authorized') return { reason: 'not_authorized', detail: null };
     return { reason: 'other', detail: err.reason };
   }
-  if (err instanceof FfmpegError) return err.code === 'timeout' ? { reason: 'timeout', detail: null } : { reason: 'other', detail: err.message };
+  if (err instanceof FfmpegError) {
+    const reason = FFMPEG_REASONS[err.code];
+    return { reason: reason ?? 'other', detail: reason && reason !== 'unreachable' ? null : err.message };
+  }
   return { reason: 'other', detail: err instanceof Error ? err.message : String(err) };
 }
+
+/** ffmpeg's failures the operator can act on; the rest are `other`, with ffmpeg's words as detail. */
+const FFMPEG_REASONS: Partial<Record<FfmpegError['code'], VideoFailure>> = {
+  timeout: 'timeout',
+  not_authorized: 'not_authorized',
+  unreachable: 'unreachable',
+  ended: 'ended',
+  no_binary: 'no_ffmpeg',
+};
 
 /** The media note's code and parameters (`video.failed`) beside its English `error`. */
 export function videoFailure(
@@ -72,5 +84,6 @@ export function snapshotFailure(
   const seconds = Number((o.limitMs / 1000).toFixed(1));
   if (timedOut) return videoFailure(camera, 'snapshot', { reason: 'timeout', seconds });
   const why = cameraFailureReason(err);
-  return videoFailure(camera, 'snapshot', { ...why, seconds: why.reason === 'unreachable' ? seconds : null });
+  // An ONVIF camera that cannot be reached is worded as the budget it missed, as snapshotFailureNote does.
+  return videoFailure(camera, 'snapshot', { ...why, seconds: err instanceof OnvifError && err.code === 'unreachable' ? seconds : null });
 }

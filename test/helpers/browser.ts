@@ -67,6 +67,8 @@ export interface ContextOptions {
   width?: number;
   height?: number;
   mobile?: boolean;
+  /** The browser's own zone (default Asia/Shanghai); the pages show the centre's zone whatever it is. */
+  timezoneId?: string;
 }
 
 /** A fresh context in Beijing time, zh-CN, with outside requests blocked and problems recorded. */
@@ -74,7 +76,7 @@ export async function newContext(browser: Browser, opts: ContextOptions = {}): P
   const context = await browser.newContext({
     viewport: { width: opts.width ?? 1600, height: opts.height ?? 900 },
     locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
+    timezoneId: opts.timezoneId ?? 'Asia/Shanghai',
     ...(opts.mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
   });
   context.setDefaultTimeout(PAGE_WAIT_MS);

@@ -12,6 +12,7 @@ import { en, enWords } from '../../web/src/i18n/en.js';
 import { enMessages } from '../../web/src/i18n/messages.en.js';
 import { zhCNMessages } from '../../web/src/i18n/messages.zh-CN.js';
 import { zhCN, zhCNWords } from '../../web/src/i18n/zh-CN.js';
+import { latinWords } from '../helpers/latin.js';
 
 /** One realistic set of parameters per code; a code without one fails below. */
 const SAMPLES: { [C in MessageCode]: MessageParams[C] } = {
@@ -63,11 +64,6 @@ function context(text: Catalogue, words: Words, duration: (s: number) => string,
   };
 }
 
-/** Latin-script words left after ids, codes and numbers are set aside (a token with a digit or a dash is an id: cam-2, E602, P1). */
-export function latinWords(text: string): string[] {
-  return (text.match(/[A-Za-z][A-Za-z0-9_.:/-]*/g) ?? []).filter((tok) => !/[0-9-]/.test(tok));
-}
-
 const LANGUAGES: Array<{ name: string; catalogue: MessageCatalogue; ctx: SayContext }> = [
   { name: 'zh-CN', catalogue: zhCNMessages, ctx: context(zhCN, zhCNWords, (s) => `${s}秒`, 'zh') },
   { name: 'en', catalogue: enMessages, ctx: context(en, enWords, (s) => `${s} s`, 'en') },
@@ -109,13 +105,26 @@ describe('every message code is worded in both languages', () => {
 });
 
 describe('durations and times as the console shows them', () => {
-  let format: typeof import('../../web/src/format.js');
-  let i18n: typeof import('../../web/src/i18n/index.js');
+  // The page modules are loaded by path: their types need the DOM library, which the hub's tsconfig leaves out.
+  let format: {
+    formatDuration(s: number): string;
+    formatTime(iso: string): string;
+    formatClock(iso: string): string;
+    setTimeZone(zone: string): void;
+    timeZone(): string;
+  };
+  let i18n: { setLang(lang: 'zh-CN' | 'en'): void };
+  let messages: {
+    entryText(e: object): string;
+    eventDetail(e: object): string;
+  };
   beforeAll(async () => {
     // The page's language switch touches <html lang>; this is all of the DOM it needs.
     (globalThis as { document?: unknown }).document = { documentElement: { lang: '' } };
-    format = await import('../../web/src/format.js');
-    i18n = await import('../../web/src/i18n/index.js');
+    const page = '../../web/src/';
+    format = (await import(`${page}format.js`)) as typeof format;
+    i18n = (await import(`${page}i18n/index.js`)) as typeof i18n;
+    messages = (await import(`${page}messages.js`)) as typeof messages;
   });
 
   it('durations never look like a time of day', () => {
@@ -140,8 +149,8 @@ describe('durations and times as the console shows them', () => {
     i18n.setLang('zh-CN');
   });
 
-  it('an entry stored before codes, or with a code this page does not know, shows its text', async () => {
-    const m = await import('../../web/src/messages.js');
+  it('an entry stored before codes, or with a code this page does not know, shows its text', () => {
+    const m = messages;
     expect(m.entryText({ at: '', type: 'note', text: 'camera cam-2: timeout' })).toBe('camera cam-2: timeout');
     expect(m.entryText({ at: '', type: 'note', text: 'old', code: 'from.a.newer.hub', params: {} })).toBe('old');
     expect(m.entryText({ at: '', type: 'escalation', text: 'x', code: 'escalation.top', params: { waited: 1268 } })).toBe('21分08秒未签收，已是最高层级');

@@ -238,7 +238,7 @@ export class DetailPanel {
         ? h('span', {
             class: `esc-countdown${left.due ? ' due' : ''}`,
             dataset: { escalateAt: i.escalateAt ?? '' },
-            text: t('escalatesIn', { time: left.text }),
+            text: t('escalatesIn', { time: formatDuration(left.seconds) }),
             title: t('escalatesAt', { time: formatTime(i.escalateAt!) }),
           })
         : '',
@@ -700,7 +700,8 @@ export class DetailPanel {
           h('time', { text: formatTime(e.at, false) }),
           h('span', { class: 'tl-type', text: t(typeWord[e.type]) }),
           h('span', { class: 'tl-text', text: what, ...(raw ? { title: raw } : {}) }),
-          e.by ? h('span', { class: 'tl-by', text: e.by }) : null,
+          // The hub's own entries (escalation, routing, video) are signed `hub`: the page says 系统.
+          e.by ? h('span', { class: 'tl-by', text: e.by === 'hub' ? t('byHub') : e.by }) : null,
         ),
       );
     }

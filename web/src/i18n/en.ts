@@ -178,6 +178,7 @@ export const en: Catalogue = {
   guardVerifyReal: 'Verified: real',
   seconds: '{n} s',
   zoneBeijing: 'Beijing time',
+  byHub: 'hub',
   durationSeconds: '{s} s',
   durationMinutes: '{m} min {s} s',
   durationHours: '{h} h {m} min',

@@ -18,12 +18,13 @@ const withNote = (note: string | null | undefined): string => (note ? `: ${note}
 
 const VIDEO: Readonly<Record<VideoFailure, (s: string) => string>> = {
   timeout: (s) => `did not answer within ${s}`,
-  unreachable: (s) => `did not answer within ${s} (unreachable)`,
+  unreachable: (s) => (s ? `did not answer within ${s} (unreachable)` : 'cannot be reached'),
   not_authorized: () => 'refused the user name or password',
   disabled: () => 'is not in use',
   no_ffmpeg: () => 'ffmpeg is not installed',
   no_stream: () => 'no stream address known',
   cut_short: (s) => `the camera closed the stream after ${s}`,
+  ended: () => 'the camera closed the connection',
   other: () => 'failed',
 };
 
@@ -70,8 +71,8 @@ export const enMessages: MessageCatalogue = {
   'video.failed': (p, x) => {
     const camera = p.cameraName && p.cameraName !== p.camera ? `${p.cameraName} (${p.camera})` : p.camera;
     const within = p.seconds === null ? '' : x.duration(p.seconds);
-    const detail = p.detail && p.reason === 'other' ? `, ${p.detail}` : '';
-    if (p.reason === 'timeout' || p.reason === 'unreachable') return `${camera} ${VIDEO[p.reason](within)}, no ${p.media}`;
+    const detail = p.detail && (p.reason === 'other' || p.reason === 'unreachable') ? ` (${p.detail})` : '';
+    if (p.reason === 'timeout' || (p.reason === 'unreachable' && within)) return `${camera} ${VIDEO[p.reason](within)}, no ${p.media}`;
     return `${camera}: no ${p.media}, ${VIDEO[p.reason](within)}${detail}`;
   },
   'route.receiving_point': (p, x) =>

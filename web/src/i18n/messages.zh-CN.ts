@@ -24,13 +24,14 @@ const withNote = (note: string | null | undefined): string => (note ? `：${note
 
 const VIDEO: Readonly<Record<VideoFailure, (s: string) => string>> = {
   timeout: (s) => `${s}内未应答`,
-  unreachable: (s) => `${s}内未应答（网络不通）`,
+  unreachable: (s) => (s ? `${s}内未应答（网络不通）` : '无法连接（网络不通或端口未开放）'),
   not_authorized: () => '拒绝了用户名或密码',
   disabled: () => '已停用',
   no_ffmpeg: () => '服务器缺少视频转码程序，无法录像',
   no_stream: () => '没有视频流地址，无法录像',
   cut_short: (s) => `摄像机中断了视频流，录像仅 ${s}`,
-  other: () => '出错',
+  ended: () => '摄像机断开了连接',
+  other: () => '摄像机或视频服务出错（详情见提示）',
 };
 
 /** Which sensor a declarative block reads, alarm and cleared (devices/profiles blocks). */
@@ -100,7 +101,7 @@ export const zhCNMessages: MessageCatalogue = {
     const camera = p.cameraName && p.cameraName !== p.camera ? `${p.cameraName}（${p.camera}）` : p.camera;
     const what = p.media === 'clip' ? '录像' : '抓拍';
     const within = p.seconds === null ? '' : x.duration(p.seconds);
-    if (p.reason === 'timeout' || p.reason === 'unreachable') return `${camera} ${VIDEO[p.reason](within)}，无${what}`;
+    if (p.reason === 'timeout' || (p.reason === 'unreachable' && within)) return `${camera} ${VIDEO[p.reason](within)}，无${what}`;
     return `${camera}：无${what}，${VIDEO[p.reason](within)}`;
   },
   'route.receiving_point': (p, x) =>

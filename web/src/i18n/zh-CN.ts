@@ -186,6 +186,7 @@ export const zhCN = {
   guardVerifyReal: '核实：确有警情',
   seconds: '{n}秒',
   zoneBeijing: '北京时间',
+  byHub: '系统',
   durationSeconds: '{s}秒',
   durationMinutes: '{m}分{s}秒',
   durationHours: '{h}小时{m}分',
