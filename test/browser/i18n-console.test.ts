@@ -111,7 +111,8 @@ describe.skipIf(!run)('the zh-CN console in a browser set to UTC', () => {
       const rows = page.locator('#queue tbody tr[data-incident]');
       await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(5);
       const found: Record<string, string[]> = {};
-      const queueText = (await page.locator('#queue').innerText()) ?? '';
+      // The words the operator sees: rendered text, without hidden nodes.
+      const queueText = (await page.evaluate("document.querySelector('#queue').innerText")) as string;
       found.queue = latinWords(queueText);
       const ids = (await rows.evaluateAll((trs) => trs.map((r) => r.getAttribute('data-incident') ?? ''))).filter(Boolean);
       const shown: string[] = [];
@@ -127,7 +128,7 @@ describe.skipIf(!run)('the zh-CN console in a browser set to UTC', () => {
         )) as string;
         shown.push(text);
         found[id] = latinWords(text.replace(/[×]/g, ''));
-        const opened = await page.locator('#detail .facts').innerText();
+        const opened = await page.locator('#detail .facts').textContent();
         expect(opened).toContain(`${beijing(incident.openedAt)} 北京时间`);
       }
       const all = shown.join('\n');
