@@ -6,7 +6,7 @@
  */
 import type { DispatchedUnit, IncidentMedia, IncidentTimes, KeyholderCallOutcome, PropertyResponse } from '../contract/incident.js';
 import { DISPOSITIONS, type Disposition, type Incident, type IncidentStatus, type TimelineEntry } from '../contract/incident.js';
-import { message } from '../contract/messages.js';
+import { message, type StoredParams } from '../contract/messages.js';
 import { mayMove, STATUS_ZH } from '../contract/workflow.js';
 
 /** Who acts, and from where (a console socket, a REST client address). A bare string is a username. */
@@ -27,6 +27,8 @@ export interface AuditFact {
 export interface Refusal {
   code: string;
   error: string;
+  /** Names the page words into the refusal (`owner`, `target`). */
+  params?: StoredParams;
 }
 
 export interface Change {
@@ -38,12 +40,13 @@ export type Decision = Change | Refusal;
 
 export const isRefusal = (d: Decision): d is Refusal => 'code' in d;
 
-const refuse = (code: string, error: string): Refusal => ({ code, error });
+const refuse = (code: string, error: string, params?: StoredParams): Refusal => (params ? { code, error, params } : { code, error });
 
 const ownedBy = (i: Incident): string => `已由 ${i.owner} 签收 (owned by ${i.owner})`;
 
 /** Somebody else owns it: the refusal names them. */
-const ownerRefusal = (i: Incident, by: Actor): Refusal | null => (i.owner && i.owner !== actorName(by) ? refuse('owned', ownedBy(i)) : null);
+const ownerRefusal = (i: Incident, by: Actor): Refusal | null =>
+  i.owner && i.owner !== actorName(by) ? refuse('owned', ownedBy(i), { owner: i.owner }) : null;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -326,7 +329,7 @@ function guardStep(
   if (!i) return refuse('not_found', `no open incident ${c.id}`);
   const p = propertyOf(i);
   const by = actorName(c.by);
-  if (p.owner && p.owner !== by) return refuse('owned', `物业响应已由 ${p.owner} 签收 (property response owned by ${p.owner})`);
+  if (p.owner && p.owner !== by) return refuse('owned', `物业响应已由 ${p.owner} 签收 (property response owned by ${p.owner})`, { owner: p.owner });
   if (!s.from.includes(p.status)) return refuse('illegal_transition', `property response is ${p.status}; ${s.action} needs ${s.from.join(' or ')}`);
   const next = { ...s.apply(p), owner: by, updatedAt: iso(c.now) };
   const entry: TimelineEntry = { at: iso(c.now), type: 'guard', by, text: s.text, code: s.action, params: { finding: next.finding, note: next.note } };
@@ -381,7 +384,7 @@ export function handOver(c: CommandInput & { to: string }): Decision {
   const i = openOnly(c);
   if (!i) return refuse('not_found', `no open incident ${c.id}`);
   if (!i.owner) return refuse('not_owned', 'acknowledge the incident before handing it over');
-  if (i.owner !== actorName(c.by)) return refuse('owned', ownedBy(i));
+  if (i.owner !== actorName(c.by)) return refuse('owned', ownedBy(i), { owner: i.owner });
   const target = String(c.to ?? '')
     .trim()
     .slice(0, 64);

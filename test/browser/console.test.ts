@@ -186,7 +186,7 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
       // A name the hub does not know is refused in words; the form stays for a second try.
       await a.fill('#form-handover', 'op-nobody');
       await a.keyboard.press('Enter');
-      await expect.poll(() => a.locator('#action-message').textContent()).toContain('no active account "op-nobody"');
+      await expect.poll(() => a.locator('#action-message').textContent()).toContain('不能移交或转警给 op-nobody');
       await a.fill('#form-handover', 'op-hecheng');
       await a.keyboard.press('Enter');
       await expect.poll(() => rowB.locator('td.owner').textContent()).toBe('op-hecheng');

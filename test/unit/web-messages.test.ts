@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MESSAGE_CODES, type MessageCode, type MessageParams } from '../../src/contract/messages.js';
+import { REFUSAL_CODES } from '../../src/contract/refusals.js';
 import { CONTACT_ID_EVENTS } from '../../src/profiles/code/contact-id.js';
 import type { Catalogue, MessageCatalogue, SayContext, Words } from '../../web/src/i18n/catalogue.js';
 import { CID_NAMES_ZH } from '../../web/src/i18n/cid-names.zh-CN.js';
@@ -99,6 +100,11 @@ describe('every message code is worded in both languages', () => {
     expect(say('status.changed', SAMPLES['status.changed'])).toBe('已签收 → 已派警；出警单位：巡逻车3：快');
   });
 
+  it('every refusal code is worded in both languages, the Chinese without Latin words', () => {
+    for (const w of [zhCNWords, enWords]) expect(Object.keys(w.refusals).sort()).toEqual(Object.keys(REFUSAL_CODES).sort());
+    for (const text of Object.values(zhCNWords.refusals)) expect(latinWords(text.replace(/\{\w+\}/g, 'op-1')), text).toEqual([]);
+  });
+
   it('every Contact ID code the hub decodes has a Chinese name', () => {
     expect(Object.keys(CONTACT_ID_EVENTS).filter((code) => !CID_NAMES_ZH[code])).toEqual([]);
   });
@@ -117,6 +123,7 @@ describe('durations and times as the console shows them', () => {
   let messages: {
     entryText(e: object): string;
     eventDetail(e: object): string;
+    refusalText(r: object): string;
   };
   beforeAll(async () => {
     // The page's language switch touches <html lang>; this is all of the DOM it needs.
@@ -155,5 +162,7 @@ describe('durations and times as the console shows them', () => {
     expect(m.entryText({ at: '', type: 'note', text: 'old', code: 'from.a.newer.hub', params: {} })).toBe('old');
     expect(m.entryText({ at: '', type: 'escalation', text: 'x', code: 'escalation.top', params: { waited: 1268 } })).toBe('21分08秒未签收，已是最高层级');
     expect(m.eventDetail({ detail: 'contact false (open)', code: 'device.value', params: SAMPLES['device.value'] })).toBe('门磁打开');
+    expect(m.refusalText({ code: 'owned', error: '已由 op-2 签收 (owned by op-2)', params: { owner: 'op-2' } })).toBe('已由 op-2 签收');
+    expect(m.refusalText({ code: 'a_newer_code', error: 'as the hub said it' })).toBe('as the hub said it');
   });
 });

@@ -17,7 +17,7 @@ import { escalationCountdown } from './escalation-clock.js';
 import { formatDuration, formatTime, serverNow } from './format.js';
 import { pick, t, words } from './i18n/index.js';
 import type { LiveLink } from './live.js';
-import { entryText, eventDetail, mediaError, reasonText } from './messages.js';
+import { entryText, eventDetail, mediaError, reasonText, refusalText } from './messages.js';
 
 /** The workflow's actions (src/contract/workflow.ts); which apply to an incident is the contract's `actionApplies`. */
 export type Action = IncidentAction;
@@ -174,7 +174,7 @@ export class DetailPanel {
       this.message = { text: t('done'), ok: true };
       if (reply.incident.version >= (this.current?.version ?? 0)) this.current = reply.incident;
     } else {
-      this.message = { text: t('failed', { error: reply.error }), ok: false };
+      this.message = { text: t('failed', { error: refusalText(reply) }), ok: false };
     }
     this.render();
     this.fetchFull(100);

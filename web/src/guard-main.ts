@@ -13,7 +13,7 @@ import { guardActionApplies } from '../../src/contract/workflow.js';
 import { fetchSession } from './api.js';
 import { Alerter } from './alert.js';
 import { loadDirectory, type SiteInfo } from './directory.js';
-import { useDirectoryNames } from './messages.js';
+import { refusalText, useDirectoryNames } from './messages.js';
 import { byId, h } from './dom.js';
 import { formatAge, formatTime } from './format.js';
 import { TopBar } from './header.js';
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
       notes.delete(i.id);
       // Say where the property track stands, not "done": the 110 incident is still the station's.
       messages.set(i.id, { text: t(PROPERTY_WORD[reply.incident.property?.status ?? 'waiting']), ok: true });
-    } else messages.set(i.id, { text: t('failed', { error: reply.error }), ok: false });
+    } else messages.set(i.id, { text: t('failed', { error: refusalText(reply) }), ok: false });
     render();
   }
 

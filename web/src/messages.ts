@@ -66,6 +66,14 @@ export function reasonText(i: Incident): string {
   return say(i.priorityReasonCode, i.priorityReasonParams) ?? pick(i.priorityReasonZh, i.priorityReason);
 }
 
+/** Why the hub refused a command, in the page's language (the hub's English `error` for a code this page does not know). */
+export function refusalText(r: { code?: string; error: string; params?: StoredParams }): string {
+  const refusals: Readonly<Record<string, string>> = words().refusals;
+  const text = r.code && Object.hasOwn(refusals, r.code) ? refusals[r.code] : undefined;
+  // A name the hub gave fills its place; one it did not give leaves the sentence without it.
+  return text === undefined ? r.error : text.replace(/\{(\w+)\}/g, (_m, k: string) => (r.params?.[k] == null ? '' : String(r.params[k])));
+}
+
 /** Why a camera gave no picture. */
 export function mediaError(m: IncidentMedia): string {
   return say(m.errorCode, m.errorParams) ?? m.error ?? '';

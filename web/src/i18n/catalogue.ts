@@ -7,6 +7,7 @@ export type TextKey = keyof Catalogue;
 import type { Category, EventKind, Priority } from '../../../src/contract/alarm-event.js';
 import type { Disposition, IncidentStatus } from '../../../src/contract/incident.js';
 import type { Role } from '../../../src/contract/roles.js';
+import type { RefusalCode } from '../../../src/contract/refusals.js';
 import type { ReceivingTier } from '../../../src/contract/routing.js';
 
 /** Domain words: each language's catalogue file holds one of these next to its texts. */
@@ -18,6 +19,8 @@ export interface Words {
   priorities: Readonly<Record<Priority, string>>;
   roles: Readonly<Record<Role, string>>;
   tiers: Readonly<Record<'city' | 'station' | 'community' | ReceivingTier, string>>;
+  /** Why the hub refused a command (src/contract/refusals.ts), as the page says it; the hub's `error` is the fallback. */
+  refusals: Readonly<Record<RefusalCode, string>>;
 }
 
 import type { MessageCode, MessageParams } from '../../../src/contract/messages.js';
