@@ -75,6 +75,13 @@ describe.skipIf(!run)('the zh-CN console in a browser set to UTC', () => {
         detail: 'no heartbeat for 125 s (expected every 60 s)',
         message: message('supervision.no_heartbeat', { silent: 125, expected: 60 }),
       });
+      await t.hub.ingest.raiseSynthetic({
+        siteId: 'shop-a',
+        deviceId: 'shop-a-cid',
+        kind: 'trouble.comm',
+        detail: 'test_missed: no periodic test for 90000 s (expected every 86400 s)',
+        message: message('supervision.test_missed', { since: 90_000, expected: 86_400 }),
+      });
       // Medical and a panic at home-b: the panic is P1 and escalates after 1 s.
       await send(nativeEvent('safegrid/home-b/home-b-panel', 'medical', null, 'i18n-3'), home);
       await send(nativeEvent('safegrid/home-b/home-b-panel', 'panic', 1, 'i18n-4'), home);
@@ -84,7 +91,7 @@ describe.skipIf(!run)('the zh-CN console in a browser set to UTC', () => {
       await open('home-b', 'medical');
       const panic = await open('home-b', 'police');
       await waitFor(() => (t.hub.incidents.get(police.id)?.priority === 1 ? true : undefined), 30_000);
-      await waitFor(() => (t.hub.incidents.get(technical.id)?.eventCount ?? 0) >= 2 || undefined, 30_000);
+      await waitFor(() => (t.hub.incidents.get(technical.id)?.eventCount ?? 0) >= 3 || undefined, 30_000);
       await waitFor(() => (t.hub.incidents.get(panic.id)?.escalationLevel ?? 0) > 0 || undefined, 30_000);
       // A camera that did not answer (video verification), and a dispatch with a unit.
       t.hub.incidents.addMedia(police.id, {
@@ -148,6 +155,12 @@ describe.skipIf(!run)('the zh-CN console in a browser set to UTC', () => {
         expect(all, line).toContain(line);
       }
       expect(Object.fromEntries(Object.entries(found).filter(([, words]) => words.length > 0))).toEqual({});
+      // The same hub, the same entries, in English on the button: worded from the English catalogue.
+      await page.click('#lang');
+      await page.locator(`#queue tbody tr[data-incident="${police.id}"]`).click();
+      await expect.poll(() => page.locator('#timeline').textContent()).toContain('P2 → P1: intrusion confirmed by 2 zones');
+      expect(await page.locator('#timeline').textContent()).toContain('contact open (contact = false)');
+      expect(await page.locator('#clock').textContent()).toContain('Beijing time');
       expect(problems.errors).toEqual([]);
     },
     BROWSER_TEST_MS * 2,
