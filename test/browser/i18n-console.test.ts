@@ -11,7 +11,17 @@ import { message } from '../../src/contract/messages.js';
 import { contactId, nativeEvent, zigbeeState } from '../../src/simulate/payloads.js';
 import { videoFailure } from '../../src/video/describe-error.js';
 import { accountOf } from '../helpers/accounts.js';
-import { BROWSER_TEST_MS, HAVE_CHROMIUM, IN_CI, launchChromium, loginAs, newContext, SKIP_REASON, type PageProblems } from '../helpers/browser.js';
+import {
+  BROWSER_TEST_MS,
+  HAVE_CHROMIUM,
+  IN_CI,
+  launchChromium,
+  loginAs,
+  newContext,
+  screenshotPath,
+  SKIP_REASON,
+  type PageProblems,
+} from '../helpers/browser.js';
 import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 import { HUB_YAML, makeTree } from '../helpers/tree.js';
 import { latinWords } from '../helpers/latin.js';
@@ -155,6 +165,9 @@ describe.skipIf(!run)('the zh-CN console in a browser set to UTC', () => {
         expect(all, line).toContain(line);
       }
       expect(Object.fromEntries(Object.entries(found).filter(([, words]) => words.length > 0))).toEqual({});
+      await page.locator(`#queue tbody tr[data-incident="${police.id}"]`).click();
+      await expect.poll(() => page.locator('#timeline').textContent()).toContain('出警单位：荷城巡逻车1组');
+      await page.screenshot({ path: screenshotPath('i18n-console-zh-utc-browser.png') });
       // The same hub, the same entries, in English on the button: worded from the English catalogue.
       await page.click('#lang');
       await page.locator(`#queue tbody tr[data-incident="${police.id}"]`).click();

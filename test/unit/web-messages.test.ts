@@ -97,7 +97,7 @@ describe('every message code is worded in both languages', () => {
     expect(say('priority.raised', SAMPLES['priority.raised'])).toBe('二级 → 一级：入侵经2个防区相继触发确认');
     expect(say('escalation.up', SAMPLES['escalation.up'])).toBe('升级上报至 六盘水市公安局110指挥中心：96秒未签收');
     expect(say('video.failed', SAMPLES['video.failed'])).toBe('金库通道（cam-2） 2秒内未应答，无抓拍');
-    expect(say('status.changed', SAMPLES['status.changed'])).toBe('已签收 → 已派警；出警单位：巡逻车3：快');
+    expect(say('status.changed', SAMPLES['status.changed'])).toBe('已签收 → 已派警；出警单位：巡逻车3；备注：快');
   });
 
   it('every refusal code is worded in both languages, the Chinese without Latin words', () => {

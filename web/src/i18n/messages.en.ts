@@ -51,7 +51,8 @@ export const enMessages: MessageCatalogue = {
   'reason.video': (p, x) => `intrusion confirmed by video (person detected) → ${level(x, p.priority)}${adjust(x, p)}`,
   'reason.none': (p, x) => `no alarm kind; technical → ${level(x, p.priority)}${adjust(x, p)}`,
 
-  'status.changed': (p, x) => `${x.words.statuses[p.from]} → ${x.words.statuses[p.to]}${p.unit ? `; unit: ${p.unit}` : ''}${withNote(p.note)}`,
+  'status.changed': (p, x) =>
+    `${x.words.statuses[p.from]} → ${x.words.statuses[p.to]}${p.unit ? `; unit: ${p.unit}${p.note ? `; note: ${p.note}` : ''}` : withNote(p.note)}`,
   'status.handover': (p) => `handed over: ${p.from} → ${p.to}`,
   'status.takeover': (p) => `taken over${p.from ? ` from ${p.from}` : ''}`,
   'priority.raised': (p, x) => {

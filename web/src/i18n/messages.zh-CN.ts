@@ -80,7 +80,8 @@ export const zhCNMessages: MessageCatalogue = {
   'reason.video': (p, x) => `入侵经视频确认（检测到人员）→ ${level(x, p.priority)}${adjust(x, p)}`,
   'reason.none': (p, x) => `无报警类型，按技术类处理 → ${level(x, p.priority)}${adjust(x, p)}`,
 
-  'status.changed': (p, x) => `${x.words.statuses[p.from]} → ${x.words.statuses[p.to]}${p.unit ? `；出警单位：${p.unit}` : ''}${withNote(p.note)}`,
+  'status.changed': (p, x) =>
+    `${x.words.statuses[p.from]} → ${x.words.statuses[p.to]}${p.unit ? `；出警单位：${p.unit}${p.note ? `；备注：${p.note}` : ''}` : withNote(p.note)}`,
   'status.handover': (p) => `移交：${p.from} → ${p.to}`,
   'status.takeover': (p) => `接管${p.from ? `（原签收人 ${p.from}）` : ''}`,
   'priority.raised': (p, x) => {
