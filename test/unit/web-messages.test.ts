@@ -161,6 +161,13 @@ describe('durations and times as the console shows them', () => {
     expect(m.entryText({ at: '', type: 'note', text: 'camera cam-2: timeout' })).toBe('camera cam-2: timeout');
     expect(m.entryText({ at: '', type: 'note', text: 'old', code: 'from.a.newer.hub', params: {} })).toBe('old');
     expect(m.entryText({ at: '', type: 'escalation', text: 'x', code: 'escalation.top', params: { waited: 1268 } })).toBe('21分08秒未签收，已是最高层级');
+    // Issue 12 wrote 反馈 with its nature only: the stored text keeps what the unit found.
+    expect(m.entryText({ at: '', type: 'feedback', text: '反馈 [help]: 店员误按', code: 'feedback', params: { nature: 'help' } })).toBe(
+      '反馈 [help]: 店员误按',
+    );
+    expect(m.entryText({ at: '', type: 'feedback', text: 'x', code: 'feedback', params: { nature: 'help', text: '店员误按' } })).toBe(
+      '处警反馈（help）：店员误按',
+    );
     expect(m.eventDetail({ detail: 'contact false (open)', code: 'device.value', params: SAMPLES['device.value'] })).toBe('门磁打开');
     expect(m.refusalText({ code: 'owned', error: '已由 op-2 签收 (owned by op-2)', params: { owner: 'op-2' } })).toBe('已由 op-2 签收');
     expect(m.refusalText({ code: 'a_newer_code', error: 'as the hub said it' })).toBe('as the hub said it');

@@ -39,9 +39,21 @@ function context(): SayContext {
   };
 }
 
+/**
+ * Codes that issue 12 already wrote with fewer parameters: an entry without these keys keeps its
+ * stored text, which holds the person's words (the 反馈, the note) the code alone would lose.
+ */
+const ADDED_LATER: Partial<Record<MessageCode, readonly string[]>> = {
+  feedback: ['text'],
+  guard_verify: ['note'],
+  call: ['note'],
+  transfer: ['note'],
+};
+
 /** A code with its parameters in the current language; null for a code this page does not know. */
 export function say(code: string | null | undefined, params: StoredParams | null | undefined): string | null {
   if (!isMessageCode(code)) return null;
+  if (ADDED_LATER[code]?.some((k) => params?.[k] === undefined)) return null;
   const render = MESSAGES[lang()][code] as (p: MessageParams[MessageCode], x: SayContext) => string;
   try {
     return render((params ?? {}) as unknown as MessageParams[MessageCode], context());
