@@ -168,6 +168,16 @@ describe.skipIf(!run)('the zh-CN console in a browser set to UTC', () => {
       await page.locator(`#queue tbody tr[data-incident="${police.id}"]`).click();
       await expect.poll(() => page.locator('#timeline').textContent()).toContain('出警单位：荷城巡逻车1组');
       await page.screenshot({ path: screenshotPath('i18n-console-zh-utc-browser.png') });
+      // The guard's phone page, also in a UTC browser: Chinese words only, and ages as durations.
+      const g = await newContext(browser, { timezoneId: 'UTC', mobile: true, width: 360, height: 740 });
+      const guard = await g.context.newPage();
+      await loginAs(guard, t.baseUrl, 'guard-hecheng', accountOf('guard-hecheng').password, '/guard');
+      await guard.waitForSelector('#guard-list article');
+      const cards = (await guard.evaluate("document.querySelector('#guard-list').innerText")) as string;
+      expect(latinWords(cards), cards).toEqual([]);
+      expect(await guard.locator('#guard-list article .age').first().textContent()).toMatch(/^\d+秒$|^\d+分\d{2}秒$/);
+      await expect.poll(() => guard.locator('#clock').textContent()).toContain('北京时间');
+      expect(g.problems.errors).toEqual([]);
       // The same hub, the same entries, in English on the button: worded from the English catalogue.
       await page.click('#lang');
       await page.locator(`#queue tbody tr[data-incident="${police.id}"]`).click();
