@@ -12,7 +12,7 @@ export function buildVideo(ctx: HubContext, ingest: Ingest, incidents: IncidentS
     config,
     mediaRoot: resolve(ctx.rootDir, config.hub.storage.mediaPath),
     sinks: {
-      raise: (siteId, cameraId, kind, detail) => ingest.raiseCameraEvent(siteId, cameraId, kind, detail),
+      raise: (siteId, cameraId, kind, detail, message) => ingest.raiseCameraEvent(siteId, cameraId, kind, detail, message),
       addMedia: (incidentId, media) => incidents.addMedia(incidentId, media),
     },
     log: moduleLogger(ctx.root, 'video'),

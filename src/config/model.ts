@@ -86,6 +86,8 @@ export interface HubConfig {
     /** ms the console waits for the guard's verification at a guard_first site before marking it overdue. */
     guardFirstTimeoutMs: number;
   };
+  /** The centre's time zone (hub.yaml `timezone`), in which the pages show every time; absent in hand-built configs: Asia/Shanghai. */
+  timezone?: string;
   /** Path of the accounts file (issue 3). */
   usersFile: string;
   /** Installer-facing language (hub.yaml `language`); absent: from the environment. */

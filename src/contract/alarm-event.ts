@@ -1,3 +1,4 @@
+import type { StoredParams } from './messages.js';
 import type { ZoneType } from './zones.js';
 
 /**
@@ -101,6 +102,13 @@ export interface AlarmEvent {
   stationId: string | null;
   /** Short human-readable detail from the decoder, e.g. "CID E130 burglary, zone 3". Untrusted text. */
   detail: string | null;
+  /**
+   * The same detail as a code with parameters (src/contract/messages.ts) for the page to word in
+   * its language; absent for free text from the device (a native event's own `detail`) and on
+   * events stored before issue 13.
+   */
+  detailCode?: string | null;
+  detailParams?: StoredParams | null;
   /** Profile that decoded it. */
   profile: string;
   topic: string;

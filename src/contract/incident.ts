@@ -1,4 +1,5 @@
 import type { AlarmEvent, Category, EventKind, LatLng, Priority } from './alarm-event.js';
+import type { ReasonCode, StoredParams } from './messages.js';
 import type { ZoneType } from './zones.js';
 
 /** DESIGN.md "Triage": new 待受理 → acknowledged 已签收 → dispatched 已派警 → on_scene 已到场 → closed 已结警. */
@@ -27,11 +28,12 @@ export interface TimelineEntry {
   by?: string;
   text?: string;
   /**
-   * What the entry says as a code with parameters, for the page to word in its language (issue 13
-   * moves every entry to this; `text` stays for entries written before, and for free text).
+   * What the entry says as a code with parameters (src/contract/messages.ts), for the page to word
+   * in its language. For an `event` entry: the decoder's detail as a code. `text` stays for the log
+   * and REST, for entries written before codes, and for free text (a note).
    */
   code?: string;
-  params?: Record<string, string | number | null>;
+  params?: StoredParams;
 }
 
 /** 警情类别/性质 as chosen at 反馈 or 结警: a code from hub.yaml `triage.natures` (刑事, 治安, 火灾, 求助, 纠纷, 交通, 其他 …). */
@@ -149,6 +151,9 @@ export interface Incident {
   /** Why it has this priority, in words the operator can check (English and zh-CN). */
   priorityReason: string;
   priorityReasonZh: string;
+  /** The same reason as a code with parameters (src/contract/messages.ts); absent on incidents stored before issue 13. */
+  priorityReasonCode?: ReasonCode;
+  priorityReasonParams?: StoredParams;
   status: IncidentStatus;
   disposition: Disposition | null;
   owner: string | null;
@@ -225,8 +230,11 @@ export interface IncidentMedia {
   at: string;
   /** Authenticated API path that serves it; null when the camera failed. */
   url: string | null;
-  /** Why there is no picture, in words the operator can act on. */
+  /** Why there is no picture, in words the operator can act on (log, REST, older rows). */
   error: string | null;
+  /** The same as a `video.failed` code with parameters, for the page to word; absent on older rows. */
+  errorCode?: 'video.failed';
+  errorParams?: StoredParams;
 }
 
 export type IncidentEventRef = Pick<AlarmEvent, 'id' | 'kind' | 'zone' | 'zoneName' | 'occurredAt' | 'detail'>;

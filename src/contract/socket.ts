@@ -7,6 +7,7 @@
  */
 import type { AlarmEvent } from './alarm-event.js';
 import type { Incident } from './incident.js';
+import type { StoredParams } from './messages.js';
 import type { CommandEvent, CommandPayload } from './commands.js';
 
 export interface DeviceStatus {
@@ -76,7 +77,12 @@ export interface ServerToClientEvents {
   'event:stored': (batch: EventBatch) => void;
 }
 
-export type CommandReply<T = Incident> = { ok: true; incident: T } | { ok: false; error: string; code: string };
+/**
+ * A command's answer. A refusal has its `code` (refusals.ts) and, where the page words a name into
+ * it, `params` (`owned`: `owner`; `bad_target`: `target`); `error` says it in English for logs and
+ * REST clients.
+ */
+export type CommandReply<T = Incident> = { ok: true; incident: T } | { ok: false; error: string; code: string; params?: StoredParams };
 
 export { COMMAND_EVENTS, type CommandEvent } from './commands.js';
 

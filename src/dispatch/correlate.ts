@@ -5,6 +5,7 @@
  */
 import { KIND_INFO, type AlarmEvent, type EventKind, type Priority } from '../contract/alarm-event.js';
 import { workflowDefaults, type Incident, type TimelineEntry } from '../contract/incident.js';
+import { message, type MessageParams } from '../contract/messages.js';
 import { assessPriority, type PriorityContext, type ZoneTrip } from './priority.js';
 import { routeIncident, type RoutingDirectory } from './routing.js';
 
@@ -98,6 +99,7 @@ export function newIncident(e: AlarmEvent, ctx: CorrelationContext): Incident {
       type: 'note',
       by: 'hub',
       text: `重复报警：本址${minutes}分钟前以误报结警 repeat: closed as false ${minutes} min ago (${repeatOf})`,
+      ...message('repeat.false_close', { minutes, of: repeatOf }),
     });
   }
   return {
@@ -112,6 +114,8 @@ export function newIncident(e: AlarmEvent, ctx: CorrelationContext): Incident {
     priority: verdict.priority,
     priorityReason: verdict.reason,
     priorityReasonZh: verdict.reasonZh,
+    priorityReasonCode: verdict.code,
+    priorityReasonParams: verdict.params,
     status: 'new',
     disposition: null,
     owner: null,
@@ -157,7 +161,17 @@ export function addEvent(i: Incident, e: AlarmEvent, ctx: CorrelationContext): I
   const reasonChanged = verdict !== null && (raised || kind !== i.kind);
   const timeline = [...i.timeline, entry];
   if (raised) {
-    timeline.push({ at: e.receivedAt, type: 'priority', text: `P${i.priority} → P${verdict.priority}: ${verdict.reason}` });
+    timeline.push({
+      at: e.receivedAt,
+      type: 'priority',
+      text: `P${i.priority} → P${verdict.priority}: ${verdict.reason}`,
+      ...message('priority.raised', {
+        ...({ kind: null, zones: null, ...verdict.params } as Omit<MessageParams['priority.raised'], 'from' | 'to' | 'reason'>),
+        from: i.priority,
+        to: verdict.priority,
+        reason: verdict.code,
+      }),
+    });
   }
   const priority = raised ? verdict.priority : i.priority;
   // A raised priority shortens the time to escalation (counted from now), never lengthens it.
@@ -172,6 +186,7 @@ export function addEvent(i: Incident, e: AlarmEvent, ctx: CorrelationContext): I
     priority,
     priorityReason: reasonChanged ? verdict.reason : i.priorityReason,
     priorityReasonZh: reasonChanged ? verdict.reasonZh : i.priorityReasonZh,
+    ...(reasonChanged ? { priorityReasonCode: verdict.code, priorityReasonParams: verdict.params } : {}),
     escalateAt,
     zones,
     eventCount: i.eventCount + 1,
@@ -241,6 +256,7 @@ export function eventEntry(e: AlarmEvent): TimelineEntry {
     zoneName: e.zoneName,
     ...(e.zoneType ? { zoneType: e.zoneType } : {}),
     detail: e.detail,
+    ...(e.detailCode ? { code: e.detailCode, params: e.detailParams ?? {} } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Priority } from '../contract/alarm-event.js';
 import type { Incident } from '../contract/incident.js';
+import { message } from '../contract/messages.js';
 import type { Change } from './workflow.js';
 
 /** The station tree as lookups: the next tier up (null at the top) and a station's name. */
@@ -46,7 +47,7 @@ export function escalate(i: Incident, now: number, rules: EscalationRules): Esca
     // Already at the top tier: say so once, and stop the clock.
     const text = `未在${waited}秒内签收，已是最高层级 not acknowledged within ${waited} s; already at the top tier`;
     return {
-      next: { ...i, escalateAt: null, timeline: [...i.timeline, { at, type: 'escalation', by: 'hub', text }] },
+      next: { ...i, escalateAt: null, timeline: [...i.timeline, { at, type: 'escalation', by: 'hub', text, ...message('escalation.top', { waited }) }] },
       audit: { actor: 'hub', action: 'escalate_top', from: i.status, to: i.status, note: from },
       escalated: null,
     };
@@ -60,7 +61,7 @@ export function escalate(i: Incident, now: number, rules: EscalationRules): Esca
       responsibleStationId: parent,
       escalationLevel: i.escalationLevel + 1,
       escalateAt: hasHigher ? new Date(now + timeout).toISOString() : null,
-      timeline: [...i.timeline, { at, type: 'escalation', by: 'hub', text }],
+      timeline: [...i.timeline, { at, type: 'escalation', by: 'hub', text, ...message('escalation.up', { from, station: parent, stationName: name, waited }) }],
     },
     audit: { actor: 'hub', action: 'escalate', from: i.status, to: i.status, note: `${from ?? '—'} → ${parent}` },
     escalated: { incident: i.id, site: i.siteId, from, to: parent, priority: i.priority },

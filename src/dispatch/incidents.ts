@@ -398,7 +398,7 @@ export class IncidentService {
 
   /** A decision of the workflow core: refused as is, or written durably with its audit row, then published. */
   private apply(d: Decision): CommandReply {
-    if (workflow.isRefusal(d)) return { ok: false, code: d.code, error: d.error };
+    if (workflow.isRefusal(d)) return { ok: false, code: d.code, error: d.error, ...(d.params ? { params: d.params } : {}) };
     const change = this.stamp(d.next, d.audit, this.o.clock.now());
     this.writer.commit([change]);
     this.track(change.saved);

@@ -62,7 +62,7 @@ export function routeIncident(r: RouteInput, dir?: RoutingDirectory): Route {
         communityPostId,
         entry: entry(
           'route.receiving_point',
-          { service: service.phone, station: point.id, km },
+          { service: service.phone, station: point.id, stationName: point.name, km },
           `已推送${service.phone}接警点 ${point.name} routed to the ${service.phone} receiving point ${point.id}`,
         ),
       };

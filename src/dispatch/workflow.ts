@@ -6,6 +6,7 @@
  */
 import type { DispatchedUnit, IncidentMedia, IncidentTimes, KeyholderCallOutcome, PropertyResponse } from '../contract/incident.js';
 import { DISPOSITIONS, type Disposition, type Incident, type IncidentStatus, type TimelineEntry } from '../contract/incident.js';
+import { message, type StoredParams } from '../contract/messages.js';
 import { mayMove, STATUS_ZH } from '../contract/workflow.js';
 
 /** Who acts, and from where (a console socket, a REST client address). A bare string is a username. */
@@ -26,6 +27,8 @@ export interface AuditFact {
 export interface Refusal {
   code: string;
   error: string;
+  /** Names the page words into the refusal (`owner`, `target`). */
+  params?: StoredParams;
 }
 
 export interface Change {
@@ -37,12 +40,13 @@ export type Decision = Change | Refusal;
 
 export const isRefusal = (d: Decision): d is Refusal => 'code' in d;
 
-const refuse = (code: string, error: string): Refusal => ({ code, error });
+const refuse = (code: string, error: string, params?: StoredParams): Refusal => (params ? { code, error, params } : { code, error });
 
 const ownedBy = (i: Incident): string => `已由 ${i.owner} 签收 (owned by ${i.owner})`;
 
 /** Somebody else owns it: the refusal names them. */
-const ownerRefusal = (i: Incident, by: Actor): Refusal | null => (i.owner && i.owner !== actorName(by) ? refuse('owned', ownedBy(i)) : null);
+const ownerRefusal = (i: Incident, by: Actor): Refusal | null =>
+  i.owner && i.owner !== actorName(by) ? refuse('owned', ownedBy(i), { owner: i.owner }) : null;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -61,6 +65,10 @@ interface StatusStep {
   apply: (i: Incident) => Incident;
   note?: string | undefined;
   auditNote?: string | undefined;
+  /** 出警单位 at 派警, worded by the page apart from the operator's note. */
+  unit?: string | null | undefined;
+  /** The operator's own words, when `note` also holds the unit. */
+  ownNote?: string | undefined;
 }
 
 /** A status change along NEXT_STATUSES, with its timeline line and audit row. */
@@ -79,6 +87,12 @@ function step(c: CommandInput, s: StatusStep): Decision {
     type: 'status',
     by: actorName(c.by),
     text: `${STATUS_ZH[i.status]} → ${STATUS_ZH[s.to]}${cleanNote ? `: ${cleanNote}` : ''}`,
+    ...message('status.changed', {
+      from: i.status,
+      to: s.to,
+      unit: s.unit ?? null,
+      note: (s.unit !== undefined ? (s.ownNote ?? '').slice(0, 1000) : cleanNote) || null,
+    }),
   };
   const next = s.apply({ ...i, status: s.to, timeline: [...i.timeline, entry] });
   return { next, audit: { actor: c.by, action: s.to, from: i.status, to: s.to, note: [s.auditNote, cleanNote].filter(Boolean).join('; ') || null } };
@@ -106,12 +120,14 @@ export function dispatchUnit(c: CommandInput & { unitId?: string | undefined; un
     if (!c.units.some((u) => u.id === c.unitId)) return refuse('bad_unit', `unit must be one of ${c.units.map((u) => u.id).join(', ')}`);
   }
   const unit = c.units.find((u) => u.id === c.unitId) ?? null;
-  const text = [unit ? `出警单位 unit: ${unit.name}` : '', c.note ?? ''].filter(Boolean).join('; ');
+  const text = [unit ? `出警单位 ${unit.name}` : '', c.note ?? ''].filter(Boolean).join('; ');
   return step(c, {
     to: 'dispatched',
     guard: (x) => ownerRefusal(x, c.by),
     apply: (x) => withTimes({ ...x, unit }, { dispatchedAt: iso(c.now), dispatchSeconds: since(x.times.acknowledgedAt, c.now) }),
     note: text,
+    unit: unit?.name ?? null,
+    ownNote: c.note,
   });
 }
 
@@ -149,7 +165,7 @@ export function feedback(c: CommandInput & { text: string; nature: string; natur
   if (!text) return refuse('empty_note', 'feedback needs what the unit found');
   const by = actorName(c.by);
   const at = iso(c.now);
-  const entry: TimelineEntry = { at, type: 'feedback', by, text: `反馈 [${c.nature}]: ${text}`, code: 'feedback', params: { nature: c.nature } };
+  const entry: TimelineEntry = { at, type: 'feedback', by, text: `反馈 [${c.nature}]: ${text}`, ...message('feedback', { nature: c.nature, text }) };
   return {
     next: withTimes({ ...i, feedback: { at, by, text, nature: c.nature }, nature: c.nature, timeline: [...i.timeline, entry] }, { feedbackAt: at }),
     audit: { actor: c.by, action: 'feedback', from: i.status, to: i.status, note: `${c.nature}; ${text}` },
@@ -230,8 +246,7 @@ export function transfer(c: CommandInput & { target: TransferTarget | undefined;
     type: 'transfer',
     by: actorName(c.by),
     text: `转警 transferred: ${from ?? '—'} → ${t.name}${note ? `: ${note}` : ''}`,
-    code: 'transfer',
-    params: { from, to: t.id },
+    ...message('transfer', { from, to: t.id, toName: t.name, note: note || null }),
   };
   return {
     next: {
@@ -283,8 +298,13 @@ export function call(
     type: 'call',
     by,
     text: `回拨 ${c.contact.name}: ${CALL_ZH[c.outcome]}${check}${note ? `; ${note}` : ''}`,
-    code: 'call',
-    params: { contact: c.contact.index, outcome: c.outcome, passwordOk: passwordOk === null ? null : String(passwordOk) },
+    ...message('call', {
+      contact: c.contact.index,
+      contactName: c.contact.name,
+      outcome: c.outcome,
+      passwordOk: passwordOk === null ? null : passwordOk ? 'true' : 'false',
+      note: note || null,
+    }),
   };
   const record = { at, by, contact: c.contact.index, contactName: c.contact.name, outcome: c.outcome, passwordOk };
   return {
@@ -309,10 +329,10 @@ function guardStep(
   if (!i) return refuse('not_found', `no open incident ${c.id}`);
   const p = propertyOf(i);
   const by = actorName(c.by);
-  if (p.owner && p.owner !== by) return refuse('owned', `物业响应已由 ${p.owner} 签收 (property response owned by ${p.owner})`);
+  if (p.owner && p.owner !== by) return refuse('owned', `物业响应已由 ${p.owner} 签收 (property response owned by ${p.owner})`, { owner: p.owner });
   if (!s.from.includes(p.status)) return refuse('illegal_transition', `property response is ${p.status}; ${s.action} needs ${s.from.join(' or ')}`);
   const next = { ...s.apply(p), owner: by, updatedAt: iso(c.now) };
-  const entry: TimelineEntry = { at: iso(c.now), type: 'guard', by, text: s.text, code: s.action, params: { finding: next.finding } };
+  const entry: TimelineEntry = { at: iso(c.now), type: 'guard', by, text: s.text, code: s.action, params: { finding: next.finding, note: next.note } };
   return {
     next: { ...i, property: next, timeline: [...i.timeline, entry] },
     audit: { actor: c.by, action: s.action, from: i.status, to: i.status, note: next.note ? `${next.finding ?? p.status}; ${next.note}` : next.finding },
@@ -379,7 +399,7 @@ export function handOver(c: CommandInput & { to: string }): Decision {
   const i = openOnly(c);
   if (!i) return refuse('not_found', `no open incident ${c.id}`);
   if (!i.owner) return refuse('not_owned', 'acknowledge the incident before handing it over');
-  if (i.owner !== actorName(c.by)) return refuse('owned', ownedBy(i));
+  if (i.owner !== actorName(c.by)) return refuse('owned', ownedBy(i), { owner: i.owner });
   const target = String(c.to ?? '')
     .trim()
     .slice(0, 64);
@@ -388,7 +408,16 @@ export function handOver(c: CommandInput & { to: string }): Decision {
     next: {
       ...i,
       owner: target,
-      timeline: [...i.timeline, { at: iso(c.now), type: 'status', by: actorName(c.by), text: `移交 handed over: ${i.owner} → ${target}` }],
+      timeline: [
+        ...i.timeline,
+        {
+          at: iso(c.now),
+          type: 'status',
+          by: actorName(c.by),
+          text: `移交 handed over: ${i.owner} → ${target}`,
+          ...message('status.handover', { from: i.owner, to: target }),
+        },
+      ],
     },
     audit: { actor: c.by, action: 'handover', from: i.status, to: i.status, note: `${i.owner} → ${target}` },
   };
@@ -409,7 +438,10 @@ export function takeOver(c: CommandInput): Decision {
       owner: who,
       status,
       escalateAt: null,
-      timeline: [...i.timeline, { at: iso(c.now), type: 'status', by: who, text: `接管 taken over from ${i.owner ?? '—'}` }],
+      timeline: [
+        ...i.timeline,
+        { at: iso(c.now), type: 'status', by: who, text: `接管 taken over from ${i.owner ?? '—'}`, ...message('status.takeover', { from: i.owner }) },
+      ],
     },
     audit: { actor: c.by, action: 'takeover', from: i.status, to: status, note: `from ${i.owner ?? 'nobody'}` },
   };
@@ -423,7 +455,9 @@ export function addMedia(c: { id: string; incident: Incident | undefined; media:
   const i = c.incident;
   if (!i) return refuse('not_found', `no incident ${c.id}`);
   const m = c.media;
-  const timeline = m.error ? [...i.timeline, { at: m.at, type: 'note' as const, by: 'hub', text: `camera ${m.cameraId}: ${m.error}` }] : i.timeline;
+  // The failure's code rides on the note, so the page words it (`金库通道 (cam-2) 2 秒内未应答`).
+  const coded = m.errorCode && m.errorParams ? { code: m.errorCode, params: m.errorParams } : {};
+  const timeline = m.error ? [...i.timeline, { at: m.at, type: 'note' as const, by: 'hub', text: `camera ${m.cameraId}: ${m.error}`, ...coded }] : i.timeline;
   return {
     next: { ...i, media: [...i.media, m].slice(-50), timeline },
     audit: { actor: 'hub', action: m.error ? 'media_failed' : `media_${m.kind}`, from: i.status, to: i.status, note: m.error ?? m.id },

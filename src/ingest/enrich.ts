@@ -3,6 +3,7 @@ import type { Camera, Device, Site } from '../config/model.js';
 import type { ErrorCode } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
 import type { DecodedSignal } from '../profiles/types.js';
+import { message, type Coded } from '../contract/messages.js';
 import type { ZoneType } from '../contract/zones.js';
 import type { Zone } from '../config/model.js';
 import { deviceKey } from './router.js';
@@ -27,6 +28,8 @@ export interface EventFields {
   occurredAt: string;
   receivedAt: string;
   detail: string | null;
+  /** The detail as a code with parameters, when the decoder or the hub gave one. */
+  message?: Coded | null;
   profile: string;
   topic: string;
   raw: string;
@@ -50,6 +53,7 @@ export function buildEvent(f: EventFields): AlarmEvent {
     gridCellId: f.site.gridCellId,
     stationId: f.site.stationId,
     detail: f.detail,
+    ...(f.message ? { detailCode: f.message.code, detailParams: f.message.params } : {}),
     profile: f.profile,
     topic: f.topic,
     raw: f.raw,
@@ -124,6 +128,7 @@ export function enrichDeviceMessage(m: DeviceMessage): Enriched {
           occurredAt: facts.receivedAt,
           receivedAt: facts.receivedAt,
           detail: r.detail,
+          message: r.message,
           profile: facts.profile,
           topic: facts.topic,
           raw: facts.raw,
@@ -199,12 +204,15 @@ export function eventFromSignal(s: SignalInput): { event: AlarmEvent; flag: Zone
   let zone: Zone | null = null;
   let flag: ZoneFlag | null = null;
   let detail = signal.detail ? signal.detail.slice(0, LIMITS.maxDetailChars) : null;
+  let coded: Coded | null = signal.message ?? null;
   if (signal.zone !== null && signal.zone !== undefined) {
     zone = zoneOf(site, device, signal.zone);
     if (!zone && (device.zones.length > 0 || device.zone !== null)) {
       // An alarm on a zone nobody registered is still an alarm: keep it, flag it.
       flag = { code: 'SG_INGEST_UNKNOWN_ZONE', site: site.id, device: device.id, zone: signal.zone };
       detail = `${detail ? detail + '; ' : ''}zone ${signal.zone} is not registered in ${site.file}`;
+      // The page words the flag; the decoder's own code (if any) gives way to it, its text stays in `detail`.
+      coded = message('zone.unregistered', { zone: signal.zone, file: site.file });
     }
   }
   const key = deviceKey(site.id, device.id);
@@ -225,6 +233,7 @@ export function eventFromSignal(s: SignalInput): { event: AlarmEvent; flag: Zone
     occurredAt: validIso(signal.occurredAt) ?? facts.receivedAt,
     receivedAt: facts.receivedAt,
     detail,
+    message: coded,
     profile: facts.profile,
     topic: facts.topic,
     raw: facts.raw,
@@ -240,6 +249,7 @@ export interface ObservedEvent {
   device: Device;
   kind: EventKind;
   detail: string;
+  message?: Coded | null;
   /** 'hub' for what the hub saw itself (a missed heartbeat), 'onvif' for a camera's own events. */
   profile: string;
   location: LatLng;
@@ -259,6 +269,7 @@ export function observedEvent(o: ObservedEvent): AlarmEvent {
     occurredAt: at,
     receivedAt: at,
     detail: o.detail,
+    message: o.message ?? null,
     profile: o.profile,
     topic: '',
     raw: '',

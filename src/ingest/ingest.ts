@@ -1,5 +1,6 @@
 import type { InboundMessage, MessageSink, SinkOutcome } from '../broker/types.js';
 import type { EventKind } from '../contract/alarm-event.js';
+import type { Coded } from '../contract/messages.js';
 import type { Clock } from '../core/clock.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { EventBus } from '../core/event-bus.js';
@@ -45,6 +46,8 @@ export interface SyntheticEvent {
   deviceId: string;
   kind: EventKind;
   detail: string;
+  /** The detail as a code for the page. */
+  message?: Coded;
   /** The supervision trouble this event is (recorded on the device so it is raised once; silence makes it offline). */
   marks?: SupervisionTrouble['marks'];
 }
@@ -210,7 +213,7 @@ export class Ingest implements MessageSink {
    * it is raised once until the device recovers) and silence makes the device offline.
    */
   async raiseSynthetic(o: SyntheticEvent): Promise<void> {
-    const { siteId, deviceId, kind, detail, marks } = o;
+    const { siteId, deviceId, kind, detail, marks, message } = o;
     const bound = this.router.device(siteId, deviceId);
     if (!bound) return;
     const { device, site } = bound;
@@ -221,7 +224,7 @@ export class Ingest implements MessageSink {
       entry.states.push(row);
       entry.statuses.push(deviceStatusOf(site.id, device.id, row, device.installed ?? false));
     }
-    entry.events.push(observedEvent({ id: this.newEventId(), site, device, kind, detail, profile: 'hub', location: site.location, nowMs: now }));
+    entry.events.push(observedEvent({ id: this.newEventId(), site, device, kind, detail, message, profile: 'hub', location: site.location, nowMs: now }));
     await this.journal.append(entry);
   }
 
@@ -230,7 +233,7 @@ export class Ingest implements MessageSink {
    * polling, ONVIF motion/tamper/digital input) through the same durable path; the event's
    * deviceId is the camera id (devices and cameras share one id namespace per site).
    */
-  async raiseCameraEvent(siteId: string, cameraId: string, kind: EventKind, detail: string): Promise<boolean> {
+  async raiseCameraEvent(siteId: string, cameraId: string, kind: EventKind, detail: string, message?: Coded): Promise<boolean> {
     const site = this.router.site(siteId);
     const camera = site?.cameras.find((c) => c.id === cameraId);
     if (!site || !camera) return false;
@@ -241,6 +244,7 @@ export class Ingest implements MessageSink {
       device,
       kind,
       detail: detail.slice(0, LIMITS.maxDetailChars),
+      message: message ?? null,
       profile: 'onvif',
       location: camera.location,
       nowMs: this.o.clock.now(),

@@ -59,7 +59,7 @@ export class LivenessMonitor {
       for (const trouble of due) {
         this.o.log.warn({ site: site.id, device: device.id, detail: trouble.detail }, 'device supervision trouble');
         void this.o.ingest
-          .raiseSynthetic({ siteId: site.id, deviceId: device.id, kind: trouble.kind, detail: trouble.detail, marks: trouble.marks })
+          .raiseSynthetic({ siteId: site.id, deviceId: device.id, kind: trouble.kind, detail: trouble.detail, message: trouble.message, marks: trouble.marks })
           .catch((err: unknown) => this.o.log.error({ err, site: site.id, device: device.id }, 'could not record supervision trouble'));
       }
     }

@@ -1,5 +1,6 @@
 import type { EventKind } from '../contract/alarm-event.js';
 import type { DeviceStatus } from '../contract/socket.js';
+import { message, type Coded } from '../contract/messages.js';
 import type { DeviceStateRow, DeviceSupervision } from '../store/index.js';
 
 /**
@@ -41,6 +42,8 @@ export interface MessageFacts {
 export interface SupervisionRestore {
   kind: 'restore';
   detail: string;
+  /** The detail as a code for the page (src/contract/messages.ts). */
+  message?: Coded;
 }
 
 /**
@@ -51,11 +54,11 @@ export function afterMessage(prev: DeviceSupervision, m: MessageFacts): { next: 
   const restores: SupervisionRestore[] = [];
   let { offlineRaisedMs, testMissedRaisedMs } = prev;
   if (offlineRaisedMs !== null && !m.reportedOffline) {
-    restores.push({ kind: 'restore', detail: 'device heard from again' });
+    restores.push({ kind: 'restore', detail: 'device heard from again', message: message('supervision.heard_again', {}) });
     offlineRaisedMs = null;
   }
   if (testMissedRaisedMs !== null && m.tested) {
-    restores.push({ kind: 'restore', detail: 'periodic test received again' });
+    restores.push({ kind: 'restore', detail: 'periodic test received again', message: message('supervision.test_again', {}) });
     testMissedRaisedMs = null;
   }
   const next: DeviceSupervision = {
@@ -84,7 +87,9 @@ export interface SupervisionCheck {
   graceMs: number;
 }
 
-export type SupervisionTrouble = { kind: 'trouble.offline'; marks: 'offline'; detail: string } | { kind: 'trouble.comm'; marks: 'testMissed'; detail: string };
+export type SupervisionTrouble =
+  | { kind: 'trouble.offline'; marks: 'offline'; detail: string; message: Coded }
+  | { kind: 'trouble.comm'; marks: 'testMissed'; detail: string; message: Coded };
 
 /** True until the device's first message: a device saved in a site file before it is installed. */
 export function pendingInstall(lastSeenMs: number | null | undefined): boolean {
@@ -105,14 +110,16 @@ export function troublesDue(c: SupervisionCheck): SupervisionTrouble[] {
     const silentMs = c.nowMs - Math.max(c.lastSeenMs ?? 0, c.startedMs);
     if (silentMs > c.heartbeatMs + c.graceMs) {
       const detail = `no heartbeat for ${seconds(silentMs)} s (expected every ${seconds(c.heartbeatMs)} s)`;
-      out.push({ kind: 'trouble.offline', marks: 'offline', detail });
+      const m = message('supervision.no_heartbeat', { silent: seconds(silentMs), expected: seconds(c.heartbeatMs) });
+      out.push({ kind: 'trouble.offline', marks: 'offline', detail, message: m });
     }
   }
   if (c.testIntervalMs && s.testMissedRaisedMs === null) {
     const sinceMs = c.nowMs - Math.max(s.lastTestMs ?? 0, c.startedMs);
     if (sinceMs > c.testIntervalMs + c.graceMs) {
       const detail = `${TEST_MISSED_CODE}: no periodic test for ${seconds(sinceMs)} s (expected every ${seconds(c.testIntervalMs)} s)`;
-      out.push({ kind: 'trouble.comm', marks: 'testMissed', detail });
+      const m = message('supervision.test_missed', { since: seconds(sinceMs), expected: seconds(c.testIntervalMs) });
+      out.push({ kind: 'trouble.comm', marks: 'testMissed', detail, message: m });
     }
   }
   return out;

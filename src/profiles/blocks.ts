@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { EVENT_KINDS, isEventKind, type EventKind } from '../contract/alarm-event.js';
+import { message, type Coded } from '../contract/messages.js';
 import type { ErrorCode } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
 import type { DecodedSignal, DecodeInput, DeviceState } from './types.js';
@@ -97,8 +98,13 @@ function read(ctx: RunContext, property: string | null): { ok: true; value: unkn
   return { ok: true, value: getPath(root.value, property) };
 }
 
-function signal(ctx: RunContext, kind: EventKind, zone: number | null | undefined, detail: string): void {
-  ctx.signals.push({ kind, zone: zone ?? ctx.device.zone ?? null, detail: cap(detail) });
+function signal(ctx: RunContext, kind: EventKind, zone: number | null | undefined, detail: string, coded?: Coded): void {
+  ctx.signals.push({ kind, zone: zone ?? ctx.device.zone ?? null, detail: cap(detail), ...(coded ? { message: coded } : {}) });
+}
+
+/** A block's reading as a code: which sensor (`block`), the property and value it read, and whether it cleared. */
+function valueMessage(block: string, property: string, v: unknown, cleared = false): Coded {
+  return message('device.value', { block, property: cap(property, 64), value: cap(describe(v), 64), cleared: cleared ? 'true' : null });
 }
 
 /** Kinds that describe the normal position: never raised by a first message with no prior state. */
@@ -140,8 +146,9 @@ function binaryRuntime(spec: BinarySpec, format: Format): BlockRuntime {
       const before = ctx.prev[key];
       const prevActive = before === undefined || before === null ? undefined : spec.classify(before);
       ctx.next[key] = v as Scalar;
-      if (active && prevActive !== true) signal(ctx, spec.kind, spec.zone, `${label} ${describe(v)} (${spec.alarmWord})`);
-      else if (!active && prevActive === true && spec.restore) signal(ctx, 'restore', spec.zone, `${label} ${describe(v)} (${spec.alarmWord} cleared)`);
+      if (active && prevActive !== true) signal(ctx, spec.kind, spec.zone, `${label} ${describe(v)} (${spec.alarmWord})`, valueMessage(spec.block, label, v));
+      else if (!active && prevActive === true && spec.restore)
+        signal(ctx, 'restore', spec.zone, `${label} ${describe(v)} (${spec.alarmWord} cleared)`, valueMessage(spec.block, label, v, true));
       return undefined;
     },
   };
@@ -284,7 +291,7 @@ const fieldMap: BlockDef = {
         if (!r.ok) return r.failure;
         if (r.value === undefined || r.value === null) return undefined;
         if (!isScalar(r.value)) return undecodable(`${label}: got ${describe(r.value)}; expected a single value (text, number, true/false)`);
-        if (scalarIn(r.value, equals)) signal(ctx, o.kind, o.zone, `${label} ${describe(r.value)}`);
+        if (scalarIn(r.value, equals)) signal(ctx, o.kind, o.zone, `${label} ${describe(r.value)}`, valueMessage('field_map', label, r.value));
         return undefined;
       },
     };
@@ -323,7 +330,7 @@ const action: BlockDef = {
         if (typeof v !== 'string' && typeof v !== 'number') return undecodable(`${label}: got ${describe(v)}; expected text`);
         const kind = map.get(String(v));
         // Unmapped actions (single, double, hold …) are ordinary button presses, not alarms.
-        if (kind) signal(ctx, kind, o.zone, `${label} ${describe(v)}`);
+        if (kind) signal(ctx, kind, o.zone, `${label} ${describe(v)}`, valueMessage('action', label, v));
         return undefined;
       },
     };
@@ -405,7 +412,7 @@ const stateMap: BlockDef = {
         // site's armed state (issue 12: initial state is state), so arm/disarm still go through;
         // ingest stores them without opening an incident. A first restore or test is nothing.
         if ((before === undefined || before === null) && NORMAL_KINDS.has(kind) && !ARMING_KINDS.has(kind)) return undefined;
-        signal(ctx, kind, o.zone, `${label} ${describe(v)}`);
+        signal(ctx, kind, o.zone, `${label} ${describe(v)}`, valueMessage('state_map', label, v));
         return undefined;
       },
     };
@@ -519,6 +526,7 @@ const frigateEvent: BlockDef = {
           camera: cap(camera, 128),
           msgId: cap(`${id}:${type}`, 128),
           detail: cap(`Frigate ${label} on ${camera}${typeof score === 'number' ? ` (score ${score.toFixed(2)})` : ''}`),
+          message: message('frigate', { label: cap(label, 64), camera: cap(camera, 128), score: typeof score === 'number' ? Number(score.toFixed(2)) : null }),
         };
         const start = getPath(after, 'start_time');
         if (typeof start === 'number' && Number.isFinite(start) && start > 0 && start < 1e11) {

@@ -4,6 +4,7 @@
  * so on-change semantics (zigbee2mqtt repeats its whole state each time) need no hidden memory.
  */
 import type { EventKind } from '../contract/alarm-event.js';
+import type { Coded } from '../contract/messages.js';
 import type { ErrorCode } from '../core/errors.js';
 
 /**
@@ -40,6 +41,8 @@ export interface DecodedSignal {
   msgId?: string;
   /** Short human-readable detail (untrusted text, capped by ingest). */
   detail?: string;
+  /** The detail as a code with parameters (src/contract/messages.ts), for the page to word. */
+  message?: Coded;
   /** For bridge profiles (Frigate): the bridge's camera name, resolved by ingest to a SafeGrid camera. */
   camera?: string;
 }

@@ -1,4 +1,5 @@
 import type { AlarmEvent } from '../contract/alarm-event.js';
+import type { StoredParams } from '../contract/messages.js';
 import type { Db } from './db.js';
 import { listLimit, Where } from './where.js';
 import type { DedupeCandidate, EventQuery, EventRepository, StoredEvent } from './ports.js';
@@ -21,6 +22,9 @@ interface EventRow {
   grid_cell_id: string | null;
   station_id: string | null;
   detail: string | null;
+  /** Migration 010; null for free text and events stored before it. */
+  detail_code: string | null;
+  detail_params: string | null;
   profile: string;
   topic: string;
   raw: string;
@@ -45,12 +49,23 @@ function fromRow(r: EventRow): StoredEvent {
     gridCellId: r.grid_cell_id,
     stationId: r.station_id,
     detail: r.detail,
+    ...(r.detail_code ? { detailCode: r.detail_code, detailParams: parseParams(r.detail_params) } : {}),
     profile: r.profile,
     topic: r.topic,
     raw: r.raw,
     dedupeKey: r.dedupe_key,
     incidentId: r.incident_id,
   };
+}
+
+/** Stored parameters of a detail code; a damaged value reads as none (the page falls back to the text). */
+function parseParams(json: string | null): StoredParams {
+  try {
+    const v: unknown = json ? JSON.parse(json) : {};
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as StoredParams) : {};
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -72,9 +87,9 @@ export class SqliteEventRepository implements EventRepository {
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
       `INSERT INTO events (id, site_id, device_id, kind, category, zone, zone_name, zone_type, occurred_at, received_at,
-         received_ms, lat, lng, grid_cell_id, station_id, detail, profile, topic, raw, dedupe_key)
+         received_ms, lat, lng, grid_cell_id, station_id, detail, detail_code, detail_params, profile, topic, raw, dedupe_key)
        VALUES (@id, @siteId, @deviceId, @kind, @category, @zone, @zoneName, @zoneType, @occurredAt, @receivedAt,
-         @receivedMs, @lat, @lng, @gridCellId, @stationId, @detail, @profile, @topic, @raw, @dedupeKey)`,
+         @receivedMs, @lat, @lng, @gridCellId, @stationId, @detail, @detailCode, @detailParams, @profile, @topic, @raw, @dedupeKey)`,
     );
     this.dupStmt = db.prepare('SELECT 1 FROM events WHERE dedupe_key = ? AND received_ms >= ? LIMIT 1');
     this.markStmt = db.prepare('UPDATE events SET incident_id = ? WHERE id = ?');
@@ -105,6 +120,8 @@ export class SqliteEventRepository implements EventRepository {
         zoneType: e.zoneType ?? null,
         occurredAt: e.occurredAt,
         receivedAt: e.receivedAt,
+        detailCode: e.detailCode ?? null,
+        detailParams: e.detailCode ? JSON.stringify(e.detailParams ?? {}) : null,
         receivedMs: Date.parse(e.receivedAt),
         lat: e.location[0],
         lng: e.location[1],

@@ -5,7 +5,7 @@ const COLUMNS = `id, key, incident_id AS incidentId, channel_id AS channelId, gu
   next_attempt_ms AS nextAttemptMs, created_ms AS createdMs, sent_ms AS sentMs, last_error AS lastError`;
 
 /**
- * The notification outbox (migration 008). Plain commits: a row's state change after a send is
+ * The notification outbox (migration 009). Plain commits: a row's state change after a send is
  * small, and losing one in a power cut means one retry, which the idempotency key bounds to this
  * incident and channel.
  */

@@ -5,6 +5,7 @@
  * back-off; an offline camera's loop ends and the next good poll starts it again.
  */
 import type { EventKind } from '../contract/alarm-event.js';
+import { message, type Coded } from '../contract/messages.js';
 import type { VideoSettings } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
 import { describeCameraError } from './describe-error.js';
@@ -13,7 +14,7 @@ import { EventInterpreter } from './onvif/events.js';
 import type { CameraEntry } from './registry.js';
 
 export interface CameraEventsOptions {
-  raise(siteId: string, cameraId: string, kind: EventKind, detail: string): Promise<unknown>;
+  raise(siteId: string, cameraId: string, kind: EventKind, detail: string, message?: Coded): Promise<unknown>;
   settings(): VideoSettings;
   /** PullMessages long-poll, seconds. */
   pullTimeoutSeconds: number;
@@ -60,7 +61,13 @@ export class CameraEvents {
             const messages = await client.pullMessages(e.events.sub, this.o.pullTimeoutSeconds, 32);
             for (const n of interpreter.feed(messages)) {
               const detail = `ONVIF ${n.topic}${n.source ? ` (${n.source})` : ''}`;
-              await this.o.raise(e.site.id, e.camera.id, n.kind!, detail);
+              await this.o.raise(
+                e.site.id,
+                e.camera.id,
+                n.kind!,
+                detail,
+                message('onvif.event', { topic: n.topic.slice(0, 200), source: n.source ? n.source.slice(0, 200) : null }),
+              );
             }
             if (Date.now() > renewAt) {
               await client.renew(e.events.sub, 120);

@@ -28,13 +28,14 @@ import { MediaStore } from './media-store.js';
 import { CameraRegistry, streamSource, type CameraEntry } from './registry.js';
 import { resolveVideoSettings } from './settings.js';
 import { Verification } from './verification.js';
+import type { Coded } from '../contract/messages.js';
 
 export { DEFAULT_VIDEO } from './settings.js';
 export type { CameraAvailability } from './health-rules.js';
 
 export interface VideoSinks {
   /** A camera event for its site, through ingest's durable path. */
-  raise(siteId: string, cameraId: string, kind: EventKind, detail: string): Promise<unknown>;
+  raise(siteId: string, cameraId: string, kind: EventKind, detail: string, message?: Coded): Promise<unknown>;
   addMedia(incidentId: string, media: IncidentMedia): unknown;
 }
 

@@ -11,6 +11,7 @@
  * A camera nobody has put up yet (the sample district on a fresh start) is not an outage.
  */
 import type { Camera } from '../config/model.js';
+import { message, type Coded } from '../contract/messages.js';
 
 /** `pending_install` (待安装): never answered since the hub started, and not declared `installed`. */
 export type CameraAvailability = 'online' | 'offline' | 'unknown' | 'disabled' | 'pending_install';
@@ -29,6 +30,8 @@ export type PollOutcome = { ok: true } | { ok: false; reason: string };
 export interface HealthAnnouncement {
   kind: 'trouble.offline' | 'restore';
   detail: string;
+  /** The detail as a code for the page (src/contract/messages.ts). */
+  message?: Coded;
 }
 
 export interface HealthStep {
@@ -60,7 +63,10 @@ export function initialHealth(camera: Pick<Camera, 'disabledReason' | 'installed
 export function afterPoll(state: CameraHealthState, outcome: PollOutcome, o: { offlineAfter: number; now: number; cameraName: string }): HealthStep {
   if (outcome.ok) {
     const next: CameraHealthState = { availability: 'online', reason: null, failures: 0, lastOkMs: o.now };
-    const announce = state.availability === 'offline' ? { kind: 'restore' as const, detail: `camera ${o.cameraName} back online` } : null;
+    const announce =
+      state.availability === 'offline'
+        ? { kind: 'restore' as const, detail: `camera ${o.cameraName} back online`, message: message('camera.back_online', { camera: o.cameraName }) }
+        : null;
     return { state: next, announce };
   }
   const failures = state.failures + 1;
@@ -68,6 +74,12 @@ export function afterPoll(state: CameraHealthState, outcome: PollOutcome, o: { o
   const goesOffline = failures >= o.offlineAfter && state.availability !== 'offline';
   // Until the threshold the camera keeps its availability: one lost poll is not an outage.
   const next: CameraHealthState = { ...state, failures, reason: outcome.reason, availability: goesOffline ? 'offline' : state.availability };
-  const announce = goesOffline ? { kind: 'trouble.offline' as const, detail: `camera ${o.cameraName} ${outcome.reason} (${failures} polls)` } : null;
+  const announce = goesOffline
+    ? {
+        kind: 'trouble.offline' as const,
+        detail: `camera ${o.cameraName} ${outcome.reason} (${failures} polls)`,
+        message: message('camera.offline', { camera: o.cameraName, polls: failures, reason: outcome.reason }),
+      }
+    : null;
   return { state: next, announce };
 }

@@ -14,9 +14,10 @@ import { afterPoll, type PollOutcome } from './health-rules.js';
 import { OnvifError } from './onvif/errors.js';
 import type { CameraEntry } from './registry.js';
 import { tcpReachable } from './tcp-reachable.js';
+import type { Coded } from '../contract/messages.js';
 
 export interface CameraHealthOptions {
-  raise(siteId: string, cameraId: string, kind: EventKind, detail: string): Promise<unknown>;
+  raise(siteId: string, cameraId: string, kind: EventKind, detail: string, message?: Coded): Promise<unknown>;
   /** A poll succeeded (the events job starts its subscription if the camera offers one). */
   answered(e: CameraEntry): void;
   settings(): VideoSettings;
@@ -95,7 +96,7 @@ export class CameraHealth {
       if (step.announce) {
         // The event goes through ingest's durable path; if that fails the state change still holds.
         await this.o
-          .raise(e.site.id, e.camera.id, step.announce.kind, step.announce.detail)
+          .raise(e.site.id, e.camera.id, step.announce.kind, step.announce.detail, step.announce.message)
           .catch((err: unknown) => this.o.log.error({ ...where, kind: step.announce!.kind, err: describeCameraError(err) }, 'camera event not raised'));
       }
       if (outcome.ok) this.o.answered(e);

@@ -10,7 +10,7 @@ import type { VideoSettings } from '../config/model.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import { describeCameraError, snapshotFailureNote } from './describe-error.js';
+import { cameraFailureReason, describeCameraError, snapshotFailure, snapshotFailureNote, videoFailure } from './describe-error.js';
 import { redact, type Ffmpeg } from './ffmpeg/ffmpeg.js';
 import type { MediaStore } from './media-store.js';
 import { OnvifClient } from './onvif/client.js';
@@ -78,7 +78,13 @@ export class Verification {
     const base = { cameraId: e.camera.id, siteId: e.site.id, kind: 'snapshot' as const, at };
     const label = cameraLabel(e.camera);
     if (e.camera.disabledReason) {
-      this.o.addMedia(incidentId, { ...base, id: newId(), url: null, error: `${label} is not in use: ${e.camera.disabledReason}` });
+      this.o.addMedia(incidentId, {
+        ...base,
+        id: newId(),
+        url: null,
+        error: `${label} is not in use: ${e.camera.disabledReason}`,
+        ...videoFailure(e.camera, 'snapshot', { reason: 'disabled', detail: e.camera.disabledReason }),
+      });
       return;
     }
     const limit = this.o.settings().snapshotTimeoutMs;
@@ -93,7 +99,13 @@ export class Verification {
       this.o.countSnapshot('failed');
       const error = snapshotFailureNote(label, err, { limitMs: limit, elapsedMs: Date.now() - started });
       this.o.log.warn({ site: e.site.id, camera: e.camera.id, incident: incidentId, reason: describeCameraError(err) }, 'snapshot failed');
-      this.o.addMedia(incidentId, { ...base, id: newId(), url: null, error });
+      this.o.addMedia(incidentId, {
+        ...base,
+        id: newId(),
+        url: null,
+        error,
+        ...snapshotFailure(e.camera, err, { limitMs: limit, elapsedMs: Date.now() - started }),
+      });
     }
   }
 
@@ -126,7 +138,13 @@ export class Verification {
     const ffmpeg = this.o.ffmpeg;
     if (!src || !ffmpeg) {
       const why = !ffmpeg ? 'ffmpeg is not installed' : 'no stream address known';
-      this.o.addMedia(incidentId, { ...base, id: newId(), url: null, error: `${label}: no clip, ${why}` });
+      this.o.addMedia(incidentId, {
+        ...base,
+        id: newId(),
+        url: null,
+        error: `${label}: no clip, ${why}`,
+        ...videoFailure(e.camera, 'clip', { reason: !ffmpeg ? 'no_ffmpeg' : 'no_stream' }),
+      });
       return;
     }
     const ext = /^rtsps?:/i.test(src.url) ? 'mp4' : 'mkv';
@@ -140,12 +158,24 @@ export class Verification {
         // What there is stays attached; the operator also learns why it is shorter.
         const reason = `${label}: clip ends after ${r.seconds.toFixed(1)} s of ${seconds} s, the camera closed the stream`;
         this.o.log.warn({ site: e.site.id, camera: e.camera.id, url: redact(src.url), seconds: r.seconds }, 'clip cut short: the camera closed the stream');
-        this.o.addMedia(incidentId, { ...base, id: newId(), url: null, error: reason });
+        this.o.addMedia(incidentId, {
+          ...base,
+          id: newId(),
+          url: null,
+          error: reason,
+          ...videoFailure(e.camera, 'clip', { reason: 'cut_short', seconds: Number(r.seconds.toFixed(1)), detail: `${r.seconds.toFixed(1)}/${seconds}` }),
+        });
       }
     } catch (err) {
       rmSync(path, { force: true }); // a failed run leaves no playable file
       this.o.log.warn({ site: e.site.id, camera: e.camera.id, url: redact(src.url), reason: describeCameraError(err) }, 'clip failed');
-      this.o.addMedia(incidentId, { ...base, id: newId(), url: null, error: `${label}: no clip, ${describeCameraError(err)}` });
+      this.o.addMedia(incidentId, {
+        ...base,
+        id: newId(),
+        url: null,
+        error: `${label}: no clip, ${describeCameraError(err)}`,
+        ...videoFailure(e.camera, 'clip', cameraFailureReason(err)),
+      });
     }
   }
 }

@@ -164,7 +164,7 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
       const detail = await a.locator('#detail').textContent();
       for (const fact of ['钟山区明湖路12号', 'ZS-0471', '王店主', '13800000000', '张网格', '13800000001', '钟山分局荷城派出所', '收银台紧急按钮'])
         expect(detail).toContain(fact);
-      expect(detail).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CST \/ UTC\+8/);
+      expect(detail).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d 北京时间/);
     },
     BROWSER_TEST_MS,
   );
@@ -186,7 +186,7 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
       // A name the hub does not know is refused in words; the form stays for a second try.
       await a.fill('#form-handover', 'op-nobody');
       await a.keyboard.press('Enter');
-      await expect.poll(() => a.locator('#action-message').textContent()).toContain('cannot hand over to that account');
+      await expect.poll(() => a.locator('#action-message').textContent()).toContain('不能移交或转警给 op-nobody');
       await a.fill('#form-handover', 'op-hecheng');
       await a.keyboard.press('Enter');
       await expect.poll(() => rowB.locator('td.owner').textContent()).toBe('op-hecheng');
@@ -198,7 +198,7 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
       await admin.locator('#queue tbody tr', { hasText: '明湖路12号便利店' }).click();
       await admin.click('button[data-action="takeover"]');
       await expect.poll(() => rowB.locator('td.owner').textContent()).toBe('admin');
-      await expect.poll(() => admin.locator('#timeline').textContent()).toContain('接管 taken over from op-hecheng');
+      await expect.poll(() => admin.locator('#timeline').textContent()).toContain('接管（原签收人 op-hecheng）');
     },
     BROWSER_TEST_MS,
   );

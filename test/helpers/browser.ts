@@ -71,6 +71,8 @@ export interface ContextOptions {
   ignoreHTTPSErrors?: boolean;
   /** Permissions granted up front, e.g. ['notifications']. */
   permissions?: string[];
+  /** The browser's own zone (default Asia/Shanghai); the pages show the centre's zone whatever it is. */
+  timezoneId?: string;
 }
 
 /** A fresh context in Beijing time, zh-CN, with outside requests blocked and problems recorded. */
@@ -78,7 +80,7 @@ export async function newContext(browser: Browser, opts: ContextOptions = {}): P
   const context = await browser.newContext({
     viewport: { width: opts.width ?? 1600, height: opts.height ?? 900 },
     locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
+    timezoneId: opts.timezoneId ?? 'Asia/Shanghai',
     ...(opts.mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
     ...(opts.ignoreHTTPSErrors ? { ignoreHTTPSErrors: true } : {}),
     ...(opts.permissions ? { permissions: opts.permissions } : {}),

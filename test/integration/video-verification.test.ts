@@ -114,5 +114,9 @@ describe('video verification', () => {
     expect(failed.error).toMatch(new RegExp(`^${silent}`));
     // The operator sees it in the timeline too, not only in a media list.
     expect(incidentOf(incident.id).timeline.some((e) => e.type === 'note' && (e.text ?? '').includes(silent))).toBe(true);
+    // …and as a code the page words in its language (金库通道（cam3） 2秒内未应答，无抓拍).
+    const coded = { camera: 'cam3', media: 'snapshot', reason: expect.stringMatching(/^(timeout|unreachable)$/), seconds: SNAPSHOT_SECONDS };
+    expect(failed).toMatchObject({ errorCode: 'video.failed', errorParams: coded });
+    expect(incidentOf(incident.id).timeline.some((e) => e.code === 'video.failed' && e.params?.camera === 'cam3')).toBe(true);
   }, 30_000);
 });

@@ -69,6 +69,19 @@ describe('a valid tree', () => {
     expect(hub.triage.ackTimeoutMs).toEqual({ 1: 180_000, 2: 600_000, 3: 1_800_000, 4: 14_400_000 });
     expect(hub.usersFile).toBe('config/users.yaml');
     expect(hub.bridges).toEqual([]);
+    expect(hub.timezone).toBe('Asia/Shanghai');
+    expect(hub.triage.timezone).toBe('Asia/Shanghai');
+  });
+
+  it('the centre’s time zone (issue 13) is also the triage zone unless triage sets its own; a zone Node does not know is refused', () => {
+    expect(load({ 'config/hub.yaml': `${HUB}timezone: Asia/Urumqi\n` }).config!.hub).toMatchObject({
+      timezone: 'Asia/Urumqi',
+      triage: { timezone: 'Asia/Urumqi' },
+    });
+    const own = load({ 'config/hub.yaml': `${HUB}  timezone: UTC\ntimezone: Asia/Urumqi\n` }).config!.hub;
+    expect(own).toMatchObject({ timezone: 'Asia/Urumqi', triage: { timezone: 'UTC' } });
+    const bad = load({ 'config/hub.yaml': `${HUB}timezone: Beijing\n` });
+    expect(formatProblems(bad.problems)).toContain('timezone: got "Beijing"; expected an IANA time zone such as Asia/Shanghai');
   });
 
   it('gives a native device its default topic safegrid/<site>/<device>', () => {

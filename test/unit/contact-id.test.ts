@@ -95,7 +95,13 @@ describe('Contact ID meaning', () => {
   };
 
   it('a new burglary is burglary in its zone', () => {
-    expect(meaning('1234181130010037')).toEqual({ kind: 'burglary', zone: 3, user: null, detail: 'CID E130 burglary, group 01, zone 3' });
+    expect(meaning('1234181130010037')).toEqual({
+      kind: 'burglary',
+      zone: 3,
+      user: null,
+      detail: 'CID E130 burglary, group 01, zone 3',
+      message: { code: 'cid', params: { q: 'E', code: '130', name: 'burglary', zone: 3, user: null, group: '01', still: null } },
+    });
   });
 
   it('qualifier 3 on an alarm code restores that zone', () => {

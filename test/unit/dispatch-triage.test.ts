@@ -136,7 +136,7 @@ describe('ownership', () => {
     emit('s1', 'panic');
     const id = service.snapshot()[0]!.id;
     service.acknowledge(id, 'op1');
-    expect(service.acknowledge(id, 'op2')).toEqual({ ok: false, code: 'owned', error: '已由 op1 签收 (owned by op1)' });
+    expect(service.acknowledge(id, 'op2')).toEqual({ ok: false, code: 'owned', error: '已由 op1 签收 (owned by op1)', params: { owner: 'op1' } });
     expect(service.handOver(id, 'op2', 'op3')).toMatchObject({ ok: false, code: 'owned' });
     expect(service.handOver(id, 'op1', 'op2')).toMatchObject({ ok: true, incident: { owner: 'op2' } });
     expect(service.dispatchUnit(id, 'op1', 'unit-1')).toMatchObject({ ok: false, code: 'owned' });

@@ -121,7 +121,9 @@ describe('refusals keep their codes and texts', () => {
       error: 'no incident i1',
     },
   ])('$name', ({ d, code, error }) => {
-    expect(d()).toEqual({ code, error });
+    // An `owned` refusal also names the owner for the page to word (issue 13).
+    const owner = code === 'owned' ? /已由 (\S+) 签收/.exec(error)?.[1] : undefined;
+    expect(d()).toEqual(owner ? { code, error, params: { owner } } : { code, error });
   });
 });
 
@@ -138,8 +140,8 @@ describe('allowed steps: the next incident and its audit row', () => {
       name: 'dispatch with a unit and a note',
       d: () => wf.dispatchUnit({ ...input(incident('acknowledged', 'op1')), unitId: 'car-3', units: UNITS, note: '快' }),
       next: { status: 'dispatched', owner: 'op1', unit: UNITS[0] },
-      audit: { action: 'dispatched', from: 'acknowledged', to: 'dispatched', note: '出警单位 unit: 巡逻车3; 快' },
-      line: '已签收 → 已派警: 出警单位 unit: 巡逻车3; 快',
+      audit: { action: 'dispatched', from: 'acknowledged', to: 'dispatched', note: '出警单位 巡逻车3; 快' },
+      line: '已签收 → 已派警: 出警单位 巡逻车3; 快',
     },
     {
       // Issue 12: no 到场 without 派警 (this row used to go straight from acknowledged to on scene).

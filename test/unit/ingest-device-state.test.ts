@@ -116,7 +116,7 @@ describe('DeviceStates', () => {
     });
     expect(s.get('a/p')?.availability).toBe('offline');
     const back = s.heardFromDevice('a/p', { n: 1 }, undefined, heard(T0 + 60));
-    expect(back.restores).toEqual([{ kind: 'restore', detail: 'device heard from again' }]);
+    expect(back.restores).toMatchObject([{ kind: 'restore', detail: 'device heard from again', message: { code: 'supervision.heard_again' } }]);
     expect(back.row.supervision).toEqual(NONE);
   });
 
@@ -126,7 +126,7 @@ describe('DeviceStates', () => {
     expect(s.raised('a/p', 'testMissed', T0 + 5).availabilityChanged).toBe(false);
     expect(s.heardFromDevice('a/p', {}, undefined, heard(T0 + 6)).restores).toEqual([]);
     const tested = s.heardFromDevice('a/p', {}, undefined, { ...heard(T0 + 7), tested: true });
-    expect(tested.restores).toEqual([{ kind: 'restore', detail: 'periodic test received again' }]);
+    expect(tested.restores).toMatchObject([{ kind: 'restore', detail: 'periodic test received again', message: { code: 'supervision.test_again' } }]);
     expect(tested.row.supervision).toEqual({ ...NONE, lastTestMs: T0 + 7 });
   });
 

@@ -50,7 +50,14 @@ describe('liveness', () => {
     clock.advance(1);
     monitor.check();
     expect(raised).toEqual([
-      { siteId: 'shop-a', deviceId: 'panel-1', kind: 'trouble.offline', detail: 'no heartbeat for 25 s (expected every 20 s)', marks: 'offline' },
+      {
+        siteId: 'shop-a',
+        deviceId: 'panel-1',
+        kind: 'trouble.offline',
+        detail: 'no heartbeat for 25 s (expected every 20 s)',
+        message: { code: 'supervision.no_heartbeat', params: { silent: 25, expected: 20 } },
+        marks: 'offline',
+      },
     ]);
     clock.advance(60_000);
     monitor.check();
@@ -84,6 +91,7 @@ describe('liveness', () => {
         deviceId: 'cid-1',
         kind: 'trouble.comm',
         detail: 'test_missed: no periodic test for 65 s (expected every 60 s)',
+        message: { code: 'supervision.test_missed', params: { since: 65, expected: 60 } },
         marks: 'testMissed',
       },
     ]);

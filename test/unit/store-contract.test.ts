@@ -130,6 +130,14 @@ function storeContract(backend: string, open: () => Store): void {
         expect(store.events.get('e1')!.incidentId).toBe('i1');
       });
 
+      it('an event keeps its detail code and parameters, so a restart still words it in the page’s language', () => {
+        const coded = { ...event(1), detailCode: 'cid', detailParams: { q: 'E', code: '602', name: 'periodic test report', zone: null } };
+        insert(coded, event(2));
+        expect(store.events.get('e1')).toMatchObject({ detailCode: 'cid', detailParams: coded.detailParams });
+        expect(store.events.unprocessed()[0]).toMatchObject({ detailCode: 'cid', detailParams: coded.detailParams });
+        expect(store.events.get('e2')!.detailCode).toBeUndefined();
+      });
+
       const queries: Array<{ name: string; q: EventQuery; ids: string[] }> = [
         { name: 'no filter: newest first', q: {}, ids: ['e4', 'e3', 'e2', 'e1'] },
         { name: 'by site', q: { siteId: 's2' }, ids: ['e4', 'e2'] },

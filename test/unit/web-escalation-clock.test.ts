@@ -7,10 +7,10 @@ const at = (s: number): string => new Date(NOW + s * 1000).toISOString();
 
 describe('escalationCountdown', () => {
   it.each([
-    { name: '3 minutes left', escalateAt: at(180), status: 'new', want: { text: '3:00', due: false } },
-    { name: '59.2 s left: rounds up', escalateAt: at(59.2), status: 'new', want: { text: '1:00', due: false } },
-    { name: 'an hour and more', escalateAt: at(3723), status: 'new', want: { text: '1:02:03', due: false } },
-    { name: 'overdue: 0:00, due', escalateAt: at(-5), status: 'new', want: { text: '0:00', due: true } },
+    { name: '3 minutes left', escalateAt: at(180), status: 'new', want: { text: '3:00', seconds: 180, due: false } },
+    { name: '59.2 s left: rounds up', escalateAt: at(59.2), status: 'new', want: { text: '1:00', seconds: 60, due: false } },
+    { name: 'an hour and more', escalateAt: at(3723), status: 'new', want: { text: '1:02:03', seconds: 3723, due: false } },
+    { name: 'overdue: 0:00, due', escalateAt: at(-5), status: 'new', want: { text: '0:00', seconds: 0, due: true } },
     { name: 'acknowledged: no countdown', escalateAt: at(100), status: 'acknowledged', want: null },
     { name: 'no escalation: none', escalateAt: null, status: 'new', want: null },
   ] as const)('$name', ({ escalateAt, status, want }) => {

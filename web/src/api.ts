@@ -3,6 +3,7 @@
  * from GET /api/session (src/auth/README.md).
  */
 import type { Role } from '../../src/contract/roles.js';
+import { setTimeZone } from './format.js';
 
 export interface SessionInfo {
   user: string;
@@ -14,6 +15,8 @@ export interface SessionInfo {
   csrfToken: string;
   mustChangePassword: boolean;
   idleTimeoutSeconds: number;
+  /** The centre's time zone (hub.yaml `timezone`): every time on the page is shown in it. */
+  timezone?: string;
 }
 
 export class HttpError extends Error {
@@ -60,6 +63,7 @@ export async function fetchSession(): Promise<SessionInfo | null> {
   try {
     const s = await getJson<SessionInfo>('/api/session');
     setCsrfToken(s.csrfToken);
+    setTimeZone(s.timezone);
     return s;
   } catch (err) {
     if (err instanceof HttpError && (err.status === 401 || err.status === 403)) return null;

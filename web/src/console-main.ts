@@ -10,6 +10,7 @@ import { TopBar } from './header.js';
 import { IncidentState } from './incidents.js';
 import { onLangChange, t, words } from './i18n/index.js';
 import { LiveLink } from './live.js';
+import { useDirectoryNames } from './messages.js';
 import { EventLog } from './event-log.js';
 import { DistrictMap } from './map.js';
 import { QueuePanel } from './queue.js';
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
   if (session.role === 'guard') return void location.replace('/guard');
   if (session.role === 'installer') return roleGate(app, session);
   const dir = await loadDirectory();
+  useDirectoryNames(dir);
 
   const state = new IncidentState();
   const alerter = new Alerter();

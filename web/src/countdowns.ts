@@ -1,6 +1,6 @@
 /** Ticks the escalation countdowns the queue and the detail rendered (escalation-clock.ts words them). */
 import { escalationCountdown } from './escalation-clock.js';
-import { serverNow } from './format.js';
+import { formatDuration, serverNow } from './format.js';
 import { t } from './i18n/index.js';
 
 /** Updates every escalation countdown under `root` from its `data-escalate-at` (the hub's clock). */
@@ -9,7 +9,7 @@ export function tickCountdowns(root: ParentNode): void {
   for (const el of root.querySelectorAll<HTMLElement>('.esc-countdown')) {
     const left = escalationCountdown({ escalateAt: el.dataset.escalateAt || null, status: 'new' }, now);
     if (!left) continue;
-    el.textContent = t('escalatesIn', { time: left.text });
+    el.textContent = t('escalatesIn', { time: formatDuration(left.seconds) });
     el.classList.toggle('due', left.due);
   }
 }

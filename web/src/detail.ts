@@ -14,9 +14,10 @@ import type { CameraInfo, Directory, SiteInfo } from './directory.js';
 import { h } from './dom.js';
 import { tickCountdowns } from './countdowns.js';
 import { escalationCountdown } from './escalation-clock.js';
-import { formatTime, serverNow } from './format.js';
+import { formatDuration, formatTime, serverNow } from './format.js';
 import { pick, t, words } from './i18n/index.js';
 import type { LiveLink } from './live.js';
+import { entryText, eventDetail, mediaError, reasonText, refusalText } from './messages.js';
 
 /** The workflow's actions (src/contract/workflow.ts); which apply to an incident is the contract's `actionApplies`. */
 export type Action = IncidentAction;
@@ -51,8 +52,8 @@ const PROPERTY_WORD = {
   verified: 'propVerified',
 } as const satisfies Record<PropertyStatus, string>;
 
-/** Seconds as the console shows a duration; — until the step happened. */
-const secs = (n: number | null): string => (n === null ? t('none') : t('seconds', { n }));
+/** Seconds as the console shows a duration (`21分08秒`); — until the step happened. */
+const secs = (n: number | null): string => (n === null ? t('none') : formatDuration(n));
 
 /**
  * Ownership actions, shown only to whom they apply: the owner hands an incident over (shift change,
@@ -173,7 +174,7 @@ export class DetailPanel {
       this.message = { text: t('done'), ok: true };
       if (reply.incident.version >= (this.current?.version ?? 0)) this.current = reply.incident;
     } else {
-      this.message = { text: t('failed', { error: reply.error }), ok: false };
+      this.message = { text: t('failed', { error: refusalText(reply) }), ok: false };
     }
     this.render();
     this.fetchFull(100);
@@ -237,7 +238,7 @@ export class DetailPanel {
         ? h('span', {
             class: `esc-countdown${left.due ? ' due' : ''}`,
             dataset: { escalateAt: i.escalateAt ?? '' },
-            text: t('escalatesIn', { time: left.text }),
+            text: t('escalatesIn', { time: formatDuration(left.seconds) }),
             title: t('escalatesAt', { time: formatTime(i.escalateAt!) }),
           })
         : '',
@@ -394,7 +395,7 @@ export class DetailPanel {
       ...(i.responsibleStationId && i.responsibleStationId !== i.stationId ? row(t('fieldResponsible'), stationName(i.responsibleStationId)) : []),
       ...row(t('fieldZones'), i.zones.length ? i.zones.map((z) => (zoneNames.get(z) ? `${z} ${zoneNames.get(z)}` : t('zone', { n: z }))).join('，') : null),
       ...row(t('fieldOpened'), formatTime(i.openedAt)),
-      ...row(t('fieldReason'), pick(i.priorityReasonZh, i.priorityReason)),
+      ...row(t('fieldReason'), reasonText(i)),
       ...(i.escalationLevel > 0 || i.escalateAt ? row(t('fieldEscalation'), this.escalationFact(i)) : []),
       ...this.routingRows(i, stationName),
       ...(i.repeatOf ? row(t('fieldRepeat'), t('repeatOf', { id: i.repeatOf })) : []),
@@ -631,7 +632,7 @@ export class DetailPanel {
       if (m.url && m.kind === 'snapshot')
         grid.append(h('figure', {}, h('img', { attrs: { src: m.url, alt: cam?.name ?? m.cameraId, loading: 'lazy' } }), caption));
       else if (m.url) grid.append(h('figure', {}, h('video', { attrs: { src: m.url, controls: '', preload: 'none' } }), caption));
-      else grid.append(h('figure', { class: 'media-error' }, h('p', { text: m.error ?? '' }), caption));
+      else grid.append(h('figure', { class: 'media-error' }, h('p', { text: mediaError(m), title: m.error ?? '' }), caption));
     }
     box.append(grid);
     const cams = this.linkedCameras(i);
@@ -685,19 +686,22 @@ export class DetailPanel {
           ? [
               e.kind ? w.kinds[e.kind] : '',
               e.zone !== undefined && e.zone !== null ? `${t('zone', { n: e.zone })}${e.zoneName ? ` ${e.zoneName}` : ''}` : '',
-              e.detail ?? '',
+              eventDetail(e),
             ]
               .filter(Boolean)
               .join(' · ')
-          : (e.text ?? '');
+          : entryText(e);
+      // The stored text (English for the hub's own entries, the decoder's line for events) stays at hand as a tooltip.
+      const raw = e.type === 'event' ? (e.code ? (e.detail ?? '') : '') : e.code ? (e.text ?? '') : '';
       list.append(
         h(
           'li',
           { class: `tl tl-${e.type}` },
           h('time', { text: formatTime(e.at, false) }),
           h('span', { class: 'tl-type', text: t(typeWord[e.type]) }),
-          h('span', { class: 'tl-text', text: what }),
-          e.by ? h('span', { class: 'tl-by', text: e.by }) : null,
+          h('span', { class: 'tl-text', text: what, ...(raw ? { title: raw } : {}) }),
+          // The hub's own entries (escalation, routing, video) are signed `hub`: the page says 系统.
+          e.by ? h('span', { class: 'tl-by', text: e.by === 'hub' ? t('byHub') : e.by }) : null,
         ),
       );
     }

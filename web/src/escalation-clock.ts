@@ -5,15 +5,19 @@
  */
 import type { Incident } from '../../src/contract/incident.js';
 
-/** "4:59", "1:02:03"; null when the incident will not escalate (acknowledged, at the top, no timeout). */
-export function escalationCountdown(i: Pick<Incident, 'escalateAt' | 'status'>, nowMs: number): { text: string; due: boolean } | null {
+/**
+ * Seconds left, and as a clock ("4:59", "1:02:03"); null when the incident will not escalate
+ * (acknowledged, at the top, no timeout). The pages show `seconds` as a duration (format.ts
+ * formatDuration: 4分59秒), never like a time of day.
+ */
+export function escalationCountdown(i: Pick<Incident, 'escalateAt' | 'status'>, nowMs: number): { text: string; seconds: number; due: boolean } | null {
   if (!i.escalateAt || i.status !== 'new') return null;
   const left = Math.max(0, Math.ceil((Date.parse(i.escalateAt) - nowMs) / 1000));
   const hours = Math.floor(left / 3600);
   const minutes = Math.floor((left % 3600) / 60);
   const seconds = String(left % 60).padStart(2, '0');
   const text = hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
-  return { text, due: left === 0 };
+  return { text, seconds: left, due: left === 0 };
 }
 
 /** The incident's own queue marks beyond priority and kind: alarms joined, recent 误报, an earlier incident. */

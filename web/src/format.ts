@@ -1,4 +1,5 @@
-/** Times as operators read them: local time with the zone, and live-ticking ages. */
+/** Times as operators read them: the centre's time with its zone, and live-ticking ages. */
+import { t } from './i18n/index.js';
 
 /** Server time minus browser time (ms): ages are counted on the hub's clock, not the PC's. */
 let skewMs = 0;
@@ -14,66 +15,109 @@ export function serverNow(): number {
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
-/** "UTC+8", "UTC-3:30", "UTC" for the browser's offset at that moment. */
+/**
+ * The dispatch centre's time zone (hub.yaml `timezone`, sent with GET /api/session): every time on
+ * the console and the guard page is shown in it, whatever zone the browser's PC is set to, so two
+ * desks and the 警情编号's day always agree.
+ */
+let centreZone = 'Asia/Shanghai';
+const partsFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Sets the centre's zone; an unknown name keeps the current one (the page never shows a wrong zone silently: the hub validated it). */
+export function setTimeZone(zone: string | null | undefined): void {
+  if (!zone) return;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    centreZone = zone;
+  } catch {
+    // An IANA name this browser does not know: keep the default rather than the PC's zone.
+  }
+}
+
+export function timeZone(): string {
+  return centreZone;
+}
+
+/** Zones that keep China Standard Time, called 北京时间 on every Chinese clock. */
+const BEIJING_TIME = /^(Asia\/(Shanghai|Chongqing|Chungking|Harbin)|PRC)$/;
+
+function partsOf(ms: number): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string> {
+  let f = partsFormatters.get(centreZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone: centreZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    partsFormatters.set(centreZone, f);
+  }
+  const out = { year: '', month: '', day: '', hour: '', minute: '', second: '' };
+  for (const p of f.formatToParts(ms)) if (p.type in out) out[p.type as keyof typeof out] = p.value;
+  return out;
+}
+
+/** "UTC+08:00", "UTC-03:30", "UTC" for the centre's zone at that moment. */
 export function utcOffset(d: Date): string {
-  const m = -d.getTimezoneOffset();
-  if (m === 0) return 'UTC';
-  const sign = m > 0 ? '+' : '-';
-  const a = Math.abs(m);
-  return `UTC${sign}${Math.floor(a / 60)}${a % 60 ? `:${pad(a % 60)}` : ''}`;
-}
-
-/** Short zone name where the browser knows one that is not just an offset (CST, CET, ...). */
-function zoneAbbreviation(d: Date): string | null {
   try {
-    const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName');
-    const name = part?.value ?? '';
-    return /^[A-Z]{2,5}$/.test(name) ? name : null;
+    const name =
+      new Intl.DateTimeFormat('en-US', { timeZone: centreZone, timeZoneName: 'longOffset' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ??
+      '';
+    const m = /^GMT([+-]\d{2}:\d{2})?$/.exec(name);
+    if (m) return m[1] ? `UTC${m[1]}` : 'UTC';
   } catch {
-    return null;
+    // longOffset unknown to an old browser: the zone's name says enough.
   }
+  return centreZone;
 }
 
-/** The browser's zone, e.g. "Asia/Shanghai". */
+/** The zone as the operator reads it: 北京时间 / Beijing time for China Standard Time, else UTC±hh:mm. */
+export function zoneLabel(d: Date = new Date()): string {
+  if (BEIJING_TIME.test(centreZone)) return t('zoneBeijing');
+  return utcOffset(d);
+}
+
+/** The centre's zone by its IANA name, e.g. "Asia/Shanghai" (the clock's tooltip). */
 export function zoneName(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || utcOffset(new Date());
-  } catch {
-    return utcOffset(new Date());
-  }
+  return centreZone;
 }
 
-/** Chinese time zones have no short name in Intl: the country's official "CST" (China Standard Time). */
-function abbreviationFor(d: Date): string | null {
-  const zone = zoneName();
-  if (/^Asia\/(Shanghai|Chongqing|Harbin|Urumqi|Chungking)$/.test(zone) || zone === 'PRC') return 'CST';
-  return zoneAbbreviation(d);
-}
-
-/** 2026-11-29 13:05:12 CST / UTC+8 */
+/** 2026-11-29 13:05:12 北京时间 — in the centre's zone, whatever the browser's. */
 export function formatTime(iso: string | number, withZone = true): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  const s = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  if (!withZone) return s;
-  const abbr = abbreviationFor(d);
-  const off = utcOffset(d);
-  return abbr ? `${s} ${abbr} / ${off}` : `${s} ${off}`;
+  const p = partsOf(d.getTime());
+  const s = `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+  return withZone ? `${s} ${zoneLabel(d)}` : s;
 }
 
-/** 13:05:12 */
+/** 13:05:12 in the centre's zone. */
 export function formatClock(iso: string | number): string {
   const d = new Date(iso);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const p = partsOf(d.getTime());
+  return `${p.hour}:${p.minute}:${p.second}`;
 }
 
-/** Age since `iso` on the hub's clock: 45s, 3:07, 1:02:09. */
-export function formatAge(iso: string): string {
-  const s = Math.max(0, Math.floor((serverNow() - Date.parse(iso)) / 1000));
+/**
+ * A duration as operators say it, never like a time of day: `45秒`, `21分08秒`, `1小时05分`
+ * (zh-CN); `45 s`, `21 min 08 s`, `1 h 05 min` (en). From an hour on, seconds no longer matter.
+ */
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.floor(totalSeconds));
   const hours = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = s % 60;
-  if (hours > 0) return `${hours}:${pad(m)}:${pad(sec)}`;
-  if (m > 0) return `${m}:${pad(sec)}`;
-  return `${sec}s`;
+  if (hours > 0) return t('durationHours', { h: hours, m: pad(m) });
+  if (m > 0) return t('durationMinutes', { m, s: pad(sec) });
+  return t('durationSeconds', { s: sec });
+}
+
+/** Age since `iso` on the hub's clock, as a duration (the queue's 时长). */
+export function formatAge(iso: string): string {
+  return formatDuration((serverNow() - Date.parse(iso)) / 1000);
 }

@@ -17,6 +17,7 @@ import { amapUrl, geoUrl, telUrl } from './guard-links.js';
 import { GuardNotifier } from './guard-notify.js';
 import { Alerter } from './alert.js';
 import { loadDirectory, type SiteInfo } from './directory.js';
+import { refusalText, useDirectoryNames } from './messages.js';
 import { byId, h } from './dom.js';
 import { formatAge, formatTime } from './format.js';
 import { TopBar } from './header.js';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   if (!session || session.mustChangePassword) return void location.replace('/login');
   if (session.role !== 'guard' && session.role !== 'admin') return roleGate(app, session);
   const dir = await loadDirectory();
+  useDirectoryNames(dir);
   const sites = new Map<string, SiteInfo>(dir.sites.map((s) => [s.id, s]));
 
   const state = new IncidentState();
@@ -131,7 +133,7 @@ async function main(): Promise<void> {
       }
       // Say where the property track stands, not "done": the 110 incident is still the station's.
       messages.set(i.id, { text: t(PROPERTY_WORD[reply.incident.property?.status ?? 'waiting']), ok: true });
-    } else messages.set(i.id, { text: t('failed', { error: reply.error }), ok: false });
+    } else messages.set(i.id, { text: t('failed', { error: refusalText(reply) }), ok: false });
     render();
   }
 

@@ -8,7 +8,7 @@ import type { Incident } from '../../src/contract/incident.js';
 import { h } from './dom.js';
 import { tickCountdowns } from './countdowns.js';
 import { escalationCountdown, siteMarks } from './escalation-clock.js';
-import { formatAge, formatTime, serverNow } from './format.js';
+import { formatAge, formatDuration, formatTime, serverNow } from './format.js';
 import { t, words } from './i18n/index.js';
 import { groupQueue, type QueueGroupView, type QueueRow } from './queue-groups.js';
 
@@ -146,7 +146,7 @@ export class QueuePanel {
         h('span', {
           class: `badge esc-countdown${left.due ? ' due' : ''}`,
           dataset: { escalateAt: i.escalateAt ?? '' },
-          text: t('escalatesIn', { time: left.text }),
+          text: t('escalatesIn', { time: formatDuration(left.seconds) }),
           title: t('escalatesAt', { time: formatTime(i.escalateAt!) }),
         }),
       );

@@ -94,7 +94,9 @@ const HANDLERS: Handlers = {
     refusals: ['not_owned', 'owned', 'bad_target'],
     run: ({ ctx, incident, by, input }) => {
       const target = ctx.auth.handoverTarget(input.to, incident);
-      return target.ok ? ctx.incidents.handOver(incident.id, by, target.username) : { ok: false, code: 'bad_target', error: target.error };
+      return target.ok
+        ? ctx.incidents.handOver(incident.id, by, target.username)
+        : { ok: false, code: 'bad_target', error: target.error, params: { target: input.to } };
     },
   },
   takeover: {

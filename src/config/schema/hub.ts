@@ -255,23 +255,24 @@ export const triageSchema = z
       .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'a date YYYY-MM-DD' }), { error: 'a list of dates' })
       .default([])
       .describe('Dates treated like night hours all day.'),
-    timezone: z
-      .string({ error: 'an IANA time zone such as Asia/Shanghai' })
-      .refine(
-        (tz) => {
-          try {
-            new Intl.DateTimeFormat('en', { timeZone: tz });
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        { error: 'an IANA time zone such as Asia/Shanghai' },
-      )
-      .default('Asia/Shanghai')
-      .describe('Time zone of night hours, holidays and the reports.'),
+    timezone: ianaZone().optional().describe('Time zone of night hours, holidays, the reports and the day of the 警情编号; default: the top-level `timezone`.'),
   })
   .prefault({});
+
+/** An IANA time zone name this Node knows (Asia/Shanghai, Asia/Urumqi, UTC …). */
+function ianaZone() {
+  return z.string({ error: 'an IANA time zone such as Asia/Shanghai' }).refine(
+    (tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: 'an IANA time zone such as Asia/Shanghai' },
+  );
+}
 
 /** "22:00" → minutes after midnight. */
 function timeOfDay() {
@@ -336,6 +337,11 @@ export const hubSchema = z
     storage: storageSchema,
     map: mapSchema,
     triage: triageSchema,
+    timezone: ianaZone()
+      .default('Asia/Shanghai')
+      .describe(
+        'The dispatch centre’s time zone: every time on the console and the guard page is shown in it (北京时间 for Asia/Shanghai), whatever the browser’s zone.',
+      ),
     users: path('accounts file').default('config/users.yaml').describe('Accounts file.'),
     language: z
       .enum(LANGUAGES, { error: 'en or zh-CN' })

@@ -22,6 +22,7 @@
  * both ways (the Cooper/Scantronic M2000 engineering manual shows "1234 18 1137 01 015 2").
  */
 import type { EventKind } from '../../contract/alarm-event.js';
+import { message, type Coded } from '../../contract/messages.js';
 
 export type ContactIdQualifier = 1 | 3 | 6;
 
@@ -236,6 +237,8 @@ export interface ContactIdMeaning {
   zone: number | null;
   user: number | null;
   detail: string;
+  /** The detail as a code for the page (src/contract/messages.ts). */
+  message: Coded;
 }
 
 export type ContactIdInterpretation = { ok: true; meaning: ContactIdMeaning } | { ok: false; code: 'SG_INGEST_UNKNOWN_CODE'; reason: string };
@@ -268,7 +271,16 @@ export function interpretContactId(msg: ContactIdMessage): ContactIdInterpretati
   const where = isUser ? (user !== null ? `, user ${user}` : '') : zone !== null ? `, zone ${zone}` : '';
   const group = msg.group !== '00' ? `, group ${msg.group}` : '';
   const status = msg.qualifier === 6 ? ' (still present)' : '';
-  return { ok: true, meaning: { kind, zone, user, detail: `CID ${q}${msg.code} ${def.name}${group}${where}${status}` } };
+  const coded = message('cid', {
+    q,
+    code: msg.code,
+    name: def.name,
+    zone: isUser ? null : zone,
+    user,
+    group: msg.group !== '00' ? msg.group : null,
+    still: msg.qualifier === 6 ? 'true' : null,
+  });
+  return { ok: true, meaning: { kind, zone, user, detail: `CID ${q}${msg.code} ${def.name}${group}${where}${status}`, message: coded } };
 }
 
 function undecodable(reason: string): ContactIdParse {

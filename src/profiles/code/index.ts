@@ -26,8 +26,8 @@ const contactId: CodeDecoder = {
     }
     const meaning = interpretContactId(msg);
     if (!meaning.ok) return meaning;
-    const { kind, zone, detail } = meaning.meaning;
-    const signals: DecodedSignal[] = kind ? [{ kind, zone, detail }] : [];
+    const { kind, zone, detail, message } = meaning.meaning;
+    const signals: DecodedSignal[] = kind ? [{ kind, zone, detail, message }] : [];
     // Contact ID is event-by-event (the panel sends each change once and retries until the
     // receiver acknowledges), so there is no on-change filtering; the state only remembers the last.
     const state = Object.assign(Object.create(null) as Record<string, never>, input.state, {

@@ -54,6 +54,11 @@ export function t(key: TextKey, vars: Record<string, string | number> = {}): str
   return CATALOGUES[current].text[key].replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
 }
 
+/** The current language's text catalogue (for wording functions that need several of its texts). */
+export function textCatalogue(): Catalogue {
+  return CATALOGUES[current].text;
+}
+
 export function words(): Words {
   return CATALOGUES[current].words;
 }

@@ -50,6 +50,8 @@ export function sessionRoutes(ctx: ApiContext): Router {
       csrfToken: a.session.csrfToken,
       mustChangePassword: a.mustChangePassword,
       idleTimeoutSeconds: Math.floor(ctx.auth.sessions.timeouts.idleMs / 1000),
+      // Every time on the pages is shown in the centre's zone, whatever the browser's (issue 13).
+      timezone: ctx.config().hub.timezone ?? 'Asia/Shanghai',
     });
   });
   /**
