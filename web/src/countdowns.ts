@@ -9,7 +9,8 @@ export function tickCountdowns(root: ParentNode): void {
   for (const el of root.querySelectorAll<HTMLElement>('.esc-countdown')) {
     const left = escalationCountdown({ escalateAt: el.dataset.escalateAt || null, status: 'new' }, now);
     if (!left) continue;
-    el.textContent = t('escalatesIn', { time: left.text });
+    // The queue's escalation column says "升级" in its header: its cells carry the time alone (data-short).
+    el.textContent = el.dataset.short ? left.text : t('escalatesIn', { time: left.text });
     el.classList.toggle('due', left.due);
   }
 }
