@@ -54,6 +54,9 @@ export function buildSheet(kind: PrintKind, i: Incident, ctx: PrintContext): HTM
       h('th', { text: label, attrs: { scope: 'row' } }),
       h('td', {}, value === null || value === undefined || value === '' ? t('none') : value),
     );
+  // Zone names as the events named them (the detail shows them the same way).
+  const zoneNames = new Map<number, string>();
+  for (const e of i.timeline) if (e.zone !== undefined && e.zone !== null && e.zoneName) zoneNames.set(e.zone, e.zoneName);
   const contacts = site?.contacts.length ? site.contacts.map((c) => `${c.name} ${c.phone}`).join('；') : null;
   const leader = ctx.cell?.leader ? `${ctx.cell.leader}${ctx.cell.phone ? ` ${ctx.cell.phone}` : ''}` : null;
   const unit = i.unit
@@ -79,7 +82,7 @@ export function buildSheet(kind: PrintKind, i: Incident, ctx: PrintContext): HTM
       row(t('fieldLeader'), leader),
       row(t('fieldStation'), ctx.stationName(i.stationId)),
       row(t('fieldContacts'), contacts, 'print-contacts'),
-      row(t('fieldZones'), i.zones.length ? i.zones.map((z) => t('zone', { n: z })).join('，') : null),
+      row(t('fieldZones'), i.zones.length ? i.zones.map((z) => (zoneNames.get(z) ? `${z} ${zoneNames.get(z)}` : t('zone', { n: z }))).join('，') : null),
       row(t('fieldReason'), pick(i.priorityReasonZh, i.priorityReason)),
       row(t('fieldOwner'), i.owner),
       row(t('fieldUnit'), unit),
