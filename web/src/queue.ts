@@ -126,7 +126,16 @@ export class QueuePanel {
     const shown = viewQueue(list, this.filter, this.sort, this.view.me, this.stationName);
     this.renderFilterNote(list, shown.length);
     const cols = this.columns();
-    this.head.replaceChildren(h('tr', {}, ...cols.map(([cls, key]) => h('th', { class: cls, text: t(key), attrs: { scope: 'col' } }))));
+    this.head.replaceChildren(
+      h(
+        'tr',
+        {},
+        ...cols.map(([cls, key]) =>
+          // On a narrow pane the owner sits under the status: the status header names both.
+          h('th', { class: cls, attrs: { scope: 'col' } }, t(key), cls === 'status' ? h('span', { class: 'owner-inline', text: t('colOwner') }) : null),
+        ),
+      ),
+    );
     this.el.classList.toggle('with-station', this.showStation);
     this.rows = groupQueue(shown, this.expanded);
     // A group that broke up (fewer than GROUP_MIN left) forgets that it was open.
@@ -308,7 +317,12 @@ export class QueuePanel {
       this.showStation ? this.stationCell(station) : null,
       h('td', { class: 'age', dataset: { since: i.openedAt }, text: formatAge(i.openedAt), title: formatTime(i.openedAt) }),
       h('td', { class: 'esc' }, this.escalation(i)),
-      h('td', { class: 'status' }, h('span', { class: `status-chip st-${i.status}`, text: w.statuses[i.status] })),
+      h(
+        'td',
+        { class: 'status' },
+        h('span', { class: `status-chip st-${i.status}`, text: w.statuses[i.status] }),
+        i.owner ? h('span', { class: 'owner-inline', text: i.owner }) : null,
+      ),
       h('td', { class: 'owner', text: i.owner ?? '' }),
     );
   }
@@ -367,13 +381,15 @@ export class QueuePanel {
       this.showStation ? this.stationCell(g.stationId) : null,
       h('td', { class: 'age', dataset: { since: g.oldestOpenedAt }, text: formatAge(g.oldestOpenedAt), title: formatTime(g.oldestOpenedAt) }),
       h('td', { class: 'esc' }),
-      // The bulk button sits under the count, not in the owner column, so it is never cut off.
+      // The bulk button sits under the count, in the status column: it never depends on the
+      // owner column, which a narrow pane folds under the status.
       h(
         'td',
-        { class: 'status', attrs: { colspan: '2' } },
+        { class: 'status' },
         h('span', { class: 'group-count', text: g.unacknowledged > 0 ? t('groupUnacked', { n: g.unacknowledged }) : t('groupAllAcked') }),
         this.bulkButton(g),
       ),
+      h('td', { class: 'owner' }),
     );
   }
 
