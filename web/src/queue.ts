@@ -16,6 +16,7 @@ import { h } from './dom.js';
 import { tickCountdowns } from './countdowns.js';
 import { escalationCountdown, siteMarks } from './escalation-clock.js';
 import { formatAge, formatTime, serverNow } from './format.js';
+import type { TextKey } from './i18n/catalogue.js';
 import { t, words } from './i18n/index.js';
 import { groupQueue, type QueueGroupView, type QueueRow } from './queue-groups.js';
 import {
@@ -131,12 +132,12 @@ export class QueuePanel {
         'tr',
         {},
         ...cols.map(([cls, key]) =>
-          // On a narrow pane the owner sits under the status: the status header names both.
-          h('th', { class: cls, attrs: { scope: 'col' } }, t(key), cls === 'status' ? h('span', { class: 'owner-inline', text: t('colOwner') }) : null),
+          // On a narrow pane the owner sits under the status (console.css writes data-owner after it):
+          // the status header names both the same way.
+          h('th', { class: cls, text: t(key), attrs: { scope: 'col' }, ...(cls === 'status' ? { dataset: { owner: t('colOwner') } } : {}) }),
         ),
       ),
     );
-    this.el.classList.toggle('with-station', this.showStation);
     this.rows = groupQueue(shown, this.expanded);
     // A group that broke up (fewer than GROUP_MIN left) forgets that it was open.
     const live = new Set(this.rows.flatMap((r) => (r.type === 'group' ? [r.group.key] : [])));
@@ -157,14 +158,14 @@ export class QueuePanel {
   }
 
   /** The columns in order, as [class, header word]; the station column only for views of several stations. */
-  private columns(): Array<[string, Parameters<typeof t>[0]]> {
+  private columns(): Array<[string, TextKey]> {
     return [
       ['prio', 'colPriority'],
       ['number', 'colNumber'],
       ['kind', 'colKind'],
       ['site', 'colSite'],
       ['cell', 'colCell'],
-      ...(this.showStation ? ([['station', 'colStation']] as Array<[string, Parameters<typeof t>[0]]>) : []),
+      ...(this.showStation ? ([['station', 'colStation']] as Array<[string, TextKey]>) : []),
       ['age', 'colAge'],
       ['esc', 'colEscalation'],
       ['status', 'colStatus'],
@@ -185,9 +186,9 @@ export class QueuePanel {
       return o;
     };
     // Each select names itself by its first option (全部级别, 全部类别 …), so the bar fits one line of a 640-px pane.
-    const select = (id: string, label: Parameters<typeof t>[0], options: HTMLOptionElement[]): HTMLElement =>
+    const select = (id: string, label: TextKey, options: HTMLOptionElement[]): HTMLElement =>
       h('select', { class: 'qf', attrs: { id, name: id, 'aria-label': t(label) }, title: t(label) }, ...options);
-    const check = (id: string, label: Parameters<typeof t>[0], on: boolean): HTMLElement => {
+    const check = (id: string, label: TextKey, on: boolean): HTMLElement => {
       const box = h('input', { attrs: { id, name: id, type: 'checkbox' } });
       box.checked = on;
       return h('label', { class: 'qf qf-check' }, box, h('span', { text: t(label) }));
@@ -319,9 +320,8 @@ export class QueuePanel {
       h('td', { class: 'esc' }, this.escalation(i)),
       h(
         'td',
-        { class: 'status' },
+        { class: 'status', ...(i.owner ? { dataset: { owner: i.owner } } : {}) },
         h('span', { class: `status-chip st-${i.status}`, text: w.statuses[i.status] }),
-        i.owner ? h('span', { class: 'owner-inline', text: i.owner }) : null,
       ),
       h('td', { class: 'owner', text: i.owner ?? '' }),
     );
