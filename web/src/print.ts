@@ -32,14 +32,18 @@ export interface PrintContext {
 const SLIP_SNAPSHOTS = 2;
 const REPORT_SNAPSHOTS = 6;
 const SHEET_ID = 'print-sheet';
+/** The longest the print dialog waits for the snapshots to load. */
+const PICTURE_WAIT_MS = 5000;
 
 /** Builds the sheet, waits for its pictures, and opens the browser's print dialog. */
 export async function printIncident(kind: PrintKind, i: Incident, ctx: PrintContext): Promise<void> {
   const sheet = buildSheet(kind, i, ctx);
   document.getElementById(SHEET_ID)?.remove();
   document.body.append(sheet);
-  // A snapshot that has not loaded would print as an empty box; one that fails prints its caption.
-  await Promise.all([...sheet.querySelectorAll('img')].map((img) => img.decode().catch(() => undefined)));
+  // A snapshot that has not loaded would print as an empty box; one that fails prints its caption;
+  // one that hangs must not hold the slip back: the dialog opens after PICTURE_WAIT_MS at the latest.
+  const pictures = Promise.all([...sheet.querySelectorAll('img')].map((img) => img.decode().catch(() => undefined)));
+  await Promise.race([pictures, new Promise((resolve) => setTimeout(resolve, PICTURE_WAIT_MS))]);
   window.print();
 }
 
