@@ -5,8 +5,9 @@
  * logins (config/secrets.yaml) and the simulator's payload helpers, then photographs the console
  * with an incident open and the guard page at phone size in headless Chromium.
  *
- * Writes docs/screenshots/console.png and docs/screenshots/guard.png. Needs /usr/bin/chromium
- * (or SG_CHROMIUM) and a CJK font (Debian: fonts-noto-cjk) for the Chinese text.
+ * Writes docs/screenshots/console.png (1600×900), console-1366.png (1366×768, the smallest screen
+ * the console is laid out for), dispatch-slip.png (the printed 出警单) and guard.png. Needs
+ * /usr/bin/chromium (or SG_CHROMIUM) and a CJK font (Debian: fonts-noto-cjk) for the Chinese text.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -104,14 +105,15 @@ async function main(): Promise<void> {
     const siteName = (id: string): string => hub.config.sites.find((s) => s.id === id)!.name;
     for (const [id, steps] of [
       ['home-zs-0202', ['ack', 'dispatch']],
-      ['unit-zs-0001', ['ack', 'onscene']],
+      ['unit-zs-0001', ['ack', 'dispatch', 'onscene']],
     ] as const) {
       await rowOf(siteName(id)).click();
       for (const step of steps) {
         await page.click(`button[data-action="${step}"]:not([disabled])`);
         if (step === 'dispatch') {
-          await page.fill('#form-unit', '荷城派出所巡逻一组');
-          await page.keyboard.press('Enter');
+          // 派警 picks one of the station's units (config/stations.yaml `units:`).
+          await page.selectOption('#form-unit', { index: 0 });
+          await page.click('#action-form button[type=submit]');
         }
         await page.waitForTimeout(300);
       }
@@ -123,6 +125,21 @@ async function main(): Promise<void> {
     mkdirSync(out, { recursive: true });
     await page.screenshot({ path: join(out, 'console.png') });
 
+    // The smallest screen the console is laid out for: the queue whole, no horizontal scroll.
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.click('.map-legend button');
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: join(out, 'console-1366.png') });
+
+    // The printed 出警单 of the open incident, as the print preview shows it.
+    await page.evaluate('window.print = () => { window.printed = true; }');
+    await page.click('button[data-print="slip"]');
+    await page.waitForFunction('window.printed === true');
+    await page.emulateMedia({ media: 'print' });
+    await page.setViewportSize({ width: 794, height: 1123 }); // A4 at 96 dpi
+    await page.screenshot({ path: join(out, 'dispatch-slip.png'), fullPage: true });
+    await page.emulateMedia({ media: 'screen' });
+
     const guard = await newContext(browser, { width: 360, height: 740, mobile: true });
     const phone = await guard.context.newPage();
     await loginAs(phone, base, 'li.bao', pw.guard, '/guard');
@@ -131,7 +148,7 @@ async function main(): Promise<void> {
     await phone.screenshot({ path: join(out, 'guard.png') });
     const all = [...problems.csp, ...problems.errors, ...guard.problems.csp, ...guard.problems.errors];
     if (all.length) console.warn('page problems:', all);
-    console.log(`wrote ${join(out, 'console.png')} and ${join(out, 'guard.png')}`);
+    console.log(`wrote console.png, console-1366.png, dispatch-slip.png and guard.png in ${out}`);
   } finally {
     await browser.close();
     await hub.stop();

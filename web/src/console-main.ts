@@ -63,10 +63,17 @@ async function main(): Promise<void> {
   const top = new TopBar(session, alerter, 'consoleTitle', search.el);
   const keys = h('footer', { class: 'keys', attrs: { id: 'shortcuts' } });
   const stationNames = new Map(dir.stations.map((s) => [s.id, s.name]));
+  // The city centre (and an admin, bound to no station) sees every station's incidents: a station column.
+  const ownStation = dir.stations.find((s) => s.id === session.station);
   const queue = new QueuePanel(
     (id) => select(id),
     (id) => (id ? (stationNames.get(id) ?? id) : t('noCell')),
     (ids, progress) => acknowledgeAll(link, ids, progress),
+    {
+      me: session.user,
+      stations: dir.stations.filter((s) => s.tier !== 'community').map((s) => ({ id: s.id, name: s.name })),
+      multiStation: !ownStation || ownStation.tier === 'city',
+    },
   );
   const siteNames = new Map(dir.sites.map((s) => [s.id, s.name]));
   const eventLog = new EventLog(
@@ -123,6 +130,8 @@ async function main(): Promise<void> {
           'keyTransfer',
           'keyCall',
           'keySearch',
+          'keyFilter',
+          'keyPrint',
           'keyMute',
           'keyEsc',
         ] as const
@@ -185,6 +194,8 @@ async function main(): Promise<void> {
     if (key === 'arrowdown' || key === 'j') select(queue.neighbour(1));
     else if (key === 'arrowup' || key === 'k') select(queue.neighbour(-1));
     else if (key === '/') search.focus();
+    else if (key === 'q') queue.focusFilters();
+    else if (key === 'p') detail.print('slip');
     else if (key === 'm') alerter.toggleMute();
     else if (KEY_ACTIONS[key]) detail.act(KEY_ACTIONS[key]);
     else return;

@@ -9,7 +9,9 @@ export function tickCountdowns(root: ParentNode): void {
   for (const el of root.querySelectorAll<HTMLElement>('.esc-countdown')) {
     const left = escalationCountdown({ escalateAt: el.dataset.escalateAt || null, status: 'new' }, now);
     if (!left) continue;
-    el.textContent = t('escalatesIn', { time: formatDuration(left.seconds) });
+    // The queue's escalation column says "升级" in its header: its cells carry the time alone (data-short).
+    const time = formatDuration(left.seconds);
+    el.textContent = el.dataset.short ? time : t('escalatesIn', { time });
     el.classList.toggle('due', left.due);
   }
 }

@@ -18,6 +18,7 @@ import { formatDuration, formatTime, serverNow } from './format.js';
 import { pick, t, words } from './i18n/index.js';
 import type { LiveLink } from './live.js';
 import { entryText, eventDetail, mediaError, reasonText, refusalText } from './messages.js';
+import { printIncident, type PrintKind } from './print.js';
 
 /** The workflow's actions (src/contract/workflow.ts); which apply to an incident is the contract's `actionApplies`. */
 export type Action = IncidentAction;
@@ -154,6 +155,25 @@ export class DetailPanel {
     this.message = null;
     this.render();
     this.el.querySelector<HTMLElement>('.action-form input, .action-form select, .action-form textarea')?.focus();
+  }
+
+  /** 打印出警单 / 处警报告 (print.ts): the paper carries the timeline exactly as shown here. */
+  print(kind: PrintKind): void {
+    const i = this.current;
+    if (!i) return;
+    const cell = this.dir.cells.find((c) => c.properties.id === i.gridCellId)?.properties ?? null;
+    void printIncident(kind, i, {
+      site: this.site,
+      cell,
+      stationName: (id) => (id ? (this.dir.stations.find((s) => s.id === id)?.name ?? id) : t('none')),
+      cameraName: (id) => this.dir.cameras.find((c) => c.id === id && c.siteId === i.siteId)?.name ?? id,
+      natureName: (code) => {
+        const n = this.dir.workflow.natures.find((x) => x.code === code);
+        return n ? pick(n.zh, n.en) : code;
+      },
+      timeline: this.el.querySelector<HTMLElement>('#timeline'),
+      by: this.me.username,
+    });
   }
 
   cancelForm(): boolean {
@@ -353,6 +373,14 @@ export class DetailPanel {
         b.disabled = this.busy;
         return b;
       }),
+      ...(['slip', 'report'] as const).map((kind) =>
+        h('button', {
+          class: 'btn act-print',
+          text: t(kind === 'slip' ? 'actPrintSlip' : 'actPrintReport'),
+          attrs: { type: 'button', 'data-print': kind },
+          on: { click: () => this.print(kind) },
+        }),
+      ),
     );
     const msg = this.message
       ? h('p', { class: `action-message ${this.message.ok ? 'ok' : 'err'}`, attrs: { id: 'action-message', role: 'status' }, text: this.message.text })

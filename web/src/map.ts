@@ -18,6 +18,7 @@ import { wgs84ToGcj02 } from '../../src/contract/gcj02.js';
 import type { CameraInfo, CellFeature, Directory, SiteInfo, Station } from './directory.js';
 import { h } from './dom.js';
 import { t, words } from './i18n/index.js';
+import { boxAround, MAX_ZOOM, selectionZoom, zoomCap } from './map-zoom.js';
 
 const PRIORITY_COLOUR: Record<Priority, string> = { 1: '#ff3b3b', 2: '#ff9f1a', 3: '#f5d90a', 4: '#4da3ff' };
 
@@ -38,6 +39,8 @@ export class DistrictMap {
   private readonly notice: HTMLElement;
   private districtBounds: L.LatLngBounds | null = null;
   private selected: string | null = null;
+  /** Tiles have loaded: the base map shows detail down to street level. */
+  private basemap = false;
 
   constructor(
     container: HTMLElement,
@@ -46,7 +49,12 @@ export class DistrictMap {
   ) {
     const gcj = dir.map.tiles.crs === 'gcj02';
     this.project = gcj ? (p) => wgs84ToGcj02(p[0], p[1]) : (p) => [p[0], p[1]];
-    this.map = L.map(container, { zoomControl: true, attributionControl: true, preferCanvas: false, zoomSnap: 0.5 });
+    // maxZoom: without it (no tile layer) Leaflet's limit is infinite and a cluster zooms in forever.
+    this.map = L.map(container, { zoomControl: true, attributionControl: true, preferCanvas: false, zoomSnap: 0.5, maxZoom: MAX_ZOOM });
+    // The zoom is on the element for tests and for anyone debugging a view.
+    this.map.on('zoomend', () => {
+      container.dataset.zoom = String(this.map.getZoom());
+    });
     this.map.attributionControl.setPrefix('Leaflet');
     // A view first: Leaflet creates a layer's elements only once the map has one.
     this.map.setView(this.project(dir.map.center), dir.map.zoom);
@@ -161,19 +169,49 @@ export class DistrictMap {
     for (const [iid, m] of this.incidentMarkers) m.el.classList.toggle('selected', iid === id);
   }
 
-  /** Pan to an incident (zooming in enough to break its cluster). */
+  /**
+   * Brings an incident into view (map-zoom.ts): at least the streets around the site, never past
+   * the cap; a marker still in a cluster at that zoom is spread out instead of zoomed into.
+   */
   showIncident(i: Incident): void {
     const entry = this.incidentMarkers.get(i.id);
-    // Leave the view alone when the marker is already on screen and not inside a cluster.
-    const onScreen = entry?.el.isConnected && this.map.getBounds().pad(-0.05).contains(entry.marker.getLatLng());
-    if (onScreen) return;
-    if (entry) this.incidentLayer.zoomToShowLayer(entry.marker, () => undefined);
-    else this.map.panTo(this.project(i.location));
+    const at = L.latLng(this.project(i.location));
+    const cap = this.capFor(i.gridCellId);
+    // Leave the view alone when the marker is already on screen, not inside a cluster, and within the cap.
+    const unclustered = entry !== undefined && this.incidentLayer.getVisibleParent(entry.marker) === entry.marker;
+    if (unclustered && this.map.getZoom() <= cap && this.map.getBounds().pad(-0.05).contains(at)) return;
+    this.map.setView(at, this.siteZoom(i.location, cap), { animate: false });
+    if (entry) this.reveal(entry.marker);
   }
 
   flyToSite(site: SiteInfo): void {
-    this.map.flyTo(this.project(site.location), Math.max(this.map.getZoom(), 17), { duration: 0.6 });
+    const zoom = this.siteZoom(site.location, this.capFor(site.gridCellId));
+    this.map.flyTo(this.project(site.location), zoom, { duration: 0.6 });
     this.siteMarkers.get(site.id)?.openTooltip();
+  }
+
+  /** The most a selection in this cell may zoom; on the map element as data-select-max-zoom. */
+  private capFor(cellId: string | null): number {
+    const cell = cellId ? this.cellLayers.get(cellId) : undefined;
+    const cap = zoomCap(this.basemap, cell ? this.map.getBoundsZoom(cell.getBounds()) : null);
+    this.map.getContainer().dataset.selectMaxZoom = String(cap);
+    return cap;
+  }
+
+  private siteZoom(location: LatLng, cap: number): number {
+    const [sw, ne] = boxAround(location);
+    return selectionZoom(this.map.getBoundsZoom(L.latLngBounds(this.project(sw), this.project(ne))), cap);
+  }
+
+  /** Spreads out (spiderfies) the cluster a marker is still in, once the cluster layer has settled at the new zoom. */
+  private reveal(marker: L.Marker): void {
+    const layer = this.incidentLayer as L.MarkerClusterGroup & { _inZoomAnimation?: number };
+    const settle = (): void => {
+      if (layer._inZoomAnimation) return void layer.once('animationend', settle);
+      const parent = layer.getVisibleParent(marker) as L.Marker | L.MarkerCluster | null;
+      if (parent && parent !== marker && 'spiderfy' in parent) parent.spiderfy();
+    };
+    setTimeout(settle, 0);
   }
 
   flyToCell(cellId: string): void {
@@ -206,11 +244,12 @@ export class DistrictMap {
     const layer = L.tileLayer(tiles.url, {
       // The attribution control writes HTML: the configured text goes in escaped.
       attribution: escapeHtml(tiles.attribution),
-      maxZoom: 19,
+      maxZoom: MAX_ZOOM,
       crossOrigin: false,
     });
     layer.on('tileload', () => {
       loaded++;
+      this.basemap = true;
       this.showNotice(false);
     });
     layer.on('tileerror', () => {

@@ -1,16 +1,36 @@
 /**
  * The 110 queue: open incidents, P1 first, oldest first within a priority (incidents.ts), each row
- * with priority, kind, site, grid cell, live-ticking age, status and owner, plus escalation (time
- * left, ticking), "N 次报警" and address-history badges (近期误报, 再次报警). A storm folds into group rows (queue-groups.ts) that open on a click and can be
- * acknowledged in one go.
+ * with priority, 警情编号, kind, site, grid cell, station (views of several stations), live-ticking
+ * age, time left to escalation (ticking), status and owner, plus "N 次报警" and address-history
+ * badges (近期误报, 再次报警). A storm folds into group rows (queue-groups.ts) that open on a click
+ * and can be acknowledged in one go.
+ *
+ * Filters and sort (queue-filter.ts) sit above the table as plain form controls, so Tab and the
+ * arrow keys work them; Esc in one returns to the queue's own keys. Columns collapse by the pane's
+ * width with CSS container queries (console.css): the grid cell goes first, then 警情编号 moves
+ * under the kind; the essential columns are never cut.
  */
-import type { Incident } from '../../src/contract/incident.js';
+import type { Category, Priority } from '../../src/contract/alarm-event.js';
+import type { Incident, IncidentStatus } from '../../src/contract/incident.js';
 import { h } from './dom.js';
 import { tickCountdowns } from './countdowns.js';
 import { escalationCountdown, siteMarks } from './escalation-clock.js';
 import { formatAge, formatDuration, formatTime, serverNow } from './format.js';
+import type { TextKey } from './i18n/catalogue.js';
 import { t, words } from './i18n/index.js';
 import { groupQueue, type QueueGroupView, type QueueRow } from './queue-groups.js';
+import {
+  hiddenUrgent,
+  isFiltering,
+  NO_FILTER,
+  QUEUE_SORTS,
+  type QueueFilter,
+  type QueueSort,
+  shortStationName,
+  spansStations,
+  stationOf,
+  viewQueue,
+} from './queue-filter.js';
 
 /** Acknowledges every given incident; reports progress; resolves with how many went through. */
 export type AckAll = (ids: string[], progress: (done: number) => void) => Promise<{ ok: number; failed: number }>;
@@ -24,6 +44,19 @@ type BulkState =
 const CONFIRM_MS = 5000;
 const RESULT_MS = 6000;
 
+/** Who looks at the queue, and what the station filter offers. */
+export interface QueueView {
+  /** The operator's username: the "mine" filter. */
+  me: string;
+  stations: ReadonlyArray<{ id: string; name: string }>;
+  /** The operator works for several stations (the city centre, an admin): the station column is always there. */
+  multiStation: boolean;
+}
+
+const CATEGORIES: readonly Category[] = ['police', 'fire', 'medical', 'traffic', 'technical'];
+const OPEN_STATUSES: ReadonlyArray<Exclude<IncidentStatus, 'closed'>> = ['new', 'acknowledged', 'dispatched', 'on_scene'];
+const SORT_WORD = { priority: 'sortPriority', age: 'sortAge', station: 'sortStation' } as const satisfies Record<QueueSort, string>;
+
 export class QueuePanel {
   readonly el: HTMLElement;
   private readonly body: HTMLTableSectionElement;
@@ -36,23 +69,44 @@ export class QueuePanel {
   private rows: QueueRow[] = [];
   private readonly expanded = new Set<string>();
   private readonly bulk = new Map<string, BulkState>();
+  private filter: QueueFilter = { ...NO_FILTER };
+  private sort: QueueSort = 'priority';
+  private readonly filters: HTMLElement;
+  private readonly filterNote: HTMLElement;
+  private showStation = false;
 
   constructor(
     private readonly onSelect: (id: string) => void,
     private readonly stationName: (id: string | null) => string,
     private readonly ackAll: AckAll | null,
+    private readonly view: QueueView,
   ) {
     this.body = h('tbody');
     this.head = h('thead');
     this.count = h('span', { class: 'count', attrs: { id: 'queue-count' } });
     this.empty = h('p', { class: 'empty', attrs: { id: 'queue-empty' } });
+    this.filters = h('form', { class: 'queue-filters', attrs: { id: 'queue-filters', role: 'search' } });
+    this.filterNote = h('p', { class: 'filter-note', attrs: { id: 'queue-filter-note', role: 'status' } });
     this.el = h(
       'section',
       { class: 'queue panel', attrs: { id: 'queue-panel', 'aria-label': 'queue' } },
       h('header', { class: 'panel-head' }, h('h2', { class: 'queue-title' }), this.count),
+      this.filters,
+      this.filterNote,
       h('div', { class: 'table-wrap' }, h('table', { class: 'queue-table', attrs: { id: 'queue' } }, this.head, this.body)),
       this.empty,
     );
+    this.filters.addEventListener('submit', (e) => e.preventDefault());
+    this.filters.addEventListener('change', () => this.readFilters());
+    // Esc in a filter gives the keys back to the queue (j/k, a, d …) instead of cancelling a form.
+    this.filters.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape') return;
+      e.stopPropagation();
+      (e.target as HTMLElement).blur();
+    });
+    this.filters.addEventListener('click', (e) => {
+      if ((e.target as HTMLElement).closest('#qf-clear')) this.clearFilters();
+    });
     this.body.addEventListener('click', (e) => {
       const target = e.target as HTMLElement;
       const bulk = target.closest<HTMLElement>('button.group-ack');
@@ -68,10 +122,23 @@ export class QueuePanel {
     this.list = list;
     (this.el.querySelector('.queue-title') as HTMLElement).textContent = t('queueTitle');
     this.count.textContent = t('queueCount', { n: list.length });
+    this.showStation = this.view.multiStation || spansStations(list);
+    this.renderFilters();
+    const shown = viewQueue(list, this.filter, this.sort, this.view.me, this.stationName);
+    this.renderFilterNote(list, shown.length);
+    const cols = this.columns();
     this.head.replaceChildren(
-      h('tr', {}, ...(['colPriority', 'colKind', 'colSite', 'colCell', 'colAge', 'colStatus', 'colOwner'] as const).map((k) => h('th', { text: t(k) }))),
+      h(
+        'tr',
+        {},
+        ...cols.map(([cls, key]) =>
+          // On a narrow pane the owner sits under the status (console.css writes data-owner after it):
+          // the status header names both the same way.
+          h('th', { class: cls, text: t(key), attrs: { scope: 'col' }, ...(cls === 'status' ? { dataset: { owner: t('colOwner') } } : {}) }),
+        ),
+      ),
     );
-    this.rows = groupQueue(list, this.expanded);
+    this.rows = groupQueue(shown, this.expanded);
     // A group that broke up (fewer than GROUP_MIN left) forgets that it was open.
     const live = new Set(this.rows.flatMap((r) => (r.type === 'group' ? [r.group.key] : [])));
     for (const k of this.expanded) if (!live.has(k)) this.expanded.delete(k);
@@ -81,8 +148,122 @@ export class QueuePanel {
         r.type === 'incident' ? this.incidentRow(r.incident, r.inGroup) : r.type === 'group' ? this.groupRow(r.group, r.expanded) : this.moreRow(r.hidden),
       ),
     );
-    this.empty.textContent = t('queueEmpty');
-    this.empty.hidden = list.length > 0;
+    this.empty.textContent = list.length > 0 ? t('queueEmptyFiltered') : t('queueEmpty');
+    this.empty.hidden = shown.length > 0;
+  }
+
+  /** Moves the keyboard to the first filter (the console's Q key). */
+  focusFilters(): void {
+    this.filters.querySelector<HTMLElement>('select, input')?.focus();
+  }
+
+  /** The columns in order, as [class, header word]; the station column only for views of several stations. */
+  private columns(): Array<[string, TextKey]> {
+    return [
+      ['prio', 'colPriority'],
+      ['number', 'colNumber'],
+      ['kind', 'colKind'],
+      ['site', 'colSite'],
+      ['cell', 'colCell'],
+      ...(this.showStation ? ([['station', 'colStation']] as Array<[string, TextKey]>) : []),
+      ['age', 'colAge'],
+      ['esc', 'colEscalation'],
+      ['status', 'colStatus'],
+      ['owner', 'colOwner'],
+    ];
+  }
+
+  /** The filter controls, rebuilt only when the language or the station column changes (a rebuild would drop the focus). */
+  private renderFilters(): void {
+    const stamp = `${t('filterAllPriorities')}|${this.showStation}`;
+    if (this.filters.dataset.stamp === stamp) return;
+    this.filters.dataset.stamp = stamp;
+    const w = words();
+    const f = this.filter;
+    const option = (value: string, text: string, on: boolean): HTMLOptionElement => {
+      const o = h('option', { text, attrs: { value } });
+      o.selected = on;
+      return o;
+    };
+    // Each select names itself by its first option (全部级别, 全部类别 …), so the bar fits one line of a 640-px pane.
+    const select = (id: string, label: TextKey, options: HTMLOptionElement[]): HTMLElement =>
+      h('select', { class: 'qf', attrs: { id, name: id, 'aria-label': t(label) }, title: t(label) }, ...options);
+    const check = (id: string, label: TextKey, on: boolean): HTMLElement => {
+      const box = h('input', { attrs: { id, name: id, type: 'checkbox' } });
+      box.checked = on;
+      return h('label', { class: 'qf qf-check' }, box, h('span', { text: t(label) }));
+    };
+    this.filters.setAttribute('aria-label', t('filtersLabel'));
+    this.filters.replaceChildren(
+      select('qf-priority', 'colPriority', [
+        option('', t('filterAllPriorities'), f.priority === null),
+        ...([1, 2, 3, 4] as const).map((p) => option(String(p), w.priorities[p], f.priority === p)),
+      ]),
+      select('qf-category', 'filterCategory', [
+        option('', t('filterAllCategories'), f.category === null),
+        ...CATEGORIES.map((c) => option(c, w.categories[c], f.category === c)),
+      ]),
+      select('qf-status', 'colStatus', [
+        option('', t('filterAllStatuses'), f.status === null),
+        ...OPEN_STATUSES.map((s) => option(s, w.statuses[s], f.status === s)),
+      ]),
+      this.showStation
+        ? select('qf-station', 'colStation', [
+            option('', t('filterAllStations'), f.station === null),
+            ...this.view.stations.map((s) => option(s.id, shortStationName(s.name), f.station === s.id)),
+          ])
+        : '',
+      check('qf-mine', 'filterMine', f.mine),
+      check('qf-unacked', 'filterUnacked', f.unacknowledged),
+      select(
+        'qf-sort',
+        'sortLabel',
+        QUEUE_SORTS.filter((s) => s !== 'station' || this.showStation).map((s) => option(s, t(SORT_WORD[s]), this.sort === s)),
+      ),
+      h('button', { class: 'btn btn-small', text: t('filterClear'), attrs: { id: 'qf-clear', type: 'button' } }),
+    );
+    this.syncClear();
+  }
+
+  private syncClear(): void {
+    const clear = this.filters.querySelector<HTMLButtonElement>('#qf-clear');
+    if (clear) clear.disabled = !isFiltering(this.filter) && this.sort === 'priority';
+  }
+
+  /** Shown while a filter hides incidents: how many are shown, and any P1 left out. */
+  private renderFilterNote(list: Incident[], shown: number): void {
+    const on = isFiltering(this.filter);
+    this.filterNote.hidden = !on;
+    if (!on) return;
+    const urgent = hiddenUrgent(list, this.filter, this.view.me);
+    this.filterNote.classList.toggle('urgent', urgent > 0);
+    this.filterNote.textContent = `${t('filterShown', { shown, n: list.length })}${urgent > 0 ? ` ${t('filterHiddenP1', { n: urgent })}` : ''}`;
+  }
+
+  private readFilters(): void {
+    const val = (id: string): string => this.filters.querySelector<HTMLSelectElement>(`#${id}`)?.value ?? '';
+    const on = (id: string): boolean => this.filters.querySelector<HTMLInputElement>(`#${id}`)?.checked ?? false;
+    this.filter = {
+      priority: val('qf-priority') ? (Number(val('qf-priority')) as Priority) : null,
+      category: (val('qf-category') || null) as Category | null,
+      status: (val('qf-status') || null) as QueueFilter['status'],
+      station: val('qf-station') || null,
+      mine: on('qf-mine'),
+      unacknowledged: on('qf-unacked'),
+    };
+    this.sort = (QUEUE_SORTS as readonly string[]).includes(val('qf-sort')) ? (val('qf-sort') as QueueSort) : 'priority';
+    this.syncClear();
+    this.render(this.list);
+    this.select(this.selected);
+  }
+
+  private clearFilters(): void {
+    this.filter = { ...NO_FILTER };
+    this.sort = 'priority';
+    delete this.filters.dataset.stamp;
+    this.render(this.list);
+    this.select(this.selected);
+    this.focusFilters();
   }
 
   select(id: string | null): void {
@@ -115,6 +296,7 @@ export class QueuePanel {
     const badges = h('span', { class: 'badges' });
     if (i.escalationLevel > 0) badges.append(h('span', { class: 'badge badge-esc', text: t('badgeEscalated') }));
     badges.append(...this.siteBadges(i));
+    const station = stationOf(i);
     return h(
       'tr',
       {
@@ -122,36 +304,55 @@ export class QueuePanel {
         dataset: { incident: i.id, priority: String(i.priority), status: i.status, ...(inGroup ? { member: inGroup } : {}) },
       },
       h('td', { class: 'prio' }, h('span', { class: `prio-chip p${i.priority}`, text: w.priorities[i.priority] })),
-      h('td', { class: 'kind' }, h('span', { text: w.kinds[i.kind] }), badges),
-      h('td', { class: 'site', text: i.siteName, title: i.siteName }),
+      h('td', { class: 'number', text: i.number ?? '' }),
+      // 警情编号 again under the kind, shown only when the pane is too narrow for its own column.
+      h(
+        'td',
+        { class: 'kind' },
+        h('span', { class: 'kind-name', text: w.kinds[i.kind] }),
+        i.number ? h('span', { class: 'num-inline', text: i.number }) : null,
+        badges,
+      ),
+      h('td', { class: 'site', text: i.siteName, title: i.gridCellName ? `${i.siteName} · ${i.gridCellName}` : i.siteName }),
       h('td', { class: 'cell', text: i.gridCellName ?? t('noCell') }),
+      this.showStation ? this.stationCell(station) : null,
       h('td', { class: 'age', dataset: { since: i.openedAt }, text: formatAge(i.openedAt), title: formatTime(i.openedAt) }),
-      h('td', { class: 'status' }, h('span', { class: `status-chip st-${i.status}`, text: w.statuses[i.status] })),
+      h('td', { class: 'esc' }, this.escalation(i)),
+      h(
+        'td',
+        { class: 'status', ...(i.owner ? { dataset: { owner: i.owner } } : {}) },
+        h('span', { class: `status-chip st-${i.status}`, text: w.statuses[i.status] }),
+      ),
       h('td', { class: 'owner', text: i.owner ?? '' }),
     );
   }
 
-  /** N 次报警, 近期误报 / 再次报警 (address history), and the time left to escalation, ticking. */
+  private stationCell(id: string | null): HTMLElement {
+    const name = this.stationName(id);
+    return h('td', { class: 'station', dataset: { station: id ?? '' }, text: shortStationName(name), title: name });
+  }
+
+  /** The time left before it escalates (升级上报), ticking; empty once acknowledged. */
+  private escalation(i: Incident): HTMLElement | null {
+    const left = escalationCountdown(i, serverNow());
+    if (!left) return null;
+    return h('span', {
+      class: `esc-countdown${left.due ? ' due' : ''}`,
+      dataset: { escalateAt: i.escalateAt ?? '', short: '1' },
+      text: formatDuration(left.seconds),
+      title: t('escalatesAt', { time: formatTime(i.escalateAt!) }),
+    });
+  }
+
+  /** N 次报警, 近期误报 / 再次报警 (address history). */
   private siteBadges(i: Incident): HTMLElement[] {
-    const out = siteMarks(i).map((m) =>
+    return siteMarks(i).map((m) =>
       m === 'alarms'
         ? h('span', { class: 'badge badge-alarms', text: t('badgeAlarms', { n: i.eventCount }) })
         : m === 'recentFalse'
           ? h('span', { class: 'badge badge-repeat', text: t('badgeRecentFalse'), title: t('badgeRepeat') })
           : h('span', { class: 'badge badge-previous', text: t('badgePrevious') }),
     );
-    const left = escalationCountdown(i, serverNow());
-    if (left) {
-      out.push(
-        h('span', {
-          class: `badge esc-countdown${left.due ? ' due' : ''}`,
-          dataset: { escalateAt: i.escalateAt ?? '' },
-          text: t('escalatesIn', { time: formatDuration(left.seconds) }),
-          title: t('escalatesAt', { time: formatTime(i.escalateAt!) }),
-        }),
-      );
-    }
-    return out;
   }
 
   private groupRow(g: QueueGroupView, expanded: boolean): HTMLTableRowElement {
@@ -167,6 +368,7 @@ export class QueuePanel {
         attrs: { 'aria-expanded': String(expanded) },
       },
       h('td', { class: 'prio' }, h('span', { class: `prio-chip p${g.priority}`, text: w.priorities[g.priority] })),
+      h('td', { class: 'number' }),
       h(
         'td',
         { class: 'kind' },
@@ -176,19 +378,23 @@ export class QueuePanel {
       ),
       h('td', { class: 'site', text: t('groupSites', { n: g.sites }), title: t('groupTitle', { kind: w.kinds[g.kind], station, n }) }),
       h('td', { class: 'cell', text: station }),
+      this.showStation ? this.stationCell(g.stationId) : null,
       h('td', { class: 'age', dataset: { since: g.oldestOpenedAt }, text: formatAge(g.oldestOpenedAt), title: formatTime(g.oldestOpenedAt) }),
-      // The bulk button sits under the count, not in the owner column, so it is never cut off.
+      h('td', { class: 'esc' }),
+      // The bulk button sits under the count, in the status column: it never depends on the
+      // owner column, which a narrow pane folds under the status.
       h(
         'td',
-        { class: 'status', attrs: { colspan: '2' } },
+        { class: 'status' },
         h('span', { class: 'group-count', text: g.unacknowledged > 0 ? t('groupUnacked', { n: g.unacknowledged }) : t('groupAllAcked') }),
         this.bulkButton(g),
       ),
+      h('td', { class: 'owner' }),
     );
   }
 
   private moreRow(hidden: number): HTMLTableRowElement {
-    return h('tr', { class: 'group-more' }, h('td', { attrs: { colspan: '7' }, text: t('groupMore', { n: hidden }) }));
+    return h('tr', { class: 'group-more' }, h('td', { attrs: { colspan: String(this.columns().length) }, text: t('groupMore', { n: hidden }) }));
   }
 
   private bulkButton(g: QueueGroupView): HTMLElement | null {
