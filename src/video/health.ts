@@ -18,6 +18,8 @@ export interface CameraHealthOptions {
   raise(siteId: string, cameraId: string, kind: EventKind, detail: string): Promise<unknown>;
   /** A poll succeeded (the events job starts its subscription if the camera offers one). */
   answered(e: CameraEntry): void;
+  /** The camera's availability changed (online ↔ offline, unknown → either): the consoles' markers. */
+  changed?(e: CameraEntry): void;
   settings(): VideoSettings;
   clock: Clock;
   log: Logger;
@@ -81,7 +83,9 @@ export class CameraHealth {
       }
       const rules = { offlineAfter: this.o.settings().offlineAfter, now: this.o.clock.now(), cameraName: e.camera.name ?? e.camera.id };
       const step = afterPoll(e.health, outcome, rules);
+      const before = e.health.availability;
       e.health = step.state;
+      if (step.state.availability !== before) this.o.changed?.(e);
       const where = { site: e.site.id, camera: e.camera.id };
       if (!outcome.ok) this.o.log.warn({ ...where, failures: step.state.failures, reason: step.state.reason }, 'camera poll failed');
       if (step.announce?.kind === 'restore') this.o.log.info(where, 'camera back online');
