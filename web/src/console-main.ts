@@ -4,7 +4,7 @@ import './styles/console.css';
 import { fetchSession } from './api.js';
 import { Alerter } from './alert.js';
 import { DetailPanel, type Action } from './detail.js';
-import { loadDirectory } from './directory.js';
+import { loadDevices, loadDirectory, refreshDirectory } from './directory.js';
 import { byId, h } from './dom.js';
 import { TopBar } from './header.js';
 import { IncidentState } from './incidents.js';
@@ -14,6 +14,7 @@ import { EventLog } from './event-log.js';
 import { DistrictMap } from './map.js';
 import { QueuePanel } from './queue.js';
 import { SearchBox } from './search.js';
+import { StatusBoard } from './status-board.js';
 import { SessionKeeper } from './session-keeper.js';
 import { roleGate } from './role-gate.js';
 
@@ -53,12 +54,25 @@ async function main(): Promise<void> {
   let selected: string | null = null;
 
   const mapEl = h('div', { class: 'map', attrs: { id: 'map' } });
-  const search = new SearchBox(dir.sites, dir.cells, (hit) => {
-    if (hit.type === 'site') map.flyToSite(hit.site);
-    else map.flyToCell(hit.cell.properties.id);
-  });
+  const search = new SearchBox(
+    () => dir,
+    (hit) => {
+      if (hit.type === 'site') map.flyToSite(hit.site);
+      else map.flyToCell(hit.cell.properties.id);
+    },
+  );
   const keeper = new SessionKeeper(session, () => link.resume());
-  const top = new TopBar(session, alerter, 'consoleTitle', search.el);
+  const board = new StatusBoard(
+    () => dir.sites,
+    (site) => map.flyToSite(site),
+  );
+  const boardBtn = h('button', {
+    class: 'btn btn-small',
+    attrs: { type: 'button', id: 'board-open' },
+    text: t('boardOpen'),
+    on: { click: () => board.toggle() },
+  });
+  const top = new TopBar(session, alerter, 'consoleTitle', h('div', { class: 'top-tools' }, search.el, boardBtn));
   const keys = h('footer', { class: 'keys', attrs: { id: 'shortcuts' } });
   const stationNames = new Map(dir.stations.map((s) => [s.id, s.name]));
   const queue = new QueuePanel(
@@ -66,7 +80,7 @@ async function main(): Promise<void> {
     (id) => (id ? (stationNames.get(id) ?? id) : t('noCell')),
     (ids, progress) => acknowledgeAll(link, ids, progress),
   );
-  const siteNames = new Map(dir.sites.map((s) => [s.id, s.name]));
+  let siteNames = new Map(dir.sites.map((s) => [s.id, s.name]));
   const eventLog = new EventLog(
     (id) => siteNames.get(id) ?? id,
     (siteId) => {
@@ -81,6 +95,14 @@ async function main(): Promise<void> {
     state,
     onEvents: (events, replay) => eventLog.add(events, replay),
     onGap: (afterSeq) => eventLog.gap(afterSeq),
+    onDeviceStatus: (st) => board.deviceStatus(st),
+    onCameraStatus: (st) => {
+      const cam = dir.cameras.find((c) => c.siteId === st.siteId && c.id === st.cameraId);
+      if (cam) cam.availability = st.availability;
+      map.setCameraStatus(st.siteId, st.cameraId, st.availability);
+      board.cameraStatus(st);
+    },
+    onDirectoryStale: () => void reloadDirectory(),
     onState: (s, since) => {
       top.setState(s);
       keeper.setLinkState(s, since);
@@ -94,8 +116,29 @@ async function main(): Promise<void> {
     keeper.banner,
     h('main', { class: 'layout' }, h('div', { class: 'left-col' }, queue.el, eventLog.el), h('div', { class: 'map-wrap' }, mapEl), detail.el),
     keys,
+    board.el,
   );
   const map = new DistrictMap(mapEl, dir, (id) => select(id));
+
+  /** A config reload (or a reconnect): new sites become findable and drawn, the board reloads. */
+  let reloading: Promise<void> | null = null;
+  async function reloadDirectory(): Promise<void> {
+    if (reloading) return reloading;
+    reloading = (async () => {
+      try {
+        await refreshDirectory(dir);
+        siteNames = new Map(dir.sites.map((s) => [s.id, s.name]));
+        map.syncDirectory();
+        board.load(await loadDevices(), dir.cameras);
+      } catch {
+        // The hub is unreachable again: the next reconnect asks once more.
+      } finally {
+        reloading = null;
+      }
+    })();
+    return reloading;
+  }
+  void loadDevices().then((devices) => board.load(devices, dir.cameras));
 
   function select(id: string | null): void {
     selected = id;
@@ -121,6 +164,7 @@ async function main(): Promise<void> {
           'keyTransfer',
           'keyCall',
           'keySearch',
+          'keyBoard',
           'keyMute',
           'keyEsc',
         ] as const
@@ -162,6 +206,8 @@ async function main(): Promise<void> {
     top.render();
     renderKeys();
     search.relabel();
+    board.relabel();
+    boardBtn.textContent = t('boardOpen');
     detail.relabel();
     eventLog.relabel();
     queue.render(state.sorted());
@@ -175,7 +221,8 @@ async function main(): Promise<void> {
     const target = e.target as HTMLElement;
     const typing = target.closest('input, textarea, select, dialog');
     if (e.key === 'Escape') {
-      if (!detail.cancelForm() && !typing) select(null);
+      if (board.visible && !typing) board.toggle(false);
+      else if (!detail.cancelForm() && !typing) select(null);
       return;
     }
     if (typing) return;
@@ -184,6 +231,7 @@ async function main(): Promise<void> {
     else if (key === 'arrowup' || key === 'k') select(queue.neighbour(-1));
     else if (key === '/') search.focus();
     else if (key === 'm') alerter.toggleMute();
+    else if (key === 'b') board.toggle();
     else if (KEY_ACTIONS[key]) detail.act(KEY_ACTIONS[key]);
     else return;
     e.preventDefault();

@@ -35,6 +35,8 @@ export class DistrictMap {
   /** The style each cell was last given (worst priority / open count), to skip unchanged cells. */
   private readonly cellStyle = new Map<string, string>();
   private readonly siteMarkers = new Map<string, L.CircleMarker>();
+  /** Camera markers by `siteId/cameraId` (camera ids repeat across sites), with their element. */
+  private readonly cameraMarkers = new Map<string, { marker: L.Marker; el: HTMLElement }>();
   private readonly notice: HTMLElement;
   private districtBounds: L.LatLngBounds | null = null;
   private selected: string | null = null;
@@ -298,6 +300,7 @@ export class DistrictMap {
 
   private addSites(sites: SiteInfo[]): void {
     for (const s of sites) {
+      if (this.siteMarkers.has(s.id)) continue;
       const m = L.circleMarker(this.project(s.location), {
         radius: 5,
         className: 'site-marker',
@@ -322,17 +325,62 @@ export class DistrictMap {
     }
   }
 
+  /**
+   * Camera markers, coloured by availability. A camera the site file gives no location of is drawn
+   * beside its site (its status must still show on the map).
+   */
   private addCameras(cameras: CameraInfo[]): void {
     for (const c of cameras) {
-      if (!c.location) continue;
-      const el = h('div', { class: `cam-mark ${c.availability === 'offline' ? 'offline' : ''}`, dataset: { camera: c.id } });
-      L.marker(this.project(c.location), { icon: L.divIcon({ html: el, className: 'cam-icon', iconSize: [14, 14] }), keyboard: false, zIndexOffset: -200 })
+      const key = `${c.siteId}/${c.id}`;
+      if (this.cameraMarkers.has(key)) continue;
+      const at = c.location ?? this.dir.sites.find((s) => s.id === c.siteId)?.location;
+      if (!at) continue;
+      const el = h('div', {
+        class: `cam-mark ${c.availability === 'offline' ? 'offline' : ''}`,
+        dataset: { camera: c.id, site: c.siteId, availability: c.availability },
+      });
+      const marker = L.marker(this.project(at), {
+        icon: L.divIcon({ html: el, className: 'cam-icon', iconSize: [14, 14], iconAnchor: c.location ? [7, 7] : [-4, 7] }),
+        keyboard: false,
+        zIndexOffset: -200,
+      })
         .bindTooltip(h('div', {}, h('strong', { text: c.name ?? c.id }), h('div', { class: 'muted', text: `${t('legendCamera')} · ${c.id}` })), {
           direction: 'top',
           className: 'sg-tooltip',
         })
         .addTo(this.map);
+      this.cameraMarkers.set(key, { marker, el });
     }
+  }
+
+  /** A camera went online or offline (`camera:status`): its marker changes colour in place. */
+  setCameraStatus(siteId: string, cameraId: string, availability: string): void {
+    const m = this.cameraMarkers.get(`${siteId}/${cameraId}`);
+    if (!m) return;
+    m.el.classList.toggle('offline', availability === 'offline');
+    m.el.dataset.availability = availability;
+  }
+
+  /**
+   * The directory changed (a config reload): sites and cameras that appeared are drawn, those that
+   * went away are removed. The caller has already put the new lists into the directory.
+   */
+  syncDirectory(): void {
+    const sites = new Set(this.dir.sites.map((s) => s.id));
+    for (const [id, m] of this.siteMarkers) {
+      if (sites.has(id)) continue;
+      m.remove();
+      this.siteMarkers.delete(id);
+    }
+    const cams = new Set(this.dir.cameras.map((c) => `${c.siteId}/${c.id}`));
+    for (const [key, m] of this.cameraMarkers) {
+      if (cams.has(key)) continue;
+      m.marker.remove();
+      this.cameraMarkers.delete(key);
+    }
+    this.addSites(this.dir.sites);
+    this.addCameras(this.dir.cameras);
+    for (const c of this.dir.cameras) this.setCameraStatus(c.siteId, c.id, c.availability);
   }
 
   private incidentTooltip(i: Incident): HTMLElement {

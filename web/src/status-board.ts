@@ -1,0 +1,227 @@
+/**
+ * The device-status board (设备状态): every alarm device and camera of the console's sites with its
+ * site, state (在线, 离线, 待安装 …), last seen, battery and supervision, filterable by site. It loads
+ * from REST (`/api/devices`, the directory's cameras) and stays current with the pushes
+ * (`device:status`, `camera:status`); a config reload or a reconnect loads it again. The hub scopes
+ * all of these, so an operator sees only their stations' sites.
+ */
+import type { CameraStatusPush, DeviceStatus } from '../../src/contract/socket.js';
+import type { CameraInfo, DeviceInfo, SiteInfo } from './directory.js';
+import { h } from './dom.js';
+import { formatTime } from './format.js';
+import type { TextKey } from './i18n/catalogue.js';
+import { t } from './i18n/index.js';
+import './styles/status-board.css';
+
+/** What a row's state cell says; `data-state` carries the same word for tests and styles. */
+export type BoardState = 'online' | 'offline' | 'pending' | 'unknown' | 'disabled';
+
+export interface BoardRow {
+  kind: 'device' | 'camera';
+  siteId: string;
+  id: string;
+  name: string;
+  state: BoardState;
+  lastSeenAt: string | null;
+  battery: number | null;
+  /** Supervision troubles raised and not over (devices); a camera's only trouble is being offline. */
+  troubles: Array<'offline' | 'testMissed'>;
+}
+
+const STATE_WORD = {
+  online: 'boardOnline',
+  offline: 'boardOffline',
+  pending: 'boardPending',
+  unknown: 'boardUnknown',
+  disabled: 'boardDisabled',
+} as const satisfies Record<BoardState, TextKey>;
+
+export function deviceRow(d: DeviceInfo | (DeviceStatus & { id?: string })): BoardRow {
+  const id = 'id' in d && d.id ? d.id : (d as DeviceStatus).deviceId;
+  const sup = d.supervision ?? { offline: false, testMissed: false };
+  const state: BoardState = d.pendingInstall
+    ? 'pending'
+    : d.availability === 'offline' || sup.offline
+      ? 'offline'
+      : d.availability === 'online'
+        ? 'online'
+        : 'unknown';
+  const troubles: BoardRow['troubles'] = [];
+  if (sup.offline) troubles.push('offline');
+  if (sup.testMissed) troubles.push('testMissed');
+  return { kind: 'device', siteId: d.siteId, id, name: id, state, lastSeenAt: d.lastSeenAt, battery: d.battery ?? null, troubles };
+}
+
+export function cameraRow(c: Pick<CameraInfo, 'id' | 'siteId' | 'availability'> & { name?: string | null; lastOkAt?: string | null }): BoardRow {
+  const a = c.availability;
+  const state: BoardState = a === 'online' || a === 'offline' || a === 'disabled' ? a : 'unknown';
+  return {
+    kind: 'camera',
+    siteId: c.siteId,
+    id: c.id,
+    name: c.name ?? c.id,
+    state,
+    lastSeenAt: c.lastOkAt ?? null,
+    battery: null,
+    troubles: state === 'offline' ? ['offline'] : [],
+  };
+}
+
+/** Troubles first, then pending installs, then by site and id: what needs a look is on top. */
+export function sortRows(rows: BoardRow[]): BoardRow[] {
+  const weight = (r: BoardRow): number => (r.troubles.length || r.state === 'offline' ? 0 : r.state === 'pending' ? 1 : 2);
+  return [...rows].sort((a, b) => weight(a) - weight(b) || a.siteId.localeCompare(b.siteId) || a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id));
+}
+
+const rowKey = (kind: BoardRow['kind'], siteId: string, id: string): string => `${kind}\u0000${siteId}\u0000${id}`;
+
+export class StatusBoard {
+  readonly el: HTMLElement;
+  private readonly rows = new Map<string, BoardRow>();
+  private readonly siteSelect: HTMLSelectElement;
+  private readonly troubleOnly: HTMLInputElement;
+  private readonly body: HTMLTableSectionElement;
+  private readonly heading: HTMLElement;
+  private readonly count: HTMLElement;
+  private readonly labels: HTMLElement[] = [];
+  private renderTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly sites: () => SiteInfo[],
+    private readonly onPickSite: (site: SiteInfo) => void,
+  ) {
+    this.heading = h('h2', { text: t('boardTitle') });
+    this.count = h('span', { class: 'muted board-count' });
+    this.siteSelect = h('select', { attrs: { id: 'board-site', 'aria-label': t('boardSite') }, on: { change: () => this.render() } });
+    this.troubleOnly = h('input', { attrs: { id: 'board-trouble', type: 'checkbox' }, on: { change: () => this.render() } });
+    const troubleLabel = h('label', { attrs: { for: 'board-trouble' }, text: t('boardTroubleOnly') });
+    this.labels.push(troubleLabel);
+    this.body = h('tbody');
+    const head = h('thead', {}, h('tr'));
+    this.el = h(
+      'section',
+      { class: 'panel status-board', attrs: { id: 'status-board', 'aria-labelledby': 'board-heading' } },
+      h(
+        'header',
+        { class: 'board-head' },
+        this.heading,
+        this.count,
+        h('button', { class: 'btn btn-small', attrs: { type: 'button', id: 'board-close' }, text: '×', on: { click: () => this.toggle(false) } }),
+      ),
+      h('div', { class: 'board-filters' }, this.siteSelect, h('span', { class: 'board-check' }, this.troubleOnly, troubleLabel)),
+      h('div', { class: 'board-scroll' }, h('table', { class: 'board-table', attrs: { id: 'board-table' } }, head, this.body)),
+    );
+    this.heading.id = 'board-heading';
+    this.el.hidden = true;
+    this.relabel();
+  }
+
+  get visible(): boolean {
+    return !this.el.hidden;
+  }
+
+  toggle(show = this.el.hidden): void {
+    this.el.hidden = !show;
+    if (show) this.render();
+  }
+
+  /** Replace every row (first load, a config reload, a reconnect). */
+  load(devices: DeviceInfo[], cameras: CameraInfo[]): void {
+    this.rows.clear();
+    for (const d of devices) this.put(deviceRow(d));
+    for (const c of cameras) this.put(cameraRow(c));
+    this.fillSites();
+    this.schedule();
+  }
+
+  /** Pushes are scoped by the hub; a row this page did not load (yet) waits for the next load. */
+  deviceStatus(s: DeviceStatus): void {
+    if (!this.rows.has(rowKey('device', s.siteId, s.deviceId))) return;
+    this.put(deviceRow(s));
+    this.schedule();
+  }
+
+  cameraStatus(s: CameraStatusPush): void {
+    const known = this.rows.get(rowKey('camera', s.siteId, s.cameraId));
+    if (!known) return;
+    this.put(cameraRow({ id: s.cameraId, siteId: s.siteId, availability: s.availability, name: known.name, lastOkAt: s.lastOkAt }));
+    this.schedule();
+  }
+
+  relabel(): void {
+    this.heading.textContent = t('boardTitle');
+    this.siteSelect.setAttribute('aria-label', t('boardSite'));
+    this.labels[0]!.textContent = t('boardTroubleOnly');
+    const head = this.el.querySelector('thead tr')!;
+    const cols: TextKey[] = ['boardColSite', 'boardColDevice', 'boardColState', 'boardColLastSeen', 'boardColBattery', 'boardColSupervision'];
+    head.replaceChildren(...cols.map((k) => h('th', { text: t(k) })));
+    this.fillSites();
+    this.render();
+  }
+
+  private put(r: BoardRow): void {
+    const key = rowKey(r.kind, r.siteId, r.id);
+    const known = this.rows.get(key);
+    // A push does not carry a camera's name: keep the one the directory gave.
+    this.rows.set(key, known && r.kind === 'camera' ? { ...r, name: known.name } : r);
+  }
+
+  private fillSites(): void {
+    const chosen = this.siteSelect.value;
+    const present = new Set([...this.rows.values()].map((r) => r.siteId));
+    const sites = this.sites()
+      .filter((s) => present.has(s.id))
+      .sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
+    this.siteSelect.replaceChildren(
+      h('option', { attrs: { value: '' }, text: t('boardAllSites') }),
+      ...sites.map((s) => h('option', { attrs: { value: s.id }, text: s.name })),
+    );
+    this.siteSelect.value = sites.some((s) => s.id === chosen) ? chosen : '';
+  }
+
+  /** Pushes come in bursts (a power cut): redraw at most every 250 ms, and only while shown. */
+  private schedule(): void {
+    if (this.renderTimer || this.el.hidden) return;
+    this.renderTimer = setTimeout(() => {
+      this.renderTimer = null;
+      this.render();
+    }, 250);
+  }
+
+  private render(): void {
+    if (this.el.hidden) return;
+    const site = this.siteSelect.value;
+    const troubleOnly = this.troubleOnly.checked;
+    const names = new Map(this.sites().map((s) => [s.id, s]));
+    const shown = sortRows([...this.rows.values()]).filter(
+      (r) => (!site || r.siteId === site) && (!troubleOnly || r.troubles.length > 0 || r.state === 'offline'),
+    );
+    this.count.textContent = t('boardCount', { n: shown.length });
+    this.body.replaceChildren(
+      ...shown.map((r) => {
+        const s = names.get(r.siteId);
+        return h(
+          'tr',
+          { class: `board-row st-${r.state}`, dataset: { kind: r.kind, site: r.siteId, id: r.id, state: r.state } },
+          h(
+            'td',
+            {},
+            s
+              ? h('button', { class: 'link', attrs: { type: 'button' }, text: s.name, on: { click: () => this.onPickSite(s) } })
+              : h('span', { text: r.siteId }),
+          ),
+          h('td', {}, h('span', { class: 'board-kind', text: t(r.kind === 'camera' ? 'boardCamera' : 'boardDevice') }), ' ', h('span', { text: r.name })),
+          h('td', { class: 'board-state', dataset: { state: r.state } }, t(STATE_WORD[r.state])),
+          h('td', { class: 'board-seen' }, r.lastSeenAt ? formatTime(r.lastSeenAt, false) : t('none')),
+          h('td', { class: 'board-battery' }, r.battery === null ? t('none') : `${r.battery}%`),
+          h(
+            'td',
+            { class: 'board-supervision' },
+            r.troubles.length ? r.troubles.map((x) => t(x === 'offline' ? 'boardTroubleOffline' : 'boardTroubleTest')).join(' · ') : t('boardSupervisionOk'),
+          ),
+        );
+      }),
+    );
+    if (shown.length === 0) this.body.append(h('tr', {}, h('td', { attrs: { colspan: '6' }, class: 'muted', text: t('boardEmpty') })));
+  }
+}
