@@ -29,6 +29,8 @@ export const LIVE_END_CODES = [
 ] as const;
 export type LiveEndCode = (typeof LIVE_END_CODES)[number];
 
+export const isLiveEndCode = (v: unknown): v is LiveEndCode => typeof v === 'string' && (LIVE_END_CODES as readonly string[]).includes(v);
+
 export interface LiveEnd {
   code: LiveEndCode;
   /** The hub's wording for the log (English); pages show their own words for `code`. */

@@ -5,10 +5,11 @@
  * the camera closed with a JSON part saying why (src/contract/live-view.ts). Each picture is shown
  * through a blob: URL (the CSP allows `img-src blob:`), the previous one revoked.
  */
-import { LIVE_END_CODES, livePath, type LiveEnd, type LiveEndCode } from '../../src/contract/live-view.js';
+import { isLiveEndCode, livePath, type LiveEndCode } from '../../src/contract/live-view.js';
 import { h } from './dom.js';
 import type { TextKey } from './i18n/catalogue.js';
 import { t } from './i18n/index.js';
+import { readParts } from './multipart.js';
 
 const REASON_WORD = {
   not_authorized: 'liveEndNotAuthorized',
@@ -21,8 +22,6 @@ const REASON_WORD = {
 
 /** Why the view stopped, beyond the camera's own reasons: no permission (403/404), or the hub is unreachable. */
 export type LiveStop = LiveEndCode | 'forbidden' | 'offline';
-
-const isEndCode = (v: unknown): v is LiveEndCode => typeof v === 'string' && (LIVE_END_CODES as readonly string[]).includes(v);
 
 export class LiveViewer {
   readonly el: HTMLElement;
@@ -67,7 +66,7 @@ export class LiveViewer {
     }
     if (!res.ok) {
       const body = (await res.json().catch(() => ({}))) as { reason?: unknown };
-      this.showStop(isEndCode(body.reason) ? body.reason : res.status === 403 || res.status === 404 ? 'forbidden' : 'failed');
+      this.showStop(isLiveEndCode(body.reason) ? body.reason : res.status === 403 || res.status === 404 ? 'forbidden' : 'failed');
       return;
     }
     const boundary = /boundary=([^;\s]+)/.exec(res.headers.get('content-type') ?? '')?.[1];
@@ -104,66 +103,4 @@ export class LiveViewer {
     const word = why === 'forbidden' ? 'liveEndForbidden' : why === 'offline' ? 'liveEndOffline' : REASON_WORD[why];
     this.status.textContent = t(word);
   }
-}
-
-/**
- * Reads `multipart/x-mixed-replace` parts: every image/jpeg part goes to `onFrame`; an
- * application/json part is the hub's closing reason and ends the read. Resolves at the end of the
- * stream (with the reason, if the hub gave one).
- */
-export async function readParts(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  boundary: string,
-  onFrame: (jpeg: Uint8Array<ArrayBuffer>) => void,
-): Promise<LiveEnd | null> {
-  const enc = new TextEncoder();
-  const dec = new TextDecoder();
-  const marker = enc.encode(`--${boundary}`);
-  const headEnd = enc.encode('\r\n\r\n');
-  let buf: Uint8Array<ArrayBuffer> = new Uint8Array(0);
-  for (;;) {
-    // Take every complete part in the buffer.
-    for (;;) {
-      const at = indexOf(buf, marker, 0);
-      if (at < 0) break;
-      const he = indexOf(buf, headEnd, at + marker.length);
-      if (he < 0) break;
-      const head = dec.decode(buf.subarray(at + marker.length, he));
-      const length = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? NaN);
-      // Parts without a length are not what the hub sends: skip past this marker.
-      if (!Number.isFinite(length)) {
-        buf = buf.subarray(at + marker.length);
-        continue;
-      }
-      const start = he + headEnd.length;
-      if (buf.length < start + length) break;
-      const body = buf.subarray(start, start + length);
-      buf = buf.subarray(start + length);
-      if (/content-type:\s*application\/json/i.test(head)) {
-        try {
-          const end = JSON.parse(dec.decode(body)) as LiveEnd;
-          return isEndCode(end.code) ? end : { code: 'failed', detail: '', frames: 0 };
-        } catch {
-          return { code: 'failed', detail: '', frames: 0 };
-        }
-      }
-      onFrame(body.slice());
-    }
-    const { value, done } = await reader.read();
-    if (done) return null;
-    const next = new Uint8Array(buf.length + value.length);
-    next.set(buf, 0);
-    next.set(value, buf.length);
-    buf = next;
-    // A runaway part (no end in sight): drop it rather than grow without bound.
-    if (buf.length > 16 * 1024 * 1024) buf = new Uint8Array(0);
-  }
-}
-
-function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
-  outer: for (let i = from; i <= hay.length - needle.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
 }
