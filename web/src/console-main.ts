@@ -65,7 +65,16 @@ async function main(): Promise<void> {
   const board = new StatusBoard(
     () => dir.sites,
     (site) => map.flyToSite(site),
+    () => void reloadBoard(),
   );
+  /** The board's rows from REST; pushes that arrive meanwhile win (StatusBoard.mark). */
+  const reloadBoard = async (since = board.mark()): Promise<void> => {
+    try {
+      board.load(await loadDevices(), dir.cameras, since);
+    } catch {
+      // The hub is unreachable: the board keeps what it has; the next reconnect reloads it.
+    }
+  };
   const boardBtn = h('button', {
     class: 'btn btn-small',
     attrs: { type: 'button', id: 'board-open' },
@@ -80,6 +89,9 @@ async function main(): Promise<void> {
     (id) => (id ? (stationNames.get(id) ?? id) : t('noCell')),
     (ids, progress) => acknowledgeAll(link, ids, progress),
   );
+  /** The latest camera:status per camera, numbered, so a directory read does not undo a newer push. */
+  const cameraPushes = new Map<string, { availability: string; n: number }>();
+  let cameraPushCount = 0;
   let siteNames = new Map(dir.sites.map((s) => [s.id, s.name]));
   const eventLog = new EventLog(
     (id) => siteNames.get(id) ?? id,
@@ -97,6 +109,7 @@ async function main(): Promise<void> {
     onGap: (afterSeq) => eventLog.gap(afterSeq),
     onDeviceStatus: (st) => board.deviceStatus(st),
     onCameraStatus: (st) => {
+      cameraPushes.set(`${st.siteId}/${st.cameraId}`, { availability: st.availability, n: ++cameraPushCount });
       const cam = dir.cameras.find((c) => c.siteId === st.siteId && c.id === st.cameraId);
       if (cam) cam.availability = st.availability;
       map.setCameraStatus(st.siteId, st.cameraId, st.availability);
@@ -120,16 +133,25 @@ async function main(): Promise<void> {
   );
   const map = new DistrictMap(mapEl, dir, (id) => select(id));
 
-  /** A config reload (or a reconnect): new sites become findable and drawn, the board reloads. */
+  /**
+   * A config reload (or a reconnect): new sites become findable and drawn, the board reloads. A
+   * camera push that arrives while the directory is read is newer than that answer and is kept.
+   */
   let reloading: Promise<void> | null = null;
   async function reloadDirectory(): Promise<void> {
     if (reloading) return reloading;
     reloading = (async () => {
+      const since = board.mark();
+      const pushesBefore = cameraPushCount;
       try {
         await refreshDirectory(dir);
+        for (const c of dir.cameras) {
+          const p = cameraPushes.get(`${c.siteId}/${c.id}`);
+          if (p && p.n > pushesBefore) c.availability = p.availability;
+        }
         siteNames = new Map(dir.sites.map((s) => [s.id, s.name]));
         map.syncDirectory();
-        board.load(await loadDevices(), dir.cameras);
+        await reloadBoard(since);
       } catch {
         // The hub is unreachable again: the next reconnect asks once more.
       } finally {
@@ -138,7 +160,7 @@ async function main(): Promise<void> {
     })();
     return reloading;
   }
-  void loadDevices().then((devices) => board.load(devices, dir.cameras));
+  void reloadBoard();
 
   function select(id: string | null): void {
     selected = id;

@@ -85,10 +85,16 @@ export class StatusBoard {
   private readonly count: HTMLElement;
   private readonly labels: HTMLElement[] = [];
   private renderTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Counts pushes, so a load can tell which pushes arrived after its request left. */
+  private stamp = 0;
+  /** The latest push per row, kept until a load that started after it has come back. */
+  private readonly pushed = new Map<string, { row: BoardRow; stamp: number }>();
 
   constructor(
     private readonly sites: () => SiteInfo[],
     private readonly onPickSite: (site: SiteInfo) => void,
+    /** Reads the rows again when the board is opened ("last seen" of quiet heartbeats is not pushed). */
+    private readonly onOpen: () => void = () => undefined,
   ) {
     this.heading = h('h2', { text: t('boardTitle') });
     this.count = h('span', { class: 'muted board-count' });
@@ -122,29 +128,47 @@ export class StatusBoard {
 
   toggle(show = this.el.hidden): void {
     this.el.hidden = !show;
-    if (show) this.render();
+    if (show) {
+      this.render();
+      this.onOpen();
+    }
   }
 
-  /** Replace every row (first load, a config reload, a reconnect). */
-  load(devices: DeviceInfo[], cameras: CameraInfo[]): void {
+  /** Call before requesting the rows for `load`: pushes after this mark win over that answer. */
+  mark(): number {
+    return this.stamp;
+  }
+
+  /**
+   * Replace every row (first load, a config reload, a reconnect, the board opened) with what the
+   * hub answered to a request made at `since` (mark()); a push that came after that is newer.
+   */
+  load(devices: DeviceInfo[], cameras: CameraInfo[], since = -1): void {
     this.rows.clear();
     for (const d of devices) this.put(deviceRow(d));
     for (const c of cameras) this.put(cameraRow(c));
+    for (const [key, p] of this.pushed) {
+      if (p.stamp <= since) this.pushed.delete(key);
+      else if (this.rows.has(key)) this.put(p.row);
+    }
     this.fillSites();
     this.schedule();
   }
 
-  /** Pushes are scoped by the hub; a row this page did not load (yet) waits for the next load. */
+  /** Pushes are scoped by the hub; a row this page has not loaded (yet) shows once a load lists it. */
   deviceStatus(s: DeviceStatus): void {
-    if (!this.rows.has(rowKey('device', s.siteId, s.deviceId))) return;
-    this.put(deviceRow(s));
-    this.schedule();
+    this.pushedRow(deviceRow(s));
   }
 
   cameraStatus(s: CameraStatusPush): void {
-    const known = this.rows.get(rowKey('camera', s.siteId, s.cameraId));
-    if (!known) return;
-    this.put(cameraRow({ id: s.cameraId, siteId: s.siteId, availability: s.availability, name: known.name, lastOkAt: s.lastOkAt }));
+    this.pushedRow(cameraRow({ id: s.cameraId, siteId: s.siteId, availability: s.availability, lastOkAt: s.lastOkAt }));
+  }
+
+  private pushedRow(row: BoardRow): void {
+    const key = rowKey(row.kind, row.siteId, row.id);
+    this.pushed.set(key, { row, stamp: ++this.stamp });
+    if (!this.rows.has(key)) return;
+    this.put(row);
     this.schedule();
   }
 
