@@ -6,27 +6,13 @@
  * all of these, so an operator sees only their stations' sites.
  */
 import type { CameraStatusPush, DeviceStatus } from '../../src/contract/socket.js';
+import { type BoardRow, type BoardState, cameraRow, deviceRow, rowKey, rowShown, sortRows } from './status-rows.js';
 import type { CameraInfo, DeviceInfo, SiteInfo } from './directory.js';
 import { h } from './dom.js';
 import { formatTime } from './format.js';
 import type { TextKey } from './i18n/catalogue.js';
 import { t } from './i18n/index.js';
 import './styles/status-board.css';
-
-/** What a row's state cell says; `data-state` carries the same word for tests and styles. */
-export type BoardState = 'online' | 'offline' | 'pending' | 'unknown' | 'disabled';
-
-export interface BoardRow {
-  kind: 'device' | 'camera';
-  siteId: string;
-  id: string;
-  name: string;
-  state: BoardState;
-  lastSeenAt: string | null;
-  battery: number | null;
-  /** Supervision troubles raised and not over (devices); a camera's only trouble is being offline. */
-  troubles: Array<'offline' | 'testMissed'>;
-}
 
 const STATE_WORD = {
   online: 'boardOnline',
@@ -35,45 +21,6 @@ const STATE_WORD = {
   unknown: 'boardUnknown',
   disabled: 'boardDisabled',
 } as const satisfies Record<BoardState, TextKey>;
-
-export function deviceRow(d: DeviceInfo | (DeviceStatus & { id?: string })): BoardRow {
-  const id = 'id' in d && d.id ? d.id : (d as DeviceStatus).deviceId;
-  const sup = d.supervision ?? { offline: false, testMissed: false };
-  const state: BoardState = d.pendingInstall
-    ? 'pending'
-    : d.availability === 'offline' || sup.offline
-      ? 'offline'
-      : d.availability === 'online'
-        ? 'online'
-        : 'unknown';
-  const troubles: BoardRow['troubles'] = [];
-  if (sup.offline) troubles.push('offline');
-  if (sup.testMissed) troubles.push('testMissed');
-  return { kind: 'device', siteId: d.siteId, id, name: id, state, lastSeenAt: d.lastSeenAt, battery: d.battery ?? null, troubles };
-}
-
-export function cameraRow(c: Pick<CameraInfo, 'id' | 'siteId' | 'availability'> & { name?: string | null; lastOkAt?: string | null }): BoardRow {
-  const a = c.availability;
-  const state: BoardState = a === 'online' || a === 'offline' || a === 'disabled' ? a : 'unknown';
-  return {
-    kind: 'camera',
-    siteId: c.siteId,
-    id: c.id,
-    name: c.name ?? c.id,
-    state,
-    lastSeenAt: c.lastOkAt ?? null,
-    battery: null,
-    troubles: state === 'offline' ? ['offline'] : [],
-  };
-}
-
-/** Troubles first, then pending installs, then by site and id: what needs a look is on top. */
-export function sortRows(rows: BoardRow[]): BoardRow[] {
-  const weight = (r: BoardRow): number => (r.troubles.length || r.state === 'offline' ? 0 : r.state === 'pending' ? 1 : 2);
-  return [...rows].sort((a, b) => weight(a) - weight(b) || a.siteId.localeCompare(b.siteId) || a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id));
-}
-
-const rowKey = (kind: BoardRow['kind'], siteId: string, id: string): string => `${kind}\u0000${siteId}\u0000${id}`;
 
 export class StatusBoard {
   readonly el: HTMLElement;
@@ -217,9 +164,7 @@ export class StatusBoard {
     const site = this.siteSelect.value;
     const troubleOnly = this.troubleOnly.checked;
     const names = new Map(this.sites().map((s) => [s.id, s]));
-    const shown = sortRows([...this.rows.values()]).filter(
-      (r) => (!site || r.siteId === site) && (!troubleOnly || r.troubles.length > 0 || r.state === 'offline'),
-    );
+    const shown = sortRows([...this.rows.values()]).filter((r) => rowShown(r, { site, troubleOnly }));
     this.count.textContent = t('boardCount', { n: shown.length });
     this.body.replaceChildren(
       ...shown.map((r) => {
