@@ -35,6 +35,8 @@ export class DistrictMap {
   /** The style each cell was last given (worst priority / open count), to skip unchanged cells. */
   private readonly cellStyle = new Map<string, string>();
   private readonly siteMarkers = new Map<string, L.CircleMarker>();
+  /** What each drawn site and camera marker shows, so a config reload redraws only what changed. */
+  private readonly drawnAs = new Map<string, string>();
   /** Camera markers by `siteId/cameraId` (camera ids repeat across sites), with their element. */
   private readonly cameraMarkers = new Map<string, { marker: L.Marker; el: HTMLElement }>();
   private readonly notice: HTMLElement;
@@ -322,6 +324,7 @@ export class DistrictMap {
       m.addTo(this.map);
       m.getElement()?.setAttribute('data-site', s.id);
       this.siteMarkers.set(s.id, m);
+      this.drawnAs.set(`site:${s.id}`, siteLook(s));
     }
   }
 
@@ -333,7 +336,7 @@ export class DistrictMap {
     for (const c of cameras) {
       const key = `${c.siteId}/${c.id}`;
       if (this.cameraMarkers.has(key)) continue;
-      const at = c.location ?? this.dir.sites.find((s) => s.id === c.siteId)?.location;
+      const at = this.cameraAt(c);
       if (!at) continue;
       const el = h('div', {
         class: `cam-mark ${c.availability === 'offline' ? 'offline' : ''}`,
@@ -350,7 +353,18 @@ export class DistrictMap {
         })
         .addTo(this.map);
       this.cameraMarkers.set(key, { marker, el });
+      this.drawnAs.set(`camera:${key}`, this.cameraLook(c));
     }
+  }
+
+  /** Where a camera is drawn: its own location, else beside its site. */
+  private cameraAt(c: CameraInfo): LatLng | undefined {
+    return c.location ?? this.dir.sites.find((s) => s.id === c.siteId)?.location;
+  }
+
+  /** What a camera marker shows, availability aside (that changes in place): a change means drawing it again. */
+  private cameraLook(c: CameraInfo): string {
+    return JSON.stringify([this.cameraAt(c), c.location === null, c.name]);
   }
 
   /** A camera went online or offline (`camera:status`): its marker changes colour in place. */
@@ -366,15 +380,16 @@ export class DistrictMap {
    * went away are removed. The caller has already put the new lists into the directory.
    */
   syncDirectory(): void {
-    const sites = new Set(this.dir.sites.map((s) => s.id));
+    const sites = new Map(this.dir.sites.map((s) => [s.id, siteLook(s)]));
     for (const [id, m] of this.siteMarkers) {
-      if (sites.has(id)) continue;
+      if (sites.get(id) === this.drawnAs.get(`site:${id}`)) continue;
+      // Gone, moved or renamed: drawn again below if still there.
       m.remove();
       this.siteMarkers.delete(id);
     }
-    const cams = new Set(this.dir.cameras.map((c) => `${c.siteId}/${c.id}`));
+    const cams = new Map(this.dir.cameras.map((c) => [`${c.siteId}/${c.id}`, this.cameraLook(c)]));
     for (const [key, m] of this.cameraMarkers) {
-      if (cams.has(key)) continue;
+      if (cams.get(key) === this.drawnAs.get(`camera:${key}`)) continue;
       m.marker.remove();
       this.cameraMarkers.delete(key);
     }
@@ -429,4 +444,9 @@ export class DistrictMap {
   private fitInitial(): void {
     if (this.districtBounds && !this.map.getBounds().contains(this.districtBounds)) this.fitDistrict();
   }
+}
+
+/** What a site marker shows (place and tooltip): a change means drawing it again. */
+function siteLook(s: SiteInfo): string {
+  return JSON.stringify([s.location, s.name, s.doorPlate, s.pole]);
 }
