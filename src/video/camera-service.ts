@@ -79,6 +79,7 @@ export class CameraService {
   private readonly events: CameraEvents;
   private readonly verification: Verification;
   private stopped = false;
+  private readonly countLive: (reason: LiveEndCode) => void;
 
   constructor(private readonly o: CameraServiceOptions) {
     this.settings = resolveVideoSettings(o.config, o.settings);
@@ -90,7 +91,9 @@ export class CameraService {
     const clock = o.clock ?? systemClock;
     const settings = (): VideoSettings => this.settings;
     const raise = o.sinks.raise.bind(o.sinks);
-    this.live = new LiveHub(() => this.ffmpeg, o.log);
+    const countLive = o.metrics.counter('sg_video_live_stopped_total', 'Live views refused or ended by the camera, by reason');
+    this.countLive = (reason) => countLive({ reason });
+    this.live = new LiveHub(() => this.ffmpeg, o.log, undefined, this.countLive);
     this.events = new CameraEvents({ raise, settings, pullTimeoutSeconds: o.pullTimeoutSeconds ?? 10, log: o.log });
     this.health = new CameraHealth({
       raise,
@@ -170,6 +173,15 @@ export class CameraService {
    * once the feed is sure to start, before the first picture is written to `out`.
    */
   async watchLive(siteId: string | null, cameraId: string, out: Writable, onStart: () => void = () => undefined): Promise<() => void> {
+    try {
+      return await this.startLive(siteId, cameraId, out, onStart);
+    } catch (err) {
+      if (err instanceof LiveRefusal) this.countLive(err.code);
+      throw err;
+    }
+  }
+
+  private async startLive(siteId: string | null, cameraId: string, out: Writable, onStart: () => void): Promise<() => void> {
     const e = siteId ? this.registry.get(siteId, cameraId) : this.registry.withCameraId(cameraId)[0];
     if (!e) throw new LiveRefusal('failed', 'no such camera');
     if (e.camera.disabledReason) throw new LiveRefusal('disabled', `camera not in use: ${e.camera.disabledReason}`);

@@ -64,6 +64,8 @@ export class LiveHub {
     private readonly ffmpeg: () => Ffmpeg | null,
     private readonly log: Logger,
     private readonly o: { fps: number; width: number } = { fps: 5, width: 640 },
+    /** A feed ended by itself (counted by reason in the metrics). */
+    private readonly onEnd: (code: LiveEndCode) => void = () => undefined,
   ) {}
 
   get active(): number {
@@ -148,6 +150,7 @@ export class LiveHub {
         this.ended.push({ camera: key, reason, code: endCode, frames: feed.frames });
         if (this.ended.length > 20) this.ended.shift();
         this.log.warn({ camera: key, reason, frames: feed.frames, viewers: feed.viewers.size }, 'live view ended');
+        this.onEnd(endCode);
         const part = liveEndPart({ code: endCode, detail: reason, frames: feed.frames });
         for (const v of feed.viewers) v.write(part);
       }

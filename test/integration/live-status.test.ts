@@ -96,6 +96,9 @@ describe('live status pushes and live view by site and camera', () => {
     const bad = await op.get(`/api/sites/${SITE_BAD}/cameras/cam-1/live`);
     expect(bad.status).toBe(502);
     expect(await bad.json()).toMatchObject({ code: 'live_unavailable', reason: 'not_authorized' });
+    // Counted by reason for whoever watches the hub.
+    const metrics = await (await (await t.login('admin')).get('/metrics')).text();
+    expect(metrics).toMatch(/^sg_video_live_stopped_total\{reason="not_authorized"\} [1-9]/m);
     // Another station's operator: not found, like a camera that does not exist.
     const stranger = await t.login('op-minghu');
     expect((await stranger.get(`/api/sites/${SITE_B}/cameras/cam-1/live`)).status).toBe(404);
