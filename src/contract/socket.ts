@@ -43,10 +43,8 @@ export interface CameraStatusPush {
  * (`/api/sites`, `/api/cameras`, `/api/devices`), so each gets what its scope allows.
  */
 export interface DirectoryChanged {
-  /** When the hub applied the new configuration. */
+  /** When the hub applied the new configuration. Nothing scoped travels here: it goes to every page. */
   at: string;
-  /** How many sites the hub now serves (all scopes; a page counts its own). */
-  sites: number;
 }
 
 export interface QueueSnapshot {
