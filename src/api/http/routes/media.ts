@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { LiveRefusal, type CameraService } from '../../../video/camera-service.js';
 import { LIVE_BOUNDARY } from '../../../video/live.js';
 import { MEDIA_ID } from '../../../video/media-store.js';
@@ -52,7 +52,7 @@ export function mediaRoutes(ctx: ApiContext & { video?: CameraService | null }):
   });
 
   // Cameras are identified by site and camera (ids repeat across sites); the older path takes `?site=`.
-  const live = (siteParam: string | null, id: string, req: Request, res: Response): void => {
+  const live = (siteParam: string | null, id: string, res: Response): void => {
     const v = video();
     if (!v || !CAMERA_ID.test(id) || (siteParam !== null && !CAMERA_ID.test(siteParam))) return void refuse(res, 404, 'not_found', 'no such camera');
     const scope = scopeOf(ctx.auth, res);
@@ -66,7 +66,7 @@ export function mediaRoutes(ctx: ApiContext & { video?: CameraService | null }):
       gone = true;
       dispose?.();
     };
-    req.on('close', leave);
+    // The response's close (finished, or the viewer went away); a request's close can come earlier.
     res.on('close', leave);
     const start = (): void => {
       res.status(200);
@@ -90,7 +90,7 @@ export function mediaRoutes(ctx: ApiContext & { video?: CameraService | null }):
       },
     );
   };
-  r.get('/sites/:site/cameras/:id/live', allow('cameras:live'), (req, res) => live(String(req.params.site), String(req.params.id), req, res));
-  r.get('/cameras/:id/live', allow('cameras:live'), (req, res) => live(parseQuery(liveQuery, req).site ?? null, String(req.params.id), req, res));
+  r.get('/sites/:site/cameras/:id/live', allow('cameras:live'), (req, res) => live(String(req.params.site), String(req.params.id), res));
+  r.get('/cameras/:id/live', allow('cameras:live'), (req, res) => live(parseQuery(liveQuery, req).site ?? null, String(req.params.id), res));
   return r;
 }
