@@ -4,17 +4,17 @@ import './styles/console.css';
 import { fetchSession } from './api.js';
 import { Alerter } from './alert.js';
 import { DetailPanel, type Action } from './detail.js';
-import { loadDevices, loadDirectory, refreshDirectory } from './directory.js';
+import { loadDirectory } from './directory.js';
 import { byId, h } from './dom.js';
 import { TopBar } from './header.js';
 import { IncidentState } from './incidents.js';
 import { onLangChange, t, words } from './i18n/index.js';
 import { LiveLink } from './live.js';
+import { LiveStatus } from './live-status.js';
 import { EventLog } from './event-log.js';
 import { DistrictMap } from './map.js';
 import { QueuePanel } from './queue.js';
 import { SearchBox } from './search.js';
-import { StatusBoard } from './status-board.js';
 import { SessionKeeper } from './session-keeper.js';
 import { roleGate } from './role-gate.js';
 
@@ -62,26 +62,14 @@ async function main(): Promise<void> {
     },
   );
   const keeper = new SessionKeeper(session, () => link.resume());
-  const board = new StatusBoard(
-    () => dir.sites,
-    (site) => map.flyToSite(site),
-    () => void reloadBoard(),
+  // Device-status board, camera markers and directory refresh (issue 13); the map comes later.
+  let mapBuilt: DistrictMap | null = null;
+  const status = new LiveStatus(
+    dir,
+    () => mapBuilt,
+    () => (siteNames = new Map(dir.sites.map((s) => [s.id, s.name]))),
   );
-  /** The board's rows from REST; pushes that arrive meanwhile win (StatusBoard.mark). */
-  const reloadBoard = async (since = board.mark()): Promise<void> => {
-    try {
-      board.load(await loadDevices(), dir.cameras, since);
-    } catch {
-      // The hub is unreachable: the board keeps what it has; the next reconnect reloads it.
-    }
-  };
-  const boardBtn = h('button', {
-    class: 'btn btn-small',
-    attrs: { type: 'button', id: 'board-open' },
-    text: t('boardOpen'),
-    on: { click: () => board.toggle() },
-  });
-  const top = new TopBar(session, alerter, 'consoleTitle', h('div', { class: 'top-tools' }, search.el, boardBtn));
+  const top = new TopBar(session, alerter, 'consoleTitle', h('div', { class: 'top-tools' }, search.el, status.button));
   const keys = h('footer', { class: 'keys', attrs: { id: 'shortcuts' } });
   const stationNames = new Map(dir.stations.map((s) => [s.id, s.name]));
   const queue = new QueuePanel(
@@ -89,9 +77,6 @@ async function main(): Promise<void> {
     (id) => (id ? (stationNames.get(id) ?? id) : t('noCell')),
     (ids, progress) => acknowledgeAll(link, ids, progress),
   );
-  /** The latest camera:status per camera, numbered, so a directory read does not undo a newer push. */
-  const cameraPushes = new Map<string, { availability: string; n: number }>();
-  let cameraPushCount = 0;
   let siteNames = new Map(dir.sites.map((s) => [s.id, s.name]));
   const eventLog = new EventLog(
     (id) => siteNames.get(id) ?? id,
@@ -107,15 +92,9 @@ async function main(): Promise<void> {
     state,
     onEvents: (events, replay) => eventLog.add(events, replay),
     onGap: (afterSeq) => eventLog.gap(afterSeq),
-    onDeviceStatus: (st) => board.deviceStatus(st),
-    onCameraStatus: (st) => {
-      cameraPushes.set(`${st.siteId}/${st.cameraId}`, { availability: st.availability, n: ++cameraPushCount });
-      const cam = dir.cameras.find((c) => c.siteId === st.siteId && c.id === st.cameraId);
-      if (cam) cam.availability = st.availability;
-      map.setCameraStatus(st.siteId, st.cameraId, st.availability);
-      board.cameraStatus(st);
-    },
-    onDirectoryStale: () => void reloadDirectory(),
+    onDeviceStatus: (st) => status.deviceStatus(st),
+    onCameraStatus: (st) => status.cameraStatus(st),
+    onDirectoryStale: () => void status.directoryStale(),
     onState: (s, since) => {
       top.setState(s);
       keeper.setLinkState(s, since);
@@ -129,38 +108,10 @@ async function main(): Promise<void> {
     keeper.banner,
     h('main', { class: 'layout' }, h('div', { class: 'left-col' }, queue.el, eventLog.el), h('div', { class: 'map-wrap' }, mapEl), detail.el),
     keys,
-    board.el,
+    status.board.el,
   );
   const map = new DistrictMap(mapEl, dir, (id) => select(id));
-
-  /**
-   * A config reload (or a reconnect): new sites become findable and drawn, the board reloads. A
-   * camera push that arrives while the directory is read is newer than that answer and is kept.
-   */
-  let reloading: Promise<void> | null = null;
-  async function reloadDirectory(): Promise<void> {
-    if (reloading) return reloading;
-    reloading = (async () => {
-      const since = board.mark();
-      const pushesBefore = cameraPushCount;
-      try {
-        await refreshDirectory(dir);
-        for (const c of dir.cameras) {
-          const p = cameraPushes.get(`${c.siteId}/${c.id}`);
-          if (p && p.n > pushesBefore) c.availability = p.availability;
-        }
-        siteNames = new Map(dir.sites.map((s) => [s.id, s.name]));
-        map.syncDirectory();
-        await reloadBoard(since);
-      } catch {
-        // The hub is unreachable again: the next reconnect asks once more.
-      } finally {
-        reloading = null;
-      }
-    })();
-    return reloading;
-  }
-  void reloadBoard();
+  mapBuilt = map;
 
   function select(id: string | null): void {
     selected = id;
@@ -228,8 +179,7 @@ async function main(): Promise<void> {
     top.render();
     renderKeys();
     search.relabel();
-    board.relabel();
-    boardBtn.textContent = t('boardOpen');
+    status.relabel();
     detail.relabel();
     eventLog.relabel();
     queue.render(state.sorted());
@@ -243,7 +193,7 @@ async function main(): Promise<void> {
     const target = e.target as HTMLElement;
     const typing = target.closest('input, textarea, select, dialog');
     if (e.key === 'Escape') {
-      if (board.visible && !typing) board.toggle(false);
+      if (status.board.visible && !typing) status.board.toggle(false);
       else if (!detail.cancelForm() && !typing) select(null);
       return;
     }
@@ -253,7 +203,7 @@ async function main(): Promise<void> {
     else if (key === 'arrowup' || key === 'k') select(queue.neighbour(-1));
     else if (key === '/') search.focus();
     else if (key === 'm') alerter.toggleMute();
-    else if (key === 'b') board.toggle();
+    else if (key === 'b') status.board.toggle();
     else if (KEY_ACTIONS[key]) detail.act(KEY_ACTIONS[key]);
     else return;
     e.preventDefault();
