@@ -4,6 +4,7 @@
  * start or ended (a `live_unavailable` refusal, or the closing JSON part). Real hub, simulated
  * ONVIF cameras, Socket.IO clients, ffmpeg, loopback.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveEnd } from '../../src/contract/live-view.js';
 import type { CameraStatusPush, DeviceStatus, DirectoryChanged } from '../../src/contract/socket.js';
@@ -16,6 +17,16 @@ import { cameraSiteYaml } from '../sim/onvif-camera/site.js';
 const SITE_A = 'shop-status-a';
 const SITE_B = 'shop-status-b';
 const SITE_BAD = 'shop-status-bad';
+const SITE_GONE = 'shop-status-gone';
+
+/** A loopback port nothing listens on (bound, then closed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((ok) => server.close(() => ok()));
+  return port;
+}
 const WAIT = 30_000;
 
 describe('live status pushes and live view by site and camera', () => {
@@ -28,7 +39,9 @@ describe('live status pushes and live view by site and camera', () => {
       new SimCamera({ name: 'StatusA', password: 'cam-pass-9' }).start(),
       new SimCamera({ name: 'StatusB', password: 'cam-pass-9' }).start(),
     ]);
+    const gone = `http://127.0.0.1:${await closedPort()}/onvif/device_service`;
     const tree = makeTree({
+      [`${SITE_GONE}.yaml`]: cameraSiteYaml(SITE_GONE, [{ id: 'cam-1', xaddr: gone, zones: [1] }]),
       [`${SITE_A}.yaml`]: cameraSiteYaml(SITE_A, [{ id: 'cam-1', xaddr: camA.xaddr, zones: [1] }]),
       [`${SITE_B}.yaml`]: cameraSiteYaml(SITE_B, [{ id: 'cam-1', xaddr: camB.xaddr, zones: [1] }]),
       [`${SITE_BAD}.yaml`]: cameraSiteYaml(SITE_BAD, [{ id: 'cam-1', xaddr: camB.xaddr, zones: [1], passwordEnv: 'SIM_CAM_WRONG' }]),
@@ -76,7 +89,7 @@ describe('live status pushes and live view by site and camera', () => {
     expect(sites.sites.map((s) => s.id)).toContain('shop-status-new');
   });
 
-  it('live view by site and camera: the repeated id plays at each site, the bare id is ambiguous, a wrong password is named', async () => {
+  it('live view by site and camera: the repeated id plays, the bare id is ambiguous, a wrong password and an unreachable camera are named', async () => {
     const op = await t.login('op-hecheng');
     expect((await op.get('/api/cameras/cam-1/live')).status).toBe(409);
     const ctl = new AbortController();
@@ -96,6 +109,10 @@ describe('live status pushes and live view by site and camera', () => {
     const bad = await op.get(`/api/sites/${SITE_BAD}/cameras/cam-1/live`);
     expect(bad.status).toBe(502);
     expect(await bad.json()).toMatchObject({ code: 'live_unavailable', reason: 'not_authorized' });
+    // A camera nothing answers for: named as unreachable.
+    const unreachable = await op.get(`/api/sites/${SITE_GONE}/cameras/cam-1/live`);
+    expect(unreachable.status).toBe(502);
+    expect(await unreachable.json()).toMatchObject({ code: 'live_unavailable', reason: 'unreachable' });
     // Counted by reason for whoever watches the hub.
     const metrics = await (await (await t.login('admin')).get('/metrics')).text();
     expect(metrics).toMatch(/^sg_video_live_stopped_total\{reason="not_authorized"\} [1-9]/m);
