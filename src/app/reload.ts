@@ -41,6 +41,8 @@ export function watchConfig(ctx: HubContext, targets: ReloadTargets, parseCacheF
       if (targets.broker instanceof ExternalBroker) targets.broker.resubscribe(router.topics());
       targets.deviceAccess?.update(config, profiles);
       log.info({ sites: config.sites.length, problems: problems.length, ...result.parsed }, 'device files reloaded');
+      // Open pages read their directory again (search, map, status board) without a reload.
+      ctx.bus.emit('directory:changed', { at: new Date(ctx.clock.now()).toISOString() });
       if (problems.length) log.warn(`device files have problems:\n${formatProblems(problems)}`);
     },
     { env: ctx.env, parseCacheFile },

@@ -24,6 +24,7 @@ export const REFUSAL_CODES = {
   weak_password: 'The new password breaks a password rule.',
   // Cameras
   ambiguous_camera: 'Several sites have a camera with this id; `?site=` says which one.',
+  live_unavailable: 'Live view cannot start; `reason` says why (not_authorized, unreachable, ended, failed, disabled, no_ffmpeg).',
   // The incident workflow (IncidentService)
   illegal_transition: "The incident's status does not allow this step (for example on scene before dispatch, feedback before on scene).",
   owned: 'Another operator owns the incident.',

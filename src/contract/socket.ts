@@ -25,6 +25,29 @@ export interface DeviceStatus {
   supervision?: { offline: boolean; testMissed: boolean };
 }
 
+/**
+ * `camera:status` (issue 13, addition to the DESIGN contract): a camera's availability changed, as
+ * the hub's health polling sees it. Cameras are identified by site and camera (ids repeat across
+ * sites). `GET /api/cameras` has the same fields for a page that (re)loads.
+ */
+export interface CameraStatusPush {
+  siteId: string;
+  cameraId: string;
+  availability: 'online' | 'offline' | 'unknown' | 'disabled';
+  /** Last good poll; null: none since the hub started. */
+  lastOkAt: string | null;
+}
+
+/**
+ * `directory:changed` (issue 13, addition): the installation changed (a site file was added, edited
+ * or removed and reloaded). Pages read their scope's sites, cameras and devices again from REST
+ * (`/api/sites`, `/api/cameras`, `/api/devices`), so each gets what its scope allows.
+ */
+export interface DirectoryChanged {
+  /** When the hub applied the new configuration. Nothing scoped travels here: it goes to every page. */
+  at: string;
+}
+
 export interface QueueSnapshot {
   /** Open incidents of the console's scope, most urgent first. */
   incidents: Incident[];
@@ -73,6 +96,10 @@ export interface ServerToClientEvents {
   'incident:new': (incident: Incident) => void;
   'incident:update': (incident: Incident) => void;
   'device:status': (status: DeviceStatus) => void;
+  /** A camera's availability changed (addition, issue 13). */
+  'camera:status': (status: CameraStatusPush) => void;
+  /** The installation was reloaded; read the directory again (addition, issue 13). */
+  'directory:changed': (change: DirectoryChanged) => void;
   /** The event log (addition to the DESIGN contract): see EventBatch. */
   'event:stored': (batch: EventBatch) => void;
 }

@@ -1,6 +1,6 @@
 import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { Incident } from '../contract/incident.js';
-import type { DeviceStatus } from '../contract/socket.js';
+import type { CameraStatusPush, DeviceStatus, DirectoryChanged } from '../contract/socket.js';
 import type { ErrorCode } from './errors.js';
 
 /** The hub's one typed event map. Names are `noun:verb`. */
@@ -9,6 +9,10 @@ export interface HubEvents extends Record<string, unknown> {
   'event:stored': AlarmEvent[];
   /** A device's availability changed (dropped when nothing changed). */
   'device:status': DeviceStatus;
+  /** A camera's availability changed (health polling). */
+  'camera:status': CameraStatusPush;
+  /** A config reload took effect: pages read their directory again. */
+  'directory:changed': DirectoryChanged;
   'incident:new': Incident;
   'incident:update': Incident;
   /** A message was rejected: counted, logged, and the hub goes on. */

@@ -19,11 +19,14 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { sayIn, type Say } from '../core/installer-messages.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
+import type { LiveEndCode } from '../contract/live-view.js';
 import { CameraEvents, sleep } from './camera-events.js';
-import { Ffmpeg, locateFfmpeg } from './ffmpeg/ffmpeg.js';
+import { describeCameraError } from './describe-error.js';
+import { Ffmpeg, FfmpegError, locateFfmpeg } from './ffmpeg/ffmpeg.js';
 import { CameraHealth } from './health.js';
 import type { CameraAvailability } from './health-rules.js';
-import { LiveHub } from './live.js';
+import { LiveHub, liveEndCode } from './live.js';
+import { OnvifError } from './onvif/errors.js';
 import { MediaStore } from './media-store.js';
 import { CameraRegistry, streamSource, type CameraEntry } from './registry.js';
 import { resolveVideoSettings } from './settings.js';
@@ -37,6 +40,8 @@ export interface VideoSinks {
   /** A camera event for its site, through ingest's durable path. */
   raise(siteId: string, cameraId: string, kind: EventKind, detail: string, message?: Coded): Promise<unknown>;
   addMedia(incidentId: string, media: IncidentMedia): unknown;
+  /** A camera's availability changed (pushed to the consoles as `camera:status`). */
+  status?(status: CameraStatus): void;
 }
 
 export interface CameraStatus {
@@ -78,6 +83,7 @@ export class CameraService {
   private readonly events: CameraEvents;
   private readonly verification: Verification;
   private stopped = false;
+  private readonly countLive: (reason: LiveEndCode) => void;
 
   constructor(private readonly o: CameraServiceOptions) {
     this.settings = resolveVideoSettings(o.config, o.settings);
@@ -89,9 +95,19 @@ export class CameraService {
     const clock = o.clock ?? systemClock;
     const settings = (): VideoSettings => this.settings;
     const raise = o.sinks.raise.bind(o.sinks);
-    this.live = new LiveHub(() => this.ffmpeg, o.log);
+    const countLive = o.metrics.counter('sg_video_live_stopped_total', 'Live views refused or ended by the camera, by reason');
+    this.countLive = (reason) => countLive({ reason });
+    this.live = new LiveHub(() => this.ffmpeg, o.log, undefined, this.countLive);
     this.events = new CameraEvents({ raise, settings, pullTimeoutSeconds: o.pullTimeoutSeconds ?? 10, log: o.log });
-    this.health = new CameraHealth({ raise, answered: (e) => this.events.ensure(e), settings, clock, log: o.log, say: o.say ?? sayIn('en') });
+    this.health = new CameraHealth({
+      raise,
+      answered: (e) => this.events.ensure(e),
+      changed: (e) => o.sinks.status?.(statusOf(e)),
+      settings,
+      clock,
+      log: o.log,
+      say: o.say ?? sayIn('en'),
+    });
     const countSnapshots = o.metrics.counter('sg_video_snapshots_total', 'Snapshots for incidents, by outcome');
     this.verification = new Verification({
       registry: this.registry,
@@ -154,12 +170,39 @@ export class CameraService {
     return this.media.get(id);
   }
 
-  /** Start (or join) the live MJPEG feed of a camera; returns the disposer. */
-  watchLive(siteId: string | null, cameraId: string, out: Writable): () => void {
+  /**
+   * Start (or join) the live MJPEG feed of a camera; resolves with the disposer. An ONVIF camera
+   * that has not answered a probe yet (down at start, or a wrong password) is asked for its stream
+   * address now, so that the viewer hears the camera's own answer (401, no route) rather than
+   * "no address yet". Refusals are `LiveRefusal`s with the code the page words; `onStart` runs
+   * once the feed is sure to start, before the first picture is written to `out`.
+   */
+  async watchLive(siteId: string | null, cameraId: string, out: Writable, onStart: () => void = () => undefined): Promise<() => void> {
+    try {
+      return await this.startLive(siteId, cameraId, out, onStart);
+    } catch (err) {
+      if (err instanceof LiveRefusal) this.countLive(err.code);
+      throw err;
+    }
+  }
+
+  private async startLive(siteId: string | null, cameraId: string, out: Writable, onStart: () => void): Promise<() => void> {
     const e = siteId ? this.registry.get(siteId, cameraId) : this.registry.withCameraId(cameraId)[0];
-    if (!e) throw new Error('no such camera');
-    if (e.camera.disabledReason) throw new Error(`camera not in use: ${e.camera.disabledReason}`);
-    return this.live.watch(e.key, () => streamSource(e), out);
+    if (!e) throw new LiveRefusal('failed', 'no such camera');
+    if (e.camera.disabledReason) throw new LiveRefusal('disabled', `camera not in use: ${e.camera.disabledReason}`);
+    if (!this.ffmpeg) throw new LiveRefusal('no_ffmpeg', 'ffmpeg is not available on this hub');
+    if (!streamSource(e) && e.client && !e.probe) {
+      try {
+        e.probe = await e.client.probe();
+      } catch (err) {
+        throw new LiveRefusal(liveCodeOfCameraError(err), describeCameraError(err));
+      }
+    }
+    const src = streamSource(e);
+    if (!src) throw new LiveRefusal('failed', 'the camera has no stream address');
+    // The caller sends its headers now: from here on pictures (or the closing reason) follow.
+    onStart();
+    return this.live.watch(e.key, () => src, out);
   }
 
   findCamera(cameraId: string): Array<{ siteId: string; cameraId: string }> {
@@ -190,4 +233,26 @@ function statusOf(e: CameraEntry): CameraStatus {
     model: e.probe ? `${e.probe.info.manufacturer} ${e.probe.info.model}`.slice(0, 120) : null,
     events: e.events.sub !== null,
   };
+}
+
+/** A live view that cannot start, with the code the page words (src/contract/live-view.ts). */
+export class LiveRefusal extends Error {
+  constructor(
+    readonly code: LiveEndCode,
+    readonly detail: string,
+  ) {
+    super(detail);
+    this.name = 'LiveRefusal';
+  }
+}
+
+/** An ONVIF or ffmpeg failure → why live view cannot start. */
+export function liveCodeOfCameraError(err: unknown): LiveEndCode {
+  if (err instanceof OnvifError) {
+    if (err.code === 'not_authorized') return 'not_authorized';
+    if (err.code === 'timeout' || err.code === 'unreachable') return 'unreachable';
+    return 'failed';
+  }
+  if (err instanceof FfmpegError) return liveEndCode(err.code);
+  return 'failed';
 }

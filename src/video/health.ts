@@ -20,6 +20,8 @@ export interface CameraHealthOptions {
   raise(siteId: string, cameraId: string, kind: EventKind, detail: string, message?: Coded): Promise<unknown>;
   /** A poll succeeded (the events job starts its subscription if the camera offers one). */
   answered(e: CameraEntry): void;
+  /** The camera's availability changed (online ↔ offline, unknown → either): the consoles' markers. */
+  changed?(e: CameraEntry): void;
   settings(): VideoSettings;
   clock: Clock;
   log: Logger;
@@ -85,7 +87,9 @@ export class CameraHealth {
       }
       const rules = { offlineAfter: this.o.settings().offlineAfter, now: this.o.clock.now(), cameraName: e.camera.name ?? e.camera.id };
       const step = afterPoll(e.health, outcome, rules);
+      const before = e.health.availability;
       e.health = step.state;
+      if (step.state.availability !== before) this.o.changed?.(e);
       const where = { site: e.site.id, camera: e.camera.id };
       if (!outcome.ok && step.state.availability === 'pending_install') {
         // Never answered: a camera not put up yet (a fresh sample district) is said once, not every poll.

@@ -1,13 +1,43 @@
 /**
  * Live view without plugins: one ffmpeg per watched camera turns its stream into JPEG frames,
  * fanned out to every viewer as `multipart/x-mixed-replace` (an <img> shows it). The ffmpeg stops
- * when the last viewer disconnects.
+ * when the last viewer disconnects. A feed that ends by itself (the camera refused the password,
+ * cannot be reached, closed the stream) ends every viewer's response with one `application/json`
+ * part saying why (src/contract/live-view.ts), so the page can say so instead of a broken image.
  */
 import type { Writable } from 'node:stream';
+import { LIVE_BOUNDARY, LIVE_END_CONTENT_TYPE, type LiveEnd as LiveEndPart, type LiveEndCode } from '../contract/live-view.js';
 import type { Logger } from '../core/logger.js';
-import { explainFailure, scrub, type Ffmpeg, type Source } from './ffmpeg/ffmpeg.js';
+import { explainFailure, scrub, type Ffmpeg, type FfmpegErrorCode, type Source } from './ffmpeg/ffmpeg.js';
 
-export const LIVE_BOUNDARY = 'sgframe';
+export { LIVE_BOUNDARY } from '../contract/live-view.js';
+
+/** ffmpeg's cause → what the viewer is told. A timeout at the input is a camera that does not answer. */
+export function liveEndCode(code: FfmpegErrorCode): LiveEndCode {
+  switch (code) {
+    case 'not_authorized':
+      return 'not_authorized';
+    case 'unreachable':
+    case 'timeout':
+      return 'unreachable';
+    case 'ended':
+      return 'ended';
+    case 'no_binary':
+      return 'no_ffmpeg';
+    default:
+      return 'failed';
+  }
+}
+
+/** The closing part of a live response: why it ended (JSON), after the last picture. */
+export function liveEndPart(end: LiveEndPart): Buffer {
+  const body = Buffer.from(JSON.stringify(end));
+  return Buffer.concat([
+    Buffer.from(`--${LIVE_BOUNDARY}\r\nContent-Type: ${LIVE_END_CONTENT_TYPE}\r\nContent-Length: ${body.length}\r\n\r\n`),
+    body,
+    Buffer.from(`\r\n--${LIVE_BOUNDARY}--\r\n`),
+  ]);
+}
 
 interface Feed {
   stop(): void;
@@ -21,6 +51,7 @@ interface Feed {
 export interface LiveEnd {
   camera: string;
   reason: string;
+  code: LiveEndCode;
   frames: number;
 }
 
@@ -33,6 +64,8 @@ export class LiveHub {
     private readonly ffmpeg: () => Ffmpeg | null,
     private readonly log: Logger,
     private readonly o: { fps: number; width: number } = { fps: 5, width: 640 },
+    /** A feed ended by itself (counted by reason in the metrics). */
+    private readonly onEnd: (code: LiveEndCode) => void = () => undefined,
   ) {}
 
   get active(): number {
@@ -111,10 +144,15 @@ export class LiveHub {
       if (this.feeds.get(key) === feed) this.feeds.delete(key);
       if (!feed.stopped) {
         // ffmpeg exits 0 when the camera closes the connection: that is an end too, not a success.
-        const reason = code === 0 ? 'the camera closed the stream' : explainFailure(code, scrub(err, secrets)).message;
-        this.ended.push({ camera: key, reason, frames: feed.frames });
+        const failure = code === 0 ? null : explainFailure(code, scrub(err, secrets));
+        const reason = failure ? failure.message : 'the camera closed the stream';
+        const endCode = failure ? liveEndCode(failure.code) : 'ended';
+        this.ended.push({ camera: key, reason, code: endCode, frames: feed.frames });
         if (this.ended.length > 20) this.ended.shift();
         this.log.warn({ camera: key, reason, frames: feed.frames, viewers: feed.viewers.size }, 'live view ended');
+        this.onEnd(endCode);
+        const part = liveEndPart({ code: endCode, detail: reason, frames: feed.frames });
+        for (const v of feed.viewers) v.write(part);
       }
       for (const v of feed.viewers) v.end();
       feed.viewers.clear();

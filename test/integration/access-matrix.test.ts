@@ -169,6 +169,7 @@ const REST: RestRow[] = [
   { method: 'GET', route: '/api/cameras/status', url: '/api/cameras/status', expect: x('401 ok ok ok 403 403 ok') },
   // No such camera / media: the allowed roles get 404, the others are refused before the lookup.
   { method: 'GET', route: '/api/cameras/:id/live', url: '/api/cameras/no-such-cam/live', expect: x('401 404 404 404 403 403 403') },
+  { method: 'GET', route: '/api/sites/:site/cameras/:id/live', url: '/api/sites/shop-a/cameras/no-such-cam/live', expect: x('401 404 404 404 403 403 403') },
   { method: 'GET', route: '/api/media/:id', url: '/api/media/no-such-media', expect: x('401 404 404 404 404 404 403') },
   { method: 'GET', route: '/metrics', url: '/metrics', expect: x('401 ok 403 403 403 403 403') },
 ];

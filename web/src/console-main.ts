@@ -11,6 +11,7 @@ import { IncidentState } from './incidents.js';
 import { onLangChange, t, words } from './i18n/index.js';
 import { LiveLink } from './live.js';
 import { useDirectoryNames } from './messages.js';
+import { LiveStatus } from './live-status.js';
 import { EventLog } from './event-log.js';
 import { DistrictMap } from './map.js';
 import { QueuePanel } from './queue.js';
@@ -55,12 +56,22 @@ async function main(): Promise<void> {
   let selected: string | null = null;
 
   const mapEl = h('div', { class: 'map', attrs: { id: 'map' } });
-  const search = new SearchBox(dir.sites, dir.cells, (hit) => {
-    if (hit.type === 'site') map.flyToSite(hit.site);
-    else map.flyToCell(hit.cell.properties.id);
-  });
+  const search = new SearchBox(
+    () => dir,
+    (hit) => {
+      if (hit.type === 'site') map.flyToSite(hit.site);
+      else map.flyToCell(hit.cell.properties.id);
+    },
+  );
   const keeper = new SessionKeeper(session, () => link.resume());
-  const top = new TopBar(session, alerter, 'consoleTitle', search.el);
+  // Device-status board, camera markers and directory refresh (issue 13); the map comes later.
+  let mapBuilt: DistrictMap | null = null;
+  const status = new LiveStatus(
+    dir,
+    () => mapBuilt,
+    () => (siteNames = new Map(dir.sites.map((s) => [s.id, s.name]))),
+  );
+  const top = new TopBar(session, alerter, 'consoleTitle', h('div', { class: 'top-tools' }, search.el, status.button));
   const keys = h('footer', { class: 'keys', attrs: { id: 'shortcuts' } });
   const stationNames = new Map(dir.stations.map((s) => [s.id, s.name]));
   // The city centre (and an admin, bound to no station) sees every station's incidents: a station column.
@@ -75,7 +86,7 @@ async function main(): Promise<void> {
       multiStation: !ownStation || ownStation.tier === 'city',
     },
   );
-  const siteNames = new Map(dir.sites.map((s) => [s.id, s.name]));
+  let siteNames = new Map(dir.sites.map((s) => [s.id, s.name]));
   const eventLog = new EventLog(
     (id) => siteNames.get(id) ?? id,
     (siteId) => {
@@ -90,6 +101,9 @@ async function main(): Promise<void> {
     state,
     onEvents: (events, replay) => eventLog.add(events, replay),
     onGap: (afterSeq) => eventLog.gap(afterSeq),
+    onDeviceStatus: (st) => status.deviceStatus(st),
+    onCameraStatus: (st) => status.cameraStatus(st),
+    onDirectoryStale: () => void status.directoryStale(),
     onState: (s, since) => {
       top.setState(s);
       keeper.setLinkState(s, since);
@@ -103,8 +117,10 @@ async function main(): Promise<void> {
     keeper.banner,
     h('main', { class: 'layout' }, h('div', { class: 'left-col' }, queue.el, eventLog.el), h('div', { class: 'map-wrap' }, mapEl), detail.el),
     keys,
+    status.board.el,
   );
   const map = new DistrictMap(mapEl, dir, (id) => select(id));
+  mapBuilt = map;
 
   function select(id: string | null): void {
     selected = id;
@@ -132,6 +148,7 @@ async function main(): Promise<void> {
           'keySearch',
           'keyFilter',
           'keyPrint',
+          'keyBoard',
           'keyMute',
           'keyEsc',
         ] as const
@@ -173,6 +190,7 @@ async function main(): Promise<void> {
     top.render();
     renderKeys();
     search.relabel();
+    status.relabel();
     detail.relabel();
     eventLog.relabel();
     queue.render(state.sorted());
@@ -186,7 +204,8 @@ async function main(): Promise<void> {
     const target = e.target as HTMLElement;
     const typing = target.closest('input, textarea, select, dialog');
     if (e.key === 'Escape') {
-      if (!detail.cancelForm() && !typing) select(null);
+      if (status.board.visible && !typing) status.board.toggle(false);
+      else if (!detail.cancelForm() && !typing) select(null);
       return;
     }
     if (typing) return;
@@ -197,6 +216,7 @@ async function main(): Promise<void> {
     else if (key === 'q') queue.focusFilters();
     else if (key === 'p') detail.print('slip');
     else if (key === 'm') alerter.toggleMute();
+    else if (key === 'b') status.board.toggle();
     else if (KEY_ACTIONS[key]) detail.act(KEY_ACTIONS[key]);
     else return;
     e.preventDefault();

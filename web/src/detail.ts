@@ -19,6 +19,7 @@ import { pick, t, words } from './i18n/index.js';
 import type { LiveLink } from './live.js';
 import { entryText, eventDetail, mediaError, reasonText, refusalText } from './messages.js';
 import { printIncident, type PrintKind } from './print.js';
+import { LiveViewer } from './live-view.js';
 
 /** The workflow's actions (src/contract/workflow.ts); which apply to an incident is the contract's `actionApplies`. */
 export type Action = IncidentAction;
@@ -90,7 +91,7 @@ export class DetailPanel {
   /** The open form, built once: a push that re-renders the panel must not wipe what is being typed. */
   private formEl: HTMLFormElement | null = null;
   private message: { text: string; ok: boolean } | null = null;
-  private live: { cameraId: string; img: HTMLImageElement } | null = null;
+  private live: LiveViewer | null = null;
   private fetchTimer: ReturnType<typeof setTimeout> | null = null;
   private busy = false;
   /** The shown site's address history (GET /api/sites/:id/incidents); null until it arrives. */
@@ -300,10 +301,8 @@ export class DetailPanel {
   }
 
   private stopLive(): void {
-    if (this.live) {
-      this.live.img.src = '';
-      this.live.img.remove();
-    }
+    // Ends the stream request, so the hub stops ffmpeg once nobody watches.
+    this.live?.close();
     this.live = null;
   }
 
@@ -655,7 +654,7 @@ export class DetailPanel {
     if (shots.length === 0) box.append(h('p', { class: 'muted', text: t('mediaNone') }));
     const grid = h('div', { class: 'shots' });
     for (const m of shots.slice(-6)) {
-      const cam = this.dir.cameras.find((c) => c.id === m.cameraId);
+      const cam = this.dir.cameras.find((c) => c.siteId === i.siteId && c.id === m.cameraId);
       const caption = h('figcaption', { text: `${cam?.name ?? m.cameraId} · ${formatTime(m.at, false)}` });
       if (m.url && m.kind === 'snapshot')
         grid.append(h('figure', {}, h('img', { attrs: { src: m.url, alt: cam?.name ?? m.cameraId, loading: 'lazy' } }), caption));
@@ -673,23 +672,23 @@ export class DetailPanel {
           class: `btn btn-small ${on ? 'btn-primary' : ''}`,
           text: `${on ? t('liveStop') : t('liveView')} · ${c.name ?? c.id}`,
           attrs: { type: 'button', 'data-camera': c.id },
-          on: { click: () => this.toggleLive(c.id) },
+          on: { click: () => this.toggleLive(c) },
         }),
       );
     }
     box.append(liveBar);
-    if (this.live) box.append(h('div', { class: 'live-view' }, this.live.img));
+    if (this.live) {
+      this.live.relabel();
+      box.append(this.live.el);
+    }
     return box;
   }
 
-  private toggleLive(cameraId: string): void {
-    const same = this.live?.cameraId === cameraId;
+  private toggleLive(c: CameraInfo): void {
+    const same = this.live?.siteId === c.siteId && this.live.cameraId === c.id;
     this.stopLive();
-    if (!same) {
-      // MJPEG over HTTP: the hub starts one ffmpeg per watched camera and stops it when nobody watches.
-      const img = h('img', { class: 'live-img', attrs: { alt: cameraId, src: `/api/cameras/${encodeURIComponent(cameraId)}/live` } });
-      this.live = { cameraId, img };
-    }
+    // MJPEG over HTTP by site and camera (ids repeat across sites); the viewer says why when it cannot play.
+    if (!same) this.live = new LiveViewer(c.siteId, c.id, c.name ?? c.id);
     this.render();
   }
 

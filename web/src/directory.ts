@@ -68,6 +68,20 @@ export interface CameraInfo {
   location: LatLng | null;
   zones: number[];
   availability: string;
+  /** Last good health poll (GET /api/cameras); null: none since the hub started. */
+  lastOkAt?: string | null;
+}
+
+/** An alarm device as the status board shows it (GET /api/devices; `device:status` updates it). */
+export interface DeviceInfo {
+  id: string;
+  siteId: string;
+  availability: string;
+  lastSeenAt: string | null;
+  lastTestAt: string | null;
+  battery: number | null;
+  pendingInstall: boolean;
+  supervision: { offline: boolean; testMissed: boolean };
 }
 
 export interface Directory {
@@ -101,4 +115,22 @@ export async function loadDirectory(): Promise<Directory> {
     optional<WorkflowSettings>('/api/workflow', DEFAULT_WORKFLOW),
   ]);
   return { map, cells: grids.features, stations: stations.stations, sites: sites.sites, cameras: cameras.cameras, workflow };
+}
+
+/** The alarm devices of the caller's sites with their supervision state (empty for a role without). */
+export async function loadDevices(): Promise<DeviceInfo[]> {
+  return (await optional<{ devices: DeviceInfo[] }>('/api/devices', { devices: [] })).devices;
+}
+
+/**
+ * After a config reload: read the caller's sites and cameras again and put them into `dir` in
+ * place, so every holder of the directory (map, search, detail) sees the new lists.
+ */
+export async function refreshDirectory(dir: Directory): Promise<void> {
+  const [sites, cameras] = await Promise.all([
+    optional<{ sites: SiteInfo[] }>('/api/sites', { sites: dir.sites }),
+    optional<{ cameras: CameraInfo[] }>('/api/cameras', { cameras: dir.cameras }),
+  ]);
+  dir.sites = sites.sites;
+  dir.cameras = cameras.cameras;
 }

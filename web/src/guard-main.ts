@@ -16,7 +16,7 @@ import { fetchSession } from './api.js';
 import { amapUrl, geoUrl, telUrl } from './guard-links.js';
 import { GuardNotifier } from './guard-notify.js';
 import { Alerter } from './alert.js';
-import { loadDirectory, type SiteInfo } from './directory.js';
+import { loadDirectory, refreshDirectory, type SiteInfo } from './directory.js';
 import { refusalText, useDirectoryNames } from './messages.js';
 import { byId, h } from './dom.js';
 import { formatAge, formatTime } from './format.js';
@@ -59,6 +59,15 @@ async function main(): Promise<void> {
   const link: LiveLink = new LiveLink({
     namespace: '/guard',
     state,
+    // A site added or edited while the page is open (config reload): its card shows the new address.
+    onDirectoryStale: () =>
+      void refreshDirectory(dir)
+        .then(() => {
+          sites.clear();
+          for (const s of dir.sites) sites.set(s.id, s);
+        })
+        // The hub is unreachable: the cards keep what they had; the next reconnect reads it again.
+        .catch(() => undefined),
     onState: (s, since) => {
       top.setState(s);
       keeper.setLinkState(s, since);

@@ -5,7 +5,17 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { CommandPayload } from '../../src/contract/commands.js';
-import type { ClientToServerEvents, CommandEvent, CommandReply, ConsoleHandshakeAuth, EventBrief, ServerToClientEvents } from '../../src/contract/socket.js';
+import type {
+  CameraStatusPush,
+  ClientToServerEvents,
+  CommandEvent,
+  CommandReply,
+  ConsoleHandshakeAuth,
+  DeviceStatus,
+  DirectoryChanged,
+  EventBrief,
+  ServerToClientEvents,
+} from '../../src/contract/socket.js';
 import type { Incident } from '../../src/contract/incident.js';
 import { setServerTime } from './format.js';
 import type { IncidentState } from './incidents.js';
@@ -27,6 +37,15 @@ export interface LiveLinkOptions {
   onEvents?: (events: EventBrief[], replay: boolean) => void;
   /** The hub's replay cap was hit: some events after `afterSeq` are only in the event search. */
   onGap?: (afterSeq: number) => void;
+  /** A device's availability or supervision changed (`device:status`). */
+  onDeviceStatus?: (s: DeviceStatus) => void;
+  /** A camera went online or offline (`camera:status`). */
+  onCameraStatus?: (s: CameraStatusPush) => void;
+  /**
+   * The directory may be stale: the hub reloaded its config (`directory:changed`), or this page
+   * was cut off and may have missed a reload or status changes (every snapshot after the first).
+   */
+  onDirectoryStale?: (why: DirectoryChanged | 'reconnect') => void;
 }
 
 export class LiveLink {
@@ -61,6 +80,8 @@ export class LiveLink {
     });
     this.socket.on('queue:snapshot', (s) => {
       setServerTime(s.serverTime);
+      // A reconnect: pushes (status, reloads) sent meanwhile are lost, so read them again.
+      if (this.lastSeq !== null) opts.onDirectoryStale?.('reconnect');
       opts.state.replaceAll(s.incidents);
       this.snapshotSeq = s.eventSeq;
       // First connect: the log starts now (the queue holds what came before).
@@ -80,6 +101,9 @@ export class LiveLink {
     const onPush = (i: Incident): void => {
       if (opts.state.apply(i) === 'new') opts.onNew?.(i);
     };
+    this.socket.on('device:status', (st) => opts.onDeviceStatus?.(st));
+    this.socket.on('camera:status', (st) => opts.onCameraStatus?.(st));
+    this.socket.on('directory:changed', (d) => opts.onDirectoryStale?.(d));
     this.socket.on('incident:new', onPush);
     this.socket.on('incident:update', onPush);
   }

@@ -36,6 +36,10 @@ export class DistrictMap {
   /** The style each cell was last given (worst priority / open count), to skip unchanged cells. */
   private readonly cellStyle = new Map<string, string>();
   private readonly siteMarkers = new Map<string, L.CircleMarker>();
+  /** What each drawn site and camera marker shows, so a config reload redraws only what changed. */
+  private readonly drawnAs = new Map<string, string>();
+  /** Camera markers by `siteId/cameraId` (camera ids repeat across sites), with their element. */
+  private readonly cameraMarkers = new Map<string, { marker: L.Marker; el: HTMLElement }>();
   private readonly notice: HTMLElement;
   private districtBounds: L.LatLngBounds | null = null;
   private selected: string | null = null;
@@ -337,6 +341,7 @@ export class DistrictMap {
 
   private addSites(sites: SiteInfo[]): void {
     for (const s of sites) {
+      if (this.siteMarkers.has(s.id)) continue;
       const m = L.circleMarker(this.project(s.location), {
         radius: 5,
         className: 'site-marker',
@@ -358,20 +363,78 @@ export class DistrictMap {
       m.addTo(this.map);
       m.getElement()?.setAttribute('data-site', s.id);
       this.siteMarkers.set(s.id, m);
+      this.drawnAs.set(`site:${s.id}`, siteLook(s));
     }
   }
 
+  /**
+   * Camera markers, coloured by availability. A camera the site file gives no location of is drawn
+   * beside its site (its status must still show on the map).
+   */
   private addCameras(cameras: CameraInfo[]): void {
     for (const c of cameras) {
-      if (!c.location) continue;
-      const el = h('div', { class: `cam-mark ${c.availability === 'offline' ? 'offline' : ''}`, dataset: { camera: c.id } });
-      L.marker(this.project(c.location), { icon: L.divIcon({ html: el, className: 'cam-icon', iconSize: [14, 14] }), keyboard: false, zIndexOffset: -200 })
+      const key = `${c.siteId}/${c.id}`;
+      if (this.cameraMarkers.has(key)) continue;
+      const at = this.cameraAt(c);
+      if (!at) continue;
+      const el = h('div', {
+        class: `cam-mark ${c.availability === 'offline' ? 'offline' : ''}`,
+        dataset: { camera: c.id, site: c.siteId, availability: c.availability },
+      });
+      const marker = L.marker(this.project(at), {
+        icon: L.divIcon({ html: el, className: 'cam-icon', iconSize: [14, 14], iconAnchor: c.location ? [7, 7] : [-4, 7] }),
+        keyboard: false,
+        zIndexOffset: -200,
+      })
         .bindTooltip(h('div', {}, h('strong', { text: c.name ?? c.id }), h('div', { class: 'muted', text: `${t('legendCamera')} · ${c.id}` })), {
           direction: 'top',
           className: 'sg-tooltip',
         })
         .addTo(this.map);
+      this.cameraMarkers.set(key, { marker, el });
+      this.drawnAs.set(`camera:${key}`, this.cameraLook(c));
     }
+  }
+
+  /** Where a camera is drawn: its own location, else beside its site. */
+  private cameraAt(c: CameraInfo): LatLng | undefined {
+    return c.location ?? this.dir.sites.find((s) => s.id === c.siteId)?.location;
+  }
+
+  /** What a camera marker shows, availability aside (that changes in place): a change means drawing it again. */
+  private cameraLook(c: CameraInfo): string {
+    return JSON.stringify([this.cameraAt(c), c.location === null, c.name]);
+  }
+
+  /** A camera went online or offline (`camera:status`): its marker changes colour in place. */
+  setCameraStatus(siteId: string, cameraId: string, availability: string): void {
+    const m = this.cameraMarkers.get(`${siteId}/${cameraId}`);
+    if (!m) return;
+    m.el.classList.toggle('offline', availability === 'offline');
+    m.el.dataset.availability = availability;
+  }
+
+  /**
+   * The directory changed (a config reload): sites and cameras that appeared are drawn, those that
+   * went away are removed. The caller has already put the new lists into the directory.
+   */
+  syncDirectory(): void {
+    const sites = new Map(this.dir.sites.map((s) => [s.id, siteLook(s)]));
+    for (const [id, m] of this.siteMarkers) {
+      if (sites.get(id) === this.drawnAs.get(`site:${id}`)) continue;
+      // Gone, moved or renamed: drawn again below if still there.
+      m.remove();
+      this.siteMarkers.delete(id);
+    }
+    const cams = new Map(this.dir.cameras.map((c) => [`${c.siteId}/${c.id}`, this.cameraLook(c)]));
+    for (const [key, m] of this.cameraMarkers) {
+      if (cams.get(key) === this.drawnAs.get(`camera:${key}`)) continue;
+      m.marker.remove();
+      this.cameraMarkers.delete(key);
+    }
+    this.addSites(this.dir.sites);
+    this.addCameras(this.dir.cameras);
+    for (const c of this.dir.cameras) this.setCameraStatus(c.siteId, c.id, c.availability);
   }
 
   private incidentTooltip(i: Incident): HTMLElement {
@@ -420,4 +483,9 @@ export class DistrictMap {
   private fitInitial(): void {
     if (this.districtBounds && !this.map.getBounds().contains(this.districtBounds)) this.fitDistrict();
   }
+}
+
+/** What a site marker shows (place and tooltip): a change means drawing it again. */
+function siteLook(s: SiteInfo): string {
+  return JSON.stringify([s.location, s.name, s.doorPlate, s.pole]);
 }

@@ -39,9 +39,9 @@ export class SearchBox {
   private readonly list: HTMLUListElement;
   private hits: SearchHit[] = [];
 
+  /** `directory` is read at every keystroke, so sites added by a config reload are found at once. */
   constructor(
-    private readonly sites: SiteInfo[],
-    private readonly cells: CellFeature[],
+    private readonly directory: () => { sites: SiteInfo[]; cells: CellFeature[] },
     private readonly onPick: (hit: SearchHit) => void,
   ) {
     this.input = h('input', { class: 'search-input', attrs: { id: 'search', type: 'search', autocomplete: 'off', maxlength: '100' } });
@@ -67,7 +67,8 @@ export class SearchBox {
   }
 
   private update(): void {
-    this.hits = searchDirectory(this.input.value, this.sites, this.cells);
+    const { sites, cells } = this.directory();
+    this.hits = searchDirectory(this.input.value, sites, cells);
     this.list.replaceChildren(
       ...(this.hits.length
         ? this.hits.map((hit) =>

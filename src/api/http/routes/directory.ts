@@ -102,6 +102,8 @@ export function directoryRoutes(ctx: ApiContext): Router {
           testIntervalSeconds: d.testIntervalMs ? d.testIntervalMs / 1000 : null,
           lastTestAt: live?.supervision?.lastTestMs ? new Date(live.supervision.lastTestMs).toISOString() : null,
           battery: live?.supervision?.battery ?? null,
+          // The troubles raised and not over, as `device:status` carries them (the status board).
+          supervision: { offline: (live?.supervision?.offlineRaisedMs ?? null) !== null, testMissed: (live?.supervision?.testMissedRaisedMs ?? null) !== null },
         };
       }),
     );

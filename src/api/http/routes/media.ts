@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { Router } from 'express';
-import type { CameraService } from '../../../video/camera-service.js';
+import { Router, type Response } from 'express';
+import { LiveRefusal, type CameraService } from '../../../video/camera-service.js';
 import { LIVE_BOUNDARY } from '../../../video/live.js';
 import { MEDIA_ID } from '../../../video/media-store.js';
 import type { ApiContext } from '../../context.js';
@@ -15,8 +15,12 @@ const CAMERA_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
  *   GET /media/:id            a stored snapshot or clip, streamed; the id is checked against the
  *                             media index, never joined into a path
  *   GET /cameras/status       availability of every camera (online / offline / unknown / disabled / pending_install)
- *   GET /cameras/:id/live     MJPEG (multipart/x-mixed-replace) for an <img>; ffmpeg runs while
- *                             someone watches. `?site=` picks the site when camera ids repeat.
+ *   GET /sites/:site/cameras/:id/live
+ *                             MJPEG (multipart/x-mixed-replace); ffmpeg runs while someone watches.
+ *                             A camera that cannot stream answers 502/503 `live_unavailable` with
+ *                             `reason`; a stream that ends closes with a JSON part saying why
+ *                             (src/contract/live-view.ts)
+ *   GET /cameras/:id/live     the same, older path: `?site=` picks the site when camera ids repeat
  */
 export function mediaRoutes(ctx: ApiContext & { video?: CameraService | null }): Router {
   const r = Router();
@@ -47,32 +51,49 @@ export function mediaRoutes(ctx: ApiContext & { video?: CameraService | null }):
     res.json({ cameras: (video()?.status() ?? []).filter((c) => scope.seesSite(c.siteId)) });
   });
 
-  r.get('/cameras/:id/live', allow('cameras:live'), (req, res) => {
+  // Cameras are identified by site and camera (ids repeat across sites); the older path takes `?site=`.
+  const live = (siteParam: string | null, id: string, res: Response): void => {
     const v = video();
-    const id = String(req.params.id);
-    const q = parseQuery(liveQuery, req, res);
-    if (!q) return;
-    const site = q.site ?? null;
-    if (!v || !CAMERA_ID.test(id) || (site !== null && !CAMERA_ID.test(site))) return void refuse(res, 404, 'not_found', 'no such camera');
+    if (!v || !CAMERA_ID.test(id) || (siteParam !== null && !CAMERA_ID.test(siteParam))) return void refuse(res, 404, 'not_found', 'no such camera');
     const scope = scopeOf(ctx.auth, res);
-    const matches = v.findCamera(id).filter((c) => (site === null || c.siteId === site) && scope.seesSite(c.siteId));
+    const matches = v.findCamera(id).filter((c) => (siteParam === null || c.siteId === siteParam) && scope.seesSite(c.siteId));
     if (matches.length === 0) return void refuse(res, 404, 'not_found', 'no such camera');
     if (matches.length > 1) return void refuse(res, 409, 'ambiguous_camera', 'camera id is used by several sites; add ?site=');
-    res.status(200);
-    res.setHeader('Content-Type', `multipart/x-mixed-replace; boundary=${LIVE_BOUNDARY}`);
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Connection', 'close');
-    res.flushHeaders();
+    const siteId = matches[0]!.siteId;
+    let gone = false;
     let dispose: (() => void) | null = null;
-    try {
-      dispose = v.watchLive(matches[0]!.siteId, id, res);
-    } catch (err) {
-      ctx.log.warn({ camera: id, reason: (err as Error).message }, 'live view refused');
-      res.end();
-      return;
-    }
-    req.on('close', () => dispose?.());
-    res.on('close', () => dispose?.());
+    const leave = (): void => {
+      gone = true;
+      dispose?.();
+    };
+    // The response's close (finished, or the viewer went away); a request's close can come earlier.
+    res.on('close', leave);
+    const start = (): void => {
+      res.status(200);
+      res.setHeader('Content-Type', `multipart/x-mixed-replace; boundary=${LIVE_BOUNDARY}`);
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Connection', 'close');
+      res.flushHeaders();
+    };
+    v.watchLive(siteId, id, res, start).then(
+      (d) => {
+        dispose = d;
+        // The viewer left while the camera was being asked for its stream.
+        if (gone) d();
+      },
+      (err: unknown) => {
+        const code = err instanceof LiveRefusal ? err.code : 'failed';
+        const detail = err instanceof LiveRefusal ? err.detail : 'live view could not start';
+        ctx.log.warn({ site: siteId, camera: id, reason: detail, code }, 'live view refused');
+        if (res.headersSent) return void res.end();
+        refuse(res, code === 'disabled' || code === 'no_ffmpeg' ? 503 : 502, 'live_unavailable', detail, { reason: code });
+      },
+    );
+  };
+  r.get('/sites/:site/cameras/:id/live', allow('cameras:live'), (req, res) => live(String(req.params.site), String(req.params.id), res));
+  r.get('/cameras/:id/live', allow('cameras:live'), (req, res) => {
+    const q = parseQuery(liveQuery, req, res);
+    if (q) live(q.site ?? null, String(req.params.id), res);
   });
   return r;
 }

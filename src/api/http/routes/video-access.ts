@@ -13,6 +13,12 @@ export function videoAccess(ctx: ApiContext): Router {
   const r = Router();
   r.get('/media/:id', allow('media:read'));
   r.get('/cameras/status', allow('cameras:read'));
+  r.get('/sites/:site/cameras/:id/live', allow('cameras:live'), (req, res, next) => {
+    const scope = scopeOf(ctx.auth, res);
+    const site = ctx.config().sites.find((s) => s.id === req.params.site);
+    if (!site || !scope.seesSite(site.id) || !site.cameras.some((c) => c.id === req.params.id)) return void refuse(res, 404, 'not_found', 'no such camera');
+    next();
+  });
   r.get('/cameras/:id/live', allow('cameras:live'), (req, res, next) => {
     const scope = scopeOf(ctx.auth, res);
     const q = parseQuery(liveQuery, req, res);
