@@ -33,7 +33,7 @@ export interface DeviceStatus {
 export interface CameraStatusPush {
   siteId: string;
   cameraId: string;
-  availability: 'online' | 'offline' | 'unknown' | 'disabled';
+  availability: 'online' | 'offline' | 'unknown' | 'disabled' | 'pending_install';
   /** Last good poll; null: none since the hub started. */
   lastOkAt: string | null;
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DeviceStatus } from '../../src/contract/socket.js';
-import type { DeviceInfo } from '../../web/src/directory.js';
+import type { DeviceInfo } from '../../web/src/device-info.js';
 import { type BoardRow, cameraRow, deviceRow, rowShown, sortRows } from '../../web/src/status-rows.js';
 
 const SEEN = '2026-12-03T04:00:00.000Z';

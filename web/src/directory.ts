@@ -61,28 +61,8 @@ export interface SiteInfo {
   cameras: string[];
 }
 
-export interface CameraInfo {
-  id: string;
-  siteId: string;
-  name: string | null;
-  location: LatLng | null;
-  zones: number[];
-  availability: string;
-  /** Last good health poll (GET /api/cameras); null: none since the hub started. */
-  lastOkAt?: string | null;
-}
-
-/** An alarm device as the status board shows it (GET /api/devices; `device:status` updates it). */
-export interface DeviceInfo {
-  id: string;
-  siteId: string;
-  availability: string;
-  lastSeenAt: string | null;
-  lastTestAt: string | null;
-  battery: number | null;
-  pendingInstall: boolean;
-  supervision: { offline: boolean; testMissed: boolean };
-}
+export type { CameraInfo, DeviceInfo } from './device-info.js';
+import type { CameraInfo, DeviceInfo } from './device-info.js';
 
 export interface Directory {
   map: MapSettings;

@@ -4,7 +4,7 @@
  * Tested by tables in test/unit/web-status-rows.test.ts; status-board.ts draws them.
  */
 import type { DeviceStatus } from '../../src/contract/socket.js';
-import type { CameraInfo, DeviceInfo } from './directory.js';
+import type { CameraInfo, DeviceInfo } from './device-info.js';
 
 /** What a row's state cell says; `data-state` carries the same word for tests and styles. */
 export type BoardState = 'online' | 'offline' | 'pending' | 'unknown' | 'disabled';

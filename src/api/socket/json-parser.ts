@@ -19,6 +19,8 @@ const JSON_PUSHES: Record<keyof ServerToClientEvents, true> = {
   'incident:update': true,
   'device:status': true,
   'event:stored': true,
+  'camera:status': true,
+  'directory:changed': true,
 };
 const JSON_EVENTS: ReadonlySet<string> = new Set(Object.keys(JSON_PUSHES));
 

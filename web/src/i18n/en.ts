@@ -343,7 +343,7 @@ export const enWords: Words = {
     payload_too_large: 'Too much text',
     internal: 'The server failed; try again',
     bad_credentials: 'Wrong user name or password',
-    rate_limited: 'Too many failed attempts; try again later',
+    rate_limited: 'Too many attempts or commands; wait and try again',
     bad_password: 'The current password is wrong',
     weak_password: 'The new password breaks a password rule',
     ambiguous_camera: 'Several sites have a camera with this id; say which site',
@@ -361,5 +361,9 @@ export const enWords: Words = {
     feedback_required: 'Closing as real needs a report back first',
     owner_cancel_unverified: 'Cancelled by owner needs a call with the right verbal password',
     bad_contact: 'The site has no such contact',
+    bad_filter: 'A filter in the request is not valid',
+    bad_host: 'This address is not one the hub answers to',
+    live_unavailable: 'Live view cannot start',
+    too_many_notes: 'This incident already holds the most notes it may',
   },
 };

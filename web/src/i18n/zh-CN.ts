@@ -331,7 +331,7 @@ export const zhCNWords: Words = {
     payload_too_large: '提交内容过长',
     internal: '服务器处理出错，请稍后重试',
     bad_credentials: '用户名或密码错误',
-    rate_limited: '失败次数过多，请稍后再试',
+    rate_limited: '尝试或操作过于频繁，请稍后再试',
     bad_password: '当前密码不正确',
     weak_password: '新密码不符合密码规则',
     ambiguous_camera: '多个单位有同名摄像机，需指明所属单位',
@@ -349,5 +349,9 @@ export const zhCNWords: Words = {
     feedback_required: '有效警情结警前须先反馈',
     owner_cancel_unverified: '业主撤警须先回拨并核对口令',
     bad_contact: '该单位没有这个联系人',
+    bad_filter: '查询条件无效',
+    bad_host: '访问地址不在本系统允许的范围内',
+    live_unavailable: '无法打开实时视频',
+    too_many_notes: '该警情的备注已达上限',
   },
 };
