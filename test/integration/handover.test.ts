@@ -39,8 +39,14 @@ describe('hand-over and take-over', () => {
     // Nobody by that name, a disabled account, a guard, an operator of another station: refused, still ours.
     // Hand-over refusals do not reveal which accounts exist, their roles or stations (issue 17, item 12):
     // the four answers are word for word the same.
+    // Each answer names back only the name the operator typed (the page words the refusal with it).
     const refusals = [];
-    for (const to of ['op-typo', 'op-gone', 'guard-minghu', 'op-hecheng']) refusals.push(await cmd(minghu.socket, 'incident:handover', { to }));
+    for (const to of ['op-typo', 'op-gone', 'guard-minghu', 'op-hecheng']) {
+      const r = (await cmd(minghu.socket, 'incident:handover', { to })) as { params?: { target?: string } };
+      expect(r.params?.target).toBe(to);
+      delete r.params;
+      refusals.push(r);
+    }
     for (const r of refusals) expect(r).toEqual(refusals[0]);
     expect(refusals[0]).toMatchObject({ ok: false, code: 'bad_target' });
     const said = JSON.stringify(refusals[0]);

@@ -23,16 +23,35 @@ import { roleGate } from './role-gate.js';
 const REDRAW_MIN_MS = 150;
 /** Acknowledgements a bulk "acknowledge all" keeps in flight. */
 const BULK_ACK_PARALLEL = 8;
+/**
+ * Acknowledgements a bulk "acknowledge all" starts per second: under the hub's command rate limit
+ * (src/api/socket/command-rate.ts: 150 a second per socket after a burst), which answers only a few
+ * refusals a second — a bulk action that outran it would wait for answers that never come.
+ */
+const BULK_ACK_PER_SECOND = 100;
+/** A refused `rate_limited` acknowledgement is tried again after this long, this many times. */
+const BULK_RETRY_MS = 1500;
+const BULK_RETRIES = 3;
+
+const pause = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
 
 /** Acknowledges each incident (a storm group); each is its own command with its own audit row. */
 async function acknowledgeAll(link: LiveLink, ids: string[], progress: (done: number) => void): Promise<{ ok: number; failed: number }> {
   let next = 0;
   let ok = 0;
   let failed = 0;
+  const started = performance.now();
   const worker = async (): Promise<void> => {
     while (next < ids.length) {
-      const id = ids[next++]!;
-      const r = await link.command('incident:ack', { id });
+      const n = next++;
+      const id = ids[n]!;
+      const due = started + (n * 1000) / BULK_ACK_PER_SECOND - performance.now();
+      if (due > 0) await pause(due);
+      let r = await link.command('incident:ack', { id });
+      for (let retry = 0; !r.ok && r.code === 'rate_limited' && retry < BULK_RETRIES; retry++) {
+        await pause(BULK_RETRY_MS);
+        r = await link.command('incident:ack', { id });
+      }
       if (r.ok) ok++;
       else failed++;
       progress(ok + failed);

@@ -27,8 +27,8 @@ export interface CommandRateSpec {
 }
 
 export const SOCKET_COMMAND_RATE: CommandRateSpec = {
-  socket: { burst: 100, perSecond: 50 },
-  user: { burst: 200, perSecond: 100 },
+  socket: { burst: 300, perSecond: 150 },
+  user: { burst: 600, perSecond: 300 },
 };
 
 export class TokenBucket {
