@@ -136,7 +136,10 @@ export const mqttSchema = z
       .int({ error: CONNECTIONS_EXPECTED })
       .min(1, { error: CONNECTIONS_EXPECTED })
       .max(100_000, { error: CONNECTIONS_EXPECTED })
-      .default(64)
+      // Not 64: a property company's panels behind one carrier-grade NAT or gateway address share it,
+      // and refusing a real panel is worse than a bounded number of idle sockets (each is capped at
+      // max_packet_size and connect_timeout before login).
+      .default(1024)
       .describe('Embedded broker: open MQTT connections allowed from one IP address (devices behind one NAT share it); more are closed at once.'),
     connect_timeout: duration().prefault('10s').describe('Embedded broker: a connection that has not sent its CONNECT within this time is closed.'),
     auth: z
