@@ -62,6 +62,12 @@ export class CameraHealth {
         e.probe = await e.client.probe();
         const { info, profiles, services } = e.probe;
         this.o.log.info({ site: e.site.id, camera: e.camera.id, model: info.model, profiles: profiles.length, events: services.pullPoint }, 'camera answered');
+        if (e.probe.withheld.length > 0) {
+          this.o.log.warn(
+            { site: e.site.id, camera: e.camera.id, hosts: e.probe.withheld.map((h) => h.slice(0, 100)) },
+            'camera reported its stream or snapshot on another host; not used (its login goes only to the camera). Set rtsp: in the site file if that host is right',
+          );
+        }
       } else {
         // Authenticated, so that a changed password shows as a fault rather than "alive".
         await e.client.getDeviceInformation();

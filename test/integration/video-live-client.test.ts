@@ -131,6 +131,24 @@ describe('ONVIF client against a misbehaving camera', () => {
     }
   };
 
+  it('camera password not sent to another host (issue 17, item 8): stream and snapshot addresses elsewhere are not used', async () => {
+    const elsewhere = await new SimCamera({ password: 'p3', reportHost: '127.0.0.2' }).start();
+    try {
+      const p = await new OnvifClient({ xaddr: elsewhere.xaddr, username: 'admin', password: 'p3' }).probe();
+      // The camera answered, but the addresses it named are on another host: the login would go there.
+      expect(p.info.manufacturer).toBe('SafeGrid Sim');
+      expect(p.streamUri).toBeNull();
+      expect(p.snapshotUri).toBeNull();
+      expect(p.withheld).toEqual(['127.0.0.2', '127.0.0.2']);
+    } finally {
+      await elsewhere.stop();
+    }
+    // The same camera reporting its own address keeps both.
+    const p = await client().probe();
+    expect(p.withheld).toEqual([]);
+    expect(p.streamUri).toMatch(/^rtsp:\/\/127\.0\.0\.1:/);
+  });
+
   it('reads the camera and fetches snapshots with HTTP Digest MD5 and SHA-256', async () => {
     const c = client();
     const p = await c.probe();

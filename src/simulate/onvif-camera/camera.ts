@@ -57,6 +57,11 @@ export interface SimCameraOptions {
    * (the HTTP multipart stream, as some cheap cameras return).
    */
   streamUri?: 'rtsp' | 'mjpeg';
+  /**
+   * Names this host in the stream and snapshot addresses it reports instead of its own (a camera
+   * behind NAT that reports its inside address, or a forged reply fishing for the login).
+   */
+  reportHost?: string;
 }
 
 export interface SimState {
@@ -121,7 +126,8 @@ interface Subscription {
 type EventName = 'motion' | 'tamper' | 'input';
 
 export class SimCamera {
-  readonly o: Required<Omit<SimCameraOptions, 'discovery' | 'ffmpeg' | 'rtsp'>> & Pick<SimCameraOptions, 'discovery' | 'ffmpeg' | 'rtsp'>;
+  readonly o: Required<Omit<SimCameraOptions, 'discovery' | 'ffmpeg' | 'rtsp' | 'reportHost'>> &
+    Pick<SimCameraOptions, 'discovery' | 'ffmpeg' | 'rtsp' | 'reportHost'>;
   readonly state: SimState = { wrongPassword: false, delayMs: 0, misbehave: 'none', discoveryMisbehave: 'none' };
   readonly uuid = randomUUID();
   readonly frames: FrameSource;
@@ -155,6 +161,7 @@ export class SimCamera {
       ffmpeg: options.ffmpeg,
       rtsp: options.rtsp,
       streamUri: options.streamUri ?? 'rtsp',
+      reportHost: options.reportHost,
     };
     // Each camera tints its picture differently, so two cameras never send the same bytes.
     const hue = [...this.o.name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 360, 7);
@@ -537,7 +544,8 @@ export class SimCamera {
       case 'GetSnapshotUri': {
         // Media ver10 §5.15: an unknown profile token is env:Sender/ter:InvalidArgVal/ter:NoProfile.
         if (!known) return this.fault(res, true, 'ter:InvalidArgVal', 'no such profile');
-        const uri = op === 'GetSnapshotUri' ? `${this.base}/snapshot.jpg` : this.o.streamUri === 'mjpeg' ? `${this.base}/mjpeg` : this.rtsp.url(token);
+        const own = op === 'GetSnapshotUri' ? `${this.base}/snapshot.jpg` : this.o.streamUri === 'mjpeg' ? `${this.base}/mjpeg` : this.rtsp.url(token);
+        const uri = this.o.reportHost ? own.replace(`//${this.o.host}:`, `//${this.o.reportHost}:`) : own;
         return this.send(
           res,
           200,

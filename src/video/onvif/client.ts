@@ -44,6 +44,21 @@ export interface CameraProbe {
   /** Of the first profile. */
   streamUri: string | null;
   snapshotUri: string | null;
+  /**
+   * Hosts of stream or snapshot addresses the camera reported elsewhere than at its own address
+   * (issue 17, item 8): dropped, because the hub would send them the camera's login (RTSP Basic
+   * carries the password in clear). An installer who wants such a host sets `rtsp:` in the site file.
+   */
+  withheld: string[];
+}
+
+/** Host (name or address, lower case) of a URL; null when it does not parse. */
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
 }
 
 export class OnvifClient {
@@ -182,7 +197,18 @@ export class OnvifClient {
       if (e instanceof OnvifError && (e.code === 'soap_fault' || e.code === 'missing_field')) return null;
       throw e;
     });
-    return { info, services, profiles, streamUri, snapshotUri };
+    // The camera's login goes only to the camera's own address: a reply that names another host
+    // (a forged or misconfigured camera) would otherwise receive it.
+    const home = hostOf(this.o.xaddr);
+    const withheld: string[] = [];
+    const atHome = (uri: string | null): string | null => {
+      if (uri === null) return null;
+      const host = hostOf(uri);
+      if (host !== null && host === home) return uri;
+      withheld.push(host ?? '(unparsable)');
+      return null;
+    };
+    return { info, services, profiles, streamUri: atHome(streamUri), snapshotUri: atHome(snapshotUri), withheld };
   }
 
   // --- Events: PullPoint (Events ver10 §9.1) ---
