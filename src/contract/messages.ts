@@ -29,6 +29,13 @@ interface ReasonParams {
 /** Why a camera gave no picture, as the operator can act on it. */
 export type VideoFailure = 'timeout' | 'unreachable' | 'not_authorized' | 'disabled' | 'no_ffmpeg' | 'no_stream' | 'cut_short' | 'ended' | 'other';
 
+/** What a guard-alert timeline entry carries. */
+export interface NotifyParams {
+  channel: string;
+  attempts: number;
+  reason: string | null;
+}
+
 export interface MessageParams {
   // ── Priority reasons (Incident.priorityReasonCode) ────────────────────────────────────────
   /** The incident's most urgent kind sets the level: `intrusion → P2`. */
@@ -51,6 +58,14 @@ export interface MessageParams {
   'escalation.up': { from: string | null; station: string; stationName: string; waited: number };
   /** Not acknowledged within `waited` s, and already at the top tier: the clock stops. */
   'escalation.top': { waited: number };
+  /**
+   * A guard alert (src/notify/): its first failure on `channel`, giving up, or a late delivery.
+   * `reason` is the notifier's English code for the log (`errcode 45009 (rate limited)`, `HTTP 502`,
+   * `timeout`); the page shows only the number in it.
+   */
+  'notify.failed': NotifyParams;
+  'notify.gave_up': NotifyParams;
+  'notify.delivered': NotifyParams;
   /** 重复报警: the site's last incident was closed as false `minutes` ago. */
   'repeat.false_close': { minutes: number; of: string };
   /** A camera gave no snapshot or clip (video verification). `seconds`: the budget it missed. */
@@ -134,6 +149,9 @@ export const MESSAGE_CODES = [
   'camera.offline',
   'onvif.event',
   'zone.unregistered',
+  'notify.failed',
+  'notify.gave_up',
+  'notify.delivered',
 ] as const satisfies readonly MessageCode[];
 
 /** Fails to compile when a code is added to MessageParams but not to MESSAGE_CODES. */

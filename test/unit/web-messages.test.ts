@@ -27,6 +27,9 @@ const SAMPLES: { [C in MessageCode]: MessageParams[C] } = {
   'priority.raised': { from: 2, to: 1, reason: 'reason.zones', kind: null, zones: 2, priority: 1, adjust: null, adjusted: null },
   'escalation.up': { from: 'ps-hecheng', station: 'city-110', stationName: '六盘水市公安局110指挥中心', waited: 96 },
   'escalation.top': { waited: 1268 },
+  'notify.failed': { channel: 'wecom-guards', attempts: 1, reason: 'errcode 45009 (rate limited): api freq out of limit' },
+  'notify.gave_up': { channel: 'sms-1', attempts: 9, reason: 'HTTP 502' },
+  'notify.delivered': { channel: 'dingtalk-1', attempts: 3, reason: null },
   'repeat.false_close': { minutes: 12, of: '01JD8ZK3' },
   'video.failed': { camera: 'cam-2', cameraName: '金库通道', media: 'snapshot', reason: 'timeout', seconds: 2, detail: null },
   'route.receiving_point': { service: '119', station: 'fire-1', stationName: '钟山区消防救援大队', km: 2.4 },
@@ -161,6 +164,15 @@ describe('durations and times as the console shows them', () => {
     expect(m.entryText({ at: '', type: 'note', text: 'camera cam-2: timeout' })).toBe('camera cam-2: timeout');
     expect(m.entryText({ at: '', type: 'note', text: 'old', code: 'from.a.newer.hub', params: {} })).toBe('old');
     expect(m.entryText({ at: '', type: 'escalation', text: 'x', code: 'escalation.top', params: { waited: 1268 } })).toBe('21分08秒未签收，已是最高层级');
+    expect(
+      m.entryText({
+        at: '',
+        type: 'note',
+        text: 'x',
+        code: 'notify.failed',
+        params: { channel: 'wecom-1', attempts: 1, reason: 'errcode 45009 (rate limited)' },
+      }),
+    ).toBe('通知 wecom-1：发送失败，稍后重试（第 1 次，代码 45009）');
     // Issue 12 wrote 反馈 with its nature only: the stored text keeps what the unit found.
     expect(m.entryText({ at: '', type: 'feedback', text: '反馈 [help]: 店员误按', code: 'feedback', params: { nature: 'help' } })).toBe(
       '反馈 [help]: 店员误按',

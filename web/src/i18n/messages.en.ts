@@ -2,6 +2,7 @@
 import type { Priority } from '../../../src/contract/alarm-event.js';
 import type { PriorityAdjust, VideoFailure } from '../../../src/contract/messages.js';
 import type { MessageCatalogue, SayContext } from './catalogue.js';
+import { notifyCode } from './notify-code.js';
 
 const level = (x: SayContext, p: Priority | null | undefined): string => (p ? x.words.priorities[p] : '—');
 
@@ -68,6 +69,9 @@ export const enMessages: MessageCatalogue = {
   },
   'escalation.up': (p, x) => `escalated to ${p.stationName || x.station(p.station)}: not acknowledged within ${x.duration(p.waited)}`,
   'escalation.top': (p, x) => `not acknowledged within ${x.duration(p.waited)}; already at the top tier`,
+  'notify.failed': (p) => `alert via ${p.channel} failed; retrying (attempt ${p.attempts}${notifyCode(p.reason, ', code ')})`,
+  'notify.gave_up': (p) => `alert via ${p.channel} failed; gave up after ${p.attempts} attempts${notifyCode(p.reason, ', code ')}`,
+  'notify.delivered': (p) => `alert via ${p.channel} delivered on attempt ${p.attempts}`,
   'repeat.false_close': (p) => `repeat alarm: closed as false ${p.minutes} min ago (incident ${p.of})`,
   'video.failed': (p, x) => {
     const camera = p.cameraName && p.cameraName !== p.camera ? `${p.cameraName} (${p.camera})` : p.camera;

@@ -7,6 +7,7 @@
 import type { Priority } from '../../../src/contract/alarm-event.js';
 import type { PriorityAdjust, VideoFailure } from '../../../src/contract/messages.js';
 import type { MessageCatalogue, SayContext } from './catalogue.js';
+import { notifyCode } from './notify-code.js';
 import { CID_NAMES_ZH } from './cid-names.zh-CN.js';
 
 const level = (x: SayContext, p: Priority | null | undefined): string => (p ? x.words.priorities[p] : '—');
@@ -97,6 +98,9 @@ export const zhCNMessages: MessageCatalogue = {
   },
   'escalation.up': (p, x) => `升级上报至 ${p.stationName || x.station(p.station)}：${x.duration(p.waited)}未签收`,
   'escalation.top': (p, x) => `${x.duration(p.waited)}未签收，已是最高层级`,
+  'notify.failed': (p) => `通知 ${p.channel}：发送失败，稍后重试（第 ${p.attempts} 次${notifyCode(p.reason, '，代码 ')}）`,
+  'notify.gave_up': (p) => `通知 ${p.channel}：发送失败，已放弃（共 ${p.attempts} 次${notifyCode(p.reason, '，代码 ')}）`,
+  'notify.delivered': (p) => `通知 ${p.channel}：重试后已送达（第 ${p.attempts} 次）`,
   'repeat.false_close': (p) => `重复报警：本址${p.minutes}分钟前以误报结警（警情 ${p.of}）`,
   'video.failed': (p, x) => {
     const camera = p.cameraName && p.cameraName !== p.camera ? `${p.cameraName}（${p.camera}）` : p.camera;
