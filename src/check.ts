@@ -75,7 +75,9 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
   // Say what the problems mean for `start`, before the count line that closes the report.
   if (!result.config) lines.push(message('CHECK_NO_START', {}, language));
   if (result.heldBack.length > 0) {
-    const list = result.heldBack.map((h) => (h.siteId ? message('CHECK_HELD_BACK_SITE', { file: h.file, site: h.siteId }, language) : h.file)).join(', ');
+    const list = result.heldBack
+      .map((h) => (h.siteId ? message('CHECK_HELD_BACK_SITE', { file: h.file, site: h.siteId }, language) : h.file))
+      .join(language === 'zh-CN' ? '、' : ', ');
     lines.push(message('CHECK_HELD_BACK', { list, them: result.heldBack.length === 1 ? 'it' : 'them' }, language));
   }
   lines.push(last);

@@ -3,9 +3,9 @@
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { SafeGridError } from './core/errors.js';
-import { message, resolveLanguage, type Language } from './core/installer-messages.js';
+import { languageOfRoot } from './config/language.js';
+import { message, type Language } from './core/installer-messages.js';
 
 // Each command's module is imported when that command runs: `check` and `--help` must not load the
 // whole hub (express, socket.io, aedes, video) first — that was most of `check`'s start-up time.
@@ -119,14 +119,7 @@ function usage(language: Language): string {
 
 /** hub.yaml's `language:` read cheaply (help must not load and validate the whole config), else LANG. */
 function helpLanguage(root: string): Language {
-  let configured: Language | null = null;
-  try {
-    const m = /^language:\s*["']?(en|zh-CN)["']?\s*(#.*)?$/m.exec(readFileSync(`${root}/config/hub.yaml`, 'utf8'));
-    configured = (m?.[1] as Language | undefined) ?? null;
-  } catch {
-    // No hub.yaml here (help run outside a checkout): the environment decides.
-  }
-  return resolveLanguage(configured, process.env);
+  return languageOfRoot(root, process.env);
 }
 
 main(process.argv.slice(2)).then(

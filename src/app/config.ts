@@ -4,10 +4,11 @@
  */
 import { resolve } from 'node:path';
 import { formatProblems, loadConfig, parseCachePath } from '../config/index.js';
+import { languageOfRoot } from '../config/language.js';
 import type { Config } from '../config/model.js';
 import { RunningConfig } from '../config/running.js';
 import { systemClock } from '../core/clock.js';
-import { resolveLanguage, sayIn } from '../core/installer-messages.js';
+import { message, resolveLanguage, sayIn } from '../core/installer-messages.js';
 import { SafeGridError } from '../core/errors.js';
 import { EventBus } from '../core/event-bus.js';
 import type { HubEvents } from '../core/hub-events.js';
@@ -44,7 +45,8 @@ export function loadStartConfig(given: HubOptions): StartConfig {
     log.info({ file: c.file, fromCache: c.hits, addedToCache: c.added, ...(c.discarded ? { cacheNotUsed: c.discarded } : {}) }, 'configuration files read');
   }
   if (!loaded.config || !loaded.profiles) {
-    throw new SafeGridError('SG_CONFIG_INVALID_VALUE', `configuration has errors:\n${formatProblems(loaded.problems)}`, {
+    const language = languageOfRoot(rootDir, env);
+    throw new SafeGridError('SG_CONFIG_INVALID_VALUE', message('CONFIG_HAS_ERRORS', { problems: formatProblems(loaded.problems, language) }, language), {
       problems: loaded.problems,
     });
   }

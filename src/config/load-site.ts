@@ -202,11 +202,18 @@ function referenceChecks(src: SourceFile, ctx: SiteContext): CheckResult {
   // Ids: a device and a camera share one namespace within a site, because an alarm event's
   // deviceId may name either (camera-originated events).
   const ids = new Map<string, PropertyKey[]>();
-  const claimId = (id: string | null, path: PropertyKey[], what: string): void => {
+  const claimId = (id: string | null, path: PropertyKey[], what: 'device' | 'camera'): void => {
     if (!id) return;
     const first = ids.get(id);
     if (first) {
-      add('SG_CONFIG_DUPLICATE_ID', path, `${what} id "${id}" is already used by ${formatPath(first.slice(0, -1))} (line ${lineOf(src, first) ?? '?'})`);
+      const other = formatPath(first.slice(0, -1));
+      const line = lineOf(src, first) ?? '?';
+      // Two whole sentences rather than one with the noun filled in: each has its zh-CN entry.
+      add(
+        'SG_CONFIG_DUPLICATE_ID',
+        path,
+        what === 'device' ? `device id "${id}" is already used by ${other} (line ${line})` : `camera id "${id}" is already used by ${other} (line ${line})`,
+      );
     } else ids.set(id, path);
   };
   devices.forEach((d, i) => claimId(str(obj(d)?.id), ['devices', i, 'id'], 'device'));

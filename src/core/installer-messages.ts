@@ -27,6 +27,10 @@ export const INSTALLER_MESSAGES = {
   },
   HUB_STARTED: { en: 'SafeGrid hub started', 'zh-CN': 'SafeGrid 已启动' },
   HUB_STOPPED: { en: 'SafeGrid hub stopped', 'zh-CN': 'SafeGrid 已停止' },
+  CONFIG_HAS_ERRORS: {
+    en: 'configuration has errors:\n{problems}',
+    'zh-CN': '配置有错误，系统不启动：\n{problems}',
+  },
   SITE_HELD_BACK: {
     en: 'site file held back:\n{problems}',
     'zh-CN': '场所文件有错，暂不生效：\n{problems}',

@@ -8,11 +8,33 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestHub } from '../helpers/hub.js';
-import { makeTree, SHOP_YAML, TREE_ENV } from '../helpers/tree.js';
+import { latinWordsOutsideQuotes } from '../helpers/latin.js';
+import { HOME_YAML, HUB_YAML, makeTree, SHOP_YAML, STATIONS_YAML, TREE_ENV } from '../helpers/tree.js';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '../..');
 const tree = makeTree();
+/** Names that stay as they are in Chinese text: formats and protocols, the Tab key. */
+const PROPER_NAMES = new Set([
+  'YAML',
+  'JSON',
+  'GeoJSON',
+  'MQTT',
+  'Tab',
+  'PEM',
+  'CA',
+  'ONVIF',
+  'RTSP',
+  'SQLite',
+  'IANA',
+  'GIS',
+  'MiB',
+  'ID',
+  'Contact',
+  'Frigate',
+  'WGS',
+  'GCJ',
+]);
 afterAll(() => tree.remove());
 
 async function safegrid(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
@@ -43,8 +65,73 @@ describe('safegrid check and --help in the installer language', () => {
     // A schema problem: the frame is Chinese, the key and the expected value are what the file and schema say.
     tree.write('devices/shop-a.yaml', SHOP_YAML.replace('  address:', '  adress:'));
     const unknown = await safegrid(['check', '--root', tree.root], { LANG: 'zh_CN.UTF-8' });
-    expect(unknown.out).toContain('site.adress: 未知的键 "adress"; did you mean "address"?');
+    expect(unknown.out).toContain('site.adress: 未知的键 "adress"；是不是想写 "address"？');
     expect(unknown.out).toContain('site.address: 缺少此项；应为');
+  });
+
+  it('every line check prints in zh-CN is Chinese on broken files (tab, unknown key, bad type, missing key, unknown reference, duplicate id, cross-file)', async () => {
+    const broken = makeTree();
+    try {
+      broken.write(
+        'devices/shop-a.yaml',
+        SHOP_YAML.replace('  address:', '  adress:') // unknown key, and so a missing one
+          .replace('  kind: shop', '  kind: shopp') // a value not among the allowed ones
+          .replace('    heartbeat: 60s', '    heartbeat: 60\n    installed: yes') // bad types
+          .replace('profile: contact-id', 'profile: acme/pir-9') // unknown reference
+          .replace('    zone: 1\n', '    zone: 9\n') // unknown zone
+          .replace('- id: shop-a-door', '- id: shop-a-panel'), // duplicate id in the file
+      );
+      broken.write('devices/tab-site.yaml', HOME_YAML.replace(/home-b/g, 'tab-c').replace('  name:', '\tname:'));
+      broken.write('devices/twin.yaml', HOME_YAML); // fine alone…
+      broken.write('devices/twin-2.yaml', HOME_YAML.replace('home-b-panel', 'home-c-panel').replace('safegrid/home-b/home-b-panel', 'safegrid/home-c/panel')); // …but the same site id twice
+      broken.write('config/stations.yaml', STATIONS_YAML.replace('    parent: city-110\n    location: [26.605', '    parent: city-11O\n    location: [26.605'));
+      broken.write('config/hub.yaml', HUB_YAML.replace('  correlation_window: 120s', '  correlation_window: 2 minutes'));
+      const en = await safegrid(['check', '--root', broken.root], { LANG: 'en_US.UTF-8' });
+      const zh = await safegrid(['check', '--root', broken.root], { LANG: 'zh_CN.UTF-8' });
+      expect(zh.code).toBe(1);
+      // The same problems in both languages, one line each.
+      const lines = (out: string) => out.trim().split('\n');
+      expect(lines(zh.out)).toHaveLength(lines(en.out).length);
+      for (const needle of [
+        'unknown key "adress"',
+        'got 60; expected a duration',
+        'no profile "acme/pir-9"',
+        'device id "shop-a-panel" is already used',
+        'site id "home-b" is already used',
+        'no station "city-11O"',
+        'not valid YAML: a tab',
+      ]) {
+        expect(en.out).toContain(needle);
+      }
+      expect(zh.out).toContain('未知的键 "adress"；是不是想写 "address"？');
+      expect(zh.out).toContain('devices[0].installed: 实际为 "yes"；应为 `true` 或 `false`');
+      // Left: where it is and the key path, as written in the file; then prose that must be Chinese.
+      const english = lines(zh.out).flatMap((line) => {
+        const prose = line.replace(/^\S+:\d+ {2}/, '').replace(/^[\w.[\]-]+: /, '');
+        const words = latinWordsOutsideQuotes(prose).filter((w) => !PROPER_NAMES.has(w));
+        return words.length > 0 ? [`${words.join(' ')}  ←  ${line}`] : [];
+      });
+      expect(english).toEqual([]);
+    } finally {
+      broken.remove();
+    }
+  });
+
+  it('a hub that will not start says why in the installer language', async () => {
+    const broken = makeTree();
+    try {
+      broken.write('config/hub.yaml', HUB_YAML.replace('  correlation_window: 120s', '  correlation_window: 2 minutes'));
+      const args = ['start', '--root', broken.root, '--db', join(broken.root, 'never.db'), '--http-port', '0', '--mqtt-port', '0'];
+      const zh = await safegrid(args, { LANG: 'zh_CN.UTF-8' });
+      expect(zh.code).toBe(1);
+      expect(zh.out).toContain('配置有错误，系统不启动：');
+      expect(zh.out).toMatch(/config\/hub.yaml:\d+  triage.correlation_window: 实际为 "2 minutes"；应为 带单位的时长/);
+      const en = await safegrid(args, { LANG: 'en_US.UTF-8' });
+      expect(en.out).toContain('configuration has errors:');
+      expect(en.out).toContain('triage.correlation_window: got "2 minutes"; expected a duration');
+    } finally {
+      broken.remove();
+    }
   });
 
   it('hub.yaml `language: zh-CN` gives Chinese whatever LANG says; a clean check says 检查通过', async () => {
