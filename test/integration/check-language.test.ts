@@ -86,6 +86,11 @@ describe('safegrid check and --help in the installer language', () => {
       broken.write('devices/twin-2.yaml', HOME_YAML.replace('home-b-panel', 'home-c-panel').replace('safegrid/home-b/home-b-panel', 'safegrid/home-c/panel')); // …but the same site id twice
       broken.write('config/stations.yaml', STATIONS_YAML.replace('    parent: city-110\n    location: [26.605', '    parent: city-11O\n    location: [26.605'));
       broken.write('config/hub.yaml', HUB_YAML.replace('  correlation_window: 120s', '  correlation_window: 2 minutes'));
+      // An installer's profile: a misspelt block, a misspelt option, a model with nothing but an id and a description.
+      const acme = readFileSync(join(REPO, 'devices/profiles/acme.yaml'), 'utf8')
+        .replace('      - motion: { property: pir, on: 1, off: 0 }', '      - motoin: { property: pir, on: 1, off: 0 }\n      - tamper: { proprety: x }')
+        .replace('  - id: acme/door-1', '  - id: acme/door-1\n    description: x\n  - id: acme/door-2');
+      broken.write('devices/profiles/acme.yaml', acme);
       const en = await safegrid(['check', '--root', broken.root], { LANG: 'en_US.UTF-8' });
       const zh = await safegrid(['check', '--root', broken.root], { LANG: 'zh_CN.UTF-8' });
       expect(zh.code).toBe(1);
