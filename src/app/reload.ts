@@ -43,7 +43,7 @@ export function watchConfig(ctx: HubContext, targets: ReloadTargets, parseCacheF
       log.info({ sites: config.sites.length, problems: problems.length, ...result.parsed }, 'device files reloaded');
       // Open pages read their directory again (search, map, status board) without a reload.
       ctx.bus.emit('directory:changed', { at: new Date(ctx.clock.now()).toISOString() });
-      if (problems.length) log.warn(`device files have problems:\n${formatProblems(problems)}`);
+      if (problems.length) log.warn(ctx.say('DEVICE_FILES_PROBLEMS', { problems: formatProblems(problems, ctx.say.language) }));
     },
     { env: ctx.env, parseCacheFile },
   );

@@ -97,7 +97,7 @@ export class AuthService {
     if (state.problems.length) {
       this.log.error(
         { file: this.users.displayPath, problems: state.problems.length },
-        `accounts file has problems; those accounts cannot log in:\n${formatProblems(state.problems)}`,
+        (this.o.say ?? sayIn('en'))('ACCOUNTS_FILE_PROBLEMS', { problems: formatProblems(state.problems, this.o.say?.language) }),
       );
     }
     const hasAdmin = [...state.users.values()].some((u) => u.role === 'admin');

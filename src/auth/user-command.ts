@@ -4,7 +4,9 @@
  * here instead of becoming an account that cannot log in.
  */
 import { loadConfig } from '../config/index.js';
+import { languageOfRoot } from '../config/language.js';
 import { formatProblems } from '../config/report.js';
+import { message } from '../core/installer-messages.js';
 import { hashPassword, passwordPolicyProblem } from './password.js';
 import { ROLES, type Role } from './roles.js';
 import { addUser, parseUsers, setDisabled, setPassword, USERNAME_RE, UserDirectory, usersFilePaths, UsersFileError } from './users.js';
@@ -40,7 +42,8 @@ export async function runUserCommand(a: UserCommandArgs, io: UserCommandIo): Pro
   }
   const loaded = loadConfig(a.root, { env: process.env });
   if (!loaded.config) {
-    io.err(`the configuration has errors; fix them first:\n${formatProblems(loaded.problems)}`);
+    const language = languageOfRoot(a.root, process.env);
+    io.err(message('CONFIG_FIX_FIRST', { problems: formatProblems(loaded.problems, language) }, language));
     return 1;
   }
   const config = loaded.config;

@@ -31,6 +31,18 @@ export const INSTALLER_MESSAGES = {
     en: 'configuration has errors:\n{problems}',
     'zh-CN': '配置有错误，系统不启动：\n{problems}',
   },
+  CONFIG_FIX_FIRST: {
+    en: 'the configuration has errors; fix them first:\n{problems}',
+    'zh-CN': '配置有错误，请先改正：\n{problems}',
+  },
+  DEVICE_FILES_PROBLEMS: {
+    en: 'device files have problems:\n{problems}',
+    'zh-CN': '场所文件有问题：\n{problems}',
+  },
+  ACCOUNTS_FILE_PROBLEMS: {
+    en: 'accounts file has problems; those accounts cannot log in:\n{problems}',
+    'zh-CN': '账号文件有问题，这些账号无法登录：\n{problems}',
+  },
   SITE_HELD_BACK: {
     en: 'site file held back:\n{problems}',
     'zh-CN': '场所文件有错，暂不生效：\n{problems}',

@@ -1,5 +1,6 @@
 /** `safegrid simulate`: the simulator alone, against a hub already running (its MQTT port from hub.yaml). */
 import { formatProblems, loadConfig } from '../config/index.js';
+import { languageOfRoot } from '../config/language.js';
 import { createRootLogger, moduleLogger } from '../core/logger.js';
 import { untilStopSignal } from '../core/signals.js';
 import { Simulator } from './simulator.js';
@@ -15,7 +16,7 @@ export interface SimulateCommand {
 export async function runSimulateCommand(o: SimulateCommand): Promise<number> {
   const loaded = loadConfig(o.root, { env: process.env });
   if (!loaded.config) {
-    console.error(formatProblems(loaded.problems));
+    console.error(formatProblems(loaded.problems, languageOfRoot(o.root, process.env)));
     return 1;
   }
   const sim = new Simulator({

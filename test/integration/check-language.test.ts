@@ -134,6 +134,11 @@ describe('safegrid check and --help in the installer language', () => {
       const en = await safegrid(args, { LANG: 'en_US.UTF-8' });
       expect(en.out).toContain('configuration has errors:');
       expect(en.out).toContain('triage.correlation_window: got "2 minutes"; expected a duration');
+      // The other commands that load the config first say the same in Chinese.
+      const user = await safegrid(['user', 'passwd', 'admin', '--root', broken.root], { LANG: 'zh_CN.UTF-8' });
+      expect(user.code).toBe(1);
+      expect(user.out).toContain('配置有错误，请先改正：');
+      expect(user.out).toContain('实际为 "2 minutes"；应为 带单位的时长');
     } finally {
       broken.remove();
     }
