@@ -31,6 +31,8 @@ function paramsIn(params: Params, language: Language): Params {
   const out: Record<string, string | number> = { ...params };
   if (typeof params.got === 'string') out.got = translatePart(params.got, 'v');
   if (typeof params.expected === 'string') out.expected = translatePart(params.expected, '');
+  // A YAML parser message: translated when it is one of the common ones, else as the parser said it.
+  if (typeof params.detail === 'string') out.detail = textIn(params.detail, language);
   return out;
 }
 

@@ -373,6 +373,24 @@ const ZH: ReadonlyArray<readonly [string, string]> = [
   ['at least one example (payload and what it must produce)', '至少一个示例（消息内容及其应产生的结果）'],
   ['a lower-case vendor name like "acme"', '小写的厂家名，如 "acme"'],
   ['at least one model', '至少一个型号'],
+  // ── YAML syntax: the hint, and the parser's (the yaml package's) commonest messages ──
+  [
+    'look at the named line and the one before it: an unclosed [ or {, a duplicate key, or a value with ": " that needs quotes',
+    '请检查这一行和上一行：没有闭合的 [ 或 {、重复的键，或含有 ": " 而需要加引号的值',
+  ],
+  ['Map keys must be unique', '同一层的键重复了'],
+  ['Implicit keys need to be on a single line', '键必须写在同一行'],
+  ['Implicit map keys need to be followed by map values', '键后面缺少值'],
+  ['Nested mappings are not allowed in compact mappings', '紧凑写法的映射中不能嵌套映射'],
+  ['All mapping items must start at the same column', '同一映射的各项必须从同一列开始'],
+  ['All collection items must start at the same column', '同一列表的各项必须从同一列开始'],
+  ['A block sequence may not be used as an implicit map key', '列表不能用作键'],
+  ['Unexpected scalar at node end', '此处多出了一个值'],
+  ['Missing closing "quote', '引号 " 没有闭合'],
+  ["Missing closing 'quote", "引号 ' 没有闭合"],
+  ['Unexpected flow-seq-end', '多余的 "]"'],
+  ['Unexpected flow-map-end', '多余的 "}"'],
+  ['Tabs are not allowed as indentation', '不能用制表符（Tab）缩进'],
 ];
 
 interface Compiled {

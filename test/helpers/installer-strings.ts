@@ -1,7 +1,8 @@
 /**
  * Every English text that `safegrid check` can print, as written in the source: the `error:` of
  * schema leaves, the `message`/`hint`/`why` of problems and custom issues, the `*_EXPECTED`
- * constants and the text arguments of the problem helpers (add, refProblem, geometryIssue). A
+ * constants and the text arguments of the problem helpers (add, refProblem, geometryIssue, …); codes
+ * (SG_…, catalogue codes such as YAML_TAB) are not texts and are left out. A
  * template literal comes back with each `${…}` replaced by a sample value, so the catalogue's
  * patterns can be tried on it the way they are tried on a real message.
  */
@@ -17,7 +18,7 @@ export interface SourceText {
 }
 
 const KEYS = new Set(['error', 'message', 'hint', 'why', 'expected', 'what']);
-const HELPERS = new Set(['add', 'refProblem', 'geometryIssue', 'text', 'quotedText', 'path', 'mqttCredentials', 'loginCredentials']);
+const HELPERS = new Set(['add', 'refProblem', 'geometryIssue', 'text', 'quotedText', 'path', 'mqttCredentials', 'loginCredentials', 'finding']);
 
 function files(path: string): string[] {
   if (statSync(path).isFile()) return [path];
@@ -54,7 +55,7 @@ export function installerStrings(repo: string, roots: string[], sample = 'x1'): 
       if (!expr) return;
       for (const lit of literals(expr, sample)) {
         const text = textOf(lit, sample);
-        if (!/[A-Za-z]{2}/.test(text) || /^SG_[A-Z_]+$/.test(text) || text === 'error' || text === 'warning' || text === 'custom') continue;
+        if (!/[A-Za-z]{2}/.test(text) || /^[A-Z][A-Z0-9_]+$/.test(text) || text === 'error' || text === 'warning' || text === 'custom') continue;
         out.push({ file: relative(repo, file), line: sf.getLineAndCharacterOfPosition(lit.getStart()).line + 1, text });
       }
     };
