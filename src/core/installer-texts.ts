@@ -411,8 +411,8 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** The English templates, for the test that every source text has one. */
-export const TRANSLATED_TEMPLATES: readonly string[] = ZH.map(([en]) => en);
+/** The entries, for the test that each Chinese text uses exactly the parts its English has. */
+export const TEXT_TRANSLATIONS: ReadonlyArray<readonly [string, string]> = ZH;
 
 /** zh-CN for an English text, or null when the catalogue has no entry for it. */
 export function translateText(en: string, depth = 0): string | null {

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/config/report.js';
-import { translateText } from '../../src/core/installer-texts.js';
+import { TEXT_TRANSLATIONS, translateText } from '../../src/core/installer-texts.js';
 import { installerStrings } from '../helpers/installer-strings.js';
 import { latinWordsOutsideQuotes } from '../helpers/latin.js';
 
@@ -31,6 +31,17 @@ describe('the zh-CN text catalogue', () => {
   it('every translation is Chinese', () => {
     const notChinese = texts.filter((t) => !/[\u4e00-\u9fff\uff08\uff1a]/.test(translateText(t.text) ?? '') && !/^"\w+"$/.test(t.text));
     expect(notChinese.map((t) => `${t.file}:${t.line}  ${t.text} → ${translateText(t.text)}`)).toEqual([]);
+  });
+
+  it('each Chinese text uses every part of its English, and no other; no English template twice', () => {
+    const wrong = TEXT_TRANSLATIONS.filter(([en, zh]) => {
+      const parts = en.split('{}').length - 1;
+      const used = [...new Set([...zh.matchAll(/\{(\d+)[=vl]?\}/g)].map((m) => Number(m[1])))].sort((a, b) => a - b);
+      return used.join(',') !== Array.from({ length: parts }, (_, i) => i + 1).join(',');
+    });
+    expect(wrong).toEqual([]);
+    const english = TEXT_TRANSLATIONS.map(([en]) => en);
+    expect(english.filter((en, i) => english.indexOf(en) !== i)).toEqual([]);
   });
 
   it('translates the parts of a composed message: what was found, what is expected, the hint', () => {
