@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rowsOnDisk } from '../helpers/sqlite-file.js';
 import { makeTree, TREE_ENV, TREE_LOGINS, type TestTree } from '../helpers/tree.js';
 import { defaultUsersYaml } from '../helpers/accounts.js';
@@ -85,12 +85,11 @@ function portFree(port: number): Promise<boolean> {
 
 /** Milliseconds from now until both ports can be bound again (polled; fails past the ceiling). */
 async function msUntilPortsFree(ports: number[], since: number): Promise<number> {
-  for (;;) {
-    const free = await Promise.all(ports.map(portFree));
-    if (free.every(Boolean)) return performance.now() - since;
-    if (performance.now() - since > 30_000) throw new Error(`ports ${ports.join(', ')} still in use 30 s after the signal`);
-    await new Promise((ok) => setTimeout(ok, 25));
-  }
+  await vi.waitFor(async () => expect((await Promise.all(ports.map(portFree))).every(Boolean), `ports ${ports.join(', ')} still in use`).toBe(true), {
+    timeout: 30_000,
+    interval: 25,
+  });
+  return performance.now() - since;
 }
 
 function pub(port: number, msgId: string): Promise<boolean> {
