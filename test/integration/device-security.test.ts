@@ -4,8 +4,6 @@
  * certificates made by the openssl CLI, SQLite read through its own connection.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -15,6 +13,7 @@ import { contactId, nativeEvent, zigbeeState } from '../../src/simulate/payloads
 import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 import { freePort } from '../helpers/mosquitto.js';
 import { countOnDisk } from '../helpers/sqlite-file.js';
+import { makePki } from '../helpers/pki.js';
 import { HUB_YAML, makeTree, TREE_LOGINS } from '../helpers/tree.js';
 
 const run = promisify(execFile);
@@ -245,81 +244,21 @@ describe.skipIf(!hasMosquittoPub)("Debian's mosquitto_pub with -u/-P", () => {
 });
 
 describe.skipIf(!hasOpenssl)('mqtts: the TLS listener, with and without client certificates', () => {
-  let pki: string;
-  const pem = (name: string): Buffer => readFileSync(join(pki, name));
-  const openssl = (args: string[]) => run('openssl', args, { cwd: pki });
-
-  /** A CA key and self-signed certificate; EC keys keep the test fast. */
-  async function makeCa(name: string): Promise<void> {
-    await openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.crt`,
-    ]);
-  }
-  async function makeCert(name: string, ca: string, ext: string): Promise<void> {
-    writeFileSync(join(pki, `${name}.ext`), ext);
-    await openssl([
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-    ]);
-    await openssl([
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      `${ca}.crt`,
-      '-CAkey',
-      `${ca}.key`,
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-      '-out',
-      `${name}.crt`,
-    ]);
-  }
+  const pki = makePki();
 
   beforeAll(async () => {
-    pki = mkdtempSync(join(tmpdir(), 'safegrid-pki-'));
-    await makeCa('safegrid-test-ca');
-    await makeCa('rogue-ca');
-    await makeCert('server', 'safegrid-test-ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-    await makeCert('shop-a-panel', 'safegrid-test-ca', 'extendedKeyUsage=clientAuth\n');
-    await makeCert('rogue', 'rogue-ca', 'extendedKeyUsage=clientAuth\n');
+    await pki.ca('safegrid-test-ca');
+    await pki.ca('rogue-ca');
+    await pki.cert('server', 'safegrid-test-ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+    await pki.cert('shop-a-panel', 'safegrid-test-ca', 'extendedKeyUsage=clientAuth\n');
+    await pki.cert('rogue', 'rogue-ca', 'extendedKeyUsage=clientAuth\n');
   });
-  afterAll(() => {
-    if (pki) rmSync(pki, { recursive: true, force: true });
-  });
+  afterAll(() => pki.remove());
+  const pem = (name: string): Buffer => pki.pem(name);
 
   async function tlsHub(requireClientCert: boolean): Promise<{ hub: TestHub; port: number }> {
     const tree = makeTree();
-    for (const f of ['server.crt', 'server.key', 'safegrid-test-ca.crt']) tree.write(`config/${f}`, readFileSync(join(pki, f), 'utf8'));
+    for (const f of ['server.crt', 'server.key', 'safegrid-test-ca.crt']) tree.write(`config/${f}`, pki.pem(f).toString('utf8'));
     // Port 0 is not a valid setting; a free port picked just before start is the next best thing.
     const port = await freePort();
     const tls =
