@@ -5,6 +5,7 @@
  */
 import type { Incident } from '../contract/incident.js';
 import { KIND_NAMES_ZH } from '../contract/kind-names.js';
+import { isBeijingTime, localDateTime } from '../contract/local-time.js';
 
 const PRIORITY_ZH = { 1: '一级', 2: '二级', 3: '三级', 4: '四级' } as const;
 
@@ -43,21 +44,9 @@ function md(s: string): string {
   return s.replace(/[[\]<>*`#_()]/g, (c) => FULL_WIDTH[c] ?? c);
 }
 
-/** `2026-12-03 12:22:01 北京时间` in the centre's zone (hub.yaml `triage.timezone`). */
+/** `2026-12-03 12:22:01 北京时间` in the centre's zone (hub.yaml `timezone`). */
 export function localTime(iso: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(iso));
-  const p = (t: string): string => parts.find((x) => x.type === t)?.value ?? '';
-  const zone = timeZone === 'Asia/Shanghai' ? '北京时间' : timeZone;
-  return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}:${p('second')} ${zone}`;
+  return `${localDateTime(Date.parse(iso), timeZone)} ${isBeijingTime(timeZone) ? '北京时间' : timeZone}`;
 }
 
 export function alertMessage(i: Incident, site: AlertSite | undefined, timeZone: string): AlertMessage {

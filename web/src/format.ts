@@ -1,4 +1,5 @@
 /** Times as operators read them: the centre's time with its zone, and live-ticking ages. */
+import { isBeijingTime, type LocalParts, localParts } from '../../src/contract/local-time.js';
 import { t } from './i18n/index.js';
 
 /** Server time minus browser time (ms): ages are counted on the hub's clock, not the PC's. */
@@ -21,7 +22,6 @@ const pad = (n: number): string => String(n).padStart(2, '0');
  * desks and the 警情编号's day always agree.
  */
 let centreZone = 'Asia/Shanghai';
-const partsFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** Sets the centre's zone; an unknown name keeps the current one (the page never shows a wrong zone silently: the hub validated it). */
 export function setTimeZone(zone: string | null | undefined): void {
@@ -38,27 +38,8 @@ export function timeZone(): string {
   return centreZone;
 }
 
-/** Zones that keep China Standard Time, called 北京时间 on every Chinese clock. */
-const BEIJING_TIME = /^(Asia\/(Shanghai|Chongqing|Chungking|Harbin)|PRC)$/;
-
-function partsOf(ms: number): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string> {
-  let f = partsFormatters.get(centreZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', {
-      timeZone: centreZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    partsFormatters.set(centreZone, f);
-  }
-  const out = { year: '', month: '', day: '', hour: '', minute: '', second: '' };
-  for (const p of f.formatToParts(ms)) if (p.type in out) out[p.type as keyof typeof out] = p.value;
-  return out;
+function partsOf(ms: number): LocalParts {
+  return localParts(ms, centreZone);
 }
 
 /** "UTC+08:00", "UTC-03:30", "UTC" for the centre's zone at that moment. */
@@ -77,7 +58,7 @@ export function utcOffset(d: Date): string {
 
 /** The zone as the operator reads it: 北京时间 / Beijing time for China Standard Time, else UTC±hh:mm. */
 export function zoneLabel(d: Date = new Date()): string {
-  if (BEIJING_TIME.test(centreZone)) return t('zoneBeijing');
+  if (isBeijingTime(centreZone)) return t('zoneBeijing');
   return utcOffset(d);
 }
 
