@@ -84,23 +84,28 @@ describe.skipIf(!run)('the 110 workflow in the console', () => {
       await page.click('#action-form button[type=submit]');
       await expect.poll(() => page.locator('#detail-status').textContent()).toBe('已派警');
       expect(await page.evaluate('window.asked')).toEqual(['物业尚未核实，确定现在派警？']);
+      // The status push can arrive before the command's answer; a key pressed while the answer is pending is ignored, as the disabled buttons show.
+      await page.waitForSelector('button[data-action="call"]:not([disabled])');
       await page.keyboard.press('l');
       // The first contact is suggested; after 未接 the next one is.
       expect(await page.locator('#form-contact').inputValue()).toBe('0');
       await page.selectOption('#form-outcome', 'no_answer');
       await page.click('#action-form button[type=submit]');
       await expect.poll(() => page.locator('#detail-calls').textContent()).toContain('王店主: 未接');
+      await page.waitForSelector('button[data-action="call"]:not([disabled])');
       await page.keyboard.press('l');
       expect(await page.locator('#form-contact').inputValue()).toBe('1');
       await page.keyboard.press('Escape');
       await page.waitForSelector('button[data-action="onscene"]:not([disabled])');
       await page.keyboard.press('s');
       await expect.poll(() => page.locator('#detail-status').textContent()).toBe('已到场');
+      await page.waitForSelector('button[data-action="feedback"]:not([disabled])');
       await page.keyboard.press('f');
       await page.fill('#form-feedback', '店员误按，现场无异常');
       await page.selectOption('#form-nature', 'help');
       await page.click('#action-form button[type=submit]');
       await expect.poll(() => page.locator('#timeline').textContent()).toContain('店员误按');
+      await page.waitForSelector('button[data-action="close"]:not([disabled])');
       await page.keyboard.press('c');
       await page.selectOption('#form-disposition', 'real');
       await page.click('#action-form button[type=submit]');
