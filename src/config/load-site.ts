@@ -378,6 +378,7 @@ function buildEntry(f: SiteFile, src: SourceFile, hash: string, ctx: SiteContext
       location: c.location ? toWgs84([c.location[0], c.location[1]], s.crs) : location,
       ...(typeof c.clip === 'boolean' ? { clip: c.clip } : {}),
       ...(c.installed ? { installed: true } : {}),
+      ...(c.allowed_hosts?.length ? { allowedHosts: [...c.allowed_hosts] } : {}),
       ...(disabled ? { disabledReason: disabled } : {}),
     };
   });

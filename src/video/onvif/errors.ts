@@ -13,6 +13,7 @@ export type OnvifErrorCode =
   | 'timeout' // no complete answer in time
   | 'unreachable' // connection refused / reset / DNS
   | 'bad_url' // an address we refuse to contact (scheme, credentials, shape)
+  | 'foreign_host' // the camera named an address on another host than its own (camera-host.ts); nothing sent
   | 'unsupported'; // the device lacks a service we need (e.g. no Media service)
 
 export class OnvifError extends Error {
