@@ -67,6 +67,8 @@ export interface CameraServiceOptions {
   settings?: Partial<VideoSettings>;
   /** PullMessages long-poll, seconds (default 10). */
   pullTimeoutSeconds?: number;
+  /** ONVIF event subscription lifetime asked for, seconds (default 120). */
+  subscriptionSeconds?: number;
   /** Time of media, of a camera's last good poll, of ONVIF requests and renewals (default: the system clock). */
   clock?: Clock;
   /** Installer-facing log text in the hub's language (default English). */
@@ -110,7 +112,15 @@ export class CameraService {
     const countLive = o.metrics.counter('sg_video_live_stopped_total', 'Live views refused or ended by the camera, by reason');
     this.countLive = (reason) => countLive({ reason });
     this.live = new LiveHub(() => this.ffmpeg, o.log, undefined, this.countLive);
-    this.events = new CameraEvents({ raise, settings, pullTimeoutSeconds: o.pullTimeoutSeconds ?? 10, log: o.log, metrics: o.metrics, clock });
+    this.events = new CameraEvents({
+      raise,
+      settings,
+      pullTimeoutSeconds: o.pullTimeoutSeconds ?? 10,
+      log: o.log,
+      metrics: o.metrics,
+      clock,
+      ...(o.subscriptionSeconds ? { subscriptionSeconds: o.subscriptionSeconds } : {}),
+    });
     this.health = new CameraHealth({
       raise,
       answered: (e) => this.events.ensure(e),

@@ -63,6 +63,12 @@ export interface SimCameraOptions {
    */
   reportHost?: string;
   /**
+   * Which addresses name `reportHost` (default: `media`, the stream and snapshot URIs): `services`
+   * the media and event XAddrs of GetServices/GetCapabilities, `subscription` the
+   * SubscriptionReference of CreatePullPointSubscription.
+   */
+  reportHostIn?: Array<'media' | 'services' | 'subscription'>;
+  /**
    * Event service as strict servers run it (issue 16): CreatePullPointSubscription, PullMessages,
    * Renew and Unsubscribe without WS-Addressing Action, MessageID and To are faulted
    * (wsa:MessageAddressingHeaderRequired, WS-Addressing 1.0 SOAP Binding §6.4.1).
@@ -166,6 +172,8 @@ function durationMs(v: string): number | null {
 export class SimCamera {
   readonly o: Required<Omit<SimCameraOptions, 'discovery' | 'ffmpeg' | 'rtsp' | 'reportHost' | 'maxSubscriptions'>> &
     Pick<SimCameraOptions, 'discovery' | 'ffmpeg' | 'rtsp' | 'reportHost' | 'maxSubscriptions'>;
+  /** The next this many Renews are faulted (s:Receiver), the subscription itself staying alive. */
+  failRenews = 0;
   readonly state: SimState = { wrongPassword: false, delayMs: 0, misbehave: 'none', discoveryMisbehave: 'none', ignoreMessageLimit: false };
   readonly subscriptionStats: SubscriptionStats = {
     created: 0,
@@ -212,6 +220,7 @@ export class SimCamera {
       rtsp: options.rtsp,
       streamUri: options.streamUri ?? 'rtsp',
       reportHost: options.reportHost,
+      reportHostIn: options.reportHostIn ?? ['media'],
       strictAddressing: options.strictAddressing ?? false,
       maxSubscriptions: options.maxSubscriptions,
       timeScale: options.timeScale ?? 1,
@@ -518,8 +527,15 @@ export class SimCamera {
     return this.fault(res, false, 'ter:ActionNotSupported', `no service at ${path}`);
   }
 
+  /** `url` with `reportHost` in place of our host, where the options ask for it. */
+  private reported(where: 'media' | 'services' | 'subscription', url: string): string {
+    if (!this.o.reportHost || !this.o.reportHostIn.includes(where)) return url;
+    return url.replace(`//${this.o.host}:`, `//${this.o.reportHost}:`);
+  }
+
   private device(op: string, res: http.ServerResponse): void {
     const b = this.base;
+    const svcBase = this.reported('services', b);
     switch (op) {
       case 'GetSystemDateAndTime': {
         const d = this.now();
@@ -546,13 +562,13 @@ export class SimCamera {
             `<tt:Device><tt:XAddr>${b}/onvif/device_service</tt:XAddr><tt:Network><tt:IPFilter>false</tt:IPFilter><tt:ZeroConfiguration>false</tt:ZeroConfiguration><tt:IPVersion6>false</tt:IPVersion6><tt:DynDNS>false</tt:DynDNS></tt:Network>` +
             `<tt:System><tt:DiscoveryResolve>true</tt:DiscoveryResolve><tt:DiscoveryBye>true</tt:DiscoveryBye><tt:RemoteDiscovery>false</tt:RemoteDiscovery><tt:SystemBackup>false</tt:SystemBackup><tt:SystemLogging>false</tt:SystemLogging><tt:FirmwareUpgrade>false</tt:FirmwareUpgrade><tt:SupportedVersions><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tt:SupportedVersions></tt:System>` +
             `<tt:IO><tt:InputConnectors>1</tt:InputConnectors><tt:RelayOutputs>0</tt:RelayOutputs></tt:IO><tt:Security><tt:TLS1.1>false</tt:TLS1.1><tt:TLS1.2>false</tt:TLS1.2><tt:OnboardKeyGeneration>false</tt:OnboardKeyGeneration><tt:AccessPolicyConfig>false</tt:AccessPolicyConfig><tt:X.509Token>false</tt:X.509Token><tt:SAMLToken>false</tt:SAMLToken><tt:KerberosToken>false</tt:KerberosToken><tt:RELToken>false</tt:RELToken></tt:Security></tt:Device>` +
-            `<tt:Events><tt:XAddr>${b}/onvif/event_service</tt:XAddr><tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport><tt:WSPullPointSupport>true</tt:WSPullPointSupport><tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport></tt:Events>` +
-            `<tt:Media><tt:XAddr>${b}/onvif/media_service</tt:XAddr><tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>` +
+            `<tt:Events><tt:XAddr>${svcBase}/onvif/event_service</tt:XAddr><tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport><tt:WSPullPointSupport>true</tt:WSPullPointSupport><tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport></tt:Events>` +
+            `<tt:Media><tt:XAddr>${svcBase}/onvif/media_service</tt:XAddr><tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>` +
             `</tds:Capabilities></tds:GetCapabilitiesResponse>`,
         );
       case 'GetServices': {
         const svc = (ns: string, path: string): string =>
-          `<tds:Service><tds:Namespace>${ns}</tds:Namespace><tds:XAddr>${b}${path}</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>`;
+          `<tds:Service><tds:Namespace>${ns}</tds:Namespace><tds:XAddr>${ns === NS.tds ? b : svcBase}${path}</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>`;
         return this.send(
           res,
           200,
@@ -631,7 +647,7 @@ export class SimCamera {
         // Media ver10 §5.15: an unknown profile token is env:Sender/ter:InvalidArgVal/ter:NoProfile.
         if (!known) return this.fault(res, true, 'ter:InvalidArgVal', 'no such profile');
         const own = op === 'GetSnapshotUri' ? `${this.base}/snapshot.jpg` : this.o.streamUri === 'mjpeg' ? `${this.base}/mjpeg` : this.rtsp.url(token);
-        const uri = this.o.reportHost ? own.replace(`//${this.o.host}:`, `//${this.o.reportHost}:`) : own;
+        const uri = this.reported('media', own);
         return this.send(
           res,
           200,
@@ -688,7 +704,7 @@ export class SimCamera {
         return this.send(
           res,
           200,
-          `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>${this.base}/onvif/subscription/${id}</wsa5:Address></tev:SubscriptionReference>` +
+          `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>${this.reported('subscription', this.base)}/onvif/subscription/${id}</wsa5:Address></tev:SubscriptionReference>` +
             `<wsnt:CurrentTime>${now.toISOString()}</wsnt:CurrentTime><wsnt:TerminationTime>${new Date(sub.expires).toISOString()}</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse>`,
         );
       }
@@ -716,7 +732,7 @@ export class SimCamera {
       case 'PullMessages': {
         const m = /^PT(\d+(?:\.\d+)?)S$/.exec(str(get(req, 'Timeout')));
         const timeoutMs = Math.min(60_000, m ? Number(m[1]) * 1000 : 10_000);
-        const limit = this.state.ignoreMessageLimit ? Number.POSITIVE_INFINITY : Math.max(1, Number(str(get(req, 'MessageLimit'))) || 10);
+        const asked = Math.max(1, Number(str(get(req, 'MessageLimit'))) || 10);
         if (sub.queue.length === 0) {
           // Long poll (Events ver10 §9.1.x): answer when a message arrives or the timeout passes
           // (on the camera's clock, so a fast camera's polls are short in real time).
@@ -730,7 +746,7 @@ export class SimCamera {
           sub.wake = null;
         }
         if (!this.server) return void res.destroy();
-        const msgs = sub.queue.splice(0, limit);
+        const msgs = sub.queue.splice(0, this.state.ignoreMessageLimit ? sub.queue.length : asked);
         this.subscriptionStats.delivered += msgs.filter((x) => x.includes('PropertyOperation="Changed"')).length;
         const now = this.now();
         return this.send(
@@ -741,6 +757,10 @@ export class SimCamera {
         );
       }
       case 'Renew': {
+        if (this.failRenews > 0) {
+          this.failRenews--;
+          return this.fault(res, false, 'wsrf-rw:UnableToRenewFault', 'renew refused (simulated)');
+        }
         sub.expires = this.clockMs() + (durationMs(str(get(req, 'TerminationTime'))) ?? 120_000);
         this.subscriptionStats.renewed++;
         return this.send(

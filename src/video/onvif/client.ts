@@ -115,7 +115,12 @@ export class OnvifClient {
   }
 
   /** POST one SOAP request; returns the raw reply body for the pure parsers. */
-  async call(url: string, action: string, body: string, opts: { auth?: boolean; addressing?: boolean; timeoutMs?: number } = {}): Promise<Buffer> {
+  async call(
+    url: string,
+    action: string,
+    body: string,
+    opts: { auth?: boolean; addressing?: boolean; timeoutMs?: number; maxBytes?: number } = {},
+  ): Promise<Buffer> {
     const auth = opts.auth !== false;
     const xml = envelope(body, {
       credentials: auth ? this.credentials : null,
@@ -131,7 +136,7 @@ export class OnvifClient {
           headers: { 'Content-Type': `application/soap+xml; charset=utf-8; action="${action}"` },
           body: xml,
           timeoutMs: opts.timeoutMs ?? this.timeoutMs,
-          maxBytes: ONVIF_LIMITS.maxXmlBytes,
+          maxBytes: opts.maxBytes ?? ONVIF_LIMITS.maxXmlBytes,
           credentials: auth ? this.credentials : null,
           ...(this.o.signal ? { signal: this.o.signal } : {}),
         },
@@ -281,6 +286,7 @@ export class OnvifClient {
     const raw = await this.call(sub.address, ACTIONS.pullMessages, requests.pullMessages(timeoutSeconds, limit), {
       addressing: true,
       timeoutMs: timeoutSeconds * 1000 + this.timeoutMs,
+      maxBytes: ONVIF_LIMITS.maxPullBytes,
     });
     return parsePullMessages(raw, limit);
   }

@@ -29,6 +29,11 @@ export class OnvifError extends Error {
 export const ONVIF_LIMITS = {
   /** Largest SOAP / WS-Discovery reply parsed. A GetProfiles of a 16-profile camera is ~60 KiB. */
   maxXmlBytes: 256 * 1024,
+  /**
+   * Largest PullMessages reply parsed: a camera that ignores MessageLimit (issue 16: 600 messages,
+   * ~340 KiB) is still read — its first MessageLimit messages processed, the rest counted.
+   */
+  maxPullBytes: 1024 * 1024,
   /** Largest snapshot JPEG accepted (a 4K JPEG is 1–3 MiB). */
   maxSnapshotBytes: 8 * 1024 * 1024,
   /** Longest text field kept from a device (names, URIs, scopes). */

@@ -2,7 +2,7 @@
  * ONVIF request bodies and reply parsers (Core 2.x device service, Media ver10, Events ver10).
  * Pure: strings in, typed values out; a reply lacking what the spec requires is a typed error.
  */
-import { OnvifError } from './errors.js';
+import { ONVIF_LIMITS, OnvifError } from './errors.js';
 import { NS, parseResponse } from './soap.js';
 import { at, attr, child, children, esc, requireText, text, type XmlNode } from './xml.js';
 
@@ -192,7 +192,7 @@ export interface PulledMessages {
  * one that sends more (issue 16: 600 in one reply) gets only the first `limit` processed.
  */
 export function parsePullMessages(raw: Buffer | string, limit = Number.POSITIVE_INFINITY): PulledMessages {
-  const r = parseResponse(raw, 'PullMessagesResponse');
+  const r = parseResponse(raw, 'PullMessagesResponse', ONVIF_LIMITS.maxPullBytes);
   const all = children(r, 'NotificationMessage').filter((m): m is XmlNode => !!m && typeof m === 'object');
   const kept = all.slice(0, Math.max(0, limit));
   return { messages: kept, dropped: all.length - kept.length, ...times(r) };

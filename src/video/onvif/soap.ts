@@ -122,8 +122,8 @@ export function isNotAuthorized(f: SoapFault): boolean {
  * Parse a SOAP reply and return the element `name` inside Body. Faults become typed errors;
  * an envelope without the expected element is `missing_field`.
  */
-export function parseResponse(raw: Buffer | string, name: string): XmlNode {
-  const doc = parseXml(raw);
+export function parseResponse(raw: Buffer | string, name: string, maxBytes?: number): XmlNode {
+  const doc = parseXml(raw, maxBytes);
   if (at(doc, 'Envelope') === undefined) throw new OnvifError('malformed', 'reply is XML but not a SOAP envelope');
   const fault = faultOf(doc);
   if (fault) {
