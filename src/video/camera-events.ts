@@ -76,14 +76,9 @@ export class CameraEvents {
     );
   }
 
-  /** Live subscriptions of one camera as the hub holds them (0 or 1). */
-  liveFor(key: string): number {
-    return this.live.has(key) ? 1 : 0;
-  }
-
   /** Start the camera's subscription loop if it offers PullPoint and none runs yet. */
   ensure(e: CameraEntry): void {
-    if (this.stopped || !e.client || !e.probe?.services.pullPoint || e.events.running) return;
+    if (this.stopped || !e.client || !e.probe?.services.pullPoint || e.events.running || e.events.stoppedFor) return;
     void this.run(e);
   }
 
@@ -198,6 +193,9 @@ export class CameraEvents {
           failures++;
           const reason = describeCameraError(err);
           if (err instanceof OnvifError && (err.code === 'unsupported' || err.code === 'foreign_host')) {
+            // Not retried on every good poll: each try would leave the camera one more
+            // subscription we cannot Unsubscribe. A config change (new entry) tries again.
+            e.events.stoppedFor = reason;
             this.o.log.warn({ ...where, reason }, 'camera events not used');
             break;
           }

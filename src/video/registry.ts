@@ -27,7 +27,8 @@ export interface CameraEntry {
   abort: AbortController;
   health: CameraHealthState;
   poll: { timer: NodeJS.Timeout | null; running: boolean };
-  events: { sub: PullPointSubscription | null; running: boolean };
+  /** `stoppedFor`: why events are not used for this entry (no PullPoint, an address on another host); set until the entry is replaced. */
+  events: { sub: PullPointSubscription | null; running: boolean; stoppedFor: string | null };
 }
 
 export interface RegistryChange {
@@ -129,7 +130,7 @@ function newEntry(
     abort: new AbortController(),
     health: initialHealth(camera, previous),
     poll: { timer: null, running: false },
-    events: { sub: null, running: false },
+    events: { sub: null, running: false, stoppedFor: null },
   };
 }
 

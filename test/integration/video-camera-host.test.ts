@@ -118,6 +118,9 @@ describe('camera host pinning', () => {
     await waitFor(() => rec.on(portsOf(cams.allowed!)).some((c) => c.data.startsWith('GET /snapshot.jpg')), 20_000);
     await t.hub.video.idle();
     for (const name of ['media', 'events', 'services']) expect(rec.on(portsOf(cams[name]!)), name).toEqual([]);
+    // The camera whose subscription was refused was not asked again on every good poll (each
+    // would leave one more subscription on it that the hub cannot Unsubscribe).
+    expect(cams.events!.subscriptionStats.created).toBe(1);
     // The password appears in no log line (it is not even in what the recorder got: Digest hashes it).
     const all = JSON.stringify(t.logs);
     expect(all).not.toContain(PASS);
