@@ -209,7 +209,9 @@ describe('one test per class of mistake', () => {
   });
 
   it('a camera’s allowed_hosts: hosts are kept; a URL or a port instead of a host is refused with what was expected (issue 16)', () => {
-    const ok = load({ 'devices/shop-1.yaml': edit(SHOP, '    zones: [1, 2]\n', '    zones: [1, 2]\n    allowed_hosts: [192.0.2.11, nvr.shop-1.lan, "::1"]\n') });
+    const ok = load({
+      'devices/shop-1.yaml': edit(SHOP, '    zones: [1, 2]\n', '    zones: [1, 2]\n    allowed_hosts: [192.0.2.11, nvr.shop-1.lan, "::1"]\n'),
+    });
     expect(ok.problems).toEqual([]);
     expect(ok.config!.sites.find((s) => s.id === 'shop-1')!.cameras[0]!.allowedHosts).toEqual(['192.0.2.11', 'nvr.shop-1.lan', '::1']);
     const bad = load({ 'devices/shop-1.yaml': edit(SHOP, '    zones: [1, 2]\n', '    zones: [1, 2]\n    allowed_hosts: ["http://192.0.2.11:554"]\n') });
