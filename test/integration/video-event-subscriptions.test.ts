@@ -69,7 +69,15 @@ function startService(cams: Array<{ id: string; cam: SimCamera }>, o: { scale: n
     clock: new ScaledClock(o.scale),
     ...(o.subscriptionSeconds ? { subscriptionSeconds: o.subscriptionSeconds } : {}),
   });
-  return { service, raised, metrics, logs };
+  /** Apply the site file with only these cameras (a reload without the others). */
+  const keepOnly = (ids: string[]): void => {
+    const kept = cams.map((c, i) => ({ id: c.id, xaddr: c.cam.xaddr, zones: [i + 1] })).filter((c) => ids.includes(c.id));
+    tree.write(`devices/${SITE}.yaml`, cameraSiteYaml(SITE, kept));
+    const next = loadConfig(tree.root, { env }).config;
+    if (!next) throw new Error('reloaded config has problems');
+    service.update(next);
+  };
+  return { service, raised, metrics, logs, keepOnly };
 }
 
 const started: Array<{ stop(): Promise<void> }> = [];
@@ -149,6 +157,29 @@ describe('a strict event server (WS-Addressing required, 2 slots, its own clock)
     cam.trigger('tamper', true);
     await waitFor(() => s.raised.some((r) => r.camera === 'sub-c' && r.kind === 'tamper'), 20_000);
   }, 90_000);
+
+  it('a camera removed from the site file gives its slot back at once (Unsubscribe); the other keeps its subscription', async () => {
+    const strict = { strictAddressing: true, maxSubscriptions: 2, timeScale: SCALE };
+    const gone = await camera({ name: 'SubGone', ...strict });
+    const stays = await camera({ name: 'SubStays', ...strict });
+    const s = startService(
+      [
+        { id: 'sub-gone', cam: gone },
+        { id: 'sub-stays', cam: stays },
+      ],
+      { scale: SCALE, subscriptionSeconds: 300 },
+    );
+    started.push(s.service);
+    const gauge = (id: string) => s.metrics.value('sg_onvif_event_subscriptions', { site: SITE, camera: id });
+    await waitFor(() => gauge('sub-gone') === 1 && gauge('sub-stays') === 1, 30_000);
+    s.keepOnly(['sub-stays']);
+    await waitFor(() => gone.subscriptionStats.unsubscribed === 1, 20_000);
+    expect(gone.liveSubscriptions()).toBe(0);
+    expect(gauge('sub-gone')).toBe(0);
+    stays.trigger('motion', true);
+    await waitFor(() => s.raised.some((r) => r.camera === 'sub-stays' && r.kind === 'video_motion'), 20_000);
+    expect(stays.subscriptionStats).toMatchObject({ created: 1, unsubscribed: 0 });
+  }, 60_000);
 
   it('a reply with 600 messages: MessageLimit of them are processed, the rest counted', async () => {
     const cam = await camera({ name: 'SubD', strictAddressing: true });
