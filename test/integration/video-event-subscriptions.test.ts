@@ -96,7 +96,8 @@ describe('a strict event server (WS-Addressing required, 2 slots, its own clock)
     const strict = { strictAddressing: true, maxSubscriptions: 2, timeScale: SCALE };
     const cams = [
       { id: 'sub-a', cam: await camera({ name: 'SubA', ...strict }) },
-      { id: 'sub-b', cam: await camera({ name: 'SubB', ...strict }) },
+      // Its clock is 3 hours ahead: renewal is timed from its own CurrentTime/TerminationTime.
+      { id: 'sub-b', cam: await camera({ name: 'SubB', ...strict, clockSkewMs: 3 * 3600_000 }) },
     ];
     const s = startService(cams, { scale: SCALE, subscriptionSeconds: 300 });
     started.push(s.service);
