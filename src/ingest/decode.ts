@@ -68,6 +68,7 @@ export function decode(msg: InboundMessage, routes: DecodeRoutes, stateOf: (key:
       topic: msg.topic,
       channel: binding.channel,
       payload: msg.payload,
+      ...(binding.captures ? { captures: binding.captures } : {}),
       state: stateOf(key),
       device:
         binding.type === 'device'

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { EVENT_KINDS } from '../contract/alarm-event.js';
-import { FORBIDDEN_KEYS, isScalar, type Scalar } from './values.js';
+import { FORBIDDEN_KEYS, isScalar, parsePath, type Scalar } from './values.js';
 
 /** Marker report.ts reads to list the keys an object allows (zod's issue does not carry them). */
 export const KEYS_MARKER = 'KEYS:';
@@ -21,8 +21,8 @@ export const kindSchema = z.enum(EVENT_KINDS);
 
 export const propertyPath = z
   .string()
-  .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, { error: 'a property path like "contact" or "status.door"' })
-  .refine((p) => !p.split('.').some((k) => FORBIDDEN_KEYS.has(k)), {
+  .refine((p) => parsePath(p) !== null, { error: 'a property path like "contact", "status.door" or params["smoke:0"].alarm' })
+  .refine((p) => !(parsePath(p) ?? []).some((k) => FORBIDDEN_KEYS.has(k)), {
     error: 'a property path without __proto__, constructor or prototype',
   });
 
