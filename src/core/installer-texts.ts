@@ -365,10 +365,7 @@ const ZH: ReadonlyArray<readonly [string, string]> = [
   ['a property path like "contact", "status.door" or params["smoke:0"].alarm', '属性路径，如 "contact"、"status.door" 或 params["smoke:0"].alarm'],
   ['a zone number', '防区号'],
   ['a topic template containing {topic}, e.g. "{topic}/availability"', '含 {topic} 的主题模板，如 "{topic}/availability"'],
-  [
-    'a topic template without MQTT wildcards (+ #); capture a level with {zone} instead',
-    '不含 MQTT 通配符（+ #）的主题模板；要取某一级主题，请写 {zone}',
-  ],
+  ['a topic template without MQTT wildcards (+ #); capture a level with {zone} instead', '不含 MQTT 通配符（+ #）的主题模板；要取某一级主题，请写 {zone}'],
   ['a topic template that captures each name once', '每个名称只取一次的主题模板'],
   ['at most one {name} per topic level, e.g. "{topic}/Get/Zone{zone}"', '每级主题最多一个 {name}，如 "{topic}/Get/Zone{zone}"'],
   ['placeholders written as {topic} or {name} (lower-case letters, digits, _)', '占位符写成 {topic} 或 {name}（小写字母、数字、_）'],
