@@ -19,8 +19,13 @@ export function strict<T extends z.ZodRawShape>(shape: T) {
 
 export const kindSchema = z.enum(EVENT_KINDS);
 
+/** parsePath's grammar as a regular expression, for the editor's JSON Schema (the refines below are code). */
+const BRACKET = String.raw`\[(?:"(?:[^"\\]|\\.)+"|'[^']+'|\d+)\]`;
+const PROPERTY_PATH_PATTERN = String.raw`^(?:[A-Za-z0-9_-]+|${BRACKET})(?:\.[A-Za-z0-9_-]+|${BRACKET})*$`;
+
 export const propertyPath = z
   .string()
+  .meta({ pattern: PROPERTY_PATH_PATTERN })
   .refine((p) => parsePath(p) !== null, { error: 'a property path like "contact", "status.door" or params["smoke:0"].alarm' })
   .refine((p) => !(parsePath(p) ?? []).some((k) => FORBIDDEN_KEYS.has(k)), {
     error: 'a property path without __proto__, constructor or prototype',
@@ -28,11 +33,17 @@ export const propertyPath = z
 
 export const channelName = z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'a channel name like "state" or "availability"' });
 
+const SCALAR_JSON = { type: ['string', 'number', 'boolean'] };
+
 /** One value (text, number, true/false) or a list of them; always a list once parsed. */
-export const scalarOrList = z.unknown().transform((v, ctx): Scalar[] | undefined => {
-  if (v === undefined) return undefined;
-  if (isScalar(v)) return [v];
-  if (Array.isArray(v) && v.length > 0 && v.every(isScalar)) return v as Scalar[];
-  ctx.addIssue({ code: 'custom', message: 'a value (text, number, true/false) or a non-empty list of values' });
-  return z.NEVER;
-});
+export const scalarOrList = z
+  .unknown()
+  .transform((v, ctx): Scalar[] | undefined => {
+    if (v === undefined) return undefined;
+    if (isScalar(v)) return [v];
+    if (Array.isArray(v) && v.length > 0 && v.every(isScalar)) return v as Scalar[];
+    ctx.addIssue({ code: 'custom', message: 'a value (text, number, true/false) or a non-empty list of values' });
+    return z.NEVER;
+  })
+  // For the editor's JSON Schema (src/profiles/json-schema.ts): the transform above has no JSON form.
+  .meta({ anyOf: [SCALAR_JSON, { type: 'array', minItems: 1, items: SCALAR_JSON }] });

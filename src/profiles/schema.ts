@@ -23,12 +23,16 @@ const stateValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
   error: 'text, a number, true/false or null',
 });
 
-const payloadSchema = z.unknown().transform((v, ctx): string | Record<string, unknown> => {
-  if (typeof v === 'string') return v;
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  ctx.addIssue({ code: 'custom', message: 'the payload as text, or a mapping that is sent as JSON' });
-  return z.NEVER;
-});
+const payloadSchema = z
+  .unknown()
+  .transform((v, ctx): string | Record<string, unknown> => {
+    if (typeof v === 'string') return v;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    ctx.addIssue({ code: 'custom', message: 'the payload as text, or a mapping that is sent as JSON' });
+    return z.NEVER;
+  })
+  // For the editor's JSON Schema (src/profiles/json-schema.ts): the transform above has no JSON form.
+  .meta({ anyOf: [{ type: 'string' }, { type: 'object' }] });
 
 export const exampleSchema = strict({
   description: z.string().min(1).optional(),
@@ -62,7 +66,8 @@ const topicTemplate = z
   .superRefine((t, ctx) => {
     const problem = templateProblem(t, { wildcards: false });
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+  })
+  .meta({ pattern: String.raw`^[^+#]*\{topic\}[^+#]*$` });
 
 /** A topic the device publishes that the hub accepts and ignores; `+` and `#` allowed. */
 const ignoreTemplate = z
@@ -71,7 +76,8 @@ const ignoreTemplate = z
   .superRefine((t, ctx) => {
     const problem = templateProblem(t, { wildcards: true });
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+  })
+  .meta({ pattern: String.raw`\{topic\}` });
 
 export const modelSchema = strict({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)?$/, {
