@@ -105,6 +105,11 @@ export const INSTALLER_MESSAGES = {
   CFG_UNKNOWN_KEY: { en: 'unknown key "{key}"', 'zh-CN': '未知的键 "{key}"' },
   CFG_GOT_EXPECTED: { en: 'got {got}; expected {expected}', 'zh-CN': '实际为 {got}；应为 {expected}' },
   CFG_MISSING: { en: 'missing; expected {expected}', 'zh-CN': '缺少此项；应为 {expected}' },
+  // A placeholder `safegrid discover --write` left for a person (issue 15): check refuses it.
+  CFG_TODO_PLACEHOLDER: {
+    en: 'got "{value}"; expected the real value: `safegrid discover` left this TODO for a person to fill in',
+    'zh-CN': '实际为 "{value}"；应填入真实内容：这是 `safegrid discover` 留给人工填写的 TODO',
+  },
   // YAML syntax (SG_CONFIG_PARSE): one problem, where it is and the character that caused it
   YAML_TAB: {
     en: 'not valid YAML: a tab character used for indentation at column {column}; YAML indents with spaces only',

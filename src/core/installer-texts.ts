@@ -237,7 +237,7 @@ const ZH: ReadonlyArray<readonly [string, string]> = [
   ['no community post "{}" in {}', '{2=} 中没有社区警务室 "{1=}"'],
   // ── load-site.ts ──
   ['no profile "{}"', '没有设备型号 "{1=}"'],
-  ['{} has {}', '{1=} 有：{2l}'],
+  ['{} has {}', '厂家 `{1=}` 有：{2l}'],
   ['no vendor "{}" in devices/profiles/; add devices/profiles/{}.yaml', 'devices/profiles/ 中没有厂家 "{1=}"；请添加 devices/profiles/{2=}.yaml'],
   ['{} loaded no model; fix the problems reported there', '{1=} 没有加载任何型号；请先改正其中报告的问题'],
   ['{} is in {} but was skipped; fix the problems reported there', '{1=} 写在 {2=} 中，但因有问题被跳过；请先改正其中报告的问题'],
