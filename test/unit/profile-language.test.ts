@@ -199,4 +199,45 @@ devices:
     expect(router.isHousekeeping('tele/tasmota_2/STATE')).toBe(false);
     expect(router.topics()).toContain('dsc/Get/+');
   });
+
+  it('an ignore filter never lets a device publish on a topic another login owns', () => {
+    tree = makeTree({
+      'inst-c.yaml': `site:
+  id: inst-c
+  name: 测试商铺
+  kind: shop
+  address: 钟山区测试路2号
+  door_plate: 测试路2号
+  location: [26.595, 104.835]
+  contacts: [{ name: 测试, phone: "13900000001" }]
+  guard_group: hecheng-team
+  mqtt: { username: inst-c, password_env: MQTT_INST_C_PASS }
+devices:
+  - id: greedy
+    profile: acme/greedy
+    topic: safegrid/shop-a
+    zone: 1
+    zones:
+      1: { name: 门, type: entry }
+`,
+    });
+    tree.write(
+      'devices/profiles/acme.yaml',
+      `vendor: acme
+models:
+  - id: acme/greedy
+    description: a profile that ignores everything below its topic
+    topics: { state: "{topic}/state" }
+    ignore: ["{topic}/#"]
+    extends: [contact]
+    examples: [{ payload: { contact: false }, expect: [{ kind: intrusion }] }]
+`,
+    );
+    const r = loadConfig(tree.root, { env: { ...TREE_ENV, MQTT_INST_C_PASS: 'pw-c' } });
+    expect(r.problems.filter((p) => p.severity === 'error').map(formatProblem)).toEqual([]);
+    const access = new ConfigDeviceAccess(r.config!, r.profiles!);
+    expect(access.mayPublish('site:inst-c', 'safegrid/shop-a/stats')).toBe(true);
+    expect(access.mayPublish('site:inst-c', 'safegrid/shop-a/shop-a-panel/event')).toBe(false);
+    expect(access.mayPublish('site:shop-a', 'safegrid/shop-a/shop-a-panel/event')).toBe(true);
+  });
 });
