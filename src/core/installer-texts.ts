@@ -371,6 +371,7 @@ const ZH: ReadonlyArray<readonly [string, string]> = [
   ['placeholders written as {topic} or {name} (lower-case letters, digits, _)', '占位符写成 {topic} 或 {name}（小写字母、数字、_）'],
   ['a level with either a {name} capture or a wildcard, not both', '一级主题中只能有 {name} 或通配符之一'],
   ['{topic} or {zone} as the only placeholders', '只用 {topic} 或 {zone} 作占位符'],
+  ["a topic of this model ({}), {topic} standing for the device's", '本型号的某个主题（{1=}），其中 {topic} 代表设备的主题'],
   ['a property path without __proto__, constructor or prototype', '不含 `__proto__`、`constructor` 或 `prototype` 的属性路径'],
   ['a channel name like "state" or "availability"', '通道名，如 "state" 或 "availability"'],
   ['a value (text, number, true/false) or a non-empty list of values', '一个值（文本、数字、true/false）或非空的值列表'],

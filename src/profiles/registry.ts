@@ -14,7 +14,7 @@ import { BLOCK_NAMES, BLOCKS, type Format } from './blocks.js';
 import { CODE_DECODERS, isCodeDecoder } from './code/index.js';
 import { buildProfile, DECODER_CHANNEL, type ModelDefinition } from './engine.js';
 import { closest, formatPath, issuesToDrafts, lineOf, toProblem, type Draft, type PathSeg } from './report.js';
-import { captureNames } from './topic-pattern.js';
+import { captureNames, compileTemplate } from './topic-pattern.js';
 import { modelSchema, profileFileSchema, type ExampleFile, type ModelFile } from './schema.js';
 import type { DecodedSignal, DecodeInput, Profile, ProfileExample, ProfileRegistry } from './types.js';
 import { isPlainObject } from './values.js';
@@ -332,6 +332,22 @@ function checkModel(m: ModelFile, base: PathSeg[], vendor: string, file: string,
         path: [...p, 'channel'],
         message: `got "${e.channel}"; expected one of ${channels.join(', ')}`,
       });
+    }
+    if (e.topic !== undefined && e.channel === undefined) {
+      // An example topic that no channel's template reaches would be decoded as `state` with no
+      // captured zone: a silent mistake in the very line meant to prove the template.
+      const t = e.topic.split('{topic}').join(EXAMPLE_DEVICE_TOPIC);
+      const reached = Object.values(topics).some((template) => {
+        const pattern = compileTemplate(template, EXAMPLE_DEVICE_TOPIC);
+        return pattern.captures ? pattern.match(t) !== null : pattern.filter === t;
+      });
+      if (!reached) {
+        drafts.push({
+          code: 'SG_CONFIG_UNKNOWN_REFERENCE',
+          path: [...p, 'topic'],
+          message: `got "${e.topic}"; expected a topic of this model (${Object.values(topics).join(', ')}), {topic} standing for the device's`,
+        });
+      }
     }
     return toExample(e, { file, path: formatPath(p), line: lineOf(doc, lc, p) });
   });
