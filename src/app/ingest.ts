@@ -1,13 +1,15 @@
 /** Ingest (device messages → stored events) and the liveness monitor that watches its devices' heartbeats. */
 import { moduleLogger } from '../core/logger.js';
-import { Ingest } from '../ingest/ingest.js';
+import { Ingest, type IngestOptions } from '../ingest/ingest.js';
 import { LivenessMonitor } from '../ingest/liveness.js';
 import { TopicRouter } from '../ingest/router.js';
 import type { Store } from '../store/index.js';
 import type { HubContext } from './context.js';
 
-export function buildIngest(ctx: HubContext, store: Store): Ingest {
+/** `destinationOf`: where each event goes (commissioning: walk test, maintenance); absent, the queue. */
+export function buildIngest(ctx: HubContext, store: Store, destinationOf?: IngestOptions['destinationOf']): Ingest {
   return new Ingest({
+    ...(destinationOf ? { destinationOf } : {}),
     router: new TopicRouter(ctx.running.config, ctx.running.profiles),
     store,
     bus: ctx.bus,

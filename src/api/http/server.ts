@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ApiContext } from '../context.js';
+import { commissioningRoutes } from './routes/commissioning.js';
 import { directoryRoutes } from './routes/directory.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -53,6 +54,7 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   api.use(eventRoutes(ctx));
   api.use(incidentRoutes(ctx));
   api.use(directoryRoutes(ctx));
+  api.use(commissioningRoutes(ctx));
   api.use(mapRoutes(ctx));
   api.use(videoAccess(ctx));
   api.use(mediaRoutes(ctx));
