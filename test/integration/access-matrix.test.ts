@@ -188,7 +188,13 @@ const REST: RestRow[] = [
   { method: 'GET', route: '/api/sites/:id/walktests', url: '/api/sites/shop-a/walktests', expect: x('401 ok ok ok 403 403 ok') },
   { method: 'GET', route: '/api/sites/:id/walktests', url: '/api/sites/home-b/walktests', expect: x('401 ok ok 404 403 403 ok') },
   ...SITE_COMMAND_SPECS.map(
-    (c): RestRow => ({ method: 'POST', route: `/api${c.path}`, url: `/api${c.path.replace(':id', 'shop-a')}`, body: SITE_COMMAND_PROBES[c.command], expect: x('401 ok 403 403 403 403 ok') }),
+    (c): RestRow => ({
+      method: 'POST',
+      route: `/api${c.path}`,
+      url: `/api${c.path.replace(':id', 'shop-a')}`,
+      body: SITE_COMMAND_PROBES[c.command],
+      expect: x('401 ok 403 403 403 403 ok'),
+    }),
   ),
   { method: 'GET', route: '/metrics', url: '/metrics', expect: x('401 ok 403 403 403 403 403') },
 ];

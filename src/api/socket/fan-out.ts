@@ -12,7 +12,7 @@ import { PushCoalescer } from './coalesce.js';
 import { eventBrief, forPush } from './snapshot.js';
 import type { LiveNs } from './types.js';
 
-type Pushed = 'incident:new' | 'incident:update' | 'event:stored' | 'device:status' | 'camera:status' | 'directory:changed';
+type Pushed = 'incident:new' | 'incident:update' | 'event:stored' | 'device:status' | 'camera:status' | 'directory:changed' | 'commissioning:status';
 type Audience = (item: { siteId: string; stationId?: string | null }) => string[];
 
 /** Subscribes the pushes; returns what unsubscribes them. */
@@ -31,6 +31,7 @@ export function startFanOut(namespaces: readonly LiveNs[], ctx: ApiContext, bus:
     }),
     bus.on('device:status', (s) => emitTo(audienceOf({ siteId: s.siteId }), 'device:status', s)),
     bus.on('camera:status', (s) => emitTo(audienceOf({ siteId: s.siteId }), 'camera:status', s)),
+    bus.on('commissioning:status', (s) => emitTo(audienceOf({ siteId: s.siteId }), 'commissioning:status', s)),
     // Everyone re-reads their own scope over REST; the notice itself carries nothing scoped.
     bus.on('directory:changed', (d) => {
       for (const ns of namespaces) ns.emit('directory:changed', d);

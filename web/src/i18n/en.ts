@@ -276,6 +276,8 @@ export const en: Catalogue = {
   boardOnline: 'Online',
   boardOffline: 'Offline',
   boardPending: 'Pending install',
+  boardMaintenance: 'Maintenance',
+  boardWalkTest: 'Walk test',
   boardUnknown: 'Unknown',
   boardDisabled: 'Disabled',
   boardSupervisionOk: 'OK',

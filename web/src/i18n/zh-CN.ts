@@ -290,6 +290,8 @@ export const zhCN = {
   boardOnline: '在线',
   boardOffline: '离线',
   boardPending: '待安装',
+  boardMaintenance: '维护',
+  boardWalkTest: '步测中',
   boardUnknown: '未知',
   boardDisabled: '停用',
   boardSupervisionOk: '正常',

@@ -30,9 +30,10 @@ export function commissioningRoutes(ctx: ApiContext): Router {
     const sites = ctx
       .config()
       .sites.filter((s) => scope.seesSite(s.id) && (only === null || s.id === only))
-      .map((s) => ({
-        ...c.view(s.id)!,
-        devices: c.view(s.id)!.devices.map((d) => ({ ...d, ...deviceFacts(ctx, s.id, d.deviceId!) })),
+      .map((s) => ({ s, v: c.view(s.id)! }))
+      .map(({ s, v }) => ({
+        ...v,
+        devices: v.devices.map((d) => ({ ...d, ...deviceFacts(ctx, s.id, d.deviceId!) })),
         problems: problems.filter((p) => p.file === s.file).map(worded),
         rejected: c.rejected.forSite(s.id),
         // Installers see no alarm events, except those that went to them instead of the queue
