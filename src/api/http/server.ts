@@ -103,6 +103,8 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   // The guard's phone page; the /guard namespace decides what it shows.
   app.get('/guard', signedIn(), page('guard.html'));
   app.get('/', signedIn(), page('index.html'));
+  // The installer page (issue 15); the API decides what it shows (installers and admins act).
+  app.get('/installer', signedIn(), page('installer.html'));
   // Vite names every asset by its content hash: it never changes, so browsers may keep it.
   app.use('/assets', express.static(`${WEB_DIR}assets`, { immutable: true, maxAge: '365d', dotfiles: 'deny', index: false }));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
