@@ -72,7 +72,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const dispatch = buildDispatch(ctx, store, notifier);
   const { incidents } = dispatch;
   const { commissioning, connect } = buildCommissioning(ctx, store);
-  const ingest = buildIngest(ctx, store, (site, device, now) => commissioning.destinationOf(site, device, now));
+  const ingest = buildIngest(ctx, store, commissioning);
   const detachCommissioning = connect(ingest);
   const cameras = buildVideo(ctx, ingest, incidents);
   const { video } = cameras;

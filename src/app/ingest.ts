@@ -1,15 +1,21 @@
 /** Ingest (device messages → stored events) and the liveness monitor that watches its devices' heartbeats. */
 import { moduleLogger } from '../core/logger.js';
-import { Ingest, type IngestOptions } from '../ingest/ingest.js';
+import type { CommissioningService } from '../commissioning/service.js';
+import { Ingest } from '../ingest/ingest.js';
 import { LivenessMonitor } from '../ingest/liveness.js';
 import { TopicRouter } from '../ingest/router.js';
 import type { Store } from '../store/index.js';
 import type { HubContext } from './context.js';
 
-/** `destinationOf`: where each event goes (commissioning: walk test, maintenance); absent, the queue. */
-export function buildIngest(ctx: HubContext, store: Store, destinationOf?: IngestOptions['destinationOf']): Ingest {
+/** `commissioning` says where each event goes (walk test, maintenance) and hears the panel's own walk-test mode. */
+export function buildIngest(ctx: HubContext, store: Store, commissioning?: CommissioningService): Ingest {
   return new Ingest({
-    ...(destinationOf ? { destinationOf } : {}),
+    ...(commissioning
+      ? {
+          destinationOf: (site, device, now) => commissioning.destinationOf(site, device, now),
+          onPanelMode: (site, device, change) => commissioning.panelMode(site, device, change),
+        }
+      : {}),
     router: new TopicRouter(ctx.running.config, ctx.running.profiles),
     store,
     bus: ctx.bus,

@@ -158,6 +158,17 @@ export class CommissioningService {
     return this.announce(siteId);
   }
 
+  /**
+   * The panel entered or left its own walk-test mode (Contact ID E607 / R607): a test starts with
+   * the default length, or the running one ends. A start while one runs, or an end without one,
+   * changes nothing (the installer may have started it from the page first).
+   */
+  panelMode(siteId: string, deviceId: string, change: 'walk_test_start' | 'walk_test_end'): void {
+    const by = { username: `panel:${deviceId}`, origin: 'mqtt' };
+    if (change === 'walk_test_start' && !this.running.has(siteId)) this.startWalkTest(siteId, by, DEFAULT_WALK_TEST_MINUTES, 'panel');
+    if (change === 'walk_test_end' && this.running.has(siteId)) this.stopWalkTest(siteId, by);
+  }
+
   /** One pass of the clock: walk tests and maintenance windows that ran out end. Public for tests. */
   check(): void {
     const now = this.o.clock.now();

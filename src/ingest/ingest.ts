@@ -18,6 +18,7 @@ import { cameraAsDevice, enrichBridgeMessage, enrichDeviceMessage, observedEvent
 import { Journal, type JournalEntry } from './journal.js';
 import { deviceKey, type TopicRouter } from './router.js';
 import { batteryOf, deviceStatusOf, NO_SUPERVISION, statusChanged, SUPERVISION_KINDS, type SupervisionTrouble } from './supervision.js';
+import { panelModeChange, type PanelModeChange } from './panel-mode.js';
 import { printableTopic } from './topic.js';
 
 export type { InboundMessage } from '../broker/types.js';
@@ -45,6 +46,11 @@ export interface IngestOptions {
    * with them. Absent: the queue.
    */
   destinationOf?: (siteId: string, deviceId: string, nowMs: number) => EventDestination;
+  /**
+   * The panel announced a mode the hub acts on (Contact ID 607 walk test mode, panel-mode.ts); called
+   * before the message's events are tagged, so a walk test the panel starts takes what follows.
+   */
+  onPanelMode?: (siteId: string, deviceId: string, change: PanelModeChange) => void;
 }
 
 /** An event the hub raises about a device (Ingest.raiseSynthetic). */
@@ -177,7 +183,10 @@ export class Ingest implements MessageSink {
     const facts: MessageFacts = { topic: msg.topic, profile: binding.profile.id, raw: decoded.raw, payloadHash: decoded.payloadHash, receivedAt };
     if (binding.type === 'device') {
       const { site, device } = binding;
-      const before = this.devices.get(key)?.supervision ?? NO_SUPERVISION;
+      const previous = this.devices.get(key);
+      const before = previous?.supervision ?? NO_SUPERVISION;
+      const mode = this.o.onPanelMode ? panelModeChange(previous?.state, decoded.state) : null;
+      if (mode) this.o.onPanelMode!(site.id, device.id, mode);
       const tested = decoded.signals.some((s) => SUPERVISION_KINDS.has(s.kind));
       const heard = this.devices.heardFromDevice(key, decoded.state, decoded.availability, {
         tested,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../src/core/clock.js';
 import type { Incident } from '../../src/contract/incident.js';
 import type { SiteCommissioning, WalkTest } from '../../src/contract/commissioning.js';
-import { nativeEvent, nativeStatus } from '../../src/simulate/payloads.js';
+import { contactId, nativeEvent, nativeStatus } from '../../src/simulate/payloads.js';
 import { startTestHub, waitFor, type LoggedIn, type TestHub } from '../helpers/hub.js';
 import { makeTree } from '../helpers/tree.js';
 
@@ -47,6 +47,27 @@ devices:
     heartbeat: 20s
 `;
 
+const PANEL_PASS = 'pw-walk-e-Kd3wP8';
+/** A Contact ID panel whose installer enters walk test mode at the keypad (CID 607). */
+const CID_YAML = `site:
+  id: walk-e
+  name: 钟山大道5号仓库
+  kind: unit
+  address: 钟山区钟山大道5号
+  door_plate: 钟山大道5号
+  location: [26.597, 104.837]
+  contacts: [{ name: 孙经理, phone: "13800000011" }]
+  mqtt: { username: walk-e, password_env: MQTT_WALK_E_PASS }
+devices:
+  - id: walk-cid
+    profile: contact-id
+    topic: alarms/walk-e/cid
+    account: "5678"
+    zones:
+      1: { name: 大门, type: entry }
+      2: { name: 库房红外, type: interior }
+`;
+
 let t: TestHub;
 let installer: LoggedIn;
 let admin: LoggedIn;
@@ -55,7 +76,12 @@ let markers = 0;
 beforeAll(async () => {
   // The hub's clock runs 5× fast, so a 20 s heartbeat (the shortest allowed) is missed in seconds.
   const clock = new ScaledClock(5);
-  t = await startTestHub({ tree: makeTree({ 'walk-c.yaml': WALK_YAML }), env: { MQTT_WALK_C_PASS: WALK_PASS }, livenessCheckMs: 200, clock });
+  t = await startTestHub({
+    tree: makeTree({ 'walk-c.yaml': WALK_YAML, 'walk-e.yaml': CID_YAML }),
+    env: { MQTT_WALK_C_PASS: WALK_PASS, MQTT_WALK_E_PASS: PANEL_PASS },
+    livenessCheckMs: 200,
+    clock,
+  });
   installer = await t.login('installer');
   admin = await t.login('admin');
 });
@@ -173,6 +199,26 @@ describe('commissioning over real MQTT', () => {
       ['commissioning.maintenance', 'pending_install', 'maintenance'],
       ['commissioning.in_service', 'maintenance', 'in_service'],
     ]);
+  });
+
+  it("the panel's own walk test mode (Contact ID E607 … R607) starts and ends a walk test; the trips in between stay out of the queue", async () => {
+    const panel = await t.device({ username: 'walk-e', password: PANEL_PASS });
+    const send = (q: 1 | 3, code: number, zone: number) => panel.publishAsync('alarms/walk-e/cid', contactId('5678', q, code, 1, zone), { qos: 1 });
+    await send(1, 607, 0);
+    await waitFor(() => t.hub.commissioning.view('walk-e')?.walkTest);
+    await send(1, 130, 2);
+    await send(3, 130, 2);
+    await waitFor(() => t.hub.commissioning.view('walk-e')?.walkTest?.zones.find((z) => z.zone === 2 && z.seen));
+    await send(3, 607, 0);
+    await waitFor(() => t.hub.commissioning.view('walk-e')?.walkTest === null || null);
+    await queueMarker();
+    expect(t.hub.incidents.snapshot().filter((i) => i.siteId === 'walk-e')).toEqual([]);
+    expect(t.hub.commissioning.walkTests('walk-e')[0]).toMatchObject({
+      trigger: 'panel',
+      startedBy: 'panel:walk-cid',
+      endedBy: 'panel:walk-cid',
+      passed: false,
+    });
   });
 
   it.skipIf(!hasMosquittoPub)('a device never heard from (待安装) does not go offline; one heard once and then silent does', async () => {

@@ -12,6 +12,7 @@ import { EventBus } from '../../src/core/event-bus.js';
 import type { HubEvents } from '../../src/core/hub-events.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { eventDestination } from '../../src/ingest/destination.js';
+import { panelModeChange } from '../../src/ingest/panel-mode.js';
 import { openSqliteStore, type Store } from '../../src/store/index.js';
 
 const device = (id: string, more: Partial<Device>): Device =>
@@ -60,6 +61,19 @@ describe('where an event goes (eventDestination)', () => {
     [{ walkTest: true, maintenanceUntilMs: 99, nowMs: 10 }, 'walk_test'],
   ] as const)('%o → %s', (state, to) => {
     expect(eventDestination(state)).toBe(to);
+  });
+});
+
+describe("the panel's own walk test mode (Contact ID 607)", () => {
+  it.each([
+    [undefined, { last_cid: 'E607' }, 'walk_test_start'],
+    [{ last_cid: 'E130' }, { last_cid: 'E607' }, 'walk_test_start'],
+    [{ last_cid: 'E607' }, { last_cid: 'E607' }, null],
+    [{ last_cid: 'E130' }, { last_cid: 'R607' }, 'walk_test_end'],
+    [{ last_cid: 'E607' }, { last_cid: 'E130' }, null],
+    [{}, { contact: true }, null],
+  ] as const)('%o → %o: %s', (before, after, change) => {
+    expect(panelModeChange(before, after)).toBe(change);
   });
 });
 
