@@ -11,6 +11,8 @@ import { ScaledClock } from '../../src/core/clock.js';
 import type { Incident } from '../../src/contract/incident.js';
 import type { SiteCommissioning, WalkTest } from '../../src/contract/commissioning.js';
 import { contactId, nativeEvent, nativeStatus } from '../../src/simulate/payloads.js';
+import { runWalktestCommand } from '../../src/commissioning/walktest-command.js';
+import { accountOf } from '../helpers/accounts.js';
 import { startTestHub, waitFor, type LoggedIn, type TestHub } from '../helpers/hub.js';
 import { makeTree } from '../helpers/tree.js';
 
@@ -219,6 +221,35 @@ describe('commissioning over real MQTT', () => {
       endedBy: 'panel:walk-cid',
       passed: false,
     });
+  });
+
+  it('`safegrid walktest <site> start|status|stop` runs the walk test from a terminal with an installer login', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const cli = (...positionals: string[]) =>
+      runWalktestCommand({
+        positionals,
+        url: t.baseUrl,
+        user: 'installer',
+        minutes: '5',
+        password: async () => accountOf('installer').password,
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
+      });
+    expect(await cli('home-b', 'start')).toBe(0);
+    expect(out[0]).toMatch(/^walk test \S+ of home-b: 0\/2 zones seen; running until/);
+    const home = await t.deviceAs('home-b');
+    const msg = nativeEvent('safegrid/home-b/home-b-panel', 'intrusion', 2, 'cli-walk-2');
+    await home.publishAsync(msg.topic, msg.payload, { qos: 1 });
+    await waitFor(() => t.hub.commissioning.view('home-b')?.walkTest?.zones.find((z) => z.zone === 2 && z.seen));
+    out.length = 0;
+    expect(await cli('home-b', 'stop')).toBe(0);
+    expect(out.join('\n')).toMatch(/1\/2 zones seen; ended .* by installer, NOT PASSED/);
+    expect(out.join('\n')).toMatch(/zone 1 {2}入户门 {2}NOT SEEN/);
+    expect(out.join('\n')).toMatch(/zone 2 {2}客厅红外 {2}seen .* intrusion by home-b-panel/);
+    expect(await cli('home-b', 'stop')).toBe(1);
+    expect(err.at(-1)).toContain('no_walk_test');
+    expect(await cli('home-b', 'sideways')).toBe(2);
   });
 
   it.skipIf(!hasMosquittoPub)('a device never heard from (待安装) does not go offline; one heard once and then silent does', async () => {
