@@ -13,7 +13,7 @@ import type { SiteCommissioning, WalkTest } from '../../src/contract/commissioni
 import { contactId, nativeEvent, nativeStatus } from '../../src/simulate/payloads.js';
 import { runWalktestCommand } from '../../src/commissioning/walktest-command.js';
 import { accountOf } from '../helpers/accounts.js';
-import { startTestHub, waitFor, type LoggedIn, type TestHub } from '../helpers/hub.js';
+import { nextEvent, startTestHub, waitFor, type LoggedIn, type TestHub } from '../helpers/hub.js';
 import { makeTree } from '../helpers/tree.js';
 
 const run = promisify(execFile);
@@ -172,7 +172,11 @@ describe('commissioning over real MQTT', () => {
     const refused = await operator.post('/api/sites/home-b/maintenance/start', { minutes: 30, device: 'home-b-panel' });
     expect(refused.status).toBe(403);
 
+    // The 明湖 station's console hears of it (its status board shows 维护).
+    const { socket } = await t.console({ session: operator });
+    const pushed = nextEvent<SiteCommissioning>(socket, 'commissioning:status', (c) => c.siteId === 'home-b');
     const r = await installer.post('/api/sites/home-b/maintenance/start', { minutes: 30, device: 'home-b-panel', note: '更换电池' });
+    expect((await pushed).devices.find((d) => d.deviceId === 'home-b-panel')?.state).toBe('maintenance');
     expect(r.status).toBe(200);
     const started = (await r.json()) as SiteCommissioning;
     expect(started.devices.find((d) => d.deviceId === 'home-b-panel')).toMatchObject({ state: 'maintenance', maintenanceUntil: expect.any(String) });
