@@ -13,7 +13,10 @@ import type { HubEvents } from '../../src/core/hub-events.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { eventDestination } from '../../src/ingest/destination.js';
 import { panelModeChange } from '../../src/ingest/panel-mode.js';
-import { openSqliteStore, type Store } from '../../src/store/index.js';
+import { openSqliteStore, openStore, type Store } from '../../src/store/index.js';
+import { KIND_INFO, type AlarmEvent } from '../../src/contract/alarm-event.js';
+import { Metrics } from '../../src/core/metrics.js';
+import { IncidentService } from '../../src/dispatch/incidents.js';
 
 const device = (id: string, more: Partial<Device>): Device =>
   ({
@@ -175,5 +178,53 @@ describe('the commissioning service on a real SQLite file', () => {
       ['commissioning.in_service', 'hub'],
     ]);
     second.store.close();
+  });
+});
+
+describe('a diverted event stays out of the queue, also after a restart', () => {
+  it('recover() marks stored walk-test and maintenance events processed without an incident; the queued one opens one', () => {
+    const clock = new ManualClock();
+    const store = openStore(':memory:');
+    const at = new Date(clock.now()).toISOString();
+    const event = (n: number, destination?: AlarmEvent['destination']): AlarmEvent => ({
+      id: `e${n}`,
+      siteId: 's1',
+      deviceId: 'panel',
+      kind: 'intrusion',
+      category: KIND_INFO.intrusion.category,
+      zone: n,
+      zoneName: null,
+      occurredAt: at,
+      receivedAt: at,
+      location: [26.6, 104.8],
+      gridCellId: 'c1',
+      stationId: 'ps-1',
+      detail: null,
+      profile: 'native',
+      topic: 't',
+      raw: '{}',
+      dedupeKey: `k${n}`,
+      ...(destination ? { destination } : {}),
+    });
+    store.transaction(() => {
+      store.events.insert(event(1, 'walk_test'));
+      store.events.insert(event(2, 'maintenance'));
+    });
+    expect(store.events.unprocessed().map((e) => e.destination)).toEqual(['walk_test', 'maintenance']);
+    const service = new IncidentService({
+      store,
+      bus: new EventBus<HubEvents>(),
+      clock,
+      log: silentLogger(),
+      metrics: new Metrics(),
+      directory: { siteName: () => null, cellName: () => null },
+    });
+    expect(service.recover()).toBe(2);
+    expect(service.snapshot()).toEqual([]);
+    expect(store.events.unprocessed()).toEqual([]);
+    store.transaction(() => store.events.insert(event(3)));
+    service.recover();
+    expect(service.snapshot()).toHaveLength(1);
+    store.close();
   });
 });
