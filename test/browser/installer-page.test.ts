@@ -42,6 +42,13 @@ devices:
       4: { name: 后窗, type: perimeter }
 `;
 
+/** A new site file with mistakes: held back whole, so it names no loaded site. */
+const BROKEN_YAML = `site:
+  id: bad-x
+  name: 错误示例
+  kind: shopp
+`;
+
 const run = HAVE_CHROMIUM || IN_CI;
 
 describe.skipIf(!run)('installer page (Chromium)', () => {
@@ -51,7 +58,10 @@ describe.skipIf(!run)('installer page (Chromium)', () => {
   let problems: PageProblems;
 
   beforeAll(async () => {
-    [t, browser] = await Promise.all([startTestHub({ tree: makeTree({ 'walk-d.yaml': SITE_YAML }), env: { MQTT_WALK_D_PASS: PASS } }), launchChromium()]);
+    [t, browser] = await Promise.all([
+      startTestHub({ tree: makeTree({ 'walk-d.yaml': SITE_YAML, 'bad-x.yaml': BROKEN_YAML }), env: { MQTT_WALK_D_PASS: PASS } }),
+      launchChromium(),
+    ]);
     const c = await newContext(browser);
     problems = c.problems;
     page = await c.context.newPage();
@@ -65,6 +75,9 @@ describe.skipIf(!run)('installer page (Chromium)', () => {
   it(
     'the walk test checklist fills live, a rejected message shows escaped, and the record prints',
     async () => {
+      // The held-back file's problems, in the words of \`safegrid check\` (file:line first).
+      await page.waitForSelector('#inst-file-problems li');
+      expect(await page.locator('#inst-file-problems').textContent()).toContain('devices/bad-x.yaml:4');
       await page.click('.inst-site[data-site="walk-d"]');
       await page.waitForSelector('#site-heading >> text=人民路20号金店');
       await page.click('#walk-start');

@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   const me = session;
 
   let sites: InstallerSite[] = [];
+  /** Problems of files that hold no loaded site (a new file held back whole). */
+  let fileProblems: WordedProblem[] = [];
   let current: InstallerSite | null = null;
   let records: WalkTest[] = [];
   let message: { text: string; ok: boolean } | null = null;
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
   async function loadList(): Promise<void> {
     const answer = await getJson<InstallerAnswer>('/api/commissioning');
     sites = answer.sites;
+    fileProblems = answer.problems;
     if (!current && sites[0]) await pick(sites[0].siteId);
     else render();
   }
@@ -129,6 +132,8 @@ async function main(): Promise<void> {
         ),
       ),
     );
+    if (fileProblems.length)
+      siteList.append(h('section', { attrs: { id: 'inst-file-problems' } }, h('h3', { text: t('instHeldBack') }), problemList(fileProblems)));
     panel.replaceChildren(...(current ? sitePanel(current) : [h('p', { class: 'muted', text: t('instNoSites') })]).filter((e): e is HTMLElement => e !== null));
   }
 

@@ -346,6 +346,7 @@ export const en: Catalogue = {
   instColSeen: 'Tripped',
   instZoneSeen: 'Tripped',
   instZoneMissing: 'Not tripped',
+  instHeldBack: 'Files held back (errors)',
   instDone: 'Done',
 };
 

@@ -360,6 +360,7 @@ export const zhCN = {
   instColSeen: '是否触发',
   instZoneSeen: '已触发',
   instZoneMissing: '未触发',
+  instHeldBack: '未加载的文件（有错误）',
   instDone: '已完成',
 } as const;
 

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { RefusalCode } from '../../../contract/refusals.js';
 import { formatProblem } from '../../../config/report.js';
 import type { Problem } from '../../../core/problems.js';
+import { signalOf } from '../../../commissioning/walk-test.js';
 import type { ApiContext } from '../../context.js';
 import { runSiteCommand, SITE_COMMAND_SPECS, type SiteCommandSpec } from '../../commands/site-table.js';
 import { allow, callerOf, clientIp, scopeOf } from '../access.js';
@@ -77,8 +78,7 @@ function worded(p: Problem): { code: string; severity: string; file: string; lin
 function deviceFacts(ctx: ApiContext, siteId: string, deviceId: string) {
   const live = ctx.ingest.deviceAvailability(siteId, deviceId);
   const s = live?.supervision;
-  const state = live?.state as Record<string, unknown> | undefined;
-  const signal = state && typeof state.linkquality === 'number' ? state.linkquality : null;
+  const signal = signalOf(live?.state);
   return {
     lastSeenAt: live?.lastSeenMs ? new Date(live.lastSeenMs).toISOString() : null,
     availability: live?.availability ?? null,
