@@ -68,7 +68,7 @@ export interface QueueSnapshot {
  */
 export type EventBrief = Pick<
   AlarmEvent,
-  'id' | 'siteId' | 'deviceId' | 'kind' | 'category' | 'zone' | 'zoneName' | 'occurredAt' | 'receivedAt' | 'gridCellId' | 'stationId' | 'detail'
+  'id' | 'siteId' | 'deviceId' | 'kind' | 'category' | 'zone' | 'zoneName' | 'occurredAt' | 'receivedAt' | 'gridCellId' | 'stationId' | 'detail' | 'destination'
 > & { seq: number };
 
 /**

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../src/core/clock.js';
 import type { Incident } from '../../src/contract/incident.js';
+import type { EventBatch } from '../../src/contract/socket.js';
 import type { SiteCommissioning, WalkTest } from '../../src/contract/commissioning.js';
 import { contactId, nativeEvent, nativeStatus } from '../../src/simulate/payloads.js';
 import { runWalktestCommand } from '../../src/commissioning/walktest-command.js';
@@ -120,6 +121,9 @@ describe('commissioning over real MQTT', () => {
     expect(again.status).toBe(409);
     expect(await again.json()).toMatchObject({ code: 'walk_test_running' });
 
+    // The consoles' event log still sees the trips, marked as walk test.
+    const { socket } = await t.console();
+    const logged = nextEvent<EventBatch>(socket, 'event:stored', (b) => b.events.some((e) => e.siteId === 'walk-c' && e.destination === 'walk_test'));
     const panel = await t.device({ username: 'walk-c', password: WALK_PASS });
     for (const zone of [1, 2, 3]) {
       const msg = nativeEvent('safegrid/walk-c/walk-panel', 'burglary', zone, `walk-${zone}`);
@@ -137,6 +141,7 @@ describe('commissioning over real MQTT', () => {
     ]);
     expect(ticked.zones[0]).toMatchObject({ name: '前门', kind: 'burglary', deviceId: 'walk-panel', seenAt: expect.any(String) });
 
+    await logged;
     await queueMarker();
     expect(t.hub.incidents.snapshot().filter((i) => i.siteId === 'walk-c')).toEqual([]);
 
