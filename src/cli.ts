@@ -1,5 +1,5 @@
 /**
- * safegrid start | check | discover | simulate | demo | audit | user | site | broker-config — parses arguments and calls the module that does the work.
+ * safegrid start | check | discover | simulate | demo | audit | user | site | broker-config | walktest — parses arguments and calls the module that does the work.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -46,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
       'guard-group': { type: 'string' },
       pole: { type: 'string' },
       crs: { type: 'string' },
+      user: { type: 'string' },
+      minutes: { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -133,6 +135,20 @@ async function main(argv: string[]): Promise<number> {
         mqttPort: port('mqtt-port', values['mqtt-port']),
         storagePath: values.db ? resolve(values.db) : undefined,
         demo: command === 'demo' ? { url: values.url, alarmEverySeconds: Number(values['alarm-every'] ?? 15) } : undefined,
+      });
+    }
+    case 'walktest': {
+      const { runWalktestCommand } = await import('./commissioning/walktest-command.js');
+      const { terminalIo } = await import('./auth/user-command.js');
+      const io = terminalIo();
+      return runWalktestCommand({
+        positionals,
+        url: values.url ?? 'http://127.0.0.1:8080',
+        user: values.user ?? 'installer',
+        minutes: values.minutes,
+        password: () => io.readPassword('password: ', values['password-stdin'] ?? false),
+        out: io.out,
+        err: io.err,
       });
     }
     case 'simulate': {

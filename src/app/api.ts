@@ -11,6 +11,7 @@ import { createHttpApp } from '../api/http/server.js';
 import { listRoutes, type RouteInfo } from '../api/http/route-list.js';
 import { attachConsole } from '../api/socket/console.js';
 import type { AuthService } from '../auth/service.js';
+import type { CommissioningService } from '../commissioning/service.js';
 import type { BrokerLink } from '../broker/types.js';
 import { moduleLogger } from '../core/logger.js';
 import type { IncidentService } from '../dispatch/incidents.js';
@@ -27,6 +28,7 @@ export interface ApiModules {
   broker: BrokerLink;
   video: CameraService;
   auth: AuthService;
+  commissioning: CommissioningService;
 }
 
 export interface HubApi {

@@ -1,13 +1,21 @@
 /** Ingest (device messages → stored events) and the liveness monitor that watches its devices' heartbeats. */
 import { moduleLogger } from '../core/logger.js';
+import type { CommissioningService } from '../commissioning/service.js';
 import { Ingest } from '../ingest/ingest.js';
 import { LivenessMonitor } from '../ingest/liveness.js';
 import { TopicRouter } from '../ingest/router.js';
 import type { Store } from '../store/index.js';
 import type { HubContext } from './context.js';
 
-export function buildIngest(ctx: HubContext, store: Store): Ingest {
+/** `commissioning` says where each event goes (walk test, maintenance) and hears the panel's own walk-test mode. */
+export function buildIngest(ctx: HubContext, store: Store, commissioning?: CommissioningService): Ingest {
   return new Ingest({
+    ...(commissioning
+      ? {
+          destinationOf: (site, device, now) => commissioning.destinationOf(site, device, now),
+          onPanelMode: (site, device, change) => commissioning.panelMode(site, device, change),
+        }
+      : {}),
     router: new TopicRouter(ctx.running.config, ctx.running.profiles),
     store,
     bus: ctx.bus,

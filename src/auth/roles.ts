@@ -45,6 +45,10 @@ export const CAPABILITIES = {
   /** Config problems and broker figures in /api/health (the anonymous answer is status only). */
   'health:detail': ['admin', 'operator', 'installer'],
   'metrics:read': ['admin'],
+  /** Commissioning (issue 15): pending install, maintenance, walk tests, rejected messages — the installer page. */
+  'commissioning:read': ['admin', 'operator', 'installer'],
+  /** Start and stop walk tests and maintenance, mark a site in service. */
+  'commissioning:write': ['admin', 'installer'],
   /** The live queue: /console for dispatch, /guard for guards. */
   'console:connect': ['admin', 'operator'],
   'guard:connect': ['admin', 'guard'],

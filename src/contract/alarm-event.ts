@@ -1,3 +1,4 @@
+import type { EventDestination } from './commissioning.js';
 import type { StoredParams } from './messages.js';
 import type { ZoneType } from './zones.js';
 
@@ -121,4 +122,9 @@ export interface AlarmEvent {
    * increasing in commit order: consoles catch up after a reconnect by the last seq they saw.
    */
   seq?: number;
+  /**
+   * Where the event went instead of the 110 queue (issue 15): `walk_test` (步测 checklist) or
+   * `maintenance` (维护: on record, shown to installers). Absent: the queue.
+   */
+  destination?: Exclude<EventDestination, 'queue'>;
 }

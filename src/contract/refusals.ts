@@ -42,6 +42,11 @@ export const REFUSAL_CODES = {
   feedback_required: 'Closing as real before the feedback (反馈) step.',
   owner_cancel_unverified: 'Closing as cancelled without a call where the owner cancelled with the right verbal password (业主撤警).',
   bad_contact: 'A call to a contact number the site does not have.',
+  // Commissioning (issue 15)
+  walk_test_running: 'A walk test (步测) of the site is already running; stop it first or wait for its end.',
+  no_walk_test: 'No walk test of the site is running.',
+  not_in_maintenance: 'Ending maintenance (维护) of a site or device that is not in maintenance.',
+  no_zones: 'A walk test of a site whose file declares no zones: there is nothing to walk.',
 } as const;
 
 export type RefusalCode = keyof typeof REFUSAL_CODES;

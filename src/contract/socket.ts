@@ -5,6 +5,7 @@
  * cross-origin page) or 428 (one-time password not changed yet). When the session ends (logout,
  * expiry) the server disconnects the socket.
  */
+import type { SiteCommissioning } from './commissioning.js';
 import type { AlarmEvent } from './alarm-event.js';
 import type { Incident } from './incident.js';
 import type { StoredParams } from './messages.js';
@@ -67,7 +68,7 @@ export interface QueueSnapshot {
  */
 export type EventBrief = Pick<
   AlarmEvent,
-  'id' | 'siteId' | 'deviceId' | 'kind' | 'category' | 'zone' | 'zoneName' | 'occurredAt' | 'receivedAt' | 'gridCellId' | 'stationId' | 'detail'
+  'id' | 'siteId' | 'deviceId' | 'kind' | 'category' | 'zone' | 'zoneName' | 'occurredAt' | 'receivedAt' | 'gridCellId' | 'stationId' | 'detail' | 'destination'
 > & { seq: number };
 
 /**
@@ -102,6 +103,8 @@ export interface ServerToClientEvents {
   'directory:changed': (change: DirectoryChanged) => void;
   /** The event log (addition to the DESIGN contract): see EventBatch. */
   'event:stored': (batch: EventBatch) => void;
+  /** A site's commissioning changed: 待安装 · 在用 · 维护, a walk test (addition, issue 15). */
+  'commissioning:status': (site: SiteCommissioning) => void;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { AlarmEvent } from '../contract/alarm-event.js';
+import type { SiteCommissioning } from '../contract/commissioning.js';
 import type { Incident } from '../contract/incident.js';
 import type { CameraStatusPush, DeviceStatus, DirectoryChanged } from '../contract/socket.js';
 import type { ErrorCode } from './errors.js';
@@ -15,6 +16,8 @@ export interface HubEvents extends Record<string, unknown> {
   'directory:changed': DirectoryChanged;
   'incident:new': Incident;
   'incident:update': Incident;
-  /** A message was rejected: counted, logged, and the hub goes on. */
-  'ingest:rejected': { code: ErrorCode; topic: string; reason: string };
+  /** A message was rejected: counted, logged, and the hub goes on. `payload`: its first bytes (untrusted). */
+  'ingest:rejected': { code: ErrorCode; topic: string; reason: string; payload?: string };
+  /** A site's commissioning changed (state, maintenance, walk test checklist): its whole view. */
+  'commissioning:status': SiteCommissioning;
 }

@@ -170,6 +170,8 @@ Usage:
                     Mosquitto password file and ACL (external broker) from the device logins and topic rights
   safegrid site new [--root DIR] --id ID --name NAME --kind home|shop|unit --address TEXT --door-plate TEXT
                     --location LAT,LNG --contact NAME:PHONE   write devices/<id>.yaml (asks for what is missing)
+  safegrid walktest <site> start|stop|status [--minutes N] [--url URL] [--user NAME] [--password-stdin]
+                    walk test a site on a running hub: its events go to a zone checklist, not the 110 queue
 
 DIR holds config/ and devices/ (default: the current directory).`,
     'zh-CN': `SafeGrid —— 技防联网接处警系统：MQTT 报警、ONVIF 摄像机、社区网格、110 接处警队列
@@ -190,6 +192,8 @@ DIR holds config/ and devices/ (default: the current directory).`,
                     根据设备登录和主题权限生成 Mosquitto 的密码文件和 ACL（外部 MQTT 服务器）
   safegrid site new [--root 目录] --id 编号 --name 名称 --kind home|shop|unit --address 地址 --door-plate 门牌号
                     --location 纬度,经度 --contact 姓名:电话   写出 devices/<编号>.yaml（缺少的项会询问）
+  safegrid walktest <场所> start|stop|status [--minutes 分钟] [--url 地址] [--user 用户名] [--password-stdin]
+                    在运行中的系统上对场所步测：其事件进入防区清单，不进入 110 接警队列
 
 目录中含 config/ 和 devices/（默认：当前目录）。`,
   },

@@ -237,6 +237,12 @@ export class IncidentService {
     const touched = new Map<string, 'new' | 'update'>();
     const marks: Mark[] = [];
     for (const e of events) {
+      // Walk-test trips and events of a device in maintenance are on record, never in the queue
+      // (issue 15; ingest/destination.ts decided where each goes when it was stored).
+      if (e.destination) {
+        marks.push([e.id, NO_INCIDENT, e.seq]);
+        continue;
+      }
       if (e.kind === 'arm' || e.kind === 'disarm') this.armed.set(e.siteId, e.kind === 'arm');
       const openAtSite = this.openAt(e.siteId);
       const c = correlate(openAtSite, e, this.contextOf(e, openAtSite));

@@ -1,5 +1,6 @@
 import type { InboundMessage, MessageSink, SinkOutcome } from '../broker/types.js';
-import type { EventKind } from '../contract/alarm-event.js';
+import type { AlarmEvent, EventKind } from '../contract/alarm-event.js';
+import type { EventDestination } from '../contract/commissioning.js';
 import type { Coded } from '../contract/messages.js';
 import type { Clock } from '../core/clock.js';
 import type { ErrorCode } from '../core/errors.js';
@@ -17,6 +18,7 @@ import { cameraAsDevice, enrichBridgeMessage, enrichDeviceMessage, observedEvent
 import { Journal, type JournalEntry } from './journal.js';
 import { deviceKey, type TopicRouter } from './router.js';
 import { batteryOf, deviceStatusOf, NO_SUPERVISION, statusChanged, SUPERVISION_KINDS, type SupervisionTrouble } from './supervision.js';
+import { panelModeChange, type PanelModeChange } from './panel-mode.js';
 import { printableTopic } from './topic.js';
 
 export type { InboundMessage } from '../broker/types.js';
@@ -38,6 +40,17 @@ export interface IngestOptions {
   payloadDedupeWindowMs?: number;
   /** Device message ids are remembered this long (devices restart their counters eventually). */
   msgIdDedupeWindowMs?: number;
+  /**
+   * Where a device's events go (issue 15: walk test, maintenance; src/ingest/destination.ts decides,
+   * src/commissioning knows the state). Asked before the events are stored, so the answer is stored
+   * with them. Absent: the queue.
+   */
+  destinationOf?: (siteId: string, deviceId: string, nowMs: number) => EventDestination;
+  /**
+   * The panel announced a mode the hub acts on (Contact ID 607 walk test mode, panel-mode.ts); called
+   * before the message's events are tagged, so a walk test the panel starts takes what follows.
+   */
+  onPanelMode?: (siteId: string, deviceId: string, change: PanelModeChange) => void;
 }
 
 /** An event the hub raises about a device (Ingest.raiseSynthetic). */
@@ -170,7 +183,10 @@ export class Ingest implements MessageSink {
     const facts: MessageFacts = { topic: msg.topic, profile: binding.profile.id, raw: decoded.raw, payloadHash: decoded.payloadHash, receivedAt };
     if (binding.type === 'device') {
       const { site, device } = binding;
-      const before = this.devices.get(key)?.supervision ?? NO_SUPERVISION;
+      const previous = this.devices.get(key);
+      const before = previous?.supervision ?? NO_SUPERVISION;
+      const mode = this.o.onPanelMode ? panelModeChange(previous?.state, decoded.state) : null;
+      if (mode) this.o.onPanelMode!(site.id, device.id, mode);
       const tested = decoded.signals.some((s) => SUPERVISION_KINDS.has(s.kind));
       const heard = this.devices.heardFromDevice(key, decoded.state, decoded.availability, {
         tested,
@@ -189,6 +205,7 @@ export class Ingest implements MessageSink {
         newId: this.newEventId,
       });
       this.logFlags(enriched);
+      this.divert(enriched.events, now);
       // Supervision is state: the consoles hear of it as device:status, never as an event.
       const changed = transition !== null || statusChanged(before, row.supervision ?? NO_SUPERVISION);
       const statuses = changed ? [deviceStatusOf(site.id, device.id, row)] : [];
@@ -204,6 +221,7 @@ export class Ingest implements MessageSink {
     });
     if ('refused' in enriched) return enriched;
     this.logFlags(enriched);
+    this.divert(enriched.events, now);
     return { entry: { events: enriched.events, states: [row], statuses: [] } };
   }
 
@@ -225,6 +243,7 @@ export class Ingest implements MessageSink {
       entry.statuses.push(deviceStatusOf(site.id, device.id, row, device.installed ?? false));
     }
     entry.events.push(observedEvent({ id: this.newEventId(), site, device, kind, detail, message, profile: 'hub', location: site.location, nowMs: now }));
+    this.divert(entry.events, now);
     await this.journal.append(entry);
   }
 
@@ -249,6 +268,7 @@ export class Ingest implements MessageSink {
       location: camera.location,
       nowMs: this.o.clock.now(),
     });
+    this.divert([event], this.o.clock.now());
     await this.journal.append({ events: [event], states: [], statuses: [] });
     return true;
   }
@@ -256,6 +276,16 @@ export class Ingest implements MessageSink {
   /** Write everything queued now and announce it (shutdown). */
   flush(): void {
     this.journal.flush();
+  }
+
+  /** Marks each event that goes to a walk test or stays on record (maintenance) instead of the queue. */
+  private divert(events: AlarmEvent[], nowMs: number): void {
+    const destinationOf = this.o.destinationOf;
+    if (!destinationOf) return;
+    for (const e of events) {
+      const to = destinationOf(e.siteId, e.deviceId, nowMs);
+      if (to !== 'queue') e.destination = to;
+    }
   }
 
   private logFlags(enriched: Enriched): void {
@@ -283,7 +313,7 @@ export class Ingest implements MessageSink {
     } else {
       this.o.log.warn({ code, topic, reason, client: msg.clientId ?? undefined }, 'message rejected');
     }
-    this.o.bus.emit('ingest:rejected', { code, topic, reason });
+    this.o.bus.emit('ingest:rejected', { code, topic, reason, payload: capUtf8(msg.payload.toString('utf8'), 200) });
     return { status: 'rejected', code, reason };
   }
 }

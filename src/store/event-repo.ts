@@ -25,6 +25,8 @@ interface EventRow {
   /** Migration 010; null for free text and events stored before it. */
   detail_code: string | null;
   detail_params: string | null;
+  /** Migration 012; null: the 110 queue. */
+  destination: string | null;
   profile: string;
   topic: string;
   raw: string;
@@ -50,6 +52,7 @@ function fromRow(r: EventRow): StoredEvent {
     stationId: r.station_id,
     detail: r.detail,
     ...(r.detail_code ? { detailCode: r.detail_code, detailParams: parseParams(r.detail_params) } : {}),
+    ...(r.destination === 'walk_test' || r.destination === 'maintenance' ? { destination: r.destination } : {}),
     profile: r.profile,
     topic: r.topic,
     raw: r.raw,
@@ -87,9 +90,9 @@ export class SqliteEventRepository implements EventRepository {
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
       `INSERT INTO events (id, site_id, device_id, kind, category, zone, zone_name, zone_type, occurred_at, received_at,
-         received_ms, lat, lng, grid_cell_id, station_id, detail, detail_code, detail_params, profile, topic, raw, dedupe_key)
+         received_ms, lat, lng, grid_cell_id, station_id, detail, detail_code, detail_params, destination, profile, topic, raw, dedupe_key)
        VALUES (@id, @siteId, @deviceId, @kind, @category, @zone, @zoneName, @zoneType, @occurredAt, @receivedAt,
-         @receivedMs, @lat, @lng, @gridCellId, @stationId, @detail, @detailCode, @detailParams, @profile, @topic, @raw, @dedupeKey)`,
+         @receivedMs, @lat, @lng, @gridCellId, @stationId, @detail, @detailCode, @detailParams, @destination, @profile, @topic, @raw, @dedupeKey)`,
     );
     this.dupStmt = db.prepare('SELECT 1 FROM events WHERE dedupe_key = ? AND received_ms >= ? LIMIT 1');
     this.markStmt = db.prepare('UPDATE events SET incident_id = ? WHERE id = ?');
@@ -122,6 +125,7 @@ export class SqliteEventRepository implements EventRepository {
         receivedAt: e.receivedAt,
         detailCode: e.detailCode ?? null,
         detailParams: e.detailCode ? JSON.stringify(e.detailParams ?? {}) : null,
+        destination: e.destination ?? null,
         receivedMs: Date.parse(e.receivedAt),
         lat: e.location[0],
         lng: e.location[1],

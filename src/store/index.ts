@@ -7,6 +7,8 @@ export type {
   AuditRepository,
   AuditRow,
   AuditVerdict,
+  CommissioningRecord,
+  CommissioningRepository,
   DedupeCandidate,
   DeviceStateRepository,
   DeviceStateRow,

@@ -7,6 +7,7 @@
  * No SQL, no driver types and no row shapes here: only domain values in and out. Every method is
  * synchronous, as the SQLite driver is; see the README for what that means for a second backend.
  */
+import type { CommissioningState, WalkTest } from '../contract/commissioning.js';
 import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { Incident } from '../contract/incident.js';
 
@@ -221,8 +222,31 @@ export interface NotificationOutboxRepository {
 }
 
 /** The store: one repository per aggregate, transactions across them. */
+/** A site's (`deviceId` null) or device's commissioning record (migration 012). */
+export interface CommissioningRecord {
+  siteId: string;
+  deviceId: string | null;
+  state: CommissioningState;
+  /** End of the maintenance window; null when not in maintenance. */
+  maintenanceUntilMs: number | null;
+  changedMs: number;
+  changedBy: string;
+}
+
+export interface CommissioningRepository {
+  records(): CommissioningRecord[];
+  saveRecord(r: CommissioningRecord): void;
+  /** Inserts or replaces the walk test (running or ended) by its id. */
+  saveWalkTest(t: WalkTest): void;
+  runningWalkTests(): WalkTest[];
+  /** A site's walk tests, newest first. */
+  walkTests(siteId: string, limit: number): WalkTest[];
+  walkTest(id: string): WalkTest | undefined;
+}
+
 export interface Store {
   events: EventRepository;
+  commissioning: CommissioningRepository;
   incidents: IncidentRepository;
   deviceState: DeviceStateRepository;
   audit: AuditRepository;

@@ -1,5 +1,6 @@
 import { openDatabase } from './db.js';
 import { SqliteAuditRepository } from './audit-repo.js';
+import { SqliteCommissioningRepository } from './commissioning-repo.js';
 import { SqliteDeviceStateRepository } from './device-state-repo.js';
 import { SqliteEventRepository } from './event-repo.js';
 import { SqliteIncidentRepository } from './incident-repo.js';
@@ -15,6 +16,7 @@ export function openSqliteStore(path: string): Store {
   const db = openDatabase(path);
   return {
     events: new SqliteEventRepository(db),
+    commissioning: new SqliteCommissioningRepository(db),
     incidents: new SqliteIncidentRepository(db),
     deviceState: new SqliteDeviceStateRepository(db),
     audit: new SqliteAuditRepository(db),

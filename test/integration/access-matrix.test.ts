@@ -9,6 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/api/commands/table.js';
+import { SITE_COMMAND_SPECS } from '../../src/api/commands/site-table.js';
+import type { SiteCommand } from '../../src/contract/commissioning.js';
 import { COMMAND_EVENTS, type NAMESPACES, type CommandReply } from '../../src/contract/socket.js';
 import { INCIDENT_ACTIONS, type IncidentAction } from '../../src/contract/workflow.js';
 import { nativeEvent } from '../../src/simulate/payloads.js';
@@ -24,6 +26,15 @@ function x(spec: string): Record<Who, Outcome> {
   if (parts.length !== WHO.length) throw new Error(`need ${WHO.length} outcomes: ${spec}`);
   return Object.fromEntries(WHO.map((w, i) => [w, parts[i] === 'ok' ? 'ok' : (Number(parts[i]) as Outcome)])) as Record<Who, Outcome>;
 }
+
+/** A body per site command that changes nothing: invalid (400) or nothing to stop (409). */
+const SITE_COMMAND_PROBES: Record<SiteCommand, unknown> = {
+  walktest_start: { minutes: 0 },
+  walktest_stop: {},
+  maintenance_start: { minutes: 0 },
+  maintenance_end: {},
+  mark_in_service: { note: '' },
+};
 
 /**
  * Placeholders: {A} an open incident at shop-a (荷城 station, hecheng-team), {B} one at home-b
@@ -128,6 +139,8 @@ const REST: RestRow[] = [
   // The console and the guard page: anonymous callers are sent to /login; the socket namespace decides what a role sees.
   { method: 'GET', route: '/', url: '/', expect: x('303 ok ok ok ok ok ok') },
   { method: 'GET', route: '/guard', url: '/guard', expect: x('303 ok ok ok ok ok ok') },
+  // The installer page (issue 15): any signed-in role gets the page; the API decides what it shows.
+  { method: 'GET', route: '/installer', url: '/installer', expect: x('303 ok ok ok ok ok ok') },
   // The guard page's manifest and service worker hold no data; a browser fetches a manifest without cookies.
   { method: 'GET', route: '/guard.webmanifest', url: '/guard.webmanifest', expect: x('ok ok ok ok ok ok ok') },
   { method: 'GET', route: '/guard-sw.js', url: '/guard-sw.js', expect: x('ok ok ok ok ok ok ok') },
@@ -171,6 +184,20 @@ const REST: RestRow[] = [
   { method: 'GET', route: '/api/cameras/:id/live', url: '/api/cameras/no-such-cam/live', expect: x('401 404 404 404 403 403 403') },
   { method: 'GET', route: '/api/sites/:site/cameras/:id/live', url: '/api/sites/shop-a/cameras/no-such-cam/live', expect: x('401 404 404 404 403 403 403') },
   { method: 'GET', route: '/api/media/:id', url: '/api/media/no-such-media', expect: x('401 404 404 404 404 404 403') },
+  // Commissioning (issue 15): operators may look, installers and admins act. The bodies are invalid or
+  // find nothing to stop, so no row starts a walk test or maintenance that would divert later alarms.
+  { method: 'GET', route: '/api/commissioning', url: '/api/commissioning', expect: x('401 ok ok ok 403 403 ok') },
+  { method: 'GET', route: '/api/sites/:id/walktests', url: '/api/sites/shop-a/walktests', expect: x('401 ok ok ok 403 403 ok') },
+  { method: 'GET', route: '/api/sites/:id/walktests', url: '/api/sites/home-b/walktests', expect: x('401 ok ok 404 403 403 ok') },
+  ...SITE_COMMAND_SPECS.map(
+    (c): RestRow => ({
+      method: 'POST',
+      route: `/api${c.path}`,
+      url: `/api${c.path.replace(':id', 'shop-a')}`,
+      body: SITE_COMMAND_PROBES[c.command],
+      expect: x('401 ok 403 403 403 403 ok'),
+    }),
+  ),
   { method: 'GET', route: '/metrics', url: '/metrics', expect: x('401 ok 403 403 403 403 403') },
 ];
 

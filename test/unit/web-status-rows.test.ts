@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceStatus } from '../../src/contract/socket.js';
 import type { DeviceInfo } from '../../web/src/device-info.js';
-import { type BoardRow, cameraRow, deviceRow, rowShown, sortRows } from '../../web/src/status-rows.js';
+import { type BoardRow, boardMode, cameraRow, deviceRow, rowShown, sortRows } from '../../web/src/status-rows.js';
+import type { CommissioningStatus, SiteCommissioning } from '../../src/contract/commissioning.js';
 
 const SEEN = '2026-12-03T04:00:00.000Z';
 
@@ -86,5 +87,34 @@ describe('order and filters', () => {
     expect(rows.filter((r) => rowShown(r, { site: 'a-site', troubleOnly: false })).map((r) => r.id)).toEqual(['new-1', 'ok-0']);
     expect(rows.filter((r) => rowShown(r, { site: '', troubleOnly: true })).map((r) => r.id)).toEqual(['cam-9', 'test-1']);
     expect(rows.filter((r) => rowShown(r, { site: 'b-site', troubleOnly: true })).map((r) => r.id)).toEqual(['test-1']);
+  });
+});
+
+describe('commissioning beside the state (issue 15)', () => {
+  const status = (deviceId: string | null, state: CommissioningStatus['state']): CommissioningStatus => ({
+    siteId: 's1',
+    deviceId,
+    state,
+    maintenanceUntil: state === 'maintenance' ? SEEN : null,
+    walkTestId: null,
+    changedAt: null,
+    changedBy: null,
+  });
+  const site = (over: Partial<SiteCommissioning> = {}): SiteCommissioning => ({
+    siteId: 's1',
+    name: 'S1',
+    site: status(null, 'in_service'),
+    devices: [status('p1', 'maintenance'), status('p2', 'in_service')],
+    walkTest: null,
+    ...over,
+  });
+  it.each([
+    ['no commissioning known', { kind: 'device', id: 'p1' }, undefined, null],
+    ['the device in maintenance', { kind: 'device', id: 'p1' }, site(), 'maintenance'],
+    ['another device of the site', { kind: 'device', id: 'p2' }, site(), null],
+    ['the whole site in maintenance', { kind: 'camera', id: 'c1' }, site({ site: status(null, 'maintenance') }), 'maintenance'],
+    ['a walk test of the site', { kind: 'device', id: 'p2' }, site({ walkTest: {} as SiteCommissioning['walkTest'] }), 'walk_test'],
+  ] as const)('%s', (_why, row, s, mode) => {
+    expect(boardMode(row, s)).toBe(mode);
   });
 });

@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     onGap: (afterSeq) => eventLog.gap(afterSeq),
     onDeviceStatus: (st) => status.deviceStatus(st),
     onCameraStatus: (st) => status.cameraStatus(st),
+    onCommissioning: (st) => status.commissioning(st),
     onDirectoryStale: () => void status.directoryStale(),
     onState: (s, since) => {
       top.setState(s);

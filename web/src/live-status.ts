@@ -5,7 +5,9 @@
  * sent meanwhile are lost) reads the caller's sites, cameras and devices again over REST; a push
  * that arrives while such a read is under way is newer than its answer and is kept.
  */
+import type { SiteCommissioning } from '../../src/contract/commissioning.js';
 import type { CameraStatusPush, DeviceStatus } from '../../src/contract/socket.js';
+import { getJson } from './api.js';
 import { type Directory, loadDevices, refreshDirectory } from './directory.js';
 import { h } from './dom.js';
 import { t } from './i18n/index.js';
@@ -45,6 +47,11 @@ export class LiveStatus {
 
   deviceStatus(s: DeviceStatus): void {
     this.board.deviceStatus(s);
+  }
+
+  /** `commissioning:status`: a site went into or out of maintenance or a walk test (issue 15). */
+  commissioning(s: SiteCommissioning): void {
+    this.board.commissioning(s);
   }
 
   cameraStatus(s: CameraStatusPush): void {
@@ -102,6 +109,8 @@ export class LiveStatus {
   private async reloadBoard(since = this.board.mark()): Promise<void> {
     try {
       this.board.load(await loadDevices(), this.dir.cameras, since);
+      const c = await getJson<{ sites: SiteCommissioning[] }>('/api/commissioning').catch(() => ({ sites: [] as SiteCommissioning[] }));
+      for (const site of c.sites) this.board.commissioning(site);
     } catch {
       // The hub is unreachable: the board keeps what it has; the next reconnect reloads it.
     }

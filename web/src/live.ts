@@ -3,6 +3,7 @@
  * pushes, and commands with their ack replies. Reconnects by itself after an outage; a refusal for
  * want of a session (401) stops and says so, until the page logs in again and calls `resume()`.
  */
+import type { SiteCommissioning } from '../../src/contract/commissioning.js';
 import { io, type Socket } from 'socket.io-client';
 import type { CommandPayload } from '../../src/contract/commands.js';
 import type {
@@ -41,6 +42,8 @@ export interface LiveLinkOptions {
   onDeviceStatus?: (s: DeviceStatus) => void;
   /** A camera went online or offline (`camera:status`). */
   onCameraStatus?: (s: CameraStatusPush) => void;
+  /** A site's commissioning changed: maintenance, walk test (`commissioning:status`, issue 15). */
+  onCommissioning?: (s: SiteCommissioning) => void;
   /**
    * The directory may be stale: the hub reloaded its config (`directory:changed`), or this page
    * was cut off and may have missed a reload or status changes (every snapshot after the first).
@@ -103,6 +106,7 @@ export class LiveLink {
     };
     this.socket.on('device:status', (st) => opts.onDeviceStatus?.(st));
     this.socket.on('camera:status', (st) => opts.onCameraStatus?.(st));
+    this.socket.on('commissioning:status', (st) => opts.onCommissioning?.(st));
     this.socket.on('directory:changed', (d) => opts.onDirectoryStale?.(d));
     this.socket.on('incident:new', onPush);
     this.socket.on('incident:update', onPush);

@@ -65,7 +65,7 @@ function main(): void {
   };
   // Guards go straight to their phone page; everyone else to the console.
   let role = '';
-  const goOn = (): void => location.replace(role === 'guard' ? '/guard' : '/');
+  const goOn = (): void => location.replace(role === 'guard' ? '/guard' : role === 'installer' ? '/installer' : '/');
   const showChange = (): void => {
     loginForm.hidden = true;
     changeForm.hidden = false;

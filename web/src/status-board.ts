@@ -5,8 +5,9 @@
  * (`device:status`, `camera:status`); a config reload or a reconnect loads it again. The hub scopes
  * all of these, so an operator sees only their stations' sites.
  */
+import type { SiteCommissioning } from '../../src/contract/commissioning.js';
 import type { CameraStatusPush, DeviceStatus } from '../../src/contract/socket.js';
-import { type BoardRow, type BoardState, cameraRow, deviceRow, rowKey, rowShown, sortRows } from './status-rows.js';
+import { type BoardRow, type BoardState, boardMode, cameraRow, deviceRow, rowKey, rowShown, sortRows } from './status-rows.js';
 import type { CameraInfo, DeviceInfo, SiteInfo } from './directory.js';
 import { h } from './dom.js';
 import { formatTime } from './format.js';
@@ -36,6 +37,8 @@ export class StatusBoard {
   private stamp = 0;
   /** The latest push per row, kept until a load that started after it has come back. */
   private readonly pushed = new Map<string, { row: BoardRow; stamp: number }>();
+  /** Each site's latest commissioning (issue 15): maintenance and walk tests shown beside the state. */
+  private readonly commissioningBySite = new Map<string, SiteCommissioning>();
 
   constructor(
     private readonly sites: () => SiteInfo[],
@@ -111,6 +114,12 @@ export class StatusBoard {
     this.pushedRow(cameraRow({ id: s.cameraId, siteId: s.siteId, availability: s.availability, lastOkAt: s.lastOkAt }));
   }
 
+  /** A site's commissioning (`commissioning:status` push, or the board's load). */
+  commissioning(site: SiteCommissioning): void {
+    this.commissioningBySite.set(site.siteId, site);
+    this.schedule();
+  }
+
   private pushedRow(row: BoardRow): void {
     const key = rowKey(row.kind, row.siteId, row.id);
     this.pushed.set(key, { row, stamp: ++this.stamp });
@@ -150,6 +159,14 @@ export class StatusBoard {
     this.siteSelect.value = sites.some((s) => s.id === chosen) ? chosen : '';
   }
 
+  /** The state word, and 维护 / 步测中 beside it while commissioning diverts the device's events. */
+  private stateCell(r: BoardRow): HTMLElement {
+    const mode = boardMode(r, this.commissioningBySite.get(r.siteId));
+    const cell = h('td', { class: 'board-state', dataset: { state: r.state, mode: mode ?? '' } }, t(STATE_WORD[r.state]));
+    if (mode) cell.append(' ', h('span', { class: 'board-mode', text: t(mode === 'maintenance' ? 'boardMaintenance' : 'boardWalkTest') }));
+    return cell;
+  }
+
   /** Pushes come in bursts (a power cut): redraw at most every 250 ms, and only while shown. */
   private schedule(): void {
     if (this.renderTimer || this.el.hidden) return;
@@ -180,7 +197,7 @@ export class StatusBoard {
               : h('span', { text: r.siteId }),
           ),
           h('td', {}, h('span', { class: 'board-kind', text: t(r.kind === 'camera' ? 'boardCamera' : 'boardDevice') }), ' ', h('span', { text: r.name })),
-          h('td', { class: 'board-state', dataset: { state: r.state } }, t(STATE_WORD[r.state])),
+          this.stateCell(r),
           h('td', { class: 'board-seen' }, r.lastSeenAt ? formatTime(r.lastSeenAt, false) : t('none')),
           h('td', { class: 'board-battery' }, r.battery === null ? t('none') : `${r.battery}%`),
           h(

@@ -3,6 +3,7 @@
  * hub says (REST rows and `device:status` / `camera:status` pushes), the order and the filters.
  * Tested by tables in test/unit/web-status-rows.test.ts; status-board.ts draws them.
  */
+import type { SiteCommissioning } from '../../src/contract/commissioning.js';
 import type { DeviceStatus } from '../../src/contract/socket.js';
 import type { CameraInfo, DeviceInfo } from './device-info.js';
 
@@ -19,6 +20,21 @@ export interface BoardRow {
   battery: number | null;
   /** Supervision troubles raised and not over (devices); a camera's only trouble is being offline. */
   troubles: Array<'offline' | 'testMissed'>;
+}
+
+/** What commissioning adds to a row (issue 15): 维护 (its events stay out of the queue) or 步测 of its site. */
+export type BoardMode = 'maintenance' | 'walk_test' | null;
+
+/**
+ * A device's commissioning mode from its site's latest `commissioning:status`: a running walk test
+ * of the site, else maintenance of the device or the whole site; cameras follow their site.
+ */
+export function boardMode(r: Pick<BoardRow, 'kind' | 'id'>, site: SiteCommissioning | undefined): BoardMode {
+  if (!site) return null;
+  if (site.walkTest) return 'walk_test';
+  if (site.site.state === 'maintenance') return 'maintenance';
+  const device = r.kind === 'device' ? site.devices.find((d) => d.deviceId === r.id) : undefined;
+  return device?.state === 'maintenance' ? 'maintenance' : null;
 }
 
 export function deviceRow(d: DeviceInfo | (DeviceStatus & { id?: string })): BoardRow {

@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ApiContext } from '../context.js';
+import { commissioningRoutes } from './routes/commissioning.js';
 import { directoryRoutes } from './routes/directory.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -53,6 +54,7 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   api.use(eventRoutes(ctx));
   api.use(incidentRoutes(ctx));
   api.use(directoryRoutes(ctx));
+  api.use(commissioningRoutes(ctx));
   api.use(mapRoutes(ctx));
   api.use(videoAccess(ctx));
   api.use(mediaRoutes(ctx));
@@ -101,6 +103,8 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   // The guard's phone page; the /guard namespace decides what it shows.
   app.get('/guard', signedIn(), page('guard.html'));
   app.get('/', signedIn(), page('index.html'));
+  // The installer page (issue 15); the API decides what it shows (installers and admins act).
+  app.get('/installer', signedIn(), page('installer.html'));
   // Vite names every asset by its content hash: it never changes, so browsers may keep it.
   app.use('/assets', express.static(`${WEB_DIR}assets`, { immutable: true, maxAge: '365d', dotfiles: 'deny', index: false }));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

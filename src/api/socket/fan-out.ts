@@ -12,13 +12,15 @@ import { PushCoalescer } from './coalesce.js';
 import { eventBrief, forPush } from './snapshot.js';
 import type { LiveNs } from './types.js';
 
-type Pushed = 'incident:new' | 'incident:update' | 'event:stored' | 'device:status' | 'camera:status' | 'directory:changed';
+type Pushed = 'incident:new' | 'incident:update' | 'event:stored' | 'device:status' | 'camera:status' | 'directory:changed' | 'commissioning:status';
 type Audience = (item: { siteId: string; stationId?: string | null }) => string[];
 
 /** Subscribes the pushes; returns what unsubscribes them. */
 export function startFanOut(namespaces: readonly LiveNs[], ctx: ApiContext, bus: EventBus<HubEvents>, coalesceMs?: number): () => void {
   const audienceOf = audienceCache(ctx);
   const emitTo = emitter(namespaces);
+  // Commissioning names devices and zones: the dispatch consoles' status board, not the guards' page.
+  const emitToConsoles = emitter(namespaces.filter((ns) => ns.name === '/console'));
   // New incidents and anything an operator acts on go out at once; routine updates (device events
   // joining an open incident) are coalesced per incident within UPDATE_COALESCE_MS (coalesce.ts).
   // The audience is taken when the push leaves, from the version that leaves.
@@ -31,6 +33,7 @@ export function startFanOut(namespaces: readonly LiveNs[], ctx: ApiContext, bus:
     }),
     bus.on('device:status', (s) => emitTo(audienceOf({ siteId: s.siteId }), 'device:status', s)),
     bus.on('camera:status', (s) => emitTo(audienceOf({ siteId: s.siteId }), 'camera:status', s)),
+    bus.on('commissioning:status', (s) => emitToConsoles(audienceOf({ siteId: s.siteId }), 'commissioning:status', s)),
     // Everyone re-reads their own scope over REST; the notice itself carries nothing scoped.
     bus.on('directory:changed', (d) => {
       for (const ns of namespaces) ns.emit('directory:changed', d);

@@ -21,6 +21,7 @@ const JSON_PUSHES: Record<keyof ServerToClientEvents, true> = {
   'event:stored': true,
   'camera:status': true,
   'directory:changed': true,
+  'commissioning:status': true,
 };
 const JSON_EVENTS: ReadonlySet<string> = new Set(Object.keys(JSON_PUSHES));
 

@@ -49,6 +49,8 @@ export function eventBrief(e: AlarmEvent & { seq: number }): EventBrief {
     gridCellId: e.gridCellId,
     stationId: e.stationId,
     detail: e.detail,
+    // A walk-test trip or an event in maintenance: logged, marked, never queued (issue 15).
+    ...(e.destination ? { destination: e.destination } : {}),
   };
 }
 

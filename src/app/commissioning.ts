@@ -1,0 +1,33 @@
+/** Commissioning (issue 15): pending install, maintenance and walk tests; ingest asks it where each event goes. */
+import { CommissioningService } from '../commissioning/service.js';
+import { signalOf } from '../commissioning/walk-test.js';
+import { moduleLogger } from '../core/logger.js';
+import type { Ingest } from '../ingest/ingest.js';
+import type { Store } from '../store/index.js';
+import type { HubContext } from './context.js';
+
+/**
+ * Built before ingest (ingest asks it where events go) and connected to it after (it reads what
+ * ingest last heard of a device: seen when, battery, signal). `connect` starts its clock.
+ */
+export function buildCommissioning(ctx: HubContext, store: Store): { commissioning: CommissioningService; connect: (ingest: Ingest) => () => void } {
+  let ingest: Ingest | null = null;
+  const commissioning = new CommissioningService({
+    store,
+    bus: ctx.bus,
+    clock: ctx.clock,
+    log: moduleLogger(ctx.root, 'commissioning'),
+    sites: () => ctx.running.config.sites,
+    heard: (siteId, deviceId) => {
+      const live = ingest?.deviceAvailability(siteId, deviceId);
+      return live ? { lastSeenMs: live.lastSeenMs, battery: live.supervision?.battery ?? null, signal: signalOf(live.state) } : undefined;
+    },
+  });
+  return {
+    commissioning,
+    connect: (i) => {
+      ingest = i;
+      return commissioning.attach();
+    },
+  };
+}

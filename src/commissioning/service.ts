@@ -1,0 +1,299 @@
+import type { AlarmEvent } from '../contract/alarm-event.js';
+import type { CommissioningState, CommissioningStatus, EventDestination, SiteCommissioning, WalkTest, WalkTestTrigger } from '../contract/commissioning.js';
+import type { Site } from '../config/model.js';
+import type { Clock } from '../core/clock.js';
+import type { EventBus } from '../core/event-bus.js';
+import type { HubEvents } from '../core/hub-events.js';
+import { newId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import { eventDestination } from '../ingest/destination.js';
+import type { CommissioningRecord, Store } from '../store/index.js';
+import { RejectedLog } from './rejected-log.js';
+import { DEFAULT_WALK_TEST_MINUTES, endWalkTest, recordWalkTestEvent, startWalkTest, type DeviceReadings } from './walk-test.js';
+
+/** Who asks, as the audit trail records it. */
+export interface CommissioningActor {
+  username: string;
+  origin: string;
+}
+
+export interface CommissioningOptions {
+  store: Pick<Store, 'commissioning' | 'audit' | 'transaction'>;
+  bus: EventBus<HubEvents>;
+  clock: Clock;
+  log: Logger;
+  /** The sites of the current config (a reload swaps them). */
+  sites: () => readonly Site[];
+  /** What ingest last heard of a device: when, and its readings. */
+  heard: (siteId: string, deviceId: string) => ({ lastSeenMs: number | null } & DeviceReadings) | undefined;
+  /** How often running walk tests and maintenance windows are checked for their end, ms. */
+  checkEveryMs?: number;
+}
+
+export type CommissioningRefusal = { ok: false; code: 'not_found' | 'walk_test_running' | 'no_walk_test' | 'not_in_maintenance' | 'no_zones'; error: string };
+export type CommissioningReply = { ok: true; site: SiteCommissioning } | CommissioningRefusal;
+
+const key = (siteId: string, deviceId: string | null): string => `${siteId}/${deviceId ?? ''}`;
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * The commissioning shell (issue 15): keeps each site's and device's record (marked in service,
+ * maintenance until when) and the running walk tests, answers ingest's "where does this event go"
+ * (eventDestination), ticks walk-test checklists off from stored events, ends tests and
+ * maintenance windows by themselves, and audits and announces every change
+ * (`commissioning:status`). State lives in SQLite (migration 012) and is read back on start.
+ */
+export class CommissioningService {
+  private readonly records = new Map<string, CommissioningRecord>();
+  /** Running walk tests by site. */
+  private readonly running = new Map<string, WalkTest>();
+  readonly rejected = new RejectedLog();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly o: CommissioningOptions) {
+    for (const r of o.store.commissioning.records()) this.records.set(key(r.siteId, r.deviceId), r);
+    for (const t of o.store.commissioning.runningWalkTests()) this.running.set(t.siteId, t);
+  }
+
+  /** Subscribe to stored events and rejected messages, and start the clock. Returns the disposer. */
+  attach(): () => void {
+    const offStored = this.o.bus.on('event:stored', (events) => this.onStored(events));
+    const offRejected = this.o.bus.on('ingest:rejected', (r) => this.rejected.add(r, this.o.sites(), this.o.clock.now()));
+    this.check(); // tests and windows that ran out while the hub was down end now
+    this.timer = setInterval(() => this.check(), this.o.checkEveryMs ?? 1000);
+    this.timer.unref();
+    return () => {
+      offStored();
+      offRejected();
+      if (this.timer) clearInterval(this.timer);
+      this.timer = null;
+    };
+  }
+
+  /** Ingest's question for each event it is about to store. */
+  destinationOf(siteId: string, deviceId: string, nowMs: number): EventDestination {
+    const device = this.records.get(key(siteId, deviceId));
+    const site = this.records.get(key(siteId, null));
+    const until = Math.max(device?.maintenanceUntilMs ?? 0, site?.maintenanceUntilMs ?? 0);
+    return eventDestination({ walkTest: this.running.has(siteId), maintenanceUntilMs: until > 0 ? until : null, nowMs });
+  }
+
+  /** The installer page's view of one site; undefined for a site not in the config. */
+  view(siteId: string): SiteCommissioning | undefined {
+    const site = this.site(siteId);
+    if (!site) return undefined;
+    const now = this.o.clock.now();
+    return {
+      siteId: site.id,
+      name: site.name,
+      site: this.status(site.id, null, now),
+      devices: site.devices.map((d) => this.status(site.id, d.id, now, d.installed ?? false)),
+      walkTest: this.running.get(site.id) ?? null,
+    };
+  }
+
+  /** A site's stored walk tests (验收记录), newest first. */
+  walkTests(siteId: string, limit = 20): WalkTest[] {
+    return this.o.store.commissioning.walkTests(siteId, limit);
+  }
+
+  walkTest(id: string): WalkTest | undefined {
+    return this.o.store.commissioning.walkTest(id);
+  }
+
+  startWalkTest(siteId: string, by: CommissioningActor, minutes = DEFAULT_WALK_TEST_MINUTES, trigger: WalkTestTrigger = 'installer'): CommissioningReply {
+    const site = this.site(siteId);
+    if (!site) return { ok: false, code: 'not_found', error: `no site ${siteId}` };
+    if (this.running.has(siteId)) return { ok: false, code: 'walk_test_running', error: `a walk test of ${siteId} is already running` };
+    const now = this.o.clock.now();
+    const test = startWalkTest({ id: newId(now), site, nowMs: now, minutes, by: by.username, trigger });
+    if (test.zones.length === 0) return { ok: false, code: 'no_zones', error: `site ${siteId} declares no zones to walk` };
+    this.o.store.transaction(() => {
+      this.o.store.commissioning.saveWalkTest(test);
+      this.audit(by, 'walktest.start', siteId, null, 'walk_test', `${test.id}: ${test.zones.length} zones, ${minutes} min`);
+    });
+    this.running.set(siteId, test);
+    this.o.log.info({ site: siteId, walkTest: test.id, zones: test.zones.length, minutes, by: by.username }, 'walk test started');
+    return this.announce(siteId);
+  }
+
+  stopWalkTest(siteId: string, by: CommissioningActor): CommissioningReply {
+    if (!this.site(siteId)) return { ok: false, code: 'not_found', error: `no site ${siteId}` };
+    if (!this.running.has(siteId)) return { ok: false, code: 'no_walk_test', error: `no walk test of ${siteId} is running` };
+    this.finish(siteId, by);
+    return this.announce(siteId);
+  }
+
+  startMaintenance(siteId: string, deviceId: string | null, minutes: number, by: CommissioningActor, note?: string): CommissioningReply {
+    const site = this.site(siteId);
+    if (!site || (deviceId !== null && !site.devices.some((d) => d.id === deviceId))) {
+      return { ok: false, code: 'not_found', error: deviceId ? `no device ${deviceId} at ${siteId}` : `no site ${siteId}` };
+    }
+    const now = this.o.clock.now();
+    const until = now + minutes * 60_000;
+    const before = this.status(siteId, deviceId, now).state;
+    this.save(
+      { siteId, deviceId, state: 'maintenance', maintenanceUntilMs: until, changedMs: now, changedBy: by.username },
+      by,
+      before,
+      note ?? `${minutes} min`,
+    );
+    return this.announce(siteId);
+  }
+
+  endMaintenance(siteId: string, deviceId: string | null, by: CommissioningActor): CommissioningReply {
+    const record = this.records.get(key(siteId, deviceId));
+    if (!this.site(siteId)) return { ok: false, code: 'not_found', error: `no site ${siteId}` };
+    if (record?.state !== 'maintenance') return { ok: false, code: 'not_in_maintenance', error: `${deviceId ?? siteId} is not in maintenance` };
+    this.leaveMaintenance(record, by, this.o.clock.now());
+    return this.announce(siteId);
+  }
+
+  /** The installer puts a site in service (在用) without a walk test, with the reason. */
+  markInService(siteId: string, by: CommissioningActor, note: string): CommissioningReply {
+    if (!this.site(siteId)) return { ok: false, code: 'not_found', error: `no site ${siteId}` };
+    const now = this.o.clock.now();
+    const before = this.status(siteId, null, now).state;
+    this.save({ siteId, deviceId: null, state: 'in_service', maintenanceUntilMs: null, changedMs: now, changedBy: by.username }, by, before, note);
+    return this.announce(siteId);
+  }
+
+  /**
+   * The panel entered or left its own walk-test mode (Contact ID E607 / R607): a test starts with
+   * the default length, or the running one ends. A start while one runs, or an end without one,
+   * changes nothing (the installer may have started it from the page first).
+   */
+  panelMode(siteId: string, deviceId: string, change: 'walk_test_start' | 'walk_test_end'): void {
+    const by = { username: `panel:${deviceId}`, origin: 'mqtt' };
+    if (change === 'walk_test_start' && !this.running.has(siteId)) this.startWalkTest(siteId, by, DEFAULT_WALK_TEST_MINUTES, 'panel');
+    if (change === 'walk_test_end' && this.running.has(siteId)) this.stopWalkTest(siteId, by);
+  }
+
+  /** One pass of the clock: walk tests and maintenance windows that ran out end. Public for tests. */
+  check(): void {
+    const now = this.o.clock.now();
+    const hub = { username: 'hub', origin: 'hub' };
+    for (const [siteId, t] of [...this.running]) {
+      if (Date.parse(t.endsAt) <= now) {
+        this.finish(siteId, hub);
+        this.announce(siteId);
+      }
+    }
+    for (const r of [...this.records.values()]) {
+      if (r.state === 'maintenance' && r.maintenanceUntilMs !== null && r.maintenanceUntilMs <= now) {
+        this.leaveMaintenance(r, hub, now);
+        this.announce(r.siteId);
+      }
+    }
+  }
+
+  private onStored(events: readonly AlarmEvent[]): void {
+    const touched = new Set<string>();
+    for (const e of events) {
+      if (e.destination !== 'walk_test') continue;
+      const t = this.running.get(e.siteId);
+      if (!t) continue; // ended between the store and now: the event stays on record, diverted
+      const heard = this.o.heard(e.siteId, e.deviceId);
+      this.running.set(e.siteId, recordWalkTestEvent(t, e, { signal: heard?.signal ?? null, battery: heard?.battery ?? null }));
+      touched.add(e.siteId);
+    }
+    for (const siteId of touched) {
+      this.o.store.commissioning.saveWalkTest(this.running.get(siteId)!);
+      this.announce(siteId);
+    }
+  }
+
+  /** Ends the site's running test, stores it as the record, and a passed test puts the site in service. */
+  private finish(siteId: string, by: CommissioningActor): void {
+    const now = this.o.clock.now();
+    const ended = endWalkTest(this.running.get(siteId)!, now, by.username);
+    this.running.delete(siteId);
+    const seen = ended.zones.filter((z) => z.seen).length;
+    const summary = `${ended.id}: ${seen}/${ended.zones.length} zones seen, ${ended.passed ? 'passed' : 'not passed'}`;
+    this.o.store.transaction(() => {
+      this.o.store.commissioning.saveWalkTest(ended);
+      this.audit(by, 'walktest.end', siteId, 'walk_test', ended.passed ? 'passed' : 'failed', summary);
+      const before = this.status(siteId, null, now).state;
+      if (ended.passed && before === 'pending_install') {
+        this.save(
+          { siteId, deviceId: null, state: 'in_service', maintenanceUntilMs: null, changedMs: now, changedBy: by.username },
+          by,
+          before,
+          summary,
+          false,
+        );
+      }
+    });
+    this.o.log.info({ site: siteId, walkTest: ended.id, seen, zones: ended.zones.length, passed: ended.passed }, 'walk test ended');
+  }
+
+  private leaveMaintenance(r: CommissioningRecord, by: CommissioningActor, now: number): void {
+    this.save(
+      { ...r, state: 'in_service', maintenanceUntilMs: null, changedMs: now, changedBy: by.username },
+      by,
+      'maintenance',
+      by.username === 'hub' ? 'maintenance window over' : null,
+    );
+  }
+
+  private save(r: CommissioningRecord, by: CommissioningActor, from: CommissioningState, note: string | null, ownTransaction = true): void {
+    const write = (): void => {
+      this.o.store.commissioning.saveRecord(r);
+      this.audit(by, `commissioning.${r.state}`, r.siteId, from, r.state, [r.deviceId, note].filter(Boolean).join(': ') || null);
+    };
+    if (ownTransaction) this.o.store.transaction(write);
+    else write();
+    this.records.set(key(r.siteId, r.deviceId), r);
+    this.o.log.info({ site: r.siteId, device: r.deviceId ?? undefined, from, to: r.state, by: by.username }, 'commissioning state changed');
+  }
+
+  private audit(by: CommissioningActor, action: string, siteId: string, from: string | null, to: string | null, note: string | null): void {
+    const at = new Date(this.o.clock.now()).toISOString();
+    this.o.store.audit.append({
+      at,
+      actor: by.username,
+      action,
+      incidentId: null,
+      fromStatus: from,
+      toStatus: to,
+      origin: by.origin,
+      note: `site ${siteId}${note ? `: ${note}` : ''}`,
+    });
+  }
+
+  private announce(siteId: string): CommissioningReply {
+    const view = this.view(siteId);
+    if (!view) return { ok: false, code: 'not_found', error: `no site ${siteId}` };
+    this.o.bus.emit('commissioning:status', view);
+    return { ok: true, site: view };
+  }
+
+  /**
+   * A site's or device's state now. Maintenance wins while its window lasts. A device is in
+   * service from its first message (or `installed: true`): it is mounted and talking, which is
+   * what supervision needs. A site is in service after a passed walk test or the installer's mark:
+   * that a site's devices talk does not say its zones are wired right.
+   */
+  private status(siteId: string, deviceId: string | null, now: number, installed = false): CommissioningStatus {
+    const r = this.records.get(key(siteId, deviceId));
+    const inMaintenance = r?.state === 'maintenance' && r.maintenanceUntilMs !== null && r.maintenanceUntilMs > now;
+    let state: CommissioningState;
+    if (inMaintenance) state = 'maintenance';
+    else if (r?.state === 'in_service' || r?.state === 'maintenance') state = 'in_service';
+    else if (deviceId !== null && (installed || (this.o.heard(siteId, deviceId)?.lastSeenMs ?? null) !== null)) state = 'in_service';
+    else state = 'pending_install';
+    return {
+      siteId,
+      deviceId,
+      state,
+      maintenanceUntil: inMaintenance ? iso(r!.maintenanceUntilMs) : null,
+      walkTestId: deviceId === null ? (this.running.get(siteId)?.id ?? null) : null,
+      changedAt: r ? iso(r.changedMs) : null,
+      changedBy: r?.changedBy ?? null,
+    };
+  }
+
+  private site(siteId: string): Site | undefined {
+    return this.o.sites().find((s) => s.id === siteId);
+  }
+}
