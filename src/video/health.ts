@@ -1,7 +1,7 @@
 /**
  * Health polling, the shell around health-rules.ts: each camera is asked every
  * `video.poll_interval` whether it is alive (ONVIF: probe once, then an authenticated
- * GetDeviceInformation; RTSP only: its port accepts a connection), and the rules decide what the
+ * GetDeviceInformation; RTSP only: OPTIONS + an authenticated DESCRIBE, rtsp-probe.ts), and the rules decide what the
  * answer means. The camera's site hears `trouble.offline` / `restore` through `raise`.
  */
 import type { EventKind } from '../contract/alarm-event.js';
@@ -13,7 +13,7 @@ import { describeCameraError } from './describe-error.js';
 import { afterPoll, type PollOutcome } from './health-rules.js';
 import { OnvifError } from './onvif/errors.js';
 import type { CameraEntry } from './registry.js';
-import { tcpReachable } from './tcp-reachable.js';
+import { probeRtsp } from './rtsp-probe.js';
 import type { Coded } from '../contract/messages.js';
 
 export interface CameraHealthOptions {
@@ -74,7 +74,12 @@ export class CameraHealth {
       }
       return;
     }
-    if (e.camera.rtsp) await tcpReachable(e.camera.rtsp, 5000);
+    if (e.camera.rtsp) {
+      // Not a TCP connect: OPTIONS + an authenticated DESCRIBE, so a wrong password is not "online".
+      const login = e.camera.rtspLogin ?? e.camera.onvif;
+      const r = await probeRtsp(e.camera.rtsp, { username: login?.username ?? null, password: login?.password ?? null, timeoutMs: 5000 });
+      e.stream = { codec: r.codec };
+    }
   }
 
   private async poll(e: CameraEntry): Promise<void> {
@@ -87,7 +92,7 @@ export class CameraHealth {
         outcome = { ok: true };
       } catch (err) {
         if (e.abort.signal.aborted) return;
-        outcome = { ok: false, reason: describeCameraError(err) };
+        outcome = { ok: false, reason: describeCameraError(err), conclusive: err instanceof OnvifError && err.code === 'not_authorized' };
         // A camera that answered with something else than before (new firmware, replaced): probe again.
         if (err instanceof OnvifError && err.code !== 'timeout' && err.code !== 'unreachable') e.probe = null;
       }

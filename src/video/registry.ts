@@ -26,6 +26,8 @@ export interface CameraEntry {
   health: CameraHealthState;
   poll: { timer: NodeJS.Timeout | null; running: boolean };
   events: { sub: PullPointSubscription | null; running: boolean };
+  /** What the stream's DESCRIBE said (health fills it for RTSP-only cameras): snapshots tune their probe by codec. */
+  stream: { codec: string | null } | null;
 }
 
 export interface RegistryChange {
@@ -100,6 +102,7 @@ function newEntry(key: string, site: Site, camera: Camera, fingerprint: string, 
     health: initialHealth(camera, previous),
     poll: { timer: null, running: false },
     events: { sub: null, running: false },
+    stream: null,
   };
 }
 

@@ -11,11 +11,12 @@ import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { cameraFailureReason, describeCameraError, snapshotFailure, snapshotFailureNote, videoFailure } from './describe-error.js';
-import { redact, type Ffmpeg } from './ffmpeg/ffmpeg.js';
+import { COPYABLE_CODECS, redact, type Ffmpeg, type Source } from './ffmpeg/ffmpeg.js';
 import type { MediaStore } from './media-store.js';
 import { OnvifClient } from './onvif/client.js';
 import { OnvifError } from './onvif/errors.js';
 import { cameraLabel, streamSource, type CameraEntry, type CameraRegistry } from './registry.js';
+import { probeRtsp } from './rtsp-probe.js';
 import { planCaptures, type CaptureMemory, type LinkableCamera } from './verification-plan.js';
 
 export interface VerificationOptions {
@@ -147,11 +148,13 @@ export class Verification {
       });
       return;
     }
-    const ext = /^rtsps?:/i.test(src.url) ? 'mp4' : 'mkv';
+    const ext = 'mp4';
     const { id, path } = this.o.media.reserve(ext);
     const seconds = this.o.settings().clipSeconds;
     try {
-      const r = await ffmpeg.clip(src, seconds, path, seconds * 1000 + 8000);
+      // H.264/H.265 is copied; Motion JPEG (the simulator, cheap cameras) is encoded to H.264 so it plays in browsers.
+      const codec = await streamCodec(e, src);
+      const r = await ffmpeg.clip(src, seconds, path, seconds * 1000 + 8000, { transcode: codec !== null && !COPYABLE_CODECS.has(codec) });
       this.o.media.commit(id, path, ext, e.site.id);
       this.o.addMedia(incidentId, { ...base, id, url: `/api/media/${id}`, error: null });
       if (r.cutShort) {
@@ -177,5 +180,22 @@ export class Verification {
         ...videoFailure(e.camera, 'clip', cameraFailureReason(err)),
       });
     }
+  }
+}
+
+/**
+ * The stream's video codec: what health's DESCRIBE saw, else one DESCRIBE now (a few ms; same
+ * host, same login as the stream itself). An HTTP stream is Motion JPEG. Null when unknown (then
+ * the stream is copied, as before).
+ */
+export async function streamCodec(e: CameraEntry, src: Source): Promise<string | null> {
+  if (!/^rtsps?:/i.test(src.url)) return 'JPEG';
+  if (e.stream?.codec) return e.stream.codec;
+  try {
+    const r = await probeRtsp(src.url, { username: src.username, password: src.password, timeoutMs: 3000 });
+    e.stream = { codec: r.codec };
+    return r.codec;
+  } catch {
+    return null; // the clip's own ffmpeg run will name the failure
   }
 }
