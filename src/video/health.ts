@@ -92,7 +92,11 @@ export class CameraHealth {
         outcome = { ok: true };
       } catch (err) {
         if (e.abort.signal.aborted) return;
-        outcome = { ok: false, reason: describeCameraError(err), conclusive: err instanceof OnvifError && err.code === 'not_authorized' };
+        outcome = {
+          ok: false,
+          reason: describeCameraError(err),
+          conclusive: err instanceof OnvifError && (err.code === 'not_authorized' || err.code === 'unsupported'),
+        };
         // A camera that answered with something else than before (new firmware, replaced): probe again.
         if (err instanceof OnvifError && err.code !== 'timeout' && err.code !== 'unreachable') e.probe = null;
       }

@@ -119,7 +119,11 @@ export class Verification {
     if (e.client && e.probe?.snapshotUri) return race(e.client.fetchSnapshot(e.probe.snapshotUri, left()));
     const src = streamSource(e);
     const ffmpeg = this.o.ffmpeg;
-    if (src && ffmpeg) return race(ffmpeg.snapshot(src, left()));
+    if (src && ffmpeg) {
+      // Learns the codec once (and refuses a camera that wants the password in Basic over plain RTSP).
+      await race(streamCodec(e, src, left()));
+      return race(ffmpeg.snapshot(src, left()));
+    }
     if (e.client && !e.probe && e.camera.onvif) {
       // Not probed yet (the hub just started): one quick probe within the same budget.
       const { xaddr, username, password } = e.camera.onvif;
@@ -184,18 +188,22 @@ export class Verification {
 }
 
 /**
- * The stream's video codec: what health's DESCRIBE saw, else one DESCRIBE now (a few ms; same
- * host, same login as the stream itself). An HTTP stream is Motion JPEG. Null when unknown (then
- * the stream is copied, as before).
+ * What the stream's DESCRIBE says (codec, how it logs in): health's last answer, else one DESCRIBE
+ * now (a few ms; same host and login as the stream). An HTTP stream is Motion JPEG.
+ *
+ * It is also the guard in front of ffmpeg: ffmpeg answers a Basic challenge on plain RTSP with the
+ * password in clear, so a camera that asks for that is refused here (the error names why) and
+ * ffmpeg never gets the login. Other failures return codec null: ffmpeg's own run names them.
  */
-export async function streamCodec(e: CameraEntry, src: Source): Promise<string | null> {
+export async function streamCodec(e: CameraEntry, src: Source, timeoutMs = 3000): Promise<string | null> {
   if (!/^rtsps?:/i.test(src.url)) return 'JPEG';
-  if (e.stream?.codec) return e.stream.codec;
+  if (e.stream) return e.stream.codec;
   try {
-    const r = await probeRtsp(src.url, { username: src.username, password: src.password, timeoutMs: 3000 });
+    const r = await probeRtsp(src.url, { username: src.username, password: src.password, timeoutMs });
     e.stream = { codec: r.codec };
     return r.codec;
-  } catch {
-    return null; // the clip's own ffmpeg run will name the failure
+  } catch (err) {
+    if (err instanceof OnvifError && err.code === 'unsupported') throw err;
+    return null;
   }
 }
