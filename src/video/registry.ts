@@ -108,6 +108,8 @@ function newEntry(key: string, site: Site, camera: Camera, fingerprint: string, 
 
 /** The camera's stream with its resolved login: `rtsp_login` if given, else the ONVIF one (most cameras share them). */
 export function streamSource(e: CameraEntry): Source | null {
+  // HOST PIN (issue 16): the one place every ffmpeg run and stream DESCRIBE gets its URL; the
+  // video-events branch's checkCameraUri (camera-host.ts) belongs here when both are merged.
   const url = e.camera.rtsp ?? e.probe?.streamUri ?? null;
   if (!url) return null;
   const login = e.camera.rtspLogin ?? e.camera.onvif;

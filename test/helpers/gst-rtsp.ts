@@ -42,10 +42,14 @@ export interface GstCameraOptions {
   digest?: { username: string; password: string };
   fps?: number;
   gop?: number;
+  /** Picture size (default 320×240). */
+  width?: number;
+  height?: number;
 }
 
 export async function startGstCamera(o: GstCameraOptions = {}): Promise<GstCamera> {
   const args = [SCRIPT, '--codec', o.codec ?? 'h264', '--fps', String(o.fps ?? 15), '--gop', String(o.gop ?? 15)];
+  args.push('--width', String(o.width ?? 320), '--height', String(o.height ?? 240));
   if (o.digest) args.push('--digest', `${o.digest.username}:${o.digest.password}`);
   // Its own environment: nothing of the test process's (GStreamer reads GST_* variables).
   const child: ChildProcess = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin' } });

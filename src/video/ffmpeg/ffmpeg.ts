@@ -230,14 +230,21 @@ export class Ffmpeg {
 
   /**
    * Live H.264 without transcoding: the camera's stream copied into fragmented MP4 on stdout
-   * (`frag_keyframe`: every fragment starts at a key frame; `empty_moov`: the init segment comes
+   * (`frag_keyframe`: a key frame starts a new fragment; `empty_moov`: the init segment comes
    * first; `default_base_moof`: what Media Source Extensions expects). The caller kills it.
    */
   fmp4(src: Source, o: { timeoutMs: number }): { child: ChildProcessByStdio<Writable, Readable, Readable>; secrets: string[] } {
     const p = this.plan(src, { timeoutMs: o.timeoutMs, fastProbe: true, noFpsProbe: true });
     const child = spawnFfmpeg(
       this.bin,
-      [...p.args, '-an', '-c:v', 'copy', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-flush_packets', '1', 'pipe:1'],
+      [
+        ...p.args,
+        ...['-an', '-c:v', 'copy', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof'],
+        // A fragment at least every 100 ms, not only at key frames: with a 2 s GOP the first picture
+        // would otherwise wait for the whole GOP. A viewer who joins later starts at the last key
+        // frame the hub kept (live.ts), so fragments without one do no harm.
+        ...['-frag_duration', '100000', '-flush_packets', '1', 'pipe:1'],
+      ],
       p.stdin,
     );
     return { child, secrets: p.secrets };
