@@ -52,7 +52,7 @@ function ffmpegCpu(): Map<number, number> {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8').trim();
       const m = /^\d+ \((.*)\) (.*)$/.exec(stat);
-      if (!m || m[1] !== 'ffmpeg') continue;
+      if (m?.[1] !== 'ffmpeg') continue;
       const f = m[2]!.split(' ');
       if (Number(f[1]) !== process.pid) continue;
       out.set(Number(d), (Number(f[11]) + Number(f[12])) / TICKS);
