@@ -14,6 +14,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimCamera } from '../../src/simulate/onvif-camera/camera.js';
 import { readParts } from '../../web/src/multipart.js';
 import { GST_SKIP_REASON, HAVE_GST_RTSP, startGstCamera, type GstCamera } from '../helpers/gst-rtsp.js';
 import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
@@ -33,6 +34,8 @@ describe.skipIf(!run)('H.264 RTSP cameras (gst-rtsp-server)', () => {
   let digestCam: GstCamera;
   let openCam: GstCamera;
   let mjpegCam: GstCamera;
+  /** Our simulator, set to ask for RTSP Basic only: the hub must not send it the password on plain TCP. */
+  let basicCam: SimCamera;
 
   beforeAll(async () => {
     [digestCam, openCam, mjpegCam] = await Promise.all([
@@ -40,12 +43,14 @@ describe.skipIf(!run)('H.264 RTSP cameras (gst-rtsp-server)', () => {
       startGstCamera(),
       startGstCamera({ codec: 'mjpeg' }),
     ]);
+    basicCam = await new SimCamera({ name: 'BasicOnly', password: PASS, rtsp: { auth: 'basic' } }).start();
     const tree = makeTree({
       [`${SITE}.yaml`]: cameraSiteYaml(SITE, [
         { id: 'h264', rtsp: digestCam.url, zones: [1], clip: true, rtspLoginEnv: 'GST_PASS' },
         { id: 'h264-open', rtsp: openCam.url, zones: [1], clip: false },
         { id: 'h264-bad', rtsp: digestCam.url, zones: [2], clip: false, rtspLoginEnv: 'GST_WRONG' },
         { id: 'mjpeg', rtsp: mjpegCam.url, zones: [3], clip: true },
+        { id: 'basic', rtsp: basicCam.rtspUrl(), zones: [2], clip: true, rtspLoginEnv: 'GST_PASS' },
       ]),
     });
     const video = { pollIntervalMs: 500, clipSeconds: 2, snapshotTimeoutMs: 10_000 };
@@ -56,7 +61,7 @@ describe.skipIf(!run)('H.264 RTSP cameras (gst-rtsp-server)', () => {
   afterAll(async () => {
     delete process.env.SG_TEST_CAMERA_SECRET;
     await t?.close();
-    await Promise.all([digestCam?.stop(), openCam?.stop(), mjpegCam?.stop()]);
+    await Promise.all([digestCam?.stop(), openCam?.stop(), mjpegCam?.stop(), basicCam?.stop()]);
   });
 
   it('health asks for the stream with the login: right password online, wrong password offline as refused', async () => {
@@ -144,6 +149,26 @@ describe.skipIf(!run)('H.264 RTSP cameras (gst-rtsp-server)', () => {
     }).catch(() => undefined);
     return parts;
   }
+
+  it('a camera that asks for Basic on plain RTSP never gets the password: health, snapshot, clip and live view say why', async () => {
+    const status = await waitFor(() => {
+      const s = t.hub.video.cameraStatus(SITE, 'basic');
+      return s?.availability === 'offline' ? s : null;
+    }, 30_000);
+    expect(status.reason).toMatch(/Basic authentication over plain RTSP/);
+    await t.hub.ingest.receive(nativeAlarm(SITE, 'intrusion', 2, 'h264-basic-2'));
+    const notes = await waitFor(() => {
+      const m = t.hub.incidents.snapshot().flatMap((i) => i.media.filter((x) => x.cameraId === 'basic'));
+      return m.some((x) => x.kind === 'snapshot') && m.some((x) => x.kind === 'clip') ? m : null;
+    }, 30_000);
+    for (const n of notes) expect(n, n.kind).toMatchObject({ url: null, error: expect.stringMatching(/Basic/) });
+    const admin = await t.login('admin');
+    const live = await admin.fetch(`/api/sites/${SITE}/cameras/basic/live`, { headers: { Accept: 'video/mp4' } });
+    expect(live.status).toBe(502);
+    // The simulator accepts Basic with this password: had anything sent it, it would have been counted.
+    expect(basicCam.rtsp.authAccepted).toEqual({ digest: 0, basic: 0 });
+    expect(basicCam.rtsp.stats.answers).toContain('DESCRIBE 401');
+  }, 60_000);
 
   it('live view of an H.264 camera: fMP4 without transcoding, one ffmpeg for two viewers, stopped when both leave', async () => {
     const admin = await t.login('admin');
