@@ -17,6 +17,7 @@
  * on stdout. The machine is shared: figures are indicative, compare rows run together.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { SimCamera } from '../src/simulate/onvif-camera/camera.js';
 import { readParts } from '../web/src/multipart.js';
 import { startGstCamera } from '../test/helpers/gst-rtsp.js';
@@ -105,14 +106,17 @@ interface LivePhase {
   hubCpuPct: number;
   perViewerCpuPct: number;
   ffmpegSessions: number;
+  /** Pictures per second the first viewer received in the CPU window (fMP4: fragments of 100 ms; MJPEG: 5 fps by design). */
+  partsPerSecond: number;
 }
 
 async function livePhase(t: TestHub, path: string, mode: 'fmp4' | 'mjpeg', viewers: number): Promise<LivePhase> {
   const admin = await t.login('admin');
   const aborts: AbortController[] = [];
   const firsts: number[] = [];
+  let firstViewerParts = 0;
   const sessionsBefore = t.hub.video.live.sessionsStarted;
-  const open = async (): Promise<void> => {
+  const open = async (index: number): Promise<void> => {
     const a = new AbortController();
     aborts.push(a);
     const start = performance.now();
@@ -122,6 +126,7 @@ async function livePhase(t: TestHub, path: string, mode: 'fmp4' | 'mjpeg', viewe
     let seen = false;
     const first = new Promise<void>((ok) => {
       void readParts(res.body!.getReader(), boundary, (body) => {
+        if (index === 0) firstViewerParts++;
         // fMP4: the first picture is the first fragment (moof), not the init segment.
         if (!seen && (mode === 'mjpeg' || Buffer.from(body.subarray(4, 8)).toString('latin1') === 'moof')) {
           seen = true;
@@ -132,15 +137,17 @@ async function livePhase(t: TestHub, path: string, mode: 'fmp4' | 'mjpeg', viewe
     });
     await first;
   };
-  await open();
-  for (let i = 1; i < viewers; i++) await open();
+  await open(0);
+  for (let i = 1; i < viewers; i++) await open(i);
   const cpu0 = ffmpegCpu();
+  const parts0 = firstViewerParts;
   const hub0 = process.cpuUsage();
   await sleep(CPU_SECONDS * 1000);
   const ffmpegCpuPct = (cpuBetween(cpu0, ffmpegCpu()) / CPU_SECONDS) * 100;
   const hubUsage = process.cpuUsage(hub0);
   const hubCpuPct = ((hubUsage.user + hubUsage.system) / 1e6 / CPU_SECONDS) * 100;
   const sessions = t.hub.video.live.sessionsStarted - sessionsBefore;
+  const partsPerSecond = round((firstViewerParts - parts0) / CPU_SECONDS, 1);
   for (const a of aborts) a.abort();
   await until(() => t.hub.video.live.active === 0, 30_000);
   const joins = firsts.slice(1);
@@ -153,6 +160,7 @@ async function livePhase(t: TestHub, path: string, mode: 'fmp4' | 'mjpeg', viewe
     hubCpuPct: round(hubCpuPct, 1),
     perViewerCpuPct: round((ffmpegCpuPct + hubCpuPct) / viewers, 2),
     ffmpegSessions: sessions,
+    partsPerSecond,
   };
 }
 
@@ -193,12 +201,18 @@ export async function benchVideo(): Promise<{ snapshots: Awaited<ReturnType<type
 }
 
 const r = await benchVideo();
+console.error(
+  `load average at the end: ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} on ${os.cpus().length} cores`,
+);
 console.error('snapshot from incident open (ms):');
 for (const [k, v] of Object.entries(r.snapshots)) console.error(`  ${k.padEnd(6)} median ${v.median}  p95 ${v.p95}  failed ${v.failed}/${N}`);
 console.error('live view of one H.264 camera (1280x720, 25 fps, GOP 2 s):');
 for (const p of r.live)
   console.error(
-    `  ${p.mode.padEnd(5)} ${String(p.viewers).padStart(2)} viewers: first picture ${p.firstPictureMs} ms, join ${p.joinPictureMs ?? '-'} ms, ffmpeg ${p.ffmpegCpuPct} %, hub ${p.hubCpuPct} %, per viewer ${p.perViewerCpuPct} %, ffmpeg sessions ${p.ffmpegSessions}`,
+    `  ${p.mode.padEnd(5)} ${String(p.viewers).padStart(2)} viewers: first picture ${p.firstPictureMs} ms, join ${p.joinPictureMs ?? '-'} ms, ffmpeg ${p.ffmpegCpuPct} %, hub ${p.hubCpuPct} %, per viewer ${p.perViewerCpuPct} %, ffmpeg sessions ${p.ffmpegSessions}, ${p.partsPerSecond} parts/s`,
   );
 console.log(JSON.stringify(r));
 process.exit(0);
