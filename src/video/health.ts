@@ -12,7 +12,7 @@ import type { Say } from '../core/installer-messages.js';
 import { describeCameraError } from './describe-error.js';
 import { afterPoll, type PollOutcome } from './health-rules.js';
 import { OnvifError } from './onvif/errors.js';
-import type { CameraEntry } from './registry.js';
+import { streamSource, type CameraEntry } from './registry.js';
 import { probeRtsp } from './rtsp-probe.js';
 import type { Coded } from '../contract/messages.js';
 
@@ -57,9 +57,21 @@ export class CameraHealth {
   }
 
   private async check(e: CameraEntry): Promise<void> {
-    if (e.client) {
+    if (e.client) await this.checkOnvif(e, e.client);
+    // The stream itself, with its own login (rtsp_login, else the ONVIF one): OPTIONS + an
+    // authenticated DESCRIBE, not a TCP connect, so a wrong stream password is not "online" even
+    // when the ONVIF login is right. Only RTSP streams (an HTTP MJPEG stream has no DESCRIBE).
+    const src = streamSource(e);
+    if (src && /^rtsps?:/i.test(src.url)) {
+      const r = await probeRtsp(src.url, { username: src.username, password: src.password, timeoutMs: 5000 });
+      e.stream = { codec: r.codec };
+    }
+  }
+
+  private async checkOnvif(e: CameraEntry, client: NonNullable<CameraEntry['client']>): Promise<void> {
+    try {
       if (!e.probe) {
-        e.probe = await e.client.probe();
+        e.probe = await client.probe();
         const { info, profiles, services } = e.probe;
         this.o.log.info({ site: e.site.id, camera: e.camera.id, model: info.model, profiles: profiles.length, events: services.pullPoint }, 'camera answered');
         if (e.probe.withheld.length > 0) {
@@ -70,15 +82,12 @@ export class CameraHealth {
         }
       } else {
         // Authenticated, so that a changed password shows as a fault rather than "alive".
-        await e.client.getDeviceInformation();
+        await client.getDeviceInformation();
       }
-      return;
-    }
-    if (e.camera.rtsp) {
-      // Not a TCP connect: OPTIONS + an authenticated DESCRIBE, so a wrong password is not "online".
-      const login = e.camera.rtspLogin ?? e.camera.onvif;
-      const r = await probeRtsp(e.camera.rtsp, { username: login?.username ?? null, password: login?.password ?? null, timeoutMs: 5000 });
-      e.stream = { codec: r.codec };
+    } catch (err) {
+      // A camera that answered with something else than before (new firmware, replaced): probe again.
+      if (err instanceof OnvifError && err.code !== 'timeout' && err.code !== 'unreachable') e.probe = null;
+      throw err;
     }
   }
 
@@ -97,8 +106,6 @@ export class CameraHealth {
           reason: describeCameraError(err),
           conclusive: err instanceof OnvifError && (err.code === 'not_authorized' || err.code === 'unsupported'),
         };
-        // A camera that answered with something else than before (new firmware, replaced): probe again.
-        if (err instanceof OnvifError && err.code !== 'timeout' && err.code !== 'unreachable') e.probe = null;
       }
       const rules = { offlineAfter: this.o.settings().offlineAfter, now: this.o.clock.now(), cameraName: e.camera.name ?? e.camera.id };
       const step = afterPoll(e.health, outcome, rules);

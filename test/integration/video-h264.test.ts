@@ -36,6 +36,8 @@ describe.skipIf(!run)('H.264 RTSP cameras (gst-rtsp-server)', () => {
   let mjpegCam: GstCamera;
   /** Our simulator, set to ask for RTSP Basic only: the hub must not send it the password on plain TCP. */
   let basicCam: SimCamera;
+  /** An ONVIF camera whose ONVIF login is right and whose stream login (rtsp_login) is wrong. */
+  let onvifCam: SimCamera;
 
   beforeAll(async () => {
     [digestCam, openCam, mjpegCam] = await Promise.all([
@@ -44,6 +46,7 @@ describe.skipIf(!run)('H.264 RTSP cameras (gst-rtsp-server)', () => {
       startGstCamera({ codec: 'mjpeg' }),
     ]);
     basicCam = await new SimCamera({ name: 'BasicOnly', password: PASS, rtsp: { auth: 'basic' } }).start();
+    onvifCam = await new SimCamera({ name: 'OnvifBadStream', password: PASS }).start();
     const tree = makeTree({
       [`${SITE}.yaml`]: cameraSiteYaml(SITE, [
         { id: 'h264', rtsp: digestCam.url, zones: [1], clip: true, rtspLoginEnv: 'GST_PASS' },
@@ -51,6 +54,7 @@ describe.skipIf(!run)('H.264 RTSP cameras (gst-rtsp-server)', () => {
         { id: 'h264-bad', rtsp: digestCam.url, zones: [2], clip: false, rtspLoginEnv: 'GST_WRONG' },
         { id: 'mjpeg', rtsp: mjpegCam.url, zones: [3], clip: true },
         { id: 'basic', rtsp: basicCam.rtspUrl(), zones: [2], clip: true, rtspLoginEnv: 'GST_PASS' },
+        { id: 'onvif-bad-stream', xaddr: onvifCam.xaddr, passwordEnv: 'GST_PASS', rtspLoginEnv: 'GST_WRONG', zones: [2], clip: false },
       ]),
     });
     const video = { pollIntervalMs: 500, clipSeconds: 2, snapshotTimeoutMs: 10_000 };
@@ -61,7 +65,7 @@ describe.skipIf(!run)('H.264 RTSP cameras (gst-rtsp-server)', () => {
   afterAll(async () => {
     delete process.env.SG_TEST_CAMERA_SECRET;
     await t?.close();
-    await Promise.all([digestCam?.stop(), openCam?.stop(), mjpegCam?.stop(), basicCam?.stop()]);
+    await Promise.all([digestCam?.stop(), openCam?.stop(), mjpegCam?.stop(), basicCam?.stop(), onvifCam?.stop()]);
   });
 
   it('health asks for the stream with the login: right password online, wrong password offline as refused', async () => {
@@ -71,6 +75,13 @@ describe.skipIf(!run)('H.264 RTSP cameras (gst-rtsp-server)', () => {
       return s?.availability === 'offline' ? s : null;
     }, 30_000);
     expect(bad.reason).toMatch(/refused the user name or password/);
+    // ONVIF answers with the right login, but the stream refuses its own: not online either.
+    const stream = await waitFor(() => {
+      const s = t.hub.video.cameraStatus(SITE, 'onvif-bad-stream');
+      return s?.availability === 'offline' ? s : null;
+    }, 30_000);
+    expect(stream.reason).toMatch(/refused the user name or password/);
+    expect(stream.model).toMatch(/OnvifBadStream|SafeGrid/i);
     const admin = await t.login('admin');
     const body = (await (await admin.get('/api/cameras/status')).json()) as {
       cameras: Array<{ cameraId: string; availability: string; reason: string | null }>;
@@ -224,7 +235,7 @@ describe.skipIf(!run)('H.264 RTSP cameras (gst-rtsp-server)', () => {
   }, 60_000);
 });
 
-/** PIDs of ffmpeg processes this test process started (the hub runs in it). */
+/** PIDs of the hub's ffmpeg processes (the hub runs in this test process). */
 function ffmpegChildren(): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
@@ -232,7 +243,8 @@ function ffmpegChildren(): number[] {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const m = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
-      if (m && m[1] === 'ffmpeg' && Number(m[2]) === process.pid) out.push(Number(d));
+      // The hub's ffmpeg reads its input list on stdin; the simulators' own ffmpeg (their picture) does not.
+      if (m && m[1] === 'ffmpeg' && Number(m[2]) === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('pipe:0')) out.push(Number(d));
     } catch {
       // gone meanwhile
     }
