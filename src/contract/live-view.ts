@@ -3,7 +3,8 @@
  * identified by site AND camera everywhere: camera ids are unique within a site only, so
  * `cam-1` of one shop is not `cam-1` of the next.
  *
- *   GET /api/sites/:siteId/cameras/:cameraId/live   multipart/x-mixed-replace of image/jpeg parts
+ *   GET /api/sites/:siteId/cameras/:cameraId/live   multipart/x-mixed-replace of image/jpeg parts,
+ *                                                   or of video/mp4 parts (see LiveMode)
  *
  * A refusal before the stream starts is a JSON body `{ error, code }` with an HTTP status (404 out
  * of scope or unknown, 503 the camera cannot stream, 502 the camera refused or failed). A stream
@@ -43,6 +44,17 @@ export interface LiveEnd {
 export function livePath(siteId: string, cameraId: string): string {
   return `/api/sites/${encodeURIComponent(siteId)}/cameras/${encodeURIComponent(cameraId)}/live`;
 }
+
+/**
+ * How the pictures travel. `mjpeg`: image/jpeg parts (any camera; the hub transcodes). `fmp4`:
+ * video/mp4 parts — first the init segment (ftyp+moov), then fragments (moof+mdat), each whole —
+ * the camera's H.264 copied without transcoding, for Media Source Extensions. A page that can play
+ * H.264 asks with `Accept: video/mp4`; the hub answers fmp4 only for H.264 cameras (the parts'
+ * Content-Type says which), so the page handles both. A viewer joining a running camera gets the
+ * init segment and the fragments since the last key frame.
+ */
+export type LiveMode = 'mjpeg' | 'fmp4';
+export const LIVE_MP4_CONTENT_TYPE = 'video/mp4';
 
 /** Content type of the closing part that carries the LiveEnd. */
 export const LIVE_END_CONTENT_TYPE = 'application/json';

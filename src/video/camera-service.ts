@@ -19,16 +19,17 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { sayIn, type Say } from '../core/installer-messages.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import type { LiveEndCode } from '../contract/live-view.js';
+import type { LiveEndCode, LiveMode } from '../contract/live-view.js';
 import { CameraEvents, sleep } from './camera-events.js';
 import { describeCameraError } from './describe-error.js';
-import { Ffmpeg, FfmpegError, locateFfmpeg } from './ffmpeg/ffmpeg.js';
+import { Ffmpeg, FfmpegError, locateFfmpeg, type Source } from './ffmpeg/ffmpeg.js';
 import { CameraHealth } from './health.js';
 import type { CameraAvailability } from './health-rules.js';
 import { LiveHub, liveEndCode } from './live.js';
 import { OnvifError } from './onvif/errors.js';
 import { MediaStore } from './media-store.js';
 import { CameraRegistry, streamSource, type CameraEntry } from './registry.js';
+import { probeRtsp } from './rtsp-probe.js';
 import { resolveVideoSettings } from './settings.js';
 import { Verification } from './verification.js';
 import type { Coded } from '../contract/messages.js';
@@ -199,16 +200,22 @@ export class CameraService {
    * "no address yet". Refusals are `LiveRefusal`s with the code the page words; `onStart` runs
    * once the feed is sure to start, before the first picture is written to `out`.
    */
-  async watchLive(siteId: string | null, cameraId: string, out: Writable, onStart: () => void = () => undefined): Promise<() => void> {
+  async watchLive(
+    siteId: string | null,
+    cameraId: string,
+    out: Writable,
+    onStart: () => void = () => undefined,
+    o: { mp4?: boolean } = {},
+  ): Promise<() => void> {
     try {
-      return await this.startLive(siteId, cameraId, out, onStart);
+      return await this.startLive(siteId, cameraId, out, onStart, o.mp4 === true);
     } catch (err) {
       if (err instanceof LiveRefusal) this.countLive(err.code);
       throw err;
     }
   }
 
-  private async startLive(siteId: string | null, cameraId: string, out: Writable, onStart: () => void): Promise<() => void> {
+  private async startLive(siteId: string | null, cameraId: string, out: Writable, onStart: () => void, mp4: boolean): Promise<() => void> {
     const e = siteId ? this.registry.get(siteId, cameraId) : this.registry.withCameraId(cameraId)[0];
     if (!e) throw new LiveRefusal('failed', 'no such camera');
     if (e.camera.disabledReason) throw new LiveRefusal('disabled', `camera not in use: ${e.camera.disabledReason}`);
@@ -222,9 +229,30 @@ export class CameraService {
     }
     const src = streamSource(e);
     if (!src) throw new LiveRefusal('failed', 'the camera has no stream address');
+    const mode = await this.liveMode(e, src, mp4);
     // The caller sends its headers now: from here on pictures (or the closing reason) follow.
     onStart();
-    return this.live.watch(e.key, () => src, out);
+    return this.live.watch(e.key, () => src, out, mode);
+  }
+
+  /**
+   * How this camera's live view travels. An RTSP camera whose feed is not running yet is asked
+   * for DESCRIBE with its login first (rtsp-probe.ts): a refused password is refused here, before
+   * any HTTP 200, and its SDP says whether it sends H.264 — copied as fMP4 to a page that plays
+   * it (`mp4`), no transcoding. It also keeps the password off RTSP Basic over plain TCP.
+   */
+  private async liveMode(e: CameraEntry, src: Source, mp4: boolean): Promise<LiveMode> {
+    if (!/^rtsps?:/i.test(src.url)) return 'mjpeg';
+    const running = (m: LiveMode): boolean => this.live.running(e.key, m);
+    if (mp4 && running('fmp4')) return 'fmp4';
+    if (!mp4 && running('mjpeg')) return 'mjpeg';
+    try {
+      const r = await probeRtsp(src.url, { username: src.username, password: src.password, timeoutMs: 5000 });
+      e.stream = { codec: r.codec };
+      return mp4 && r.codec === 'H264' ? 'fmp4' : 'mjpeg';
+    } catch (err) {
+      throw new LiveRefusal(liveCodeOfCameraError(err), describeCameraError(err));
+    }
   }
 
   findCamera(cameraId: string): Array<{ siteId: string; cameraId: string }> {

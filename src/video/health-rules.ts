@@ -4,6 +4,7 @@
  * the shell (health.ts) polls and passes the time in.
  *
  *   unknown/online --N failed polls in a row--> offline   raises trouble.offline once
+ *   any but offline --a refused login (conclusive)--> offline  raises trouble.offline at once
  *   offline        --one good poll-------------> online    raises restore
  *   pending_install --failed polls---------------> pending_install   raises nothing
  *   pending_install --one good poll--------------> online            raises nothing
@@ -25,7 +26,11 @@ export interface CameraHealthState {
   lastOkMs: number | null;
 }
 
-export type PollOutcome = { ok: true } | { ok: false; reason: string };
+/**
+ * `conclusive`: the camera answered, and the answer itself says it cannot serve us (it refused the
+ * login). Waiting N polls would only keep a camera "online" whose every snapshot fails with 401.
+ */
+export type PollOutcome = { ok: true } | { ok: false; reason: string; conclusive?: boolean };
 
 export interface HealthAnnouncement {
   kind: 'trouble.offline' | 'restore';
@@ -70,8 +75,9 @@ export function afterPoll(state: CameraHealthState, outcome: PollOutcome, o: { o
     return { state: next, announce };
   }
   const failures = state.failures + 1;
-  if (state.availability === 'pending_install') return { state: { ...state, failures, reason: outcome.reason }, announce: null };
-  const goesOffline = failures >= o.offlineAfter && state.availability !== 'offline';
+  // A refused login proves the camera is installed and answering: it is a fault, not "pending".
+  if (state.availability === 'pending_install' && !outcome.conclusive) return { state: { ...state, failures, reason: outcome.reason }, announce: null };
+  const goesOffline = (failures >= o.offlineAfter || outcome.conclusive === true) && state.availability !== 'offline';
   // Until the threshold the camera keeps its availability: one lost poll is not an outage.
   const next: CameraHealthState = { ...state, failures, reason: outcome.reason, availability: goesOffline ? 'offline' : state.availability };
   const announce = goesOffline

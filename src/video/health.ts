@@ -1,7 +1,7 @@
 /**
  * Health polling, the shell around health-rules.ts: each camera is asked every
  * `video.poll_interval` whether it is alive (ONVIF: probe once, then an authenticated
- * GetDeviceInformation; RTSP only: its port accepts a connection), and the rules decide what the
+ * GetDeviceInformation; RTSP only: OPTIONS + an authenticated DESCRIBE, rtsp-probe.ts), and the rules decide what the
  * answer means. The camera's site hears `trouble.offline` / `restore` through `raise`.
  */
 import type { EventKind } from '../contract/alarm-event.js';
@@ -12,8 +12,8 @@ import type { Say } from '../core/installer-messages.js';
 import { describeCameraError } from './describe-error.js';
 import { afterPoll, type PollOutcome } from './health-rules.js';
 import { OnvifError } from './onvif/errors.js';
-import type { CameraEntry } from './registry.js';
-import { tcpReachable } from './tcp-reachable.js';
+import { streamSource, type CameraEntry } from './registry.js';
+import { probeRtsp } from './rtsp-probe.js';
 import type { Coded } from '../contract/messages.js';
 
 export interface CameraHealthOptions {
@@ -57,24 +57,33 @@ export class CameraHealth {
   }
 
   private async check(e: CameraEntry): Promise<void> {
-    if (e.client) {
+    if (e.client) await this.checkOnvif(e, e.client);
+    // The stream itself, with its own login (rtsp_login, else the ONVIF one): OPTIONS + an
+    // authenticated DESCRIBE, not a TCP connect, so a wrong stream password is not "online" even
+    // when the ONVIF login is right. Only RTSP streams (an HTTP MJPEG stream has no DESCRIBE).
+    const src = streamSource(e);
+    if (src && /^rtsps?:/i.test(src.url)) {
+      const r = await probeRtsp(src.url, { username: src.username, password: src.password, timeoutMs: 5000 });
+      e.stream = { codec: r.codec };
+    }
+  }
+
+  private async checkOnvif(e: CameraEntry, client: NonNullable<CameraEntry['client']>): Promise<void> {
+    try {
       if (!e.probe) {
-        e.probe = await e.client.probe();
+        e.probe = await client.probe();
         const { info, profiles, services } = e.probe;
         this.o.log.info({ site: e.site.id, camera: e.camera.id, model: info.model, profiles: profiles.length, events: services.pullPoint }, 'camera answered');
-        if (e.probe.withheld.length > 0) {
-          this.o.log.warn(
-            { site: e.site.id, camera: e.camera.id, hosts: e.probe.withheld.map((h) => h.slice(0, 100)) },
-            'camera reported its stream or snapshot on another host; not used (its login goes only to the camera). Set rtsp: in the site file if that host is right',
-          );
-        }
+        // A stream or snapshot URI on another host was refused by the client's host pin, which logs and counts it (camera-host.ts).
       } else {
         // Authenticated, so that a changed password shows as a fault rather than "alive".
-        await e.client.getDeviceInformation();
+        await client.getDeviceInformation();
       }
-      return;
+    } catch (err) {
+      // A camera that answered with something else than before (new firmware, replaced): probe again.
+      if (err instanceof OnvifError && err.code !== 'timeout' && err.code !== 'unreachable') e.probe = null;
+      throw err;
     }
-    if (e.camera.rtsp) await tcpReachable(e.camera.rtsp, 5000);
   }
 
   private async poll(e: CameraEntry): Promise<void> {
@@ -87,9 +96,11 @@ export class CameraHealth {
         outcome = { ok: true };
       } catch (err) {
         if (e.abort.signal.aborted) return;
-        outcome = { ok: false, reason: describeCameraError(err) };
-        // A camera that answered with something else than before (new firmware, replaced): probe again.
-        if (err instanceof OnvifError && err.code !== 'timeout' && err.code !== 'unreachable') e.probe = null;
+        outcome = {
+          ok: false,
+          reason: describeCameraError(err),
+          conclusive: err instanceof OnvifError && (err.code === 'not_authorized' || err.code === 'unsupported'),
+        };
       }
       const rules = { offlineAfter: this.o.settings().offlineAfter, now: this.o.clock.now(), cameraName: e.camera.name ?? e.camera.id };
       const step = afterPoll(e.health, outcome, rules);

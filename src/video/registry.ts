@@ -29,6 +29,8 @@ export interface CameraEntry {
   poll: { timer: NodeJS.Timeout | null; running: boolean };
   /** `stoppedFor`: why events are not used for this entry (no PullPoint, an address on another host); set until the entry is replaced. */
   events: { sub: PullPointSubscription | null; running: boolean; stoppedFor: string | null };
+  /** What the stream's DESCRIBE said (health fills it for RTSP-only cameras): snapshots tune their probe by codec. */
+  stream: { codec: string | null } | null;
 }
 
 export interface RegistryChange {
@@ -131,13 +133,17 @@ function newEntry(
     health: initialHealth(camera, previous),
     poll: { timer: null, running: false },
     events: { sub: null, running: false, stoppedFor: null },
+    stream: null,
   };
 }
 
 /** The camera's stream with its resolved login: `rtsp_login` if given, else the ONVIF one (most cameras share them). */
 export function streamSource(e: CameraEntry): Source | null {
+  // The host pin (camera-host.ts), at the one place every ffmpeg run and stream DESCRIBE gets its
+  // URL. The ONVIF client already refuses a foreign stream URI at probe time; checking again here
+  // keeps the rule true for any future path that fills `probe` another way.
   const url = e.camera.rtsp ?? e.probe?.streamUri ?? null;
-  if (!url) return null;
+  if (!url || !checkCameraUri(e.camera, url, 'stream').ok) return null;
   const login = e.camera.rtspLogin ?? e.camera.onvif;
   return { url, username: login?.username ?? null, password: login?.password ?? null };
 }

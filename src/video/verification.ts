@@ -11,11 +11,12 @@ import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { cameraFailureReason, describeCameraError, snapshotFailure, snapshotFailureNote, videoFailure } from './describe-error.js';
-import { redact, type Ffmpeg } from './ffmpeg/ffmpeg.js';
+import { COPYABLE_CODECS, redact, type Ffmpeg, type Source } from './ffmpeg/ffmpeg.js';
 import type { MediaStore } from './media-store.js';
 import { OnvifClient } from './onvif/client.js';
 import { OnvifError } from './onvif/errors.js';
 import { cameraLabel, streamSource, type CameraEntry, type CameraRegistry } from './registry.js';
+import { probeRtsp } from './rtsp-probe.js';
 import { planCaptures, type CaptureMemory, type LinkableCamera } from './verification-plan.js';
 
 export interface VerificationOptions {
@@ -118,7 +119,11 @@ export class Verification {
     if (e.client && e.probe?.snapshotUri) return race(e.client.fetchSnapshot(e.probe.snapshotUri, left()));
     const src = streamSource(e);
     const ffmpeg = this.o.ffmpeg;
-    if (src && ffmpeg) return race(ffmpeg.snapshot(src, left()));
+    if (src && ffmpeg) {
+      // Learns the codec once (and refuses a camera that wants the password in Basic over plain RTSP).
+      await race(streamCodec(e, src, left()));
+      return race(ffmpeg.snapshot(src, left()));
+    }
     if (e.client && !e.probe && e.camera.onvif) {
       // Not probed yet (the hub just started): one quick probe within the same budget.
       const { xaddr, username, password } = e.camera.onvif;
@@ -147,11 +152,13 @@ export class Verification {
       });
       return;
     }
-    const ext = /^rtsps?:/i.test(src.url) ? 'mp4' : 'mkv';
+    const ext = 'mp4';
     const { id, path } = this.o.media.reserve(ext);
     const seconds = this.o.settings().clipSeconds;
     try {
-      const r = await ffmpeg.clip(src, seconds, path, seconds * 1000 + 8000);
+      // H.264/H.265 is copied; Motion JPEG (the simulator, cheap cameras) is encoded to H.264 so it plays in browsers.
+      const codec = await streamCodec(e, src);
+      const r = await ffmpeg.clip(src, seconds, path, seconds * 1000 + 8000, { transcode: codec !== null && !COPYABLE_CODECS.has(codec) });
       this.o.media.commit(id, path, ext, e.site.id);
       this.o.addMedia(incidentId, { ...base, id, url: `/api/media/${id}`, error: null });
       if (r.cutShort) {
@@ -177,5 +184,26 @@ export class Verification {
         ...videoFailure(e.camera, 'clip', cameraFailureReason(err)),
       });
     }
+  }
+}
+
+/**
+ * What the stream's DESCRIBE says (codec, how it logs in): health's last answer, else one DESCRIBE
+ * now (a few ms; same host and login as the stream). An HTTP stream is Motion JPEG.
+ *
+ * It is also the guard in front of ffmpeg: ffmpeg answers a Basic challenge on plain RTSP with the
+ * password in clear, so a camera that asks for that is refused here (the error names why) and
+ * ffmpeg never gets the login. Other failures return codec null: ffmpeg's own run names them.
+ */
+export async function streamCodec(e: CameraEntry, src: Source, timeoutMs = 3000): Promise<string | null> {
+  if (!/^rtsps?:/i.test(src.url)) return 'JPEG';
+  if (e.stream) return e.stream.codec;
+  try {
+    const r = await probeRtsp(src.url, { username: src.username, password: src.password, timeoutMs });
+    e.stream = { codec: r.codec };
+    return r.codec;
+  } catch (err) {
+    if (err instanceof OnvifError && err.code === 'unsupported') throw err;
+    return null;
   }
 }

@@ -120,3 +120,17 @@ describe('a camera that has never answered (issue 19: a fresh start is quiet)', 
     expect(kinds).toEqual(['trouble.offline']);
   });
 });
+
+describe('a refused login is conclusive (issue 16)', () => {
+  const REFUSED: PollOutcome = { ok: false, reason: 'refused the user name or password', conclusive: true };
+  const rules = { offlineAfter: 3, now: 0, cameraName: 'Door' };
+  it.each(['online', 'unknown', 'pending_install'] as const)('%s → offline at the first refused poll, with the reason, once', (from) => {
+    const step = afterPoll(state(from), REFUSED, rules);
+    expect(step.state).toMatchObject({ availability: 'offline', reason: 'refused the user name or password', failures: 1 });
+    expect(step.announce?.kind).toBe('trouble.offline');
+    expect(afterPoll(step.state, REFUSED, rules).announce).toBeNull();
+  });
+  it('an unreachable camera still waits for offline_after polls', () => {
+    expect(afterPoll(state('online'), FAIL, rules).state.availability).toBe('online');
+  });
+});

@@ -2,13 +2,15 @@
  * Live view of one camera in the incident detail. The page reads the hub's MJPEG stream itself
  * (fetch, not `<img src>`), so that a refusal or an end has words instead of a broken picture: the
  * hub answers a camera that cannot stream with `live_unavailable` and a `reason`, and ends a stream
- * the camera closed with a JSON part saying why (src/contract/live-view.ts). Each picture is shown
- * through a blob: URL (the CSP allows `img-src blob:`), the previous one revoked.
+ * the camera closed with a JSON part saying why (src/contract/live-view.ts). A JPEG picture is shown
+ * through a blob: URL (the CSP allows `img-src blob:`), the previous one revoked; an H.264 camera's
+ * fMP4 parts play in a <video> through Media Source Extensions (live-mse.ts, `media-src blob:`).
  */
 import { isLiveEndCode, livePath, type LiveEndCode } from '../../src/contract/live-view.js';
 import { h } from './dom.js';
 import type { TextKey } from './i18n/catalogue.js';
 import { t } from './i18n/index.js';
+import { canPlayLiveMp4, MsePlayer } from './live-mse.js';
 import { readParts } from './multipart.js';
 
 const REASON_WORD = {
@@ -30,6 +32,8 @@ export class LiveViewer {
   private readonly abort = new AbortController();
   private url: string | null = null;
   private stopped: LiveStop | null = null;
+  /** H.264 cameras: the camera's own stream in a <video> (fMP4 parts), created at the first such part. */
+  private player: MsePlayer | null = null;
 
   constructor(
     readonly siteId: string,
@@ -46,20 +50,23 @@ export class LiveViewer {
   /** Stop watching: the hub stops ffmpeg when nobody watches any more. */
   close(): void {
     this.abort.abort();
+    this.player?.close();
     if (this.url) URL.revokeObjectURL(this.url);
     this.url = null;
   }
 
   /** The language changed: reword the status line. */
   relabel(): void {
-    if (this.stopped) this.showStop(this.stopped);
-    else if (this.img.hidden) this.status.textContent = t('liveConnecting');
+    if (this.stopped) this.showStopAnyway(this.stopped);
+    else if (this.img.hidden && !this.player?.video.dataset.playing) this.status.textContent = t('liveConnecting');
   }
 
   private async run(): Promise<void> {
     let res: Response;
     try {
-      res = await fetch(livePath(this.siteId, this.cameraId), { credentials: 'same-origin', signal: this.abort.signal });
+      // A browser that plays H.264 asks for it: an H.264 camera then comes without transcoding.
+      const accept = canPlayLiveMp4() ? 'video/mp4, multipart/x-mixed-replace' : 'multipart/x-mixed-replace';
+      res = await fetch(livePath(this.siteId, this.cameraId), { credentials: 'same-origin', signal: this.abort.signal, headers: { Accept: accept } });
     } catch {
       if (!this.abort.signal.aborted) this.showStop('offline');
       return;
@@ -72,7 +79,7 @@ export class LiveViewer {
     const boundary = /boundary=([^;\s]+)/.exec(res.headers.get('content-type') ?? '')?.[1];
     if (!res.body || !boundary) return this.showStop('failed');
     try {
-      const end = await readParts(res.body.getReader(), boundary, (jpeg) => this.showFrame(jpeg));
+      const end = await readParts(res.body.getReader(), boundary, (body, type) => (type === 'video/mp4' ? this.showMp4(body) : this.showFrame(body)));
       this.showStop(end?.code ?? 'ended');
     } catch {
       // A cut connection (the hub went away) while pictures were coming; our own abort is no news.
@@ -93,14 +100,40 @@ export class LiveViewer {
     }
   }
 
-  private showStop(why: LiveStop): void {
+  private showMp4(part: Uint8Array<ArrayBuffer>): void {
     if (this.abort.signal.aborted) return;
+    if (!this.player) {
+      const player = new MsePlayer(
+        this.img.alt,
+        () => {
+          player.video.hidden = false;
+          player.video.dataset.playing = 'true';
+          this.status.hidden = true;
+          this.status.dataset.state = 'playing';
+        },
+        () => {
+          this.abort.abort(); // the hub stops the camera's session when this viewer leaves
+          this.showStopAnyway('failed');
+        },
+      );
+      this.player = player;
+      this.el.insertBefore(player.video, this.status);
+    }
+    this.player.push(part);
+  }
+
+  /** The browser could not play the camera's video: say so even though the fetch is aborted. */
+  private showStopAnyway(why: LiveStop): void {
     this.stopped = why;
     this.status.hidden = false;
     this.status.className = 'live-status live-stopped';
     this.status.dataset.state = 'stopped';
     this.status.dataset.reason = why;
-    const word = why === 'forbidden' ? 'liveEndForbidden' : why === 'offline' ? 'liveEndOffline' : REASON_WORD[why];
-    this.status.textContent = t(word);
+    this.status.textContent = t(why === 'forbidden' ? 'liveEndForbidden' : why === 'offline' ? 'liveEndOffline' : REASON_WORD[why]);
+  }
+
+  private showStop(why: LiveStop): void {
+    if (this.abort.signal.aborted) return;
+    this.showStopAnyway(why);
   }
 }

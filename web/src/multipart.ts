@@ -5,14 +5,14 @@
 import { isLiveEndCode, type LiveEnd } from '../../src/contract/live-view.js';
 
 /**
- * Reads `multipart/x-mixed-replace` parts: every image/jpeg part goes to `onFrame`; an
+ * Reads `multipart/x-mixed-replace` parts: every image/jpeg or video/mp4 part goes to `onFrame` with its type; an
  * application/json part is the hub's closing reason and ends the read. Resolves at the end of the
  * stream (with the reason, if the hub gave one).
  */
 export async function readParts(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   boundary: string,
-  onFrame: (jpeg: Uint8Array<ArrayBuffer>) => void,
+  onFrame: (body: Uint8Array<ArrayBuffer>, contentType: string) => void,
 ): Promise<LiveEnd | null> {
   const enc = new TextEncoder();
   const dec = new TextDecoder();
@@ -45,7 +45,7 @@ export async function readParts(
           return { code: 'failed', detail: '', frames: 0 };
         }
       }
-      onFrame(body.slice());
+      onFrame(body.slice(), /content-type:\s*([^\s;]+)/i.exec(head)?.[1]?.toLowerCase() ?? 'image/jpeg');
     }
     const { value, done } = await reader.read();
     if (done) return null;

@@ -59,11 +59,20 @@ export function locateFfmpeg(env: NodeJS.ProcessEnv = process.env): FfmpegBinary
   }
   for (const c of candidates) {
     if (!executable(c.path)) continue;
-    const r = spawnSync(c.path, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 5000 });
+    const r = spawnSync(c.path, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 5000, env: ffmpegEnv() });
     const v = r.status === 0 ? parseFfmpegVersion(r.stdout) : null;
     if (v) return { path: c.path, major: v.major, versionLine: v.line, source: c.source };
   }
   return null;
+}
+
+/**
+ * ffmpeg's whole environment: PATH, nothing else. The hub's environment holds camera passwords
+ * (`password_env`), tokens and keys; ffmpeg needs none of it (it is given its input on stdin), and
+ * /proc/PID/environ of a child is readable wherever its argv is.
+ */
+export function ffmpegEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
 }
 
 export interface RunResult {
@@ -76,7 +85,7 @@ export interface RunResult {
  * that carries credentials, input.ts); without it stdin is closed empty.
  */
 export function spawnFfmpeg(bin: FfmpegBinary, args: readonly string[], stdin: string | null): ChildProcessByStdio<Writable, Readable, Readable> {
-  const child = spawn(bin.path, args, { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true });
+  const child = spawn(bin.path, args, { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true, env: ffmpegEnv() });
   // ffmpeg that fails before reading its list closes the pipe: EPIPE is not our error to raise.
   child.stdin.on('error', () => undefined);
   child.stdin.end(stdin ?? undefined);
@@ -150,6 +159,12 @@ export function progressSeconds(report: string): number | null {
   return last ? Number(last[1]) / 1e6 : null;
 }
 
+/** Motion JPEG → H.264 a browser plays: baseline-friendly 4:2:0, fastest preset (a clip is short). */
+const H264_ENCODE = ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p'];
+
+/** Codecs (as an SDP names them) a clip or live view copies as they are; anything else is transcoded. */
+export const COPYABLE_CODECS: ReadonlySet<string> = new Set(['H264', 'H265', 'HEVC']);
+
 export class Ffmpeg {
   constructor(readonly bin: FfmpegBinary) {}
 
@@ -160,7 +175,7 @@ export class Ffmpeg {
 
   /** One JPEG frame (FIELD-NOTES: ~0.45 s from RTSP with the fast probe). */
   async snapshot(src: Source, timeoutMs: number): Promise<Buffer> {
-    const p = this.plan(src, { timeoutMs, fastProbe: true });
+    const p = this.plan(src, { timeoutMs, fastProbe: true, noFpsProbe: true });
     const r = await runFfmpeg(
       this.bin,
       [...p.args, '-an', '-frames:v', '1', '-f', 'image2', '-c:v', 'mjpeg', '-q:v', '4', 'pipe:1'],
@@ -175,18 +190,20 @@ export class Ffmpeg {
   }
 
   /**
-   * A clip of `seconds` into `outPath`: from RTSP the stream is copied into MP4 (`-c copy`; H.264
-   * and H.265 from cameras, Motion JPEG from the simulator), from an HTTP MJPEG camera it is
-   * copied into Matroska. ffmpeg ends *successfully* when the camera closes the connection, so the
-   * length written is read from its `-progress` report and a clip that stops early says so.
+   * A clip of `seconds` into `outPath`, always MP4 with the index at the front (`+faststart`) so a
+   * browser starts playing before the whole file is in. H.264/H.265 from an RTSP camera is copied
+   * (no re-encode); Motion JPEG (`transcode`, and every HTTP MJPEG camera) is encoded to H.264 —
+   * Chromium does not play MJPEG in MP4. ffmpeg ends *successfully* when the camera closes the
+   * connection, so the length written is read from its `-progress` report and a clip that stops
+   * early says so.
    */
-  async clip(src: Source, seconds: number, outPath: string, timeoutMs: number): Promise<ClipResult> {
+  async clip(src: Source, seconds: number, outPath: string, timeoutMs: number, o: { transcode?: boolean } = {}): Promise<ClipResult> {
     const p = this.plan(src, { timeoutMs: Math.min(timeoutMs, 5000) });
     const rtsp = /^rtsps?:/i.test(src.url);
-    const codec = rtsp ? ['-c', 'copy', '-f', 'mp4', '-movflags', '+faststart'] : ['-c:v', 'copy', '-f', 'matroska'];
+    const codec = rtsp && !o.transcode ? ['-c', 'copy'] : H264_ENCODE;
     const r = await runFfmpeg(
       this.bin,
-      [...p.args, '-an', '-t', String(seconds), ...codec, '-progress', 'pipe:1', '-nostats', '-y', outPath],
+      [...p.args, '-an', '-t', String(seconds), ...codec, '-f', 'mp4', '-movflags', '+faststart', '-progress', 'pipe:1', '-nostats', '-y', outPath],
       timeoutMs,
       256 * 1024,
       p.secrets,
@@ -206,6 +223,28 @@ export class Ffmpeg {
     const child = spawnFfmpeg(
       this.bin,
       [...p.args, '-an', '-vf', `fps=${o.fps},scale=${o.width}:-2`, '-c:v', 'mjpeg', '-q:v', '6', '-f', 'mjpeg', 'pipe:1'],
+      p.stdin,
+    );
+    return { child, secrets: p.secrets };
+  }
+
+  /**
+   * Live H.264 without transcoding: the camera's stream copied into fragmented MP4 on stdout
+   * (`frag_keyframe`: a key frame starts a new fragment; `empty_moov`: the init segment comes
+   * first; `default_base_moof`: what Media Source Extensions expects). The caller kills it.
+   */
+  fmp4(src: Source, o: { timeoutMs: number }): { child: ChildProcessByStdio<Writable, Readable, Readable>; secrets: string[] } {
+    const p = this.plan(src, { timeoutMs: o.timeoutMs, fastProbe: true, noFpsProbe: true });
+    const child = spawnFfmpeg(
+      this.bin,
+      [
+        ...p.args,
+        ...['-an', '-c:v', 'copy', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof'],
+        // A fragment at least every 100 ms, not only at key frames: with a 2 s GOP the first picture
+        // would otherwise wait for the whole GOP. A viewer who joins later starts at the last key
+        // frame the hub kept (live.ts), so fragments without one do no harm.
+        ...['-frag_duration', '100000', '-flush_packets', '1', 'pipe:1'],
+      ],
       p.stdin,
     );
     return { child, secrets: p.secrets };

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { LiveRefusal, type CameraService } from '../../../video/camera-service.js';
 import { LIVE_BOUNDARY } from '../../../video/live.js';
 import { MEDIA_ID } from '../../../video/media-store.js';
@@ -16,7 +16,9 @@ const CAMERA_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
  *                             media index, never joined into a path
  *   GET /cameras/status       availability of every camera (online / offline / unknown / disabled / pending_install)
  *   GET /sites/:site/cameras/:id/live
- *                             MJPEG (multipart/x-mixed-replace); ffmpeg runs while someone watches.
+ *                             multipart/x-mixed-replace: JPEG parts, or for an H.264 camera and a
+ *                             request with `Accept: video/mp4` fragmented-MP4 parts (no transcoding);
+ *                             one ffmpeg per camera while someone watches.
  *                             A camera that cannot stream answers 502/503 `live_unavailable` with
  *                             `reason`; a stream that ends closes with a JSON part saying why
  *                             (src/contract/live-view.ts)
@@ -52,7 +54,7 @@ export function mediaRoutes(ctx: ApiContext & { video?: CameraService | null }):
   });
 
   // Cameras are identified by site and camera (ids repeat across sites); the older path takes `?site=`.
-  const live = (siteParam: string | null, id: string, res: Response): void => {
+  const live = (siteParam: string | null, id: string, res: Response, mp4: boolean): void => {
     const v = video();
     if (!v || !CAMERA_ID.test(id) || (siteParam !== null && !CAMERA_ID.test(siteParam))) return void refuse(res, 404, 'not_found', 'no such camera');
     const scope = scopeOf(ctx.auth, res);
@@ -75,7 +77,7 @@ export function mediaRoutes(ctx: ApiContext & { video?: CameraService | null }):
       res.setHeader('Connection', 'close');
       res.flushHeaders();
     };
-    v.watchLive(siteId, id, res, start).then(
+    v.watchLive(siteId, id, res, start, { mp4 }).then(
       (d) => {
         dispose = d;
         // The viewer left while the camera was being asked for its stream.
@@ -90,10 +92,12 @@ export function mediaRoutes(ctx: ApiContext & { video?: CameraService | null }):
       },
     );
   };
-  r.get('/sites/:site/cameras/:id/live', allow('cameras:live'), (req, res) => live(String(req.params.site), String(req.params.id), res));
+  // A page that plays H.264 (Media Source Extensions) says so; H.264 cameras then come as fMP4 parts.
+  const wantsMp4 = (req: Request): boolean => /\bvideo\/mp4\b/i.test(req.get('accept') ?? '');
+  r.get('/sites/:site/cameras/:id/live', allow('cameras:live'), (req, res) => live(String(req.params.site), String(req.params.id), res, wantsMp4(req)));
   r.get('/cameras/:id/live', allow('cameras:live'), (req, res) => {
     const q = parseQuery(liveQuery, req, res);
-    if (q) live(q.site ?? null, String(req.params.id), res);
+    if (q) live(q.site ?? null, String(req.params.id), res, wantsMp4(req));
   });
   return r;
 }
