@@ -113,7 +113,9 @@ describe('camera host pinning', () => {
   it('no request with credentials — no request at all — reached the other host for the pinned cameras; the allowed one did reach it', async () => {
     // The marker: the allowed camera's snapshot (zone 3) reaches the listener, so the listener
     // works and the hub has been at it as long as the others' refusals took.
-    await waitFor(() => t.hub.video.cameraStatus(SITE, 'pin-allowed')?.availability === 'online', 20_000);
+    // The allowed camera's probe has finished when health asks its stream (on the allowed other
+    // host, where only the recorder listens) for OPTIONS/DESCRIBE; it is offline there, but probed.
+    await waitFor(() => rec.on(portsOf(cams.allowed!)).some((c) => c.data.startsWith('OPTIONS ') || c.data.startsWith('DESCRIBE ')), 20_000);
     await alarm(3, 'pin-3');
     await waitFor(() => rec.on(portsOf(cams.allowed!)).some((c) => c.data.startsWith('GET /snapshot.jpg')), 20_000);
     await t.hub.video.idle();
