@@ -9,6 +9,8 @@ export class SqliteIncidentRepository implements IncidentRepository {
   private readonly getStmt;
   private readonly lastNumberStmt;
   private readonly recordNumberStmt;
+  /** Open incidents whose number this process has recorded (id → number), so a re-save skips the insert. */
+  private readonly numbered = new Map<string, string>();
 
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
@@ -43,8 +45,20 @@ export class SqliteIncidentRepository implements IncidentRepository {
     });
     // `ZS-20261202-0042`: the series is everything before the last dash. Recorded with the row, in
     // its transaction, so the counter never runs ahead of the incidents that hold its numbers.
+    // Once per open incident: it is saved again with every batch of events that joins it.
+    if (i.status === 'closed') this.numbered.delete(i.id);
+    else if (this.numbered.get(i.id) === i.number) return;
     const cut = i.number ? i.number.lastIndexOf('-') : -1;
     if (i.number && cut > 0) this.recordNumberStmt.run(i.id, i.number.slice(0, cut), Number(i.number.slice(cut + 1)));
+    if (i.status !== 'closed' && i.number) this.numbered.set(i.id, i.number);
+  }
+
+  /**
+   * A transaction rolled back: what `save` remembers as recorded may not be in the file. Forgotten
+   * whole (the store calls this); the next save of each incident records its number again.
+   */
+  rolledBack(): void {
+    this.numbered.clear();
   }
 
   get(id: string): Incident | undefined {
