@@ -4,6 +4,7 @@ import type { AlarmEvent } from '../../src/contract/alarm-event.js';
 import type { Incident } from '../../src/contract/incident.js';
 import { addEvent, newIncident, type CorrelationContext } from '../../src/dispatch/correlate.js';
 import { copyIncident } from '../../src/dispatch/incident-copy.js';
+import { forPush, PUSHED_TIMELINE_ENTRIES } from '../../src/api/socket/snapshot.js';
 
 const ctx: CorrelationContext = {
   armed: null,
@@ -62,5 +63,16 @@ describe('copyIncident', () => {
     expect(next.version).toBe(first.version + 1);
     expect(next.timeline).toHaveLength(first.timeline.length + 1);
     expect(next.eventCount).toBe(2);
+  });
+
+  it('a push carries the latest timeline entries and counts the rest as omitted; the incident is untouched', () => {
+    let i = newIncident(event(0), ctx);
+    for (let n = 1; n <= 10; n++) i = addEvent(i, event(n), ctx);
+    const before = JSON.stringify(i);
+    const pushed = forPush(i);
+    expect(pushed.timeline).toEqual(i.timeline.slice(-PUSHED_TIMELINE_ENTRIES));
+    expect(pushed.timelineOmitted).toBe(i.timelineOmitted + i.timeline.length - PUSHED_TIMELINE_ENTRIES);
+    expect({ ...pushed, timeline: i.timeline, timelineOmitted: i.timelineOmitted }).toEqual(i);
+    expect(JSON.stringify(i)).toBe(before);
   });
 });
