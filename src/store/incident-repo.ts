@@ -16,8 +16,7 @@ export class SqliteIncidentRepository implements IncidentRepository {
     this.upsertStmt = db.prepare(
       `INSERT INTO incidents (id, version, site_id, status, priority, station_id, grid_cell_id, opened_ms, updated_ms, last_event_ms, doc,
          responsible_station_id, community_post_id)
-       VALUES (@id, @version, @siteId, @status, @priority, @stationId, @gridCellId, @openedMs, @updatedMs, @lastEventMs, @doc,
-         @responsibleStationId, @communityPostId)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, priority = excluded.priority,
          station_id = excluded.station_id, updated_ms = excluded.updated_ms, last_event_ms = excluded.last_event_ms,
          doc = excluded.doc, responsible_station_id = excluded.responsible_station_id, community_post_id = excluded.community_post_id`,
@@ -28,21 +27,22 @@ export class SqliteIncidentRepository implements IncidentRepository {
   }
 
   save(i: Incident): void {
-    this.upsertStmt.run({
-      id: i.id,
-      version: i.version,
-      siteId: i.siteId,
-      status: i.status,
-      priority: i.priority,
-      stationId: i.stationId,
-      gridCellId: i.gridCellId,
-      openedMs: Date.parse(i.openedAt),
-      updatedMs: Date.parse(i.updatedAt),
-      lastEventMs: Date.parse(i.lastEventAt),
-      doc: JSON.stringify(i),
-      responsibleStationId: i.responsibleStationId ?? null,
-      communityPostId: i.communityPostId ?? null,
-    });
+    // Positional, in the column order of upsertStmt (named parameters cost a lookup each).
+    this.upsertStmt.run(
+      i.id,
+      i.version,
+      i.siteId,
+      i.status,
+      i.priority,
+      i.stationId,
+      i.gridCellId,
+      Date.parse(i.openedAt),
+      Date.parse(i.updatedAt),
+      Date.parse(i.lastEventAt),
+      JSON.stringify(i),
+      i.responsibleStationId ?? null,
+      i.communityPostId ?? null,
+    );
     // `ZS-20261202-0042`: the series is everything before the last dash. Recorded with the row, in
     // its transaction, so the counter never runs ahead of the incidents that hold its numbers.
     // Once per open incident: it is saved again with every batch of events that joins it.
