@@ -12,7 +12,11 @@ interface Family {
 }
 
 function labelKey(labels: Labels): string {
-  return Object.keys(labels)
+  const keys = Object.keys(labels);
+  // Counted per message on the alarm path, nearly always with no label or one: no sort, no arrays.
+  if (keys.length === 0) return '';
+  if (keys.length === 1) return `${keys[0]}=${labels[keys[0]!]}`;
+  return keys
     .sort()
     .map((k) => `${k}=${labels[k]}`)
     .join(',');

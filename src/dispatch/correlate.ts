@@ -7,6 +7,7 @@ import { KIND_INFO, type AlarmEvent, type EventKind, type Priority } from '../co
 import { workflowDefaults, type Incident, type TimelineEntry } from '../contract/incident.js';
 import { message, type MessageParams } from '../contract/messages.js';
 import { assessPriority, type PriorityContext, type ZoneTrip } from './priority.js';
+import { copyIncident } from './incident-copy.js';
 import { routeIncident, type RoutingDirectory } from './routing.js';
 
 /** Marks an event as correlated without an incident (arm, disarm, test, lone restore). */
@@ -144,7 +145,6 @@ export function newIncident(e: AlarmEvent, ctx: CorrelationContext): Incident {
 
 /** The incident after an event joined it: one version later, priority only ever raised. */
 export function addEvent(i: Incident, e: AlarmEvent, ctx: CorrelationContext): Incident {
-  const atMs = Date.parse(e.receivedAt);
   const entry = eventEntry(e);
   const zones = e.zone !== null && e.kind !== 'restore' && !i.zones.includes(e.zone) ? [...i.zones, e.zone] : i.zones;
   // The incident is about its most urgent kind (a panic during a burglary is a 紧急求助); the
@@ -159,7 +159,8 @@ export function addEvent(i: Incident, e: AlarmEvent, ctx: CorrelationContext): I
   // Priority only rises while an incident is open; a restore never lowers or closes it.
   const raised = verdict !== null && verdict.priority < i.priority;
   const reasonChanged = verdict !== null && (raised || kind !== i.kind);
-  const timeline = [...i.timeline, entry];
+  const timeline = i.timeline.slice();
+  timeline.push(entry);
   if (raised) {
     timeline.push({
       at: e.receivedAt,
@@ -177,24 +178,30 @@ export function addEvent(i: Incident, e: AlarmEvent, ctx: CorrelationContext): I
   // A raised priority shortens the time to escalation (counted from now), never lengthens it.
   let escalateAt = i.escalateAt;
   if (raised && i.status === 'new') {
-    const sooner = escalateAtFor(priority, atMs, ctx.ackTimeoutMs);
+    const sooner = escalateAtFor(priority, Date.parse(e.receivedAt), ctx.ackTimeoutMs);
     if (sooner && (!escalateAt || sooner < escalateAt)) escalateAt = sooner;
   }
-  return {
-    ...i,
-    kind,
-    priority,
-    priorityReason: reasonChanged ? verdict.reason : i.priorityReason,
-    priorityReasonZh: reasonChanged ? verdict.reasonZh : i.priorityReasonZh,
-    ...(reasonChanged ? { priorityReasonCode: verdict.code, priorityReasonParams: verdict.params } : {}),
-    escalateAt,
-    zones,
-    eventCount: i.eventCount + 1,
-    version: i.version + 1,
-    updatedAt: e.receivedAt,
-    lastEventAt: e.kind === 'restore' ? i.lastEventAt : e.receivedAt,
-    ...capOwnTimeline(timeline, i.timelineOmitted),
-  };
+  // A whole copy per event (consoles and the writer hold the previous version), but of one shape
+  // (incident-copy.ts) and then stores into it: spreads built each copy key by key and were most
+  // of this function's cost in an alarm storm.
+  const next = copyIncident(i);
+  next.kind = kind;
+  next.priority = priority;
+  if (reasonChanged) {
+    next.priorityReason = verdict.reason;
+    next.priorityReasonZh = verdict.reasonZh;
+    next.priorityReasonCode = verdict.code;
+    next.priorityReasonParams = verdict.params;
+  }
+  next.escalateAt = escalateAt;
+  next.zones = zones;
+  next.eventCount = i.eventCount + 1;
+  next.version = i.version + 1;
+  next.updatedAt = e.receivedAt;
+  if (e.kind !== 'restore') next.lastEventAt = e.receivedAt;
+  next.timeline = timeline;
+  if (capOwnTimeline(timeline)) next.timelineOmitted = i.timelineOmitted + 1;
+  return next;
 }
 
 /**
@@ -214,9 +221,9 @@ function kindsAndTrips(i: Incident, entry: TimelineEntry): [EventKind[], ZoneTri
   return [[...kinds], trips];
 }
 
-/** capTimeline on a timeline this module just built (so it may drop an entry in place). */
-function capOwnTimeline(timeline: TimelineEntry[], omitted: number): Pick<Incident, 'timeline' | 'timelineOmitted'> {
-  if (timeline.length <= TIMELINE_MAX) return { timeline, timelineOmitted: omitted };
+/** capTimeline on a timeline this module just built, in place. True when it dropped an entry. */
+function capOwnTimeline(timeline: TimelineEntry[]): boolean {
+  if (timeline.length <= TIMELINE_MAX) return false;
   let index = -1;
   for (let n = TIMELINE_HEAD; n < timeline.length; n++) {
     if (timeline[n]!.type === 'event') {
@@ -224,9 +231,9 @@ function capOwnTimeline(timeline: TimelineEntry[], omitted: number): Pick<Incide
       break;
     }
   }
-  if (index < 0 || index >= timeline.length - 1) return { timeline, timelineOmitted: omitted };
+  if (index < 0 || index >= timeline.length - 1) return false;
   timeline.splice(index, 1);
-  return { timeline, timelineOmitted: omitted + 1 };
+  return true;
 }
 
 /**

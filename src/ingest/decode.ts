@@ -36,8 +36,19 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Key of a publisher's live state; devices are keyed by site, bridges by their own id. */
 export function bindingKey(binding: Binding): string {
-  return binding.type === 'device' ? deviceKey(binding.site.id, binding.device.id) : `bridge:${binding.bridge.id}`;
+  let key = keys.get(binding);
+  if (key === undefined) {
+    key = binding.type === 'device' ? deviceKey(binding.site.id, binding.device.id) : `bridge:${binding.bridge.id}`;
+    keys.set(binding, key);
+  }
+  return key;
 }
+
+/**
+ * The key of each binding of the router (its objects live as long as its config): one string per
+ * publisher rather than one per message, so the maps keyed by it hash it once.
+ */
+const keys = new WeakMap<Binding, string>();
 
 /**
  * Checks and decodes one message: topic rules, size cap, route to a device or bridge, UTF-8, then
@@ -81,16 +92,17 @@ export function decode(msg: InboundMessage, routes: DecodeRoutes, stateOf: (key:
     return { type: 'rejected', code: 'SG_INGEST_UNDECODABLE', reason: `profile ${profile} failed on this payload`, thrown: { err, profile } };
   }
   if (!outcome.ok) return { type: 'rejected', code: outcome.code, reason: outcome.reason };
-  return {
+  const decoded: DecodedMessage = {
     type: 'decoded',
     binding,
     key,
     state: outcome.state,
-    ...(outcome.availability ? { availability: outcome.availability } : {}),
     signals: outcome.signals,
     raw: capUtf8(text, LIMITS.maxStoredRawBytes),
     payloadHash: payloadHash(msg.payload, binding.captures ? msg.topic : null),
   };
+  if (outcome.availability) decoded.availability = outcome.availability;
+  return decoded;
 }
 
 /**

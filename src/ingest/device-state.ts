@@ -67,6 +67,8 @@ export function availabilityAfter(previous: Availability | null, reported: Avail
 /** What device_state holds for one device, as last committed by ingest. */
 export interface PersistedRow {
   stateJson: string;
+  /** The state object committed: decoders hand the same object on when nothing changed, so most heartbeats compare by reference. */
+  state?: DeviceState;
   availability: Availability | null;
   atMs: number;
   /** The supervision record as committed; absent: compared as none. */
@@ -75,28 +77,20 @@ export interface PersistedRow {
 
 /** Field by field: this runs for every heartbeat, and a JSON encoding of the record cost as much again as the state's. */
 function sameSupervision(a: DeviceSupervision | null | undefined, b: DeviceSupervision | null | undefined): boolean {
+  if (a === b) return true;
   if (!a || !b) return !a && !b;
   return a.lastTestMs === b.lastTestMs && a.battery === b.battery && a.offlineRaisedMs === b.offlineRaisedMs && a.testMissedRaisedMs === b.testMissedRaisedMs;
 }
 
 /**
- * The JSON of a decoded state, once per state object: a message's state is compared with the
- * stored one and then recorded as stored, and decoders hand the same object on when nothing changed.
+ * True when `row` says nothing the stored row does not, and the stored last-seen is recent. The
+ * state is compared as JSON unless it is the very object committed. (A WeakMap of each state's
+ * JSON did this before: one entry per message, and an alarm's state is a new object every time.)
  */
-const stateJsonCache = new WeakMap<DeviceState, string>();
-function stateJson(state: DeviceState): string {
-  let json = stateJsonCache.get(state);
-  if (json === undefined) {
-    json = JSON.stringify(state);
-    stateJsonCache.set(state, json);
-  }
-  return json;
-}
-
-/** True when `row` says nothing the stored row does not, and the stored last-seen is recent. */
 export function sameAsPersisted(persisted: PersistedRow | undefined, row: DeviceStateRow, nowMs: number): boolean {
   if (!persisted || nowMs - persisted.atMs > LAST_SEEN_PERSIST_MS || persisted.availability !== row.availability) return false;
-  return sameSupervision(persisted.supervision, row.supervision) && persisted.stateJson === stateJson(row.state);
+  if (!sameSupervision(persisted.supervision, row.supervision)) return false;
+  return persisted.state === row.state || persisted.stateJson === JSON.stringify(row.state);
 }
 
 export class DeviceStates {
@@ -134,7 +128,7 @@ export class DeviceStates {
   ): {
     transition: AvailabilityTransition | null;
     row: DeviceStateRow;
-    restores: SupervisionRestore[];
+    restores: readonly SupervisionRestore[];
     run: PayloadRun;
   } {
     const nowMs = facts.nowMs;
@@ -142,7 +136,12 @@ export class DeviceStates {
     const previous = live?.availability ?? null;
     const transition = availabilityAfter(previous, reported);
     const availability = transition ? transition.to : previous;
-    const { next, restores } = afterMessage(live?.supervision ?? NO_SUPERVISION, { ...facts, reportedOffline: reported === 'offline' });
+    const { next, restores } = afterMessage(live?.supervision ?? NO_SUPERVISION, {
+      tested: facts.tested,
+      battery: facts.battery,
+      nowMs,
+      reportedOffline: reported === 'offline',
+    });
     const run = runAfter(live?.run, facts.payloadHash, nowMs);
     this.live.set(key, { state, availability, lastSeenMs: nowMs, supervision: next, run });
     return { transition, row: { deviceId: key, state, availability, lastSeenMs: nowMs, supervision: next }, restores, run };
@@ -179,6 +178,12 @@ export class DeviceStates {
 
   /** `row` was committed at `nowMs`. */
   committed(key: string, row: DeviceStateRow, nowMs: number): void {
-    this.persisted.set(key, { stateJson: stateJson(row.state), availability: row.availability, atMs: nowMs, supervision: row.supervision ?? null });
+    this.persisted.set(key, {
+      stateJson: JSON.stringify(row.state),
+      state: row.state,
+      availability: row.availability,
+      atMs: nowMs,
+      supervision: row.supervision ?? null,
+    });
   }
 }

@@ -201,13 +201,14 @@ export class Ingest implements MessageSink {
         signals: decoded.signals,
         restores,
         retained: msg.retained,
-        facts: { ...facts, runSinceMs: run.sinceMs },
+        facts: { topic: facts.topic, profile: facts.profile, raw: facts.raw, payloadHash: facts.payloadHash, receivedAt, runSinceMs: run.sinceMs },
         newId: this.newEventId,
       });
       this.logFlags(enriched);
       this.divert(enriched.events, now);
       // Supervision is state: the consoles hear of it as device:status, never as an event.
-      const changed = transition !== null || statusChanged(before, row.supervision ?? NO_SUPERVISION);
+      const after = row.supervision ?? NO_SUPERVISION;
+      const changed = transition !== null || (after !== before && statusChanged(before, after));
       const statuses = changed ? [deviceStatusOf(site.id, device.id, row)] : [];
       return { entry: { events: enriched.events, states: [row], statuses } };
     }

@@ -16,6 +16,8 @@ export type { DeviceSupervision } from '../store/index.js';
 /** A device with no record yet: never tested, no battery reading, no trouble raised. */
 export const NO_SUPERVISION: DeviceSupervision = Object.freeze({ lastTestMs: null, battery: null, offlineRaisedMs: null, testMissedRaisedMs: null });
 
+const NO_RESTORES: readonly SupervisionRestore[] = Object.freeze([]);
+
 /** Kinds that are supervision reports, recorded on the device and never stored as events. */
 export const SUPERVISION_KINDS: ReadonlySet<EventKind> = new Set(['test']);
 
@@ -50,7 +52,11 @@ export interface SupervisionRestore {
  * A message from the device: the record after it, and the restores it earns. Any message but an
  * explicit "offline" ends an offline trouble; a periodic test ends a missed-test trouble.
  */
-export function afterMessage(prev: DeviceSupervision, m: MessageFacts): { next: DeviceSupervision; restores: SupervisionRestore[] } {
+export function afterMessage(prev: DeviceSupervision, m: MessageFacts): { next: DeviceSupervision; restores: readonly SupervisionRestore[] } {
+  // Nearly every message (each alarm of a storm, each heartbeat) changes nothing here: the record
+  // stays the same object, which also lets the unchanged-row check compare it by reference.
+  const quiet = !m.tested && (m.battery === null || m.battery === prev.battery) && (prev.offlineRaisedMs === null || m.reportedOffline);
+  if (quiet) return { next: prev, restores: NO_RESTORES };
   const restores: SupervisionRestore[] = [];
   let { offlineRaisedMs, testMissedRaisedMs } = prev;
   if (offlineRaisedMs !== null && !m.reportedOffline) {

@@ -9,13 +9,14 @@ export class SqliteIncidentRepository implements IncidentRepository {
   private readonly getStmt;
   private readonly lastNumberStmt;
   private readonly recordNumberStmt;
+  /** Open incidents whose number this process has recorded (id → number), so a re-save skips the insert. */
+  private readonly numbered = new Map<string, string>();
 
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
       `INSERT INTO incidents (id, version, site_id, status, priority, station_id, grid_cell_id, opened_ms, updated_ms, last_event_ms, doc,
          responsible_station_id, community_post_id)
-       VALUES (@id, @version, @siteId, @status, @priority, @stationId, @gridCellId, @openedMs, @updatedMs, @lastEventMs, @doc,
-         @responsibleStationId, @communityPostId)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, priority = excluded.priority,
          station_id = excluded.station_id, updated_ms = excluded.updated_ms, last_event_ms = excluded.last_event_ms,
          doc = excluded.doc, responsible_station_id = excluded.responsible_station_id, community_post_id = excluded.community_post_id`,
@@ -26,25 +27,38 @@ export class SqliteIncidentRepository implements IncidentRepository {
   }
 
   save(i: Incident): void {
-    this.upsertStmt.run({
-      id: i.id,
-      version: i.version,
-      siteId: i.siteId,
-      status: i.status,
-      priority: i.priority,
-      stationId: i.stationId,
-      gridCellId: i.gridCellId,
-      openedMs: Date.parse(i.openedAt),
-      updatedMs: Date.parse(i.updatedAt),
-      lastEventMs: Date.parse(i.lastEventAt),
-      doc: JSON.stringify(i),
-      responsibleStationId: i.responsibleStationId ?? null,
-      communityPostId: i.communityPostId ?? null,
-    });
+    // Positional, in the column order of upsertStmt (named parameters cost a lookup each).
+    this.upsertStmt.run(
+      i.id,
+      i.version,
+      i.siteId,
+      i.status,
+      i.priority,
+      i.stationId,
+      i.gridCellId,
+      Date.parse(i.openedAt),
+      Date.parse(i.updatedAt),
+      Date.parse(i.lastEventAt),
+      JSON.stringify(i),
+      i.responsibleStationId ?? null,
+      i.communityPostId ?? null,
+    );
     // `ZS-20261202-0042`: the series is everything before the last dash. Recorded with the row, in
     // its transaction, so the counter never runs ahead of the incidents that hold its numbers.
+    // Once per open incident: it is saved again with every batch of events that joins it.
+    if (i.status === 'closed') this.numbered.delete(i.id);
+    else if (this.numbered.get(i.id) === i.number) return;
     const cut = i.number ? i.number.lastIndexOf('-') : -1;
     if (i.number && cut > 0) this.recordNumberStmt.run(i.id, i.number.slice(0, cut), Number(i.number.slice(cut + 1)));
+    if (i.status !== 'closed' && i.number) this.numbered.set(i.id, i.number);
+  }
+
+  /**
+   * A transaction rolled back: what `save` remembers as recorded may not be in the file. Forgotten
+   * whole (the store calls this); the next save of each incident records its number again.
+   */
+  rolledBack(): void {
+    this.numbered.clear();
   }
 
   get(id: string): Incident | undefined {

@@ -14,19 +14,29 @@ import { SqliteOutboxRepository } from './outbox-repo.js';
  */
 export function openSqliteStore(path: string): Store {
   const db = openDatabase(path);
+  const incidents = new SqliteIncidentRepository(db);
+  // A repository that remembers what it wrote must forget it when the transaction did not commit.
+  const run = <T>(fn: () => T): T => {
+    try {
+      return db.transaction(fn)();
+    } catch (err) {
+      incidents.rolledBack();
+      throw err;
+    }
+  };
   return {
     events: new SqliteEventRepository(db),
     commissioning: new SqliteCommissioningRepository(db),
-    incidents: new SqliteIncidentRepository(db),
+    incidents,
     deviceState: new SqliteDeviceStateRepository(db),
     audit: new SqliteAuditRepository(db),
     sessions: new SqliteSessionRepository(db),
     outbox: new SqliteOutboxRepository(db),
-    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+    transaction: run,
     derivedTransaction: <T>(fn: () => T): T => {
       db.pragma('synchronous = NORMAL');
       try {
-        return db.transaction(fn)();
+        return run(fn);
       } finally {
         db.pragma('synchronous = FULL');
       }

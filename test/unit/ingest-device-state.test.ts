@@ -44,6 +44,9 @@ describe('sameAsPersisted: heartbeats that change nothing are not written', () =
     ['state changed', stored, { ...row, state: { armed: false } }, T0 + 1000, false],
     ['availability changed', stored, { ...row, availability: 'offline' as never }, T0 + 1000, false],
     ['supervision changed (a periodic test arrived)', stored, { ...row, supervision: { ...NONE, lastTestMs: T0 } } as never, T0 + 1000, false],
+    ['the very state object committed', { ...stored, state: row.state }, row, T0 + 1000, true],
+    ['another state object with the same JSON', { ...stored, state: { armed: true } }, row, T0 + 1000, true],
+    ['another state object, changed', { ...stored, state: row.state }, { ...row, state: { armed: false } }, T0 + 1000, false],
   ];
   for (const [name, persisted, r, now, expected] of cases) it(name, () => expect(sameAsPersisted(persisted, r, now)).toBe(expected));
 });

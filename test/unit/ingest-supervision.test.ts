@@ -22,6 +22,7 @@ describe('afterMessage: supervision reports update the record; recoveries earn a
     ['a periodic test records its time', S({ lastTestMs: 5 }), msg({ tested: true }), S({ lastTestMs: T0 }), []],
     ['a battery reading is recorded', S({ battery: 90 }), msg({ battery: 80 }), S({ battery: 80 }), []],
     ['no battery reading keeps the last one', S({ battery: 90 }), msg(), S({ battery: 90 }), []],
+    ['the same battery reading again changes nothing', S({ battery: 80 }), msg({ battery: 80 }), S({ battery: 80 }), []],
     ['heard again after silence was raised: restore', S({ offlineRaisedMs: 7 }), msg(), S(), ['device heard from again']],
     [
       'an explicit offline after silence was raised: still offline, no restore',

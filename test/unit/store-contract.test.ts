@@ -184,6 +184,24 @@ function storeContract(backend: string, open: () => Store): void {
         expect(store.incidents.query({ status: 'closed' }).map((i) => i.id)).toEqual(['closed']);
         expect(store.incidents.query({ siteIds: [] })).toEqual([]);
       });
+
+      it('lastNumber counts the numbers saved incidents hold, also after a rolled-back save of one', () => {
+        const series = 'PS1-20261201';
+        store.transaction(() => store.incidents.save(incident('i1', { number: `${series}-0001` })));
+        store.transaction(() => store.incidents.save(incident('i1', { number: `${series}-0001`, version: 2 })));
+        expect(store.incidents.lastNumber(series)).toBe(1);
+        // The second incident's first save is rolled back; saved again, its number must count.
+        expect(() =>
+          store.transaction(() => {
+            store.incidents.save(incident('i2', { number: `${series}-0002` }));
+            throw new Error('disk full');
+          }),
+        ).toThrow('disk full');
+        expect(store.incidents.lastNumber(series)).toBe(1);
+        store.transaction(() => store.incidents.save(incident('i2', { number: `${series}-0002`, version: 2 })));
+        expect(store.incidents.lastNumber(series)).toBe(2);
+        expect(store.incidents.lastNumber('PS1-20261202')).toBe(0);
+      });
     });
 
     describe('audit', () => {
