@@ -12,6 +12,7 @@ import type { Metrics } from './core/metrics.js';
 import type { Problem } from './core/problems.js';
 import type { IncidentService } from './dispatch/incidents.js';
 import type { Ingest } from './ingest/ingest.js';
+import type { DrillService } from './drill/service.js';
 import type { CameraService } from './video/camera-service.js';
 import type { Store } from './store/index.js';
 import type { AuthService } from './auth/service.js';
@@ -21,6 +22,7 @@ import { buildAuth } from './app/auth.js';
 import { buildBroker } from './app/broker.js';
 import { loadStartConfig } from './app/config.js';
 import { buildDispatch } from './app/dispatch.js';
+import { buildDrills } from './app/drill.js';
 import { buildNotifier } from './app/notify.js';
 import { buildIngest, buildLiveness } from './app/ingest.js';
 import { listen } from './app/listen.js';
@@ -44,6 +46,8 @@ export interface Hub {
   readonly metrics: Metrics;
   readonly incidents: IncidentService;
   readonly ingest: Ingest;
+  /** Drill windows (演练, issue 15). */
+  readonly drills: DrillService;
   /** Cameras: registry, health, events, snapshots, live view (issue 6). */
   readonly video: CameraService;
   readonly log: Logger;
@@ -67,12 +71,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const notifier = buildNotifier(ctx, store);
   const dispatch = buildDispatch(ctx, store, notifier);
   const { incidents } = dispatch;
-  const ingest = buildIngest(ctx, store);
+  const drills = buildDrills(ctx, store);
+  const ingest = buildIngest(ctx, store, drills);
   const cameras = buildVideo(ctx, ingest, incidents);
   const { video } = cameras;
   const { broker, deviceAccess } = buildBroker(ctx, ingest);
   const auth = await buildAuth(ctx, store);
-  const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth });
+  const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, drills });
   const liveness = buildLiveness(ctx, ingest);
   const httpPort = await listen({ http: api.http, broker, video, auth, store }, running.config.hub.http);
   liveness.start();
@@ -95,6 +100,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     metrics,
     incidents,
     ingest,
+    drills,
     video,
     log: root,
     auth,
@@ -123,6 +129,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await ioClosed;
       api.detachConsole();
       dispatch.detach();
+      drills.stop();
       await notifier.stop();
       store.close();
       log.info(ctx.say('HUB_STOPPED'));

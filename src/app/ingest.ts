@@ -1,12 +1,14 @@
 /** Ingest (device messages → stored events) and the liveness monitor that watches its devices' heartbeats. */
 import { moduleLogger } from '../core/logger.js';
 import { Ingest } from '../ingest/ingest.js';
+import type { DrillService } from '../drill/service.js';
 import { LivenessMonitor } from '../ingest/liveness.js';
 import { TopicRouter } from '../ingest/router.js';
 import type { Store } from '../store/index.js';
 import type { HubContext } from './context.js';
 
-export function buildIngest(ctx: HubContext, store: Store): Ingest {
+/** `drills`: the hub's drill windows, which flag the events of drilled sites (演练). */
+export function buildIngest(ctx: HubContext, store: Store, drills?: DrillService): Ingest {
   return new Ingest({
     router: new TopicRouter(ctx.running.config, ctx.running.profiles),
     store,
@@ -14,6 +16,7 @@ export function buildIngest(ctx: HubContext, store: Store): Ingest {
     log: moduleLogger(ctx.root, 'ingest'),
     metrics: ctx.metrics,
     clock: ctx.clock,
+    ...(drills ? { drills } : {}),
   });
 }
 

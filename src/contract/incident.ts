@@ -200,6 +200,12 @@ export interface Incident {
   property: PropertyResponse | null;
   /** Key-holder calls, in the order made. */
   calls: KeyholderCall[];
+  /**
+   * A drill incident (演练): opened by drill events (AlarmEvent.drill). It goes through the whole
+   * workflow, never joins a real incident of its site (nor a real one a drill incident), and is kept
+   * out of every figure. An operator may turn it into a real one (`make_real`, 转为真实警情).
+   */
+  drill: boolean;
 }
 
 /**

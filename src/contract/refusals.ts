@@ -42,6 +42,11 @@ export const REFUSAL_CODES = {
   feedback_required: 'Closing as real before the feedback (反馈) step.',
   owner_cancel_unverified: 'Closing as cancelled without a call where the owner cancelled with the right verbal password (业主撤警).',
   bad_contact: 'A call to a contact number the site does not have.',
+  // Drills (演练, issue 15)
+  not_drill: 'Turning into a real incident (转为真实警情) an incident that is not a drill.',
+  bad_drill:
+    'A drill start that cannot be: no site or station in your scope by that id (one answer for both), an end time not in the future or more than 24 h away.',
+  drill_ended: 'Ending a drill that has already ended (early, or by itself at its end time).',
 } as const;
 
 export type RefusalCode = keyof typeof REFUSAL_CODES;

@@ -1,5 +1,6 @@
 import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { Incident } from '../contract/incident.js';
+import type { Drill } from '../contract/drill.js';
 import type { CameraStatusPush, DeviceStatus, DirectoryChanged } from '../contract/socket.js';
 import type { ErrorCode } from './errors.js';
 
@@ -15,6 +16,10 @@ export interface HubEvents extends Record<string, unknown> {
   'directory:changed': DirectoryChanged;
   'incident:new': Incident;
   'incident:update': Incident;
+  /** A drill window (演练) started; from now its sites' alarms are drills. */
+  'drill:started': Drill;
+  /** A drill window ended (early, or by itself at its end time). */
+  'drill:ended': Drill;
   /** A message was rejected: counted, logged, and the hub goes on. */
   'ingest:rejected': { code: ErrorCode; topic: string; reason: string };
 }

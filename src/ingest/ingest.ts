@@ -1,5 +1,5 @@
 import type { InboundMessage, MessageSink, SinkOutcome } from '../broker/types.js';
-import type { EventKind } from '../contract/alarm-event.js';
+import type { AlarmEvent, EventKind } from '../contract/alarm-event.js';
 import type { Coded } from '../contract/messages.js';
 import type { Clock } from '../core/clock.js';
 import type { ErrorCode } from '../core/errors.js';
@@ -38,6 +38,11 @@ export interface IngestOptions {
   payloadDedupeWindowMs?: number;
   /** Device message ids are remembered this long (devices restart their counters eventually). */
   msgIdDedupeWindowMs?: number;
+  /**
+   * The hub's drill windows (src/drill/): an event of a site under an active drill is a drill event.
+   * Decided here, by the hub, for every event whatever its source; absent: no drills.
+   */
+  drills?: { isDrill(siteId: string, stationId: string | null, atMs: number): boolean };
 }
 
 /** An event the hub raises about a device (Ingest.raiseSynthetic). */
@@ -137,6 +142,7 @@ export class Ingest implements MessageSink {
     const prepared = this.track(decoded, msg, now);
     if ('refused' in prepared) return this.reject(prepared.refused.code, msg, prepared.refused.reason);
     const { entry } = prepared;
+    this.markDrills(entry.events, now);
 
     // A heartbeat that changes nothing (no event, no availability change, same decoded state) needs
     // no commit: it is not an alarm, and its only news — "seen now" — lives in memory for liveness.
@@ -225,6 +231,7 @@ export class Ingest implements MessageSink {
       entry.statuses.push(deviceStatusOf(site.id, device.id, row, device.installed ?? false));
     }
     entry.events.push(observedEvent({ id: this.newEventId(), site, device, kind, detail, message, profile: 'hub', location: site.location, nowMs: now }));
+    this.markDrills(entry.events, now);
     await this.journal.append(entry);
   }
 
@@ -249,6 +256,7 @@ export class Ingest implements MessageSink {
       location: camera.location,
       nowMs: this.o.clock.now(),
     });
+    this.markDrills([event], this.o.clock.now());
     await this.journal.append({ events: [event], states: [], statuses: [] });
     return true;
   }
@@ -256,6 +264,17 @@ export class Ingest implements MessageSink {
   /** Write everything queued now and announce it (shutdown). */
   flush(): void {
     this.journal.flush();
+  }
+
+  /**
+   * Flags the events of sites under an active drill (演练), as of when the hub received them. The
+   * flag comes from the hub's windows only: whatever a payload says, a device cannot make an alarm a
+   * drill (a compromised or misconfigured simulator must not hide a real alarm).
+   */
+  private markDrills(events: AlarmEvent[], nowMs: number): void {
+    const drills = this.o.drills;
+    if (!drills) return;
+    for (const e of events) e.drill = drills.isDrill(e.siteId, e.stationId, nowMs);
   }
 
   private logFlags(enriched: Enriched): void {

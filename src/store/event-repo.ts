@@ -30,6 +30,8 @@ interface EventRow {
   raw: string;
   dedupe_key: string;
   incident_id: string | null;
+  /** Migration 013; 0 for events stored before it. */
+  drill: number;
 }
 
 function fromRow(r: EventRow): StoredEvent {
@@ -54,6 +56,7 @@ function fromRow(r: EventRow): StoredEvent {
     topic: r.topic,
     raw: r.raw,
     dedupeKey: r.dedupe_key,
+    drill: r.drill === 1,
     incidentId: r.incident_id,
   };
 }
@@ -87,9 +90,9 @@ export class SqliteEventRepository implements EventRepository {
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
       `INSERT INTO events (id, site_id, device_id, kind, category, zone, zone_name, zone_type, occurred_at, received_at,
-         received_ms, lat, lng, grid_cell_id, station_id, detail, detail_code, detail_params, profile, topic, raw, dedupe_key)
+         received_ms, lat, lng, grid_cell_id, station_id, detail, detail_code, detail_params, profile, topic, raw, dedupe_key, drill)
        VALUES (@id, @siteId, @deviceId, @kind, @category, @zone, @zoneName, @zoneType, @occurredAt, @receivedAt,
-         @receivedMs, @lat, @lng, @gridCellId, @stationId, @detail, @detailCode, @detailParams, @profile, @topic, @raw, @dedupeKey)`,
+         @receivedMs, @lat, @lng, @gridCellId, @stationId, @detail, @detailCode, @detailParams, @profile, @topic, @raw, @dedupeKey, @drill)`,
     );
     this.dupStmt = db.prepare('SELECT 1 FROM events WHERE dedupe_key = ? AND received_ms >= ? LIMIT 1');
     this.markStmt = db.prepare('UPDATE events SET incident_id = ? WHERE id = ?');
@@ -132,6 +135,7 @@ export class SqliteEventRepository implements EventRepository {
         topic: e.topic,
         raw: e.raw,
         dedupeKey: e.dedupeKey,
+        drill: e.drill ? 1 : 0,
       }).lastInsertRowid,
     );
   }

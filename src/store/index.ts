@@ -11,6 +11,7 @@ export type {
   DeviceStateRepository,
   DeviceStateRow,
   DeviceSupervision,
+  DrillRepository,
   EventQuery,
   EventRepository,
   IncidentQuery,

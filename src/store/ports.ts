@@ -7,6 +7,7 @@
  * No SQL, no driver types and no row shapes here: only domain values in and out. Every method is
  * synchronous, as the SQLite driver is; see the README for what that means for a second backend.
  */
+import type { Drill } from '../contract/drill.js';
 import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { Incident } from '../contract/incident.js';
 
@@ -220,6 +221,18 @@ export interface NotificationOutboxRepository {
   depth(): Array<{ channelId: string; pending: number; retrying: number }>;
 }
 
+/** Drill windows (演练, issue 15): started, ended early or by themselves. */
+export interface DrillRepository {
+  insert(d: Drill): void;
+  /** Records the end (early, or when it ran out); a drill already ended keeps its first end. */
+  end(id: string, endedMs: number, by: string): void;
+  get(id: string): Drill | undefined;
+  /** Drills not yet recorded as ended (active ones, and ones that ran out while the hub was down). */
+  unended(): Drill[];
+  /** The latest drills, newest first. */
+  recent(limit: number): Drill[];
+}
+
 /** The store: one repository per aggregate, transactions across them. */
 export interface Store {
   events: EventRepository;
@@ -228,6 +241,7 @@ export interface Store {
   audit: AuditRepository;
   sessions: SessionRepository;
   outbox: NotificationOutboxRepository;
+  drills: DrillRepository;
   /** Runs fn in one transaction, durable on return (SQLite: synchronous=FULL, the WAL is fsynced). */
   transaction<T>(fn: () => T): T;
   /**

@@ -10,6 +10,7 @@ import { IncidentState, type Change } from '../../web/src/incidents.js';
 function incident(id: string, version: number, over: Partial<Incident> = {}): Incident {
   const at = '2026-11-29T02:00:00.000Z';
   return {
+    drill: false,
     id,
     version,
     siteId: 's',

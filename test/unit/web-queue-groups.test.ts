@@ -12,6 +12,7 @@ function incident(over: Partial<Incident>): Incident {
   n++;
   const at = new Date(Date.UTC(2026, 10, 29, 2, 0, n)).toISOString();
   return {
+    drill: false,
     id: `i${String(n).padStart(5, '0')}`,
     version: 1,
     siteId: `s${n}`,

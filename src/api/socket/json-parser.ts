@@ -21,6 +21,8 @@ const JSON_PUSHES: Record<keyof ServerToClientEvents, true> = {
   'event:stored': true,
   'camera:status': true,
   'directory:changed': true,
+  'drill:started': true,
+  'drill:ended': true,
 };
 const JSON_EVENTS: ReadonlySet<string> = new Set(Object.keys(JSON_PUSHES));
 

@@ -49,6 +49,7 @@ export function eventBrief(e: AlarmEvent & { seq: number }): EventBrief {
     gridCellId: e.gridCellId,
     stationId: e.stationId,
     detail: e.detail,
+    drill: e.drill,
   };
 }
 

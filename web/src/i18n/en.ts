@@ -365,5 +365,8 @@ export const enWords: Words = {
     bad_host: 'This address is not one the hub answers to',
     live_unavailable: 'Live view cannot start',
     too_many_notes: 'This incident already holds the most notes it may',
+    not_drill: 'This incident is not a drill',
+    bad_drill: 'Cannot start the drill: a site or station outside your scope, or a wrong end time',
+    drill_ended: 'This drill has already ended',
   },
 };

@@ -353,5 +353,8 @@ export const zhCNWords: Words = {
     bad_host: '访问地址不在本系统允许的范围内',
     live_unavailable: '无法打开实时视频',
     too_many_notes: '该警情的备注已达上限',
+    not_drill: '该警情不是演练',
+    bad_drill: '无法开始演练：单位或派出所不在您的范围内，或结束时间不对',
+    drill_ended: '该演练已结束',
   },
 };
