@@ -180,7 +180,13 @@ async function main(): Promise<void> {
     return h(
       'article',
       { class: `card p${i.priority} st-${i.status}`, dataset: { incident: i.id, priority: String(i.priority) }, attrs: { id: `incident-${i.id}` } },
-      h('header', {}, h('span', { class: `prio-chip p${i.priority}`, text: w.priorities[i.priority] }), h('strong', { class: 'kind', text: w.kinds[i.kind] })),
+      h(
+        'header',
+        {},
+        h('span', { class: `prio-chip p${i.priority}`, text: w.priorities[i.priority] }),
+        h('strong', { class: 'kind', text: w.kinds[i.kind] }),
+        i.drill ? h('span', { class: 'badge badge-drill', text: t('badgeDrill'), title: t('badgeDrillTitle') }) : null,
+      ),
       h(
         'div',
         { class: 'police' },

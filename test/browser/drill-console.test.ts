@@ -1,0 +1,111 @@
+/**
+ * Drill mode (演练, issue 15) as people see it, in real headless Chromium: a drill incident carries
+ * the 演练 badge in the queue, on the map marker and in the detail of the console, and on the guard's
+ * phone page; "Drill" in English; 转为真实警情 turns it into a real incident and the badge goes.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Drill } from '../../src/contract/drill.js';
+import { nativeEvent } from '../../src/simulate/payloads.js';
+import { accountOf } from '../helpers/accounts.js';
+import {
+  BROWSER_TEST_MS,
+  HAVE_CHROMIUM,
+  IN_CI,
+  launchChromium,
+  loginAs,
+  newContext,
+  PAGE_WAIT_MS,
+  SKIP_REASON,
+  type PageProblems,
+} from '../helpers/browser.js';
+import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
+
+const run = HAVE_CHROMIUM || IN_CI;
+if (!run) console.warn(SKIP_REASON);
+
+describe.skipIf(!run)('drill incidents in the console and on the guard page', () => {
+  let t: TestHub;
+  let browser: Browser;
+  const problems: PageProblems[] = [];
+  let incidentId: string;
+
+  beforeAll(async () => {
+    [t, browser] = await Promise.all([startTestHub(), launchChromium()]);
+    const op = await t.login('op-hecheng');
+    const r = await op.post('/api/drills', { sites: ['shop-a'], durationSeconds: 3600, name: '便利店防盗演练' });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as Drill).siteIds).toEqual(['shop-a']);
+    const d = await t.deviceAs('shop-a-panel');
+    const m = nativeEvent('safegrid/shop-a/shop-a-panel', 'intrusion', 1, 'drill-browser-1');
+    await d.publishAsync(m.topic, m.payload, { qos: 1 });
+    const incident = await waitFor(() => t.hub.incidents.snapshot().find((i) => i.siteId === 'shop-a'), PAGE_WAIT_MS);
+    expect(incident.drill).toBe(true);
+    incidentId = incident.id;
+  }, BROWSER_TEST_MS);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function open(username: string, path = '/', lang?: 'en'): Promise<Page> {
+    const c = await newContext(browser, path === '/guard' ? { width: 360, height: 740, mobile: true } : {});
+    problems.push(c.problems);
+    // about:blank has no storage: the language is set only on the hub's own pages.
+    if (lang) await c.context.addInitScript(`if (location.protocol.startsWith('http')) localStorage.setItem('sg-lang', '${lang}')`);
+    const page = await c.context.newPage();
+    await loginAs(page, t.baseUrl, username, accountOf(username).password, path);
+    await page.waitForSelector('#conn[data-state="online"]');
+    return page;
+  }
+
+  it(
+    'the queue row, the map marker and the detail show 演练; the guard’s card too',
+    async () => {
+      const page = await open('op-hecheng');
+      const row = page.locator(`#queue tbody tr[data-incident="${incidentId}"]`);
+      await row.waitFor();
+      expect(await row.locator('.badge-drill').textContent()).toBe('演练');
+      await page.waitForSelector(`.inc.drill[data-incident="${incidentId}"] .inc-drill`);
+      expect(await page.locator(`.inc[data-incident="${incidentId}"] .inc-drill`).textContent()).toBe('演练');
+      await row.click();
+      await expect.poll(() => page.locator('#detail-drill').textContent()).toBe('演练');
+
+      const guard = await open('guard-hecheng', '/guard');
+      const card = guard.locator('#guard-list article').first();
+      await card.waitFor();
+      expect(await card.locator('.badge-drill').textContent()).toBe('演练');
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'in English the badge reads Drill',
+    async () => {
+      const page = await open('op-hecheng', '/', 'en');
+      const row = page.locator(`#queue tbody tr[data-incident="${incidentId}"]`);
+      await row.waitFor();
+      expect(await row.locator('.badge-drill').textContent()).toBe('Drill');
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    '转为真实警情 turns it into a real incident: the badge goes, the hub counts it as real',
+    async () => {
+      const page = await open('op-hecheng');
+      const row = page.locator(`#queue tbody tr[data-incident="${incidentId}"]`);
+      await row.click();
+      await page.waitForSelector('button[data-action="make_real"]:not([disabled])');
+      await page.click('button[data-action="make_real"]');
+      await waitFor(() => t.hub.incidents.get(incidentId)?.drill === false, PAGE_WAIT_MS);
+      await expect.poll(() => row.locator('.badge-drill').count(), { timeout: PAGE_WAIT_MS }).toBe(0);
+      await expect.poll(() => page.locator('#detail-drill').count(), { timeout: PAGE_WAIT_MS }).toBe(0);
+      expect(await page.locator('button[data-action="make_real"]').count()).toBe(0);
+      expect(t.hub.store.audit.forIncident(incidentId).map((a) => a.action)).toContain('make_real');
+      // Map tiles from the internet are blocked on purpose (blocked); nothing else may go wrong.
+      for (const p of problems) expect({ csp: p.csp, dialogs: p.dialogs, errors: p.errors }).toEqual({ csp: [], dialogs: [], errors: [] });
+    },
+    BROWSER_TEST_MS,
+  );
+});
