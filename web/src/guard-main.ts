@@ -84,7 +84,8 @@ async function main(): Promise<void> {
     const w = words();
     const site = sites.get(i.siteId);
     // Notification text is plain text: no markup is interpreted.
-    const title = `${t('newIncident')} · ${w.priorities[i.priority]} ${w.kinds[i.kind]}`;
+    // 演练 first: the phone's notification must not read as a real alarm (issue 15).
+    const title = `${i.drill ? `[${t('badgeDrill')}] ` : ''}${t('newIncident')} · ${w.priorities[i.priority]} ${w.kinds[i.kind]}`;
     const body = [i.siteName, site?.address ?? '', zoneLine(i)].filter(Boolean).join('\n');
     void notifier.show(i.id, title, body, i.priority <= 2).catch(() => undefined);
   }
