@@ -110,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'simulate': {
       const { runSimulateCommand, parseScenarios } = await import('./simulate/run.js');
-      let drill;
+      let drill: import('./simulate/run.js').SimulateCommand['drill'];
       if (values.drill) {
         // The password comes from the environment only: a command line is visible to every user of the machine.
         const user = values.user ?? process.env.SG_SIM_USER;
