@@ -3,11 +3,14 @@
  * the 演练 badge in the queue, on the map marker and in the detail of the console, and on the guard's
  * phone page; "Drill" in English; 转为真实警情 turns it into a real incident and the badge goes.
  */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Drill } from '../../src/contract/drill.js';
 import { nativeEvent } from '../../src/simulate/payloads.js';
-import { accountOf } from '../helpers/accounts.js';
+import { benchTree } from '../../bench/tree.js';
+import { accountOf, usersYaml } from '../helpers/accounts.js';
 import {
   BROWSER_TEST_MS,
   HAVE_CHROMIUM,
@@ -105,6 +108,61 @@ describe.skipIf(!run)('drill incidents in the console and on the guard page', ()
       expect(t.hub.store.audit.forIncident(incidentId).map((a) => a.action)).toContain('make_real');
       // Map tiles from the internet are blocked on purpose (blocked); nothing else may go wrong.
       for (const p of problems) expect({ csp: p.csp, dialogs: p.dialogs, errors: p.errors }).toEqual({ csp: [], dialogs: [], errors: [] });
+    },
+    BROWSER_TEST_MS,
+  );
+});
+
+describe.skipIf(!run)('a drill of 200 alarms in the console', () => {
+  const SITES = 50;
+  const root = benchTree(SITES);
+  let t: TestHub;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    writeFileSync(join(root, 'config/users.yaml'), await usersYaml([accountOf('admin')]));
+    [t, browser] = await Promise.all([
+      startTestHub({
+        tree: { root, write: (rel, text) => writeFileSync(join(root, rel), text), remove: () => rmSync(root, { recursive: true, force: true }) },
+      }),
+      launchChromium(),
+    ]);
+  }, BROWSER_TEST_MS);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it(
+    'every one of the 100 incidents shows 演练 in its queue row',
+    async () => {
+      const admin = await t.login('admin');
+      const sites = Array.from({ length: SITES }, (_, i) => `s${i}`);
+      expect((await admin.post('/api/drills', { sites, durationSeconds: 3600 })).status).toBe(200);
+      const c = await newContext(browser);
+      const page = await c.context.newPage();
+      await loginAs(page, t.baseUrl, 'admin', accountOf('admin').password);
+      await page.waitForSelector('#conn[data-state="online"]');
+      const device = await t.device({ clientId: 'drill-browser-load' });
+      // Two intrusion zones (P1 by confirmation) and a panic make one police incident per site; a fire another. All P1: none folds into a group row.
+      for (let s = 0; s < SITES; s++) {
+        for (const [kind, zone, n] of [
+          ['intrusion', 1, 1],
+          ['intrusion', 2, 2],
+          ['panic', null, 3],
+          ['fire', null, 4],
+        ] as const) {
+          const m = nativeEvent(`safegrid/s${s}/panel`, kind, zone, `b-${s}-${n}`);
+          await device.publishAsync(m.topic, m.payload, { qos: 1 });
+        }
+      }
+      await expect.poll(() => page.locator('#queue tbody tr[data-incident]').count(), { timeout: PAGE_WAIT_MS }).toBe(SITES * 2);
+      expect(await page.locator('#queue tbody tr[data-incident]:not(.drill)').count()).toBe(0);
+      const badges = await page.locator('#queue tbody tr[data-incident] .badge-drill').allTextContents();
+      expect(badges).toHaveLength(SITES * 2);
+      expect(new Set(badges)).toEqual(new Set(['演练']));
+      expect(t.hub.incidents.snapshot().every((i) => i.drill)).toBe(true);
+      expect({ csp: c.problems.csp, dialogs: c.problems.dialogs, errors: c.problems.errors }).toEqual({ csp: [], dialogs: [], errors: [] });
     },
     BROWSER_TEST_MS,
   );
