@@ -66,6 +66,8 @@ describe.skipIf(!run)('drill incidents in the console and on the guard page', ()
     'the queue row, the map marker and the detail show 演练; the guard’s card too',
     async () => {
       const page = await open('op-hecheng');
+      // The header says a drill is running, and until when.
+      await expect.poll(() => page.locator('#drill-banner:visible').textContent(), { timeout: PAGE_WAIT_MS }).toContain('演练进行中 1 项');
       const row = page.locator(`#queue tbody tr[data-incident="${incidentId}"]`);
       await row.waitFor();
       expect(await row.locator('.badge-drill').textContent()).toBe('演练');
@@ -138,11 +140,16 @@ describe.skipIf(!run)('a drill of 200 alarms in the console', () => {
     async () => {
       const admin = await t.login('admin');
       const sites = Array.from({ length: SITES }, (_, i) => `s${i}`);
-      expect((await admin.post('/api/drills', { sites, durationSeconds: 3600 })).status).toBe(200);
       const c = await newContext(browser);
       const page = await c.context.newPage();
       await loginAs(page, t.baseUrl, 'admin', accountOf('admin').password);
       await page.waitForSelector('#conn[data-state="online"]');
+      expect(await page.locator('#drill-banner').isHidden()).toBe(true);
+      const started = await admin.post('/api/drills', { sites, durationSeconds: 3600 });
+      expect(started.status).toBe(200);
+      const drillId = ((await started.json()) as Drill).id;
+      // The push shows the banner without a reload.
+      await page.waitForSelector('#drill-banner:visible');
       const device = await t.device({ clientId: 'drill-browser-load' });
       // Two intrusion zones (P1 by confirmation) and a panic make one police incident per site; a fire another. All P1: none folds into a group row.
       for (let s = 0; s < SITES; s++) {
@@ -162,6 +169,10 @@ describe.skipIf(!run)('a drill of 200 alarms in the console', () => {
       expect(badges).toHaveLength(SITES * 2);
       expect(new Set(badges)).toEqual(new Set(['演练']));
       expect(t.hub.incidents.snapshot().every((i) => i.drill)).toBe(true);
+      // Ended early: the banner goes; the drill incidents stay drills.
+      expect((await admin.post(`/api/drills/${drillId}/end`)).status).toBe(200);
+      await page.waitForSelector('#drill-banner', { state: 'hidden' });
+      expect(await page.locator('#queue tbody tr[data-incident] .badge-drill').count()).toBe(SITES * 2);
       expect({ csp: c.problems.csp, dialogs: c.problems.dialogs, errors: c.problems.errors }).toEqual({ csp: [], dialogs: [], errors: [] });
     },
     BROWSER_TEST_MS,

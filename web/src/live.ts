@@ -3,6 +3,7 @@
  * pushes, and commands with their ack replies. Reconnects by itself after an outage; a refusal for
  * want of a session (401) stops and says so, until the page logs in again and calls `resume()`.
  */
+import type { Drill } from '../../src/contract/drill.js';
 import { io, type Socket } from 'socket.io-client';
 import type { CommandPayload } from '../../src/contract/commands.js';
 import type {
@@ -46,6 +47,8 @@ export interface LiveLinkOptions {
    * was cut off and may have missed a reload or status changes (every snapshot after the first).
    */
   onDirectoryStale?: (why: DirectoryChanged | 'reconnect') => void;
+  /** A drill (演练) of sites this page sees started or ended (issue 15). */
+  onDrill?: (d: Drill, started: boolean) => void;
 }
 
 export class LiveLink {
@@ -104,6 +107,8 @@ export class LiveLink {
     this.socket.on('device:status', (st) => opts.onDeviceStatus?.(st));
     this.socket.on('camera:status', (st) => opts.onCameraStatus?.(st));
     this.socket.on('directory:changed', (d) => opts.onDirectoryStale?.(d));
+    this.socket.on('drill:started', (d) => opts.onDrill?.(d, true));
+    this.socket.on('drill:ended', (d) => opts.onDrill?.(d, false));
     this.socket.on('incident:new', onPush);
     this.socket.on('incident:update', onPush);
   }

@@ -95,6 +95,7 @@ export const en: Catalogue = {
   historyOpen: 'open',
   badgeRepeat: 'Repeat alarm',
   badgeDrill: 'Drill',
+  drillBanner: '{n} drill(s) running · until {time}',
   badgeDrillTitle: 'Drill incident: handle it through the workflow; not counted in any figure',
   noCell: 'outside the grid',
   groupSites: '{n} sites',

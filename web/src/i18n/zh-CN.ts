@@ -103,6 +103,7 @@ export const zhCN = {
   historyOpen: '处理中',
   badgeRepeat: '重复报警',
   badgeDrill: '演练',
+  drillBanner: '演练进行中 {n} 项 · 至 {time}',
   badgeDrillTitle: '演练警情：按流程处置，不计入统计',
   noCell: '网格外',
   groupSites: '{n} 处报警单位',
