@@ -268,6 +268,8 @@ export interface QueueGroup {
   lastEventAt: string;
   /** A few site ids of the group, most urgent and oldest first, for a preview. */
   sampleSiteIds: string[];
+  /** A group of drill incidents (演练, issue 15): drills never share a group with real incidents. */
+  drill: boolean;
 }
 
 export interface QueueSummary {

@@ -376,6 +376,7 @@ export class QueuePanel {
         h('span', { class: 'fold', text: expanded ? '▾' : '▸' }),
         h('span', { text: w.kinds[g.kind] }),
         h('span', { class: 'badge badge-group', text: `× ${n}` }),
+        g.drill ? h('span', { class: 'badge badge-drill', text: t('badgeDrill'), title: t('badgeDrillTitle') }) : null,
       ),
       h('td', { class: 'site', text: t('groupSites', { n: g.sites }), title: t('groupTitle', { kind: w.kinds[g.kind], station, n }) }),
       h('td', { class: 'cell', text: station }),
