@@ -180,4 +180,18 @@ describe('a drill of 200 alarms from 50 sites over MQTT', () => {
     expect(open.map((i) => i.drill).sort()).toEqual([false, true]);
     expect(open.find((i) => i.drill)!.eventCount).toBe(3);
   });
+  it('a drill of a whole station, started over the socket, covers the alarms routed to it', async () => {
+    const { socket } = await t.console({ session: op });
+    const r = (await socket.emitWithAck('drill:start', { station: 'ps-1', durationSeconds: 600 })) as DrillReply;
+    if (!r.ok) throw new Error(r.error);
+    expect(r.drill).toMatchObject({ stationId: 'ps-1', siteIds: [] });
+    const opened = nextEvent<Incident>(socket, 'incident:new', (i) => i.siteId === 's57' && i.category === 'medical');
+    const device = await device0();
+    const m = nativeEvent('safegrid/s57/panel', 'medical', null, 'station-drill-1');
+    await device.publishAsync(m.topic, m.payload, { qos: 1 });
+    expect((await opened).drill).toBe(true);
+    expect((await op.post(`/api/drills/${r.drill.id}/end`)).status).toBe(200);
+    const unknown = (await socket.emitWithAck('drill:start', { station: 'no-such-station', durationSeconds: 60 })) as DrillReply;
+    expect(unknown).toMatchObject({ ok: false, code: 'bad_drill' });
+  });
 });
