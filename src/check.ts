@@ -6,13 +6,15 @@
  * A top-level module, not part of config/: it reads across config, profiles, geo and auth, and
  * config/ must not import auth (auth reads the loaded config).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseUsers, usersFilePaths } from './auth/users.js';
 import { GRIDS_FILE } from './config/load-global.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/model.js';
 import { formatProblem, formatProblems } from './config/report.js';
 import { count, message, resolveLanguage } from './core/installer-messages.js';
+import { placeholderProblems } from './config/placeholders.js';
 import { lineOf, readSource } from './config/source.js';
 import type { Problem } from './core/problems.js';
 import { findOverlaps } from './geo/index.js';
@@ -42,6 +44,7 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
     const c = result.config;
     problems.push(...devicesWithoutLogin(rootDir, c), ...accountProblems(rootDir, c), ...gridOverlaps(rootDir, c));
   }
+  problems.push(...todoPlaceholders(rootDir));
   const errors = problems.filter((p) => p.severity === 'error');
   const lines: string[] = [];
 
@@ -82,6 +85,26 @@ export function runCheck(rootDir: string, env: NodeJS.ProcessEnv = process.env):
   }
   lines.push(last);
   return { exitCode: 1, output: lines.join('\n') };
+}
+
+/** `TODO` values `safegrid discover --write` left in site files (config/placeholders.ts). */
+function todoPlaceholders(rootDir: string): Problem[] {
+  let names: string[];
+  try {
+    names = readdirSync(join(rootDir, 'devices')).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml'));
+  } catch {
+    // No devices/ folder: the loader says so; there is nothing to scan.
+    return [];
+  }
+  return names.sort().flatMap((n) => {
+    const file = `devices/${n}`;
+    try {
+      return placeholderProblems(file, readFileSync(join(rootDir, file), 'utf8'));
+    } catch {
+      // Unreadable: the loader reports the file itself.
+      return [];
+    }
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * safegrid start | check | discover | simulate | demo | audit | user | broker-config — parses arguments and calls the module that does the work.
+ * safegrid start | check | discover | simulate | demo | audit | user | site | broker-config — parses arguments and calls the module that does the work.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -35,11 +35,23 @@ async function main(argv: string[]): Promise<number> {
       write: { type: 'string' },
       'no-multicast': { type: 'boolean' },
       out: { type: 'string' },
+      // safegrid simulate --drill
       drill: { type: 'boolean' },
       scenario: { type: 'string' },
       'hub-url': { type: 'string' },
       user: { type: 'string' },
       minutes: { type: 'string' },
+      // safegrid site new
+      id: { type: 'string' },
+      name: { type: 'string' },
+      kind: { type: 'string' },
+      address: { type: 'string' },
+      'door-plate': { type: 'string' },
+      location: { type: 'string' },
+      contact: { type: 'string', multiple: true },
+      'guard-group': { type: 'string' },
+      pole: { type: 'string' },
+      crs: { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -69,6 +81,27 @@ async function main(argv: string[]): Promise<number> {
         },
         terminalIo(),
       );
+    }
+    case 'site': {
+      const { runSiteNewCommand } = await import('./config/site-new-command.js');
+      return runSiteNewCommand({
+        root,
+        positionals,
+        language: helpLanguage(root),
+        interactive: process.stdin.isTTY === true,
+        answers: {
+          id: values.id,
+          name: values.name,
+          kind: values.kind,
+          address: values.address,
+          doorPlate: values['door-plate'],
+          location: values.location,
+          contacts: values.contact ?? [],
+          guardGroup: values['guard-group'],
+          pole: values.pole,
+          crs: values.crs,
+        },
+      });
     }
     case 'broker-config': {
       const { runBrokerConfigCommand } = await import('./broker/mosquitto-command.js');

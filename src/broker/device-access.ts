@@ -127,7 +127,11 @@ export class ConfigDeviceAccess implements DeviceAccess {
     const r = s.rights.get(principal);
     if (!r) return false;
     if (r.publish.has(topic)) return true;
-    if (r.publishFilters.some((f) => topicMatches(f, topic))) return true;
+    if (r.publishFilters.some((f) => topicMatches(f, topic))) {
+      // A filter (a captured level `dsc/Get/+`, an ignored `tele/<t>/+`) never reaches a topic
+      // another login owns: a profile's `ignore: ["{topic}/#"]` must not let one site speak as another.
+      return !s.owned.has(topic) && !s.ownedFilters.some((f) => !r.publishFilters.includes(f) && topicMatches(f, topic));
+    }
     if ((r.namespace && topic.startsWith(`${r.namespace}/`)) || r.housekeeping.some((p) => topic.startsWith(p))) {
       return !s.owned.has(topic) && !s.ownedFilters.some((f) => topicMatches(f, topic));
     }

@@ -84,6 +84,20 @@ export function deriveTopicRights(
       return [];
     }
   };
+  /** Topics the profile accepts and ignores (telemetry): granted, never owned. */
+  const ignoredOf = (profileId: string, topic: string): string[] => {
+    try {
+      return (
+        profiles
+          .get(profileId)
+          ?.ignored?.(topic)
+          .map((p) => p.filter) ?? []
+      );
+    } catch {
+      // As above: a profile bug costs the device its telemetry rights, not the broker.
+      return [];
+    }
+  };
 
   // A zigbee2mqtt base shared with (or nested in) another site's gives neither site its bridge
   // rights: `<base>/bridge/request/…` pairs and removes devices (issue 17). The config check
@@ -105,14 +119,26 @@ export function deriveTopicRights(
     const siteLogin = addLogin(site.mqttUsername, site.mqttPassword, sitePrincipal);
     for (const device of site.devices) {
       const topics = topicsOf(device.profile, device.topic);
-      for (const t of topics) owned.add(t);
+      // A template that captures a level (`dsc/Get/Zone{zone}`) is granted as its filter (`dsc/Get/+`).
+      for (const t of topics) {
+        if (/[+#]/.test(t)) ownedFilters.push(t);
+        else owned.add(t);
+      }
+      const ignored = ignoredOf(device.profile, device.topic);
       const devicePrincipal = `device:${site.id}/${device.id}`;
       const ownLogin = addLogin(device.mqttUsername, device.mqttPassword, devicePrincipal);
       const holders = [...(ownLogin ? [devicePrincipal] : []), ...(siteLogin ? [sitePrincipal] : [])];
       if (holders.length === 0) withoutLogin.push(`${site.id}/${device.id}`);
       for (const p of holders) {
         const r = rightsOf(p);
-        for (const t of topics) r.publish.add(t);
+        for (const t of topics) {
+          if (/[+#]/.test(t)) r.publishFilters.push(t);
+          else r.publish.add(t);
+        }
+        for (const f of ignored) {
+          if (/[+#]/.test(f)) r.publishFilters.push(f);
+          else r.publish.add(f);
+        }
         r.subscribe.push(...commandFilters(device));
         const base = zigbee2mqttBase(device);
         if (base && !r.subscribe.includes(`${base}/#`) && !baseIsShared(site.id, base)) {

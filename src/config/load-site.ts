@@ -87,6 +87,13 @@ export function unknownProfileProblem(profile: string, registry: ProfileRegistry
     .map((p) => p.id)
     .sort();
   const message = `no profile "${profile}"`;
+  // The model exists but its own problems held it back: send the installer there, not to "add" it.
+  const skipped = registry.skipped?.(profile);
+  if (skipped)
+    return {
+      message,
+      hint: `${profile} is in ${skipped.file}${skipped.line !== null ? `:${skipped.line}` : ''} but was skipped; fix the problems reported there`,
+    };
   const slash = profile.indexOf('/');
   if (slash > 0) {
     const vendor = profile.slice(0, slash);
@@ -97,6 +104,8 @@ export function unknownProfileProblem(profile: string, registry: ProfileRegistry
       .sort();
     if (same.length > 0) return { message, hint: `${vendor} has ${same.join(', ')}` };
     const close = didYouMean(profile, all);
+    const vendorFile = registry.vendorFile?.(vendor);
+    if (!close && vendorFile) return { message, hint: `${vendorFile} loaded no model; fix the problems reported there` };
     return { message, hint: close ?? `no vendor "${vendor}" in devices/profiles/; add devices/profiles/${vendor}.yaml` };
   }
   const close = didYouMean(profile, all);
@@ -378,6 +387,7 @@ function buildEntry(f: SiteFile, src: SourceFile, hash: string, ctx: SiteContext
       location: c.location ? toWgs84([c.location[0], c.location[1]], s.crs) : location,
       ...(typeof c.clip === 'boolean' ? { clip: c.clip } : {}),
       ...(c.installed ? { installed: true } : {}),
+      ...(c.allowed_hosts?.length ? { allowedHosts: [...c.allowed_hosts] } : {}),
       ...(disabled ? { disabledReason: disabled } : {}),
     };
   });

@@ -197,6 +197,8 @@ export type Camera = Pick<CameraEntry, 'id' | 'name' | 'rtsp' | 'zones'> & {
   clip?: boolean;
   /** `installed: true`: a camera that never answers goes offline (else pending install until its first answer). */
   installed?: boolean;
+  /** `allowed_hosts`: more hosts the camera may name in its addresses (src/video/camera-host.ts). */
+  allowedHosts?: string[];
   /**
    * Set when the camera cannot be used as configured (e.g. its password reference is unset): the
    * hub still starts and the site stays active, but video must skip this camera and say why.

@@ -40,6 +40,9 @@ export const ERROR_CODES = {
   SG_INGEST_STORE_FAILED: 'The event could not be written to storage; the device will resend it.',
   SG_INGEST_UNKNOWN_CAMERA: 'A bridge (Frigate) names a camera that no site file links.',
   SG_INGEST_UNAUTHORIZED_TOPIC: "A device published to a topic outside its rights (another device's, or nobody's); the broker closed its connection.",
+  // Video (issue 16): counted in /metrics as sg_camera_uri_refused_total{kind}
+  SG_CAMERA_FOREIGN_HOST:
+    'A camera named an address (stream, snapshot, service, event subscription) on a host other than its own or its allowed_hosts; nothing was sent there.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -38,4 +38,5 @@ export const ERROR_TITLES_ZH: Readonly<Record<string, string>> = {
   SG_INGEST_STORE_FAILED: '写入数据库失败，设备会重发',
   SG_INGEST_UNKNOWN_CAMERA: '联动平台（Frigate）提到的摄像机未在任何场所登记',
   SG_INGEST_UNAUTHORIZED_TOPIC: '设备向无权发布的主题发送消息',
+  SG_CAMERA_FOREIGN_HOST: '摄像机给出的地址不在它自己的主机上，已拒绝，未发送任何内容',
 };

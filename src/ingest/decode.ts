@@ -68,6 +68,7 @@ export function decode(msg: InboundMessage, routes: DecodeRoutes, stateOf: (key:
       topic: msg.topic,
       channel: binding.channel,
       payload: msg.payload,
+      ...(binding.captures ? { captures: binding.captures } : {}),
       state: stateOf(key),
       device:
         binding.type === 'device'
@@ -88,8 +89,19 @@ export function decode(msg: InboundMessage, routes: DecodeRoutes, stateOf: (key:
     ...(outcome.availability ? { availability: outcome.availability } : {}),
     signals: outcome.signals,
     raw: capUtf8(text, LIMITS.maxStoredRawBytes),
-    payloadHash: createHash('sha1').update(msg.payload).digest('hex').slice(0, 20),
+    payloadHash: payloadHash(msg.payload, binding.captures ? msg.topic : null),
   };
+}
+
+/**
+ * Dedupe key of a payload. A device whose topic names the zone (`dsc/Get/Zone3`) sends the same
+ * payload ("1") for every zone: there the topic is part of the message, or zone 4 opening right
+ * after zone 3 would be taken for a repeat of it.
+ */
+function payloadHash(payload: Buffer, topic: string | null): string {
+  const h = createHash('sha1');
+  if (topic !== null) h.update(topic).update('\0');
+  return h.update(payload).digest('hex').slice(0, 20);
 }
 
 /** Truncate to at most `max` UTF-8 bytes without splitting a character. */

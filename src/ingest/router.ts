@@ -1,5 +1,6 @@
 import type { BridgeConfig, Camera, Config, Device, Site } from '../config/model.js';
 import { bridgeHousekeepingPrefixes, deviceHousekeepingPrefixes } from '../profiles/housekeeping.js';
+import type { TopicPattern } from '../profiles/topic-pattern.js';
 import type { Profile, ProfileRegistry } from '../profiles/types.js';
 
 /** Device ids are unique within a site (`panel-1` exists at many sites); the hub keys them by both. */
@@ -7,9 +8,13 @@ export function deviceKey(siteId: string, deviceId: string): string {
   return `${siteId}/${deviceId}`;
 }
 
-export type Binding =
+export type Binding = (
   | { type: 'device'; topic: string; channel: string; profile: Profile; device: Device; site: Site }
-  | { type: 'bridge'; topic: string; channel: string; profile: Profile; bridge: BridgeConfig };
+  | { type: 'bridge'; topic: string; channel: string; profile: Profile; bridge: BridgeConfig }
+) & {
+  /** Levels a topic template captured (`{zone}`), for a binding reached through a pattern. */
+  captures?: Readonly<Record<string, string>>;
+};
 
 /**
  * Topic → who publishes there. Built once per configuration (and again on reload); lookups are
@@ -24,6 +29,10 @@ export class TopicRouter {
   readonly unbound: string[] = [];
   /** Where bridges talk about themselves (profiles/housekeeping.ts). */
   private readonly housekeeping = new Set<string>();
+  /** Bindings whose topic captures a level (`dsc/Get/Zone{zone}`), tried after the exact topics. */
+  private readonly patterns: Array<{ pattern: TopicPattern; binding: Binding }> = [];
+  /** Topics devices publish that their profile accepts and ignores (Tasmota tele/<t>/STATE). */
+  private readonly ignored: TopicPattern[] = [];
 
   constructor(config: Config, profiles: ProfileRegistry) {
     for (const site of config.sites) {
@@ -36,10 +45,13 @@ export class TopicRouter {
           continue;
         }
         for (const prefix of deviceHousekeepingPrefixes(device)) this.housekeeping.add(prefix);
-        for (const { topic, channel } of profile.topics(device.topic)) {
+        for (const { topic, channel, pattern } of profile.topics(device.topic)) {
+          const binding: Binding = { type: 'device', topic, channel, profile, device, site };
+          if (pattern) this.patterns.push({ pattern, binding });
           // First binding wins; the config check reports duplicates as SG_CONFIG_DUPLICATE_TOPIC.
-          if (!this.byTopic.has(topic)) this.byTopic.set(topic, { type: 'device', topic, channel, profile, device, site });
+          else if (!this.byTopic.has(topic)) this.byTopic.set(topic, binding);
         }
+        this.ignored.push(...(profile.ignored?.(device.topic) ?? []));
       }
       for (const camera of site.cameras) {
         if (camera.frigateName) this.camerasByFrigateName.set(camera.frigateName, { camera, site });
@@ -56,12 +68,22 @@ export class TopicRouter {
   }
 
   route(topic: string): Binding | undefined {
-    return this.byTopic.get(topic);
+    const exact = this.byTopic.get(topic);
+    if (exact) return exact;
+    for (const { pattern, binding } of this.patterns) {
+      const captures = pattern.match(topic);
+      if (captures) return { ...binding, topic, captures };
+    }
+    return undefined;
   }
 
-  /** An unbound topic where a bridge reports on itself (zigbee2mqtt `<base>/bridge/…`, `frigate/stats`). */
+  /**
+   * An unbound topic where a bridge reports on itself (zigbee2mqtt `<base>/bridge/…`,
+   * `frigate/stats`), or one a device's profile lists under `ignore`.
+   */
   isHousekeeping(topic: string): boolean {
     for (const prefix of this.housekeeping) if (topic.startsWith(prefix)) return true;
+    for (const p of this.ignored) if (p.match(topic)) return true;
     return false;
   }
 
@@ -79,7 +101,7 @@ export class TopicRouter {
 
   /** Every topic the hub must hear (external broker subscriptions). */
   topics(): string[] {
-    return [...this.byTopic.keys()];
+    return [...new Set([...this.byTopic.keys(), ...this.patterns.map((p) => p.pattern.filter)])];
   }
 
   allDevices(): Array<{ device: Device; site: Site }> {

@@ -40,6 +40,10 @@ export interface RunContext {
   prev: DeviceState;
   next: DeviceState;
   device: DecodeInput['device'];
+  /** The zone of this message's signals unless a block says otherwise: the captured `{zone}`, else the device's. */
+  zone: number | null;
+  /** Appended to state keys when the zone came from the topic: each zone keeps its own on-change state. */
+  keySuffix: string;
   signals: DecodedSignal[];
   availability?: 'online' | 'offline';
 }
@@ -98,8 +102,56 @@ function read(ctx: RunContext, property: string | null): { ok: true; value: unkn
   return { ok: true, value: getPath(root.value, property) };
 }
 
-function signal(ctx: RunContext, kind: EventKind, zone: number | null | undefined, detail: string, coded?: Coded): void {
-  ctx.signals.push({ kind, zone: zone ?? ctx.device.zone ?? null, detail: cap(detail), ...(coded ? { message: coded } : {}) });
+function signal(ctx: RunContext, kind: EventKind, zone: number | null, detail: string, coded?: Coded): void {
+  ctx.signals.push({ kind, zone, detail: cap(detail), ...(coded ? { message: coded } : {}) });
+}
+
+/** Zone names compare without case, and `_`, `-` and spaces alike (PAI writes `Front_door` for "Front door"). */
+function zoneKey(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
+}
+
+/**
+ * A zone a device names in its topic or payload: a whole number (`3`, `"003"`), or the name of one
+ * of the device's zones (PAI publishes zones by label).
+ */
+export function resolveZone(value: unknown, device: DecodeInput['device']): { ok: true; zone: number } | { ok: false; failure: Failure } {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return { ok: true, zone: value };
+  if (typeof value === 'string' && /^\d{1,6}$/.test(value.trim())) return { ok: true, zone: Number(value.trim()) };
+  if (typeof value === 'string' && value.trim() !== '') {
+    const want = zoneKey(value);
+    const found = device.zones.find((z) => zoneKey(z.name) === want);
+    if (found) return { ok: true, zone: found.number };
+    const known = device.zones.map((z) => `${z.number} ${z.name}`).join(', ');
+    return {
+      ok: false,
+      failure: undecodable(`zone: got ${describe(value)}; expected a zone number or the name of one of the device's zones (${known || 'it declares none'})`),
+    };
+  }
+  return { ok: false, failure: undecodable(`zone: got ${describe(value)}; expected a zone number or a zone name`) };
+}
+
+/** Where a block's signal goes: its fixed `zone`, the payload's `zone_property`, else the message's zone. */
+function zoneFor(
+  ctx: RunContext,
+  fixed: number | undefined,
+  zoneProperty: string | undefined,
+): { ok: true; zone: number | null; suffix: string } | { ok: false; failure: Failure } {
+  if (fixed !== undefined) return { ok: true, zone: fixed, suffix: '' };
+  if (zoneProperty !== undefined && ctx.msg.format === 'json') {
+    const root = ctx.msg.root();
+    if (!root.ok) return root;
+    const v = getPath(root.value, zoneProperty);
+    if (v !== undefined && v !== null) {
+      const z = resolveZone(v, ctx.device);
+      if (!z.ok) return z;
+      return { ok: true, zone: z.zone, suffix: `#${z.zone}` };
+    }
+  }
+  return { ok: true, zone: ctx.zone, suffix: ctx.keySuffix };
 }
 
 /** A block's reading as a code: which sensor (`block`), the property and value it read, and whether it cleared. */
@@ -122,6 +174,8 @@ interface BinarySpec {
   kind: EventKind;
   restore: boolean;
   zone: number | undefined;
+  /** Payload field that names the zone (EnvisaLink's one topic for every zone). */
+  zoneProperty: string | undefined;
   /** true: alarm position, false: normal position, 'bad': a value this block does not accept. */
   classify(v: unknown): boolean | 'bad';
   expected: string;
@@ -130,7 +184,6 @@ interface BinarySpec {
 
 function binaryRuntime(spec: BinarySpec, format: Format): BlockRuntime {
   const label = format === 'text' || spec.property === null ? spec.block : spec.property;
-  const key = label;
   return {
     block: spec.block,
     channel: spec.channel,
@@ -138,6 +191,9 @@ function binaryRuntime(spec: BinarySpec, format: Format): BlockRuntime {
       const r = read(ctx, spec.property);
       if (!r.ok) return r.failure;
       const v = r.value;
+      const where = zoneFor(ctx, spec.zone, spec.zoneProperty);
+      if (!where.ok) return where.failure;
+      const key = label + where.suffix;
       // Absent: not part of this report. null: zigbee2mqtt's "not reported yet" (it publishes
       // `"contact": null` for a sensor paired but not yet heard from). Neither changes anything.
       if (v === undefined || v === null || (format === 'text' && v === '')) return undefined;
@@ -146,9 +202,9 @@ function binaryRuntime(spec: BinarySpec, format: Format): BlockRuntime {
       const before = ctx.prev[key];
       const prevActive = before === undefined || before === null ? undefined : spec.classify(before);
       ctx.next[key] = v as Scalar;
-      if (active && prevActive !== true) signal(ctx, spec.kind, spec.zone, `${label} ${describe(v)} (${spec.alarmWord})`, valueMessage(spec.block, label, v));
+      if (active && prevActive !== true) signal(ctx, spec.kind, where.zone, `${label} ${describe(v)} (${spec.alarmWord})`, valueMessage(spec.block, label, v));
       else if (!active && prevActive === true && spec.restore)
-        signal(ctx, 'restore', spec.zone, `${label} ${describe(v)} (${spec.alarmWord} cleared)`, valueMessage(spec.block, label, v, true));
+        signal(ctx, 'restore', where.zone, `${label} ${describe(v)} (${spec.alarmWord} cleared)`, valueMessage(spec.block, label, v, true));
       return undefined;
     },
   };
@@ -159,6 +215,7 @@ const common = {
   kind: kindSchema.optional(),
   restore: z.boolean().optional(),
   zone: z.number().int().min(0).optional(),
+  zone_property: propertyPath.optional(),
   channel: channelName.optional(),
 };
 
@@ -183,6 +240,7 @@ function simpleBinary(block: string, summary: string, property: string, kind: Ev
           kind: o.kind ?? kind,
           restore: o.restore ?? restore,
           zone: o.zone,
+          zoneProperty: o.zone_property,
           classify: onOffClassifier(on, off),
           expected: describeChoices([...on, ...off]),
           alarmWord: block.replace(/_/g, ' '),
@@ -216,6 +274,7 @@ const contact: BlockDef = {
         kind: o.kind ?? 'intrusion',
         restore: o.restore ?? true,
         zone: o.zone,
+        zoneProperty: o.zone_property,
         classify: onOffClassifier(open, closed),
         expected: describeChoices([...open, ...closed]),
         alarmWord: 'open',
@@ -244,6 +303,7 @@ const batteryLow: BlockDef = {
         kind: o.kind ?? 'trouble.low_battery',
         restore: o.restore ?? true,
         zone: o.zone,
+        zoneProperty: o.zone_property,
         classify,
         expected: below === undefined ? describeChoices([...on, ...off]) : 'a number',
         alarmWord: 'battery low',
@@ -275,6 +335,7 @@ const fieldMap: BlockDef = {
         kind: o.kind,
         restore: o.restore ?? false,
         zone: o.zone,
+        zoneProperty: o.zone_property,
         classify: (v) => (isScalar(v) ? scalarIn(v, equals) : 'bad'),
         expected: 'a single value (text, number, true/false)',
         alarmWord: o.kind,
@@ -291,7 +352,9 @@ const fieldMap: BlockDef = {
         if (!r.ok) return r.failure;
         if (r.value === undefined || r.value === null) return undefined;
         if (!isScalar(r.value)) return undecodable(`${label}: got ${describe(r.value)}; expected a single value (text, number, true/false)`);
-        if (scalarIn(r.value, equals)) signal(ctx, o.kind, o.zone, `${label} ${describe(r.value)}`, valueMessage('field_map', label, r.value));
+        const where = zoneFor(ctx, o.zone, o.zone_property);
+        if (!where.ok) return where.failure;
+        if (scalarIn(r.value, equals)) signal(ctx, o.kind, where.zone, `${label} ${describe(r.value)}`, valueMessage('field_map', label, r.value));
         return undefined;
       },
     };
@@ -307,6 +370,7 @@ const actionSchema = strict({
   property: propertyPath.optional(),
   map: z.record(z.string(), kindSchema).optional(),
   zone: z.number().int().min(0).optional(),
+  zone_property: propertyPath.optional(),
   channel: channelName.optional(),
 });
 
@@ -329,8 +393,10 @@ const action: BlockDef = {
         if (v === undefined || v === null || v === '') return undefined;
         if (typeof v !== 'string' && typeof v !== 'number') return undecodable(`${label}: got ${describe(v)}; expected text`);
         const kind = map.get(String(v));
+        const where = zoneFor(ctx, o.zone, o.zone_property);
+        if (!where.ok) return where.failure;
         // Unmapped actions (single, double, hold …) are ordinary button presses, not alarms.
-        if (kind) signal(ctx, kind, o.zone, `${label} ${describe(v)}`, valueMessage('action', label, v));
+        if (kind) signal(ctx, kind, where.zone, `${label} ${describe(v)}`, valueMessage('action', label, v));
         return undefined;
       },
     };
@@ -378,6 +444,7 @@ const stateMapSchema = strict({
   map: z.record(z.string(), kindSchema.nullable()),
   ignore_unknown: z.boolean().optional(),
   zone: z.number().int().min(0).optional(),
+  zone_property: propertyPath.optional(),
   channel: channelName.optional(),
 });
 
@@ -403,8 +470,11 @@ const stateMap: BlockDef = {
           if (o.ignore_unknown) return undefined;
           return undecodable(`${label}: got ${describe(v)}; expected ${expected}`);
         }
-        const before = ctx.prev[label];
-        ctx.next[label] = value;
+        const where = zoneFor(ctx, o.zone, o.zone_property);
+        if (!where.ok) return where.failure;
+        const key = label + where.suffix;
+        const before = ctx.prev[key];
+        ctx.next[key] = value;
         if (before !== undefined && before !== null && String(before) === value) return undefined;
         const kind = map.get(value) ?? null;
         if (kind === null) return undefined;
@@ -412,7 +482,7 @@ const stateMap: BlockDef = {
         // site's armed state (issue 12: initial state is state), so arm/disarm still go through;
         // ingest stores them without opening an incident. A first restore or test is nothing.
         if ((before === undefined || before === null) && NORMAL_KINDS.has(kind) && !ARMING_KINDS.has(kind)) return undefined;
-        signal(ctx, kind, o.zone, `${label} ${describe(v)}`, valueMessage('state_map', label, v));
+        signal(ctx, kind, where.zone, `${label} ${describe(v)}`, valueMessage('state_map', label, v));
         return undefined;
       },
     };
@@ -464,7 +534,7 @@ const nativeEvent: BlockDef = {
         if (detail !== undefined && detail !== null && typeof detail !== 'string') {
           return undecodable(`detail: got ${describe(detail)}; expected text`);
         }
-        const s: DecodedSignal = { kind, zone: typeof zone === 'number' ? zone : (ctx.device.zone ?? null) };
+        const s: DecodedSignal = { kind, zone: typeof zone === 'number' ? zone : ctx.zone };
         if (occurredAt) s.occurredAt = occurredAt;
         if (msgId !== undefined && msgId !== null) s.msgId = cap(String(msgId), 128);
         if (typeof detail === 'string') s.detail = cap(detail, LIMITS.maxDetailChars);

@@ -5,8 +5,9 @@
  */
 import type { ErrorCode } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
-import { BLOCKS, makeMessage, type BlockRuntime, type Format, type RunContext } from './blocks.js';
+import { BLOCKS, makeMessage, resolveZone, type BlockRuntime, type Format, type RunContext } from './blocks.js';
 import { CODE_DECODERS, type CodeDecoder } from './code/index.js';
+import { compileTemplate } from './topic-pattern.js';
 import type { DecodeInput, DecodeOutcome, DeviceState, Profile, ProfileExample } from './types.js';
 import { cap } from './values.js';
 
@@ -17,6 +18,8 @@ export interface ModelDefinition {
   format: Format;
   /** channel → topic template with `{topic}` (the device's configured topic). */
   topics: Record<string, string>;
+  /** Topic templates (MQTT wildcards allowed) the device publishes and the hub accepts and ignores. */
+  ignore: string[];
   blocks: Array<{ name: string; options: Record<string, unknown> }>;
   /** Code decoder for the `state` channel. */
   decoder: string | null;
@@ -47,7 +50,13 @@ export function buildProfile(def: ModelDefinition): Profile {
     source: def.source,
     examples: def.examples,
     topics(deviceTopic) {
-      return topicEntries.map(([channel, template]) => ({ topic: template.split('{topic}').join(deviceTopic), channel }));
+      return topicEntries.map(([channel, template]) => {
+        const pattern = compileTemplate(template, deviceTopic);
+        return pattern.captures ? { topic: pattern.filter, channel, pattern } : { topic: pattern.filter, channel };
+      });
+    },
+    ignored(deviceTopic) {
+      return def.ignore.map((template) => compileTemplate(template, deviceTopic));
     },
     decode(input) {
       try {
@@ -70,6 +79,17 @@ function decode(id: string, byChannel: Map<string, BlockRuntime[]>, decoder: Cod
   if (!blocks || blocks.length === 0) {
     return fail('SG_INGEST_UNDECODABLE', `profile ${id} decodes no channel "${cap(input.channel, 40)}"`);
   }
+  // A zone named by the topic (`dsc/Get/Zone3`) is the zone of every signal of the message, and
+  // each such zone keeps its own on-change state: zone 3 open must not hide zone 4 opening.
+  let zone = input.device.zone;
+  let keySuffix = '';
+  const captured = input.captures?.zone;
+  if (captured !== undefined) {
+    const z = resolveZone(captured, input.device);
+    if (!z.ok) return fail(z.failure.code, z.failure.reason);
+    zone = z.zone;
+    keySuffix = `#${z.zone}`;
+  }
   // A null-prototype copy: a state key named "__proto__" stays a plain key.
   const next: DeviceState = Object.assign(Object.create(null) as DeviceState, input.state);
   const ctx: RunContext = {
@@ -77,6 +97,8 @@ function decode(id: string, byChannel: Map<string, BlockRuntime[]>, decoder: Cod
     prev: input.state,
     next,
     device: input.device,
+    zone,
+    keySuffix,
     signals: [],
   };
   for (const block of blocks) {

@@ -8,11 +8,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { yamlSyntaxFinding } from '../core/yaml-syntax.js';
 import type { Problem } from '../core/problems.js';
 import { BLOCK_NAMES, BLOCKS, type Format } from './blocks.js';
 import { CODE_DECODERS, isCodeDecoder } from './code/index.js';
 import { buildProfile, DECODER_CHANNEL, type ModelDefinition } from './engine.js';
 import { closest, formatPath, issuesToDrafts, lineOf, toProblem, type Draft, type PathSeg } from './report.js';
+import { captureNames, compileTemplate } from './topic-pattern.js';
 import { modelSchema, profileFileSchema, type ExampleFile, type ModelFile } from './schema.js';
 import type { DecodedSignal, DecodeInput, Profile, ProfileExample, ProfileRegistry } from './types.js';
 import { isPlainObject } from './values.js';
@@ -23,7 +25,17 @@ export interface LoadResult {
 }
 
 class MapRegistry implements ProfileRegistry {
-  constructor(private readonly byId: Map<string, Profile>) {}
+  constructor(
+    private readonly byId: Map<string, Profile>,
+    private readonly skippedModels: Map<string, { file: string; line: number | null }> = new Map(),
+    private readonly vendorFiles: Map<string, string> = new Map(),
+  ) {}
+  skipped(id: string): { file: string; line: number | null } | undefined {
+    return this.skippedModels.get(id);
+  }
+  vendorFile(vendor: string): string | undefined {
+    return this.vendorFiles.get(vendor);
+  }
   get(id: string): Profile | undefined {
     return this.byId.get(id);
   }
@@ -51,6 +63,8 @@ function loadAll(dir: string | null, relativeTo: string): LoadResult {
   const problems: Problem[] = [];
   const byId = new Map<string, Profile>();
   const firstSeen = new Map<string, string>();
+  const skipped = new Map<string, { file: string; line: number | null }>();
+  const vendorFiles = new Map<string, string>();
 
   const add = (models: ModelDefinition[], lines: Map<string, { file: string; line: number | null; path: string }>) => {
     for (const def of models) {
@@ -101,9 +115,11 @@ function loadAll(dir: string | null, relativeTo: string): LoadResult {
       const res = parseProfileFile(text, file, { builtin: false });
       problems.push(...res.problems);
       add(res.models, res.idLines);
+      for (const [id, at] of res.skipped) skipped.set(id, at);
+      vendorFiles.set(name.replace(/\.ya?ml$/, ''), file);
     }
   }
-  return { registry: new MapRegistry(byId), problems };
+  return { registry: new MapRegistry(byId, skipped, vendorFiles), problems };
 }
 
 function yamlFiles(dir: string): string[] {
@@ -122,24 +138,34 @@ export interface ParsedProfileFile {
   problems: Problem[];
   /** Where each model id is written, for duplicate-id reports. */
   idLines: Map<string, { file: string; line: number | null; path: string }>;
+  /** Models reported and skipped, by id: a device naming one is told where, not to "add" a file. */
+  skipped: Map<string, { file: string; line: number | null }>;
 }
 
-/** Parses and validates one profile file. All problems are reported; any problem skips the file. */
+/**
+ * Parses and validates one profile file. All problems are reported; a YAML or file-level problem
+ * skips the file, a model's problem skips that model only.
+ */
 export function parseProfileFile(text: string, file: string, opts: { builtin: boolean }): ParsedProfileFile {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
-  const empty = (problems: Problem[]): ParsedProfileFile => ({ models: [], problems, idLines: new Map() });
-  if (doc.errors.length > 0) {
-    return empty(
-      doc.errors.map((e) => ({
-        code: 'SG_CONFIG_PARSE' as const,
-        severity: 'error' as const,
+  // prettyErrors gives each error its line and column (linePos), as site files have them.
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true });
+  const empty = (problems: Problem[]): ParsedProfileFile => ({ models: [], problems, idLines: new Map(), skipped: new Map() });
+  const syntax = yamlSyntaxFinding(text, doc.errors);
+  if (syntax) {
+    // One mistake, one problem (core/yaml-syntax.ts): the parser's later errors echo the first.
+    return empty([
+      {
+        code: 'SG_CONFIG_PARSE',
+        severity: 'error',
         file,
-        line: e.linePos?.[0]?.line ?? null,
+        line: syntax.line,
         path: '',
-        message: `not valid YAML: ${e.message.split('\n')[0]}`,
-      })),
-    );
+        message: syntax.message,
+        ...(syntax.hint ? { hint: syntax.hint } : {}),
+        text: syntax.text,
+      },
+    ]);
   }
   let data: unknown;
   try {
@@ -147,19 +173,32 @@ export function parseProfileFile(text: string, file: string, opts: { builtin: bo
   } catch (err) {
     return empty([{ code: 'SG_CONFIG_PARSE', severity: 'error', file, line: null, path: '', message: `not valid YAML: ${String(err)}` }]);
   }
-  const drafts: Draft[] = [];
+  const fileDrafts: Draft[] = [];
   const top = profileFileSchema.safeParse(data);
-  if (!top.success) drafts.push(...issuesToDrafts(top.error.issues, data, []));
+  if (!top.success) fileDrafts.push(...issuesToDrafts(top.error.issues, data, []));
+  // A file whose own keys are wrong (no vendor, models not a list) is skipped whole: nothing in it
+  // can be trusted to belong to a vendor.
+  if (fileDrafts.length > 0) return empty(fileDrafts.map((d) => toProblem(d, file, doc, lc)));
   const vendor = top.success ? top.data.vendor : '';
   const rawModels = top.success ? top.data.models : [];
   const models: ModelDefinition[] = [];
   const idLines = new Map<string, { file: string; line: number | null; path: string }>();
+  const skipped = new Map<string, { file: string; line: number | null }>();
+  const problems: Problem[] = [];
 
+  // One bad model is reported and skipped; the vendor's other models load (issue 15).
   rawModels.forEach((raw, i) => {
     const base: PathSeg[] = ['models', i];
+    const drafts: Draft[] = [];
+    const report = () => {
+      problems.push(...drafts.map((d) => toProblem(d, file, doc, lc)));
+      const id = isPlainObject(raw) && typeof raw.id === 'string' ? raw.id : null;
+      if (id !== null) skipped.set(id, { file, line: lineOf(doc, lc, [...base, 'id']) });
+    };
     const parsed = modelSchema.safeParse(raw);
     if (!parsed.success) {
       drafts.push(...issuesToDrafts(parsed.error.issues, raw, base));
+      report();
       return;
     }
     const m = parsed.data;
@@ -176,15 +215,27 @@ export function parseProfileFile(text: string, file: string, opts: { builtin: bo
       models.push(def);
       const p = [...base, 'id'];
       idLines.set(def.id, { file, line: lineOf(doc, lc, p), path: formatPath(p) });
+    } else {
+      report();
     }
   });
 
-  if (drafts.length > 0) return empty(drafts.map((d) => toProblem(d, file, doc, lc)));
-  return { models, problems: [], idLines };
+  return { models, problems, idLines, skipped };
 }
 
 function checkModel(m: ModelFile, base: PathSeg[], vendor: string, file: string, drafts: Draft[], doc: Document, lc: LineCounter): ModelDefinition | null {
   const fmt: Format = m.format ?? 'json';
+  for (const [ch, template] of Object.entries(m.topics ?? {})) {
+    // A captured level other than {zone} has no meaning yet: say so rather than drop it silently.
+    const unknown = captureNames(template).filter((n) => n !== 'zone');
+    if (unknown.length > 0) {
+      drafts.push({
+        code: 'SG_CONFIG_INVALID_VALUE',
+        path: [...base, 'topics', ch],
+        message: `got "${unknown[0]}"; expected {topic} or {zone} as the only placeholders`,
+      });
+    }
+  }
   const topics = m.topics ?? { state: '{topic}' };
   const channels = Object.keys(topics);
   const used = new Set<string>();
@@ -282,6 +333,22 @@ function checkModel(m: ModelFile, base: PathSeg[], vendor: string, file: string,
         message: `got "${e.channel}"; expected one of ${channels.join(', ')}`,
       });
     }
+    if (e.topic !== undefined && e.channel === undefined) {
+      // An example topic that no channel's template reaches would be decoded as `state` with no
+      // captured zone: a silent mistake in the very line meant to prove the template.
+      const t = e.topic.split('{topic}').join(EXAMPLE_DEVICE_TOPIC);
+      const reached = Object.values(topics).some((template) => {
+        const pattern = compileTemplate(template, EXAMPLE_DEVICE_TOPIC);
+        return pattern.captures ? pattern.match(t) !== null : pattern.filter === t;
+      });
+      if (!reached) {
+        drafts.push({
+          code: 'SG_CONFIG_UNKNOWN_REFERENCE',
+          path: [...p, 'topic'],
+          message: `got "${e.topic}"; expected a topic of this model (${Object.values(topics).join(', ')}), {topic} standing for the device's`,
+        });
+      }
+    }
     return toExample(e, { file, path: formatPath(p), line: lineOf(doc, lc, p) });
   });
   return {
@@ -290,6 +357,7 @@ function checkModel(m: ModelFile, base: PathSeg[], vendor: string, file: string,
     description: m.description,
     format: fmt,
     topics,
+    ignore: m.ignore ?? [],
     blocks,
     decoder: m.decoder ?? null,
     examples,
@@ -307,6 +375,7 @@ function toExample(e: ExampleFile, where: NonNullable<ProfileExample['where']>):
     ex.device = {};
     if (e.device.zone !== undefined) ex.device.zone = e.device.zone;
     if (e.device.account !== undefined) ex.device.account = e.device.account;
+    if (e.device.zones !== undefined) ex.device.zones = Object.entries(e.device.zones).map(([n, name]) => ({ number: Number(n), name, type: 'entry' }));
   }
   if (e.expect !== undefined) {
     ex.expect = e.expect.map((x) => {
@@ -324,15 +393,24 @@ function toExample(e: ExampleFile, where: NonNullable<ProfileExample['where']>):
 // -------------------------------------------------------------------------------------------------
 // Examples
 
+/** The device topic examples are decoded as; an example's `topic` may say `{topic}` for it. */
+export const EXAMPLE_DEVICE_TOPIC = 'example/device';
+
 /** The DecodeInput an example stands for (shared by runProfileExamples and the catalogue test). */
 export function exampleInput(profile: Profile, example: ProfileExample): DecodeInput {
-  const topics = profile.topics('example/device');
-  const channel = example.channel ?? (topics.some((t) => t.channel === 'state') ? 'state' : (topics[0]?.channel ?? 'state'));
-  const topic = example.topic ?? topics.find((t) => t.channel === channel)?.topic ?? 'example/device';
+  const topics = profile.topics(EXAMPLE_DEVICE_TOPIC);
+  // An example's topic may use {topic} for the device's: "{topic}/Get/Zone3".
+  const exampleTopic = example.topic?.split('{topic}').join(EXAMPLE_DEVICE_TOPIC);
+  const byTopic = exampleTopic === undefined ? undefined : topics.find((t) => (t.pattern ? t.pattern.match(exampleTopic) !== null : t.topic === exampleTopic));
+  const channel = example.channel ?? byTopic?.channel ?? (topics.some((t) => t.channel === 'state') ? 'state' : (topics[0]?.channel ?? 'state'));
+  const bound = topics.find((t) => t.channel === channel);
+  const topic = exampleTopic ?? bound?.topic ?? EXAMPLE_DEVICE_TOPIC;
+  const captures = exampleTopic !== undefined && bound?.pattern ? bound.pattern.match(exampleTopic) : null;
   const payload = typeof example.payload === 'string' ? example.payload : JSON.stringify(example.payload);
   return {
     topic,
     channel,
+    ...(captures ? { captures } : {}),
     payload: Buffer.from(payload, 'utf8'),
     state: { ...(example.state ?? {}) },
     device: {

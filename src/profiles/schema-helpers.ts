@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { EVENT_KINDS } from '../contract/alarm-event.js';
-import { FORBIDDEN_KEYS, isScalar, type Scalar } from './values.js';
+import { FORBIDDEN_KEYS, isScalar, parsePath, type Scalar } from './values.js';
 
 /** Marker report.ts reads to list the keys an object allows (zod's issue does not carry them). */
 export const KEYS_MARKER = 'KEYS:';
@@ -19,20 +19,31 @@ export function strict<T extends z.ZodRawShape>(shape: T) {
 
 export const kindSchema = z.enum(EVENT_KINDS);
 
+/** parsePath's grammar as a regular expression, for the editor's JSON Schema (the refines below are code). */
+const BRACKET = String.raw`\[(?:"(?:[^"\\]|\\.)+"|'[^']+'|\d+)\]`;
+const PROPERTY_PATH_PATTERN = String.raw`^(?:[A-Za-z0-9_-]+|${BRACKET})(?:\.[A-Za-z0-9_-]+|${BRACKET})*$`;
+
 export const propertyPath = z
   .string()
-  .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, { error: 'a property path like "contact" or "status.door"' })
-  .refine((p) => !p.split('.').some((k) => FORBIDDEN_KEYS.has(k)), {
+  .meta({ pattern: PROPERTY_PATH_PATTERN })
+  .refine((p) => parsePath(p) !== null, { error: 'a property path like "contact", "status.door" or params["smoke:0"].alarm' })
+  .refine((p) => !(parsePath(p) ?? []).some((k) => FORBIDDEN_KEYS.has(k)), {
     error: 'a property path without __proto__, constructor or prototype',
   });
 
 export const channelName = z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'a channel name like "state" or "availability"' });
 
+const SCALAR_JSON = { type: ['string', 'number', 'boolean'] };
+
 /** One value (text, number, true/false) or a list of them; always a list once parsed. */
-export const scalarOrList = z.unknown().transform((v, ctx): Scalar[] | undefined => {
-  if (v === undefined) return undefined;
-  if (isScalar(v)) return [v];
-  if (Array.isArray(v) && v.length > 0 && v.every(isScalar)) return v as Scalar[];
-  ctx.addIssue({ code: 'custom', message: 'a value (text, number, true/false) or a non-empty list of values' });
-  return z.NEVER;
-});
+export const scalarOrList = z
+  .unknown()
+  .transform((v, ctx): Scalar[] | undefined => {
+    if (v === undefined) return undefined;
+    if (isScalar(v)) return [v];
+    if (Array.isArray(v) && v.length > 0 && v.every(isScalar)) return v as Scalar[];
+    ctx.addIssue({ code: 'custom', message: 'a value (text, number, true/false) or a non-empty list of values' });
+    return z.NEVER;
+  })
+  // For the editor's JSON Schema (src/profiles/json-schema.ts): the transform above has no JSON form.
+  .meta({ anyOf: [SCALAR_JSON, { type: 'array', minItems: 1, items: SCALAR_JSON }] });

@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../core/errors.js';
 import { channelName, kindSchema, strict } from './schema-helpers.js';
+import { templateProblem } from './topic-pattern.js';
 
 const ERROR_CODE_NAMES = Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES, ...Array<keyof typeof ERROR_CODES>];
 
@@ -22,12 +23,16 @@ const stateValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
   error: 'text, a number, true/false or null',
 });
 
-const payloadSchema = z.unknown().transform((v, ctx): string | Record<string, unknown> => {
-  if (typeof v === 'string') return v;
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  ctx.addIssue({ code: 'custom', message: 'the payload as text, or a mapping that is sent as JSON' });
-  return z.NEVER;
-});
+const payloadSchema = z
+  .unknown()
+  .transform((v, ctx): string | Record<string, unknown> => {
+    if (typeof v === 'string') return v;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    ctx.addIssue({ code: 'custom', message: 'the payload as text, or a mapping that is sent as JSON' });
+    return z.NEVER;
+  })
+  // For the editor's JSON Schema (src/profiles/json-schema.ts): the transform above has no JSON form.
+  .meta({ anyOf: [{ type: 'string' }, { type: 'object' }] });
 
 export const exampleSchema = strict({
   description: z.string().min(1).optional(),
@@ -38,6 +43,8 @@ export const exampleSchema = strict({
   device: strict({
     zone: z.number().int().min(0).nullable().optional(),
     account: z.string().nullable().optional(),
+    // Zone number → name, for a device that names its zones in the topic (PAI: by label).
+    zones: z.record(z.string().regex(/^\d+$/, { error: 'a zone number' }), z.string().min(1)).optional(),
   }).optional(),
   expect: z
     .array(
@@ -52,12 +59,25 @@ export const exampleSchema = strict({
   expect_availability: z.enum(['online', 'offline']).optional(),
 });
 
+/** A channel's topic: `{topic}` plus optional captured levels (`{topic}/Get/Zone{zone}`), no wildcards. */
 const topicTemplate = z
   .string()
   .min(1)
-  .refine((t) => !/[+#]/.test(t) && t.includes('{topic}'), {
-    error: 'a topic template containing {topic} and no MQTT wildcards, e.g. "{topic}/availability"',
-  });
+  .superRefine((t, ctx) => {
+    const problem = templateProblem(t, { wildcards: false });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .meta({ pattern: String.raw`^[^+#]*\{topic\}[^+#]*$` });
+
+/** A topic the device publishes that the hub accepts and ignores; `+` and `#` allowed. */
+const ignoreTemplate = z
+  .string()
+  .min(1)
+  .superRefine((t, ctx) => {
+    const problem = templateProblem(t, { wildcards: true });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .meta({ pattern: String.raw`\{topic\}` });
 
 export const modelSchema = strict({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)?$/, {
@@ -66,6 +86,9 @@ export const modelSchema = strict({
   description: z.string().min(1),
   format: z.enum(['json', 'text']).optional(),
   topics: z.record(channelName, topicTemplate).optional(),
+  // Telemetry and state dumps the device publishes besides its alarms (Tasmota tele/<t>/STATE):
+  // accepted and counted as housekeeping, never refused (a refused PUBLISH disconnects the device).
+  ignore: z.array(ignoreTemplate).optional(),
   // Blocks are checked one by one by the loader (each block has its own option schema), so that a
   // bad option is reported at its own path rather than as "none of 15 alternatives matched".
   extends: z.array(z.unknown()).optional(),

@@ -6,6 +6,7 @@
 import type { EventKind } from '../contract/alarm-event.js';
 import type { Coded } from '../contract/messages.js';
 import type { ErrorCode } from '../core/errors.js';
+import type { TopicPattern } from './topic-pattern.js';
 
 /**
  * A zone of the device as decoding sees it. Declared here (config/ fills it) so that profiles, which
@@ -26,6 +27,11 @@ export interface DecodeInput {
   /** Which of the profile's topics it matched (see Profile.topics), e.g. 'state', 'availability'. */
   channel: string;
   payload: Buffer;
+  /**
+   * Levels the topic template captured (`{zone}` of `{topic}/Get/Zone{zone}`), by name; absent for
+   * a topic without captures. A captured `zone` is the zone of every signal of the message.
+   */
+  captures?: Readonly<Record<string, string>>;
   /** Previous state ({} for a device never heard from). */
   state: DeviceState;
   device: { id: string; zone: number | null; zones: DeviceZone[]; account: string | null };
@@ -82,8 +88,17 @@ export interface Profile {
   description: string;
   /** Where it came from: 'builtin' or a file path relative to the config root. */
   source: string;
-  /** The topics a device bound to `deviceTopic` publishes on, each with the channel it decodes as. */
-  topics(deviceTopic: string): Array<{ topic: string; channel: string }>;
+  /**
+   * The topics a device bound to `deviceTopic` publishes on, each with the channel it decodes as.
+   * A template that captures a level (`{zone}`) gives an MQTT filter as `topic` and its `pattern`.
+   */
+  topics(deviceTopic: string): Array<{ topic: string; channel: string; pattern?: TopicPattern }>;
+  /**
+   * Topics the device publishes that carry nothing for the hub (telemetry, state dumps: Tasmota
+   * `tele/<t>/STATE`, Shelly `sensor/battery`): accepted, counted as housekeeping, never refused —
+   * a refused PUBLISH costs the device its connection. MQTT filters with their matchers.
+   */
+  ignored?(deviceTopic: string): TopicPattern[];
   decode(input: DecodeInput): DecodeOutcome;
   examples: ProfileExample[];
 }
@@ -91,4 +106,8 @@ export interface Profile {
 export interface ProfileRegistry {
   get(id: string): Profile | undefined;
   all(): Profile[];
+  /** A model that is written in a profile file but was skipped for its problems: where it is. */
+  skipped?(id: string): { file: string; line: number | null } | undefined;
+  /** The installer's file of a vendor (`devices/profiles/<vendor>.yaml`), loaded or not. */
+  vendorFile?(vendor: string): string | undefined;
 }

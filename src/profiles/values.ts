@@ -53,12 +53,56 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Value at a dotted path (`a.b.c`, array indexes as numbers: `zones.0.state`), own properties
- * only. Returns undefined when any step is missing.
+ * The keys of a property path: dotted names (`a.b.c`, array indexes as numbers: `zones.0.state`)
+ * and bracketed keys for names a dot cannot carry — Shelly Gen2 names its components `smoke:0`,
+ * so its alarm is `params["smoke:0"].alarm`. null when the path is not well formed.
+ */
+export function parsePath(path: string): string[] | null {
+  const cached = PATH_CACHE.get(path);
+  if (cached !== undefined) return cached;
+  const keys: string[] = [];
+  let i = 0;
+  let ok = path.length > 0;
+  while (ok && i < path.length) {
+    if (path[i] === '[') {
+      const m = /^\[(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|(\d+))\]/.exec(path.slice(i));
+      if (!m) ok = false;
+      else {
+        keys.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]!));
+        i += m[0].length;
+      }
+    } else {
+      const m = /^[A-Za-z0-9_-]+/.exec(path.slice(i));
+      if (!m) ok = false;
+      else {
+        keys.push(m[0]);
+        i += m[0].length;
+      }
+    }
+    if (!ok || i >= path.length) break;
+    // After a key: a dot and a name, or a bracket directly.
+    if (path[i] === '.') {
+      i++;
+      if (i >= path.length || path[i] === '[' || path[i] === '.') ok = false;
+    } else if (path[i] !== '[') ok = false;
+  }
+  const out = ok && keys.length > 0 && keys.every((k) => k.length > 0) ? keys : null;
+  // Paths come from profile files (a bounded set), so the cache cannot grow with device traffic.
+  if (PATH_CACHE.size < 10_000) PATH_CACHE.set(path, out);
+  return out;
+}
+
+const PATH_CACHE = new Map<string, string[] | null>();
+
+/**
+ * Value at a property path (see parsePath), own properties only. Returns undefined when any step
+ * is missing or the path is not well formed.
  */
 export function getPath(root: unknown, path: string): unknown {
+  const keys = parsePath(path);
+  if (keys === null) return undefined;
   let cur: unknown = root;
-  for (const key of path.split('.')) {
+  for (const key of keys) {
     if (FORBIDDEN_KEYS.has(key)) return undefined;
     if (Array.isArray(cur)) {
       if (!/^\d+$/.test(key)) return undefined;

@@ -67,7 +67,9 @@ export interface CameraServiceOptions {
   settings?: Partial<VideoSettings>;
   /** PullMessages long-poll, seconds (default 10). */
   pullTimeoutSeconds?: number;
-  /** Time of media and of a camera's last good poll (default: the system clock). */
+  /** ONVIF event subscription lifetime asked for, seconds (default 120). */
+  subscriptionSeconds?: number;
+  /** Time of media, of a camera's last good poll, of ONVIF requests and renewals (default: the system clock). */
   clock?: Clock;
   /** Installer-facing log text in the hub's language (default English). */
   say?: Say;
@@ -75,7 +77,7 @@ export interface CameraServiceOptions {
 
 export class CameraService {
   private settings: VideoSettings;
-  private readonly registry = new CameraRegistry();
+  private readonly registry: CameraRegistry;
   private readonly media: MediaStore;
   readonly ffmpeg: Ffmpeg | null;
   readonly live: LiveHub;
@@ -93,12 +95,32 @@ export class CameraService {
     if (!ffBin) o.log.warn('ffmpeg not found (PATH, SG_FFMPEG): RTSP snapshots, clips and live view are unavailable');
     else o.log.info({ ffmpeg: ffBin.versionLine.slice(0, 60), source: ffBin.source }, 'ffmpeg found');
     const clock = o.clock ?? systemClock;
+    // Issue 16: an address a camera names on another host is refused (camera-host.ts); say so, count it.
+    const countRefused = o.metrics.counter(
+      'sg_camera_uri_refused_total',
+      'Camera addresses refused because they name another host than the camera (SG_CAMERA_FOREIGN_HOST), by kind',
+    );
+    this.registry = new CameraRegistry({
+      clock,
+      onRefused: ({ site, camera }, r) => {
+        countRefused({ kind: r.kind });
+        o.log.warn({ site: site.id, camera: camera.id, code: r.code, kind: r.kind, host: r.host, reason: r.reason }, 'camera address on another host refused');
+      },
+    });
     const settings = (): VideoSettings => this.settings;
     const raise = o.sinks.raise.bind(o.sinks);
     const countLive = o.metrics.counter('sg_video_live_stopped_total', 'Live views refused or ended by the camera, by reason');
     this.countLive = (reason) => countLive({ reason });
     this.live = new LiveHub(() => this.ffmpeg, o.log, undefined, this.countLive);
-    this.events = new CameraEvents({ raise, settings, pullTimeoutSeconds: o.pullTimeoutSeconds ?? 10, log: o.log });
+    this.events = new CameraEvents({
+      raise,
+      settings,
+      pullTimeoutSeconds: o.pullTimeoutSeconds ?? 10,
+      log: o.log,
+      metrics: o.metrics,
+      clock,
+      ...(o.subscriptionSeconds ? { subscriptionSeconds: o.subscriptionSeconds } : {}),
+    });
     this.health = new CameraHealth({
       raise,
       answered: (e) => this.events.ensure(e),
@@ -212,8 +234,9 @@ export class CameraService {
   async stop(): Promise<void> {
     this.stopped = true;
     this.health.stop();
-    this.events.stop();
     for (const e of this.registry.all()) this.retire(e);
+    // After retire: each camera's Unsubscribe is on its way; wait for them (each bounded to 3 s).
+    await this.events.stop();
     this.live.stop();
     // Snapshots in flight get a second to land; the timer is cancelled once they have, so it
     // never holds the process open after a stop (it used to keep it alive 3 s).

@@ -6,7 +6,9 @@
  */
 import type { Camera, Config, Site } from '../config/model.js';
 import type { Source } from './ffmpeg/ffmpeg.js';
-import { OnvifClient, type CameraProbe } from './onvif/client.js';
+import type { Clock } from '../core/clock.js';
+import { checkCameraUri } from './camera-host.js';
+import { OnvifClient, type CameraProbe, type UriRefusal } from './onvif/client.js';
 import type { PullPointSubscription } from './onvif/messages.js';
 import { cameraKey } from './camera-key.js';
 import { initialHealth, type CameraHealthState } from './health-rules.js';
@@ -25,7 +27,8 @@ export interface CameraEntry {
   abort: AbortController;
   health: CameraHealthState;
   poll: { timer: NodeJS.Timeout | null; running: boolean };
-  events: { sub: PullPointSubscription | null; running: boolean };
+  /** `stoppedFor`: why events are not used for this entry (no PullPoint, an address on another host); set until the entry is replaced. */
+  events: { sub: PullPointSubscription | null; running: boolean; stoppedFor: string | null };
 }
 
 export interface RegistryChange {
@@ -33,9 +36,19 @@ export interface RegistryChange {
   removed: CameraEntry[];
 }
 
-const fingerprintOf = (camera: Camera): string => JSON.stringify([camera.onvif, camera.rtsp, camera.rtspLogin, camera.disabledReason ?? null]);
+const fingerprintOf = (camera: Camera): string =>
+  JSON.stringify([camera.onvif, camera.rtsp, camera.rtspLogin, camera.disabledReason ?? null, camera.allowedHosts ?? []]);
+
+export interface CameraRegistryOptions {
+  /** The ONVIF clients' clock (default: the system's). */
+  clock?: Clock;
+  /** An address a camera gave was refused by the host rule (camera-host.ts): log and count it. */
+  onRefused?: (e: { site: Site; camera: Camera }, refusal: UriRefusal) => void;
+}
 
 export class CameraRegistry {
+  constructor(private readonly o: CameraRegistryOptions = {}) {}
+
   private readonly entries = new Map<string, CameraEntry>();
   private bySite = new Map<string, CameraEntry[]>();
 
@@ -55,7 +68,7 @@ export class CameraRegistry {
           continue;
         }
         if (old) change.removed.push(old);
-        const entry = newEntry(key, site, camera, fingerprint, old?.health.availability ?? null);
+        const entry = newEntry(key, site, camera, fingerprint, old?.health.availability ?? null, this.o);
         this.entries.set(key, entry);
         change.added.push(entry);
       }
@@ -87,19 +100,37 @@ export class CameraRegistry {
   }
 }
 
-function newEntry(key: string, site: Site, camera: Camera, fingerprint: string, previous: CameraEntry['health']['availability'] | null): CameraEntry {
+function newEntry(
+  key: string,
+  site: Site,
+  camera: Camera,
+  fingerprint: string,
+  previous: CameraEntry['health']['availability'] | null,
+  o: CameraRegistryOptions,
+): CameraEntry {
   const onvif = camera.onvif;
+  const client = onvif
+    ? new OnvifClient({
+        xaddr: onvif.xaddr,
+        username: onvif.username,
+        password: onvif.password,
+        timeoutMs: 5000,
+        ...(o.clock ? { clock: o.clock } : {}),
+        checkUri: (uri, kind) => checkCameraUri(camera, uri, kind),
+        onRefused: (refusal) => o.onRefused?.({ site, camera }, refusal),
+      })
+    : null;
   return {
     key,
     site,
     camera,
     fingerprint,
-    client: onvif ? new OnvifClient({ xaddr: onvif.xaddr, username: onvif.username, password: onvif.password, timeoutMs: 5000 }) : null,
+    client,
     probe: null,
     abort: new AbortController(),
     health: initialHealth(camera, previous),
     poll: { timer: null, running: false },
-    events: { sub: null, running: false },
+    events: { sub: null, running: false, stoppedFor: null },
   };
 }
 

@@ -208,6 +208,18 @@ describe('one test per class of mistake', () => {
     );
   });
 
+  it('a camera’s allowed_hosts: hosts are kept; a URL or a port instead of a host is refused with what was expected (issue 16)', () => {
+    const ok = load({
+      'devices/shop-1.yaml': edit(SHOP, '    zones: [1, 2]\n', '    zones: [1, 2]\n    allowed_hosts: [192.0.2.11, nvr.shop-1.lan, "::1"]\n'),
+    });
+    expect(ok.problems).toEqual([]);
+    expect(ok.config!.sites.find((s) => s.id === 'shop-1')!.cameras[0]!.allowedHosts).toEqual(['192.0.2.11', 'nvr.shop-1.lan', '::1']);
+    const bad = load({ 'devices/shop-1.yaml': edit(SHOP, '    zones: [1, 2]\n', '    zones: [1, 2]\n    allowed_hosts: ["http://192.0.2.11:554"]\n') });
+    expect(formatProblem(only(bad, 'SG_CONFIG_INVALID_VALUE'))).toMatch(
+      /^devices\/shop-1\.yaml:\d+ {2}cameras\[0\]\.allowed_hosts\[0\]: got "http:\/\/192\.0\.2\.11:554"; expected a host name or IP address without scheme or port/,
+    );
+  });
+
   it('a sensor reporting into a zone no panel declares', () => {
     const r = load({ 'devices/shop-1.yaml': edit(SHOP, '    zone: 1\n', '    zone: 7\n') });
     expect(formatProblem(only(r, 'SG_CONFIG_UNKNOWN_REFERENCE'))).toBe(

@@ -54,7 +54,7 @@ models:
 `,
     );
     expect(lines()).toEqual([
-      'devices/profiles/bad.yaml:5  models[0].extnds: unknown key; expected one of id, description, format, topics, extends, decoder, examples (did you mean "extends"?)',
+      'devices/profiles/bad.yaml:5  models[0].extnds: unknown key; expected one of id, description, format, topics, ignore, extends, decoder, examples (did you mean "extends"?)',
       'devices/profiles/bad.yaml:12  models[1].extends[0].contact.polarity: got "open"; expected one of true, false',
       'devices/profiles/bad.yaml:13  models[1].extends[1].motion.kind: got "burgler"; expected one of panic, duress, fire, smoke, gas, medical, burglary, intrusion, perimeter, tamper, water, video_motion, person_detected, trouble.ac_loss, trouble.low_battery, trouble.comm, trouble.offline, restore, arm, disarm, test (did you mean "burglary"?)',
     ]);
@@ -69,7 +69,7 @@ models:
         file: 'devices/profiles/bad.yaml',
         line: 5,
         path: 'models[0].extends[0].contact.polarty',
-        message: 'unknown key; expected one of property, kind, restore, zone, channel, polarity, open, closed',
+        message: 'unknown key; expected one of property, kind, restore, zone, zone_property, channel, polarity, open, closed',
         hint: 'did you mean "polarity"?',
       },
     ]);

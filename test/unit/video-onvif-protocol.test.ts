@@ -169,7 +169,7 @@ describe('ONVIF replies', () => {
     const pulled = ENV(
       `<tev:PullMessagesResponse><tev:CurrentTime>2024-01-02T03:04:05Z</tev:CurrentTime>${AXIS_PIR_INIT}${AXIS_PIR_CHANGE}</tev:PullMessagesResponse>`,
     );
-    expect(parsePullMessages(pulled)).toHaveLength(2);
+    expect(parsePullMessages(pulled).messages).toHaveLength(2);
   });
 });
 

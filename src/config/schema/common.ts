@@ -36,16 +36,20 @@ export function parseDuration(text: string): number | null {
  * seconds or milliseconds, and guessing wrong makes a heartbeat alarm fire 1000× too early.
  */
 export function duration() {
-  return z
-    .string({ error: DURATION_EXPECTED })
-    .refine(
-      (s) => {
-        const ms = parseDuration(s);
-        return ms !== null && ms > 0;
-      },
-      { error: DURATION_EXPECTED },
-    )
-    .transform((s) => parseDuration(s) as number);
+  return (
+    z
+      .string({ error: DURATION_EXPECTED })
+      .refine(
+        (s) => {
+          const ms = parseDuration(s);
+          return ms !== null && ms > 0;
+        },
+        { error: DURATION_EXPECTED },
+      )
+      .transform((s) => parseDuration(s) as number)
+      // For the generated JSON Schema (src/config/json-schema.ts): the refine above has no JSON form.
+      .meta({ pattern: String.raw`^\s*\d+(\.\d+)?\s*(ms|s|m|h)\s*$` })
+  );
 }
 
 export function text(expected = 'text') {
@@ -159,19 +163,30 @@ export const LATLNG_EXPECTED = '[lat, lng] in degrees, e.g. [26.5951, 104.8302]'
  * [lng, lat]). The range check names the likely swap because that is the usual cause.
  */
 export function latLng() {
-  return z.tuple([z.number({ error: LATLNG_EXPECTED }), z.number({ error: LATLNG_EXPECTED })], { error: LATLNG_EXPECTED }).superRefine(([lat, lng], ctx) => {
-    if (lat >= -90 && lat <= 90 && lng >= -180 && lng <= 180) return;
-    const swapped = lng >= -90 && lng <= 90 && lat >= -180 && lat <= 180;
-    ctx.addIssue({
-      code: 'custom',
-      message: `got [${lat}, ${lng}]; expected ${LATLNG_EXPECTED} (lat −90…90, lng −180…180)`,
-      params: {
-        code: 'SG_CONFIG_INVALID_VALUE',
-        whole: true,
-        ...(swapped ? { hint: `did you swap them? try [${lng}, ${lat}]` } : {}),
-      } satisfies CustomIssueParams,
-    });
-  });
+  return (
+    z
+      .tuple([z.number({ error: LATLNG_EXPECTED }), z.number({ error: LATLNG_EXPECTED })], { error: LATLNG_EXPECTED })
+      .superRefine(([lat, lng], ctx) => {
+        if (lat >= -90 && lat <= 90 && lng >= -180 && lng <= 180) return;
+        const swapped = lng >= -90 && lng <= 90 && lat >= -180 && lat <= 180;
+        ctx.addIssue({
+          code: 'custom',
+          message: `got [${lat}, ${lng}]; expected ${LATLNG_EXPECTED} (lat −90…90, lng −180…180)`,
+          params: {
+            code: 'SG_CONFIG_INVALID_VALUE',
+            whole: true,
+            ...(swapped ? { hint: `did you swap them? try [${lng}, ${lat}]` } : {}),
+          } satisfies CustomIssueParams,
+        });
+      })
+      // For the generated JSON Schema (src/config/json-schema.ts): the range check above has no JSON form.
+      .meta({
+        items: [
+          { type: 'number', minimum: -90, maximum: 90 },
+          { type: 'number', minimum: -180, maximum: 180 },
+        ],
+      })
+  );
 }
 
 export function crs() {

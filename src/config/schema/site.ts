@@ -84,6 +84,8 @@ export const onvifSchema = z
   })
   .superRefine((o, ctx) => checkPasswordRef(o, ctx, false));
 
+const ALLOWED_HOST_EXPECTED = 'a host name or IP address without scheme or port, e.g. 192.0.2.11 or nvr.shop-12.lan';
+
 export const cameraSchema = z
   .strictObject({
     id: id(),
@@ -115,6 +117,20 @@ export const cameraSchema = z
     // As for devices: the installer's word that the camera is in place, so that one that never
     // answers is offline from the start. Without it a camera never heard from is pending install.
     installed: z.boolean({ error: 'true or false' }).nullish(),
+    // Issue 16: a camera may hand out addresses only on its own host (src/video/camera-host.ts);
+    // this lists the other hosts it may name (a separate stream server or NVR of the same camera).
+    allowed_hosts: z
+      .array(
+        z
+          .string({ error: ALLOWED_HOST_EXPECTED })
+          .regex(/^(\[?[0-9A-Fa-f:.]+\]?|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?\.?)$/, { error: ALLOWED_HOST_EXPECTED }),
+        { error: 'a list of host names or IP addresses, e.g. [192.0.2.11]' },
+      )
+      .max(16, { error: 'at most 16 hosts' })
+      .describe(
+        "more hosts (name or IP address, no port, no scheme) on which the camera's stream, snapshot, service and event addresses may be; the camera's login is sent to them",
+      )
+      .nullish(),
   })
   .superRefine((c, ctx) => {
     if (!c.onvif && !c.rtsp && !c.frigate) {

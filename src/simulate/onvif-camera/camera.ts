@@ -62,6 +62,42 @@ export interface SimCameraOptions {
    * behind NAT that reports its inside address, or a forged reply fishing for the login).
    */
   reportHost?: string;
+  /**
+   * Which addresses name `reportHost` (default: `media`, the stream and snapshot URIs): `services`
+   * the media and event XAddrs of GetServices/GetCapabilities, `subscription` the
+   * SubscriptionReference of CreatePullPointSubscription.
+   */
+  reportHostIn?: Array<'media' | 'services' | 'subscription'>;
+  /**
+   * Event service as strict servers run it (issue 16): CreatePullPointSubscription, PullMessages,
+   * Renew and Unsubscribe without WS-Addressing Action, MessageID and To are faulted
+   * (wsa:MessageAddressingHeaderRequired, WS-Addressing 1.0 SOAP Binding §6.4.1).
+   */
+  strictAddressing?: boolean;
+  /** Subscription slots: a CreatePullPointSubscription beyond this many live ones is faulted. */
+  maxSubscriptions?: number;
+  /**
+   * The camera's clock runs this many times faster than real time from start: subscriptions
+   * expire, long polls end and times are stated on it (a 30-minute run in 30 s at 60).
+   */
+  timeScale?: number;
+}
+
+/** What the event service has seen (tests read it). */
+export interface SubscriptionStats {
+  created: number;
+  /** Refused for want of a slot. */
+  refusedNoSlot: number;
+  /** Requests faulted for missing WS-Addressing headers, by operation. */
+  refusedAddressing: Record<string, number>;
+  renewed: number;
+  unsubscribed: number;
+  /** Dropped by the camera because nobody renewed them in time. */
+  expired: number;
+  /** The most subscriptions alive at once. */
+  maxLive: number;
+  /** Notification messages handed out by PullMessages (Changed ones, not Initialized). */
+  delivered: number;
 }
 
 export interface SimState {
@@ -73,6 +109,8 @@ export interface SimState {
   misbehave: Misbehaviour;
   /** WS-Discovery answers misbehave this way. */
   discoveryMisbehave: Misbehaviour;
+  /** PullMessages hands out the whole queue whatever MessageLimit says (issue 16: 600 in one reply). */
+  ignoreMessageLimit: boolean;
 }
 
 const NS = {
@@ -125,10 +163,30 @@ interface Subscription {
 
 type EventName = 'motion' | 'tamper' | 'input';
 
+/** `PT60S` (xs:duration, seconds only — what clients send) → ms; null otherwise. */
+function durationMs(v: string): number | null {
+  const m = /^PT(\d+(?:\.\d+)?)S$/.exec(v.trim());
+  return m ? Number(m[1]) * 1000 : null;
+}
+
 export class SimCamera {
-  readonly o: Required<Omit<SimCameraOptions, 'discovery' | 'ffmpeg' | 'rtsp' | 'reportHost'>> &
-    Pick<SimCameraOptions, 'discovery' | 'ffmpeg' | 'rtsp' | 'reportHost'>;
-  readonly state: SimState = { wrongPassword: false, delayMs: 0, misbehave: 'none', discoveryMisbehave: 'none' };
+  readonly o: Required<Omit<SimCameraOptions, 'discovery' | 'ffmpeg' | 'rtsp' | 'reportHost' | 'maxSubscriptions'>> &
+    Pick<SimCameraOptions, 'discovery' | 'ffmpeg' | 'rtsp' | 'reportHost' | 'maxSubscriptions'>;
+  /** The next this many Renews are faulted (s:Receiver), the subscription itself staying alive. */
+  failRenews = 0;
+  readonly state: SimState = { wrongPassword: false, delayMs: 0, misbehave: 'none', discoveryMisbehave: 'none', ignoreMessageLimit: false };
+  readonly subscriptionStats: SubscriptionStats = {
+    created: 0,
+    refusedNoSlot: 0,
+    refusedAddressing: {},
+    renewed: 0,
+    unsubscribed: 0,
+    expired: 0,
+    maxLive: 0,
+    delivered: 0,
+  };
+  /** Real time at construction: the scaled clock counts from here. */
+  private readonly realStart = Date.now();
   readonly uuid = randomUUID();
   readonly frames: FrameSource;
   readonly rtsp: RtspServer;
@@ -162,6 +220,10 @@ export class SimCamera {
       rtsp: options.rtsp,
       streamUri: options.streamUri ?? 'rtsp',
       reportHost: options.reportHost,
+      reportHostIn: options.reportHostIn ?? ['media'],
+      strictAddressing: options.strictAddressing ?? false,
+      maxSubscriptions: options.maxSubscriptions,
+      timeScale: options.timeScale ?? 1,
     };
     // Each camera tints its picture differently, so two cameras never send the same bytes.
     const hue = [...this.o.name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 360, 7);
@@ -342,8 +404,26 @@ export class SimCamera {
 
   // --- SOAP ---
 
+  /** The camera's clock, ms: real time scaled by `timeScale` from start, plus the skew. */
+  clockMs(): number {
+    return this.realStart + (Date.now() - this.realStart) * this.o.timeScale + this.o.clockSkewMs;
+  }
+
   private now(): Date {
-    return new Date(Date.now() + this.o.clockSkewMs);
+    return new Date(this.clockMs());
+  }
+
+  /** Live (unexpired) subscriptions; expired ones are dropped on the way, as the device would. */
+  liveSubscriptions(): number {
+    const now = this.clockMs();
+    for (const [id, sub] of this.subs) {
+      if (sub.expires < now) {
+        this.subs.delete(id);
+        this.subscriptionStats.expired++;
+        sub.wake?.();
+      }
+    }
+    return this.subs.size;
   }
 
   private send(res: http.ServerResponse, status: number, body: string, headers = ''): void {
@@ -424,6 +504,21 @@ export class SimCamera {
     const preAuth = PRE_AUTH.has(op);
     if (!preAuth && !this.authenticated(env)) return this.fault(res, true, 'ter:NotAuthorized', 'Sender not Authorized');
 
+    const eventOp = path === '/onvif/event_service' || path.startsWith('/onvif/subscription/');
+    if (eventOp && this.o.strictAddressing) {
+      // WS-Addressing 1.0 SOAP Binding §6.4.1: a required header missing is a Sender fault.
+      const h = (name: string): string => str(get(env, 'Envelope', 'Header', name)).trim();
+      const missing = ['Action', 'MessageID', 'To'].filter((name) => h(name) === '');
+      if (missing.length > 0) {
+        this.subscriptionStats.refusedAddressing[op] = (this.subscriptionStats.refusedAddressing[op] ?? 0) + 1;
+        return this.fault(
+          res,
+          true,
+          'wsa5:MessageAddressingHeaderRequired',
+          `A required header representing a Message Addressing Property is not present: wsa:${missing.join(', wsa:')}`,
+        );
+      }
+    }
     if (path === '/onvif/device_service') return this.device(op, res);
     if (path === '/onvif/media_service') return this.media(op, req, res);
     if (path === '/onvif/event_service') return this.events(op, req, res);
@@ -432,8 +527,15 @@ export class SimCamera {
     return this.fault(res, false, 'ter:ActionNotSupported', `no service at ${path}`);
   }
 
+  /** `url` with `reportHost` in place of our host, where the options ask for it. */
+  private reported(where: 'media' | 'services' | 'subscription', url: string): string {
+    if (!this.o.reportHost || !this.o.reportHostIn.includes(where)) return url;
+    return url.replace(`//${this.o.host}:`, `//${this.o.reportHost}:`);
+  }
+
   private device(op: string, res: http.ServerResponse): void {
     const b = this.base;
+    const svcBase = this.reported('services', b);
     switch (op) {
       case 'GetSystemDateAndTime': {
         const d = this.now();
@@ -460,13 +562,13 @@ export class SimCamera {
             `<tt:Device><tt:XAddr>${b}/onvif/device_service</tt:XAddr><tt:Network><tt:IPFilter>false</tt:IPFilter><tt:ZeroConfiguration>false</tt:ZeroConfiguration><tt:IPVersion6>false</tt:IPVersion6><tt:DynDNS>false</tt:DynDNS></tt:Network>` +
             `<tt:System><tt:DiscoveryResolve>true</tt:DiscoveryResolve><tt:DiscoveryBye>true</tt:DiscoveryBye><tt:RemoteDiscovery>false</tt:RemoteDiscovery><tt:SystemBackup>false</tt:SystemBackup><tt:SystemLogging>false</tt:SystemLogging><tt:FirmwareUpgrade>false</tt:FirmwareUpgrade><tt:SupportedVersions><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tt:SupportedVersions></tt:System>` +
             `<tt:IO><tt:InputConnectors>1</tt:InputConnectors><tt:RelayOutputs>0</tt:RelayOutputs></tt:IO><tt:Security><tt:TLS1.1>false</tt:TLS1.1><tt:TLS1.2>false</tt:TLS1.2><tt:OnboardKeyGeneration>false</tt:OnboardKeyGeneration><tt:AccessPolicyConfig>false</tt:AccessPolicyConfig><tt:X.509Token>false</tt:X.509Token><tt:SAMLToken>false</tt:SAMLToken><tt:KerberosToken>false</tt:KerberosToken><tt:RELToken>false</tt:RELToken></tt:Security></tt:Device>` +
-            `<tt:Events><tt:XAddr>${b}/onvif/event_service</tt:XAddr><tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport><tt:WSPullPointSupport>true</tt:WSPullPointSupport><tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport></tt:Events>` +
-            `<tt:Media><tt:XAddr>${b}/onvif/media_service</tt:XAddr><tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>` +
+            `<tt:Events><tt:XAddr>${svcBase}/onvif/event_service</tt:XAddr><tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport><tt:WSPullPointSupport>true</tt:WSPullPointSupport><tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport></tt:Events>` +
+            `<tt:Media><tt:XAddr>${svcBase}/onvif/media_service</tt:XAddr><tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>` +
             `</tds:Capabilities></tds:GetCapabilitiesResponse>`,
         );
       case 'GetServices': {
         const svc = (ns: string, path: string): string =>
-          `<tds:Service><tds:Namespace>${ns}</tds:Namespace><tds:XAddr>${b}${path}</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>`;
+          `<tds:Service><tds:Namespace>${ns}</tds:Namespace><tds:XAddr>${ns === NS.tds ? b : svcBase}${path}</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>`;
         return this.send(
           res,
           200,
@@ -545,7 +647,7 @@ export class SimCamera {
         // Media ver10 §5.15: an unknown profile token is env:Sender/ter:InvalidArgVal/ter:NoProfile.
         if (!known) return this.fault(res, true, 'ter:InvalidArgVal', 'no such profile');
         const own = op === 'GetSnapshotUri' ? `${this.base}/snapshot.jpg` : this.o.streamUri === 'mjpeg' ? `${this.base}/mjpeg` : this.rtsp.url(token);
-        const uri = this.o.reportHost ? own.replace(`//${this.o.host}:`, `//${this.o.reportHost}:`) : own;
+        const uri = this.reported('media', own);
         return this.send(
           res,
           200,
@@ -583,17 +685,27 @@ export class SimCamera {
   private events(op: string, _req: unknown, res: http.ServerResponse): void {
     switch (op) {
       case 'CreatePullPointSubscription': {
+        const max = this.o.maxSubscriptions;
+        if (max !== undefined && this.liveSubscriptions() >= max) {
+          this.subscriptionStats.refusedNoSlot++;
+          // WS-BaseNotification 1.3 §6.1: SubscribeCreationFailedFault; the device is out of slots.
+          return this.fault(res, false, 'wsnt:SubscribeCreationFailedFault', `no free subscription slot (${max} in use)`);
+        }
         const id = this.nextSub++;
-        const sub: Subscription = { id, expires: Date.now() + 120_000, queue: [], wake: null };
+        const asked = durationMs(str(get(_req, 'InitialTerminationTime')));
+        const lifetime = asked ?? 120_000;
+        const sub: Subscription = { id, expires: this.clockMs() + lifetime, queue: [], wake: null };
+        this.subscriptionStats.created++;
         // Events ver10 §9.1.x / Core §9.2.2.1: a property's current state is sent first, as Initialized.
         for (const what of ['motion', 'tamper', 'input'] as const) sub.queue.push(this.notification(what, this.properties[what], 'Initialized'));
         this.subs.set(id, sub);
+        this.subscriptionStats.maxLive = Math.max(this.subscriptionStats.maxLive, this.subs.size);
         const now = this.now();
         return this.send(
           res,
           200,
-          `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>${this.base}/onvif/subscription/${id}</wsa5:Address></tev:SubscriptionReference>` +
-            `<wsnt:CurrentTime>${now.toISOString()}</wsnt:CurrentTime><wsnt:TerminationTime>${new Date(now.getTime() + 120_000).toISOString()}</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse>`,
+          `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>${this.reported('subscription', this.base)}/onvif/subscription/${id}</wsa5:Address></tev:SubscriptionReference>` +
+            `<wsnt:CurrentTime>${now.toISOString()}</wsnt:CurrentTime><wsnt:TerminationTime>${new Date(sub.expires).toISOString()}</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse>`,
         );
       }
       case 'GetEventProperties':
@@ -613,20 +725,19 @@ export class SimCamera {
   }
 
   private async subscription(id: number, op: string, req: unknown, res: http.ServerResponse): Promise<void> {
+    this.liveSubscriptions(); // expire what is due, on the camera's clock
     const sub = this.subs.get(id);
-    if (!sub || sub.expires < Date.now()) {
-      this.subs.delete(id);
-      return this.fault(res, true, 'ter:InvalidArgVal', 'subscription does not exist or has expired');
-    }
+    if (!sub) return this.fault(res, true, 'ter:InvalidArgVal', 'subscription does not exist or has expired');
     switch (op) {
       case 'PullMessages': {
         const m = /^PT(\d+(?:\.\d+)?)S$/.exec(str(get(req, 'Timeout')));
         const timeoutMs = Math.min(60_000, m ? Number(m[1]) * 1000 : 10_000);
-        const limit = Math.max(1, Number(str(get(req, 'MessageLimit'))) || 10);
+        const asked = Math.max(1, Number(str(get(req, 'MessageLimit'))) || 10);
         if (sub.queue.length === 0) {
-          // Long poll (Events ver10 §9.1.x): answer when a message arrives or the timeout passes.
+          // Long poll (Events ver10 §9.1.x): answer when a message arrives or the timeout passes
+          // (on the camera's clock, so a fast camera's polls are short in real time).
           await new Promise<void>((ok) => {
-            const t = setTimeout(ok, timeoutMs);
+            const t = setTimeout(ok, timeoutMs / this.o.timeScale);
             sub.wake = () => {
               clearTimeout(t);
               ok();
@@ -635,7 +746,8 @@ export class SimCamera {
           sub.wake = null;
         }
         if (!this.server) return void res.destroy();
-        const msgs = sub.queue.splice(0, limit);
+        const msgs = sub.queue.splice(0, this.state.ignoreMessageLimit ? sub.queue.length : asked);
+        this.subscriptionStats.delivered += msgs.filter((x) => x.includes('PropertyOperation="Changed"')).length;
         const now = this.now();
         return this.send(
           res,
@@ -645,8 +757,12 @@ export class SimCamera {
         );
       }
       case 'Renew': {
-        const m = /^PT(\d+)S$/.exec(str(get(req, 'TerminationTime')));
-        sub.expires = Date.now() + (m ? Number(m[1]) * 1000 : 120_000);
+        if (this.failRenews > 0) {
+          this.failRenews--;
+          return this.fault(res, false, 'wsrf-rw:UnableToRenewFault', 'renew refused (simulated)');
+        }
+        sub.expires = this.clockMs() + (durationMs(str(get(req, 'TerminationTime'))) ?? 120_000);
+        this.subscriptionStats.renewed++;
         return this.send(
           res,
           200,
@@ -655,6 +771,7 @@ export class SimCamera {
       }
       case 'Unsubscribe':
         this.subs.delete(id);
+        this.subscriptionStats.unsubscribed++;
         sub.wake?.();
         return this.send(res, 200, `<wsnt:UnsubscribeResponse/>`);
       default:

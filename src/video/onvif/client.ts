@@ -4,6 +4,8 @@
  * GetSystemDateAndTime, Core §5.12.1 tells devices to check Created), and answers an HTTP Digest
  * challenge if the device also uses one.
  */
+import type { Clock } from '../../core/clock.js';
+import { checkCameraUri, type CameraUriKind, type UriCheck } from '../camera-host.js';
 import { OnvifError, ONVIF_LIMITS } from './errors.js';
 import {
   ACTIONS,
@@ -21,12 +23,12 @@ import {
   requests,
   type DeviceInformation,
   type MediaProfile,
+  type PulledMessages,
   type PullPointSubscription,
   type ServiceAddresses,
 } from './messages.js';
 import { envelope, parseResponse } from './soap.js';
 import { DigestCache, httpExchange, redactUrl, type HttpResult } from './transport.js';
-import type { XmlNode } from './xml.js';
 
 export interface OnvifClientOptions {
   xaddr: string;
@@ -35,7 +37,18 @@ export interface OnvifClientOptions {
   /** Per request; default 5 s. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Our clock (default: the system's); tests of long subscriptions run it fast. */
+  clock?: Clock;
+  /**
+   * May the camera's login go to this address? Default: only to the host of `xaddr`. The registry
+   * passes the camera's rule (camera-host.ts, with its `allowed_hosts`).
+   */
+  checkUri?: (uri: string, kind: CameraUriKind) => UriCheck;
+  /** Told of every address refused by checkUri (the service logs and counts it). */
+  onRefused?: (refusal: Extract<UriCheck, { ok: false }>) => void;
 }
+
+export type UriRefusal = Extract<UriCheck, { ok: false }>;
 
 export interface CameraProbe {
   info: DeviceInformation;
@@ -46,30 +59,51 @@ export interface CameraProbe {
   snapshotUri: string | null;
   /**
    * Hosts of stream or snapshot addresses the camera reported elsewhere than at its own address
-   * (issue 17, item 8): dropped, because the hub would send them the camera's login (RTSP Basic
-   * carries the password in clear). An installer who wants such a host sets `rtsp:` in the site file.
+   * (issue 17, item 8; issue 16): dropped, because the hub would send them the camera's login.
+   * An installer who wants such a host lists it in the camera's `allowed_hosts`.
    */
   withheld: string[];
-}
-
-/** Host (name or address, lower case) of a URL; null when it does not parse. */
-function hostOf(url: string): string | null {
-  try {
-    return new URL(url).hostname.toLowerCase();
-  } catch {
-    return null;
-  }
 }
 
 export class OnvifClient {
   /** Device clock minus ours, ms. */
   private offsetMs = 0;
   private services: ServiceAddresses | null = null;
+  /** Why a service address was refused (by service), so that the operation that needs it can say. */
+  private refusedServices = new Map<'media' | 'events', UriRefusal>();
   private readonly digest = new DigestCache();
+  private readonly clock: Clock;
   readonly timeoutMs: number;
 
   constructor(private readonly o: OnvifClientOptions) {
     this.timeoutMs = o.timeoutMs ?? 5000;
+    this.clock = o.clock ?? { now: () => Date.now() };
+  }
+
+  /** Our estimate of the device clock minus ours (from GetSystemDateAndTime), ms. */
+  get deviceOffsetMs(): number {
+    return this.offsetMs;
+  }
+
+  private check(uri: string, kind: CameraUriKind): UriCheck {
+    return this.o.checkUri ? this.o.checkUri(uri, kind) : checkCameraUri({ onvif: { xaddr: this.o.xaddr } }, uri, kind);
+  }
+
+  /** Check an address the camera gave; a refusal is reported and thrown as `foreign_host`. */
+  private pinned(uri: string, kind: CameraUriKind): string {
+    const check = this.check(uri, kind);
+    if (check.ok) return uri;
+    this.o.onRefused?.(check);
+    throw new OnvifError('foreign_host', check.reason);
+  }
+
+  /** Like pinned(), but a refusal gives null (the caller goes on without that address). */
+  private pinnedOrNull(uri: string | null | undefined, kind: CameraUriKind): { uri: string | null; refusal: UriRefusal | null } {
+    if (!uri) return { uri: null, refusal: null };
+    const check = this.check(uri, kind);
+    if (check.ok) return { uri, refusal: null };
+    this.o.onRefused?.(check);
+    return { uri: null, refusal: check };
   }
 
   get xaddr(): string {
@@ -81,11 +115,16 @@ export class OnvifClient {
   }
 
   /** POST one SOAP request; returns the raw reply body for the pure parsers. */
-  async call(url: string, action: string, body: string, opts: { auth?: boolean; addressing?: boolean; timeoutMs?: number } = {}): Promise<Buffer> {
+  async call(
+    url: string,
+    action: string,
+    body: string,
+    opts: { auth?: boolean; addressing?: boolean; timeoutMs?: number; maxBytes?: number } = {},
+  ): Promise<Buffer> {
     const auth = opts.auth !== false;
     const xml = envelope(body, {
       credentials: auth ? this.credentials : null,
-      now: new Date(Date.now() + this.offsetMs),
+      now: new Date(this.clock.now() + this.offsetMs),
       ...(opts.addressing ? { addressing: { action, to: url } } : {}),
     });
     let res: HttpResult;
@@ -97,7 +136,7 @@ export class OnvifClient {
           headers: { 'Content-Type': `application/soap+xml; charset=utf-8; action="${action}"` },
           body: xml,
           timeoutMs: opts.timeoutMs ?? this.timeoutMs,
-          maxBytes: ONVIF_LIMITS.maxXmlBytes,
+          maxBytes: opts.maxBytes ?? ONVIF_LIMITS.maxXmlBytes,
           credentials: auth ? this.credentials : null,
           ...(this.o.signal ? { signal: this.o.signal } : {}),
         },
@@ -127,7 +166,7 @@ export class OnvifClient {
   async syncClock(): Promise<Date | null> {
     const raw = await this.call(this.o.xaddr, ACTIONS.getSystemDateAndTime, requests.getSystemDateAndTime(), { auth: false });
     const device = parseSystemDateAndTime(raw);
-    if (device) this.offsetMs = device.getTime() - Date.now();
+    if (device) this.offsetMs = device.getTime() - this.clock.now();
     return device;
   }
 
@@ -146,12 +185,27 @@ export class OnvifClient {
       if (err instanceof OnvifError && (err.code === 'not_authorized' || err.code === 'timeout' || err.code === 'unreachable')) throw err;
       s = parseCapabilities(await this.call(this.o.xaddr, ACTIONS.getCapabilities, requests.getCapabilities()));
     }
-    this.services = s;
-    return s;
+    // Service XAddrs are where every later request (with the UsernameToken) goes: pinned too.
+    const refused = new Map<'media' | 'events', UriRefusal>();
+    const media = this.pinnedOrNull(s.media, 'service');
+    const events = this.pinnedOrNull(s.events, 'service');
+    if (media.refusal) refused.set('media', media.refusal);
+    if (events.refusal) refused.set('events', events.refusal);
+    const kept: ServiceAddresses = {
+      ...s,
+      media: media.refusal ? null : s.media,
+      events: events.refusal ? null : s.events,
+      pullPoint: events.refusal ? false : s.pullPoint,
+    };
+    this.refusedServices = refused;
+    this.services = kept;
+    return kept;
   }
 
   private async mediaXaddr(): Promise<string> {
     const s = await this.getServiceAddresses();
+    const refused = this.refusedServices.get('media');
+    if (refused) throw new OnvifError('foreign_host', refused.reason);
     if (!s.media) throw new OnvifError('unsupported', 'the device offers no Media service');
     return s.media;
   }
@@ -197,47 +251,57 @@ export class OnvifClient {
       if (e instanceof OnvifError && (e.code === 'soap_fault' || e.code === 'missing_field')) return null;
       throw e;
     });
-    // The camera's login goes only to the camera's own address: a reply that names another host
-    // (a forged or misconfigured camera) would otherwise receive it.
-    const home = hostOf(this.o.xaddr);
-    const withheld: string[] = [];
-    const atHome = (uri: string | null): string | null => {
-      if (uri === null) return null;
-      const host = hostOf(uri);
-      if (host !== null && host === home) return uri;
-      withheld.push(host ?? '(unparsable)');
-      return null;
-    };
-    return { info, services, profiles, streamUri: atHome(streamUri), snapshotUri: atHome(snapshotUri), withheld };
+    // The camera's login goes only to the camera's own host (camera-host.ts): a reply that names
+    // another host (a forged or misconfigured camera) would otherwise receive it.
+    const stream = this.pinnedOrNull(streamUri, 'stream');
+    const snapshot = this.pinnedOrNull(snapshotUri, 'snapshot');
+    const withheld = [stream.refusal, snapshot.refusal].filter((r): r is UriRefusal => r !== null).map((r) => r.host ?? '(unparsable)');
+    return { info, services, profiles, streamUri: stream.uri, snapshotUri: snapshot.uri, withheld };
   }
 
   // --- Events: PullPoint (Events ver10 §9.1) ---
 
+  /**
+   * CreatePullPointSubscription (Events ver10 §9.1.1). The subscription reference the device
+   * returns is where PullMessages, Renew and Unsubscribe — each with the UsernameToken — will go,
+   * so it is pinned to the camera's host like every other address it gives.
+   */
   async createPullPoint(terminationSeconds = 120): Promise<PullPointSubscription> {
     const s = await this.getServiceAddresses();
+    const refused = this.refusedServices.get('events');
+    if (refused) throw new OnvifError('foreign_host', refused.reason);
     if (!s.events || !s.pullPoint) throw new OnvifError('unsupported', 'the device offers no PullPoint event service');
-    return parseCreatePullPoint(await this.call(s.events, ACTIONS.createPullPointSubscription, requests.createPullPointSubscription(terminationSeconds)));
+    const sub = parseCreatePullPoint(
+      await this.call(s.events, ACTIONS.createPullPointSubscription, requests.createPullPointSubscription(terminationSeconds), { addressing: true }),
+    );
+    this.pinned(sub.address, 'event');
+    return sub;
   }
 
-  /** Long-poll for at most `timeoutSeconds` (the device may answer earlier when messages arrive). */
-  async pullMessages(sub: PullPointSubscription, timeoutSeconds = 5, limit = 32): Promise<XmlNode[]> {
+  /**
+   * Long-poll for at most `timeoutSeconds` (the device may answer earlier when messages arrive).
+   * At most `limit` messages are returned even if the device sends more (`dropped` counts them).
+   */
+  async pullMessages(sub: PullPointSubscription, timeoutSeconds = 5, limit = 32): Promise<PulledMessages> {
     const raw = await this.call(sub.address, ACTIONS.pullMessages, requests.pullMessages(timeoutSeconds, limit), {
       addressing: true,
       timeoutMs: timeoutSeconds * 1000 + this.timeoutMs,
+      maxBytes: ONVIF_LIMITS.maxPullBytes,
     });
-    return parsePullMessages(raw);
+    return parsePullMessages(raw, limit);
   }
 
-  async renew(sub: PullPointSubscription, terminationSeconds = 120): Promise<string | null> {
+  async renew(sub: PullPointSubscription, terminationSeconds = 120): Promise<{ currentTime: string | null; terminationTime: string | null }> {
     return parseRenew(await this.call(sub.address, ACTIONS.renew, requests.renew(terminationSeconds), { addressing: true }));
   }
 
-  async unsubscribe(sub: PullPointSubscription): Promise<void> {
-    parseUnsubscribe(await this.call(sub.address, ACTIONS.unsubscribe, requests.unsubscribe(), { addressing: true }));
+  async unsubscribe(sub: PullPointSubscription, timeoutMs = this.timeoutMs): Promise<void> {
+    parseUnsubscribe(await this.call(sub.address, ACTIONS.unsubscribe, requests.unsubscribe(), { addressing: true, timeoutMs }));
   }
 
   /** A JPEG from the snapshot URI, with HTTP Digest when asked. */
   async fetchSnapshot(uri: string, timeoutMs = this.timeoutMs): Promise<Buffer> {
+    this.pinned(uri, 'snapshot'); // also here: a caller may hold a URI from before allowed_hosts changed
     const res = await httpExchange(
       {
         url: uri,

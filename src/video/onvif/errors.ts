@@ -13,6 +13,7 @@ export type OnvifErrorCode =
   | 'timeout' // no complete answer in time
   | 'unreachable' // connection refused / reset / DNS
   | 'bad_url' // an address we refuse to contact (scheme, credentials, shape)
+  | 'foreign_host' // the camera named an address on another host than its own (camera-host.ts); nothing sent
   | 'unsupported'; // the device lacks a service we need (e.g. no Media service)
 
 export class OnvifError extends Error {
@@ -28,6 +29,11 @@ export class OnvifError extends Error {
 export const ONVIF_LIMITS = {
   /** Largest SOAP / WS-Discovery reply parsed. A GetProfiles of a 16-profile camera is ~60 KiB. */
   maxXmlBytes: 256 * 1024,
+  /**
+   * Largest PullMessages reply parsed: a camera that ignores MessageLimit (issue 16: 600 messages,
+   * ~340 KiB) is still read — its first MessageLimit messages processed, the rest counted.
+   */
+  maxPullBytes: 1024 * 1024,
   /** Largest snapshot JPEG accepted (a 4K JPEG is 1–3 MiB). */
   maxSnapshotBytes: 8 * 1024 * 1024,
   /** Longest text field kept from a device (names, URIs, scopes). */

@@ -86,10 +86,23 @@ export function interpretNotification(m: XmlNode): OnvifNotification {
 
 /**
  * Per-camera memory of property states: turns notifications into SafeGrid events on an
- * inactive → active edge. Initialized primes; Deleted forgets; a repeated "active" raises nothing.
+ * inactive → active edge. Initialized primes (and raises only when the property was known inactive
+ * before, i.e. after a re-subscription); Deleted forgets; a repeated "active" raises nothing.
+ *
+ * Bounded (issue 16): the key is topic + source, both chosen by the device, so a camera naming a
+ * new source in every message would grow the map without end. At most `maxEntries` are kept, the
+ * least recently touched forgotten first (a forgotten property's next "active" raises again, which
+ * is the safe side for an alarm hub). `evicted` counts them.
  */
 export class EventInterpreter {
   private readonly state = new Map<string, boolean>();
+  evicted = 0;
+
+  constructor(readonly maxEntries = 256) {}
+
+  get size(): number {
+    return this.state.size;
+  }
 
   /** The notifications that should become SafeGrid events. */
   feed(messages: readonly XmlNode[]): OnvifNotification[] {
@@ -98,13 +111,18 @@ export class EventInterpreter {
       const n = interpretNotification(m);
       if (!n.kind || n.active === null) continue;
       const key = `${n.topic}|${n.source}`;
-      if (n.operation === 'Deleted') {
-        this.state.delete(key);
-        continue;
-      }
       const before = this.state.get(key);
+      // Delete then set: Map keeps insertion order, so the first key is the least recently touched.
+      this.state.delete(key);
+      if (n.operation === 'Deleted') continue;
       this.state.set(key, n.active);
-      if (n.operation === 'Initialized') continue;
+      if (this.state.size > this.maxEntries) {
+        this.state.delete(this.state.keys().next().value as string);
+        this.evicted++;
+      }
+      // Initialized reports the state at subscription start: news only if we knew the property
+      // inactive before (a re-subscription after a gap, during which it became active).
+      if (n.operation === 'Initialized' && before !== false) continue;
       if (n.active && before !== true) out.push(n);
     }
     return out;

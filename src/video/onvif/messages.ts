@@ -2,7 +2,7 @@
  * ONVIF request bodies and reply parsers (Core 2.x device service, Media ver10, Events ver10).
  * Pure: strings in, typed values out; a reply lacking what the spec requires is a typed error.
  */
-import { OnvifError } from './errors.js';
+import { ONVIF_LIMITS, OnvifError } from './errors.js';
 import { NS, parseResponse } from './soap.js';
 import { at, attr, child, children, esc, requireText, text, type XmlNode } from './xml.js';
 
@@ -157,8 +157,11 @@ export function parseSystemDateAndTime(raw: Buffer | string): Date | null {
 }
 
 export interface PullPointSubscription {
-  /** Where PullMessages, Renew and Unsubscribe go. */
+  /** Where PullMessages, Renew and Unsubscribe go (the SubscriptionReference's wsa:Address). */
   address: string;
+  /** The device's clock when it answered (xs:dateTime as sent), if it said. */
+  currentTime: string | null;
+  /** When the device will drop the subscription unless renewed, on the device's clock. */
   terminationTime: string | null;
 }
 
@@ -166,18 +169,37 @@ export function parseCreatePullPoint(raw: Buffer | string): PullPointSubscriptio
   const r = parseResponse(raw, 'CreatePullPointSubscriptionResponse');
   const address = requireText(r, 'CreatePullPointSubscription', 'SubscriptionReference', 'Address');
   if (!/^https?:\/\//i.test(address)) throw new OnvifError('missing_field', 'CreatePullPointSubscription: the subscription address is not an http(s) URL');
-  return { address, terminationTime: text(child(r, 'TerminationTime'))?.trim() ?? null };
+  return { address, ...times(r) };
 }
 
-/** The raw NotificationMessage elements; events.ts interprets them. */
-export function parsePullMessages(raw: Buffer | string): XmlNode[] {
-  const r = parseResponse(raw, 'PullMessagesResponse');
-  return children(r, 'NotificationMessage').filter((m): m is XmlNode => !!m && typeof m === 'object');
+/** CurrentTime and TerminationTime of a subscription reply (WS-BaseNotification 1.3 §6.1, Events ver10 §9.1). */
+function times(r: XmlNode): { currentTime: string | null; terminationTime: string | null } {
+  const t = (name: string): string | null => text(child(r, name))?.trim().slice(0, 64) || null;
+  return { currentTime: t('CurrentTime'), terminationTime: t('TerminationTime') };
 }
 
-export function parseRenew(raw: Buffer | string): string | null {
-  const r = parseResponse(raw, 'RenewResponse');
-  return text(child(r, 'TerminationTime'))?.trim() ?? null;
+export interface PulledMessages {
+  /** The raw NotificationMessage elements, at most `limit` of them; events.ts interprets them. */
+  messages: XmlNode[];
+  /** Messages beyond the limit the device sent anyway: not processed, counted by the caller. */
+  dropped: number;
+  currentTime: string | null;
+  terminationTime: string | null;
+}
+
+/**
+ * A PullMessages reply. Events ver10 §9.1.2: the device returns at most MessageLimit messages;
+ * one that sends more (issue 16: 600 in one reply) gets only the first `limit` processed.
+ */
+export function parsePullMessages(raw: Buffer | string, limit = Number.POSITIVE_INFINITY): PulledMessages {
+  const r = parseResponse(raw, 'PullMessagesResponse', ONVIF_LIMITS.maxPullBytes);
+  const all = children(r, 'NotificationMessage').filter((m): m is XmlNode => !!m && typeof m === 'object');
+  const kept = all.slice(0, Math.max(0, limit));
+  return { messages: kept, dropped: all.length - kept.length, ...times(r) };
+}
+
+export function parseRenew(raw: Buffer | string): { currentTime: string | null; terminationTime: string | null } {
+  return times(parseResponse(raw, 'RenewResponse'));
 }
 
 export function parseUnsubscribe(raw: Buffer | string): void {

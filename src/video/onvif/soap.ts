@@ -2,7 +2,7 @@
  * SOAP 1.2 envelopes for ONVIF, with the WS-Security UsernameToken (PasswordDigest) header that
  * ONVIF Core §5.12 requires devices to accept, and SOAP Fault parsing. Pure: no I/O.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { OnvifError } from './errors.js';
 import { at, attr, child, esc, parseXml, text, type XmlNode } from './xml.js';
 
@@ -54,18 +54,33 @@ export interface EnvelopeOptions {
   credentials?: Credentials | null;
   /** Device time for the UsernameToken. */
   now?: Date;
-  /** WS-Addressing headers (PullPoint subscription requests are addressed to the subscription). */
-  addressing?: { action: string; to: string };
+  /**
+   * WS-Addressing 1.0 headers. The Event service's operations are WS-BaseNotification operations
+   * bound with WS-Addressing (Events ver10 §5, WS-BaseNotification 1.3 §4): the request names its
+   * action and destination (the subscription reference for PullMessages, Renew and Unsubscribe),
+   * and, as a request that expects a reply, carries a MessageID and a ReplyTo (WS-Addressing 1.0
+   * Core §3.4: "[message id] ... MUST be present if ... a reply is expected"). Servers that enforce
+   * it fault a Renew without a MessageID (issue 16). The reply goes back on the HTTP connection:
+   * ReplyTo is the anonymous address.
+   */
+  addressing?: { action: string; to: string; messageId?: string };
+}
+
+/** The anonymous endpoint (WS-Addressing 1.0 Core §2.1): answer on the same connection. */
+export const WSA_ANONYMOUS = 'http://www.w3.org/2005/08/addressing/anonymous';
+
+/** The WS-Addressing headers of a request that expects a reply. */
+export function addressingHeaders(a: { action: string; to: string; messageId?: string }): string {
+  const id = a.messageId ?? `urn:uuid:${randomUUID()}`;
+  const wsa = (name: string, inner: string): string => `<wsa:${name} xmlns:wsa="${NS.wsa}">${inner}</wsa:${name}>`;
+  return wsa('Action', esc(a.action)) + wsa('MessageID', esc(id)) + wsa('ReplyTo', `<wsa:Address>${WSA_ANONYMOUS}</wsa:Address>`) + wsa('To', esc(a.to));
 }
 
 /** A SOAP 1.2 envelope around `body` (already XML, with its own namespace declarations). */
 export function envelope(body: string, o: EnvelopeOptions = {}): string {
   const headers: string[] = [];
   if (o.credentials) headers.push(securityHeader(o.credentials, o.now ?? new Date()));
-  if (o.addressing) {
-    headers.push(`<wsa:Action xmlns:wsa="${NS.wsa}">${esc(o.addressing.action)}</wsa:Action>`);
-    headers.push(`<wsa:To xmlns:wsa="${NS.wsa}">${esc(o.addressing.to)}</wsa:To>`);
-  }
+  if (o.addressing) headers.push(addressingHeaders(o.addressing));
   return (
     `<?xml version="1.0" encoding="UTF-8"?>` +
     `<s:Envelope xmlns:s="${NS.soap}">` +
@@ -107,8 +122,8 @@ export function isNotAuthorized(f: SoapFault): boolean {
  * Parse a SOAP reply and return the element `name` inside Body. Faults become typed errors;
  * an envelope without the expected element is `missing_field`.
  */
-export function parseResponse(raw: Buffer | string, name: string): XmlNode {
-  const doc = parseXml(raw);
+export function parseResponse(raw: Buffer | string, name: string, maxBytes?: number): XmlNode {
+  const doc = parseXml(raw, maxBytes);
   if (at(doc, 'Envelope') === undefined) throw new OnvifError('malformed', 'reply is XML but not a SOAP envelope');
   const fault = faultOf(doc);
   if (fault) {

@@ -9,6 +9,8 @@ export interface SimLink {
   passwordEnv?: string;
   /** An RTSP-only camera's own login: `rtsp_login: { username: admin, password_env: <this> }`. */
   rtspLoginEnv?: string;
+  /** `allowed_hosts: [...]`: other hosts the camera may name in its addresses. */
+  allowedHosts?: string[];
 }
 
 /** A shop in cell-sw (荷城, guard group hecheng-team) with a native panel (zones 1–3) and cameras. */
@@ -20,6 +22,7 @@ export function cameraSiteYaml(siteId: string, cams: readonly SimLink[]): string
       if (c.rtsp) lines.push(`    rtsp: "${c.rtsp}"`);
       if (c.rtspLoginEnv) lines.push(`    rtsp_login: { username: admin, password_env: ${c.rtspLoginEnv} }`);
       lines.push(`    zones: [${c.zones.join(', ')}]`);
+      if (c.allowedHosts) lines.push(`    allowed_hosts: [${c.allowedHosts.map((h) => `"${h}"`).join(', ')}]`);
       if (c.clip !== undefined) lines.push(`    clip: ${c.clip}`);
       return lines.join('\n');
     })
