@@ -49,6 +49,7 @@ export async function benchQueue(open = 10_000): Promise<{
     const at = new Date().toISOString();
     const kind = kinds[i % kinds.length]!;
     events.push({
+      drill: false,
       id: newId(),
       siteId: `s${i}`,
       deviceId: 'panel',

@@ -59,6 +59,7 @@ function prepare(root: string | null, sites: number, side: number, events: numbe
         const at = new Date(base + k * 2000).toISOString();
         const id = newId(base + k * 2000);
         const seq = store.events.insert({
+          drill: false,
           id,
           siteId: `s${k % sites}`,
           deviceId: 'panel',

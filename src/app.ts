@@ -13,6 +13,7 @@ import type { Problem } from './core/problems.js';
 import type { IncidentService } from './dispatch/incidents.js';
 import type { Ingest } from './ingest/ingest.js';
 import type { CommissioningService } from './commissioning/service.js';
+import type { DrillService } from './drill/service.js';
 import type { CameraService } from './video/camera-service.js';
 import type { Store } from './store/index.js';
 import type { AuthService } from './auth/service.js';
@@ -23,6 +24,7 @@ import { buildBroker } from './app/broker.js';
 import { buildCommissioning } from './app/commissioning.js';
 import { loadStartConfig } from './app/config.js';
 import { buildDispatch } from './app/dispatch.js';
+import { buildDrills } from './app/drill.js';
 import { buildNotifier } from './app/notify.js';
 import { buildIngest, buildLiveness } from './app/ingest.js';
 import { listen } from './app/listen.js';
@@ -48,6 +50,8 @@ export interface Hub {
   readonly ingest: Ingest;
   /** Pending install, maintenance, walk tests (issue 15). */
   readonly commissioning: CommissioningService;
+  /** Drill windows (演练, issue 15). */
+  readonly drills: DrillService;
   /** Cameras: registry, health, events, snapshots, live view (issue 6). */
   readonly video: CameraService;
   readonly log: Logger;
@@ -71,14 +75,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const notifier = buildNotifier(ctx, store);
   const dispatch = buildDispatch(ctx, store, notifier);
   const { incidents } = dispatch;
+  const drills = buildDrills(ctx, store);
   const { commissioning, connect } = buildCommissioning(ctx, store);
-  const ingest = buildIngest(ctx, store, commissioning);
+  const ingest = buildIngest(ctx, store, commissioning, drills);
   const detachCommissioning = connect(ingest);
   const cameras = buildVideo(ctx, ingest, incidents);
   const { video } = cameras;
   const { broker, deviceAccess } = buildBroker(ctx, ingest);
   const auth = await buildAuth(ctx, store);
-  const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning });
+  const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills });
   const liveness = buildLiveness(ctx, ingest);
   const httpPort = await listen({ http: api.http, broker, video, auth, store }, running.config.hub.http);
   liveness.start();
@@ -102,6 +107,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     incidents,
     ingest,
     commissioning,
+    drills,
     video,
     log: root,
     auth,
@@ -131,6 +137,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       api.detachConsole();
       dispatch.detach();
       detachCommissioning();
+      drills.stop();
       await notifier.stop();
       store.close();
       log.info(ctx.say('HUB_STOPPED'));

@@ -35,6 +35,12 @@ async function main(argv: string[]): Promise<number> {
       write: { type: 'string' },
       'no-multicast': { type: 'boolean' },
       out: { type: 'string' },
+      // safegrid simulate --drill
+      drill: { type: 'boolean' },
+      scenario: { type: 'string' },
+      'hub-url': { type: 'string' },
+      user: { type: 'string' },
+      minutes: { type: 'string' },
       // safegrid site new
       id: { type: 'string' },
       name: { type: 'string' },
@@ -46,8 +52,6 @@ async function main(argv: string[]): Promise<number> {
       'guard-group': { type: 'string' },
       pole: { type: 'string' },
       crs: { type: 'string' },
-      user: { type: 'string' },
-      minutes: { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -152,8 +156,24 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'simulate': {
-      const { runSimulateCommand } = await import('./simulate/run.js');
-      return runSimulateCommand({ root, url: values.url, alarmEverySeconds: Number(values['alarm-every'] ?? 15) });
+      const { runSimulateCommand, parseScenarios } = await import('./simulate/run.js');
+      let drill: import('./simulate/run.js').SimulateCommand['drill'];
+      if (values.drill) {
+        // The password comes from the environment only: a command line is visible to every user of the machine.
+        const user = values.user ?? process.env.SG_SIM_USER;
+        const password = process.env.SG_SIM_PASSWORD;
+        if (!user || !password) {
+          console.error('simulate --drill: give --user NAME (an operator or admin) and the password in SG_SIM_PASSWORD');
+          return 2;
+        }
+        const minutes = Number(values.minutes ?? 30);
+        if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
+          console.error(`--minutes: got "${values.minutes}"; expected a whole number 1–1440`);
+          return 2;
+        }
+        drill = { hubUrl: values['hub-url'], user, password, scenarios: parseScenarios(values.scenario), minutes };
+      }
+      return runSimulateCommand({ root, url: values.url, alarmEverySeconds: Number(values['alarm-every'] ?? 15), drill });
     }
     default:
       console.error(`unknown command "${command}"\n\n${usage(helpLanguage(root))}`);

@@ -10,6 +10,7 @@ import type { BrokerLink } from '../broker/types.js';
 import type { CameraService } from '../video/camera-service.js';
 import type { AuthService } from '../auth/service.js';
 import type { CommissioningService } from '../commissioning/service.js';
+import type { DrillService } from '../drill/service.js';
 
 /** What the API layer reads. It is the last stage: nothing imports api/. */
 export interface ApiContext {
@@ -33,4 +34,6 @@ export interface ApiContext {
   auth: AuthService;
   /** Pending install, maintenance, walk tests (issue 15); absent in API tests that build no hub. */
   commissioning?: CommissioningService;
+  /** Drill windows (演练, issue 15); absent in API tests that build no hub (drill commands then find nothing). */
+  drills?: DrillService;
 }

@@ -16,6 +16,7 @@ import type { BrokerLink } from '../broker/types.js';
 import { moduleLogger } from '../core/logger.js';
 import type { IncidentService } from '../dispatch/incidents.js';
 import type { Ingest } from '../ingest/ingest.js';
+import type { DrillService } from '../drill/service.js';
 import type { Store } from '../store/index.js';
 import type { CameraService } from '../video/camera-service.js';
 import type { HubContext } from './context.js';
@@ -29,6 +30,7 @@ export interface ApiModules {
   video: CameraService;
   auth: AuthService;
   commissioning: CommissioningService;
+  drills: DrillService;
 }
 
 export interface HubApi {

@@ -2,13 +2,17 @@
 import { moduleLogger } from '../core/logger.js';
 import type { CommissioningService } from '../commissioning/service.js';
 import { Ingest } from '../ingest/ingest.js';
+import type { DrillService } from '../drill/service.js';
 import { LivenessMonitor } from '../ingest/liveness.js';
 import { TopicRouter } from '../ingest/router.js';
 import type { Store } from '../store/index.js';
 import type { HubContext } from './context.js';
 
-/** `commissioning` says where each event goes (walk test, maintenance) and hears the panel's own walk-test mode. */
-export function buildIngest(ctx: HubContext, store: Store, commissioning?: CommissioningService): Ingest {
+/**
+ * `commissioning` says where each event goes (walk test, maintenance) and hears the panel's own walk-test mode;
+ * `drills`: the hub's drill windows, which flag the events of drilled sites (演练).
+ */
+export function buildIngest(ctx: HubContext, store: Store, commissioning?: CommissioningService, drills?: DrillService): Ingest {
   return new Ingest({
     ...(commissioning
       ? {
@@ -22,6 +26,7 @@ export function buildIngest(ctx: HubContext, store: Store, commissioning?: Commi
     log: moduleLogger(ctx.root, 'ingest'),
     metrics: ctx.metrics,
     clock: ctx.clock,
+    ...(drills ? { drills } : {}),
   });
 }
 

@@ -32,6 +32,11 @@ export const CAPABILITIES = {
   'incidents:handover': ['admin', 'operator'],
   /** Take an incident from its owner (the owner is away): admins only. */
   'incidents:takeover': ['admin'],
+  /** 转为真实警情: a drill incident becomes a real one (a real emergency during the drill). */
+  'incidents:make_real': ['admin', 'operator'],
+  /** Start and end drills (演练) for sites or a station in the caller's scope. */
+  'drills:run': ['admin', 'operator'],
+  'drills:read': ['admin', 'operator'],
   'events:read': ['admin', 'operator', 'guard'],
   'sites:read': ['admin', 'operator', 'guard', 'installer'],
   'devices:read': ['admin', 'operator', 'installer'],

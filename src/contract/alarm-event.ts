@@ -118,6 +118,11 @@ export interface AlarmEvent {
   /** Identity for duplicate suppression: device message id when given, else payload hash. */
   dedupeKey: string;
   /**
+   * A drill (演练) event: the hub received it from a site under an active drill window
+   * (src/drill/). Decided by the hub, never by the device or the simulator; kept out of every figure.
+   */
+  drill: boolean;
+  /**
    * Position in the hub's event log (SQLite `events.seq`), set once the event is committed. Strictly
    * increasing in commit order: consoles catch up after a reconnect by the last seq they saw.
    */

@@ -48,6 +48,8 @@ export const COMMAND_INPUTS = {
   guard_ack: z.object({}),
   guard_onscene: z.object({}),
   guard_verify: z.object({ finding: z.enum(['false_alarm', 'confirmed']), note: text.optional() }),
+  /** 转为真实警情: a drill incident (演练) becomes a real one; `note` says why (a real emergency during the drill). */
+  make_real: z.object({ note: text.optional() }),
 } as const satisfies Record<IncidentAction, z.ZodObject>;
 
 /** The Socket.IO event of each command (the REST path is `/api/incidents/:id/<action>`). */
@@ -65,6 +67,7 @@ export const COMMAND_EVENT_OF = {
   guard_onscene: 'incident:guard_onscene',
   guard_verify: 'incident:guard_verify',
   feedback: 'incident:feedback',
+  make_real: 'incident:make_real',
 } as const satisfies Record<IncidentAction, `incident:${IncidentAction}`>;
 
 /** Client commands, each answered through its ack callback. The server registers exactly these. */

@@ -200,6 +200,12 @@ export interface Incident {
   property: PropertyResponse | null;
   /** Key-holder calls, in the order made. */
   calls: KeyholderCall[];
+  /**
+   * A drill incident (演练): opened by drill events (AlarmEvent.drill). It goes through the whole
+   * workflow, never joins a real incident of its site (nor a real one a drill incident), and is kept
+   * out of every figure. An operator may turn it into a real one (`make_real`, 转为真实警情).
+   */
+  drill: boolean;
 }
 
 /**
@@ -262,6 +268,8 @@ export interface QueueGroup {
   lastEventAt: string;
   /** A few site ids of the group, most urgent and oldest first, for a preview. */
   sampleSiteIds: string[];
+  /** A group of drill incidents (演练, issue 15): drills never share a group with real incidents. */
+  drill: boolean;
 }
 
 export interface QueueSummary {

@@ -52,6 +52,8 @@ export interface MessageParams {
   'status.changed': { from: IncidentStatus; to: IncidentStatus; unit: string | null; note: string | null };
   'status.handover': { from: string; to: string };
   'status.takeover': { from: string | null };
+  /** 转为真实警情: a drill incident (演练) turned into a real one by an operator; `note` their reason. */
+  'drill.made_real': { note: string | null };
   /** The priority rose; the reason's code and parameters ride along (`reason` is a reason.* code). */
   'priority.raised': { from: Priority; to: Priority; reason: ReasonCode; kind: EventKind | null; zones: number | null } & ReasonParams;
   /** 升级上报 one tier up after `waited` seconds without 签收. */
@@ -123,6 +125,7 @@ export const MESSAGE_CODES = [
   'status.changed',
   'status.handover',
   'status.takeover',
+  'drill.made_real',
   'priority.raised',
   'escalation.up',
   'escalation.top',

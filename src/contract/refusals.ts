@@ -47,6 +47,11 @@ export const REFUSAL_CODES = {
   no_walk_test: 'No walk test of the site is running.',
   not_in_maintenance: 'Ending maintenance (维护) of a site or device that is not in maintenance.',
   no_zones: 'A walk test of a site whose file declares no zones: there is nothing to walk.',
+  // Drills (演练, issue 15)
+  not_drill: 'Turning into a real incident (转为真实警情) an incident that is not a drill.',
+  bad_drill:
+    'A drill start that cannot be: no site or station in your scope by that id (one answer for both), an end time not in the future or more than 24 h away.',
+  drill_ended: 'Ending a drill that has already ended (early, or by itself at its end time).',
 } as const;
 
 export type RefusalCode = keyof typeof REFUSAL_CODES;

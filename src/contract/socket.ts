@@ -10,6 +10,7 @@ import type { AlarmEvent } from './alarm-event.js';
 import type { Incident } from './incident.js';
 import type { StoredParams } from './messages.js';
 import type { CommandEvent, CommandPayload } from './commands.js';
+import type { Drill, DrillAction, DrillBody, DrillReply, DRILL_EVENT_OF } from './drill.js';
 
 export interface DeviceStatus {
   deviceId: string;
@@ -68,7 +69,20 @@ export interface QueueSnapshot {
  */
 export type EventBrief = Pick<
   AlarmEvent,
-  'id' | 'siteId' | 'deviceId' | 'kind' | 'category' | 'zone' | 'zoneName' | 'occurredAt' | 'receivedAt' | 'gridCellId' | 'stationId' | 'detail' | 'destination'
+  | 'id'
+  | 'siteId'
+  | 'deviceId'
+  | 'kind'
+  | 'category'
+  | 'zone'
+  | 'zoneName'
+  | 'occurredAt'
+  | 'receivedAt'
+  | 'gridCellId'
+  | 'stationId'
+  | 'detail'
+  | 'destination'
+  | 'drill'
 > & { seq: number };
 
 /**
@@ -105,6 +119,9 @@ export interface ServerToClientEvents {
   'event:stored': (batch: EventBatch) => void;
   /** A site's commissioning changed: 待安装 · 在用 · 维护, a walk test (addition, issue 15). */
   'commissioning:status': (site: SiteCommissioning) => void;
+  /** A drill (演练) of sites this console sees started or ended (addition, issue 15). */
+  'drill:started': (drill: Drill) => void;
+  'drill:ended': (drill: Drill) => void;
 }
 
 /**
@@ -126,4 +143,7 @@ export const NAMESPACES = ['/console', '/guard'] as const;
  */
 export type ClientToServerEvents = {
   [E in CommandEvent]: (req: CommandPayload<E>, reply: (r: CommandReply) => void) => void;
+} & {
+  /** Drill commands (演练, issue 15): `drill:start` with DrillBody<'start'>, `drill:end` with `{ id }`. */
+  [A in DrillAction as (typeof DRILL_EVENT_OF)[A]]: (req: DrillBody<A>, reply: (r: DrillReply) => void) => void;
 };

@@ -47,6 +47,7 @@ export const INCIDENT_ACTIONS = [
   'guard_ack',
   'guard_onscene',
   'guard_verify',
+  'make_real',
 ] as const;
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
 
@@ -79,6 +80,9 @@ export function actionApplies(action: IncidentAction, status: IncidentStatus): b
     case 'guard_ack':
     case 'guard_onscene':
     case 'guard_verify':
+      return status !== 'closed';
+    case 'make_real':
+      // 转为真实警情 while it is being handled; the page offers it on drill incidents only.
       return status !== 'closed';
   }
 }

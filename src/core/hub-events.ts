@@ -1,6 +1,7 @@
 import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { SiteCommissioning } from '../contract/commissioning.js';
 import type { Incident } from '../contract/incident.js';
+import type { Drill } from '../contract/drill.js';
 import type { CameraStatusPush, DeviceStatus, DirectoryChanged } from '../contract/socket.js';
 import type { ErrorCode } from './errors.js';
 
@@ -20,4 +21,8 @@ export interface HubEvents extends Record<string, unknown> {
   'ingest:rejected': { code: ErrorCode; topic: string; reason: string; payload?: string };
   /** A site's commissioning changed (state, maintenance, walk test checklist): its whole view. */
   'commissioning:status': SiteCommissioning;
+  /** A drill window (演练) started; from now its sites' alarms are drills. */
+  'drill:started': Drill;
+  /** A drill window ended (early, or by itself at its end time). */
+  'drill:ended': Drill;
 }

@@ -55,10 +55,18 @@ export type Correlation = { outcome: 'join'; incident: Incident } | { outcome: '
  * to annotate, opens none.
  */
 export function correlate(openAtSite: readonly Incident[], e: AlarmEvent, ctx: CorrelationContext): Correlation {
-  const target = targetOf(openAtSite, e);
+  // A drill event never joins a real incident and a real event never joins a drill one: the drill
+  // flag is part of the correlation key (site, category, drill), so a real burglary during a drill
+  // at the same site opens its own real incident instead of hiding inside the exercise.
+  const target = targetOf(sameDrill(openAtSite, e.drill), e);
   if (target) return { outcome: 'join', incident: addEvent(target, e, ctx) };
   if (KIND_INFO[e.kind].basePriority !== null) return { outcome: 'open', incident: newIncident(e, ctx) };
   return { outcome: 'none' };
+}
+
+/** The incidents of the same kind of reality as the event: drills with drills, real with real. */
+export function sameDrill(openAtSite: readonly Incident[], drill: boolean): readonly Incident[] {
+  return openAtSite.some((i) => i.drill !== drill) ? openAtSite.filter((i) => i.drill === drill) : openAtSite;
 }
 
 /** The open incident at the site that an event belongs to, if any. */
@@ -140,6 +148,7 @@ export function newIncident(e: AlarmEvent, ctx: CorrelationContext): Incident {
     ...workflowDefaults(),
     previousId: ctx.previousId ?? null,
     communityPostId: route.communityPostId,
+    drill: e.drill,
   };
 }
 
@@ -279,5 +288,6 @@ export function normalise(i: Incident): Incident {
     repeatOf: i.repeatOf ?? null,
     timelineOmitted: i.timelineOmitted ?? 0,
     media: i.media ?? [],
+    drill: i.drill ?? false,
   };
 }

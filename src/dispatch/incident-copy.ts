@@ -62,6 +62,7 @@ export function copyIncident(i: Incident): Incident {
     guardFirst: i.guardFirst,
     property: i.property,
     calls: i.calls,
+    drill: i.drill,
   };
   keyCount ||= Object.keys(c).length;
   if (Object.keys(i).length > keyCount) {

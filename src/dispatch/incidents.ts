@@ -128,12 +128,14 @@ export class IncidentService {
   /** Armed state per site from arm/disarm events; absent = unknown. */
   private readonly armed: Map<string, boolean>;
   private readonly countOpened;
+  private readonly countDrillOpened;
   private readonly countEscalated;
   private timer: NodeJS.Timeout | null = null;
   private readonly writer: IncidentWriter;
 
   constructor(private readonly o: IncidentServiceOptions) {
-    this.countOpened = o.metrics.counter('sg_incidents_opened_total', 'Incidents opened, by category');
+    this.countOpened = o.metrics.counter('sg_incidents_opened_total', 'Incidents opened, by category (drills not included)');
+    this.countDrillOpened = o.metrics.counter('sg_drill_incidents_opened_total', 'Drill incidents (演练) opened, by category');
     this.countEscalated = o.metrics.counter('sg_incidents_escalated_total', 'Escalations to a higher tier');
     this.writer = new IncidentWriter({
       store: o.store,
@@ -141,13 +143,14 @@ export class IncidentService {
       delayMs: o.derivedWriteDelayMs ?? DERIVED_WRITE_DELAY_MS,
       withNewIncidents: o.withNewIncidents,
     });
-    o.metrics.gauge('sg_incidents_open', 'Open incidents', () => this.open.size);
+    o.metrics.gauge('sg_incidents_open', 'Open incidents (drills not included)', () => this.open.size - this.openDrills());
+    o.metrics.gauge('sg_drill_incidents_open', 'Open drill incidents (演练)', () => this.openDrills());
     const heldHelp = 'Correlated events whose incident write is held (DERIVED_WRITE_DELAY_MS)';
     o.metrics.gauge('sg_incidents_write_held_events', heldHelp, () => this.writer.heldMarkCount);
     for (const i of o.store.incidents.open()) this.track(normalise(i));
     const now = o.clock.now();
     for (const i of o.store.incidents.query({ status: 'closed', since: now - this.repeatWindow() - 7 * 86_400_000, limit: 1000 })) {
-      if (i.disposition === 'false' && i.closedAt) this.noteFalse(i.siteId, i.id, Date.parse(i.closedAt));
+      if (i.disposition === 'false' && i.closedAt && !i.drill) this.noteFalse(i.siteId, i.id, Date.parse(i.closedAt));
     }
     this.armed = o.store.events.lastArmingBySite();
   }
@@ -186,6 +189,13 @@ export class IncidentService {
   /** Writes the held derived state now: one transaction without its own fsync. */
   persist(): void {
     this.writer.persist();
+  }
+
+  /** Open drill incidents, counted on a scrape (the queue is bounded; a counter would need every path that closes one). */
+  private openDrills(): number {
+    let n = 0;
+    for (const i of this.open.values()) if (i.drill) n++;
+    return n;
   }
 
   /** Held writes waiting, for tests and /metrics. */
@@ -264,7 +274,9 @@ export class IncidentService {
     this.writer.hold(changed, marks);
     for (const { incident, how } of changed) {
       if (how === 'new') {
-        this.countOpened({ category: incident.category });
+        // Drills are counted apart, never in the figure of real incidents (issue 15).
+        if (incident.drill) this.countDrillOpened({ category: incident.category });
+        else this.countOpened({ category: incident.category });
         this.o.bus.emit('incident:new', incident);
       } else {
         this.o.bus.emit('incident:update', incident);
@@ -297,7 +309,7 @@ export class IncidentService {
   close(id: string, by: Actor, disposition: string, more?: string | CloseExtras): CommandReply {
     const extras: CloseExtras = typeof more === 'string' ? { note: more } : (more ?? {});
     const reply = this.apply(workflow.close({ ...this.forStep(id, by), disposition, ...extras, rules: this.rules() }));
-    if (reply.ok && disposition === 'false') this.noteFalse(reply.incident.siteId, reply.incident.id, this.o.clock.now());
+    if (reply.ok && disposition === 'false' && !reply.incident.drill) this.noteFalse(reply.incident.siteId, reply.incident.id, this.o.clock.now());
     return reply;
   }
 
@@ -333,6 +345,11 @@ export class IncidentService {
 
   note(id: string, by: Actor, text: string): CommandReply {
     return this.apply(workflow.note({ ...this.forOpen(id, by), text }));
+  }
+
+  /** 转为真实警情: a drill incident becomes a real one. */
+  makeReal(id: string, by: Actor, note?: string): CommandReply {
+    return this.apply(workflow.makeReal({ ...this.forOpen(id, by), note }));
   }
 
   /** The owner gives the incident to another operator (shift change, wrong desk). */
@@ -423,7 +440,7 @@ export class IncidentService {
       this.open.delete(i.id);
       ids?.delete(i.id);
       if (ids?.size === 0) this.openBySite.delete(i.siteId);
-      this.lastOfCategory.set(categoryKey(i.siteId, i.category), i.id);
+      if (!i.drill) this.lastOfCategory.set(categoryKey(i.siteId, i.category), i.id);
     } else {
       this.open.set(i.id, i);
       if (ids) ids.add(i.id);
@@ -450,6 +467,7 @@ export class IncidentService {
       this.historyLoaded.add(siteId);
       // Newest first: the first of each category is its last one.
       for (const i of this.o.store.incidents.query({ siteId, status: 'closed', limit: 200 })) {
+        if (i.drill) continue;
         const k = categoryKey(siteId, i.category);
         if (!this.lastOfCategory.has(k)) this.lastOfCategory.set(k, i.id);
       }
@@ -489,12 +507,13 @@ export class IncidentService {
   /** What correlation needs to know about the event's site, as values. */
   private contextOf(e: AlarmEvent, openAtSite: readonly Incident[]): CorrelationContext {
     // The previous incident matters only when this alarm opens one (none of its category is open).
-    const opens = KIND_INFO[e.kind].basePriority !== null && !openAtSite.some((i) => i.category === e.category);
+    const opens = KIND_INFO[e.kind].basePriority !== null && !openAtSite.some((i) => i.category === e.category && i.drill === e.drill);
+    // A drill incident is no repeat of a real false alarm, and links to no real incident (issue 15).
     return {
       armed: this.armed.get(e.siteId) ?? null,
       night: this.o.night ? isNightOrHoliday(Date.parse(e.receivedAt), this.o.night) : false,
-      lastFalse: this.lastFalse.get(e.siteId),
-      previousId: opens ? this.previousOf(e.siteId, e.category) : null,
+      lastFalse: e.drill ? undefined : this.lastFalse.get(e.siteId),
+      previousId: opens && !e.drill ? this.previousOf(e.siteId, e.category) : null,
       repeatWindowMs: this.repeatWindow(),
       ackTimeoutMs: this.o.ackTimeoutMs,
       naming: this.o.directory,

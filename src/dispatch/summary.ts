@@ -15,7 +15,8 @@ export function summariseQueue(incidents: readonly Incident[]): QueueSummary {
     if (i.status === 'closed') continue;
     events += i.eventCount;
     const stationId = i.responsibleStationId ?? i.stationId ?? null;
-    const key = `${i.kind}\u0000${stationId ?? ''}`;
+    // Drills (演练, issue 15) are grouped apart: a drilled mains loss never swells a real one's row.
+    const key = `${i.kind}\u0000${stationId ?? ''}\u0000${i.drill ? 'drill' : ''}`;
     let g = groups.get(key);
     if (!g) {
       g = {
@@ -30,6 +31,7 @@ export function summariseQueue(incidents: readonly Incident[]): QueueSummary {
         oldestOpenedAt: i.openedAt,
         lastEventAt: i.lastEventAt,
         sampleSiteIds: [],
+        drill: i.drill === true,
         seen: new Set(),
       };
       groups.set(key, g);

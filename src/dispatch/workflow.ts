@@ -394,6 +394,30 @@ export function note(c: CommandInput & { text: string }): Decision {
   };
 }
 
+/**
+ * 转为真实警情: a drill incident becomes a real one (a real emergency happened during the drill). Any
+ * operator of its scope may, owner or not: a real emergency must not wait for the drill's owner.
+ * From then on it counts as real; the drill's later alarms at the site open a drill incident of their own.
+ */
+export function makeReal(c: CommandInput & { note?: string | undefined }): Decision {
+  const i = openOnly(c);
+  if (!i) return refuse('not_found', `no open incident ${c.id}`);
+  if (!i.drill) return refuse('not_drill', 'this incident is not a drill (演练)');
+  const note = c.note?.trim() ? c.note.trim().slice(0, 1000) : null;
+  const who = actorName(c.by);
+  const entry: TimelineEntry = {
+    at: iso(c.now),
+    type: 'status',
+    by: who,
+    text: `演练转为真实警情 drill turned into a real incident${note ? `: ${note}` : ''}`,
+    ...message('drill.made_real', { note }),
+  };
+  return {
+    next: { ...i, drill: false, timeline: [...i.timeline, entry] },
+    audit: { actor: c.by, action: 'make_real', from: i.status, to: i.status, note },
+  };
+}
+
 /** The owner gives the incident to another operator (shift change, wrong desk). */
 export function handOver(c: CommandInput & { to: string }): Decision {
   const i = openOnly(c);

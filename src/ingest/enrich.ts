@@ -35,6 +35,8 @@ export interface EventFields {
   raw: string;
   dedupeKey: string;
   location: LatLng;
+  /** Set by ingest from the hub's drill windows (src/drill/), never from the message. */
+  drill?: boolean;
 }
 
 export function buildEvent(f: EventFields): AlarmEvent {
@@ -58,6 +60,7 @@ export function buildEvent(f: EventFields): AlarmEvent {
     topic: f.topic,
     raw: f.raw,
     dedupeKey: f.dedupeKey,
+    drill: f.drill ?? false,
   };
 }
 

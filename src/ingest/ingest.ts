@@ -51,6 +51,11 @@ export interface IngestOptions {
    * before the message's events are tagged, so a walk test the panel starts takes what follows.
    */
   onPanelMode?: (siteId: string, deviceId: string, change: PanelModeChange) => void;
+  /**
+   * The hub's drill windows (src/drill/): an event of a site under an active drill is a drill event.
+   * Decided here, by the hub, for every event whatever its source; absent: no drills.
+   */
+  drills?: { isDrill(siteId: string, stationId: string | null, atMs: number): boolean };
 }
 
 /** An event the hub raises about a device (Ingest.raiseSynthetic). */
@@ -150,6 +155,7 @@ export class Ingest implements MessageSink {
     const prepared = this.track(decoded, msg, now);
     if ('refused' in prepared) return this.reject(prepared.refused.code, msg, prepared.refused.reason);
     const { entry } = prepared;
+    this.markDrills(entry.events, now);
 
     // A heartbeat that changes nothing (no event, no availability change, same decoded state) needs
     // no commit: it is not an alarm, and its only news — "seen now" — lives in memory for liveness.
@@ -245,6 +251,7 @@ export class Ingest implements MessageSink {
     }
     entry.events.push(observedEvent({ id: this.newEventId(), site, device, kind, detail, message, profile: 'hub', location: site.location, nowMs: now }));
     this.divert(entry.events, now);
+    this.markDrills(entry.events, now);
     await this.journal.append(entry);
   }
 
@@ -270,6 +277,7 @@ export class Ingest implements MessageSink {
       nowMs: this.o.clock.now(),
     });
     this.divert([event], this.o.clock.now());
+    this.markDrills([event], this.o.clock.now());
     await this.journal.append({ events: [event], states: [], statuses: [] });
     return true;
   }
@@ -287,6 +295,17 @@ export class Ingest implements MessageSink {
       const to = destinationOf(e.siteId, e.deviceId, nowMs);
       if (to !== 'queue') e.destination = to;
     }
+  }
+
+  /**
+   * Flags the events of sites under an active drill (演练), as of when the hub received them. The
+   * flag comes from the hub's windows only: whatever a payload says, a device cannot make an alarm a
+   * drill (a compromised or misconfigured simulator must not hide a real alarm).
+   */
+  private markDrills(events: AlarmEvent[], nowMs: number): void {
+    const drills = this.o.drills;
+    if (!drills) return;
+    for (const e of events) e.drill = drills.isDrill(e.siteId, e.stationId, nowMs);
   }
 
   private logFlags(enriched: Enriched): void {

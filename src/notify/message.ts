@@ -51,7 +51,8 @@ export function localTime(iso: string, timeZone: string): string {
 
 export function alertMessage(i: Incident, site: AlertSite | undefined, timeZone: string): AlertMessage {
   const kind = KIND_NAMES_ZH[i.kind] ?? i.kind;
-  const title = `【警情】${PRIORITY_ZH[i.priority]} ${kind} · ${i.siteName}`;
+  // 演练 (issue 15): a drill alert says so first, so no guard mistakes an exercise for the real thing.
+  const title = `${i.drill ? '【演练】' : '【警情】'}${PRIORITY_ZH[i.priority]} ${kind} · ${i.siteName}`;
   const zoneEntry = i.timeline.find((e) => e.type === 'event' && e.zone != null);
   const zone = zoneEntry ? `${zoneEntry.zone}${zoneEntry.zoneName ? ` ${zoneEntry.zoneName}` : ''}` : null;
   const phones = (site?.contacts ?? []).map((c) => `${c.name} ${c.phone}`);
@@ -64,11 +65,13 @@ export function alertMessage(i: Incident, site: AlertSite | undefined, timeZone:
     ['联系人', phones.length ? phones.join('，') : null],
     ['时间', localTime(i.openedAt, timeZone)],
   ];
+  if (i.drill) rows.unshift(['性质', '演练（非真实警情，按演练流程处置）']);
   const present = rows.filter((r): r is [string, string] => r[1] !== null && r[1] !== '');
+  const ask = i.drill ? '演练：请物业保安按演练流程签收并到场。' : '请物业保安尽快签收并到场核实。';
   return {
     title,
-    text: [title, ...present.map(([k, v]) => `${k}：${v}`), '请物业保安尽快签收并到场核实。'].join('\n'),
-    markdown: [`### ${md(title)}`, ...present.map(([k, v]) => `> ${k}：${md(v)}`), '', '请物业保安尽快签收并到场核实。'].join('\n'),
+    text: [title, ...present.map(([k, v]) => `${k}：${v}`), ask].join('\n'),
+    markdown: [`### ${md(title)}`, ...present.map(([k, v]) => `> ${k}：${md(v)}`), '', ask].join('\n'),
     fields: { number: i.number ?? i.id, site: i.siteName, incident: i.id, phones: (site?.contacts ?? []).map((c) => c.phone).join(',') },
   };
 }

@@ -19,6 +19,7 @@ import {
   zigbeeState,
   type WireMessage,
 } from './payloads.js';
+import type { PlannedAlarm } from './scenarios.js';
 
 export interface SimulatorOptions {
   url: string;
@@ -36,6 +37,8 @@ export interface SimulatorOptions {
   /** The login of the Frigate bridge. Default: `bridges[].mqtt` of the first frigate bridge. */
   bridgeCredentials?: () => MqttLogin | null;
   random?: () => number;
+  /** Random alarms now and then (default true); `simulate --drill` plays only its scenarios. */
+  randomAlarms?: boolean;
 }
 
 interface SimDevice {
@@ -110,9 +113,25 @@ export class Simulator {
       }, this.random() * every);
       this.timers.push(t);
     }
+    if (this.o.randomAlarms === false) return;
     const alarmEvery = (this.o.alarmEverySeconds ?? 15) * 1000;
     this.timers.push(setTimeout(() => this.alarm(), 2000));
     this.timers.push(setInterval(() => this.alarm(), alarmEvery));
+  }
+
+  /**
+   * Plays planned alarms (scenarios.ts), each from its own device's connection and in its own wire
+   * format, restored a little later. Returns how many were sent (a device not connected is skipped).
+   */
+  play(alarms: readonly PlannedAlarm[]): number {
+    let sent = 0;
+    for (const a of alarms) {
+      const d = this.devices.find((x) => x.site.id === a.siteId && x.device.id === a.deviceId);
+      if (!d) continue;
+      this.sendAlarm(d, a.kind, a.zone);
+      sent++;
+    }
+    return sent;
   }
 
   async stop(): Promise<void> {
@@ -165,6 +184,12 @@ export class Simulator {
     const zone = device.zone ?? (zones.length ? zones[Math.floor(this.random() * zones.length)]! : null);
     const zoneType = device.zones.find((z) => z.number === zone)?.type;
     const kind: EventKind = zoneType === 'panic' ? 'panic' : zoneType === 'fire' ? 'smoke' : zoneType === 'perimeter' ? 'perimeter' : 'intrusion';
+    this.sendAlarm(d, kind, zone);
+  }
+
+  /** One alarm of `kind` from a device in its own format, restored a little later. */
+  private sendAlarm(d: SimDevice, kind: EventKind, zone: number | null): void {
+    const { device } = d;
     this.o.log.info({ site: d.site.id, device: device.id, profile: device.profile, kind, zone }, 'simulated alarm');
     switch (device.profile) {
       case 'native':

@@ -32,6 +32,8 @@ interface EventRow {
   raw: string;
   dedupe_key: string;
   incident_id: string | null;
+  /** Migration 013; 0 for events stored before it. */
+  drill: number;
 }
 
 function fromRow(r: EventRow): StoredEvent {
@@ -57,6 +59,7 @@ function fromRow(r: EventRow): StoredEvent {
     topic: r.topic,
     raw: r.raw,
     dedupeKey: r.dedupe_key,
+    drill: r.drill === 1,
     incidentId: r.incident_id,
   };
 }
@@ -92,8 +95,8 @@ export class SqliteEventRepository implements EventRepository {
     // which cost more than the insert itself (22 columns, once per event).
     this.insertStmt = db.prepare(
       `INSERT INTO events (id, site_id, device_id, kind, category, zone, zone_name, zone_type, occurred_at, received_at,
-         received_ms, lat, lng, grid_cell_id, station_id, detail, detail_code, detail_params, destination, profile, topic, raw, dedupe_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         received_ms, lat, lng, grid_cell_id, station_id, detail, detail_code, detail_params, destination, profile, topic, raw, dedupe_key, drill)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.dupStmt = db.prepare('SELECT 1 FROM events WHERE dedupe_key = ? AND received_ms >= ? LIMIT 1');
     this.markStmt = db.prepare('UPDATE events SET incident_id = ? WHERE id = ?');
@@ -136,6 +139,7 @@ export class SqliteEventRepository implements EventRepository {
         e.topic,
         e.raw,
         e.dedupeKey,
+        e.drill ? 1 : 0,
       ).lastInsertRowid,
     );
   }

@@ -13,6 +13,7 @@ export type {
   DeviceStateRepository,
   DeviceStateRow,
   DeviceSupervision,
+  DrillRepository,
   EventQuery,
   EventRepository,
   IncidentQuery,

@@ -8,6 +8,7 @@
  * synchronous, as the SQLite driver is; see the README for what that means for a second backend.
  */
 import type { CommissioningState, WalkTest } from '../contract/commissioning.js';
+import type { Drill } from '../contract/drill.js';
 import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { Incident } from '../contract/incident.js';
 
@@ -221,6 +222,18 @@ export interface NotificationOutboxRepository {
   depth(): Array<{ channelId: string; pending: number; retrying: number }>;
 }
 
+/** Drill windows (演练, issue 15): started, ended early or by themselves. */
+export interface DrillRepository {
+  insert(d: Drill): void;
+  /** Records the end (early, or when it ran out); a drill already ended keeps its first end. */
+  end(id: string, endedMs: number, by: string): void;
+  get(id: string): Drill | undefined;
+  /** Drills not yet recorded as ended (active ones, and ones that ran out while the hub was down). */
+  unended(): Drill[];
+  /** The latest drills, newest first. */
+  recent(limit: number): Drill[];
+}
+
 /** The store: one repository per aggregate, transactions across them. */
 /** A site's (`deviceId` null) or device's commissioning record (migration 012). */
 export interface CommissioningRecord {
@@ -252,6 +265,7 @@ export interface Store {
   audit: AuditRepository;
   sessions: SessionRepository;
   outbox: NotificationOutboxRepository;
+  drills: DrillRepository;
   /** Runs fn in one transaction, durable on return (SQLite: synchronous=FULL, the WAL is fsynced). */
   transaction<T>(fn: () => T): T;
   /**

@@ -7,6 +7,7 @@ import { SqliteIncidentRepository } from './incident-repo.js';
 import type { Store } from './ports.js';
 import { SqliteSessionRepository } from './session-repo.js';
 import { SqliteOutboxRepository } from './outbox-repo.js';
+import { SqliteDrillRepository } from './drill-repo.js';
 
 /**
  * The SQLite store: one file, one connection. The connection stays in this closure: everything
@@ -32,6 +33,7 @@ export function openSqliteStore(path: string): Store {
     audit: new SqliteAuditRepository(db),
     sessions: new SqliteSessionRepository(db),
     outbox: new SqliteOutboxRepository(db),
+    drills: new SqliteDrillRepository(db),
     transaction: run,
     derivedTransaction: <T>(fn: () => T): T => {
       db.pragma('synchronous = NORMAL');

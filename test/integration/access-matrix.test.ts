@@ -118,6 +118,11 @@ const COMMAND_RULES: Record<IncidentAction, CommandRule[]> = {
     { target: 'A', body: { finding: 'confirmed' }, expect: x('401 ok 403 403 ok 404 403') },
     { target: 'B', body: { finding: 'confirmed' }, expect: x('401 ok 403 403 404 ok 403') },
   ],
+  // 转为真实警情 (issue 15): operators of the scope; these incidents are real, so refused not_drill (409) after the checks.
+  make_real: [
+    { target: 'A', body: {}, expect: x('401 ok ok ok 403 403 403') },
+    { target: 'B', body: {}, expect: x('401 ok ok 404 403 403 403') },
+  ],
 };
 
 /** The REST rows of the command table: POST /api/incidents/:id/<action>. */
@@ -165,6 +170,10 @@ const REST: RestRow[] = [
   { method: 'GET', route: '/api/incidents/:id/notifications', url: '/api/incidents/{A}/notifications', expect: x('401 ok ok ok ok 404 403') },
   { method: 'GET', route: '/api/incidents/:id/notifications', url: '/api/incidents/{B}/notifications', expect: x('401 ok ok 404 404 ok 403') },
   ...commandRows(),
+  // Drills (演练, issue 15): admins and operators. An empty start is a 400 (no drill starts here); no such drill is a 404.
+  { method: 'GET', route: '/api/drills', url: '/api/drills', expect: x('401 ok ok ok 403 403 403') },
+  { method: 'POST', route: '/api/drills', url: '/api/drills', body: {}, expect: x('401 ok ok ok 403 403 403') },
+  { method: 'POST', route: '/api/drills/:id/end', url: '/api/drills/no-such-drill/end', expect: x('401 404 404 404 403 403 403') },
   { method: 'GET', route: '/api/events', url: '/api/events', expect: x('401 ok ok ok ok ok 403') },
   { method: 'GET', route: '/api/events/:id', url: '/api/events/{EA}', expect: x('401 ok ok ok ok 404 403') },
   { method: 'GET', route: '/api/events/:id', url: '/api/events/{EB}', expect: x('401 ok ok 404 404 ok 403') },

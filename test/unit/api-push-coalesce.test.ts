@@ -34,6 +34,7 @@ function setup() {
   const emit = (siteId: string, kind: EventKind, zone: number | null = 1): AlarmEvent => {
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
+      drill: false,
       id: newId(clock.now()),
       siteId,
       deviceId: 'panel-1',

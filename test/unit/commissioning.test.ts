@@ -204,6 +204,7 @@ describe('a diverted event stays out of the queue, also after a restart', () => 
       topic: 't',
       raw: '{}',
       dedupeKey: `k${n}`,
+      drill: false,
       ...(destination ? { destination } : {}),
     });
     store.transaction(() => {

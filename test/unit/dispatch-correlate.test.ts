@@ -9,6 +9,7 @@ const at = (ms: number): string => new Date(T0 + ms).toISOString();
 
 function event(kind: EventKind, ms = 0, zone: number | null = 1, siteId = 's1'): AlarmEvent {
   return {
+    drill: false,
     id: `e-${kind}-${ms}-${zone}`,
     siteId,
     deviceId: 'panel',

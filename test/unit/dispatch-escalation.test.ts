@@ -9,6 +9,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 function incident(id: string, o: { status?: IncidentStatus; escalateAt?: number | null; station?: string | null; priority?: Priority } = {}): Incident {
   return {
+    drill: false,
     id,
     version: 1,
     siteId: `site-${id}`,

@@ -33,6 +33,7 @@ function event(n: number): AlarmEvent {
     topic: 't',
     raw: '{}',
     dedupeKey: `k${n}`,
+    drill: false,
   };
 }
 

@@ -9,6 +9,7 @@ const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
 function inc(id: string, o: { version?: number; status?: IncidentStatus; site?: string; station?: string | null; openedMs?: number } = {}): Incident {
   const opened = new Date(o.openedMs ?? T0).toISOString();
   return {
+    drill: false,
     id,
     version: o.version ?? 1,
     siteId: o.site ?? 's1',

@@ -36,6 +36,7 @@ function setup() {
   const emit = (siteId: string, kind: EventKind, zone: number | null): AlarmEvent => {
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
+      drill: false,
       id: newId(clock.now()),
       siteId,
       deviceId: 'panel-1',
@@ -166,6 +167,7 @@ describe('recovery', () => {
   it('events stored but not correlated before a crash are correlated on start', () => {
     const { store, clock } = setup();
     const e: AlarmEvent = {
+      drill: false,
       id: newId(clock.now()),
       siteId: 's9',
       deviceId: 'd',

@@ -70,6 +70,7 @@ function incident(id: string): Incident {
   return {
     ...newIncident(
       {
+        drill: false,
         id,
         siteId: 's1',
         deviceId: 'd',

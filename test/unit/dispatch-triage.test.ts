@@ -50,6 +50,7 @@ function setup(extra: Partial<IncidentServiceOptions> = {}, store: Store = openS
   const emit = (siteId: string, kind: EventKind, zone: number | null = null, stationId = 'cp-minghu'): AlarmEvent => {
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
+      drill: false,
       id: newId(clock.now()),
       siteId,
       deviceId: 'p',

@@ -38,6 +38,7 @@ function setup() {
   const open = (siteId: string) => {
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
+      drill: false,
       id: newId(clock.now()),
       siteId,
       deviceId: 'panel-1',

@@ -11,6 +11,7 @@ const NAME_TARGET = 'name the operator who takes it over';
 
 function incident(status: IncidentStatus, owner: string | null = null): Incident {
   return {
+    drill: false,
     id: 'i1',
     version: 3,
     siteId: 's1',

@@ -60,6 +60,7 @@ function setup() {
   const emit = (siteId: string, kind: EventKind = 'intrusion', zone: number | null = 1): AlarmEvent => {
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
+      drill: false,
       id: newId(clock.now()),
       siteId,
       deviceId: 'panel-1',
@@ -291,6 +292,7 @@ describe('incident writes are held and coalesced, and a restart rebuilds exactly
     s.attach(3_600_000);
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
+      drill: false,
       id: newId(clock.now()),
       siteId: 's1',
       deviceId: 'd',

@@ -59,6 +59,7 @@ describe('buildEvent: one object in, the AlarmEvent out', () => {
       topic: 't',
       raw: '',
       dedupeKey: 'k',
+      drill: false,
     });
   });
 });

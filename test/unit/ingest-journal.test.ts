@@ -41,6 +41,7 @@ let n = 0;
 function event(dedupeKey: string, kind: EventKind = 'burglary'): AlarmEvent {
   const at = '2026-11-29T02:00:00.000Z';
   return {
+    drill: false,
     id: `e${++n}`,
     siteId: 'shop-a',
     deviceId: 'panel-1',

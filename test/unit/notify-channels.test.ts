@@ -119,4 +119,23 @@ describe('the message', () => {
     expect(m.markdown).not.toContain('[链接](http');
     expect(localTime('2026-12-03T04:00:00.000Z', 'UTC')).toBe('2026-12-03 04:00:00 UTC');
   });
+
+  it('a drill incident’s alert is marked 演练 in its title and text (issue 15)', () => {
+    const i = {
+      id: 'I2',
+      number: 'ZS-20261203-0002',
+      priority: 2,
+      kind: 'intrusion',
+      siteName: '明湖路12号便利店',
+      gridCellName: null,
+      openedAt: '2026-12-03T04:00:00.000Z',
+      timeline: [],
+      drill: true,
+    } as unknown as Incident;
+    const m = alertMessage(i, undefined, 'Asia/Shanghai');
+    expect(m.title).toBe('【演练】二级 入侵报警 · 明湖路12号便利店');
+    expect(m.text).toContain('性质：演练');
+    expect(m.markdown).toContain('演练');
+    expect(alertMessage({ ...i, drill: false }, undefined, 'Asia/Shanghai').text).not.toContain('演练');
+  });
 });

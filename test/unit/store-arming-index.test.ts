@@ -31,6 +31,7 @@ function store1(siteId: string, kind: EventKind): void {
   const at = new Date(Date.parse('2026-12-01T00:00:00Z') + ++n * 1000).toISOString();
   store.transaction(() =>
     store.events.insert({
+      drill: false,
       id: `e${n}`,
       siteId,
       deviceId: 'panel',

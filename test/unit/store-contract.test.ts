@@ -14,6 +14,7 @@ function event(n: number, o: { siteId?: string; kind?: EventKind; stationId?: st
   const kind = o.kind ?? 'intrusion';
   const at = new Date(o.atMs ?? T0 + n * 1000).toISOString();
   return {
+    drill: false,
     id: `e${n}`,
     siteId: o.siteId ?? 's1',
     deviceId: 'panel',
@@ -37,6 +38,7 @@ function event(n: number, o: { siteId?: string; kind?: EventKind; stationId?: st
 function incident(id: string, o: Partial<Incident> = {}): Incident {
   const at = new Date(T0).toISOString();
   return {
+    drill: false,
     id,
     version: 1,
     siteId: 's1',

@@ -10,6 +10,7 @@ import { IncidentState, type Change } from '../../web/src/incidents.js';
 function incident(id: string, version: number, over: Partial<Incident> = {}): Incident {
   const at = '2026-11-29T02:00:00.000Z';
   return {
+    drill: false,
     id,
     version,
     siteId: 's',
@@ -92,7 +93,8 @@ describe('IncidentState: every push is the whole incident with a growing version
 
 describe('actionApplies: the buttons the pages show for each status', () => {
   // Issue 12: no 到场 before 派警, 反馈 once on scene, 转警 before 派警; calls and the guard track while open.
-  const open = ['call', 'guard_ack', 'guard_onscene', 'guard_verify'] as const;
+  // make_real (转为真实警情) applies to any open incident; the page offers it on drills only.
+  const open = ['call', 'guard_ack', 'guard_onscene', 'guard_verify', 'make_real'] as const;
   const expected: Record<IncidentStatus, IncidentAction[]> = {
     new: ['ack', 'close', 'note', 'handover', 'takeover', 'transfer', ...open],
     acknowledged: ['dispatch', 'close', 'note', 'handover', 'takeover', 'transfer', ...open],

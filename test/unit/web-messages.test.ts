@@ -24,6 +24,7 @@ const SAMPLES: { [C in MessageCode]: MessageParams[C] } = {
   'status.changed': { from: 'acknowledged', to: 'dispatched', unit: '巡逻车3', note: '快' },
   'status.handover': { from: 'op-1', to: 'op-2' },
   'status.takeover': { from: 'op-1' },
+  'drill.made_real': { note: '演练中发生真实火情' },
   'priority.raised': { from: 2, to: 1, reason: 'reason.zones', kind: null, zones: 2, priority: 1, adjust: null, adjusted: null },
   'escalation.up': { from: 'ps-hecheng', station: 'city-110', stationName: '六盘水市公安局110指挥中心', waited: 96 },
   'escalation.top': { waited: 1268 },

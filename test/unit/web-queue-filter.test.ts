@@ -11,6 +11,7 @@ let n = 0;
 function incident(over: Partial<Incident>): Incident {
   n++;
   return {
+    drill: false,
     id: `i${String(n).padStart(3, '0')}`,
     version: 1,
     siteId: `s${n}`,

@@ -12,6 +12,7 @@ function incident(over: Partial<Incident>): Incident {
   n++;
   const at = new Date(Date.UTC(2026, 10, 29, 2, 0, n)).toISOString();
   return {
+    drill: false,
     id: `i${String(n).padStart(5, '0')}`,
     version: 1,
     siteId: `s${n}`,
@@ -89,5 +90,25 @@ describe('storm groups in the queue', () => {
     expect(rows).toHaveLength(1 + GROUP_MEMBERS_SHOWN + 1);
     expect(rows[1]).toMatchObject({ type: 'incident', inGroup: key });
     expect(rows.at(-1)).toEqual({ type: 'more', groupKey: key, hidden: 30 });
+  });
+});
+
+describe('drills fold apart (演练, issue 15)', () => {
+  it('a drilled mains loss and a real one at the same station are two group rows, in the console and in the summary', async () => {
+    const { summariseQueue } = await import('../../src/dispatch/summary.js');
+    const list = [
+      ...Array.from({ length: GROUP_MIN }, () => incident({ drill: true })),
+      ...Array.from({ length: GROUP_MIN }, () => incident({ drill: false })),
+    ].sort(queueOrder);
+    const groups = groupQueue(list, new Set()).filter((r) => r.type === 'group');
+    expect(groups.map((r) => (r.type === 'group' ? [r.group.drill, r.group.incidents.length] : null)).sort()).toEqual([
+      [false, GROUP_MIN],
+      [true, GROUP_MIN],
+    ]);
+    const summary = summariseQueue(list);
+    expect(summary.groups.map((g) => [g.drill, g.incidents]).sort()).toEqual([
+      [false, GROUP_MIN],
+      [true, GROUP_MIN],
+    ]);
   });
 });

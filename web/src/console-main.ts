@@ -8,6 +8,7 @@ import { loadDirectory } from './directory.js';
 import { byId, h } from './dom.js';
 import { TopBar } from './header.js';
 import { IncidentState } from './incidents.js';
+import { DrillBanner } from './drill-banner.js';
 import { onLangChange, t, words } from './i18n/index.js';
 import { LiveLink } from './live.js';
 import { useDirectoryNames } from './messages.js';
@@ -90,7 +91,8 @@ async function main(): Promise<void> {
     () => mapBuilt,
     () => (siteNames = new Map(dir.sites.map((s) => [s.id, s.name]))),
   );
-  const top = new TopBar(session, alerter, 'consoleTitle', h('div', { class: 'top-tools' }, search.el, status.button));
+  const drills = new DrillBanner();
+  const top = new TopBar(session, alerter, 'consoleTitle', h('div', { class: 'top-tools' }, drills.el, search.el, status.button));
   const keys = h('footer', { class: 'keys', attrs: { id: 'shortcuts' } });
   const stationNames = new Map(dir.stations.map((s) => [s.id, s.name]));
   // The city centre (and an admin, bound to no station) sees every station's incidents: a station column.
@@ -124,7 +126,9 @@ async function main(): Promise<void> {
     onCameraStatus: (st) => status.cameraStatus(st),
     onCommissioning: (st) => status.commissioning(st),
     onDirectoryStale: () => void status.directoryStale(),
+    onDrill: (d, started) => (started ? drills.started(d) : drills.ended(d)),
     onState: (s, since) => {
+      if (s === 'online') void drills.refresh();
       top.setState(s);
       keeper.setLinkState(s, since);
       document.body.classList.toggle('is-offline', s !== 'online');
@@ -207,6 +211,7 @@ async function main(): Promise<void> {
     }
   });
   onLangChange(() => {
+    drills.render();
     top.render();
     renderKeys();
     search.relabel();

@@ -61,9 +61,11 @@ const secs = (n: number | null): string => (n === null ? t('none') : formatDurat
  * Ownership actions, shown only to whom they apply: the owner hands an incident over (shift change,
  * wrong desk); an admin takes one over from an owner who is away (or from nobody, when it waits).
  */
-const OWNER_ACTIONS: ReadonlyArray<{ action: Action; label: 'actHandover' | 'actTakeover' }> = [
+const OWNER_ACTIONS: ReadonlyArray<{ action: Action; label: 'actHandover' | 'actTakeover' | 'actMakeReal' }> = [
   { action: 'handover', label: 'actHandover' },
   { action: 'takeover', label: 'actTakeover' },
+  // 转为真实警情: on a drill incident (演练) only, for any operator of its scope (issue 15).
+  { action: 'make_real', label: 'actMakeReal' },
 ];
 
 export interface Me {
@@ -75,6 +77,7 @@ function ownerActionApplies(action: Action, i: Incident, me: Me): boolean {
   if (i.status === 'closed') return false;
   if (action === 'handover') return i.owner === me.username;
   if (action === 'takeover') return me.role === 'admin' && i.owner !== me.username;
+  if (action === 'make_real') return i.drill === true;
   return false;
 }
 
@@ -150,6 +153,7 @@ export class DetailPanel {
     if (action === 'ack') return void this.run('incident:ack', { id: i.id });
     if (action === 'onscene') return void this.run('incident:onscene', { id: i.id });
     if (action === 'takeover') return void this.run('incident:takeover', { id: i.id });
+    if (action === 'make_real') return void this.run('incident:make_real', { id: i.id });
     if (action.startsWith('guard_')) return;
     this.form = action;
     this.formEl = null;
@@ -330,6 +334,7 @@ export class DetailPanel {
         h('span', { class: `prio-chip big p${i.priority}`, text: w.priorities[i.priority] }),
         h('h2', { class: 'detail-kind', text: w.kinds[i.kind] }),
         h('span', { class: 'category', text: w.categories[i.category] }),
+        i.drill ? h('span', { class: 'badge badge-drill', attrs: { id: 'detail-drill' }, text: t('badgeDrill'), title: t('badgeDrillTitle') }) : null,
       ),
       h('div', { class: 'detail-site', attrs: { id: 'detail-site' }, text: i.siteName }),
       h(

@@ -84,7 +84,8 @@ async function main(): Promise<void> {
     const w = words();
     const site = sites.get(i.siteId);
     // Notification text is plain text: no markup is interpreted.
-    const title = `${t('newIncident')} · ${w.priorities[i.priority]} ${w.kinds[i.kind]}`;
+    // 演练 first: the phone's notification must not read as a real alarm (issue 15).
+    const title = `${i.drill ? `[${t('badgeDrill')}] ` : ''}${t('newIncident')} · ${w.priorities[i.priority]} ${w.kinds[i.kind]}`;
     const body = [i.siteName, site?.address ?? '', zoneLine(i)].filter(Boolean).join('\n');
     void notifier.show(i.id, title, body, i.priority <= 2).catch(() => undefined);
   }
@@ -180,7 +181,13 @@ async function main(): Promise<void> {
     return h(
       'article',
       { class: `card p${i.priority} st-${i.status}`, dataset: { incident: i.id, priority: String(i.priority) }, attrs: { id: `incident-${i.id}` } },
-      h('header', {}, h('span', { class: `prio-chip p${i.priority}`, text: w.priorities[i.priority] }), h('strong', { class: 'kind', text: w.kinds[i.kind] })),
+      h(
+        'header',
+        {},
+        h('span', { class: `prio-chip p${i.priority}`, text: w.priorities[i.priority] }),
+        h('strong', { class: 'kind', text: w.kinds[i.kind] }),
+        i.drill ? h('span', { class: 'badge badge-drill', text: t('badgeDrill'), title: t('badgeDrillTitle') }) : null,
+      ),
       h(
         'div',
         { class: 'police' },

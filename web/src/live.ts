@@ -4,6 +4,7 @@
  * want of a session (401) stops and says so, until the page logs in again and calls `resume()`.
  */
 import type { SiteCommissioning } from '../../src/contract/commissioning.js';
+import type { Drill } from '../../src/contract/drill.js';
 import { io, type Socket } from 'socket.io-client';
 import type { CommandPayload } from '../../src/contract/commands.js';
 import type {
@@ -49,6 +50,8 @@ export interface LiveLinkOptions {
    * was cut off and may have missed a reload or status changes (every snapshot after the first).
    */
   onDirectoryStale?: (why: DirectoryChanged | 'reconnect') => void;
+  /** A drill (演练) of sites this page sees started or ended (issue 15). */
+  onDrill?: (d: Drill, started: boolean) => void;
 }
 
 export class LiveLink {
@@ -108,6 +111,8 @@ export class LiveLink {
     this.socket.on('camera:status', (st) => opts.onCameraStatus?.(st));
     this.socket.on('commissioning:status', (st) => opts.onCommissioning?.(st));
     this.socket.on('directory:changed', (d) => opts.onDirectoryStale?.(d));
+    this.socket.on('drill:started', (d) => opts.onDrill?.(d, true));
+    this.socket.on('drill:ended', (d) => opts.onDrill?.(d, false));
     this.socket.on('incident:new', onPush);
     this.socket.on('incident:update', onPush);
   }

@@ -105,7 +105,7 @@ export class DistrictMap {
       }
       const known = this.incidentMarkers.get(i.id);
       if (known && known.version === i.version) continue;
-      const look = `${i.priority}/${i.status}`;
+      const look = `${i.priority}/${i.status}/${i.drill ? 'drill' : 'real'}`;
       if (known && known.look === look) {
         // The tooltip shows nothing else that can change.
         known.version = i.version;
@@ -113,8 +113,13 @@ export class DistrictMap {
       }
       const el = h(
         'div',
-        { class: `inc p${i.priority} st-${i.status}${i.id === this.selected ? ' selected' : ''}`, dataset: { incident: i.id, priority: String(i.priority) } },
+        {
+          class: `inc p${i.priority} st-${i.status}${i.id === this.selected ? ' selected' : ''}${i.drill ? ' drill' : ''}`,
+          dataset: { incident: i.id, priority: String(i.priority) },
+        },
         h('span', { class: 'inc-core', text: String(i.priority) }),
+        // 演练: the marker says so, so nobody sends a car to an exercise by the map alone.
+        i.drill ? h('span', { class: 'inc-drill', text: t('badgeDrill') }) : null,
       );
       const icon = L.divIcon({ html: el, className: 'inc-icon', iconSize: [30, 30], iconAnchor: [15, 15] });
       if (known) {

@@ -26,6 +26,8 @@ export interface QueueGroupView {
   sites: number;
   unacknowledged: number;
   oldestOpenedAt: string;
+  /** A group of drill incidents (演练). */
+  drill: boolean;
 }
 
 export type QueueRow =
@@ -34,7 +36,8 @@ export type QueueRow =
   | { type: 'more'; groupKey: string; hidden: number };
 
 export function groupKey(i: Incident): string {
-  return `${i.kind}@${i.responsibleStationId ?? i.stationId ?? ''}`;
+  // A drill storm (演练, issue 15) folds apart from a real one of the same kind and station.
+  return `${i.kind}@${i.responsibleStationId ?? i.stationId ?? ''}${i.drill ? '@drill' : ''}`;
 }
 
 /**
@@ -65,6 +68,7 @@ export function groupQueue(sorted: readonly Incident[], expanded: ReadonlySet<st
         sites: 0,
         unacknowledged: 0,
         oldestOpenedAt: i.openedAt,
+        drill: i.drill === true,
       };
       groups.set(k, g);
     }

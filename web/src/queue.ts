@@ -294,13 +294,14 @@ export class QueuePanel {
   private incidentRow(i: Incident, inGroup?: string): HTMLTableRowElement {
     const w = words();
     const badges = h('span', { class: 'badges' });
+    if (i.drill) badges.append(h('span', { class: 'badge badge-drill', text: t('badgeDrill'), title: t('badgeDrillTitle') }));
     if (i.escalationLevel > 0) badges.append(h('span', { class: 'badge badge-esc', text: t('badgeEscalated') }));
     badges.append(...this.siteBadges(i));
     const station = stationOf(i);
     return h(
       'tr',
       {
-        class: `p${i.priority} st-${i.status}${i.id === this.selected ? ' selected' : ''}${inGroup ? ' in-group' : ''}`,
+        class: `p${i.priority} st-${i.status}${i.id === this.selected ? ' selected' : ''}${inGroup ? ' in-group' : ''}${i.drill ? ' drill' : ''}`,
         dataset: { incident: i.id, priority: String(i.priority), status: i.status, ...(inGroup ? { member: inGroup } : {}) },
       },
       h('td', { class: 'prio' }, h('span', { class: `prio-chip p${i.priority}`, text: w.priorities[i.priority] })),
@@ -375,6 +376,7 @@ export class QueuePanel {
         h('span', { class: 'fold', text: expanded ? '▾' : '▸' }),
         h('span', { text: w.kinds[g.kind] }),
         h('span', { class: 'badge badge-group', text: `× ${n}` }),
+        g.drill ? h('span', { class: 'badge badge-drill', text: t('badgeDrill'), title: t('badgeDrillTitle') }) : null,
       ),
       h('td', { class: 'site', text: t('groupSites', { n: g.sites }), title: t('groupTitle', { kind: w.kinds[g.kind], station, n }) }),
       h('td', { class: 'cell', text: station }),

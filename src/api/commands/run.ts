@@ -9,7 +9,9 @@ import { incidentIdSchema } from '../../contract/commands.js';
 import type { CommandReply } from '../../contract/socket.js';
 import type { ApiContext } from '../context.js';
 import { describeIssues } from '../validation.js';
-import type { CommandSpec } from './table.js';
+import type { CommandSpec, DrillCommandSpec } from './table.js';
+import type { DrillReply } from '../../contract/drill.js';
+import type { DrillView } from '../../drill/plan.js';
 
 export interface CommandRequest {
   /** The caller as of now (null: no session, or it ended). */
@@ -35,4 +37,32 @@ export function runCommand(ctx: ApiContext, command: CommandSpec, req: CommandRe
   if (!incident || !ctx.auth.scope(caller.principal).sees(incident)) return { ok: false, code: 'not_found', error: `no open incident ${id.data}` };
   const by = { username: caller.user.username, origin: req.origin };
   return command.run({ ctx, caller, by, incident, input: input.data as never });
+}
+
+/**
+ * The pipeline of a drill command (演练): a caller, the capability, the input against its schema,
+ * then the handler with the caller's view of sites and stations (its scope over the live config),
+ * by which the drill service answers a site outside the scope exactly like one that does not exist.
+ */
+export function runDrillCommand(ctx: ApiContext, command: DrillCommandSpec, req: Omit<CommandRequest, 'id'>): DrillReply {
+  const { caller } = req;
+  if (!caller) return { ok: false, code: 'unauthenticated', error: 'session ended; log in again' };
+  if (!can(caller.user.role, command.capability)) return { ok: false, code: 'forbidden', error: `your role (${caller.user.role}) may not do this` };
+  const input = command.input.safeParse(req.body ?? {});
+  if (!input.success) return { ok: false, code: 'bad_request', error: describeIssues(input.error) };
+  const by = { username: caller.user.username, origin: req.origin };
+  return command.run({ ctx, caller, by, view: drillView(ctx, caller), input: input.data as never });
+}
+
+/** What exists in the live config, as far as the caller's scope sees it. */
+export function drillView(ctx: ApiContext, caller: Authenticated): DrillView {
+  const scope = ctx.auth.scope(caller.principal);
+  const directory = ctx.directory();
+  return {
+    site: (id) => {
+      const s = directory.site(id);
+      return s && scope.seesSite(id) ? { stationId: s.stationId } : undefined;
+    },
+    station: (id) => directory.station(id) !== undefined && scope.seesStation(id),
+  };
 }

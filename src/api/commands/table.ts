@@ -16,6 +16,8 @@ import type { RefusalCode } from '../../contract/refusals.js';
 import type { CommandReply } from '../../contract/socket.js';
 import { INCIDENT_ACTIONS, type IncidentAction } from '../../contract/workflow.js';
 import type { ApiContext } from '../context.js';
+import { DRILL_ACTIONS, DRILL_EVENT_OF, DRILL_INPUTS, type DrillAction, type DrillEvent, type DrillInput, type DrillReply } from '../../contract/drill.js';
+import type { DrillView } from '../../drill/plan.js';
 
 /** Who runs a command, as the incident timeline and the audit log record it. */
 export interface CommandActor {
@@ -129,6 +131,11 @@ const HANDLERS: Handlers = {
     refusals: ['owned', 'illegal_transition'],
     run: ({ ctx, incident, by, input }) => ctx.incidents.guardVerify(incident.id, by, input.finding, input.note),
   },
+  make_real: {
+    capability: 'incidents:make_real',
+    refusals: ['not_drill'],
+    run: ({ ctx, incident, by, input }) => ctx.incidents.makeReal(incident.id, by, input.note),
+  },
 };
 
 function spec<A extends IncidentAction>(action: A): CommandSpec<A> {
@@ -151,6 +158,59 @@ function spec<A extends IncidentAction>(action: A): CommandSpec<A> {
  * handler only the input its own schema produced.
  */
 export const COMMANDS: readonly CommandSpec[] = INCIDENT_ACTIONS.map((a) => spec(a) as unknown as CommandSpec);
+
+/**
+ * Commands that name no incident: drills (演练, issue 15). Same idea as the incident commands: a
+ * capability, an input schema from the contract, and a scope rule — every site of the drill (or its
+ * station) must be in the caller's scope; one that is not is answered like one that does not exist.
+ */
+export type DrillScope = 'sites-in-scope';
+
+export interface DrillCall<A extends DrillAction> {
+  ctx: ApiContext;
+  caller: Authenticated;
+  by: CommandActor;
+  /** What exists and what the caller sees (the live config and their scope). */
+  view: DrillView;
+  input: DrillInput<A>;
+}
+
+export interface DrillCommandSpec<A extends DrillAction = DrillAction> {
+  action: A;
+  event: DrillEvent;
+  /** Under /api; `:id` is the drill's id, given to the input as `id`. */
+  path: '/drills' | '/drills/:id/end';
+  capability: Capability;
+  scope: DrillScope;
+  input: (typeof DRILL_INPUTS)[A];
+  refusals: readonly RefusalCode[];
+  run(call: DrillCall<A>): DrillReply;
+}
+
+const NO_DRILLS: DrillReply = { ok: false, code: 'not_found', error: 'drills are not available here' };
+
+const DRILL_HANDLERS: { [A in DrillAction]: Omit<DrillCommandSpec<A>, 'action' | 'event' | 'input' | 'scope'> } = {
+  start: {
+    path: '/drills',
+    capability: 'drills:run',
+    refusals: ['unauthenticated', 'forbidden', 'bad_request', 'bad_drill'],
+    run: ({ ctx, by, view, input }) => ctx.drills?.begin(input, by, view) ?? NO_DRILLS,
+  },
+  end: {
+    path: '/drills/:id/end',
+    capability: 'drills:run',
+    refusals: ['unauthenticated', 'forbidden', 'bad_request', 'not_found', 'drill_ended'],
+    run: ({ ctx, by, view, input }) => ctx.drills?.finish(input.id, by, view) ?? NO_DRILLS,
+  },
+};
+
+function drillSpec<A extends DrillAction>(action: A): DrillCommandSpec<A> {
+  const h = DRILL_HANDLERS[action] as unknown as Omit<DrillCommandSpec<A>, 'action' | 'event' | 'input' | 'scope'>;
+  return { action, event: DRILL_EVENT_OF[action], input: DRILL_INPUTS[action], scope: 'sites-in-scope', ...h };
+}
+
+/** Every drill command, in the order of DRILL_ACTIONS. */
+export const DRILL_COMMANDS: readonly DrillCommandSpec[] = DRILL_ACTIONS.map((a) => drillSpec(a) as unknown as DrillCommandSpec);
 
 /** The command a socket event names. */
 export const COMMAND_BY_EVENT: ReadonlyMap<string, CommandSpec> = new Map(COMMANDS.map((c) => [c.event, c]));

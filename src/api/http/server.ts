@@ -8,6 +8,7 @@ import { directoryRoutes } from './routes/directory.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { drillRoutes } from './routes/drills.js';
 import { mapRoutes } from './routes/map.js';
 import { mediaRoutes } from './routes/media.js';
 import { sessionRoutes } from './routes/session.js';
@@ -53,6 +54,7 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   api.use(healthRoutes(ctx));
   api.use(eventRoutes(ctx));
   api.use(incidentRoutes(ctx));
+  api.use(drillRoutes(ctx));
   api.use(directoryRoutes(ctx));
   api.use(commissioningRoutes(ctx));
   api.use(mapRoutes(ctx));

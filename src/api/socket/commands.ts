@@ -4,8 +4,9 @@
  */
 import type { Authenticated } from '../../auth/service.js';
 import type { CommandReply } from '../../contract/socket.js';
-import { runCommand } from '../commands/run.js';
-import { COMMANDS } from '../commands/table.js';
+import { runCommand, runDrillCommand } from '../commands/run.js';
+import { COMMANDS, DRILL_COMMANDS } from '../commands/table.js';
+import type { DrillReply } from '../../contract/drill.js';
 import type { ApiContext } from '../context.js';
 import type { LiveSocket } from './types.js';
 
@@ -76,6 +77,21 @@ export function bindCommands(socket: LiveSocket, ctx: ApiContext, binding: Comma
         r = { ok: false, code: 'internal', error: 'internal error' };
       }
       (reply as (r: CommandReply) => void)(r);
+    };
+    socket.on(command.event, handler as never);
+  }
+  // Drills (演练): no incident named; the same rate limit, the same ack-callback answer.
+  for (const command of DRILL_COMMANDS) {
+    const handler = (payload: unknown, reply: unknown): void => {
+      if (typeof reply !== 'function') return;
+      let r: DrillReply;
+      try {
+        r = runDrillCommand(ctx, command, { caller: binding.caller(), body: payload, origin: binding.origin });
+      } catch (err) {
+        ctx.log.error({ err }, 'console drill command failed');
+        r = { ok: false, code: 'internal', error: 'internal error' };
+      }
+      (reply as (r: DrillReply) => void)(r);
     };
     socket.on(command.event, handler as never);
   }

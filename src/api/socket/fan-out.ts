@@ -4,6 +4,7 @@
  * socket, which keeps the fan-out figures of bench/queue.ts.
  */
 import type { AlarmEvent } from '../../contract/alarm-event.js';
+import type { Drill } from '../../contract/drill.js';
 import type { EventBrief, ServerToClientEvents } from '../../contract/socket.js';
 import type { EventBus } from '../../core/event-bus.js';
 import type { HubEvents } from '../../core/hub-events.js';
@@ -12,7 +13,16 @@ import { PushCoalescer } from './coalesce.js';
 import { eventBrief, forPush } from './snapshot.js';
 import type { LiveNs } from './types.js';
 
-type Pushed = 'incident:new' | 'incident:update' | 'event:stored' | 'device:status' | 'camera:status' | 'directory:changed' | 'commissioning:status';
+type Pushed =
+  | 'incident:new'
+  | 'incident:update'
+  | 'event:stored'
+  | 'device:status'
+  | 'camera:status'
+  | 'directory:changed'
+  | 'commissioning:status'
+  | 'drill:started'
+  | 'drill:ended';
 type Audience = (item: { siteId: string; stationId?: string | null }) => string[];
 
 /** Subscribes the pushes; returns what unsubscribes them. */
@@ -35,6 +45,8 @@ export function startFanOut(namespaces: readonly LiveNs[], ctx: ApiContext, bus:
     bus.on('camera:status', (s) => emitTo(audienceOf({ siteId: s.siteId }), 'camera:status', s)),
     bus.on('commissioning:status', (s) => emitToConsoles(audienceOf({ siteId: s.siteId }), 'commissioning:status', s)),
     // Everyone re-reads their own scope over REST; the notice itself carries nothing scoped.
+    bus.on('drill:started', (d) => emitTo(drillAudience(d, audienceOf), 'drill:started', d)),
+    bus.on('drill:ended', (d) => emitTo(drillAudience(d, audienceOf), 'drill:ended', d)),
     bus.on('directory:changed', (d) => {
       for (const ns of namespaces) ns.emit('directory:changed', d);
     }),
@@ -43,6 +55,14 @@ export function startFanOut(namespaces: readonly LiveNs[], ctx: ApiContext, bus:
     off.forEach((f) => f());
     pushes.stop();
   };
+}
+
+/** The rooms that see any site of a drill (or its station): they get its start and end. */
+function drillAudience(d: Drill, audienceOf: Audience): string[] {
+  if (d.stationId !== null) return audienceOf({ siteId: '', stationId: d.stationId });
+  const rooms = new Set<string>();
+  for (const siteId of d.siteIds) for (const room of audienceOf({ siteId })) rooms.add(room);
+  return [...rooms];
 }
 
 /**

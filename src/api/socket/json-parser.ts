@@ -22,6 +22,8 @@ const JSON_PUSHES: Record<keyof ServerToClientEvents, true> = {
   'camera:status': true,
   'directory:changed': true,
   'commissioning:status': true,
+  'drill:started': true,
+  'drill:ended': true,
 };
 const JSON_EVENTS: ReadonlySet<string> = new Set(Object.keys(JSON_PUSHES));
 

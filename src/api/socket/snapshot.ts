@@ -51,6 +51,7 @@ export function eventBrief(e: AlarmEvent & { seq: number }): EventBrief {
     detail: e.detail,
     // A walk-test trip or an event in maintenance: logged, marked, never queued (issue 15).
     ...(e.destination ? { destination: e.destination } : {}),
+    drill: e.drill,
   };
 }
 

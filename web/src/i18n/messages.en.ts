@@ -55,6 +55,7 @@ export const enMessages: MessageCatalogue = {
   'status.changed': (p, x) =>
     `${x.words.statuses[p.from]} → ${x.words.statuses[p.to]}${p.unit ? `; unit: ${p.unit}${p.note ? `; note: ${p.note}` : ''}` : withNote(p.note)}`,
   'status.handover': (p) => `handed over: ${p.from} → ${p.to}`,
+  'drill.made_real': (p) => `drill turned into a real incident${p.note ? `: ${p.note}` : ''}`,
   'status.takeover': (p) => `taken over${p.from ? ` from ${p.from}` : ''}`,
   'priority.raised': (p, x) => {
     const why =

@@ -84,6 +84,7 @@ export const zhCNMessages: MessageCatalogue = {
   'status.changed': (p, x) =>
     `${x.words.statuses[p.from]} → ${x.words.statuses[p.to]}${p.unit ? `；出警单位：${p.unit}${p.note ? `；备注：${p.note}` : ''}` : withNote(p.note)}`,
   'status.handover': (p) => `移交：${p.from} → ${p.to}`,
+  'drill.made_real': (p) => `演练转为真实警情${p.note ? `：${p.note}` : ''}`,
   'status.takeover': (p) => `接管${p.from ? `（原签收人 ${p.from}）` : ''}`,
   'priority.raised': (p, x) => {
     const why =

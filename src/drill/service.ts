@@ -1,0 +1,159 @@
+/**
+ * The drill shell: keeps the active drill windows in memory (ingest asks `isDrill` for every
+ * event), writes each start and end with its audit row in one transaction, ends each drill by
+ * itself when its time is up (also one that ran out while the hub was down), and announces
+ * `drill:started` / `drill:ended` on the bus. What is allowed is decided by plan.ts.
+ */
+import type { Drill, DrillInput, DrillReply } from '../contract/drill.js';
+import type { Clock } from '../core/clock.js';
+import type { EventBus } from '../core/event-bus.js';
+import type { HubEvents } from '../core/hub-events.js';
+import { newId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Store } from '../store/index.js';
+import { drillVisible, dueEnds, isDrillAlarm, isRefused, planEnd, planStart, type DrillView } from './plan.js';
+
+export interface DrillServiceOptions {
+  store: Pick<Store, 'drills' | 'audit' | 'transaction'>;
+  bus: EventBus<HubEvents>;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/** Who starts or ends a drill, as the audit row records it. */
+export interface DrillActor {
+  username: string;
+  /** `rest:<ip>` or `console:<ip>`. */
+  origin: string;
+}
+
+/** Longest wait of one timer (setTimeout's limit is about 24.8 days; drills last at most a day). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class DrillService {
+  /** Drills not yet ended, oldest first. */
+  private active: Drill[];
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly o: DrillServiceOptions) {
+    this.active = o.store.drills.unended();
+    o.metrics.gauge('sg_drills_active', 'Drills (演练) active now', () => this.active.length);
+  }
+
+  /** Ends what ran out while the hub was down, then keeps a timer on the next end. */
+  start(): void {
+    this.endDue();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Whether an alarm of this site, routed to this station, received at `atMs` is a drill. */
+  isDrill(siteId: string, stationId: string | null, atMs: number): boolean {
+    return this.active.length > 0 && isDrillAlarm(this.active, siteId, stationId, atMs);
+  }
+
+  /** Drills active now (oldest first) and the latest ended ones, as the caller may see them. */
+  list(view: DrillView | null, limit = 100): Drill[] {
+    const seen = (d: Drill): boolean => view === null || drillVisible(d, view);
+    return this.o.store.drills.recent(limit).filter(seen);
+  }
+
+  get(id: string): Drill | undefined {
+    return this.o.store.drills.get(id);
+  }
+
+  begin(input: DrillInput<'start'>, by: DrillActor, view: DrillView): DrillReply {
+    const now = this.o.clock.now();
+    const planned = planStart({ id: newId(now), input, by: by.username, nowMs: now, view });
+    if (isRefused(planned)) return { ok: false, ...planned };
+    this.write(planned, 'drill.start', by, describe(planned));
+    this.active.push(planned);
+    this.o.log.info({ drill: planned.id, sites: planned.siteIds.length, station: planned.stationId, endsAt: planned.endsAt, by: by.username }, 'drill started');
+    this.o.bus.emit('drill:started', planned);
+    this.schedule();
+    return { ok: true, drill: planned };
+  }
+
+  finish(id: string, by: DrillActor, view: DrillView): DrillReply {
+    const now = this.o.clock.now();
+    const ended = planEnd({ drill: this.active.find((d) => d.id === id) ?? this.o.store.drills.get(id), id, by: by.username, nowMs: now, view });
+    if (isRefused(ended)) return { ok: false, ...ended };
+    this.ended(ended, by, 'drill ended early');
+    return { ok: true, drill: ended };
+  }
+
+  /** Ends every drill whose time is up. Public so tests with a manual clock drive it. */
+  endDue(): number {
+    const due = dueEnds(this.active, this.o.clock.now());
+    for (const d of due) this.ended(d, { username: 'hub', origin: 'hub' }, 'drill ran out and ended by itself');
+    this.schedule();
+    return due.length;
+  }
+
+  private ended(d: Drill, by: DrillActor, logText: string): void {
+    this.write(d, 'drill.end', by, describe(d));
+    this.active = this.active.filter((a) => a.id !== d.id);
+    this.o.log.info({ drill: d.id, endedAt: d.endedAt, by: by.username }, logText);
+    this.o.bus.emit('drill:ended', d);
+    this.schedule();
+  }
+
+  /** The drill row and its audit row, in one durable transaction. */
+  private write(d: Drill, action: 'drill.start' | 'drill.end', by: DrillActor, note: string): void {
+    const { store } = this.o;
+    try {
+      store.transaction(() => {
+        if (action === 'drill.start') store.drills.insert(d);
+        else store.drills.end(d.id, Date.parse(d.endedAt!), d.endedBy ?? by.username);
+        store.audit.append({
+          at: action === 'drill.start' ? d.startedAt : d.endedAt!,
+          actor: by.username,
+          action,
+          incidentId: null,
+          fromStatus: null,
+          toStatus: null,
+          origin: by.origin,
+          note,
+        });
+      });
+    } catch (err) {
+      // The transaction rolled back: the cached audit chain head is no longer the stored one.
+      store.audit.resetHead();
+      throw err;
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.stopped || this.active.length === 0) return;
+    const next = Math.min(...this.active.map((d) => Date.parse(d.endsAt)));
+    const wait = Math.min(Math.max(0, next - this.o.clock.now()), MAX_TIMER_MS);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      try {
+        this.endDue();
+      } catch (err) {
+        // A failed write (disk full) is retried on the next tick rather than leaving the drill on.
+        this.o.log.error({ err }, 'ending a drill failed; retrying');
+        this.timer = setTimeout(() => this.endDue(), 1000);
+        this.timer.unref();
+      }
+    }, wait);
+    this.timer.unref();
+  }
+}
+
+/** The audit note: what was drilled and until when (ids only, no free text from the name beyond its cap). */
+function describe(d: Drill): string {
+  const what =
+    d.stationId !== null ? `station ${d.stationId}` : `sites ${d.siteIds.slice(0, 20).join(',')}${d.siteIds.length > 20 ? ` (+${d.siteIds.length - 20})` : ''}`;
+  return `drill ${d.id}${d.name ? ` "${d.name.slice(0, 100)}"` : ''}: ${what} until ${d.endsAt}`;
+}
