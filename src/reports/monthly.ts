@@ -8,7 +8,7 @@ import type { MonthlyCellRow, MonthlyReport, PatrolSuggestion, ReportScope, TopS
 import type { ReportIncident } from '../store/index.js';
 import { zeroCategories } from './daily.js';
 import { splitExcluded } from './exclusion.js';
-import { localDate, localHour, type Window, weekdayOf } from './time.js';
+import { localDayHour, type Window } from './time.js';
 
 export interface MonthlyInput {
   month: string;
@@ -93,8 +93,7 @@ export function buildMonthly(input: MonthlyInput): MonthlyReport {
   };
 
   for (const i of counted) {
-    const hour = localHour(i.openedMs, zone);
-    const dow = weekdayOf(localDate(i.openedMs, zone));
+    const { hour, weekday: dow } = localDayHour(i.openedMs, zone);
     const isReal = i.disposition === 'real';
     const isFalse = i.disposition === 'false';
     bump(hourAll, hour);

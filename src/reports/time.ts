@@ -80,10 +80,30 @@ export function monthWindow(month: string, zone: string): Window {
   return { sinceMs: startOfLocalDay(p.y, p.m, 1, zone), untilMs: startOfLocalDay(n.y, n.m, 1, zone) };
 }
 
+/**
+ * Local date and hour of an instant, memoised per 15 minutes: every zone's offset is a multiple of
+ * 15 minutes and changes on such a boundary, so one Intl call answers a whole quarter hour. A month
+ * of incidents needs about 3,000 calls instead of one or two per incident (Intl is the slow part).
+ */
+const QUARTER = 15 * 60_000;
+const dayHourCache = new Map<string, { date: string; hour: number; weekday: number }>();
+
+export function localDayHour(ms: number, zone: string): { date: string; hour: number; weekday: number } {
+  const key = `${zone}|${Math.floor(ms / QUARTER)}`;
+  let v = dayHourCache.get(key);
+  if (!v) {
+    const p = localParts(Math.floor(ms / QUARTER) * QUARTER, zone);
+    const date = `${p.year}-${p.month}-${p.day}`;
+    v = { date, hour: Number(p.hour), weekday: weekdayOf(date) };
+    if (dayHourCache.size > 200_000) dayHourCache.clear(); // bounded: a year is 35,000 quarters
+    dayHourCache.set(key, v);
+  }
+  return v;
+}
+
 /** The local date of an instant. */
 export function localDate(ms: number, zone: string): string {
-  const p = localParts(ms, zone);
-  return `${p.year}-${p.month}-${p.day}`;
+  return localDayHour(ms, zone).date;
 }
 
 /** The local month `YYYY-MM` of an instant. */
@@ -93,7 +113,7 @@ export function localMonth(ms: number, zone: string): string {
 
 /** Local hour 0–23. */
 export function localHour(ms: number, zone: string): number {
-  return Number(localParts(ms, zone).hour);
+  return localDayHour(ms, zone).hour;
 }
 
 /** Weekday of a date, 0 = Monday … 6 = Sunday. */
