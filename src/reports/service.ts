@@ -71,6 +71,8 @@ const auditKey = (date: string, station: string | null): string => `report:daily
 
 export class ReportService {
   private timer: NodeJS.Timeout | null = null;
+  /** The clock at the previous tick (null before the first). */
+  private lastTickMs: number | null = null;
 
   constructor(private readonly o: ReportServiceOptions) {}
 
@@ -322,10 +324,21 @@ export class ReportService {
     return { ...summary(row), verified, report: JSON.parse(row.doc) as DailyReport };
   }
 
-  /** Generates what is due now (the day before, after `daily_at`); the timer calls it, tests call it on their clock. */
+  /**
+   * Generates what is due now (the day before, after `daily_at`); the timer calls it, tests call it
+   * on their clock. Due means: the clock crossed `daily_at` since the last check, or the hub has
+   * generated daily reports before (a restart after 08:00 catches up on yesterday). A brand-new
+   * database starts its series at its first `daily_at`, so starting a hub writes nothing by itself.
+   */
   tick(): number {
-    const date = dailyDue(this.o.clock.now(), this.zone, this.settings.dailyAtMinute);
+    const now = this.o.clock.now();
+    const last = this.lastTickMs ?? now;
+    this.lastTickMs = now;
+    const date = dailyDue(now, this.zone, this.settings.dailyAtMinute);
     if (!date) return 0;
+    const dueAt = dayWindow(addDays(date, 1), this.zone).sinceMs + this.settings.dailyAtMinute * 60_000;
+    const crossed = last < dueAt && dueAt <= now;
+    if (!crossed && this.o.store.reports.listDaily(undefined, 1).length === 0) return 0;
     try {
       return this.generateDaily(date);
     } catch (err) {

@@ -101,6 +101,32 @@ describe('the daily report on its clock', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it('a hub restarted after 08:00 catches up on yesterday; a new database writes nothing until its first 08:00', () => {
+    const restarted = new ReportService({
+      store,
+      clock: new ManualClock(Date.parse('2026-12-04T09:30:00+08:00')),
+      log: silentLogger(),
+      rootDir: dir,
+      config: () => config,
+    });
+    expect(restarted.tick()).toBe(3);
+    expect(reports.storedList(null).map((r) => r.date)).toEqual(['2026-12-03', '2026-12-02']);
+    const fresh = openStore(join(dir, 'fresh.db'));
+    try {
+      const other = new ReportService({
+        store: fresh,
+        clock: new ManualClock(Date.parse('2026-12-04T09:30:00+08:00')),
+        log: silentLogger(),
+        rootDir: dir,
+        config: () => config,
+      });
+      expect(other.tick()).toBe(0);
+      expect(fresh.audit.all()).toEqual([]);
+    } finally {
+      fresh.close();
+    }
+  });
+
   it('a copy changed behind the hub’s back no longer verifies', () => {
     const db = openSecondConnection(join(dir, 'd.db'));
     try {
