@@ -11,6 +11,7 @@ import type { CameraService } from '../video/camera-service.js';
 import type { AuthService } from '../auth/service.js';
 import type { CommissioningService } from '../commissioning/service.js';
 import type { DrillService } from '../drill/service.js';
+import type { ReportService } from '../reports/service.js';
 
 /** What the API layer reads. It is the last stage: nothing imports api/. */
 export interface ApiContext {
@@ -36,4 +37,6 @@ export interface ApiContext {
   commissioning?: CommissioningService;
   /** Drill windows (演练, issue 15); absent in API tests that build no hub (drill commands then find nothing). */
   drills?: DrillService;
+  /** Reports (issue 14); absent in API tests that build no hub. */
+  reports?: ReportService;
 }

@@ -17,6 +17,7 @@ import { moduleLogger } from '../core/logger.js';
 import type { IncidentService } from '../dispatch/incidents.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { DrillService } from '../drill/service.js';
+import type { ReportService } from '../reports/service.js';
 import type { Store } from '../store/index.js';
 import type { CameraService } from '../video/camera-service.js';
 import type { HubContext } from './context.js';
@@ -31,6 +32,7 @@ export interface ApiModules {
   auth: AuthService;
   commissioning: CommissioningService;
   drills: DrillService;
+  reports: ReportService;
 }
 
 export interface HubApi {

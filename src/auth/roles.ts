@@ -54,6 +54,8 @@ export const CAPABILITIES = {
   'commissioning:read': ['admin', 'operator', 'installer'],
   /** Start and stop walk tests and maintenance, mark a site in service. */
   'commissioning:write': ['admin', 'installer'],
+  /** Reports (issue 14): a station's operators see their cells' figures, the city centre all; guards and installers none. */
+  'reports:read': ['admin', 'operator'],
   /** The live queue: /console for dispatch, /guard for guards. */
   'console:connect': ['admin', 'operator'],
   'guard:connect': ['admin', 'guard'],

@@ -15,12 +15,12 @@ export class SqliteIncidentRepository implements IncidentRepository {
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
       `INSERT INTO incidents (id, version, site_id, status, priority, station_id, grid_cell_id, opened_ms, updated_ms, last_event_ms, doc,
-         responsible_station_id, community_post_id, drill)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         responsible_station_id, community_post_id, drill, closed_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, priority = excluded.priority,
          station_id = excluded.station_id, updated_ms = excluded.updated_ms, last_event_ms = excluded.last_event_ms,
          doc = excluded.doc, responsible_station_id = excluded.responsible_station_id, community_post_id = excluded.community_post_id,
-         drill = excluded.drill`,
+         drill = excluded.drill, closed_ms = excluded.closed_ms`,
     );
     this.getStmt = db.prepare('SELECT doc FROM incidents WHERE id = ?');
     this.lastNumberStmt = db.prepare('SELECT coalesce(max(sequence), 0) AS last FROM incident_numbers WHERE series = ?');
@@ -45,6 +45,7 @@ export class SqliteIncidentRepository implements IncidentRepository {
       i.communityPostId ?? null,
       // A drill turned real (转为真实警情) is saved with 0: it counts as real from then on.
       i.drill ? 1 : 0,
+      i.closedAt ? Date.parse(i.closedAt) : null,
     );
     // `ZS-20261202-0042`: the series is everything before the last dash. Recorded with the row, in
     // its transaction, so the counter never runs ahead of the incidents that hold its numbers.

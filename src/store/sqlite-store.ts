@@ -8,6 +8,7 @@ import type { Store } from './ports.js';
 import { SqliteSessionRepository } from './session-repo.js';
 import { SqliteOutboxRepository } from './outbox-repo.js';
 import { SqliteDrillRepository } from './drill-repo.js';
+import { SqliteReportRepository } from './report-repo.js';
 
 /**
  * The SQLite store: one file, one connection. The connection stays in this closure: everything
@@ -34,6 +35,7 @@ export function openSqliteStore(path: string): Store {
     sessions: new SqliteSessionRepository(db),
     outbox: new SqliteOutboxRepository(db),
     drills: new SqliteDrillRepository(db),
+    reports: new SqliteReportRepository(db),
     transaction: run,
     derivedTransaction: <T>(fn: () => T): T => {
       db.pragma('synchronous = NORMAL');
