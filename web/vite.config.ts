@@ -1,5 +1,5 @@
 /**
- * The console (`/`), the guard page (`/guard`) and the login page (`/login`), built by Vite into
+ * The console (`/`), the guard page (`/guard`), the login page (`/login`) and the reports page (`/reports`), built by Vite into
  * web/dist, which the hub serves. Everything comes from npm and is bundled: nothing is fetched from
  * the internet at run time except map tiles from the configured tile server.
  *
@@ -32,6 +32,7 @@ export default defineConfig({
         console: `${root}index.html`,
         guard: `${root}guard.html`,
         login: `${root}login.html`,
+        reports: `${root}reports.html`,
       },
     },
   },
