@@ -176,7 +176,7 @@ export type PatrolWording = { readonly [C in PatrolCode]: (p: PatrolParams[C]) =
 const hours = (from: number, to: number): string => `${String(from).padStart(2, '0')}:00–${String(to).padStart(2, '0')}:00`;
 
 export const patrolZh: PatrolWording = {
-  'patrol.cell_hours': (p) => `建议在 ${hours(p.fromHour, p.toHour)} 加强${p.cellName}网格的巡逻：本月该时段发生有效警情 ${p.count} 起。`,
-  'patrol.cell_weekday': (p) => `${p.cellName}网格的有效警情多发生在${WEEKDAYS_ZH[p.weekday] ?? ''}（本月 ${p.count} 起），建议当天增加巡逻。`,
+  'patrol.cell_hours': (p) => `建议在 ${hours(p.fromHour, p.toHour)} 加强${p.cellName}的巡逻：本月该时段发生有效警情 ${p.count} 起。`,
+  'patrol.cell_weekday': (p) => `${p.cellName}的有效警情多发生在${WEEKDAYS_ZH[p.weekday] ?? ''}（本月 ${p.count} 起），建议当天增加巡逻。`,
   'patrol.none': () => '本月无有效警情，保持日常巡逻。',
 };
