@@ -148,6 +148,7 @@ export const reportsEn: ReportsCatalogue = {
   storedTampered: 'Stored · verification FAILED: the stored copy does not match the hash in the audit chain',
   emptyTable: 'No data',
   unitMinutes: '{v} min',
+  withNote: '{text} ({note})',
   changeNew: 'new',
 };
 

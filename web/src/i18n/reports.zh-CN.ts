@@ -159,6 +159,7 @@ export const reportsZh = {
   // formatting
   emptyTable: '无数据',
   unitMinutes: '{v} 分钟',
+  withNote: '{text}（{note}）',
   changeNew: '新增',
 } as const;
 

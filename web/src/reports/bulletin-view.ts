@@ -46,7 +46,7 @@ export function bulletinView(r: BulletinReport, ctx: ViewContext): View {
           h(
             'li',
             {},
-            h('strong', { text: `${pick(d.zh, d.en)}（${d.count}）` }),
+            h('strong', { text: rt('withNote', { text: pick(d.zh, d.en), note: d.count }) }),
             d.advice ? h('div', {}, h('em', { text: d.advice.title }), h('p', { text: d.advice.text })) : h('p', { class: 'muted', text: rt('noAdvice') }),
           ),
         ),

@@ -63,7 +63,7 @@ export function dailyView(r: DailyReport, ctx: ViewContext, badge: Node | null =
       exportLinks('daily', ctx.params, 'by_nature'),
     ),
     section(
-      `${rt('dailyByStation')}（${threeDays}）`,
+      rt('withNote', { text: rt('dailyByStation'), note: threeDays }),
       table(
         'daily-station',
         [rt('colStation'), ...COUNTS.map(([, l]) => rt(l))],
@@ -72,7 +72,7 @@ export function dailyView(r: DailyReport, ctx: ViewContext, badge: Node | null =
       exportLinks('daily', ctx.params, 'by_station'),
     ),
     section(
-      `${rt('dailyByCell')}（${threeDays}）`,
+      rt('withNote', { text: rt('dailyByCell'), note: threeDays }),
       table(
         'daily-cell',
         [rt('colCell'), rt('colCommunity'), rt('colStation'), ...COUNTS.map(([, l]) => rt(l))],

@@ -21,8 +21,14 @@ export function monthlyView(r: MonthlyReport, ctx: ViewContext): View {
       rt('totalReceived', { n: r.totals.received }),
       rt('totalReal', { n: r.totals.real }),
       rt('totalFalse', { n: r.totals.falseAlarms }),
-      `${rt('totalPrevious', { n: r.totals.previousMonth })}（${formatChange(changeOf(r.totals.received, r.totals.previousMonth), rt('none'))}）`,
-      `${rt('totalLastYear', { n: r.totals.sameMonthLastYear })}（${formatChange(changeOf(r.totals.received, r.totals.sameMonthLastYear), rt('none'))}）`,
+      rt('withNote', {
+        text: rt('totalPrevious', { n: r.totals.previousMonth }),
+        note: formatChange(changeOf(r.totals.received, r.totals.previousMonth), rt('none')),
+      }),
+      rt('withNote', {
+        text: rt('totalLastYear', { n: r.totals.sameMonthLastYear }),
+        note: formatChange(changeOf(r.totals.received, r.totals.sameMonthLastYear), rt('none')),
+      }),
       rt('excludedNote', { test: r.excluded.test, drill: r.excluded.drill }),
     ),
     section(
