@@ -24,6 +24,7 @@ import {
   REPORT_PATHS,
 } from '../../src/contract/reports.js';
 import { bulletinView } from './reports/bulletin-view.js';
+import { disposeCharts } from './reports/charts.js';
 import type { View, ViewContext } from './reports/context.js';
 import { dailyView } from './reports/daily-view.js';
 import { devicesView } from './reports/devices-view.js';
@@ -117,6 +118,7 @@ class ReportsPage {
     this.relabelChrome();
     const id = ++this.request;
     this.say(rt('loading'));
+    disposeCharts();
     this.content.replaceChildren();
     void this.fetch().then(
       (data) => {
@@ -192,6 +194,7 @@ class ReportsPage {
     else if (d.kind === 'response') view = responseView(d, ctx);
     else if (d.kind === 'devices') view = devicesView(d, ctx);
     else view = bulletinView(d, ctx);
+    disposeCharts();
     const generated = 'generatedAt' in d ? d.generatedAt : null;
     this.content.replaceChildren(
       view.el,
