@@ -297,7 +297,11 @@ class ReportsPage {
           ),
         );
     }
-    parts.push(h('button', { class: 'btn btn-primary', text: rt('show'), attrs: { id: 'ctl-show', type: 'submit' } }));
+    parts.push(
+      h('button', { class: 'btn btn-primary', text: rt('show'), attrs: { id: 'ctl-show', type: 'submit' } }),
+      // Any report prints as the bulletin does: the report alone on A4 (reports.css @media print).
+      h('button', { class: 'btn', text: rt('print'), attrs: { id: 'ctl-print', type: 'button' }, on: { click: () => window.print() } }),
+    );
     this.controls.replaceChildren(...parts);
   }
 
