@@ -363,6 +363,13 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
     }),
     secretsFile: h.secrets,
     notify: notifyConfig(h, src, env, secrets, problems),
+    reports: {
+      dailyAtMinute: Number(h.reports.daily_at.slice(0, 2)) * 60 + Number(h.reports.daily_at.slice(3, 5)),
+      ackWithinSeconds: h.reports.ack_within / 1000,
+      onSceneWithinSeconds: h.reports.on_scene_within.map((ms) => ms / 1000),
+      bulletinAdvice: h.reports.bulletin_advice,
+      notifyChannels: h.reports.notify_channels,
+    },
   };
   // Bridge ids must be unique: ingest keys its subscriptions by them.
   const seen = new Map<string, number>();

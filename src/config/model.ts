@@ -104,6 +104,19 @@ export interface HubConfig {
   video?: VideoSettings;
   /** Guard alerts on WeCom, DingTalk and SMS/HTTP gateways per guard group (issue 13). Absent: none. */
   notify?: NotifyConfig;
+  /** Reports (issue 14): the daily report's time, response standards, bulletin advice file. Absent: reports/ defaults. */
+  reports?: ReportsSettings;
+}
+
+export interface ReportsSettings {
+  /** Local minutes after midnight at which the daily report of the day before is generated. */
+  dailyAtMinute: number;
+  ackWithinSeconds: number;
+  onSceneWithinSeconds: number[];
+  /** Path of the bulletin advice file, relative to the config root. */
+  bulletinAdvice: string;
+  /** Notify channel ids the daily report is sent to. */
+  notifyChannels: string[];
 }
 
 /** One channel of a guard group, its URL and signing secret resolved (null: the reference is unset). */

@@ -32,6 +32,9 @@ export const ROBOT_MESSAGES_PER_MINUTE = 20;
 /** At most this much of a reply is read (a webhook answers a few dozen bytes). */
 const MAX_REPLY_BYTES = 16 * 1024;
 
+/** Outbox keys of messages that are not about an incident (enqueueMessage) start with this. */
+export const REPORT_KEY_PREFIX = 'report:';
+
 export type NotifyCode = 'notify.failed' | 'notify.gave_up' | 'notify.delivered';
 
 /** Where a delivery's trouble is written for the operator (dispatch's IncidentService). */
@@ -107,6 +110,28 @@ export class Notifier {
     }
     // After the enclosing transaction: it is synchronous, so this runs once it has committed.
     if (added > 0) setImmediate(() => this.kick());
+  }
+
+  /**
+   * Puts a message that is not about an incident (the daily report, issue 14) in the outbox, once
+   * per `key` and channel (the key takes the incident id's place, e.g. `report:daily:2026-12-02`).
+   * Channel ids are those of `notify.groups`; unknown ones are skipped. Returns how many rows were new.
+   */
+  enqueueMessage(key: string, channelIds: readonly string[], message: AlertMessage): number {
+    const cfg = this.o.config();
+    if (!cfg) return 0;
+    const now = this.o.clock.now();
+    const payload = JSON.stringify(message);
+    const entries = [];
+    for (const [groupName, group] of Object.entries(cfg.groups)) {
+      for (const c of group.channels) {
+        if (channelIds.includes(c.id)) entries.push({ incidentId: key, channelId: c.id, guardGroup: groupName, payload, nextAttemptMs: now, createdMs: now });
+      }
+    }
+    const added = entries.length ? this.o.store.outbox.enqueue(entries) : 0;
+    for (const e of entries) this.countEnqueued({ channel: e.channelId });
+    if (added > 0) setImmediate(() => this.kick());
+    return added;
   }
 
   /** Starts sending: what is due now (rows left from before a restart), then on time. */
@@ -258,6 +283,8 @@ export class Notifier {
   }
 
   private record(row: OutboxRow, code: NotifyCode, attempts: number, reason: string | null): void {
+    // A report's row (enqueueMessage) has no incident timeline to note it on: the outbox row says it.
+    if (row.incidentId.startsWith(REPORT_KEY_PREFIX)) return;
     try {
       this.recorder?.recordNotification(row.incidentId, { code, channel: row.channelId, attempts, reason });
     } catch (err) {

@@ -13,12 +13,13 @@ export class SqliteIncidentRepository implements IncidentRepository {
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
       `INSERT INTO incidents (id, version, site_id, status, priority, station_id, grid_cell_id, opened_ms, updated_ms, last_event_ms, doc,
-         responsible_station_id, community_post_id)
+         responsible_station_id, community_post_id, closed_ms)
        VALUES (@id, @version, @siteId, @status, @priority, @stationId, @gridCellId, @openedMs, @updatedMs, @lastEventMs, @doc,
-         @responsibleStationId, @communityPostId)
+         @responsibleStationId, @communityPostId, @closedMs)
        ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status, priority = excluded.priority,
          station_id = excluded.station_id, updated_ms = excluded.updated_ms, last_event_ms = excluded.last_event_ms,
-         doc = excluded.doc, responsible_station_id = excluded.responsible_station_id, community_post_id = excluded.community_post_id`,
+         doc = excluded.doc, responsible_station_id = excluded.responsible_station_id, community_post_id = excluded.community_post_id,
+         closed_ms = excluded.closed_ms`,
     );
     this.getStmt = db.prepare('SELECT doc FROM incidents WHERE id = ?');
     this.lastNumberStmt = db.prepare('SELECT coalesce(max(sequence), 0) AS last FROM incident_numbers WHERE series = ?');
@@ -40,6 +41,7 @@ export class SqliteIncidentRepository implements IncidentRepository {
       doc: JSON.stringify(i),
       responsibleStationId: i.responsibleStationId ?? null,
       communityPostId: i.communityPostId ?? null,
+      closedMs: i.closedAt ? Date.parse(i.closedAt) : null,
     });
     // `ZS-20261202-0042`: the series is everything before the last dash. Recorded with the row, in
     // its transaction, so the counter never runs ahead of the incidents that hold its numbers.

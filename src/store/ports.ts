@@ -220,6 +220,89 @@ export interface NotificationOutboxRepository {
   depth(): Array<{ channelId: string; pending: number; retrying: number }>;
 }
 
+/**
+ * An incident as the reports read it (issue 14): the few fields they aggregate, read straight from
+ * the stored row without building whole Incident objects (a year holds 100,000 of them).
+ */
+export interface ReportIncident {
+  id: string;
+  number: string | null;
+  siteId: string;
+  siteName: string;
+  kind: string;
+  category: string;
+  stationId: string | null;
+  responsibleStationId: string | null;
+  gridCellId: string | null;
+  lat: number;
+  lng: number;
+  openedMs: number;
+  closedMs: number | null;
+  /** 派警 (times.dispatchedAt), ms. */
+  dispatchedMs: number | null;
+  status: string;
+  disposition: string | null;
+  nature: string | null;
+  owner: string | null;
+  unitId: string | null;
+  eventCount: number;
+  ackSeconds: number | null;
+  dispatchSeconds: number | null;
+  onSceneSeconds: number | null;
+  totalSeconds: number | null;
+  /** Flagged as a drill (演练); false for incidents stored before the flag existed. */
+  drill: boolean;
+}
+
+/** Which incidents a report reads: a window, and a station scope (null: all). */
+export interface ReportWindow {
+  sinceMs: number;
+  untilMs: number;
+  /** As IncidentQuery.stationIds: the cell's station, where it was routed, or its community post. */
+  stationIds: readonly string[] | null;
+}
+
+/** Alarm events of one device in a window, by the disposition of the incident they joined. */
+export interface DeviceAlarmCount {
+  deviceId: string;
+  siteId: string;
+  /** The joined incident's disposition; null while open or not joined. */
+  disposition: string | null;
+  drill: boolean;
+  events: number;
+}
+
+/** A daily report as stored (migration 011). `station` is null for the whole district. */
+export interface StoredDailyRow {
+  date: string;
+  station: string | null;
+  generatedMs: number;
+  /** The report's JSON text, exactly as hashed. */
+  doc: string;
+  hash: string;
+  auditSeq: number;
+}
+
+/** Read-only questions of the reports (issue 14), and the stored daily reports. */
+export interface ReportRepository {
+  /** Incidents opened in [sinceMs, untilMs). */
+  openedIn(w: ReportWindow): ReportIncident[];
+  /**
+   * Incidents that were open at some moment of [sinceMs, untilMs) or opened in it: opened before
+   * untilMs and not closed before sinceMs (the daily report's 出警, 发案 and open-at-24:00).
+   */
+  activeIn(w: ReportWindow): ReportIncident[];
+  /** Alarm events received in the window (not restore, arm, disarm, test or supervision troubles), per device and disposition. */
+  alarmEventsByDevice(w: ReportWindow): DeviceAlarmCount[];
+  /** trouble.offline events received in the window, per device. */
+  offlineEventsByDevice(w: ReportWindow): Array<{ deviceId: string; siteId: string; events: number }>;
+  /** Stores a generated daily report once; false when one for this date and station exists (it is kept unchanged). Call inside `Store.transaction`. */
+  insertDaily(row: StoredDailyRow): boolean;
+  getDaily(date: string, station: string | null): StoredDailyRow | undefined;
+  /** Newest first, without their documents. */
+  listDaily(station: string | null | undefined, limit?: number): Array<Omit<StoredDailyRow, 'doc'>>;
+}
+
 /** The store: one repository per aggregate, transactions across them. */
 export interface Store {
   events: EventRepository;
@@ -228,6 +311,8 @@ export interface Store {
   audit: AuditRepository;
   sessions: SessionRepository;
   outbox: NotificationOutboxRepository;
+  /** Read-only report queries and the stored daily reports (issue 14). */
+  reports: ReportRepository;
   /** Runs fn in one transaction, durable on return (SQLite: synchronous=FULL, the WAL is fsynced). */
   transaction<T>(fn: () => T): T;
   /**

@@ -6,6 +6,7 @@ import { SqliteIncidentRepository } from './incident-repo.js';
 import type { Store } from './ports.js';
 import { SqliteSessionRepository } from './session-repo.js';
 import { SqliteOutboxRepository } from './outbox-repo.js';
+import { SqliteReportRepository } from './report-repo.js';
 
 /**
  * The SQLite store: one file, one connection. The connection stays in this closure: everything
@@ -20,6 +21,7 @@ export function openSqliteStore(path: string): Store {
     audit: new SqliteAuditRepository(db),
     sessions: new SqliteSessionRepository(db),
     outbox: new SqliteOutboxRepository(db),
+    reports: new SqliteReportRepository(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     derivedTransaction: <T>(fn: () => T): T => {
       db.pragma('synchronous = NORMAL');

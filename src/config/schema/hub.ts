@@ -333,6 +333,30 @@ export const metricsSchema = z
   })
   .prefault({});
 
+export const reportsSchema = z
+  .strictObject({
+    daily_at: z
+      .string({ error: 'a time of day HH:MM' })
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'a time of day HH:MM' })
+      .default('08:00')
+      .describe('When the daily 三个一通报 of the day before is generated, stored unchanged and sent (local time of the reports’ zone).'),
+    ack_within: duration().prefault('30s').describe('Response-time standard for 签收: the share acknowledged within this is reported.'),
+    on_scene_within: z
+      .array(duration(), { error: 'a list of durations, e.g. [5m, 10m, 15m]' })
+      .min(1, { error: 'at least one duration' })
+      .max(5, { error: 'at most five durations' })
+      .prefault(['5m', '10m', '15m'])
+      .describe('Response-time standards for 到场 (urban, suburban, rural …): the share on scene within each is reported.'),
+    bulletin_advice: path('bulletin advice file')
+      .default('config/bulletin-advice.yaml')
+      .describe('The editable prevention advice of the community bulletin (社区警情通报), per 警情类别.'),
+    notify_channels: z
+      .array(id(), { error: 'a list of notify channel ids' })
+      .default([])
+      .describe('Channel ids (from `notify.groups`) the daily report is sent to when generated; empty: not sent.'),
+  })
+  .prefault({});
+
 export const hubSchema = z
   .strictObject({
     http: httpSchema,
@@ -356,6 +380,7 @@ export const hubSchema = z
     sessions: sessionsSchema,
     metrics: metricsSchema,
     notify: notifySchema,
+    reports: reportsSchema,
   })
   .prefault({});
 
