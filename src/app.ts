@@ -13,6 +13,7 @@ import type { Problem } from './core/problems.js';
 import type { IncidentService } from './dispatch/incidents.js';
 import type { Ingest } from './ingest/ingest.js';
 import type { CameraService } from './video/camera-service.js';
+import type { ReportService } from './reports/service.js';
 import type { Store } from './store/index.js';
 import type { AuthService } from './auth/service.js';
 import type { RouteInfo } from './api/http/route-list.js';
@@ -22,6 +23,7 @@ import { buildBroker } from './app/broker.js';
 import { loadStartConfig } from './app/config.js';
 import { buildDispatch } from './app/dispatch.js';
 import { buildNotifier } from './app/notify.js';
+import { buildReports } from './app/reports.js';
 import { buildIngest, buildLiveness } from './app/ingest.js';
 import { listen } from './app/listen.js';
 import type { HubOptions } from './app/options.js';
@@ -49,6 +51,8 @@ export interface Hub {
   readonly log: Logger;
   /** Accounts, sessions and scope (src/auth). */
   readonly auth: AuthService;
+  /** Reports (issue 14): built on demand, the daily one stored at `reports.daily_at`. */
+  readonly reports: ReportService;
   /** Every HTTP route (method, path, guarding capability), for the access-matrix test and docs. */
   readonly routes: readonly RouteInfo[];
   /** Socket.IO namespaces served. */
@@ -72,10 +76,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const { video } = cameras;
   const { broker, deviceAccess } = buildBroker(ctx, ingest);
   const auth = await buildAuth(ctx, store);
-  const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth });
+  const reports = buildReports(ctx, store, notifier);
+  const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, reports });
   const liveness = buildLiveness(ctx, ingest);
   const httpPort = await listen({ http: api.http, broker, video, auth, store }, running.config.hub.http);
   liveness.start();
+  reports.start();
   logStarted(log, running.config, httpPort, broker.port, ctx.say('HUB_STARTED'));
   const watcher = watchConfig(ctx, { ingest, video, broker, deviceAccess }, parseCacheFile);
 
@@ -98,6 +104,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     video,
     log: root,
     auth,
+    reports,
     routes: api.routes,
     namespaces: [...api.io._nsps.keys()].filter((n) => n !== '/'),
     problems: () => running.problems,
@@ -109,6 +116,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       stopped = true;
       watcher?.close();
       liveness.stop();
+      reports.stop();
       await broker.stop();
       ingest.flush();
       cameras.detach();

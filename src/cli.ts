@@ -1,5 +1,5 @@
 /**
- * safegrid start | check | discover | simulate | demo | audit | user | broker-config — parses arguments and calls the module that does the work.
+ * safegrid start | check | discover | simulate | demo | audit | report | user | broker-config — parses arguments and calls the module that does the work.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -35,6 +35,13 @@ async function main(argv: string[]): Promise<number> {
       write: { type: 'string' },
       'no-multicast': { type: 'boolean' },
       out: { type: 'string' },
+      date: { type: 'string' },
+      month: { type: 'string' },
+      community: { type: 'string' },
+      period: { type: 'string' },
+      format: { type: 'string' },
+      table: { type: 'string' },
+      lang: { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -72,6 +79,26 @@ async function main(argv: string[]): Promise<number> {
     case 'audit': {
       const { runAuditCommand } = await import('./store/audit-command.js');
       return runAuditCommand({ root, positionals, db: values.db, anchor: values.anchor });
+    }
+    case 'report': {
+      const { runReportCommand } = await import('./reports/report-command.js');
+      return runReportCommand(
+        {
+          root,
+          positionals,
+          date: values.date,
+          month: values.month,
+          station: values.station,
+          community: values.community,
+          period: values.period,
+          format: values.format,
+          table: values.table,
+          lang: values.lang,
+          out: values.out,
+          db: values.db,
+        },
+        { stdout: (b) => process.stdout.write(b), stderr: (t) => process.stderr.write(t) },
+      );
     }
     case 'discover': {
       const seconds = Number(values.timeout ?? 3);

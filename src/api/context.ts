@@ -9,6 +9,7 @@ import type { Store } from '../store/index.js';
 import type { BrokerLink } from '../broker/types.js';
 import type { CameraService } from '../video/camera-service.js';
 import type { AuthService } from '../auth/service.js';
+import type { ReportService } from '../reports/service.js';
 
 /** What the API layer reads. It is the last stage: nothing imports api/. */
 export interface ApiContext {
@@ -30,4 +31,6 @@ export interface ApiContext {
   video?: CameraService;
   /** Accounts, sessions, roles and scope (src/auth). */
   auth: AuthService;
+  /** Reports (issue 14); absent in API tests that build no hub. */
+  reports?: ReportService;
 }

@@ -15,6 +15,7 @@ import type { BrokerLink } from '../broker/types.js';
 import { moduleLogger } from '../core/logger.js';
 import type { IncidentService } from '../dispatch/incidents.js';
 import type { Ingest } from '../ingest/ingest.js';
+import type { ReportService } from '../reports/service.js';
 import type { Store } from '../store/index.js';
 import type { CameraService } from '../video/camera-service.js';
 import type { HubContext } from './context.js';
@@ -27,6 +28,7 @@ export interface ApiModules {
   broker: BrokerLink;
   video: CameraService;
   auth: AuthService;
+  reports: ReportService;
 }
 
 export interface HubApi {

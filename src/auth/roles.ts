@@ -45,6 +45,8 @@ export const CAPABILITIES = {
   /** Config problems and broker figures in /api/health (the anonymous answer is status only). */
   'health:detail': ['admin', 'operator', 'installer'],
   'metrics:read': ['admin'],
+  /** Reports (issue 14): a station's operators see their cells' figures, the city centre all; guards and installers none. */
+  'reports:read': ['admin', 'operator'],
   /** The live queue: /console for dispatch, /guard for guards. */
   'console:connect': ['admin', 'operator'],
   'guard:connect': ['admin', 'guard'],

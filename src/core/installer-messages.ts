@@ -129,6 +129,8 @@ Usage:
   safegrid simulate [--root DIR] [--url mqtt://127.0.0.1:1883] [--alarm-every SECONDS]
   safegrid demo     [--root DIR] ...       start the hub and the simulator together
   safegrid audit verify [--root DIR] [--db FILE] [--anchor FILE]   check the audit trail's hash chain and its anchor
+  safegrid report daily|monthly|response|devices|bulletin [--date YYYY-MM-DD] [--month YYYY-MM] [--station ID]
+                    [--community NAME] [--period week|month] [--format json|csv|xlsx|html] [--out FILE]   reports for scripts and cron
   safegrid user add <name> --role admin|operator|guard|installer [--station ID] [--group GROUP]
                     [--display-name TEXT] [--password-stdin]    add a login (config/users.yaml)
   safegrid user passwd <name> [--password-stdin]   set a new password
@@ -147,6 +149,8 @@ DIR holds config/ and devices/ (default: the current directory).`,
   safegrid simulate [--root 目录] [--url mqtt://127.0.0.1:1883] [--alarm-every 秒]   模拟示例设备的报警
   safegrid demo     [--root 目录] ...       同时启动系统和模拟器（演示）
   safegrid audit verify [--root 目录] [--db 文件] [--anchor 文件]   校验审计记录的哈希链及其锚点
+  safegrid report daily|monthly|response|devices|bulletin [--date 年-月-日] [--month 年-月] [--station 单位]
+                    [--community 社区] [--period week|month] [--format json|csv|xlsx|html] [--out 文件]   报表（供脚本和定时任务）
   safegrid user add <用户名> --role admin|operator|guard|installer [--station 单位] [--group 保安组]
                     [--display-name 姓名] [--password-stdin]    添加账号（config/users.yaml）
   safegrid user passwd <用户名> [--password-stdin]   设置新密码

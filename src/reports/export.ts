@@ -71,7 +71,7 @@ ${body}
 function bulletinBody(r: BulletinReport, lang: Lang): string {
   const en = lang === 'en';
   const period = `${r.firstDay} – ${r.lastDay}`;
-  const heading = en ? `${r.community}: community bulletin (${period})` : `${r.community}社区警情通报（${period}）`;
+  const heading = en ? `${r.community}: community bulletin (${period})` : `${r.community}${r.community.endsWith('社区') ? '' : '社区'}警情通报（${period}）`;
   const summary = en
     ? `${r.total} real incidents (previous period ${r.previousTotal}); ${r.falseAlarms} false alarms.`
     : `本期共发生有效警情${r.total}起（上期${r.previousTotal}起），误报${r.falseAlarms}起。`;

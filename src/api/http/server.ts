@@ -9,6 +9,7 @@ import { healthRoutes } from './routes/health.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { mapRoutes } from './routes/map.js';
 import { mediaRoutes } from './routes/media.js';
+import { reportRoutes } from './routes/reports.js';
 import { sessionRoutes } from './routes/session.js';
 import { videoAccess } from './routes/video-access.js';
 import { anonymous, authOf, gate, resolveSession, signedIn } from './access.js';
@@ -56,6 +57,7 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   api.use(mapRoutes(ctx));
   api.use(videoAccess(ctx));
   api.use(mediaRoutes(ctx));
+  api.use(reportRoutes(ctx));
   api.use((_req, res) => refuse(res, 404, 'not_found', 'no such API route'));
   app.use('/api', api);
   // Prometheus scrapers send a bearer token (hub.yaml `metrics`); people need an admin session.

@@ -1,0 +1,18 @@
+/** Reports (issue 14): built on the store and the running config; the daily report is sent through the notifier's outbox. */
+import { moduleLogger } from '../core/logger.js';
+import type { Notifier } from '../notify/notifier.js';
+import { ReportService } from '../reports/service.js';
+import type { Store } from '../store/index.js';
+import type { HubContext } from './context.js';
+
+export function buildReports(ctx: HubContext, store: Store, notifier: Notifier): ReportService {
+  const { running } = ctx;
+  return new ReportService({
+    store,
+    clock: ctx.clock,
+    log: moduleLogger(ctx.root, 'reports'),
+    rootDir: ctx.rootDir,
+    config: () => running.config,
+    send: (key, channels, message) => notifier.enqueueMessage(key, channels, message),
+  });
+}
