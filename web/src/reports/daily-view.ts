@@ -38,7 +38,10 @@ export function dailyView(r: DailyReport, ctx: ViewContext, badge: Node | null =
     [rt('colFigure'), rt('colDay'), rt('colPreviousDay'), rt('colLastWeek')],
     FIGURES.map(([k, label]) => [rt(label), f.day[k] as number, f.previousDay[k] as number, f.sameDayLastWeek[k] as number]),
   );
-  const natures = Object.entries(f.day.casesByNature).sort((a, b) => b[1] - a[1]);
+  // Only the natures that occurred: the hub lists every configured one, mostly with 0.
+  const natures = Object.entries(f.day.casesByNature)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
   const threeDays = `${rt('colDay')} / ${rt('colPreviousDay')} / ${rt('colLastWeek')}`;
   const el = h(
     'article',
