@@ -160,10 +160,21 @@ describe.skipIf(!run)('the reports page in a browser', () => {
       await openReport(page, 'bulletin', 2);
       await page.screenshot({ path: screenshotPath('reports-bulletin.png'), fullPage: true });
 
+      // The daily report as the hub stores it at reports.daily_at (called here rather than waiting for the clock):
+      // listed, and opened as stored, with the hub's verdict on its audit hash.
+      expect(t.hub.reports.generateDaily(date)).toBeGreaterThan(0);
       await page.click('#tab-stored');
       await page.waitForSelector('#report-content[data-report="stored"]');
-      await page.waitForSelector('#stored-list, #stored-empty');
+      await page.waitForSelector(`#stored-list [data-open="${date}/"]`);
       await page.screenshot({ path: screenshotPath('reports-stored.png'), fullPage: true });
+      await page.click(`#stored-list [data-open="${date}/"]`);
+      await page.waitForSelector('#report-content[data-report="stored-daily"]');
+      expect(await page.getAttribute('#stored-badge', 'class')).toContain('ok');
+      expect(await page.textContent('#stored-badge')).toMatch(/^已存档 · 校验通过（审计序号 \d+）$/);
+      const stored = Object.fromEntries((await tableRows(page, 'daily-summary')).map((r) => [r[0], r[1]]));
+      expect(stored['接警（起）']).toBe('5');
+      await expect.poll(() => page.locator(CHART_READY).count()).toBeGreaterThanOrEqual(2);
+      await page.screenshot({ path: screenshotPath('reports-stored-daily.png'), fullPage: true });
       noProblems(problems);
       await context.close();
     },
