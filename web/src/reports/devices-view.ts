@@ -63,7 +63,7 @@ export function devicesView(r: DeviceQualityReport, ctx: ViewContext): View {
         grid: { left: 8, right: 24, top: 16, bottom: 16, containLabel: true },
         xAxis: { type: 'value' },
         yAxis: { type: 'category', data: worst.map((s) => s.siteName).reverse() },
-        series: [{ type: 'bar', name: rt('colFalsePer100'), data: worst.map((s) => Math.round((s.falsePer100 ?? 0) * 10) / 10).reverse() }],
+        series: [{ type: 'bar', barMaxWidth: 36, name: rt('colFalsePer100'), data: worst.map((s) => Math.round((s.falsePer100 ?? 0) * 10) / 10).reverse() }],
       });
     },
   };

@@ -77,7 +77,14 @@ export function responseView(r: ResponseReport, ctx: ViewContext): View {
       drawChart(el.querySelector<HTMLElement>('#chart-response-share')!, {
         xAxis: { type: 'category', data: r.byStation.map((x) => x.label || stationName(ctx, x.key)) },
         yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
-        series: [{ type: 'bar', name: rt('colAckWithin'), data: r.byStation.map((x) => (x.ackWithin === null ? null : Math.round(x.ackWithin * 1000) / 10)) }],
+        series: [
+          {
+            type: 'bar',
+            barMaxWidth: 48,
+            name: rt('colAckWithin'),
+            data: r.byStation.map((x) => (x.ackWithin === null ? null : Math.round(x.ackWithin * 1000) / 10)),
+          },
+        ],
       });
       const minutes = (s: number | null): number | null => (s === null ? null : Math.round((s / 60) * 10) / 10);
       drawChart(el.querySelector<HTMLElement>('#chart-response-trend')!, {
