@@ -97,8 +97,8 @@ export function monthlyView(r: MonthlyReport, ctx: ViewContext): View {
       drawChart(el.querySelector<HTMLElement>('#chart-monthly-cells')!, {
         tooltip: { trigger: 'item' },
         grid: { left: 8, right: 16, top: 16, bottom: 64, containLabel: true },
-        xAxis: { type: 'category', data: CATEGORY_ORDER.map((k) => w.categories[k]), splitArea: { show: true } },
-        yAxis: { type: 'category', data: names, splitArea: { show: true } },
+        xAxis: { type: 'category', data: CATEGORY_ORDER.map((k) => w.categories[k]) },
+        yAxis: { type: 'category', data: names },
         visualMap: {
           min: 0,
           max: Math.max(1, ...data.map((d) => d[2])),
