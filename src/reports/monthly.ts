@@ -43,7 +43,9 @@ function busiestHours(hours: readonly number[], width: number): { from: number; 
   for (let from = 0; from < 24; from++) {
     let count = 0;
     for (let k = 0; k < width; k++) count += hours[(from + k) % 24] ?? 0;
-    if (count > best.count) best = { from, count };
+    // On a tie, the run that starts at a busy hour ("10:00–13:00" for incidents at 10:00, not "08:00–11:00").
+    const startsBusier = count === best.count && (hours[from] ?? 0) > (hours[best.from] ?? 0);
+    if (count > best.count || startsBusier) best = { from, count };
   }
   return best;
 }
