@@ -53,11 +53,25 @@ beforeAll(() => {
         );
       }
       store.incidents.save(
-        reportIncident({ id: `${s.id}-f`, siteId: s.id, stationId: s.stationId, cellId: s.gridCellId, openedAt: '2026-11-25T03:00:00+08:00', closedAfter: 60, disposition: 'false' }),
+        reportIncident({
+          id: `${s.id}-f`,
+          siteId: s.id,
+          stationId: s.stationId,
+          cellId: s.gridCellId,
+          openedAt: '2026-11-25T03:00:00+08:00',
+          closedAfter: 60,
+          disposition: 'false',
+        }),
       );
     });
   });
-  reports = new ReportService({ store, clock: new ManualClock(Date.parse('2026-12-01T09:00:00+08:00')), log: silentLogger(), rootDir: ROOT, config: () => sample });
+  reports = new ReportService({
+    store,
+    clock: new ManualClock(Date.parse('2026-12-01T09:00:00+08:00')),
+    log: silentLogger(),
+    rootDir: ROOT,
+    config: () => sample,
+  });
 });
 
 afterAll(() => {
@@ -120,7 +134,7 @@ describe('the community bulletin', () => {
       if (c.leader) secrets.add(c.leader);
       if (c.phone) secrets.add(c.phone);
     }
-    for (const st of sample.stations) for (const u of st.units ?? []) for (const o of u.officers) (secrets.add(o.name), o.phone && secrets.add(o.phone));
+    for (const st of sample.stations) for (const u of st.units ?? []) for (const o of u.officers) secrets.add(o.name), o.phone && secrets.add(o.phone);
     expect(secrets.size).toBeGreaterThan(40);
     let roads = 0;
     for (const community of communities()) {
