@@ -134,7 +134,14 @@ describe('the community bulletin', () => {
       if (c.leader) secrets.add(c.leader);
       if (c.phone) secrets.add(c.phone);
     }
-    for (const st of sample.stations) for (const u of st.units ?? []) for (const o of u.officers) secrets.add(o.name), o.phone && secrets.add(o.phone);
+    for (const st of sample.stations) {
+      for (const u of st.units ?? []) {
+        for (const o of u.officers) {
+          secrets.add(o.name);
+          if (o.phone) secrets.add(o.phone);
+        }
+      }
+    }
     expect(secrets.size).toBeGreaterThan(40);
     let roads = 0;
     for (const community of communities()) {
