@@ -7,12 +7,32 @@ import { Where } from './where.js';
  * reports. Incident fields come out of the JSON document with `->>` in SQLite itself, so a month
  * of incidents is read without building 8,000 Incident objects in JavaScript.
  */
+/**
+ * The document's fields, in this order. `json_extract` with several paths parses the document once
+ * and answers a JSON array: one parse per row in SQLite and one short array parse here, where a
+ * `->>` per field parsed each 1–2 KB document twenty times (a month: 145 ms → a few ms).
+ */
+const DOC_FIELDS = [
+  'number',
+  'siteName',
+  'kind',
+  'category',
+  'location[0]',
+  'location[1]',
+  'times.dispatchedAt',
+  'disposition',
+  'nature',
+  'owner',
+  'unit.id',
+  'eventCount',
+  'times.ackSeconds',
+  'times.dispatchSeconds',
+  'times.onSceneSeconds',
+  'times.totalSeconds',
+  'drill',
+] as const;
 const INCIDENT_COLUMNS = `id, site_id, station_id, responsible_station_id, grid_cell_id, opened_ms, closed_ms, status,
-  doc ->> '$.number' AS number, doc ->> '$.siteName' AS site_name, doc ->> '$.kind' AS kind, doc ->> '$.category' AS category,
-  doc ->> '$.location[0]' AS lat, doc ->> '$.location[1]' AS lng, doc ->> '$.times.dispatchedAt' AS dispatched_at,
-  doc ->> '$.disposition' AS disposition, doc ->> '$.nature' AS nature, doc ->> '$.owner' AS owner, doc ->> '$.unit.id' AS unit_id,
-  doc ->> '$.eventCount' AS event_count, doc ->> '$.times.ackSeconds' AS ack_s, doc ->> '$.times.dispatchSeconds' AS dispatch_s,
-  doc ->> '$.times.onSceneSeconds' AS on_scene_s, doc ->> '$.times.totalSeconds' AS total_s, doc ->> '$.drill' AS drill`;
+  json_extract(doc, ${DOC_FIELDS.map((f) => `'$.${f}'`).join(', ')}) AS fields`;
 
 interface Row {
   id: string;
@@ -23,52 +43,59 @@ interface Row {
   opened_ms: number;
   closed_ms: number | null;
   status: string;
-  number: string | null;
-  site_name: string | null;
-  kind: string;
-  category: string;
-  lat: number | null;
-  lng: number | null;
-  dispatched_at: string | null;
-  disposition: string | null;
-  nature: string | null;
-  owner: string | null;
-  unit_id: string | null;
-  event_count: number | null;
-  ack_s: number | null;
-  dispatch_s: number | null;
-  on_scene_s: number | null;
-  total_s: number | null;
-  drill: number | null;
+  /** JSON array of DOC_FIELDS' values. */
+  fields: string;
 }
 
+type Fields = [
+  number: string | null,
+  siteName: string | null,
+  kind: string,
+  category: string,
+  lat: number | null,
+  lng: number | null,
+  dispatchedAt: string | null,
+  disposition: string | null,
+  nature: string | null,
+  owner: string | null,
+  unitId: string | null,
+  eventCount: number | null,
+  ackSeconds: number | null,
+  dispatchSeconds: number | null,
+  onSceneSeconds: number | null,
+  totalSeconds: number | null,
+  drill: boolean | null,
+];
+
 function fromRow(r: Row): ReportIncident {
+  const [number, siteName, kind, category, lat, lng, dispatchedAt, disposition, nature, owner, unitId, eventCount, ack, dispatch, onScene, total, drill] =
+    JSON.parse(r.fields) as Fields;
   return {
     id: r.id,
-    number: r.number,
+    number,
     siteId: r.site_id,
-    siteName: r.site_name ?? r.site_id,
-    kind: r.kind,
-    category: r.category,
+    siteName: siteName ?? r.site_id,
+    kind,
+    category,
     stationId: r.station_id,
     responsibleStationId: r.responsible_station_id,
     gridCellId: r.grid_cell_id,
-    lat: r.lat ?? 0,
-    lng: r.lng ?? 0,
+    lat: lat ?? 0,
+    lng: lng ?? 0,
     openedMs: r.opened_ms,
     closedMs: r.closed_ms,
-    dispatchedMs: r.dispatched_at ? Date.parse(r.dispatched_at) : null,
+    dispatchedMs: dispatchedAt ? Date.parse(dispatchedAt) : null,
     status: r.status,
-    disposition: r.disposition,
-    nature: r.nature,
-    owner: r.owner,
-    unitId: r.unit_id,
-    eventCount: r.event_count ?? 0,
-    ackSeconds: r.ack_s,
-    dispatchSeconds: r.dispatch_s,
-    onSceneSeconds: r.on_scene_s,
-    totalSeconds: r.total_s,
-    drill: r.drill === 1,
+    disposition,
+    nature,
+    owner,
+    unitId,
+    eventCount: eventCount ?? 0,
+    ackSeconds: ack,
+    dispatchSeconds: dispatch,
+    onSceneSeconds: onScene,
+    totalSeconds: total,
+    drill: drill === true,
   };
 }
 
@@ -117,13 +144,15 @@ export class SqliteReportRepository implements ReportRepository {
 
   activeIn(w: ReportWindow): ReportIncident[] {
     // Three index ranges instead of one OR (which would read every incident): opened in the
-    // window; opened before it and closed in or after it; opened before it and still open.
+    // window; opened before it and closed in or after it; opened before it and still open. The
+    // unary `+` keeps SQLite from answering the last two by the opened_ms index, which would read
+    // every incident opened before the day (half a year of them for a day in June).
     const scope = scoped(new Where(), w.stationIds);
     const scopeSql = scope.toString().replace(/^WHERE /, ' AND ');
     const sql = `SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE id IN (
         SELECT id FROM incidents WHERE opened_ms >= ? AND opened_ms < ?
-        UNION ALL SELECT id FROM incidents WHERE closed_ms >= ? AND opened_ms < ?
-        UNION ALL SELECT id FROM incidents WHERE status <> 'closed' AND opened_ms < ?
+        UNION ALL SELECT id FROM incidents WHERE closed_ms >= ? AND +opened_ms < ?
+        UNION ALL SELECT id FROM incidents WHERE status <> 'closed' AND +opened_ms < ?
       )${scopeSql} ORDER BY opened_ms`;
     const args = [w.sinceMs, w.untilMs, w.sinceMs, w.sinceMs, w.sinceMs, ...scope.args];
     return (this.db.prepare(sql).all(...args) as Row[]).map(fromRow);
