@@ -1,5 +1,5 @@
 /**
- * The console (`/`), the guard page (`/guard`), the installer page (`/installer`) and the login page (`/login`), built by Vite into
+ * The console (`/`), the guard page (`/guard`), the installer page (`/installer`), the login page (`/login`) and the reports page (`/reports`), built by Vite into
  * web/dist, which the hub serves. Everything comes from npm and is bundled: nothing is fetched from
  * the internet at run time except map tiles from the configured tile server.
  *
@@ -33,6 +33,7 @@ export default defineConfig({
         guard: `${root}guard.html`,
         login: `${root}login.html`,
         installer: `${root}installer.html`,
+        reports: `${root}reports.html`,
       },
     },
   },

@@ -146,6 +146,8 @@ const REST: RestRow[] = [
   { method: 'GET', route: '/guard', url: '/guard', expect: x('303 ok ok ok ok ok ok') },
   // The installer page (issue 15): any signed-in role gets the page; the API decides what it shows.
   { method: 'GET', route: '/installer', url: '/installer', expect: x('303 ok ok ok ok ok ok') },
+  // The reports page is a static shell: it shows guards and installers a refusal, and /api/reports… answers them 403.
+  { method: 'GET', route: '/reports', url: '/reports', expect: x('303 ok ok ok ok ok ok') },
   // The guard page's manifest and service worker hold no data; a browser fetches a manifest without cookies.
   { method: 'GET', route: '/guard.webmanifest', url: '/guard.webmanifest', expect: x('ok ok ok ok ok ok ok') },
   { method: 'GET', route: '/guard-sw.js', url: '/guard-sw.js', expect: x('ok ok ok ok ok ok ok') },

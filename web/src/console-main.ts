@@ -19,6 +19,7 @@ import { QueuePanel } from './queue.js';
 import { SearchBox } from './search.js';
 import { SessionKeeper } from './session-keeper.js';
 import { roleGate } from './role-gate.js';
+import { rt } from './reports/text.js';
 
 /** Least time between two redraws of the queue and the map. */
 const REDRAW_MIN_MS = 150;
@@ -92,7 +93,13 @@ async function main(): Promise<void> {
     () => (siteNames = new Map(dir.sites.map((s) => [s.id, s.name]))),
   );
   const drills = new DrillBanner();
-  const top = new TopBar(session, alerter, 'consoleTitle', h('div', { class: 'top-tools' }, drills.el, search.el, status.button));
+  // The reports page is for operators and admins (the only roles that reach this far, guards and installers left above).
+  const reportsLink = h('a', { class: 'btn btn-small', attrs: { id: 'nav-reports', href: '/reports' } });
+  const labelReportsLink = (): void => {
+    reportsLink.textContent = rt('navReports');
+  };
+  labelReportsLink();
+  const top = new TopBar(session, alerter, 'consoleTitle', h('div', { class: 'top-tools' }, drills.el, search.el, status.button, reportsLink));
   const keys = h('footer', { class: 'keys', attrs: { id: 'shortcuts' } });
   const stationNames = new Map(dir.stations.map((s) => [s.id, s.name]));
   // The city centre (and an admin, bound to no station) sees every station's incidents: a station column.
@@ -213,6 +220,7 @@ async function main(): Promise<void> {
   onLangChange(() => {
     drills.render();
     top.render();
+    labelReportsLink();
     renderKeys();
     search.relabel();
     status.relabel();

@@ -109,6 +109,8 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   app.get('/', signedIn(), page('index.html'));
   // The installer page (issue 15); the API decides what it shows (installers and admins act).
   app.get('/installer', signedIn(), page('installer.html'));
+  // The reports page (issue 14): guards and installers get a refusal on it, and /api/reports refuses them anyway.
+  app.get('/reports', signedIn(), page('reports.html'));
   // Vite names every asset by its content hash: it never changes, so browsers may keep it.
   app.use('/assets', express.static(`${WEB_DIR}assets`, { immutable: true, maxAge: '365d', dotfiles: 'deny', index: false }));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
