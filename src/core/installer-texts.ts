@@ -178,6 +178,13 @@ const ZH: ReadonlyArray<readonly [string, string]> = [
   ['the camera name', '摄像机名称'],
   ['the user name for the camera stream', '摄像机视频流的用户名'],
   ['the camera name in Frigate', 'Frigate 中的摄像机名称'],
+  // cameras[].allowed_hosts (issue 16): the other hosts a camera may name in its addresses.
+  [
+    'a host name or IP address without scheme or port, e.g. 192.0.2.11 or nvr.shop-12.lan',
+    '主机名或 IP 地址，不带协议和端口，如 `192.0.2.11` 或 `nvr.shop-12.lan`',
+  ],
+  ['a list of host names or IP addresses, e.g. [192.0.2.11]', '主机名或 IP 地址的列表，如 [192.0.2.11]'],
+  ['at most 16 hosts', '最多 16 个主机'],
   ['the site name', '场所名称'],
   ['the street address', '街道地址'],
   ['the door-plate number (门牌号)', '门牌号'],

@@ -9,17 +9,40 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { z } from 'zod';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { generateJsonSchemas } from '../../src/config/json-schema.js';
 import { hubSchema } from '../../src/config/schema/hub.js';
 import { deviceSchema, siteFileSchema } from '../../src/config/schema/site.js';
 import { stationsFileSchema } from '../../src/config/schema/stations.js';
 import { profileEditorSchema } from '../../src/profiles/json-schema.js';
-import { validate } from '../helpers/json-schema-lite.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const generated = generateJsonSchemas();
 const schemaOf = (name: string) => JSON.parse(generated[name]!) as Record<string, unknown>;
+
+/**
+ * The validator is ajv, not one of ours: a validator we wrote would only agree with our own reading
+ * of the spec. The files declare draft-07 (the YAML language server's best-supported draft), which
+ * is ajv's default draft. Strict mode makes an unknown keyword, an ignored `required` or a loose
+ * tuple a compile error instead of a silently half-checked schema. Union types
+ * (`"type": ["string", "number"]`) are plain draft-07 that zod writes for scalar options; ajv's
+ * strict mode only asks that they be allowed by name. No schema uses `format`, so no formats are
+ * added (ajv-formats is not installed).
+ */
+const DRAFT_07 = 'http://json-schema.org/draft-07/schema#';
+const ajv = new Ajv.default({ strict: true, allowUnionTypes: true, allErrors: true });
+const validators = new Map<string, ValidateFunction>();
+
+/** What ajv says of `data` against the generated schema `name`: [] when it passes, else `path: reason`. */
+function validate(name: string, data: unknown): string[] {
+  let check = validators.get(name);
+  if (!check) {
+    check = ajv.compile(schemaOf(name));
+    validators.set(name, check);
+  }
+  return check(data) ? [] : (check.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message ?? e.keyword}`);
+}
 
 interface Sample {
   file: string;
@@ -53,6 +76,15 @@ describe('shipped JSON Schema files', () => {
     for (const [name, text] of Object.entries(generated)) expect(shipped[name], name).toBe(text);
   });
 
+  it.each(Object.keys(generated))('%s declares draft-07 and compiles in ajv strict mode', (name) => {
+    const json = schemaOf(name);
+    expect(json.$schema).toBe(DRAFT_07);
+    // Checked against the draft-07 meta-schema, then compiled: strict mode throws on anything it
+    // would otherwise ignore (an unknown keyword, a `required` key with no property, ...).
+    expect(ajv.validateSchema(json), ajv.errorsText(ajv.errors)).toBe(true);
+    expect(() => validate(name, {})).not.toThrow();
+  });
+
   it.each(SAMPLES.filter((s) => !s.file.startsWith('src/')))('$file names its schema for the editor', ({ file, schema }) => {
     const depth = file.split('/').length - 1;
     const first = readFileSync(join(ROOT, file), 'utf8').split('\n')[0];
@@ -62,15 +94,14 @@ describe('shipped JSON Schema files', () => {
   it.each(SAMPLES)('$file passes $schema and zod', ({ file, schema, zod }) => {
     const data = dataOf(file);
     expect(zod.safeParse(data).success).toBe(true);
-    expect(validate(schemaOf(schema), data)).toEqual([]);
+    expect(validate(schema, data)).toEqual([]);
   });
 
   it('every device entry of the samples passes device.schema.json', () => {
-    const schema = schemaOf('device.schema.json');
     for (const s of SAMPLES.filter((x) => x.schema === 'site.schema.json')) {
       for (const d of (dataOf(s.file) as { devices: unknown[] }).devices) {
         expect(deviceSchema.safeParse(d).success).toBe(true);
-        expect(validate(schema, d)).toEqual([]);
+        expect(validate('device.schema.json', d)).toEqual([]);
       }
     }
   });
@@ -154,14 +185,13 @@ describe('the JSON Schema rejects what zod rejects (generated mistakes)', () => 
   ];
   it.each(FILES)('$file: every generated mistake is judged alike', ({ file, schema, zod }) => {
     ROOTDOC = dataOf(file);
-    const json = schemaOf(schema);
     const differ: string[] = [];
     let rejected = 0;
     let cases = 0;
     for (const { what, doc } of mistakes(ROOTDOC)) {
       cases++;
       const zodOk = zod.safeParse(clone(doc)).success;
-      const jsonOk = validate(json, doc).length === 0;
+      const jsonOk = validate(schema, doc).length === 0;
       if (!zodOk) rejected++;
       if (zodOk !== jsonOk && !REFINEMENT_ONLY.some((r) => r.test(what)))
         differ.push(`${what}: zod ${zodOk ? 'accepts' : 'rejects'}, JSON Schema ${jsonOk ? 'accepts' : 'rejects'}`);
