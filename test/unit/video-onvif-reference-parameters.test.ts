@@ -123,12 +123,26 @@ describe('wsa:ReferenceParameters of a subscription reference', () => {
       ['<a>'.repeat(7) + 'x' + '</a>'.repeat(7), /nested deeper than 4/],
       [`<p:Id xmlns:p="urn:p">${'A'.repeat(3000)}</p:Id>`, /more than 2048 characters/],
       ['<q:Id>1</q:Id>', /prefix "q" is not declared/],
+      ['<p:Id xmlns:p="">1</p:Id>', /bound to the empty namespace/],
     ];
     for (const [params, reason] of cases) {
       const err = catchErr(() => parseCreatePullPoint(created(`<wsa5:ReferenceParameters>${params}</wsa5:ReferenceParameters>`)));
       expect(err, String(reason)).toBeInstanceOf(OnvifError);
       expect((err as OnvifError).reason, String(reason)).toMatch(reason);
     }
+  });
+
+  it('a default-namespace parameter, and one that binds the prefix wsa to another namespace, keep their meaning', () => {
+    const sub = parseCreatePullPoint(
+      created('<wsa5:ReferenceParameters><Id xmlns="urn:dflt">3</Id><wsa:Key xmlns:wsa="urn:not-addressing">k</wsa:Key></wsa5:ReferenceParameters>'),
+    );
+    const blocks = headerBlocks(send(sub));
+    expect(blocks.find((b) => b.local === 'Id')).toMatchObject({ ns: 'urn:dflt', text: '3' });
+    const key = blocks.find((b) => b.local === 'Key')!;
+    expect(key.ns).toBe('urn:not-addressing');
+    // The marker's prefix is another one, bound to WS-Addressing 1.0.
+    expect(key.attrs['wsa1:IsReferenceParameter']).toBe('true');
+    expect(key.attrs['xmlns:wsa1']).toBe(WSA);
   });
 
   it('a device’s own IsReferenceParameter attribute is not duplicated', () => {

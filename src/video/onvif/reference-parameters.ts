@@ -157,6 +157,8 @@ function readElement(node: Ordered, outer: Record<string, string>, depth: number
   const { scope, declared } = scopeOf(node, outer);
   for (const [p, uri] of Object.entries(declared)) {
     if ((p !== '' && !NCNAME.test(p)) || /^xml/i.test(p)) throw bad(`namespace prefix "${p.slice(0, 60)}" refused`);
+    // Undeclaring a prefix (xmlns:p="") is XML 1.1 only; it could not be written back in 1.0.
+    if (p !== '' && uri === '') throw bad(`prefix "${p}" bound to the empty namespace`);
     count(budget, uri);
   }
   const ns = scope[prefix];
