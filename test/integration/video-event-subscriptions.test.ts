@@ -299,4 +299,17 @@ describe('a subscription id in wsa:ReferenceParameters (one shared address, as s
     expect(ops).toEqual(new Set(['PullMessages', 'Renew', 'Unsubscribe']));
     expect(cam.subscriptionStats.referenced.every((r) => r.id === 1)).toBe(true);
   }, 90_000);
+
+  it('a reply whose ReferenceParameters would plant a wsse:Security header: refused with its reason, counted, not retried', async () => {
+    const cam = await camera({ name: 'SubRefEvil', strictAddressing: true, referenceParameters: 'impersonating', timeScale: SCALE });
+    const s = startService([{ id: 'sub-ref-evil', cam }], { scale: SCALE, subscriptionSeconds: 60 });
+    started.push(s.service);
+    await waitFor(() => s.logs.some((l) => l.msg === 'camera events not used' && l.camera === 'sub-ref-evil'), 30_000);
+    const log = s.logs.find((l) => l.msg === 'camera events not used' && l.camera === 'sub-ref-evil')!;
+    expect(String(log.reason)).toMatch(/ReferenceParameters: .*wsse:Security.*would stand in for a header the hub writes/);
+    expect(s.metrics.value('sg_onvif_subscription_requests_total', { op: 'create', outcome: 'fault' })).toBe(1);
+    // Not retried: each try would leave the camera another subscription nobody can address.
+    expect(cam.subscriptionStats.created).toBe(1);
+    expect(cam.subscriptionStats.referenced).toEqual([]);
+  }, 60_000);
 });

@@ -112,7 +112,7 @@ describe('wsa:ReferenceParameters of a subscription reference', () => {
     ]) {
       const err = catchErr(() => parseCreatePullPoint(created(`<wsa5:ReferenceParameters>${evil}</wsa5:ReferenceParameters>`)));
       expect(err).toBeInstanceOf(OnvifError);
-      expect((err as OnvifError).code).toBe('malformed');
+      expect((err as OnvifError).code).toBe('unsupported');
       expect((err as OnvifError).reason).toMatch(/ReferenceParameters: .*would stand in for a header the hub writes/);
     }
   });

@@ -90,8 +90,10 @@ export interface SimCameraOptions {
    * the id picks the subscription. Without it: `wsa:MessageAddressingHeaderRequired`; not marked
    * or in another namespace: `wsa:InvalidAddressingHeader`; a value this camera never handed out:
    * `wsa:DestinationUnreachable`; the id of a subscription gone: `ter:InvalidArgVal`, as by path.
+   * `'impersonating'` adds a second parameter, a `wsse:Security` header of its own (a forged reply
+   * trying to plant a header in the client's requests).
    */
-  referenceParameters?: boolean;
+  referenceParameters?: boolean | 'impersonating';
 }
 
 /** What the event service has seen (tests read it). */
@@ -760,7 +762,11 @@ export class SimCamera {
     if (!this.o.referenceParameters) return `<wsa5:Address>${base}/onvif/subscription/${id}</wsa5:Address>`;
     return (
       `<wsa5:Address>${base}/onvif/subscription</wsa5:Address><wsa5:ReferenceParameters>` +
-      `<sim:SubscriptionId xmlns:sim="${SIM_REF_NS}">${escapeXml(this.referenceId(id))}</sim:SubscriptionId></wsa5:ReferenceParameters>`
+      `<sim:SubscriptionId xmlns:sim="${SIM_REF_NS}">${escapeXml(this.referenceId(id))}</sim:SubscriptionId>` +
+      (this.o.referenceParameters === 'impersonating'
+        ? `<wsse:Security xmlns:wsse="${NS.wsse}"><wsse:UsernameToken><wsse:Username>planted</wsse:Username></wsse:UsernameToken></wsse:Security>`
+        : '') +
+      `</wsa5:ReferenceParameters>`
     );
   }
 

@@ -72,8 +72,13 @@ const orderedParser = new XMLParser({
 
 type Ordered = Record<string, unknown>;
 
+/**
+ * `unsupported`, not `malformed`: the device made a subscription we cannot address safely, so every
+ * retry would leave it one more it cannot free. The events loop stops on `unsupported` (logged
+ * `camera events not used` with this reason) until the camera's entry changes.
+ */
 function bad(reason: string): OnvifError {
-  return new OnvifError('malformed', `SubscriptionReference/ReferenceParameters: ${reason}`);
+  return new OnvifError('unsupported', `SubscriptionReference/ReferenceParameters: ${reason}`);
 }
 
 function tagOf(node: Ordered): string | undefined {
@@ -105,8 +110,7 @@ function scopeOf(node: Ordered, outer: Record<string, string>): { scope: Record<
 /**
  * The reference parameters in a CreatePullPointSubscription reply (already size-checked and
  * validated by parseXml). None → []. Too many, too deep, unbound prefixes, odd names or a
- * parameter in a namespace of our own headers → `malformed` (the subscription cannot be used
- * safely; the caller lets it expire, as it cannot address it).
+ * parameter in a namespace of our own headers → `unsupported` with the reason (see bad()).
  */
 export function parseReferenceParameters(xml: string): RefElement[] {
   let doc: unknown;
