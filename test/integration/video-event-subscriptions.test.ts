@@ -227,3 +227,89 @@ describe('WS-Addressing on every subscription request', () => {
     expect(cam.subscriptionStats.refusedAddressing).toEqual({ Renew: 1 });
   }, 30_000);
 });
+
+describe('a subscription id in wsa:ReferenceParameters (one shared address, as some firmwares do)', () => {
+  it('the client echoes it on PullMessages, Renew and Unsubscribe, and each reaches the subscription it names', async () => {
+    const cam = await camera({ name: 'SubRef', strictAddressing: true, referenceParameters: true, maxSubscriptions: 2 });
+    const client = new OnvifClient({ xaddr: cam.xaddr, username: 'admin', password: PASS, timeoutMs: 5000 });
+    await client.probe();
+    const first = await client.createPullPoint(60);
+    const second = await client.createPullPoint(60);
+    // Both share one address; only the reference parameter tells them apart.
+    expect(first.address).toBe(second.address);
+    expect(first.address).toMatch(/\/onvif\/subscription$/);
+    expect(first.referenceParameters).toHaveLength(1);
+
+    expect((await client.pullMessages(second, 1, 10)).messages).toHaveLength(3); // its Initialized states
+    expect((await client.renew(first, 60)).terminationTime).toMatch(/^\d{4}-/);
+    await client.unsubscribe(second);
+    expect(cam.subscriptionStats.referenced).toEqual([
+      { op: 'PullMessages', id: 2 },
+      { op: 'Renew', id: 1 },
+      { op: 'Unsubscribe', id: 2 },
+    ]);
+    // The right one went: the first is alive and still delivers, the second is gone.
+    expect(cam.liveSubscriptions()).toBe(1);
+    cam.trigger('motion', true);
+    const pulled = await client.pullMessages(first, 5, 10);
+    expect(pulled.messages.length).toBeGreaterThanOrEqual(4); // 3 Initialized + the motion
+    const gone = await client.pullMessages(second, 1, 10).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((gone as OnvifError).reason).toMatch(/subscription does not exist/);
+
+    // The same Renew without the reference parameter (what the hub sent before) is faulted.
+    const refused = await client.call(first.address, ACTIONS.renew, requests.renew(60), { addressing: true }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(OnvifError);
+    expect((refused as OnvifError).reason).toMatch(/MessageAddressingHeaderRequired.*SubscriptionId is not present/);
+    expect(cam.subscriptionStats.refusedReferenceParameters).toEqual({ Renew: 1 });
+    // The id in another namespace is not the camera's parameter.
+    const elsewhere = first.referenceParameters.map((p) => ({ ...p, declare: { [p.prefix]: 'urn:not-the-camera' } }));
+    const wrongNs = await client.call(first.address, ACTIONS.renew, requests.renew(60), { addressing: true, referenceParameters: elsewhere }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((wrongNs as OnvifError).reason).toMatch(/InvalidAddressingHeader.*namespace/);
+    await client.unsubscribe(first);
+    expect(cam.liveSubscriptions()).toBe(0);
+  }, 30_000);
+
+  it('the hub’s camera service on such a camera: events arrive, Renews succeed, stopping unsubscribes the right one', async () => {
+    const cam = await camera({ name: 'SubRefHub', strictAddressing: true, referenceParameters: true, maxSubscriptions: 1, timeScale: SCALE });
+    const s = startService([{ id: 'sub-ref', cam }], { scale: SCALE, subscriptionSeconds: 60 });
+    started.push(s.service);
+    // A minute-long subscription on a clock 60× fast: several Renews within seconds.
+    await waitFor(() => cam.subscriptionStats.renewed >= 3, 60_000);
+    cam.trigger('motion', true);
+    await waitFor(() => s.raised.some((r) => r.camera === 'sub-ref' && r.kind === 'video_motion'), 20_000);
+    cam.trigger('motion', false);
+    cam.trigger('tamper', true);
+    await waitFor(() => s.raised.some((r) => r.camera === 'sub-ref' && r.kind === 'tamper'), 20_000);
+    expect(cam.subscriptionStats).toMatchObject({ created: 1, maxLive: 1, expired: 0, refusedAddressing: {}, refusedReferenceParameters: {} });
+    expect(s.metrics.value('sg_onvif_subscription_requests_total', { op: 'renew', outcome: 'fault' })).toBe(0);
+
+    await s.service.stop();
+    expect(cam.subscriptionStats.unsubscribed).toBe(1);
+    expect(cam.liveSubscriptions()).toBe(0);
+    const ops = new Set(cam.subscriptionStats.referenced.map((r) => r.op));
+    expect(ops).toEqual(new Set(['PullMessages', 'Renew', 'Unsubscribe']));
+    expect(cam.subscriptionStats.referenced.every((r) => r.id === 1)).toBe(true);
+  }, 90_000);
+
+  it('a reply whose ReferenceParameters would plant a wsse:Security header: refused with its reason, counted, not retried', async () => {
+    const cam = await camera({ name: 'SubRefEvil', strictAddressing: true, referenceParameters: 'impersonating', timeScale: SCALE });
+    const s = startService([{ id: 'sub-ref-evil', cam }], { scale: SCALE, subscriptionSeconds: 60 });
+    started.push(s.service);
+    await waitFor(() => s.logs.some((l) => l.msg === 'camera events not used' && l.camera === 'sub-ref-evil'), 30_000);
+    const log = s.logs.find((l) => l.msg === 'camera events not used' && l.camera === 'sub-ref-evil')!;
+    expect(String(log.reason)).toMatch(/ReferenceParameters: .*wsse:Security.*would stand in for a header the hub writes/);
+    expect(s.metrics.value('sg_onvif_subscription_requests_total', { op: 'create', outcome: 'fault' })).toBe(1);
+    // Not retried: each try would leave the camera another subscription nobody can address.
+    expect(cam.subscriptionStats.created).toBe(1);
+    expect(cam.subscriptionStats.referenced).toEqual([]);
+  }, 60_000);
+});

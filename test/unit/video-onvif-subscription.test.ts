@@ -45,7 +45,12 @@ describe('replies', () => {
         '<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>http://192.0.2.10/sub/1</wsa5:Address></tev:SubscriptionReference><wsnt:CurrentTime>2020-01-01T00:00:00Z</wsnt:CurrentTime><wsnt:TerminationTime>2020-01-01T00:01:00Z</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse>',
       ),
     );
-    expect(created).toEqual({ address: 'http://192.0.2.10/sub/1', currentTime: '2020-01-01T00:00:00Z', terminationTime: '2020-01-01T00:01:00Z' });
+    expect(created).toEqual({
+      address: 'http://192.0.2.10/sub/1',
+      currentTime: '2020-01-01T00:00:00Z',
+      terminationTime: '2020-01-01T00:01:00Z',
+      referenceParameters: [],
+    });
     expect(parseRenew(ENV('<wsnt:RenewResponse><wsnt:TerminationTime>2020-01-01T00:02:00Z</wsnt:TerminationTime></wsnt:RenewResponse>'))).toEqual({
       currentTime: null,
       terminationTime: '2020-01-01T00:02:00Z',

@@ -81,6 +81,19 @@ export interface SimCameraOptions {
    * expire, long polls end and times are stated on it (a 30-minute run in 30 s at 60).
    */
   timeScale?: number;
+  /**
+   * Subscriptions addressed as some Hikvision / Axis firmwares do (issue 16): one shared address,
+   * `/onvif/subscription`, and the subscription id in the SubscriptionReference's
+   * `wsa:ReferenceParameters` (`<sim:SubscriptionId xmlns:sim="urn:safegrid:sim:subscription">`,
+   * its text full of characters that need escaping). PullMessages, Renew and Unsubscribe must echo
+   * it as a header with `wsa:IsReferenceParameter="true"` (WS-Addressing 1.0 SOAP Binding §3.3);
+   * the id picks the subscription. Without it: `wsa:MessageAddressingHeaderRequired`; not marked
+   * or in another namespace: `wsa:InvalidAddressingHeader`; a value this camera never handed out:
+   * `wsa:DestinationUnreachable`; the id of a subscription gone: `ter:InvalidArgVal`, as by path.
+   * `'impersonating'` adds a second parameter, a `wsse:Security` header of its own (a forged reply
+   * trying to plant a header in the client's requests).
+   */
+  referenceParameters?: boolean | 'impersonating';
 }
 
 /** What the event service has seen (tests read it). */
@@ -98,6 +111,10 @@ export interface SubscriptionStats {
   maxLive: number;
   /** Notification messages handed out by PullMessages (Changed ones, not Initialized). */
   delivered: number;
+  /** Requests faulted for a missing or wrong reference parameter (`referenceParameters`), by operation. */
+  refusedReferenceParameters: Record<string, number>;
+  /** Subscription ids (reference parameters) that reached each operation, in order (`referenceParameters`). */
+  referenced: Array<{ op: string; id: number }>;
 }
 
 export interface SimState {
@@ -137,6 +154,11 @@ const xmlParser = new XMLParser({
   trimValues: true,
   processEntities: false,
 });
+/** Prefixes kept: the reference-parameter check needs the header's namespace. */
+const nsParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', removeNSPrefix: false, parseTagValue: false, processEntities: false });
+const SIM_REF_NS = 'urn:safegrid:sim:subscription';
+/** The five predefined entities (the request parser leaves them as written). */
+const unescapeXml = (s: string): string => s.replace(/&(amp|lt|gt|quot|apos);/g, (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[e]!);
 const escapeXml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 type Obj = Record<string, unknown>;
@@ -184,6 +206,8 @@ export class SimCamera {
     expired: 0,
     maxLive: 0,
     delivered: 0,
+    refusedReferenceParameters: {},
+    referenced: [],
   };
   /** Real time at construction: the scaled clock counts from here. */
   private readonly realStart = Date.now();
@@ -224,6 +248,7 @@ export class SimCamera {
       strictAddressing: options.strictAddressing ?? false,
       maxSubscriptions: options.maxSubscriptions,
       timeScale: options.timeScale ?? 1,
+      referenceParameters: options.referenceParameters ?? false,
     };
     // Each camera tints its picture differently, so two cameras never send the same bytes.
     const hue = [...this.o.name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 360, 7);
@@ -522,9 +547,58 @@ export class SimCamera {
     if (path === '/onvif/device_service') return this.device(op, res);
     if (path === '/onvif/media_service') return this.media(op, req, res);
     if (path === '/onvif/event_service') return this.events(op, req, res);
+    if (path === '/onvif/subscription' && this.o.referenceParameters) {
+      const id = this.referencedSubscription(body, op, res);
+      return id === null ? undefined : this.subscription(id, op, req, res);
+    }
     const m = /^\/onvif\/subscription\/(\d+)$/.exec(path);
-    if (m) return this.subscription(Number(m[1]), op, req, res);
+    if (m && !this.o.referenceParameters) return this.subscription(Number(m[1]), op, req, res);
     return this.fault(res, false, 'ter:ActionNotSupported', `no service at ${path}`);
+  }
+
+  /** The reference parameter as this camera hands it out: the id, then characters that need escaping. */
+  private referenceId(id: number): string {
+    return `${id}&<sub id="${id}">'`;
+  }
+
+  /**
+   * The subscription a request names by its echoed reference parameter, or null after faulting it
+   * (WS-Addressing 1.0 SOAP Binding §3.3 / §6.4).
+   */
+  private referencedSubscription(body: string, op: string, res: http.ServerResponse): number | null {
+    const refuse = (subcode: string, reason: string): null => {
+      this.subscriptionStats.refusedReferenceParameters[op] = (this.subscriptionStats.refusedReferenceParameters[op] ?? 0) + 1;
+      this.fault(res, true, subcode, reason);
+      return null;
+    };
+    let env: unknown;
+    try {
+      env = nsParser.parse(body);
+    } catch {
+      return refuse('ter:WellFormed', 'request is not well-formed XML');
+    }
+    const root = (env && typeof env === 'object' ? Object.entries(env as Obj).find(([k]) => k.endsWith('Envelope')) : undefined) as [string, Obj] | undefined;
+    const envEl = root?.[1] ?? {};
+    const headerEntry = Object.entries(envEl).find(([k]) => k.endsWith(':Header') || k === 'Header');
+    const header = (headerEntry?.[1] ?? {}) as Obj;
+    const entry = Object.entries(header).find(([k]) => k === 'SubscriptionId' || k.endsWith(':SubscriptionId'));
+    if (!entry) return refuse('wsa5:MessageAddressingHeaderRequired', "the subscription's reference parameter SubscriptionId is not present");
+    const [qname, raw] = entry;
+    const el = (Array.isArray(raw) ? raw[0] : raw) as Obj | string;
+    const attrs = (typeof el === 'object' ? el : {}) as Obj;
+    const prefix = qname.includes(':') ? qname.slice(0, qname.indexOf(':')) : '';
+    const nsOf = (p: string): unknown =>
+      attrs[p ? `@_xmlns:${p}` : '@_xmlns'] ?? header[p ? `@_xmlns:${p}` : '@_xmlns'] ?? envEl[p ? `@_xmlns:${p}` : '@_xmlns'];
+    if (nsOf(prefix) !== SIM_REF_NS) return refuse('wsa5:InvalidAddressingHeader', 'SubscriptionId is not in the namespace this camera gave it');
+    const marked = Object.entries(attrs).some(
+      ([k, v]) => k.endsWith(':IsReferenceParameter') && (v === 'true' || v === '1') && nsOf(k.slice(2, k.indexOf(':'))) === NS.wsa5,
+    );
+    if (!marked) return refuse('wsa5:InvalidAddressingHeader', 'SubscriptionId is not marked wsa:IsReferenceParameter="true"');
+    const value = unescapeXml(str(el));
+    const id = Number(/^(\d+)&/.exec(value)?.[1] ?? NaN);
+    if (!Number.isInteger(id) || value !== this.referenceId(id)) return refuse('wsa5:DestinationUnreachable', 'no subscription with this SubscriptionId');
+    this.subscriptionStats.referenced.push({ op, id });
+    return id;
   }
 
   /** `url` with `reportHost` in place of our host, where the options ask for it. */
@@ -682,6 +756,20 @@ export class SimCamera {
     );
   }
 
+  /** The inside of a SubscriptionReference: the address, and the id as a reference parameter in that mode. */
+  private subscriptionReference(id: number): string {
+    const base = this.reported('subscription', this.base);
+    if (!this.o.referenceParameters) return `<wsa5:Address>${base}/onvif/subscription/${id}</wsa5:Address>`;
+    return (
+      `<wsa5:Address>${base}/onvif/subscription</wsa5:Address><wsa5:ReferenceParameters>` +
+      `<sim:SubscriptionId xmlns:sim="${SIM_REF_NS}">${escapeXml(this.referenceId(id))}</sim:SubscriptionId>` +
+      (this.o.referenceParameters === 'impersonating'
+        ? `<wsse:Security xmlns:wsse="${NS.wsse}"><wsse:UsernameToken><wsse:Username>planted</wsse:Username></wsse:UsernameToken></wsse:Security>`
+        : '') +
+      `</wsa5:ReferenceParameters>`
+    );
+  }
+
   private events(op: string, _req: unknown, res: http.ServerResponse): void {
     switch (op) {
       case 'CreatePullPointSubscription': {
@@ -704,7 +792,7 @@ export class SimCamera {
         return this.send(
           res,
           200,
-          `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>${this.reported('subscription', this.base)}/onvif/subscription/${id}</wsa5:Address></tev:SubscriptionReference>` +
+          `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference>${this.subscriptionReference(id)}</tev:SubscriptionReference>` +
             `<wsnt:CurrentTime>${now.toISOString()}</wsnt:CurrentTime><wsnt:TerminationTime>${new Date(sub.expires).toISOString()}</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse>`,
         );
       }

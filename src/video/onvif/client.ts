@@ -27,6 +27,7 @@ import {
   type PullPointSubscription,
   type ServiceAddresses,
 } from './messages.js';
+import type { RefElement } from './reference-parameters.js';
 import { envelope, parseResponse } from './soap.js';
 import { DigestCache, httpExchange, redactUrl, type HttpResult } from './transport.js';
 
@@ -119,13 +120,14 @@ export class OnvifClient {
     url: string,
     action: string,
     body: string,
-    opts: { auth?: boolean; addressing?: boolean; timeoutMs?: number; maxBytes?: number } = {},
+    opts: { auth?: boolean; addressing?: boolean; referenceParameters?: readonly RefElement[]; timeoutMs?: number; maxBytes?: number } = {},
   ): Promise<Buffer> {
     const auth = opts.auth !== false;
     const xml = envelope(body, {
       credentials: auth ? this.credentials : null,
       now: new Date(this.clock.now() + this.offsetMs),
       ...(opts.addressing ? { addressing: { action, to: url } } : {}),
+      ...(opts.referenceParameters ? { referenceParameters: opts.referenceParameters } : {}),
     });
     let res: HttpResult;
     try {
@@ -285,6 +287,7 @@ export class OnvifClient {
   async pullMessages(sub: PullPointSubscription, timeoutSeconds = 5, limit = 32): Promise<PulledMessages> {
     const raw = await this.call(sub.address, ACTIONS.pullMessages, requests.pullMessages(timeoutSeconds, limit), {
       addressing: true,
+      referenceParameters: sub.referenceParameters,
       timeoutMs: timeoutSeconds * 1000 + this.timeoutMs,
       maxBytes: ONVIF_LIMITS.maxPullBytes,
     });
@@ -292,11 +295,19 @@ export class OnvifClient {
   }
 
   async renew(sub: PullPointSubscription, terminationSeconds = 120): Promise<{ currentTime: string | null; terminationTime: string | null }> {
-    return parseRenew(await this.call(sub.address, ACTIONS.renew, requests.renew(terminationSeconds), { addressing: true }));
+    return parseRenew(
+      await this.call(sub.address, ACTIONS.renew, requests.renew(terminationSeconds), { addressing: true, referenceParameters: sub.referenceParameters }),
+    );
   }
 
   async unsubscribe(sub: PullPointSubscription, timeoutMs = this.timeoutMs): Promise<void> {
-    parseUnsubscribe(await this.call(sub.address, ACTIONS.unsubscribe, requests.unsubscribe(), { addressing: true, timeoutMs }));
+    parseUnsubscribe(
+      await this.call(sub.address, ACTIONS.unsubscribe, requests.unsubscribe(), {
+        addressing: true,
+        referenceParameters: sub.referenceParameters,
+        timeoutMs,
+      }),
+    );
   }
 
   /** A JPEG from the snapshot URI, with HTTP Digest when asked. */

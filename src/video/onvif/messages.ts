@@ -3,6 +3,7 @@
  * Pure: strings in, typed values out; a reply lacking what the spec requires is a typed error.
  */
 import { ONVIF_LIMITS, OnvifError } from './errors.js';
+import { parseReferenceParameters, type RefElement } from './reference-parameters.js';
 import { NS, parseResponse } from './soap.js';
 import { at, attr, child, children, esc, requireText, text, type XmlNode } from './xml.js';
 
@@ -163,13 +164,21 @@ export interface PullPointSubscription {
   currentTime: string | null;
   /** When the device will drop the subscription unless renewed, on the device's clock. */
   terminationTime: string | null;
+  /**
+   * The SubscriptionReference's `wsa:ReferenceParameters` (often a subscription id), to be echoed
+   * as SOAP headers on every request to `address` (issue 16). Empty when the device sends none.
+   */
+  referenceParameters: RefElement[];
 }
 
 export function parseCreatePullPoint(raw: Buffer | string): PullPointSubscription {
   const r = parseResponse(raw, 'CreatePullPointSubscriptionResponse');
   const address = requireText(r, 'CreatePullPointSubscription', 'SubscriptionReference', 'Address');
   if (!/^https?:\/\//i.test(address)) throw new OnvifError('missing_field', 'CreatePullPointSubscription: the subscription address is not an http(s) URL');
-  return { address, ...times(r) };
+  // Our parser drops namespace prefixes; the reference parameters need them, so they are read
+  // again from the (already bounded and validated) text by their own careful reader.
+  const referenceParameters = child(child(r, 'SubscriptionReference'), 'ReferenceParameters') === undefined ? [] : parseReferenceParameters(raw.toString());
+  return { address, ...times(r), referenceParameters };
 }
 
 /** CurrentTime and TerminationTime of a subscription reply (WS-BaseNotification 1.3 §6.1, Events ver10 §9.1). */

@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { OnvifError } from './errors.js';
+import { type RefElement, writeReferenceParameters } from './reference-parameters.js';
 import { at, attr, child, esc, parseXml, text, type XmlNode } from './xml.js';
 
 export const NS = {
@@ -64,6 +65,12 @@ export interface EnvelopeOptions {
    * ReplyTo is the anonymous address.
    */
   addressing?: { action: string; to: string; messageId?: string };
+  /**
+   * The reference parameters of the endpoint reference the request goes to (a subscription's
+   * `wsa:ReferenceParameters`), each echoed as a header block with `wsa:IsReferenceParameter="true"`
+   * (WS-Addressing 1.0 SOAP Binding §3.3), written by reference-parameters.ts, never pasted.
+   */
+  referenceParameters?: readonly RefElement[];
 }
 
 /** The anonymous endpoint (WS-Addressing 1.0 Core §2.1): answer on the same connection. */
@@ -81,6 +88,7 @@ export function envelope(body: string, o: EnvelopeOptions = {}): string {
   const headers: string[] = [];
   if (o.credentials) headers.push(securityHeader(o.credentials, o.now ?? new Date()));
   if (o.addressing) headers.push(addressingHeaders(o.addressing));
+  if (o.referenceParameters?.length) headers.push(writeReferenceParameters(o.referenceParameters));
   return (
     `<?xml version="1.0" encoding="UTF-8"?>` +
     `<s:Envelope xmlns:s="${NS.soap}">` +

@@ -85,7 +85,7 @@ export function requireText(node: unknown, what: string, ...path: string[]): str
 }
 
 /** fast-xml-parser decodes the five predefined entities but leaves `&#NN;` / `&#xNN;` as text. */
-function decodeCharRefs(s: string): string {
+export function decodeCharRefs(s: string): string {
   if (!s.includes('&#')) return s;
   return s.replace(/&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});/g, (m, ref: string) => {
     const cp = ref[0] === 'x' ? parseInt(ref.slice(1), 16) : parseInt(ref, 10);

@@ -2,6 +2,8 @@
  * Run simulated cameras by hand: `npx tsx test/sim/onvif-camera/main.ts --count 2 --port 18081`
  * (ports 18081, 18082, …) with `--discovery 127.0.0.1` to answer WS-Discovery on UDP 3702 of that
  * address (`--multicast` to join 239.255.255.250 there, inside a network namespace).
+ * `--strict` requires WS-Addressing on event requests; `--reference-parameters` hands out subscription
+ * ids in wsa:ReferenceParameters and requires them echoed (issue 16).
  * Type `motion`, `tamper`, `input`, `offline`, `online`, `wrong`, `slow`, `bad` on stdin.
  */
 import { parseArgs } from 'node:util';
@@ -18,6 +20,8 @@ const { values } = parseArgs({
     discovery: { type: 'string' },
     'discovery-port': { type: 'string', default: '3702' },
     multicast: { type: 'boolean', default: false },
+    strict: { type: 'boolean', default: false },
+    'reference-parameters': { type: 'boolean', default: false },
   },
 });
 
@@ -29,6 +33,8 @@ for (let i = 0; i < Number(values.count); i++) {
     username: values.user,
     password: values.password,
     name: `SimCam-${i + 1}`,
+    strictAddressing: values.strict,
+    referenceParameters: values['reference-parameters'],
     discovery: values.discovery ? { address: values.discovery, port: Number(values['discovery-port']), multicast: values.multicast } : null,
   });
   await cam.start();
