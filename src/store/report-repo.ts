@@ -161,12 +161,14 @@ export class SqliteReportRepository implements ReportRepository {
   alarmEventsByDevice(w: ReportWindow): DeviceAlarmCount[] {
     const where = new Where().add('e.received_ms >= ?', w.sinceMs).add('e.received_ms < ?', w.untilMs).raw(NOT_ALARMS.replaceAll('kind', 'e.kind'));
     where.in('e.station_id', w.stationIds);
-    const sql = `SELECT e.device_id, e.site_id, i.doc ->> '$.disposition' AS disposition, coalesce(i.doc ->> '$.drill', 0) AS drill, count(*) AS n
+    // A drill is the joined incident's flag (0 once made real, 转为真实警情); an event that joined
+    // none keeps its own flag (migration 013).
+    const sql = `SELECT e.device_id, e.site_id, i.doc ->> '$.disposition' AS disposition, coalesce(i.drill, e.drill, 0) AS is_drill, count(*) AS n
       FROM events e LEFT JOIN incidents i ON i.id = e.incident_id ${where}
-      GROUP BY e.device_id, e.site_id, disposition, drill`;
-    return (this.db.prepare(sql).all(...where.args) as Array<{ device_id: string; site_id: string; disposition: string | null; drill: number; n: number }>).map(
-      (r) => ({ deviceId: r.device_id, siteId: r.site_id, disposition: r.disposition, drill: r.drill === 1, events: r.n }),
-    );
+      GROUP BY e.device_id, e.site_id, disposition, is_drill`;
+    return (
+      this.db.prepare(sql).all(...where.args) as Array<{ device_id: string; site_id: string; disposition: string | null; is_drill: number; n: number }>
+    ).map((r) => ({ deviceId: r.device_id, siteId: r.site_id, disposition: r.disposition, drill: r.is_drill === 1, events: r.n }));
   }
 
   offlineEventsByDevice(w: ReportWindow): Array<{ deviceId: string; siteId: string; events: number }> {
