@@ -40,9 +40,11 @@ describe.skipIf(!run)('the 演练 form in the console', () => {
   });
 
   /** A console page; `dropDrillEnded` loses every `drill:ended` push on the way to the page (a missed push). */
-  async function open(username: string, opts: { dropDrillEnded?: boolean } = {}): Promise<Page> {
-    const c = await newContext(browser);
+  async function open(username: string, opts: { dropDrillEnded?: boolean; lang?: 'en'; path?: string } = {}): Promise<Page> {
+    const c = await newContext(browser, opts.path === '/guard' ? { width: 360, height: 740, mobile: true } : {});
     problems.push(c.problems);
+    // about:blank has no storage: the language is set only on the hub's own pages.
+    if (opts.lang) await c.context.addInitScript(`if (location.protocol.startsWith('http')) localStorage.setItem('sg-lang', '${opts.lang}')`);
     const page = await c.context.newPage();
     if (opts.dropDrillEnded) {
       await page.routeWebSocket(
@@ -56,7 +58,7 @@ describe.skipIf(!run)('the 演练 form in the console', () => {
         },
       );
     }
-    await loginAs(page, t.baseUrl, username, accountOf(username).password);
+    await loginAs(page, t.baseUrl, username, accountOf(username).password, opts.path);
     await page.waitForSelector('#conn[data-state="online"]');
     return page;
   }
@@ -136,6 +138,33 @@ describe.skipIf(!run)('the 演练 form in the console', () => {
       expect(offered).toContain('shop-a');
       expect(offered).not.toContain('home-b');
       expect(await page.locator('#drill-target-station').count()).toBe(1);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'in English: a drill of the operator’s whole station from the form, ended from the list; guards have no 演练 control',
+    async () => {
+      const page = await open('op-hecheng', { lang: 'en' });
+      expect(await page.locator('#drill-open').textContent()).toBe('Drill');
+      await page.click('#drill-open');
+      await page.check('#drill-target-station');
+      expect(await page.locator('#drill-sites').isDisabled()).toBe(true);
+      await page.selectOption('#drill-duration', '900');
+      await page.click('#drill-start');
+      await expect.poll(() => page.locator('#drill-msg').textContent(), { timeout: PAGE_WAIT_MS }).toContain('Drill started');
+      const drill = await waitFor(() => t.hub.store.drills.unended().find((d) => d.stationId === 'ps-hecheng'), PAGE_WAIT_MS);
+      expect(drill).toMatchObject({ siteIds: [], startedBy: 'op-hecheng' });
+      expect(Date.parse(drill.endsAt) - Date.parse(drill.startedAt)).toBe(900_000);
+      await expect.poll(() => page.locator('#drill-banner:visible').textContent(), { timeout: PAGE_WAIT_MS }).toContain('1 drill(s) running');
+      const row = page.locator(`#drill-list li[data-drill="${drill.id}"]`);
+      await row.locator('button.drill-end').click();
+      await page.waitForSelector('#drill-banner', { state: 'hidden', timeout: PAGE_WAIT_MS });
+      expect(await page.locator('#drill-list li').textContent()).toBe('No drill is running');
+      expect(t.hub.store.drills.get(drill.id)?.endedBy).toBe('op-hecheng');
+
+      const guard = await open('guard-hecheng', { path: '/guard' });
+      expect(await guard.locator('#drill-open, #drill-panel').count()).toBe(0);
     },
     BROWSER_TEST_MS,
   );
