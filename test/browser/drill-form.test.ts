@@ -19,6 +19,7 @@ import {
   newContext,
   PAGE_WAIT_MS,
   SKIP_REASON,
+  screenshotPath,
   type PageProblems,
 } from '../helpers/browser.js';
 import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
@@ -102,6 +103,7 @@ describe.skipIf(!run)('the 演练 form in the console', () => {
       expect(Date.parse(drill.endsAt) - Date.parse(drill.startedAt)).toBe(1800_000);
       const row = page.locator(`#drill-list li[data-drill="${drill.id}"]`);
       await row.waitFor();
+      await page.screenshot({ path: screenshotPath('drill-form.png') });
       // The name is data: shown as text, never as markup.
       expect(await row.locator('b').count()).toBe(0);
 
