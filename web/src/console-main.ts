@@ -9,6 +9,7 @@ import { byId, h } from './dom.js';
 import { TopBar } from './header.js';
 import { IncidentState } from './incidents.js';
 import { DrillBanner } from './drill-banner.js';
+import { DrillControl } from './drill-control.js';
 import { onLangChange, t, words } from './i18n/index.js';
 import { LiveLink } from './live.js';
 import { useDirectoryNames } from './messages.js';
@@ -93,13 +94,23 @@ async function main(): Promise<void> {
     () => (siteNames = new Map(dir.sites.map((s) => [s.id, s.name]))),
   );
   const drills = new DrillBanner();
+  // 演练 form and running list (operators and admins: the only roles that reach this far).
+  const drillControl = new DrillControl(dir, session, drills, {
+    start: (body) => link.drillCommand('start', body),
+    end: (id) => link.drillCommand('end', { id }),
+  });
   // The reports page is for operators and admins (the only roles that reach this far, guards and installers left above).
   const reportsLink = h('a', { class: 'btn btn-small', attrs: { id: 'nav-reports', href: '/reports' } });
   const labelReportsLink = (): void => {
     reportsLink.textContent = rt('navReports');
   };
   labelReportsLink();
-  const top = new TopBar(session, alerter, 'consoleTitle', h('div', { class: 'top-tools' }, drills.el, search.el, status.button, reportsLink));
+  const top = new TopBar(
+    session,
+    alerter,
+    'consoleTitle',
+    h('div', { class: 'top-tools' }, drills.el, drillControl.button, search.el, status.button, reportsLink),
+  );
   const keys = h('footer', { class: 'keys', attrs: { id: 'shortcuts' } });
   const stationNames = new Map(dir.stations.map((s) => [s.id, s.name]));
   // The city centre (and an admin, bound to no station) sees every station's incidents: a station column.
@@ -149,6 +160,7 @@ async function main(): Promise<void> {
     h('main', { class: 'layout' }, h('div', { class: 'left-col' }, queue.el, eventLog.el), h('div', { class: 'map-wrap' }, mapEl), detail.el),
     keys,
     status.board.el,
+    drillControl.panel,
   );
   const map = new DistrictMap(mapEl, dir, (id) => select(id));
   mapBuilt = map;
@@ -219,6 +231,7 @@ async function main(): Promise<void> {
   });
   onLangChange(() => {
     drills.render();
+    drillControl.relabel();
     top.render();
     labelReportsLink();
     renderKeys();
@@ -237,7 +250,8 @@ async function main(): Promise<void> {
     const target = e.target as HTMLElement;
     const typing = target.closest('input, textarea, select, dialog');
     if (e.key === 'Escape') {
-      if (status.board.visible && !typing) status.board.toggle(false);
+      if (!drillControl.panel.hidden && !typing) drillControl.toggle(false);
+      else if (status.board.visible && !typing) status.board.toggle(false);
       else if (!detail.cancelForm() && !typing) select(null);
       return;
     }

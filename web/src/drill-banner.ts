@@ -12,6 +12,8 @@ import { t } from './i18n/index.js';
 export class DrillBanner {
   readonly el: HTMLElement;
   private active = new Map<string, Drill>();
+  /** Told when the set of active drills changed (a push, a refresh): the 演练 form's list follows it. */
+  private readonly listeners: Array<() => void> = [];
 
   constructor() {
     this.el = h('span', { class: 'badge badge-drill drill-banner', attrs: { id: 'drill-banner', role: 'status', hidden: '' } });
@@ -24,7 +26,7 @@ export class DrillBanner {
     try {
       const { drills } = await getJson<{ drills: Drill[] }>('/api/drills');
       this.active = new Map(drills.filter((d) => d.endedAt === null).map((d) => [d.id, d]));
-      this.render();
+      this.changed();
     } catch {
       // A role without drills:read, or the hub away: the banner stays as it was.
     }
@@ -32,17 +34,31 @@ export class DrillBanner {
 
   started(d: Drill): void {
     this.active.set(d.id, d);
-    this.render();
+    this.changed();
   }
 
   ended(d: Drill): void {
     this.active.delete(d.id);
+    this.changed();
+  }
+
+  onChange(fn: () => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** The drills running now, the one ending first at the top. */
+  running(): Drill[] {
+    const now = serverNow();
+    return [...this.active.values()].filter((d) => d.endedAt === null && Date.parse(d.endsAt) > now).sort((a, b) => a.endsAt.localeCompare(b.endsAt));
+  }
+
+  private changed(): void {
     this.render();
+    for (const fn of this.listeners) fn();
   }
 
   render(): void {
-    const now = serverNow();
-    const live = [...this.active.values()].filter((d) => d.endedAt === null && Date.parse(d.endsAt) > now);
+    const live = this.running();
     this.el.hidden = live.length === 0;
     if (live.length === 0) return;
     const until = live.map((d) => d.endsAt).sort()[live.length - 1]!;

@@ -4,7 +4,7 @@
  * want of a session (401) stops and says so, until the page logs in again and calls `resume()`.
  */
 import type { SiteCommissioning } from '../../src/contract/commissioning.js';
-import type { Drill } from '../../src/contract/drill.js';
+import type { Drill, DrillAction, DrillBody, DrillReply, DRILL_EVENT_OF } from '../../src/contract/drill.js';
 import { io, type Socket } from 'socket.io-client';
 import type { CommandPayload } from '../../src/contract/commands.js';
 import type {
@@ -22,6 +22,7 @@ import type { Incident } from '../../src/contract/incident.js';
 import { setServerTime } from './format.js';
 import type { IncidentState } from './incidents.js';
 
+const DRILL_EVENTS: typeof DRILL_EVENT_OF = { start: 'drill:start', end: 'drill:end' };
 export type LinkState = 'connecting' | 'online' | 'offline' | 'no-session' | 'forbidden';
 
 type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -134,6 +135,21 @@ export class LiveLink {
         emit(e: string, r: unknown, cb: (err: Error | null, reply: CommandReply) => void): void;
       };
       timed.emit(event, req, (err, reply) => ok(err ? { ok: false, code: 'timeout', error: 'no answer from the server' } : reply));
+    });
+  }
+
+  /**
+   * A drill command (演练: `drill:start`, `drill:end`), answered through its ack like the incident commands.
+   * The event names are spelled here (checked against the contract's type) so the page does not
+   * bundle the contract's zod schemas.
+   */
+  drillCommand<A extends DrillAction>(action: A, req: DrillBody<A>, timeoutMs = 8000): Promise<DrillReply> {
+    return new Promise((ok) => {
+      if (!this.socket.connected) return ok({ ok: false, code: 'offline', error: 'not connected' });
+      const timed = this.socket.timeout(timeoutMs) as unknown as {
+        emit(e: string, r: unknown, cb: (err: Error | null, reply: DrillReply) => void): void;
+      };
+      timed.emit(DRILL_EVENTS[action], req, (err, reply) => ok(err ? { ok: false, code: 'timeout', error: 'no answer from the server' } : reply));
     });
   }
 
