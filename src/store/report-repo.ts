@@ -161,12 +161,20 @@ export class SqliteReportRepository implements ReportRepository {
   alarmEventsByDevice(w: ReportWindow): DeviceAlarmCount[] {
     const where = new Where().add('e.received_ms >= ?', w.sinceMs).add('e.received_ms < ?', w.untilMs).raw(NOT_ALARMS.replaceAll('kind', 'e.kind'));
     where.in('e.station_id', w.stationIds);
-    const sql = `SELECT e.device_id, e.site_id, i.doc ->> '$.disposition' AS disposition, coalesce(i.doc ->> '$.drill', 0) AS drill, count(*) AS n
+    // Aliases that are no column's name: events and incidents both have a `drill` column (migration
+    // 013), and GROUP BY resolves a bare name to a column before an alias ("ambiguous column name").
+    const sql = `SELECT e.device_id, e.site_id, i.doc ->> '$.disposition' AS joined_disposition, coalesce(i.doc ->> '$.drill', 0) AS joined_drill, count(*) AS n
       FROM events e LEFT JOIN incidents i ON i.id = e.incident_id ${where}
-      GROUP BY e.device_id, e.site_id, disposition, drill`;
-    return (this.db.prepare(sql).all(...where.args) as Array<{ device_id: string; site_id: string; disposition: string | null; drill: number; n: number }>).map(
-      (r) => ({ deviceId: r.device_id, siteId: r.site_id, disposition: r.disposition, drill: r.drill === 1, events: r.n }),
-    );
+      GROUP BY e.device_id, e.site_id, joined_disposition, joined_drill`;
+    return (
+      this.db.prepare(sql).all(...where.args) as Array<{
+        device_id: string;
+        site_id: string;
+        joined_disposition: string | null;
+        joined_drill: number;
+        n: number;
+      }>
+    ).map((r) => ({ deviceId: r.device_id, siteId: r.site_id, disposition: r.joined_disposition, drill: r.joined_drill === 1, events: r.n }));
   }
 
   offlineEventsByDevice(w: ReportWindow): Array<{ deviceId: string; siteId: string; events: number }> {

@@ -2,9 +2,14 @@
  * Reports are built off the hub's event loop (issue 14): while a monthly report over a large month
  * is being built for an HTTP caller, an alarm published over MQTT still gets its PUBACK and reaches
  * a console before the report answers (order of events, not timings). Past the worker's bound, a
- * report is refused at once with 429 `busy`.
+ * report is refused at once with 429 `busy`. The worker also starts in a hub started as `npm start`
+ * starts it (bin/safegrid.js, TypeScript through tsx registered by the script).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/index.js';
+import { accountOf, defaultUsersYaml } from '../helpers/accounts.js';
+import { type ProcessHub, startProcessHub } from '../helpers/process-hub.js';
+import { makeTree } from '../helpers/tree.js';
 import type { Incident } from '../../src/contract/incident.js';
 import type { MonthlyReport } from '../../src/contract/reports.js';
 import { MAX_REPORT_BUILDS } from '../../src/reports/worker-pool.js';
@@ -97,5 +102,48 @@ describe('reports are built in a worker thread', () => {
     expect(((await ok.json()) as MonthlyReport).totals.received).toBe(NOVEMBER / 2);
     // The queue drains: a report asked now is built.
     expect((await city.get('/api/reports/monthly?month=2026-11&station=ps-minghu')).status).toBe(200);
+  }, 180_000);
+});
+
+describe('the report worker in a hub started as npm start does', () => {
+  let p: ProcessHub | undefined;
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  it('node bin/safegrid.js start answers a monthly report built in its worker', async () => {
+    const tree = makeTree();
+    tree.write('config/users.yaml', await defaultUsersYaml());
+    const store = openStore(`${tree.root}/data/test.db`);
+    store.transaction(() => {
+      for (let n = 0; n < 30; n++) {
+        const [stationId, cellId] = CELLS[n % CELLS.length]!;
+        store.incidents.save(
+          reportIncident({
+            id: `bin-${n}`,
+            siteId: 'shop-a',
+            stationId,
+            cellId,
+            openedAt: `2026-11-${String(1 + n).padStart(2, '0')}T12:00:00+08:00`,
+            closedAfter: 600,
+            disposition: 'real',
+            nature: 'criminal',
+          }),
+        );
+      }
+    });
+    store.close();
+    p = await startProcessHub(tree.root, {}, { bin: true });
+    const base = `http://127.0.0.1:${p.httpPort}`;
+    const login = await fetch(`${base}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'op-city', password: accountOf('op-city').password }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = /sg_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0];
+    const res = await fetch(`${base}/api/reports/monthly?month=2026-11`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as MonthlyReport).totals).toMatchObject({ received: 30, real: 30 });
   }, 180_000);
 });
