@@ -6,6 +6,9 @@
  * starts it (bin/safegrid.js, TypeScript through tsx registered by the script).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { ReportService, WHOLE_DISTRICT } from '../../src/reports/service.js';
 import { openStore } from '../../src/store/index.js';
 import { accountOf, defaultUsersYaml } from '../helpers/accounts.js';
 import { type ProcessHub, startProcessHub } from '../helpers/process-hub.js';
@@ -88,6 +91,36 @@ describe('reports are built in a worker thread', () => {
     expect(order).toHaveLength(3);
     expect(order.at(-1)).toBe('report');
   }, 180_000);
+
+  it('builds the device quality report in the worker (its query joins two tables with a drill column)', async () => {
+    const city = await t.login('op-city');
+    const res = await city.get('/api/reports/devices?month=2026-11');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ month: '2026-11' });
+  }, 180_000);
+
+  it('builds on the hub thread for a :memory: database, which a second connection cannot see', async () => {
+    const store = openStore(':memory:');
+    try {
+      store.incidents.save(
+        reportIncident({ id: 'mem-1', siteId: 'shop-a', stationId: 'ps-hecheng', cellId: 'cell-sw', openedAt: '2026-11-05T10:00:00+08:00' }),
+      );
+      const config = t.hub.config;
+      const reports = new ReportService({
+        store,
+        clock: systemClock,
+        log: silentLogger(),
+        rootDir: t.tree.root,
+        config: () => config,
+        workerDbPath: ':memory:',
+      });
+      expect(reports.inWorker).toBe(false);
+      const report = (await reports.build({ kind: 'monthly', month: '2026-11', target: WHOLE_DISTRICT })) as MonthlyReport;
+      expect(report.totals.received).toBe(1);
+    } finally {
+      store.close();
+    }
+  });
 
   it(`refuses a report with 429 busy while ${MAX_REPORT_BUILDS} are building or waiting, and answers those`, async () => {
     const city = await t.login('op-city');
