@@ -16,6 +16,7 @@ export interface WorkerInit {
 export type ToWorker = { type: 'config'; config: ReportConfig } | { type: 'build'; id: number; nowMs: number; request: ReportRequest };
 
 export type FromWorker =
+  | { id: number; started: true }
   | { id: number; ok: true; report: unknown; warnings: Array<{ detail: Record<string, unknown>; message: string }> }
   | { id: number; ok: false; error: string };
 
@@ -43,6 +44,8 @@ if (parentPort) {
     }
     nowMs = m.nowMs;
     warnings = [];
+    // Tells the hub this build is running now (what `ReportService.buildingNow` counts).
+    port.postMessage({ id: m.id, started: true } satisfies FromWorker);
     let reply: FromWorker;
     try {
       reply = { id: m.id, ok: true, report: runRequest(builder, m.request), warnings };

@@ -115,9 +115,12 @@ export class ReportService {
     return this.worker !== null;
   }
 
-  /** Reports being built or waiting in the worker (0 without one: a build here ends before anything else runs). */
-  get building(): number {
-    return this.worker?.queued ?? 0;
+  /**
+   * Reports the worker is building at this moment. Without a worker always 0: a build on this
+   * thread holds it, so nothing here can observe one in progress.
+   */
+  get buildingNow(): number {
+    return this.worker?.runningNow ?? 0;
   }
 
   // Built on this thread (the CLI, the bench's build times, the stored daily report).

@@ -38,6 +38,8 @@ export class ReportWorker {
   /** The config object last sent: a reload gives a new object, which is sent before the next build. */
   private sentConfig: ReportConfig | null = null;
   private readonly waiting = new Map<number, Waiting>();
+  /** The build the worker has started and not answered yet, if any. */
+  private running: number | null = null;
   private nextId = 1;
   private stopped = false;
 
@@ -60,9 +62,14 @@ export class ReportWorker {
     });
   }
 
-  /** Builds being built or waiting (for tests and the bound). */
+  /** Builds being built or waiting (the bound). */
   get queued(): number {
     return this.waiting.size;
+  }
+
+  /** Builds the worker is running right now (0 or 1): seen here only because this thread is not the one building. */
+  get runningNow(): number {
+    return this.running === null ? 0 : 1;
   }
 
   async stop(): Promise<void> {
@@ -84,6 +91,11 @@ export class ReportWorker {
     // The hub's servers keep the process alive; an idle report worker must not (the CLI, tests).
     w.unref();
     w.on('message', (m: FromWorker) => {
+      if ('started' in m) {
+        this.running = m.id;
+        return;
+      }
+      if (this.running === m.id) this.running = null;
       const job = this.waiting.get(m.id);
       if (!job) return;
       this.waiting.delete(m.id);
@@ -96,6 +108,7 @@ export class ReportWorker {
       if (this.worker !== w) return;
       this.worker = null;
       this.sentConfig = null;
+      this.running = null;
       this.o.onFailure(err);
       this.failAll(err instanceof Error ? err : new Error(String(err)));
     };

@@ -75,8 +75,9 @@ describe('reports are built in a worker thread', () => {
       order.push('report');
       return r;
     });
-    // The build has reached the worker: from here until its answer the report is being built.
-    await waitFor(() => t.hub.reports.building > 0, 60_000, 5);
+    // The worker has started the build: from here until its answer the report is being built. (Built
+    // on the event loop, a build could not be seen in progress at all: this wait would time out.)
+    await waitFor(() => t.hub.reports.buildingNow > 0, 60_000, 5);
     const msg = nativeEvent('safegrid/shop-a/shop-a-panel', 'intrusion', 2, 'rw-0001');
     await device.publishAsync(msg.topic, msg.payload, { qos: 1 });
     order.push('puback');
