@@ -1,4 +1,7 @@
-/** Reports (issue 14): built on the store and the running config; the daily report is sent through the notifier's outbox. */
+/**
+ * Reports (issue 14): built on the store and the running config (those asked over REST in the report
+ * worker, off the event loop); the daily report is sent through the notifier's outbox.
+ */
 import { moduleLogger } from '../core/logger.js';
 import type { Notifier } from '../notify/notifier.js';
 import { ReportService } from '../reports/service.js';
@@ -14,5 +17,7 @@ export function buildReports(ctx: HubContext, store: Store, notifier: Notifier):
     rootDir: ctx.rootDir,
     config: () => running.config,
     send: (key, channels, message) => notifier.enqueueMessage(key, channels, message),
+    // Reports asked over REST are built in a worker thread on a read-only connection to this file.
+    workerDbPath: running.config.hub.storage.path,
   });
 }

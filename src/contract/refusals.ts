@@ -52,6 +52,8 @@ export const REFUSAL_CODES = {
   bad_drill:
     'A drill start that cannot be: no site or station in your scope by that id (one answer for both), an end time not in the future or more than 24 h away.',
   drill_ended: 'Ending a drill that has already ended (early, or by itself at its end time).',
+  // Reports (issue 14)
+  busy: 'Too many reports are being built or waiting in the report worker (4 at once); try again in a few seconds.',
 } as const;
 
 export type RefusalCode = keyof typeof REFUSAL_CODES;

@@ -1,6 +1,6 @@
 /**
- * The reports shell (issue 14): reads the store and the config, runs the pure builders, stores the
- * daily report once at `reports.daily_at` and sends it. Scope comes in resolved (which stations);
+ * The reports shell (issue 14): builds reports (builder.ts; asked over REST, in the report worker
+ * thread), stores the daily report once at `reports.daily_at` and sends it. Scope comes in resolved (which stations);
  * the API and the CLI decide it from the principal or the command line.
  */
 import { createHash } from 'node:crypto';
@@ -8,44 +8,27 @@ import { descendants } from '../auth/scope.js';
 import type { Config, ReportsSettings } from '../config/model.js';
 import type { AlertMessage } from '../notify/message.js';
 import type {
+  AnyReport,
   BulletinPeriod,
   BulletinReport,
   DailyReport,
   DeviceQualityReport,
   MonthlyReport,
-  ReportScope,
   ResponseReport,
   StoredDailyReport,
   StoredDailySummary,
 } from '../contract/reports.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { ReportWindow, Store, StoredDailyRow } from '../store/index.js';
-import { loadBulletinAdvice } from './advice.js';
-import { buildBulletin } from './bulletin.js';
-import { buildDaily } from './daily.js';
-import { buildDevices } from './devices.js';
-import { buildMonthly } from './monthly.js';
-import { buildResponse } from './response.js';
-import { roadOf } from './road.js';
+import type { Store, StoredDailyRow } from '../store/index.js';
 import { localParts } from '../contract/local-time.js';
-import { addDays, addMonths, dayWindow, localDate, mondayOf, monthWindow, type Window } from './time.js';
+import { ReportBuilder, type ReportRequest, type ReportTarget, runRequest, WHOLE_DISTRICT } from './builder.js';
+import { addDays, dayWindow } from './time.js';
+import { ReportWorker } from './worker-pool.js';
 
-export const DEFAULT_REPORT_SETTINGS: ReportsSettings = {
-  dailyAtMinute: 8 * 60,
-  ackWithinSeconds: 30,
-  onSceneWithinSeconds: [300, 600, 900],
-  bulletinAdvice: 'config/bulletin-advice.yaml',
-  notifyChannels: [],
-};
-
-/** Which stations a report covers: null for all; `station` the one asked for (`?station=`). */
-export interface ReportTarget {
-  stationIds: string[] | null;
-  station: string | null;
-}
-
-export const WHOLE_DISTRICT: ReportTarget = { stationIds: null, station: null };
+// Where they were defined before the builder moved out: the API, the CLI and tests import them from here.
+export { DEFAULT_REPORT_SETTINGS, type ReportRequest, type ReportTarget, WHOLE_DISTRICT } from './builder.js';
+export { ReportsBusy } from './worker-pool.js';
 
 export interface ReportServiceOptions {
   store: Store;
@@ -55,6 +38,12 @@ export interface ReportServiceOptions {
   config: () => Config;
   /** Where the daily report is sent (the notifier); absent: not sent. */
   send?: (key: string, channelIds: readonly string[], message: AlertMessage) => number;
+  /**
+   * The database file, for the report worker's read-only connection: reports asked through
+   * `build` are then built off the hub's event loop. Absent (or `:memory:`, which a second
+   * connection cannot see — the tests' in-memory stores): `build` builds on this thread.
+   */
+  workerDbPath?: string;
 }
 
 /** The daily report due at `nowMs`: the day before, once the local clock has passed `daily_at`. */
@@ -73,171 +62,90 @@ export class ReportService {
   private timer: NodeJS.Timeout | null = null;
   /** The clock at the previous tick (null before the first). */
   private lastTickMs: number | null = null;
+  /** Builds on this thread, on the hub's own connection: the stored daily report, the CLI, `:memory:`. */
+  private readonly here: ReportBuilder;
+  private readonly worker: ReportWorker | null;
 
-  constructor(private readonly o: ReportServiceOptions) {}
+  constructor(private readonly o: ReportServiceOptions) {
+    const warn = (detail: Record<string, unknown>, message: string) => o.log.warn(detail, message);
+    this.here = new ReportBuilder({ reads: o.store, now: () => o.clock.now(), rootDir: o.rootDir, config: o.config, warn });
+    this.worker =
+      o.workerDbPath && o.workerDbPath !== ':memory:'
+        ? new ReportWorker({
+            dbPath: o.workerDbPath,
+            rootDir: o.rootDir,
+            config: o.config,
+            warn,
+            onFailure: (err) => o.log.error({ err }, 'report worker failed; the next report starts a new one'),
+          })
+        : null;
+  }
 
   get zone(): string {
-    return this.o.config().hub.triage.timezone;
+    return this.here.zone;
   }
 
   get settings(): ReportsSettings {
-    return this.o.config().hub.reports ?? DEFAULT_REPORT_SETTINGS;
+    return this.here.settings;
   }
 
-  private now(): string {
-    return new Date(this.o.clock.now()).toISOString();
-  }
-
-  /** Yesterday and last month on the centre's clock: the defaults of `?date=` and `?month=`. */
   defaultDate(): string {
-    return addDays(localDate(this.o.clock.now(), this.zone), -1);
+    return this.here.defaultDate();
   }
 
   defaultMonth(): string {
-    return addMonths(localDate(this.o.clock.now(), this.zone).slice(0, 7), -1);
+    return this.here.defaultMonth();
   }
 
-  private scopeOf(t: ReportTarget): ReportScope {
-    return { stationIds: t.stationIds, station: t.station };
+  /**
+   * A report asked for now (REST): in the worker when there is one, so the event loop only awaits
+   * it; rejects with ReportsBusy when MAX_REPORT_BUILDS are already building or waiting.
+   */
+  build(request: ReportRequest): Promise<AnyReport | undefined> {
+    if (this.worker) return this.worker.build(request, this.o.clock.now());
+    try {
+      return Promise.resolve(runRequest(this.here, request));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
-  private win(w: Window, t: ReportTarget): ReportWindow {
-    return { sinceMs: w.sinceMs, untilMs: w.untilMs, stationIds: t.stationIds };
+  /** Whether `build` runs in the worker thread. */
+  get inWorker(): boolean {
+    return this.worker !== null;
   }
 
-  /** Stations and cells in scope, in file order (city-tier stations hold no cells of their own). */
-  private inScope(t: ReportTarget) {
-    const cfg = this.o.config();
-    const seen = (id: string | null | undefined): boolean => t.stationIds === null || (!!id && t.stationIds.includes(id));
-    return {
-      stations: cfg.stations.filter((s) => s.tier !== 'city' && seen(s.id)).map((s) => ({ id: s.id, name: s.name })),
-      cells: cfg.cells.filter((c) => seen(c.station) || seen(c.post)),
-    };
+  /**
+   * Reports the worker is building at this moment. Without a worker always 0: a build on this
+   * thread holds it, so nothing here can observe one in progress.
+   */
+  get buildingNow(): number {
+    return this.worker?.runningNow ?? 0;
   }
 
+  // Built on this thread (the CLI, the bench's build times, the stored daily report).
   daily(date: string, t: ReportTarget): DailyReport {
-    const zone = this.zone;
-    const day = (d: string) => {
-      const window = dayWindow(d, zone);
-      return { window, incidents: this.o.store.reports.activeIn(this.win(window, t)) };
-    };
-    const { stations, cells } = this.inScope(t);
-    return buildDaily({
-      date,
-      timezone: zone,
-      generatedAt: this.now(),
-      scope: this.scopeOf(t),
-      natures: this.o.config().hub.triage.natures.map((n) => n.code),
-      stations,
-      cells,
-      day: day(date),
-      previousDay: day(addDays(date, -1)),
-      sameDayLastWeek: day(addDays(date, -7)),
-    });
+    return this.here.daily(date, t);
   }
 
   monthly(month: string, t: ReportTarget): MonthlyReport {
-    const zone = this.zone;
-    const window = monthWindow(month, zone);
-    const opened = (m: string) => this.o.store.reports.openedIn(this.win(monthWindow(m, zone), t));
-    return buildMonthly({
-      month,
-      timezone: zone,
-      generatedAt: this.now(),
-      scope: this.scopeOf(t),
-      window,
-      cells: this.inScope(t).cells,
-      incidents: this.o.store.reports.openedIn(this.win(window, t)),
-      previousMonth: opened(addMonths(month, -1)),
-      sameMonthLastYear: opened(addMonths(month, -12)),
-    });
+    return this.here.monthly(month, t);
   }
 
   response(month: string, t: ReportTarget): ResponseReport {
-    const zone = this.zone;
-    const window = monthWindow(month, zone);
-    const yearWindow = { sinceMs: monthWindow(addMonths(month, -11), zone).sinceMs, untilMs: window.untilMs };
-    const year = this.o.store.reports.openedIn(this.win(yearWindow, t));
-    const s = this.settings;
-    return buildResponse({
-      month,
-      timezone: zone,
-      generatedAt: this.now(),
-      scope: this.scopeOf(t),
-      window,
-      standards: { ackSeconds: s.ackWithinSeconds, onSceneSeconds: s.onSceneWithinSeconds },
-      stations: this.inScope(t).stations,
-      incidents: year.filter((i) => i.openedMs >= window.sinceMs),
-      year,
-    });
+    return this.here.response(month, t);
   }
 
   devices(month: string, t: ReportTarget): DeviceQualityReport {
-    const window = monthWindow(month, this.zone);
-    const w = this.win(window, t);
-    const cfg = this.o.config();
-    const seen = (id: string | null): boolean => t.stationIds === null || (!!id && t.stationIds.includes(id));
-    const sites = cfg.sites
-      .filter((s) => seen(s.stationId))
-      .map((s) => ({ id: s.id, name: s.name, stationId: s.stationId, deviceIds: s.devices.map((d) => d.id) }));
-    const states = new Map(
-      this.o.store.deviceState
-        .all()
-        .map((r) => [r.deviceId, { availability: r.availability, lastSeenMs: r.lastSeenMs, testMissed: !!r.supervision?.testMissedRaisedMs }] as const),
-    );
-    return buildDevices({
-      month,
-      timezone: this.zone,
-      generatedAt: this.now(),
-      scope: this.scopeOf(t),
-      window,
-      sites,
-      alarms: this.o.store.reports.alarmEventsByDevice(w),
-      offline: this.o.store.reports.offlineEventsByDevice(w),
-      states,
-      incidents: this.o.store.reports.activeIn(w),
-    });
+    return this.here.devices(month, t);
   }
 
-  /** Communities (grids.geojson `community`) with a cell in scope. */
   communities(t: ReportTarget): string[] {
-    return [...new Set(this.inScope(t).cells.map((c) => c.community))];
+    return this.here.communities(t);
   }
 
-  /** The bulletin of a community in scope; undefined when it has no cell in scope. */
   bulletin(community: string, period: BulletinPeriod, date: string, t: ReportTarget): BulletinReport | undefined {
-    const cells = this.inScope(t).cells.filter((c) => c.community === community);
-    if (cells.length === 0) return undefined;
-    const zone = this.zone;
-    const firstDay = period === 'week' ? mondayOf(date) : `${date.slice(0, 7)}-01`;
-    const lastDay = period === 'week' ? addDays(firstDay, 6) : addDays(`${addMonths(date.slice(0, 7), 1)}-01`, -1);
-    const window = { sinceMs: dayWindow(firstDay, zone).sinceMs, untilMs: dayWindow(lastDay, zone).untilMs };
-    const prevFirst = period === 'week' ? addDays(firstDay, -7) : `${addMonths(date.slice(0, 7), -1)}-01`;
-    const previousWindow = { sinceMs: dayWindow(prevFirst, zone).sinceMs, untilMs: window.sinceMs };
-    const cellIds = new Set(cells.map((c) => c.id));
-    const ofCells = (w: Window) => this.o.store.reports.openedIn(this.win(w, t)).filter((i) => i.gridCellId !== null && cellIds.has(i.gridCellId));
-    const incidents = ofCells(window);
-    const cfg = this.o.config();
-    const roads = new Map<string, string | null>();
-    for (const s of cfg.sites) if (s.gridCellId && cellIds.has(s.gridCellId)) roads.set(s.id, roadOf(s.address));
-    const advice = loadBulletinAdvice(this.o.rootDir, this.settings.bulletinAdvice);
-    if (advice.problem) this.o.log.warn({ problem: advice.problem }, 'bulletin advice not read; the bulletin goes out without advice');
-    return buildBulletin({
-      community,
-      period,
-      timezone: zone,
-      generatedAt: this.now(),
-      scope: this.scopeOf(t),
-      firstDay,
-      lastDay,
-      window,
-      cells: cells.map((c) => ({ id: c.id, name: c.name })),
-      natures: cfg.hub.triage.natures,
-      advice: advice.advice,
-      roads,
-      incidents,
-      previous: ofCells(previousWindow),
-    });
+    return this.here.bulletin(community, period, date, t);
   }
 
   // ── The daily report, stored once ─────────────────────────────────────────────────────────
@@ -357,6 +265,7 @@ export class ReportService {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.worker?.stop().catch((err: unknown) => this.o.log.warn({ err }, 'report worker did not stop cleanly'));
   }
 }
 

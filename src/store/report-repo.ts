@@ -162,7 +162,8 @@ export class SqliteReportRepository implements ReportRepository {
     const where = new Where().add('e.received_ms >= ?', w.sinceMs).add('e.received_ms < ?', w.untilMs).raw(NOT_ALARMS.replaceAll('kind', 'e.kind'));
     where.in('e.station_id', w.stationIds);
     // A drill is the joined incident's flag (0 once made real, 转为真实警情); an event that joined
-    // none keeps its own flag (migration 013).
+    // none keeps its own flag (migration 013). Aliases that are no column's name: GROUP BY resolves a
+    // bare name to a column before an alias ("ambiguous column name").
     const sql = `SELECT e.device_id, e.site_id, i.doc ->> '$.disposition' AS disposition, coalesce(i.drill, e.drill, 0) AS is_drill, count(*) AS n
       FROM events e LEFT JOIN incidents i ON i.id = e.incident_id ${where}
       GROUP BY e.device_id, e.site_id, disposition, is_drill`;

@@ -24,12 +24,23 @@ export interface ProcessHubOptions {
   /** Fixed ports, so clients reconnect to the same address after a restart (default 0: any free one). */
   httpPort?: number;
   mqttPort?: number;
+  /** Start as `npm start` does (`node bin/safegrid.js start`: tsx registered by the script, not by a flag). */
+  bin?: boolean;
 }
 
 export async function startProcessHub(root: string, env: Record<string, string> = {}, o: ProcessHubOptions = {}): Promise<ProcessHub> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'start', '--root', root, '--http-port', String(o.httpPort ?? 0), '--mqtt-port', String(o.mqttPort ?? 0)],
+    [
+      ...(o.bin ? ['bin/safegrid.js'] : ['--import', 'tsx', 'src/cli.ts']),
+      'start',
+      '--root',
+      root,
+      '--http-port',
+      String(o.httpPort ?? 0),
+      '--mqtt-port',
+      String(o.mqttPort ?? 0),
+    ],
     { env: { ...process.env, ...TREE_ENV, SG_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));

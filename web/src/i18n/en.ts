@@ -455,5 +455,6 @@ export const enWords: Words = {
     not_drill: 'This incident is not a drill',
     bad_drill: 'Cannot start the drill: a site or station outside your scope, or a wrong end time',
     drill_ended: 'This drill has already ended',
+    busy: 'Too many reports are being built; try again in a few seconds',
   },
 };

@@ -443,5 +443,6 @@ export const zhCNWords: Words = {
     not_drill: '该警情不是演练',
     bad_drill: '无法开始演练：单位或派出所不在您的范围内，或结束时间不对',
     drill_ended: '该演练已结束',
+    busy: '正在生成的报表过多，请稍后再试',
   },
 };

@@ -8,9 +8,17 @@ import type { Request, Response } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
 import { descendants } from '../../../auth/scope.js';
-import { BULLETIN_PERIODS, type AnyReport, REPORT_FORMATS, REPORT_PATHS, REPORT_TABLES, type ReportKind } from '../../../contract/reports.js';
+import {
+  BULLETIN_PERIODS,
+  type AnyReport,
+  type BulletinReport,
+  REPORT_FORMATS,
+  REPORT_PATHS,
+  REPORT_TABLES,
+  type ReportKind,
+} from '../../../contract/reports.js';
 import { toCsv, toHtml, toXlsx } from '../../../reports/export.js';
-import type { ReportService, ReportTarget } from '../../../reports/service.js';
+import { type ReportRequest, type ReportService, ReportsBusy, type ReportTarget } from '../../../reports/service.js';
 import { tablesOf } from '../../../reports/tables.js';
 import { parseDate, parseMonth } from '../../../reports/time.js';
 import type { ApiContext } from '../../context.js';
@@ -82,8 +90,15 @@ export function reportRoutes(ctx: ApiContext): Router {
   };
 
   const run = (fn: (req: Request, res: Response) => Promise<void> | void) => (req: Request, res: Response, next: (err?: unknown) => void) => {
-    Promise.resolve(fn(req, res)).catch(next);
+    Promise.resolve(fn(req, res)).catch((err: unknown) => {
+      // Too many builds already running or waiting in the report worker: refused at once, not queued.
+      if (err instanceof ReportsBusy) return void refuse(res, 429, 'busy', err.message);
+      next(err);
+    });
   };
+
+  /** Builds off the event loop (the report worker) and awaits the result. */
+  const build = (s: ReportService, request: ReportRequest) => s.build(request);
 
   r.get(
     REPORT_PATHS.daily.replace('/api', ''),
@@ -94,7 +109,9 @@ export function reportRoutes(ctx: ApiContext): Router {
       const t = q && s && target(res, q.station);
       if (!q || !s || !t) return;
       const date = q.date ?? s.defaultDate();
-      await answer(req, res, 'daily', s.daily(date, t), q, `daily-${date}`);
+      const report = await build(s, { kind: 'daily', date, target: t });
+      if (!report) throw new Error('a daily report came back empty');
+      await answer(req, res, 'daily', report, q, `daily-${date}`);
     }),
   );
   r.get(REPORT_PATHS.dailyStored.replace('/api', ''), allow('reports:read'), (req, res) => {
@@ -130,7 +147,8 @@ export function reportRoutes(ctx: ApiContext): Router {
         const t = q && s && target(res, q.station);
         if (!q || !s || !t) return;
         const month = q.month ?? s.defaultMonth();
-        const report = kind === 'monthly' ? s.monthly(month, t) : kind === 'response' ? s.response(month, t) : s.devices(month, t);
+        const report = await build(s, { kind, month, target: t });
+        if (!report) throw new Error(`a ${kind} report came back empty`);
         await answer(req, res, kind, report, q, `${kind}-${month}`);
       }),
     );
@@ -144,9 +162,9 @@ export function reportRoutes(ctx: ApiContext): Router {
       const t = q && s && target(res, q.station);
       if (!q || !s || !t) return;
       const date = q.date ?? s.defaultDate();
-      const report = s.bulletin(q.community, q.period ?? 'week', date, t);
+      const report = await build(s, { kind: 'bulletin', community: q.community, period: q.period ?? 'week', date, target: t });
       if (!report) return void refuse(res, 404, 'not_found', 'no such community in your scope');
-      await answer(req, res, 'bulletin', report, q, `bulletin-${report.firstDay}`);
+      await answer(req, res, 'bulletin', report, q, `bulletin-${(report as BulletinReport).firstDay}`);
     }),
   );
   return r;

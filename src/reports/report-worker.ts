@@ -1,0 +1,58 @@
+/**
+ * The report worker thread (issue 14): builds reports on its own read-only connection to the hub's
+ * database, so a monthly build (a second or more over a large year) never holds the hub's event
+ * loop and with it the MQTT PUBACKs of incoming alarms. Messages are handled one at a time, in
+ * order: a config update is always in place before the builds sent after it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openReportReader } from '../store/index.js';
+import { type ReportConfig, ReportBuilder, type ReportRequest, runRequest } from './builder.js';
+
+export interface WorkerInit {
+  dbPath: string;
+  rootDir: string;
+}
+
+export type ToWorker = { type: 'config'; config: ReportConfig } | { type: 'build'; id: number; nowMs: number; request: ReportRequest };
+
+export type FromWorker =
+  | { id: number; started: true }
+  | { id: number; ok: true; report: unknown; warnings: Array<{ detail: Record<string, unknown>; message: string }> }
+  | { id: number; ok: false; error: string };
+
+if (parentPort) {
+  const port = parentPort;
+  const init = workerData as WorkerInit;
+  const reader = openReportReader(init.dbPath);
+  let config: ReportConfig | null = null;
+  let nowMs = 0;
+  let warnings: Array<{ detail: Record<string, unknown>; message: string }> = [];
+  const builder = new ReportBuilder({
+    reads: reader,
+    now: () => nowMs,
+    rootDir: init.rootDir,
+    config: () => {
+      if (!config) throw new Error('report worker: no config received before a build');
+      return config;
+    },
+    warn: (detail, message) => warnings.push({ detail, message }),
+  });
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'config') {
+      config = m.config;
+      return;
+    }
+    nowMs = m.nowMs;
+    warnings = [];
+    // Tells the hub this build is running now (what `ReportService.buildingNow` counts).
+    port.postMessage({ id: m.id, started: true } satisfies FromWorker);
+    let reply: FromWorker;
+    try {
+      reply = { id: m.id, ok: true, report: runRequest(builder, m.request), warnings };
+    } catch (err) {
+      reply = { id: m.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+    }
+    port.postMessage(reply);
+  });
+  port.on('close', () => reader.close());
+}
