@@ -96,15 +96,17 @@ describe('live status pushes and live view by site and camera', () => {
     const res = await op.fetch(`/api/sites/${SITE_B}/cameras/cam-1/live`, { signal: ctl.signal });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^multipart\/x-mixed-replace; boundary=/);
+    // The picture moves: read until a frame differs from the first. The encoder may repeat a
+    // frame (output rate above the camera's), so two in a row may be equal; 50 equal ones are not.
     const frames: Uint8Array[] = [];
     const reading = readParts(res.body!.getReader(), 'sgframe', (f) => {
       frames.push(f);
-      if (frames.length === 2) ctl.abort();
+      if (frames.length >= 50 || Buffer.compare(frames[0]!, f) !== 0) ctl.abort();
     }).catch(() => null);
     await reading;
-    expect(frames.length).toBe(2);
     expect(Buffer.from(frames[0]!).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
-    expect(Buffer.compare(frames[0]!, frames[1]!)).not.toBe(0);
+    expect(frames.length).toBeGreaterThanOrEqual(2);
+    expect(Buffer.compare(frames[0]!, frames.at(-1)!)).not.toBe(0);
 
     const bad = await op.get(`/api/sites/${SITE_BAD}/cameras/cam-1/live`);
     expect(bad.status).toBe(502);
