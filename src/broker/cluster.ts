@@ -1,0 +1,45 @@
+/**
+ * The embedded broker clustered on Redis (issue 18) through aedes' own maintained packages, so a
+ * device may connect to any replica behind a TCP load balancer:
+ *
+ * - `mqemitter-redis` is aedes' message bus: a PUBLISH on replica A reaches subscribers connected to
+ *   replica B, and aedes' own cluster messages ride on it too (`$SYS/<broker id>/heartbeat`, a
+ *   client id connecting on B closes its stale connection on A, subscriptions made on A enter B's
+ *   topic index).
+ * - `aedes-persistence-redis` holds what a session needs wherever it reconnects: subscriptions of
+ *   persistent sessions (clean: false), the QoS 1 messages queued for them while offline or not yet
+ *   acknowledged, retained messages and last wills (a will left on a replica that died is sent by
+ *   another once the dead one's heartbeats stop).
+ *
+ * Each replica needs its own broker id: packets are keyed `packet:<broker id>:<counter>` in Redis,
+ * so two replicas with one id would overwrite each other's queued messages.
+ */
+import { createRequire } from 'node:module';
+import MQEmitterRedis from 'mqemitter-redis';
+import type { RedisLink } from '../cluster/redis.js';
+
+/** What EmbeddedBroker hands to `Aedes.createBroker` in cluster mode. */
+export interface AedesCluster {
+  id: string;
+  mq: unknown;
+  persistence: unknown;
+}
+
+/** aedes-persistence-redis ships no types; the factory takes ioredis options or a ready connection. */
+type PersistenceFactory = (opts: { conn: unknown; maxSessionDelivery?: number }) => unknown;
+const require = createRequire(import.meta.url);
+
+/**
+ * Offline messages delivered per reconnect (the package's default is 1000): a panel that was off
+ * for a while gets its queued commands in one go; more wait for its next connection.
+ */
+const MAX_SESSION_DELIVERY = 1000;
+
+export function aedesCluster(link: RedisLink, replicaId: string): AedesCluster {
+  const persistenceRedis = require('aedes-persistence-redis') as PersistenceFactory;
+  // The package's types name its own (nested) ioredis; the connection it gets is ioredis 6, which
+  // keeps the same command API (promises and callbacks, *Buffer variants).
+  const mq = MQEmitterRedis({ subConn: link.connection('mqtt-bus-sub') as never, pubConn: link.connection('mqtt-bus-pub') as never });
+  const persistence = persistenceRedis({ conn: link.connection('mqtt-state'), maxSessionDelivery: MAX_SESSION_DELIVERY });
+  return { id: `safegrid-${replicaId}`, mq, persistence };
+}
