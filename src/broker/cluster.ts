@@ -43,3 +43,56 @@ export function aedesCluster(link: RedisLink, replicaId: string): AedesCluster {
   const persistence = persistenceRedis({ conn: link.connection('mqtt-state'), maxSessionDelivery: MAX_SESSION_DELIVERY });
   return { id: `safegrid-${replicaId}`, mq, persistence };
 }
+
+/** The few fields of an aedes client the gate reads. */
+interface GateClient {
+  connackSent: boolean;
+  conn: { once(event: 'close', listener: () => void): unknown };
+}
+
+/**
+ * Holds a live QoS 1 delivery to a persistent session until its CONNACK is out. aedes restores a
+ * persistent session's subscriptions *before* it sends the CONNACK (connect.js: fetchSubs,
+ * restoreSubs, … doConnack); with Redis each step takes a round trip, and a message published in
+ * that window was written to the socket ahead of the CONNACK — against "the first packet from the
+ * server MUST be CONNACK" [MQTT-3.2.0-1], and mqtt.js then never saw itself connected (found by
+ * test/integration/cluster-mqtt.test.ts). The delivery path awaits `persistence.outgoingUpdate`
+ * before it writes, so waiting there delays the write without losing the message; a QoS 0 copy in
+ * that window is dropped instead (`dropEarlyQos0`), which QoS 0 allows.
+ */
+export function gateUntilConnack(
+  broker: { on(event: 'connackSent', listener: (connack: unknown, client: GateClient) => void): unknown },
+  persistence: unknown,
+): void {
+  const waiting = new Map<GateClient, Array<() => void>>();
+  const release = (client: GateClient): void => {
+    const list = waiting.get(client);
+    waiting.delete(client);
+    for (const go of list ?? []) go();
+  };
+  broker.on('connackSent', (_connack, client) => release(client));
+  const p = persistence as { outgoingUpdate(client: GateClient, packet: unknown): Promise<unknown> };
+  const outgoingUpdate = p.outgoingUpdate.bind(p);
+  p.outgoingUpdate = async (client, packet) => {
+    const result = await outgoingUpdate(client, packet);
+    if (client.connackSent) return result;
+    await new Promise<void>((go) => {
+      let list = waiting.get(client);
+      if (!list) {
+        list = [];
+        waiting.set(client, list);
+        // A connection that ends before its CONNACK lets its deliveries go (they fail to write,
+        // and the message stays queued in Redis for the session's next connection).
+        client.conn.once('close', () => release(client));
+      }
+      list.push(go);
+    });
+    return result;
+  };
+}
+
+/** aedes `authorizeForward`: no QoS 0 message before the CONNACK (see gateUntilConnack). */
+export function dropEarlyQos0<P extends { qos: number }>(client: object, packet: P): P | null {
+  // aedes' typings do not list `connackSent`; the client object has it (lib/client.js).
+  return packet.qos === 0 && !(client as { connackSent?: boolean }).connackSent ? null : packet;
+}

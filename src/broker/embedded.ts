@@ -7,7 +7,7 @@ import { createServer as createTlsServer, TLSSocket, type Server as TlsServer } 
 import type { HubConfig } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import type { AedesCluster } from './cluster.js';
+import { type AedesCluster, dropEarlyQos0, gateUntilConnack } from './cluster.js';
 import { certificateRefusal } from './login-binding.js';
 import { AddressCounter, CoolOff, PacketSizeScanner } from './packet-guard.js';
 import { printableTopic } from './printable.js';
@@ -103,7 +103,7 @@ export class EmbeddedBroker implements BrokerLink {
     const aedes = await Aedes.createBroker({
       // One id per replica in a cluster (cluster.ts says why); one hub keeps the name it always had.
       id: cluster?.id ?? 'safegrid',
-      ...(cluster ? { mq: cluster.mq, persistence: cluster.persistence } : {}),
+      ...(cluster ? { mq: cluster.mq, persistence: cluster.persistence, authorizeForward: dropEarlyQos0 } : {}),
       // A client that opens a connection and never sends CONNECT holds a socket and a parser.
       connectTimeout: limits.connectTimeoutMs,
       authenticate: (client, username, password, done) => {
@@ -208,6 +208,7 @@ export class EmbeddedBroker implements BrokerLink {
     };
     aedes.on('clientError', onClientError);
     if (cluster) {
+      gateUntilConnack(aedes as never, cluster.persistence);
       // A Redis command of the session state failed (aedes has no other way to say it): the device
       // concerned reconnects and its session is read again; the broker and every other device go on.
       const clusterErrors = metrics.counter('sg_mqtt_cluster_errors_total', 'Errors of the embedded broker’s Redis message bus or session state');

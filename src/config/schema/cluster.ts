@@ -16,7 +16,9 @@ export const clusterSchema = z
       .string({ error: REDIS_URL_EXPECTED })
       // A password inline would sit in a file installers copy around; it comes by reference.
       .regex(/^rediss?:\/\/(?![^/]*@)[^\s/]+(\/\d{1,2})?$/, { error: REDIS_URL_EXPECTED })
-      .describe('Redis the replicas share: the embedded broker clusters through it (mqemitter-redis, aedes-persistence-redis), and Socket.IO pushes cross replicas (@socket.io/redis-adapter).'),
+      .describe(
+        'Redis the replicas share: the embedded broker clusters through it (mqemitter-redis, aedes-persistence-redis), and Socket.IO pushes cross replicas (@socket.io/redis-adapter).',
+      ),
     redis_password_env: envName().nullish().describe('Environment variable holding the Redis password (Redis AUTH); absent: no password.'),
     redis_password_file_key: secretKey().nullish().describe('… or the Redis password from config/secrets.yaml (one of the two).'),
     replica_id: z
