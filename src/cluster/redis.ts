@@ -40,6 +40,8 @@ const retryStrategy = (times: number): number => Math.min(times * 100, 2_000);
 
 export class RedisLink implements ClusterSignal {
   private readonly connections = new Map<string, Redis>();
+  /** Connections that answered a PING since their last (re)connect. */
+  private readonly confirmed = new WeakSet<Redis>();
   private readonly events = new EventEmitter();
   private up = false;
   private closing = false;
@@ -76,9 +78,21 @@ export class RedisLink implements ClusterSignal {
     });
     conn.on('ready', () => {
       complained = false;
+      // ioredis says "ready" before its automatic re-SUBSCRIBE has reached Redis; a PING sent now is
+      // answered after it (one connection, in order), so only then does a subscriber hear again.
+      conn.ping().then(
+        () => {
+          if (conn.status !== 'ready') return;
+          this.confirmed.add(conn);
+          this.update();
+        },
+        () => undefined, // the connection dropped again; its next 'ready' tries anew
+      );
+    });
+    conn.on('close', () => {
+      this.confirmed.delete(conn);
       this.update();
     });
-    conn.on('close', () => this.update());
     conn.on('end', () => {
       // `end` comes only from quit()/disconnect() (retryStrategy never gives up): its owner closed it.
       this.connections.delete(name);
@@ -115,7 +129,7 @@ export class RedisLink implements ClusterSignal {
   private update(): void {
     if (this.closing) return;
     const all = [...this.connections.values()];
-    const now = all.length > 0 && all.every((c) => c.status === 'ready');
+    const now = all.length > 0 && all.every((c) => c.status === 'ready' && this.confirmed.has(c));
     if (now === this.up) return;
     this.up = now;
     this.changes?.({ to: now ? 'ready' : 'lost' });
