@@ -91,7 +91,9 @@ export class RedisLink implements ClusterSignal {
     });
     conn.on('close', () => {
       this.confirmed.delete(conn);
-      this.update();
+      // A quit() by its owner (aedes closing its bus) emits 'close' and then, in the same turn,
+      // 'end': judge after both, so a connection closed on purpose is not reported as lost.
+      setImmediate(() => this.update());
     });
     conn.on('end', () => {
       // `end` comes only from quit()/disconnect() (retryStrategy never gives up): its owner closed it.
