@@ -39,8 +39,13 @@ export function aedesCluster(link: RedisLink, replicaId: string): AedesCluster {
   const persistenceRedis = require('aedes-persistence-redis') as PersistenceFactory;
   // The package's types name its own (nested) ioredis; the connection it gets is ioredis 6, which
   // keeps the same command API (promises and callbacks, *Buffer variants).
-  const mq = MQEmitterRedis({ subConn: link.connection('mqtt-bus-sub') as never, pubConn: link.connection('mqtt-bus-pub') as never });
-  const persistence = persistenceRedis({ conn: link.connection('mqtt-state'), maxSessionDelivery: MAX_SESSION_DELIVERY });
+  const conns = [link.connection('mqtt-bus-sub'), link.connection('mqtt-bus-pub'), link.connection('mqtt-state')] as const;
+  const mq = MQEmitterRedis({ subConn: conns[0] as never, pubConn: conns[1] as never });
+  // mqemitter-redis re-emits every connection error on its `state` emitter, which has no listener:
+  // the first failed reconnect while Redis is down would throw ("Unhandled 'error' event") and end
+  // the process. The link (redis.ts) already logs the outage and flips readiness.
+  (mq as unknown as { state: { on(event: 'error', listener: () => void): unknown } }).state.on('error', () => undefined);
+  const persistence = persistenceRedis({ conn: conns[2], maxSessionDelivery: MAX_SESSION_DELIVERY });
   return { id: `safegrid-${replicaId}`, mq, persistence };
 }
 

@@ -69,6 +69,8 @@ describe.skipIf(!REDIS_BIN)('Socket.IO pushes across replicas on Redis', () => {
     a.hub.cluster!.on('ready', () => changes.push('ready'));
     await redis.kill();
     await waitFor(() => !a.hub.cluster!.ready() && !b.hub.cluster!.ready());
+    // Down long enough for reconnect attempts to fail (each connection says so once).
+    await waitFor(() => a.logs.some((l) => l.code === 'SG_CLUSTER_REDIS_LOST' && l.role === 'mqtt-bus-sub'));
     await redis.start();
     await waitFor(() => a.hub.cluster!.ready() && b.hub.cluster!.ready());
     expect(changes).toEqual(['lost', 'ready']);
