@@ -7,8 +7,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import { io as ioClient } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultUsersYaml } from '../helpers/accounts.js';
+import { accountOf, defaultUsersYaml } from '../helpers/accounts.js';
 import { FAULT_WAIT_MS, query, sleep, until, within } from '../helpers/fault.js';
 import { freePort } from '../helpers/mosquitto.js';
 import { startProcessHub, type ProcessHub } from '../helpers/process-hub.js';
@@ -148,6 +149,42 @@ describe('two hub replicas behind HAProxy', () => {
         const gone = took[0]!;
         const other = 1 - gone;
         const goneName = `hub${gone + 1}`;
+
+        // 1b. A console through HAProxy on long-polling only (a browser behind a proxy that blocks
+        //     WebSocket): every request of its Socket.IO session must reach the replica that holds
+        //     it and its login, which the SG_REPLICA cookie ensures (round robin alone would not).
+        const login = await fetch(`http://127.0.0.1:${lbHttp}/api/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'admin', password: accountOf('admin').password }),
+        });
+        expect(login.status).toBe(200);
+        const cookie = login.headers
+          .getSetCookie()
+          .map((c) => c.split(';')[0])
+          .join('; ');
+        expect(cookie).toMatch(/SG_REPLICA=hub[12]/);
+        const polling = ioClient(`http://127.0.0.1:${lbHttp}/console`, {
+          transports: ['polling'],
+          forceNew: true,
+          reconnection: false,
+          extraHeaders: { cookie },
+        });
+        try {
+          await new Promise<void>((ok, fail) => {
+            polling.once('queue:snapshot', () => ok());
+            polling.once('connect_error', (err) => fail(err));
+            polling.once('disconnect', (reason) => fail(new Error(`disconnected: ${reason}`)));
+          });
+          // Round trips over the same session: each is a POST and a long-poll GET, all to one replica.
+          for (let i = 0; i < 5; i++) {
+            const reply = (await polling.timeout(20_000).emitWithAck('incident:note', { id: 'no-such-incident', text: 'x' } as never)) as { ok: boolean };
+            expect(reply.ok).toBe(false);
+          }
+          expect(polling.connected).toBe(true);
+        } finally {
+          polling.close();
+        }
 
         // 2. SIGTERM that replica. HAProxy takes it out because its readiness check answers 503 (L7STS),
         //    not because it stopped answering (L4CON): the replica is still serving at that moment.
