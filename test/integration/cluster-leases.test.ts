@@ -1,0 +1,157 @@
+/**
+ * Partition leases on a real PostgreSQL: three replicas share the 64 partitions, one loses its
+ * session (backend terminated by PostgreSQL, or its socket destroyed), the other two take its share,
+ * and it gets a share back when it rejoins.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LeaseManager } from '../../src/cluster/lease-manager.js';
+import { systemClock } from '../../src/core/clock.js';
+import { PgPartitionLocks } from '../../src/store/postgres/partition-locks.js';
+import { type PostgresServer, startPostgres } from '../helpers/postgres.js';
+
+const P = 64;
+let server: PostgresServer;
+
+beforeAll(async () => {
+  server = await startPostgres({ fsync: false });
+});
+afterAll(async () => {
+  await server?.destroy();
+});
+
+interface Replica {
+  id: string;
+  locks: PgPartitionLocks;
+  manager: LeaseManager;
+  /** What the replica acts as owner of, as its handlers learnt it. */
+  owned: Set<number>;
+  lost: string[];
+}
+
+function replica(url: string, id: string): Replica {
+  const locks = new PgPartitionLocks({ url, replicaId: id, queryTimeoutMs: 10_000 });
+  const manager = new LeaseManager({ locks, clock: systemClock, partitions: P, intervalMs: 150 });
+  const r: Replica = { id, locks, manager, owned: new Set(), lost: [] };
+  manager.on('acquired', (ps) => {
+    for (const p of ps) {
+      // A partition announced twice without a release in between would be a bug of the manager.
+      expect(r.owned.has(p)).toBe(false);
+      r.owned.add(p);
+    }
+  });
+  manager.on('released', (ps) => {
+    for (const p of ps) r.owned.delete(p);
+  });
+  manager.on('lost', ({ reason, partitions }) => {
+    r.lost.push(reason);
+    expect(new Set(partitions)).toEqual(r.owned);
+    r.owned.clear();
+  });
+  return r;
+}
+
+/** Partitions held per replica id, from PostgreSQL's lock table (an independent connection). */
+async function holders(url: string): Promise<Map<number, string[]>> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ app: string; key: string }>(
+      `SELECT a.application_name AS app, l.objid::bigint AS key FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1`,
+      [0x5347_0001],
+    );
+    const m = new Map<number, string[]>();
+    for (const row of r.rows) m.set(Number(row.key), [...(m.get(Number(row.key)) ?? []), row.app]);
+    return m;
+  } finally {
+    await c.end();
+  }
+}
+
+function sizes(rs: Replica[]): number[] {
+  return rs.map((r) => r.owned.size);
+}
+
+describe('partition leases over PostgreSQL advisory locks', () => {
+  it('three replicas share 64 partitions, a lost one is taken over by the others, and it gets its share back', async () => {
+    const url = await server.createDatabase();
+    const rs = ['hub-a', 'hub-b', 'hub-c'].map((id) => replica(url, id));
+    try {
+      for (const r of rs) r.manager.start();
+      // Each holds about 64/3 (21 or 22), all 64 are held, none twice.
+      await expect.poll(() => sizes(rs).reduce((a, b) => a + b, 0) === P && sizes(rs).every((n) => n >= 20 && n <= 22)).toBe(true);
+      const table = await holders(url);
+      expect(table.size).toBe(P);
+      expect([...table.values()].every((apps) => apps.length === 1)).toBe(true);
+      const union = new Set(rs.flatMap((r) => [...r.owned]));
+      expect(union.size).toBe(P);
+      // What each replica's handlers were told matches what PostgreSQL says it holds.
+      for (const r of rs) expect(new Set([...table].filter(([, apps]) => apps[0] === `safegrid:${r.id}`).map(([p]) => p))).toEqual(r.owned);
+      // Every replica answers the same owner for a site.
+      await expect.poll(() => new Set(rs.map((r) => r.manager.ownerOf('shop-zs-0012'))).size).toBe(1);
+
+      // 1. PostgreSQL terminates hub-a's backend (what an admin or a dead TCP peer does).
+      const [a, b, c] = rs as [Replica, Replica, Replica];
+      const aHeld = a.owned.size;
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'safegrid:hub-a'`);
+      await admin.end();
+      // hub-a learns at once (the socket closes) and acts as owner of nothing.
+      await expect.poll(() => a.lost.length).toBe(1);
+      expect(a.owned.size).toBe(0);
+      expect(a.manager.owns('shop-zs-0012')).toBe(false);
+      expect(aHeld).toBeGreaterThan(0);
+      // hub-a reconnects next round and rejoins; in the end the three share again, all held, none twice.
+      await expect.poll(() => sizes(rs).reduce((x, y) => x + y, 0) === P && sizes(rs).every((n) => n >= 20 && n <= 22)).toBe(true);
+      expect((await holders(url)).size).toBe(P);
+
+      // 2. hub-b stops for good (its socket destroyed, as a crash would): the other two hold all 64.
+      b.manager.on('lost', () => {
+        void b.manager.stop();
+      });
+      (b.locks as unknown as { client: pg.Client }).client.connection.stream.destroy();
+      await expect.poll(() => b.lost.length).toBe(1);
+      await expect.poll(() => a.owned.size + c.owned.size === P && Math.abs(a.owned.size - c.owned.size) <= 1).toBe(true);
+      const after = await holders(url);
+      expect(after.size).toBe(P);
+      expect([...after.values()].flat().every((app) => app !== 'safegrid:hub-b')).toBe(true);
+      expect(new Set([...a.owned, ...c.owned]).size).toBe(P);
+
+      // 3. A new hub-b joins: the others give up partitions above their new share, and it gets its own.
+      const b2 = replica(url, 'hub-b');
+      rs[1] = b2;
+      b2.manager.start();
+      await expect.poll(() => sizes(rs).reduce((x, y) => x + y, 0) === P && sizes(rs).every((n) => n >= 20 && n <= 22)).toBe(true);
+      expect((await holders(url)).size).toBe(P);
+      // The checks inside the handlers (no partition announced twice, lost = what was owned) all held.
+      expect(rs.map((r) => r.manager.handlerErrors)).toEqual([0, 0, 0]);
+      expect(a.manager.handlerErrors + b.manager.handlerErrors).toBe(0);
+    } finally {
+      await Promise.all(rs.map((r) => r.manager.stop()));
+    }
+  });
+
+  it('refuses a second live replica with the same id', async () => {
+    const url = await server.createDatabase();
+    const first = new PgPartitionLocks({ url, replicaId: 'hub-x' });
+    const twin = new PgPartitionLocks({ url, replicaId: 'hub-x' });
+    await first.connect();
+    try {
+      await expect(twin.connect()).rejects.toThrow(/already uses the id hub-x/);
+      expect(await first.tryAcquire(3)).toBe(true);
+      expect(await first.tryAcquire(3)).toBe(true);
+      const other = new PgPartitionLocks({ url, replicaId: 'hub-y' });
+      await other.connect();
+      expect(await other.tryAcquire(3)).toBe(false);
+      // One release frees it even though it was asked for twice (session locks stack; the port does not).
+      await first.release(3);
+      expect(await other.tryAcquire(3)).toBe(true);
+      expect((await first.survey()).owners.get(3)).toBe('hub-y');
+      await other.close();
+    } finally {
+      await first.close();
+    }
+  });
+});
