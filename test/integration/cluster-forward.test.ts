@@ -1,0 +1,142 @@
+/**
+ * Forwarding commands to a site's owner over a real Redis: the answer is the owner's, a retried
+ * request id runs once (also from another replica, also when both arrive together), an owner that
+ * is gone or silent answers `owner_unreachable`, and junk on a channel is counted, not fatal.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Forwarder, type ForwardedCommand } from '../../src/cluster/forward.js';
+import { type RedisServer, startRedis } from '../helpers/redis.js';
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.destroy();
+});
+
+interface Ack {
+  ok: true;
+  ranOn: string;
+  incident: string;
+  run: number;
+}
+
+/** Each replica's view of who owns what (in the hub: LeaseManager.ownerOf). */
+type Views = Record<string, Record<string, string>>;
+
+function cluster(ids: string[], views: Views, opts: { timeoutMs?: number; hang?: Set<string> } = {}) {
+  const runs: Array<{ on: string; requestId: string }> = [];
+  let prefix = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}:`;
+  prefix = `safegrid:${prefix}`;
+  const nodes = Object.fromEntries(
+    ids.map((id) => [
+      id,
+      new Forwarder<{ incident: string }, Ack>({
+        redisUrl: redis.url,
+        replicaId: id,
+        prefix,
+        timeoutMs: opts.timeoutMs ?? 10_000,
+        ownerOf: (siteId) => views[id]?.[siteId] ?? null,
+        execute: async (r: ForwardedCommand<{ incident: string }>) => {
+          runs.push({ on: id, requestId: r.requestId });
+          if (opts.hang?.has(id)) await new Promise(() => undefined);
+          return { ok: true, ranOn: id, incident: r.command.incident, run: runs.length };
+        },
+      }),
+    ]),
+  ) as Record<string, Forwarder<{ incident: string }, Ack>>;
+  return { nodes, runs, prefix };
+}
+
+const same = (owner: string): Views => {
+  const v = { 'shop-12': owner };
+  return { a: v, b: v, c: v };
+};
+
+describe('forwarding a command to the owner of its site', () => {
+  it("a command sent at a non-owner returns the owner's answer, and a retried request id runs once", async () => {
+    const { nodes, runs } = cluster(['a', 'b', 'c'], same('b'));
+    await Promise.all(Object.values(nodes).map((n) => n.start()));
+    try {
+      const first = await nodes.a!.send('shop-12', { incident: 'inc-1' }, 'req-1');
+      expect(first).toEqual({ ok: true, ranOn: 'b', incident: 'inc-1', run: 1 });
+      // The console retries (same id) at the same replica, then at another one: not run again.
+      expect(await nodes.a!.send('shop-12', { incident: 'inc-1' }, 'req-1')).toEqual(first);
+      expect(await nodes.c!.send('shop-12', { incident: 'inc-1' }, 'req-1')).toEqual(first);
+      // On the owner itself it runs there, without Redis round trips, and once too.
+      expect(await nodes.b!.send('shop-12', { incident: 'inc-2' }, 'req-2')).toEqual({ ok: true, ranOn: 'b', incident: 'inc-2', run: 2 });
+      expect(await nodes.b!.send('shop-12', { incident: 'inc-2' }, 'req-2')).toMatchObject({ run: 2 });
+      // Two replicas send the same request at the same moment: one run, both get its answer.
+      const [x, y] = await Promise.all([nodes.a!.send('shop-12', { incident: 'inc-3' }, 'req-3'), nodes.c!.send('shop-12', { incident: 'inc-3' }, 'req-3')]);
+      expect(runs.filter((r) => r.requestId === 'req-3')).toHaveLength(1);
+      // One of the two may come while the first still runs on the owner: it joins that run.
+      expect(x).toEqual(y);
+      expect(runs.map((r) => r.requestId)).toEqual(['req-1', 'req-2', 'req-3']);
+      expect(runs.every((r) => r.on === 'b')).toBe(true);
+    } finally {
+      await Promise.all(Object.values(nodes).map((n) => n.stop()));
+    }
+  });
+
+  it('an owner that is gone answers owner_unreachable at once; a silent one when the timeout ends', async () => {
+    const { nodes, runs } = cluster(
+      ['a', 'b', 'c'],
+      { a: { 'shop-12': 'b', 'shop-7': 'c' }, b: { 'shop-12': 'b' }, c: { 'shop-7': 'c' } },
+      { timeoutMs: 1_500, hang: new Set(['c']) },
+    );
+    await Promise.all(Object.values(nodes).map((n) => n.start()));
+    try {
+      await nodes.b!.stop(); // b crashed: its lease has not moved yet, but nobody listens on its channel
+      const gone = await nodes.a!.send('shop-12', { incident: 'inc-1' });
+      expect(gone).toMatchObject({ ok: false, code: 'owner_unreachable' });
+      expect((gone as { error: string }).error).toMatch(/not listening/);
+
+      const started = Date.now();
+      const silent = await nodes.a!.send('shop-7', { incident: 'inc-9' });
+      expect(silent).toMatchObject({ ok: false, code: 'owner_unreachable' });
+      expect((silent as { error: string }).error).toMatch(/did not answer within 1500 ms/);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
+      expect(runs).toEqual([{ on: 'c', requestId: expect.any(String) }]);
+      // No owner at all (a partition between two holders): refused at once, not sent anywhere.
+      expect(await nodes.a!.send('shop-99', { incident: 'inc-0' })).toMatchObject({
+        code: 'owner_unreachable',
+        error: expect.stringMatching(/no replica owns/),
+      });
+    } finally {
+      await Promise.all([nodes.a!.stop(), nodes.c!.stop()]);
+    }
+  });
+
+  it('a replica that no longer owns the site says so and the sender follows the new owner', async () => {
+    // a still believes b owns shop-12; b has given it to c (b's and c's views are newer).
+    const views: Views = { a: { 'shop-12': 'b' }, b: { 'shop-12': 'c' }, c: { 'shop-12': 'c' } };
+    const { nodes, runs } = cluster(['a', 'b', 'c'], views);
+    await Promise.all(Object.values(nodes).map((n) => n.start()));
+    try {
+      const pending = nodes.a!.send('shop-12', { incident: 'inc-4' }, 'req-4');
+      // a looks the owner up again after b's "moved": by then its lease survey says c.
+      views.a!['shop-12'] = 'c';
+      expect(await pending).toMatchObject({ ok: true, ranOn: 'c' });
+      expect(runs).toEqual([{ on: 'c', requestId: 'req-4' }]);
+    } finally {
+      await Promise.all(Object.values(nodes).map((n) => n.stop()));
+    }
+  });
+
+  it('junk published on a replica channel is counted and ignored', async () => {
+    const { nodes, prefix } = cluster(['a', 'b'], { a: { 'shop-12': 'b' }, b: { 'shop-12': 'b' } });
+    await Promise.all(Object.values(nodes).map((n) => n.start()));
+    const raw = new Redis(redis.url);
+    try {
+      await raw.publish(`${prefix}b`, 'not json');
+      await raw.publish(`${prefix}b`, JSON.stringify({ t: 'req', id: 5 }));
+      await expect.poll(() => nodes.b!.stats.badMessages).toBe(2);
+      expect(await nodes.a!.send('shop-12', { incident: 'inc-5' })).toMatchObject({ ok: true, ranOn: 'b' });
+    } finally {
+      raw.disconnect();
+      await Promise.all(Object.values(nodes).map((n) => n.stop()));
+    }
+  });
+});
