@@ -5,15 +5,21 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
 import { Forwarder, type ForwardedCommand } from '../../src/cluster/forward.js';
+import { LeaseManager } from '../../src/cluster/lease-manager.js';
+import { systemClock } from '../../src/core/clock.js';
+import { PgPartitionLocks } from '../../src/store/postgres/partition-locks.js';
+import { type PostgresServer, startPostgres } from '../helpers/postgres.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
 
 let redis: RedisServer;
+let postgres: PostgresServer;
 beforeAll(async () => {
-  redis = await startRedis();
+  [redis, postgres] = await Promise.all([startRedis(), startPostgres({ fsync: false })]);
 });
 afterAll(async () => {
-  await redis?.destroy();
+  await Promise.all([redis?.destroy(), postgres?.destroy()]);
 });
 
 interface Ack {
@@ -137,6 +143,69 @@ describe('forwarding a command to the owner of its site', () => {
     } finally {
       raw.disconnect();
       await Promise.all(Object.values(nodes).map((n) => n.stop()));
+    }
+  });
+});
+
+describe('forwarding with owners from the partition leases', () => {
+  it('three replicas: the lease owner runs the command wherever it arrives; when it dies another takes over, and a retry of what it ran is not run again', async () => {
+    const url = await postgres.createDatabase();
+    const prefix = `safegrid:lease${Date.now().toString(36)}:`;
+    const runs: Array<{ on: string; requestId: string; owned: boolean }> = [];
+    const replicas = ['hub-a', 'hub-b', 'hub-c'].map((id) => {
+      const locks = new PgPartitionLocks({ url, replicaId: id });
+      const leases = new LeaseManager({ locks, clock: systemClock, intervalMs: 150 });
+      const fwd = new Forwarder<{ incident: string }, Ack>({
+        redisUrl: redis.url,
+        replicaId: id,
+        prefix,
+        timeoutMs: 10_000,
+        ownerOf: (site) => leases.ownerOf(site),
+        execute: async (r) => {
+          runs.push({ on: id, requestId: r.requestId, owned: leases.owns(r.siteId) });
+          return { ok: true, ranOn: id, incident: r.command.incident, run: runs.length };
+        },
+      });
+      return { id, locks, leases, fwd };
+    });
+    try {
+      await Promise.all(replicas.map((r) => r.fwd.start()));
+      for (const r of replicas) r.leases.start();
+      const site = 'shop-zs-0012';
+      // Every replica knows the same owner once the shares have settled.
+      await expect
+        .poll(() => replicas.every((r) => r.leases.ownerOf(site) !== null && r.leases.ownerOf(site) === replicas[0]!.leases.ownerOf(site)))
+        .toBe(true);
+      const ownerId = replicas[0]!.leases.ownerOf(site)!;
+      const owner = replicas.find((r) => r.id === ownerId)!;
+      const others = replicas.filter((r) => r !== owner);
+      for (const r of others) {
+        expect(await r.fwd.send(site, { incident: 'inc-1' }, `req-via-${r.id}`)).toMatchObject({ ok: true, ranOn: ownerId });
+      }
+      expect(runs.every((r) => r.on === ownerId && r.owned)).toBe(true);
+
+      // The owner dies: its Redis subscription and its lock session go.
+      await owner.fwd.stop();
+      (owner.locks as unknown as { client: pg.Client }).client.connection.stream.destroy();
+      await owner.leases.stop();
+      const [x, y] = others as [(typeof replicas)[0], (typeof replicas)[0]];
+      // Until the leases move a command answers owner_unreachable (at once: nobody listens); then the new owner runs it.
+      await expect
+        .poll(async () => {
+          const answer = await x.fwd.send(site, { incident: 'inc-1' });
+          return answer.ok ? (answer as Ack).ranOn : (answer as { code: string }).code;
+        })
+        .toMatch(/^hub-/);
+      const newOwner = x.leases.ownerOf(site);
+      expect(newOwner).not.toBe(ownerId);
+      expect(runs.at(-1)).toMatchObject({ on: newOwner, owned: true });
+      // A console retries the request the dead owner ran: the new owner does not run it again.
+      const before = runs.length;
+      expect(await y.fwd.send(site, { incident: 'inc-1' }, `req-via-${x.id}`)).toMatchObject({ ok: true, ranOn: ownerId });
+      expect(runs.length).toBe(before);
+    } finally {
+      await Promise.all(replicas.map((r) => r.fwd.stop()));
+      await Promise.all(replicas.map((r) => r.leases.stop()));
     }
   });
 });
