@@ -208,7 +208,13 @@ export class Forwarder<C, A> {
       return running.answer;
     }
     const answer = this.claimAndRun(r);
-    this.local.set(r.requestId, { answer, until: now + this.dedupeMs });
+    const entry = { answer, until: now + this.dedupeMs };
+    this.local.set(r.requestId, entry);
+    // A refusal means it did not run here (no Redis for the claim, or another replica took it and has
+    // not stored an answer yet): forget it, so a retry asks Redis again instead of getting this refusal.
+    void answer.then((a) => {
+      if (isUnreachable(a) && this.local.get(r.requestId) === entry) this.local.delete(r.requestId);
+    });
     return answer;
   }
 
@@ -225,7 +231,13 @@ export class Forwarder<C, A> {
     if (claimed === null) {
       this.stats.duplicates++;
       const stored = await this.pub.get(answerKey).catch(() => null);
-      if (stored !== null) return JSON.parse(stored) as A | ForwardRefusal;
+      if (stored !== null) {
+        try {
+          return JSON.parse(stored) as A | ForwardRefusal;
+        } catch {
+          this.stats.badMessages++; // not what claimAndRun stores: answer as if none were stored
+        }
+      }
       return this.unreachable('this request was already taken by a replica that did not answer; it may have run — check the incident');
     }
     this.stats.executed++;
@@ -250,4 +262,8 @@ export class Forwarder<C, A> {
     this.stats.unreachable++;
     return { ok: false, code: OWNER_UNREACHABLE, error };
   }
+}
+
+function isUnreachable(a: unknown): a is OwnerUnreachable {
+  return typeof a === 'object' && a !== null && (a as { code?: unknown }).code === OWNER_UNREACHABLE;
 }

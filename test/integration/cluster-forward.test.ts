@@ -32,7 +32,7 @@ interface Ack {
 /** Each replica's view of who owns what (in the hub: LeaseManager.ownerOf). */
 type Views = Record<string, Record<string, string>>;
 
-function cluster(ids: string[], views: Views, opts: { timeoutMs?: number; hang?: Set<string> } = {}) {
+function cluster(ids: string[], views: Views, opts: { timeoutMs?: number; hang?: Set<string>; redisUrl?: string } = {}) {
   const runs: Array<{ on: string; requestId: string }> = [];
   let prefix = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}:`;
   prefix = `safegrid:${prefix}`;
@@ -40,7 +40,7 @@ function cluster(ids: string[], views: Views, opts: { timeoutMs?: number; hang?:
     ids.map((id) => [
       id,
       new Forwarder<{ incident: string }, Ack>({
-        redisUrl: redis.url,
+        redisUrl: opts.redisUrl ?? redis.url,
         replicaId: id,
         prefix,
         timeoutMs: opts.timeoutMs ?? 10_000,
@@ -143,6 +143,34 @@ describe('forwarding a command to the owner of its site', () => {
     } finally {
       raw.disconnect();
       await Promise.all(Object.values(nodes).map((n) => n.stop()));
+    }
+  });
+});
+
+describe('forwarding while Redis is down', () => {
+  it('refuses without running anything, and once Redis is back the retried request runs once', async () => {
+    const own = await startRedis();
+    const { nodes, runs } = cluster(['a', 'b'], { a: { 'shop-12': 'b' }, b: { 'shop-12': 'b' } }, { redisUrl: own.url });
+    try {
+      await Promise.all(Object.values(nodes).map((n) => n.start()));
+      await own.stop();
+      // At a non-owner: nothing to forward through. At the owner: it cannot record the request id, so it does not run it.
+      expect(await nodes.a!.send('shop-12', { incident: 'inc-6' }, 'req-6')).toMatchObject({
+        code: 'owner_unreachable',
+        error: expect.stringMatching(/Redis/),
+      });
+      expect(await nodes.b!.send('shop-12', { incident: 'inc-6' }, 'req-6')).toMatchObject({
+        code: 'owner_unreachable',
+        error: expect.stringMatching(/Redis/),
+      });
+      expect(runs).toEqual([]);
+      await own.start();
+      await expect.poll(async () => (await nodes.a!.send('shop-12', { incident: 'inc-6' }, 'req-6')).ok).toBe(true);
+      expect(await nodes.b!.send('shop-12', { incident: 'inc-6' }, 'req-6')).toMatchObject({ ok: true, ranOn: 'b', run: 1 });
+      expect(runs).toEqual([{ on: 'b', requestId: 'req-6' }]);
+    } finally {
+      await Promise.all(Object.values(nodes).map((n) => n.stop()));
+      await own.destroy();
     }
   });
 });

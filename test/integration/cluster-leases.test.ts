@@ -29,8 +29,8 @@ interface Replica {
   lost: string[];
 }
 
-function replica(url: string, id: string): Replica {
-  const locks = new PgPartitionLocks({ url, replicaId: id, queryTimeoutMs: 10_000 });
+function replica(url: string, id: string, queryTimeoutMs = 10_000): Replica {
+  const locks = new PgPartitionLocks({ url, replicaId: id, queryTimeoutMs });
   const manager = new LeaseManager({ locks, clock: systemClock, partitions: P, intervalMs: 150 });
   const r: Replica = { id, locks, manager, owned: new Set(), lost: [] };
   manager.on('acquired', (ps) => {
@@ -152,6 +152,75 @@ describe('partition leases over PostgreSQL advisory locks', () => {
       await other.close();
     } finally {
       await first.close();
+    }
+  });
+
+  it('a replica that cannot stop acting for its partitions keeps them rather than hand them over', async () => {
+    const url = await server.createDatabase();
+    const a = replica(url, 'hub-a');
+    let canDrop = false;
+    a.manager.on('releasing', () => {
+      if (!canDrop) throw new Error('write-behind not flushed');
+    });
+    const b = replica(url, 'hub-b');
+    try {
+      a.manager.start();
+      await expect.poll(() => a.owned.size).toBe(P);
+      b.manager.start();
+      // b is live (a sees two replicas) but a refuses to give anything up: b gets nothing, none is held twice.
+      await expect.poll(() => a.manager.status().replicas).toEqual(['hub-a', 'hub-b']);
+      await expect.poll(() => a.manager.handlerErrors).toBeGreaterThanOrEqual(2);
+      expect(a.owned.size).toBe(P);
+      expect(b.owned.size).toBe(0);
+      expect((await holders(url)).size).toBe(P);
+      // Once a can drop sites, they share.
+      canDrop = true;
+      await expect.poll(() => [a.owned.size, b.owned.size]).toEqual([32, 32]);
+    } finally {
+      await Promise.all([a.manager.stop(), b.manager.stop()]);
+    }
+  });
+
+  it('an owner whose PostgreSQL stops answering gives up at its query deadline, before PostgreSQL frees its locks to another', async () => {
+    const url = await server.createDatabase();
+    const a = replica(url, 'hub-a', 1_000);
+    const b = replica(url, 'hub-b');
+    const timeline: string[] = [];
+    a.manager.on('lost', () => {
+      timeline.push('a lost');
+    });
+    b.manager.on('acquired', (ps) => {
+      timeline.push(`b acquired ${ps.length}`);
+    });
+    let frozen: number | null = null;
+    try {
+      a.manager.start();
+      await expect.poll(() => a.owned.size).toBe(P);
+      // The server side of a's lock session hangs (SIGSTOP of its backend): a's next survey gets no answer.
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      const pid = (await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'safegrid:hub-a'`)).rows[0]!.pid;
+      await admin.end();
+      process.kill(pid, 'SIGSTOP');
+      frozen = pid;
+      await expect.poll(() => a.lost.length).toBe(1);
+      expect(a.manager.owns('shop-zs-0012')).toBe(false);
+      expect(a.lost[0]).toMatch(/lock query failed/);
+      // PostgreSQL still holds a's locks (its backend is alive, only frozen): b starts but gets none,
+      // and a cannot come back under its id while its old session lives.
+      b.manager.start();
+      await expect.poll(() => b.manager.status().replicas).toEqual(['hub-a', 'hub-b']);
+      expect(b.owned.size).toBe(0);
+      // The backend wakes, finds its client gone and ends: its locks are freed and taken.
+      process.kill(pid, 'SIGCONT');
+      frozen = null;
+      await expect.poll(() => a.owned.size + b.owned.size === P && a.owned.size > 0 && b.owned.size > 0).toBe(true);
+      // a had stopped acting as owner before b could take any of its partitions.
+      expect(timeline[0]).toBe('a lost');
+      expect((await holders(url)).size).toBe(P);
+    } finally {
+      if (frozen !== null) process.kill(frozen, 'SIGCONT');
+      await Promise.all([a.manager.stop(), b.manager.stop()]);
     }
   });
 });
