@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LeaseManager } from '../../src/cluster/lease-manager.js';
+import { LeaseManager, type Timers } from '../../src/cluster/lease-manager.js';
 import { systemClock } from '../../src/core/clock.js';
 import { PgPartitionLocks } from '../../src/store/postgres/partition-locks.js';
 import { type PostgresServer, startPostgres } from '../helpers/postgres.js';
@@ -221,6 +221,44 @@ describe('partition leases over PostgreSQL advisory locks', () => {
     } finally {
       if (frozen !== null) process.kill(frozen, 'SIGCONT');
       await Promise.all([a.manager.stop(), b.manager.stop()]);
+    }
+  });
+
+  it('rounds run on the injected timer: the first at once, then every interval with its jitter', async () => {
+    const url = await server.createDatabase();
+    const waits: number[] = [];
+    const due: Array<() => void> = [];
+    const timers: Timers = {
+      set: (fn, ms) => {
+        waits.push(ms);
+        due.push(fn);
+        return due.length;
+      },
+      clear: () => undefined,
+    };
+    const randoms = [0, 1, 0.5];
+    const locks = new PgPartitionLocks({ url, replicaId: 'hub-t' });
+    const manager = new LeaseManager({ locks, clock: systemClock, partitions: P, intervalMs: 1_000, jitter: 0.2, timers, random: () => randoms.shift() ?? 0.5 });
+    const acquired: number[][] = [];
+    manager.on('acquired', (ps) => {
+      acquired.push(ps);
+    });
+    try {
+      manager.start();
+      expect(waits).toEqual([0]);
+      // Nothing happens until the timer fires: the loop has no clock of its own.
+      expect(acquired).toEqual([]);
+      for (let i = 0; i < 3; i++) {
+        due.shift()!();
+        await expect.poll(() => waits.length).toBe(i + 2);
+      }
+      expect(acquired.map((a) => a.length)).toEqual([P]);
+      // interval × (1 ± jitter × (2·random − 1)): 800 for random 0, 1200 for 1, 1000 for 0.5.
+      expect(waits).toEqual([0, 800, 1200, 1000]);
+      expect(manager.status()).toMatchObject({ replicaId: 'hub-t', connected: true, replicas: ['hub-t'], lostCount: 0 });
+      expect(manager.status().held).toHaveLength(P);
+    } finally {
+      await manager.stop();
     }
   });
 });
