@@ -15,6 +15,8 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 
 export const OWNER_UNREACHABLE = 'owner_unreachable' as const;
+/** The replica asked no longer owns the site (found before running anything): ask the owner again. */
+const MOVED: unique symbol = Symbol('moved');
 
 export interface OwnerUnreachable {
   ok: false;
@@ -82,7 +84,9 @@ export class Forwarder<C, A> {
   private readonly dedupeMs: number;
   private readonly pending = new Map<string, Pending<A>>();
   /** Requests this replica runs or ran lately: a retry joins the same run. */
-  private readonly local = new Map<string, { answer: Promise<A | ForwardRefusal>; until: number }>();
+  private readonly local = new Map<string, { answer: Promise<A | ForwardRefusal | typeof MOVED>; until: number }>();
+  /** Commands running here now, by request id: `drain` waits for those of sites being given up. */
+  private readonly executing = new Map<string, { siteId: string; done: Promise<unknown> }>();
   readonly stats: ForwardStats = { forwarded: 0, executed: 0, duplicates: 0, unreachable: 0, badMessages: 0, lateReplies: 0 };
 
   constructor(private readonly o: ForwarderOptions<C, A>) {
@@ -126,7 +130,11 @@ export class Forwarder<C, A> {
       if (owner === tried) break;
       tried = owner;
       const request: ForwardedCommand<C> = { requestId, siteId, from: this.o.replicaId, command };
-      if (owner === this.o.replicaId) return this.runOnce(request);
+      if (owner === this.o.replicaId) {
+        const answer = await this.runOnce(request);
+        if (answer !== MOVED) return answer;
+        continue;
+      }
       const answer = await this.forward(owner, request, deadline);
       if (answer !== 'moved') return answer;
     }
@@ -183,11 +191,10 @@ export class Forwarder<C, A> {
       this.stats.badMessages++;
       return;
     }
-    let reply: Wire<C, A>;
-    if (this.o.ownerOf(msg.siteId) !== this.o.replicaId) {
-      reply = { t: 'moved', id: msg.id };
-    } else {
-      reply = { t: 'res', id: msg.id, answer: await this.runOnce({ requestId: msg.id, siteId: msg.siteId, from: msg.from, command: msg.command }) };
+    let reply: Wire<C, A> = { t: 'moved', id: msg.id };
+    if (this.o.ownerOf(msg.siteId) === this.o.replicaId) {
+      const answer = await this.runOnce({ requestId: msg.id, siteId: msg.siteId, from: msg.from, command: msg.command });
+      if (answer !== MOVED) reply = { t: 'res', id: msg.id, answer };
     }
     await this.pub.publish(this.channel(msg.from), JSON.stringify(reply)).catch((err: Error) => {
       // The asker times out and answers owner_unreachable; a retry with the same id gets the stored answer.
@@ -195,8 +202,17 @@ export class Forwarder<C, A> {
     });
   }
 
+  /**
+   * Waits for the commands running here for the sites `belongs` picks (the lease manager's
+   * `releasing` handler calls it: a command that started while this replica owned the site ends
+   * before the lock is released, so the next owner never runs beside it).
+   */
+  async drain(belongs: (siteId: string) => boolean): Promise<void> {
+    await Promise.all([...this.executing.values()].filter((e) => belongs(e.siteId)).map((e) => e.done.catch(() => undefined)));
+  }
+
   /** Runs a request at most once across the cluster (see the file comment). */
-  private runOnce(r: ForwardedCommand<C>): Promise<A | ForwardRefusal> {
+  private runOnce(r: ForwardedCommand<C>): Promise<A | ForwardRefusal | typeof MOVED> {
     const now = Date.now();
     for (const [id, e] of this.local) {
       if (e.until > now) break; // insertion order = expiry order
@@ -213,12 +229,12 @@ export class Forwarder<C, A> {
     // A refusal means it did not run here (no Redis for the claim, or another replica took it and has
     // not stored an answer yet): forget it, so a retry asks Redis again instead of getting this refusal.
     void answer.then((a) => {
-      if (isUnreachable(a) && this.local.get(r.requestId) === entry) this.local.delete(r.requestId);
+      if ((a === MOVED || isUnreachable(a)) && this.local.get(r.requestId) === entry) this.local.delete(r.requestId);
     });
     return answer;
   }
 
-  private async claimAndRun(r: ForwardedCommand<C>): Promise<A | ForwardRefusal> {
+  private async claimAndRun(r: ForwardedCommand<C>): Promise<A | ForwardRefusal | typeof MOVED> {
     const claimKey = `${this.prefix}claim:${r.requestId}`;
     const answerKey = `${this.prefix}answer:${r.requestId}`;
     let claimed: string | null;
@@ -240,13 +256,29 @@ export class Forwarder<C, A> {
       }
       return this.unreachable('this request was already taken by a replica that did not answer; it may have run — check the incident');
     }
+    // Ownership may have moved during the claim's round trip. The check and the registration as
+    // running are one synchronous step, so a `releasing` handler's drain either sees this run or
+    // this run sees the site no longer owned.
+    if (this.o.ownerOf(r.siteId) !== this.o.replicaId) {
+      await this.pub.del(claimKey).catch(() => undefined); // not run: let the owner claim it
+      return MOVED;
+    }
     this.stats.executed++;
+    let running: Promise<A>;
+    try {
+      running = this.o.execute(r);
+    } catch (err) {
+      running = Promise.reject(err); // a handler that throws before its first await
+    }
+    this.executing.set(r.requestId, { siteId: r.siteId, done: running });
     let answer: A | ForwardRefusal;
     try {
-      answer = await this.o.execute(r);
+      answer = await running;
     } catch (err) {
       this.o.log?.error({ err, replica: this.o.replicaId, requestId: r.requestId, site: r.siteId }, 'forwarded command failed');
       answer = { ok: false, code: 'internal', error: 'the owner replica failed while running the command' };
+    } finally {
+      this.executing.delete(r.requestId);
     }
     await this.pub.set(answerKey, JSON.stringify(answer), 'PX', this.dedupeMs).catch((err: Error) => {
       this.o.log?.warn({ err: err.message, replica: this.o.replicaId, requestId: r.requestId }, 'forwarding: answer not stored');

@@ -7,8 +7,10 @@
  * Events (handlers may be async; the manager awaits them in order):
  * - `acquired(partitions)` — this replica now owns them: load those sites, recover their open
  *   incidents and unprocessed events, start their escalation timers.
- * - `releasing(partitions)` — about to give them up: stop acting for those sites and flush; the lock
- *   is released only after every handler has returned (a handler that throws keeps the partitions).
+ * - `releasing(partitions)` — about to give them up: `owns()` is already false for their sites (no
+ *   new command starts); wait for what is running (Forwarder.drain), stop acting for those sites and
+ *   flush. The lock is released only after every handler has returned; a handler that throws keeps
+ *   the partitions (owned again).
  * - `released(partitions)` — the locks are gone.
  * - `lost({ reason, partitions })` — the lock session dropped: PostgreSQL may already have given the
  *   partitions to another replica; stop acting for them NOW. The manager reconnects next round.
@@ -128,7 +130,9 @@ export class LeaseManager {
   ownerOf(siteId: string): string | null {
     const p = partitionOf(siteId, this.partitions);
     if (this.owned.has(p)) return this.o.locks.replicaId;
-    return this.lastSurvey?.owners.get(p) ?? null;
+    const seen = this.lastSurvey?.owners.get(p) ?? null;
+    // Held by us but not owned: being given up (or lost) right now — nobody to send it to this instant.
+    return seen === this.o.locks.replicaId ? null : seen;
   }
 
   status(): LeaseStatus {
@@ -150,8 +154,8 @@ export class LeaseManager {
     await this.running?.catch(() => undefined);
     const all = [...this.owned].sort((a, b) => a - b);
     if (all.length > 0) {
-      await this.emit('releasing', all);
       for (const p of all) this.owned.delete(p);
+      await this.emit('releasing', all);
       await this.emit('released', all);
     }
     await this.o.locks.close();
@@ -203,9 +207,15 @@ export class LeaseManager {
   }
 
   private async giveUp(partitions: number[]): Promise<void> {
-    const ok = await this.emit('releasing', partitions);
-    if (!ok) return; // a handler could not stop acting for them: keep them rather than risk two writers
+    // Not owned from here on: owns() is false while the handlers drain what is running for these sites,
+    // so no new command starts on them meanwhile.
     for (const p of partitions) this.owned.delete(p);
+    const ok = await this.emit('releasing', partitions);
+    if (!ok) {
+      // A handler could not stop acting for them: keep them rather than risk two writers.
+      for (const p of partitions) if (this.o.locks.held().has(p)) this.owned.add(p);
+      return;
+    }
     for (const p of partitions) await this.o.locks.release(p);
     this.lastSurvey?.owners.forEach((owner, p) => {
       if (owner === this.o.locks.replicaId && partitions.includes(p)) this.lastSurvey?.owners.delete(p);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { Forwarder, type ForwardedCommand } from '../../src/cluster/forward.js';
 import { LeaseManager } from '../../src/cluster/lease-manager.js';
+import { partitionOf } from '../../src/cluster/partitions.js';
 import { systemClock } from '../../src/core/clock.js';
 import { PgPartitionLocks } from '../../src/store/postgres/partition-locks.js';
 import { type PostgresServer, startPostgres } from '../helpers/postgres.js';
@@ -147,6 +148,47 @@ describe('forwarding a command to the owner of its site', () => {
   });
 });
 
+describe('giving a site up while one of its commands runs', () => {
+  it('drain waits for the running command of that site (and not for other sites)', async () => {
+    let finish!: () => void;
+    const order: string[] = [];
+    const views = { a: { 'shop-12': 'b', 'shop-7': 'b' }, b: { 'shop-12': 'b', 'shop-7': 'b' } };
+    const prefix = `safegrid:drain${Date.now().toString(36)}:`;
+    const make = (id: 'a' | 'b') =>
+      new Forwarder<{ incident: string }, Ack>({
+        redisUrl: redis.url,
+        replicaId: id,
+        prefix,
+        ownerOf: (site) => (views[id] as Record<string, string>)[site] ?? null,
+        execute: async (r) => {
+          order.push(`start ${r.command.incident}`);
+          if (r.command.incident === 'slow') await new Promise<void>((ok) => (finish = ok));
+          order.push(`end ${r.command.incident}`);
+          return { ok: true, ranOn: id, incident: r.command.incident, run: 0 };
+        },
+      });
+    const a = make('a');
+    const b = make('b');
+    await Promise.all([a.start(), b.start()]);
+    try {
+      const slow = a.send('shop-12', { incident: 'slow' });
+      await expect.poll(() => order).toEqual(['start slow']);
+      // b gives shop-7 up: nothing of shop-7 runs, so that drain ends at once.
+      await b.drain((site) => site === 'shop-7');
+      order.push('shop-7 drained');
+      const drained = b.drain((site) => site === 'shop-12').then(() => order.push('shop-12 drained'));
+      expect(await a.send('shop-7', { incident: 'quick' })).toMatchObject({ ok: true });
+      expect(order).toEqual(['start slow', 'shop-7 drained', 'start quick', 'end quick']);
+      finish();
+      expect(await slow).toMatchObject({ ok: true, ranOn: 'b', incident: 'slow' });
+      await drained;
+      expect(order.slice(-2)).toEqual(['end slow', 'shop-12 drained']);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+});
+
 describe('forwarding while Redis is down', () => {
   it('refuses without running anything, and once Redis is back the retried request runs once', async () => {
     const own = await startRedis();
@@ -194,13 +236,17 @@ describe('forwarding with owners from the partition leases', () => {
           return { ok: true, ranOn: id, incident: r.command.incident, run: runs.length };
         },
       });
+      // The shell's part: before a partition is given up, what runs for its sites finishes.
+      leases.on('releasing', (ps) => fwd.drain((site) => ps.includes(partitionOf(site))));
       return { id, locks, leases, fwd };
     });
     try {
       await Promise.all(replicas.map((r) => r.fwd.start()));
       for (const r of replicas) r.leases.start();
       const site = 'shop-zs-0012';
-      // Every replica knows the same owner once the shares have settled.
+      // Wait until the shares have settled (a replica that started first took everything and gives
+      // some up as the others appear), then every replica knows the same owner.
+      await expect.poll(() => replicas.map((r) => r.leases.status().held.length).every((n) => n >= 21 && n <= 22)).toBe(true);
       await expect
         .poll(() => replicas.every((r) => r.leases.ownerOf(site) !== null && r.leases.ownerOf(site) === replicas[0]!.leases.ownerOf(site)))
         .toBe(true);
@@ -227,7 +273,9 @@ describe('forwarding with owners from the partition leases', () => {
       const newOwner = x.leases.ownerOf(site);
       expect(newOwner).not.toBe(ownerId);
       expect(runs.at(-1)).toMatchObject({ on: newOwner, owned: true });
-      // A console retries the request the dead owner ran: the new owner does not run it again.
+      // A console retries the request the dead owner ran (at y, once y's survey has seen the new
+      // owner too; until then y answers owner_unreachable): the new owner does not run it again.
+      await expect.poll(() => y.leases.ownerOf(site)).toBe(newOwner);
       const before = runs.length;
       expect(await y.fwd.send(site, { incident: 'inc-1' }, `req-via-${x.id}`)).toMatchObject({ ok: true, ranOn: ownerId });
       expect(runs.length).toBe(before);
