@@ -12,9 +12,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { RefusalCode } from '../contract/refusals.js';
 import type { Logger } from '../core/logger.js';
 
-export const OWNER_UNREACHABLE = 'owner_unreachable' as const;
+export const OWNER_UNREACHABLE = 'owner_unreachable' satisfies RefusalCode;
 /** The replica asked no longer owns the site (found before running anything): ask the owner again. */
 const MOVED: unique symbol = Symbol('moved');
 
