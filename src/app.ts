@@ -19,6 +19,7 @@ import type { ReportService } from './reports/service.js';
 import type { Store } from './store/index.js';
 import type { AuthService } from './auth/service.js';
 import type { RouteInfo } from './api/http/route-list.js';
+import type { Readiness } from './core/readiness.js';
 import { buildApi } from './app/api.js';
 import { buildAuth } from './app/auth.js';
 import { buildBroker } from './app/broker.js';
@@ -31,6 +32,7 @@ import { buildDrills } from './app/drill.js';
 import { buildNotifier } from './app/notify.js';
 import { buildReports } from './app/reports.js';
 import { buildIngest, buildLiveness } from './app/ingest.js';
+import { buildReadiness, drainer } from './app/lifecycle.js';
 import { listen } from './app/listen.js';
 import type { HubOptions } from './app/options.js';
 import { watchConfig } from './app/reload.js';
@@ -71,6 +73,10 @@ export interface Hub {
   readonly cluster: ClusterSignal | null;
   /** Problems of the running config (held-back or last-good site files). */
   problems(): Problem[];
+  /** Whether this replica takes alarms now (`/api/health/ready`); the cluster adds its checks here. */
+  readonly readiness: Readiness;
+  /** Graceful stop (SIGTERM, issue 18): not ready at once, no new connections, in-flight alarms committed and acknowledged, then stop(). */
+  drain(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -93,16 +99,22 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const { broker, deviceAccess } = buildBroker(ctx, ingest, cluster);
   const auth = await buildAuth(ctx, store);
   const reports = buildReports(ctx, store, notifier);
-  const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports }, cluster);
+  const readiness = buildReadiness(store);
+  // A replica without its Redis link is taken out of the load balancer (src/cluster/redis.ts).
+  if (cluster) readiness.addCheck(() => (cluster.ready() ? null : 'redis_unavailable'));
+  const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness }, cluster);
   const liveness = buildLiveness(ctx, ingest);
   const httpPort = await listen({ http: api.http, broker, video, auth, store }, running.config.hub.http);
   liveness.start();
   reports.start();
+  readiness.markServing();
   logStarted(log, running.config, httpPort, broker.port, ctx.say('HUB_STARTED'));
   const watcher = watchConfig(ctx, { ingest, video, broker, deviceAccess }, parseCacheFile);
 
   let stopped = false;
-  return {
+  // Settings read when the drain starts: a config reload may have changed them.
+  const drain = drainer({ readiness, broker, http: api.http, io: api.io, settings: () => running.config.hub.drain, log, stop: () => hub.stop() });
+  const hub: Hub = {
     get config() {
       return running.config;
     },
@@ -127,6 +139,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     namespaces: [...api.io._nsps.keys()].filter((n) => n !== '/'),
     cluster,
     problems: () => running.problems,
+    readiness,
+    drain,
     // Inputs first, storage last. The broker goes first of all: from then on no device gets a
     // PUBACK, so whatever was acknowledged is already committed and whatever was not is resent by
     // the device after the restart (its msgId makes the resend a duplicate, not a second alarm).
@@ -159,6 +173,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       log.info(ctx.say('HUB_STOPPED'));
     },
   };
+  return hub;
 }
 
 function logStarted(log: Logger, config: Config, httpPort: number, mqttPort: number | null, text: string): void {

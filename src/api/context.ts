@@ -12,6 +12,7 @@ import type { AuthService } from '../auth/service.js';
 import type { CommissioningService } from '../commissioning/service.js';
 import type { DrillService } from '../drill/service.js';
 import type { ReportService } from '../reports/service.js';
+import type { Readiness } from '../core/readiness.js';
 
 /** What the API layer reads. It is the last stage: nothing imports api/. */
 export interface ApiContext {
@@ -39,4 +40,6 @@ export interface ApiContext {
   drills?: DrillService;
   /** Reports (issue 14); absent in API tests that build no hub. */
   reports?: ReportService;
+  /** Whether this replica takes alarms now (`/api/health/ready`, issue 18); absent in API tests that build no hub. */
+  readiness?: Readiness;
 }

@@ -20,6 +20,7 @@ import type { IncidentService } from '../dispatch/incidents.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { DrillService } from '../drill/service.js';
 import type { ReportService } from '../reports/service.js';
+import type { Readiness } from '../core/readiness.js';
 import type { Store } from '../store/index.js';
 import type { CameraService } from '../video/camera-service.js';
 import type { HubContext } from './context.js';
@@ -35,6 +36,8 @@ export interface ApiModules {
   commissioning: CommissioningService;
   drills: DrillService;
   reports: ReportService;
+  /** `/api/health/ready` (issue 18). */
+  readiness: Readiness;
 }
 
 export interface HubApi {

@@ -9,6 +9,7 @@ import { resolveLanguage, sayIn } from '../core/installer-messages.js';
 import { startDemoCameras } from '../simulate/demo-cameras.js';
 import { Simulator } from '../simulate/simulator.js';
 import { startHub, type Hub } from '../app.js';
+import { DEFAULT_DRAIN } from '../config/model.js';
 
 export interface RunCommand {
   root: string;
@@ -56,12 +57,14 @@ export async function runHubCommand(o: RunCommand): Promise<number> {
   const signal = await signals.first;
   const log = moduleLogger(hub.log, 'process');
   log.info({ signal }, say('HUB_STOPPING'));
-  const cancel = hardStopAfter(signals, STOP_DEADLINE_MS, (why) => {
+  // hub.yaml `drain.timeout`: the drain paces itself to end within it; this ends the process if it does not.
+  const cancel = hardStopAfter(signals, (hub.config.hub.drain ?? DEFAULT_DRAIN).timeoutMs, (why) => {
     log.error({ signal, why }, say('HUB_STOP_FORCED', { why }));
     exitAfterLog(hub, 1);
   });
   await sim?.stop();
-  await hub.stop();
+  // Not ready at once, no new connections, in-flight alarms committed and acknowledged, then the stop (lifecycle.ts).
+  await hub.drain();
   await cameras?.stop();
   cancel();
   // Exit now rather than when the last handle closes: a leftover keep-alive socket or timer must
@@ -69,9 +72,6 @@ export async function runHubCommand(o: RunCommand): Promise<number> {
   exitAfterLog(hub, 0);
   return 0;
 }
-
-/** How long an orderly stop may take before the process ends anyway (a supervisor waits for the PID). */
-const STOP_DEADLINE_MS = 1500;
 
 function exitAfterLog(hub: Hub, code: number): void {
   // The log destination is asynchronous: flush it, and exit regardless within 200 ms.

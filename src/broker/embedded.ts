@@ -76,6 +76,11 @@ export class EmbeddedBroker implements BrokerLink {
   /** Every open device connection, also those still in their CONNECT handshake (aedes does not know those yet). */
   private readonly sockets = new Set<Socket>();
   private boundTlsPort: number | null = null;
+  /** Drain (issue 18): PUBLISHes waiting for their commit, and whether new ones are still taken. */
+  private inFlight = 0;
+  private readonly onIdle: Array<() => void> = [];
+  private refusing = false;
+  private listenersClosed: Promise<void>[] = [];
 
   constructor(private readonly o: EmbeddedBrokerOptions) {}
 
@@ -161,17 +166,25 @@ export class EmbeddedBroker implements BrokerLink {
             return done(Object.assign(new Error('not authorized'), { code: HANDLED_REFUSAL }));
           }
         }
+        // Draining: not taken, no PUBACK; aedes closes the connection and the device resends the
+        // message to the replica it reconnects to.
+        if (this.refusing) return done(Object.assign(new Error('draining'), { code: HANDLED_REFUSAL }));
         // A live publish, even with the retain flag set, is news; only retained replays at
         // subscribe time are state. Hence retained: false here.
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+        this.inFlight++;
         // The PUBACK is written synchronously inside done(null) (aedes' enqueuePublish), so it
         // leaves before ingest's journal announces the batch on the next macrotask.
         sink.receive({ topic: packet.topic, payload, retained: false, clientId: client?.id ?? null }).then(
-          () => done(null),
+          () => {
+            done(null);
+            this.settledOne();
+          },
           (err: unknown) => {
             // Not durable: no PUBACK, the device keeps the message and resends it.
             log.error({ err, topic: printableTopic(packet.topic) }, 'message not committed; withholding PUBACK');
             done(err instanceof Error ? err : new Error(String(err)));
+            this.settledOne();
           },
         );
       },
@@ -374,6 +387,28 @@ export class EmbeddedBroker implements BrokerLink {
     });
   }
 
+  /** Drain, first step: no new device connections (a load balancer sends them to another replica); the open ones go on. */
+  stopAccepting(): void {
+    for (const server of [this.server, this.tlsServer]) {
+      if (server?.listening) this.listenersClosed.push(new Promise<void>((resolve) => server.close(() => resolve())));
+    }
+  }
+
+  /**
+   * Drain, second step: take no new PUBLISH (its connection is closed unacknowledged) and resolve
+   * once every one already taken has been committed and acknowledged, or refused.
+   */
+  quiesce(): Promise<void> {
+    this.refusing = true;
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.onIdle.push(resolve));
+  }
+
+  private settledOne(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) for (const resolve of this.onIdle.splice(0)) resolve();
+  }
+
   /**
    * Stop listening, end every connection, and return once the ports are free. A connection still in
    * its CONNECT handshake is not an aedes client yet, so aedes.close() would not end it and
@@ -385,7 +420,11 @@ export class EmbeddedBroker implements BrokerLink {
     this.server = null;
     this.aedes = null;
     this.tlsServer = null;
-    const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    // A listener closed by stopAccepting() already has its promise; closing it again would answer at once.
+    const closed = [
+      ...this.listenersClosed.splice(0),
+      ...servers.filter((server) => server.listening).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    ];
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));

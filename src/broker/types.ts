@@ -34,6 +34,10 @@ export interface BrokerLink {
   /** Port actually bound (embedded; 0 in options means "pick one"). */
   readonly port: number | null;
   readonly connectedClients: number;
+  /** Drain (issue 18): stop taking new device connections, keep the open ones. Absent: nothing to stop before stop(). */
+  stopAccepting?(): void;
+  /** Drain: take no new message; resolves when every message taken is committed and acknowledged (or refused). */
+  quiesce?(): Promise<void>;
 }
 
 /** Why a CONNECT was refused; the label of `sg_mqtt_refused_total{reason}`. */

@@ -399,6 +399,7 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
       bulletinAdvice: h.reports.bulletin_advice,
       notifyChannels: h.reports.notify_channels,
     },
+    drain: { timeoutMs: h.drain.timeout, unreadyDelayMs: h.drain.unready_delay ?? 0 },
   };
   // Bridge ids must be unique: ingest keys its subscriptions by them.
   const seen = new Map<string, number>();

@@ -118,7 +118,18 @@ export interface HubConfig {
   notify?: NotifyConfig;
   /** Reports (issue 14): the daily report's time, response standards, bulletin advice file. Absent: reports/ defaults. */
   reports?: ReportsSettings;
+  /** Orderly stop on SIGTERM (hub.yaml `drain`, issue 18), ms. Absent (hand-built configs): DEFAULT_DRAIN. */
+  drain?: DrainSettings;
 }
+
+export interface DrainSettings {
+  /** The whole stop, after which the process exits anyway. */
+  timeoutMs: number;
+  /** How long the replica answers not-ready while still serving, before it closes its listeners; 0: at once. */
+  unreadyDelayMs: number;
+}
+
+export const DEFAULT_DRAIN: DrainSettings = { timeoutMs: 10_000, unreadyDelayMs: 0 };
 
 export interface ReportsSettings {
   /** Local minutes after midnight at which the daily report of the day before is generated. */

@@ -53,6 +53,9 @@ export const REFUSAL_CODES = {
     'A drill start that cannot be: no site or station in your scope by that id (one answer for both), an end time not in the future or more than 24 h away.',
   drill_ended: 'Ending a drill that has already ended (early, or by itself at its end time).',
   // Reports (issue 14)
+  // Cluster mode (issue 18)
+  owner_unreachable:
+    "The replica that owns the incident's site did not answer in time, is gone, or no replica owns the site during a failover; retry (a retry never runs the command twice).",
   busy: 'Too many reports are being built or waiting in the report worker (4 at once); try again in a few seconds.',
 } as const;
 

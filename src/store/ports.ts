@@ -364,3 +364,34 @@ export interface Store {
   ping(): boolean;
   close(): void;
 }
+
+/**
+ * Cluster mode (issue 18): this replica's partition leases, held as PostgreSQL session advisory locks
+ * on one dedicated connection (src/store/postgres/partition-locks.ts, src/cluster/README.md).
+ */
+export interface PartitionLocks {
+  readonly replicaId: string;
+  /** True while the lock session is up; false after `lost` until `connect()` succeeds again. */
+  readonly connected: boolean;
+  /** Opens the lock session and announces this replica as live. Refuses an id another live replica uses. */
+  connect(): Promise<void>;
+  /** Takes a partition if no replica holds it; true when this replica holds it now. */
+  tryAcquire(partition: number): Promise<boolean>;
+  /** Gives a partition up (call only after this replica has stopped acting as its owner). */
+  release(partition: number): Promise<void>;
+  /** The partitions this replica holds now; empty once the session is lost. */
+  held(): ReadonlySet<number>;
+  /** Who is live and who holds what, as PostgreSQL's lock table shows now. A failure counts as `lost`. */
+  survey(): Promise<LockSurvey>;
+  /** The session dropped: every lock may be gone, the replica must stop acting as owner at once. */
+  onLost(fn: (reason: string) => void): () => void;
+  /** Ends the session (all locks freed), without a `lost` event. */
+  close(): Promise<void>;
+}
+
+export interface LockSurvey {
+  /** Live replicas by id, with the partitions each holds (ascending), sorted by id. */
+  replicas: Array<{ id: string; partitions: number[] }>;
+  /** partition → the replica holding it; a partition missing here is free. */
+  owners: Map<number, string>;
+}

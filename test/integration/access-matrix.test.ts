@@ -154,6 +154,9 @@ const REST: RestRow[] = [
   // The HTTPS certificate for phones to trust; this hub serves plain HTTP, so there is none.
   { method: 'GET', route: '/hub.crt', url: '/hub.crt', expect: x('404 404 404 404 404 404 404') },
   { method: 'GET', route: '/api/health', url: '/api/health', expect: x('ok ok ok ok ok ok ok') },
+  // Load-balancer probes (issue 18): no login, a flag and reason codes only.
+  { method: 'GET', route: '/api/health/live', url: '/api/health/live', expect: x('ok ok ok ok ok ok ok') },
+  { method: 'GET', route: '/api/health/ready', url: '/api/health/ready', expect: x('ok ok ok ok ok ok ok') },
   { method: 'POST', route: '/api/login', url: '/api/login', body: {}, expect: x('ok ok ok ok ok ok ok') },
   { method: 'GET', route: '/api/session', url: '/api/session', expect: x('401 ok ok ok ok ok ok') },
   {

@@ -71,8 +71,13 @@ describe.skipIf(!REDIS_BIN)('Socket.IO pushes across replicas on Redis', () => {
     await waitFor(() => !a.hub.cluster!.ready() && !b.hub.cluster!.ready());
     // Down long enough for reconnect attempts to fail (each connection says so once).
     await waitFor(() => a.logs.some((l) => l.code === 'SG_CLUSTER_REDIS_LOST' && l.role === 'mqtt-bus-sub'));
+    // The load balancer's probe says so, by code.
+    const down = await fetch(`${a.baseUrl}/api/health/ready`);
+    expect(down.status).toBe(503);
+    expect(((await down.json()) as { reasons: string[] }).reasons).toContain('redis_unavailable');
     await redis.start();
     await waitFor(() => a.hub.cluster!.ready() && b.hub.cluster!.ready());
+    expect((await fetch(`${a.baseUrl}/api/health/ready`)).status).toBe(200);
     expect(changes).toEqual(['lost', 'ready']);
     const { socket } = await a.console({ as: 'admin' });
     const pushed = nextEvent<Incident>(socket, 'incident:new', (i) => i.siteId === 'home-b' && i.category === 'medical');

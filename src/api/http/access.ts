@@ -19,7 +19,7 @@ const PUBLIC_PAGES = new Set(['/login', '/favicon.ico', '/guard.webmanifest', '/
  * page that shows data, and all data, stays behind the login.
  */
 const PUBLIC_ASSET = /^\/assets\/[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
-const PUBLIC_API = new Set(['/api/login', '/api/health']);
+const PUBLIC_API = new Set(['/api/login', '/api/health', '/api/health/live', '/api/health/ready']);
 /** While a one-time password is unchanged, only these answer. */
 const PASSWORD_CHANGE_ALLOWED = new Set(['/api/session', '/api/password', '/api/logout']);
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

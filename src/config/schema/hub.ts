@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DISPOSITIONS } from '../../contract/incident.js';
 import { LANGUAGES } from '../../core/installer-messages.js';
+import { drainSchema } from './drain.js';
 import {
   bothReferences,
   duration,
@@ -393,6 +394,7 @@ export const hubSchema = z
     metrics: metricsSchema,
     notify: notifySchema,
     reports: reportsSchema,
+    drain: drainSchema,
     cluster: clusterSchema.nullish().describe('Several hub replicas sharing Redis (issue 18); absent: one hub.'),
   })
   .prefault({});

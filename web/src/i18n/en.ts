@@ -456,5 +456,6 @@ export const enWords: Words = {
     bad_drill: 'Cannot start the drill: a site or station outside your scope, or a wrong end time',
     drill_ended: 'This drill has already ended',
     busy: 'Too many reports are being built; try again in a few seconds',
+    owner_unreachable: 'The hub replica handling this site did not answer; try again in a few seconds',
   },
 };

@@ -444,5 +444,6 @@ export const zhCNWords: Words = {
     bad_drill: '无法开始演练：单位或派出所不在您的范围内，或结束时间不对',
     drill_ended: '该演练已结束',
     busy: '正在生成的报表过多，请稍后再试',
+    owner_unreachable: '负责该站点的服务节点暂未响应，请稍后重试',
   },
 };

@@ -4,11 +4,30 @@ import { can } from '../../../auth/roles.js';
 import { anonymous, authOf } from '../access.js';
 
 /**
- * Liveness and readiness in one. Anonymous callers (load balancers) get the status only; signed-in
+ * `/health/live` and `/health/ready` are for a load balancer and a container runtime (issue 18):
+ * no login, no body beyond a flag and reason codes. Live: the process answers HTTP (restart it if
+ * not). Ready: this replica can take alarms now (send it devices and consoles if so) — see
+ * src/core/readiness.ts for what makes it false.
+ */
+function probeRoutes(r: Router, ctx: ApiContext): void {
+  r.get('/health/live', anonymous(), (_req, res) => {
+    res.status(200).json({ live: true });
+  });
+  r.get('/health/ready', anonymous(), async (_req, res) => {
+    // Without a hub (API tests), readiness is storage alone.
+    const reasons = ctx.readiness ? await ctx.readiness.reasons() : ctx.store.ping() ? [] : ['storage_unavailable'];
+    if (reasons.length === 0) return void res.status(200).json({ ready: true });
+    res.status(503).json({ ready: false, reasons });
+  });
+}
+
+/**
+ * `/health`: liveness and readiness in one (kept as it was, the contract). Anonymous callers (load balancers) get the status only; signed-in
  * roles with `health:detail` also get broker figures and the config problems (file names, site ids).
  */
 export function healthRoutes(ctx: ApiContext): Router {
   const r = Router();
+  probeRoutes(r, ctx);
   r.get('/health', anonymous(), (_req, res) => {
     const storage: 'ok' | 'failed' = ctx.store.ping() ? 'ok' : 'failed';
     const problems = ctx.configProblems();
