@@ -23,6 +23,8 @@ import type { Readiness } from './core/readiness.js';
 import { buildApi } from './app/api.js';
 import { buildAuth } from './app/auth.js';
 import { buildBroker } from './app/broker.js';
+import { openCluster } from './app/cluster.js';
+import type { ClusterSignal } from './cluster/redis.js';
 import { buildCommissioning } from './app/commissioning.js';
 import { loadStartConfig } from './app/config.js';
 import { buildDispatch } from './app/dispatch.js';
@@ -67,6 +69,8 @@ export interface Hub {
   readonly routes: readonly RouteInfo[];
   /** Socket.IO namespaces served. */
   readonly namespaces: readonly string[];
+  /** Replicas on Redis (hub.yaml `cluster`): whether this replica's Redis link works now, and its changes; null for one hub. */
+  readonly cluster: ClusterSignal | null;
   /** Problems of the running config (held-back or last-good site files). */
   problems(): Problem[];
   /** Whether this replica takes alarms now (`/api/health/ready`); the cluster adds its checks here. */
@@ -91,11 +95,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const detachCommissioning = connect(ingest);
   const cameras = buildVideo(ctx, ingest, incidents);
   const { video } = cameras;
-  const { broker, deviceAccess } = buildBroker(ctx, ingest);
+  const cluster = openCluster(ctx);
+  const { broker, deviceAccess } = buildBroker(ctx, ingest, cluster);
   const auth = await buildAuth(ctx, store);
   const reports = buildReports(ctx, store, notifier);
   const readiness = buildReadiness(store);
-  const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness });
+  // A replica without its Redis link is taken out of the load balancer (src/cluster/redis.ts).
+  if (cluster) readiness.addCheck(() => (cluster.ready() ? null : 'redis_unavailable'));
+  const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness }, cluster);
   const liveness = buildLiveness(ctx, ingest);
   const httpPort = await listen({ http: api.http, broker, video, auth, store }, running.config.hub.http);
   liveness.start();
@@ -130,6 +137,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     reports,
     routes: api.routes,
     namespaces: [...api.io._nsps.keys()].filter((n) => n !== '/'),
+    cluster,
     problems: () => running.problems,
     readiness,
     drain,
@@ -147,7 +155,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       cameras.detach();
       await video.stop();
       auth.stop();
-      api.io.disconnectSockets(true);
+      // Only this replica's sockets: with the Redis adapter, io.disconnectSockets() reaches every replica's.
+      api.io.local.disconnectSockets(true);
       const ioClosed = new Promise<void>((ok) => {
         api.io.close(() => ok());
       });
@@ -159,6 +168,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       detachCommissioning();
       drills.stop();
       await notifier.stop();
+      await cluster?.close();
       store.close();
       log.info(ctx.say('HUB_STOPPED'));
     },

@@ -6,6 +6,8 @@ import { securityHeaders } from '../api/http/edge.js';
 import { forwardedHttps, socketIoEdge } from '../api/socket/edge.js';
 import { Server as IoServer } from 'socket.io';
 import { pushParser } from '../api/socket/json-parser.js';
+import { clusterAdapter } from '../api/socket/cluster-adapter.js';
+import type { RedisLink } from '../cluster/redis.js';
 import type { ApiContext } from '../api/context.js';
 import { createHttpApp } from '../api/http/server.js';
 import { listRoutes, type RouteInfo } from '../api/http/route-list.js';
@@ -48,7 +50,8 @@ export interface HubApi {
   detachConsole: () => void;
 }
 
-export function buildApi(ctx: HubContext, modules: ApiModules): HubApi {
+/** `cluster`: replicas sharing Redis (issue 18) — Socket.IO rooms then span them all. */
+export function buildApi(ctx: HubContext, modules: ApiModules, cluster: RedisLink | null = null): HubApi {
   const { running } = ctx;
   const api: ApiContext = {
     config: () => running.config,
@@ -72,7 +75,13 @@ export function buildApi(ctx: HubContext, modules: ApiModules): HubApi {
   http.headersTimeout = hub.http.headers_timeout;
   http.requestTimeout = Math.max(hub.http.request_timeout, hub.http.headers_timeout);
   // serveClient off: the pages bundle their own client, and the served file told its version.
-  const io = new IoServer(http, { serveClient: false, maxHttpBufferSize: 64 * 1024, allowRequest: socketIoEdge(api), parser: pushParser });
+  const io = new IoServer(http, {
+    serveClient: false,
+    maxHttpBufferSize: 64 * 1024,
+    allowRequest: socketIoEdge(api),
+    parser: pushParser,
+    ...(cluster ? { adapter: clusterAdapter(cluster, api.log) } : {}),
+  });
   io.engine.on('headers', (headers: Record<string, string>, req: IncomingMessage) => {
     const secure = Boolean((req.socket as TLSSocket).encrypted) || forwardedHttps(httpApp, req);
     Object.assign(headers, securityHeaders({ secure, host: req.headers.host, tilesUrl: api.config().hub.map.tiles.url }));

@@ -1,6 +1,9 @@
 /** The MQTT broker: embedded aedes with device logins and topic rights (issue 3), or a client to an external one. */
 import { readFileSync } from 'node:fs';
+import { aedesCluster } from '../broker/cluster.js';
 import { ConfigDeviceAccess } from '../broker/device-access.js';
+import type { RedisLink } from '../cluster/redis.js';
+import { defaultReplicaId } from '../cluster/replica-id.js';
 import { EmbeddedBroker, readTlsFiles } from '../broker/embedded.js';
 import { ExternalBroker } from '../broker/external.js';
 import type { BrokerLink } from '../broker/types.js';
@@ -15,9 +18,13 @@ export interface HubBroker {
 }
 
 /** The broker hands every message straight to ingest (the sink); nothing of the composition root sits on that path. */
-export function buildBroker(ctx: HubContext, ingest: MessageSink & { currentRouter: { topics(): string[] } }): HubBroker {
+export function buildBroker(ctx: HubContext, ingest: MessageSink & { currentRouter: { topics(): string[] } }, cluster: RedisLink | null = null): HubBroker {
   const { config, profiles } = ctx.running;
   const mqtt = config.hub.mqtt;
+  const replicaId = config.hub.cluster?.replicaId ?? defaultReplicaId(ctx.env);
+  // Several replicas on one external broker: each its own persistent session (a fixed client id
+  // per replica), all in one share group.
+  const shared = mqtt.mode === 'external' ? (mqtt.sharedSubscriptions ?? null) : null;
   const mqttLog = moduleLogger(ctx.root, 'mqtt');
   const metrics = ctx.metrics;
   const deviceAccess = mqtt.mode === 'embedded' ? new ConfigDeviceAccess(config, profiles, mqttLog) : null;
@@ -25,7 +32,8 @@ export function buildBroker(ctx: HubContext, ingest: MessageSink & { currentRout
     mqtt.mode === 'external'
       ? new ExternalBroker({
           url: mqtt.url ?? 'mqtt://127.0.0.1:1883',
-          clientId: mqtt.clientId,
+          clientId: shared ? `${mqtt.clientId}-${replicaId}` : mqtt.clientId,
+          shared,
           username: mqtt.username,
           password: mqtt.password,
           topics: ingest.currentRouter.topics(),
@@ -42,6 +50,7 @@ export function buildBroker(ctx: HubContext, ingest: MessageSink & { currentRout
           metrics,
           access: deviceAccess,
           tls: mqtt.tls ? readTlsFiles(mqtt.tls, ctx.rootDir) : null,
+          cluster: cluster ? aedesCluster(cluster, replicaId) : null,
           limits: { maxPacketBytes: mqtt.maxPacketBytes, maxConnectionsPerAddress: mqtt.maxConnectionsPerAddress, connectTimeoutMs: mqtt.connectTimeoutMs },
         });
   return { broker, deviceAccess };

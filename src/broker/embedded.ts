@@ -1,4 +1,5 @@
 import { Aedes, type AuthenticateError } from 'aedes';
+import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { resolve } from 'node:path';
@@ -6,6 +7,7 @@ import { createServer as createTlsServer, TLSSocket, type Server as TlsServer } 
 import type { HubConfig } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
+import { type AedesCluster, dropEarlyQos0, gateUntilConnack } from './cluster.js';
 import { certificateRefusal } from './login-binding.js';
 import { AddressCounter, CoolOff, PacketSizeScanner } from './packet-guard.js';
 import { printableTopic } from './printable.js';
@@ -41,6 +43,8 @@ export interface EmbeddedBrokerOptions {
   tls?: EmbeddedTls | null;
   /** Limits that hold before login (hub.yaml mqtt.max_packet_size, …); defaults as in the schema. */
   limits?: Partial<ConnectionLimits>;
+  /** Replicas sharing Redis (cluster.ts): aedes' message bus and session state there; absent: in memory. */
+  cluster?: AedesCluster | null;
 }
 
 export interface ConnectionLimits {
@@ -100,8 +104,11 @@ export class EmbeddedBroker implements BrokerLink {
     const subscribeDenied = metrics.counter('sg_mqtt_subscribe_denied_total', 'SUBSCRIBE topic filters refused by the topic ACL');
     const principals = new WeakMap<object, string>();
     const limits = { ...DEFAULT_LIMITS, ...this.o.limits };
+    const cluster = this.o.cluster ?? null;
     const aedes = await Aedes.createBroker({
-      id: 'safegrid',
+      // One id per replica in a cluster (cluster.ts says why); one hub keeps the name it always had.
+      id: cluster?.id ?? 'safegrid',
+      ...(cluster ? { mq: cluster.mq, persistence: cluster.persistence, authorizeForward: dropEarlyQos0 } : {}),
       // A client that opens a connection and never sends CONNECT holds a socket and a parser.
       connectTimeout: limits.connectTimeoutMs,
       authenticate: (client, username, password, done) => {
@@ -213,6 +220,17 @@ export class EmbeddedBroker implements BrokerLink {
       else log.debug(fields, 'MQTT connection error');
     };
     aedes.on('clientError', onClientError);
+    if (cluster) {
+      gateUntilConnack(aedes as never, cluster.persistence);
+      // A Redis command of the session state failed (aedes has no other way to say it): the device
+      // concerned reconnects and its session is read again; the broker and every other device go on.
+      const clusterErrors = metrics.counter('sg_mqtt_cluster_errors_total', 'Errors of the embedded broker’s Redis message bus or session state');
+      // aedes' typings list only its named events; 'error' is the EventEmitter's own.
+      (aedes as EventEmitter).on('error', (err: Error) => {
+        clusterErrors();
+        log.error({ code: 'SG_MQTT_CLUSTER_ERROR', err: printableTopic(String(err.message).slice(0, 200)) }, 'MQTT cluster state error');
+      });
+    }
     aedes.on('connectionError', onClientError);
     this.aedes = aedes;
     this.guard = this.connectionGuard(limits, refused);

@@ -15,7 +15,16 @@ export interface ExternalBrokerOptions {
   log: Logger;
   metrics: Metrics;
   ca?: Buffer | null;
+  /**
+   * Several replicas on one broker (issue 18): MQTT 5 shared subscriptions `$share/<group>/<filter>`,
+   * so the broker hands each message to one member of the group [MQTT-4.8.2], and a session that
+   * outlives a disconnect (clean start 0, session expiry). Absent: MQTT 3.1.1 as one hub always did.
+   */
+  shared?: { group: string } | null;
 }
+
+/** MQTT 5 session expiry (seconds) of a replica's session: the maximum, "does not expire" [MQTT-3.1.2-23 ff.]. */
+const SESSION_NEVER_EXPIRES = 0xffffffff;
 
 /**
  * The hub as a subscriber of an external broker (Mosquitto, EMQX). A persistent session
@@ -40,10 +49,13 @@ export class ExternalBroker implements BrokerLink {
 
   async start(): Promise<void> {
     const { log, sink } = this.o;
+    const shared = this.o.shared ?? null;
     const options: IClientOptions = {
       clientId: this.o.clientId,
       clean: false,
-      protocolVersion: 4,
+      // MQTT 5 has no "persistent session" flag: clean start 0 resumes one, and the session expiry
+      // decides whether it is kept while the replica is away (0, the default, drops it at once).
+      ...(shared ? { protocolVersion: 5 as const, properties: { sessionExpiryInterval: SESSION_NEVER_EXPIRES } } : { protocolVersion: 4 as const }),
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       keepalive: 30,
@@ -73,7 +85,7 @@ export class ExternalBroker implements BrokerLink {
       const topics = [...new Set(this.o.topics)];
       this.subscribed = new Set(topics);
       if (topics.length > 0) {
-        client.subscribe(topics, { qos: 1 }, (err) => {
+        client.subscribe(topics.map(this.filter), { qos: 1 }, (err) => {
           if (err) log.error({ err: err.message }, 'subscribe failed');
         });
       }
@@ -101,9 +113,16 @@ export class ExternalBroker implements BrokerLink {
     this.o.topics = [...next];
     this.subscribed = next;
     if (!this.client) return;
-    if (add.length) this.client.subscribe(add, { qos: 1 });
-    if (remove.length) this.client.unsubscribe(remove);
+    if (add.length) this.client.subscribe(add.map(this.filter), { qos: 1 });
+    if (remove.length) this.client.unsubscribe(remove.map(this.filter));
   }
+
+  /**
+   * The filter as subscribed: `$share/<group>/<filter>` with shared subscriptions. A shared
+   * subscription gets no retained messages at subscribe time [MQTT-3.3.1-9 does not apply; MQTT 5
+   * §4.8.2]: in that mode the hub does not see a device's retained state until it changes.
+   */
+  private readonly filter = (topic: string): string => (this.o.shared ? `$share/${this.o.shared.group}/${topic}` : topic);
 
   async stop(): Promise<void> {
     const client = this.client;

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Priority } from '../contract/alarm-event.js';
 import type { Problem } from '../core/problems.js';
-import type { GridCell, HubConfig, MultiPolygonCoords, NotifyChannelConfig, NotifyConfig, Station } from './model.js';
+import type { ClusterConfig, GridCell, HubConfig, MultiPolygonCoords, NotifyChannelConfig, NotifyConfig, Station } from './model.js';
 import { formatPath, parseWithSchema } from './issues.js';
 import { hubSchema, type HubFile } from './schema/hub.js';
 import { stationsFileSchema } from './schema/stations.js';
@@ -16,6 +16,7 @@ import { lineOf, readSource, type SourceFile } from './source.js';
 import { ParseCache } from './parse-cache.js';
 import { DEFAULT_SECRETS_FILE, isUnderDevices, lookupSecret, readSecrets, type SecretStore } from './secrets.js';
 import { didYouMean } from './suggest.js';
+import { defaultReplicaId } from '../cluster/replica-id.js';
 
 export const HUB_FILE = 'config/hub.yaml';
 export const STATIONS_FILE = 'config/stations.yaml';
@@ -185,6 +186,32 @@ function auditKey(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
   return null;
 }
 
+/** hub.yaml `cluster` resolved: the Redis password looked up (an unset one is an error: the replica could not join). */
+function clusterConfig(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore, problems: Problem[]): ClusterConfig | null {
+  const c = h.cluster;
+  if (!c) return null;
+  const replicaId = c.replica_id ?? defaultReplicaId(env);
+  const ref = c.redis_password_env ? { env: c.redis_password_env } : c.redis_password_file_key ? { fileKey: c.redis_password_file_key } : null;
+  let redisPassword: string | null = null;
+  if (ref) {
+    const found = lookupSecret(ref, env, secrets);
+    if (found.ok) redisPassword = found.value;
+    else {
+      const key = c.redis_password_env ? 'redis_password_env' : 'redis_password_file_key';
+      problems.push({
+        code: 'SG_CONFIG_SECRET_MISSING',
+        severity: 'error',
+        file: src.file,
+        line: lineOf(src, ['cluster', key]),
+        path: `cluster.${key}`,
+        message: found.why,
+        hint: found.hint,
+      });
+    }
+  }
+  return { redisUrl: c.redis_url, redisPassword, replicaId };
+}
+
 /**
  * The guard groups' channels with their URLs and secrets looked up. An unset reference is a
  * warning (that channel cannot send; every other one can), never a refusal to start; a channel id
@@ -302,6 +329,7 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
       maxPacketBytes: h.mqtt.max_packet_size,
       maxConnectionsPerAddress: h.mqtt.max_connections_per_address,
       connectTimeoutMs: h.mqtt.connect_timeout,
+      sharedSubscriptions: h.mqtt.shared_subscriptions ? { group: h.mqtt.shared_group } : null,
     },
     storage: {
       path: h.storage.path,
@@ -330,6 +358,7 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
     ...(h.language ? { language: h.language } : {}),
     sessions: { idleMs: h.sessions.idle_timeout, absoluteMs: h.sessions.absolute_timeout },
     metricsToken: metricsToken(h, src, env, secrets, problems),
+    cluster: clusterConfig(h, src, env, secrets, problems),
     video: {
       pollIntervalMs: h.video.poll_interval,
       offlineAfter: h.video.offline_after,

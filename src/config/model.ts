@@ -45,6 +45,14 @@ type MqttSection = z.output<typeof mqttSchema>;
 export type MqttMode = MqttSection['mode'];
 export type TileCrs = z.output<typeof siteSchema>['crs'];
 
+/** hub.yaml `cluster` with its password looked up and the replica id settled. */
+export interface ClusterConfig {
+  redisUrl: string;
+  redisPassword: string | null;
+  /** From hub.yaml, else SAFEGRID_REPLICA_ID, else the host name: fixed across restarts of this replica. */
+  replicaId: string;
+}
+
 export interface HubConfig {
   http: z.output<typeof httpSchema>;
   mqtt: Pick<Checked<MqttSection>, 'mode' | 'host' | 'port' | 'url' | 'username' | 'auth'> & {
@@ -56,6 +64,8 @@ export interface HubConfig {
     maxPacketBytes: number;
     maxConnectionsPerAddress: number;
     connectTimeoutMs: number;
+    /** External mode with replicas: subscribe as `$share/<sharedGroup>/<filter>` (MQTT 5). Absent: plain subscriptions. */
+    sharedSubscriptions?: { group: string } | null;
   };
   storage: {
     path: string;
@@ -96,6 +106,8 @@ export interface HubConfig {
   sessions: { idleMs: number; absoluteMs: number };
   /** Bearer token a Prometheus scraper sends for /metrics (hub.yaml `metrics`); null: admins only. */
   metricsToken: string | null;
+  /** Replicas sharing Redis (hub.yaml `cluster`, issue 18); absent or null: one hub. */
+  cluster?: ClusterConfig | null;
   /** Shared-topic bridges (Frigate): one subscription feeding many sites' cameras. */
   bridges: BridgeConfig[];
   /** Path of the secrets file (`secrets:` in hub.yaml), relative to the config root. Added by config/. */

@@ -29,6 +29,10 @@ export const ERROR_CODES = {
   SG_INGEST_UNKNOWN_TOPIC: 'No device is bound to the topic.',
   SG_INGEST_BAD_TOPIC: 'Topic is empty, too long, too deep or contains wildcards.',
   SG_MQTT_PROTOCOL_ERROR: 'A malformed MQTT packet; the broker closed that connection.',
+  // Replicas on Redis (issue 18)
+  SG_CLUSTER_REDIS_LOST: 'A replica lost a Redis connection; it is not ready until every connection is back (ioredis reconnects by itself).',
+  SG_CLUSTER_PUSH_LOST: 'A push could not be published to the other replicas; their consoles recover it by catch-up when they reconnect.',
+  SG_MQTT_CLUSTER_ERROR: "A Redis command of the embedded broker's message bus or session state failed; that client reconnects, the broker goes on.",
   SG_INGEST_UNDECODABLE: 'The profile could not decode the payload (wrong shape or types).',
   SG_INGEST_UNKNOWN_ZONE: 'The payload names a zone the device file does not list.',
   SG_INGEST_BAD_CHECKSUM: 'A Contact ID message failed its checksum.',

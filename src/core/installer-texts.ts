@@ -36,6 +36,12 @@ const ZH: ReadonlyArray<readonly [string, string]> = [
   // ── common.ts ──
   ['a duration such as "120s", "2m" or "1h"', '带单位的时长，如 "120s"、"2m" 或 "1h"'],
   ['an id of letters, digits, "-", "_" or "." (no spaces or "/")', '由字母、数字、"-"、"_" 或 "." 组成的编号（不含空格和 "/"）'],
+  ['a replica id of letters, digits, "-", "_" or "." (1–64), e.g. hub-1', '由字母、数字、"-"、"_" 或 "." 组成的副本编号（1–64 个字符），如 hub-1'],
+  ['a share name of letters, digits, "-" or "_"', '由字母、数字、"-" 或 "_" 组成的共享组名'],
+  [
+    'a Redis URL such as redis://redis:6379/0 or rediss://redis.example.org:6380 (the password by reference, not in the URL)',
+    'Redis 地址，如 redis://redis:6379/0 或 rediss://redis.example.org:6380（密码通过引用给出，不写在地址中）',
+  ],
   ['a profile id such as "zigbee2mqtt" or "acme/pir-100"', '设备型号编号，如 "zigbee2mqtt" 或 "acme/pir-100"'],
   ['a whole number 1–65535', '1–65535 的整数'],
   ['an MQTT topic without wildcards (+ #), not starting with "$", at most {} levels', '不含通配符（+ #）、不以 "$" 开头、最多 {1=} 级的 MQTT 主题'],

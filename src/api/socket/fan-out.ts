@@ -9,6 +9,7 @@ import type { EventBrief, ServerToClientEvents } from '../../contract/socket.js'
 import type { EventBus } from '../../core/event-bus.js';
 import type { HubEvents } from '../../core/hub-events.js';
 import type { ApiContext } from '../context.js';
+import { crossesReplicas } from './cluster-adapter.js';
 import { PushCoalescer } from './coalesce.js';
 import { eventBrief, forPush } from './snapshot.js';
 import type { LiveNs } from './types.js';
@@ -116,7 +117,8 @@ function emitter(namespaces: readonly LiveNs[]) {
     const list = typeof rooms === 'string' ? [rooms] : rooms;
     for (const ns of namespaces) {
       const present = ns.adapter.rooms;
-      if (list.some((r) => (present.get(r)?.size ?? 0) > 0)) ns.to(list).emit(event, ...body);
+      // Across replicas (cluster-adapter.ts) the room may have its sockets on another replica.
+      if (crossesReplicas(ns) || list.some((r) => (present.get(r)?.size ?? 0) > 0)) ns.to(list).emit(event, ...body);
     }
   };
 }

@@ -21,6 +21,7 @@ import {
   crs,
   type CustomIssueParams,
 } from './common.js';
+import { clusterSchema } from './cluster.js';
 import { notifySchema } from './notify.js';
 
 const HOST_EXPECTED = 'a host name or IP address, e.g. 0.0.0.0';
@@ -143,6 +144,17 @@ export const mqttSchema = z
       .default(1024)
       .describe('Embedded broker: open MQTT connections allowed from one IP address (devices behind one NAT share it); more are closed at once.'),
     connect_timeout: duration().prefault('10s').describe('Embedded broker: a connection that has not sent its CONNECT within this time is closed.'),
+    shared_subscriptions: z
+      .boolean({ error: 'true or false' })
+      .default(false)
+      .describe(
+        'External broker, several replicas: subscribe with MQTT 5 shared subscriptions ($share/<shared_group>/…) so each message is taken by one replica; the client id becomes <client_id>-<replica id>.',
+      ),
+    shared_group: z
+      .string({ error: 'a share name of letters, digits, "-" or "_"' })
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'a share name of letters, digits, "-" or "_"' })
+      .default('safegrid')
+      .describe('External broker: the share name of the shared subscriptions (every replica of one centre uses the same).'),
     auth: z
       .enum(['required', 'off'], { error: 'required or off' })
       .default('required')
@@ -383,6 +395,7 @@ export const hubSchema = z
     notify: notifySchema,
     reports: reportsSchema,
     drain: drainSchema,
+    cluster: clusterSchema.nullish().describe('Several hub replicas sharing Redis (issue 18); absent: one hub.'),
   })
   .prefault({});
 
