@@ -79,8 +79,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const notifier = buildNotifier(ctx, store);
   const dispatch = await buildDispatch(ctx, store, notifier);
   const { incidents } = dispatch;
-  const drills = buildDrills(ctx, store);
-  const { commissioning, connect } = buildCommissioning(ctx, store);
+  const drills = await buildDrills(ctx, store);
+  const { commissioning, connect } = await buildCommissioning(ctx, store);
   const ingest = await buildIngest(ctx, store, commissioning, drills);
   const detachCommissioning = connect(ingest);
   const cameras = buildVideo(ctx, ingest, incidents);
