@@ -44,6 +44,6 @@ describe('incidents listed for a station', () => {
         .map((i) => i.id)
         .sort(),
     ).toEqual(want);
-    store.close();
+    await store.close();
   });
 });
