@@ -81,7 +81,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const { incidents } = dispatch;
   const drills = await buildDrills(ctx, store);
   const { commissioning, connect } = await buildCommissioning(ctx, store);
-  const ingest = await buildIngest(ctx, store, commissioning, drills);
+  const ingest = await buildIngest(ctx, store, incidents, commissioning, drills);
   const detachCommissioning = connect(ingest);
   const cameras = buildVideo(ctx, ingest, incidents);
   const { video } = cameras;

@@ -97,6 +97,15 @@ export interface IncidentServiceOptions {
   withNewIncidents?: (incidents: readonly Incident[]) => Promise<unknown> | undefined;
 }
 
+/** A batch correlated in memory, not yet numbered or published. */
+interface CorrelatedBatch {
+  /** Incident id → opened by this batch, or updated. */
+  touched: Map<string, 'new' | 'update'>;
+  marks: Mark[];
+  /** The ids of the incidents this batch opened, in the order they opened. */
+  opened: string[];
+}
+
 /** The most urgent first; within a priority the oldest first. */
 export const compareIncidents: (a: Incident, b: Incident) => number = queueOrder;
 
@@ -129,8 +138,9 @@ export class IncidentService {
   private readonly lastFalse = new Map<string, FalseClose>();
   /** Armed state per site from arm/disarm events; absent = unknown. */
   private armed = new Map<string, boolean>();
-  /** The tail of the queue every change runs in (see the class comment). */
+  /** The tail of the queue every change runs in (see the class comment), and how many wait in it or run. */
   private serial: Promise<unknown> = Promise.resolve();
+  private queued = 0;
   private readonly countOpened;
   private readonly countDrillOpened;
   private readonly countEscalated;
@@ -268,17 +278,68 @@ export class IncidentService {
     return events.map((e) => (marks.has(e.id) ? { ...e, incidentId: marks.get(e.id)! } : e));
   }
 
-  /** Correlates a batch of committed events (the bus's `event:stored`), in the queue; never rejects (logs). */
+  /**
+   * Correlates a batch of committed events (the bus's `event:stored`); never rejects (logs). When
+   * nothing is queued and nothing must be read first — the common case — it runs at once, as the
+   * synchronous service did: a new incident is published in the tick of the commit that opened it,
+   * before that commit's event-log push (api/socket/fan-out.ts subscribes after dispatch). Otherwise
+   * it waits its turn in the queue.
+   */
   handleStored(events: readonly AlarmEvent[]): Promise<void> {
-    return this.exclusive(() => this.correlateStored(events)).catch((err: unknown) => {
+    const failed = (err: unknown): void => {
       // The events stay unprocessed in the store: the next start correlates them again.
       this.o.log.error({ err, events: events.length }, 'could not correlate stored events');
-    });
+    };
+    if (this.queued > 0 || this.needsHistory(events)) return this.exclusive(() => this.correlateStored(events)).catch(failed);
+    const batch = this.correlate(events);
+    if (this.seriesKnown(batch.opened)) {
+      this.numberNow(batch.opened);
+      this.publish(batch);
+      return Promise.resolve();
+    }
+    // A 警情编号 series not read yet (a station's first incident of the day): read it in the queue
+    // before the incidents are numbered and published; anything arriving meanwhile queues behind.
+    return this.exclusive(async () => {
+      await this.loadSeries(batch.opened);
+      this.numberNow(batch.opened);
+      this.publish(batch);
+    }).catch(failed);
   }
 
-  /** In the queue: reads what correlation may need first, then decides, holds and publishes without awaiting. */
+  /**
+   * Reads what correlating these events will need (their sites' closed incidents), before they are
+   * announced: ingest's journal awaits it, so handleStored finds everything in memory and publishes a
+   * new incident in the tick of its `event:stored`. Never rejects; a failed read is retried in the queue.
+   */
+  async prepare(events: readonly AlarmEvent[]): Promise<void> {
+    try {
+      if (this.needsHistory(events)) await this.loadHistoryFor(events);
+      // The 警情编号 counters of the incidents these events would open as things stand (correlation
+      // is pure, so this is a dry run); a guess that turns out wrong only costs a read in the queue.
+      const series = new Set<string>();
+      for (const e of events) {
+        if (e.destination || KIND_INFO[e.kind].basePriority === null || this.historyMissing(e)) continue;
+        const openAtSite = this.openAt(e.siteId);
+        const c = correlate(openAtSite, e, this.contextOf(e, openAtSite));
+        if (c.outcome === 'open') series.add(this.seriesOf(c.incident));
+      }
+      for (const s of series) await this.loadCounter(s);
+    } catch (err) {
+      this.o.log.warn({ err }, 'could not read site histories ahead; read again when the events are correlated');
+    }
+  }
+
+  /** In the queue: reads what correlation needs first, then decides, numbers, holds and publishes. */
   private async correlateStored(events: readonly AlarmEvent[]): Promise<void> {
     await this.loadHistoryFor(events);
+    const batch = this.correlate(events);
+    await this.loadSeries(batch.opened);
+    this.numberNow(batch.opened);
+    this.publish(batch);
+  }
+
+  /** Correlation of a batch, in memory (the site histories it needs are loaded). */
+  private correlate(events: readonly AlarmEvent[]): CorrelatedBatch {
     // Incident id → whether it was opened by this batch; published once each, whole, after commit.
     const touched = new Map<string, 'new' | 'update'>();
     const marks: Mark[] = [];
@@ -302,7 +363,11 @@ export class IncidentService {
       else if (!touched.has(c.incident.id)) touched.set(c.incident.id, 'update');
       marks.push([e.id, c.incident.id, e.seq]);
     }
-    await this.numberNew([...touched].filter(([, how]) => how === 'new').map(([id]) => id));
+    return { touched, marks, opened: [...touched].filter(([, how]) => how === 'new').map(([id]) => id) };
+  }
+
+  /** Holds the batch's writes and publishes its incidents (numbered by now). */
+  private publish({ touched, marks }: CorrelatedBatch): void {
     const changed = [...touched].map(([id, how]) => ({ incident: this.open.get(id)!, how }));
     // Incidents are derived from durable events: their writes are held briefly and coalesced
     // (DERIVED_WRITE_DELAY_MS). If they are lost, the events are still unprocessed and recover()
@@ -494,7 +559,15 @@ export class IncidentService {
 
   /** Runs fn after every change queued before it has ended (see the class comment). */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.serial.then(fn, fn);
+    this.queued++;
+    const run = async (): Promise<T> => {
+      try {
+        return await fn();
+      } finally {
+        this.queued--;
+      }
+    };
+    const result = this.serial.then(run, run);
     this.serial = result.catch(() => undefined);
     return result;
   }
@@ -535,42 +608,85 @@ export class IncidentService {
     return this.lastOfCategory.get(categoryKey(siteId, category)) ?? null;
   }
 
+  /** Whether correlating this event may need its site's closed incidents, not read yet. */
+  private historyMissing(e: AlarmEvent): boolean {
+    if (e.destination || e.drill || KIND_INFO[e.kind].basePriority === null) return false;
+    return !this.historyLoaded.has(e.siteId) && !this.lastOfCategory.has(categoryKey(e.siteId, e.category));
+  }
+
+  private needsHistory(events: readonly AlarmEvent[]): boolean {
+    return events.some((e) => this.historyMissing(e));
+  }
+
   /**
    * Reads the closed incidents of each site whose events may open an incident (a kind with a
    * priority, not a drill) and whose last one of that category is not known yet: once per site
-   * per run, before correlation, which then decides without awaiting.
+   * per run, before correlation, which then decides without awaiting. Only fills a cache, so it may
+   * also run outside the queue (prepare): a site counts as loaded only once its rows are applied.
    */
   private async loadHistoryFor(events: readonly AlarmEvent[]): Promise<void> {
-    for (const e of events) {
-      if (e.destination || e.drill || KIND_INFO[e.kind].basePriority === null) continue;
-      if (this.historyLoaded.has(e.siteId) || this.lastOfCategory.has(categoryKey(e.siteId, e.category))) continue;
-      this.historyLoaded.add(e.siteId);
-      // Newest first: the first of each category is its last one.
-      for (const i of await this.o.store.incidents.query({ siteId: e.siteId, status: 'closed', limit: 200 })) {
+    const sites = new Set<string>();
+    for (const e of events) if (this.historyMissing(e)) sites.add(e.siteId);
+    for (const siteId of sites) {
+      const closed = await this.o.store.incidents.query({ siteId, status: 'closed', limit: 200 });
+      if (this.historyLoaded.has(siteId)) continue;
+      // Newest first: the first of each category is its last one (one closed since is already in the map).
+      for (const i of closed) {
         if (i.drill) continue;
-        const k = categoryKey(e.siteId, i.category);
+        const k = categoryKey(siteId, i.category);
         if (!this.lastOfCategory.has(k)) this.lastOfCategory.set(k, i.id);
       }
+      this.historyLoaded.add(siteId);
     }
+  }
+
+  /** The 警情编号 series of an incident: its responsible station's code and its local opening day. */
+  private seriesOf(i: Incident): string {
+    const timezone = this.o.night?.timezone ?? 'Asia/Shanghai';
+    const station = i.responsibleStationId;
+    const code = station ? (this.o.directory.stationCode?.(station) ?? defaultStationCode(station)) : 'SG';
+    return numberSeries(code, localDay(Date.parse(i.openedAt), timezone));
+  }
+
+  /** The unnumbered incidents among `ids` (open, without a number yet). */
+  private unnumbered(ids: readonly string[]): Incident[] {
+    const list: Incident[] = [];
+    for (const id of ids) {
+      const i = this.open.get(id);
+      if (i && !i.number) list.push(i);
+    }
+    return list;
+  }
+
+  private seriesKnown(ids: readonly string[]): boolean {
+    return this.unnumbered(ids).every((i) => this.numberCounters.has(this.seriesOf(i)));
+  }
+
+  /** Reads the largest stored number of each series these incidents need and this run has not counted yet. */
+  private async loadSeries(ids: readonly string[]): Promise<void> {
+    for (const i of this.unnumbered(ids)) await this.loadCounter(this.seriesOf(i));
+  }
+
+  /** A series' counter from the store, unless this run counts it already (also after the read: prepare runs beside the queue). */
+  private async loadCounter(series: string): Promise<void> {
+    if (this.numberCounters.has(series)) return;
+    const last = await this.o.store.incidents.lastNumber(series);
+    if (!this.numberCounters.has(series)) this.numberCounters.set(series, last);
   }
 
   /**
    * Gives the incidents a batch opened their 警情编号, in the order they opened. The counter of each
-   * series starts from the largest number the store holds (read once per series and run) and is
-   * written with the incident rows: after a crash, the incidents rebuilt by recover() are numbered
-   * again in the same order from the same count, so they get the numbers consoles were shown.
+   * series starts from the largest number the store holds (read once per series and run, by
+   * loadSeries) and is written with the incident rows: after a crash, the incidents rebuilt by
+   * recover() are numbered again in the same order from the same count, so they get the numbers
+   * consoles were shown.
    */
-  private async numberNew(ids: readonly string[]): Promise<void> {
-    const timezone = this.o.night?.timezone ?? 'Asia/Shanghai';
-    for (const id of ids) {
-      const i = this.open.get(id);
-      if (!i || i.number) continue;
-      const station = i.responsibleStationId;
-      const code = station ? (this.o.directory.stationCode?.(station) ?? defaultStationCode(station)) : 'SG';
-      const series = numberSeries(code, localDay(Date.parse(i.openedAt), timezone));
-      const next = (this.numberCounters.get(series) ?? (await this.o.store.incidents.lastNumber(series))) + 1;
+  private numberNow(ids: readonly string[]): void {
+    for (const i of this.unnumbered(ids)) {
+      const series = this.seriesOf(i);
+      const next = (this.numberCounters.get(series) ?? 0) + 1;
       this.numberCounters.set(series, next);
-      this.open.set(id, { ...i, number: formatNumber(series, next) });
+      this.open.set(i.id, { ...i, number: formatNumber(series, next) });
     }
   }
 

@@ -27,6 +27,8 @@ export type IngestOutcome = SinkOutcome;
 
 export interface IngestOptions {
   router: TopicRouter;
+  /** Awaited before committed events are announced (Journal: dispatch reads its site histories ahead). */
+  beforeAnnounce?: ((stored: readonly AlarmEvent[]) => Promise<void>) | undefined;
   /** The parts of the store ingest uses: the stored device state at start, and the batch write. */
   store: EventBatchStore & { deviceState: { all(): Promise<DeviceStateRow[]> } };
   bus: EventBus<HubEvents>;
@@ -129,6 +131,7 @@ export class Ingest implements MessageSink {
       payloadDedupeWindowMs: o.payloadDedupeWindowMs ?? 10_000,
       msgIdDedupeWindowMs: o.msgIdDedupeWindowMs ?? 24 * 3600_000,
       lastSeq,
+      beforeAnnounce: o.beforeAnnounce,
     });
     this.devices = new DeviceStates(devices);
   }
