@@ -194,10 +194,11 @@ export function nextEvent<T>(socket: Socket, event: string, match: (v: T) => boo
 }
 
 /** Polls `probe` until it returns something truthy; `ms` is a ceiling (see nextEvent), not a budget. */
-export async function waitFor<T>(probe: () => T | undefined | null | false, ms = 30_000, every = 20): Promise<T> {
+export async function waitFor<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 30_000, every = 20): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
-    const v = probe();
+    // Awaited: a probe that reads the store (async since issue 18) must not pass on its promise.
+    const v = await probe();
     if (v) return v;
     if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`);
     await new Promise((r) => setTimeout(r, every));
