@@ -212,7 +212,7 @@ describe('a diverted event stays out of the queue, also after a restart', () => 
       await store.events.insert(event(2, 'maintenance'));
     });
     expect((await store.events.unprocessed()).map((e) => e.destination)).toEqual(['walk_test', 'maintenance']);
-    const service = new IncidentService({
+    const service = await IncidentService.open({
       store,
       bus: new EventBus<HubEvents>(),
       clock,
@@ -223,7 +223,7 @@ describe('a diverted event stays out of the queue, also after a restart', () => 
     expect(await service.recover()).toBe(2);
     expect(service.snapshot()).toEqual([]);
     expect(await store.events.unprocessed()).toEqual([]);
-    await store.transaction(() => store.events.insert(event(3)));
+    await store.transaction(async () => await store.events.insert(event(3)));
     await service.recover();
     expect(service.snapshot()).toHaveLength(1);
     await store.close();
