@@ -46,7 +46,7 @@ describe('guard alerts on WeCom, DingTalk and an SMS gateway', () => {
     const ev = await waitFor(async () => (await t.hub.store.events.query({ siteId: site, limit: 50 })).find((e) => e.raw.includes(`"${msgId}"`)), WAIT);
     return waitFor(async () => {
       // The mark is in the store once written, in memory while held: ask for both each time.
-      const [marked] = t.hub.incidents.withHeldMarks([await t.hub.store.events.get(ev.id) ?? { id: ev.id, incidentId: null }]);
+      const [marked] = t.hub.incidents.withHeldMarks([(await t.hub.store.events.get(ev.id)) ?? { id: ev.id, incidentId: null }]);
       const found = marked?.incidentId && marked.incidentId !== '-' ? await t.hub.incidents.get(marked.incidentId) : undefined;
       if (found?.number) numbers.set(found.id, found.number);
       return found;

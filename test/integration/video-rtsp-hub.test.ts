@@ -92,7 +92,9 @@ describe('RTSP cameras in the hub', () => {
       ['clip', null, 'back: no clip, the camera refused the user name or password (401 Unauthorized)'],
       ['snapshot', null, 'back: no snapshot, the camera refused the user name or password (401 Unauthorized)'],
     ]);
-    expect((await t.hub.incidents.get(incident.id))!.timeline.some((e) => e.type === 'note' && /back: no clip, the camera refused/.test(e.text ?? ''))).toBe(true);
+    expect((await t.hub.incidents.get(incident.id))!.timeline.some((e) => e.type === 'note' && /back: no clip, the camera refused/.test(e.text ?? ''))).toBe(
+      true,
+    );
     const everything = JSON.stringify([t.logs, await t.hub.incidents.get(incident.id), t.hub.video.status()]);
     expect(everything).not.toContain(BAD);
     expect(everything).not.toContain(PASS);
