@@ -159,7 +159,7 @@ export class Notifier {
   /** Sends what is due now; if a pump is running, it runs once more after it. */
   kick(): void {
     if (this.stopped) return;
-    if (this.pumping) {
+    if (this.pumping !== null) {
       this.again = true;
       return;
     }
