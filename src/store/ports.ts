@@ -4,8 +4,8 @@
  * (`Sqlite*Repository`, `openSqliteStore`) implement them today, and a second backend (PostgreSQL,
  * issue 18) implements the same. README.md beside this file says what each method promises.
  *
- * No SQL, no driver types and no row shapes here: only domain values in and out. Every method is
- * synchronous, as the SQLite driver is; see the README for what that means for a second backend.
+ * No SQL, no driver types and no row shapes here: only domain values in and out. Every method
+ * returns a promise (issue 18); SQLite answers through its gate (sqlite-gate.ts), see the README.
  */
 import type { CommissioningState, WalkTest } from '../contract/commissioning.js';
 import type { Drill } from '../contract/drill.js';
