@@ -1,6 +1,7 @@
 /** Ingest (device messages → stored events) and the liveness monitor that watches its devices' heartbeats. */
 import { moduleLogger } from '../core/logger.js';
 import type { CommissioningService } from '../commissioning/service.js';
+import type { IncidentService } from '../dispatch/incidents.js';
 import { Ingest } from '../ingest/ingest.js';
 import type { DrillService } from '../drill/service.js';
 import { LivenessMonitor } from '../ingest/liveness.js';
@@ -12,8 +13,16 @@ import type { HubContext } from './context.js';
  * `commissioning` says where each event goes (walk test, maintenance) and hears the panel's own walk-test mode;
  * `drills`: the hub's drill windows, which flag the events of drilled sites (演练).
  */
-export function buildIngest(ctx: HubContext, store: Store, commissioning?: CommissioningService, drills?: DrillService): Ingest {
-  return new Ingest({
+export function buildIngest(
+  ctx: HubContext,
+  store: Store,
+  incidents: IncidentService,
+  commissioning?: CommissioningService,
+  drills?: DrillService,
+): Promise<Ingest> {
+  return Ingest.open({
+    // Dispatch reads what it needs before the events are announced, so it publishes in their tick.
+    beforeAnnounce: (stored) => incidents.prepare(stored),
     ...(commissioning
       ? {
           destinationOf: (site, device, now) => commissioning.destinationOf(site, device, now),

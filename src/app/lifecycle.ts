@@ -27,12 +27,12 @@ import { Readiness, type NotReadyReason } from '../core/readiness.js';
 import type { Store } from '../store/index.js';
 
 /**
- * Does storage answer? The one place the readiness probe touches the store (when the store turns
- * asynchronous, only this changes: `await store.ping()`).
+ * Does storage answer? The one place the readiness probe touches the store; `ping()` never
+ * throws by contract, the catch keeps a backend that breaks it from failing the probe itself.
  */
-export function storageAnswers(store: Store): NotReadyReason | null {
+export async function storageAnswers(store: Store): Promise<NotReadyReason | null> {
   try {
-    return store.ping() ? null : 'storage_unavailable';
+    return (await store.ping()) ? null : 'storage_unavailable';
   } catch {
     return 'storage_unavailable';
   }

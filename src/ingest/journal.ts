@@ -29,11 +29,20 @@ export interface JournalOptions {
   msgIdDedupeWindowMs: number;
   /** Largest group-commit batch. */
   maxBatch?: number;
+  /** The store's last event seq at start (EventRepository.lastSeq): nothing after it is announced yet. */
+  lastSeq: number;
+  /**
+   * Awaited before a committed batch is announced (after its PUBACKs): what the subscribers will
+   * need read ahead (dispatch's site histories), so they can act in the tick of the announcement.
+   */
+  beforeAnnounce?: ((stored: readonly AlarmEvent[]) => Promise<void>) | undefined;
 }
 
 interface Announcement {
   stored: AlarmEvent[];
   statuses: DeviceStatus[];
+  /** beforeAnnounce of this batch; null when there is nothing to wait for. */
+  ready: Promise<void> | null;
 }
 
 /**
@@ -48,12 +57,14 @@ export class Journal {
   private readonly commit: GroupCommit<JournalEntry>;
   private readonly announcements: Announcement[] = [];
   private announceTimer: NodeJS.Immediate | null = null;
+  /** The announcing loop while it runs (it may wait for a batch's beforeAnnounce). */
+  private announcing: Promise<void> | null = null;
   private readonly countStored;
   private readonly countDuplicate;
   private announced: number;
 
   constructor(private readonly o: JournalOptions) {
-    this.announced = o.store.events.lastSeq();
+    this.announced = o.lastSeq;
     this.countStored = o.metrics.counter('sg_events_stored_total', 'Alarm events committed to storage, by kind');
     this.countDuplicate = o.metrics.counter('sg_events_duplicate_total', 'Duplicate deliveries suppressed');
     this.commit = new GroupCommit<JournalEntry>({
@@ -79,35 +90,47 @@ export class Journal {
     return this.commit.enqueue(entry);
   }
 
-  /** Commits everything queued and announces everything committed, now (shutdown). */
-  flush(): void {
-    this.commit.flush();
-    this.announce();
+  /** Commits everything queued and announces everything committed (shutdown). */
+  async flush(): Promise<void> {
+    await this.commit.flush();
+    await this.announce();
   }
 
   /** One batch: dedupe windows are measured from the commit time, as a resend is compared with what is stored. */
-  private write(entries: JournalEntry[]): void {
+  private async write(entries: JournalEntry[]): Promise<void> {
     const now = this.o.clock.now();
     const payloadSince = now - this.o.payloadDedupeWindowMs;
     const msgIdSince = now - this.o.msgIdDedupeWindowMs;
     const events = entries.flatMap((entry) =>
       entry.events.map((event) => ({ event, duplicateSinceMs: event.dedupeKey.startsWith('m:') ? msgIdSince : payloadSince })),
     );
-    const result = writeEventBatch(this.o.store, { events, states: entries.flatMap((e) => e.states) });
+    const result = await writeEventBatch(this.o.store, { events, states: entries.flatMap((e) => e.states) });
     if (result.duplicates > 0) this.countDuplicate(undefined, result.duplicates);
     for (const e of result.stored) this.countStored({ kind: e.kind });
     const statuses = entries.flatMap((e) => e.statuses);
     if (result.stored.length === 0 && statuses.length === 0) return;
-    this.announcements.push({ stored: result.stored, statuses });
+    const ready = this.o.beforeAnnounce && result.stored.length > 0 ? this.o.beforeAnnounce(result.stored) : null;
+    this.announcements.push({ stored: result.stored, statuses, ready });
     // setImmediate, not a microtask: the callers' promises (and with them the PUBACKs) settle first.
-    this.announceTimer ??= setImmediate(() => this.announce());
+    this.announceTimer ??= setImmediate(() => void this.announce());
   }
 
   /** Announces what was committed, oldest batch first. Downstream stages see only what is durable. */
-  private announce(): void {
+  private announce(): Promise<void> {
     if (this.announceTimer) clearImmediate(this.announceTimer);
     this.announceTimer = null;
+    // One loop at a time, so batches keep their order while one waits for its beforeAnnounce.
+    this.announcing ??= this.announceAll().finally(() => {
+      this.announcing = null;
+      // Committed after the loop saw an empty list but before it ended: its timer found the loop still running.
+      if (this.announcements.length > 0) this.announceTimer ??= setImmediate(() => void this.announce());
+    });
+    return this.announcing;
+  }
+
+  private async announceAll(): Promise<void> {
     for (let next = this.announcements.shift(); next; next = this.announcements.shift()) {
+      await next.ready; // null: nothing to wait for
       // The bus catches and counts a subscriber that throws; the next announcement still goes out.
       for (const s of next.statuses) this.o.bus.emit('device:status', s);
       const last = next.stored.at(-1)?.seq;

@@ -4,8 +4,8 @@
  * (`Sqlite*Repository`, `openSqliteStore`) implement them today, and a second backend (PostgreSQL,
  * issue 18) implements the same. README.md beside this file says what each method promises.
  *
- * No SQL, no driver types and no row shapes here: only domain values in and out. Every method is
- * synchronous, as the SQLite driver is; see the README for what that means for a second backend.
+ * No SQL, no driver types and no row shapes here: only domain values in and out. Every method
+ * returns a promise (issue 18); SQLite answers through its gate (sqlite-gate.ts), see the README.
  */
 import type { CommissioningState, WalkTest } from '../contract/commissioning.js';
 import type { Drill } from '../contract/drill.js';
@@ -106,79 +106,79 @@ export interface DedupeCandidate {
 /** The alarm event log: append-only, ordered by `seq`. */
 export interface EventRepository {
   /** True when an event with this dedupe key was stored at or after `sinceMs` (its receivedAt). */
-  isDuplicate(dedupeKey: string, sinceMs: number): boolean;
+  isDuplicate(dedupeKey: string, sinceMs: number): Promise<boolean>;
   /** Appends one event; call inside `Store.transaction` (durable when that returns). Returns its seq. */
-  insert(e: AlarmEvent): number;
+  insert(e: AlarmEvent): Promise<number>;
   /**
    * Inserts each candidate unless it repeats one earlier in the same list or one stored at or after
    * its `duplicateSinceMs`; call inside `Store.transaction`. Returns what was stored, with seq, in order.
    */
-  commitBatch(candidates: readonly DedupeCandidate[]): { stored: AlarmEvent[]; duplicates: number };
+  commitBatch(candidates: readonly DedupeCandidate[]): Promise<{ stored: AlarmEvent[]; duplicates: number }>;
   /** The newest event's seq (0 when there is none). */
-  lastSeq(): number;
+  lastSeq(): Promise<number>;
   /** Marks an event correlated into `incidentId`; `seq`, when known, is the cheaper lookup. */
-  markProcessed(eventId: string, incidentId: string, seq?: number): void;
+  markProcessed(eventId: string, incidentId: string, seq?: number): Promise<void>;
   /** Events not yet correlated, oldest first (replayed after a crash). */
-  unprocessed(limit?: number): StoredEvent[];
-  get(id: string): StoredEvent | undefined;
+  unprocessed(limit?: number): Promise<StoredEvent[]>;
+  get(id: string): Promise<StoredEvent | undefined>;
   /** Newest first; oldest first when paging with `afterSeq`. 1–1000 rows (default 100). */
-  query(q: EventQuery): StoredEvent[];
-  count(): number;
+  query(q: EventQuery): Promise<StoredEvent[]>;
+  count(): Promise<number>;
   /** Each site's armed state from its last arm or disarm event (true = armed); sites with neither are absent. */
-  lastArmingBySite(): Map<string, boolean>;
+  lastArmingBySite(): Promise<Map<string, boolean>>;
 }
 
 /** Incidents, stored whole; the last `save` of an id wins. */
 export interface IncidentRepository {
   /** Inserts or replaces the incident with this id (and records its 警情编号 once it has one). */
-  save(i: Incident): void;
-  get(id: string): Incident | undefined;
+  save(i: Incident): Promise<void>;
+  get(id: string): Promise<Incident | undefined>;
   /** Every incident not closed, by priority then opening time. */
-  open(): Incident[];
+  open(): Promise<Incident[]>;
   /** Newest opened first. 1–1000 rows (default 100). */
-  query(q: IncidentQuery): Incident[];
-  count(): number;
+  query(q: IncidentQuery): Promise<Incident[]>;
+  count(): Promise<number>;
   /**
    * The largest daily sequence of a 警情编号 series (station code + local day) among saved
    * incidents; 0 when none. `save` records an incident's number (series and sequence) with its row.
    */
-  lastNumber(series: string): number;
+  lastNumber(series: string): Promise<number>;
 }
 
 /** Last decoded state and availability per device, so on-change decoding survives restarts. */
 export interface DeviceStateRepository {
   /** Inserts or replaces the row of this device. */
-  save(row: DeviceStateRow): void;
+  save(row: DeviceStateRow): Promise<void>;
   /** Saves the last row of each device in `rows` (a batch may carry several per device). */
-  saveLatest(rows: readonly DeviceStateRow[]): void;
-  all(): DeviceStateRow[];
+  saveLatest(rows: readonly DeviceStateRow[]): Promise<void>;
+  all(): Promise<DeviceStateRow[]>;
 }
 
 /** The audit trail: append-only, hash-chained (see audit-chain.ts), in `seq` order. */
 export interface AuditRepository {
   /** Appends one row after the current head; call inside the transaction that makes the change it records. */
-  append(e: AuditEntry): AuditRow;
+  append(e: AuditEntry): Promise<AuditRow>;
   /** Forget any cached chain head (after a rolled-back transaction, the head is read again). */
   resetHead(): void;
   /** The rows about one incident, in seq order. */
-  forIncident(incidentId: string): AuditRow[];
+  forIncident(incidentId: string): Promise<AuditRow[]>;
   /** Every row, in seq order. */
-  all(): AuditRow[];
+  all(): Promise<AuditRow[]>;
   /** Walks the whole chain and names the first row that does not hold. */
-  verify(): AuditVerdict;
+  verify(): Promise<AuditVerdict>;
   /** The last row's seq and hash as stored now (null: no rows), for the anchor file. */
-  head(): { seq: number; hash: string } | null;
+  head(): Promise<{ seq: number; hash: string } | null>;
   /** The stored hash of row `seq`, or undefined when there is no such row. */
-  hashAt(seq: number): string | undefined;
+  hashAt(seq: number): Promise<string | undefined>;
 }
 
 /** Console sessions on disk (auth/sessions.ts keeps the live ones in memory and writes through). */
 export interface SessionRepository {
-  all(): SessionRow[];
+  all(): Promise<SessionRow[]>;
   /** Inserts or replaces the session with this id hash. */
-  insert(row: SessionRow): void;
-  touch(idHash: string, lastSeenMs: number): void;
-  remove(idHash: string): void;
+  insert(row: SessionRow): Promise<void>;
+  touch(idHash: string, lastSeenMs: number): Promise<void>;
+  remove(idHash: string): Promise<void>;
 }
 
 /** A notification to send once (issue 13): one per incident and channel (the idempotency key). */
@@ -206,32 +206,32 @@ export interface OutboxRow extends OutboxEntry {
 /** The notification outbox: rows written with the incident's first row, sent after commit, retried. */
 export interface NotificationOutboxRepository {
   /** Inserts each entry unless one for its incident and channel exists; call inside the incident's transaction. Returns how many were new. */
-  enqueue(entries: readonly OutboxEntry[]): number;
+  enqueue(entries: readonly OutboxEntry[]): Promise<number>;
   /** Pending rows whose time has come, oldest first. */
-  due(nowMs: number, limit: number): OutboxRow[];
+  due(nowMs: number, limit: number): Promise<OutboxRow[]>;
   /** The earliest next attempt of any pending row; null when none is pending. */
-  nextDueMs(): number | null;
-  markSent(id: number, attempts: number, atMs: number): void;
-  markRetry(id: number, attempts: number, nextAttemptMs: number, error: string): void;
+  nextDueMs(): Promise<number | null>;
+  markSent(id: number, attempts: number, atMs: number): Promise<void>;
+  markRetry(id: number, attempts: number, nextAttemptMs: number, error: string): Promise<void>;
   /** Given up: stays in the table, visible on the incident. */
-  markFailed(id: number, attempts: number, error: string): void;
+  markFailed(id: number, attempts: number, error: string): Promise<void>;
   /** A rate-limited channel: none of its pending rows is tried before `untilMs`. */
-  postponeChannel(channelId: string, untilMs: number): void;
-  forIncident(incidentId: string): OutboxRow[];
+  postponeChannel(channelId: string, untilMs: number): Promise<void>;
+  forIncident(incidentId: string): Promise<OutboxRow[]>;
   /** Pending rows per channel, and how many of them have failed at least once. */
-  depth(): Array<{ channelId: string; pending: number; retrying: number }>;
+  depth(): Promise<Array<{ channelId: string; pending: number; retrying: number }>>;
 }
 
 /** Drill windows (演练, issue 15): started, ended early or by themselves. */
 export interface DrillRepository {
-  insert(d: Drill): void;
+  insert(d: Drill): Promise<void>;
   /** Records the end (early, or when it ran out); a drill already ended keeps its first end. */
-  end(id: string, endedMs: number, by: string): void;
-  get(id: string): Drill | undefined;
+  end(id: string, endedMs: number, by: string): Promise<void>;
+  get(id: string): Promise<Drill | undefined>;
   /** Drills not yet recorded as ended (active ones, and ones that ran out while the hub was down). */
-  unended(): Drill[];
+  unended(): Promise<Drill[]>;
   /** The latest drills, newest first. */
-  recent(limit: number): Drill[];
+  recent(limit: number): Promise<Drill[]>;
 }
 
 /**
@@ -300,21 +300,21 @@ export interface StoredDailyRow {
 /** Read-only questions of the reports (issue 14), and the stored daily reports. */
 export interface ReportRepository {
   /** Incidents opened in [sinceMs, untilMs). */
-  openedIn(w: ReportWindow): ReportIncident[];
+  openedIn(w: ReportWindow): Promise<ReportIncident[]>;
   /**
    * Incidents that were open at some moment of [sinceMs, untilMs) or opened in it: opened before
    * untilMs and not closed before sinceMs (the daily report's 出警, 发案 and open-at-24:00).
    */
-  activeIn(w: ReportWindow): ReportIncident[];
+  activeIn(w: ReportWindow): Promise<ReportIncident[]>;
   /** Alarm events received in the window (not restore, arm, disarm, test or supervision troubles), per device and disposition. */
-  alarmEventsByDevice(w: ReportWindow): DeviceAlarmCount[];
+  alarmEventsByDevice(w: ReportWindow): Promise<DeviceAlarmCount[]>;
   /** trouble.offline events received in the window, per device. */
-  offlineEventsByDevice(w: ReportWindow): Array<{ deviceId: string; siteId: string; events: number }>;
+  offlineEventsByDevice(w: ReportWindow): Promise<Array<{ deviceId: string; siteId: string; events: number }>>;
   /** Stores a generated daily report once; false when one for this date and station exists (it is kept unchanged). Call inside `Store.transaction`. */
-  insertDaily(row: StoredDailyRow): boolean;
-  getDaily(date: string, station: string | null): StoredDailyRow | undefined;
+  insertDaily(row: StoredDailyRow): Promise<boolean>;
+  getDaily(date: string, station: string | null): Promise<StoredDailyRow | undefined>;
   /** Newest first, without their documents. */
-  listDaily(station: string | null | undefined, limit?: number): Array<Omit<StoredDailyRow, 'doc'>>;
+  listDaily(station: string | null | undefined, limit?: number): Promise<Array<Omit<StoredDailyRow, 'doc'>>>;
 }
 
 /** The store: one repository per aggregate, transactions across them. */
@@ -330,14 +330,14 @@ export interface CommissioningRecord {
 }
 
 export interface CommissioningRepository {
-  records(): CommissioningRecord[];
-  saveRecord(r: CommissioningRecord): void;
+  records(): Promise<CommissioningRecord[]>;
+  saveRecord(r: CommissioningRecord): Promise<void>;
   /** Inserts or replaces the walk test (running or ended) by its id. */
-  saveWalkTest(t: WalkTest): void;
-  runningWalkTests(): WalkTest[];
+  saveWalkTest(t: WalkTest): Promise<void>;
+  runningWalkTests(): Promise<WalkTest[]>;
   /** A site's walk tests, newest first. */
-  walkTests(siteId: string, limit: number): WalkTest[];
-  walkTest(id: string): WalkTest | undefined;
+  walkTests(siteId: string, limit: number): Promise<WalkTest[]>;
+  walkTest(id: string): Promise<WalkTest | undefined>;
 }
 
 export interface Store {
@@ -351,18 +351,29 @@ export interface Store {
   drills: DrillRepository;
   /** Read-only report queries and the stored daily reports (issue 14). */
   reports: ReportRepository;
-  /** Runs fn in one transaction, durable on return (SQLite: synchronous=FULL, the WAL is fsynced). */
-  transaction<T>(fn: () => T): T;
+  /** Which engine answers (issue 18): replicas of one centre share a `postgres` store. */
+  readonly backend: 'sqlite' | 'postgres';
+  /**
+   * Runs fn in one transaction, durable when the promise resolves (SQLite: synchronous=FULL, the WAL
+   * is fsynced; PostgreSQL: COMMIT with synchronous_commit on). Every repository call made while fn
+   * runs — in fn's own async context, found through AsyncLocalStorage, not passed as a handle —
+   * joins the transaction; a transaction inside another joins the outer one. Transactions do not
+   * interleave on one connection: SQLite queues them (one writer), PostgreSQL gives each its own
+   * pooled client. A call made outside any transaction is its own commit and never lands inside
+   * someone else's open transaction. If fn rejects, nothing of it commits and the rejection is
+   * passed on.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
   /**
    * Runs fn in one transaction without its own fsync (SQLite: synchronous=NORMAL for this commit).
    * Only for data that can be rebuilt from durable rows: WAL frames are ordered, so the next
    * durable commit syncs these too, and a loss by power failure only loses derived state — e.g.
    * incidents, which are re-derived from events that are still marked unprocessed.
    */
-  derivedTransaction<T>(fn: () => T): T;
+  derivedTransaction<T>(fn: () => Promise<T>): Promise<T>;
   /** True when the database answers a trivial query now (the health check). Never throws. */
-  ping(): boolean;
-  close(): void;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
 }
 
 /**

@@ -86,7 +86,7 @@ export class CameraEvents {
   release(e: CameraEntry): void {
     const sub = e.events.sub;
     e.events.sub = null;
-    if (sub) this.leave(e, sub);
+    if (sub) void this.leave(e, sub); // never rejects; stop() awaits it through `leaving`
   }
 
   /** Stop every loop and wait (at most a few seconds) for the Unsubscribes already sent. */

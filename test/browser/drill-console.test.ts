@@ -103,11 +103,11 @@ describe.skipIf(!run)('drill incidents in the console and on the guard page', ()
       await row.click();
       await page.waitForSelector('button[data-action="make_real"]:not([disabled])');
       await page.click('button[data-action="make_real"]');
-      await waitFor(() => t.hub.incidents.get(incidentId)?.drill === false, PAGE_WAIT_MS);
+      await waitFor(async () => (await t.hub.incidents.get(incidentId))?.drill === false, PAGE_WAIT_MS);
       await expect.poll(() => row.locator('.badge-drill').count(), { timeout: PAGE_WAIT_MS }).toBe(0);
       await expect.poll(() => page.locator('#detail-drill').count(), { timeout: PAGE_WAIT_MS }).toBe(0);
       expect(await page.locator('button[data-action="make_real"]').count()).toBe(0);
-      expect(t.hub.store.audit.forIncident(incidentId).map((a) => a.action)).toContain('make_real');
+      expect((await t.hub.store.audit.forIncident(incidentId)).map((a) => a.action)).toContain('make_real');
       // Map tiles from the internet are blocked on purpose (blocked); nothing else may go wrong.
       for (const p of problems) expect({ csp: p.csp, dialogs: p.dialogs, errors: p.errors }).toEqual({ csp: [], dialogs: [], errors: [] });
     },

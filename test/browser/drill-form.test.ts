@@ -89,7 +89,7 @@ describe.skipIf(!run)('the 演练 form in the console', () => {
       await page.fill('#drill-custom', '2000');
       await page.click('#drill-start');
       await expect.poll(() => page.locator('#drill-msg').textContent()).toBe('自定义时长须为 1–1440 分钟的整数');
-      expect(t.hub.store.drills.unended()).toHaveLength(0);
+      expect(await t.hub.store.drills.unended()).toHaveLength(0);
       await page.selectOption('#drill-duration', '1800');
       await page.fill('#drill-name', '表单演练 <b>x</b>');
       await page.click('#drill-start');
@@ -115,7 +115,7 @@ describe.skipIf(!run)('the 演练 form in the console', () => {
       await realRow.waitFor({ timeout: PAGE_WAIT_MS });
       expect(await drillRow.locator('.badge-drill').textContent()).toBe('演练');
       expect(await realRow.locator('.badge-drill').count()).toBe(0);
-      expect(t.hub.incidents.get(realIncident)?.drill).toBe(false);
+      expect((await t.hub.incidents.get(realIncident))?.drill).toBe(false);
 
       await row.locator('button.drill-end').click();
       await page.waitForSelector('#drill-banner', { state: 'hidden', timeout: PAGE_WAIT_MS });
@@ -155,7 +155,7 @@ describe.skipIf(!run)('the 演练 form in the console', () => {
       await page.selectOption('#drill-duration', '900');
       await page.click('#drill-start');
       await expect.poll(() => page.locator('#drill-msg').textContent(), { timeout: PAGE_WAIT_MS }).toContain('Drill started');
-      const drill = await waitFor(() => t.hub.store.drills.unended().find((d) => d.stationId === 'ps-hecheng'), PAGE_WAIT_MS);
+      const drill = await waitFor(async () => (await t.hub.store.drills.unended()).find((d) => d.stationId === 'ps-hecheng'), PAGE_WAIT_MS);
       expect(drill).toMatchObject({ siteIds: [], startedBy: 'op-hecheng' });
       expect(Date.parse(drill.endsAt) - Date.parse(drill.startedAt)).toBe(900_000);
       await expect.poll(() => page.locator('#drill-banner:visible').textContent(), { timeout: PAGE_WAIT_MS }).toContain('1 drill(s) running');
@@ -163,7 +163,7 @@ describe.skipIf(!run)('the 演练 form in the console', () => {
       await row.locator('button.drill-end').click();
       await page.waitForSelector('#drill-banner', { state: 'hidden', timeout: PAGE_WAIT_MS });
       expect(await page.locator('#drill-list li').textContent()).toBe('No drill is running');
-      expect(t.hub.store.drills.get(drill.id)?.endedBy).toBe('op-hecheng');
+      expect((await t.hub.store.drills.get(drill.id))?.endedBy).toBe('op-hecheng');
 
       const guard = await open('guard-hecheng', { path: '/guard' });
       expect(await guard.locator('#drill-open, #drill-panel').count()).toBe(0);

@@ -124,7 +124,7 @@ describe.skipIf(!run)('the guard page over HTTPS', () => {
       expect(await card.locator('textarea.note').inputValue()).toBe('后门有撬痕');
       expect(await card.textContent()).not.toContain('已完成');
       // The operator acknowledges on the 110 side: the guard's card follows.
-      t.hub.incidents.acknowledge(incident.id, 'op-hecheng');
+      await t.hub.incidents.acknowledge(incident.id, 'op-hecheng');
       await expect.poll(() => card.locator('.status-chip').textContent()).toBe('110 已签收');
       expect(await card.locator('textarea.note').inputValue()).toBe('后门有撬痕');
       await page.screenshot({ path: screenshotPath('guard-https.png'), fullPage: true });

@@ -100,11 +100,11 @@ describe.skipIf(!run)('the zh-CN console in a browser set to UTC', () => {
       const technical = await open('shop-a', 'technical');
       await open('home-b', 'medical');
       const panic = await open('home-b', 'police');
-      await waitFor(() => (t.hub.incidents.get(police.id)?.priority === 1 ? true : undefined), 30_000);
-      await waitFor(() => (t.hub.incidents.get(technical.id)?.eventCount ?? 0) >= 3 || undefined, 30_000);
-      await waitFor(() => (t.hub.incidents.get(panic.id)?.escalationLevel ?? 0) > 0 || undefined, 30_000);
+      await waitFor(async () => ((await t.hub.incidents.get(police.id))?.priority === 1 ? true : undefined), 30_000);
+      await waitFor(async () => ((await t.hub.incidents.get(technical.id))?.eventCount ?? 0) >= 3 || undefined, 30_000);
+      await waitFor(async () => ((await t.hub.incidents.get(panic.id))?.escalationLevel ?? 0) > 0 || undefined, 30_000);
       // A camera that did not answer (video verification), and a dispatch with a unit.
-      t.hub.incidents.addMedia(police.id, {
+      await t.hub.incidents.addMedia(police.id, {
         id: 'media-i18n-1',
         cameraId: 'shop-a-cam1',
         siteId: 'shop-a',
@@ -136,7 +136,7 @@ describe.skipIf(!run)('the zh-CN console in a browser set to UTC', () => {
       for (const id of ids) {
         await page.locator(`#queue tbody tr[data-incident="${id}"]`).click();
         await expect.poll(() => page.locator('#timeline li').count()).toBeGreaterThan(0);
-        const incident = t.hub.incidents.get(id)!;
+        const incident = (await t.hub.incidents.get(id))!;
         // The full timeline (REST) has arrived when its last entry is on screen.
         const last = incident.timeline.length;
         await expect.poll(() => page.locator('#timeline li.tl').count()).toBeGreaterThanOrEqual(Math.min(last, 1));

@@ -110,7 +110,7 @@ describe.skipIf(!run)('console reconnect and guard page in Chromium', () => {
 
       // The session ends on the hub (expiry, or the account's password changed elsewhere): the page
       // asks for the password in place and keeps the queue.
-      t.hub.auth.sessions.endUser('op-city', 'expired');
+      await t.hub.auth.sessions.endUser('op-city', 'expired');
       await page.waitForSelector('#relogin');
       expect(await page.locator('#conn').getAttribute('data-state')).toBe('no-session');
       await page.fill('#relogin-password', accountOf('op-city').password);

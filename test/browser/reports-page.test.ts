@@ -59,13 +59,13 @@ async function work(t: TestHub, plan: Worked[]): Promise<void> {
     const i = await waitFor(() => t.hub.incidents.snapshot().find((x) => x.siteId === w.site && x.eventCount >= 1 && !x.owner));
     if (!w.close) continue;
     const op = w.site === 'shop-a' ? 'op-hecheng' : 'op-minghu';
-    expect(t.hub.incidents.acknowledge(i.id, op).ok).toBe(true);
+    expect((await t.hub.incidents.acknowledge(i.id, op)).ok).toBe(true);
     if (w.close.disposition === 'real') {
-      expect(t.hub.incidents.dispatchUnit(i.id, op, w.close.unit).ok).toBe(true);
-      expect(t.hub.incidents.onScene(i.id, op).ok).toBe(true);
-      expect(t.hub.incidents.feedback(i.id, op, '现场已处置', w.close.nature).ok).toBe(true);
+      expect((await t.hub.incidents.dispatchUnit(i.id, op, w.close.unit)).ok).toBe(true);
+      expect((await t.hub.incidents.onScene(i.id, op)).ok).toBe(true);
+      expect((await t.hub.incidents.feedback(i.id, op, '现场已处置', w.close.nature)).ok).toBe(true);
     }
-    const closed = t.hub.incidents.close(i.id, op, w.close.disposition);
+    const closed = await t.hub.incidents.close(i.id, op, w.close.disposition);
     expect(closed.ok, JSON.stringify(closed)).toBe(true);
   }
 }
@@ -162,7 +162,7 @@ describe.skipIf(!run)('the reports page in a browser', () => {
 
       // The daily report as the hub stores it at reports.daily_at (called here rather than waiting for the clock):
       // listed, and opened as stored, with the hub's verdict on its audit hash.
-      expect(t.hub.reports.generateDaily(date)).toBeGreaterThan(0);
+      expect(await t.hub.reports.generateDaily(date)).toBeGreaterThan(0);
       await page.click('#tab-stored');
       await page.waitForSelector('#report-content[data-report="stored"]');
       await page.waitForSelector(`#stored-list [data-open="${date}/"]`);

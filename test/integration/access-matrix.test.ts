@@ -259,8 +259,8 @@ beforeAll(async () => {
   const bySite = (site: string) => t.hub.incidents.snapshot().find((i) => i.siteId === site)!.id;
   ids.A = bySite('shop-a');
   ids.B = bySite('home-b');
-  ids.EA = t.hub.store.events.query({ siteId: 'shop-a', limit: 1 })[0]!.id;
-  ids.EB = t.hub.store.events.query({ siteId: 'home-b', limit: 1 })[0]!.id;
+  ids.EA = (await t.hub.store.events.query({ siteId: 'shop-a', limit: 1 }))[0]!.id;
+  ids.EB = (await t.hub.store.events.query({ siteId: 'home-b', limit: 1 }))[0]!.id;
   for (const w of WHO) if (w !== 'anon') sessions.set(w, await t.login(w));
 });
 

@@ -66,7 +66,7 @@ describe('two to twenty consoles race to acknowledge one incident', () => {
     }
     expect(seq).toBe(200);
     // The audit trail recorded one acknowledgement per round.
-    const acks = t.hub.store.audit.all().filter((row) => row.action === 'acknowledged');
+    const acks = (await t.hub.store.audit.all()).filter((row) => row.action === 'acknowledged');
     expect(acks.length).toBe(200);
   }, 120_000);
 });

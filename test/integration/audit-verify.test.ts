@@ -31,12 +31,12 @@ describe('safegrid audit verify', () => {
       await t.hub.ingest.receive({ topic: m.topic, payload: Buffer.from(m.payload), retained: false });
       // receive() resolves at the commit (the PUBACK); dispatch hears of the event just after.
       const id = (await waitFor(() => t.hub.incidents.snapshot()[0])).id;
-      expect(t.hub.incidents.acknowledge(id, 'op1').ok).toBe(true);
+      expect((await t.hub.incidents.acknowledge(id, 'op1')).ok).toBe(true);
       // The full 110 workflow since issue 12: a unit of the station, 到场, 反馈, then a real close.
-      expect(t.hub.incidents.dispatchUnit(id, 'op1', 'mh-car-1').ok).toBe(true);
-      expect(t.hub.incidents.onScene(id, 'op1').ok).toBe(true);
-      expect(t.hub.incidents.feedback(id, 'op1', '按钮误触，业主在家', 'help').ok).toBe(true);
-      expect(t.hub.incidents.close(id, 'op1', 'real').ok).toBe(true);
+      expect((await t.hub.incidents.dispatchUnit(id, 'op1', 'mh-car-1')).ok).toBe(true);
+      expect((await t.hub.incidents.onScene(id, 'op1')).ok).toBe(true);
+      expect((await t.hub.incidents.feedback(id, 'op1', '按钮误触，业主在家', 'help')).ok).toBe(true);
+      expect((await t.hub.incidents.close(id, 'op1', 'real')).ok).toBe(true);
       await t.close();
 
       const good = await auditVerify(dbFile);
@@ -67,11 +67,11 @@ describe('safegrid audit verify', () => {
       const m = nativeEvent('safegrid/home-b/home-b-panel', 'panic', null, 'anchor-1');
       await t.hub.ingest.receive({ topic: m.topic, payload: Buffer.from(m.payload), retained: false });
       const id = (await waitFor(() => t.hub.incidents.snapshot()[0])).id;
-      expect(t.hub.incidents.acknowledge(id, 'op1').ok).toBe(true);
-      expect(t.hub.incidents.dispatchUnit(id, 'op1', 'mh-car-1').ok).toBe(true);
-      expect(t.hub.incidents.onScene(id, 'op1').ok).toBe(true);
-      expect(t.hub.incidents.feedback(id, 'op1', '按钮误触，业主在家', 'help').ok).toBe(true);
-      expect(t.hub.incidents.close(id, 'op1', 'real').ok).toBe(true);
+      expect((await t.hub.incidents.acknowledge(id, 'op1')).ok).toBe(true);
+      expect((await t.hub.incidents.dispatchUnit(id, 'op1', 'mh-car-1')).ok).toBe(true);
+      expect((await t.hub.incidents.onScene(id, 'op1')).ok).toBe(true);
+      expect((await t.hub.incidents.feedback(id, 'op1', '按钮误触，业主在家', 'help')).ok).toBe(true);
+      expect((await t.hub.incidents.close(id, 'op1', 'real')).ok).toBe(true);
       await t.close(); // the final head is anchored at stop
 
       const good = await verify();

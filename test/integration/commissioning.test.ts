@@ -162,7 +162,7 @@ describe('commissioning over real MQTT', () => {
     expect(records.walkTests[0]!.zones.filter((z) => !z.seen).map((z) => z.name)).toEqual(['二楼窗磁']);
     // Not passed: the site stays pending install; both steps are in the audit trail.
     expect((await view('walk-c')).site.state).toBe('pending_install');
-    const audit = t.hub.store.audit.all().filter((a) => a.note?.includes('site walk-c'));
+    const audit = (await t.hub.store.audit.all()).filter((a) => a.note?.includes('site walk-c'));
     expect(audit.map((a) => a.action)).toEqual(['walktest.start', 'walktest.end']);
 
     // After the test, the same panel's alarm goes to the queue again.
@@ -204,7 +204,7 @@ describe('commissioning over real MQTT', () => {
     const next = nativeEvent('safegrid/home-b/home-b-panel', 'intrusion', 2, 'maint-2');
     await home.publishAsync(next.topic, next.payload, { qos: 1 });
     await waitFor(() => t.hub.incidents.snapshot().find((i) => i.siteId === 'home-b'));
-    const audit = t.hub.store.audit.all().filter((a) => a.note?.includes('site home-b'));
+    const audit = (await t.hub.store.audit.all()).filter((a) => a.note?.includes('site home-b'));
     expect(audit.map((a) => [a.action, a.fromStatus, a.toStatus])).toEqual([
       // Never heard from before: it was pending install when maintenance began.
       ['commissioning.maintenance', 'pending_install', 'maintenance'],
@@ -224,7 +224,7 @@ describe('commissioning over real MQTT', () => {
     await waitFor(() => t.hub.commissioning.view('walk-e')?.walkTest === null || null);
     await queueMarker();
     expect(t.hub.incidents.snapshot().filter((i) => i.siteId === 'walk-e')).toEqual([]);
-    expect(t.hub.commissioning.walkTests('walk-e')[0]).toMatchObject({
+    expect((await t.hub.commissioning.walkTests('walk-e'))[0]).toMatchObject({
       trigger: 'panel',
       startedBy: 'panel:walk-cid',
       endedBy: 'panel:walk-cid',
@@ -270,8 +270,8 @@ describe('commissioning over real MQTT', () => {
     ]);
     expect(stdout + stderr).toBe('');
     // The panel falls silent: the positive marker is its own trouble.offline (technical incident).
-    await waitFor(() => t.hub.store.events.query({ siteId: 'walk-c', deviceId: 'walk-panel', kind: 'trouble.offline' })[0], 30_000);
-    expect(t.hub.store.events.query({ siteId: 'walk-c', deviceId: 'walk-spare', kind: 'trouble.offline' })).toEqual([]);
+    await waitFor(async () => (await t.hub.store.events.query({ siteId: 'walk-c', deviceId: 'walk-panel', kind: 'trouble.offline' }))[0], 30_000);
+    expect(await t.hub.store.events.query({ siteId: 'walk-c', deviceId: 'walk-spare', kind: 'trouble.offline' })).toEqual([]);
     const v = await view('walk-c');
     expect(v.devices.find((d) => d.deviceId === 'walk-spare')).toMatchObject({ state: 'pending_install' });
     expect(v.devices.find((d) => d.deviceId === 'walk-panel')).toMatchObject({ state: 'in_service' });

@@ -103,7 +103,7 @@ describe('a drill of 200 alarms from 50 sites over MQTT', () => {
     expect(ev.events.every((e) => e.drill)).toBe(true);
 
     // Stored with the flag (a figure can leave them out by the column).
-    t.hub.incidents.persist();
+    await t.hub.incidents.persist();
     expect(db.prepare('SELECT count(*) AS n FROM events WHERE drill = 1').get()).toEqual({ n: DRILLED * 4 });
     expect(db.prepare('SELECT count(*) AS n FROM incidents WHERE drill = 1').get()).toEqual({ n: DRILLED * 2 });
     // Counted apart: the figure of real incidents holds the one real alarm only.

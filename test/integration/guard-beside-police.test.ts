@@ -73,7 +73,7 @@ describe('a guard works beside the police, never instead of them', () => {
     const closed = incidentOf(await send(op, 'incident:close', { id, disposition: 'real' }));
     expect(closed).toMatchObject({ status: 'closed', disposition: 'real', nature: 'criminal', owner: 'op-hecheng' });
     for (const k of ['ackSeconds', 'dispatchSeconds', 'onSceneSeconds', 'totalSeconds'] as const) expect(closed.times[k]).toBeTypeOf('number');
-    const actions = t.hub.store.audit.forIncident(id).map((r) => [r.action, r.actor]);
+    const actions = (await t.hub.store.audit.forIncident(id)).map((r) => [r.action, r.actor]);
     expect(actions).toEqual(
       expect.arrayContaining([
         ['guard_ack', 'guard-hecheng'],
@@ -90,7 +90,7 @@ describe('a guard works beside the police, never instead of them', () => {
     const guard = (await t.console({ namespace: '/guard', as: 'guard-hecheng' })).socket;
     const { id } = await openPanic(op, 'side-by-side-2');
     incidentOf(await send(guard, 'incident:guard_ack', { id }));
-    const i = t.hub.incidents.get(id)!;
+    const i = (await t.hub.incidents.get(id))!;
     expect(i.escalateAt).not.toBeNull();
     // Once its P1 timeout passes it is due, although the guard took the property track (the hub's
     // own clock is real here; the escalation core is asked about that moment).
@@ -113,7 +113,7 @@ describe('a guard works beside the police, never instead of them', () => {
     expect(right.calls.at(-1)).toMatchObject({ passwordOk: true });
     expect(right.timeline.filter((e) => e.type === 'call')).toHaveLength(3);
     // The password is never on the incident, the timeline or the audit.
-    const audit = JSON.stringify(t.hub.store.audit.forIncident(id));
+    const audit = JSON.stringify(await t.hub.store.audit.forIncident(id));
     expect(JSON.stringify(right) + audit).not.toContain(TREE_ENV.VERBAL_SHOP_A);
     expect(incidentOf(await send(op, 'incident:close', { id, disposition: 'cancelled' }))).toMatchObject({ status: 'closed', disposition: 'cancelled' });
   });
@@ -126,7 +126,7 @@ describe('a guard works beside the police, never instead of them', () => {
     const moved = incidentOf(await send(op, 'incident:transfer', { id, to: 'ps-minghu', note: '辖区调整' }));
     expect(moved).toMatchObject({ status: 'new', owner: null, responsibleStationId: 'ps-minghu' });
     expect(moved.timeline.at(-1)).toMatchObject({ type: 'transfer', by: 'op-city', params: { from: 'ps-hecheng', to: 'ps-minghu' } });
-    expect(t.hub.store.audit.forIncident(id).map((r) => r.action)).toContain('transfer');
+    expect((await t.hub.store.audit.forIncident(id)).map((r) => r.action)).toContain('transfer');
     incidentOf(await send(op, 'incident:close', { id, disposition: 'test' }));
   });
 });

@@ -47,7 +47,7 @@ describe('a guard of group A never receives an incident of group B', () => {
   });
 
   it('the /guard snapshot, REST lists and single reads leave it out or answer 404', async () => {
-    await waitFor(() => t.hub.incidents.get(home));
+    await waitFor(async () => await t.hub.incidents.get(home));
     const g = await t.login('guard-hecheng');
     const { snapshot } = await t.console({ namespace: '/guard', session: g });
     expect(snapshot.incidents.map((i) => i.siteId)).not.toContain('home-b');
@@ -66,14 +66,14 @@ describe('a guard of group A never receives an incident of group B', () => {
       expect(await r.text(), url).not.toContain('home-b');
     }
     expect((await g.get(`/api/incidents/${home}`)).status).toBe(404);
-    const ev = t.hub.store.events.query({ siteId: 'home-b', limit: 1 })[0]!;
+    const ev = (await t.hub.store.events.query({ siteId: 'home-b', limit: 1 }))[0]!;
     expect((await g.get(`/api/events/${ev.id}`)).status).toBe(404);
     expect((await g.get('/api/sites/home-b')).status).toBe(404);
   });
 
   it('commands on it are "not found" over REST and the socket; the incident is untouched', async () => {
     const g = await t.login('guard-hecheng');
-    const before = t.hub.incidents.get(home)!;
+    const before = (await t.hub.incidents.get(home))!;
     // Issue 12: a guard's commands are the property track (guard_*); the 110 ones are refused before the scope.
     for (const cmd of ['guard_ack', 'guard_onscene', 'guard_verify'] as const) {
       const r = await g.post(`/api/incidents/${home}/${cmd}`, { finding: 'false_alarm' });
@@ -84,7 +84,7 @@ describe('a guard of group A never receives an incident of group B', () => {
       const reply = await new Promise<CommandReply>((ok) => (socket.emit as (...a: unknown[]) => void)(ev, { id: home, finding: 'false_alarm' }, ok));
       expect(reply, ev).toMatchObject({ ok: false, code: 'not_found' });
     }
-    expect(t.hub.incidents.get(home)!.version).toBe(before.version);
+    expect((await t.hub.incidents.get(home))!.version).toBe(before.version);
   });
 
   it('its own guard acknowledges, reports on scene and finds a false alarm on the property track; the actor is the logged-in user', async () => {
@@ -98,7 +98,7 @@ describe('a guard of group A never receives an incident of group B', () => {
     expect(found).toMatchObject({ status: 'new', owner: null, property: { status: 'verified', owner: 'guard-minghu', finding: 'false_alarm' } });
     expect(found.timeline.filter((e) => e.type === 'guard').map((e) => e.by)).toEqual(['guard-minghu', 'guard-minghu', 'guard-minghu']);
     // The audit trail names the person, not a name the client sent (`by` is ignored).
-    const audit = t.hub.store.audit.forIncident(home).filter((a) => a.actor !== 'hub');
+    const audit = (await t.hub.store.audit.forIncident(home)).filter((a) => a.actor !== 'hub');
     expect(new Set(audit.map((a) => a.actor))).toEqual(new Set(['guard-minghu']));
   });
 });

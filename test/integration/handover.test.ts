@@ -51,7 +51,7 @@ describe('hand-over and take-over', () => {
     expect(refusals[0]).toMatchObject({ ok: false, code: 'bad_target' });
     const said = JSON.stringify(refusals[0]);
     for (const leak of ['guard', 'station', 'op-typo', 'op-hecheng', 'disabled']) expect(said).not.toContain(leak);
-    expect(t.hub.incidents.get(id)?.owner).toBe('op-minghu');
+    expect((await t.hub.incidents.get(id))?.owner).toBe('op-minghu');
 
     // The city centre sees every station: the hand-over goes through (names are case-insensitive).
     const city = await t.console({ as: 'op-city' });
@@ -73,7 +73,7 @@ describe('hand-over and take-over', () => {
     const admin = await t.console({ as: 'admin' });
     expect(await cmd(admin.socket, 'incident:takeover', {})).toMatchObject({ ok: true, incident: { owner: 'admin', status: 'acknowledged' } });
     // Every step is in the audit chain, with who did it.
-    expect(t.hub.store.audit.forIncident(id).map((r) => [r.action, r.actor])).toEqual(
+    expect((await t.hub.store.audit.forIncident(id)).map((r) => [r.action, r.actor])).toEqual(
       expect.arrayContaining([
         ['handover', 'op-minghu'],
         ['handover', 'op-city'],

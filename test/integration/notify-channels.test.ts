@@ -43,25 +43,29 @@ describe('guard alerts on WeCom, DingTalk and an SMS gateway', () => {
     const msgId = `notify-${++n}`;
     const m = nativeEvent(topic, kind as 'intrusion', zone, msgId);
     await (site === 'shop-a' ? shop : home).publishAsync(m.topic, m.payload, { qos: 1 });
-    const ev = await waitFor(() => t.hub.store.events.query({ siteId: site, limit: 50 }).find((e) => e.raw.includes(`"${msgId}"`)), WAIT);
-    return waitFor(() => {
+    const ev = await waitFor(async () => (await t.hub.store.events.query({ siteId: site, limit: 50 })).find((e) => e.raw.includes(`"${msgId}"`)), WAIT);
+    return waitFor(async () => {
       // The mark is in the store once written, in memory while held: ask for both each time.
-      const [marked] = t.hub.incidents.withHeldMarks([t.hub.store.events.get(ev.id) ?? { id: ev.id, incidentId: null }]);
-      return marked?.incidentId && marked.incidentId !== '-' ? t.hub.incidents.get(marked.incidentId) : undefined;
+      const [marked] = t.hub.incidents.withHeldMarks([(await t.hub.store.events.get(ev.id)) ?? { id: ev.id, incidentId: null }]);
+      const found = marked?.incidentId && marked.incidentId !== '-' ? await t.hub.incidents.get(marked.incidentId) : undefined;
+      if (found?.number) numbers.set(found.id, found.number);
+      return found;
     }, WAIT);
   }
 
   /** Closes the open incidents of shop-a (误报), so the next alarm opens a new one. */
-  function closeShop(): void {
+  async function closeShop(): Promise<void> {
     for (const i of t.hub.incidents.snapshot((x) => x.siteId === 'shop-a')) {
-      t.hub.incidents.acknowledge(i.id, 'admin');
-      const r = t.hub.incidents.close(i.id, 'admin', 'false');
+      await t.hub.incidents.acknowledge(i.id, 'admin');
+      const r = await t.hub.incidents.close(i.id, 'admin', 'false');
       expect(r.ok, JSON.stringify(r)).toBe(true);
     }
   }
 
+  /** 警情编号 by incident id, as alarm() found them (the messages carry the number). */
+  const numbers = new Map<string, string>();
   const acceptedFor = (id: string, kind?: 'wecom' | 'dingtalk' | 'sms') =>
-    server.accepted(kind).filter((r) => JSON.stringify(r.body).includes(t.hub.incidents.get(id)?.number ?? id));
+    server.accepted(kind).filter((r) => JSON.stringify(r.body).includes(numbers.get(id) ?? id));
 
   it('a new incident is sent once on each channel of its guard group, in each service’s format', async () => {
     const i = await alarm('intrusion');
@@ -91,21 +95,21 @@ describe('guard alerts on WeCom, DingTalk and an SMS gateway', () => {
     expect(fire.id).not.toBe(i.id);
     await waitFor(() => CHANNELS.every((c) => acceptedFor(fire.id, KIND_OF[c]).length === 1), WAIT);
     for (const c of CHANNELS) expect(acceptedFor(i.id, KIND_OF[c]), c).toHaveLength(1);
-    await waitFor(() => t.hub.store.outbox.forIncident(i.id).every((r) => r.status === 'sent'), WAIT);
-    expect(t.hub.store.outbox.forIncident(i.id).map((r) => [r.channelId, r.status, r.attempts])).toEqual([
+    await waitFor(async () => (await t.hub.store.outbox.forIncident(i.id)).every((r) => r.status === 'sent'), WAIT);
+    expect((await t.hub.store.outbox.forIncident(i.id)).map((r) => [r.channelId, r.status, r.attempts])).toEqual([
       ['hc-wecom', 'sent', 1],
       ['hc-ding', 'sent', 1],
       ['hc-sms', 'sent', 1],
     ]);
     // A site of another guard group (minghu-team has no channels): nothing sent, nothing queued.
     const other = await alarm('panic', 'home-b');
-    expect(t.hub.store.outbox.forIncident(other.id)).toEqual([]);
+    expect(await t.hub.store.outbox.forIncident(other.id)).toEqual([]);
     for (const c of CHANNELS) expect(t.hub.metrics.value('sg_notify_sent_total', { channel: c })).toBeGreaterThanOrEqual(2);
   });
 
   it('failures, error replies and rate limits are retried with backoff until delivered once, and said on the incident', async () => {
     // WeCom: rate limited (45009) twice; DingTalk: "send too fast" (130101), then a 502; the gateway: a dropped connection.
-    closeShop();
+    await closeShop();
     server.script('wecom', 'rate_limited', 'rate_limited');
     server.script('dingtalk', 'rate_limited', 'http_500');
     server.script('sms', 'drop');
@@ -121,8 +125,8 @@ describe('guard alerts on WeCom, DingTalk and an SMS gateway', () => {
     expect(tries.filter((r) => r.startsWith('dingtalk'))).toHaveLength(3);
     expect(tries.filter((r) => r.startsWith('sms'))).toEqual(['sms dropped', 'sms 200 {"ok":true}']);
     // The server answered; the hub marks the row when the answer reaches it.
-    const rows = await waitFor(() => {
-      const list = t.hub.store.outbox.forIncident(i.id);
+    const rows = await waitFor(async () => {
+      const list = await t.hub.store.outbox.forIncident(i.id);
       return list.every((r) => r.status === 'sent') ? list : undefined;
     }, WAIT);
     expect(rows.map((r) => [r.channelId, r.status, r.attempts])).toEqual([
@@ -131,8 +135,8 @@ describe('guard alerts on WeCom, DingTalk and an SMS gateway', () => {
       ['hc-sms', 'sent', 2],
     ]);
     // The operator sees each channel's first failure and its late delivery on the timeline.
-    const incident = await waitFor(() => {
-      const x = t.hub.incidents.get(i.id);
+    const incident = await waitFor(async () => {
+      const x = await t.hub.incidents.get(i.id);
       return x && x.timeline.filter((e) => e.code === 'notify.delivered').length === 3 ? x : undefined;
     }, WAIT);
     const notes = incident.timeline.filter((e) => e.code?.startsWith('notify.')).map((e) => `${e.code} ${e.params?.channel}`);
@@ -156,12 +160,12 @@ describe('guard alerts on WeCom, DingTalk and an SMS gateway', () => {
   });
 
   it('a gateway that refuses the message (HTTP 400) is given up at once and says so; the robots’ failures never log a secret', async () => {
-    closeShop();
+    await closeShop();
     server.script('sms', 'http_400');
     const i = await alarm('tamper', 'shop-a', 1);
-    const row = await waitFor(() => t.hub.store.outbox.forIncident(i.id).find((r) => r.channelId === 'hc-sms' && r.status === 'failed'), WAIT);
+    const row = await waitFor(async () => (await t.hub.store.outbox.forIncident(i.id)).find((r) => r.channelId === 'hc-sms' && r.status === 'failed'), WAIT);
     expect(row.lastError).toBe('HTTP 400');
-    await waitFor(() => t.hub.incidents.get(i.id)?.timeline.some((e) => e.code === 'notify.gave_up' && e.params?.channel === 'hc-sms'), WAIT);
+    await waitFor(async () => (await t.hub.incidents.get(i.id))?.timeline.some((e) => e.code === 'notify.gave_up' && e.params?.channel === 'hc-sms'), WAIT);
     expect(t.hub.metrics.value('sg_notify_given_up_total', { channel: 'hc-sms' })).toBe(1);
     // The detail's view of the deliveries: each channel's state, never a URL or key.
     const admin = await t.login('admin');

@@ -17,15 +17,15 @@ beforeAll(async () => {
   t = await startTestHub({ clock });
   const at = (id: string, stationId: string, cellId: string, openedAt: string, disposition: 'real' | 'false') =>
     reportIncident({ id, siteId: `site-${cellId}`, stationId, cellId, openedAt, closedAfter: 600, disposition, nature: 'criminal' });
-  t.hub.store.transaction(() => {
-    t.hub.store.incidents.save(at('r-hc-1', 'ps-hecheng', 'cell-sw', '2026-12-02T09:00:00+08:00', 'real'));
-    t.hub.store.incidents.save(at('r-hc-2', 'ps-hecheng', 'cell-se', '2026-12-02T23:59:59+08:00', 'false'));
-    t.hub.store.incidents.save(at('r-mh-1', 'ps-minghu', 'cell-nw', '2026-12-02T12:00:00+08:00', 'real'));
+  await t.hub.store.transaction(async () => {
+    await t.hub.store.incidents.save(at('r-hc-1', 'ps-hecheng', 'cell-sw', '2026-12-02T09:00:00+08:00', 'real'));
+    await t.hub.store.incidents.save(at('r-hc-2', 'ps-hecheng', 'cell-se', '2026-12-02T23:59:59+08:00', 'false'));
+    await t.hub.store.incidents.save(at('r-mh-1', 'ps-minghu', 'cell-nw', '2026-12-02T12:00:00+08:00', 'real'));
     // 00:00:00 Beijing on the 3rd: the next day, not the 2nd
-    t.hub.store.incidents.save(at('r-mh-2', 'ps-minghu', 'cell-ne', '2026-12-03T00:00:00+08:00', 'real'));
+    await t.hub.store.incidents.save(at('r-mh-2', 'ps-minghu', 'cell-ne', '2026-12-03T00:00:00+08:00', 'real'));
   });
   clock.set(Date.parse('2026-12-03T08:00:00+08:00'));
-  t.hub.reports.tick();
+  await t.hub.reports.tick();
 });
 
 afterAll(async () => {

@@ -36,10 +36,10 @@ let t: TestHub;
 beforeAll(async () => {
   t = await startTestHub();
   for (let start = 0; start < NOVEMBER; start += 5000) {
-    t.hub.store.transaction(() => {
+    await t.hub.store.transaction(async () => {
       for (let n = start; n < Math.min(NOVEMBER, start + 5000); n++) {
         const [stationId, cellId] = CELLS[n % CELLS.length]!;
-        t.hub.store.incidents.save(
+        await t.hub.store.incidents.save(
           reportIncident({
             id: `nov-${n}`,
             siteId: `bulk-${n % 500}`,
@@ -103,7 +103,7 @@ describe('reports are built in a worker thread', () => {
   it('builds on the hub thread for a :memory: database, which a second connection cannot see', async () => {
     const store = openStore(':memory:');
     try {
-      store.incidents.save(
+      await store.incidents.save(
         reportIncident({ id: 'mem-1', siteId: 'shop-a', stationId: 'ps-hecheng', cellId: 'cell-sw', openedAt: '2026-11-05T10:00:00+08:00' }),
       );
       const config = t.hub.config;
@@ -119,7 +119,7 @@ describe('reports are built in a worker thread', () => {
       const report = (await reports.build({ kind: 'monthly', month: '2026-11', target: WHOLE_DISTRICT })) as MonthlyReport;
       expect(report.totals.received).toBe(1);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -149,10 +149,10 @@ describe('the report worker in a hub started as npm start does', () => {
     const tree = makeTree();
     tree.write('config/users.yaml', await defaultUsersYaml());
     const store = openStore(`${tree.root}/data/test.db`);
-    store.transaction(() => {
+    await store.transaction(async () => {
       for (let n = 0; n < 30; n++) {
         const [stationId, cellId] = CELLS[n % CELLS.length]!;
-        store.incidents.save(
+        await store.incidents.save(
           reportIncident({
             id: `bin-${n}`,
             siteId: 'shop-a',
@@ -166,7 +166,7 @@ describe('the report worker in a hub started as npm start does', () => {
         );
       }
     });
-    store.close();
+    await store.close();
     p = await startProcessHub(tree.root, {}, { bin: true });
     const base = `http://127.0.0.1:${p.httpPort}`;
     const login = await fetch(`${base}/api/login`, {

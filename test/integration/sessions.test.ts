@@ -34,7 +34,7 @@ describe('sessions', () => {
     expect((await op.get('/api/sites')).status).toBe(200);
     clock.advance(31 * 60_000);
     const gone = new Promise((ok) => socket.once('disconnect', ok));
-    expect(t.hub.auth.sweep()).toBe(1);
+    expect(await t.hub.auth.sweep()).toBe(1);
     await gone;
     expect((await op.get('/api/sites')).status).toBe(401);
   });

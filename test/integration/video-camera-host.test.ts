@@ -90,7 +90,7 @@ describe('camera host pinning', () => {
     await waitFor(() => t.hub.video.cameraStatus(SITE, 'pin-media')?.availability === 'online', 20_000);
     await waitFor(() => metric('stream') >= 1 && metric('snapshot') >= 1, 20_000);
     const incident = await alarm(1, 'pin-1');
-    const media = await waitFor(() => t.hub.incidents.get(incident.id)?.media.find((m) => m.cameraId === 'pin-media'), 20_000);
+    const media = await waitFor(async () => (await t.hub.incidents.get(incident.id))?.media.find((m) => m.cameraId === 'pin-media'), 20_000);
     expect(media.url).toBeNull();
     expect(media.error).toBeTruthy();
     await t.hub.video.idle();

@@ -41,8 +41,8 @@ describe('clips', () => {
   it('a camera configured with clip: true adds a playable clip of the configured length to the incident', async () => {
     await t.hub.ingest.receive(nativeAlarm(SITE, 'intrusion', 1, 'clip-1'));
     const incident = await waitFor(() => t.hub.incidents.snapshot().find((i) => i.siteId === SITE));
-    const clips = await waitFor(() => {
-      const m = t.hub.incidents.get(incident.id)!.media.filter((x) => x.kind === 'clip');
+    const clips = await waitFor(async () => {
+      const m = (await t.hub.incidents.get(incident.id))!.media.filter((x) => x.kind === 'clip');
       return m.length >= 2 ? m : null;
     }, 30_000);
     const admin = await t.login('admin');

@@ -87,7 +87,7 @@ describe('health', () => {
     await waitFor(() => camEvents('restore').length === 1, 15_000);
     expect(camEvents('restore')[0]!.detail).toMatch(/back online/);
     expect((await availability())?.availability).toBe('online');
-    expect(t.hub.incidents.get(incident.id)!.timeline.some((x) => x.kind === 'restore')).toBe(true);
+    expect((await t.hub.incidents.get(incident.id))!.timeline.some((x) => x.kind === 'restore')).toBe(true);
   }, 60_000);
 
   it('a changed camera password is reported as refused, not taken for a live camera', async () => {

@@ -68,8 +68,8 @@ describe('RTSP cameras in the hub', () => {
     await waitFor(() => door.rtsp.stats.answers.slice(answers).includes('PLAY 200'), 15_000);
     await new Promise((r) => setTimeout(r, 1500));
     door.rtsp.dropClients();
-    const media = await waitFor(() => {
-      const m = t.hub.incidents.get(incident.id)!.media.filter((x) => x.cameraId === 'door' && x.kind === 'clip');
+    const media = await waitFor(async () => {
+      const m = (await t.hub.incidents.get(incident.id))!.media.filter((x) => x.cameraId === 'door' && x.kind === 'clip');
       return m.length >= 2 ? m : null;
     }, 20_000);
     const clip = media.find((m) => m.url)!;
@@ -84,16 +84,18 @@ describe('RTSP cameras in the hub', () => {
     // Zone 2: the camera whose password the hub has wrong. Its snapshot falls back to one frame
     // over RTSP (no ONVIF answer, so no snapshot URI) and is refused like the clip.
     await t.hub.ingest.receive(nativeAlarm(SITE, 'intrusion', 2, 'rtsp-2'));
-    const refused = await waitFor(() => {
-      const m = t.hub.incidents.get(incident.id)!.media.filter((x) => x.cameraId === 'back');
+    const refused = await waitFor(async () => {
+      const m = (await t.hub.incidents.get(incident.id))!.media.filter((x) => x.cameraId === 'back');
       return m.length >= 2 ? m : null;
     }, 20_000);
     expect(refused.map((m) => [m.kind, m.url, m.error]).sort()).toEqual([
       ['clip', null, 'back: no clip, the camera refused the user name or password (401 Unauthorized)'],
       ['snapshot', null, 'back: no snapshot, the camera refused the user name or password (401 Unauthorized)'],
     ]);
-    expect(t.hub.incidents.get(incident.id)!.timeline.some((e) => e.type === 'note' && /back: no clip, the camera refused/.test(e.text ?? ''))).toBe(true);
-    const everything = JSON.stringify([t.logs, t.hub.incidents.get(incident.id), t.hub.video.status()]);
+    expect((await t.hub.incidents.get(incident.id))!.timeline.some((e) => e.type === 'note' && /back: no clip, the camera refused/.test(e.text ?? ''))).toBe(
+      true,
+    );
+    const everything = JSON.stringify([t.logs, await t.hub.incidents.get(incident.id), t.hub.video.status()]);
     expect(everything).not.toContain(BAD);
     expect(everything).not.toContain(PASS);
   }, 60_000);

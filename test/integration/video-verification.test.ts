@@ -38,7 +38,7 @@ afterAll(async () => {
   await Promise.all(cams.map((c) => c.stop()));
 });
 
-const incidentOf = (id: string): Incident => t.hub.incidents.get(id)!;
+const incidentOf = async (id: string): Promise<Incident> => (await t.hub.incidents.get(id))!;
 
 async function alarm(kind: string, zone: number, msgId: string): Promise<Incident> {
   const before = new Set(t.hub.incidents.snapshot().map((i) => i.id));
@@ -50,15 +50,15 @@ async function alarm(kind: string, zone: number, msgId: string): Promise<Inciden
 describe('video verification', () => {
   it('an alarm on a zone linked to two cameras yields two snapshots on the incident', async () => {
     const incident = await alarm('burglary', 1, 'vv-1');
-    const media = await waitFor(() => {
-      const m = incidentOf(incident.id).media.filter((x) => x.kind === 'snapshot');
+    const media = await waitFor(async () => {
+      const m = (await incidentOf(incident.id)).media.filter((x) => x.kind === 'snapshot');
       return m.length >= 2 ? m : null;
     }, 15_000);
     expect(media.map((m) => m.cameraId).sort()).toEqual(['cam1', 'cam2']);
     // Each attachment came back to video as incident:update; none asked a camera again. idle()
     // also waits for anything such an update would have started, so this is not a guess in time.
     await t.hub.video.idle();
-    expect(incidentOf(incident.id).media).toHaveLength(2);
+    expect((await incidentOf(incident.id)).media).toHaveLength(2);
     for (const m of media) {
       expect(m.error).toBeNull();
       expect(m.url).toMatch(/^\/api\/media\/[0-9A-Z]{26}$/);
@@ -89,21 +89,21 @@ describe('video verification', () => {
   it('a new zone on the open incident adds snapshots from the cameras it links, and no others', async () => {
     const open = t.hub.incidents.snapshot().find((i) => i.siteId === SITE)!;
     await t.hub.ingest.receive(nativeAlarm(SITE, 'intrusion', 2, 'vv-2'));
-    const media = await waitFor(() => {
-      const m = incidentOf(open.id).media;
+    const media = await waitFor(async () => {
+      const m = (await incidentOf(open.id)).media;
       return m.some((x) => x.cameraId === 'cam3') ? m : null;
     }, 15_000);
     // cam2 sees zones 1 and 2 but was already asked for this incident.
     expect(media.map((m) => m.cameraId).sort()).toEqual(['cam1', 'cam2', 'cam3']);
-    expect(incidentOf(open.id).media.find((m) => m.cameraId === 'cam3')!.url).toMatch(/^\/api\/media\//);
-    t.hub.incidents.close(open.id, 'admin', 'test');
+    expect((await incidentOf(open.id)).media.find((m) => m.cameraId === 'cam3')!.url).toMatch(/^\/api\/media\//);
+    await t.hub.incidents.close(open.id, 'admin', 'test');
   }, 30_000);
 
   it('one camera offline yields one snapshot and a visible note', async () => {
     await cams[2]!.goOffline();
     const incident = await alarm('burglary', 2, 'vv-3');
-    const media = await waitFor(() => {
-      const m = incidentOf(incident.id).media;
+    const media = await waitFor(async () => {
+      const m = (await incidentOf(incident.id)).media;
       return m.length >= 2 ? m : null;
     }, 15_000);
     const ok = media.find((m) => m.cameraId === 'cam2')!;
@@ -113,10 +113,10 @@ describe('video verification', () => {
     const silent = `cam3 did not answer within ${SNAPSHOT_SECONDS} s`;
     expect(failed.error).toMatch(new RegExp(`^${silent}`));
     // The operator sees it in the timeline too, not only in a media list.
-    expect(incidentOf(incident.id).timeline.some((e) => e.type === 'note' && (e.text ?? '').includes(silent))).toBe(true);
+    expect((await incidentOf(incident.id)).timeline.some((e) => e.type === 'note' && (e.text ?? '').includes(silent))).toBe(true);
     // …and as a code the page words in its language (金库通道（cam3） 2秒内未应答，无抓拍).
     const coded = { camera: 'cam3', media: 'snapshot', reason: expect.stringMatching(/^(timeout|unreachable)$/), seconds: SNAPSHOT_SECONDS };
     expect(failed).toMatchObject({ errorCode: 'video.failed', errorParams: coded });
-    expect(incidentOf(incident.id).timeline.some((e) => e.code === 'video.failed' && e.params?.camera === 'cam3')).toBe(true);
+    expect((await incidentOf(incident.id)).timeline.some((e) => e.code === 'video.failed' && e.params?.camera === 'cam3')).toBe(true);
   }, 30_000);
 });

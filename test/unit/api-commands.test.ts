@@ -86,11 +86,11 @@ describe('runCommand: the handler each command calls', () => {
     ['guard_onscene', {}, 'guardOnScene', ['inc-1', by]],
     ['guard_verify', { finding: 'false_alarm', note: '猫' }, 'guardVerify', ['inc-1', by, 'false_alarm', '猫']],
   ];
-  it.each(rows)('%s %j → %s', (action, body, method, args) => {
+  it.each(rows)('%s %j → %s', async (action, body, method, args) => {
     const { ctx, calls } = fakeContext();
     const role: Role = action === 'takeover' ? 'admin' : action.startsWith('guard_') ? 'guard' : 'operator';
     const who = { ...by, username: `${role}-1` };
-    const reply = runCommand(ctx, command(action), { caller: caller(role), id: 'inc-1', body: { id: 'inc-1', ...body }, origin: by.origin });
+    const reply = await runCommand(ctx, command(action), { caller: caller(role), id: 'inc-1', body: { id: 'inc-1', ...body }, origin: by.origin });
     expect(reply.ok).toBe(true);
     expect(calls).toEqual([{ method, args: args.map((a) => (a === by ? who : a)) }]);
   });
@@ -119,17 +119,17 @@ describe('runCommand: refusals, in the order the edge checks them', () => {
     ['call outcome unknown', 'call', 'operator', 'inc-1', { contact: 0, outcome: 'busy' }, true, 'bad_request'],
     ['handover to nobody', 'handover', 'operator', 'inc-1', { to: 'op-typo' }, true, 'bad_target'],
   ];
-  it.each(rows)('%s → %s', (_name, action, role, id, body, visible, code) => {
+  it.each(rows)('%s → %s', async (_name, action, role, id, body, visible, code) => {
     const { ctx, calls } = fakeContext(visible);
-    const reply = runCommand(ctx, command(action), { caller: role ? caller(role) : null, id, body, origin: 'console:x' });
+    const reply = await runCommand(ctx, command(action), { caller: role ? caller(role) : null, id, body, origin: 'console:x' });
     expect(reply).toMatchObject({ ok: false, code });
     expect(calls).toEqual([]);
   });
 
-  it('a guard verifies on the property track', () => {
+  it('a guard verifies on the property track', async () => {
     const { ctx, calls } = fakeContext();
     const body = { finding: 'false_alarm' };
-    expect(runCommand(ctx, command('guard_verify'), { caller: caller('guard'), id: 'inc-1', body, origin: 'guard:x' }).ok).toBe(true);
+    expect((await runCommand(ctx, command('guard_verify'), { caller: caller('guard'), id: 'inc-1', body, origin: 'guard:x' })).ok).toBe(true);
     expect(calls.map((c) => c.method)).toEqual(['guardVerify']);
   });
 });

@@ -12,11 +12,11 @@ import { PushCoalescer, UPDATE_COALESCE_MS } from '../../src/api/socket/coalesce
 import { openStore } from '../../src/store/index.js';
 
 /** The real dispatch service on an in-memory store, its pushes going through a coalescer. */
-function setup() {
+async function setup() {
   const clock = new ManualClock();
   const store = openStore(':memory:');
   const bus = new EventBus<HubEvents>();
-  const service = new IncidentService({
+  const service = await IncidentService.open({
     store,
     bus,
     clock,
@@ -31,7 +31,8 @@ function setup() {
   bus.on('incident:new', (i) => pushes.push('incident:new', i));
   bus.on('incident:update', (i) => pushes.push('incident:update', i));
   let n = 0;
-  const emit = (siteId: string, kind: EventKind, zone: number | null = 1): AlarmEvent => {
+  // Stored, announced, and correlated before it returns (the dispatch queue settled).
+  const emit = async (siteId: string, kind: EventKind, zone: number | null = 1): Promise<AlarmEvent> => {
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
       drill: false,
@@ -53,8 +54,9 @@ function setup() {
       raw: '{}',
       dedupeKey: `k${++n}`,
     };
-    store.transaction(() => store.events.insert(e));
+    await store.transaction(() => store.events.insert(e));
     bus.emit('event:stored', [e]);
+    await service.settled();
     return e;
   };
   return { clock, service, pushes, sent, emit };
@@ -68,11 +70,11 @@ afterEach(() => {
 });
 
 describe('pushes of one incident are coalesced, never delayed for a new incident or an operator', () => {
-  it('a burst of 20 events on one incident: the new incident at once, then one update with the final version and eventCount', () => {
-    const { sent, emit } = setup();
-    emit('s1', 'intrusion');
+  it('a burst of 20 events on one incident: the new incident at once, then one update with the final version and eventCount', async () => {
+    const { sent, emit } = await setup();
+    await emit('s1', 'intrusion');
     expect(sent.map((s) => s.event)).toEqual(['incident:new']);
-    for (let k = 0; k < 20; k++) emit('s1', 'intrusion');
+    for (let k = 0; k < 20; k++) await emit('s1', 'intrusion');
     expect(sent).toHaveLength(1); // held
     vi.advanceTimersByTime(UPDATE_COALESCE_MS - 1);
     expect(sent).toHaveLength(1);
@@ -83,11 +85,11 @@ describe('pushes of one incident are coalesced, never delayed for a new incident
     expect(last.version).toBe(21);
   });
 
-  it('a new incident is pushed at once while updates of another are held, and goes out before them', () => {
-    const { sent, emit } = setup();
-    emit('s1', 'intrusion');
-    emit('s1', 'intrusion');
-    emit('s2', 'panic');
+  it('a new incident is pushed at once while updates of another are held, and goes out before them', async () => {
+    const { sent, emit } = await setup();
+    await emit('s1', 'intrusion');
+    await emit('s1', 'intrusion');
+    await emit('s2', 'panic');
     expect(sent.map((s) => [s.event, s.incident.siteId])).toEqual([
       ['incident:new', 's1'],
       ['incident:new', 's2'],
@@ -96,48 +98,48 @@ describe('pushes of one incident are coalesced, never delayed for a new incident
     expect(sent.at(-1)).toMatchObject({ event: 'incident:update', incident: { siteId: 's1', eventCount: 2 } });
   });
 
-  it('an operator action goes out at once and replaces the held update; no older version follows it', () => {
-    const { sent, emit, service } = setup();
-    const first = emit('s1', 'intrusion');
-    emit('s1', 'intrusion');
-    expect(service.acknowledge(first.id, 'op1').ok).toBe(true);
+  it('an operator action goes out at once and replaces the held update; no older version follows it', async () => {
+    const { sent, emit, service } = await setup();
+    const first = await emit('s1', 'intrusion');
+    await emit('s1', 'intrusion');
+    expect((await service.acknowledge(first.id, 'op1')).ok).toBe(true);
     expect(sent.map((s) => s.event)).toEqual(['incident:new', 'incident:update']);
     expect(sent[1]!.incident).toMatchObject({ status: 'acknowledged', owner: 'op1', eventCount: 2, version: 3 });
     vi.advanceTimersByTime(UPDATE_COALESCE_MS * 3);
     expect(sent).toHaveLength(2);
     // A note is news too; the event after it is routine again.
-    expect(service.note(first.id, 'op1', 'on my way').ok).toBe(true);
+    expect((await service.note(first.id, 'op1', 'on my way')).ok).toBe(true);
     expect(sent).toHaveLength(3);
-    emit('s1', 'intrusion');
+    await emit('s1', 'intrusion');
     expect(sent).toHaveLength(3);
     vi.advanceTimersByTime(UPDATE_COALESCE_MS);
     expect(sent.map((s) => s.incident.version)).toEqual([1, 3, 4, 5]);
   });
 
-  it('a priority raise and a close go out at once', () => {
-    const { sent, emit, service } = setup();
-    const first = emit('s1', 'intrusion', 1);
-    emit('s1', 'intrusion', 1);
+  it('a priority raise and a close go out at once', async () => {
+    const { sent, emit, service } = await setup();
+    const first = await emit('s1', 'intrusion', 1);
+    await emit('s1', 'intrusion', 1);
     expect(sent).toHaveLength(1);
-    emit('s1', 'intrusion', 2); // a second zone confirms it: P2 → P1
+    await emit('s1', 'intrusion', 2); // a second zone confirms it: P2 → P1
     expect(sent).toHaveLength(2);
     expect(sent[1]!.incident).toMatchObject({ priority: 1, eventCount: 3 });
-    emit('s1', 'intrusion', 2);
-    expect(service.close(first.id, 'op1', 'false').ok).toBe(true);
+    await emit('s1', 'intrusion', 2);
+    expect((await service.close(first.id, 'op1', 'false')).ok).toBe(true);
     expect(sent.at(-1)!.incident.status).toBe('closed');
     vi.advanceTimersByTime(UPDATE_COALESCE_MS * 3);
     expect(sent.at(-1)!.incident.status).toBe('closed');
     expect(sent.map((s) => s.incident.version)).toEqual([1, 3, 5]);
   });
 
-  it('events spread over a second: every version is out within the window, in order, the last one included', () => {
-    const { sent, emit, clock } = setup();
-    emit('s1', 'intrusion');
+  it('events spread over a second: every version is out within the window, in order, the last one included', async () => {
+    const { sent, emit, clock } = await setup();
+    await emit('s1', 'intrusion');
     const producedAt = new Map<number, number>(); // version → when it was produced
     for (let k = 0; k < 40; k++) {
       vi.advanceTimersByTime(25);
       clock.advance(25);
-      emit('s1', 'intrusion');
+      await emit('s1', 'intrusion');
       producedAt.set(k + 2, Date.now());
     }
     vi.advanceTimersByTime(UPDATE_COALESCE_MS);
@@ -152,26 +154,26 @@ describe('pushes of one incident are coalesced, never delayed for a new incident
     }
   });
 
-  it('each incident has its own window, counted from its first held update', () => {
-    const { sent, emit, clock } = setup();
+  it('each incident has its own window, counted from its first held update', async () => {
+    const { sent, emit, clock } = await setup();
     const step = (ms: number): void => {
       vi.advanceTimersByTime(ms);
       clock.advance(ms);
     };
-    emit('a', 'intrusion');
-    emit('b', 'intrusion');
+    await emit('a', 'intrusion');
+    await emit('b', 'intrusion');
     sent.length = 0;
-    emit('a', 'intrusion'); // t=0: a held until 100
+    await emit('a', 'intrusion'); // t=0: a held until 100
     step(60);
-    emit('b', 'intrusion'); // t=60: b held until 160
+    await emit('b', 'intrusion'); // t=60: b held until 160
     step(30);
-    emit('a', 'intrusion'); // t=90: joins a's window
+    await emit('a', 'intrusion'); // t=90: joins a's window
     step(10); // t=100
     expect(sent.map((s) => [s.incident.siteId, s.incident.eventCount])).toEqual([['a', 3]]);
     step(10);
-    emit('a', 'intrusion'); // t=110: a new window for a, until 210
+    await emit('a', 'intrusion'); // t=110: a new window for a, until 210
     step(40);
-    emit('b', 'intrusion'); // t=150: joins b's window
+    await emit('b', 'intrusion'); // t=150: joins b's window
     step(10); // t=160
     expect(sent.map((s) => [s.incident.siteId, s.incident.eventCount])).toEqual([
       ['a', 3],
@@ -185,7 +187,7 @@ describe('pushes of one incident are coalesced, never delayed for a new incident
     ]);
   });
 
-  it('with a window of 0 nothing is held', () => {
+  it('with a window of 0 nothing is held', async () => {
     const sent: number[] = [];
     const c = new PushCoalescer((_e, i) => sent.push(i.version), 0);
     const base = {

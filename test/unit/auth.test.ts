@@ -134,23 +134,23 @@ describe('users.yaml problems point at file:line, and a bad entry does not stop 
 });
 
 describe('sessions and throttling on a manual clock', () => {
-  it('idle timeout, renewal on use, absolute lifetime', () => {
+  it('idle timeout, renewal on use, absolute lifetime', async () => {
     const clock = new ManualClock();
     const store = new SessionStore(clock, { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
-    const s = store.create('op', '127.0.0.1');
+    const s = await store.create('op', '127.0.0.1');
     expect(Buffer.from(s.id, 'base64url')).toHaveLength(32);
     clock.advance(29 * 60_000);
-    expect(store.get(s.id)).not.toBeNull();
+    expect(await store.get(s.id)).not.toBeNull();
     clock.advance(29 * 60_000);
-    expect(store.get(s.id)).not.toBeNull(); // used 29 min ago, not 58
+    expect(await store.get(s.id)).not.toBeNull(); // used 29 min ago, not 58
     clock.advance(30 * 60_000);
-    expect(store.get(s.id)).toBeNull();
-    const t = store.create('op', '127.0.0.1');
+    expect(await store.get(s.id)).toBeNull();
+    const t = await store.create('op', '127.0.0.1');
     for (let i = 0; i < 30; i++) {
       clock.advance(25 * 60_000);
-      store.get(t.id);
+      await store.get(t.id);
     }
-    expect(store.get(t.id)).toBeNull(); // 12.5 h after login, however busy
+    expect(await store.get(t.id)).toBeNull(); // 12.5 h after login, however busy
   });
   it('five failures in 15 minutes block; the block lifts as the oldest failure ages out', () => {
     const clock = new ManualClock();

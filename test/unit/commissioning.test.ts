@@ -135,54 +135,54 @@ describe('the commissioning service on a real SQLite file', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  function open(path: string, clock: ManualClock): { service: CommissioningService; store: Store; pushed: SiteCommissioning[] } {
+  async function open(path: string, clock: ManualClock): Promise<{ service: CommissioningService; store: Store; pushed: SiteCommissioning[] }> {
     const store = openSqliteStore(path);
     const bus = new EventBus<HubEvents>();
     const pushed: SiteCommissioning[] = [];
     bus.on('commissioning:status', (s) => pushed.push(s));
-    const service = new CommissioningService({ store, bus, clock, log: silentLogger(), sites: () => [SITE], heard: () => undefined });
+    const service = await CommissioningService.open({ store, bus, clock, log: silentLogger(), sites: () => [SITE], heard: () => undefined });
     return { service, store, pushed };
   }
 
-  it('a walk test and a maintenance window end by themselves, survive a restart, and each change is audited', () => {
+  it('a walk test and a maintenance window end by themselves, survive a restart, and each change is audited', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-commissioning-'));
     dirs.push(dir);
     const path = join(dir, 'hub.db');
     const clock = new ManualClock();
     const by = { username: 'inst', origin: 'rest:127.0.0.1' };
-    const first = open(path, clock);
-    expect(first.service.startWalkTest('shop-1', by, 5).ok).toBe(true);
-    expect(first.service.startMaintenance('shop-1', 'pir', 30, by).ok).toBe(true);
+    const first = await open(path, clock);
+    expect((await first.service.startWalkTest('shop-1', by, 5)).ok).toBe(true);
+    expect((await first.service.startMaintenance('shop-1', 'pir', 30, by)).ok).toBe(true);
     expect(first.service.destinationOf('shop-1', 'panel', clock.now())).toBe('walk_test');
-    expect(first.service.startWalkTest('nowhere', by)).toMatchObject({ ok: false, code: 'not_found' });
-    first.store.close();
+    expect(await first.service.startWalkTest('nowhere', by)).toMatchObject({ ok: false, code: 'not_found' });
+    await first.store.close();
 
     // Restart: the running test and the window are read back.
-    const second = open(path, clock);
+    const second = await open(path, clock);
     expect(second.service.view('shop-1')?.walkTest?.id).toBeTruthy();
     clock.advance(5 * 60_000);
-    second.service.check();
+    await second.service.check();
     expect(second.service.view('shop-1')?.walkTest).toBeNull();
-    expect(second.service.walkTests('shop-1')[0]).toMatchObject({ passed: false, endedBy: 'hub' });
+    expect((await second.service.walkTests('shop-1'))[0]).toMatchObject({ passed: false, endedBy: 'hub' });
     expect(second.service.destinationOf('shop-1', 'pir', clock.now())).toBe('maintenance');
     expect(second.service.destinationOf('shop-1', 'panel', clock.now())).toBe('queue');
     clock.advance(25 * 60_000);
-    second.service.check();
+    await second.service.check();
     expect(second.service.destinationOf('shop-1', 'pir', clock.now())).toBe('queue');
     expect(second.service.view('shop-1')?.devices.find((d) => d.deviceId === 'pir')?.state).toBe('in_service');
     expect(second.pushed.length).toBeGreaterThanOrEqual(2);
-    expect(second.store.audit.all().map((a) => [a.action, a.actor])).toEqual([
+    expect((await second.store.audit.all()).map((a) => [a.action, a.actor])).toEqual([
       ['walktest.start', 'inst'],
       ['commissioning.maintenance', 'inst'],
       ['walktest.end', 'hub'],
       ['commissioning.in_service', 'hub'],
     ]);
-    second.store.close();
+    await second.store.close();
   });
 });
 
 describe('a diverted event stays out of the queue, also after a restart', () => {
-  it('recover() marks stored walk-test and maintenance events processed without an incident; the queued one opens one', () => {
+  it('recover() marks stored walk-test and maintenance events processed without an incident; the queued one opens one', async () => {
     const clock = new ManualClock();
     const store = openStore(':memory:');
     const at = new Date(clock.now()).toISOString();
@@ -207,12 +207,12 @@ describe('a diverted event stays out of the queue, also after a restart', () => 
       drill: false,
       ...(destination ? { destination } : {}),
     });
-    store.transaction(() => {
-      store.events.insert(event(1, 'walk_test'));
-      store.events.insert(event(2, 'maintenance'));
+    await store.transaction(async () => {
+      await store.events.insert(event(1, 'walk_test'));
+      await store.events.insert(event(2, 'maintenance'));
     });
-    expect(store.events.unprocessed().map((e) => e.destination)).toEqual(['walk_test', 'maintenance']);
-    const service = new IncidentService({
+    expect((await store.events.unprocessed()).map((e) => e.destination)).toEqual(['walk_test', 'maintenance']);
+    const service = await IncidentService.open({
       store,
       bus: new EventBus<HubEvents>(),
       clock,
@@ -220,12 +220,12 @@ describe('a diverted event stays out of the queue, also after a restart', () => 
       metrics: new Metrics(),
       directory: { siteName: () => null, cellName: () => null },
     });
-    expect(service.recover()).toBe(2);
+    expect(await service.recover()).toBe(2);
     expect(service.snapshot()).toEqual([]);
-    expect(store.events.unprocessed()).toEqual([]);
-    store.transaction(() => store.events.insert(event(3)));
-    service.recover();
+    expect(await store.events.unprocessed()).toEqual([]);
+    await store.transaction(async () => await store.events.insert(event(3)));
+    await service.recover();
     expect(service.snapshot()).toHaveLength(1);
-    store.close();
+    await store.close();
   });
 });

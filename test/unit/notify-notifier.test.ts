@@ -73,53 +73,58 @@ function setup(replies: string[] = []) {
     robotPerMinute: 2,
   });
   notifier.start({ recordNotification: (id, n) => recorded.push(`${id} ${n.code}`) });
-  const enqueue = (list: Incident[]) => store.transaction(() => notifier.enqueue(list));
-  const rows = () => store.outbox.forIncident('a').concat(store.outbox.forIncident('b'), store.outbox.forIncident('c'));
-  return { store, clock, calls, notifier, recorded, enqueue, rows };
+  // As dispatch does: the rows in the incidents' transaction, the kick once it has committed.
+  const enqueue = async (list: Incident[]) => {
+    await store.transaction(() => notifier.enqueue(list));
+    notifier.kick();
+  };
+  const rows = async () => (await Promise.all(['a', 'b', 'c'].map((id) => store.outbox.forIncident(id)))).flat();
+  const row = async (id: string) => (await store.outbox.forIncident(id))[0];
+  return { store, clock, calls, notifier, recorded, enqueue, rows, row };
 }
 
 describe('Notifier', () => {
   it('enqueueing an incident twice (recover() after a crash) makes one row and one message; P4 makes none', async () => {
     const s = setup();
-    s.enqueue([incident('a'), incident('p4', 4)]);
-    s.enqueue([incident('a')]);
-    await waitFor(() => s.store.outbox.forIncident('a')[0]?.status === 'sent');
+    await s.enqueue([incident('a'), incident('p4', 4)]);
+    await s.enqueue([incident('a')]);
+    await waitFor(async () => (await s.row('a'))?.status === 'sent');
     expect(s.calls).toHaveLength(1);
-    expect(s.store.outbox.forIncident('p4')).toEqual([]);
+    expect(await s.store.outbox.forIncident('p4')).toEqual([]);
     await s.notifier.stop();
   });
 
   it('a robot gets at most its messages per minute; the rest wait for the minute, then go', async () => {
     const s = setup();
-    s.enqueue([incident('a'), incident('b'), incident('c')]);
-    await waitFor(() => s.calls.length === 2 && s.rows().filter((r) => r.status === 'sent').length === 2);
-    const waiting = s.rows().find((r) => r.status === 'pending')!;
+    await s.enqueue([incident('a'), incident('b'), incident('c')]);
+    await waitFor(async () => s.calls.length === 2 && (await s.rows()).filter((r) => r.status === 'sent').length === 2);
+    const waiting = (await s.rows()).find((r) => r.status === 'pending')!;
     expect(waiting.attempts).toBe(0); // never tried: no errcode drawn
     expect(waiting.nextAttemptMs).toBe(s.calls[0]!.at + 60_000);
     s.clock.advance(60_000);
     s.notifier.kick();
-    await waitFor(() => s.rows().every((r) => r.status === 'sent'));
+    await waitFor(async () => (await s.rows()).every((r) => r.status === 'sent'));
     expect(s.calls).toHaveLength(3);
     await s.notifier.stop();
   });
 
   it('45009 backs off on the clock and holds the channel; the retry delivers and says so', async () => {
     const s = setup(['{"errcode":45009,"errmsg":"api freq out of limit"}']);
-    s.enqueue([incident('a')]);
-    await waitFor(() => s.store.outbox.forIncident('a')[0]?.attempts === 1);
-    const row = s.store.outbox.forIncident('a')[0]!;
+    await s.enqueue([incident('a')]);
+    await waitFor(async () => (await s.row('a'))?.attempts === 1);
+    const row = (await s.row('a'))!;
     expect(row.status).toBe('pending');
     expect(row.lastError).toContain('45009');
     expect(row.nextAttemptMs - s.clock.now()).toBe(60_000); // a rate limit waits at least a minute
     expect(s.recorded).toEqual(['a notify.failed']);
-    s.enqueue([incident('b')]);
+    await s.enqueue([incident('b')]);
     // b is held with the channel: no request before the minute is over.
     s.notifier.kick();
-    await waitFor(() => s.store.outbox.forIncident('b')[0]?.nextAttemptMs === row.nextAttemptMs);
+    await waitFor(async () => (await s.row('b'))?.nextAttemptMs === row.nextAttemptMs);
     expect(s.calls).toHaveLength(1);
     s.clock.advance(60_000);
     s.notifier.kick();
-    await waitFor(() => s.rows().every((r) => r.status === 'sent'));
+    await waitFor(async () => (await s.rows()).every((r) => r.status === 'sent'));
     expect(s.recorded).toEqual(['a notify.failed', 'a notify.delivered']);
     await s.notifier.stop();
   });

@@ -27,17 +27,17 @@ let store: Store;
 let reports: ReportService;
 let sample: Config;
 
-beforeAll(() => {
+beforeAll(async () => {
   const loaded = loadConfig(ROOT, { env: {} });
   if (!loaded.config) throw new Error('the sample config does not load');
   sample = loaded.config;
   dir = mkdtempSync(join(tmpdir(), 'sg-export-'));
   store = openStore(join(dir, 'e.db'));
   // Every sample site has real incidents in the week of 2026-11-23 (and a false alarm), natures in turn.
-  store.transaction(() => {
-    sample.sites.forEach((s, n) => {
+  await store.transaction(async () => {
+    for (const [n, s] of sample.sites.entries()) {
       for (let k = 0; k < 1 + (n % 3); k++) {
-        store.incidents.save(
+        await store.incidents.save(
           reportIncident({
             id: `${s.id}-${k}`,
             siteId: s.id,
@@ -52,7 +52,7 @@ beforeAll(() => {
           }),
         );
       }
-      store.incidents.save(
+      await store.incidents.save(
         reportIncident({
           id: `${s.id}-f`,
           siteId: s.id,
@@ -63,7 +63,7 @@ beforeAll(() => {
           disposition: 'false',
         }),
       );
-    });
+    }
   });
   reports = new ReportService({
     store,
@@ -74,14 +74,14 @@ beforeAll(() => {
   });
 });
 
-afterAll(() => {
-  store.close();
+afterAll(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('CSV', () => {
-  it('starts with a BOM, has the report’s columns and keeps Chinese intact', () => {
-    const daily = reports.daily('2026-11-23', WHOLE_DISTRICT);
+  it('starts with a BOM, has the report’s columns and keeps Chinese intact', async () => {
+    const daily = await reports.daily('2026-11-23', WHOLE_DISTRICT);
     const csv = toCsv(tablesOf(daily).find((t) => t.id === 'by_station')!, 'zh-CN');
     const bytes = Buffer.from(csv, 'utf8');
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
@@ -92,8 +92,8 @@ describe('CSV', () => {
     expect(lines.slice(1).reduce((n, l) => n + Number(l.split(',')[2]), 0)).toBe(daily.figures.day.received);
   });
 
-  it('a cell that a spreadsheet would run as a formula is written as text', () => {
-    const monthly = reports.monthly('2026-11', WHOLE_DISTRICT);
+  it('a cell that a spreadsheet would run as a formula is written as text', async () => {
+    const monthly = await reports.monthly('2026-11', WHOLE_DISTRICT);
     const csv = toCsv(tablesOf(monthly).find((t) => t.id === 'top_sites')!, 'en');
     expect(csv).toContain(`"'=HYPERLINK(""http://x.invalid"",""点我"")"`);
     expect(csv.split('\r\n')[0]).toBe('\uFEFFsite,name,cell,incidents,alarm events,real,false alarms');
@@ -102,7 +102,7 @@ describe('CSV', () => {
 
 describe('XLSX', () => {
   it('reads back with exceljs: one sheet per table, headings and figures as written', async () => {
-    const monthly = reports.monthly('2026-11', WHOLE_DISTRICT);
+    const monthly = await reports.monthly('2026-11', WHOLE_DISTRICT);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load((await toXlsx(monthly, 'zh-CN')) as unknown as ArrayBuffer);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['by_cell', 'hour_of_day', 'day_of_week', 'top_sites', 'patrol']);
@@ -119,7 +119,7 @@ describe('XLSX', () => {
 describe('the community bulletin', () => {
   const communities = () => [...new Set(sample.cells.map((c) => c.community))];
 
-  it('holds none of the district’s names, phones, door plates or addresses (checked against the sample config)', () => {
+  it('holds none of the district’s names, phones, door plates or addresses (checked against the sample config)', async () => {
     const secrets = new Set<string>();
     for (const s of sample.sites) {
       secrets.add(s.name);
@@ -145,7 +145,7 @@ describe('the community bulletin', () => {
     expect(secrets.size).toBeGreaterThan(40);
     let roads = 0;
     for (const community of communities()) {
-      const b = reports.bulletin(community, 'week', '2026-11-25', WHOLE_DISTRICT)!;
+      const b = (await reports.bulletin(community, 'week', '2026-11-25', WHOLE_DISTRICT))!;
       roads += b.roads.length;
       const text = [JSON.stringify(b), toHtml(b, 'zh-CN'), toHtml(b, 'en'), ...tablesOf(b).map((t) => toCsv(t, 'zh-CN'))].join('\n');
       for (const s of secrets) expect(text.includes(s), `${community} bulletin contains "${s}"`).toBe(false);
@@ -154,8 +154,8 @@ describe('the community bulletin', () => {
     expect(roads).toBeGreaterThan(3);
   });
 
-  it('counts the week’s real incidents by nature, with a trend, roads and advice from the template', () => {
-    const b = reports.bulletin('明湖社区', 'week', '2026-11-25', WHOLE_DISTRICT)!;
+  it('counts the week’s real incidents by nature, with a trend, roads and advice from the template', async () => {
+    const b = (await reports.bulletin('明湖社区', 'week', '2026-11-25', WHOLE_DISTRICT))!;
     expect([b.firstDay, b.lastDay]).toEqual(['2026-11-23', '2026-11-29']);
     expect(b.trend.map((t) => t.label)).toEqual(['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26', '2026-11-27', '2026-11-28', '2026-11-29']);
     expect(b.trend.reduce((n, t) => n + t.count, 0)).toBe(b.total);
@@ -169,8 +169,8 @@ describe('the community bulletin', () => {
     expect(b.falseAlarms).toBeGreaterThan(0);
   });
 
-  it('the standalone HTML escapes what it shows and fetches nothing', () => {
-    const b = reports.bulletin('明湖社区', 'month', '2026-11-25', WHOLE_DISTRICT)!;
+  it('the standalone HTML escapes what it shows and fetches nothing', async () => {
+    const b = (await reports.bulletin('明湖社区', 'month', '2026-11-25', WHOLE_DISTRICT))!;
     const html = toHtml({ ...b, community: '<script>alert(1)</script>' }, 'zh-CN');
     expect(html).not.toContain('<script');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

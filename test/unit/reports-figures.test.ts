@@ -86,22 +86,22 @@ let store: Store;
 let reports: ReportService;
 const clock = new ManualClock(Date.parse('2026-12-03T09:00:00+08:00'));
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sg-reports-'));
   store = openStore(join(dir, 'r.db'));
-  store.transaction(() => {
-    for (const s of [...generatedMonth(), ...EDGES, DRILL]) store.incidents.save(reportIncident(s));
+  await store.transaction(async () => {
+    for (const s of [...generatedMonth(), ...EDGES, DRILL]) await store.incidents.save(reportIncident(s));
   });
   reports = new ReportService({ store, clock, log: silentLogger(), rootDir: dir, config: () => REPORT_CONFIG });
 });
 
-afterAll(() => {
-  store.close();
+afterAll(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('days and months are Beijing days, whatever the server’s zone', () => {
-  it('the process really runs in another zone', () => {
+  it('the process really runs in another zone', async () => {
     expect(new Date('2026-11-10T12:00:00Z').getTimezoneOffset()).toBe(300);
   });
   it.each([
@@ -112,7 +112,7 @@ describe('days and months are Beijing days, whatever the server’s zone', () =>
     const w = dayWindow(date, 'Asia/Shanghai');
     expect([new Date(w.sinceMs).toISOString(), new Date(w.untilMs).toISOString()]).toEqual([from, to]);
   });
-  it('a month runs from its 1st 00:00 to the next 1st 00:00 Beijing time', () => {
+  it('a month runs from its 1st 00:00 to the next 1st 00:00 Beijing time', async () => {
     const w = monthWindow('2026-11', 'Asia/Shanghai');
     expect([new Date(w.sinceMs).toISOString(), new Date(w.untilMs).toISOString()]).toEqual(['2026-10-31T16:00:00.000Z', '2026-11-30T16:00:00.000Z']);
   });
@@ -131,15 +131,15 @@ describe('daily 三个一通报', () => {
     ['2026-11-30', 5, 2, 2, 2, 1, 0, 0],
     // the 1st of December: only the midnight edge, and November's last edge closing
     ['2026-12-01', 1, 0, 2, 0, 0, 0, 0],
-  ])('%s: 接警 %i, 出警 %i, 发案 %i, 误报 %i, open %i, tests %i, drills %i', (date, received, dispatched, cases, falseAlarms, open, tests, drills) => {
-    const r = reports.daily(date, WHOLE_DISTRICT);
+  ])('%s: 接警 %i, 出警 %i, 发案 %i, 误报 %i, open %i, tests %i, drills %i', async (date, received, dispatched, cases, falseAlarms, open, tests, drills) => {
+    const r = await reports.daily(date, WHOLE_DISTRICT);
     const f = r.figures.day;
     expect([f.received, f.dispatched, f.cases, f.falseAlarms, f.openAtEnd]).toEqual([received, dispatched, cases, falseAlarms, open]);
     expect(r.excluded).toEqual({ test: tests, drill: drills });
   });
 
-  it('compares with the day before and the same day last week', () => {
-    const r = reports.daily('2026-11-10', WHOLE_DISTRICT);
+  it('compares with the day before and the same day last week', async () => {
+    const r = await reports.daily('2026-11-10', WHOLE_DISTRICT);
     // the 9th: 1 per cell; the 3rd: 3 per cell, one of them a test
     expect(r.figures.previousDay.received).toBe(2);
     expect(r.figures.sameDayLastWeek.received).toBe(4);
@@ -149,13 +149,13 @@ describe('daily 三个一通报', () => {
     expect(r.figures.day.units).toBe(2);
   });
 
-  it('a station sees its own cells only; per-station and per-cell rows add up', () => {
-    const hecheng = reports.daily('2026-11-10', { stationIds: ['ps-hecheng'], station: 'ps-hecheng' });
+  it('a station sees its own cells only; per-station and per-cell rows add up', async () => {
+    const hecheng = await reports.daily('2026-11-10', { stationIds: ['ps-hecheng'], station: 'ps-hecheng' });
     expect(hecheng.figures.day.received).toBe(3);
     expect(hecheng.byCell.map((c) => c.cellId)).toEqual(['cell-sw', 'cell-se']);
     expect(hecheng.byStation.map((s) => s.stationId)).toEqual(['ps-hecheng']);
     expect(hecheng.excluded.drill).toBe(0);
-    const all = reports.daily('2026-11-10', WHOLE_DISTRICT);
+    const all = await reports.daily('2026-11-10', WHOLE_DISTRICT);
     expect(all.byStation.map((s) => [s.stationId, s.day.received])).toEqual([
       ['ps-hecheng', 3],
       ['ps-minghu', 2],
@@ -166,8 +166,8 @@ describe('daily 三个一通报', () => {
 
 describe('monthly analysis per grid cell', () => {
   const r = () => reports.monthly('2026-11', WHOLE_DISTRICT);
-  it('counts per cell with the change against the month before', () => {
-    const m = r();
+  it('counts per cell with the change against the month before', async () => {
+    const m = await r();
     const row = (id: string) => m.byCell.find((c) => c.cellId === id)!;
     expect([row('cell-sw').total, row('cell-sw').real, row('cell-sw').falseAlarms]).toEqual([38, 23, 15]);
     expect([row('cell-nw').total, row('cell-nw').real, row('cell-nw').falseAlarms]).toEqual([38, 23, 15]);
@@ -176,8 +176,8 @@ describe('monthly analysis per grid cell', () => {
     expect(m.totals).toEqual({ received: 79, real: 49, falseAlarms: 30, previousMonth: 1, sameMonthLastYear: 0 });
     expect(m.excluded).toEqual({ test: 14, drill: 1 });
   });
-  it('distributes real incidents by Beijing hour and weekday', () => {
-    const m = r();
+  it('distributes real incidents by Beijing hour and weekday', async () => {
+    const m = await r();
     expect(m.hourOfDay.real[10]).toBe(46);
     expect(m.hourOfDay.real[23]).toBe(2);
     expect(m.hourOfDay.real[0]).toBe(1);
@@ -185,24 +185,24 @@ describe('monthly analysis per grid cell', () => {
     expect(m.dayOfWeek.real.reduce((a, b) => a + b, 0)).toBe(49);
     expect(m.heat).toHaveLength(49);
   });
-  it('suggests patrols where and when the real incidents were', () => {
-    const m = r();
+  it('suggests patrols where and when the real incidents were', async () => {
+    const m = await r();
     expect(m.suggestions[0]).toEqual({
       code: 'patrol.cell_hours',
       params: { cellId: 'cell-nw', cellName: '明湖第1网格', fromHour: 10, toHour: 13, count: 23 },
     });
     expect(m.topSites[0]?.incidents).toBe(38);
   });
-  it('an empty month has no suggestion but says so', () => {
-    const m = reports.monthly('2026-06', WHOLE_DISTRICT);
+  it('an empty month has no suggestion but says so', async () => {
+    const m = await reports.monthly('2026-06', WHOLE_DISTRICT);
     expect(m.totals.received).toBe(0);
     expect(m.suggestions).toEqual([{ code: 'patrol.none', params: {} }]);
   });
 });
 
 describe('response times', () => {
-  it('median, p90 and the share within the standards, per station and per operator', () => {
-    const r = reports.response('2026-11', WHOLE_DISTRICT);
+  it('median, p90 and the share within the standards, per station and per operator', async () => {
+    const r = await reports.response('2026-11', WHOLE_DISTRICT);
     // 38 acknowledged in 20 s (cell-sw) and 38 in 40 s (cell-nw); the edges were never acknowledged
     expect(r.overall.steps.ack).toEqual({ count: 76, median: 30, p90: 40 });
     expect(r.overall.ackWithin).toBe(0.5);

@@ -15,7 +15,7 @@ function probeRoutes(r: Router, ctx: ApiContext): void {
   });
   r.get('/health/ready', anonymous(), async (_req, res) => {
     // Without a hub (API tests), readiness is storage alone.
-    const reasons = ctx.readiness ? await ctx.readiness.reasons() : ctx.store.ping() ? [] : ['storage_unavailable'];
+    const reasons = ctx.readiness ? await ctx.readiness.reasons() : (await ctx.store.ping()) ? [] : ['storage_unavailable'];
     if (reasons.length === 0) return void res.status(200).json({ ready: true });
     res.status(503).json({ ready: false, reasons });
   });
@@ -28,8 +28,8 @@ function probeRoutes(r: Router, ctx: ApiContext): void {
 export function healthRoutes(ctx: ApiContext): Router {
   const r = Router();
   probeRoutes(r, ctx);
-  r.get('/health', anonymous(), (_req, res) => {
-    const storage: 'ok' | 'failed' = ctx.store.ping() ? 'ok' : 'failed';
+  r.get('/health', anonymous(), async (_req, res) => {
+    const storage: 'ok' | 'failed' = (await ctx.store.ping()) ? 'ok' : 'failed';
     const problems = ctx.configProblems();
     const heldBack = [...new Set(problems.filter((p) => p.severity === 'error').map((p) => p.file))];
     const status = storage === 'ok' ? (heldBack.length ? 'degraded' : 'ok') : 'failed';
