@@ -28,7 +28,7 @@ export async function benchQueue(open = 10_000): Promise<{
   const dir = mkdtempSync(join(tmpdir(), 'safegrid-queue-'));
   const store = openStore(join(dir, 'queue.db'));
   const bus = new EventBus<HubEvents>();
-  const service = new IncidentService({
+  const service = await IncidentService.open({
     store,
     bus,
     clock: systemClock,
@@ -69,8 +69,10 @@ export async function benchQueue(open = 10_000): Promise<{
       dedupeKey: `k${i}`,
     });
   }
-  store.transaction(() => events.forEach((e) => store.events.insert(e)));
-  for (let i = 0; i < events.length; i += 500) service.handleStored(events.slice(i, i + 500));
+  await store.transaction(async () => {
+    for (const e of events) await store.events.insert(e);
+  });
+  for (let i = 0; i < events.length; i += 500) await service.handleStored(events.slice(i, i + 500));
 
   // Snapshot: what one console connect costs.
   const times: number[] = [];
@@ -89,15 +91,15 @@ export async function benchQueue(open = 10_000): Promise<{
   const t0 = performance.now();
   for (let k = 0; k < 2000; k++) {
     const id = ids[(k * 7919) % ids.length]!;
-    const i = service.get(id)!;
-    if (i.status === 'new') service.acknowledge(id, 'op1');
-    else if (i.status === 'acknowledged') service.dispatchUnit(id, 'op1', 'unit-1');
-    else if (i.status === 'dispatched') service.note(id, 'op1', '已联系业主');
+    const i = (await service.get(id))!;
+    if (i.status === 'new') await service.acknowledge(id, 'op1');
+    else if (i.status === 'acknowledged') await service.dispatchUnit(id, 'op1', 'unit-1');
+    else if (i.status === 'dispatched') await service.note(id, 'op1', '已联系业主');
     else continue;
     ops++;
   }
   const seconds = (performance.now() - t0) / 1000;
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
   return {
     openIncidents: open,

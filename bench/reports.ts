@@ -57,7 +57,7 @@ function rng(seed: number): () => number {
   };
 }
 
-function fill(dbPath: string): { fillMs: number } {
+async function fill(dbPath: string): Promise<{ fillMs: number }> {
   const t0 = performance.now();
   const store = openStore(dbPath);
   const rand = rng(14);
@@ -65,13 +65,13 @@ function fill(dbPath: string): { fillMs: number } {
   const natures = ['criminal', 'public_order', 'fire', 'help', 'dispute', 'traffic', 'other'];
   const BATCH = 5000;
   for (let start = 0; start < INCIDENTS; start += BATCH) {
-    store.transaction(() => {
+    await store.transaction(async () => {
       for (let n = start; n < Math.min(INCIDENTS, start + BATCH); n++) {
         const site = Math.floor(rand() * SITES);
         const opened = YEAR_START + Math.floor((n / INCIDENTS) * YEAR_MS);
         const disposition = dispositions[Math.floor(rand() * dispositions.length)]!;
         const ack = 5 + Math.floor(rand() * 120);
-        store.incidents.save(
+        await store.incidents.save(
           reportIncident({
             id: `i${n}`,
             siteId: `s${site}`,
@@ -94,7 +94,7 @@ function fill(dbPath: string): { fillMs: number } {
   }
   const kinds = ['intrusion', 'burglary', 'panic', 'smoke', 'tamper', 'restore', 'arm', 'disarm'] as const;
   for (let start = 0; start < EVENTS; start += 10_000) {
-    store.transaction(() => {
+    await store.transaction(async () => {
       for (let n = start; n < Math.min(EVENTS, start + 10_000); n++) {
         const at = new Date(YEAR_START + Math.floor((n / EVENTS) * YEAR_MS)).toISOString();
         const site = Math.floor(rand() * SITES);
@@ -119,18 +119,18 @@ function fill(dbPath: string): { fillMs: number } {
           dedupeKey: `e${n}`,
           drill: false,
         };
-        store.events.insert(e);
+        await store.events.insert(e);
         // Every fifth event joined one of the incidents around it; the rest were state. All were
         // correlated already, or the hub would replay a year of events into incidents at its start.
-        store.events.markProcessed(e.id, n % 5 === 0 ? `i${Math.min(INCIDENTS - 1, Math.floor((n / EVENTS) * INCIDENTS))}` : '-');
+        await store.events.markProcessed(e.id, n % 5 === 0 ? `i${Math.min(INCIDENTS - 1, Math.floor((n / EVENTS) * INCIDENTS))}` : '-');
       }
     });
   }
-  store.close();
+  await store.close();
   return { fillMs: Math.round(performance.now() - t0) };
 }
 
-function buildTimes(root: string, dbPath: string): Record<string, number> {
+async function buildTimes(root: string, dbPath: string): Promise<Record<string, number>> {
   const loaded = loadConfig(root, { env: {} });
   if (!loaded.config) throw new Error('bench config does not load');
   const config = loaded.config;
@@ -142,24 +142,25 @@ function buildTimes(root: string, dbPath: string): Record<string, number> {
     rootDir: root,
     config: () => config,
   });
-  const time = (fn: () => unknown): number => {
+  const time = async (fn: () => unknown): Promise<number> => {
     const runs: number[] = [];
     for (let i = 0; i < REPEAT; i++) {
       const t0 = performance.now();
-      fn();
+      await fn();
       runs.push(performance.now() - t0);
     }
     return round(runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)]!);
   };
   const out = {
-    dailyMs: time(() => reports.daily('2026-06-15', WHOLE_DISTRICT)),
-    monthlyMs: time(() => reports.monthly('2026-06', WHOLE_DISTRICT)),
-    responseMs: time(() => reports.response('2026-06', WHOLE_DISTRICT)),
-    devicesMs: time(() => reports.devices('2026-06', WHOLE_DISTRICT)),
-    bulletinMonthMs: time(() => reports.bulletin('测试社区', 'month', '2026-06-15', WHOLE_DISTRICT)),
+    dailyMs: await time(() => reports.daily('2026-06-15', WHOLE_DISTRICT)),
+    monthlyMs: await time(() => reports.monthly('2026-06', WHOLE_DISTRICT)),
+    responseMs: await time(() => reports.response('2026-06', WHOLE_DISTRICT)),
+    devicesMs: await time(() => reports.devices('2026-06', WHOLE_DISTRICT)),
+    bulletinMonthMs: await time(() => reports.bulletin('测试社区', 'month', '2026-06-15', WHOLE_DISTRICT)),
   };
-  const m = reports.monthly('2026-06', WHOLE_DISTRICT);
-  store.close();
+  // Awaited whether the service answers now or with a promise (async-api makes it async).
+  const m = await Promise.resolve(reports.monthly('2026-06', WHOLE_DISTRICT));
+  await store.close();
   return { ...out, monthlyIncidents: m.totals.received + m.excluded.test };
 }
 
@@ -212,10 +213,10 @@ async function main(): Promise<void> {
     writeFileSync(join(root, 'config/users.yaml'), await benchUsersYaml());
     mkdirSync(join(root, 'data'), { recursive: true });
     process.stderr.write(`filling ${INCIDENTS} incidents, ${EVENTS} events, ${SITES} sites …\n`);
-    fillMs = fill(dbPath).fillMs;
+    fillMs = (await fill(dbPath)).fillMs;
   }
   process.stderr.write(`filled in ${fillMs} ms; building reports …\n`);
-  const builds = buildTimes(root, dbPath);
+  const builds = await buildTimes(root, dbPath);
   process.stderr.write(`${JSON.stringify(builds)}\n`);
   // BENCH_PUBACK=0: the build times only.
   if (process.env.BENCH_PUBACK === '0') return void process.stdout.write(`${JSON.stringify({ root, fillMs, builds })}\n`);

@@ -45,7 +45,7 @@ export interface StartupResult {
 }
 
 /** The generated installation: config, 10,000 site files, and a database with `events` events. */
-function prepare(root: string | null, sites: number, side: number, events: number): { root: string; prefillSeconds: number } {
+async function prepare(root: string | null, sites: number, side: number, events: number): Promise<{ root: string; prefillSeconds: number }> {
   if (root && existsSync(join(root, 'data/bench.db'))) return { root, prefillSeconds: 0 };
   console.error(`start-up: generating ${sites} sites, ${side * side} cells, ${events} events…`);
   const dir = benchTree(sites, side, root ?? undefined);
@@ -54,11 +54,11 @@ function prepare(root: string | null, sites: number, side: number, events: numbe
   const base = Date.now() - 30 * 86_400_000;
   const BATCH = 10_000;
   for (let i = 0; i < events; i += BATCH) {
-    store.transaction(() => {
+    await store.transaction(async () => {
       for (let k = i; k < Math.min(events, i + BATCH); k++) {
         const at = new Date(base + k * 2000).toISOString();
         const id = newId(base + k * 2000);
-        const seq = store.events.insert({
+        const seq = await store.events.insert({
           drill: false,
           id,
           siteId: `s${k % sites}`,
@@ -79,11 +79,11 @@ function prepare(root: string | null, sites: number, side: number, events: numbe
           dedupeKey: `p${k}`,
         });
         // Old events were correlated long ago (closed incidents); only the queue is rebuilt on start.
-        store.events.markProcessed(id, '-', seq);
+        await store.events.markProcessed(id, '-', seq);
       }
     });
   }
-  store.close();
+  await store.close();
   return { root: dir, prefillSeconds: round((performance.now() - t0) / 1000) };
 }
 
@@ -112,7 +112,7 @@ export async function measureStartup(): Promise<StartupResult> {
   const side = 100;
   const events = Number(process.env.BENCH_STARTUP_EVENTS ?? 1_000_000);
   const keep = process.env.BENCH_STARTUP_ROOT ? resolve(process.env.BENCH_STARTUP_ROOT) : null;
-  const { root, prefillSeconds } = prepare(keep, sites, side, events);
+  const { root, prefillSeconds } = await prepare(keep, sites, side, events);
   try {
     forgetCaches(root);
     const cold = await startOnce(root, sites, side);

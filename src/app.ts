@@ -77,11 +77,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const log = moduleLogger(root, 'app');
   const store = openHubStore(ctx);
   const notifier = buildNotifier(ctx, store);
-  const dispatch = buildDispatch(ctx, store, notifier);
+  const dispatch = await buildDispatch(ctx, store, notifier);
   const { incidents } = dispatch;
-  const drills = buildDrills(ctx, store);
-  const { commissioning, connect } = buildCommissioning(ctx, store);
-  const ingest = buildIngest(ctx, store, commissioning, drills);
+  const drills = await buildDrills(ctx, store);
+  const { commissioning, connect } = await buildCommissioning(ctx, store);
+  const ingest = await buildIngest(ctx, store, commissioning, drills);
   const detachCommissioning = connect(ingest);
   const cameras = buildVideo(ctx, ingest, incidents);
   const { video } = cameras;
@@ -131,7 +131,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       liveness.stop();
       reports.stop();
       await broker.stop();
-      ingest.flush();
+      await ingest.flush();
       cameras.detach();
       await video.stop();
       auth.stop();
@@ -143,11 +143,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       api.http.closeAllConnections();
       await ioClosed;
       api.detachConsole();
-      dispatch.detach();
+      await dispatch.detach();
       detachCommissioning();
       drills.stop();
       await notifier.stop();
-      store.close();
+      await store.close();
       log.info(ctx.say('HUB_STOPPED'));
     },
   };

@@ -10,9 +10,12 @@ import type { HubContext } from './context.js';
  * Built before ingest (ingest asks it where events go) and connected to it after (it reads what
  * ingest last heard of a device: seen when, battery, signal). `connect` starts its clock.
  */
-export function buildCommissioning(ctx: HubContext, store: Store): { commissioning: CommissioningService; connect: (ingest: Ingest) => () => void } {
+export async function buildCommissioning(
+  ctx: HubContext,
+  store: Store,
+): Promise<{ commissioning: CommissioningService; connect: (ingest: Ingest) => () => void }> {
   let ingest: Ingest | null = null;
-  const commissioning = new CommissioningService({
+  const commissioning = await CommissioningService.open({
     store,
     bus: ctx.bus,
     clock: ctx.clock,

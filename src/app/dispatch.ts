@@ -7,7 +7,7 @@ import type { Store } from '../store/index.js';
 import type { HubContext } from './context.js';
 
 /** New incidents' guard alerts are enqueued by `notifier` in the transaction that writes them; it starts sending once recovered. */
-export function buildDispatch(ctx: HubContext, store: Store, notifier: Notifier): { incidents: IncidentService; detach: () => void } {
+export async function buildDispatch(ctx: HubContext, store: Store, notifier: Notifier): Promise<{ incidents: IncidentService; detach: () => Promise<void> }> {
   const triage = ctx.running.config.hub.triage;
   const log = moduleLogger(ctx.root, 'dispatch');
   if (triage.correlationWindowMs !== null) {
@@ -16,7 +16,8 @@ export function buildDispatch(ctx: HubContext, store: Store, notifier: Notifier)
       'triage.correlation_window is deprecated and ignored: an incident stays open for its site and category until it is closed; remove the key',
     );
   }
-  const incidents = new IncidentService({
+  // Open incidents, false alarms and armed state are loaded here, before the broker accepts devices.
+  const incidents = await IncidentService.open({
     store,
     bus: ctx.bus,
     clock: ctx.clock,
@@ -30,7 +31,7 @@ export function buildDispatch(ctx: HubContext, store: Store, notifier: Notifier)
     workflow: () => workflowConfig(ctx.running),
     withNewIncidents: (list) => notifier.enqueue(list),
   });
-  incidents.recover();
+  await incidents.recover();
   notifier.start(incidents);
   return { incidents, detach: incidents.attach() };
 }

@@ -4,8 +4,8 @@ import { DrillService } from '../drill/service.js';
 import type { Store } from '../store/index.js';
 import type { HubContext } from './context.js';
 
-export function buildDrills(ctx: HubContext, store: Store): DrillService {
-  const drills = new DrillService({ store, bus: ctx.bus, clock: ctx.clock, log: moduleLogger(ctx.root, 'drill'), metrics: ctx.metrics });
-  drills.start();
+export async function buildDrills(ctx: HubContext, store: Store): Promise<DrillService> {
+  const drills = await DrillService.open({ store, bus: ctx.bus, clock: ctx.clock, log: moduleLogger(ctx.root, 'drill'), metrics: ctx.metrics });
+  await drills.start();
   return drills;
 }

@@ -12,8 +12,8 @@ import type { HubContext } from './context.js';
  * `commissioning` says where each event goes (walk test, maintenance) and hears the panel's own walk-test mode;
  * `drills`: the hub's drill windows, which flag the events of drilled sites (演练).
  */
-export function buildIngest(ctx: HubContext, store: Store, commissioning?: CommissioningService, drills?: DrillService): Ingest {
-  return new Ingest({
+export function buildIngest(ctx: HubContext, store: Store, commissioning?: CommissioningService, drills?: DrillService): Promise<Ingest> {
+  return Ingest.open({
     ...(commissioning
       ? {
           destinationOf: (site, device, now) => commissioning.destinationOf(site, device, now),

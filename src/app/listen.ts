@@ -32,7 +32,7 @@ export async function listen(parts: ListenParts, at: { host: string; port: numbe
     await parts.video.stop();
     parts.auth.stop();
     await broker.stop().catch(() => undefined);
-    parts.store.close();
+    await parts.store.close();
     throw err;
   }
   const addr = http.address();

@@ -10,7 +10,22 @@ export const AUDIT_ANCHOR_EVERY_MS = 60_000;
 export function openHubStore(ctx: HubContext): Store {
   const { storage } = ctx.running.config.hub;
   const store = openStore(storage.path);
-  ctx.metrics.gauge('sg_events_total', 'Events in storage', () => store.events.count());
+  // Gauges are read synchronously and the count is a query: each scrape shows the count the
+  // previous one asked for (stale by one scrape interval) and asks again.
+  let events = 0;
+  const countEvents = (): void => {
+    store.events.count().then(
+      (n) => {
+        events = n;
+      },
+      () => undefined, // closed or failing: /api/health reports storage; the gauge keeps its last value
+    );
+  };
+  countEvents();
+  ctx.metrics.gauge('sg_events_total', 'Events in storage (as of the previous scrape)', () => {
+    countEvents();
+    return events;
+  });
   if (storage.path === ':memory:') return store;
   const log = moduleLogger(ctx.root, 'audit');
   const anchor = new AuditAnchorWriter({
@@ -26,13 +41,13 @@ export function openHubStore(ctx: HubContext): Store {
   const close = store.close;
   return {
     ...store,
-    close: () => {
+    close: async () => {
       try {
-        anchor.stop();
+        await anchor.stop();
       } catch (err) {
         log.error({ err }, 'could not write the audit anchor');
       }
-      close();
+      await close();
     },
   };
 }

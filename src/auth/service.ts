@@ -93,6 +93,7 @@ export class AuthService {
    * overwriting an installer's file would be worse than a refused login.
    */
   async start(): Promise<void> {
+    await this.sessions.load();
     const state = this.users.current();
     if (state.problems.length) {
       this.log.error(
@@ -113,11 +114,14 @@ export class AuthService {
       say((this.o.say ?? sayIn('en'))('FIRST_ADMIN', { username, password }));
     }
     const every = this.o.sweepEveryMs ?? 15_000;
-    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper = setInterval(() => void this.sweep().catch((err: unknown) => this.log.error({ err }, 'session sweep failed')), every);
     this.sweeper.unref();
     this.lastAccounts = this.users.current();
     // One stat of the accounts file per tick: revocation reaches idle sockets within seconds.
-    this.accountsWatch = setInterval(() => this.checkAccounts(), this.o.accountsCheckEveryMs ?? 2_000);
+    this.accountsWatch = setInterval(
+      () => void this.checkAccounts().catch((err: unknown) => this.log.error({ err }, 'accounts check failed')),
+      this.o.accountsCheckEveryMs ?? 2_000,
+    );
     this.accountsWatch.unref();
   }
 
@@ -129,7 +133,7 @@ export class AuthService {
   }
 
   /** Ends expired sessions now (the timer calls it; tests with a manual clock call it directly). */
-  sweep(): number {
+  sweep(): Promise<number> {
     return this.sessions.sweep();
   }
 
@@ -164,7 +168,7 @@ export class AuthService {
     // The address keeps its other failures: one valid account must not reset a guesser's counter.
     this.limiter.forgive(reserved.reservation, ipKey);
     this.limiter.reset(userKey);
-    const session = this.sessions.create(usable.username, ip, credentialOf(usable));
+    const session = await this.sessions.create(usable.username, ip, credentialOf(usable));
     this.log.info({ username: usable.username, role: usable.role, ip, ok: true, mustChangePassword: usable.mustChangePassword }, 'login');
     return { ok: true, session, user: usable };
   }
@@ -199,11 +203,11 @@ export class AuthService {
   }
 
   /** The session behind a cookie, with the account as it is in the file now (disabled → ended). */
-  authenticate(sessionId: string | undefined, touch = true): Authenticated | null {
-    const session = this.sessions.get(sessionId, touch);
+  async authenticate(sessionId: string | undefined, touch = true): Promise<Authenticated | null> {
+    const session = await this.sessions.get(sessionId, touch);
     if (!session) return null;
     const user = this.users.find(session.username);
-    const ended = this.revoked(session, user);
+    const ended = await this.revoked(session, user);
     if (ended || !user) return null;
     return {
       session,
@@ -217,17 +221,17 @@ export class AuthService {
    * Ends a session whose account is gone, disabled, or has another password than the one it was
    * opened with (`safegrid user passwd` edits the file; this is how the hub learns of it).
    */
-  private revoked(session: Session, user: UserAccount | undefined): boolean {
+  private async revoked(session: Session, user: UserAccount | undefined): Promise<boolean> {
     if (!user || user.disabled) {
-      this.sessions.end(session, 'account_disabled');
+      await this.sessions.end(session, 'account_disabled');
       this.log.info({ username: session.username }, 'session ended: account disabled or removed');
       return true;
     }
     const credential = credentialOf(user);
     // A session stored before credentials were kept adopts the password it finds.
-    if (!session.credential) this.sessions.rebind(session, credential);
+    if (!session.credential) await this.sessions.rebind(session, credential);
     else if (session.credential !== credential) {
-      this.sessions.end(session, 'password_changed');
+      await this.sessions.end(session, 'password_changed');
       this.log.info({ username: session.username }, 'session ended: password changed');
       return true;
     }
@@ -239,14 +243,14 @@ export class AuthService {
    * are cut through `sessions.onEnd`), then tell the listeners (the socket layer re-scopes live
    * sockets: a guard moved to another group stops getting the old group's incidents).
    */
-  checkAccounts(): void {
+  async checkAccounts(): Promise<void> {
     const state = this.users.current();
     if (state === this.lastAccounts) return;
     // A file that does not parse at all (an editor half-way through saving it) loads no account:
     // cutting every console for that would be worse than waiting for the next good version.
     if (state.exists && state.users.size === 0 && state.problems.length > 0) return;
     this.lastAccounts = state;
-    for (const s of this.sessions.live()) this.revoked(s, state.users.get(s.username.toLowerCase()));
+    for (const s of this.sessions.live()) await this.revoked(s, state.users.get(s.username.toLowerCase()));
     for (const l of this.accountListeners) l();
   }
 
@@ -255,8 +259,8 @@ export class AuthService {
     return () => this.accountListeners.delete(listener);
   }
 
-  logout(session: Session, ip: string): void {
-    this.sessions.end(session, 'logout');
+  async logout(session: Session, ip: string): Promise<void> {
+    await this.sessions.end(session, 'logout');
     this.log.info({ username: session.username, ip }, 'logout');
   }
 
@@ -291,8 +295,8 @@ export class AuthService {
     setPassword(this.users.path, auth.user.username, hash, false);
     this.limiter.reset(key);
     // This session carries on under the new password; every other one of this account ends.
-    this.sessions.rebind(auth.session, credentialOfHash(hash));
-    this.sessions.endUser(auth.user.username, 'password_changed', auth.session.id);
+    await this.sessions.rebind(auth.session, credentialOfHash(hash));
+    await this.sessions.endUser(auth.user.username, 'password_changed', auth.session.id);
     this.log.info({ username: auth.user.username, ip, ok: true }, 'password changed');
     return { ok: true };
   }

@@ -41,7 +41,8 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
  * maintenance until when) and the running walk tests, answers ingest's "where does this event go"
  * (eventDestination), ticks walk-test checklists off from stored events, ends tests and
  * maintenance windows by themselves, and audits and announces every change
- * (`commissioning:status`). State lives in SQLite (migration 012) and is read back on start.
+ * (`commissioning:status`). State lives in the store (migration 012) and is read back on start
+ * (`open`); ingest's question is answered from memory, synchronously, for every event.
  */
 export class CommissioningService {
   private readonly records = new Map<string, CommissioningRecord>();
@@ -49,18 +50,26 @@ export class CommissioningService {
   private readonly running = new Map<string, WalkTest>();
   readonly rejected = new RejectedLog();
   private timer: NodeJS.Timeout | null = null;
+  /** A clock pass in progress (its writes awaited): the next tick skips rather than ending things twice. */
+  private checking: Promise<void> | null = null;
 
-  constructor(private readonly o: CommissioningOptions) {
-    for (const r of o.store.commissioning.records()) this.records.set(key(r.siteId, r.deviceId), r);
-    for (const t of o.store.commissioning.runningWalkTests()) this.running.set(t.siteId, t);
+  /** The service with its stored records and running walk tests read back. */
+  static async open(o: CommissioningOptions): Promise<CommissioningService> {
+    const service = new CommissioningService(o);
+    for (const r of await o.store.commissioning.records()) service.records.set(key(r.siteId, r.deviceId), r);
+    for (const t of await o.store.commissioning.runningWalkTests()) service.running.set(t.siteId, t);
+    return service;
   }
+
+  private constructor(private readonly o: CommissioningOptions) {}
 
   /** Subscribe to stored events and rejected messages, and start the clock. Returns the disposer. */
   attach(): () => void {
-    const offStored = this.o.bus.on('event:stored', (events) => this.onStored(events));
+    const offStored = this.o.bus.on('event:stored', (events) => void this.onStored(events).catch((err: unknown) => this.failed(err, 'walk test update')));
     const offRejected = this.o.bus.on('ingest:rejected', (r) => this.rejected.add(r, this.o.sites(), this.o.clock.now()));
-    this.check(); // tests and windows that ran out while the hub was down end now
-    this.timer = setInterval(() => this.check(), this.o.checkEveryMs ?? 1000);
+    const tick = () => void this.check().catch((err: unknown) => this.failed(err, 'commissioning clock'));
+    tick(); // tests and windows that ran out while the hub was down end now
+    this.timer = setInterval(tick, this.o.checkEveryMs ?? 1000);
     this.timer.unref();
     return () => {
       offStored();
@@ -93,38 +102,53 @@ export class CommissioningService {
   }
 
   /** A site's stored walk tests (验收记录), newest first. */
-  walkTests(siteId: string, limit = 20): WalkTest[] {
+  walkTests(siteId: string, limit = 20): Promise<WalkTest[]> {
     return this.o.store.commissioning.walkTests(siteId, limit);
   }
 
-  walkTest(id: string): WalkTest | undefined {
+  walkTest(id: string): Promise<WalkTest | undefined> {
     return this.o.store.commissioning.walkTest(id);
   }
 
-  startWalkTest(siteId: string, by: CommissioningActor, minutes = DEFAULT_WALK_TEST_MINUTES, trigger: WalkTestTrigger = 'installer'): CommissioningReply {
+  /**
+   * Starts a walk test; answers once it is committed. The test counts as running from the call,
+   * before the commit: the panel's own start (panelMode) is followed at once by the events it must
+   * take, and a second start meanwhile is refused. A failed write takes it back.
+   */
+  async startWalkTest(
+    siteId: string,
+    by: CommissioningActor,
+    minutes = DEFAULT_WALK_TEST_MINUTES,
+    trigger: WalkTestTrigger = 'installer',
+  ): Promise<CommissioningReply> {
     const site = this.site(siteId);
     if (!site) return { ok: false, code: 'not_found', error: `no site ${siteId}` };
     if (this.running.has(siteId)) return { ok: false, code: 'walk_test_running', error: `a walk test of ${siteId} is already running` };
     const now = this.o.clock.now();
     const test = startWalkTest({ id: newId(now), site, nowMs: now, minutes, by: by.username, trigger });
     if (test.zones.length === 0) return { ok: false, code: 'no_zones', error: `site ${siteId} declares no zones to walk` };
-    this.o.store.transaction(() => {
-      this.o.store.commissioning.saveWalkTest(test);
-      this.audit(by, 'walktest.start', siteId, null, 'walk_test', `${test.id}: ${test.zones.length} zones, ${minutes} min`);
-    });
     this.running.set(siteId, test);
+    try {
+      await this.o.store.transaction(async () => {
+        await this.o.store.commissioning.saveWalkTest(test);
+        await this.audit(by, 'walktest.start', siteId, null, 'walk_test', `${test.id}: ${test.zones.length} zones, ${minutes} min`);
+      });
+    } catch (err) {
+      if (this.running.get(siteId)?.id === test.id) this.running.delete(siteId);
+      throw err;
+    }
     this.o.log.info({ site: siteId, walkTest: test.id, zones: test.zones.length, minutes, by: by.username }, 'walk test started');
     return this.announce(siteId);
   }
 
-  stopWalkTest(siteId: string, by: CommissioningActor): CommissioningReply {
+  async stopWalkTest(siteId: string, by: CommissioningActor): Promise<CommissioningReply> {
     if (!this.site(siteId)) return { ok: false, code: 'not_found', error: `no site ${siteId}` };
     if (!this.running.has(siteId)) return { ok: false, code: 'no_walk_test', error: `no walk test of ${siteId} is running` };
-    this.finish(siteId, by);
+    await this.finish(siteId, by);
     return this.announce(siteId);
   }
 
-  startMaintenance(siteId: string, deviceId: string | null, minutes: number, by: CommissioningActor, note?: string): CommissioningReply {
+  async startMaintenance(siteId: string, deviceId: string | null, minutes: number, by: CommissioningActor, note?: string): Promise<CommissioningReply> {
     const site = this.site(siteId);
     if (!site || (deviceId !== null && !site.devices.some((d) => d.id === deviceId))) {
       return { ok: false, code: 'not_found', error: deviceId ? `no device ${deviceId} at ${siteId}` : `no site ${siteId}` };
@@ -132,7 +156,7 @@ export class CommissioningService {
     const now = this.o.clock.now();
     const until = now + minutes * 60_000;
     const before = this.status(siteId, deviceId, now).state;
-    this.save(
+    await this.save(
       { siteId, deviceId, state: 'maintenance', maintenanceUntilMs: until, changedMs: now, changedBy: by.username },
       by,
       before,
@@ -141,53 +165,66 @@ export class CommissioningService {
     return this.announce(siteId);
   }
 
-  endMaintenance(siteId: string, deviceId: string | null, by: CommissioningActor): CommissioningReply {
+  async endMaintenance(siteId: string, deviceId: string | null, by: CommissioningActor): Promise<CommissioningReply> {
     const record = this.records.get(key(siteId, deviceId));
     if (!this.site(siteId)) return { ok: false, code: 'not_found', error: `no site ${siteId}` };
     if (record?.state !== 'maintenance') return { ok: false, code: 'not_in_maintenance', error: `${deviceId ?? siteId} is not in maintenance` };
-    this.leaveMaintenance(record, by, this.o.clock.now());
+    await this.leaveMaintenance(record, by, this.o.clock.now());
     return this.announce(siteId);
   }
 
   /** The installer puts a site in service (在用) without a walk test, with the reason. */
-  markInService(siteId: string, by: CommissioningActor, note: string): CommissioningReply {
+  async markInService(siteId: string, by: CommissioningActor, note: string): Promise<CommissioningReply> {
     if (!this.site(siteId)) return { ok: false, code: 'not_found', error: `no site ${siteId}` };
     const now = this.o.clock.now();
     const before = this.status(siteId, null, now).state;
-    this.save({ siteId, deviceId: null, state: 'in_service', maintenanceUntilMs: null, changedMs: now, changedBy: by.username }, by, before, note);
+    await this.save({ siteId, deviceId: null, state: 'in_service', maintenanceUntilMs: null, changedMs: now, changedBy: by.username }, by, before, note);
     return this.announce(siteId);
   }
 
   /**
    * The panel entered or left its own walk-test mode (Contact ID E607 / R607): a test starts with
    * the default length, or the running one ends. A start while one runs, or an end without one,
-   * changes nothing (the installer may have started it from the page first).
+   * changes nothing (the installer may have started it from the page first). Ingest calls it
+   * synchronously: the test counts as running on return (startWalkTest), its write follows.
    */
   panelMode(siteId: string, deviceId: string, change: 'walk_test_start' | 'walk_test_end'): void {
     const by = { username: `panel:${deviceId}`, origin: 'mqtt' };
-    if (change === 'walk_test_start' && !this.running.has(siteId)) this.startWalkTest(siteId, by, DEFAULT_WALK_TEST_MINUTES, 'panel');
-    if (change === 'walk_test_end' && this.running.has(siteId)) this.stopWalkTest(siteId, by);
+    const failed = (err: unknown) => this.failed(err, `panel ${change}`);
+    if (change === 'walk_test_start' && !this.running.has(siteId)) void this.startWalkTest(siteId, by, DEFAULT_WALK_TEST_MINUTES, 'panel').catch(failed);
+    if (change === 'walk_test_end' && this.running.has(siteId)) void this.stopWalkTest(siteId, by).catch(failed);
   }
 
-  /** One pass of the clock: walk tests and maintenance windows that ran out end. Public for tests. */
-  check(): void {
+  /** One pass of the clock: walk tests and maintenance windows that ran out end. Public for tests; a pass already running is joined. */
+  check(): Promise<void> {
+    this.checking ??= this.checkOnce().finally(() => {
+      this.checking = null;
+    });
+    return this.checking;
+  }
+
+  private async checkOnce(): Promise<void> {
     const now = this.o.clock.now();
     const hub = { username: 'hub', origin: 'hub' };
     for (const [siteId, t] of [...this.running]) {
-      if (Date.parse(t.endsAt) <= now) {
-        this.finish(siteId, hub);
+      if (Date.parse(t.endsAt) <= now && this.running.get(siteId) === t) {
+        await this.finish(siteId, hub);
         this.announce(siteId);
       }
     }
     for (const r of [...this.records.values()]) {
-      if (r.state === 'maintenance' && r.maintenanceUntilMs !== null && r.maintenanceUntilMs <= now) {
-        this.leaveMaintenance(r, hub, now);
+      if (r.state === 'maintenance' && r.maintenanceUntilMs !== null && r.maintenanceUntilMs <= now && this.records.get(key(r.siteId, r.deviceId)) === r) {
+        await this.leaveMaintenance(r, hub, now);
         this.announce(r.siteId);
       }
     }
   }
 
-  private onStored(events: readonly AlarmEvent[]): void {
+  private failed(err: unknown, what: string): void {
+    this.o.log.error({ err }, `${what} failed`);
+  }
+
+  private async onStored(events: readonly AlarmEvent[]): Promise<void> {
     const touched = new Set<string>();
     for (const e of events) {
       if (e.destination !== 'walk_test') continue;
@@ -198,24 +235,26 @@ export class CommissioningService {
       touched.add(e.siteId);
     }
     for (const siteId of touched) {
-      this.o.store.commissioning.saveWalkTest(this.running.get(siteId)!);
       this.announce(siteId);
+      const t = this.running.get(siteId);
+      // Plain commit: the events themselves are durable, and a lost tick is seen again on the page's next view.
+      if (t) await this.o.store.commissioning.saveWalkTest(t);
     }
   }
 
   /** Ends the site's running test, stores it as the record, and a passed test puts the site in service. */
-  private finish(siteId: string, by: CommissioningActor): void {
+  private async finish(siteId: string, by: CommissioningActor): Promise<void> {
     const now = this.o.clock.now();
     const ended = endWalkTest(this.running.get(siteId)!, now, by.username);
     this.running.delete(siteId);
     const seen = ended.zones.filter((z) => z.seen).length;
     const summary = `${ended.id}: ${seen}/${ended.zones.length} zones seen, ${ended.passed ? 'passed' : 'not passed'}`;
-    this.o.store.transaction(() => {
-      this.o.store.commissioning.saveWalkTest(ended);
-      this.audit(by, 'walktest.end', siteId, 'walk_test', ended.passed ? 'passed' : 'failed', summary);
+    await this.o.store.transaction(async () => {
+      await this.o.store.commissioning.saveWalkTest(ended);
+      await this.audit(by, 'walktest.end', siteId, 'walk_test', ended.passed ? 'passed' : 'failed', summary);
       const before = this.status(siteId, null, now).state;
       if (ended.passed && before === 'pending_install') {
-        this.save(
+        await this.save(
           { siteId, deviceId: null, state: 'in_service', maintenanceUntilMs: null, changedMs: now, changedBy: by.username },
           by,
           before,
@@ -227,8 +266,8 @@ export class CommissioningService {
     this.o.log.info({ site: siteId, walkTest: ended.id, seen, zones: ended.zones.length, passed: ended.passed }, 'walk test ended');
   }
 
-  private leaveMaintenance(r: CommissioningRecord, by: CommissioningActor, now: number): void {
-    this.save(
+  private leaveMaintenance(r: CommissioningRecord, by: CommissioningActor, now: number): Promise<void> {
+    return this.save(
       { ...r, state: 'in_service', maintenanceUntilMs: null, changedMs: now, changedBy: by.username },
       by,
       'maintenance',
@@ -236,20 +275,20 @@ export class CommissioningService {
     );
   }
 
-  private save(r: CommissioningRecord, by: CommissioningActor, from: CommissioningState, note: string | null, ownTransaction = true): void {
-    const write = (): void => {
-      this.o.store.commissioning.saveRecord(r);
-      this.audit(by, `commissioning.${r.state}`, r.siteId, from, r.state, [r.deviceId, note].filter(Boolean).join(': ') || null);
+  private async save(r: CommissioningRecord, by: CommissioningActor, from: CommissioningState, note: string | null, ownTransaction = true): Promise<void> {
+    const write = async (): Promise<void> => {
+      await this.o.store.commissioning.saveRecord(r);
+      await this.audit(by, `commissioning.${r.state}`, r.siteId, from, r.state, [r.deviceId, note].filter(Boolean).join(': ') || null);
     };
-    if (ownTransaction) this.o.store.transaction(write);
-    else write();
+    if (ownTransaction) await this.o.store.transaction(write);
+    else await write();
     this.records.set(key(r.siteId, r.deviceId), r);
     this.o.log.info({ site: r.siteId, device: r.deviceId ?? undefined, from, to: r.state, by: by.username }, 'commissioning state changed');
   }
 
-  private audit(by: CommissioningActor, action: string, siteId: string, from: string | null, to: string | null, note: string | null): void {
+  private async audit(by: CommissioningActor, action: string, siteId: string, from: string | null, to: string | null, note: string | null): Promise<void> {
     const at = new Date(this.o.clock.now()).toISOString();
-    this.o.store.audit.append({
+    await this.o.store.audit.append({
       at,
       actor: by.username,
       action,

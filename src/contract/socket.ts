@@ -2,7 +2,8 @@
  * Socket.IO contract of the /console and /guard namespaces (DESIGN.md "Interfaces"). Shared with web/.
  * Both need a session: the browser sends the `sg_session` cookie with the handshake (same origin).
  * A refused handshake gets `connect_error` with `data.code` 401 (no session), 403 (role, or a
- * cross-origin page) or 428 (one-time password not changed yet). When the session ends (logout,
+ * cross-origin page), 428 (one-time password not changed yet) or 503 (the session store did not
+ * answer: try again, as after a lost connection). When the session ends (logout,
  * expiry) the server disconnects the socket.
  */
 import type { SiteCommissioning } from './commissioning.js';

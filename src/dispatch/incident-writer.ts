@@ -38,19 +38,24 @@ export interface IncidentWriterOptions {
    * rows), so what it writes — the notification outbox (issue 13) — exists exactly when those
    * incidents do: a crash before the commit loses both, and recover() rebuilds both.
    */
-  withNewIncidents?: ((incidents: readonly Incident[]) => void) | undefined;
+  withNewIncidents?: ((incidents: readonly Incident[]) => Promise<unknown> | undefined) | undefined;
 }
 
 /**
- * Writes incidents to SQLite. Changes caused by device events are held (coalesced per incident)
+ * Writes incidents to the store. Changes caused by device events are held (coalesced per incident)
  * and written a part at a time after the delay, each with the `open` audit row and the marks of
  * the events it took; human and hub actions are written at once and durably, with everything held
  * before them in the same transaction. Reads never write: what is held is only written by the
  * timer, an action, persist() and stop().
+ *
+ * One write at a time, in the order asked (`serial`): a part whose transaction fails is put back
+ * before the next write takes what is held, so a later write never lands before an older version
+ * of the same incident or the marks it carries (the synchronous writer had this for free).
  */
 export class IncidentWriter {
   private readonly held = new HeldWrites();
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private serial: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: IncidentWriterOptions) {}
 
@@ -91,55 +96,64 @@ export class IncidentWriter {
       );
     }
     for (const m of marks) this.held.mark(m);
-    if (this.o.delayMs <= 0) this.persistOrLog();
+    if (this.o.delayMs <= 0) void this.persistOrLog();
     else if (this.held.markCount >= MAX_HELD_MARKS) this.schedule(0);
     else this.schedule();
   }
 
-  /** Writes the held derived state now: one transaction without its own fsync. Throws when it fails (kept held). */
-  persist(): void {
-    const w = this.takeHeld();
-    if (w) this.writeInOwnTransaction(w);
+  /** Writes the held derived state now: one transaction without its own fsync. Rejects when it fails (kept held). */
+  persist(): Promise<void> {
+    return this.exclusive(async () => {
+      const w = this.takeHeld();
+      if (w) await this.writeInOwnTransaction(w);
+    });
   }
 
-  /** persist(), logging a failure instead of throwing; the held writes are tried again later. */
-  persistOrLog(): void {
+  /** persist(), logging a failure instead of rejecting; the held writes are tried again later. */
+  async persistOrLog(): Promise<void> {
     try {
-      this.persist();
+      await this.persist();
     } catch (err) {
       this.failedWrite(err);
     }
   }
 
   /** Stopping: write everything held. */
-  stop(): void {
-    this.persistOrLog();
+  stop(): Promise<void> {
+    return this.persistOrLog();
   }
 
   /**
    * Human or hub actions: durable (fsync), each with its audit row, in one transaction.
    * Everything held goes first, in the same transaction: an action's version includes the events
    * that joined before it, and their marks must not be written after it (a restart would apply
-   * them twice). Throws when the transaction fails; what was held is kept.
+   * them twice). Rejects when the transaction fails; what was held is kept.
    */
-  commit(changes: readonly StampedChange[]): void {
-    const held = this.takeHeld();
-    try {
-      this.withAudit(() =>
-        this.o.store.transaction(() => {
-          if (held) this.writeHeld(held);
-          for (const c of changes) this.writeChange(c);
-        }),
-      );
-    } catch (err) {
-      if (held) this.restoreHeld(held);
-      throw err;
-    }
+  commit(changes: readonly StampedChange[]): Promise<void> {
+    return this.exclusive(async () => {
+      const held = this.takeHeld();
+      try {
+        await this.o.store.transaction(async () => {
+          if (held) await this.writeHeld(held);
+          for (const c of changes) await this.writeChange(c);
+        });
+      } catch (err) {
+        if (held) this.restoreHeld(held);
+        throw err;
+      }
+    });
   }
 
-  private writeChange({ saved, audit }: StampedChange): void {
-    this.o.store.incidents.save(saved);
-    this.o.store.audit.append({
+  /** Runs fn after every write asked before it has ended (committed, or failed and put back). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.serial.then(fn, fn);
+    this.serial = result.catch(() => undefined);
+    return result;
+  }
+
+  private async writeChange({ saved, audit }: StampedChange): Promise<void> {
+    await this.o.store.incidents.save(saved);
+    await this.o.store.audit.append({
       at: saved.updatedAt,
       actor: actorName(audit.actor),
       action: audit.action,
@@ -151,9 +165,9 @@ export class IncidentWriter {
     });
   }
 
-  private writeInOwnTransaction(w: HeldWrites): void {
+  private async writeInOwnTransaction(w: HeldWrites): Promise<void> {
     try {
-      this.withAudit(() => this.o.store.derivedTransaction(() => this.writeHeld(w)));
+      await this.o.store.derivedTransaction(() => this.writeHeld(w));
     } catch (err) {
       this.restoreHeld(w);
       throw err;
@@ -168,7 +182,7 @@ export class IncidentWriter {
 
   private failedWrite(err: unknown): void {
     // Kept held: the next write (timer, human action, stop) tries again; the events stay
-    // unprocessed in SQLite meanwhile, so a restart correlates them again.
+    // unprocessed in the store meanwhile, so a restart correlates them again.
     this.o.log.error({ err }, 'incident write failed; kept for the next attempt');
     this.schedule();
   }
@@ -180,7 +194,7 @@ export class IncidentWriter {
     }
     const run = (): void => {
       this.timer = null;
-      this.writeParts(this.held.incidents.size);
+      void this.writeParts(this.held.incidents.size);
     };
     this.timer = delayMs > 0 ? setTimeout(run, delayMs) : setImmediate(run);
     this.timer.unref();
@@ -195,24 +209,28 @@ export class IncidentWriter {
 
   /**
    * Writes `remaining` held incidents (those held when the delay ran out), DERIVED_WRITE_PART per
-   * transaction with the event loop free between two; then waits for the next.
+   * transaction with the event loop free between two; then waits for the next. Never rejects.
    */
-  private writeParts(remaining: number): void {
-    const part = this.held.take(Math.max(1, Math.min(DERIVED_WRITE_PART, remaining)));
-    if (!part.empty) {
-      try {
-        this.writeInOwnTransaction(part);
-      } catch (err) {
-        this.failedWrite(err);
-        return;
-      }
+  private async writeParts(remaining: number): Promise<void> {
+    let written = 0;
+    try {
+      written = await this.exclusive(async () => {
+        const part = this.held.take(Math.max(1, Math.min(DERIVED_WRITE_PART, remaining)));
+        if (!part.empty) await this.writeInOwnTransaction(part);
+        return part.incidents.size;
+      });
+    } catch (err) {
+      this.failedWrite(err);
+      return;
     }
-    const left = remaining - part.incidents.size;
+    const left = remaining - written;
     if (this.held.empty) return;
-    if (left > 0 && part.incidents.size > 0) {
+    if (left > 0 && written > 0) {
+      // Held while this part was written: the rest of the due ones go on at once, not after a new delay.
+      this.cancelTimer();
       this.timer = setImmediate(() => {
         this.timer = null;
-        this.writeParts(left);
+        void this.writeParts(left);
       });
       this.timer.unref();
     } else {
@@ -227,23 +245,13 @@ export class IncidentWriter {
   }
 
   /** Inside a transaction. */
-  private writeHeld(w: HeldWrites): void {
-    for (const i of w.incidents.values()) this.o.store.incidents.save(i);
-    for (const a of w.audits.values()) this.o.store.audit.append(a);
+  private async writeHeld(w: HeldWrites): Promise<void> {
+    for (const i of w.incidents.values()) await this.o.store.incidents.save(i);
+    for (const a of w.audits.values()) await this.o.store.audit.append(a);
     if (this.o.withNewIncidents && w.audits.size > 0) {
       const opened = [...w.audits.keys()].map((id) => w.incidents.get(id)).filter((i): i is Incident => i !== undefined);
-      if (opened.length > 0) this.o.withNewIncidents(opened);
+      if (opened.length > 0) await this.o.withNewIncidents(opened);
     }
-    for (const list of w.marks.values()) for (const [eventId, incidentId, seq] of list) this.o.store.events.markProcessed(eventId, incidentId, seq);
-  }
-
-  /** The audit chain head is cached; a rolled-back transaction must not leave it ahead of the file. */
-  private withAudit(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.o.store.audit.resetHead();
-      throw err;
-    }
+    for (const list of w.marks.values()) for (const [eventId, incidentId, seq] of list) await this.o.store.events.markProcessed(eventId, incidentId, seq);
   }
 }

@@ -94,7 +94,7 @@ export interface IncidentServiceOptions {
   /** The 110 workflow's view of the config; absent: DEFAULT_WORKFLOW_CONFIG. */
   workflow?: () => WorkflowConfig;
   /** Inside the transaction that writes new incidents' first rows (IncidentWriterOptions.withNewIncidents). */
-  withNewIncidents?: (incidents: readonly Incident[]) => void;
+  withNewIncidents?: (incidents: readonly Incident[]) => Promise<unknown> | undefined;
 }
 
 /** The most urgent first; within a priority the oldest first. */
@@ -109,9 +109,11 @@ interface MaybeMarked {
 /**
  * The dispatch shell: loads, persists, audits and emits; what to do is decided by the pure cores
  * (correlate.ts, workflow.ts, escalation.ts). Holds the open incidents in memory (the queue) and
- * writes every change through IncidentWriter before or while publishing it. Every method runs to
- * completion on the one event loop, so two consoles racing for one incident are served one after
- * the other: the first wins, the second is told who owns it.
+ * writes every change through IncidentWriter before or while publishing it. Whatever changes the
+ * queue — a batch of stored events, a command, the escalation check — runs in one queue
+ * (`exclusive`), to completion including its store write, before the next starts: two consoles
+ * racing for one incident are served one after the other (the first wins, the second is told who
+ * owns it), as when the store was synchronous. Reads (snapshot, get, query) do not queue.
  */
 export class IncidentService {
   private readonly open = new Map<string, Incident>();
@@ -126,14 +128,23 @@ export class IncidentService {
   /** Last incident per site closed as a false alarm (repeat detection). */
   private readonly lastFalse = new Map<string, FalseClose>();
   /** Armed state per site from arm/disarm events; absent = unknown. */
-  private readonly armed: Map<string, boolean>;
+  private armed = new Map<string, boolean>();
+  /** The tail of the queue every change runs in (see the class comment). */
+  private serial: Promise<unknown> = Promise.resolve();
   private readonly countOpened;
   private readonly countDrillOpened;
   private readonly countEscalated;
   private timer: NodeJS.Timeout | null = null;
   private readonly writer: IncidentWriter;
 
-  constructor(private readonly o: IncidentServiceOptions) {
+  /** Builds the service and loads what it needs from the store (open incidents, false alarms, armed state). */
+  static async open(o: IncidentServiceOptions): Promise<IncidentService> {
+    const service = new IncidentService(o);
+    await service.load();
+    return service;
+  }
+
+  private constructor(private readonly o: IncidentServiceOptions) {
     this.countOpened = o.metrics.counter('sg_incidents_opened_total', 'Incidents opened, by category (drills not included)');
     this.countDrillOpened = o.metrics.counter('sg_drill_incidents_opened_total', 'Drill incidents (演练) opened, by category');
     this.countEscalated = o.metrics.counter('sg_incidents_escalated_total', 'Escalations to a higher tier');
@@ -147,48 +158,61 @@ export class IncidentService {
     o.metrics.gauge('sg_drill_incidents_open', 'Open drill incidents (演练)', () => this.openDrills());
     const heldHelp = 'Correlated events whose incident write is held (DERIVED_WRITE_DELAY_MS)';
     o.metrics.gauge('sg_incidents_write_held_events', heldHelp, () => this.writer.heldMarkCount);
-    for (const i of o.store.incidents.open()) this.track(normalise(i));
-    const now = o.clock.now();
-    for (const i of o.store.incidents.query({ status: 'closed', since: now - this.repeatWindow() - 7 * 86_400_000, limit: 1000 })) {
+  }
+
+  /** The queue's starting state: before any event arrives (the broker starts after this). */
+  private async load(): Promise<void> {
+    const { store, clock } = this.o;
+    for (const i of await store.incidents.open()) this.track(normalise(i));
+    const since = clock.now() - this.repeatWindow() - 7 * 86_400_000;
+    for (const i of await store.incidents.query({ status: 'closed', since, limit: 1000 })) {
       if (i.disposition === 'false' && i.closedAt && !i.drill) this.noteFalse(i.siteId, i.id, Date.parse(i.closedAt));
     }
-    this.armed = o.store.events.lastArmingBySite();
+    this.armed = await store.events.lastArmingBySite();
   }
 
   /** Correlate events that were stored but not yet processed (a crash between the two commits). */
-  recover(): number {
-    // What is held is correlated already; written first, so the store's unprocessed list is true.
-    this.writer.persist();
-    let total = 0;
-    for (;;) {
-      const batch = this.o.store.events.unprocessed(1000);
-      if (batch.length === 0) break;
-      this.handleStored(batch);
-      this.persist(); // the marks, before the next page is read
-      total += batch.length;
-    }
-    if (total > 0) this.o.log.info({ events: total }, 'correlated events left from before a restart');
-    return total;
+  recover(): Promise<number> {
+    return this.exclusive(async () => {
+      // What is held is correlated already; written first, so the store's unprocessed list is true.
+      await this.writer.persist();
+      let total = 0;
+      for (;;) {
+        const batch = await this.o.store.events.unprocessed(1000);
+        if (batch.length === 0) break;
+        await this.correlateStored(batch);
+        await this.writer.persist(); // the marks, before the next page is read
+        total += batch.length;
+      }
+      if (total > 0) this.o.log.info({ events: total }, 'correlated events left from before a restart');
+      return total;
+    });
   }
 
-  /** Subscribe to committed events and start the escalation clock. Returns the disposer. */
-  attach(checkEveryMs = 1000): () => void {
-    const off = this.o.bus.on('event:stored', (events) => this.handleStored(events));
+  /** Subscribe to committed events and start the escalation clock. Returns the disposer (writes what is held). */
+  attach(checkEveryMs = 1000): () => Promise<void> {
+    const off = this.o.bus.on('event:stored', (events) => void this.handleStored(events));
     // Escalations that fell due while the hub was down fire now.
-    this.checkEscalations();
-    this.timer = setInterval(() => this.checkEscalations(), checkEveryMs);
+    void this.checkEscalationsOrLog();
+    this.timer = setInterval(() => void this.checkEscalationsOrLog(), checkEveryMs);
     this.timer.unref();
-    return () => {
+    return async () => {
       off();
       if (this.timer) clearInterval(this.timer);
       this.timer = null;
-      this.writer.stop();
+      // After what is queued (a batch being correlated holds writes too).
+      await this.exclusive(() => this.writer.stop());
     };
   }
 
   /** Writes the held derived state now: one transaction without its own fsync. */
-  persist(): void {
-    this.writer.persist();
+  persist(): Promise<void> {
+    return this.writer.persist();
+  }
+
+  /** Resolves when every change queued before this call has run (tests wait for a batch's incidents). */
+  settled(): Promise<void> {
+    return this.exclusive(async () => undefined);
   }
 
   /** Open drill incidents, counted on a scrape (the queue is bounded; a counter would need every path that closes one). */
@@ -209,8 +233,8 @@ export class IncidentService {
   }
 
   /** One incident, open (from memory, so the latest version) or closed (from the store). */
-  get(id: string): Incident | undefined {
-    const i = this.open.get(id) ?? this.o.store.incidents.get(id);
+  async get(id: string): Promise<Incident | undefined> {
+    const i = this.open.get(id) ?? (await this.o.store.incidents.get(id));
     return i ? normalise(i) : undefined;
   }
 
@@ -219,14 +243,16 @@ export class IncidentService {
    * it: an incident changed by device events may not be written yet (DERIVED_WRITE_DELAY_MS).
    * Use this, not the store, wherever the answer must be current; reading never writes.
    */
-  query(q: IncidentQuery): Incident[] {
-    return overlayIncidents(this.o.store.incidents.query(q), this.open.values(), q, listLimit(q.limit)).map(normalise);
+  async query(q: IncidentQuery): Promise<Incident[]> {
+    const stored = await this.o.store.incidents.query(q);
+    // The memory as it is now, after the read: never older than the rows read.
+    return overlayIncidents(stored, this.open.values(), q, listLimit(q.limit)).map(normalise);
   }
 
   /** A site's incidents of the last `days` (open ones current from memory), for the detail's address history. */
-  history(siteId: string, days: number, visible: (i: Incident) => boolean = () => true): SiteHistory {
+  async history(siteId: string, days: number, visible: (i: Incident) => boolean = () => true): Promise<SiteHistory> {
     const now = this.o.clock.now();
-    const list = this.query({ siteId, since: now - days * 86_400_000, limit: 1000 }).filter(visible);
+    const list = (await this.query({ siteId, since: now - days * 86_400_000, limit: 1000 })).filter(visible);
     return siteHistory(siteId, list, now, days);
   }
 
@@ -242,7 +268,17 @@ export class IncidentService {
     return events.map((e) => (marks.has(e.id) ? { ...e, incidentId: marks.get(e.id)! } : e));
   }
 
-  handleStored(events: readonly AlarmEvent[]): void {
+  /** Correlates a batch of committed events (the bus's `event:stored`), in the queue; never rejects (logs). */
+  handleStored(events: readonly AlarmEvent[]): Promise<void> {
+    return this.exclusive(() => this.correlateStored(events)).catch((err: unknown) => {
+      // The events stay unprocessed in the store: the next start correlates them again.
+      this.o.log.error({ err, events: events.length }, 'could not correlate stored events');
+    });
+  }
+
+  /** In the queue: reads what correlation may need first, then decides, holds and publishes without awaiting. */
+  private async correlateStored(events: readonly AlarmEvent[]): Promise<void> {
+    await this.loadHistoryFor(events);
     // Incident id → whether it was opened by this batch; published once each, whole, after commit.
     const touched = new Map<string, 'new' | 'update'>();
     const marks: Mark[] = [];
@@ -266,7 +302,7 @@ export class IncidentService {
       else if (!touched.has(c.incident.id)) touched.set(c.incident.id, 'update');
       marks.push([e.id, c.incident.id, e.seq]);
     }
-    this.numberNew([...touched].filter(([, how]) => how === 'new').map(([id]) => id));
+    await this.numberNew([...touched].filter(([, how]) => how === 'new').map(([id]) => id));
     const changed = [...touched].map(([id, how]) => ({ incident: this.open.get(id)!, how }));
     // Incidents are derived from durable events: their writes are held briefly and coalesced
     // (DERIVED_WRITE_DELAY_MS). If they are lost, the events are still unprocessed and recover()
@@ -286,100 +322,127 @@ export class IncidentService {
 
   // --- Workflow commands (decided by workflow.ts) ------------------------------------------
 
-  acknowledge(id: string, by: Actor): CommandReply {
-    return this.apply(workflow.acknowledge(this.forStep(id, by)));
+  acknowledge(id: string, by: Actor): Promise<CommandReply> {
+    return this.exclusive(async () => this.apply(workflow.acknowledge(await this.forStep(id, by))));
   }
 
   /** 派警 of a unit by its id among the responsible station's units. */
-  dispatchUnit(id: string, by: Actor, unit?: string, note?: string): CommandReply {
-    const input = this.forStep(id, by);
-    const units = input.incident ? this.rules().units(input.incident.responsibleStationId) : [];
-    return this.apply(workflow.dispatchUnit({ ...input, unitId: unit, units, note }));
+  dispatchUnit(id: string, by: Actor, unit?: string, note?: string): Promise<CommandReply> {
+    return this.exclusive(async () => {
+      const input = await this.forStep(id, by);
+      const units = input.incident ? this.rules().units(input.incident.responsibleStationId) : [];
+      return this.apply(workflow.dispatchUnit({ ...input, unitId: unit, units, note }));
+    });
   }
 
-  onScene(id: string, by: Actor, note?: string): CommandReply {
-    return this.apply(workflow.onScene({ ...this.forStep(id, by), note }));
+  onScene(id: string, by: Actor, note?: string): Promise<CommandReply> {
+    return this.exclusive(async () => this.apply(workflow.onScene({ ...(await this.forStep(id, by)), note })));
   }
 
   /** 反馈: what the unit found and 警情类别/性质. */
-  feedback(id: string, by: Actor, text: string, nature: string): CommandReply {
-    return this.apply(workflow.feedback({ ...this.forOpen(id, by), text, nature, natures: this.rules().natures }));
+  feedback(id: string, by: Actor, text: string, nature: string): Promise<CommandReply> {
+    return this.exclusive(() => this.apply(workflow.feedback({ ...this.forOpen(id, by), text, nature, natures: this.rules().natures })));
   }
 
-  close(id: string, by: Actor, disposition: string, more?: string | CloseExtras): CommandReply {
+  close(id: string, by: Actor, disposition: string, more?: string | CloseExtras): Promise<CommandReply> {
     const extras: CloseExtras = typeof more === 'string' ? { note: more } : (more ?? {});
-    const reply = this.apply(workflow.close({ ...this.forStep(id, by), disposition, ...extras, rules: this.rules() }));
-    if (reply.ok && disposition === 'false' && !reply.incident.drill) this.noteFalse(reply.incident.siteId, reply.incident.id, this.o.clock.now());
-    return reply;
+    return this.exclusive(async () => {
+      const reply = await this.apply(workflow.close({ ...(await this.forStep(id, by)), disposition, ...extras, rules: this.rules() }));
+      if (reply.ok && disposition === 'false' && !reply.incident.drill) this.noteFalse(reply.incident.siteId, reply.incident.id, this.o.clock.now());
+      return reply;
+    });
   }
 
   /** 转警 to another receiving point: ownership released, its escalation clock restarted. */
-  transfer(id: string, by: Actor, to: string, note?: string): CommandReply {
-    const input = this.forOpen(id, by);
-    const ackTimeoutMs = input.incident ? this.o.ackTimeoutMs?.[input.incident.priority] : undefined;
-    return this.apply(workflow.transfer({ ...input, target: this.rules().station(to), note, ackTimeoutMs }));
+  transfer(id: string, by: Actor, to: string, note?: string): Promise<CommandReply> {
+    return this.exclusive(() => {
+      const input = this.forOpen(id, by);
+      const ackTimeoutMs = input.incident ? this.o.ackTimeoutMs?.[input.incident.priority] : undefined;
+      return this.apply(workflow.transfer({ ...input, target: this.rules().station(to), note, ackTimeoutMs }));
+    });
   }
 
   /** 联系人回拨: a call to the site's contact number `contact`; the verbal password is checked here and forgotten. */
-  call(id: string, by: Actor, c: { contact: number; outcome: KeyholderCallOutcome; password?: string | undefined; note?: string | undefined }): CommandReply {
-    const input = this.forOpen(id, by);
-    const site = input.incident ? this.rules().site(input.incident.siteId) : undefined;
-    const name = site?.contacts[c.contact]?.name;
-    const contact = name === undefined ? undefined : { index: c.contact, name };
-    const passwordOk = c.outcome === 'cancelled_by_owner' ? (verbalPasswordMatches(site?.verbalPassword, c.password) ?? false) : null;
-    return this.apply(workflow.call({ ...input, contact, outcome: c.outcome, passwordOk, note: c.note }));
+  call(
+    id: string,
+    by: Actor,
+    c: { contact: number; outcome: KeyholderCallOutcome; password?: string | undefined; note?: string | undefined },
+  ): Promise<CommandReply> {
+    return this.exclusive(() => {
+      const input = this.forOpen(id, by);
+      const site = input.incident ? this.rules().site(input.incident.siteId) : undefined;
+      const name = site?.contacts[c.contact]?.name;
+      const contact = name === undefined ? undefined : { index: c.contact, name };
+      const passwordOk = c.outcome === 'cancelled_by_owner' ? (verbalPasswordMatches(site?.verbalPassword, c.password) ?? false) : null;
+      return this.apply(workflow.call({ ...input, contact, outcome: c.outcome, passwordOk, note: c.note }));
+    });
   }
 
   /** The guard's property-response track (物业响应): never the 110 owner, status or escalation. */
-  guardAcknowledge(id: string, by: Actor): CommandReply {
-    return this.apply(workflow.guardAcknowledge(this.forOpen(id, by)));
+  guardAcknowledge(id: string, by: Actor): Promise<CommandReply> {
+    return this.exclusive(() => this.apply(workflow.guardAcknowledge(this.forOpen(id, by))));
   }
 
-  guardOnScene(id: string, by: Actor): CommandReply {
-    return this.apply(workflow.guardOnScene(this.forOpen(id, by)));
+  guardOnScene(id: string, by: Actor): Promise<CommandReply> {
+    return this.exclusive(() => this.apply(workflow.guardOnScene(this.forOpen(id, by))));
   }
 
-  guardVerify(id: string, by: Actor, finding: 'false_alarm' | 'confirmed', note?: string): CommandReply {
-    return this.apply(workflow.guardVerify({ ...this.forOpen(id, by), finding, note }));
+  guardVerify(id: string, by: Actor, finding: 'false_alarm' | 'confirmed', note?: string): Promise<CommandReply> {
+    return this.exclusive(() => this.apply(workflow.guardVerify({ ...this.forOpen(id, by), finding, note })));
   }
 
-  note(id: string, by: Actor, text: string): CommandReply {
-    return this.apply(workflow.note({ ...this.forOpen(id, by), text }));
+  note(id: string, by: Actor, text: string): Promise<CommandReply> {
+    return this.exclusive(() => this.apply(workflow.note({ ...this.forOpen(id, by), text })));
   }
 
   /** 转为真实警情: a drill incident becomes a real one. */
-  makeReal(id: string, by: Actor, note?: string): CommandReply {
-    return this.apply(workflow.makeReal({ ...this.forOpen(id, by), note }));
+  makeReal(id: string, by: Actor, note?: string): Promise<CommandReply> {
+    return this.exclusive(() => this.apply(workflow.makeReal({ ...this.forOpen(id, by), note })));
   }
 
   /** The owner gives the incident to another operator (shift change, wrong desk). */
-  handOver(id: string, by: Actor, to: string): CommandReply {
-    return this.apply(workflow.handOver({ ...this.forOpen(id, by), to }));
+  handOver(id: string, by: Actor, to: string): Promise<CommandReply> {
+    return this.exclusive(() => this.apply(workflow.handOver({ ...this.forOpen(id, by), to })));
   }
 
   /** An admin takes an incident over from its owner (the owner is away). Permission is the caller's check. */
-  takeOver(id: string, by: Actor): CommandReply {
-    return this.apply(workflow.takeOver(this.forOpen(id, by)));
+  takeOver(id: string, by: Actor): Promise<CommandReply> {
+    return this.exclusive(() => this.apply(workflow.takeOver(this.forOpen(id, by))));
   }
 
   /**
    * Attach a snapshot or clip (or a camera's failure note) to an incident, open or closed: video
    * evidence may arrive after the operator closed it.
    */
-  addMedia(id: string, media: IncidentMedia): CommandReply {
-    return this.apply(workflow.addMedia({ id, incident: this.get(id), media }));
+  addMedia(id: string, media: IncidentMedia): Promise<CommandReply> {
+    return this.exclusive(async () => this.apply(workflow.addMedia({ id, incident: await this.get(id), media })));
   }
 
   /** A guard alert's failure, give-up or late delivery, on the incident's timeline (notify/). */
   recordNotification(
     id: string,
     n: { code: 'notify.failed' | 'notify.gave_up' | 'notify.delivered'; channel: string; attempts: number; reason: string | null },
-  ): CommandReply {
-    return this.apply(workflow.addNotifyEntry({ id, incident: this.get(id), at: new Date(this.o.clock.now()).toISOString(), ...n }));
+  ): Promise<CommandReply> {
+    return this.exclusive(async () =>
+      this.apply(workflow.addNotifyEntry({ id, incident: await this.get(id), at: new Date(this.o.clock.now()).toISOString(), ...n })),
+    );
   }
 
   /** Escalate every incident whose acknowledgement is overdue. Public so tests drive it with a clock. */
-  checkEscalations(): number {
+  checkEscalations(): Promise<number> {
+    return this.exclusive(() => this.escalateDue());
+  }
+
+  /** The timer's check: a failed write is logged (and tried again by the next check), never thrown. */
+  private async checkEscalationsOrLog(): Promise<void> {
+    try {
+      await this.checkEscalations();
+    } catch (err) {
+      this.o.log.error({ err }, 'escalation check failed; tried again at the next check');
+    }
+  }
+
+  private async escalateDue(): Promise<number> {
     const now = this.o.clock.now();
     const plan = planEscalations(this.open.values(), now, { ackTimeoutMs: this.o.ackTimeoutMs, stations: this.o.directory });
     if (plan.length === 0) return 0;
@@ -392,7 +455,7 @@ export class IncidentService {
       this.countEscalated();
       this.o.log.warn(p.escalated, 'incident not acknowledged in time; escalated');
     }
-    this.writer.commit(changes);
+    await this.writer.commit(changes);
     for (const c of changes) this.track(c.saved);
     for (const c of changes) this.o.bus.emit('incident:update', c.saved);
     return plan.length;
@@ -411,8 +474,8 @@ export class IncidentService {
   }
 
   /** A status step looks at closed incidents too, to say the incident is closed rather than missing. */
-  private forStep(id: string, by: Actor): workflow.CommandInput {
-    return { id, incident: this.open.get(id) ?? this.o.store.incidents.get(id), by, now: this.o.clock.now() };
+  private async forStep(id: string, by: Actor): Promise<workflow.CommandInput> {
+    return { id, incident: this.open.get(id) ?? (await this.o.store.incidents.get(id)), by, now: this.o.clock.now() };
   }
 
   private forOpen(id: string, by: Actor): workflow.CommandInput {
@@ -420,13 +483,20 @@ export class IncidentService {
   }
 
   /** A decision of the workflow core: refused as is, or written durably with its audit row, then published. */
-  private apply(d: Decision): CommandReply {
+  private async apply(d: Decision): Promise<CommandReply> {
     if (workflow.isRefusal(d)) return { ok: false, code: d.code, error: d.error, ...(d.params ? { params: d.params } : {}) };
     const change = this.stamp(d.next, d.audit, this.o.clock.now());
-    this.writer.commit([change]);
+    await this.writer.commit([change]);
     this.track(change.saved);
     this.o.bus.emit('incident:update', change.saved);
     return { ok: true, incident: change.saved };
+  }
+
+  /** Runs fn after every change queued before it has ended (see the class comment). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.serial.then(fn, fn);
+    this.serial = result.catch(() => undefined);
+    return result;
   }
 
   /** Every change a human or the hub makes is one version, stamped with the time it was made. */
@@ -460,19 +530,28 @@ export class IncidentService {
     return list;
   }
 
-  /** The site's last closed incident of a category; the store is asked once per site per run. */
+  /** The site's last closed incident of a category (loadHistoryFor has read the site's history). */
   private previousOf(siteId: string, category: Category): string | null {
-    const key = categoryKey(siteId, category);
-    if (!this.lastOfCategory.has(key) && !this.historyLoaded.has(siteId)) {
-      this.historyLoaded.add(siteId);
+    return this.lastOfCategory.get(categoryKey(siteId, category)) ?? null;
+  }
+
+  /**
+   * Reads the closed incidents of each site whose events may open an incident (a kind with a
+   * priority, not a drill) and whose last one of that category is not known yet: once per site
+   * per run, before correlation, which then decides without awaiting.
+   */
+  private async loadHistoryFor(events: readonly AlarmEvent[]): Promise<void> {
+    for (const e of events) {
+      if (e.destination || e.drill || KIND_INFO[e.kind].basePriority === null) continue;
+      if (this.historyLoaded.has(e.siteId) || this.lastOfCategory.has(categoryKey(e.siteId, e.category))) continue;
+      this.historyLoaded.add(e.siteId);
       // Newest first: the first of each category is its last one.
-      for (const i of this.o.store.incidents.query({ siteId, status: 'closed', limit: 200 })) {
+      for (const i of await this.o.store.incidents.query({ siteId: e.siteId, status: 'closed', limit: 200 })) {
         if (i.drill) continue;
-        const k = categoryKey(siteId, i.category);
+        const k = categoryKey(e.siteId, i.category);
         if (!this.lastOfCategory.has(k)) this.lastOfCategory.set(k, i.id);
       }
     }
-    return this.lastOfCategory.get(key) ?? null;
   }
 
   /**
@@ -481,7 +560,7 @@ export class IncidentService {
    * written with the incident rows: after a crash, the incidents rebuilt by recover() are numbered
    * again in the same order from the same count, so they get the numbers consoles were shown.
    */
-  private numberNew(ids: readonly string[]): void {
+  private async numberNew(ids: readonly string[]): Promise<void> {
     const timezone = this.o.night?.timezone ?? 'Asia/Shanghai';
     for (const id of ids) {
       const i = this.open.get(id);
@@ -489,7 +568,7 @@ export class IncidentService {
       const station = i.responsibleStationId;
       const code = station ? (this.o.directory.stationCode?.(station) ?? defaultStationCode(station)) : 'SG';
       const series = numberSeries(code, localDay(Date.parse(i.openedAt), timezone));
-      const next = (this.numberCounters.get(series) ?? this.o.store.incidents.lastNumber(series)) + 1;
+      const next = (this.numberCounters.get(series) ?? (await this.o.store.incidents.lastNumber(series))) + 1;
       this.numberCounters.set(series, next);
       this.open.set(id, { ...i, number: formatNumber(series, next) });
     }

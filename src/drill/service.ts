@@ -33,19 +33,30 @@ export interface DrillActor {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class DrillService {
-  /** Drills not yet ended, oldest first. */
-  private active: Drill[];
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /**
+   * Ends in progress, by drill id: a drill being ended (its write awaited) is not ended a second
+   * time by the timer or another request meanwhile.
+   */
+  private readonly ending = new Set<string>();
 
-  constructor(private readonly o: DrillServiceOptions) {
-    this.active = o.store.drills.unended();
+  /** The drills not yet ended, read from the store: ingest asks `isDrill` synchronously, so this is loaded before it runs. */
+  static async open(o: DrillServiceOptions): Promise<DrillService> {
+    return new DrillService(o, await o.store.drills.unended());
+  }
+
+  private constructor(
+    private readonly o: DrillServiceOptions,
+    /** Drills not yet ended, oldest first. */
+    private active: Drill[],
+  ) {
     o.metrics.gauge('sg_drills_active', 'Drills (演练) active now', () => this.active.length);
   }
 
   /** Ends what ran out while the hub was down, then keeps a timer on the next end. */
-  start(): void {
-    this.endDue();
+  async start(): Promise<void> {
+    await this.endDue();
   }
 
   stop(): void {
@@ -60,20 +71,21 @@ export class DrillService {
   }
 
   /** Drills active now (oldest first) and the latest ended ones, as the caller may see them. */
-  list(view: DrillView | null, limit = 100): Drill[] {
+  async list(view: DrillView | null, limit = 100): Promise<Drill[]> {
     const seen = (d: Drill): boolean => view === null || drillVisible(d, view);
-    return this.o.store.drills.recent(limit).filter(seen);
+    return (await this.o.store.drills.recent(limit)).filter(seen);
   }
 
-  get(id: string): Drill | undefined {
+  get(id: string): Promise<Drill | undefined> {
     return this.o.store.drills.get(id);
   }
 
-  begin(input: DrillInput<'start'>, by: DrillActor, view: DrillView): DrillReply {
+  /** Answers after the drill and its audit row are committed. */
+  async begin(input: DrillInput<'start'>, by: DrillActor, view: DrillView): Promise<DrillReply> {
     const now = this.o.clock.now();
     const planned = planStart({ id: newId(now), input, by: by.username, nowMs: now, view });
     if (isRefused(planned)) return { ok: false, ...planned };
-    this.write(planned, 'drill.start', by, describe(planned));
+    await this.write(planned, 'drill.start', by, describe(planned));
     this.active.push(planned);
     this.o.log.info({ drill: planned.id, sites: planned.siteIds.length, station: planned.stationId, endsAt: planned.endsAt, by: by.username }, 'drill started');
     this.o.bus.emit('drill:started', planned);
@@ -81,24 +93,31 @@ export class DrillService {
     return { ok: true, drill: planned };
   }
 
-  finish(id: string, by: DrillActor, view: DrillView): DrillReply {
-    const now = this.o.clock.now();
-    const ended = planEnd({ drill: this.active.find((d) => d.id === id) ?? this.o.store.drills.get(id), id, by: by.username, nowMs: now, view });
+  async finish(id: string, by: DrillActor, view: DrillView): Promise<DrillReply> {
+    const drill = this.active.find((d) => d.id === id) ?? (await this.o.store.drills.get(id));
+    const ended = planEnd({ drill, id, by: by.username, nowMs: this.o.clock.now(), view });
     if (isRefused(ended)) return { ok: false, ...ended };
-    this.ended(ended, by, 'drill ended early');
+    // Another request or the timer may be ending it, or have ended it while the store was read.
+    if (this.ending.has(id) || !this.active.some((d) => d.id === id)) return { ok: false, code: 'drill_ended', error: `drill ${id} has already ended` };
+    await this.ended(ended, by, 'drill ended early');
     return { ok: true, drill: ended };
   }
 
   /** Ends every drill whose time is up. Public so tests with a manual clock drive it. */
-  endDue(): number {
-    const due = dueEnds(this.active, this.o.clock.now());
-    for (const d of due) this.ended(d, { username: 'hub', origin: 'hub' }, 'drill ran out and ended by itself');
+  async endDue(): Promise<number> {
+    const due = dueEnds(this.active, this.o.clock.now()).filter((d) => !this.ending.has(d.id));
+    for (const d of due) await this.ended(d, { username: 'hub', origin: 'hub' }, 'drill ran out and ended by itself');
     this.schedule();
     return due.length;
   }
 
-  private ended(d: Drill, by: DrillActor, logText: string): void {
-    this.write(d, 'drill.end', by, describe(d));
+  private async ended(d: Drill, by: DrillActor, logText: string): Promise<void> {
+    this.ending.add(d.id);
+    try {
+      await this.write(d, 'drill.end', by, describe(d));
+    } finally {
+      this.ending.delete(d.id);
+    }
     this.active = this.active.filter((a) => a.id !== d.id);
     this.o.log.info({ drill: d.id, endedAt: d.endedAt, by: by.username }, logText);
     this.o.bus.emit('drill:ended', d);
@@ -106,13 +125,13 @@ export class DrillService {
   }
 
   /** The drill row and its audit row, in one durable transaction. */
-  private write(d: Drill, action: 'drill.start' | 'drill.end', by: DrillActor, note: string): void {
+  private async write(d: Drill, action: 'drill.start' | 'drill.end', by: DrillActor, note: string): Promise<void> {
     const { store } = this.o;
     try {
-      store.transaction(() => {
-        if (action === 'drill.start') store.drills.insert(d);
-        else store.drills.end(d.id, Date.parse(d.endedAt!), d.endedBy ?? by.username);
-        store.audit.append({
+      await store.transaction(async () => {
+        if (action === 'drill.start') await store.drills.insert(d);
+        else await store.drills.end(d.id, Date.parse(d.endedAt!), d.endedBy ?? by.username);
+        await store.audit.append({
           at: action === 'drill.start' ? d.startedAt : d.endedAt!,
           actor: by.username,
           action,
@@ -136,21 +155,24 @@ export class DrillService {
     if (this.stopped || this.active.length === 0) return;
     const next = Math.min(...this.active.map((d) => Date.parse(d.endsAt)));
     const wait = Math.min(Math.max(0, next - this.o.clock.now()), MAX_TIMER_MS);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      try {
-        this.endDue();
-      } catch (err) {
-        // A failed write (disk full) is retried on the next tick rather than leaving the drill on.
-        this.o.log.error({ err }, 'ending a drill failed; retrying');
-        this.timer = setTimeout(() => this.endDue(), 1000);
-        this.timer.unref();
-      }
-    }, wait);
+    this.timer = setTimeout(() => void this.endDueOrRetry(), wait);
     this.timer.unref();
   }
-}
 
+  private async endDueOrRetry(): Promise<void> {
+    this.timer = null;
+    try {
+      await this.endDue();
+    } catch (err) {
+      // A failed write (disk full, database gone) is retried a second later rather than leaving the drill on.
+      this.o.log.error({ err }, 'ending a drill failed; retrying');
+      if (this.stopped) return;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => void this.endDueOrRetry(), 1000);
+      this.timer.unref();
+    }
+  }
+}
 /** The audit note: what was drilled and until when (ids only, no free text from the name beyond its cap). */
 function describe(d: Drill): string {
   const what =

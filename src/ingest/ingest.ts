@@ -28,7 +28,7 @@ export type IngestOutcome = SinkOutcome;
 export interface IngestOptions {
   router: TopicRouter;
   /** The parts of the store ingest uses: the stored device state at start, and the batch write. */
-  store: EventBatchStore & { deviceState: { all(): DeviceStateRow[] } };
+  store: EventBatchStore & { deviceState: { all(): Promise<DeviceStateRow[]> } };
   bus: EventBus<HubEvents>;
   log: Logger;
   metrics: Metrics;
@@ -100,7 +100,17 @@ export class Ingest implements MessageSink {
   private readonly countHeartbeatOnly;
   private readonly newEventId = (): string => newId(this.o.clock.now());
 
-  constructor(private readonly o: IngestOptions) {
+  /** Builds ingest with what it needs from the store first: the devices' last state and the last event seq. */
+  static async open(o: IngestOptions): Promise<Ingest> {
+    const [devices, lastSeq] = await Promise.all([o.store.deviceState.all(), o.store.events.lastSeq()]);
+    return new Ingest(o, devices, lastSeq);
+  }
+
+  private constructor(
+    private readonly o: IngestOptions,
+    devices: DeviceStateRow[],
+    lastSeq: number,
+  ) {
     this.router = o.router;
     this.countMessage = o.metrics.counter('sg_ingest_messages_total', 'MQTT messages received by ingest');
     this.countRejected = o.metrics.counter('sg_ingest_rejected_total', 'Messages rejected, by reason code');
@@ -118,8 +128,9 @@ export class Ingest implements MessageSink {
       metrics: o.metrics,
       payloadDedupeWindowMs: o.payloadDedupeWindowMs ?? 10_000,
       msgIdDedupeWindowMs: o.msgIdDedupeWindowMs ?? 24 * 3600_000,
+      lastSeq,
     });
-    this.devices = new DeviceStates(o.store.deviceState.all());
+    this.devices = new DeviceStates(devices);
   }
 
   /** The newest event seq announced as `event:stored` (see Journal.announcedSeq). */
@@ -283,8 +294,8 @@ export class Ingest implements MessageSink {
   }
 
   /** Write everything queued now and announce it (shutdown). */
-  flush(): void {
-    this.journal.flush();
+  flush(): Promise<void> {
+    return this.journal.flush();
   }
 
   /** Marks each event that goes to a walk test or stays on record (maintenance) instead of the queue. */

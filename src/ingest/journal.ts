@@ -29,6 +29,8 @@ export interface JournalOptions {
   msgIdDedupeWindowMs: number;
   /** Largest group-commit batch. */
   maxBatch?: number;
+  /** The store's last event seq at start (EventRepository.lastSeq): nothing after it is announced yet. */
+  lastSeq: number;
 }
 
 interface Announcement {
@@ -53,7 +55,7 @@ export class Journal {
   private announced: number;
 
   constructor(private readonly o: JournalOptions) {
-    this.announced = o.store.events.lastSeq();
+    this.announced = o.lastSeq;
     this.countStored = o.metrics.counter('sg_events_stored_total', 'Alarm events committed to storage, by kind');
     this.countDuplicate = o.metrics.counter('sg_events_duplicate_total', 'Duplicate deliveries suppressed');
     this.commit = new GroupCommit<JournalEntry>({
@@ -79,21 +81,21 @@ export class Journal {
     return this.commit.enqueue(entry);
   }
 
-  /** Commits everything queued and announces everything committed, now (shutdown). */
-  flush(): void {
-    this.commit.flush();
+  /** Commits everything queued and announces everything committed (shutdown). */
+  async flush(): Promise<void> {
+    await this.commit.flush();
     this.announce();
   }
 
   /** One batch: dedupe windows are measured from the commit time, as a resend is compared with what is stored. */
-  private write(entries: JournalEntry[]): void {
+  private async write(entries: JournalEntry[]): Promise<void> {
     const now = this.o.clock.now();
     const payloadSince = now - this.o.payloadDedupeWindowMs;
     const msgIdSince = now - this.o.msgIdDedupeWindowMs;
     const events = entries.flatMap((entry) =>
       entry.events.map((event) => ({ event, duplicateSinceMs: event.dedupeKey.startsWith('m:') ? msgIdSince : payloadSince })),
     );
-    const result = writeEventBatch(this.o.store, { events, states: entries.flatMap((e) => e.states) });
+    const result = await writeEventBatch(this.o.store, { events, states: entries.flatMap((e) => e.states) });
     if (result.duplicates > 0) this.countDuplicate(undefined, result.duplicates);
     for (const e of result.stored) this.countStored({ kind: e.kind });
     const statuses = entries.flatMap((e) => e.statuses);

@@ -6,9 +6,12 @@
  *   (dispatch's IncidentWriter), so a row exists exactly when its incident does. Its key, incident
  *   id + channel id, makes a second enqueue of the same incident (recover() after a crash) a no-op:
  *   one message per incident per channel.
- * - Send: after that commit (setImmediate runs after the synchronous transaction), and on a timer
- *   at the next row's time. A channel's rows are sent one after another, channels side by side.
- * - Restart: pending rows are in SQLite; the first pump after start sends what is due.
+ * - Send: after that commit (the caller's `kick()` once its transaction resolved; enqueue also
+ *   kicks on the next turn, which on SQLite runs after the queued transaction), and on a timer at
+ *   the next row's time, checked at least once a minute even when nothing is pending, so a row
+ *   whose kick came before its commit (another replica, issue 18) is sent within a minute.
+ *   A channel's rows are sent one after another, channels side by side.
+ * - Restart: pending rows are in the store; the first pump after start sends what is due.
  * - The one window left: a request the service accepted whose `sent` mark was lost in a crash is
  *   sent again after the restart (at least once, never lost). HTTP gateways get the key in an
  *   `Idempotency-Key` header (and `{{key}}` in the body template) to drop such a repeat.
@@ -73,6 +76,11 @@ export class Notifier {
   private readonly countFailed;
   private readonly countGivenUp;
   private readonly countEnqueued;
+  /**
+   * The outbox depth per channel as last read (after each pump): Prometheus gauges are collected
+   * synchronously, and the store answers asynchronously.
+   */
+  private depthNow: Array<{ channelId: string; pending: number; retrying: number }> = [];
 
   constructor(private readonly o: NotifierOptions) {
     const m = o.metrics;
@@ -80,21 +88,18 @@ export class Notifier {
     this.countSent = m.counter('sg_notify_sent_total', 'Guard alerts delivered, by channel');
     this.countFailed = m.counter('sg_notify_failed_total', 'Failed delivery attempts (retried or given up), by channel');
     this.countGivenUp = m.counter('sg_notify_given_up_total', 'Guard alerts given up after retrying, by channel');
-    const depth = (pick: 'pending' | 'retrying') => () => {
-      try {
-        return o.store.outbox.depth().map((d) => ({ labels: { channel: d.channelId }, value: d[pick] }));
-      } catch {
-        return []; // the store is closed (the hub is stopping): nothing to report
-      }
-    };
+    const depth = (pick: 'pending' | 'retrying') => () => this.depthNow.map((d) => ({ labels: { channel: d.channelId }, value: d[pick] }));
     m.gauge('sg_notify_queue_depth', 'Guard alerts waiting in the outbox (first try or retry), by channel', depth('pending'));
     m.gauge('sg_notify_retrying', 'Guard alerts in the outbox that failed at least once, by channel', depth('retrying'));
   }
 
-  /** Writes the outbox rows of these new incidents; call inside their transaction. */
-  enqueue(incidents: readonly Incident[]): void {
+  /**
+   * Writes the outbox rows of these new incidents; call (and await) inside their transaction, and
+   * `kick()` once it has committed. Returns how many rows were new.
+   */
+  async enqueue(incidents: readonly Incident[]): Promise<number> {
     const cfg = this.o.config();
-    if (!cfg) return;
+    if (!cfg) return 0;
     const now = this.o.clock.now();
     let added = 0;
     for (const i of incidents) {
@@ -104,12 +109,14 @@ export class Notifier {
       if (!site || !groupName || !group?.priorities.includes(i.priority)) continue;
       const payload = JSON.stringify(alertMessage(i, site, this.o.timeZone()));
       const entries = group.channels.map((c) => ({ incidentId: i.id, channelId: c.id, guardGroup: groupName, payload, nextAttemptMs: now, createdMs: now }));
-      const n = this.o.store.outbox.enqueue(entries);
+      const n = await this.o.store.outbox.enqueue(entries);
       added += n;
       if (n > 0) for (const c of group.channels) this.countEnqueued({ channel: c.id });
     }
-    // After the enclosing transaction: it is synchronous, so this runs once it has committed.
+    // Meant for after the enclosing transaction (the caller's kick is the sure one); the idle check
+    // in schedule() catches a kick that ran before the commit.
     if (added > 0) setImmediate(() => this.kick());
+    return added;
   }
 
   /**
@@ -117,7 +124,7 @@ export class Notifier {
    * per `key` and channel (the key takes the incident id's place, e.g. `report:daily:2026-12-02`).
    * Channel ids are those of `notify.groups`; unknown ones are skipped. Returns how many rows were new.
    */
-  enqueueMessage(key: string, channelIds: readonly string[], message: AlertMessage): number {
+  async enqueueMessage(key: string, channelIds: readonly string[], message: AlertMessage): Promise<number> {
     const cfg = this.o.config();
     if (!cfg) return 0;
     const now = this.o.clock.now();
@@ -128,7 +135,7 @@ export class Notifier {
         if (channelIds.includes(c.id)) entries.push({ incidentId: key, channelId: c.id, guardGroup: groupName, payload, nextAttemptMs: now, createdMs: now });
       }
     }
-    const added = entries.length ? this.o.store.outbox.enqueue(entries) : 0;
+    const added = entries.length ? await this.o.store.outbox.enqueue(entries) : 0;
     for (const e of entries) this.countEnqueued({ channel: e.channelId });
     if (added > 0) setImmediate(() => this.kick());
     return added;
@@ -163,25 +170,27 @@ export class Notifier {
         if (this.again) {
           this.again = false;
           this.kick();
-        } else this.schedule();
+        } else void this.schedule();
       });
   }
 
-  private schedule(): void {
+  private async schedule(): Promise<void> {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     let next: number | null;
     try {
-      next = this.o.store.outbox.nextDueMs();
+      [next, this.depthNow] = await Promise.all([this.o.store.outbox.nextDueMs(), this.o.store.outbox.depth()]);
     } catch (err) {
       // The store is closed (a start that failed after dispatch was built): nothing left to send.
       this.o.log.debug({ err }, 'notification outbox unavailable; not scheduling');
       return;
     }
-    if (next === null) return;
-    // Capped, so a clock step or a row written by another process is noticed within a minute.
-    const wait = Math.min(60_000, Math.max(0, next - this.o.clock.now()));
+    // A kick or stop came while the store answered: that one decides.
+    if (this.stopped || this.pumping || this.timer) return;
+    // Capped, so a clock step or a row written by another process (or committed after its kick) is
+    // noticed within a minute; checked then even with nothing pending.
+    const wait = next === null ? 60_000 : Math.min(60_000, Math.max(0, next - this.o.clock.now()));
     this.timer = setTimeout(() => {
       this.timer = null;
       this.kick();
@@ -192,7 +201,7 @@ export class Notifier {
   private async pump(): Promise<void> {
     const cfg = this.o.config();
     if (!cfg) return;
-    const rows = this.o.store.outbox.due(this.o.clock.now(), BATCH);
+    const rows = await this.o.store.outbox.due(this.o.clock.now(), BATCH);
     if (rows.length === 0) return;
     const byChannel = new Map<string, OutboxRow[]>();
     for (const r of rows) byChannel.set(r.channelId, [...(byChannel.get(r.channelId) ?? []), r]);
@@ -206,7 +215,7 @@ export class Notifier {
           // Rate limited, or a robot's minute full: the rest wait with it, instead of drawing 45009/130101.
           const freeAt = this.channelFreeAt(channelId, channel);
           if (freeAt !== null) {
-            this.o.store.outbox.postponeChannel(channelId, freeAt);
+            await this.o.store.outbox.postponeChannel(channelId, freeAt);
             return;
           }
           const limited = await this.deliver(row, channel, cfg);
@@ -244,7 +253,7 @@ export class Notifier {
     const now = this.o.clock.now();
     const label = { channel: row.channelId };
     if (verdict.outcome === 'sent') {
-      this.o.store.outbox.markSent(row.id, attempts, now);
+      await this.o.store.outbox.markSent(row.id, attempts, now);
       this.countSent(label);
       if (row.attempts > 0) this.record(row, 'notify.delivered', attempts, null);
       return false;
@@ -252,17 +261,17 @@ export class Notifier {
     this.countFailed(label);
     const expired = now - row.createdMs >= cfg.giveUpAfterMs;
     if (verdict.outcome === 'failed' || expired) {
-      this.o.store.outbox.markFailed(row.id, attempts, verdict.reason);
+      await this.o.store.outbox.markFailed(row.id, attempts, verdict.reason);
       this.countGivenUp(label);
       this.o.log.warn({ incident: row.incidentId, channel: row.channelId, attempts, reason: verdict.reason }, 'guard alert given up');
       this.record(row, 'notify.gave_up', attempts, verdict.reason);
       return false;
     }
     const wait = backoffMs(attempts, { firstMs: cfg.retryFirstMs, maxMs: cfg.retryMaxMs, rateLimited: verdict.rateLimited });
-    this.o.store.outbox.markRetry(row.id, attempts, now + wait, verdict.reason);
+    await this.o.store.outbox.markRetry(row.id, attempts, now + wait, verdict.reason);
     if (verdict.rateLimited) {
       this.heldUntil.set(row.channelId, now + wait);
-      this.o.store.outbox.postponeChannel(row.channelId, now + wait);
+      await this.o.store.outbox.postponeChannel(row.channelId, now + wait);
     }
     this.o.log.warn({ incident: row.incidentId, channel: row.channelId, attempts, reason: verdict.reason, retryInMs: wait }, 'guard alert failed; will retry');
     // The first failure is said on the incident; every retry after it would only repeat it.
@@ -285,11 +294,12 @@ export class Notifier {
   private record(row: OutboxRow, code: NotifyCode, attempts: number, reason: string | null): void {
     // A report's row (enqueueMessage) has no incident timeline to note it on: the outbox row says it.
     if (row.incidentId.startsWith(REPORT_KEY_PREFIX)) return;
+    // The delivery's own state is in the outbox already; the timeline entry is the operator's view of it.
+    const failed = (err: unknown) => this.o.log.error({ err, incident: row.incidentId }, 'could not note the guard alert on the incident');
     try {
-      this.recorder?.recordNotification(row.incidentId, { code, channel: row.channelId, attempts, reason });
+      void Promise.resolve(this.recorder?.recordNotification(row.incidentId, { code, channel: row.channelId, attempts, reason })).catch(failed);
     } catch (err) {
-      // The delivery's own state is in the outbox already; the timeline entry is the operator's view of it.
-      this.o.log.error({ err, incident: row.incidentId }, 'could not note the guard alert on the incident');
+      failed(err);
     }
   }
 }

@@ -106,54 +106,63 @@ export class ReportBuilder {
     };
   }
 
-  daily(date: string, t: ReportTarget): DailyReport {
+  async daily(date: string, t: ReportTarget): Promise<DailyReport> {
     const zone = this.zone;
-    const day = (d: string) => {
+    const day = async (d: string) => {
       const window = dayWindow(d, zone);
-      return { window, incidents: this.o.reads.reports.activeIn(this.win(window, t)) };
+      return { window, incidents: await this.o.reads.reports.activeIn(this.win(window, t)) };
     };
     const { stations, cells } = this.inScope(t);
+    const generatedAt = this.now();
+    const [today, previousDay, sameDayLastWeek] = await Promise.all([day(date), day(addDays(date, -1)), day(addDays(date, -7))]);
     return buildDaily({
       date,
       timezone: zone,
-      generatedAt: this.now(),
+      generatedAt,
       scope: this.scopeOf(t),
       natures: this.o.config().hub.triage.natures.map((n) => n.code),
       stations,
       cells,
-      day: day(date),
-      previousDay: day(addDays(date, -1)),
-      sameDayLastWeek: day(addDays(date, -7)),
+      day: today,
+      previousDay,
+      sameDayLastWeek,
     });
   }
 
-  monthly(month: string, t: ReportTarget): MonthlyReport {
+  async monthly(month: string, t: ReportTarget): Promise<MonthlyReport> {
     const zone = this.zone;
     const window = monthWindow(month, zone);
     const opened = (m: string) => this.o.reads.reports.openedIn(this.win(monthWindow(m, zone), t));
+    const generatedAt = this.now();
+    const [incidents, previousMonth, sameMonthLastYear] = await Promise.all([
+      this.o.reads.reports.openedIn(this.win(window, t)),
+      opened(addMonths(month, -1)),
+      opened(addMonths(month, -12)),
+    ]);
     return buildMonthly({
       month,
       timezone: zone,
-      generatedAt: this.now(),
+      generatedAt,
       scope: this.scopeOf(t),
       window,
       cells: this.inScope(t).cells,
-      incidents: this.o.reads.reports.openedIn(this.win(window, t)),
-      previousMonth: opened(addMonths(month, -1)),
-      sameMonthLastYear: opened(addMonths(month, -12)),
+      incidents,
+      previousMonth,
+      sameMonthLastYear,
     });
   }
 
-  response(month: string, t: ReportTarget): ResponseReport {
+  async response(month: string, t: ReportTarget): Promise<ResponseReport> {
     const zone = this.zone;
     const window = monthWindow(month, zone);
     const yearWindow = { sinceMs: monthWindow(addMonths(month, -11), zone).sinceMs, untilMs: window.untilMs };
-    const year = this.o.reads.reports.openedIn(this.win(yearWindow, t));
+    const generatedAt = this.now();
+    const year = await this.o.reads.reports.openedIn(this.win(yearWindow, t));
     const s = this.settings;
     return buildResponse({
       month,
       timezone: zone,
-      generatedAt: this.now(),
+      generatedAt,
       scope: this.scopeOf(t),
       window,
       standards: { ackSeconds: s.ackWithinSeconds, onSceneSeconds: s.onSceneWithinSeconds },
@@ -163,7 +172,7 @@ export class ReportBuilder {
     });
   }
 
-  devices(month: string, t: ReportTarget): DeviceQualityReport {
+  async devices(month: string, t: ReportTarget): Promise<DeviceQualityReport> {
     const window = monthWindow(month, this.zone);
     const w = this.win(window, t);
     const cfg = this.o.config();
@@ -171,22 +180,27 @@ export class ReportBuilder {
     const sites = cfg.sites
       .filter((s) => seen(s.stationId))
       .map((s) => ({ id: s.id, name: s.name, stationId: s.stationId, deviceIds: s.devices.map((d) => d.id) }));
+    const generatedAt = this.now();
+    const [stateRows, alarms, offline, incidents] = await Promise.all([
+      this.o.reads.deviceState.all(),
+      this.o.reads.reports.alarmEventsByDevice(w),
+      this.o.reads.reports.offlineEventsByDevice(w),
+      this.o.reads.reports.activeIn(w),
+    ]);
     const states = new Map(
-      this.o.reads.deviceState
-        .all()
-        .map((r) => [r.deviceId, { availability: r.availability, lastSeenMs: r.lastSeenMs, testMissed: !!r.supervision?.testMissedRaisedMs }] as const),
+      stateRows.map((r) => [r.deviceId, { availability: r.availability, lastSeenMs: r.lastSeenMs, testMissed: !!r.supervision?.testMissedRaisedMs }] as const),
     );
     return buildDevices({
       month,
       timezone: this.zone,
-      generatedAt: this.now(),
+      generatedAt,
       scope: this.scopeOf(t),
       window,
       sites,
-      alarms: this.o.reads.reports.alarmEventsByDevice(w),
-      offline: this.o.reads.reports.offlineEventsByDevice(w),
+      alarms,
+      offline,
       states,
-      incidents: this.o.reads.reports.activeIn(w),
+      incidents,
     });
   }
 
@@ -196,7 +210,7 @@ export class ReportBuilder {
   }
 
   /** The bulletin of a community in scope; undefined when it has no cell in scope. */
-  bulletin(community: string, period: BulletinPeriod, date: string, t: ReportTarget): BulletinReport | undefined {
+  async bulletin(community: string, period: BulletinPeriod, date: string, t: ReportTarget): Promise<BulletinReport | undefined> {
     const cells = this.inScope(t).cells.filter((c) => c.community === community);
     if (cells.length === 0) return undefined;
     const zone = this.zone;
@@ -206,8 +220,10 @@ export class ReportBuilder {
     const prevFirst = period === 'week' ? addDays(firstDay, -7) : `${addMonths(date.slice(0, 7), -1)}-01`;
     const previousWindow = { sinceMs: dayWindow(prevFirst, zone).sinceMs, untilMs: window.sinceMs };
     const cellIds = new Set(cells.map((c) => c.id));
-    const ofCells = (w: Window) => this.o.reads.reports.openedIn(this.win(w, t)).filter((i) => i.gridCellId !== null && cellIds.has(i.gridCellId));
-    const incidents = ofCells(window);
+    const ofCells = async (w: Window) =>
+      (await this.o.reads.reports.openedIn(this.win(w, t))).filter((i) => i.gridCellId !== null && cellIds.has(i.gridCellId));
+    const generatedAt = this.now();
+    const [incidents, previous] = await Promise.all([ofCells(window), ofCells(previousWindow)]);
     const cfg = this.o.config();
     const roads = new Map<string, string | null>();
     for (const s of cfg.sites) if (s.gridCellId && cellIds.has(s.gridCellId)) roads.set(s.id, roadOf(s.address));
@@ -217,7 +233,7 @@ export class ReportBuilder {
       community,
       period,
       timezone: zone,
-      generatedAt: this.now(),
+      generatedAt,
       scope: this.scopeOf(t),
       firstDay,
       lastDay,
@@ -227,7 +243,7 @@ export class ReportBuilder {
       advice: advice.advice,
       roads,
       incidents,
-      previous: ofCells(previousWindow),
+      previous,
     });
   }
 }
@@ -239,7 +255,7 @@ export type ReportRequest =
   | { kind: 'bulletin'; community: string; period: BulletinPeriod; date: string; target: ReportTarget };
 
 /** The report of a request; undefined for a bulletin of a community with no cell in scope. */
-export function runRequest(b: ReportBuilder, r: ReportRequest): AnyReport | undefined {
+export function runRequest(b: ReportBuilder, r: ReportRequest): Promise<AnyReport | undefined> {
   switch (r.kind) {
     case 'daily':
       return b.daily(r.date, r.target);

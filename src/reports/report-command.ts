@@ -82,21 +82,21 @@ export async function runReportCommand(o: ReportCommand, out: { stdout: (s: stri
     }
     target = { stationIds: [...descendants(config.stations, o.station)], station: o.station };
   }
-  const store = openStore(o.db ? resolve(o.db) : resolve(o.root, config.hub.storage.path));
+  const store = await openStore(o.db ? resolve(o.db) : resolve(o.root, config.hub.storage.path));
   try {
     const service = new ReportService({ store, clock: systemClock, log: silentLogger(), rootDir: o.root, config: () => config });
     const month = o.month ?? (o.date ? o.date.slice(0, 7) : service.defaultMonth());
     const date = o.date ?? service.defaultDate();
     const report =
       kind === 'daily'
-        ? service.daily(date, target)
+        ? await service.daily(date, target)
         : kind === 'monthly'
-          ? service.monthly(month, target)
+          ? await service.monthly(month, target)
           : kind === 'response'
-            ? service.response(month, target)
+            ? await service.response(month, target)
             : kind === 'devices'
-              ? service.devices(month, target)
-              : service.bulletin(o.community ?? '', period, date, target);
+              ? await service.devices(month, target)
+              : await service.bulletin(o.community ?? '', period, date, target);
     if (!report) {
       out.stderr(`--community: no grid cell of community "${o.community}"${o.station ? ` at station ${o.station}` : ''}\n`);
       return 1;
@@ -119,6 +119,6 @@ export async function runReportCommand(o: ReportCommand, out: { stdout: (s: stri
     else out.stdout(body);
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -37,7 +37,7 @@ if (parentPort) {
     },
     warn: (detail, message) => warnings.push({ detail, message }),
   });
-  port.on('message', (m: ToWorker) => {
+  const handle = async (m: ToWorker): Promise<void> => {
     if (m.type === 'config') {
       config = m.config;
       return;
@@ -48,11 +48,17 @@ if (parentPort) {
     port.postMessage({ id: m.id, started: true } satisfies FromWorker);
     let reply: FromWorker;
     try {
-      reply = { id: m.id, ok: true, report: runRequest(builder, m.request), warnings };
+      reply = { id: m.id, ok: true, report: await runRequest(builder, m.request), warnings };
     } catch (err) {
       reply = { id: m.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
     }
     port.postMessage(reply);
+  };
+  // One message at a time, in order: a build's reads are awaited now, and neither a config update
+  // nor the next build (which resets the clock and the warnings) may land in the middle of one.
+  let queue = Promise.resolve();
+  port.on('message', (m: ToWorker) => {
+    queue = queue.then(() => handle(m));
   });
   port.on('close', () => reader.close());
 }

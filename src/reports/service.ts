@@ -37,7 +37,7 @@ export interface ReportServiceOptions {
   rootDir: string;
   config: () => Config;
   /** Where the daily report is sent (the notifier); absent: not sent. */
-  send?: (key: string, channelIds: readonly string[], message: AlertMessage) => number;
+  send?: (key: string, channelIds: readonly string[], message: AlertMessage) => Promise<number>;
   /**
    * The database file, for the report worker's read-only connection: reports asked through
    * `build` are then built off the hub's event loop. Absent (or `:memory:`, which a second
@@ -60,6 +60,7 @@ const auditKey = (date: string, station: string | null): string => `report:daily
 
 export class ReportService {
   private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<number> | null = null;
   /** The clock at the previous tick (null before the first). */
   private lastTickMs: number | null = null;
   /** Builds on this thread, on the hub's own connection: the stored daily report, the CLI, `:memory:`. */
@@ -103,11 +104,7 @@ export class ReportService {
    */
   build(request: ReportRequest): Promise<AnyReport | undefined> {
     if (this.worker) return this.worker.build(request, this.o.clock.now());
-    try {
-      return Promise.resolve(runRequest(this.here, request));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return runRequest(this.here, request);
   }
 
   /** Whether `build` runs in the worker thread. */
@@ -124,19 +121,19 @@ export class ReportService {
   }
 
   // Built on this thread (the CLI, the bench's build times, the stored daily report).
-  daily(date: string, t: ReportTarget): DailyReport {
+  daily(date: string, t: ReportTarget): Promise<DailyReport> {
     return this.here.daily(date, t);
   }
 
-  monthly(month: string, t: ReportTarget): MonthlyReport {
+  monthly(month: string, t: ReportTarget): Promise<MonthlyReport> {
     return this.here.monthly(month, t);
   }
 
-  response(month: string, t: ReportTarget): ResponseReport {
+  response(month: string, t: ReportTarget): Promise<ResponseReport> {
     return this.here.response(month, t);
   }
 
-  devices(month: string, t: ReportTarget): DeviceQualityReport {
+  devices(month: string, t: ReportTarget): Promise<DeviceQualityReport> {
     return this.here.devices(month, t);
   }
 
@@ -144,7 +141,7 @@ export class ReportService {
     return this.here.communities(t);
   }
 
-  bulletin(community: string, period: BulletinPeriod, date: string, t: ReportTarget): BulletinReport | undefined {
+  bulletin(community: string, period: BulletinPeriod, date: string, t: ReportTarget): Promise<BulletinReport | undefined> {
     return this.here.bulletin(community, period, date, t);
   }
 
@@ -166,17 +163,17 @@ export class ReportService {
    * and the audit row holding the hash commit together. A stored copy is never rewritten. Returns
    * how many were stored now.
    */
-  generateDaily(date: string): number {
+  async generateDaily(date: string): Promise<number> {
     let stored = 0;
     let whole: DailyReport | null = null;
     for (const { station, target } of this.dailyTargets()) {
-      if (this.o.store.reports.getDaily(date, station)) continue;
-      const report = this.daily(date, target);
+      if (await this.o.store.reports.getDaily(date, station)) continue;
+      const report = await this.daily(date, target);
       const doc = JSON.stringify(report);
       const hash = sha256(doc);
-      const inserted = this.o.store.transaction(() => {
-        if (this.o.store.reports.getDaily(date, station)) return false;
-        const row = this.o.store.audit.append({
+      const inserted = await this.o.store.transaction(async () => {
+        if (await this.o.store.reports.getDaily(date, station)) return false;
+        const row = await this.o.store.audit.append({
           at: report.generatedAt,
           actor: 'hub',
           action: 'report.daily',
@@ -194,11 +191,11 @@ export class ReportService {
       }
     }
     if (stored > 0) this.o.log.info({ date, stored }, 'daily report generated and stored');
-    if (whole) this.sendDaily(whole);
+    if (whole) await this.sendDaily(whole);
     return stored;
   }
 
-  private sendDaily(r: DailyReport): void {
+  private async sendDaily(r: DailyReport): Promise<void> {
     const channels = this.settings.notifyChannels;
     if (!this.o.send || channels.length === 0) return;
     const f = r.figures.day;
@@ -210,7 +207,7 @@ export class ReportService {
       `测试 ${r.excluded.test}、演练 ${r.excluded.drill}（不计入）`,
     ];
     const key = `report:daily:${r.date}`;
-    this.o.send(key, channels, {
+    await this.o.send(key, channels, {
       title,
       text: [title, ...lines].join('\n'),
       markdown: [`### ${title}`, ...lines.map((l) => `- ${l}`)].join('\n'),
@@ -219,16 +216,16 @@ export class ReportService {
   }
 
   /** Stored daily reports of one station (null: the whole district; undefined: all), newest first. */
-  storedList(station: string | null | undefined): StoredDailySummary[] {
-    return this.o.store.reports.listDaily(station).map((r) => summary(r));
+  async storedList(station: string | null | undefined): Promise<StoredDailySummary[]> {
+    return (await this.o.store.reports.listDaily(station)).map((r) => summary(r));
   }
 
   /** One stored report, with whether its copy still hashes to the audit chain's hash. */
-  stored(date: string, station: string | null): StoredDailyReport | undefined {
-    const row = this.o.store.reports.getDaily(date, station);
+  async stored(date: string, station: string | null): Promise<StoredDailyReport | undefined> {
+    const row = await this.o.store.reports.getDaily(date, station);
     if (!row) return undefined;
-    const audit = this.o.store.audit.forIncident(auditKey(date, station)).find((a) => a.seq === row.auditSeq);
-    const verified = sha256(row.doc) === row.hash && audit?.note === `sha256=${row.hash}` && this.o.store.audit.hashAt(row.auditSeq) === audit.hash;
+    const audit = (await this.o.store.audit.forIncident(auditKey(date, station))).find((a) => a.seq === row.auditSeq);
+    const verified = sha256(row.doc) === row.hash && audit?.note === `sha256=${row.hash}` && (await this.o.store.audit.hashAt(row.auditSeq)) === audit.hash;
     return { ...summary(row), verified, report: JSON.parse(row.doc) as DailyReport };
   }
 
@@ -237,8 +234,16 @@ export class ReportService {
    * on their clock. Due means: the clock crossed `daily_at` since the last check, or the hub has
    * generated daily reports before (a restart after 08:00 catches up on yesterday). A brand-new
    * database starts its series at its first `daily_at`, so starting a hub writes nothing by itself.
+   * A tick still running (its writes awaited) is joined, not run twice.
    */
-  tick(): number {
+  tick(): Promise<number> {
+    this.ticking ??= this.tickOnce().finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
+  }
+
+  private async tickOnce(): Promise<number> {
     const now = this.o.clock.now();
     const last = this.lastTickMs ?? now;
     this.lastTickMs = now;
@@ -246,9 +251,9 @@ export class ReportService {
     if (!date) return 0;
     const dueAt = dayWindow(addDays(date, 1), this.zone).sinceMs + this.settings.dailyAtMinute * 60_000;
     const crossed = last < dueAt && dueAt <= now;
-    if (!crossed && this.o.store.reports.listDaily(undefined, 1).length === 0) return 0;
     try {
-      return this.generateDaily(date);
+      if (!crossed && (await this.o.store.reports.listDaily(undefined, 1)).length === 0) return 0;
+      return await this.generateDaily(date);
     } catch (err) {
       this.o.log.error({ err, date }, 'daily report could not be generated; trying again in a minute');
       return 0;
@@ -257,8 +262,8 @@ export class ReportService {
 
   /** Checks once a minute (and at once: a hub started after 08:00 catches up on yesterday). */
   start(): void {
-    this.tick();
-    this.timer = setInterval(() => this.tick(), 60_000);
+    void this.tick();
+    this.timer = setInterval(() => void this.tick(), 60_000);
     this.timer.unref();
   }
 

@@ -33,7 +33,7 @@ export interface AnchorWriterOptions {
   path: string;
   key: string | null;
   /** The chain head now (the audit repository's `head()`). */
-  head: () => { seq: number; hash: string } | null;
+  head: () => Promise<{ seq: number; hash: string } | null>;
   now: () => number;
   /** Told of every anchor written (the hub logs it: a second copy of the head, in the log). */
   onWrite?: (line: AnchorLine) => void;
@@ -43,6 +43,8 @@ export interface AnchorWriterOptions {
 export class AuditAnchorWriter {
   private last: string | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** The write in progress: a tick and stop() must not both append the same head. */
+  private writing: Promise<AnchorLine | null> = Promise.resolve(null);
 
   constructor(private readonly o: AnchorWriterOptions) {
     const lines = existsSync(o.path) ? readAnchors(o.path).lines : [];
@@ -50,9 +52,17 @@ export class AuditAnchorWriter {
     if (tail) this.last = `${tail.seq}:${tail.hash}`;
   }
 
-  /** Writes the head if it moved; returns the line written, or null. */
-  write(): AnchorLine | null {
-    const head = this.o.head();
+  /** Writes the head if it moved; resolves to the line written, or null. One write at a time. */
+  write(): Promise<AnchorLine | null> {
+    this.writing = this.writing.then(
+      () => this.writeNow(),
+      () => this.writeNow(),
+    );
+    return this.writing;
+  }
+
+  private async writeNow(): Promise<AnchorLine | null> {
+    const head = await this.o.head();
     if (!head || `${head.seq}:${head.hash}` === this.last) return null;
     const base = { seq: head.seq, hash: head.hash, at: new Date(this.o.now()).toISOString() };
     const line: AnchorLine = { ...base, mac: this.o.key ? anchorMac(this.o.key, base) : null };
@@ -69,15 +79,16 @@ export class AuditAnchorWriter {
   }
 
   start(everyMs: number): void {
-    this.timer = setInterval(() => this.write(), everyMs);
+    // A failed tick (the database closing under it) is retried by the next one; stop() reports.
+    this.timer = setInterval(() => void this.write().catch(() => undefined), everyMs);
     this.timer.unref();
   }
 
   /** Stops the timer and writes the final head (call before the database closes). */
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.write();
+    await this.write();
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Db } from './db.js';
 import { nextAuditRow, verifyAuditChain } from './audit-chain.js';
 import type { AuditEntry, AuditRepository, AuditRow, AuditVerdict } from './ports.js';
+import type { Sync } from './sqlite-gate.js';
 
 interface Raw {
   seq: number;
@@ -33,7 +34,7 @@ function fromRaw(r: Raw): AuditRow {
 }
 
 /** The only SQL about the audit trail: append, read, verify. The chain itself is audit-chain.ts. */
-export class SqliteAuditRepository implements AuditRepository {
+export class SqliteAuditRepository implements Sync<AuditRepository> {
   private readonly insertStmt;
   /** The chain head, read once and then kept, so an append costs no read. */
   private last: { seq: number; hash: string } | null = null;

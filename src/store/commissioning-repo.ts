@@ -1,6 +1,7 @@
 import type { WalkTest } from '../contract/commissioning.js';
 import type { Db } from './db.js';
 import type { CommissioningRecord, CommissioningRepository } from './ports.js';
+import type { Sync } from './sqlite-gate.js';
 
 interface RecordRow {
   site_id: string;
@@ -12,7 +13,7 @@ interface RecordRow {
 }
 
 /** The only SQL about commissioning (migration 012): site and device records, walk tests. */
-export class SqliteCommissioningRepository implements CommissioningRepository {
+export class SqliteCommissioningRepository implements Sync<CommissioningRepository> {
   private readonly upsertStmt;
   private readonly saveTestStmt;
 

@@ -1,8 +1,9 @@
 import type { Db } from './db.js';
 import type { DeviceStateRepository, DeviceStateRow, DeviceSupervision } from './ports.js';
+import type { Sync } from './sqlite-gate.js';
 
 /** Last decoded state and supervision record per device, so on-change decoding and supervision survive restarts. */
-export class SqliteDeviceStateRepository implements DeviceStateRepository {
+export class SqliteDeviceStateRepository implements Sync<DeviceStateRepository> {
   private readonly upsertStmt;
 
   constructor(private readonly db: Db) {

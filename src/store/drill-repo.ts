@@ -1,6 +1,7 @@
 import type { Drill } from '../contract/drill.js';
 import type { Db } from './db.js';
 import type { DrillRepository } from './ports.js';
+import type { Sync } from './sqlite-gate.js';
 
 interface DrillRow {
   id: string;
@@ -38,7 +39,7 @@ function fromRow(r: DrillRow): Drill {
 }
 
 /** The only SQL about drill windows (migration 013). */
-export class SqliteDrillRepository implements DrillRepository {
+export class SqliteDrillRepository implements Sync<DrillRepository> {
   constructor(private readonly db: Db) {}
 
   insert(d: Drill): void {

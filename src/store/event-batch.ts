@@ -19,18 +19,18 @@ export interface EventBatchResult {
 export interface EventBatchStore {
   events: Pick<EventRepository, 'commitBatch' | 'lastSeq'>;
   deviceState: Pick<DeviceStateRepository, 'saveLatest'>;
-  transaction<T>(fn: () => T): T;
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /**
- * Writes a batch in one durable transaction (one fsync): dedupe, insert, device state. Returns
- * once committed; throws (and writes nothing) when the transaction fails. Calls nothing outside
- * the store, so announcing what was stored is the caller's job, after this returns.
+ * Writes a batch in one durable transaction (one fsync): dedupe, insert, device state. Resolves
+ * once committed; rejects (and writes nothing) when the transaction fails. Calls nothing outside
+ * the store, so announcing what was stored is the caller's job, after this resolves.
  */
-export function writeEventBatch(store: EventBatchStore, batch: EventBatch): EventBatchResult {
-  return store.transaction(() => {
-    const result = store.events.commitBatch(batch.events);
-    store.deviceState.saveLatest(batch.states);
+export function writeEventBatch(store: EventBatchStore, batch: EventBatch): Promise<EventBatchResult> {
+  return store.transaction(async () => {
+    const result = await store.events.commitBatch(batch.events);
+    await store.deviceState.saveLatest(batch.states);
     return result;
   });
 }

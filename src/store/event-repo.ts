@@ -3,6 +3,7 @@ import type { StoredParams } from '../contract/messages.js';
 import type { Db } from './db.js';
 import { listLimit, Where } from './where.js';
 import type { DedupeCandidate, EventQuery, EventRepository, StoredEvent } from './ports.js';
+import type { Sync } from './sqlite-gate.js';
 
 interface EventRow {
   seq: number;
@@ -82,7 +83,7 @@ function parseParams(json: string | null): StoredParams {
 export const LAST_ARMING_BY_SITE_SQL = `SELECT site_id, kind, max(seq) FROM events WHERE kind IN ('arm', 'disarm') GROUP BY site_id`;
 
 /** The only SQL about events. */
-export class SqliteEventRepository implements EventRepository {
+export class SqliteEventRepository implements Sync<EventRepository> {
   private readonly insertStmt;
   private readonly dupStmt;
   private readonly markStmt;

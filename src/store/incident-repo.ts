@@ -2,9 +2,10 @@ import type { Incident } from '../contract/incident.js';
 import type { Db } from './db.js';
 import { listLimit, Where } from './where.js';
 import type { IncidentQuery, IncidentRepository } from './ports.js';
+import type { Sync } from './sqlite-gate.js';
 
 /** The only SQL about incidents. The whole Incident is kept as JSON; indexed columns serve queries. */
-export class SqliteIncidentRepository implements IncidentRepository {
+export class SqliteIncidentRepository implements Sync<IncidentRepository> {
   private readonly upsertStmt;
   private readonly getStmt;
   private readonly lastNumberStmt;

@@ -1,5 +1,6 @@
 import type { Db } from './db.js';
 import type { NotificationOutboxRepository, OutboxEntry, OutboxRow } from './ports.js';
+import type { Sync } from './sqlite-gate.js';
 
 const COLUMNS = `id, key, incident_id AS incidentId, channel_id AS channelId, guard_group AS guardGroup, payload, status, attempts,
   next_attempt_ms AS nextAttemptMs, created_ms AS createdMs, sent_ms AS sentMs, last_error AS lastError`;
@@ -9,7 +10,7 @@ const COLUMNS = `id, key, incident_id AS incidentId, channel_id AS channelId, gu
  * small, and losing one in a power cut means one retry, which the idempotency key bounds to this
  * incident and channel.
  */
-export class SqliteOutboxRepository implements NotificationOutboxRepository {
+export class SqliteOutboxRepository implements Sync<NotificationOutboxRepository> {
   private readonly insertStmt;
   private readonly dueStmt;
   private readonly nextStmt;

@@ -1,5 +1,6 @@
 import type { Db } from './db.js';
 import type { DeviceAlarmCount, ReportIncident, ReportRepository, ReportWindow, StoredDailyRow } from './ports.js';
+import type { Sync } from './sqlite-gate.js';
 import { Where } from './where.js';
 
 /**
@@ -125,7 +126,7 @@ const fromDaily = (r: DailyRaw): StoredDailyRow => ({
 /** Kinds that are state or supervision, not alarms: a false-alarm rate counts alarms only. */
 const NOT_ALARMS = `kind NOT IN ('restore', 'arm', 'disarm', 'test') AND kind NOT LIKE 'trouble.%'`;
 
-export class SqliteReportRepository implements ReportRepository {
+export class SqliteReportRepository implements Sync<ReportRepository> {
   private readonly insertDailyStmt;
   private readonly getDailyStmt;
 

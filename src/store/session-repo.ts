@@ -1,11 +1,12 @@
 import type { Db } from './db.js';
 import type { SessionRepository, SessionRow } from './ports.js';
+import type { Sync } from './sqlite-gate.js';
 
 /**
  * Sessions on disk (auth/sessions.ts keeps the live ones in memory and writes through). Plain
  * commits: a session lost in a power cut only means logging in again.
  */
-export class SqliteSessionRepository implements SessionRepository {
+export class SqliteSessionRepository implements Sync<SessionRepository> {
   private readonly insertStmt;
   private readonly touchStmt;
   private readonly deleteStmt;

@@ -4,48 +4,64 @@ import { SqliteCommissioningRepository } from './commissioning-repo.js';
 import { SqliteDeviceStateRepository } from './device-state-repo.js';
 import { SqliteEventRepository } from './event-repo.js';
 import { SqliteIncidentRepository } from './incident-repo.js';
-import type { Store } from './ports.js';
+import type {
+  AuditRepository,
+  CommissioningRepository,
+  DeviceStateRepository,
+  DrillRepository,
+  EventRepository,
+  IncidentRepository,
+  NotificationOutboxRepository,
+  ReportRepository,
+  SessionRepository,
+  Store,
+} from './ports.js';
 import { SqliteSessionRepository } from './session-repo.js';
 import { SqliteOutboxRepository } from './outbox-repo.js';
 import { SqliteDrillRepository } from './drill-repo.js';
 import { SqliteReportRepository } from './report-repo.js';
+import { promised, SqliteGate } from './sqlite-gate.js';
 
 /**
  * The SQLite store: one file, one connection. The connection stays in this closure: everything
- * outside src/store/ asks a repository, so a second backend can answer the same questions.
+ * outside src/store/ asks a repository, so a second backend can answer the same questions. The
+ * repositories are synchronous (better-sqlite3 blocks); the gate (sqlite-gate.ts) gives them the
+ * ports' promises and keeps transactions from interleaving on the one connection.
  */
 export function openSqliteStore(path: string): Store {
   const db = openDatabase(path);
   const incidents = new SqliteIncidentRepository(db);
+  const audit = new SqliteAuditRepository(db);
   // A repository that remembers what it wrote must forget it when the transaction did not commit.
-  const run = <T>(fn: () => T): T => {
-    try {
-      return db.transaction(fn)();
-    } catch (err) {
+  const gate = new SqliteGate(
+    (sql) => db.exec(sql),
+    () => db.inTransaction,
+    () => {
       incidents.rolledBack();
-      throw err;
-    }
-  };
-  return {
-    events: new SqliteEventRepository(db),
-    commissioning: new SqliteCommissioningRepository(db),
-    incidents,
-    deviceState: new SqliteDeviceStateRepository(db),
-    audit: new SqliteAuditRepository(db),
-    sessions: new SqliteSessionRepository(db),
-    outbox: new SqliteOutboxRepository(db),
-    drills: new SqliteDrillRepository(db),
-    reports: new SqliteReportRepository(db),
-    transaction: run,
-    derivedTransaction: <T>(fn: () => T): T => {
-      db.pragma('synchronous = NORMAL');
-      try {
-        return run(fn);
-      } finally {
-        db.pragma('synchronous = FULL');
-      }
+      audit.resetHead();
     },
-    ping: (): boolean => {
+  );
+  // Only for data rebuilt from durable rows: WAL frames are ordered, so the next FULL commit syncs it.
+  const withoutFsync = {
+    beforeBegin: () => db.pragma('synchronous = NORMAL'),
+    afterEnd: () => db.pragma('synchronous = FULL'),
+  };
+  let closed: Promise<void> | null = null;
+  return {
+    backend: 'sqlite',
+    events: promised<EventRepository>(gate, new SqliteEventRepository(db)),
+    commissioning: promised<CommissioningRepository>(gate, new SqliteCommissioningRepository(db)),
+    incidents: promised<IncidentRepository>(gate, incidents),
+    deviceState: promised<DeviceStateRepository>(gate, new SqliteDeviceStateRepository(db)),
+    audit: promised<AuditRepository>(gate, audit, ['resetHead']),
+    sessions: promised<SessionRepository>(gate, new SqliteSessionRepository(db)),
+    outbox: promised<NotificationOutboxRepository>(gate, new SqliteOutboxRepository(db)),
+    drills: promised<DrillRepository>(gate, new SqliteDrillRepository(db)),
+    reports: promised<ReportRepository>(gate, new SqliteReportRepository(db)),
+    transaction: (fn) => gate.transaction(fn),
+    derivedTransaction: (fn) => gate.transaction(fn, withoutFsync),
+    // Not queued: a health check must answer while a long transaction runs, and SELECT 1 reads nothing.
+    ping: async () => {
       try {
         db.prepare('SELECT 1').get();
         return true;
@@ -53,6 +69,12 @@ export function openSqliteStore(path: string): Store {
         return false; // closed, or the file is gone or unreadable: the health check reports it
       }
     },
-    close: () => db.close(),
+    // After what is queued: a transaction already accepted still commits.
+    close: () => {
+      closed ??= gate.drain().then(() => {
+        db.close();
+      });
+      return closed;
+    },
   };
 }

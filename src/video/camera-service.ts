@@ -137,7 +137,12 @@ export class CameraService {
       media: this.media,
       ffmpeg: this.ffmpeg,
       settings,
-      addMedia: (incidentId, media) => o.sinks.addMedia(incidentId, media),
+      // Dispatch writes the media to the incident asynchronously (issue 18): a failed write is
+      // logged here, never left as an unhandled rejection that would stop the hub.
+      addMedia: (incidentId, media) =>
+        Promise.resolve(o.sinks.addMedia(incidentId, media)).catch((err: unknown) =>
+          o.log.error({ err, incident: incidentId, camera: media.cameraId }, 'could not attach media to the incident'),
+        ),
       countSnapshot: (outcome) => countSnapshots({ outcome }),
       clock,
       log: o.log,

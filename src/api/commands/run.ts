@@ -24,7 +24,8 @@ export interface CommandRequest {
   origin: string;
 }
 
-export function runCommand(ctx: ApiContext, command: CommandSpec, req: CommandRequest): CommandReply {
+/** Answers once what the command changed is committed (the handler's promise resolves after the store's commit). */
+export async function runCommand(ctx: ApiContext, command: CommandSpec, req: CommandRequest): Promise<CommandReply> {
   const { caller } = req;
   if (!caller) return { ok: false, code: 'unauthenticated', error: 'session ended; log in again' };
   if (!can(caller.user.role, command.capability)) return { ok: false, code: 'forbidden', error: `your role (${caller.user.role}) may not do this` };
@@ -32,7 +33,7 @@ export function runCommand(ctx: ApiContext, command: CommandSpec, req: CommandRe
   if (!id.success) return { ok: false, code: 'bad_request', error: `id: ${describeIssues(id.error)}` };
   const input = command.input.safeParse(req.body ?? {});
   if (!input.success) return { ok: false, code: 'bad_request', error: describeIssues(input.error) };
-  const incident = ctx.incidents.get(id.data);
+  const incident = await ctx.incidents.get(id.data);
   // Out of scope answers exactly like a missing id: another answer would confirm that it exists.
   if (!incident || !ctx.auth.scope(caller.principal).sees(incident)) return { ok: false, code: 'not_found', error: `no open incident ${id.data}` };
   const by = { username: caller.user.username, origin: req.origin };
@@ -44,7 +45,7 @@ export function runCommand(ctx: ApiContext, command: CommandSpec, req: CommandRe
  * then the handler with the caller's view of sites and stations (its scope over the live config),
  * by which the drill service answers a site outside the scope exactly like one that does not exist.
  */
-export function runDrillCommand(ctx: ApiContext, command: DrillCommandSpec, req: Omit<CommandRequest, 'id'>): DrillReply {
+export async function runDrillCommand(ctx: ApiContext, command: DrillCommandSpec, req: Omit<CommandRequest, 'id'>): Promise<DrillReply> {
   const { caller } = req;
   if (!caller) return { ok: false, code: 'unauthenticated', error: 'session ended; log in again' };
   if (!can(caller.user.role, command.capability)) return { ok: false, code: 'forbidden', error: `your role (${caller.user.role}) may not do this` };

@@ -21,7 +21,8 @@ export interface SiteCommandSpec<C extends SiteCommand = SiteCommand> {
   path: `/sites/:id/${string}`;
   capability: Capability;
   refusals: readonly RefusalCode[];
-  run(service: CommissioningService, siteId: string, by: CommissioningActor, input: Input<C>): SiteCommandReply;
+  /** Resolves once the change is committed: the answer goes out after that. */
+  run(service: CommissioningService, siteId: string, by: CommissioningActor, input: Input<C>): Promise<SiteCommandReply>;
 }
 
 const EDGE: readonly RefusalCode[] = ['unauthenticated', 'forbidden', 'bad_request', 'not_found'];
@@ -66,11 +67,11 @@ export const SITE_COMMAND_SPECS: readonly SiteCommandSpec[] = SITE_COMMANDS.map(
 );
 
 /** The one pipeline of a site command: caller, capability, input, site in scope, handler. */
-export function runSiteCommand(
+export async function runSiteCommand(
   ctx: ApiContext,
   spec: SiteCommandSpec,
   req: { caller: Authenticated | null; siteId: string; body: unknown; origin: string },
-): SiteCommandReply {
+): Promise<SiteCommandReply> {
   const { caller } = req;
   if (!caller) return { ok: false, code: 'unauthenticated', error: 'session ended; log in again' };
   if (!can(caller.user.role, spec.capability)) return { ok: false, code: 'forbidden', error: `your role (${caller.user.role}) may not do this` };

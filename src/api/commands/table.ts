@@ -51,50 +51,51 @@ export interface CommandSpec<A extends IncidentAction = IncidentAction> {
   input: (typeof COMMAND_INPUTS)[A];
   /** Every code this command may refuse with, the pipeline's included (docs/errors.md explains each). */
   refusals: readonly RefusalCode[];
-  run(call: CommandCall<A>): CommandReply;
+  /** Resolves once what it changed is committed: the answer goes out after that. */
+  run(call: CommandCall<A>): Promise<CommandReply>;
 }
 
 /** Refusals of the pipeline itself (run.ts), common to every command. */
 const EDGE: readonly RefusalCode[] = ['unauthenticated', 'forbidden', 'bad_request', 'not_found'];
 
-type Handlers = { [A in IncidentAction]: { capability: Capability; refusals: readonly RefusalCode[]; run: (call: CommandCall<A>) => CommandReply } };
+type Handlers = { [A in IncidentAction]: { capability: Capability; refusals: readonly RefusalCode[]; run: (call: CommandCall<A>) => Promise<CommandReply> } };
 
 const HANDLERS: Handlers = {
   ack: {
     capability: 'incidents:ack',
     refusals: ['owned', 'illegal_transition'],
-    run: ({ ctx, incident, by }) => ctx.incidents.acknowledge(incident.id, by),
+    run: async ({ ctx, incident, by }) => ctx.incidents.acknowledge(incident.id, by),
   },
   dispatch: {
     capability: 'incidents:dispatch',
     refusals: ['owned', 'illegal_transition', 'no_units', 'bad_unit'],
-    run: ({ ctx, incident, by, input }) => ctx.incidents.dispatchUnit(incident.id, by, input.unit, input.note),
+    run: async ({ ctx, incident, by, input }) => ctx.incidents.dispatchUnit(incident.id, by, input.unit, input.note),
   },
   onscene: {
     capability: 'incidents:onscene',
     refusals: ['owned', 'illegal_transition'],
-    run: ({ ctx, incident, by, input }) => ctx.incidents.onScene(incident.id, by, input.note),
+    run: async ({ ctx, incident, by, input }) => ctx.incidents.onScene(incident.id, by, input.note),
   },
   feedback: {
     capability: 'incidents:feedback',
     refusals: ['owned', 'illegal_transition', 'bad_nature', 'empty_note'],
-    run: ({ ctx, incident, by, input }) => ctx.incidents.feedback(incident.id, by, input.text, input.nature),
+    run: async ({ ctx, incident, by, input }) => ctx.incidents.feedback(incident.id, by, input.text, input.nature),
   },
   close: {
     // 110 结警 only: a guard's 误报 is a finding (guard_verify) that the operator confirms by closing.
     capability: 'incidents:close',
     refusals: ['owned', 'illegal_transition', 'bad_disposition', 'bad_nature', 'dispatch_required', 'feedback_required', 'owner_cancel_unverified'],
-    run: ({ ctx, incident, by, input }) => ctx.incidents.close(incident.id, by, input.disposition, { note: input.note, nature: input.nature }),
+    run: async ({ ctx, incident, by, input }) => ctx.incidents.close(incident.id, by, input.disposition, { note: input.note, nature: input.nature }),
   },
   note: {
     capability: 'incidents:note',
     refusals: ['empty_note', 'too_many_notes'],
-    run: ({ ctx, incident, by, input }) => ctx.incidents.note(incident.id, by, input.text),
+    run: async ({ ctx, incident, by, input }) => ctx.incidents.note(incident.id, by, input.text),
   },
   handover: {
     capability: 'incidents:handover',
     refusals: ['not_owned', 'owned', 'bad_target'],
-    run: ({ ctx, incident, by, input }) => {
+    run: async ({ ctx, incident, by, input }) => {
       const target = ctx.auth.handoverTarget(input.to, incident);
       return target.ok
         ? ctx.incidents.handOver(incident.id, by, target.username)
@@ -104,37 +105,37 @@ const HANDLERS: Handlers = {
   takeover: {
     capability: 'incidents:takeover',
     refusals: ['already_owner'],
-    run: ({ ctx, incident, by }) => ctx.incidents.takeOver(incident.id, by),
+    run: async ({ ctx, incident, by }) => ctx.incidents.takeOver(incident.id, by),
   },
   transfer: {
     capability: 'incidents:transfer',
     refusals: ['owned', 'illegal_transition', 'bad_target'],
-    run: ({ ctx, incident, by, input }) => ctx.incidents.transfer(incident.id, by, input.to, input.note),
+    run: async ({ ctx, incident, by, input }) => ctx.incidents.transfer(incident.id, by, input.to, input.note),
   },
   call: {
     capability: 'incidents:call',
     refusals: ['owned', 'bad_contact'],
-    run: ({ ctx, incident, by, input }) => ctx.incidents.call(incident.id, by, input),
+    run: async ({ ctx, incident, by, input }) => ctx.incidents.call(incident.id, by, input),
   },
   guard_ack: {
     capability: 'incidents:guard',
     refusals: ['owned', 'illegal_transition'],
-    run: ({ ctx, incident, by }) => ctx.incidents.guardAcknowledge(incident.id, by),
+    run: async ({ ctx, incident, by }) => ctx.incidents.guardAcknowledge(incident.id, by),
   },
   guard_onscene: {
     capability: 'incidents:guard',
     refusals: ['owned', 'illegal_transition'],
-    run: ({ ctx, incident, by }) => ctx.incidents.guardOnScene(incident.id, by),
+    run: async ({ ctx, incident, by }) => ctx.incidents.guardOnScene(incident.id, by),
   },
   guard_verify: {
     capability: 'incidents:guard',
     refusals: ['owned', 'illegal_transition'],
-    run: ({ ctx, incident, by, input }) => ctx.incidents.guardVerify(incident.id, by, input.finding, input.note),
+    run: async ({ ctx, incident, by, input }) => ctx.incidents.guardVerify(incident.id, by, input.finding, input.note),
   },
   make_real: {
     capability: 'incidents:make_real',
     refusals: ['not_drill'],
-    run: ({ ctx, incident, by, input }) => ctx.incidents.makeReal(incident.id, by, input.note),
+    run: async ({ ctx, incident, by, input }) => ctx.incidents.makeReal(incident.id, by, input.note),
   },
 };
 
@@ -184,7 +185,7 @@ export interface DrillCommandSpec<A extends DrillAction = DrillAction> {
   scope: DrillScope;
   input: (typeof DRILL_INPUTS)[A];
   refusals: readonly RefusalCode[];
-  run(call: DrillCall<A>): DrillReply;
+  run(call: DrillCall<A>): Promise<DrillReply>;
 }
 
 const NO_DRILLS: DrillReply = { ok: false, code: 'not_found', error: 'drills are not available here' };
@@ -194,13 +195,13 @@ const DRILL_HANDLERS: { [A in DrillAction]: Omit<DrillCommandSpec<A>, 'action' |
     path: '/drills',
     capability: 'drills:run',
     refusals: ['unauthenticated', 'forbidden', 'bad_request', 'bad_drill'],
-    run: ({ ctx, by, view, input }) => ctx.drills?.begin(input, by, view) ?? NO_DRILLS,
+    run: async ({ ctx, by, view, input }) => (await ctx.drills?.begin(input, by, view)) ?? NO_DRILLS,
   },
   end: {
     path: '/drills/:id/end',
     capability: 'drills:run',
     refusals: ['unauthenticated', 'forbidden', 'bad_request', 'not_found', 'drill_ended'],
-    run: ({ ctx, by, view, input }) => ctx.drills?.finish(input.id, by, view) ?? NO_DRILLS,
+    run: async ({ ctx, by, view, input }) => (await ctx.drills?.finish(input.id, by, view)) ?? NO_DRILLS,
   },
 };
 

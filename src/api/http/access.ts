@@ -89,10 +89,12 @@ export function sameOrigin(origin: string | undefined, host: string | undefined)
 }
 
 export function resolveSession(auth: AuthService): RequestHandler {
-  return (req, res, next) => {
+  // Async (a cookie made on another replica is looked up in the store): Express 5 passes a
+  // rejection — the store not answering — to the error handler.
+  return async (req, res, next) => {
     const id = parseCookies(req.headers.cookie)[SESSION_COOKIE];
     // GET /api/session must not renew the idle timer, or a page polling it would never time out.
-    res.locals.auth = auth.authenticate(id, req.path !== '/api/session');
+    res.locals.auth = await auth.authenticate(id, req.path !== '/api/session');
     next();
   };
 }

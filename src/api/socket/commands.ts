@@ -14,7 +14,9 @@ export interface CommandBinding {
   /** `console:<ip>` or `guard:<ip>`, for the timeline and audit. */
   origin: string;
   /** The caller as of now: every command re-checks the session, it may have ended since the handshake. */
-  caller(): Authenticated | null;
+  caller(): Promise<Authenticated | null>;
+  /** Who opened the socket, for log lines that must not wait for a session lookup. */
+  username: string;
   /** This socket's rate limit (command-rate.ts), asked once per packet it sends. */
   rate?: () => boolean;
 }
@@ -38,10 +40,7 @@ export function bindCommands(socket: LiveSocket, ctx: ApiContext, binding: Comma
       const now = Date.now();
       if (now - lastLogged > 60_000) {
         lastLogged = now;
-        ctx.log.warn(
-          { code: 'rate_limited', origin: binding.origin, user: binding.caller()?.user.username ?? null },
-          'socket commands over the rate limit refused',
-        );
+        ctx.log.warn({ code: 'rate_limited', origin: binding.origin, user: binding.username }, 'socket commands over the rate limit refused');
       }
       if (now - windowStart >= 1000) {
         windowStart = now;
@@ -66,12 +65,13 @@ export function bindCommands(socket: LiveSocket, ctx: ApiContext, binding: Comma
     });
   }
   for (const command of COMMANDS) {
-    const handler = (payload: unknown, reply: unknown): void => {
+    // The ack goes out when runCommand resolves: after the store committed what the command changed.
+    const handler = async (payload: unknown, reply: unknown): Promise<void> => {
       if (typeof reply !== 'function') return; // a command without an ack callback has nobody to answer
       let r: CommandReply;
       try {
         const id = payload && typeof payload === 'object' ? (payload as { id?: unknown }).id : undefined;
-        r = runCommand(ctx, command, { caller: binding.caller(), id, body: payload, origin: binding.origin });
+        r = await runCommand(ctx, command, { caller: await binding.caller(), id, body: payload, origin: binding.origin });
       } catch (err) {
         ctx.log.error({ err }, 'console command failed');
         r = { ok: false, code: 'internal', error: 'internal error' };
@@ -82,11 +82,11 @@ export function bindCommands(socket: LiveSocket, ctx: ApiContext, binding: Comma
   }
   // Drills (演练): no incident named; the same rate limit, the same ack-callback answer.
   for (const command of DRILL_COMMANDS) {
-    const handler = (payload: unknown, reply: unknown): void => {
+    const handler = async (payload: unknown, reply: unknown): Promise<void> => {
       if (typeof reply !== 'function') return;
       let r: DrillReply;
       try {
-        r = runDrillCommand(ctx, command, { caller: binding.caller(), body: payload, origin: binding.origin });
+        r = await runDrillCommand(ctx, command, { caller: await binding.caller(), body: payload, origin: binding.origin });
       } catch (err) {
         ctx.log.error({ err }, 'console drill command failed');
         r = { ok: false, code: 'internal', error: 'internal error' };

@@ -18,7 +18,7 @@ import { bindCommands } from './commands.js';
 import { refuseRootNamespace } from './edge.js';
 import { startFanOut } from './fan-out.js';
 import { guardHandshake, NAMESPACE_CAPABILITY } from './handshake.js';
-import { sendSnapshotAndReplay } from './snapshot.js';
+import { admitToRoom } from './snapshot.js';
 import type { LiveNs, LiveSocket, SocketData } from './types.js';
 import { batchSocketWrites } from './write-batching.js';
 
@@ -48,7 +48,9 @@ export function attachConsole(
     batchSocketWrites(io),
     startFanOut(namespaces, ctx, bus, options.coalesceMs),
     ctx.auth.sessions.onEnd((s) => sockets.cut(s.id)),
-    ctx.auth.onAccountsChanged(() => namespaces.forEach((ns) => rescope(ns, ctx))),
+    ctx.auth.onAccountsChanged(() => {
+      for (const ns of namespaces) void rescope(ns, ctx).catch((err: unknown) => ctx.log.error({ err }, 'rescoping sockets failed'));
+    }),
   ];
   return () => off.forEach((f) => f());
 }
@@ -58,22 +60,25 @@ export function attachConsole(
  * station, a guard group), gets the snapshot (and replay), and may send commands.
  */
 function onConnection(socket: LiveSocket, ctx: ApiContext, sockets: SessionSockets, rates: CommandRateLimiter): void {
-  const sessionId = (socket.data as SocketData).sessionId;
-  const current = (): Authenticated | null => {
-    const a = ctx.auth.authenticate(sessionId);
+  const { sessionId, admitted: first } = socket.data as SocketData;
+  // The handshake has just authenticated this socket: the handler starts from that, synchronously,
+  // so no command the page sends right after connecting arrives before its handler is bound.
+  if (!first) return void socket.disconnect(true);
+  const current = async (): Promise<Authenticated | null> => {
+    const a = await ctx.auth.authenticate(sessionId);
     if (!a) socket.disconnect(true);
     return a;
   };
-  const first = current();
-  if (!first) return;
   sockets.add(sessionId, socket);
   const scope = ctx.auth.scope(first.principal);
-  (socket.data as SocketData).room = scope.room;
-  void socket.join(scope.room);
-  sendSnapshotAndReplay(socket, ctx, scope);
+  void admitToRoom(socket, ctx, scope).catch((err: unknown) => {
+    ctx.log.error({ err }, 'console catch-up failed');
+    socket.disconnect(true);
+  });
   bindCommands(socket, ctx, {
     origin: `${socket.nsp.name.slice(1)}:${socket.handshake.address}`,
     caller: current,
+    username: first.user.username,
     rate: rates.forSocket(first.user.username),
   });
 }
@@ -83,11 +88,12 @@ function onConnection(socket: LiveSocket, ctx: ApiContext, sockets: SessionSocke
  * whose scope moved (a guard put in another group, an operator in another station) leaves the old
  * room and gets the new scope's whole queue, so it stops receiving what it may no longer see.
  */
-function rescope(ns: LiveNs, ctx: ApiContext): void {
+async function rescope(ns: LiveNs, ctx: ApiContext): Promise<void> {
   const capability = NAMESPACE_CAPABILITY[ns.name as keyof typeof NAMESPACE_CAPABILITY];
-  for (const socket of ns.sockets.values()) {
+  for (const socket of [...ns.sockets.values()]) {
     const data = socket.data as SocketData;
-    const a = ctx.auth.authenticate(data.sessionId, false);
+    const a = await ctx.auth.authenticate(data.sessionId, false);
+    if (!socket.connected) continue;
     if (!a || !capability || !can(a.user.role, capability)) {
       socket.disconnect(true);
       continue;
@@ -95,9 +101,8 @@ function rescope(ns: LiveNs, ctx: ApiContext): void {
     const scope = ctx.auth.scope(a.principal);
     if (scope.room === data.room) continue;
     if (data.room) void socket.leave(data.room);
-    data.room = scope.room;
-    void socket.join(scope.room);
-    sendSnapshotAndReplay(socket, ctx, scope);
+    data.room = undefined;
+    await admitToRoom(socket, ctx, scope);
   }
 }
 

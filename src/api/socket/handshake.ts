@@ -19,15 +19,18 @@ function refusal(message: string, code: number): Error {
 
 /** Installs the handshake check on a namespace; an admitted socket carries its session id. */
 export function guardHandshake(ns: LiveNs, auth: AuthService, capability: Capability): void {
-  ns.use((socket, next) => {
+  ns.use(async (socket, next) => {
     const headers = socket.handshake.headers;
     // A page on another site must not open a socket with this site's cookie (cross-site WebSocket hijacking).
     if (!sameOrigin(headers.origin, headers.host)) return next(refusal('cross-origin connection refused', 403));
-    const a = auth.authenticate(parseCookies(headers.cookie)[SESSION_COOKIE]);
+    const a = await auth.authenticate(parseCookies(headers.cookie)[SESSION_COOKIE]).catch(() => undefined);
+    // The session store did not answer: refused like a missing session would be, but said so.
+    if (a === undefined) return next(refusal('sessions unavailable; try again', 503));
     if (!a) return next(refusal('log in first', 401));
     if (a.mustChangePassword) return next(refusal('change the one-time password first', 428));
     if (!can(a.user.role, capability)) return next(refusal(`your role (${a.user.role}) may not open ${ns.name}`, 403));
     (socket.data as SocketData).sessionId = a.session.id;
+    (socket.data as SocketData).admitted = a;
     next();
   });
 }

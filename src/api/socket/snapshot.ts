@@ -8,7 +8,8 @@ import type { Incident } from '../../contract/incident.js';
 import type { EventBrief } from '../../contract/socket.js';
 import type { Scope } from '../../auth/scope.js';
 import type { ApiContext } from '../context.js';
-import type { LiveSocket } from './types.js';
+import type { StoredEvent } from '../../store/index.js';
+import type { LiveSocket, SocketData } from './types.js';
 
 /**
  * The handshake's `auth` (ConsoleHandshakeAuth): a `since` that is not a whole seq is ignored, as
@@ -64,39 +65,64 @@ export const MAX_REPLAY_EVENTS = 20_000;
 const REPLAY_PAGE = 1000;
 
 /**
- * Snapshot and replay are built in one synchronous run, so no live push can fall between them or
- * overtake them: every event after `since` arrives exactly once, in seq order.
+ * Puts a socket in its scope room and sends it the queue (`queue:snapshot`) and, when it reconnects
+ * with `since`, the events it missed. Every event after `since` must arrive exactly once and in seq
+ * order (the page drops any event at or below the last seq it saw), so:
+ * - without a replay, the room is joined and the snapshot sent in one synchronous run, as no live
+ *   push can fall between them;
+ * - with a replay, the store is read page by page (asynchronously), and live pushes must not
+ *   overtake the replayed pages: the socket joins its room only once the pages have reached what
+ *   the hub has announced, checked in the same synchronous run as the join, and then gets the
+ *   queue once more (incident pushes made while it was out of the room are in that snapshot).
+ * Resolves when the socket is in its room.
  */
-export function sendSnapshotAndReplay(socket: LiveSocket, ctx: ApiContext, scope: Scope): void {
-  // Up to what has been announced: later commits reach this socket live, through the fan-out.
-  const eventSeq = ctx.ingest.announcedSeq;
-  socket.emit('queue:snapshot', {
-    incidents: ctx.incidents.snapshot(scope.all ? undefined : (i) => scope.sees(i)).map(forPush),
-    serverTime: new Date().toISOString(),
-    eventSeq,
-  });
+export async function admitToRoom(socket: LiveSocket, ctx: ApiContext, scope: Scope): Promise<void> {
   const { since } = handshakeAuth.parse(socket.handshake.auth ?? {});
-  if (since !== undefined && since < eventSeq) replay(socket, ctx, scope, since, eventSeq);
-}
-
-/** The events of the scope after `since` up to `until`, in pages, at most MAX_REPLAY_EVENTS. */
-function replay(socket: LiveSocket, ctx: ApiContext, scope: Scope, since: number, until: number): void {
+  const sendQueue = () => {
+    socket.emit('queue:snapshot', {
+      incidents: ctx.incidents.snapshot(scope.all ? undefined : (i) => scope.sees(i)).map(forPush),
+      serverTime: new Date().toISOString(),
+      // Up to what has been announced: later commits reach this socket live, through the fan-out.
+      eventSeq: ctx.ingest.announcedSeq,
+    });
+  };
+  const join = () => {
+    (socket.data as SocketData).room = scope.room;
+    void socket.join(scope.room);
+  };
+  sendQueue();
+  if (since === undefined || since >= ctx.ingest.announcedSeq) return join();
   let after = since;
   let sent = 0;
   for (;;) {
-    const page = ctx.store.events
-      .query({
-        afterSeq: after,
-        limit: REPLAY_PAGE,
-        ...(scope.stationIds ? { stationIds: [...scope.stationIds] } : {}),
-        ...(!scope.all && !scope.stationIds && scope.siteIds ? { siteIds: [...scope.siteIds] } : {}),
-      })
-      .filter((e) => e.seq <= until);
-    if (page.length === 0) break;
+    const until = ctx.ingest.announcedSeq;
+    if (after >= until) break;
+    const page = await replayPage(ctx, scope, after, until);
+    if (!socket.connected) return;
+    // Nothing more within the scope up to `until`: caught up with what had been announced then.
+    if (page.length === 0) {
+      after = until;
+      continue;
+    }
     sent += page.length;
     after = page.at(-1)!.seq;
-    const more = sent >= MAX_REPLAY_EVENTS && after < until;
+    const more = sent >= MAX_REPLAY_EVENTS && after < ctx.ingest.announcedSeq;
     socket.emit('event:stored', { events: page.map(eventBrief), replay: true, ...(more ? { more: true } : {}) });
-    if (more || page.length < REPLAY_PAGE) break;
+    if (more) break;
+    if (page.length < REPLAY_PAGE) after = Math.max(after, until);
   }
+  // Synchronous from the check above to here: whatever is announced from now on reaches the room.
+  join();
+  sendQueue();
+}
+
+/** One page of the scope's events in (after, until], oldest first. */
+async function replayPage(ctx: ApiContext, scope: Scope, after: number, until: number): Promise<StoredEvent[]> {
+  const page = await ctx.store.events.query({
+    afterSeq: after,
+    limit: REPLAY_PAGE,
+    ...(scope.stationIds ? { stationIds: [...scope.stationIds] } : {}),
+    ...(!scope.all && !scope.stationIds && scope.siteIds ? { siteIds: [...scope.siteIds] } : {}),
+  });
+  return page.filter((e) => e.seq <= until);
 }

@@ -1,5 +1,6 @@
 /** The typed Socket.IO namespace and socket of /console and /guard. */
 import type { Namespace, Socket } from 'socket.io';
+import type { Authenticated } from '../../auth/service.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../contract/socket.js';
 
 export type LiveNs = Namespace<ClientToServerEvents, ServerToClientEvents>;
@@ -8,6 +9,8 @@ export type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 /** What the handshake leaves on `socket.data` for the connection handler. */
 export interface SocketData {
   sessionId: string;
+  /** The caller as the handshake found it, so the connection handler starts without another lookup. */
+  admitted?: Authenticated;
   /** The scope room the socket is in (re-checked when the accounts file changes). */
   room?: string;
 }

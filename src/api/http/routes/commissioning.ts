@@ -22,52 +22,54 @@ const REFUSAL_STATUS: Partial<Record<RefusalCode, number>> = { bad_request: 400,
 export function commissioningRoutes(ctx: ApiContext): Router {
   const r = Router();
   // `?site=<id>`: one site only (the page polls the site it shows; a district has a thousand).
-  r.get('/commissioning', allow('commissioning:read'), (req, res) => {
+  r.get('/commissioning', allow('commissioning:read'), async (req, res) => {
     const only = typeof req.query.site === 'string' ? req.query.site : null;
     const scope = scopeOf(ctx.auth, res);
     const c = ctx.commissioning;
     if (!c) return void res.json({ sites: [] });
     const problems = ctx.configProblems();
-    const sites = ctx
-      .config()
-      .sites.filter((s) => scope.seesSite(s.id) && (only === null || s.id === only))
-      .map((s) => ({ s, v: c.view(s.id)! }))
-      .map(({ s, v }) => ({
+    const shown = ctx.config().sites.filter((s) => scope.seesSite(s.id) && (only === null || s.id === only));
+    const sites = [];
+    for (const s of shown) {
+      const v = c.view(s.id)!;
+      sites.push({
         ...v,
         devices: v.devices.map((d) => ({ ...d, ...deviceFacts(ctx, s.id, d.deviceId!) })),
         problems: problems.filter((p) => p.file === s.file).map(worded),
         rejected: c.rejected.forSite(s.id),
         // Installers see no alarm events, except those that went to them instead of the queue
         // (read for one site only: the whole list would cost a query per site).
-        diverted:
-          only === null
-            ? []
-            : ctx.store.events
-                .query({ siteId: s.id, limit: 100 })
-                .filter((e) => e.destination)
-                .slice(0, DIVERTED_SHOWN)
-                .map((e) => ({
-                  id: e.id,
-                  deviceId: e.deviceId,
-                  kind: e.kind,
-                  zone: e.zone,
-                  zoneName: e.zoneName,
-                  receivedAt: e.receivedAt,
-                  destination: e.destination!,
-                })),
-      }));
+        diverted: only === null ? [] : await diverted(ctx, s.id),
+      });
+    }
     // Files held back whole (a site file that does not load) belong to no loaded site: listed apart.
     const loaded = new Set(ctx.config().sites.map((s) => s.file));
     const otherProblems = scope.all ? problems.filter((p) => !loaded.has(p.file)).map(worded) : [];
     res.json({ sites, problems: otherProblems, rejected: scope.all ? c.rejected.unowned() : [] });
   });
-  r.get('/sites/:id/walktests', allow('commissioning:read'), (req, res) => {
+  r.get('/sites/:id/walktests', allow('commissioning:read'), async (req, res) => {
     const siteId = String(req.params.id);
     if (!ctx.commissioning || !scopeOf(ctx.auth, res).seesSite(siteId)) return void refuse(res, 404, 'not_found', 'no such site');
-    res.json({ walkTests: ctx.commissioning.walkTests(siteId) });
+    res.json({ walkTests: await ctx.commissioning.walkTests(siteId) });
   });
   for (const spec of SITE_COMMAND_SPECS) r.post(spec.path, allow(spec.capability), siteCommandRoute(ctx, spec));
   return r;
+}
+
+/** The site's latest events that went to the installer (walk test, maintenance) instead of the queue. */
+async function diverted(ctx: ApiContext, siteId: string) {
+  return (await ctx.store.events.query({ siteId, limit: 100 }))
+    .filter((e) => e.destination)
+    .slice(0, DIVERTED_SHOWN)
+    .map((e) => ({
+      id: e.id,
+      deviceId: e.deviceId,
+      kind: e.kind,
+      zone: e.zone,
+      zoneName: e.zoneName,
+      receivedAt: e.receivedAt,
+      destination: e.destination!,
+    }));
 }
 
 /** A config problem as `safegrid check` says it, in both languages of the page. */
@@ -89,8 +91,8 @@ function deviceFacts(ctx: ApiContext, siteId: string, deviceId: string) {
 }
 
 function siteCommandRoute(ctx: ApiContext, spec: SiteCommandSpec) {
-  return (req: Request, res: Response): void => {
-    const reply = runSiteCommand(ctx, spec, { caller: callerOf(res), siteId: String(req.params.id), body: req.body, origin: `rest:${clientIp(req)}` });
+  return async (req: Request, res: Response): Promise<void> => {
+    const reply = await runSiteCommand(ctx, spec, { caller: callerOf(res), siteId: String(req.params.id), body: req.body, origin: `rest:${clientIp(req)}` });
     if (reply.ok) return void res.json(reply.site);
     const code = reply.code as RefusalCode;
     refuse(res, REFUSAL_STATUS[code] ?? 409, code, reply.error);

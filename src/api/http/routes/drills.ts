@@ -15,17 +15,17 @@ const REFUSAL_STATUS: Partial<Record<RefusalCode, number>> = { bad_request: 400,
 export function drillRoutes(ctx: ApiContext): Router {
   const r = Router();
   // Active and recent drills, as far as the caller's scope sees all their sites (newest first).
-  r.get('/drills', allow('drills:read'), (_req, res) => {
-    res.json({ drills: ctx.drills?.list(drillView(ctx, callerOf(res))) ?? [] });
+  r.get('/drills', allow('drills:read'), async (_req, res) => {
+    res.json({ drills: (await ctx.drills?.list(drillView(ctx, callerOf(res)))) ?? [] });
   });
   for (const command of DRILL_COMMANDS) r.post(command.path, allow(command.capability), drillRoute(ctx, command));
   return r;
 }
 
 function drillRoute(ctx: ApiContext, command: DrillCommandSpec) {
-  return (req: Request, res: Response): void => {
+  return async (req: Request, res: Response): Promise<void> => {
     const body = req.params.id !== undefined ? { ...(req.body as object), id: req.params.id } : req.body;
-    const reply = runDrillCommand(ctx, command, { caller: callerOf(res), body, origin: `rest:${clientIp(req)}` });
+    const reply = await runDrillCommand(ctx, command, { caller: callerOf(res), body, origin: `rest:${clientIp(req)}` });
     if (reply.ok) return void res.json(reply.drill);
     const code = reply.code as RefusalCode;
     refuse(res, REFUSAL_STATUS[code] ?? 409, code, reply.error);

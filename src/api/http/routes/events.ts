@@ -6,13 +6,13 @@ import { refuse } from '../refuse.js';
 
 export function eventRoutes(ctx: ApiContext): Router {
   const r = Router();
-  r.get('/events', allow('events:read'), (req, res) => {
+  r.get('/events', allow('events:read'), async (req, res) => {
     const scope = scopeOf(ctx.auth, res);
     const q = parseQuery(eventListQuery, req, res);
     if (!q) return;
     if (q.site && !scope.seesSite(q.site)) return void res.json({ events: [] });
     const events = ctx.incidents.withHeldMarks(
-      ctx.store.events.query({
+      await ctx.store.events.query({
         siteId: q.site,
         deviceId: q.device,
         kind: q.kind,
@@ -26,8 +26,8 @@ export function eventRoutes(ctx: ApiContext): Router {
     );
     res.json({ events });
   });
-  r.get('/events/:id', allow('events:read'), (req, res) => {
-    const stored = ctx.store.events.get(String(req.params.id));
+  r.get('/events/:id', allow('events:read'), async (req, res) => {
+    const stored = await ctx.store.events.get(String(req.params.id));
     const e = stored && ctx.incidents.withHeldMarks([stored])[0];
     if (!e || !scopeOf(ctx.auth, res).sees(e)) return void refuse(res, 404, 'not_found', 'no such event');
     res.json(e);

@@ -9,8 +9,8 @@ import { anonymous, authOf } from '../access.js';
  */
 export function healthRoutes(ctx: ApiContext): Router {
   const r = Router();
-  r.get('/health', anonymous(), (_req, res) => {
-    const storage: 'ok' | 'failed' = ctx.store.ping() ? 'ok' : 'failed';
+  r.get('/health', anonymous(), async (_req, res) => {
+    const storage: 'ok' | 'failed' = (await ctx.store.ping()) ? 'ok' : 'failed';
     const problems = ctx.configProblems();
     const heldBack = [...new Set(problems.filter((p) => p.severity === 'error').map((p) => p.file))];
     const status = storage === 'ok' ? (heldBack.length ? 'degraded' : 'ok') : 'failed';

@@ -16,7 +16,7 @@ const REFUSAL_STATUS: Partial<Record<RefusalCode, number>> = { bad_request: 400,
 
 export function incidentRoutes(ctx: ApiContext): Router {
   const r = Router();
-  r.get('/incidents', allow('incidents:read'), (req, res) => {
+  r.get('/incidents', allow('incidents:read'), async (req, res) => {
     const scope = scopeOf(ctx.auth, res);
     const q = parseQuery(incidentListQuery, req, res);
     if (!q) return;
@@ -26,7 +26,7 @@ export function incidentRoutes(ctx: ApiContext): Router {
     }
     if (q.site && !scope.seesSite(q.site)) return void res.json({ incidents: [] });
     res.json({
-      incidents: ctx.incidents.query({
+      incidents: await ctx.incidents.query({
         status: q.status,
         siteId: q.site,
         since: q.since,
@@ -43,18 +43,18 @@ export function incidentRoutes(ctx: ApiContext): Router {
     const scope = scopeOf(ctx.auth, res);
     res.json(summariseQueue(ctx.incidents.snapshot(scope.all ? undefined : (i) => scope.sees(i))));
   });
-  r.get('/incidents/:id', allow('incidents:read'), (req, res) => {
-    const i = ctx.incidents.get(String(req.params.id));
+  r.get('/incidents/:id', allow('incidents:read'), async (req, res) => {
+    const i = await ctx.incidents.get(String(req.params.id));
     // Out of scope answers exactly like a missing id: a 403 would confirm that it exists.
     if (!i || !scopeOf(ctx.auth, res).sees(i)) return void refuse(res, 404, 'not_found', 'no such incident');
     res.json(i);
   });
   // Guard alerts of the incident (issue 13): each channel's state, scoped like the incident.
-  r.get('/incidents/:id/notifications', allow('incidents:read'), (req, res) => {
-    const i = ctx.incidents.get(String(req.params.id));
+  r.get('/incidents/:id/notifications', allow('incidents:read'), async (req, res) => {
+    const i = await ctx.incidents.get(String(req.params.id));
     if (!i || !scopeOf(ctx.auth, res).sees(i)) return void refuse(res, 404, 'not_found', 'no such incident');
     const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-    const list: IncidentNotification[] = ctx.store.outbox.forIncident(i.id).map((o) => ({
+    const list: IncidentNotification[] = (await ctx.store.outbox.forIncident(i.id)).map((o) => ({
       channel: o.channelId,
       guardGroup: o.guardGroup,
       status: o.status,
@@ -67,14 +67,14 @@ export function incidentRoutes(ctx: ApiContext): Router {
     res.json(list);
   });
   // Address history (地址历史): the site's incidents of the last `days` (default 90), scoped like the site itself.
-  r.get('/sites/:id/incidents', allow('incidents:read'), (req, res) => {
+  r.get('/sites/:id/incidents', allow('incidents:read'), async (req, res) => {
     const scope = scopeOf(ctx.auth, res);
     const siteId = String(req.params.id);
     if (!scope.seesSite(siteId)) return void refuse(res, 404, 'not_found', 'no such site');
     const q = parseQuery(siteHistoryQuery, req, res);
     if (!q) return;
     const { days } = q;
-    res.json(ctx.incidents.history(siteId, days ?? DEFAULT_HISTORY_DAYS, scope.all ? undefined : (i) => scope.sees(i)));
+    res.json(await ctx.incidents.history(siteId, days ?? DEFAULT_HISTORY_DAYS, scope.all ? undefined : (i) => scope.sees(i)));
   });
   // REST equivalents of the console commands, for integrations, from the one command table.
   for (const command of COMMANDS) r.post(command.path, allow(command.capability), commandRoute(ctx, command));
@@ -83,8 +83,9 @@ export function incidentRoutes(ctx: ApiContext): Router {
 
 /** A command over REST: the actor is the logged-in user; the answer is the incident, or `{ error, code }`. */
 function commandRoute(ctx: ApiContext, command: CommandSpec) {
-  return (req: import('express').Request, res: Response): void => {
-    const reply: CommandReply = runCommand(ctx, command, { caller: callerOf(res), id: req.params.id, body: req.body, origin: `rest:${clientIp(req)}` });
+  // Answered when runCommand resolves, after the change is committed; a rejection reaches the error handler.
+  return async (req: import('express').Request, res: Response): Promise<void> => {
+    const reply: CommandReply = await runCommand(ctx, command, { caller: callerOf(res), id: req.params.id, body: req.body, origin: `rest:${clientIp(req)}` });
     if (reply.ok) return void res.json(reply.incident);
     const code = reply.code as RefusalCode;
     refuse(res, REFUSAL_STATUS[code] ?? 409, code, reply.error);

@@ -114,13 +114,17 @@ export function reportRoutes(ctx: ApiContext): Router {
       await answer(req, res, 'daily', report, q, `daily-${date}`);
     }),
   );
-  r.get(REPORT_PATHS.dailyStored.replace('/api', ''), allow('reports:read'), (req, res) => {
-    const q = parseQuery(storedQuery, req, res);
-    const s = q && service(res);
-    const t = q && s && target(res, q.station);
-    if (!q || !s || !t) return;
-    res.json({ reports: s.storedList(storedStation(t)) });
-  });
+  r.get(
+    REPORT_PATHS.dailyStored.replace('/api', ''),
+    allow('reports:read'),
+    run(async (req, res) => {
+      const q = parseQuery(storedQuery, req, res);
+      const s = q && service(res);
+      const t = q && s && target(res, q.station);
+      if (!q || !s || !t) return;
+      res.json({ reports: await s.storedList(storedStation(t)) });
+    }),
+  );
   r.get(
     `${REPORT_PATHS.dailyStored.replace('/api', '')}/:date`,
     allow('reports:read'),
@@ -131,7 +135,7 @@ export function reportRoutes(ctx: ApiContext): Router {
       const s = q && service(res);
       const t = q && s && target(res, q.station);
       if (!q || !s || !t) return;
-      const stored = s.stored(date, storedStation(t));
+      const stored = await s.stored(date, storedStation(t));
       if (!stored) return void refuse(res, 404, 'not_found', 'no daily report stored for this date');
       if ((q.format ?? 'json') === 'json') return void res.json(stored);
       await answer(req, res, 'daily', stored.report, q, `daily-${date}`);

@@ -22,8 +22,8 @@ export function sessionRoutes(ctx: ApiContext): Router {
       return void refuse(res, 401, 'bad_credentials', 'wrong user name or password');
     }
     // A new id on every login (no session fixation); an older session of this browser ends.
-    const old = ctx.auth.authenticate(parseCookies(req.headers.cookie)[SESSION_COOKIE], false);
-    if (old) ctx.auth.sessions.end(old.session, 'logout');
+    const old = await ctx.auth.authenticate(parseCookies(req.headers.cookie)[SESSION_COOKIE], false);
+    if (old) await ctx.auth.sessions.end(old.session, 'logout');
     res.setHeader('Set-Cookie', sessionCookie(result.session.id, req, Math.floor(ctx.auth.sessions.timeouts.absoluteMs / 1000)));
     res.json({
       user: result.user.username,
@@ -33,8 +33,8 @@ export function sessionRoutes(ctx: ApiContext): Router {
       mustChangePassword: result.user.mustChangePassword,
     });
   });
-  r.post('/logout', signedIn(), (req, res) => {
-    ctx.auth.logout(callerOf(res).session, clientIp(req));
+  r.post('/logout', signedIn(), async (req, res) => {
+    await ctx.auth.logout(callerOf(res).session, clientIp(req));
     res.setHeader('Set-Cookie', clearedCookie(req));
     res.json({ ok: true });
   });
