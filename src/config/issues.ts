@@ -38,8 +38,8 @@ export function showValue(value: unknown, path: readonly Seg[] = []): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') {
     // A password written into a URL (postgres://user:pw@host, mqtt://user:pw@host) is not echoed either.
-    value = value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/i, '$1:(hidden)@');
-    const s = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+    const text = value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/i, '$1:(hidden)@');
+    const s = text.length > 60 ? `${text.slice(0, 57)}...` : text;
     return JSON.stringify(s);
   }
   return String(value);

@@ -6,7 +6,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresStore, type Store } from '../../src/store/index.js';
+import type { DedupeCandidate } from '../../src/store/index.js';
+import { GroupCommit, openPostgresStore, type Store, writeEventBatch } from '../../src/store/index.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { entry, event, incident, storeContract } from '../helpers/store-contract.js';
 
@@ -195,6 +196,29 @@ describe('PostgreSQL store: several replicas on one database', () => {
   });
 });
 
+describe('PostgreSQL store: group commit on top', () => {
+  it('each caller resolves after its batch committed, batches of many in one transaction each, from two replicas', async () => {
+    await twoReplicas(async (a, b) => {
+      const journal = (store: Store) =>
+        new GroupCommit<DedupeCandidate>({ write: async (items) => void (await writeEventBatch(store, { events: items, states: [] })), maxBatch: 50 });
+      const ga = journal(a);
+      const gb = journal(b);
+      const n = 300;
+      const committed = await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          const g = i % 2 ? ga : gb;
+          await g.enqueue({ event: { ...event(i), id: `g${i}`, dedupeKey: `g${i}` }, duplicateSinceMs: 0 });
+          // Resolved: the event is committed, so the other replica reads it now.
+          return (await (i % 2 ? b : a).events.get(`g${i}`)) !== undefined;
+        }),
+      );
+      expect(committed.every(Boolean)).toBe(true);
+      expect(await a.events.count()).toBe(n);
+      expect(ga.batches + gb.batches).toBeLessThan(n);
+    });
+  });
+});
+
 describe('PostgreSQL store: PostgreSQL stops and comes back', () => {
   let own: PostgresServer;
   beforeAll(async () => {
@@ -213,6 +237,10 @@ describe('PostgreSQL store: PostgreSQL stops and comes back', () => {
       expect(await store.ping()).toBe(false);
       await expect(store.transaction(() => store.events.insert(event(2)))).rejects.toThrow();
       await expect(store.events.count()).rejects.toThrow();
+      // What ingest does with a batch: its callers are rejected (no PUBACK), not left waiting.
+      const journal = new GroupCommit<DedupeCandidate>({ write: async (items) => void (await writeEventBatch(store, { events: items, states: [] })) });
+      const refused = await Promise.allSettled([4, 5].map((i) => journal.enqueue({ event: event(i), duplicateSinceMs: 0 })));
+      expect(refused.map((r) => r.status)).toEqual(['rejected', 'rejected']);
       await own.start();
       // The pool drops dead connections and opens new ones: the first ping after the restart answers.
       expect(await store.ping()).toBe(true);

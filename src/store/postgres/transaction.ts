@@ -16,6 +16,8 @@ export const LOCKS = {
 } as const;
 
 interface Tx {
+  /** The store whose transaction this is (two stores in one process, e.g. two replicas in a test, stay apart). */
+  owner: PgContext;
   client: pg.PoolClient;
   /** Locks taken in this transaction (a second request for one costs no round trip). */
   locks: Set<number>;
@@ -29,14 +31,22 @@ interface Tx {
  * inside `transaction(fn)` (found through AsyncLocalStorage in fn's async context, not passed as a
  * handle), else the pool, where each statement is its own commit.
  */
+/**
+ * One for the process, as SQLite's (sqlite-gate.ts): a context belongs to at most one open
+ * transaction, whichever store it is; `outsideTransactions` (sqlite-gate.ts) leaves this one too,
+ * so a batch flushed later by a timer never joins the transaction open when it was scheduled.
+ */
+export const pgTransactions = new AsyncLocalStorage<Tx>();
+
 export class PgContext {
-  private readonly als = new AsyncLocalStorage<Tx>();
+  private readonly als = pgTransactions;
 
   constructor(readonly pool: pg.Pool) {}
 
+  /** The open transaction of this context's async context, if it is one of this store's. */
   private current(): Tx | undefined {
     const tx = this.als.getStore();
-    return tx && !tx.done ? tx : undefined;
+    return tx && !tx.done && tx.owner === this ? tx : undefined;
   }
 
   async rows<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
@@ -91,7 +101,7 @@ export class PgContext {
       return fn();
     }
     const client = await this.pool.connect();
-    const tx: Tx = { client, locks: new Set(), durable, done: false };
+    const tx: Tx = { owner: this, client, locks: new Set(), durable, done: false };
     let broken: Error | undefined;
     // A checked-out client whose server goes away between two queries emits 'error' on itself (the
     // pool listens only to idle ones); unheard, that would crash the hub. The next query rejects.
