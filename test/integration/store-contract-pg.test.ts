@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DedupeCandidate } from '../../src/store/index.js';
-import { GroupCommit, openPostgresStore, type Store, writeEventBatch } from '../../src/store/index.js';
+import { GroupCommit, openPostgresReportReader, openPostgresStore, type Store, writeEventBatch } from '../../src/store/index.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { entry, event, incident, storeContract } from '../helpers/store-contract.js';
 
@@ -193,6 +193,28 @@ describe('PostgreSQL store: several replicas on one database', () => {
       await tx;
       expect(await a.events.count()).toBe(1);
     });
+  });
+});
+
+describe('PostgreSQL store: the report worker’s reader', () => {
+  it('reads what the hub stored, on sessions that refuse writes', async () => {
+    const url = await server.createDatabase();
+    const store = await openPostgresStore({ url });
+    const reader = openPostgresReportReader({ url });
+    try {
+      await store.transaction(() => store.incidents.save(incident('i1')));
+      await store.deviceState.save({ deviceId: 'd1', state: {}, availability: 'online', lastSeenMs: 1 });
+      const window = { sinceMs: Date.parse('2026-12-01T00:00:00Z'), untilMs: Date.parse('2026-12-02T00:00:00Z'), stationIds: null };
+      expect((await reader.reports.openedIn(window)).map((i) => i.id)).toEqual(['i1']);
+      expect((await reader.deviceState.all()).map((d) => d.deviceId)).toEqual(['d1']);
+      // The reader's repositories have write methods too (the classes are the store's): the session refuses them.
+      await expect(
+        (reader.deviceState as unknown as Store['deviceState']).save({ deviceId: 'd2', state: {}, availability: null, lastSeenMs: null }),
+      ).rejects.toThrow(/read-only/);
+    } finally {
+      reader.close();
+      await store.close();
+    }
   });
 });
 

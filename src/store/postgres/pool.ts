@@ -16,6 +16,8 @@ export interface PostgresOptions {
    * event and audit locks, so it is generous.
    */
   queryTimeoutMs?: number;
+  /** Sessions that refuse every write (the report worker's reader). */
+  readOnly?: boolean;
 }
 
 /** int8 (count(*), sum of int, BIGINT columns) as a JS number: every value here stays far below 2^53. */
@@ -48,6 +50,7 @@ export function createPool(o: PostgresOptions): pg.Pool {
     keepAliveInitialDelayMillis: 10_000,
     idleTimeoutMillis: 30_000,
     application_name: 'safegrid-hub',
+    ...(o.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
     types,
   });
   // An idle client whose server went away emits 'error' on the pool; without a listener that
