@@ -4,10 +4,11 @@
  * hub replicas would hold them — and a PostgreSQL that stops and comes back. A private PostgreSQL
  * (test/helpers/postgres.ts), one database per test.
  */
+import { createServer, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DedupeCandidate } from '../../src/store/index.js';
-import { GroupCommit, openPostgresReportReader, openPostgresStore, type Store, writeEventBatch } from '../../src/store/index.js';
+import { GroupCommit, openConfiguredStore, openPostgresReportReader, openPostgresStore, type Store, writeEventBatch } from '../../src/store/index.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { entry, event, incident, storeContract } from '../helpers/store-contract.js';
 
@@ -193,6 +194,57 @@ describe('PostgreSQL store: several replicas on one database', () => {
       await tx;
       expect(await a.events.count()).toBe(1);
     });
+  });
+});
+
+describe('PostgreSQL store: chosen by hub.yaml', () => {
+  it('openConfiguredStore opens PostgreSQL for backend postgres and SQLite for sqlite', async () => {
+    const pgStore = await openConfiguredStore({ backend: 'postgres', url: await server.createDatabase(), password: null, poolSize: 2, path: 'unused' });
+    const sqlite = await openConfiguredStore({ backend: 'sqlite', path: ':memory:', url: null, password: null, poolSize: 10 });
+    try {
+      expect([pgStore.backend, sqlite.backend]).toEqual(['postgres', 'sqlite']);
+      expect(await pgStore.ping()).toBe(true);
+    } finally {
+      await Promise.all([pgStore.close(), sqlite.close()]);
+    }
+  });
+
+  it('an unreachable PostgreSQL makes opening reject with the reason, and leaves nothing open', async () => {
+    const closed = `postgres://safegrid@127.0.0.1:${server.port}/no_such_database`;
+    await expect(openPostgresStore({ url: closed, connectTimeoutMs: 2_000 })).rejects.toThrow(/no_such_database/);
+  });
+
+  it('a server that accepts the connection and never answers makes opening reject at the connect timeout, not hang', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      await expect(openPostgresStore({ url: `postgres://safegrid@127.0.0.1:${port}/x`, connectTimeoutMs: 1_000 })).rejects.toThrow(/timeout/i);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+});
+
+describe('PostgreSQL store: a database that stalls', () => {
+  it('a write that cannot get its lock rejects at the query timeout and commits nothing; it goes through once the lock is free', async () => {
+    const url = await server.createDatabase();
+    const store = await openPostgresStore({ url, queryTimeoutMs: 1_500 });
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      // Someone else holds the events lock (the key of postgres/transaction.ts) and does not let go.
+      await holder.query('SELECT pg_advisory_lock($1, $2)', [0x5347, 1]);
+      await expect(store.transaction(() => store.events.insert(event(1)))).rejects.toThrow(/timeout|statement/i);
+      await holder.query('SELECT pg_advisory_unlock($1, $2)', [0x5347, 1]);
+      await store.transaction(() => store.events.insert(event(2)));
+      expect((await store.events.query({})).map((e) => e.id)).toEqual(['e2']);
+    } finally {
+      await holder.end();
+      await store.close();
+    }
   });
 });
 

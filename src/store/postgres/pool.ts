@@ -50,7 +50,9 @@ export function createPool(o: PostgresOptions): pg.Pool {
     keepAliveInitialDelayMillis: 10_000,
     idleTimeoutMillis: 30_000,
     application_name: 'safegrid-hub',
-    ...(o.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+    // Durable commits whatever the server's default says (a PUBACK waits for this); derived
+    // transactions turn it off for themselves only (SET LOCAL).
+    options: o.readOnly ? '-c default_transaction_read_only=on' : '-c synchronous_commit=on',
     types,
   });
   // An idle client whose server went away emits 'error' on the pool; without a listener that
