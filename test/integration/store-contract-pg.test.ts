@@ -4,11 +4,23 @@
  * hub replicas would hold them — and a PostgreSQL that stops and comes back. A private PostgreSQL
  * (test/helpers/postgres.ts), one database per test.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DedupeCandidate } from '../../src/store/index.js';
-import { GroupCommit, openConfiguredStore, openPostgresReportReader, openPostgresStore, type Store, writeEventBatch } from '../../src/store/index.js';
+import {
+  AuditAnchorWriter,
+  GroupCommit,
+  openConfiguredStore,
+  openPostgresReportReader,
+  openPostgresStore,
+  type Store,
+  verifyAuditPostgres,
+  writeEventBatch,
+} from '../../src/store/index.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { entry, event, incident, storeContract } from '../helpers/store-contract.js';
 
@@ -244,6 +256,33 @@ describe('PostgreSQL store: a database that stalls', () => {
     } finally {
       await holder.end();
       await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL store: audit verify', () => {
+  it('verifies the chain and the anchor file; a row rewritten by the database owner is found', async () => {
+    const url = await server.createDatabase();
+    const store = await openPostgresStore({ url });
+    const dir = mkdtempSync(join(tmpdir(), 'sg-pg-anchor-'));
+    const anchor = { path: join(dir, 'audit.anchor'), key: 'k'.repeat(32) };
+    try {
+      for (const a of ['open', 'acknowledged', 'closed']) await store.transaction(() => store.audit.append(entry(a)));
+      await new AuditAnchorWriter({ ...anchor, head: () => store.audit.head(), now: () => Date.now() }).write();
+      expect(await verifyAuditPostgres({ url }, anchor)).toMatchObject({ chain: { ok: true, rows: 3 }, anchor: { ok: true } });
+      // Someone who owns the database switches the guard off and edits row 2.
+      await withClient(url, async (c) => {
+        await c.query('ALTER TABLE audit DISABLE TRIGGER USER');
+        await c.query(`UPDATE audit SET note = 'nothing happened' WHERE seq = 2`);
+      });
+      expect((await verifyAuditPostgres({ url }, anchor)).chain).toMatchObject({
+        ok: false,
+        seq: 2,
+        problem: expect.stringMatching(/changed after it was written/),
+      });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
