@@ -184,6 +184,24 @@ describe('PostgreSQL store: several replicas on one database', () => {
     });
   });
 
+  it('a transaction that appends audit rows before events is refused at once (lock order), and commits nothing', async () => {
+    await twoReplicas(async (a) => {
+      await expect(
+        a.transaction(async () => {
+          await a.audit.append(entry('open'));
+          await a.events.insert(event(1));
+        }),
+      ).rejects.toThrow(/lock/);
+      expect([await a.audit.head(), await a.events.count()]).toEqual([null, 0]);
+      // Events first, then audit: the order every writer keeps.
+      await a.transaction(async () => {
+        await a.events.insert(event(2));
+        await a.audit.append(entry('open'));
+      });
+      expect(await a.audit.verify()).toMatchObject({ ok: true, rows: 1 });
+    });
+  });
+
   it('a transaction sees its own writes; a call outside it does not see them before the commit', async () => {
     await twoReplicas(async (a) => {
       let release!: () => void;

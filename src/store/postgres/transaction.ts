@@ -75,6 +75,10 @@ export class PgContext {
     const tx = this.current();
     if (!tx) throw new Error('an advisory lock needs a transaction');
     if (tx.locks.has(key)) return;
+    // Always in key order (events before audit), so two transactions never wait on each other in a
+    // circle; out of order is a programming error, refused at once rather than left to PostgreSQL's
+    // deadlock detector. (Today only the ingest journal appends events, in a transaction of its own.)
+    if ([...tx.locks].some((held) => held > key)) throw new Error(`advisory lock ${key} taken after a later one (${[...tx.locks].join(', ')})`);
     await tx.client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, key]);
     tx.locks.add(key);
   }
