@@ -144,6 +144,11 @@ export class IncidentWriter {
     });
   }
 
+  /** Resolves when every write asked before this call has ended (committed, or failed and put back). */
+  idle(): Promise<void> {
+    return this.exclusive(async () => undefined);
+  }
+
   /** Runs fn after every write asked before it has ended (committed, or failed and put back). */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const result = this.serial.then(fn, fn);

@@ -210,9 +210,9 @@ export class IncidentService {
     return this.writer.persist();
   }
 
-  /** Resolves when every change queued before this call has run (tests wait for a batch's incidents). */
+  /** Resolves when every change queued before this call has run, and every write it started (tests wait on it). */
   settled(): Promise<void> {
-    return this.exclusive(async () => undefined);
+    return this.exclusive(() => this.writer.idle());
   }
 
   /** Open drill incidents, counted on a scrape (the queue is bounded; a counter would need every path that closes one). */

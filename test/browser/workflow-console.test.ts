@@ -59,8 +59,8 @@ describe.skipIf(!run)('the 110 workflow in the console', () => {
       await page.locator('#queue tbody tr', { hasText: '明湖路12号便利店' }).click();
       await expect.poll(() => page.locator('#detail-property').textContent()).toContain('误报（待接警员确认）');
       await page.click('#confirm-false');
-      await waitFor(() => t.hub.incidents.get(id)?.status === 'closed', 10_000);
-      expect(t.hub.incidents.get(id)).toMatchObject({ disposition: 'false', owner: null });
+      await waitFor(async () => (await t.hub.incidents.get(id))?.status === 'closed', 10_000);
+      expect(await t.hub.incidents.get(id)).toMatchObject({ disposition: 'false', owner: null });
     },
     BROWSER_TEST_MS,
   );
@@ -109,8 +109,8 @@ describe.skipIf(!run)('the 110 workflow in the console', () => {
       await page.keyboard.press('c');
       await page.selectOption('#form-disposition', 'real');
       await page.click('#action-form button[type=submit]');
-      await waitFor(() => t.hub.incidents.get(id)?.status === 'closed', 10_000);
-      expect(t.hub.incidents.get(id)).toMatchObject({ disposition: 'real', nature: 'help', unit: { id: 'hc-car-1' } });
+      await waitFor(async () => (await t.hub.incidents.get(id))?.status === 'closed', 10_000);
+      expect(await t.hub.incidents.get(id)).toMatchObject({ disposition: 'real', nature: 'help', unit: { id: 'hc-car-1' } });
       for (const p of problems) {
         expect(p.csp).toEqual([]);
         expect(p.errors).toEqual([]);

@@ -78,7 +78,7 @@ describe('bad input at every entry point', () => {
     const msgId = `good-${++goodSeq}`;
     await good.publishAsync('safegrid/home-b/home-b-panel/event', JSON.stringify({ kind: 'intrusion', zone: 1, msgId }), { qos: 1 });
     // The PUBACK left after the commit: the row is there now.
-    expect(t.hub.store.events.query({ siteId: 'home-b', limit: 5 }).some((e) => e.dedupeKey.includes(`:${msgId}:`))).toBe(true);
+    expect((await t.hub.store.events.query({ siteId: 'home-b', limit: 5 })).some((e) => e.dedupeKey.includes(`:${msgId}:`))).toBe(true);
   };
 
   beforeAll(async () => {
@@ -130,7 +130,7 @@ describe('bad input at every entry point', () => {
       c.sock.write(publishPacket('safegrid/shop-a/shop-a-panel/event', JSON.stringify({ kind: 'intrusion', zone: 2, msgId: 'reuse-2' }), 42));
       await waitFor(() => c.received().length >= 8, WAIT_MS); // two PUBACKs
       c.sock.destroy();
-      const keys = t.hub.store.events.query({ siteId: 'shop-a', limit: 50 }).map((e) => e.dedupeKey);
+      const keys = (await t.hub.store.events.query({ siteId: 'shop-a', limit: 50 })).map((e) => e.dedupeKey);
       expect(keys.filter((k) => k.includes(':reuse-')).length).toBe(2);
     });
 
@@ -140,7 +140,7 @@ describe('bad input at every entry point', () => {
       c.sock.write(Buffer.concat(Array.from({ length: 300 }, () => p)));
       await waitFor(() => c.received().length >= 300 * 4, WAIT_MS);
       c.sock.destroy();
-      const keys = t.hub.store.events.query({ siteId: 'shop-a', limit: 100 }).map((e) => e.dedupeKey);
+      const keys = (await t.hub.store.events.query({ siteId: 'shop-a', limit: 100 })).map((e) => e.dedupeKey);
       expect(keys.filter((k) => k.includes(':dup-storm:')).length).toBe(1);
       await goodAlarmRecorded();
     });
@@ -233,9 +233,9 @@ describe('bad input at every entry point', () => {
         await fc.assert(
           fc.asyncProperty(fc.stringMatching(/^[0-9A-F]{0,20}$/), async (payload) => {
             const before = refusals();
-            const stored = t.hub.store.events.count();
+            const stored = await t.hub.store.events.count();
             await dev.publishAsync('alarms/shop-a/cid', payload, { qos: 1 });
-            expect(refusals() > before || t.hub.store.events.count() >= stored).toBe(true);
+            expect(refusals() > before || (await t.hub.store.events.count()) >= stored).toBe(true);
           }),
           { numRuns: 100 },
         );

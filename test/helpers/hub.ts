@@ -194,11 +194,12 @@ export function nextEvent<T>(socket: Socket, event: string, match: (v: T) => boo
 }
 
 /** Polls `probe` until it returns something truthy; `ms` is a ceiling (see nextEvent), not a budget. */
-export async function waitFor<T>(probe: () => T | undefined | null | false, ms = 30_000, every = 20): Promise<T> {
+export async function waitFor<P>(probe: () => P, ms = 30_000, every = 20): Promise<Exclude<Awaited<P>, undefined | null | false>> {
   const until = Date.now() + ms;
   for (;;) {
-    const v = probe();
-    if (v) return v;
+    // Awaited: a probe that asks the store gets a promise, which must never count as "met".
+    const v = await probe();
+    if (v) return v as Exclude<Awaited<P>, undefined | null | false>;
     if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`);
     await new Promise((r) => setTimeout(r, every));
   }

@@ -220,7 +220,7 @@ describe('bad input is rejected with a reason, counted, and never loses the next
       // The next good alarm from the same connection is recorded.
       const good = nativeEvent('safegrid/shop-a/shop-a-panel', 'panic', 3, 'after-typo');
       await d.publishAsync(good.topic, good.payload, { qos: 1 });
-      expect(lab.hub.store.events.query({ siteId: 'shop-a', limit: 5 }).some((e) => e.kind === 'panic')).toBe(true);
+      expect((await lab.hub.store.events.query({ siteId: 'shop-a', limit: 5 })).some((e) => e.kind === 'panic')).toBe(true);
     } finally {
       await lab.close();
     }

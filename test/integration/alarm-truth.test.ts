@@ -209,15 +209,16 @@ describe('/api/devices shows supervision as state', () => {
 
 describe('a message the store could not write is not acknowledged', () => {
   it('the PUBACK is withheld; the device resends after reconnecting and the event is stored once', async () => {
+    // The batch write the journal uses (inside its transaction): one failure, as a full disk would.
     const events = t.hub.store.events;
-    const insert = events.insert.bind(events);
+    const commitBatch = events.commitBatch.bind(events);
     let failures = 0;
-    events.insert = (e) => {
-      if (e.siteId === 'truth-d' && failures < 1) {
+    events.commitBatch = async (candidates) => {
+      if (candidates.some((c) => c.event.siteId === 'truth-d') && failures < 1) {
         failures++;
         throw new Error('disk full (test)');
       }
-      return insert(e);
+      return commitBatch(candidates);
     };
     try {
       const device = await t.device({
@@ -234,7 +235,7 @@ describe('a message the store could not write is not acknowledged', () => {
       expect(rows(`SELECT id FROM events WHERE dedupe_key LIKE 'm:truth-d/d-panel:truth-d-resend-1%'`)).toHaveLength(1);
       expect(t.hub.metrics.value('sg_ingest_rejected_total', { reason: 'SG_INGEST_STORE_FAILED' })).toBe(1);
     } finally {
-      events.insert = insert;
+      events.commitBatch = commitBatch;
     }
   });
 });

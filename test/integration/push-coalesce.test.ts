@@ -62,7 +62,7 @@ describe('pushes of one incident are coalesced on a real console', () => {
       .filter((e) => e.siteId === 'home-b');
     expect(logged).toHaveLength(31 + 1); // the burst's and the marker's
     // The console can read the same final version.
-    expect(t.hub.incidents.get(incident.id)).toMatchObject({ version: markerUpdate.version, eventCount: 32 });
+    expect(await t.hub.incidents.get(incident.id)).toMatchObject({ version: markerUpdate.version, eventCount: 32 });
   });
 
   it('a new incident is pushed before the event-log batch of its commit; a held update after the batch of its event', async () => {

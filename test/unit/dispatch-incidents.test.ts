@@ -10,14 +10,14 @@ import { Metrics } from '../../src/core/metrics.js';
 import { DEFAULT_WORKFLOW_CONFIG, IncidentService } from '../../src/dispatch/incidents.js';
 import { openStore } from '../../src/store/index.js';
 
-function setup() {
+async function setup() {
   const clock = new ManualClock();
   const store = openStore(':memory:');
   const bus = new EventBus<HubEvents>();
   const published: Array<{ type: string; incident: Incident }> = [];
   bus.on('incident:new', (i) => published.push({ type: 'new', incident: i }));
   bus.on('incident:update', (i) => published.push({ type: 'update', incident: i }));
-  const service = new IncidentService({
+  const service = await IncidentService.open({
     store,
     bus,
     clock,
@@ -33,7 +33,7 @@ function setup() {
   });
   service.attach();
   let n = 0;
-  const emit = (siteId: string, kind: EventKind, zone: number | null): AlarmEvent => {
+  const emit = async (siteId: string, kind: EventKind, zone: number | null): Promise<AlarmEvent> => {
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
       drill: false,
@@ -55,19 +55,20 @@ function setup() {
       raw: '{}',
       dedupeKey: `k${++n}`,
     };
-    store.transaction(() => store.events.insert(e));
+    await store.transaction(() => store.events.insert(e));
     bus.emit('event:stored', [e]);
+    await service.settled();
     return e;
   };
   return { clock, store, bus, service, emit, published };
 }
 
 describe('correlation: one site, one open incident', () => {
-  it('events of one site within the window join its open incident; a second zone raises intrusion to P1', () => {
-    const { clock, service, emit, published } = setup();
-    emit('s1', 'intrusion', 1);
+  it('events of one site within the window join its open incident; a second zone raises intrusion to P1', async () => {
+    const { clock, service, emit, published } = await setup();
+    await emit('s1', 'intrusion', 1);
     clock.advance(30_000);
-    emit('s1', 'intrusion', 2);
+    await emit('s1', 'intrusion', 2);
     const open = service.snapshot();
     expect(open).toHaveLength(1);
     expect(open[0]).toMatchObject({ priority: 1, zones: [1, 2], eventCount: 2, gridCellName: 'cell c1', siteName: 'site s1' });
@@ -76,66 +77,66 @@ describe('correlation: one site, one open incident', () => {
     expect(published.map((p) => p.type)).toEqual(['new', 'update']);
   });
 
-  it('no time window: an alarm hours later joins the open incident of its category (N 次报警)', () => {
-    const { clock, service, emit } = setup();
-    emit('s1', 'intrusion', 1);
+  it('no time window: an alarm hours later joins the open incident of its category (N 次报警)', async () => {
+    const { clock, service, emit } = await setup();
+    await emit('s1', 'intrusion', 1);
     clock.advance(3 * 3_600_000);
-    emit('s1', 'intrusion', 1);
+    await emit('s1', 'intrusion', 1);
     expect(service.snapshot()).toHaveLength(1);
     expect(service.snapshot()[0]!.eventCount).toBe(2);
   });
 
-  it('a restore annotates and never closes, even after the window', () => {
-    const { clock, service, emit } = setup();
-    emit('s1', 'smoke', 3);
+  it('a restore annotates and never closes, even after the window', async () => {
+    const { clock, service, emit } = await setup();
+    await emit('s1', 'smoke', 3);
     clock.advance(600_000);
-    emit('s1', 'restore', 3);
+    await emit('s1', 'restore', 3);
     const [i] = service.snapshot();
     expect(i).toMatchObject({ status: 'new', kind: 'smoke', category: 'fire', priority: 1, eventCount: 2 });
     expect(i!.timeline.at(-1)).toMatchObject({ type: 'event', kind: 'restore' });
   });
 
-  it('arm, disarm, test and a lone restore open no incident but are marked processed', () => {
-    const { service, emit, store } = setup();
-    for (const k of ['arm', 'disarm', 'test', 'restore'] as const) emit('s2', k, null);
+  it('arm, disarm, test and a lone restore open no incident but are marked processed', async () => {
+    const { service, emit, store } = await setup();
+    for (const k of ['arm', 'disarm', 'test', 'restore'] as const) await emit('s2', k, null);
     expect(service.snapshot()).toHaveLength(0);
-    service.persist(); // the marks are held with the derived writes; this test reads SQLite
-    expect(store.events.unprocessed()).toHaveLength(0);
+    await service.persist(); // the marks are held with the derived writes; this test reads SQLite
+    expect(await store.events.unprocessed()).toHaveLength(0);
   });
 
-  it('priority never drops while open: a trouble after a panic keeps P1', () => {
-    const { clock, service, emit } = setup();
-    emit('s1', 'panic', null);
+  it('priority never drops while open: a trouble after a panic keeps P1', async () => {
+    const { clock, service, emit } = await setup();
+    await emit('s1', 'panic', null);
     clock.advance(1000);
-    emit('s1', 'trouble.low_battery', null);
+    await emit('s1', 'trouble.low_battery', null);
     expect(service.snapshot()[0]).toMatchObject({ priority: 1, kind: 'panic' });
   });
 
-  it('a fire during a burglary makes the incident a 119 matter', () => {
-    const { clock, service, emit } = setup();
-    emit('s1', 'burglary', 1);
+  it('a fire during a burglary makes the incident a 119 matter', async () => {
+    const { clock, service, emit } = await setup();
+    await emit('s1', 'burglary', 1);
     clock.advance(1000);
-    emit('s1', 'fire', 5);
+    await emit('s1', 'fire', 5);
     expect(service.snapshot()[0]).toMatchObject({ priority: 1, kind: 'fire', category: 'fire' });
   });
 
-  it('the queue puts the most urgent first and, within a priority, the oldest first', () => {
-    const { clock, service, emit } = setup();
-    emit('a', 'trouble.offline', null);
+  it('the queue puts the most urgent first and, within a priority, the oldest first', async () => {
+    const { clock, service, emit } = await setup();
+    await emit('a', 'trouble.offline', null);
     clock.advance(1000);
-    emit('b', 'intrusion', 1);
+    await emit('b', 'intrusion', 1);
     clock.advance(1000);
-    emit('c', 'panic', null);
+    await emit('c', 'panic', null);
     clock.advance(1000);
-    emit('d', 'intrusion', 1);
+    await emit('d', 'intrusion', 1);
     expect(service.snapshot().map((i) => i.siteId)).toEqual(['c', 'b', 'd', 'a']);
   });
 
-  it('the timeline pushed to consoles stays bounded in an event storm', () => {
-    const { clock, service, emit } = setup();
+  it('the timeline pushed to consoles stays bounded in an event storm', async () => {
+    const { clock, service, emit } = await setup();
     for (let k = 0; k < 500; k++) {
       clock.advance(10);
-      emit('s1', 'trouble.ac_loss', null);
+      await emit('s1', 'trouble.ac_loss', null);
     }
     const [i] = service.snapshot();
     expect(i!.eventCount).toBe(500);
@@ -146,26 +147,26 @@ describe('correlation: one site, one open incident', () => {
 });
 
 describe('workflow basics', () => {
-  it('acknowledge → dispatch → on scene → close; illegal steps are refused with a reason', () => {
-    const { service, emit } = setup();
-    emit('s1', 'panic', null);
+  it('acknowledge → dispatch → on scene → close; illegal steps are refused with a reason', async () => {
+    const { service, emit } = await setup();
+    await emit('s1', 'panic', null);
     const id = service.snapshot()[0]!.id;
-    expect(service.onScene(id, 'op1')).toMatchObject({ ok: false, code: 'illegal_transition' });
-    expect(service.acknowledge(id, 'op1')).toMatchObject({ ok: true, incident: { status: 'acknowledged', owner: 'op1' } });
-    expect(service.acknowledge(id, 'op2')).toMatchObject({ ok: false });
-    expect(service.dispatchUnit(id, 'op2', 'unit-3')).toMatchObject({ ok: false, code: 'owned' });
-    expect(service.dispatchUnit(id, 'op1', 'unit-3')).toMatchObject({ ok: true });
-    expect(service.onScene(id, 'op1')).toMatchObject({ ok: true });
-    expect(service.close(id, 'op1', 'nonsense')).toMatchObject({ ok: false, code: 'bad_disposition' });
-    const closed = service.close(id, 'op1', 'false', '业主误触');
+    expect(await service.onScene(id, 'op1')).toMatchObject({ ok: false, code: 'illegal_transition' });
+    expect(await service.acknowledge(id, 'op1')).toMatchObject({ ok: true, incident: { status: 'acknowledged', owner: 'op1' } });
+    expect(await service.acknowledge(id, 'op2')).toMatchObject({ ok: false });
+    expect(await service.dispatchUnit(id, 'op2', 'unit-3')).toMatchObject({ ok: false, code: 'owned' });
+    expect(await service.dispatchUnit(id, 'op1', 'unit-3')).toMatchObject({ ok: true });
+    expect(await service.onScene(id, 'op1')).toMatchObject({ ok: true });
+    expect(await service.close(id, 'op1', 'nonsense')).toMatchObject({ ok: false, code: 'bad_disposition' });
+    const closed = await service.close(id, 'op1', 'false', '业主误触');
     expect(closed).toMatchObject({ ok: true, incident: { status: 'closed', disposition: 'false' } });
     expect(service.snapshot()).toHaveLength(0);
   });
 });
 
 describe('recovery', () => {
-  it('events stored but not correlated before a crash are correlated on start', () => {
-    const { store, clock } = setup();
+  it('events stored but not correlated before a crash are correlated on start', async () => {
+    const { store, clock } = await setup();
     const e: AlarmEvent = {
       drill: false,
       id: newId(clock.now()),
@@ -186,8 +187,8 @@ describe('recovery', () => {
       raw: '',
       dedupeKey: 'x',
     };
-    store.transaction(() => store.events.insert(e));
-    const fresh = new IncidentService({
+    await store.transaction(() => store.events.insert(e));
+    const fresh = await IncidentService.open({
       store,
       bus: new EventBus<HubEvents>(),
       clock,
@@ -196,8 +197,8 @@ describe('recovery', () => {
       correlationWindowMs: 120_000,
       directory: { siteName: () => null, cellName: () => null },
     });
-    expect(fresh.recover()).toBe(1);
+    expect(await fresh.recover()).toBe(1);
     expect(fresh.snapshot()).toHaveLength(1);
-    expect(store.events.unprocessed()).toHaveLength(0);
+    expect(await store.events.unprocessed()).toHaveLength(0);
   });
 });

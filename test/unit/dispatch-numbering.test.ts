@@ -45,24 +45,24 @@ describe('the store daily sequence', () => {
     dir = null;
   });
 
-  it('the store holds the largest number of each series, written with the incident, across a restart', () => {
+  it('the store holds the largest number of each series, written with the incident, across a restart', async () => {
     dir = mkdtempSync(join(tmpdir(), 'sg-numbers-'));
     const path = join(dir, 'hub.db');
     const first = openSqliteStore(path);
-    const save = (s: typeof first, id: string, number: string | null): void => s.transaction(() => s.incidents.save({ ...incident(id), number }));
-    expect(first.incidents.lastNumber('ZS-20261202')).toBe(0);
-    save(first, 'i1', 'ZS-20261202-0001');
-    save(first, 'i2', 'ZS-20261202-0002');
-    save(first, 'i2', 'ZS-20261202-0002'); // saved again (a later version): still one number
-    save(first, 'i3', 'ZS-20261203-0001');
-    save(first, 'i4', null);
-    expect(first.incidents.lastNumber('ZS-20261202')).toBe(2);
-    expect(first.incidents.lastNumber('ZS-20261203')).toBe(1);
-    expect(first.incidents.lastNumber('HC-20261202')).toBe(0);
-    first.close();
+    const save = (s: typeof first, id: string, number: string | null): Promise<void> => s.transaction(() => s.incidents.save({ ...incident(id), number }));
+    expect(await first.incidents.lastNumber('ZS-20261202')).toBe(0);
+    await save(first, 'i1', 'ZS-20261202-0001');
+    await save(first, 'i2', 'ZS-20261202-0002');
+    await save(first, 'i2', 'ZS-20261202-0002'); // saved again (a later version): still one number
+    await save(first, 'i3', 'ZS-20261203-0001');
+    await save(first, 'i4', null);
+    expect(await first.incidents.lastNumber('ZS-20261202')).toBe(2);
+    expect(await first.incidents.lastNumber('ZS-20261203')).toBe(1);
+    expect(await first.incidents.lastNumber('HC-20261202')).toBe(0);
+    await first.close();
     const again = openSqliteStore(path);
-    expect(again.incidents.lastNumber('ZS-20261202')).toBe(2);
-    again.close();
+    expect(await again.incidents.lastNumber('ZS-20261202')).toBe(2);
+    await again.close();
   });
 });
 

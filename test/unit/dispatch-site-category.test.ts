@@ -38,17 +38,17 @@ afterEach(() => {
   dir = null;
 });
 
-function service(store: Store, clock: ManualClock): IncidentService {
-  return new IncidentService({ store, bus: new EventBus<HubEvents>(), clock, log: silentLogger(), metrics: new Metrics(), directory });
+function service(store: Store, clock: ManualClock): Promise<IncidentService> {
+  return IncidentService.open({ store, bus: new EventBus<HubEvents>(), clock, log: silentLogger(), metrics: new Metrics(), directory });
 }
 
-function setup(path = ':memory:') {
+async function setup(path = ':memory:') {
   // 2026-12-02 07:00 in Shanghai is 2026-12-01 23:00 UTC: the number carries the Shanghai day.
   const clock = new ManualClock(Date.parse('2026-12-01T23:00:00Z'));
   const store = openStore(path);
-  const incidents = service(store, clock);
+  const incidents = await service(store, clock);
   let n = 0;
-  const emit = (siteId: string, kind: EventKind, zone: number | null = 1): AlarmEvent => {
+  const emit = async (siteId: string, kind: EventKind, zone: number | null = 1): Promise<AlarmEvent> => {
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
       drill: false,
@@ -70,8 +70,8 @@ function setup(path = ':memory:') {
       raw: '{}',
       dedupeKey: `k${++n}`,
     };
-    store.transaction(() => store.events.insert(e));
-    incidents.handleStored([e]);
+    await store.transaction(() => store.events.insert(e));
+    await incidents.handleStored([e]);
     return e;
   };
   return { clock, store, incidents, emit };
@@ -83,9 +83,9 @@ describe('routing by category through the shell', () => {
     { kind: 'smoke', station: 'fire-119', number: 'XF-20261202-0001', service: '119' },
     { kind: 'medical', station: 'med-120', number: 'JJ-20261202-0001', service: '120' },
     { kind: 'intrusion', station: 'ps-1', number: 'ZS-20261202-0001', service: undefined },
-  ] as Array<{ kind: EventKind; station: string; number: string; service?: string }>)('$kind → $station', ({ kind, station, number, service }) => {
-    const { incidents, emit } = setup();
-    emit('s1', kind);
+  ] as Array<{ kind: EventKind; station: string; number: string; service?: string }>)('$kind → $station', async ({ kind, station, number, service }) => {
+    const { incidents, emit } = await setup();
+    await emit('s1', kind);
     const [i] = incidents.snapshot();
     expect(i).toMatchObject({ responsibleStationId: station, stationId: 'ps-1', communityPostId: 'cp-1', number });
     const route = i!.timeline.find((t) => t.type === 'route');
@@ -95,14 +95,14 @@ describe('routing by category through the shell', () => {
 });
 
 describe('one open incident per site and category', () => {
-  it('a fire at a site with an open medical incident is its own; later alarms join their own category', () => {
-    const { clock, incidents, emit } = setup();
-    emit('s1', 'medical');
+  it('a fire at a site with an open medical incident is its own; later alarms join their own category', async () => {
+    const { clock, incidents, emit } = await setup();
+    await emit('s1', 'medical');
     clock.advance(60_000);
-    emit('s1', 'fire');
+    await emit('s1', 'fire');
     clock.advance(2 * 3_600_000);
-    emit('s1', 'smoke', 2);
-    emit('s1', 'medical');
+    await emit('s1', 'smoke', 2);
+    await emit('s1', 'medical');
     const open = incidents.snapshot();
     expect(open.map((i) => [i.category, i.eventCount]).sort()).toEqual([
       ['fire', 2],
@@ -110,26 +110,26 @@ describe('one open incident per site and category', () => {
     ]);
   });
 
-  it('a re-alarm after close opens a new incident linked to the last of its category, numbered next', () => {
-    const { clock, incidents, emit } = setup();
-    emit('s1', 'intrusion');
+  it('a re-alarm after close opens a new incident linked to the last of its category, numbered next', async () => {
+    const { clock, incidents, emit } = await setup();
+    await emit('s1', 'intrusion');
     const first = incidents.snapshot()[0]!;
-    expect(incidents.acknowledge(first.id, 'op1').ok).toBe(true);
-    expect(incidents.close(first.id, 'op1', 'false').ok).toBe(true);
+    expect((await incidents.acknowledge(first.id, 'op1')).ok).toBe(true);
+    expect((await incidents.close(first.id, 'op1', 'false')).ok).toBe(true);
     clock.advance(5 * 60_000);
-    emit('s1', 'intrusion');
+    await emit('s1', 'intrusion');
     const second = incidents.snapshot()[0]!;
     expect(second).toMatchObject({ previousId: first.id, repeatOf: first.id, number: 'ZS-20261202-0002' });
-    emit('s1', 'medical');
+    await emit('s1', 'medical');
     expect(incidents.snapshot().find((i) => i.category === 'medical')?.previousId).toBeNull();
   });
 
-  it('the day boundary is the Shanghai day: 16:00 UTC starts a new sequence', () => {
-    const { clock, incidents, emit } = setup();
+  it('the day boundary is the Shanghai day: 16:00 UTC starts a new sequence', async () => {
+    const { clock, incidents, emit } = await setup();
     clock.advance(16 * 3_600_000); // 2026-12-02 15:00 UTC = 23:00 in Shanghai
-    emit('a', 'intrusion');
+    await emit('a', 'intrusion');
     clock.advance(3_600_000); // 00:00 on the 3rd in Shanghai
-    emit('b', 'intrusion');
+    await emit('b', 'intrusion');
     expect(
       incidents
         .snapshot()
@@ -140,22 +140,22 @@ describe('one open incident per site and category', () => {
 });
 
 describe('警情编号 across a restart', () => {
-  it('incidents rebuilt by recover() after a crash get the numbers consoles were shown', () => {
+  it('incidents rebuilt by recover() after a crash get the numbers consoles were shown', async () => {
     dir = mkdtempSync(join(tmpdir(), 'sg-numbering-'));
     const path = join(dir, 'hub.db');
-    const { store, clock, incidents, emit } = setup(path);
-    emit('s1', 'intrusion');
-    incidents.persist(); // the first is written
-    emit('s2', 'intrusion');
-    emit('s3', 'gas');
-    emit('s4', 'intrusion');
+    const { store, clock, incidents, emit } = await setup(path);
+    await emit('s1', 'intrusion');
+    await incidents.persist(); // the first is written
+    await emit('s2', 'intrusion');
+    await emit('s3', 'gas');
+    await emit('s4', 'intrusion');
     const shown = new Map(incidents.snapshot().map((i) => [i.id, i.number]));
     expect([...shown.values()].sort()).toEqual(['XF-20261202-0001', 'ZS-20261202-0001', 'ZS-20261202-0002', 'ZS-20261202-0003']);
     // SIGKILL: the held writes of s2..s4 are lost; their events are still unprocessed.
-    const after = service(store, clock);
-    expect(after.recover()).toBe(3);
+    const after = await service(store, clock);
+    expect(await after.recover()).toBe(3);
     expect(new Map(after.snapshot().map((i) => [i.id, i.number]))).toEqual(shown);
-    after.persist();
-    store.close();
+    await after.persist();
+    await store.close();
   });
 });

@@ -18,12 +18,12 @@ import { openSecondConnection } from '../helpers/sqlite-file.js';
 
 const PARENT: Record<string, string | null> = { 'cp-minghu': 'ps-hecheng', 'ps-hecheng': 'city-110', 'city-110': null };
 
-function setup(extra: Partial<IncidentServiceOptions> = {}, store: Store = openStore(':memory:'), clock = new ManualClock()) {
+async function setup(extra: Partial<IncidentServiceOptions> = {}, store: Store = openStore(':memory:'), clock = new ManualClock()) {
   const bus = new EventBus<HubEvents>();
   const updates: Incident[] = [];
   bus.on('incident:update', (i) => updates.push(i));
   const make = () =>
-    new IncidentService({
+    IncidentService.open({
       store,
       bus,
       clock,
@@ -44,10 +44,10 @@ function setup(extra: Partial<IncidentServiceOptions> = {}, store: Store = openS
       }),
       ...extra,
     });
-  const service = make();
+  const service = await make();
   const off = service.attach(60_000);
   let n = 0;
-  const emit = (siteId: string, kind: EventKind, zone: number | null = null, stationId = 'cp-minghu'): AlarmEvent => {
+  const emit = async (siteId: string, kind: EventKind, zone: number | null = null, stationId = 'cp-minghu'): Promise<AlarmEvent> => {
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
       drill: false,
@@ -69,62 +69,64 @@ function setup(extra: Partial<IncidentServiceOptions> = {}, store: Store = openS
       raw: '',
       dedupeKey: `k${++n}-${Math.random()}`,
     };
-    store.transaction(() => store.events.insert(e));
+    await store.transaction(() => store.events.insert(e));
     bus.emit('event:stored', [e]);
+    await service.settled();
     return e;
   };
   return { clock, store, bus, service, emit, updates, off, make };
 }
 
 describe('escalation (升级上报)', () => {
-  it('a P1 not acknowledged within 60 s goes up one tier, visibly, then again, and stops at the top', () => {
-    const { clock, service, emit } = setup();
-    emit('s1', 'panic');
+  it('a P1 not acknowledged within 60 s goes up one tier, visibly, then again, and stops at the top', async () => {
+    const { clock, service, emit } = await setup();
+    await emit('s1', 'panic');
     const id = service.snapshot()[0]!.id;
     clock.advance(59_000);
-    expect(service.checkEscalations()).toBe(0);
+    expect(await service.checkEscalations()).toBe(0);
     clock.advance(2_000);
-    expect(service.checkEscalations()).toBe(1);
-    let i = service.get(id)!;
+    expect(await service.checkEscalations()).toBe(1);
+    let i = (await service.get(id))!;
     expect(i).toMatchObject({ responsibleStationId: 'ps-hecheng', escalationLevel: 1, stationId: 'cp-minghu' });
     expect(i.timeline.at(-1)).toMatchObject({ type: 'escalation' });
     expect(i.timeline.at(-1)!.text).toContain('升级上报至 荷城派出所');
     clock.advance(61_000);
-    service.checkEscalations();
-    i = service.get(id)!;
+    await service.checkEscalations();
+    i = (await service.get(id))!;
     expect(i).toMatchObject({ responsibleStationId: 'city-110', escalationLevel: 2, escalateAt: null });
     clock.advance(600_000);
-    expect(service.checkEscalations()).toBe(0);
+    expect(await service.checkEscalations()).toBe(0);
   });
 
-  it('an acknowledged incident does not escalate', () => {
-    const { clock, service, emit } = setup();
-    emit('s1', 'intrusion', 1);
+  it('an acknowledged incident does not escalate', async () => {
+    const { clock, service, emit } = await setup();
+    await emit('s1', 'intrusion', 1);
     const id = service.snapshot()[0]!.id;
     clock.advance(10_000);
-    service.acknowledge(id, 'op1');
+    await service.acknowledge(id, 'op1');
     clock.advance(3_600_000);
-    expect(service.checkEscalations()).toBe(0);
-    expect(service.get(id)!.escalationLevel).toBe(0);
+    expect(await service.checkEscalations()).toBe(0);
+    expect((await service.get(id))!.escalationLevel).toBe(0);
   });
 
-  it('an escalation that fell due while the hub was down fires on start', () => {
+  it('an escalation that fell due while the hub was down fires on start', async () => {
     const store = openStore(':memory:');
     const clock = new ManualClock();
-    const first = setup({}, store, clock);
-    first.emit('s1', 'intrusion', 1);
+    const first = await setup({}, store, clock);
+    await first.emit('s1', 'intrusion', 1);
     const id = first.service.snapshot()[0]!.id;
-    first.off();
+    await first.off();
     clock.advance(200_000); // P2 timeout is 180 s
-    const second = setup({}, store, clock);
-    expect(second.service.get(id)).toMatchObject({ escalationLevel: 1, responsibleStationId: 'ps-hecheng' });
+    const second = await setup({}, store, clock);
+    await second.service.settled(); // attach() queued the check
+    expect(await second.service.get(id)).toMatchObject({ escalationLevel: 1, responsibleStationId: 'ps-hecheng' });
   });
 
-  it('a priority raised while waiting shortens the time to escalation', () => {
-    const { clock, service, emit } = setup();
-    emit('s1', 'intrusion', 1); // P2: 180 s
+  it('a priority raised while waiting shortens the time to escalation', async () => {
+    const { clock, service, emit } = await setup();
+    await emit('s1', 'intrusion', 1); // P2: 180 s
     clock.advance(30_000);
-    emit('s1', 'intrusion', 2); // confirmed: P1, 60 s from now
+    await emit('s1', 'intrusion', 2); // confirmed: P1, 60 s from now
     const i = service.snapshot()[0]!;
     expect(i.priority).toBe(1);
     expect(Date.parse(i.escalateAt!)).toBe(clock.now() + 60_000);
@@ -132,34 +134,34 @@ describe('escalation (升级上报)', () => {
 });
 
 describe('ownership', () => {
-  it('the owner hands over; an admin takes over; others are refused with the owner named', () => {
-    const { service, emit } = setup();
-    emit('s1', 'panic');
+  it('the owner hands over; an admin takes over; others are refused with the owner named', async () => {
+    const { service, emit } = await setup();
+    await emit('s1', 'panic');
     const id = service.snapshot()[0]!.id;
-    service.acknowledge(id, 'op1');
-    expect(service.acknowledge(id, 'op2')).toEqual({ ok: false, code: 'owned', error: '已由 op1 签收 (owned by op1)', params: { owner: 'op1' } });
-    expect(service.handOver(id, 'op2', 'op3')).toMatchObject({ ok: false, code: 'owned' });
-    expect(service.handOver(id, 'op1', 'op2')).toMatchObject({ ok: true, incident: { owner: 'op2' } });
-    expect(service.dispatchUnit(id, 'op1', 'unit-1')).toMatchObject({ ok: false, code: 'owned' });
-    expect(service.takeOver(id, { username: 'admin', origin: 'console 10.0.0.5' })).toMatchObject({ ok: true, incident: { owner: 'admin' } });
+    await service.acknowledge(id, 'op1');
+    expect(await service.acknowledge(id, 'op2')).toEqual({ ok: false, code: 'owned', error: '已由 op1 签收 (owned by op1)', params: { owner: 'op1' } });
+    expect(await service.handOver(id, 'op2', 'op3')).toMatchObject({ ok: false, code: 'owned' });
+    expect(await service.handOver(id, 'op1', 'op2')).toMatchObject({ ok: true, incident: { owner: 'op2' } });
+    expect(await service.dispatchUnit(id, 'op1', 'unit-1')).toMatchObject({ ok: false, code: 'owned' });
+    expect(await service.takeOver(id, { username: 'admin', origin: 'console 10.0.0.5' })).toMatchObject({ ok: true, incident: { owner: 'admin' } });
   });
 });
 
 describe('repeat alarms', () => {
-  it('an alarm from a site closed as false within the window is marked as a repeat', () => {
-    const { clock, service, emit } = setup({ repeatWindowMs: 30 * 60_000 });
-    emit('s1', 'intrusion', 1);
+  it('an alarm from a site closed as false within the window is marked as a repeat', async () => {
+    const { clock, service, emit } = await setup({ repeatWindowMs: 30 * 60_000 });
+    await emit('s1', 'intrusion', 1);
     const first = service.snapshot()[0]!.id;
-    service.close(first, 'op1', 'false', '业主误触');
+    await service.close(first, 'op1', 'false', '业主误触');
     clock.advance(10 * 60_000);
-    emit('s1', 'intrusion', 1);
+    await emit('s1', 'intrusion', 1);
     const second = service.snapshot()[0]!;
     expect(second.repeatOf).toBe(first);
     expect(second.timeline.some((t) => t.text?.includes('重复报警'))).toBe(true);
     // Not after the window. (Closed as a test: a real close now needs 派警 and 反馈 first, issue 12.)
-    service.close(second.id, 'op1', 'test');
+    await service.close(second.id, 'op1', 'test');
     clock.advance(31 * 60_000);
-    emit('s1', 'intrusion', 1);
+    await emit('s1', 'intrusion', 1);
     expect(service.snapshot()[0]!.repeatOf).toBeNull();
   });
 });
@@ -178,15 +180,15 @@ describe('context: armed state, night and holidays', () => {
     expect(assessPriority(kinds, 1, { armed, night }).priority).toBe(p);
   });
 
-  it('a disarmed site lowers an unconfirmed intrusion to P3 and says why', () => {
-    const { service, emit } = setup();
-    emit('s1', 'disarm');
-    emit('s1', 'intrusion', 2);
+  it('a disarmed site lowers an unconfirmed intrusion to P3 and says why', async () => {
+    const { service, emit } = await setup();
+    await emit('s1', 'disarm');
+    await emit('s1', 'intrusion', 2);
     expect(service.snapshot()[0]).toMatchObject({ priority: 3 });
     expect(service.snapshot()[0]!.priorityReasonZh).toContain('撤防');
   });
 
-  it('night hours wrap midnight in the centre time zone; holidays count all day', () => {
+  it('night hours wrap midnight in the centre time zone; holidays count all day', async () => {
     const c = { night: { fromMinute: 22 * 60, toMinute: 6 * 60 }, holidays: ['2026-10-01'], timezone: 'Asia/Shanghai' };
     expect(isNightOrHoliday(Date.parse('2026-11-29T15:30:00Z'), c)).toBe(true); // 23:30 Beijing
     expect(isNightOrHoliday(Date.parse('2026-11-29T21:59:00Z'), c)).toBe(true); // 05:59
@@ -197,39 +199,39 @@ describe('context: armed state, night and holidays', () => {
 });
 
 describe('audit trail', () => {
-  it('every action is a chained row; an edited or deleted row is named', () => {
+  it('every action is a chained row; an edited or deleted row is named', async () => {
     // On a file, so that a second connection can play someone with the file.
     const dir = mkdtempSync(join(tmpdir(), 'sg-audit-'));
     const path = join(dir, 'hub.db');
-    const { service, emit, store, off } = setup({}, openStore(path));
+    const { service, emit, store, off } = await setup({}, openStore(path));
     const file = openSecondConnection(path);
     try {
-      emit('s1', 'panic');
+      await emit('s1', 'panic');
       const id = service.snapshot()[0]!.id;
-      service.acknowledge(id, { username: 'op1', origin: 'console 127.0.0.1' });
-      service.dispatchUnit(id, 'op1', '巡逻车3');
-      service.note(id, 'op1', '业主电话未接通');
+      await service.acknowledge(id, { username: 'op1', origin: 'console 127.0.0.1' });
+      await service.dispatchUnit(id, 'op1', '巡逻车3');
+      await service.note(id, 'op1', '业主电话未接通');
       // A real close needs 到场 and 反馈 since issue 12; a false alarm found after 派警 closes as before.
-      service.close(id, 'op1', 'false');
-      const rows = store.audit.forIncident(id);
+      await service.close(id, 'op1', 'false');
+      const rows = await store.audit.forIncident(id);
       expect(rows.map((r) => r.action)).toEqual(['open', 'acknowledged', 'dispatched', 'note', 'closed']);
       expect(rows[1]).toMatchObject({ actor: 'op1', origin: 'console 127.0.0.1', fromStatus: 'new', toStatus: 'acknowledged' });
-      expect(store.audit.verify()).toMatchObject({ ok: true, rows: 5 });
+      expect(await store.audit.verify()).toMatchObject({ ok: true, rows: 5 });
 
       // No SQL can change a row (the triggers are in the schema, for every connection)…
       expect(() => file.prepare(`UPDATE audit SET actor = 'x' WHERE seq = 2`).run()).toThrow(/append-only/);
       // …and someone who removes the guard is still caught.
       file.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
       file.prepare(`UPDATE audit SET actor = 'mallory' WHERE seq = 2`).run();
-      expect(store.audit.verify()).toMatchObject({ ok: false, seq: 2, problem: 'row 2 was changed after it was written (hash mismatch)' });
+      expect(await store.audit.verify()).toMatchObject({ ok: false, seq: 2, problem: 'row 2 was changed after it was written (hash mismatch)' });
       file.prepare(`UPDATE audit SET actor = 'op1' WHERE seq = 2`).run();
-      expect(store.audit.verify().ok).toBe(true);
+      expect((await store.audit.verify()).ok).toBe(true);
       file.prepare(`DELETE FROM audit WHERE seq = 3`).run();
-      expect(store.audit.verify()).toMatchObject({ ok: false, seq: 4, problem: 'row 3 missing before row 4 (deleted)' });
+      expect(await store.audit.verify()).toMatchObject({ ok: false, seq: 4, problem: 'row 3 missing before row 4 (deleted)' });
     } finally {
       file.close();
-      off();
-      store.close();
+      await off();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -20,11 +20,11 @@ const SITES: Record<string, ReturnType<WorkflowConfig['site']>> = {
   plain: { contacts: [{ name: '李女士' }], verbalPassword: null, guardFirst: false, guardGroup: null },
 };
 
-function setup() {
+async function setup() {
   const clock = new ManualClock();
   const store = openStore(':memory:');
   const bus = new EventBus<HubEvents>();
-  const service = new IncidentService({
+  const service = await IncidentService.open({
     store,
     bus,
     clock,
@@ -35,7 +35,7 @@ function setup() {
     workflow: () => ({ ...DEFAULT_WORKFLOW_CONFIG, site: (id) => SITES[id] }),
   });
   const off = service.attach(60_000);
-  const open = (siteId: string) => {
+  const open = async (siteId: string) => {
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
       drill: false,
@@ -57,8 +57,9 @@ function setup() {
       raw: '{}',
       dedupeKey: newId(clock.now()),
     };
-    store.transaction(() => store.events.insert(e));
+    await store.transaction(() => store.events.insert(e));
     bus.emit('event:stored', [e]);
+    await service.settled();
     return service.snapshot().find((i) => i.siteId === siteId)!;
   };
   return { service, open, off };
@@ -68,31 +69,31 @@ describe('what a new incident takes from its site', () => {
   it.each([
     { site: 'guarded', guardFirst: true, property: { status: 'waiting', owner: null, finding: null } },
     { site: 'plain', guardFirst: false, property: null },
-  ])('$site: guardFirst $guardFirst', ({ site, guardFirst, property }) => {
-    const { open, off } = setup();
-    const i = open(site);
+  ])('$site: guardFirst $guardFirst', async ({ site, guardFirst, property }) => {
+    const { open, off } = await setup();
+    const i = await open(site);
     expect(i.guardFirst).toBe(guardFirst);
     if (property) expect(i.property).toMatchObject(property);
     else expect(i.property).toBeNull();
-    off();
+    await off();
   });
 });
 
 describe('calls and 派警 read the live config', () => {
-  it('a call names the contact by index; 业主撤警 checks the verbal password; a station without units refuses 派警', () => {
-    const { service, open, off } = setup();
-    const { id } = open('guarded');
-    expect(service.acknowledge(id, 'op1').ok).toBe(true);
-    expect(service.call(id, 'op1', { contact: 2, outcome: 'answered' })).toMatchObject({ ok: false, code: 'bad_contact' });
-    const wrong = service.call(id, 'op1', { contact: 1, outcome: 'cancelled_by_owner', password: '梅花' });
+  it('a call names the contact by index; 业主撤警 checks the verbal password; a station without units refuses 派警', async () => {
+    const { service, open, off } = await setup();
+    const { id } = await open('guarded');
+    expect((await service.acknowledge(id, 'op1')).ok).toBe(true);
+    expect(await service.call(id, 'op1', { contact: 2, outcome: 'answered' })).toMatchObject({ ok: false, code: 'bad_contact' });
+    const wrong = await service.call(id, 'op1', { contact: 1, outcome: 'cancelled_by_owner', password: '梅花' });
     expect(wrong).toMatchObject({ ok: true, incident: { calls: [{ contactName: '王太太', passwordOk: false }] } });
-    const none = service.call(id, 'op1', { contact: 1, outcome: 'cancelled_by_owner' });
+    const none = await service.call(id, 'op1', { contact: 1, outcome: 'cancelled_by_owner' });
     expect(none).toMatchObject({ ok: true, incident: { calls: [{}, { passwordOk: false }] } });
-    const right = service.call(id, 'op1', { contact: 1, outcome: 'cancelled_by_owner', password: ' 梅花三弄 ' });
+    const right = await service.call(id, 'op1', { contact: 1, outcome: 'cancelled_by_owner', password: ' 梅花三弄 ' });
     expect(right).toMatchObject({ ok: true, incident: { calls: [{}, {}, { passwordOk: true }] } });
-    expect(service.dispatchUnit(id, 'op1', 'car-1')).toMatchObject({ ok: false, code: 'no_units' });
-    expect(service.close(id, 'op1', 'cancelled')).toMatchObject({ ok: true, incident: { disposition: 'cancelled' } });
-    off();
+    expect(await service.dispatchUnit(id, 'op1', 'car-1')).toMatchObject({ ok: false, code: 'no_units' });
+    expect(await service.close(id, 'op1', 'cancelled')).toMatchObject({ ok: true, incident: { disposition: 'cancelled' } });
+    await off();
   });
 });
 
@@ -105,7 +106,7 @@ describe('verbalPasswordMatches', () => {
     { expected: '梅花三弄', given: '', result: null },
     { expected: '梅花三弄', given: undefined, result: null },
     { expected: null, given: '梅花三弄', result: null },
-  ])('$expected vs $given → $result', ({ expected, given, result }) => {
+  ])('$expected vs $given → $result', async ({ expected, given, result }) => {
     expect(verbalPasswordMatches(expected, given)).toBe(result);
   });
 });

@@ -26,14 +26,14 @@ beforeEach(() => {
   vi.useFakeTimers();
   dir = mkdtempSync(join(tmpdir(), 'sg-write-behind-'));
 });
-afterEach(() => {
+afterEach(async () => {
   vi.useRealTimers();
-  for (const s of stores.splice(0)) s.close();
+  for (const s of stores.splice(0)) await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 function service(store: Store, clock: ManualClock, bus = new EventBus<HubEvents>()) {
-  return new IncidentService({
+  return IncidentService.open({
     store,
     bus,
     clock,
@@ -45,7 +45,7 @@ function service(store: Store, clock: ManualClock, bus = new EventBus<HubEvents>
   });
 }
 
-function setup() {
+async function setup() {
   const clock = new ManualClock();
   const path = join(dir, 'hub.db');
   const store = openStore(path);
@@ -54,10 +54,10 @@ function setup() {
   const pushed: Incident[] = [];
   bus.on('incident:new', (i) => pushed.push(i));
   bus.on('incident:update', (i) => pushed.push(i));
-  const s = service(store, clock, bus);
+  const s = await service(store, clock, bus);
   const detach = s.attach(3_600_000);
   let n = 0;
-  const emit = (siteId: string, kind: EventKind = 'intrusion', zone: number | null = 1): AlarmEvent => {
+  const emit = async (siteId: string, kind: EventKind = 'intrusion', zone: number | null = 1): Promise<AlarmEvent> => {
     const at = new Date(clock.now()).toISOString();
     const e: AlarmEvent = {
       drill: false,
@@ -79,8 +79,9 @@ function setup() {
       raw: '{}',
       dedupeKey: `k${++n}`,
     };
-    const seq = store.transaction(() => store.events.insert(e));
+    const seq = await store.transaction(() => store.events.insert(e));
     bus.emit('event:stored', [{ ...e, seq }]);
+    await s.settled(); // correlated and published (dispatch runs the batch in its queue)
     clock.advance(10);
     return e;
   };
@@ -91,24 +92,30 @@ function setup() {
     audit: countOnDisk(path, `SELECT count(*) AS n FROM audit WHERE action = 'open'`),
   });
   /** A restart after SIGKILL: a new service on the file as it is, correlating what was left. */
-  const restart = () => {
+  const restart = async () => {
     const other = openStore(path);
     stores.push(other);
-    const fresh = service(other, clock);
-    fresh.recover();
+    const fresh = await service(other, clock);
+    await fresh.recover();
     return fresh;
   };
-  return { clock, store, s, detach, emit, pushed, onDisk, restart };
+  /** The next timer fires (fake time); then whatever write it started ends (real I/O, awaited). */
+  const nextTimer = async () => {
+    vi.advanceTimersToNextTimer();
+    await s.settled();
+  };
+  return { clock, store, s, detach, emit, pushed, onDisk, restart, nextTimer };
 }
 
 describe('incident writes are held and coalesced, and a restart rebuilds exactly what was pushed', () => {
-  it('30 events on one incident: pushed each time, written once after the delay, with the events marked in the same write', () => {
-    const { s, emit, pushed, onDisk } = setup();
-    for (let k = 0; k < 30; k++) emit('s1');
+  it('30 events on one incident: pushed each time, written once after the delay, with the events marked in the same write', async () => {
+    const { s, emit, pushed, onDisk } = await setup();
+    for (let k = 0; k < 30; k++) await emit('s1');
     expect(pushed.at(-1)).toMatchObject({ version: 30, eventCount: 30 });
     expect(s.heldWrites).toEqual({ incidents: 1, events: 30 });
     expect(onDisk()).toEqual({ incidents: [], unprocessed: 30, audit: 0 });
     vi.advanceTimersByTime(DERIVED_WRITE_DELAY_MS);
+    await s.settled();
     const disk = onDisk();
     expect(disk.incidents.map((r) => r.version)).toEqual([30]);
     expect(disk.unprocessed).toBe(0);
@@ -116,47 +123,49 @@ describe('incident writes are held and coalesced, and a restart rebuilds exactly
     expect(s.heldWrites).toEqual({ incidents: 0, events: 0 });
   });
 
-  it('reads in the process see the latest version at once (REST lists, event marks), and a read writes nothing', () => {
-    const { s, store, emit, onDisk } = setup();
-    const first = emit('s1');
-    const second = emit('s1');
-    expect(s.query({ status: 'open' }).map((i) => i.version)).toEqual([2]);
-    expect(s.get(first.id)?.version).toBe(2);
-    expect(s.withHeldMarks([store.events.get(first.id)!, store.events.get(second.id)!]).map((e) => e.incidentId)).toEqual([first.id, first.id]);
+  it('reads in the process see the latest version at once (REST lists, event marks), and a read writes nothing', async () => {
+    const { s, store, emit, onDisk } = await setup();
+    const first = await emit('s1');
+    const second = await emit('s1');
+    expect((await s.query({ status: 'open' })).map((i) => i.version)).toEqual([2]);
+    expect((await s.get(first.id))?.version).toBe(2);
+    expect(s.withHeldMarks([(await store.events.get(first.id))!, (await store.events.get(second.id))!]).map((e) => e.incidentId)).toEqual([first.id, first.id]);
     // Reading wrote nothing: the writes are still held.
     expect(s.heldWrites).toEqual({ incidents: 1, events: 2 });
     expect(onDisk()).toEqual({ incidents: [], unprocessed: 2, audit: 0 });
-    s.persist();
-    expect(store.incidents.query({ status: 'open' }).map((i) => i.version)).toEqual([2]);
-    expect(store.events.get(first.id)?.incidentId).toBe(first.id);
-    expect(store.events.unprocessed()).toHaveLength(0);
+    await s.persist();
+    expect((await store.incidents.query({ status: 'open' })).map((i) => i.version)).toEqual([2]);
+    expect((await store.events.get(first.id))?.incidentId).toBe(first.id);
+    expect(await store.events.unprocessed()).toHaveLength(0);
   });
 
-  it('an incident list overlays held versions on what the store has: updated rows, new incidents, filters and limit kept', () => {
-    const { s, emit } = setup();
-    const a = emit('s1');
-    vi.advanceTimersByTime(DERIVED_WRITE_DELAY_MS); // version 1 of s1 on disk
-    emit('s1'); // version 2, held
-    const b = emit('s2', 'panic', null); // new, held
-    expect(s.query({ status: 'open' }).map((i) => [i.id, i.version])).toEqual([
+  it('an incident list overlays held versions on what the store has: updated rows, new incidents, filters and limit kept', async () => {
+    const { s, emit } = await setup();
+    const a = await emit('s1');
+    vi.advanceTimersByTime(DERIVED_WRITE_DELAY_MS);
+    await s.settled(); // version 1 of s1 on disk
+    await emit('s1'); // version 2, held
+    const b = await emit('s2', 'panic', null); // new, held
+    expect((await s.query({ status: 'open' })).map((i) => [i.id, i.version])).toEqual([
       [b.id, 1],
       [a.id, 2],
     ]);
-    expect(s.query({ status: 'open', limit: 1 }).map((i) => i.id)).toEqual([b.id]);
-    expect(s.query({ siteId: 's1' }).map((i) => [i.id, i.version])).toEqual([[a.id, 2]]);
-    expect(s.query({ status: 'closed' })).toEqual([]);
-    expect(s.query({ status: 'open', siteIds: [] })).toEqual([]);
+    expect((await s.query({ status: 'open', limit: 1 })).map((i) => i.id)).toEqual([b.id]);
+    expect((await s.query({ siteId: 's1' })).map((i) => [i.id, i.version])).toEqual([[a.id, 2]]);
+    expect(await s.query({ status: 'closed' })).toEqual([]);
+    expect(await s.query({ status: 'open', siteIds: [] })).toEqual([]);
     expect(s.heldWrites.incidents).toBe(2);
   });
 
-  it('SIGKILL before the write: the restart rebuilds the same incident, same id, version and eventCount', () => {
-    const { emit, pushed, onDisk, restart } = setup();
-    emit('s1');
-    vi.advanceTimersByTime(DERIVED_WRITE_DELAY_MS); // the first version is on disk
-    for (let k = 0; k < 5; k++) emit('s1');
-    emit('s2', 'panic', null); // a new incident, never written
+  it('SIGKILL before the write: the restart rebuilds the same incident, same id, version and eventCount', async () => {
+    const { s, emit, pushed, onDisk, restart } = await setup();
+    await emit('s1');
+    vi.advanceTimersByTime(DERIVED_WRITE_DELAY_MS);
+    await s.settled(); // the first version is on disk
+    for (let k = 0; k < 5; k++) await emit('s1');
+    await emit('s2', 'panic', null); // a new incident, never written
     expect(onDisk().unprocessed).toBe(6);
-    const fresh = restart();
+    const fresh = await restart();
     const last = new Map(pushed.map((i) => [i.id, i]));
     for (const i of fresh.snapshot()) {
       const p = last.get(i.id)!;
@@ -171,63 +180,63 @@ describe('incident writes are held and coalesced, and a restart rebuilds exactly
     expect(fresh.snapshot()).toHaveLength(2);
   });
 
-  it('an operator action writes everything held first, durably; a restart right after counts no event twice', () => {
-    const { s, emit, onDisk, restart } = setup();
-    const first = emit('s1');
-    emit('s1');
-    emit('s1');
-    const r = s.acknowledge(first.id, 'op1');
+  it('an operator action writes everything held first, durably; a restart right after counts no event twice', async () => {
+    const { s, emit, onDisk, restart } = await setup();
+    const first = await emit('s1');
+    await emit('s1');
+    await emit('s1');
+    const r = await s.acknowledge(first.id, 'op1');
     expect(r.ok && r.incident).toMatchObject({ version: 4, eventCount: 3, status: 'acknowledged' });
     const disk = onDisk();
     expect(disk.incidents.map((x) => x.version)).toEqual([4]);
     expect(disk.unprocessed).toBe(0);
-    emit('s1'); // held again
-    const fresh = restart();
-    expect(fresh.get(first.id)).toMatchObject({ version: 5, eventCount: 4, status: 'acknowledged', owner: 'op1' });
+    await emit('s1'); // held again
+    const fresh = await restart();
+    expect(await fresh.get(first.id)).toMatchObject({ version: 5, eventCount: 4, status: 'acknowledged', owner: 'op1' });
   });
 
-  it('an escalation writes what was held in its transaction', () => {
-    const { s, emit, clock, onDisk, restart } = setup();
-    const first = emit('s1');
-    emit('s1');
+  it('an escalation writes what was held in its transaction', async () => {
+    const { s, emit, clock, onDisk, restart } = await setup();
+    const first = await emit('s1');
+    await emit('s1');
     clock.advance(130_000); // P2 waits 120 s
-    expect(s.checkEscalations()).toBe(1);
+    expect(await s.checkEscalations()).toBe(1);
     expect(onDisk().unprocessed).toBe(0);
-    expect(restart().get(first.id)).toMatchObject({ eventCount: 2, escalationLevel: 1, responsibleStationId: 'city' });
+    expect(await (await restart()).get(first.id)).toMatchObject({ eventCount: 2, escalationLevel: 1, responsibleStationId: 'city' });
   });
 
-  it('a burst of 350 new incidents is written DERIVED_WRITE_PART per transaction, the event loop free between two', () => {
-    const { store, emit, onDisk } = setup();
+  it('a burst of 350 new incidents is written DERIVED_WRITE_PART per transaction, the event loop free between two', async () => {
+    const { store, emit, onDisk, nextTimer } = await setup();
     let transactions = 0;
     const derived = store.derivedTransaction;
-    store.derivedTransaction = <T>(fn: () => T): T => {
+    store.derivedTransaction = <T>(fn: () => Promise<T>): Promise<T> => {
       transactions++;
       return derived(fn);
     };
-    for (let k = 0; k < 350; k++) emit(`s${k}`);
-    emit('s0'); // an update of the first: written with it, in the first part
-    vi.advanceTimersToNextTimer(); // the delay ran out: the first part only
+    for (let k = 0; k < 350; k++) await emit(`s${k}`);
+    await emit('s0'); // an update of the first: written with it, in the first part
+    await nextTimer(); // the delay ran out: the first part only
     expect(transactions).toBe(1);
     const first = onDisk();
     expect(first.incidents).toHaveLength(DERIVED_WRITE_PART);
     expect(first.unprocessed).toBe(351 - DERIVED_WRITE_PART - 1);
     expect(first.audit).toBe(DERIVED_WRITE_PART);
-    vi.advanceTimersToNextTimer(); // the next part, on the next turn of the event loop
+    await nextTimer(); // the next part, on the next turn of the event loop
     expect(transactions).toBe(2);
     const parts = Math.ceil(350 / DERIVED_WRITE_PART);
-    for (let k = 2; k < parts; k++) vi.advanceTimersToNextTimer();
+    for (let k = 2; k < parts; k++) await nextTimer();
     expect(transactions).toBe(parts);
     expect(onDisk()).toMatchObject({ unprocessed: 0, audit: 350 });
   });
 
-  it('a crash between two parts: the restart rebuilds the rest from their unmarked events', () => {
-    const { emit, onDisk, restart } = setup();
-    for (let k = 0; k < 350; k++) emit(`s${k}`);
-    emit('s0');
-    emit('s349'); // an update of one in the last part
-    vi.advanceTimersToNextTimer();
+  it('a crash between two parts: the restart rebuilds the rest from their unmarked events', async () => {
+    const { emit, onDisk, restart, nextTimer } = await setup();
+    for (let k = 0; k < 350; k++) await emit(`s${k}`);
+    await emit('s0');
+    await emit('s349'); // an update of one in the last part
+    await nextTimer();
     expect(onDisk().incidents).toHaveLength(DERIVED_WRITE_PART);
-    const fresh = restart(); // SIGKILL now; the other parts never run
+    const fresh = await restart(); // SIGKILL now; the other parts never run
     const rebuilt = fresh.snapshot();
     expect(rebuilt).toHaveLength(350);
     expect(
@@ -242,22 +251,22 @@ describe('incident writes are held and coalesced, and a restart rebuilds exactly
     expect(onDisk()).toMatchObject({ unprocessed: 0, audit: 350 });
   });
 
-  it('a write that fails is kept and tried again: nothing lost, no audit row twice', () => {
-    const { store, emit, onDisk, s } = setup();
-    emit('s1');
-    emit('s2');
+  it('a write that fails is kept and tried again: nothing lost, no audit row twice', async () => {
+    const { store, emit, onDisk, s, nextTimer } = await setup();
+    await emit('s1');
+    await emit('s2');
     const save = store.incidents.save.bind(store.incidents);
     let fail = true;
-    store.incidents.save = (i) => {
+    store.incidents.save = async (i) => {
       if (fail && i.siteId === 's2') throw new Error('disk full');
-      save(i);
+      await save(i);
     };
-    vi.advanceTimersToNextTimer();
+    await nextTimer();
     expect(onDisk()).toMatchObject({ incidents: [], unprocessed: 2, audit: 0 }); // rolled back whole
     expect(s.heldWrites).toEqual({ incidents: 2, events: 2 });
-    emit('s1'); // held meanwhile: newer than what failed
+    await emit('s1'); // held meanwhile: newer than what failed
     fail = false;
-    vi.advanceTimersToNextTimer();
+    await nextTimer();
     const disk = onDisk();
     expect(disk.incidents.map((r) => [JSON.parse(r.doc).siteId, r.version]).sort()).toEqual([
       ['s1', 2],
@@ -266,20 +275,20 @@ describe('incident writes are held and coalesced, and a restart rebuilds exactly
     expect(disk).toMatchObject({ unprocessed: 0, audit: 2 });
   });
 
-  it('stopping writes everything held', () => {
-    const { emit, detach, onDisk } = setup();
-    emit('s1');
-    emit('s2');
-    detach();
+  it('stopping writes everything held', async () => {
+    const { emit, detach, onDisk } = await setup();
+    await emit('s1');
+    await emit('s2');
+    await detach();
     expect(onDisk()).toMatchObject({ unprocessed: 0, audit: 2 });
   });
 
-  it('a delay of 0 writes after every batch, as before', () => {
+  it('a delay of 0 writes after every batch, as before', async () => {
     const clock = new ManualClock();
     const store = openStore(':memory:');
     stores.push(store);
     const bus = new EventBus<HubEvents>();
-    const s = new IncidentService({
+    const s = await IncidentService.open({
       store,
       bus,
       clock,
@@ -311,9 +320,10 @@ describe('incident writes are held and coalesced, and a restart rebuilds exactly
       raw: '',
       dedupeKey: 'x',
     };
-    store.transaction(() => store.events.insert(e));
+    await store.transaction(() => store.events.insert(e));
     bus.emit('event:stored', [e]);
+    await s.settled();
     expect(s.heldWrites).toEqual({ incidents: 0, events: 0 });
-    expect(store.incidents.count()).toBe(1);
+    expect(await store.incidents.count()).toBe(1);
   });
 });

@@ -10,8 +10,8 @@ import { Journal, type JournalEntry } from '../../src/ingest/journal.js';
 import { openStore, type Store } from '../../src/store/index.js';
 
 let store: Store | null = null;
-afterEach(() => {
-  store?.close();
+afterEach(async () => {
+  await store?.close();
   store = null;
 });
 
@@ -28,6 +28,7 @@ function setup(over: { maxBatch?: number } = {}) {
     metrics,
     payloadDedupeWindowMs: 10_000,
     msgIdDedupeWindowMs: 24 * 3600_000,
+    lastSeq: 0,
     ...over,
   });
   /** Everything that happened, in order: commits acknowledged and announcements. */
@@ -100,19 +101,19 @@ describe('journal: commit, acknowledge, then announce', () => {
     expect(trail.at(-1)).toBe('stored h:next#2');
   });
 
-  it('flush writes and announces everything queued before it returns (shutdown)', () => {
+  it('flush writes and announces everything queued before it resolves (shutdown)', async () => {
     const { journal, trail, store } = setup();
     void journal.append(entry([event('h:x')]));
     void journal.append(entry([event('h:y')]));
-    journal.flush();
+    await journal.flush();
     expect(trail).toEqual(['stored h:x#1,h:y#2']);
-    expect(store.events.count()).toBe(2);
+    expect(await store.events.count()).toBe(2);
   });
 
   it('a failed write rejects the batch and announces nothing; the next batch goes on', async () => {
     const { journal, trail, store } = setup();
     const realCommit = store.events.commitBatch.bind(store.events);
-    store.events.commitBatch = () => {
+    store.events.commitBatch = async () => {
       throw new Error('disk full');
     };
     await expect(journal.append(entry([event('h:lost')]))).rejects.toThrow('disk full');
@@ -148,7 +149,7 @@ describe('journal: duplicates (unchanged semantics: payload hash 10 s, device me
       // The stored receive time is the event's own; make the resend's match the clock.
       const resend = { ...event(c.key), receivedAt: new Date(clock.now()).toISOString() };
       await journal.append(entry([resend]));
-      expect(store.events.count()).toBe(c.storedAgain ? 2 : 1);
+      expect(await store.events.count()).toBe(c.storedAgain ? 2 : 1);
       expect(metrics.value('sg_events_duplicate_total') ?? 0).toBe(c.storedAgain ? 0 : 1);
     });
   }
@@ -156,13 +157,13 @@ describe('journal: duplicates (unchanged semantics: payload hash 10 s, device me
   it('the same key twice in one batch is stored once', async () => {
     const { journal, store } = setup();
     await Promise.all([journal.append(entry([event('h:twice')])), journal.append(entry([event('h:twice'), event('h:other')]))]);
-    expect(store.events.count()).toBe(2);
+    expect(await store.events.count()).toBe(2);
   });
 
   it('device state: the last row of a device in a batch is the one saved', async () => {
     const { journal, store } = setup();
     const row = (n: number) => ({ deviceId: 'shop-a/panel-1', state: { n }, availability: 'online' as const, lastSeenMs: n });
     await Promise.all([1, 2, 3].map((i) => journal.append({ events: [], states: [row(i)], statuses: [] })));
-    expect(store.deviceState.all()).toEqual([row(3)]);
+    expect(await store.deviceState.all()).toEqual([row(3)]);
   });
 });

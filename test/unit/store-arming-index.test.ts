@@ -21,15 +21,15 @@ beforeEach(() => {
   path = join(dir, 'hub.db');
   store = openStore(path);
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 let n = 0;
-function store1(siteId: string, kind: EventKind): void {
+function store1(siteId: string, kind: EventKind): Promise<number> {
   const at = new Date(Date.parse('2026-12-01T00:00:00Z') + ++n * 1000).toISOString();
-  store.transaction(() =>
+  return store.transaction(() =>
     store.events.insert({
       drill: false,
       id: `e${n}`,
@@ -101,8 +101,8 @@ describe('the armed-state query at start-up', () => {
       armed: { s1: false, s2: true },
     },
   ];
-  it.each(cases)('$name', ({ events, armed }) => {
-    for (const [siteId, kind] of events) store1(siteId, kind);
-    expect(Object.fromEntries(store.events.lastArmingBySite())).toEqual(armed);
+  it.each(cases)('$name', async ({ events, armed }) => {
+    for (const [siteId, kind] of events) await store1(siteId, kind);
+    expect(Object.fromEntries(await store.events.lastArmingBySite())).toEqual(armed);
   });
 });

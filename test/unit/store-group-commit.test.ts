@@ -4,7 +4,7 @@ import { GroupCommit } from '../../src/store/group-commit.js';
 describe('group commit', () => {
   it('writes everything enqueued in the same turn as one batch, and resolves only after the write', async () => {
     const batches: number[][] = [];
-    const gc = new GroupCommit<number>({ write: (items) => void batches.push(items) });
+    const gc = new GroupCommit<number>({ write: async (items) => void batches.push(items) });
     const resolved: number[] = [];
     const all = [1, 2, 3, 4].map((n) => gc.enqueue(n).then(() => resolved.push(n)));
     expect(batches).toEqual([]);
@@ -15,7 +15,7 @@ describe('group commit', () => {
 
   it('splits at maxBatch', async () => {
     const sizes: number[] = [];
-    const gc = new GroupCommit<number>({ write: (items) => void sizes.push(items.length), maxBatch: 3 });
+    const gc = new GroupCommit<number>({ write: async (items) => void sizes.push(items.length), maxBatch: 3 });
     await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => gc.enqueue(n)));
     expect(sizes).toEqual([3, 3, 1]);
   });
@@ -23,7 +23,7 @@ describe('group commit', () => {
   it('a failed write rejects every item of that batch and not the next batch', async () => {
     let fail = true;
     const gc = new GroupCommit<number>({
-      write: () => {
+      write: async () => {
         if (fail) throw new Error('disk full');
       },
     });

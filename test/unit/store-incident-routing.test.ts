@@ -28,15 +28,14 @@ describe('incidents listed for a station', () => {
     { name: 'the community post: the one of its cell', stationIds: ['cp-1'], want: ['fire'] },
     { name: 'another station: its own', stationIds: ['ps-2'], want: ['other'] },
     { name: 'an empty list: nothing', stationIds: [], want: [] },
-  ])('$name', ({ stationIds, want }) => {
+  ])('$name', async ({ stationIds, want }) => {
     const store = openStore(':memory:');
-    store.transaction(() => {
-      for (const i of INCIDENTS) store.incidents.save(i);
+    await store.transaction(async () => {
+      for (const i of INCIDENTS) await store.incidents.save(i);
     });
     // The store's SQL and the in-memory overlay read the filter the same way.
     expect(
-      store.incidents
-        .query({ stationIds })
+      (await store.incidents.query({ stationIds }))
         .map((i) => i.id)
         .sort(),
     ).toEqual(want);
@@ -45,6 +44,6 @@ describe('incidents listed for a station', () => {
         .map((i) => i.id)
         .sort(),
     ).toEqual(want);
-    store.close();
+    await store.close();
   });
 });
