@@ -63,7 +63,7 @@ describe('a hub on PostgreSQL', () => {
     expect(await health()).toEqual({ status: 503, storage: 'failed' });
     let acked = false;
     const down = nativeEvent('safegrid/shop-a/shop-a-panel', 'intrusion', 1, 'pg-down');
-    const closed = new Promise((r) => device.once('close', r));
+    const closed = new Promise<void>((r) => device.once('close', () => r()));
     const published = device.publishAsync(down.topic, down.payload, { qos: 1 }).then(() => {
       acked = true;
     });
