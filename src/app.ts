@@ -85,7 +85,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const { ctx, parseCacheFile } = loadStartConfig(options);
   const { running, bus, metrics, root } = ctx;
   const log = moduleLogger(root, 'app');
-  const store = openHubStore(ctx);
+  const store = await openHubStore(ctx);
   const notifier = buildNotifier(ctx, store);
   const dispatch = await buildDispatch(ctx, store, notifier);
   const { incidents } = dispatch;

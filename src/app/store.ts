@@ -1,15 +1,15 @@
-/** Storage: the SQLite database of hub.yaml `storage.path` (or the caller's), and its audit anchor. */
+/** Storage: hub.yaml's `storage` (the SQLite file at `path`, or the PostgreSQL database at `url`), and its audit anchor. */
 import { resolve } from 'node:path';
 import { moduleLogger } from '../core/logger.js';
-import { AuditAnchorWriter, anchorPathFor, openStore, type Store } from '../store/index.js';
+import { AuditAnchorWriter, anchorPathFor, openConfiguredStore, type Store } from '../store/index.js';
 import type { HubContext } from './context.js';
 
 /** How often the audit chain head is appended to the anchor file (and at stop). */
 export const AUDIT_ANCHOR_EVERY_MS = 60_000;
 
-export function openHubStore(ctx: HubContext): Store {
+export async function openHubStore(ctx: HubContext): Promise<Store> {
   const { storage } = ctx.running.config.hub;
-  const store = openStore(storage.path);
+  const store = await openConfiguredStore(storage);
   // Gauges are read synchronously and the count is a query: each scrape shows the count the
   // previous one asked for (stale by one scrape interval) and asks again.
   let events = 0;
@@ -26,7 +26,7 @@ export function openHubStore(ctx: HubContext): Store {
     countEvents();
     return events;
   });
-  if (storage.path === ':memory:') return store;
+  if (storage.backend === 'sqlite' && storage.path === ':memory:') return store;
   const log = moduleLogger(ctx.root, 'audit');
   const anchor = new AuditAnchorWriter({
     path: anchorPathFor(storage.path, storage.auditAnchor ? resolve(ctx.rootDir, storage.auditAnchor) : null),

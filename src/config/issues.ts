@@ -37,7 +37,9 @@ export function showValue(value: unknown, path: readonly Seg[] = []): string {
   if (Array.isArray(value)) return value.length <= 4 && value.every((v) => typeof v !== 'object') ? JSON.stringify(value) : 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') {
-    const s = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+    // A password written into a URL (postgres://user:pw@host, mqtt://user:pw@host) is not echoed either.
+    const text = value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/i, '$1:(hidden)@');
+    const s = text.length > 60 ? `${text.slice(0, 57)}...` : text;
     return JSON.stringify(s);
   }
   return String(value);

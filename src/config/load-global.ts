@@ -277,6 +277,23 @@ function notifyConfig(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secre
   };
 }
 
+/** The PostgreSQL password from `storage.password_env`; null when not set (pg then reads PGPASSWORD or ~/.pgpass). */
+function storagePassword(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore, problems: Problem[]): string | null {
+  if (!h.storage.password_env) return null;
+  const found = lookupSecret({ env: h.storage.password_env }, env, secrets);
+  if (found.ok) return found.value;
+  problems.push({
+    code: 'SG_CONFIG_SECRET_MISSING',
+    severity: h.storage.backend === 'postgres' ? 'error' : 'warning',
+    file: src.file,
+    line: lineOf(src, ['storage', 'password_env']),
+    path: 'storage.password_env',
+    message: found.why,
+    hint: found.hint,
+  });
+  return null;
+}
+
 function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore): { hub: HubConfig; problems: Problem[] } {
   const problems: Problem[] = [];
   let password: string | null = null;
@@ -336,6 +353,10 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
       mediaPath: h.storage.media_path,
       auditAnchor: h.storage.audit_anchor ?? null,
       auditKey: auditKey(h, src, env, secrets, problems),
+      backend: h.storage.backend,
+      url: h.storage.url ?? null,
+      password: storagePassword(h, src, env, secrets, problems),
+      poolSize: h.storage.pool_size,
     },
     map: {
       center: [h.map.center[0], h.map.center[1]],

@@ -74,6 +74,13 @@ export interface HubConfig {
     auditAnchor: string | null;
     /** HMAC key for the anchor lines, resolved from `audit_key_env|audit_key_file_key`; null: unsigned. */
     auditKey: string | null;
+    /** Issue 18: sqlite (one hub) or postgres (replicas sharing `url`). */
+    backend: 'sqlite' | 'postgres';
+    /** PostgreSQL URL without the password; null with sqlite. */
+    url: string | null;
+    /** PostgreSQL password resolved from `password_env`; null: pg reads PGPASSWORD or ~/.pgpass. */
+    password: string | null;
+    poolSize: number;
   };
   map: z.output<typeof mapSchema>;
   triage: {

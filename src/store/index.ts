@@ -36,4 +36,8 @@ export { writeEventBatch, type EventBatch, type EventBatchResult, type EventBatc
 export { verifyAuditFile } from './verify.js';
 export { AuditAnchorWriter, anchorPathFor } from './audit-anchor.js';
 export { openSqliteStore, openSqliteStore as openStore } from './sqlite-store.js';
+export { openPostgresStore, type PostgresOptions } from './postgres/store.js';
+export { openPostgresReportReader } from './postgres/report-reader.js';
+export { verifyAuditPostgres } from './postgres/verify.js';
+export { openConfiguredStore, type StorageChoice } from './configured.js';
 export { openReportReader, type ReportReader, type ReportReads } from './report-reader.js';

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { pgTransactions } from './postgres/transaction.js';
 
 /**
  * A synchronous repository as the SQLite classes write it: the port's methods with their values
@@ -23,7 +24,8 @@ const current = new AsyncLocalStorage<OpenTransaction>();
  * happened to be open when it was scheduled.
  */
 export function outsideTransactions<T>(fn: () => T): T {
-  return current.exit(fn);
+  // PostgreSQL's transactions too (postgres/transaction.ts keeps its own context).
+  return current.exit(() => pgTransactions.exit(fn));
 }
 
 /**

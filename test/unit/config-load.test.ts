@@ -61,7 +61,16 @@ describe('a valid tree', () => {
     const hub = r.config!.hub;
     expect(hub.http).toEqual({ host: '0.0.0.0', port: 8080, trust_proxy: [], allowed_hosts: [], headers_timeout: 10_000, request_timeout: 30_000 });
     expect(hub.mqtt).toMatchObject({ mode: 'embedded', host: '0.0.0.0', port: 1883, url: null, tls: null });
-    expect(hub.storage).toEqual({ path: 'data/safegrid.db', mediaPath: 'data/media', auditAnchor: null, auditKey: null });
+    expect(hub.storage).toEqual({
+      path: 'data/safegrid.db',
+      mediaPath: 'data/media',
+      auditAnchor: null,
+      auditKey: null,
+      backend: 'sqlite',
+      url: null,
+      password: null,
+      poolSize: 10,
+    });
     expect(hub.map.center).toEqual([26.594, 104.833]);
     expect(hub.map.zoom).toBe(14);
     expect(hub.map.tiles.url).toContain('{z}/{x}/{y}');

@@ -173,6 +173,9 @@ export const mqttSchema = z
     }
   });
 
+const PG_URL_EXPECTED = 'a PostgreSQL URL such as postgres://safegrid@db.example:5432/safegrid';
+const POOL_EXPECTED = 'a whole number of connections, 1–100';
+
 export const storageSchema = z
   .strictObject({
     path: path('SQLite database').default('data/safegrid.db').describe('SQLite database file.'),
@@ -182,8 +185,40 @@ export const storageSchema = z
       .describe('Where the hub appends the audit chain head (default: the database path + ".anchor"); put it on another disk or a log shipper.'),
     audit_key_env: envName().nullish().describe('Environment variable holding the key that signs each audit anchor line (HMAC-SHA256).'),
     audit_key_file_key: secretKey().nullish().describe('… or the key from config/secrets.yaml (one of the two).'),
+    backend: z
+      .enum(['sqlite', 'postgres'], { error: 'sqlite or postgres' })
+      .default('sqlite')
+      .describe('Storage engine: sqlite (one hub, the file at `path`) or postgres (several hub replicas on one database at `url`).'),
+    url: z
+      .string({ error: PG_URL_EXPECTED })
+      .regex(/^postgres(ql)?:\/\/[^\s]+$/, { error: PG_URL_EXPECTED })
+      // A password written into the URL would sit in hub.yaml and in every copy of it.
+      .refine((u) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(u), {
+        error: 'a URL without a password; put the password in the variable named by password_env',
+      })
+      .nullish()
+      .describe('PostgreSQL connection URL without the password (backend: postgres).'),
+    password_env: envName().nullish().describe('Environment variable holding the PostgreSQL password (PGPASSWORD and ~/.pgpass also work).'),
+    pool_size: z
+      .number({ error: POOL_EXPECTED })
+      .int({ error: POOL_EXPECTED })
+      .min(1, { error: POOL_EXPECTED })
+      .max(100, { error: POOL_EXPECTED })
+      .default(10)
+      .describe('PostgreSQL connections per hub replica.'),
   })
-  .prefault({});
+  .prefault({})
+  .superRefine((s, ctx) => {
+    // backend postgres without a URL would have nowhere to store an alarm.
+    if (s.backend === 'postgres' && !s.url) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: `missing; backend is postgres, so the hub needs the database URL (${PG_URL_EXPECTED})`,
+        params: { code: 'SG_CONFIG_MISSING_KEY', whole: true },
+      });
+    }
+  });
 
 const ZOOM_EXPECTED = 'a map zoom level 1–20';
 const URL_EXPECTED = 'a tile URL template with {z}, {x} and {y}';
