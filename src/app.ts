@@ -158,7 +158,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       // Only this replica's sockets: with the Redis adapter, io.disconnectSockets() reaches every replica's.
       api.io.local.disconnectSockets(true);
       const ioClosed = new Promise<void>((ok) => {
-        api.io.close(() => ok());
+        void api.io.close(() => ok());
       });
       // A live view or a kept-alive request would hold http.close() open until the browser lets go.
       api.http.closeAllConnections();

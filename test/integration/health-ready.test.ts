@@ -71,7 +71,7 @@ describe('readiness when storage stops answering', () => {
     const t = await startTestHub();
     try {
       expect((await probe(t.baseUrl, 'ready')).status).toBe(200);
-      t.hub.store.close();
+      await t.hub.store.close();
       const r = await probe(t.baseUrl, 'ready');
       expect(r).toMatchObject({ status: 503, body: { ready: false, reasons: ['storage_unavailable'] } });
       expect(await probe(t.baseUrl, 'live')).toMatchObject({ status: 200, body: { live: true } });

@@ -34,11 +34,7 @@ describe('incidents listed for a station', () => {
       for (const i of INCIDENTS) await store.incidents.save(i);
     });
     // The store's SQL and the in-memory overlay read the filter the same way.
-    expect(
-      (await store.incidents.query({ stationIds }))
-        .map((i) => i.id)
-        .sort(),
-    ).toEqual(want);
+    expect((await store.incidents.query({ stationIds })).map((i) => i.id).sort()).toEqual(want);
     expect(
       INCIDENTS.filter((i) => matchesQuery(i, { stationIds }))
         .map((i) => i.id)

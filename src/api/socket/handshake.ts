@@ -19,7 +19,11 @@ function refusal(message: string, code: number): Error {
 
 /** Installs the handshake check on a namespace; an admitted socket carries its session id. */
 export function guardHandshake(ns: LiveNs, auth: AuthService, capability: Capability): void {
-  ns.use(async (socket, next) => {
+  // Socket.IO ignores a middleware's returned promise: the check runs detached and always ends in next().
+  ns.use((socket, next) => {
+    void admit(socket, next);
+  });
+  async function admit(socket: Parameters<Parameters<LiveNs['use']>[0]>[0], next: (err?: Error) => void): Promise<void> {
     const headers = socket.handshake.headers;
     // A page on another site must not open a socket with this site's cookie (cross-site WebSocket hijacking).
     if (!sameOrigin(headers.origin, headers.host)) return next(refusal('cross-origin connection refused', 403));
@@ -32,5 +36,5 @@ export function guardHandshake(ns: LiveNs, auth: AuthService, capability: Capabi
     (socket.data as SocketData).sessionId = a.session.id;
     (socket.data as SocketData).admitted = a;
     next();
-  });
+  }
 }

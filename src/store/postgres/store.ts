@@ -44,7 +44,7 @@ export async function openPostgresStore(o: PostgresOptions): Promise<Store> {
     transaction: (fn) => pg.transaction(fn, true),
     derivedTransaction: (fn) => pg.transaction(fn, false),
     ping: async () => {
-      if (closed) return false;
+      if (closed !== null) return false; // close() started: the pool takes no more queries
       try {
         // Its own short ceiling: the health check must answer while PostgreSQL does not.
         await pool.query({ text: 'SELECT 1', query_timeout: PING_TIMEOUT_MS } as unknown as string);
