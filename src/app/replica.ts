@@ -21,8 +21,8 @@ export interface SiteOwner {
   giveUpSites(belongs: (siteId: string) => boolean): Promise<void>;
   /** Lock session gone: forget these sites at once, writing nothing (another replica may own them now). */
   dropSites(belongs: (siteId: string) => boolean): void;
-  /** Another replica stored events of this site (NOTIFY): replay its unprocessed events. */
-  wake(siteId: string, seq: number): void;
+  /** Another replica stored events of this site (NOTIFY): replay its unprocessed events. True when that read was queued. */
+  wake(siteId: string, seq: number): boolean;
   /** The safety net: replay the unprocessed events of every owned site. */
   sweep(): void;
 }
@@ -58,6 +58,10 @@ export function buildReplica(ctx: HubContext): Replica {
     replicated: true,
   };
   ctx.metrics.gauge('sg_cluster_partitions_held', 'Partitions (site shares) this replica owns now', () => leases.status().held.length);
+  const countWakeUps = ctx.metrics.counter(
+    'sg_cluster_wakeups_total',
+    "Wake-ups (NOTIFY) that made this replica read an owned site's unprocessed events (stored by another replica)",
+  );
   const inParts = (partitions: readonly number[]): ((siteId: string) => boolean) => {
     const set = new Set(partitions);
     return (siteId) => set.has(partitionOf(siteId, leases.partitions));
@@ -77,7 +81,7 @@ export function buildReplica(ctx: HubContext): Replica {
         leases.on('releasing', (ps) => owner.giveUpSites(inParts(ps))),
         leases.on('lost', ({ partitions }) => owner.dropSites(inParts(partitions))),
         wakeUps.onEvent(({ siteId, seq }) => {
-          if (leases.owns(siteId)) owner.wake(siteId, seq);
+          if (leases.owns(siteId) && owner.wake(siteId, seq)) countWakeUps();
         }),
         wakeUps.onSweep(() => owner.sweep()),
       );
