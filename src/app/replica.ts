@@ -67,6 +67,23 @@ export function buildReplica(ctx: HubContext): Replica {
     return (siteId) => set.has(partitionOf(siteId, leases.partitions));
   };
   const offs: Array<() => void> = [];
+  let retry: NodeJS.Timeout | null = null;
+  let stopped = false;
+  // The listener reconnects by itself once it has connected; a first connection that fails is tried
+  // again here, and sites taken meanwhile are still replayed by takeSites (the wake-ups are the fast path).
+  const listen = async (): Promise<void> => {
+    try {
+      await wakeUps.start();
+    } catch (err) {
+      if (stopped) return;
+      log.warn({ err: (err as Error).message }, 'event wake-up listener could not start; trying again in 5 s');
+      retry = setTimeout(() => {
+        retry = null;
+        void listen();
+      }, 5_000);
+      retry.unref();
+    }
+  };
   return {
     role,
     leases,
@@ -85,16 +102,13 @@ export function buildReplica(ctx: HubContext): Replica {
         }),
         wakeUps.onSweep(() => owner.sweep()),
       );
-      try {
-        await wakeUps.start();
-      } catch (err) {
-        // Wake-ups are the fast path only; the lease rounds' sweeps (below) and the reconnect keep it correct.
-        log.warn({ err: (err as Error).message }, 'event wake-up listener could not start; the sweep covers it');
-      }
+      await listen();
       await leases.round();
       leases.start();
     },
     async stop() {
+      stopped = true;
+      if (retry) clearTimeout(retry);
       await leases.stop();
       await wakeUps.stop();
       for (const off of offs.splice(0)) off();
