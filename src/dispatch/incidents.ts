@@ -336,6 +336,8 @@ export class IncidentService {
   async prepare(events: readonly AlarmEvent[]): Promise<void> {
     try {
       if (this.needsHistory(events)) await this.loadHistoryFor(events);
+      // Replicas draw numbers from the store's shared series when they open: no counter to read ahead.
+      if (this.o.sharedNumbering) return;
       // The 警情编号 counters of the incidents these events would open as things stand (correlation
       // is pure, so this is a dry run); a guess that turns out wrong only costs a read in the queue.
       const series = new Set<string>();
