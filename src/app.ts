@@ -24,6 +24,7 @@ import { buildApi } from './app/api.js';
 import { buildAuth } from './app/auth.js';
 import { buildBroker } from './app/broker.js';
 import { openCluster } from './app/cluster.js';
+import { interimRole, openNotices } from './app/notices.js';
 import type { ClusterSignal } from './cluster/redis.js';
 import { buildCommissioning } from './app/commissioning.js';
 import { loadStartConfig } from './app/config.js';
@@ -89,21 +90,24 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const notifier = buildNotifier(ctx, store);
   const dispatch = await buildDispatch(ctx, store, notifier);
   const { incidents } = dispatch;
-  const drills = await buildDrills(ctx, store);
-  const { commissioning, connect } = await buildCommissioning(ctx, store);
+  const cluster = openCluster(ctx);
+  // Replica duties (issue 18): notices of drills and commissioning changes; the role until leases are wired in.
+  const notices = openNotices(ctx, cluster);
+  const role = interimRole(ctx, notices);
+  const drills = await buildDrills(ctx, store, notices, role);
+  const { commissioning, connect } = await buildCommissioning(ctx, store, notices, role);
   const ingest = await buildIngest(ctx, store, incidents, commissioning, drills);
   const detachCommissioning = connect(ingest);
   const cameras = buildVideo(ctx, ingest, incidents);
   const { video } = cameras;
-  const cluster = openCluster(ctx);
   const { broker, deviceAccess } = buildBroker(ctx, ingest, cluster);
   const auth = await buildAuth(ctx, store);
-  const reports = buildReports(ctx, store, notifier);
+  const reports = buildReports(ctx, store, notifier, role);
   const readiness = buildReadiness(store);
   // A replica without its Redis link is taken out of the load balancer (src/cluster/redis.ts).
   if (cluster) readiness.addCheck(() => (cluster.ready() ? null : 'redis_unavailable'));
   const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness }, cluster);
-  const liveness = buildLiveness(ctx, ingest);
+  const liveness = buildLiveness(ctx, ingest, store, role);
   const httpPort = await listen({ http: api.http, broker, video, auth, store }, running.config.hub.http);
   liveness.start();
   reports.start();
@@ -168,6 +172,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       detachCommissioning();
       drills.stop();
       await notifier.stop();
+      await notices.close();
       await cluster?.close();
       await store.close();
       log.info(ctx.say('HUB_STOPPED'));
