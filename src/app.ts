@@ -90,10 +90,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const { ctx, parseCacheFile } = loadStartConfig(options);
   const { running, bus, metrics, root } = ctx;
   const log = moduleLogger(root, 'app');
-  const store = await openHubStore(ctx);
-  const notifier = buildNotifier(ctx, store);
   const replica = buildReplica(ctx);
   const { role } = replica;
+  const store = await openHubStore(ctx, role);
+  const notifier = buildNotifier(ctx, store);
   const dispatch = await buildDispatch(ctx, store, notifier, role);
   const { incidents } = dispatch;
   const cluster = openCluster(ctx);

@@ -51,6 +51,7 @@ export class LivenessMonitor {
   /** Replica mode: the shared device rows as last read, and when (performance.now()). */
   private shared: Map<string, DeviceStateRow> | null = null;
   private sharedReadAt = 0;
+  private sharedClock = 0;
 
   constructor(private readonly o: LivenessOptions) {
     this.startedMs = o.clock.now();
@@ -87,17 +88,24 @@ export class LivenessMonitor {
    * read at most every `readEveryMs` of real time, one query for all devices.
    */
   private async checkReplicated(r: LivenessReplica): Promise<void> {
+    const every = r.readEveryMs ?? 10_000;
     const at = performance.now();
-    if (this.shared === null || at - this.sharedReadAt >= (r.readEveryMs ?? 10_000)) {
+    // The rows are judged as of the clock reading taken BEFORE they were read: a last-seen written
+    // after that reading only makes the device look fresher, never staler.
+    if (this.shared === null || at - this.sharedReadAt >= every || this.o.clock.now() - this.sharedClock >= every) {
+      const clockAt = this.o.clock.now();
       this.shared = new Map((await r.stored()).map((row) => [row.deviceId, row]));
       this.sharedReadAt = at;
+      this.sharedClock = clockAt;
     }
-    const rows = this.shared;
-    for (const c of this.candidates((this.o.graceMs ?? 5_000) + r.lagMs, (siteId) => r.role.owns(siteId), rows)) this.raise(c, c.due);
+    // Judged at the read's clock reading, so the cache's age never counts as silence; the next read
+    // comes within `every` (real or clock time), which the grace covers with the persist lag.
+    const grace = (this.o.graceMs ?? 5_000) + r.lagMs + every;
+    for (const c of this.candidates(grace, (siteId) => r.role.owns(siteId), this.shared, this.sharedClock)) this.raise(c, c.due);
   }
 
-  private candidates(graceMs: number, include: (siteId: string) => boolean, shared?: ReadonlyMap<string, DeviceStateRow>) {
-    const now = this.o.clock.now();
+  private candidates(graceMs: number, include: (siteId: string) => boolean, shared?: ReadonlyMap<string, DeviceStateRow>, nowMs?: number) {
+    const now = nowMs ?? this.o.clock.now();
     const out = [];
     for (const { device, site } of this.o.ingest.currentRouter.allDevices()) {
       if (!include(site.id)) continue;
