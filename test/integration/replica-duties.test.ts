@@ -236,4 +236,18 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('replica duties on PostgreSQL a
       err.mockRestore();
     }
   });
+
+  it('the daily report is built and stored by the leading replica alone', async () => {
+    // The next day, 08:01 in Asia/Shanghai: both replicas' report clocks cross daily_at (08:00).
+    clock.set(Date.parse('2026-12-04T00:01:00Z'));
+    const leader = a.hub.role.leads() ? a : b;
+    const follower = leader === a ? b : a;
+    expect(follower.hub.role.leads()).toBe(false);
+    const [byLeader, byFollower] = await Promise.all([leader.hub.reports.tick(), follower.hub.reports.tick()]);
+    expect(byFollower).toBe(0);
+    expect(byLeader).toBeGreaterThan(0);
+    // Each report stored once, with one audit row each (the follower wrote none).
+    expect(await count(`SELECT count(*) AS n FROM daily_reports WHERE date = '2026-12-03'`)).toBe(byLeader);
+    expect(await count(`SELECT count(*) AS n FROM audit WHERE action = 'report.daily'`)).toBe(byLeader);
+  });
 });
