@@ -111,8 +111,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const readiness = buildReadiness(store);
   // A replica without its Redis link is taken out of the load balancer (src/cluster/redis.ts).
   if (cluster) readiness.addCheck(() => (cluster.ready() ? null : 'redis_unavailable'));
-  if (replica.readiness) readiness.addCheck(replica.readiness);
-  await replica.start(incidents);
+  await replica.start(incidents, readiness);
   const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness, role }, cluster);
   const liveness = buildLiveness(ctx, ingest, store, role);
   const httpPort = await listen({ http: api.http, broker, video, auth, store }, running.config.hub.http);
@@ -149,7 +148,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     routes: api.routes,
     namespaces: [...api.io._nsps.keys()].filter((n) => n !== '/'),
     cluster,
-    role,
+    role: replica.role,
     problems: () => running.problems,
     readiness,
     drain,
