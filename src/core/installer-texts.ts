@@ -117,7 +117,10 @@ const ZH: ReadonlyArray<readonly [string, string]> = [
   ['required or off', '`required` 或 `off`'],
   ['missing; mode is external, so the hub needs the broker URL ({})', '缺少此项；`mode` 为 `external`，系统需要 MQTT 服务器地址（{1}）'],
   ['missing; backend is postgres, so the hub needs the database URL ({})', '缺少此项；`backend` 为 `postgres`，系统需要数据库地址（{1}）'],
-  ['a PostgreSQL URL such as postgres://safegrid@db.example:5432/safegrid', 'PostgreSQL 地址，如 postgres://safegrid@db.example:5432/safegrid（密码通过引用给出，不写在地址中）'],
+  [
+    'a PostgreSQL URL such as postgres://safegrid@db.example:5432/safegrid',
+    'PostgreSQL 地址，如 postgres://safegrid@db.example:5432/safegrid（密码通过引用给出，不写在地址中）',
+  ],
   ['a whole number of connections, 1–100', '连接数，1–100 的整数'],
   ['sqlite or postgres', 'sqlite 或 postgres'],
   ['a user name', '用户名'],
