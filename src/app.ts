@@ -103,6 +103,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   // A replica without its Redis link is taken out of the load balancer (src/cluster/redis.ts).
   if (cluster) readiness.addCheck(() => (cluster.ready() ? null : 'redis_unavailable'));
   const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness }, cluster);
+  await api.forwarding?.start();
   const liveness = buildLiveness(ctx, ingest);
   const httpPort = await listen({ http: api.http, broker, video, auth, store }, running.config.hub.http);
   liveness.start();
@@ -168,6 +169,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       detachCommissioning();
       drills.stop();
       await notifier.stop();
+      await api.forwarding?.stop();
       await cluster?.close();
       await store.close();
       log.info(ctx.say('HUB_STOPPED'));
