@@ -8,6 +8,7 @@ import { Server as IoServer } from 'socket.io';
 import { pushParser } from '../api/socket/json-parser.js';
 import { clusterAdapter } from '../api/socket/cluster-adapter.js';
 import type { RedisLink } from '../cluster/redis.js';
+import type { ReplicaRole } from '../cluster/role.js';
 import type { ApiContext } from '../api/context.js';
 import { createHttpApp } from '../api/http/server.js';
 import { listRoutes, type RouteInfo } from '../api/http/route-list.js';
@@ -24,7 +25,6 @@ import type { Readiness } from '../core/readiness.js';
 import type { Store } from '../store/index.js';
 import type { CameraService } from '../video/camera-service.js';
 import type { HubContext } from './context.js';
-import type { ReplicaRole } from '../cluster/role.js';
 import { buildForwarding, type CommandForwardingShell } from './forwarding.js';
 import { loadHttpTls, type HttpTls } from './tls.js';
 
@@ -40,8 +40,8 @@ export interface ApiModules {
   reports: ReportService;
   /** `/api/health/ready` (issue 18). */
   readiness: Readiness;
-  /** This replica's share of the sites (issue 18); absent: one hub, which owns everything. */
-  role?: ReplicaRole;
+  /** This replica's share of the sites (issue 18; one hub owns all). */
+  role: ReplicaRole;
 }
 
 export interface HubApi {
@@ -68,7 +68,7 @@ export function buildApi(ctx: HubContext, modules: ApiModules, cluster: RedisLin
     log: moduleLogger(ctx.root, 'api'),
     startedAt: ctx.clock.now(),
   };
-  const forwarding = modules.role ? buildForwarding(ctx, api, modules.role, cluster) : null;
+  const forwarding = buildForwarding(ctx, api, modules.role, cluster);
   if (forwarding) api.forwardCommand = forwarding.forward;
   const tls = loadHttpTls(ctx, api.log);
   api.tlsCertificate = tls?.cert ?? null;

@@ -12,6 +12,7 @@ import type { ReplicaRole } from '../cluster/role.js';
 import type { CommandReply } from '../contract/socket.js';
 import { moduleLogger } from '../core/logger.js';
 import type { HubContext } from './context.js';
+import type { SiteOwner } from './replica.js';
 
 export interface CommandForwardingShell {
   forward: CommandForwarding;
@@ -48,5 +49,24 @@ export function buildForwarding(ctx: HubContext, api: ApiContext, role: ReplicaR
     start: () => forwarder.start(),
     drain: (belongs) => forwarder.drain(belongs),
     stop: () => forwarder.stop(),
+  };
+}
+
+/**
+ * The dispatch shell as the lease manager drives it, with one step added: before the sites of a
+ * partition being given up are flushed and dropped, the commands running here for them end
+ * (`owns()` is already false, so no new one starts; src/cluster/README.md "Failover", step 5).
+ * `forwarding` is asked at hand-over time: it is built after the leases' first round.
+ */
+export function drainingCommands(owner: SiteOwner, forwarding: () => CommandForwardingShell | null): SiteOwner {
+  return {
+    takeSites: (belongs) => owner.takeSites(belongs),
+    giveUpSites: async (belongs) => {
+      await forwarding()?.drain(belongs);
+      await owner.giveUpSites(belongs);
+    },
+    dropSites: (belongs) => owner.dropSites(belongs),
+    wake: (siteId, seq) => owner.wake(siteId, seq),
+    sweep: () => owner.sweep(),
   };
 }
