@@ -72,6 +72,8 @@ describe.skipIf(!REDIS_BIN || !POSTGRES_BIN_DIR)('commands across replicas', () 
     const again = await session.post(`/api/incidents/${incident.id}/ack`);
     expect(again.status).toBe(409);
     expect(((await again.json()) as { code: string }).code).toBe('owned');
+    // Closed from the other replica too, so the next test's alarm opens a new incident.
+    expect(await command(socket, 'incident:close', { id: incident.id, disposition: 'test' })).toMatchObject({ ok: true });
     socket.disconnect();
   });
 
@@ -80,6 +82,8 @@ describe.skipIf(!REDIS_BIN || !POSTGRES_BIN_DIR)('commands across replicas', () 
     const other = owner === a ? b : a;
     const watcher = await owner.console({ as: 'admin' });
     const incident = await raise(owner, 'shop-a', watcher.socket);
+    // The owner writes a new incident up to 500 ms after pushing it (write-behind); the other replica reads the store.
+    await waitFor(() => other.hub.store.incidents.get(incident.id));
     const { snapshot, socket, session } = await other.console({ as: 'admin' });
     expect(snapshot.incidents.map((i) => i.id)).toContain(incident.id);
     const list = (await (await session!.get('/api/incidents?status=open')).json()) as { incidents: Incident[] };
