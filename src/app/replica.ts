@@ -21,8 +21,8 @@ export interface SiteOwner {
   giveUpSites(belongs: (siteId: string) => boolean): Promise<void>;
   /** Lock session gone: forget these sites at once, writing nothing (another replica may own them now). */
   dropSites(belongs: (siteId: string) => boolean): void;
-  /** Another replica stored events of this site (NOTIFY): replay its unprocessed events. */
-  wake(siteId: string, seq: number): void;
+  /** Another replica stored events of this site (NOTIFY): replay its unprocessed events. True when that read was queued. */
+  wake(siteId: string, seq: number): boolean;
   /** The safety net: replay the unprocessed events of every owned site. */
   sweep(): void;
 }
@@ -58,11 +58,32 @@ export function buildReplica(ctx: HubContext): Replica {
     replicated: true,
   };
   ctx.metrics.gauge('sg_cluster_partitions_held', 'Partitions (site shares) this replica owns now', () => leases.status().held.length);
+  const countWakeUps = ctx.metrics.counter(
+    'sg_cluster_wakeups_total',
+    "Wake-ups (NOTIFY) that made this replica read an owned site's unprocessed events (stored by another replica)",
+  );
   const inParts = (partitions: readonly number[]): ((siteId: string) => boolean) => {
     const set = new Set(partitions);
     return (siteId) => set.has(partitionOf(siteId, leases.partitions));
   };
   const offs: Array<() => void> = [];
+  let retry: NodeJS.Timeout | null = null;
+  let stopped = false;
+  // The listener reconnects by itself once it has connected; a first connection that fails is tried
+  // again here, and sites taken meanwhile are still replayed by takeSites (the wake-ups are the fast path).
+  const listen = async (): Promise<void> => {
+    try {
+      await wakeUps.start();
+    } catch (err) {
+      if (stopped) return;
+      log.warn({ err: (err as Error).message }, 'event wake-up listener could not start; trying again in 5 s');
+      retry = setTimeout(() => {
+        retry = null;
+        void listen();
+      }, 5_000);
+      retry.unref();
+    }
+  };
   return {
     role,
     leases,
@@ -77,20 +98,17 @@ export function buildReplica(ctx: HubContext): Replica {
         leases.on('releasing', (ps) => owner.giveUpSites(inParts(ps))),
         leases.on('lost', ({ partitions }) => owner.dropSites(inParts(partitions))),
         wakeUps.onEvent(({ siteId, seq }) => {
-          if (leases.owns(siteId)) owner.wake(siteId, seq);
+          if (leases.owns(siteId) && owner.wake(siteId, seq)) countWakeUps();
         }),
         wakeUps.onSweep(() => owner.sweep()),
       );
-      try {
-        await wakeUps.start();
-      } catch (err) {
-        // Wake-ups are the fast path only; the lease rounds' sweeps (below) and the reconnect keep it correct.
-        log.warn({ err: (err as Error).message }, 'event wake-up listener could not start; the sweep covers it');
-      }
+      await listen();
       await leases.round();
       leases.start();
     },
     async stop() {
+      stopped = true;
+      if (retry) clearTimeout(retry);
       await leases.stop();
       await wakeUps.stop();
       for (const off of offs.splice(0)) off();
