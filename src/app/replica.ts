@@ -4,7 +4,7 @@
  * decide which replica correlates, commands and escalates each site. Anything else is one hub,
  * which owns every site (`singleHubRole`).
  */
-import type { ReadinessCheck } from '../core/readiness.js';
+import type { Readiness, ReadinessCheck } from '../core/readiness.js';
 import { moduleLogger } from '../core/logger.js';
 import { LeaseManager } from '../cluster/lease-manager.js';
 import { partitionOf } from '../cluster/partitions.js';
@@ -33,8 +33,11 @@ export interface Replica {
   readonly leases: LeaseManager | null;
   /** `partitions_pending` before the first lease round, `partitions_lost` while the lock session is down. */
   readonly readiness: ReadinessCheck | null;
-  /** Wires the lease events and wake-ups to the dispatch shell and runs the first round (its share before the broker opens). */
-  start(owner: SiteOwner): Promise<void>;
+  /**
+   * Adds the readiness check, wires the lease events and wake-ups to the dispatch shell and runs
+   * the first round (its share before the broker opens).
+   */
+  start(owner: SiteOwner, readiness: Pick<Readiness, 'addCheck'>): Promise<void>;
   /** Drain: gives every partition up (the shell writes and drops its sites first), then stops listening. */
   stop(): Promise<void>;
 }
@@ -66,6 +69,11 @@ export function buildReplica(ctx: HubContext): Replica {
     const set = new Set(partitions);
     return (siteId) => set.has(partitionOf(siteId, leases.partitions));
   };
+  const check: ReadinessCheck = () => {
+    const s = leases.status();
+    if (s.lastSurveyMs === null) return 'partitions_pending';
+    return s.connected ? null : 'partitions_lost';
+  };
   const offs: Array<() => void> = [];
   let retry: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -87,12 +95,9 @@ export function buildReplica(ctx: HubContext): Replica {
   return {
     role,
     leases,
-    readiness: () => {
-      const s = leases.status();
-      if (s.lastSurveyMs === null) return 'partitions_pending';
-      return s.connected ? null : 'partitions_lost';
-    },
-    async start(owner) {
+    readiness: check,
+    async start(owner, readiness) {
+      readiness.addCheck(check);
       offs.push(
         leases.on('acquired', (ps) => owner.takeSites(inParts(ps))),
         leases.on('releasing', (ps) => owner.giveUpSites(inParts(ps))),
