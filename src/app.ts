@@ -110,7 +110,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   if (cluster) readiness.addCheck(() => (cluster.ready() ? null : 'redis_unavailable'));
   // A partition given up waits for its commands running here (the forwarding exists from buildApi on).
   let forwarding: CommandForwardingShell | null = null;
-  await replica.start(drainingCommands(incidents, () => forwarding), readiness);
+  await replica.start(
+    drainingCommands(incidents, () => forwarding),
+    readiness,
+  );
   const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness, role: replica.role }, cluster);
   forwarding = api.forwarding;
   await forwarding?.start();
