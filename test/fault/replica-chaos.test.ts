@@ -114,12 +114,14 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('three replicas, SIGKILL at ran
       const consoleGaps = consoles.map((x) => {
         let absent = 0;
         let repeated = 0;
+        let neverReceived = 0;
         for (const detail of stored.keys()) {
           const times = x.shown.get(detail) ?? 0;
           if (times === 0) absent++;
           if (times > 1) repeated++;
+          if (!x.received.has(detail)) neverReceived++;
         }
-        return { absent, repeated, dropped: x.dropped, replayed: x.replayed, moves: x.moves.length };
+        return { absent, repeated, neverReceived, dropped: x.dropped, replayed: x.replayed, moves: x.moves.length };
       });
 
       // Consoles of each killed replica: kill → live on another replica.
@@ -139,8 +141,9 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('three replicas, SIGKILL at ran
             .slice(0, 5)
             .map((d) => `${d.site_id}/${d.category}×${d.n}`)
             .join(', ')}` : ''}`,
-          `  consoles (absent/repeated/dropped-late/replayed/moves): ${consoleGaps.map((g) => `${g.absent}/${g.repeated}/${g.dropped}/${g.replayed}/${g.moves}`).join('  ')}`,
+          `  consoles (not shown/shown twice/never received/dropped late/replayed/moves): ${consoleGaps.map((g) => `${g.absent}/${g.repeated}/${g.neverReceived}/${g.dropped}/${g.replayed}/${g.moves}`).join('  ')}`,
           `  console back on another replica after kill (ms): ${backMs.map((ms) => (Number.isFinite(ms) ? ms : 'never')).join(', ')}`,
+          `  replica starts that failed and were retried: ${c.startFailures.length ? c.startFailures.join(' | ') : 'none'}`,
         ].join('\n'),
       );
 
@@ -154,6 +157,7 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('three replicas, SIGKILL at ran
       expect(backMs.length, 'a killed replica had consoles').toBeGreaterThan(0);
       expect(Math.max(...backMs), 'consoles of a killed replica live on another').toBeLessThan(CONSOLE_BACK_CEILING_MS);
       expect(resent).toBeGreaterThan(0);
+      expect(c.startFailures, 'a replica that exits while starting beside the others').toEqual([]);
       phase = 'done';
     },
     8 * FAULT_WAIT_MS,

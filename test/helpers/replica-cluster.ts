@@ -156,6 +156,8 @@ export interface ReplicaCluster {
   restart(i: number): Promise<void>;
   /** Reads the shared database (a separate pool, not a hub's). */
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Starts of a replica that failed (the process exited) and were retried: each one a finding. */
+  startFailures: string[];
   /** Environment of the replicas (site passwords), for a bench that starts its own processes. */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -210,8 +212,21 @@ export async function startReplicaCluster(o: ReplicaClusterOptions): Promise<Rep
   await mqttBalancer.listen();
   const pool = new pg.Pool({ connectionString: dbUrl, max: 2 });
 
+  const startFailures: string[] = [];
   const launch = async (i: number): Promise<void> => {
-    procs[i] = await startProcessHub(trees[i]!.root, { ...env, SAFEGRID_REPLICA_ID: `r${i}` }, { httpPort: httpPorts[i], mqttPort: mqttPorts[i] });
+    // A replica that exits while starting is started again (as systemd or the orchestrator would),
+    // and the failure is kept for the report: it is a finding, not noise.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        procs[i] = await startProcessHub(trees[i]!.root, { ...env, SAFEGRID_REPLICA_ID: `r${i}` }, { httpPort: httpPorts[i], mqttPort: mqttPorts[i] });
+        break;
+      } catch (err) {
+        const failure = `r${i} attempt ${attempt}: ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`;
+        startFailures.push(failure);
+        console.info(`replica-cluster: start failed, ${failure}`);
+        if (attempt >= 3) throw new Error(`replica r${i} did not start in 3 attempts: ${startFailures.join(' | ')}`);
+      }
+    }
     await waitReady(baseUrl(i));
     mqttBalancer.down.delete(i);
   };
@@ -230,6 +245,7 @@ export async function startReplicaCluster(o: ReplicaClusterOptions): Promise<Rep
     mqttPorts,
     procs,
     env,
+    startFailures,
     live: () => procs.flatMap((p, i) => (p ? [i] : [])),
     baseUrl,
     async kill(i) {
@@ -270,8 +286,16 @@ export class ReplicaConsole {
   lastSeq: number | null = null;
   /** detail → times shown. */
   readonly shown = new Map<string, number>();
-  /** Pushed events dropped because their seq was at or below the last seen (lost for this console if never replayed). */
+  /**
+   * Every event that reached this console in any order (detail → times), before the web rule filters:
+   * tells a server-side loss (never received) from a loss by the client's rule (received late, dropped).
+   */
+  readonly received = new Map<string, number>();
+  private readonly seqs = new Set<number>();
+  /** Events arriving after a higher seq, never seen before: dropped by the web rule, lost unless replayed later. */
   dropped = 0;
+  /** Events arriving again (same seq): dropped by the web rule, harmless. */
+  duplicates = 0;
   replayed = 0;
   /** Moves to another replica: when the old socket closed, and when the new one had its snapshot. */
   readonly moves: Array<{ lostAt: number; backAt: number; from: number; to: number }> = [];
@@ -358,10 +382,13 @@ export class ReplicaConsole {
 
   private apply(b: EventBatch): void {
     for (const e of b.events) {
+      if (e.detail) this.received.set(e.detail, (this.received.get(e.detail) ?? 0) + 1);
       if (this.lastSeq !== null && e.seq <= this.lastSeq) {
-        this.dropped++;
+        if (this.seqs.has(e.seq)) this.duplicates++;
+        else this.dropped++;
         continue;
       }
+      this.seqs.add(e.seq);
       this.lastSeq = e.seq;
       if (b.replay) this.replayed++;
       if (e.detail) this.shown.set(e.detail, (this.shown.get(e.detail) ?? 0) + 1);
