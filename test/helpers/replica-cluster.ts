@@ -36,6 +36,7 @@ const LAT0 = 26.5905;
 const LNG0 = 104.8305;
 const STEP = 0.00095;
 
+/** A generated site: one native panel, its own MQTT login (password from `SG_GEN_<n>_PASS`). */
 function siteYaml(n: number): string {
   // 21 × 21 positions over the 2 × 2 cells (0.02° square): sites fall into all four.
   const lat = (LAT0 + (n % 21) * STEP).toFixed(5);
@@ -57,6 +58,20 @@ devices:
       1: { name: 前门, type: entry }
       2: { name: 红外, type: interior }
 `;
+}
+
+/** `count` generated sites: their logins, the environment holding their passwords, their files for makeTree. */
+export function generatedSites(count: number): { sites: GeneratedSite[]; env: Record<string, string>; files: Record<string, string> } {
+  const sites: GeneratedSite[] = [];
+  const env: Record<string, string> = {};
+  const files: Record<string, string> = {};
+  for (let n = 0; n < count; n++) {
+    const password = `pw-gen-${n}-Rk${(n * 7919) % 1000}`;
+    env[`SG_GEN_${n}_PASS`] = password;
+    files[`gen-${n}.yaml`] = siteYaml(n);
+    sites.push({ id: `gen-${n}`, topic: `safegrid/gen-${n}/panel`, username: `gen-${n}`, password });
+  }
+  return { sites, env, files };
 }
 
 /**
@@ -84,6 +99,12 @@ export class TcpBalancer {
     const n = this.backends.map(() => 0);
     for (const i of this.open.values()) n[i] = (n[i] ?? 0) + 1;
     return n;
+  }
+
+  /** The backend a client connection (by the client's local port) was sent to, or null. */
+  backendOf(clientPort: number | undefined): number | null {
+    for (const [s, i] of this.open) if (s.remotePort === clientPort) return i;
+    return null;
   }
 
   private accept(client: NetSocket): void {
@@ -183,13 +204,7 @@ export async function startReplicaCluster(o: ReplicaClusterOptions): Promise<Rep
   const pgServer = await startPostgres({ fsync: false });
   const redis = await startRedis();
   const dbUrl = await pgServer.createDatabase();
-  const sites: GeneratedSite[] = [];
-  const env: Record<string, string> = {};
-  for (let n = 0; n < o.sites; n++) {
-    const password = `pw-gen-${n}-Rk${(n * 7919) % 1000}`;
-    env[`SG_GEN_${n}_PASS`] = password;
-    sites.push({ id: `gen-${n}`, topic: `safegrid/gen-${n}/panel`, username: `gen-${n}`, password });
-  }
+  const { sites, env, files } = generatedSites(o.sites);
   const usersYaml = await defaultUsersYaml();
   const hubYaml = `${HUB_YAML.replace('storage:\n  path: data/test.db\n', `storage:\n  backend: postgres\n  url: ${dbUrl}\n`)}cluster:\n  redis_url: ${redis.url}\n${o.hubYamlExtra ?? ''}`;
   if (!hubYaml.includes('backend: postgres')) throw new Error('HUB_YAML changed: the storage section was not replaced');
@@ -197,9 +212,7 @@ export async function startReplicaCluster(o: ReplicaClusterOptions): Promise<Rep
   const httpPorts: number[] = [];
   const mqttPorts: number[] = [];
   for (let i = 0; i < o.replicas; i++) {
-    const extra: Record<string, string> = {};
-    for (let n = 0; n < o.sites; n++) extra[`gen-${n}.yaml`] = siteYaml(n);
-    const tree = makeTree(extra);
+    const tree = makeTree(files);
     tree.write('config/hub.yaml', hubYaml);
     tree.write('config/users.yaml', usersYaml);
     trees.push(tree);
