@@ -25,6 +25,7 @@ import { buildAuth } from './app/auth.js';
 import { buildBroker } from './app/broker.js';
 import { openCluster } from './app/cluster.js';
 import type { ClusterSignal } from './cluster/redis.js';
+import type { ReplicaRole } from './cluster/role.js';
 import { buildCommissioning } from './app/commissioning.js';
 import { loadStartConfig } from './app/config.js';
 import { buildDispatch } from './app/dispatch.js';
@@ -37,6 +38,7 @@ import { listen } from './app/listen.js';
 import type { HubOptions } from './app/options.js';
 import { watchConfig } from './app/reload.js';
 import { openHubStore } from './app/store.js';
+import { buildReplica } from './app/replica.js';
 import { buildVideo } from './app/video.js';
 
 export type { HubOptions } from './app/options.js';
@@ -71,6 +73,8 @@ export interface Hub {
   readonly namespaces: readonly string[];
   /** Replicas on Redis (hub.yaml `cluster`): whether this replica's Redis link works now, and its changes; null for one hub. */
   readonly cluster: ClusterSignal | null;
+  /** This replica's share of the sites (issue 18: partition leases on PostgreSQL); one hub owns every site. */
+  readonly role: ReplicaRole;
   /** Problems of the running config (held-back or last-good site files). */
   problems(): Problem[];
   /** Whether this replica takes alarms now (`/api/health/ready`); the cluster adds its checks here. */
@@ -87,7 +91,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const log = moduleLogger(root, 'app');
   const store = await openHubStore(ctx);
   const notifier = buildNotifier(ctx, store);
-  const dispatch = await buildDispatch(ctx, store, notifier);
+  const replica = buildReplica(ctx);
+  const dispatch = await buildDispatch(ctx, store, notifier, replica.role);
   const { incidents } = dispatch;
   const drills = await buildDrills(ctx, store);
   const { commissioning, connect } = await buildCommissioning(ctx, store);
@@ -102,7 +107,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const readiness = buildReadiness(store);
   // A replica without its Redis link is taken out of the load balancer (src/cluster/redis.ts).
   if (cluster) readiness.addCheck(() => (cluster.ready() ? null : 'redis_unavailable'));
-  const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness }, cluster);
+  if (replica.readiness) readiness.addCheck(replica.readiness);
+  await replica.start(incidents);
+  const { role } = replica;
+  const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness, role }, cluster);
   const liveness = buildLiveness(ctx, ingest);
   const httpPort = await listen({ http: api.http, broker, video, auth, store }, running.config.hub.http);
   liveness.start();
@@ -138,6 +146,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     routes: api.routes,
     namespaces: [...api.io._nsps.keys()].filter((n) => n !== '/'),
     cluster,
+    role,
     problems: () => running.problems,
     readiness,
     drain,
@@ -164,6 +173,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       api.http.closeAllConnections();
       await ioClosed;
       api.detachConsole();
+      // The partitions go before the dispatch stops: their sites' held writes are written, then the locks freed.
+      await replica.stop();
       await dispatch.detach();
       detachCommissioning();
       drills.stop();

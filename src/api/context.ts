@@ -13,6 +13,7 @@ import type { CommissioningService } from '../commissioning/service.js';
 import type { DrillService } from '../drill/service.js';
 import type { ReportService } from '../reports/service.js';
 import type { Readiness } from '../core/readiness.js';
+import type { ReplicaRole } from '../cluster/role.js';
 
 /** What the API layer reads. It is the last stage: nothing imports api/. */
 export interface ApiContext {
@@ -42,4 +43,6 @@ export interface ApiContext {
   reports?: ReportService;
   /** Whether this replica takes alarms now (`/api/health/ready`, issue 18); absent in API tests that build no hub. */
   readiness?: Readiness;
+  /** This replica's share of the sites (issue 18): whether it owns a site, and who does; absent: one hub, owns all. */
+  role?: ReplicaRole;
 }

@@ -8,6 +8,7 @@ import { Server as IoServer } from 'socket.io';
 import { pushParser } from '../api/socket/json-parser.js';
 import { clusterAdapter } from '../api/socket/cluster-adapter.js';
 import type { RedisLink } from '../cluster/redis.js';
+import type { ReplicaRole } from '../cluster/role.js';
 import type { ApiContext } from '../api/context.js';
 import { createHttpApp } from '../api/http/server.js';
 import { listRoutes, type RouteInfo } from '../api/http/route-list.js';
@@ -38,6 +39,8 @@ export interface ApiModules {
   reports: ReportService;
   /** `/api/health/ready` (issue 18). */
   readiness: Readiness;
+  /** This replica's share of the sites (issue 18; one hub owns all). */
+  role: ReplicaRole;
 }
 
 export interface HubApi {

@@ -4,10 +4,16 @@ import type { RunningConfig } from '../config/running.js';
 import { IncidentService, type WorkflowConfig } from '../dispatch/incidents.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { Store } from '../store/index.js';
+import type { ReplicaRole } from '../cluster/role.js';
 import type { HubContext } from './context.js';
 
 /** New incidents' guard alerts are enqueued by `notifier` in the transaction that writes them; it starts sending once recovered. */
-export async function buildDispatch(ctx: HubContext, store: Store, notifier: Notifier): Promise<{ incidents: IncidentService; detach: () => Promise<void> }> {
+export async function buildDispatch(
+  ctx: HubContext,
+  store: Store,
+  notifier: Notifier,
+  role: ReplicaRole,
+): Promise<{ incidents: IncidentService; detach: () => Promise<void> }> {
   const triage = ctx.running.config.hub.triage;
   const log = moduleLogger(ctx.root, 'dispatch');
   if (triage.correlationWindowMs !== null) {
@@ -30,6 +36,8 @@ export async function buildDispatch(ctx: HubContext, store: Store, notifier: Not
     directory: ctx.running,
     workflow: () => workflowConfig(ctx.running),
     withNewIncidents: (list) => notifier.enqueue(list),
+    // Replicas (issue 18): only the owner's sites are correlated here; sites arrive with their partitions (app/replica.ts).
+    ...(role.replicated ? { owns: (siteId: string) => role.owns(siteId), sharedNumbering: true } : {}),
   });
   await incidents.recover();
   notifier.start(incidents);

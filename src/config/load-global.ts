@@ -209,7 +209,7 @@ function clusterConfig(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secr
       });
     }
   }
-  return { redisUrl: c.redis_url, redisPassword, replicaId };
+  return { redisUrl: c.redis_url, redisPassword, replicaId, leaseIntervalMs: c.lease_interval };
 }
 
 /**

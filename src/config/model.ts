@@ -51,6 +51,8 @@ export interface ClusterConfig {
   redisPassword: string | null;
   /** From hub.yaml, else SAFEGRID_REPLICA_ID, else the host name: fixed across restarts of this replica. */
   replicaId: string;
+  /** cluster.lease_interval: time between partition lease rounds (replica mode on PostgreSQL). */
+  leaseIntervalMs: number;
 }
 
 export interface HubConfig {

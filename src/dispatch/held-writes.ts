@@ -74,6 +74,20 @@ export class HeldWrites {
     this.markCount += part.markCount;
   }
 
+  /** Removes the incidents `drop` picks, with their audit rows and marks (never written); returns how many. */
+  discard(drop: (i: Incident) => boolean): number {
+    let n = 0;
+    for (const [id, i] of [...this.incidents]) {
+      if (!drop(i)) continue;
+      this.incidents.delete(id);
+      this.audits.delete(id);
+      this.markCount -= this.marks.get(id)?.length ?? 0;
+      this.marks.delete(id);
+      n++;
+    }
+    return n;
+  }
+
   private moveMarks(id: string, part: HeldWrites): void {
     const list = this.marks.get(id);
     if (!list) return;

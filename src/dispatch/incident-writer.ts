@@ -101,6 +101,14 @@ export class IncidentWriter {
     else this.schedule();
   }
 
+  /**
+   * Forgets held writes of the incidents `drop` picks, without writing them (a replica that lost its
+   * partitions must not write). A write already taken by a running transaction is not recalled.
+   */
+  discard(drop: (i: Incident) => boolean): number {
+    return this.held.discard(drop);
+  }
+
   /** Writes the held derived state now: one transaction without its own fsync. Rejects when it fails (kept held). */
   persist(): Promise<void> {
     return this.exclusive(async () => {

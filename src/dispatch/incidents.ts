@@ -95,7 +95,23 @@ export interface IncidentServiceOptions {
   workflow?: () => WorkflowConfig;
   /** Inside the transaction that writes new incidents' first rows (IncidentWriterOptions.withNewIncidents). */
   withNewIncidents?: (incidents: readonly Incident[]) => Promise<unknown> | undefined;
+  /**
+   * Replicas (issue 18): whether this replica owns the site now (src/cluster/role.ts). Events of
+   * other sites stay unprocessed for their owner; sites come and go through takeSites, giveUpSites
+   * and dropSites. Absent: one hub, every site is ours.
+   */
+  owns?: (siteId: string) => boolean;
+  /**
+   * Draw 警情编号 from the store's atomic series (`incidents.nextNumbers`) rather than a counter in
+   * memory: replicas share each station's series. Set in replica mode.
+   */
+  sharedNumbering?: boolean;
 }
+
+/** How many correlated event ids are remembered, so a wake-up or sweep never correlates an event twice. */
+const SEEN_EVENTS = 100_000;
+/** Page size of unprocessed-event reads (recovery, takeover, wake-ups). */
+const REPLAY_PAGE = 1000;
 
 /** A batch correlated in memory, not yet numbered or published. */
 interface CorrelatedBatch {
@@ -146,6 +162,16 @@ export class IncidentService {
   private readonly countEscalated;
   private timer: NodeJS.Timeout | null = null;
   private readonly writer: IncidentWriter;
+  /**
+   * Events correlated by this run (id → site), oldest first, bounded: an event may reach this
+   * replica twice — by the bus and by a wake-up or sweep that read it before its mark was written.
+   */
+  private readonly seen = new Map<string, string>();
+  /** Highest seq correlated per site: a wake-up at or below it is this replica's own event. */
+  private readonly seenSeq = new Map<string, number>();
+  /** Sites with a wake-up waiting in the queue (many notifications of one site: one read). */
+  private readonly wakePending = new Set<string>();
+  private sweepPending = false;
 
   /** Builds the service and loads what it needs from the store (open incidents, false alarms, armed state). */
   static async open(o: IncidentServiceOptions): Promise<IncidentService> {
@@ -173,7 +199,7 @@ export class IncidentService {
   /** The queue's starting state: before any event arrives (the broker starts after this). */
   private async load(): Promise<void> {
     const { store, clock } = this.o;
-    for (const i of await store.incidents.open()) this.track(normalise(i));
+    for (const i of await store.incidents.open()) if (this.owns(i.siteId)) this.track(normalise(i));
     const since = clock.now() - this.repeatWindow() - 7 * 86_400_000;
     for (const i of await store.incidents.query({ status: 'closed', since, limit: 1000 })) {
       if (i.disposition === 'false' && i.closedAt && !i.drill) this.noteFalse(i.siteId, i.id, Date.parse(i.closedAt));
@@ -186,14 +212,8 @@ export class IncidentService {
     return this.exclusive(async () => {
       // What is held is correlated already; written first, so the store's unprocessed list is true.
       await this.writer.persist();
-      let total = 0;
-      for (;;) {
-        const batch = await this.o.store.events.unprocessed(1000);
-        if (batch.length === 0) break;
-        await this.correlateStored(batch);
-        await this.writer.persist(); // the marks, before the next page is read
-        total += batch.length;
-      }
+      const total = await this.replay(() => true);
+      await this.writer.persist();
       if (total > 0) this.o.log.info({ events: total }, 'correlated events left from before a restart');
       return total;
     });
@@ -285,14 +305,17 @@ export class IncidentService {
    * before that commit's event-log push (api/socket/fan-out.ts subscribes after dispatch). Otherwise
    * it waits its turn in the queue.
    */
-  handleStored(events: readonly AlarmEvent[]): Promise<void> {
+  handleStored(all: readonly AlarmEvent[]): Promise<void> {
+    // Replicas: another replica's sites stay unprocessed for their owner (woken by NOTIFY).
+    const events = this.o.owns ? all.filter((e) => this.owns(e.siteId) && !this.seen.has(e.id)) : all;
+    if (events.length === 0) return Promise.resolve();
     const failed = (err: unknown): void => {
       // The events stay unprocessed in the store: the next start correlates them again.
       this.o.log.error({ err, events: events.length }, 'could not correlate stored events');
     };
     if (this.queued > 0 || this.needsHistory(events)) return this.exclusive(() => this.correlateStored(events)).catch(failed);
     const batch = this.correlate(events);
-    if (this.seriesKnown(batch.opened)) {
+    if (batch.opened.length === 0 || (!this.o.sharedNumbering && this.seriesKnown(batch.opened))) {
       this.numberNow(batch.opened);
       this.publish(batch);
       return Promise.resolve();
@@ -300,8 +323,7 @@ export class IncidentService {
     // A 警情编号 series not read yet (a station's first incident of the day): read it in the queue
     // before the incidents are numbered and published; anything arriving meanwhile queues behind.
     return this.exclusive(async () => {
-      await this.loadSeries(batch.opened);
-      this.numberNow(batch.opened);
+      await this.numberOpened(batch.opened);
       this.publish(batch);
     }).catch(failed);
   }
@@ -333,9 +355,27 @@ export class IncidentService {
   private async correlateStored(events: readonly AlarmEvent[]): Promise<void> {
     await this.loadHistoryFor(events);
     const batch = this.correlate(events);
-    await this.loadSeries(batch.opened);
-    this.numberNow(batch.opened);
+    await this.numberOpened(batch.opened);
     this.publish(batch);
+  }
+
+  /** Gives the incidents a batch opened their 警情编号: from the shared series (replicas) or this run's counters. */
+  private async numberOpened(ids: readonly string[]): Promise<void> {
+    if (!this.o.sharedNumbering) {
+      await this.loadSeries(ids);
+      this.numberNow(ids);
+      return;
+    }
+    const bySeries = new Map<string, Incident[]>();
+    for (const i of this.unnumbered(ids)) {
+      const series = this.seriesOf(i);
+      bySeries.set(series, [...(bySeries.get(series) ?? []), i]);
+    }
+    // One atomic draw per series for the batch, in opening order: another replica draws disjoint numbers.
+    for (const [series, list] of bySeries) {
+      const last = await this.o.store.incidents.nextNumbers(series, list.length);
+      list.forEach((i, k) => this.open.set(i.id, { ...i, number: formatNumber(series, last - list.length + 1 + k) }));
+    }
   }
 
   /** Correlation of a batch, in memory (the site histories it needs are loaded). */
@@ -344,6 +384,9 @@ export class IncidentService {
     const touched = new Map<string, 'new' | 'update'>();
     const marks: Mark[] = [];
     for (const e of events) {
+      // Already correlated by this run (the bus and a wake-up both brought it), or no longer ours.
+      if (this.seen.has(e.id) || !this.owns(e.siteId)) continue;
+      this.noteSeen(e);
       // Walk-test trips and events of a device in maintenance are on record, never in the queue
       // (issue 15; ingest/destination.ts decided where each goes when it was stored).
       if (e.destination) {
@@ -383,6 +426,116 @@ export class IncidentService {
         this.o.bus.emit('incident:update', incident);
       }
     }
+  }
+
+  // --- Sites moving between replicas (issue 18, src/cluster/README.md) ----------------------
+
+  /**
+   * Partitions just acquired: in the queue, load these sites' open incidents (not held already),
+   * their false alarms and armed state, and replay their unprocessed events — the crash-recovery
+   * path for the sites only. Their escalations are checked from the next tick on.
+   */
+  takeSites(belongs: (siteId: string) => boolean): Promise<void> {
+    return this.exclusive(async () => {
+      const { store, clock } = this.o;
+      // Whatever this replica knew of them from an earlier turn is stale: another replica ran them since.
+      this.forgetSites(belongs);
+      let loaded = 0;
+      for (const i of await store.incidents.open()) {
+        if (!belongs(i.siteId) || this.open.has(i.id)) continue;
+        this.track(normalise(i));
+        loaded++;
+      }
+      const since = clock.now() - this.repeatWindow() - 7 * 86_400_000;
+      for (const i of await store.incidents.query({ status: 'closed', since, limit: 1000 })) {
+        if (belongs(i.siteId) && i.disposition === 'false' && i.closedAt && !i.drill) this.noteFalse(i.siteId, i.id, Date.parse(i.closedAt));
+      }
+      for (const [siteId, armed] of await store.events.lastArmingBySite()) if (belongs(siteId)) this.armed.set(siteId, armed);
+      const replayed = await this.replay(belongs);
+      this.o.log.info({ incidents: loaded, events: replayed }, 'took over sites: open incidents loaded, unprocessed events correlated');
+    });
+  }
+
+  /**
+   * Partitions about to be released (`owns` is already false for them): after what is queued,
+   * write everything held — these sites' incidents among it — and forget them. Rejects when the
+   * write fails: the lease manager then keeps the partitions rather than let two replicas write.
+   */
+  giveUpSites(belongs: (siteId: string) => boolean): Promise<void> {
+    return this.exclusive(async () => {
+      await this.writer.persist();
+      this.forgetSites(belongs);
+    });
+  }
+
+  /**
+   * The lock session was lost: another replica may own these sites already. Forget them at once,
+   * held writes included, writing nothing (their events stay unprocessed for the new owner; a write
+   * already on its way is refused by the PostgreSQL store's version fence if it is stale).
+   */
+  dropSites(belongs: (siteId: string) => boolean): void {
+    const dropped = this.writer.discard((i) => belongs(i.siteId));
+    this.forgetSites(belongs);
+    this.o.log.warn({ heldIncidents: dropped }, 'sites dropped without writing: this replica no longer owns them');
+  }
+
+  /** Another replica stored events of an owned site up to `seq` (NOTIFY): correlate them now. */
+  wake(siteId: string, seq: number): void {
+    if (!this.owns(siteId) || (this.seenSeq.get(siteId) ?? -1) >= seq || this.wakePending.has(siteId)) return;
+    this.wakePending.add(siteId);
+    this.exclusive(() => {
+      this.wakePending.delete(siteId);
+      return this.replay((s) => s === siteId, [siteId]);
+    }).catch((err: unknown) => this.o.log.error({ err, siteId }, 'could not correlate woken events; the next sweep tries again'));
+  }
+
+  /** The safety net behind wake-ups (NOTIFY is not durable): correlate every owned site's unprocessed events. */
+  sweep(): void {
+    if (this.sweepPending) return;
+    this.sweepPending = true;
+    this.exclusive(() => {
+      this.sweepPending = false;
+      return this.replay(() => true);
+    }).catch((err: unknown) => this.o.log.error({ err }, 'sweep of unprocessed events failed; tried again at the next'));
+  }
+
+  /** In the queue: correlates the unprocessed events of owned sites that `belongs` keeps, page by page; returns how many. */
+  private async replay(belongs: (siteId: string) => boolean, siteIds?: readonly string[]): Promise<number> {
+    let afterSeq = 0;
+    let total = 0;
+    for (;;) {
+      const page = await this.o.store.events.unprocessed(REPLAY_PAGE, siteIds ? { afterSeq, siteIds } : { afterSeq });
+      if (page.length === 0) break;
+      afterSeq = page[page.length - 1]!.seq;
+      const mine = page.filter((e) => belongs(e.siteId) && this.owns(e.siteId) && !this.seen.has(e.id));
+      if (mine.length > 0) await this.correlateStored(mine);
+      total += mine.length;
+      if (page.length < REPLAY_PAGE) break;
+    }
+    return total;
+  }
+
+  private owns(siteId: string): boolean {
+    return this.o.owns?.(siteId) ?? true;
+  }
+
+  private noteSeen(e: AlarmEvent): void {
+    this.seen.set(e.id, e.siteId);
+    if (this.seen.size > SEEN_EVENTS) this.seen.delete(this.seen.keys().next().value!);
+    if (e.seq !== undefined && e.seq > (this.seenSeq.get(e.siteId) ?? -1)) this.seenSeq.set(e.siteId, e.seq);
+  }
+
+  /** Forgets everything held in memory about these sites (their open incidents leave the queue). */
+  private forgetSites(belongs: (siteId: string) => boolean): void {
+    for (const [siteId, ids] of [...this.openBySite]) {
+      if (!belongs(siteId)) continue;
+      for (const id of ids) this.open.delete(id);
+      this.openBySite.delete(siteId);
+    }
+    for (const k of [...this.lastOfCategory.keys()]) if (belongs(k.slice(0, k.lastIndexOf('|')))) this.lastOfCategory.delete(k);
+    for (const map of [this.lastFalse, this.armed, this.seenSeq]) for (const siteId of [...map.keys()]) if (belongs(siteId)) map.delete(siteId);
+    for (const siteId of [...this.historyLoaded]) if (belongs(siteId)) this.historyLoaded.delete(siteId);
+    for (const [id, siteId] of [...this.seen]) if (belongs(siteId)) this.seen.delete(id);
   }
 
   // --- Workflow commands (decided by workflow.ts) ------------------------------------------

@@ -2,7 +2,7 @@ import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { StoredParams } from '../contract/messages.js';
 import type { Db } from './db.js';
 import { listLimit, Where } from './where.js';
-import type { DedupeCandidate, EventQuery, EventRepository, StoredEvent } from './ports.js';
+import type { DedupeCandidate, EventQuery, EventRepository, StoredEvent, UnprocessedFrom } from './ports.js';
 import type { Sync } from './sqlite-gate.js';
 
 interface EventRow {
@@ -176,8 +176,13 @@ export class SqliteEventRepository implements Sync<EventRepository> {
     else this.markStmt.run(incidentId, eventId);
   }
 
-  unprocessed(limit = 10_000): StoredEvent[] {
-    return (this.unprocessedStmt.all(limit) as EventRow[]).map(fromRow);
+  unprocessed(limit = 10_000, from: UnprocessedFrom = {}): StoredEvent[] {
+    const afterSeq = from.afterSeq ?? 0;
+    if (afterSeq === 0 && from.siteIds === undefined) return (this.unprocessedStmt.all(limit) as EventRow[]).map(fromRow);
+    const sites = from.siteIds === undefined ? '' : ' AND site_id IN (SELECT value FROM json_each(?))';
+    const args: unknown[] = [afterSeq, ...(from.siteIds === undefined ? [] : [JSON.stringify(from.siteIds)]), limit];
+    const sql = `SELECT * FROM events WHERE incident_id IS NULL AND seq > ?${sites} ORDER BY seq LIMIT ?`;
+    return (this.db.prepare(sql).all(...args) as EventRow[]).map(fromRow);
   }
 
   get(id: string): StoredEvent | undefined {

@@ -12,6 +12,8 @@ export class SqliteIncidentRepository implements Sync<IncidentRepository> {
   private readonly recordNumberStmt;
   /** Open incidents whose number this process has recorded (id → number), so a re-save skips the insert. */
   private readonly numbered = new Map<string, string>();
+  /** nextNumbers: the last number drawn per series by this process. */
+  private readonly drawn = new Map<string, number>();
 
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
@@ -93,6 +95,14 @@ export class SqliteIncidentRepository implements Sync<IncidentRepository> {
 
   lastNumber(series: string): number {
     return (this.lastNumberStmt.get(series) as { last: number }).last;
+  }
+
+  /** One SQLite file has one writer: a counter in memory per series, seeded from the saved numbers. */
+  nextNumbers(series: string, n: number): number {
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`nextNumbers needs a count of at least 1, got ${n}`);
+    const last = Math.max(this.drawn.get(series) ?? 0, this.lastNumber(series)) + n;
+    this.drawn.set(series, last);
+    return last;
   }
 
   count(): number {

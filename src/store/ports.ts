@@ -103,6 +103,12 @@ export interface DedupeCandidate {
   duplicateSinceMs: number;
 }
 
+/** Where an unprocessed-events read starts and which sites it keeps (EventRepository.unprocessed). */
+export interface UnprocessedFrom {
+  afterSeq?: number;
+  siteIds?: readonly string[];
+}
+
 /** The alarm event log: append-only, ordered by `seq`. */
 export interface EventRepository {
   /** True when an event with this dedupe key was stored at or after `sinceMs` (its receivedAt). */
@@ -118,8 +124,11 @@ export interface EventRepository {
   lastSeq(): Promise<number>;
   /** Marks an event correlated into `incidentId`; `seq`, when known, is the cheaper lookup. */
   markProcessed(eventId: string, incidentId: string, seq?: number): Promise<void>;
-  /** Events not yet correlated, oldest first (replayed after a crash). */
-  unprocessed(limit?: number): Promise<StoredEvent[]>;
+  /**
+   * Events not yet correlated, oldest first (replayed after a crash, and by a replica that takes a
+   * site over). `from.afterSeq` pages on; `from.siteIds` keeps only those sites' events.
+   */
+  unprocessed(limit?: number, from?: UnprocessedFrom): Promise<StoredEvent[]>;
   get(id: string): Promise<StoredEvent | undefined>;
   /** Newest first; oldest first when paging with `afterSeq`. 1–1000 rows (default 100). */
   query(q: EventQuery): Promise<StoredEvent[]>;
@@ -143,6 +152,13 @@ export interface IncidentRepository {
    * incidents; 0 when none. `save` records an incident's number (series and sequence) with its row.
    */
   lastNumber(series: string): Promise<number>;
+  /**
+   * Draws `n` consecutive numbers of a 警情编号 series atomically and returns the LAST of them
+   * (the first is `last - n + 1`): replicas drawing from one series at once get disjoint numbers.
+   * Starts above every number saved in the series. PostgreSQL: one upsert on `incident_number_series`;
+   * SQLite (one writer): a counter in memory, seeded from `lastNumber`.
+   */
+  nextNumbers(series: string, n: number): Promise<number>;
 }
 
 /** Last decoded state and availability per device, so on-change decoding survives restarts. */

@@ -5,7 +5,7 @@
  * or a console may use any replica.
  */
 import { z } from 'zod';
-import { bothReferences, envName, secretKey } from './common.js';
+import { bothReferences, duration, envName, secretKey } from './common.js';
 
 const REDIS_URL_EXPECTED = 'a Redis URL such as redis://redis:6379/0 or rediss://redis.example.org:6380 (the password by reference, not in the URL)';
 const REPLICA_ID_EXPECTED = 'a replica id of letters, digits, "-", "_" or "." (1–64), e.g. hub-1';
@@ -27,6 +27,11 @@ export const clusterSchema = z
       .nullish()
       .describe(
         'This replica’s fixed name (broker id, MQTT client id suffix in external mode); absent: the SAFEGRID_REPLICA_ID environment variable, else the host name. Keep it the same across restarts.',
+      ),
+    lease_interval: duration()
+      .prefault('2s')
+      .describe(
+        'With storage.backend postgres: how often this replica surveys the partition leases (one site, one writer) and takes or gives up partitions (± 20 % jitter); failover takes about one interval after PostgreSQL frees a dead replica’s locks.',
       ),
   })
   .superRefine((o, ctx) => {

@@ -79,6 +79,8 @@ export type SweepReason = 'connected' | 'reconnected' | 'timer';
 
 export interface EventNotifyListenerOptions {
   url: string;
+  /** storage.password (kept out of the URL); absent: pg reads PGPASSWORD or ~/.pgpass. */
+  password?: string;
   channel?: string;
   /** The safety net: a sweep this often even when notifications flow. */
   sweepEveryMs?: number;
@@ -146,7 +148,12 @@ export class EventNotifyListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.o.url, keepAlive: true, application_name: 'safegrid:listen' });
+    const client = new pg.Client({
+      connectionString: this.o.url,
+      ...(this.o.password !== undefined ? { password: this.o.password } : {}),
+      keepAlive: true,
+      application_name: 'safegrid:listen',
+    });
     client.on('error', (err) => this.dropped(client, err.message));
     client.on('end', () => this.dropped(client, 'connection ended'));
     client.on('notification', (msg) => this.onNotification(msg));

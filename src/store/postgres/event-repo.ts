@@ -1,8 +1,9 @@
 import type { AlarmEvent } from '../../contract/alarm-event.js';
 import type { StoredParams } from '../../contract/messages.js';
-import type { DedupeCandidate, EventQuery, EventRepository, StoredEvent } from '../ports.js';
+import type { DedupeCandidate, EventQuery, EventRepository, StoredEvent, UnprocessedFrom } from '../ports.js';
 import { listLimit, Where } from '../where.js';
 import { numbered } from './pool.js';
+import { notifyStoredEvents } from './event-notify.js';
 import { LOCKS, type PgContext } from './transaction.js';
 
 interface EventRow {
@@ -142,6 +143,9 @@ function insertParams(e: AlarmEvent): unknown[] {
  * commit makes cheap (one lock and one commit per batch, not per event).
  */
 export class PgEventRepository implements EventRepository {
+  /** The current transaction's connection, for the wake-up NOTIFY queued on it. */
+  private readonly tx = { query: (sql: string, params: unknown[]) => this.pg.rows(sql, params) };
+
   constructor(private readonly pg: PgContext) {}
 
   async isDuplicate(dedupeKey: string, sinceMs: number): Promise<boolean> {
@@ -151,7 +155,9 @@ export class PgEventRepository implements EventRepository {
   insert(e: AlarmEvent): Promise<number> {
     return this.pg.within(async () => {
       await this.pg.lock(LOCKS.events);
-      return (await this.pg.one<{ seq: number }>(INSERT_SQL, insertParams(e)))!.seq;
+      const seq = (await this.pg.one<{ seq: number }>(INSERT_SQL, insertParams(e)))!.seq;
+      await notifyStoredEvents(this.tx, [{ siteId: e.siteId, seq }]);
+      return seq;
     });
   }
 
@@ -183,6 +189,11 @@ export class PgEventRepository implements EventRepository {
       }
       if (fresh.length === 0) return { stored: [], duplicates };
       const seqs = await this.insertMany(fresh);
+      // Wakes the owners of these sites on other replicas, delivered at COMMIT (event-notify.ts).
+      await notifyStoredEvents(
+        this.tx,
+        fresh.map((e, i) => ({ siteId: e.siteId, seq: seqs[i]! })),
+      );
       return { stored: fresh.map((e, i) => ({ ...e, seq: seqs[i]! })), duplicates };
     });
   }
@@ -211,8 +222,10 @@ export class PgEventRepository implements EventRepository {
     else await this.pg.changes('UPDATE events SET incident_id = $1 WHERE id = $2', [incidentId, eventId]);
   }
 
-  async unprocessed(limit = 10_000): Promise<StoredEvent[]> {
-    return (await this.pg.rows<EventRow>('SELECT * FROM events WHERE incident_id IS NULL ORDER BY seq LIMIT $1', [limit])).map(fromRow);
+  async unprocessed(limit = 10_000, from: UnprocessedFrom = {}): Promise<StoredEvent[]> {
+    const sites = from.siteIds === undefined ? '' : ' AND site_id = ANY($3::text[])';
+    const args: unknown[] = [limit, from.afterSeq ?? 0, ...(from.siteIds === undefined ? [] : [from.siteIds])];
+    return (await this.pg.rows<EventRow>(`SELECT * FROM events WHERE incident_id IS NULL AND seq > $2${sites} ORDER BY seq LIMIT $1`, args)).map(fromRow);
   }
 
   async get(id: string): Promise<StoredEvent | undefined> {

@@ -81,4 +81,18 @@ export class PgIncidentRepository implements IncidentRepository {
   async lastNumber(series: string): Promise<number> {
     return (await this.pg.one<{ last: number }>('SELECT coalesce(max(sequence), 0) AS last FROM incident_numbers WHERE series = $1', [series]))!.last;
   }
+
+  async nextNumbers(series: string, n: number): Promise<number> {
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`nextNumbers needs a count of at least 1, got ${n}`);
+    // The row lock of the upsert serialises concurrent draws; the first draw of a series starts
+    // above the numbers already saved (a database from before this table, or a one-hub run).
+    const r = await this.pg.one<{ last: string }>(
+      `INSERT INTO incident_number_series AS s (series, last)
+         VALUES ($1, (SELECT coalesce(max(sequence), 0) FROM incident_numbers WHERE series = $1) + $2)
+       ON CONFLICT (series) DO UPDATE SET last = s.last + $2
+       RETURNING last`,
+      [series, n],
+    );
+    return Number(r!.last);
+  }
 }

@@ -27,6 +27,8 @@ const REPLICA_ID = /^[A-Za-z0-9._-]{1,50}$/;
 
 export interface PgPartitionLocksOptions {
   url: string;
+  /** storage.password (kept out of the URL); absent: pg reads PGPASSWORD or ~/.pgpass. */
+  password?: string;
   replicaId: string;
   /**
    * A query on the lock connection that takes longer than this counts as a lost connection: a replica
@@ -57,6 +59,7 @@ export class PgPartitionLocks implements PartitionLocks {
     this.closing = false;
     const client = new pg.Client({
       connectionString: this.o.url,
+      ...(this.o.password !== undefined ? { password: this.o.password } : {}),
       application_name: APP_PREFIX + this.replicaId,
       keepAlive: true,
       keepAliveInitialDelayMillis: 1_000,

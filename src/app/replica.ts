@@ -1,0 +1,99 @@
+/**
+ * This replica's share of the sites (issue 18, src/cluster/README.md). Replica mode is
+ * `storage.backend: postgres` AND hub.yaml `cluster`: partition leases on PostgreSQL advisory locks
+ * decide which replica correlates, commands and escalates each site. Anything else is one hub,
+ * which owns every site (`singleHubRole`).
+ */
+import type { ReadinessCheck } from '../core/readiness.js';
+import { moduleLogger } from '../core/logger.js';
+import { LeaseManager } from '../cluster/lease-manager.js';
+import { partitionOf } from '../cluster/partitions.js';
+import { singleHubRole, type ReplicaRole } from '../cluster/role.js';
+import { EventNotifyListener } from '../store/postgres/event-notify.js';
+import { PgPartitionLocks } from '../store/postgres/partition-locks.js';
+import type { HubContext } from './context.js';
+
+/** What the dispatch shell does when sites move (IncidentService's site methods). */
+export interface SiteOwner {
+  /** Sites just taken: load their open incidents and replay their unprocessed events. */
+  takeSites(belongs: (siteId: string) => boolean): Promise<void>;
+  /** Sites about to be given up: write what is held for them, then forget them. */
+  giveUpSites(belongs: (siteId: string) => boolean): Promise<void>;
+  /** Lock session gone: forget these sites at once, writing nothing (another replica may own them now). */
+  dropSites(belongs: (siteId: string) => boolean): void;
+  /** Another replica stored events of this site (NOTIFY): replay its unprocessed events. */
+  wake(siteId: string, seq: number): void;
+  /** The safety net: replay the unprocessed events of every owned site. */
+  sweep(): void;
+}
+
+export interface Replica {
+  readonly role: ReplicaRole;
+  /** The lease loop; null for one hub. */
+  readonly leases: LeaseManager | null;
+  /** `partitions_pending` before the first lease round, `partitions_lost` while the lock session is down. */
+  readonly readiness: ReadinessCheck | null;
+  /** Wires the lease events and wake-ups to the dispatch shell and runs the first round (its share before the broker opens). */
+  start(owner: SiteOwner): Promise<void>;
+  /** Drain: gives every partition up (the shell writes and drops its sites first), then stops listening. */
+  stop(): Promise<void>;
+}
+
+export function buildReplica(ctx: HubContext): Replica {
+  const { storage, cluster } = ctx.running.config.hub;
+  if (storage.backend !== 'postgres' || !cluster || !storage.url) {
+    const replicaId = cluster?.replicaId ?? 'hub';
+    return { role: singleHubRole(replicaId), leases: null, readiness: null, start: async () => undefined, stop: async () => undefined };
+  }
+  const log = moduleLogger(ctx.root, 'replica');
+  const password = storage.password !== null ? { password: storage.password } : {};
+  const locks = new PgPartitionLocks({ url: storage.url, replicaId: cluster.replicaId, ...password });
+  const leases = new LeaseManager({ locks, clock: ctx.clock, intervalMs: cluster.leaseIntervalMs, log });
+  const wakeUps = new EventNotifyListener({ url: storage.url, ...password, log });
+  const role: ReplicaRole = {
+    replicaId: cluster.replicaId,
+    owns: (siteId) => leases.owns(siteId),
+    ownerOf: (siteId) => leases.ownerOf(siteId),
+    leads: () => leases.status().held.includes(0),
+    replicated: true,
+  };
+  ctx.metrics.gauge('sg_cluster_partitions_held', 'Partitions (site shares) this replica owns now', () => leases.status().held.length);
+  const inParts = (partitions: readonly number[]): ((siteId: string) => boolean) => {
+    const set = new Set(partitions);
+    return (siteId) => set.has(partitionOf(siteId, leases.partitions));
+  };
+  const offs: Array<() => void> = [];
+  return {
+    role,
+    leases,
+    readiness: () => {
+      const s = leases.status();
+      if (s.lastSurveyMs === null) return 'partitions_pending';
+      return s.connected ? null : 'partitions_lost';
+    },
+    async start(owner) {
+      offs.push(
+        leases.on('acquired', (ps) => owner.takeSites(inParts(ps))),
+        leases.on('releasing', (ps) => owner.giveUpSites(inParts(ps))),
+        leases.on('lost', ({ partitions }) => owner.dropSites(inParts(partitions))),
+        wakeUps.onEvent(({ siteId, seq }) => {
+          if (leases.owns(siteId)) owner.wake(siteId, seq);
+        }),
+        wakeUps.onSweep(() => owner.sweep()),
+      );
+      try {
+        await wakeUps.start();
+      } catch (err) {
+        // Wake-ups are the fast path only; the lease rounds' sweeps (below) and the reconnect keep it correct.
+        log.warn({ err: (err as Error).message }, 'event wake-up listener could not start; the sweep covers it');
+      }
+      await leases.round();
+      leases.start();
+    },
+    async stop() {
+      await leases.stop();
+      await wakeUps.stop();
+      for (const off of offs.splice(0)) off();
+    },
+  };
+}
