@@ -39,6 +39,7 @@ import type { HubOptions } from './app/options.js';
 import { watchConfig } from './app/reload.js';
 import { openHubStore } from './app/store.js';
 import { buildReplica } from './app/replica.js';
+import { drainingCommands, type CommandForwardingShell } from './app/forwarding.js';
 import { buildVideo } from './app/video.js';
 
 export type { HubOptions } from './app/options.js';
@@ -108,9 +109,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   // A replica without its Redis link is taken out of the load balancer (src/cluster/redis.ts).
   if (cluster) readiness.addCheck(() => (cluster.ready() ? null : 'redis_unavailable'));
   if (replica.readiness) readiness.addCheck(replica.readiness);
-  await replica.start(incidents);
+  // A partition given up waits for its commands running here (the forwarding exists from buildApi on).
+  let forwarding: CommandForwardingShell | null = null;
+  await replica.start(drainingCommands(incidents, () => forwarding));
   const { role } = replica;
   const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness, role }, cluster);
+  forwarding = api.forwarding;
+  await forwarding?.start();
   const liveness = buildLiveness(ctx, ingest);
   const httpPort = await listen({ http: api.http, broker, video, auth, store }, running.config.hub.http);
   liveness.start();
@@ -179,6 +184,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       detachCommissioning();
       drills.stop();
       await notifier.stop();
+      await api.forwarding?.stop();
       await cluster?.close();
       await store.close();
       log.info(ctx.say('HUB_STOPPED'));

@@ -14,6 +14,7 @@ import type { DrillService } from '../drill/service.js';
 import type { ReportService } from '../reports/service.js';
 import type { Readiness } from '../core/readiness.js';
 import type { ReplicaRole } from '../cluster/role.js';
+import type { CommandForwarding } from './commands/forwarded.js';
 
 /** What the API layer reads. It is the last stage: nothing imports api/. */
 export interface ApiContext {
@@ -43,6 +44,8 @@ export interface ApiContext {
   reports?: ReportService;
   /** Whether this replica takes alarms now (`/api/health/ready`, issue 18); absent in API tests that build no hub. */
   readiness?: Readiness;
-  /** This replica's share of the sites (issue 18): whether it owns a site, and who does; absent: one hub, owns all. */
+  /** This replica's share of the sites (issue 18); absent: one hub, which owns everything. */
   role?: ReplicaRole;
+  /** Replica mode: runs a command on its site's owner (src/app/forwarding.ts); absent: one hub runs it here. */
+  forwardCommand?: CommandForwarding;
 }

@@ -25,6 +25,7 @@ import type { Readiness } from '../core/readiness.js';
 import type { Store } from '../store/index.js';
 import type { CameraService } from '../video/camera-service.js';
 import type { HubContext } from './context.js';
+import { buildForwarding, type CommandForwardingShell } from './forwarding.js';
 import { loadHttpTls, type HttpTls } from './tls.js';
 
 export interface ApiModules {
@@ -51,6 +52,8 @@ export interface HubApi {
   io: IoServer;
   routes: readonly RouteInfo[];
   detachConsole: () => void;
+  /** Replica mode: commands run on their site's owner (start before listening, stop before Redis closes); null for one hub. */
+  forwarding: CommandForwardingShell | null;
 }
 
 /** `cluster`: replicas sharing Redis (issue 18) — Socket.IO rooms then span them all. */
@@ -65,6 +68,8 @@ export function buildApi(ctx: HubContext, modules: ApiModules, cluster: RedisLin
     log: moduleLogger(ctx.root, 'api'),
     startedAt: ctx.clock.now(),
   };
+  const forwarding = buildForwarding(ctx, api, modules.role, cluster);
+  if (forwarding) api.forwardCommand = forwarding.forward;
   const tls = loadHttpTls(ctx, api.log);
   api.tlsCertificate = tls?.cert ?? null;
   const httpApp = createHttpApp(api);
@@ -95,5 +100,6 @@ export function buildApi(ctx: HubContext, modules: ApiModules, cluster: RedisLin
     io,
     routes: listRoutes(httpApp),
     detachConsole: attachConsole(io, api, ctx.bus, { commandRate: ctx.options.commandRate }),
+    forwarding,
   };
 }

@@ -44,6 +44,8 @@ export interface ForwardedCommand<C> {
 
 export interface ForwarderOptions<C, A> {
   redisUrl: string;
+  /** Redis AUTH (hub.yaml `cluster.redis_password_*`); null: none. */
+  password?: string | null;
   replicaId: string;
   /** The replica that owns the site now (LeaseManager.ownerOf), or null when none does. */
   ownerOf(siteId: string): string | null;
@@ -95,7 +97,12 @@ export class Forwarder<C, A> {
     this.timeoutMs = o.timeoutMs ?? 5_000;
     this.dedupeMs = o.dedupeMs ?? 10 * 60_000;
     // No offline queue: while Redis is down a send fails at once (owner_unreachable), it does not pile up.
-    const common = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 } as const;
+    const common = {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      ...(o.password ? { password: o.password } : {}),
+    } as const;
     this.sub = new Redis(o.redisUrl, { ...common, enableOfflineQueue: true });
     this.pub = new Redis(o.redisUrl, common);
     for (const c of [this.sub, this.pub]) c.on('error', (err: Error) => o.log?.warn({ err: err.message, replica: o.replicaId }, 'forwarding: redis error'));

@@ -21,8 +21,32 @@ export class IncidentState {
   private readonly closedAt = new Map<string, number>();
   private listeners = new Set<(changed: Incident | null, change: Change | 'snapshot') => void>();
 
+  /**
+   * Incidents pushed since the connection began and before its snapshot. One hub sends the snapshot
+   * before any push; a replica (issue 18) reads other replicas' incidents from the store after
+   * joining the push room, so a push may overtake an older snapshot: the newer version wins.
+   */
+  private pushedBeforeSnapshot = new Map<string, Incident>();
+  private awaitingSnapshot = false;
+
+  /** A (re)connection begins: pushes from now until its snapshot are weighed against it. */
+  connectionStarted(): void {
+    this.pushedBeforeSnapshot.clear();
+    this.awaitingSnapshot = true;
+  }
+
   replaceAll(incidents: Incident[]): void {
-    this.byId = new Map(incidents.filter((i) => i.status !== 'closed').map((i) => [i.id, i]));
+    const next = new Map<string, Incident>();
+    for (const i of incidents) {
+      if (i.status === 'closed' || (this.closedAt.get(i.id) ?? -1) >= i.version) continue;
+      const pushed = this.pushedBeforeSnapshot.get(i.id);
+      next.set(i.id, pushed && pushed.version > i.version ? pushed : i);
+    }
+    // Opened after the replica read the store: only its push knows it.
+    for (const [id, i] of this.pushedBeforeSnapshot) if (!next.has(id) && this.byId.get(id) === i) next.set(id, i);
+    this.pushedBeforeSnapshot.clear();
+    this.awaitingSnapshot = false;
+    this.byId = next;
     this.emit(null, 'snapshot');
   }
 
@@ -38,6 +62,7 @@ export class IncidentState {
       change = 'closed';
     } else {
       this.byId.set(i.id, i);
+      if (this.awaitingSnapshot) this.pushedBeforeSnapshot.set(i.id, i);
       change = old ? 'updated' : 'new';
     }
     this.emit(i, change);

@@ -73,7 +73,10 @@ export class LiveLink {
       // A function, so every reconnect sends the latest seq.
       auth: (cb: (auth: ConsoleHandshakeAuth) => void) => cb(this.lastSeq === null ? {} : { since: this.lastSeq }),
     });
-    this.socket.on('connect', () => this.set('online'));
+    this.socket.on('connect', () => {
+      opts.state.connectionStarted();
+      this.set('online');
+    });
     this.socket.on('disconnect', (reason) => {
       this.set('offline');
       // The server cut the socket (logout, session expiry): it will not come back by itself.

@@ -1,7 +1,8 @@
 /**
  * The one pipeline every command takes, over REST and over the socket alike: a caller, the
  * capability, the input against its schema, the incident within the caller's scope, then the
- * handler from the table. Each refusal carries its code (src/contract/refusals.ts).
+ * handler from the table. Each refusal carries its code (src/contract/refusals.ts). With replicas
+ * (issue 18) the handler runs on the replica that owns the incident's site (forwarded.ts).
  */
 import type { Authenticated } from '../../auth/service.js';
 import { can } from '../../auth/roles.js';
@@ -37,7 +38,12 @@ export async function runCommand(ctx: ApiContext, command: CommandSpec, req: Com
   // Out of scope answers exactly like a missing id: another answer would confirm that it exists.
   if (!incident || !ctx.auth.scope(caller.principal).sees(incident)) return { ok: false, code: 'not_found', error: `no open incident ${id.data}` };
   const by = { username: caller.user.username, origin: req.origin };
-  return command.run({ ctx, caller, by, incident, input: input.data as never });
+  // Replica mode: the site's owner runs it (here or over Redis), once, whichever replica asks;
+  // the edge above ran here, where the caller's session is (see forwarded.ts for why that is enough).
+  if (ctx.role?.replicated && ctx.forwardCommand) {
+    return ctx.forwardCommand(incident.siteId, { action: command.action, id: id.data, by, input: input.data });
+  }
+  return command.run({ ctx, by, incident, input: input.data as never });
 }
 
 /**

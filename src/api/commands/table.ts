@@ -29,7 +29,10 @@ export interface CommandActor {
 /** What a handler gets: the validated input and the incident, already found in the caller's scope. */
 export interface CommandCall<A extends IncidentAction> {
   ctx: ApiContext;
-  caller: Authenticated;
+  /**
+   * Who runs it. No session here: in replica mode the handler may run on the site's owner, a
+   * replica the caller's session never reached (api/commands/forwarded.ts).
+   */
   by: CommandActor;
   incident: Incident;
   input: CommandInput<A>;
@@ -56,7 +59,7 @@ export interface CommandSpec<A extends IncidentAction = IncidentAction> {
 }
 
 /** Refusals of the pipeline itself (run.ts), common to every command. */
-const EDGE: readonly RefusalCode[] = ['unauthenticated', 'forbidden', 'bad_request', 'not_found'];
+const EDGE: readonly RefusalCode[] = ['unauthenticated', 'forbidden', 'bad_request', 'not_found', 'owner_unreachable'];
 
 type Handlers = { [A in IncidentAction]: { capability: Capability; refusals: readonly RefusalCode[]; run: (call: CommandCall<A>) => Promise<CommandReply> } };
 

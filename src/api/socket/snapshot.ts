@@ -10,6 +10,7 @@ import type { Scope } from '../../auth/scope.js';
 import type { ApiContext } from '../context.js';
 import type { StoredEvent } from '../../store/index.js';
 import type { LiveSocket, SocketData } from './types.js';
+import { openIncidents } from '../open-incidents.js';
 
 /**
  * The handshake's `auth` (ConsoleHandshakeAuth): a `since` that is not a whole seq is ignored, as
@@ -78,27 +79,49 @@ const REPLAY_PAGE = 1000;
  */
 export async function admitToRoom(socket: LiveSocket, ctx: ApiContext, scope: Scope): Promise<void> {
   const { since } = handshakeAuth.parse(socket.handshake.auth ?? {});
-  const sendQueue = () => {
-    socket.emit('queue:snapshot', {
-      incidents: ctx.incidents.snapshot(scope.all ? undefined : (i) => scope.sees(i)).map(forPush),
-      serverTime: new Date().toISOString(),
-      // Up to what has been announced: later commits reach this socket live, through the fan-out.
-      eventSeq: ctx.ingest.announcedSeq,
-    });
+  const filter = scope.all ? undefined : (i: Incident) => scope.sees(i);
+  const queue = (incidents: Incident[], eventSeq: number) => {
+    socket.emit('queue:snapshot', { incidents: incidents.map(forPush), serverTime: new Date().toISOString(), eventSeq });
   };
+  // Up to what has been announced: later commits reach this socket live, through the fan-out.
+  const sendQueue = () => queue(ctx.incidents.snapshot(filter), ctx.ingest.announcedSeq);
   const join = () => {
     (socket.data as SocketData).room = scope.room;
     void socket.join(scope.room);
   };
+  const replaying = since !== undefined && since < ctx.ingest.announcedSeq;
+  if (ctx.role?.replicated) {
+    // Replica mode: other replicas' incidents are read from the store, asynchronously, so the room
+    // is joined before the read: a push made meanwhile arrives before a snapshot that may be older,
+    // and the page keeps the newer version of each incident (web/src/incidents.ts).
+    if (replaying && !(await replay(socket, ctx, scope, since))) return;
+    join();
+    const seq = ctx.ingest.announcedSeq;
+    const incidents = await openIncidents(ctx, filter);
+    if (socket.connected) queue(incidents, seq);
+    return;
+  }
   sendQueue();
-  if (since === undefined || since >= ctx.ingest.announcedSeq) return join();
+  if (!replaying) return join();
+  if (!(await replay(socket, ctx, scope, since))) return;
+  // Synchronous from replay's last check to here: whatever is announced from now on reaches the room.
+  join();
+  sendQueue();
+}
+
+/**
+ * Sends the scope's events after `since` up to what the hub has announced, page by page; false
+ * when the socket went away meanwhile. Ends in the synchronous run of its last check, so the
+ * caller joins the room with nothing announced in between.
+ */
+async function replay(socket: LiveSocket, ctx: ApiContext, scope: Scope, since: number): Promise<boolean> {
   let after = since;
   let sent = 0;
   for (;;) {
     const until = ctx.ingest.announcedSeq;
     if (after >= until) break;
     const page = await replayPage(ctx, scope, after, until);
-    if (!socket.connected) return;
+    if (!socket.connected) return false;
     // Nothing more within the scope up to `until`: caught up with what had been announced then.
     if (page.length === 0) {
       after = until;
@@ -111,9 +134,7 @@ export async function admitToRoom(socket: LiveSocket, ctx: ApiContext, scope: Sc
     if (more) break;
     if (page.length < REPLAY_PAGE) after = Math.max(after, until);
   }
-  // Synchronous from the check above to here: whatever is announced from now on reaches the room.
-  join();
-  sendQueue();
+  return true;
 }
 
 /** One page of the scope's events in (after, until], oldest first. */

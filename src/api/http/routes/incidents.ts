@@ -10,9 +10,18 @@ import { incidentListQuery, parseQuery, siteHistoryQuery } from '../inputs.js';
 import { DEFAULT_HISTORY_DAYS } from '../../../dispatch/site-history.js';
 import { summariseQueue } from '../../../dispatch/summary.js';
 import { refuse } from '../refuse.js';
+import { openIncidents } from '../../open-incidents.js';
 
 /** HTTP status of a command refusal; any other code is a conflict with the incident's state. */
-const REFUSAL_STATUS: Partial<Record<RefusalCode, number>> = { bad_request: 400, unauthenticated: 401, forbidden: 403, not_found: 404 };
+const REFUSAL_STATUS: Partial<Record<RefusalCode, number>> = {
+  bad_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  internal: 500,
+  // Replica mode: the site's owner did not answer; a retry may reach the next owner.
+  owner_unreachable: 503,
+};
 
 export function incidentRoutes(ctx: ApiContext): Router {
   const r = Router();
@@ -21,8 +30,8 @@ export function incidentRoutes(ctx: ApiContext): Router {
     const q = parseQuery(incidentListQuery, req, res);
     if (!q) return;
     if (q.status === 'open' && !req.query.site && !req.query.since) {
-      // The live queue, in queue order, from memory.
-      return void res.json({ incidents: ctx.incidents.snapshot(scope.all ? undefined : (i) => scope.sees(i)) });
+      // The live queue, in queue order, from memory (replica mode: other replicas' sites from the store).
+      return void res.json({ incidents: await openIncidents(ctx, scope.all ? undefined : (i) => scope.sees(i)) });
     }
     if (q.site && !scope.seesSite(q.site)) return void res.json({ incidents: [] });
     res.json({
@@ -39,9 +48,9 @@ export function incidentRoutes(ctx: ApiContext): Router {
     });
   });
   // The queue grouped by kind and station (a storm reads as a few rows); before /incidents/:id.
-  r.get('/incidents/summary', allow('incidents:read'), (_req, res) => {
+  r.get('/incidents/summary', allow('incidents:read'), async (_req, res) => {
     const scope = scopeOf(ctx.auth, res);
-    res.json(summariseQueue(ctx.incidents.snapshot(scope.all ? undefined : (i) => scope.sees(i))));
+    res.json(summariseQueue(await openIncidents(ctx, scope.all ? undefined : (i) => scope.sees(i))));
   });
   r.get('/incidents/:id', allow('incidents:read'), async (req, res) => {
     const i = await ctx.incidents.get(String(req.params.id));

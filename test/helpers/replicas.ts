@@ -1,0 +1,34 @@
+/** Hub replicas for tests (issue 18): several hubs on one PostgreSQL database and one Redis, partition leases on. */
+import type { CommandReply } from '../../src/contract/socket.js';
+import { startTestHub, waitFor, type TestHub } from './hub.js';
+import type { RedisServer } from './redis.js';
+import { HUB_YAML, makeTree } from './tree.js';
+
+/** Sites of the test district with a device login, and the panel whose topic raises their alarms. */
+export const PANELS: Record<string, { login: string; base: string }> = {
+  'home-b': { login: 'home-b', base: 'safegrid/home-b/home-b-panel' },
+  'shop-a': { login: 'shop-a-panel', base: 'safegrid/shop-a/shop-a-panel' },
+};
+
+/** A hub on the shared database and Redis, as replica `replicaId`, its leases surveyed every 300 ms. */
+export async function replicaHub(db: string, redis: RedisServer, replicaId: string): Promise<TestHub> {
+  const tree = makeTree();
+  const yaml = HUB_YAML.replace('storage:\n  path: data/test.db\n', `storage:\n  path: data/test.db\n  backend: postgres\n  url: ${db}\n`);
+  tree.write('config/hub.yaml', `${yaml}cluster:\n  redis_url: ${redis.url}\n  replica_id: ${replicaId}\n  lease_interval: 300ms\n`);
+  return startTestHub({ tree });
+}
+
+/** Waits until every hub agrees on the site's owner, and answers it. */
+export async function settledOwner(hubs: TestHub[], siteId: string): Promise<TestHub> {
+  const id = await waitFor(() => {
+    const owners = new Set(hubs.map((h) => h.hub.role.ownerOf(siteId)));
+    const [only] = owners;
+    return owners.size === 1 && only && hubs.some((h) => h.hub.role.replicaId === only) ? only : null;
+  });
+  return hubs.find((h) => h.hub.role.replicaId === id)!;
+}
+
+/** Sends a socket command and resolves with its answer. */
+export function command(socket: { emit: (...args: never[]) => unknown }, event: string, payload: unknown): Promise<CommandReply> {
+  return new Promise((ok) => (socket.emit as (...a: unknown[]) => void)(event, payload, (r: CommandReply) => ok(r)));
+}
