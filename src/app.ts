@@ -24,6 +24,7 @@ import { buildApi } from './app/api.js';
 import { buildAuth } from './app/auth.js';
 import { buildBroker } from './app/broker.js';
 import { openCluster } from './app/cluster.js';
+import { openNotices } from './app/notices.js';
 import type { ClusterSignal } from './cluster/redis.js';
 import type { ReplicaRole } from './cluster/role.js';
 import { buildCommissioning } from './app/commissioning.js';
@@ -95,16 +96,20 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const replica = buildReplica(ctx);
   const dispatch = await buildDispatch(ctx, store, notifier, replica.role);
   const { incidents } = dispatch;
-  const drills = await buildDrills(ctx, store);
-  const { commissioning, connect } = await buildCommissioning(ctx, store);
+  const cluster = openCluster(ctx);
+  // Replica duties (issue 18): notices of drills and commissioning changes; the role until leases are wired in.
+  const notices = openNotices(ctx, cluster);
+  // The role from the partition leases (replica-dispatch); replaces replica-duties' interim one.
+  const { role } = replica;
+  const drills = await buildDrills(ctx, store, notices, role);
+  const { commissioning, connect } = await buildCommissioning(ctx, store, notices, role);
   const ingest = await buildIngest(ctx, store, incidents, commissioning, drills);
   const detachCommissioning = connect(ingest);
   const cameras = buildVideo(ctx, ingest, incidents);
   const { video } = cameras;
-  const cluster = openCluster(ctx);
   const { broker, deviceAccess } = buildBroker(ctx, ingest, cluster);
   const auth = await buildAuth(ctx, store);
-  const reports = buildReports(ctx, store, notifier);
+  const reports = buildReports(ctx, store, notifier, role);
   const readiness = buildReadiness(store);
   // A replica without its Redis link is taken out of the load balancer (src/cluster/redis.ts).
   if (cluster) readiness.addCheck(() => (cluster.ready() ? null : 'redis_unavailable'));
@@ -112,11 +117,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   // A partition given up waits for its commands running here (the forwarding exists from buildApi on).
   let forwarding: CommandForwardingShell | null = null;
   await replica.start(drainingCommands(incidents, () => forwarding));
-  const { role } = replica;
   const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness, role }, cluster);
   forwarding = api.forwarding;
   await forwarding?.start();
-  const liveness = buildLiveness(ctx, ingest);
+  const liveness = buildLiveness(ctx, ingest, store, role);
   const httpPort = await listen({ http: api.http, broker, video, auth, store }, running.config.hub.http);
   liveness.start();
   reports.start();
@@ -185,6 +189,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       drills.stop();
       await notifier.stop();
       await api.forwarding?.stop();
+      await notices.close();
       await cluster?.close();
       await store.close();
       log.info(ctx.say('HUB_STOPPED'));

@@ -1,4 +1,6 @@
 /** Commissioning (issue 15): pending install, maintenance and walk tests; ingest asks it where each event goes. */
+import { type ChangeNotices, localNotices } from '../cluster/change-notices.js';
+import { type ReplicaRole, singleHubRole } from '../cluster/role.js';
 import { CommissioningService } from '../commissioning/service.js';
 import { signalOf } from '../commissioning/walk-test.js';
 import { moduleLogger } from '../core/logger.js';
@@ -13,6 +15,8 @@ import type { HubContext } from './context.js';
 export async function buildCommissioning(
   ctx: HubContext,
   store: Store,
+  notices: ChangeNotices = localNotices(),
+  role: ReplicaRole = singleHubRole(),
 ): Promise<{ commissioning: CommissioningService; connect: (ingest: Ingest) => () => void }> {
   let ingest: Ingest | null = null;
   const commissioning = await CommissioningService.open({
@@ -21,6 +25,9 @@ export async function buildCommissioning(
     clock: ctx.clock,
     log: moduleLogger(ctx.root, 'commissioning'),
     sites: () => ctx.running.config.sites,
+    // Replicas (issue 18): another replica's maintenance or walk test steers events arriving here.
+    notices,
+    role,
     heard: (siteId, deviceId) => {
       const live = ingest?.deviceAvailability(siteId, deviceId);
       return live ? { lastSeenMs: live.lastSeenMs, battery: live.supervision?.battery ?? null, signal: signalOf(live.state) } : undefined;

@@ -5,6 +5,8 @@ import type { IncidentService } from '../dispatch/incidents.js';
 import { Ingest } from '../ingest/ingest.js';
 import type { DrillService } from '../drill/service.js';
 import { LivenessMonitor } from '../ingest/liveness.js';
+import { LAST_SEEN_PERSIST_MS } from '../ingest/device-state.js';
+import { type ReplicaRole, singleHubRole } from '../cluster/role.js';
 import { TopicRouter } from '../ingest/router.js';
 import type { Store } from '../store/index.js';
 import type { HubContext } from './context.js';
@@ -39,9 +41,14 @@ export function buildIngest(
   });
 }
 
-export function buildLiveness(ctx: HubContext, ingest: Ingest): LivenessMonitor {
+/**
+ * Replicas (issue 18): only a site's owner judges its devices' silence, from the last-seen every
+ * replica writes to the shared store (behind by up to LAST_SEEN_PERSIST_MS, added to the grace).
+ */
+export function buildLiveness(ctx: HubContext, ingest: Ingest, store?: Store, role: ReplicaRole = singleHubRole()): LivenessMonitor {
   return new LivenessMonitor({
     ingest,
+    ...(role.replicated && store ? { replica: { role, stored: () => store.deviceState.all(), lagMs: LAST_SEEN_PERSIST_MS } } : {}),
     clock: ctx.clock,
     log: moduleLogger(ctx.root, 'liveness'),
     ...(ctx.options.livenessCheckMs ? { checkEveryMs: ctx.options.livenessCheckMs } : {}),

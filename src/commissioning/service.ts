@@ -1,3 +1,5 @@
+import { type ChangeNotices, localNotices } from '../cluster/change-notices.js';
+import type { ReplicaRole } from '../cluster/role.js';
 import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { CommissioningState, CommissioningStatus, EventDestination, SiteCommissioning, WalkTest, WalkTestTrigger } from '../contract/commissioning.js';
 import type { Site } from '../config/model.js';
@@ -28,6 +30,12 @@ export interface CommissioningOptions {
   heard: (siteId: string, deviceId: string) => ({ lastSeenMs: number | null } & DeviceReadings) | undefined;
   /** How often running walk tests and maintenance windows are checked for their end, ms. */
   checkEveryMs?: number;
+  /** Replicas (issue 18): tells the others a record or walk test changed, and hears theirs. Default: one hub. */
+  notices?: ChangeNotices;
+  /** Replicas: only the site's owner ends its walk tests and maintenance windows by the clock. Default: one hub. */
+  role?: Pick<ReplicaRole, 'owns'>;
+  /** Replicas: the periodic reload from the store, the safety net under the notices, ms. */
+  reloadEveryMs?: number;
 }
 
 export type CommissioningRefusal = { ok: false; code: 'not_found' | 'walk_test_running' | 'no_walk_test' | 'not_in_maintenance' | 'no_zones'; error: string };
@@ -56,12 +64,27 @@ export class CommissioningService {
   /** The service with its stored records and running walk tests read back. */
   static async open(o: CommissioningOptions): Promise<CommissioningService> {
     const service = new CommissioningService(o);
-    for (const r of await o.store.commissioning.records()) service.records.set(key(r.siteId, r.deviceId), r);
-    for (const t of await o.store.commissioning.runningWalkTests()) service.running.set(t.siteId, t);
+    await service.reload();
     return service;
   }
 
-  private constructor(private readonly o: CommissioningOptions) {}
+  private readonly notices: ChangeNotices;
+
+  private constructor(private readonly o: CommissioningOptions) {
+    this.notices = o.notices ?? localNotices();
+  }
+
+  /**
+   * Reads the records and running walk tests from the store again (at open, and in replica mode
+   * when another replica changed one: its maintenance or walk test steers events arriving here).
+   */
+  async reload(): Promise<void> {
+    const [records, running] = await Promise.all([this.o.store.commissioning.records(), this.o.store.commissioning.runningWalkTests()]);
+    this.records.clear();
+    for (const r of records) this.records.set(key(r.siteId, r.deviceId), r);
+    this.running.clear();
+    for (const t of running) this.running.set(t.siteId, t);
+  }
 
   /** Subscribe to stored events and rejected messages, and start the clock. Returns the disposer. */
   attach(): () => void {
@@ -71,9 +94,19 @@ export class CommissioningService {
     tick(); // tests and windows that ran out while the hub was down end now
     this.timer = setInterval(tick, this.o.checkEveryMs ?? 1000);
     this.timer.unref();
+    let offNotice = (): void => undefined;
+    let reloadTimer: NodeJS.Timeout | null = null;
+    if (this.notices.replicated) {
+      const reload = () => void this.reload().catch((err: unknown) => this.failed(err, 'commissioning reload'));
+      offNotice = this.notices.on('commissioning', reload);
+      reloadTimer = setInterval(reload, this.o.reloadEveryMs ?? 10_000);
+      reloadTimer.unref();
+    }
     return () => {
       offStored();
       offRejected();
+      offNotice();
+      if (reloadTimer) clearInterval(reloadTimer);
       if (this.timer) clearInterval(this.timer);
       this.timer = null;
     };
@@ -206,14 +239,22 @@ export class CommissioningService {
   private async checkOnce(): Promise<void> {
     const now = this.o.clock.now();
     const hub = { username: 'hub', origin: 'hub' };
+    // Replicas: the site's owner ends what ran out (one end row, one audit row); the others see it on its notice.
+    const owns = (siteId: string): boolean => this.o.role?.owns(siteId) ?? true;
     for (const [siteId, t] of [...this.running]) {
-      if (Date.parse(t.endsAt) <= now && this.running.get(siteId) === t) {
+      if (owns(siteId) && Date.parse(t.endsAt) <= now && this.running.get(siteId) === t) {
         await this.finish(siteId, hub);
         this.announce(siteId);
       }
     }
     for (const r of [...this.records.values()]) {
-      if (r.state === 'maintenance' && r.maintenanceUntilMs !== null && r.maintenanceUntilMs <= now && this.records.get(key(r.siteId, r.deviceId)) === r) {
+      if (
+        owns(r.siteId) &&
+        r.state === 'maintenance' &&
+        r.maintenanceUntilMs !== null &&
+        r.maintenanceUntilMs <= now &&
+        this.records.get(key(r.siteId, r.deviceId)) === r
+      ) {
         await this.leaveMaintenance(r, hub, now);
         this.announce(r.siteId);
       }
@@ -304,6 +345,8 @@ export class CommissioningService {
     const view = this.view(siteId);
     if (!view) return { ok: false, code: 'not_found', error: `no site ${siteId}` };
     this.o.bus.emit('commissioning:status', view);
+    // Every change is announced here: the other replicas read the store again.
+    this.notices.publish('commissioning');
     return { ok: true, site: view };
   }
 

@@ -12,6 +12,8 @@ import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Store } from '../store/index.js';
+import { type ChangeNotices, localNotices } from '../cluster/change-notices.js';
+import type { ReplicaRole } from '../cluster/role.js';
 import { drillVisible, dueEnds, isDrillAlarm, isRefused, planEnd, planStart, type DrillView } from './plan.js';
 
 export interface DrillServiceOptions {
@@ -20,6 +22,12 @@ export interface DrillServiceOptions {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+  /** Replicas (issue 18): tells the others a drill started or ended, and hears theirs. Default: one hub. */
+  notices?: ChangeNotices;
+  /** Replicas: only the leader ends drills that ran out (one end row, one audit row). Default: one hub. */
+  role?: Pick<ReplicaRole, 'leads'>;
+  /** Replicas: the periodic reload from the store, the safety net under the notices, ms. */
+  reloadEveryMs?: number;
 }
 
 /** Who starts or ends a drill, as the audit row records it. */
@@ -40,6 +48,9 @@ export class DrillService {
    * time by the timer or another request meanwhile.
    */
   private readonly ending = new Set<string>();
+  private readonly notices: ChangeNotices;
+  private reloadTimer: NodeJS.Timeout | null = null;
+  private offNotice: (() => void) | null = null;
 
   /** The drills not yet ended, read from the store: ingest asks `isDrill` synchronously, so this is loaded before it runs. */
   static async open(o: DrillServiceOptions): Promise<DrillService> {
@@ -52,17 +63,35 @@ export class DrillService {
     private active: Drill[],
   ) {
     o.metrics.gauge('sg_drills_active', 'Drills (演练) active now', () => this.active.length);
+    this.notices = o.notices ?? localNotices();
   }
 
   /** Ends what ran out while the hub was down, then keeps a timer on the next end. */
   async start(): Promise<void> {
     await this.endDue();
+    if (!this.notices.replicated) return;
+    // Another replica's drill steers the alarms arriving here: read on its notice, and every few seconds anyway.
+    const reload = () => void this.reload().catch((err: unknown) => this.o.log.warn({ err }, 'drills not reloaded; trying again at the next one'));
+    this.offNotice = this.notices.on('drills', reload);
+    this.reloadTimer = setInterval(reload, this.o.reloadEveryMs ?? 10_000);
+    this.reloadTimer.unref();
   }
 
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.reloadTimer) clearInterval(this.reloadTimer);
+    this.reloadTimer = null;
+    this.offNotice?.();
+  }
+
+  /** Reads the drills not yet ended from the store again (another replica started or ended one). */
+  async reload(): Promise<void> {
+    const fresh = await this.o.store.drills.unended();
+    if (this.stopped) return;
+    this.active = fresh;
+    this.schedule();
   }
 
   /** Whether an alarm of this site, routed to this station, received at `atMs` is a drill. */
@@ -89,6 +118,7 @@ export class DrillService {
     this.active.push(planned);
     this.o.log.info({ drill: planned.id, sites: planned.siteIds.length, station: planned.stationId, endsAt: planned.endsAt, by: by.username }, 'drill started');
     this.o.bus.emit('drill:started', planned);
+    this.notices.publish('drills');
     this.schedule();
     return { ok: true, drill: planned };
   }
@@ -105,6 +135,13 @@ export class DrillService {
 
   /** Ends every drill whose time is up. Public so tests with a manual clock drive it. */
   async endDue(): Promise<number> {
+    if (!(this.o.role?.leads() ?? true)) {
+      // Not the leader: it writes the end; this replica only stops flagging (a reload confirms it).
+      const now = this.o.clock.now();
+      this.active = this.active.filter((d) => !dueEnds([d], now).length);
+      this.schedule();
+      return 0;
+    }
     const due = dueEnds(this.active, this.o.clock.now()).filter((d) => !this.ending.has(d.id));
     for (const d of due) await this.ended(d, { username: 'hub', origin: 'hub' }, 'drill ran out and ended by itself');
     this.schedule();
@@ -121,6 +158,7 @@ export class DrillService {
     this.active = this.active.filter((a) => a.id !== d.id);
     this.o.log.info({ drill: d.id, endedAt: d.endedAt, by: by.username }, logText);
     this.o.bus.emit('drill:ended', d);
+    this.notices.publish('drills');
     this.schedule();
   }
 

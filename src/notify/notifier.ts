@@ -32,6 +32,12 @@ import { alertMessage, type AlertMessage, type AlertSite } from './message.js';
 const BATCH = 50;
 /** WeCom and DingTalk robots take 20 messages a minute each; the notifier keeps under it by itself. */
 export const ROBOT_MESSAGES_PER_MINUTE = 20;
+/**
+ * How long a claimed row is this replica's (PostgreSQL, issue 18) before another may take it: longer
+ * than a batch of one channel normally takes (rows are sent one after another, each with a timeout),
+ * short enough that the rows of a replica killed mid-send go out again within minutes.
+ */
+export const CLAIM_LEASE_MS = 5 * 60_000;
 /** At most this much of a reply is read (a webhook answers a few dozen bytes). */
 const MAX_REPLY_BYTES = 16 * 1024;
 
@@ -201,7 +207,8 @@ export class Notifier {
   private async pump(): Promise<void> {
     const cfg = this.o.config();
     if (!cfg) return;
-    const rows = await this.o.store.outbox.due(this.o.clock.now(), BATCH);
+    // Claimed, not just read: on PostgreSQL every replica's notifier pumps the one outbox (issue 18).
+    const rows = await this.o.store.outbox.claimDue(this.o.clock.now(), BATCH, CLAIM_LEASE_MS);
     if (rows.length === 0) return;
     const byChannel = new Map<string, OutboxRow[]>();
     for (const r of rows) byChannel.set(r.channelId, [...(byChannel.get(r.channelId) ?? []), r]);

@@ -5,11 +5,13 @@
  * order: a config update is always in place before the builds sent after it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openReportReader } from '../store/index.js';
+import { openPostgresReportReader, openReportReader, type PostgresOptions } from '../store/index.js';
 import { type ReportConfig, ReportBuilder, type ReportRequest, runRequest } from './builder.js';
 
 export interface WorkerInit {
   dbPath: string;
+  /** PostgreSQL mode (issue 18): the worker reads the shared database on its own read-only pool instead of the file. */
+  postgres?: PostgresOptions;
   rootDir: string;
 }
 
@@ -23,7 +25,7 @@ export type FromWorker =
 if (parentPort) {
   const port = parentPort;
   const init = workerData as WorkerInit;
-  const reader = openReportReader(init.dbPath);
+  const reader = init.postgres ? openPostgresReportReader(init.postgres) : openReportReader(init.dbPath);
   let config: ReportConfig | null = null;
   let nowMs = 0;
   let warnings: Array<{ detail: Record<string, unknown>; message: string }> = [];

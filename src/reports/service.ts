@@ -20,7 +20,8 @@ import type {
 } from '../contract/reports.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { Store, StoredDailyRow } from '../store/index.js';
+import type { ReplicaRole } from '../cluster/role.js';
+import type { PostgresOptions, Store, StoredDailyRow } from '../store/index.js';
 import { localParts } from '../contract/local-time.js';
 import { ReportBuilder, type ReportRequest, type ReportTarget, runRequest, WHOLE_DISTRICT } from './builder.js';
 import { addDays, dayWindow } from './time.js';
@@ -44,6 +45,13 @@ export interface ReportServiceOptions {
    * connection cannot see — the tests' in-memory stores): `build` builds on this thread.
    */
   workerDbPath?: string;
+  /** PostgreSQL mode (issue 18): the worker's read-only pool on the shared database; takes the place of workerDbPath. */
+  workerPostgres?: PostgresOptions;
+  /**
+   * This replica's share (issue 18): the daily report is generated only where `leads()` is true, so
+   * replicas do not all build it at 08:00 (storing it is insert-once anyway). Default: one hub.
+   */
+  role?: Pick<ReplicaRole, 'leads'>;
 }
 
 /** The daily report due at `nowMs`: the day before, once the local clock has passed `daily_at`. */
@@ -71,9 +79,10 @@ export class ReportService {
     const warn = (detail: Record<string, unknown>, message: string) => o.log.warn(detail, message);
     this.here = new ReportBuilder({ reads: o.store, now: () => o.clock.now(), rootDir: o.rootDir, config: o.config, warn });
     this.worker =
-      o.workerDbPath && o.workerDbPath !== ':memory:'
+      o.workerPostgres || (o.workerDbPath && o.workerDbPath !== ':memory:')
         ? new ReportWorker({
-            dbPath: o.workerDbPath,
+            dbPath: o.workerDbPath ?? '',
+            ...(o.workerPostgres ? { postgres: o.workerPostgres } : {}),
             rootDir: o.rootDir,
             config: o.config,
             warn,
@@ -248,7 +257,9 @@ export class ReportService {
     const last = this.lastTickMs ?? now;
     this.lastTickMs = now;
     const date = dailyDue(now, this.zone, this.settings.dailyAtMinute);
-    if (!date) return 0;
+    // Not the leader: another replica builds it. A replica that becomes leader after 08:00 still
+    // builds a missed day: once any daily report is stored, every tick fills in what is missing.
+    if (!date || !(this.o.role?.leads() ?? true)) return 0;
     const dueAt = dayWindow(addDays(date, 1), this.zone).sinceMs + this.settings.dailyAtMinute * 60_000;
     const crossed = last < dueAt && dueAt <= now;
     try {

@@ -86,7 +86,7 @@ export class ReportWorker {
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    const init: WorkerInit = { dbPath: this.o.dbPath, rootDir: this.o.rootDir };
+    const init: WorkerInit = { dbPath: this.o.dbPath, rootDir: this.o.rootDir, ...(this.o.postgres ? { postgres: this.o.postgres } : {}) };
     const w = new Worker(WORKER_URL, { workerData: init, name: 'reports' });
     // The hub's servers keep the process alive; an idle report worker must not (the CLI, tests).
     w.unref();

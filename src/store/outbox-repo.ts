@@ -50,6 +50,11 @@ export class SqliteOutboxRepository implements Sync<NotificationOutboxRepository
     return this.dueStmt.all(nowMs, limit) as OutboxRow[];
   }
 
+  /** One hub, one sender: nothing to claim against (the port's claimDue is PostgreSQL's concern). */
+  claimDue(nowMs: number, limit: number, _leaseMs: number): OutboxRow[] {
+    return this.due(nowMs, limit);
+  }
+
   nextDueMs(): number | null {
     return (this.nextStmt.get() as { next: number | null }).next;
   }

@@ -225,6 +225,12 @@ export interface NotificationOutboxRepository {
   enqueue(entries: readonly OutboxEntry[]): Promise<number>;
   /** Pending rows whose time has come, oldest first. */
   due(nowMs: number, limit: number): Promise<OutboxRow[]>;
+  /**
+   * The due rows this sender takes (issue 18): on PostgreSQL they are claimed (`FOR UPDATE SKIP
+   * LOCKED`, their next attempt moved to `nowMs + leaseMs`), so another replica's sender skips them
+   * until this one marks them or, if it died, the lease runs out. SQLite has one sender: `due`.
+   */
+  claimDue(nowMs: number, limit: number, leaseMs: number): Promise<OutboxRow[]>;
   /** The earliest next attempt of any pending row; null when none is pending. */
   nextDueMs(): Promise<number | null>;
   markSent(id: number, attempts: number, atMs: number): Promise<void>;

@@ -30,6 +30,24 @@ export class PgOutboxRepository implements NotificationOutboxRepository {
     );
   }
 
+  /**
+   * Claims due rows for this replica's sender: the lease is the row's next attempt, so no column or
+   * migration is needed, a replica that dies mid-send leaves its rows due again when the lease runs
+   * out (sent at least once, never lost), and markSent / markRetry / markFailed end the claim.
+   * SKIP LOCKED: two senders claiming at once take different rows instead of waiting on each other.
+   */
+  async claimDue(nowMs: number, limit: number, leaseMs: number): Promise<OutboxRow[]> {
+    const rows = await this.pg.rows<OutboxRow>(
+      `UPDATE notification_outbox SET next_attempt_ms = $2
+       WHERE id IN (SELECT id FROM notification_outbox WHERE status = 'pending' AND next_attempt_ms <= $1
+                    ORDER BY next_attempt_ms, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING ${COLUMNS}`,
+      [nowMs, nowMs + leaseMs, limit],
+    );
+    // RETURNING keeps no order; the notifier sends a channel's rows oldest first.
+    return rows.sort((a, b) => a.id - b.id);
+  }
+
   async nextDueMs(): Promise<number | null> {
     return (await this.pg.one<{ next: number | null }>(`SELECT min(next_attempt_ms) AS next FROM notification_outbox WHERE status = 'pending'`))!.next;
   }
