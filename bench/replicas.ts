@@ -31,10 +31,8 @@ const REPLICAS = (process.env.BENCH_REPLICAS ?? '1,2,3').split(',').map(Number);
 const KILLS = Number(process.env.BENCH_KILLS ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 
-
 const round = (n: number, d = 1): number => Math.round(n * 10 ** d) / 10 ** d;
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-
 
 /** CPU seconds (user + system) of a process, from /proc. */
 function cpuSeconds(pid: number): number {
@@ -82,7 +80,15 @@ const sumCpu = (pids: number[]): number => pids.reduce((s, p) => s + cpuSeconds(
 
 function connectDevices(url: string, sites: GeneratedSite[], tag: string): MqttClient[] {
   return sites.map((s) => {
-    const c = mqtt.connect(url, { clientId: `bench-${tag}-${s.id}`, username: s.username, password: s.password, clean: false, reconnectPeriod: 100, keepalive: 10, protocolVersion: 4 });
+    const c = mqtt.connect(url, {
+      clientId: `bench-${tag}-${s.id}`,
+      username: s.username,
+      password: s.password,
+      clean: false,
+      reconnectPeriod: 100,
+      keepalive: 10,
+      protocolVersion: 4,
+    });
     c.on('error', () => undefined);
     return c;
   });
@@ -117,7 +123,14 @@ interface FlatOut {
 }
 
 /** Every device keeps WINDOW alarms unacknowledged for SECONDS. */
-async function flatOut(setup: string, devices: MqttClient[], sites: GeneratedSite[], hubPids: () => number[], pgPids: number[], redisPids: number[]): Promise<FlatOut> {
+async function flatOut(
+  setup: string,
+  devices: MqttClient[],
+  sites: GeneratedSite[],
+  hubPids: () => number[],
+  pgPids: number[],
+  redisPids: number[],
+): Promise<FlatOut> {
   const lat: number[] = [];
   let running = true;
   const cpu0 = { hub: sumCpu(hubPids()), pg: sumCpu(pgPids), redis: sumCpu(redisPids), bench: process.cpuUsage() };
@@ -237,7 +250,9 @@ if (process.env.BENCH_FAILOVER !== '0') {
       const m = x.moves.find((mv) => mv.from === victim && mv.backAt >= at);
       consoleMs.push(m ? m.backAt - at : NaN);
     }
-    console.error(`failover ${k + 1}/${KILLS}: r${victim} killed, ${moved.length} devices moved, first stored after ${deviceMs.at(-1)} ms; consoles back after ${consoleMs.slice(-on.length).join(', ')} ms`);
+    console.error(
+      `failover ${k + 1}/${KILLS}: r${victim} killed, ${moved.length} devices moved, first stored after ${deviceMs.at(-1)} ms; consoles back after ${consoleMs.slice(-on.length).join(', ')} ms`,
+    );
     await c.restart(victim);
   }
   clearInterval(ticker);
@@ -254,7 +269,14 @@ if (process.env.BENCH_FAILOVER !== '0') {
 
 console.log(
   JSON.stringify(
-    { machine: { cores: os.cpus().length, loadavg: os.loadavg().map((l) => round(l, 2)) }, sites: SITES, window: WINDOW, seconds: SECONDS, flatOut: results, failover },
+    {
+      machine: { cores: os.cpus().length, loadavg: os.loadavg().map((l) => round(l, 2)) },
+      sites: SITES,
+      window: WINDOW,
+      seconds: SECONDS,
+      flatOut: results,
+      failover,
+    },
     null,
     2,
   ),

@@ -87,9 +87,7 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('three replicas, SIGKILL at ran
       expect(unacked, 'alarms never acknowledged').toBe(0);
 
       // Stored exactly once, by the device's msg id (carried in detail).
-      const rows = await c.query<{ detail: string; n: string }>(
-        `SELECT detail, count(*) AS n FROM events WHERE detail LIKE 'ledger:%' GROUP BY detail`,
-      );
+      const rows = await c.query<{ detail: string; n: string }>(`SELECT detail, count(*) AS n FROM events WHERE detail LIKE 'ledger:%' GROUP BY detail`);
       const stored = new Map(rows.map((r) => [r.detail, Number(r.n)]));
       const twice = rows.filter((r) => Number(r.n) > 1).map((r) => `${r.detail}×${r.n}`);
       let acked = 0;
@@ -137,10 +135,14 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('three replicas, SIGKILL at ran
         [
           `replica-chaos: ${kills.length} kills (${kills.map((k) => `r${k.replica}`).join(', ')}), ${acked} alarms acknowledged, ${stored.size} stored, ${resent} resent after moves`,
           `  stored twice: ${twice.length}${twice.length ? ` e.g. ${twice.slice(0, 5).join(', ')}` : ''}; acknowledged but not stored: ${missing.length}${missing.length ? ` e.g. ${missing.slice(0, 5).join(', ')}` : ''}`,
-          `  sites with two open incidents of one category: ${doubled.length}${doubled.length ? ` e.g. ${doubled
-            .slice(0, 5)
-            .map((d) => `${d.site_id}/${d.category}×${d.n}`)
-            .join(', ')}` : ''}`,
+          `  sites with two open incidents of one category: ${doubled.length}${
+            doubled.length
+              ? ` e.g. ${doubled
+                  .slice(0, 5)
+                  .map((d) => `${d.site_id}/${d.category}×${d.n}`)
+                  .join(', ')}`
+              : ''
+          }`,
           `  consoles (not shown/shown twice/never received/dropped late/replayed/moves): ${consoleGaps.map((g) => `${g.absent}/${g.repeated}/${g.neverReceived}/${g.dropped}/${g.replayed}/${g.moves}`).join('  ')}`,
           `  console back on another replica after kill (ms): ${backMs.map((ms) => (Number.isFinite(ms) ? ms : 'never')).join(', ')}`,
           `  replica starts that failed and were retried: ${c.startFailures.length ? c.startFailures.join(' | ') : 'none'}`,

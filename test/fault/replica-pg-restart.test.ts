@@ -82,10 +82,16 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('PostgreSQL and Redis restarted
       ticker = null;
 
       await until(() => devices.every((d) => d.pending.size === 0));
-      expect(devices.reduce((n, d) => n + d.pending.size, 0), 'never acknowledged').toBe(0);
+      expect(
+        devices.reduce((n, d) => n + d.pending.size, 0),
+        'never acknowledged',
+      ).toBe(0);
       const rows = await c.query<{ detail: string; n: string }>(`SELECT detail, count(*) AS n FROM events WHERE detail LIKE 'ledger:%' GROUP BY detail`);
       const stored = new Map(rows.map((r) => [r.detail, Number(r.n)]));
-      expect(rows.filter((r) => Number(r.n) > 1).map((r) => r.detail), 'stored twice').toEqual([]);
+      expect(
+        rows.filter((r) => Number(r.n) > 1).map((r) => r.detail),
+        'stored twice',
+      ).toEqual([]);
       const missing = devices.flatMap((d) => [...d.acked].map((n) => `ledger:${d.msgId(n)}`).filter((k) => !stored.has(k)));
       expect(missing, 'acknowledged but not stored').toEqual([]);
 
