@@ -59,6 +59,21 @@ function pidsWith(...parts: string[]): number[] {
   return out;
 }
 
+/** redis-server renames itself to `redis-server 127.0.0.1:<port>`. */
+function redisPids(port: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      if (cmd.startsWith('redis-server') || cmd.includes('/redis-server')) if (cmd.includes(`:${port}`) || cmd.includes(`\0${port}\0`)) out.push(Number(d));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
 /** The postmaster and its children (backends, WAL writer, …). */
 function postgresPids(port: number): number[] {
   const master = pidsWith('-p', String(port))[0];
@@ -195,7 +210,7 @@ for (const n of REPLICAS) {
       c.sites,
       () => c.procs.flatMap((p) => (p?.child.pid ? [p.child.pid] : [])),
       postgresPids(c.pg.port),
-      pidsWith('--port', String(c.redis.port)),
+      redisPids(c.redis.port),
     ),
   );
   await endAll(devices);
@@ -234,8 +249,13 @@ if (process.env.BENCH_FAILOVER !== '0') {
   const consoleMs: number[] = [];
   for (let k = 0; k < KILLS; k++) {
     await sleep(2000 + rand() * 3000);
-    const victim = c.live()[Math.floor(rand() * c.live().length)]!;
-    const moved = devices.flatMap((d, i) => (c.mqttBalancer.backendOf((d.stream as { localPort?: number } | undefined)?.localPort) === victim ? [i] : []));
+    // A TCP balancer does not move connections back to a restarted replica: it stays empty until
+    // clients reconnect. The victim is a random replica among those serving devices, so that every
+    // kill measures a failover.
+    const backendOf = (d: MqttClient): number | null => c.mqttBalancer.backendOf((d.stream as { localPort?: number } | undefined)?.localPort);
+    const serving = c.live().filter((r) => devices.some((d) => backendOf(d) === r));
+    const victim = serving[Math.floor(rand() * serving.length)]!;
+    const moved = devices.flatMap((d, i) => (backendOf(d) === victim ? [i] : []));
     const on = consoles.filter((x) => x.replica === victim);
     const at = await c.kill(victim);
     const until = Date.now() + 60_000;
@@ -251,7 +271,7 @@ if (process.env.BENCH_FAILOVER !== '0') {
       consoleMs.push(m ? m.backAt - at : NaN);
     }
     console.error(
-      `failover ${k + 1}/${KILLS}: r${victim} killed, ${moved.length} devices moved, first stored after ${deviceMs.at(-1)} ms; consoles back after ${consoleMs.slice(-on.length).join(', ')} ms`,
+      `failover ${k + 1}/${KILLS}: r${victim} killed, ${moved.length} devices moved, first stored after ${deviceMs.at(-1)} ms; consoles back after ${on.length ? `${consoleMs.slice(-on.length).join(', ')} ms` : '— (none on it)'}`,
     );
     await c.restart(victim);
   }
