@@ -113,10 +113,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const readiness = buildReadiness(store);
   // A replica without its Redis link is taken out of the load balancer (src/cluster/redis.ts).
   if (cluster) readiness.addCheck(() => (cluster.ready() ? null : 'redis_unavailable'));
-  if (replica.readiness) readiness.addCheck(replica.readiness);
   // A partition given up waits for its commands running here (the forwarding exists from buildApi on).
   let forwarding: CommandForwardingShell | null = null;
-  await replica.start(drainingCommands(incidents, () => forwarding));
+  await replica.start(drainingCommands(incidents, () => forwarding), readiness);
   const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness, role }, cluster);
   forwarding = api.forwarding;
   await forwarding?.start();
@@ -155,7 +154,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     routes: api.routes,
     namespaces: [...api.io._nsps.keys()].filter((n) => n !== '/'),
     cluster,
-    role,
+    role: replica.role,
     problems: () => running.problems,
     readiness,
     drain,

@@ -4,7 +4,7 @@
  * decide which replica correlates, commands and escalates each site. Anything else is one hub,
  * which owns every site (`singleHubRole`).
  */
-import type { ReadinessCheck } from '../core/readiness.js';
+import type { Readiness, ReadinessCheck } from '../core/readiness.js';
 import { moduleLogger } from '../core/logger.js';
 import { LeaseManager } from '../cluster/lease-manager.js';
 import { partitionOf } from '../cluster/partitions.js';
@@ -21,8 +21,8 @@ export interface SiteOwner {
   giveUpSites(belongs: (siteId: string) => boolean): Promise<void>;
   /** Lock session gone: forget these sites at once, writing nothing (another replica may own them now). */
   dropSites(belongs: (siteId: string) => boolean): void;
-  /** Another replica stored events of this site (NOTIFY): replay its unprocessed events. */
-  wake(siteId: string, seq: number): void;
+  /** Another replica stored events of this site (NOTIFY): replay its unprocessed events. True when that read was queued. */
+  wake(siteId: string, seq: number): boolean;
   /** The safety net: replay the unprocessed events of every owned site. */
   sweep(): void;
 }
@@ -33,8 +33,11 @@ export interface Replica {
   readonly leases: LeaseManager | null;
   /** `partitions_pending` before the first lease round, `partitions_lost` while the lock session is down. */
   readonly readiness: ReadinessCheck | null;
-  /** Wires the lease events and wake-ups to the dispatch shell and runs the first round (its share before the broker opens). */
-  start(owner: SiteOwner): Promise<void>;
+  /**
+   * Adds the readiness check, wires the lease events and wake-ups to the dispatch shell and runs
+   * the first round (its share before the broker opens).
+   */
+  start(owner: SiteOwner, readiness: Pick<Readiness, 'addCheck'>): Promise<void>;
   /** Drain: gives every partition up (the shell writes and drops its sites first), then stops listening. */
   stop(): Promise<void>;
 }
@@ -58,39 +61,59 @@ export function buildReplica(ctx: HubContext): Replica {
     replicated: true,
   };
   ctx.metrics.gauge('sg_cluster_partitions_held', 'Partitions (site shares) this replica owns now', () => leases.status().held.length);
+  const countWakeUps = ctx.metrics.counter(
+    'sg_cluster_wakeups_total',
+    "Wake-ups (NOTIFY) that made this replica read an owned site's unprocessed events (stored by another replica)",
+  );
   const inParts = (partitions: readonly number[]): ((siteId: string) => boolean) => {
     const set = new Set(partitions);
     return (siteId) => set.has(partitionOf(siteId, leases.partitions));
   };
+  const check: ReadinessCheck = () => {
+    const s = leases.status();
+    if (s.lastSurveyMs === null) return 'partitions_pending';
+    return s.connected ? null : 'partitions_lost';
+  };
   const offs: Array<() => void> = [];
+  let retry: NodeJS.Timeout | null = null;
+  let stopped = false;
+  // The listener reconnects by itself once it has connected; a first connection that fails is tried
+  // again here, and sites taken meanwhile are still replayed by takeSites (the wake-ups are the fast path).
+  const listen = async (): Promise<void> => {
+    try {
+      await wakeUps.start();
+    } catch (err) {
+      if (stopped) return;
+      log.warn({ err: (err as Error).message }, 'event wake-up listener could not start; trying again in 5 s');
+      retry = setTimeout(() => {
+        retry = null;
+        void listen();
+      }, 5_000);
+      retry.unref();
+    }
+  };
   return {
     role,
     leases,
-    readiness: () => {
-      const s = leases.status();
-      if (s.lastSurveyMs === null) return 'partitions_pending';
-      return s.connected ? null : 'partitions_lost';
-    },
-    async start(owner) {
+    readiness: check,
+    async start(owner, readiness) {
+      readiness.addCheck(check);
       offs.push(
         leases.on('acquired', (ps) => owner.takeSites(inParts(ps))),
         leases.on('releasing', (ps) => owner.giveUpSites(inParts(ps))),
         leases.on('lost', ({ partitions }) => owner.dropSites(inParts(partitions))),
         wakeUps.onEvent(({ siteId, seq }) => {
-          if (leases.owns(siteId)) owner.wake(siteId, seq);
+          if (leases.owns(siteId) && owner.wake(siteId, seq)) countWakeUps();
         }),
         wakeUps.onSweep(() => owner.sweep()),
       );
-      try {
-        await wakeUps.start();
-      } catch (err) {
-        // Wake-ups are the fast path only; the lease rounds' sweeps (below) and the reconnect keep it correct.
-        log.warn({ err: (err as Error).message }, 'event wake-up listener could not start; the sweep covers it');
-      }
+      await listen();
       await leases.round();
       leases.start();
     },
     async stop() {
+      stopped = true;
+      if (retry) clearTimeout(retry);
       await leases.stop();
       await wakeUps.stop();
       for (const off of offs.splice(0)) off();

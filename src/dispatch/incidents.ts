@@ -480,13 +480,15 @@ export class IncidentService {
   }
 
   /** Another replica stored events of an owned site up to `seq` (NOTIFY): correlate them now. */
-  wake(siteId: string, seq: number): void {
-    if (!this.owns(siteId) || (this.seenSeq.get(siteId) ?? -1) >= seq || this.wakePending.has(siteId)) return;
+  wake(siteId: string, seq: number): boolean {
+    // At or below what this run correlated: its own event (the bus brought it first), nothing to read.
+    if (!this.owns(siteId) || (this.seenSeq.get(siteId) ?? -1) >= seq || this.wakePending.has(siteId)) return false;
     this.wakePending.add(siteId);
     this.exclusive(() => {
       this.wakePending.delete(siteId);
       return this.replay((s) => s === siteId, [siteId]);
     }).catch((err: unknown) => this.o.log.error({ err, siteId }, 'could not correlate woken events; the next sweep tries again'));
+    return true;
   }
 
   /** The safety net behind wake-ups (NOTIFY is not durable): correlate every owned site's unprocessed events. */
