@@ -20,3 +20,24 @@ export function openIncidents(ctx: ApiContext, filter?: (i: Incident) => boolean
     return [...ours, ...theirs].sort(queueOrder);
   });
 }
+
+/**
+ * How long a replica looks for an incident it does not hold before answering that there is none:
+ * the owner pushes a new incident at once but writes it up to DERIVED_WRITE_DELAY_MS (500 ms)
+ * later, and a console may act on the push within that time.
+ */
+export const NOT_YET_WRITTEN_MS = 1_500;
+const LOOK_AGAIN_MS = 100;
+
+/** One incident; in replica mode a miss is read again until the owner's held write has landed. */
+export async function findIncident(ctx: ApiContext, id: string): Promise<Incident | undefined> {
+  const found = await ctx.incidents.get(id);
+  if (found || !ctx.role?.replicated) return found;
+  const until = Date.now() + NOT_YET_WRITTEN_MS;
+  while (Date.now() < until) {
+    await new Promise((ok) => setTimeout(ok, LOOK_AGAIN_MS));
+    const later = await ctx.incidents.get(id);
+    if (later) return later;
+  }
+  return undefined;
+}

@@ -3,6 +3,7 @@ import type { CommandReply } from '../../src/contract/socket.js';
 import { startTestHub, waitFor, type TestHub } from './hub.js';
 import type { RedisServer } from './redis.js';
 import { HUB_YAML, makeTree } from './tree.js';
+import { DEFAULT_PARTITIONS, partitionOf } from '../../src/cluster/partitions.js';
 
 /** Sites of the test district with a device login, and the panel whose topic raises their alarms. */
 export const PANELS: Record<string, { login: string; base: string }> = {
@@ -18,14 +19,33 @@ export async function replicaHub(db: string, redis: RedisServer, replicaId: stri
   return startTestHub({ tree });
 }
 
-/** Waits until every hub agrees on the site's owner, and answers it. */
+/** One site id per partition, so `ownerOf` answers for each partition. */
+const PROBES: string[] = (() => {
+  const byPartition = new Map<number, string>();
+  for (let n = 0; byPartition.size < DEFAULT_PARTITIONS; n++) {
+    const id = `probe-${n}`;
+    if (!byPartition.has(partitionOf(id))) byPartition.set(partitionOf(id), id);
+  }
+  return [...byPartition.values()];
+})();
+
+/**
+ * Waits until the leases have settled — every hub agrees on the owner of every partition and each
+ * holds at least its floor share, so no hand-over is due — and answers the site's owner.
+ */
 export async function settledOwner(hubs: TestHub[], siteId: string): Promise<TestHub> {
-  const id = await waitFor(() => {
-    const owners = new Set(hubs.map((h) => h.hub.role.ownerOf(siteId)));
-    const [only] = owners;
-    return owners.size === 1 && only && hubs.some((h) => h.hub.role.replicaId === only) ? only : null;
-  });
-  return hubs.find((h) => h.hub.role.replicaId === id)!;
+  const floor = Math.floor(DEFAULT_PARTITIONS / hubs.length);
+  await waitFor(() => {
+    const held = new Map<string, number>();
+    for (const probe of PROBES) {
+      const owners = new Set(hubs.map((h) => h.hub.role.ownerOf(probe)));
+      const [only] = owners;
+      if (owners.size !== 1 || !only) return false;
+      held.set(only, (held.get(only) ?? 0) + 1);
+    }
+    return hubs.every((h) => (held.get(h.hub.role.replicaId) ?? 0) >= floor);
+  }, 60_000);
+  return hubs.find((h) => h.hub.role.owns(siteId))!;
 }
 
 /** Sends a socket command and resolves with its answer. */

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/contract/incident.js';
-import type { CommandReply } from '../../src/contract/socket.js';
+import type { CommandReply, EventBrief } from '../../src/contract/socket.js';
+import { io as ioClient } from 'socket.io-client';
 import { nativeEvent } from '../../src/simulate/payloads.js';
 import { nextEvent, waitFor, type TestHub } from '../helpers/hub.js';
 import { POSTGRES_BIN_DIR, startPostgres, type PostgresServer } from '../helpers/postgres.js';
@@ -72,6 +73,8 @@ describe.skipIf(!REDIS_BIN || !POSTGRES_BIN_DIR)('commands across replicas', () 
     const again = await session.post(`/api/incidents/${incident.id}/ack`);
     expect(again.status).toBe(409);
     expect(((await again.json()) as { code: string }).code).toBe('owned');
+    // Closed from the other replica too, so the next test's alarm opens a new incident.
+    expect(await command(socket, 'incident:close', { id: incident.id, disposition: 'test' })).toMatchObject({ ok: true });
     socket.disconnect();
   });
 
@@ -80,6 +83,8 @@ describe.skipIf(!REDIS_BIN || !POSTGRES_BIN_DIR)('commands across replicas', () 
     const other = owner === a ? b : a;
     const watcher = await owner.console({ as: 'admin' });
     const incident = await raise(owner, 'shop-a', watcher.socket);
+    // The owner writes a new incident up to 500 ms after pushing it (write-behind); the other replica reads the store.
+    await waitFor(() => other.hub.store.incidents.get(incident.id));
     const { snapshot, socket, session } = await other.console({ as: 'admin' });
     expect(snapshot.incidents.map((i) => i.id)).toContain(incident.id);
     const list = (await (await session!.get('/api/incidents?status=open')).json()) as { incidents: Incident[] };
@@ -88,6 +93,41 @@ describe.skipIf(!REDIS_BIN || !POSTGRES_BIN_DIR)('commands across replicas', () 
     expect(detail.status).toBe(200);
     socket.disconnect();
     watcher.socket.disconnect();
+  });
+
+  it('catch-up by since on the other replica replays the events the owner stored meanwhile', async () => {
+    const owner = await settledOwner([a, b], 'shop-a');
+    const other = owner === a ? b : a;
+    const first = await owner.console({ as: 'admin' });
+    const since = first.snapshot.eventSeq;
+    first.socket.disconnect();
+    // Stored by the owner while this console is away; the other replica never announced them.
+    const device = await owner.deviceAs(PANELS['shop-a']!.login);
+    const m = nativeEvent(PANELS['shop-a']!.base, 'fire', null, `replica-catchup-${++msg}`);
+    await device.publishAsync(m.topic, m.payload, { qos: 1 });
+    device.end(true);
+    const session = await other.login('admin');
+    const socket = ioClient(`${other.baseUrl}/console`, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      extraHeaders: { cookie: session.cookie },
+      auth: { since },
+    });
+    try {
+      const replayed = await new Promise<EventBrief[]>((ok) => {
+        const got: EventBrief[] = [];
+        socket.on('event:stored', (batch: { events: EventBrief[]; replay?: boolean }) => {
+          if (batch.replay) got.push(...batch.events);
+        });
+        // The snapshot comes after the replay in replica mode.
+        socket.on('queue:snapshot', () => ok(got));
+      });
+      expect(replayed.filter((e) => e.siteId === 'shop-a' && e.kind === 'fire')).toHaveLength(1);
+      expect(replayed.every((e) => e.seq > since)).toBe(true);
+    } finally {
+      socket.disconnect();
+    }
   });
 
   it('owner stopped: during the gap a command answers owner_unreachable or succeeds, never both; after failover it runs on the new owner', async () => {

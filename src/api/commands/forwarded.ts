@@ -14,6 +14,7 @@ import type { CommandReply } from '../../contract/socket.js';
 import { INCIDENT_ACTIONS, type IncidentAction } from '../../contract/workflow.js';
 import type { ApiContext } from '../context.js';
 import { describeIssues } from '../validation.js';
+import { findIncident } from '../open-incidents.js';
 import { COMMANDS, type CommandActor } from './table.js';
 
 /** What travels over Redis (JSON): the command's action, its incident, who ran it, its validated input. */
@@ -42,7 +43,7 @@ export async function runForwardedCommand(ctx: ApiContext, c: ForwardedIncidentC
   const input = command.input.safeParse(c.input ?? {});
   if (!input.success) return { ok: false, code: 'bad_request', error: describeIssues(input.error) };
   // The owner's own copy: the latest version, from its memory.
-  const incident = await ctx.incidents.get(c.id);
+  const incident = await findIncident(ctx, c.id);
   if (!incident) return { ok: false, code: 'not_found', error: `no open incident ${c.id}` };
   const by = { username: c.by.username, origin: c.by.origin };
   return command.run({ ctx, by, incident, input: input.data as never });

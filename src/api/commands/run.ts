@@ -10,6 +10,7 @@ import { incidentIdSchema } from '../../contract/commands.js';
 import type { CommandReply } from '../../contract/socket.js';
 import type { ApiContext } from '../context.js';
 import { describeIssues } from '../validation.js';
+import { findIncident } from '../open-incidents.js';
 import type { CommandSpec, DrillCommandSpec } from './table.js';
 import type { DrillReply } from '../../contract/drill.js';
 import type { DrillView } from '../../drill/plan.js';
@@ -34,7 +35,7 @@ export async function runCommand(ctx: ApiContext, command: CommandSpec, req: Com
   if (!id.success) return { ok: false, code: 'bad_request', error: `id: ${describeIssues(id.error)}` };
   const input = command.input.safeParse(req.body ?? {});
   if (!input.success) return { ok: false, code: 'bad_request', error: describeIssues(input.error) };
-  const incident = await ctx.incidents.get(id.data);
+  const incident = await findIncident(ctx, id.data);
   // Out of scope answers exactly like a missing id: another answer would confirm that it exists.
   if (!incident || !ctx.auth.scope(caller.principal).sees(incident)) return { ok: false, code: 'not_found', error: `no open incident ${id.data}` };
   const by = { username: caller.user.username, origin: req.origin };

@@ -91,10 +91,12 @@ export async function admitToRoom(socket: LiveSocket, ctx: ApiContext, scope: Sc
   };
   const replaying = since !== undefined && since < ctx.ingest.announcedSeq;
   if (ctx.role?.replicated) {
+    // Other replicas store and announce events too: this replica's announcedSeq is not the
+    // cluster's, so the replay reads the store to its end, whatever `since` is.
+    if (since !== undefined && !(await replay(socket, ctx, scope, since, true))) return;
     // Replica mode: other replicas' incidents are read from the store, asynchronously, so the room
     // is joined before the read: a push made meanwhile arrives before a snapshot that may be older,
     // and the page keeps the newer version of each incident (web/src/incidents.ts).
-    if (replaying && !(await replay(socket, ctx, scope, since))) return;
     join();
     const seq = ctx.ingest.announcedSeq;
     const incidents = await openIncidents(ctx, filter);
@@ -103,7 +105,7 @@ export async function admitToRoom(socket: LiveSocket, ctx: ApiContext, scope: Sc
   }
   sendQueue();
   if (!replaying) return join();
-  if (!(await replay(socket, ctx, scope, since))) return;
+  if (!(await replay(socket, ctx, scope, since, false))) return;
   // Synchronous from replay's last check to here: whatever is announced from now on reaches the room.
   join();
   sendQueue();
@@ -114,11 +116,12 @@ export async function admitToRoom(socket: LiveSocket, ctx: ApiContext, scope: Sc
  * when the socket went away meanwhile. Ends in the synchronous run of its last check, so the
  * caller joins the room with nothing announced in between.
  */
-async function replay(socket: LiveSocket, ctx: ApiContext, scope: Scope, since: number): Promise<boolean> {
+async function replay(socket: LiveSocket, ctx: ApiContext, scope: Scope, since: number, toStoreEnd: boolean): Promise<boolean> {
+  const upTo = toStoreEnd ? () => Number.MAX_SAFE_INTEGER : () => ctx.ingest.announcedSeq;
   let after = since;
   let sent = 0;
   for (;;) {
-    const until = ctx.ingest.announcedSeq;
+    const until = upTo();
     if (after >= until) break;
     const page = await replayPage(ctx, scope, after, until);
     if (!socket.connected) return false;
@@ -129,7 +132,8 @@ async function replay(socket: LiveSocket, ctx: ApiContext, scope: Scope, since: 
     }
     sent += page.length;
     after = page.at(-1)!.seq;
-    const more = sent >= MAX_REPLAY_EVENTS && after < ctx.ingest.announcedSeq;
+    // To the store's end (replica mode) a full page says there may be more; else the announced seq does.
+    const more = sent >= MAX_REPLAY_EVENTS && (toStoreEnd ? page.length === REPLAY_PAGE : after < ctx.ingest.announcedSeq);
     socket.emit('event:stored', { events: page.map(eventBrief), replay: true, ...(more ? { more: true } : {}) });
     if (more) break;
     if (page.length < REPLAY_PAGE) after = Math.max(after, until);
