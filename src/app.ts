@@ -91,16 +91,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const { ctx, parseCacheFile } = loadStartConfig(options);
   const { running, bus, metrics, root } = ctx;
   const log = moduleLogger(root, 'app');
-  const store = await openHubStore(ctx);
-  const notifier = buildNotifier(ctx, store);
   const replica = buildReplica(ctx);
-  const dispatch = await buildDispatch(ctx, store, notifier, replica.role);
+  const { role } = replica;
+  const store = await openHubStore(ctx, role);
+  const notifier = buildNotifier(ctx, store);
+  const dispatch = await buildDispatch(ctx, store, notifier, role);
   const { incidents } = dispatch;
   const cluster = openCluster(ctx);
-  // Replica duties (issue 18): notices of drills and commissioning changes; the role until leases are wired in.
+  // Replica duties (issue 18): other replicas' drill and commissioning changes steer events arriving here.
   const notices = openNotices(ctx, cluster);
-  // The role from the partition leases (replica-dispatch); replaces replica-duties' interim one.
-  const { role } = replica;
   const drills = await buildDrills(ctx, store, notices, role);
   const { commissioning, connect } = await buildCommissioning(ctx, store, notices, role);
   const ingest = await buildIngest(ctx, store, incidents, commissioning, drills);
@@ -115,7 +114,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   if (cluster) readiness.addCheck(() => (cluster.ready() ? null : 'redis_unavailable'));
   // A partition given up waits for its commands running here (the forwarding exists from buildApi on).
   let forwarding: CommandForwardingShell | null = null;
-  await replica.start(drainingCommands(incidents, () => forwarding), readiness);
+  await replica.start(
+    drainingCommands(incidents, () => forwarding),
+    readiness,
+  );
   const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness, role }, cluster);
   forwarding = api.forwarding;
   await forwarding?.start();

@@ -48,7 +48,16 @@ export function buildIngest(
 export function buildLiveness(ctx: HubContext, ingest: Ingest, store?: Store, role: ReplicaRole = singleHubRole()): LivenessMonitor {
   return new LivenessMonitor({
     ingest,
-    ...(role.replicated && store ? { replica: { role, stored: () => store.deviceState.all(), lagMs: LAST_SEEN_PERSIST_MS } } : {}),
+    ...(role.replicated && store
+      ? {
+          replica: {
+            role,
+            stored: () => store.deviceState.all(),
+            lagMs: LAST_SEEN_PERSIST_MS,
+            readEveryMs: Math.min(10_000, ctx.options.livenessCheckMs ?? 10_000),
+          },
+        }
+      : {}),
     clock: ctx.clock,
     log: moduleLogger(ctx.root, 'liveness'),
     ...(ctx.options.livenessCheckMs ? { checkEveryMs: ctx.options.livenessCheckMs } : {}),

@@ -5,7 +5,6 @@
  */
 import { type ChangeNotices, localNotices, RedisChangeNotices } from '../cluster/change-notices.js';
 import type { RedisLink } from '../cluster/redis.js';
-import { type ReplicaRole, singleHubRole } from '../cluster/role.js';
 import { moduleLogger } from '../core/logger.js';
 import type { HubContext } from './context.js';
 
@@ -13,14 +12,4 @@ export function openNotices(ctx: HubContext, cluster: RedisLink | null): ChangeN
   const { hub } = ctx.running.config;
   if (!cluster || !hub.cluster || hub.storage.backend !== 'postgres') return localNotices();
   return new RedisChangeNotices({ link: cluster, replicaId: hub.cluster.replicaId, log: moduleLogger(ctx.root, 'cluster'), metrics: ctx.metrics });
-}
-
-/**
- * This replica's role until the partition leases are wired into startHub (replica-dispatch): one
- * hub's role, but marked `replicated` when notices go to other replicas, so the duties that read
- * the shared store (liveness) do.
- */
-export function interimRole(ctx: HubContext, notices: ChangeNotices): ReplicaRole {
-  const role = singleHubRole(ctx.running.config.hub.cluster?.replicaId);
-  return notices.replicated ? { ...role, replicated: true } : role;
 }

@@ -1,5 +1,6 @@
 /** Storage: hub.yaml's `storage` (the SQLite file at `path`, or the PostgreSQL database at `url`), and its audit anchor. */
 import { resolve } from 'node:path';
+import { type ReplicaRole, singleHubRole } from '../cluster/role.js';
 import { moduleLogger } from '../core/logger.js';
 import { AuditAnchorWriter, anchorPathFor, openConfiguredStore, type Store } from '../store/index.js';
 import type { HubContext } from './context.js';
@@ -7,7 +8,8 @@ import type { HubContext } from './context.js';
 /** How often the audit chain head is appended to the anchor file (and at stop). */
 export const AUDIT_ANCHOR_EVERY_MS = 60_000;
 
-export async function openHubStore(ctx: HubContext): Promise<Store> {
+/** `role`: in replica mode only the leader appends the audit anchor (one writer of one file). */
+export async function openHubStore(ctx: HubContext, role: Pick<ReplicaRole, 'leads'> = singleHubRole()): Promise<Store> {
   const { storage } = ctx.running.config.hub;
   const store = await openConfiguredStore(storage);
   // Gauges are read synchronously and the count is a query: each scrape shows the count the
@@ -35,6 +37,7 @@ export async function openHubStore(ctx: HubContext): Promise<Store> {
     now: () => ctx.clock.now(),
     // A second copy of the head, in the log that is shipped elsewhere.
     onWrite: (l) => log.info({ seq: l.seq, hash: l.hash, signed: l.mac !== null }, 'audit anchor'),
+    active: () => role.leads(),
   });
   anchor.start(AUDIT_ANCHOR_EVERY_MS);
   // The final head is anchored before the database closes, on every stop path (including a failed start).

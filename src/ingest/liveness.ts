@@ -33,6 +33,8 @@ export interface LivenessReplica {
   stored: () => Promise<DeviceStateRow[]>;
   /** How far behind the stored last-seen may be (ingest's LAST_SEEN_PERSIST_MS). */
   lagMs: number;
+  /** How often the shared rows are read again, ms of real time (default 10 s; adds to the lag). */
+  readEveryMs?: number;
 }
 
 /**
@@ -46,6 +48,10 @@ export class LivenessMonitor {
   private readonly startedMs: number;
   /** A replica-mode pass is reading the store: the next tick does not start a second one. */
   private checking = false;
+  /** Replica mode: the shared device rows as last read, and when (performance.now()). */
+  private shared: Map<string, DeviceStateRow> | null = null;
+  private sharedReadAt = 0;
+  private sharedClock = 0;
 
   constructor(private readonly o: LivenessOptions) {
     this.startedMs = o.clock.now();
@@ -77,50 +83,46 @@ export class LivenessMonitor {
   }
 
   /**
-   * Owned sites only; a device this replica finds silent is checked again against the shared
-   * store's last-seen (read once per pass, and only when some device looks silent: one query in
-   * the common case of none) before anything is raised.
+   * Owned sites only, each device judged on the latest last-seen of any replica: this one's memory
+   * or the shared store's row (a device may only ever have talked to another replica). The rows are
+   * read at most every `readEveryMs` of real time, one query for all devices.
    */
   private async checkReplicated(r: LivenessReplica): Promise<void> {
-    const grace = (this.o.graceMs ?? 5_000) + r.lagMs;
-    const owned = (siteId: string): boolean => r.role.owns(siteId);
-    const first = this.candidates(grace, owned);
-    if (first.length === 0) return;
-    const rows = new Map((await r.stored()).map((row) => [row.deviceId, row]));
-    const now = this.o.clock.now();
-    for (const c of first) {
-      if (!owned(c.site.id)) continue; // handed over while the store answered
-      const row = rows.get(deviceKey(c.site.id, c.device.id));
-      const live = this.o.ingest.deviceAvailability(c.site.id, c.device.id);
-      const supervision = live?.supervision ?? NO_SUPERVISION;
-      const due = troublesDue({
-        ...c.input,
-        lastSeenMs: latest(live?.lastSeenMs ?? null, row?.lastSeenMs ?? null),
-        supervision: { ...supervision, lastTestMs: latest(supervision.lastTestMs, row?.supervision?.lastTestMs ?? null) },
-        nowMs: now,
-      });
-      this.raise(c, due);
+    const every = r.readEveryMs ?? 10_000;
+    const at = performance.now();
+    // The rows are judged as of the clock reading taken BEFORE they were read: a last-seen written
+    // after that reading only makes the device look fresher, never staler.
+    if (this.shared === null || at - this.sharedReadAt >= every || this.o.clock.now() - this.sharedClock >= every) {
+      const clockAt = this.o.clock.now();
+      this.shared = new Map((await r.stored()).map((row) => [row.deviceId, row]));
+      this.sharedReadAt = at;
+      this.sharedClock = clockAt;
     }
+    // Judged at the read's clock reading, so the cache's age never counts as silence; the next read
+    // comes within `every` (real or clock time), which the grace covers with the persist lag.
+    const grace = (this.o.graceMs ?? 5_000) + r.lagMs + every;
+    for (const c of this.candidates(grace, (siteId) => r.role.owns(siteId), this.shared, this.sharedClock)) this.raise(c, c.due);
   }
 
-  private candidates(graceMs: number, include: (siteId: string) => boolean) {
-    const now = this.o.clock.now();
+  private candidates(graceMs: number, include: (siteId: string) => boolean, shared?: ReadonlyMap<string, DeviceStateRow>, nowMs?: number) {
+    const now = nowMs ?? this.o.clock.now();
     const out = [];
     for (const { device, site } of this.o.ingest.currentRouter.allDevices()) {
       if (!include(site.id)) continue;
       const live = this.o.ingest.deviceAvailability(site.id, device.id);
-      const input = {
+      const row = shared?.get(deviceKey(site.id, device.id));
+      const supervision = live?.supervision ?? NO_SUPERVISION;
+      const due = troublesDue({
         heartbeatMs: device.heartbeatMs,
         testIntervalMs: device.testIntervalMs ?? null,
-        lastSeenMs: live?.lastSeenMs ?? null,
+        lastSeenMs: latest(live?.lastSeenMs ?? null, row?.lastSeenMs ?? null),
         installed: device.installed ?? false,
-        supervision: live?.supervision ?? NO_SUPERVISION,
+        supervision: row ? { ...supervision, lastTestMs: latest(supervision.lastTestMs, row.supervision?.lastTestMs ?? null) } : supervision,
         startedMs: this.startedMs,
         nowMs: now,
         graceMs,
-      };
-      const due = troublesDue(input);
-      if (due.length > 0) out.push({ device, site, input, due });
+      });
+      if (due.length > 0) out.push({ device, site, due });
     }
     return out;
   }

@@ -37,6 +37,11 @@ export interface AnchorWriterOptions {
   now: () => number;
   /** Told of every anchor written (the hub logs it: a second copy of the head, in the log). */
   onWrite?: (line: AnchorLine) => void;
+  /**
+   * Replicas (issue 18): whether this one writes now (the leader); the others keep no anchor, so one
+   * file holds one sequence of heads. Default: always.
+   */
+  active?: () => boolean;
 }
 
 /** Appends the chain head when it moved since the last line; one fsync'd line per write. */
@@ -62,6 +67,7 @@ export class AuditAnchorWriter {
   }
 
   private async writeNow(): Promise<AnchorLine | null> {
+    if (!(this.o.active?.() ?? true)) return null;
     const head = await this.o.head();
     if (!head || `${head.seq}:${head.hash}` === this.last) return null;
     const base = { seq: head.seq, hash: head.hash, at: new Date(this.o.now()).toISOString() };

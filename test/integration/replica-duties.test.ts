@@ -5,10 +5,11 @@
  * drill started on A flags an alarm stored by B; a device heard on A is not called offline by B).
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Drill } from '../../src/contract/drill.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { nativeEvent, nativeStatus } from '../../src/simulate/payloads.js';
+import { runAuditCommand } from '../../src/store/audit-command.js';
 import { openPostgresStore, type Store } from '../../src/store/index.js';
 import { startTestHub, type TestHub, waitFor } from '../helpers/hub.js';
 import { type NotifyServer, notifyEnv, notifyYaml, startNotifyServer } from '../helpers/notify-server.js';
@@ -167,39 +168,86 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('replica duties on PostgreSQL a
     expect(row.rows).toEqual([{ drill: 1 }]);
     await device.endAsync(true);
   });
-  it('a device heard on A: a replica started after, reading the shared last-seen, does not call it offline; once it is silent it is called offline', async () => {
-    // The panel reports at A (heartbeat 60 s in the test tree); the marker site's panel too, once.
-    const panel = await a.deviceAs('shop-a-panel');
-    const marker = await a.device({ clientId: 'mark-c-1', username: 'mark-c', password: MARK_C_PASS });
-    const beat = async (): Promise<void> => {
+  it('a device that moved to the replica not owning its site is not called offline by the owner; once silent, the owner alone calls it offline', async () => {
+    // The leases settle: each replica holds some partitions and both agree who owns shop-a and mark-c.
+    await waitFor(() => {
+      const [ra, rb] = [a.hub.role, b.hub.role];
+      return ['shop-a', 'mark-c'].every((site) => ra.ownerOf(site) !== null && ra.ownerOf(site) === rb.ownerOf(site)) && ra.ownerOf('shop-a') !== undefined;
+    });
+    const owner = a.hub.role.owns('shop-a') ? a : b;
+    const other = owner === a ? b : a;
+    // The panel (heartbeat 60 s in the test tree) talks to the owner first, then moves to the other
+    // replica (a load balancer's reshuffle). The marker site's panel is heard once, at the other.
+    const atOwner = await owner.deviceAs('shop-a-panel');
+    const beat = async (device: Awaited<ReturnType<TestHub['device']>>): Promise<void> => {
       const m = nativeStatus('safegrid/shop-a/shop-a-panel', 'online');
-      await panel.publishAsync(m.topic, m.payload, { qos: 1 });
+      await device.publishAsync(m.topic, m.payload, { qos: 1 });
     };
     const t1 = clock.now();
-    await beat();
+    await beat(atOwner);
+    await atOwner.endAsync(true);
+    const marker = await other.device({ clientId: 'mark-c-1', username: 'mark-c', password: MARK_C_PASS });
     const m = nativeStatus('safegrid/mark-c/mark-c-panel', 'online');
     await marker.publishAsync(m.topic, m.payload, { qos: 1 });
-    await waitFor(async () => (await count(`SELECT count(*) AS n FROM device_state WHERE device_id IN ('shop-a/shop-a-panel', 'mark-c/mark-c-panel')`)) === 2);
-    // C starts now and reads both rows: in its memory both were last heard at t1.
-    await replica('duty-c');
-    // A hears the panel at +65 s and +130 s (each written: its stored last-seen was over 60 s old).
+    const atOther = await other.deviceAs('shop-a-panel');
     clock.advance(65_000);
-    await beat();
+    await beat(atOther);
     clock.advance(65_000);
-    await beat();
-    // C's memory now says the panel is silent for 130 s, past 60 s + 5 s grace + 60 s lag; the
-    // shared row says it was heard now. The marker panel really is silent: its offline event is
-    // the sign that the supervision passes ran at this time.
+    await beat(atOther);
+    // The owner's memory says the panel is silent for 130 s, past 60 s + 5 s grace + 60 s last-seen
+    // lag; the shared row says the other replica heard it now. The marker panel really is silent
+    // (and its owner may never have heard it): its offline event is the sign the passes ran now.
     await waitFor(async () => (await count(`SELECT count(*) AS n FROM events WHERE site_id = 'mark-c' AND kind = 'trouble.offline'`)) > 0);
     expect(await count(`SELECT count(*) AS n FROM events WHERE site_id = 'shop-a' AND kind = 'trouble.offline'`)).toBe(0);
-    // Now the panel goes silent: called offline once its silence passes 125 s.
+    // Now the panel goes silent: called offline once its silence passes 125 s, by the owner only.
     clock.advance(126_000);
-    const offline = await waitFor(async () => {
-      const r = await db.query<{ received_ms: string }>(`SELECT received_ms FROM events WHERE site_id = 'shop-a' AND kind = 'trouble.offline'`);
-      return r.rows.length > 0 ? r.rows : null;
-    });
-    expect(Number(offline[0]!.received_ms)).toBe(t1 + 130_000 + 126_000);
-    await panel.endAsync(true);
+    await waitFor(async () => (await count(`SELECT count(*) AS n FROM events WHERE site_id = 'shop-a' AND kind = 'trouble.offline'`)) > 0);
+    // A later marker: the second pass of both replicas after the silence (a second raise would be in by then).
+    clock.advance(1_000);
+    const mk2 = nativeStatus('safegrid/mark-c/mark-c-panel', 'online');
+    await marker.publishAsync(mk2.topic, mk2.payload, { qos: 1 });
+    const rows = await db.query<{ received_ms: string }>(`SELECT received_ms FROM events WHERE site_id = 'shop-a' AND kind = 'trouble.offline'`);
+    expect(rows.rows.map((r) => Number(r.received_ms))).toEqual([t1 + 130_000 + 126_000]);
+    expect(await count(`SELECT count(*) AS n FROM events WHERE site_id = 'mark-c' AND kind = 'trouble.offline'`)).toBe(1);
+    await atOther.endAsync(true);
     await marker.endAsync(true);
+  });
+
+  it('safegrid audit verify reads the shared PostgreSQL audit trail of a replica tree, and finds a row changed there', async () => {
+    const said: string[] = [];
+    const out = (...args: unknown[]) => said.push(args.join(' '));
+    const log = vi.spyOn(console, 'log').mockImplementation(out);
+    const err = vi.spyOn(console, 'error').mockImplementation(out);
+    try {
+      const rows = await count('SELECT count(*) AS n FROM audit');
+      expect(rows).toBeGreaterThan(0); // the drill's start, at least
+      expect(await runAuditCommand({ root: a.tree.root, positionals: ['verify'] })).toBe(0);
+      // Incidents of earlier alarms may still be adding rows: at least those counted before.
+      const intact = /audit trail intact: (\d+) rows/.exec(said.join('\n'));
+      expect(Number(intact?.[1])).toBeGreaterThanOrEqual(rows);
+      expect(said.join('\n')).not.toContain('safegrid@'); // the URL is named without its user
+      // A tamperer with the database owner's rights gets past the append-only trigger.
+      await db.query('ALTER TABLE audit DISABLE TRIGGER USER');
+      await db.query(`UPDATE audit SET note = 'rewritten' WHERE seq = 1`);
+      expect(await runAuditCommand({ root: b.tree.root, positionals: ['verify'] })).toBe(1);
+      expect(said.at(-1)).toMatch(/audit trail BROKEN at row 1/);
+    } finally {
+      log.mockRestore();
+      err.mockRestore();
+    }
+  });
+
+  it('the daily report is built and stored by the leading replica alone', async () => {
+    // The next day, 08:01 in Asia/Shanghai: both replicas' report clocks cross daily_at (08:00).
+    clock.set(Date.parse('2026-12-04T00:01:00Z'));
+    const leader = a.hub.role.leads() ? a : b;
+    const follower = leader === a ? b : a;
+    expect(follower.hub.role.leads()).toBe(false);
+    const [byLeader, byFollower] = await Promise.all([leader.hub.reports.tick(), follower.hub.reports.tick()]);
+    expect(byFollower).toBe(0);
+    expect(byLeader).toBeGreaterThan(0);
+    // Each report stored once, with one audit row each (the follower wrote none).
+    expect(await count(`SELECT count(*) AS n FROM daily_reports WHERE date = '2026-12-03'`)).toBe(byLeader);
+    expect(await count(`SELECT count(*) AS n FROM audit WHERE action = 'report.daily'`)).toBe(byLeader);
   });
 });
