@@ -105,6 +105,24 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('three replicas, SIGKILL at ran
           WHERE status <> 'closed' GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 3 DESC`,
       );
 
+      if (doubled.length > 0) {
+        // The sequence, for whoever fixes it: both incidents of the first sites, oldest first.
+        const detail = await c.query<{ site_id: string; id: string; version: number; status: string; opened_ms: string; updated_ms: string; events: string }>(
+          `SELECT i.site_id, i.id, i.version, i.status, i.opened_ms, i.updated_ms, (SELECT count(*) FROM events e WHERE e.incident_id = i.id) AS events
+             FROM incidents i WHERE i.site_id = ANY($1) AND i.status <> 'closed' ORDER BY i.site_id, i.opened_ms`,
+          [doubled.slice(0, 3).map((d) => d.site_id)],
+        );
+        const t0 = Math.min(...detail.map((d) => Number(d.opened_ms)));
+        console.info(
+          `replica-chaos: doubled incidents (opened/updated ms after the first, version, events):\n${detail
+            .map(
+              (d) =>
+                `  ${d.site_id} ${d.id} ${d.status} opened +${Number(d.opened_ms) - t0} updated +${Number(d.updated_ms) - t0} v${d.version} ${d.events} events`,
+            )
+            .join('\n')}\n  kills at +${kills.map((k) => `${k.at - t0} (r${k.replica})`).join(', ')}`,
+        );
+      }
+
       // Consoles caught up to the last stored event; each shows every alarm once.
       const lastSeq = Number((await c.query<{ s: string }>('SELECT max(seq) AS s FROM events'))[0]!.s);
       phase = 'waiting for the consoles to catch up';
