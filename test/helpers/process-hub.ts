@@ -45,8 +45,12 @@ export async function startProcessHub(root: string, env: Record<string, string> 
   );
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
   const ports = await new Promise<{ http: number; mqtt: number | null }>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`hub process did not start within ${START_CEILING_MS / 1000} s`)), START_CEILING_MS);
     const lines: string[] = [];
+    const timer = setTimeout(() => {
+      // Not left running: a caller that starts it again needs its ports.
+      child.kill('SIGKILL');
+      fail(new Error(`hub process did not start within ${START_CEILING_MS / 1000} s; its last lines:\n${lines.slice(-5).join('\n')}`));
+    }, START_CEILING_MS);
     createInterface({ input: child.stderr! }).on('line', (line) => {
       lines.push(line);
       const m = /console https?:\/\/[^:]+:(\d+)\/\s+MQTT (?:port (\d+)|external)/.exec(line);
