@@ -6,7 +6,7 @@
  *   stored by the other replica) and consoles show every alarm once after catch-up.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { FAULT_WAIT_MS, LedgerDevice, sleep, until, within } from '../helpers/fault.js';
+import { FAULT_WAIT_MS, LedgerDevice, until, within } from '../helpers/fault.js';
 import { POSTGRES_BIN_DIR } from '../helpers/postgres.js';
 import { REDIS_BIN } from '../helpers/redis.js';
 import { ReplicaConsole, startReplicaCluster, type ReplicaCluster } from '../helpers/replica-cluster.js';
@@ -22,12 +22,7 @@ async function readyStatus(c: ReplicaCluster, i: number): Promise<number> {
 
 /** Waits until both replicas' `/api/health/ready` answer `status` (false after the ceiling). */
 async function bothReady(c: ReplicaCluster, status: number): Promise<boolean> {
-  const deadline = Date.now() + FAULT_WAIT_MS;
-  while (Date.now() < deadline) {
-    if ((await readyStatus(c, 0)) === status && (await readyStatus(c, 1)) === status) return true;
-    await sleep(100);
-  }
-  return false;
+  return until(async () => (await readyStatus(c, 0)) === status && (await readyStatus(c, 1)) === status);
 }
 
 describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('PostgreSQL and Redis restarted under load', () => {

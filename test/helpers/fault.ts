@@ -24,11 +24,14 @@ export const FAULT_WAIT_MS = 120_000;
 /** Cleanup that gives up after `ms` instead of hanging the hook. */
 export const within = <T>(p: Promise<T>, ms = 15_000): Promise<T | undefined> => Promise.race([p, sleep(ms).then(() => undefined)]);
 
-/** Polls `probe` until it returns true; false if `ms` passed first (the caller's expect then says what is missing). */
-export async function until(probe: () => boolean, ms = FAULT_WAIT_MS, every = 50): Promise<boolean> {
+/**
+ * Polls `probe` (a plain or an async question) until it answers true; false if `ms` passed first
+ * (the caller's expect then says what is missing).
+ */
+export async function until(probe: () => boolean | Promise<boolean>, ms = FAULT_WAIT_MS, every = 50): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
-    if (probe()) return true;
+    if (await probe()) return true;
     if (Date.now() > deadline) return false;
     await sleep(every);
   }

@@ -17,7 +17,7 @@ import pg from 'pg';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, EventBatch, QueueSnapshot, ServerToClientEvents } from '../../src/contract/socket.js';
 import { accountOf, defaultUsersYaml } from './accounts.js';
-import { sleep } from './fault.js';
+import { sleep, until } from './fault.js';
 import { freePort } from './mosquitto.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 import { startProcessHub, type ProcessHub } from './process-hub.js';
@@ -188,16 +188,12 @@ export interface ReplicaCluster {
 const READY_CEILING_MS = 90_000;
 
 async function waitReady(base: string): Promise<void> {
-  const until = Date.now() + READY_CEILING_MS;
-  for (;;) {
-    const ok = await fetch(`${base}/api/health/ready`).then(
+  const ready = () =>
+    fetch(`${base}/api/health/ready`).then(
       (r) => r.status === 200,
       () => false,
     );
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`${base}: /api/health/ready not 200 within ${READY_CEILING_MS / 1000} s`);
-    await sleep(100);
-  }
+  if (!(await until(ready, READY_CEILING_MS, 100))) throw new Error(`${base}: /api/health/ready not 200 within ${READY_CEILING_MS / 1000} s`);
 }
 
 export async function startReplicaCluster(o: ReplicaClusterOptions): Promise<ReplicaCluster> {

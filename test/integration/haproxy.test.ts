@@ -99,7 +99,7 @@ describe('two hub replicas behind HAProxy', () => {
       let states: Row[] = [];
       const up = (proxy: string, server: string): boolean => states.some((r) => r.proxy === proxy && r.server === server && r.status === 'UP');
       expect(
-        await pollUntil(async () => {
+        await until(async () => {
           states = await serverStates(lbStats).catch(() => []);
           return up('hubs_mqtt', 'hub1') && up('hubs_mqtt', 'hub2') && up('hubs_http', 'hub1') && up('hubs_http', 'hub2');
         }),
@@ -190,7 +190,7 @@ describe('two hub replicas behind HAProxy', () => {
         //    not because it stopped answering (L4CON): the replica is still serving at that moment.
         const exited = hubs[gone]!.stop();
         expect(
-          await pollUntil(async () => {
+          await until(async () => {
             states = await serverStates(lbStats).catch(() => states);
             return states.some((r) => r.proxy === 'hubs_mqtt' && r.server === goneName && r.status.startsWith('DOWN'));
           }),
@@ -227,13 +227,3 @@ describe('two hub replicas behind HAProxy', () => {
     3 * FAULT_WAIT_MS,
   );
 });
-
-/** Polls an async probe until it says yes; false after the ceiling (the caller's expect says what is missing). */
-async function pollUntil(probe: () => Promise<boolean>, ms = FAULT_WAIT_MS): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await probe()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(100);
-  }
-}
