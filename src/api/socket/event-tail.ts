@@ -32,6 +32,8 @@ export interface EventTailOptions {
   events: EventLogReader;
   /** The backstop: a read this often even when no wake-up came. */
   sweepMs?: number;
+  /** Least time between the end of a read and the next one when wake-ups came meanwhile. */
+  minGapMs?: number;
   /** Rows per read (a full page is followed by the next at once). */
   pageSize?: number;
   log?: { warn(obj: object, msg: string): void };
@@ -40,6 +42,7 @@ export interface EventTailOptions {
 }
 
 export const TAIL_SWEEP_MS = 1_000;
+export const TAIL_MIN_GAP_MS = 15;
 const TAIL_PAGE = 1_000;
 
 export class EventTail {
@@ -48,6 +51,7 @@ export class EventTail {
   private again = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
+  private pause: NodeJS.Timeout | null = null;
   private readonly handlers = new Set<(events: StoredEvent[]) => void>();
   private failing = false;
 
@@ -74,7 +78,9 @@ export class EventTail {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.pause) clearTimeout(this.pause);
     this.timer = null;
+    this.pause = null;
   }
 
   /** Committed events, in seq order, each once. Handlers run synchronously with the position moving past them. */
@@ -88,13 +94,19 @@ export class EventTail {
   /** Something was committed (here or on another replica): read past the position. */
   wake(): void {
     if (this.stopped || this.pos === null) return;
-    if (this.reading !== null) {
+    if (this.reading !== null || this.pause !== null) {
       this.again = true;
       return;
     }
     this.reading = this.readAll().finally(() => {
       this.reading = null;
-      if (this.again) this.wake();
+      if (!this.again || this.stopped) return;
+      // Commits during the read: one more read for all of them, a moment later. Under load every
+      // replica's every batch wakes every tail; this keeps it to one query per gap, not per batch.
+      this.pause = setTimeout(() => {
+        this.pause = null;
+        this.wake();
+      }, this.o.minGapMs ?? TAIL_MIN_GAP_MS);
     });
   }
 
@@ -110,6 +122,7 @@ export class EventTail {
     const limit = this.o.pageSize ?? TAIL_PAGE;
     try {
       for (;;) {
+        // Whatever is committed from here on is either in this read or wakes another one.
         this.again = false;
         const page = await this.o.events.query({ afterSeq: this.position, limit });
         if (this.stopped) return;
