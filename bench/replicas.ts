@@ -143,6 +143,8 @@ interface FlatOut {
   ackP99ms: number;
   /** CPU ms per alarm: all hub processes, PostgreSQL, Redis, this load generator. */
   hubMsPerAlarm: number;
+  /** The same for each hub process (the cluster's alarms as the divisor): how the work spreads. */
+  hubMsPerAlarmEach: number[];
   postgresMsPerAlarm: number;
   redisMsPerAlarm: number;
   benchMsPerAlarm: number;
@@ -163,6 +165,7 @@ async function flatOut(
   const lat: number[] = [];
   let running = true;
   const cpu0 = { hub: sumCpu(hubPids()), pg: sumCpu(pgPids), redis: sumCpu(redisPids), bench: process.cpuUsage() };
+  const each0 = hubPids().map(cpuSeconds);
   const t0 = performance.now();
   lastWindow.fromUs = monoUs();
   const loops = devices.flatMap((d, k) =>
@@ -176,6 +179,7 @@ async function flatOut(
   const seconds = (performance.now() - t0) / 1000;
   const n = lat.length;
   const cpu1 = { hub: sumCpu(hubPids()), pg: sumCpu(pgPids), redis: sumCpu(redisPids), bench: process.cpuUsage(cpu0.bench) };
+  const each1 = hubPids().map(cpuSeconds);
   await Promise.race([Promise.all(loops), sleep(30_000)]);
   lat.sort((a, b) => a - b);
   const per = (cpuS: number): number => round((cpuS * 1000) / Math.max(1, n), 3);
@@ -185,12 +189,13 @@ async function flatOut(
     ackP50ms: round(pct(lat, 50)),
     ackP99ms: round(pct(lat, 99)),
     hubMsPerAlarm: per(cpu1.hub - cpu0.hub),
+    hubMsPerAlarmEach: each1.map((c, i) => per(c - (each0[i] ?? 0))),
     postgresMsPerAlarm: per(cpu1.pg - cpu0.pg),
     redisMsPerAlarm: per(cpu1.redis - cpu0.redis),
     benchMsPerAlarm: per((cpu1.bench.user + cpu1.bench.system) / 1e6),
   };
   console.error(
-    `${setup}: ${r.alarmsPerSec} alarms/s, PUBACK p50 ${r.ackP50ms} ms p99 ${r.ackP99ms} ms; CPU ms/alarm hub ${r.hubMsPerAlarm}, postgres ${r.postgresMsPerAlarm}, redis ${r.redisMsPerAlarm}, load generator ${r.benchMsPerAlarm}`,
+    `${setup}: ${r.alarmsPerSec} alarms/s, PUBACK p50 ${r.ackP50ms} ms p99 ${r.ackP99ms} ms; CPU ms/alarm hub ${r.hubMsPerAlarm} (${r.hubMsPerAlarmEach.join(' + ')}), postgres ${r.postgresMsPerAlarm}, redis ${r.redisMsPerAlarm}, load generator ${r.benchMsPerAlarm}`,
   );
   return r;
 }
