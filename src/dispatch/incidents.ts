@@ -169,7 +169,7 @@ export class IncidentService {
   private readonly seen = new Map<string, string>();
   /** Highest seq correlated per site: a wake-up at or below it is this replica's own event. */
   private readonly seenSeq = new Map<string, number>();
-  /** Sites with a wake-up waiting in the queue (many notifications of one site: one read). */
+  /** Sites with a wake-up waiting in the queue (all of them read in one query when the queue gets there). */
   private readonly wakePending = new Set<string>();
   private sweepPending = false;
 
@@ -486,10 +486,13 @@ export class IncidentService {
     // At or below what this run correlated: its own event (the bus brought it first), nothing to read.
     if (!this.owns(siteId) || (this.seenSeq.get(siteId) ?? -1) >= seq || this.wakePending.has(siteId)) return false;
     this.wakePending.add(siteId);
+    // One read for every site woken while the queue was busy (many replicas' batches wake many sites).
+    if (this.wakePending.size > 1) return true;
     this.exclusive(() => {
-      this.wakePending.delete(siteId);
-      return this.replay((s) => s === siteId, [siteId]);
-    }).catch((err: unknown) => this.o.log.error({ err, siteId }, 'could not correlate woken events; the next sweep tries again'));
+      const sites = new Set(this.wakePending);
+      this.wakePending.clear();
+      return this.replay((s) => sites.has(s), [...sites]);
+    }).catch((err: unknown) => this.o.log.error({ err }, 'could not correlate woken events; the next sweep tries again'));
     return true;
   }
 

@@ -120,6 +120,12 @@ export interface EventRepository {
    * its `duplicateSinceMs`; call inside `Store.transaction`. Returns what was stored, with seq, in order.
    */
   commitBatch(candidates: readonly DedupeCandidate[]): Promise<{ stored: AlarmEvent[]; duplicates: number }>;
+  /**
+   * The whole group-commit batch (commitBatch's rule, and the device state rows' saveLatest) as one
+   * durable commit of its own, when the backend can do it in one statement (PostgreSQL: no client
+   * round trip while the events lock is held). writeEventBatch uses it when present.
+   */
+  commitBatchWithStates?(candidates: readonly DedupeCandidate[], states: readonly DeviceStateRow[]): Promise<{ stored: AlarmEvent[]; duplicates: number }>;
   /** The newest event's seq (0 when there is none). */
   lastSeq(): Promise<number>;
   /** Marks an event correlated into `incidentId`; `seq`, when known, is the cheaper lookup. */
