@@ -29,7 +29,7 @@ export interface EventBatchStore {
  */
 export function writeEventBatch(store: EventBatchStore, batch: EventBatch): Promise<EventBatchResult> {
   // PostgreSQL: one statement, so the events lock shared by all replicas is never held across a
-  // round trip to this (busy) process (postgres/migrations/003_commit_event_batch.sql).
+  // round trip to this (busy) process (postgres/migrations/004_commit_event_batch.sql).
   if (store.events.commitBatchWithStates) return store.events.commitBatchWithStates(batch.events, batch.states);
   return store.transaction(async () => {
     const result = await store.events.commitBatch(batch.events);
