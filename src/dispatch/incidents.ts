@@ -134,6 +134,12 @@ interface CorrelatedBatch {
   opened: string[];
 }
 
+/** An incident a batch changed, and whether the batch opened it. */
+interface Changed {
+  incident: Incident;
+  how: 'new' | 'update';
+}
+
 /** The most urgent first; within a priority the oldest first. */
 export const compareIncidents: (a: Incident, b: Incident) => number = queueOrder;
 
@@ -184,6 +190,8 @@ export class IncidentService {
   /** Sites with a wake-up waiting in the queue (many notifications of one site: one read). */
   private readonly wakePending = new Set<string>();
   private sweepPending = false;
+  /** Announcements waiting for an at-once write (publishWritten), so later ones queue behind them; null: none. */
+  private announcing: Promise<void> | null = null;
   /** Test seam: holdNextTakeover. */
   private readonly beforeReplay = new OneShotStop();
 
@@ -261,7 +269,11 @@ export class IncidentService {
 
   /** Resolves when every change queued before this call has run, and every write it started (tests wait on it). */
   settled(): Promise<void> {
-    return this.exclusive(() => this.writer.idle());
+    return this.exclusive(async () => {
+      await this.writer.idle();
+      // Incidents written at once are announced after their write (publishWritten).
+      while (this.announcing) await this.announcing;
+    });
   }
 
   /** Open drill incidents, counted on a scrape (the queue is bounded; a counter would need every path that closes one). */
@@ -357,7 +369,7 @@ export class IncidentService {
     // before the incidents are numbered and published; anything arriving meanwhile queues behind.
     return this.exclusive(async () => {
       await this.numberOpened(batch.opened);
-      await this.publishWritten(batch);
+      this.publishWritten(batch);
     }).catch(failed);
   }
 
@@ -391,7 +403,7 @@ export class IncidentService {
     await this.loadHistoryFor(events);
     const batch = this.correlate(events);
     await this.numberOpened(batch.opened);
-    await this.publishWritten(batch);
+    this.publishWritten(batch);
   }
 
   /** Gives the incidents a batch opened their 警情编号: from the shared series (replicas) or this run's counters. */
@@ -451,36 +463,53 @@ export class IncidentService {
     // (DERIVED_WRITE_DELAY_MS). If they are lost, the events are still unprocessed and recover()
     // rebuilds the same incidents (same ids, same versions) on start.
     this.writer.hold(changed, marks);
-    this.announce(changed);
+    this.announceInOrder(changed);
   }
 
   /**
-   * In the queue: publish(), but a batch that opens incidents is written first when writeNewAtOnce
-   * is set (replica mode). A write the lease fence refuses publishes nothing of the refused sites
-   * (the new owner publishes its own); any other failure publishes anyway, the write kept for later.
+   * publish(), but a batch that opens incidents is written first when writeNewAtOnce is set (replica
+   * mode): its incidents are announced once the write has committed. The queue does not wait for
+   * the write — the next batches are correlated meanwhile and their writes join the next transaction
+   * (the writer runs one at a time and takes everything held) — and announcements keep their order.
+   * A write the lease fence refuses announces nothing of the refused sites (the new owner announces
+   * its own); any other failure announces anyway, the write kept for the next attempt.
    */
-  private async publishWritten(batch: CorrelatedBatch): Promise<void> {
+  private publishWritten(batch: CorrelatedBatch): void {
     if (!this.o.writeNewAtOnce || batch.opened.length === 0) {
       this.publish(batch);
       return;
     }
     const changed = [...batch.touched].map(([id, how]) => ({ incident: this.open.get(id)!, how }));
     this.writer.hold(changed, batch.marks);
-    try {
-      await this.writer.persist();
+    const written = this.writer.persist().then(
+      () => changed,
+      (err: unknown) => {
+        if (err instanceof StaleOwnerError) return changed.filter((c) => !err.sites.has(c.incident.siteId));
+        this.o.log.error({ err, incidents: batch.opened.length }, 'new incidents not written at once; kept for the next write');
+        return changed;
+      },
+    );
+    this.announceInOrder(written);
+  }
+
+  /** Announces now, or after the announcements still waiting for their write (order kept). */
+  private announceInOrder(changed: Changed[] | Promise<Changed[]>): void {
+    if (this.announcing === null && Array.isArray(changed)) {
       this.announce(changed);
-    } catch (err) {
-      if (err instanceof StaleOwnerError) {
-        this.announce(changed.filter((c) => !err.sites.has(c.incident.siteId)));
-        return;
-      }
-      this.o.log.error({ err, incidents: batch.opened.length }, 'new incidents not written at once; kept for the next write');
-      this.announce(changed);
+      return;
     }
+    const tail: Promise<void> = (this.announcing ?? Promise.resolve())
+      .then(() => changed)
+      .then((list) => this.announce(list))
+      .catch((err: unknown) => this.o.log.error({ err }, 'could not announce incidents'))
+      .finally(() => {
+        if (this.announcing === tail) this.announcing = null;
+      });
+    this.announcing = tail;
   }
 
   /** Emits each changed incident, new or updated, on the bus (consoles, notifier). */
-  private announce(changed: ReadonlyArray<{ incident: Incident; how: 'new' | 'update' }>): void {
+  private announce(changed: readonly Changed[]): void {
     for (const { incident, how } of changed) {
       if (how === 'new') {
         // Drills are counted apart, never in the figure of real incidents (issue 15).
@@ -537,7 +566,7 @@ export class IncidentService {
   /**
    * The lock session was lost: another replica may own these sites already. Forget them at once,
    * held writes included, writing nothing (their events stay unprocessed for the new owner; a write
-   * already on its way is refused by the PostgreSQL store's version fence if it is stale).
+   * already on its way is refused by the lease fence: IncidentWriter, src/cluster/README.md).
    */
   dropSites(belongs: (siteId: string) => boolean): void {
     const dropped = this.writer.discard(belongs);

@@ -14,6 +14,10 @@
  * When the connection drops or a query on it fails, every lock may be gone: `lost` fires once, at
  * once, `held()` empties, and the replica must stop acting as owner of any partition before it
  * connects again (src/cluster/README.md, "stale owner").
+ *
+ * Fencing: each acquire also bumps the partition's epoch (`partition_epoch`, migration 003) on this
+ * session before the partition counts as held; `epochOf` answers it while held. Incident writes
+ * check it in their own transactions, so a write of a replica that lost the partition is refused.
  */
 import pg from 'pg';
 import type { LockSurvey, PartitionLocks } from '../ports.js';
