@@ -272,7 +272,7 @@ export class IncidentService {
     return this.exclusive(async () => {
       await this.writer.idle();
       // Incidents written at once are announced after their write (publishWritten).
-      while (this.announcing) await this.announcing;
+      while (this.announcing !== null) await this.announcing;
     });
   }
 
