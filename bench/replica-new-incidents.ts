@@ -11,9 +11,10 @@
  * - `at once + fence`: new incidents written before they are published, every write checking the
  *   lease epochs of its partitions.
  *
- * Figures per setup: new incidents per second, commit → `incident:new` published (p50, p99), the
+ * Figures per setup: new incidents per second published and written, commit → `incident:new` published (p50, p99), the
  * process's CPU ms per incident. BENCH_ROUNDS (3 per setup), BENCH_BATCHES (60), BENCH_BATCH (20
- * alarms). Lines on stderr, one JSON document on stdout.
+ * alarms), BENCH_RATE (0: a storm, as fast as the events commit; else new incidents offered per
+ * second). Lines on stderr, one JSON document on stdout.
  */
 import { KIND_INFO, type AlarmEvent } from '../src/contract/alarm-event.js';
 import type { Incident } from '../src/contract/incident.js';
@@ -31,6 +32,8 @@ import { startPostgres } from '../test/helpers/postgres.js';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 60);
 const BATCH = Number(process.env.BENCH_BATCH ?? 20);
+/** New incidents per second offered; 0: as fast as the events commit (a storm). */
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 
 let n = 0;
 function candidate(round: string): DedupeCandidate {
@@ -65,6 +68,8 @@ const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.leng
 interface Figures {
   setup: string;
   incidentsPerSecond: number;
+  /** Incidents per second until every one is written too (the write-behind's writes lag its publishing). */
+  writtenPerSecond: number;
   publishP50Ms: number;
   publishP99Ms: number;
   cpuMsPerIncident: number;
@@ -105,22 +110,28 @@ async function round(store: Store, setup: 'behind' | 'at once + fence', tag: str
     const now = performance.now();
     for (const e of stored) committedAt.set(e.id, now);
     void service.handleStored(stored);
+    if (RATE > 0) {
+      const due = t0 + ((b + 1) * BATCH * 1000) / RATE;
+      if (due > performance.now()) await new Promise((ok) => setTimeout(ok, due - performance.now()));
+    }
   }
   await done;
   const seconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
   await service.settled();
   await service.persist();
+  const writtenSeconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   latencies.sort((x, y) => x - y);
   const f: Figures = {
     setup,
     incidentsPerSecond: Math.round(total / seconds),
+    writtenPerSecond: Math.round(total / writtenSeconds),
     publishP50Ms: Number(pct(latencies, 50).toFixed(2)),
     publishP99Ms: Number(pct(latencies, 99).toFixed(2)),
     cpuMsPerIncident: Number(((cpu.user + cpu.system) / 1000 / total).toFixed(3)),
   };
   process.stderr.write(
-    `${setup}: ${f.incidentsPerSecond} new incidents/s, commit → published p50 ${f.publishP50Ms} ms p99 ${f.publishP99Ms} ms, CPU ${f.cpuMsPerIncident} ms/incident (this process)\n`,
+    `${setup}: ${f.incidentsPerSecond} new incidents/s published, ${f.writtenPerSecond}/s written, commit → published p50 ${f.publishP50Ms} ms p99 ${f.publishP99Ms} ms, CPU ${f.cpuMsPerIncident} ms/incident (this process)\n`,
   );
   return f;
 }
@@ -145,4 +156,4 @@ try {
 } finally {
   await server.destroy();
 }
-process.stdout.write(`${JSON.stringify({ batches: BATCHES, batch: BATCH, results }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ batches: BATCHES, batch: BATCH, rate: RATE, results }, null, 2)}\n`);
