@@ -7,10 +7,13 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresStore, type Store } from '../../src/store/index.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { IncidentWriter, StaleOwnerError } from '../../src/dispatch/incident-writer.js';
+import { openPostgresStore, type PartitionFence, type Store } from '../../src/store/index.js';
 import { PgPartitionLocks } from '../../src/store/postgres/partition-locks.js';
 import { POSTGRES_BIN_DIR, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { until } from '../helpers/fault.js';
+import { event, incident } from '../helpers/store-contract.js';
 
 let server: PostgresServer;
 let url: string;
@@ -56,6 +59,69 @@ describe.skipIf(!POSTGRES_BIN_DIR)('partition epochs: the fencing token of the l
     expect(await store.incidents.staleFences([{ partition: 63, epoch: 1 }])).toEqual([63]);
     await b.release(7);
     expect(b.epochOf(7)).toBeUndefined();
+  });
+
+  it('a write refused by the fence commits nothing; the refused sites’ writes are dropped, the others written next time', async () => {
+    const a = locks('ep-w');
+    await a.connect();
+    expect(await a.tryAcquire(20)).toBe(true);
+    expect(await a.tryAcquire(21)).toBe(true);
+    // Sites in partitions 20 and 21 (the test's own mapping: the writer only asks the fence).
+    const partitionOf = (siteId: string): number => (siteId === 'keep-1' ? 20 : 21);
+    let refused = 0;
+    const writer = new IncidentWriter({
+      store,
+      log: silentLogger(),
+      delayMs: 3_600_000,
+      fence: (siteId): PartitionFence | null => {
+        const partition = partitionOf(siteId);
+        const epoch = a.epochOf(partition);
+        return epoch === undefined ? null : { partition, epoch };
+      },
+      onFenced: () => refused++,
+    });
+    const [e1, e2] = await store.transaction(async () => {
+      const first = event(1, { siteId: 'keep-1', dedupeKey: 'fence-k1' });
+      const second = event(2, { siteId: 'lose-1', dedupeKey: 'fence-k2' });
+      return [
+        { ...first, seq: await store.events.insert(first) },
+        { ...second, seq: await store.events.insert(second) },
+      ];
+    });
+    const kept = incident(e1!.id, { siteId: 'keep-1' });
+    const lost = incident(e2!.id, { siteId: 'lose-1' });
+    writer.hold(
+      [
+        { incident: kept, how: 'new' },
+        { incident: lost, how: 'new' },
+      ],
+      [
+        [e1!.id, kept.id, e1!.seq, 'keep-1'],
+        [e2!.id, lost.id, e2!.seq, 'lose-1'],
+      ],
+    );
+
+    // Another replica takes partition 21 (its lock session here is a, so bump the epoch as an acquire would).
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      await other.query('UPDATE partition_epoch SET epoch = epoch + 1 WHERE p = 21');
+    } finally {
+      await other.end();
+    }
+    await expect(writer.persist()).rejects.toBeInstanceOf(StaleOwnerError);
+    expect(refused).toBe(1);
+    expect(await store.incidents.get(kept.id)).toBeUndefined();
+    expect(await store.incidents.get(lost.id)).toBeUndefined();
+    expect(writer.heldWrites).toEqual({ incidents: 1, events: 1 });
+
+    await writer.persist();
+    expect((await store.incidents.get(kept.id))?.siteId).toBe('keep-1');
+    expect(await store.incidents.get(lost.id)).toBeUndefined();
+    const unprocessed = (await store.events.unprocessed(100)).map((e) => e.id);
+    expect(unprocessed).toContain(e2!.id);
+    expect(unprocessed).not.toContain(e1!.id);
+    expect(refused).toBe(1);
   });
 
   it('a write holding the epoch FOR SHARE keeps the next owner out until it ends; that owner then sees what it committed', async () => {
