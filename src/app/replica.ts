@@ -71,6 +71,13 @@ export function buildReplica(ctx: HubContext): Replica {
     ownerOf: (siteId) => leases.ownerOf(siteId),
     leads: () => leases.status().held.includes(0),
     replicated: true,
+    // From the lock session, not from owns(): a partition being given up is still held (and its
+    // writes flushed) until it is unlocked, and a lost session fences everything at once.
+    fence: (siteId) => {
+      const partition = partitionOf(siteId, leases.partitions);
+      const epoch = locks.epochOf(partition);
+      return epoch === undefined ? null : { partition, epoch };
+    },
   };
   ctx.metrics.gauge('sg_cluster_partitions_held', 'Partitions (site shares) this replica owns now', () => leases.status().held.length);
   const countWakeUps = ctx.metrics.counter(

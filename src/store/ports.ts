@@ -165,6 +165,20 @@ export interface IncidentRepository {
    * SQLite (one writer): a counter in memory, seeded from `lastNumber`.
    */
   nextNumbers(series: string, n: number): Promise<number>;
+  /**
+   * Replica mode's fence (issue 18, PostgreSQL migration 003): call inside the transaction of an
+   * incident write, before it commits. Reads each partition's lease epoch `FOR SHARE` (held to the
+   * end of the transaction, so a new owner's bump waits for it) and returns the partitions whose
+   * epoch is no longer the one given: the writer no longer owns them and must roll back. SQLite (one
+   * hub, no leases): always none.
+   */
+  staleFences(fences: readonly PartitionFence[]): Promise<number[]>;
+}
+
+/** A partition lease's fencing token as this replica got it when it took the lock. */
+export interface PartitionFence {
+  partition: number;
+  epoch: number;
 }
 
 /** Last decoded state and availability per device, so on-change decoding survives restarts. */
@@ -420,6 +434,11 @@ export interface PartitionLocks {
   release(partition: number): Promise<void>;
   /** The partitions this replica holds now; empty once the session is lost. */
   held(): ReadonlySet<number>;
+  /**
+   * The fencing token (`partition_epoch`) this replica got when it took the partition; undefined when
+   * it does not hold it (released, or the session is lost). Incident writes carry it (staleFences).
+   */
+  epochOf(partition: number): number | undefined;
   /** Who is live and who holds what, as PostgreSQL's lock table shows now. A failure counts as `lost`. */
   survey(): Promise<LockSurvey>;
   /** The session dropped: every lock may be gone, the replica must stop acting as owner at once. */

@@ -272,8 +272,11 @@ export class PgEventRepository implements EventRepository {
   }
 
   async markProcessed(eventId: string, incidentId: string, seq?: number): Promise<void> {
-    if (seq !== undefined) await this.pg.changes('UPDATE events SET incident_id = $1 WHERE seq = $2 AND id = $3', [incidentId, seq, eventId]);
-    else await this.pg.changes('UPDATE events SET incident_id = $1 WHERE id = $2', [incidentId, eventId]);
+    // Only an unmarked event: the first owner to commit its correlation keeps it (a replica that
+    // lost the site never overwrites the new owner's mark; the lease fence refuses its write anyway).
+    if (seq !== undefined) {
+      await this.pg.changes('UPDATE events SET incident_id = $1 WHERE seq = $2 AND id = $3 AND incident_id IS NULL', [incidentId, seq, eventId]);
+    } else await this.pg.changes('UPDATE events SET incident_id = $1 WHERE id = $2 AND incident_id IS NULL', [incidentId, eventId]);
   }
 
   async unprocessed(limit = 10_000, from: UnprocessedFrom = {}): Promise<StoredEvent[]> {
