@@ -190,6 +190,14 @@ export class IncidentService {
   /** Sites with a wake-up waiting in the queue (all of them read in one query when the queue gets there). */
   private readonly wakePending = new Set<string>();
   private sweepPending = false;
+  /**
+   * Sites of partitions just acquired whose takeSites has not loaded them yet. The lease manager
+   * marks a partition owned and calls takeSites in one tick, but work already in the queue (a sweep,
+   * a recovery) runs before the take: it must not see these sites as owned, or it correlates their
+   * events without their open incidents and opens a second one (kill-test bug 2). A take whose load
+   * failed stays here (its events stay unprocessed, not mis-correlated) and the next sweep tries it again.
+   */
+  private readonly loading: Array<{ belongs: (siteId: string) => boolean; failed: boolean }> = [];
   /** Announcements waiting for an at-once write (publishWritten), so later ones queue behind them; null: none. */
   private announcing: Promise<void> | null = null;
   /** Test seam: holdNextTakeover. */
@@ -530,25 +538,46 @@ export class IncidentService {
    * path for the sites only. Their escalations are checked from the next tick on.
    */
   takeSites(belongs: (siteId: string) => boolean): Promise<void> {
+    const entry = { belongs, failed: false };
+    this.loading.push(entry);
+    return this.runTake(entry);
+  }
+
+  /** In the queue: the take itself (also a failed take's retry from the sweep). */
+  private runTake(entry: { belongs: (siteId: string) => boolean; failed: boolean }): Promise<void> {
+    const { belongs } = entry;
     return this.exclusive(async () => {
-      const { store, clock } = this.o;
-      // Whatever this replica knew of them from an earlier turn is stale: another replica ran them since.
-      this.forgetSites(belongs);
-      let loaded = 0;
-      for (const i of await store.incidents.open()) {
-        if (!belongs(i.siteId) || this.open.has(i.id)) continue;
-        this.track(normalise(i));
-        loaded++;
+      try {
+        await this.loadSites(belongs);
+      } catch (err) {
+        entry.failed = true;
+        throw err;
       }
-      const since = clock.now() - this.repeatWindow() - 7 * 86_400_000;
-      for (const i of await store.incidents.query({ status: 'closed', since, limit: 1000 })) {
-        if (belongs(i.siteId) && i.disposition === 'false' && i.closedAt && !i.drill) this.noteFalse(i.siteId, i.id, Date.parse(i.closedAt));
-      }
-      for (const [siteId, armed] of await store.events.lastArmingBySite()) if (belongs(siteId)) this.armed.set(siteId, armed);
+      // Loaded: from here on the sites are this replica's to correlate.
+      this.loading.splice(this.loading.indexOf(entry), 1);
       await this.beforeReplay.pass();
       const replayed = await this.replay(belongs);
-      this.o.log.info({ incidents: loaded, events: replayed }, 'took over sites: open incidents loaded, unprocessed events correlated');
+      this.o.log.info({ events: replayed }, 'took over sites: unprocessed events correlated');
     });
+  }
+
+  /** A take's load: these sites' open incidents, false alarms and armed state, nothing of an earlier turn. */
+  private async loadSites(belongs: (siteId: string) => boolean): Promise<void> {
+    const { store, clock } = this.o;
+    // Whatever this replica knew of them from an earlier turn is stale: another replica ran them since.
+    this.forgetSites(belongs);
+    let loaded = 0;
+    for (const i of await store.incidents.open()) {
+      if (!belongs(i.siteId) || this.open.has(i.id)) continue;
+      this.track(normalise(i));
+      loaded++;
+    }
+    const since = clock.now() - this.repeatWindow() - 7 * 86_400_000;
+    for (const i of await store.incidents.query({ status: 'closed', since, limit: 1000 })) {
+      if (belongs(i.siteId) && i.disposition === 'false' && i.closedAt && !i.drill) this.noteFalse(i.siteId, i.id, Date.parse(i.closedAt));
+    }
+    for (const [siteId, armed] of await store.events.lastArmingBySite()) if (belongs(siteId)) this.armed.set(siteId, armed);
+    this.o.log.info({ incidents: loaded }, 'taking over sites: open incidents loaded');
   }
 
   /**
@@ -591,6 +620,12 @@ export class IncidentService {
 
   /** The safety net behind wake-ups (NOTIFY is not durable): correlate every owned site's unprocessed events. */
   sweep(): void {
+    // A take whose load failed (PostgreSQL did not answer): try it again, before the sites' events.
+    for (const entry of this.loading) {
+      if (!entry.failed) continue;
+      entry.failed = false;
+      this.runTake(entry).catch((err: unknown) => this.o.log.error({ err }, 'taking over sites failed again; their events wait for the next sweep'));
+    }
     if (this.sweepPending) return;
     this.sweepPending = true;
     this.exclusive(() => {
@@ -616,7 +651,8 @@ export class IncidentService {
   }
 
   private owns(siteId: string): boolean {
-    return this.o.owns?.(siteId) ?? true;
+    if (!this.o.owns) return true;
+    return this.o.owns(siteId) && !this.loading.some((l) => l.belongs(siteId));
   }
 
   private noteSeen(e: AlarmEvent): void {

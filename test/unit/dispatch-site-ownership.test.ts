@@ -79,7 +79,7 @@ async function shell(owned: Set<string>, sharedNumbering = false) {
     await s.settled();
     return withSeq;
   };
-  return { s, detach, stored };
+  return { s, bus, detach, stored };
 }
 
 const sitesOf = (s: IncidentService): string[] =>
@@ -126,6 +126,43 @@ describe('dispatch shell with an ownership predicate', () => {
     expect(takeover.s.snapshot().filter((i) => i.siteId === 'a')).toHaveLength(1);
     expect((await takeover.s.get(openA.id))?.version).toBeGreaterThan(openA.version);
     await Promise.all([first.detach(), takeover.detach()]);
+  });
+
+  // Bug 2 of the kill tests (two open police incidents per site after a rejoin): the lease manager
+  // marks a partition owned and calls takeSites in the same tick, but work queued before takeSites
+  // (a sweep, a wake-up, a batch) ran first, saw the site owned with none of its incidents loaded,
+  // and opened a second one.
+  it.each([
+    ['a sweep', (r: Awaited<ReturnType<typeof shell>>) => r.s.sweep()],
+    [
+      'a batch of alarms',
+      (r: Awaited<ReturnType<typeof shell>>, e: AlarmEvent) => {
+        void r.s.settled(); // the queue is busy, so the batch waits in it
+        r.bus.emit('event:stored', [e]);
+      },
+    ],
+  ])('%s queued before a takeover waits for the site to be loaded: the alarm joins its open incident', async (_, queue) => {
+    const first = await shell(new Set(['t']));
+    await first.stored(event('t'));
+    await first.s.giveUpSites((site) => site === 't');
+    const open = await store.incidents.open();
+    expect(open).toHaveLength(1);
+    // Stored at another replica, not yet correlated by anyone.
+    const e = event('t', 2);
+    const seq = await store.transaction(() => store.events.insert(e));
+    const owned = new Set<string>();
+    const next = await shell(owned);
+    queue(next, { ...e, seq });
+    // The lease manager's order: owned first, then takeSites, in one tick.
+    owned.add('t');
+    const took = next.s.takeSites((site) => site === 't');
+    await took;
+    await next.s.settled();
+    await next.s.persist();
+    expect(next.s.snapshot().map((i) => i.id)).toEqual([open[0]!.id]);
+    expect((await store.incidents.open()).map((i) => i.id)).toEqual([open[0]!.id]);
+    expect(await unprocessed('t')).toBe(0);
+    await Promise.all([first.detach(), next.detach()]);
   });
 
   it('an event stored elsewhere reaches the owner by wake-up, once', async () => {
