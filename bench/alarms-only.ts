@@ -94,7 +94,13 @@ async function run(mode: string): Promise<Run> {
   const consoles: Socket[] = [];
   for (let c = 0; c < CONSOLES; c++) {
     seen.push(new Set());
-    const s = ioClient(`http://127.0.0.1:${server.http}/console`, { transports: ['websocket'], forceNew: true, extraHeaders: cookie ? { cookie } : {} });
+    // `deltas: 1` as the console page sends it (incident:update's delta form; an older hub ignores it).
+    const s = ioClient(`http://127.0.0.1:${server.http}/console`, {
+      transports: ['websocket'],
+      forceNew: true,
+      extraHeaders: cookie ? { cookie } : {},
+      auth: { deltas: 1 },
+    });
     if (kind === 'pipeline') {
       if (c === 0) s.on('incident:update', () => void updates++);
       s.on('event:stored', (b: EventBatch) => {

@@ -106,6 +106,12 @@ export interface EventBatch {
  */
 export interface ConsoleHandshakeAuth {
   since?: number;
+  /**
+   * 1: this client applies `incident:update`'s delta form (incident-delta.ts; addition of
+   * 2026-12-03). While any socket without it is connected, the hub pushes every update whole, so
+   * a page loaded before the delta form, or an integration written against whole pushes, keeps working.
+   */
+  deltas?: 1;
 }
 
 export interface ServerToClientEvents {

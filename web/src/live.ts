@@ -74,7 +74,8 @@ export class LiveLink {
       reconnectionDelayMax: 2000,
       withCredentials: true,
       // A function, so every reconnect sends the latest seq.
-      auth: (cb: (auth: ConsoleHandshakeAuth) => void) => cb(this.lastSeq === null ? {} : { since: this.lastSeq }),
+      // `deltas`: this page applies incident:update's delta form (src/contract/incident-delta.ts).
+      auth: (cb: (auth: ConsoleHandshakeAuth) => void) => cb(this.lastSeq === null ? { deltas: 1 } : { since: this.lastSeq, deltas: 1 }),
     });
     this.socket.on('connect', () => {
       opts.state.connectionStarted();

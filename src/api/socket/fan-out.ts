@@ -11,7 +11,7 @@ import type { HubEvents } from '../../core/hub-events.js';
 import type { ApiContext } from '../context.js';
 import { crossesReplicas } from './cluster-adapter.js';
 import { PushCoalescer } from './coalesce.js';
-import { IncidentPushes } from './push-delta.js';
+import { IncidentPushes, wholeReaders } from './push-delta.js';
 import { eventBrief } from './snapshot.js';
 import type { LiveNs } from './types.js';
 
@@ -37,7 +37,8 @@ export function startFanOut(namespaces: readonly LiveNs[], ctx: ApiContext, bus:
   // joining an open incident) are coalesced per incident within UPDATE_COALESCE_MS (coalesce.ts).
   // The audience is taken when the push leaves, from the version that leaves.
   // Updates travel as deltas where every console in the rooms holds their base (push-delta.ts).
-  const bodies = new IncidentPushes(() => ctx.role?.replicated === true);
+  const legacy = wholeReaders(namespaces);
+  const bodies = new IncidentPushes(() => ctx.role?.replicated === true || legacy.count() > 0);
   const pushes = new PushCoalescer(
     (event, i) => (event === 'incident:new' ? emitTo(audienceOf(i), event, bodies.opened(i)) : emitTo(audienceOf(i), event, bodies.update(i))),
     coalesceMs,
@@ -61,6 +62,7 @@ export function startFanOut(namespaces: readonly LiveNs[], ctx: ApiContext, bus:
   return () => {
     off.forEach((f) => f());
     pushes.stop();
+    legacy.stop();
   };
 }
 

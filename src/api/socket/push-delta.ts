@@ -1,6 +1,7 @@
 import { type IncidentDelta, type IncidentPush, PUSHED_TIMELINE_ENTRIES } from '../../contract/incident-delta.js';
 import type { Incident } from '../../contract/incident.js';
 import { forPush } from './snapshot.js';
+import type { LiveNs, LiveSocket } from './types.js';
 
 /**
  * Who sees an incident's pushes. A change of any of these may add a room that never got the
@@ -13,8 +14,9 @@ const AUDIENCE_KEYS = ['siteId', 'stationId', 'responsibleStationId', 'community
  * remembers the version of each open incident last handed to the consoles and sends an update as
  * what changed since. Whole: `incident:new`, a closing, a change of audience, a timeline that did
  * not just grow by device events (a note, a status line, an entry dropped inside the pushed tail),
- * and when `whole` says so (replica mode: a console's queue snapshot is read from the store there
- * and may be older than the version this replica last pushed).
+ * and when `whole` says so: in replica mode (a console's queue snapshot is read from the store there
+ * and may be older than the version this replica last pushed), and while a socket that does not
+ * apply deltas is connected (`wholeReaders`).
  */
 export class IncidentPushes {
   private readonly lastPushed = new Map<string, Incident>();
@@ -97,4 +99,26 @@ function appendedEvents(base: Incident, next: Incident): Incident['timeline'] | 
   const appended = next.timeline.slice(n - added);
   for (const t of appended) if (t.type !== 'event' || t.eventId === undefined) return null;
   return appended;
+}
+
+/**
+ * Counts the connected sockets that did not say they apply deltas (handshake `auth.deltas`, see
+ * ConsoleHandshakeAuth): while there is one, every update goes whole, since all sockets of a room
+ * get the same bytes. Counted from `connection`, before the socket is admitted to a room, so no
+ * push can reach it as a delta. Returns the count and what stops counting.
+ */
+export function wholeReaders(namespaces: readonly LiveNs[]): { count(): number; stop(): void } {
+  let n = 0;
+  const onConnection = (socket: LiveSocket): void => {
+    if ((socket.handshake.auth as { deltas?: unknown } | undefined)?.deltas === 1) return;
+    n++;
+    socket.once('disconnect', () => void n--);
+  };
+  for (const ns of namespaces) ns.on('connection', onConnection);
+  return {
+    count: () => n,
+    stop: () => {
+      for (const ns of namespaces) ns.off('connection', onConnection);
+    },
+  };
 }
