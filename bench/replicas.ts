@@ -12,10 +12,18 @@
  *
  * Environment: BENCH_SITES (200: one device each), BENCH_WINDOW (4 unacknowledged alarms per
  * device), BENCH_SECONDS (10 per phase), BENCH_REPLICAS (1,2,3), BENCH_KILLS (10), BENCH_RATE
- * (500 alarms/s in the failover phase), BENCH_FAILOVER=0 skips it. Prints lines on stderr and one
- * JSON document on stdout.
+ * (500 alarms/s in the failover phase), BENCH_FAILOVER=0 skips it, BENCH_SQLITE=0 skips the SQLite
+ * hub. Prints lines on stderr and one JSON document on stdout.
+ *
+ * BENCH_PROFILE=<dir> profiles the replica phases: each replica runs with `--cpu-prof` into
+ * <dir>/<setup>/ and is stopped with SIGTERM after its phase (so the profile is written);
+ * PostgreSQL loads pg_stat_statements and Redis' `INFO commandstats` is reset before the phase; the
+ * phase's window (monotonic µs, the clock of the profiles' timestamps), the statements and the
+ * command stats are written beside the profiles. `npx tsx bench/cpu-profile.ts <dir>/<setup>` reads them.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
 import os from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import { defaultUsersYaml } from '../test/helpers/accounts.js';
@@ -30,6 +38,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const REPLICAS = (process.env.BENCH_REPLICAS ?? '1,2,3').split(',').map(Number);
 const KILLS = Number(process.env.BENCH_KILLS ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
+const PROFILE = process.env.BENCH_PROFILE ?? null;
+/** Monotonic µs: the clock of V8's profile timestamps (process.hrtime and V8 both read CLOCK_MONOTONIC). */
+const monoUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 const round = (n: number, d = 1): number => Math.round(n * 10 ** d) / 10 ** d;
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -132,10 +143,15 @@ interface FlatOut {
   ackP99ms: number;
   /** CPU ms per alarm: all hub processes, PostgreSQL, Redis, this load generator. */
   hubMsPerAlarm: number;
+  /** The same for each hub process (the cluster's alarms as the divisor): how the work spreads. */
+  hubMsPerAlarmEach: number[];
   postgresMsPerAlarm: number;
   redisMsPerAlarm: number;
   benchMsPerAlarm: number;
 }
+
+/** The last flat-out phase's window on the monotonic clock (for BENCH_PROFILE). */
+const lastWindow = { fromUs: 0, toUs: 0 };
 
 /** Every device keeps WINDOW alarms unacknowledged for SECONDS. */
 async function flatOut(
@@ -149,7 +165,9 @@ async function flatOut(
   const lat: number[] = [];
   let running = true;
   const cpu0 = { hub: sumCpu(hubPids()), pg: sumCpu(pgPids), redis: sumCpu(redisPids), bench: process.cpuUsage() };
+  const each0 = hubPids().map(cpuSeconds);
   const t0 = performance.now();
+  lastWindow.fromUs = monoUs();
   const loops = devices.flatMap((d, k) =>
     Array.from({ length: WINDOW }, async () => {
       while (running) lat.push(await publish(d, sites[k]!));
@@ -157,9 +175,11 @@ async function flatOut(
   );
   await sleep(SECONDS * 1000);
   running = false;
+  lastWindow.toUs = monoUs();
   const seconds = (performance.now() - t0) / 1000;
   const n = lat.length;
   const cpu1 = { hub: sumCpu(hubPids()), pg: sumCpu(pgPids), redis: sumCpu(redisPids), bench: process.cpuUsage(cpu0.bench) };
+  const each1 = hubPids().map(cpuSeconds);
   await Promise.race([Promise.all(loops), sleep(30_000)]);
   lat.sort((a, b) => a - b);
   const per = (cpuS: number): number => round((cpuS * 1000) / Math.max(1, n), 3);
@@ -169,14 +189,64 @@ async function flatOut(
     ackP50ms: round(pct(lat, 50)),
     ackP99ms: round(pct(lat, 99)),
     hubMsPerAlarm: per(cpu1.hub - cpu0.hub),
+    hubMsPerAlarmEach: each1.map((c, i) => per(c - (each0[i] ?? 0))),
     postgresMsPerAlarm: per(cpu1.pg - cpu0.pg),
     redisMsPerAlarm: per(cpu1.redis - cpu0.redis),
     benchMsPerAlarm: per((cpu1.bench.user + cpu1.bench.system) / 1e6),
   };
   console.error(
-    `${setup}: ${r.alarmsPerSec} alarms/s, PUBACK p50 ${r.ackP50ms} ms p99 ${r.ackP99ms} ms; CPU ms/alarm hub ${r.hubMsPerAlarm}, postgres ${r.postgresMsPerAlarm}, redis ${r.redisMsPerAlarm}, load generator ${r.benchMsPerAlarm}`,
+    `${setup}: ${r.alarmsPerSec} alarms/s, PUBACK p50 ${r.ackP50ms} ms p99 ${r.ackP99ms} ms; CPU ms/alarm hub ${r.hubMsPerAlarm} (${r.hubMsPerAlarmEach.join(' + ')}), postgres ${r.postgresMsPerAlarm}, redis ${r.redisMsPerAlarm}, load generator ${r.benchMsPerAlarm}`,
   );
   return r;
+}
+
+/** One Redis command on a fresh connection (RESP inline), its reply as text. */
+async function redisCommand(port: number, command: string): Promise<string> {
+  const { connect } = await import('node:net');
+  return new Promise((ok, fail) => {
+    let out = '';
+    const s = connect(port, '127.0.0.1', () => s.write(`${command}\r\n`));
+    s.on('data', (d) => {
+      out += d.toString();
+      // A bulk reply ends with its declared length; a simple reply with its first line.
+      const m = /^\$(\d+)\r\n/.exec(out);
+      if ((m && Buffer.byteLength(out) >= m[0].length + Number(m[1]) + 2) || (!m && out.endsWith('\r\n'))) {
+        s.destroy();
+        ok(out);
+      }
+    });
+    s.on('error', fail);
+  });
+}
+
+async function profileStart(dbUrl: string, redisPort: number): Promise<void> {
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  await client.query('SELECT pg_stat_statements_reset()');
+  await client.end();
+  await redisCommand(redisPort, 'CONFIG RESETSTAT');
+}
+
+/** Writes the phase's window, PostgreSQL's statements and Redis' command stats; stops the replicas with SIGTERM (profiles are written at exit). */
+async function profileEnd(dir: string, dbUrl: string, redisPort: number, procs: Array<{ stop(): Promise<void> } | null>): Promise<void> {
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  const statements = (
+    await client.query(
+      `SELECT calls, round(total_exec_time::numeric, 1) AS ms, rows, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 160) AS query
+       FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25`,
+    )
+  ).rows;
+  await client.end();
+  const commandstats = await redisCommand(redisPort, 'INFO commandstats');
+  const stoppedUs = monoUs();
+  await Promise.all(procs.map((p) => p?.stop()));
+  const last = results.at(-1);
+  writeFileSync(
+    join(dir, 'phase.json'),
+    JSON.stringify({ ...lastWindow, stoppedUs, result: last, statements, commandstats: commandstats.split('\r\n') }, null, 2),
+  );
 }
 
 async function endAll(devices: MqttClient[]): Promise<void> {
@@ -186,7 +256,7 @@ async function endAll(devices: MqttClient[]): Promise<void> {
 const results: FlatOut[] = [];
 
 // SQLite, one hub: the embedded default.
-{
+if (process.env.BENCH_SQLITE !== '0') {
   const { sites, env, files } = generatedSites(SITES);
   const tree = makeTree(files);
   tree.write('config/users.yaml', await defaultUsersYaml());
@@ -200,9 +270,21 @@ const results: FlatOut[] = [];
 }
 
 for (const n of REPLICAS) {
-  const c = await startReplicaCluster({ replicas: n, sites: SITES });
+  const profileDir = PROFILE ? join(PROFILE, `pg${n}`) : null;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const c = await startReplicaCluster({
+    replicas: n,
+    sites: SITES,
+    ...(profileDir
+      ? {
+          postgresConfig: ["shared_preload_libraries = 'pg_stat_statements'", 'pg_stat_statements.track = all'],
+          nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+        }
+      : {}),
+  });
   const devices = connectDevices(c.mqttUrl, c.sites, `pg${n}`);
   await allConnected(devices);
+  if (profileDir) await profileStart(c.dbUrl, c.redis.port);
   results.push(
     await flatOut(
       `postgres, ${n} replica${n > 1 ? 's' : ''}`,
@@ -213,6 +295,7 @@ for (const n of REPLICAS) {
       redisPids(c.redis.port),
     ),
   );
+  if (profileDir) await profileEnd(profileDir, c.dbUrl, c.redis.port, c.procs);
   await endAll(devices);
   await c.close();
 }

@@ -118,9 +118,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     drainingCommands(incidents, () => forwarding),
     readiness,
   );
-  const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness, role }, cluster);
+  const onStoredElsewhere = replica.onStored;
+  const api = buildApi(ctx, { store, incidents, ingest, broker, video, auth, commissioning, drills, reports, readiness, role, onStoredElsewhere }, cluster);
   forwarding = api.forwarding;
-  await forwarding?.start();
+  await api.start();
   const liveness = buildLiveness(ctx, ingest, store, role);
   const httpPort = await listen({ http: api.http, broker, video, auth, store }, running.config.hub.http);
   liveness.start();

@@ -15,6 +15,7 @@ import type { ReportService } from '../reports/service.js';
 import type { Readiness } from '../core/readiness.js';
 import type { ReplicaRole } from '../cluster/role.js';
 import type { CommandForwarding } from './commands/forwarded.js';
+import type { EventTail } from './socket/event-tail.js';
 
 /** What the API layer reads. It is the last stage: nothing imports api/. */
 export interface ApiContext {
@@ -48,4 +49,9 @@ export interface ApiContext {
   role?: ReplicaRole;
   /** Replica mode: runs a command on its site's owner (src/app/forwarding.ts); absent: one hub runs it here. */
   forwardCommand?: CommandForwarding;
+  /**
+   * Replica mode: the event log pushed to this replica's consoles, read from the store in seq order
+   * (socket/event-tail.ts); absent: one hub pushes its bus's `event:stored`, already in seq order.
+   */
+  eventTail?: EventTail;
 }

@@ -13,6 +13,7 @@ import type { ApiContext } from '../api/context.js';
 import { createHttpApp } from '../api/http/server.js';
 import { listRoutes, type RouteInfo } from '../api/http/route-list.js';
 import { attachConsole } from '../api/socket/console.js';
+import { EventTail } from '../api/socket/event-tail.js';
 import type { AuthService } from '../auth/service.js';
 import type { CommissioningService } from '../commissioning/service.js';
 import type { BrokerLink } from '../broker/types.js';
@@ -42,6 +43,8 @@ export interface ApiModules {
   readiness: Readiness;
   /** This replica's share of the sites (issue 18; one hub owns all). */
   role: ReplicaRole;
+  /** Replica mode: other replicas committed events (NOTIFY), for the consoles' event tail (Replica.onStored). */
+  onStoredElsewhere?: (fn: () => void) => () => void;
 }
 
 export interface HubApi {
@@ -54,20 +57,27 @@ export interface HubApi {
   detachConsole: () => void;
   /** Replica mode: commands run on their site's owner (start before listening, stop before Redis closes); null for one hub. */
   forwarding: CommandForwardingShell | null;
+  /** Replica mode: the consoles' event log read from the store (started by `start`); null for one hub. */
+  eventTail: EventTail | null;
+  /** Before listening: the event tail's position (the store's end) and the forwarding's subscription. */
+  start(): Promise<void>;
 }
 
 /** `cluster`: replicas sharing Redis (issue 18) — Socket.IO rooms then span them all. */
 export function buildApi(ctx: HubContext, modules: ApiModules, cluster: RedisLink | null = null): HubApi {
   const { running } = ctx;
+  const { onStoredElsewhere, ...rest } = modules;
   const api: ApiContext = {
     config: () => running.config,
     directory: () => running.directory,
     configProblems: () => running.problems,
-    ...modules,
+    ...rest,
     metrics: ctx.metrics,
     log: moduleLogger(ctx.root, 'api'),
     startedAt: ctx.clock.now(),
   };
+  const tail = modules.role.replicated ? buildEventTail(ctx, api, onStoredElsewhere) : null;
+  if (tail) api.eventTail = tail.tail;
   const forwarding = buildForwarding(ctx, api, modules.role, cluster);
   if (forwarding) api.forwardCommand = forwarding.forward;
   const tls = loadHttpTls(ctx, api.log);
@@ -94,12 +104,42 @@ export function buildApi(ctx: HubContext, modules: ApiModules, cluster: RedisLin
     const secure = Boolean((req.socket as TLSSocket).encrypted) || forwardedHttps(httpApp, req);
     Object.assign(headers, securityHeaders({ secure, host: req.headers.host, tilesUrl: api.config().hub.map.tiles.url }));
   });
+  const detachConsole = attachConsole(io, api, ctx.bus, { commandRate: ctx.options.commandRate });
   return {
     http,
     tls: tls ? { fingerprint: tls.fingerprint, selfSigned: tls.selfSigned } : null,
     io,
     routes: listRoutes(httpApp),
-    detachConsole: attachConsole(io, api, ctx.bus, { commandRate: ctx.options.commandRate }),
+    detachConsole: () => {
+      detachConsole();
+      tail?.detach();
+    },
     forwarding,
+    eventTail: tail?.tail ?? null,
+    async start() {
+      await tail?.tail.start();
+      await forwarding?.start();
+    },
+  };
+}
+
+/**
+ * Replica mode: the consoles' event log, read from the store in seq order (event-tail.ts), woken by
+ * this replica's own commits (its bus) and by other replicas' (NOTIFY). Stopped with the console.
+ */
+function buildEventTail(ctx: HubContext, api: ApiContext, onStoredElsewhere: ApiModules['onStoredElsewhere']): { tail: EventTail; detach: () => void } {
+  const failed = ctx.metrics.counter(
+    'sg_console_tail_read_failures_total',
+    "Reads of the consoles' event log from the store that failed (retried at the next wake-up)",
+  );
+  const tail = new EventTail({ events: api.store.events, log: api.log, onReadFailed: () => failed() });
+  ctx.metrics.gauge('sg_console_pushed_seq', 'Highest event seq pushed to the consoles of this replica', () => tail.position);
+  const offs = [ctx.bus.on('event:stored', () => tail.wake()), onStoredElsewhere?.(() => tail.wake()) ?? (() => undefined)];
+  return {
+    tail,
+    detach: () => {
+      for (const off of offs.splice(0)) off();
+      tail.stop();
+    },
   };
 }

@@ -38,6 +38,11 @@ export interface Replica {
    * the first round (its share before the broker opens).
    */
   start(owner: SiteOwner, readiness: Pick<Readiness, 'addCheck'>): Promise<void>;
+  /**
+   * Events were committed by any replica (their NOTIFY, any site), or the listener (re)connected
+   * and may have missed some: the consoles' event tail reads the store (src/api/socket/event-tail.ts).
+   */
+  onStored(fn: () => void): () => void;
   /** Drain: gives every partition up (the shell writes and drops its sites first), then stops listening. */
   stop(): Promise<void>;
 }
@@ -46,7 +51,14 @@ export function buildReplica(ctx: HubContext): Replica {
   const { storage, cluster } = ctx.running.config.hub;
   if (storage.backend !== 'postgres' || !cluster || !storage.url) {
     const replicaId = cluster?.replicaId ?? 'hub';
-    return { role: singleHubRole(replicaId), leases: null, readiness: null, start: async () => undefined, stop: async () => undefined };
+    return {
+      role: singleHubRole(replicaId),
+      leases: null,
+      readiness: null,
+      start: async () => undefined,
+      onStored: () => () => undefined,
+      stop: async () => undefined,
+    };
   }
   const log = moduleLogger(ctx.root, 'replica');
   const password = storage.password !== null ? { password: storage.password } : {};
@@ -59,6 +71,13 @@ export function buildReplica(ctx: HubContext): Replica {
     ownerOf: (siteId) => leases.ownerOf(siteId),
     leads: () => leases.status().held.includes(0),
     replicated: true,
+    // From the lock session, not from owns(): a partition being given up is still held (and its
+    // writes flushed) until it is unlocked, and a lost session fences everything at once.
+    fence: (siteId) => {
+      const partition = partitionOf(siteId, leases.partitions);
+      const epoch = locks.epochOf(partition);
+      return epoch === undefined ? null : { partition, epoch };
+    },
   };
   ctx.metrics.gauge('sg_cluster_partitions_held', 'Partitions (site shares) this replica owns now', () => leases.status().held.length);
   const countWakeUps = ctx.metrics.counter(
@@ -110,6 +129,14 @@ export function buildReplica(ctx: HubContext): Replica {
       await listen();
       await leases.round();
       leases.start();
+    },
+    onStored(fn) {
+      const offEvent = wakeUps.onEvent(() => fn());
+      const offSweep = wakeUps.onSweep(() => fn());
+      return () => {
+        offEvent();
+        offSweep();
+      };
     },
     async stop() {
       stopped = true;

@@ -4,6 +4,8 @@
  * SQLite) owns everything and leads; in replica mode the lease manager answers
  * (src/cluster/lease-manager.ts, wired in src/app/).
  */
+import type { PartitionFence } from '../store/ports.js';
+
 export interface ReplicaRole {
   readonly replicaId: string;
   /** True while this replica holds the partition of this site: it correlates, commands, escalates. */
@@ -17,6 +19,12 @@ export interface ReplicaRole {
   leads(): boolean;
   /** False for one hub; true when other replicas share the store (reads of others' sites go to the store). */
   readonly replicated: boolean;
+  /**
+   * Replica mode: the fencing token of the site's partition as this replica took it, null when it
+   * does not hold the partition; incident writes carry it (IncidentRepository.staleFences). Absent
+   * for one hub (nothing to fence).
+   */
+  fence?(siteId: string): PartitionFence | null;
 }
 
 /** The one-hub role: everything is ours. */

@@ -1,8 +1,8 @@
 import type { Incident } from '../contract/incident.js';
 import type { AuditEntry } from '../store/index.js';
 
-/** An event correlated: its id, the incident that took it (or `-`), its seq when known. */
-export type Mark = [eventId: string, incidentId: string, seq: number | undefined];
+/** An event correlated: its id, the incident that took it (or `-`), its seq when known, its site (the lease fence's key). */
+export type Mark = [eventId: string, incidentId: string, seq: number | undefined, siteId: string];
 
 /**
  * Derived writes not yet in SQLite, grouped by incident so they can be written a part at a time:
@@ -86,6 +86,30 @@ export class HeldWrites {
       n++;
     }
     return n;
+  }
+
+  /**
+   * Removes everything of these sites — incidents, audit rows, their marks and the marks of their
+   * events that opened nothing — never written; returns how many incidents went.
+   */
+  discardSites(drop: (siteId: string) => boolean): number {
+    const n = this.discard((i) => drop(i.siteId));
+    for (const [id, list] of [...this.marks]) {
+      const kept = list.filter((m) => !drop(m[3]));
+      if (kept.length === list.length) continue;
+      this.markCount -= list.length - kept.length;
+      if (kept.length > 0) this.marks.set(id, kept);
+      else this.marks.delete(id);
+    }
+    return n;
+  }
+
+  /** Every site this holds anything of (the lease fences a write of it must pass). */
+  sites(): Set<string> {
+    const sites = new Set<string>();
+    for (const i of this.incidents.values()) sites.add(i.siteId);
+    for (const list of this.marks.values()) for (const m of list) sites.add(m[3]);
+    return sites;
   }
 
   private moveMarks(id: string, part: HeldWrites): void {

@@ -1,7 +1,8 @@
 import type { Incident } from '../contract/incident.js';
 import type { Logger } from '../core/logger.js';
-import type { Store } from '../store/index.js';
+import type { PartitionFence, Store } from '../store/index.js';
 import { HeldWrites, type Mark } from './held-writes.js';
+import { type HeldStop, OneShotStop } from './test-stop.js';
 import { actorName, actorOrigin, type AuditFact } from './workflow.js';
 
 /**
@@ -39,6 +40,34 @@ export interface IncidentWriterOptions {
    * incidents do: a crash before the commit loses both, and recover() rebuilds both.
    */
   withNewIncidents?: ((incidents: readonly Incident[]) => Promise<unknown> | undefined) | undefined;
+  /**
+   * Replica mode (issue 18): the lease fencing token of a site's partition as this replica holds it
+   * now, null when it does not. Every write checks its sites' tokens inside its transaction
+   * (IncidentRepository.staleFences) and rolls back when one moved on. Absent: one hub, no fence.
+   */
+  fence?: ((siteId: string) => PartitionFence | null) | undefined;
+  /** Called once per write the fence refused (the counter). */
+  onFenced?: (() => void) | undefined;
+}
+
+/**
+ * A write refused by the lease fence: this replica no longer owns these sites (another replica took
+ * their partitions, src/cluster/README.md). Nothing of the transaction was committed; the writes of
+ * these sites were dropped (the new owner replays their events), the others kept for the next write.
+ */
+export class StaleOwnerError extends Error {
+  constructor(readonly sites: ReadonlySet<string>) {
+    super(`incident write refused: this replica no longer holds the lease of ${sites.size} site(s) it wrote (${[...sites].slice(0, 5).join(', ')})`);
+    this.name = 'StaleOwnerError';
+  }
+}
+
+/** The fence a write must pass, decided when its writes are taken (before any await). */
+interface WriteFence {
+  /** One token per partition the write touches. */
+  fences: PartitionFence[];
+  /** Site → its partition, or null when this replica did not hold it even when the write was taken. */
+  partitionOf: Map<string, number | null>;
 }
 
 /**
@@ -56,6 +85,8 @@ export class IncidentWriter {
   private readonly held = new HeldWrites();
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private serial: Promise<unknown> = Promise.resolve();
+  /** Test seam (holdNextWrite): the next transaction waits here, after BEGIN and before its fence check. */
+  private readonly beforeFence = new OneShotStop();
 
   constructor(private readonly o: IncidentWriterOptions) {}
 
@@ -102,19 +133,32 @@ export class IncidentWriter {
   }
 
   /**
-   * Forgets held writes of the incidents `drop` picks, without writing them (a replica that lost its
-   * partitions must not write). A write already taken by a running transaction is not recalled.
+   * Forgets held writes of the sites `drop` picks (incidents and event marks), without writing them
+   * (a replica that lost its partitions must not write). A write already taken by a running
+   * transaction is not recalled: the lease fence refuses it.
    */
-  discard(drop: (i: Incident) => boolean): number {
-    return this.held.discard(drop);
+  discard(drop: (siteId: string) => boolean): number {
+    return this.held.discardSites(drop);
   }
 
-  /** Writes the held derived state now: one transaction without its own fsync. Rejects when it fails (kept held). */
+  /**
+   * Writes the held derived state now: one transaction without its own fsync. Rejects when it fails
+   * (kept held), or with StaleOwnerError when the fence refused sites (theirs dropped, the rest kept).
+   */
   persist(): Promise<void> {
     return this.exclusive(async () => {
       const w = this.takeHeld();
       if (w) await this.writeInOwnTransaction(w);
     });
+  }
+
+  /**
+   * TEST SEAM ONLY (test/integration/replica-fence.test.ts): the next write transaction stops right
+   * after BEGIN, before its fence check, until `release()`; `entered` resolves when it got there.
+   * Lets a test keep a stale owner's write in flight while another replica takes the sites over.
+   */
+  holdNextWrite(): HeldStop {
+    return this.beforeFence.arm();
   }
 
   /** persist(), logging a failure instead of rejecting; the held writes are tried again later. */
@@ -140,13 +184,16 @@ export class IncidentWriter {
   commit(changes: readonly StampedChange[]): Promise<void> {
     return this.exclusive(async () => {
       const held = this.takeHeld();
+      const fence = this.fenceOf([...(held?.sites() ?? []), ...changes.map((c) => c.saved.siteId)]);
       try {
         await this.o.store.transaction(async () => {
+          await this.passFence(fence);
           if (held) await this.writeHeld(held);
           for (const c of changes) await this.writeChange(c);
         });
       } catch (err) {
-        if (held) this.restoreHeld(held);
+        if (held) this.putBack(held, err);
+        else if (err instanceof StaleOwnerError) this.refused(err, 0);
         throw err;
       }
     });
@@ -179,12 +226,66 @@ export class IncidentWriter {
   }
 
   private async writeInOwnTransaction(w: HeldWrites): Promise<void> {
+    const fence = this.fenceOf(w.sites());
     try {
-      await this.o.store.derivedTransaction(() => this.writeHeld(w));
+      await this.o.store.derivedTransaction(async () => {
+        await this.passFence(fence);
+        await this.writeHeld(w);
+      });
     } catch (err) {
-      this.restoreHeld(w);
+      this.putBack(w, err);
       throw err;
     }
+  }
+
+  /** The tokens a write of these sites must still hold when it commits; null for one hub. */
+  private fenceOf(sites: Iterable<string>): WriteFence | null {
+    const fenceOf = this.o.fence;
+    if (!fenceOf) return null;
+    const fences = new Map<number, PartitionFence>();
+    const partitionOf = new Map<string, number | null>();
+    for (const siteId of sites) {
+      if (partitionOf.has(siteId)) continue;
+      const f = fenceOf(siteId);
+      partitionOf.set(siteId, f?.partition ?? null);
+      if (f) fences.set(f.partition, f);
+    }
+    return { fences: [...fences.values()], partitionOf };
+  }
+
+  /**
+   * Inside the write's transaction, before it writes: the test seam's stop, then the fence. Throws
+   * StaleOwnerError (the transaction rolls back) naming the sites whose lease moved on.
+   */
+  private async passFence(fence: WriteFence | null): Promise<void> {
+    await this.beforeFence.pass();
+    if (!fence) return;
+    const stale = new Set(fence.fences.length > 0 ? await this.o.store.incidents.staleFences(fence.fences) : []);
+    const sites = new Set<string>();
+    for (const [siteId, p] of fence.partitionOf) if (p === null || stale.has(p)) sites.add(siteId);
+    if (sites.size > 0) throw new StaleOwnerError(sites);
+  }
+
+  /**
+   * After a failed transaction: a fenced one drops the refused sites' writes and keeps the rest; any
+   * other failure keeps everything. What is kept is tried again later.
+   */
+  private putBack(w: HeldWrites, err: unknown): void {
+    if (err instanceof StaleOwnerError)
+      this.refused(
+        err,
+        w.discardSites((s) => err.sites.has(s)),
+      );
+    if (!w.empty) this.restoreHeld(w);
+  }
+
+  /** Logs and counts a write the fence refused. */
+  private refused(err: StaleOwnerError, incidents: number): void {
+    this.o.onFenced?.();
+    this.o.log.error(
+      { sites: err.sites.size, example: [...err.sites].slice(0, 5), droppedIncidents: incidents },
+      'incident write refused by the lease fence: another replica owns these sites now and replays their events; nothing of it was committed',
+    );
   }
 
   /** Puts writes back after their transaction failed, and tries again later. */
@@ -194,6 +295,8 @@ export class IncidentWriter {
   }
 
   private failedWrite(err: unknown): void {
+    // A fenced write was logged and its other writes kept already (putBack).
+    if (err instanceof StaleOwnerError) return;
     // Kept held: the next write (timer, human action, stop) tries again; the events stay
     // unprocessed in the store meanwhile, so a restart correlates them again.
     this.o.log.error({ err }, 'incident write failed; kept for the next attempt');

@@ -7,7 +7,7 @@ import type { EventBus } from '../core/event-bus.js';
 import type { HubEvents } from '../core/hub-events.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import type { IncidentQuery, Store } from '../store/index.js';
+import type { IncidentQuery, PartitionFence, Store } from '../store/index.js';
 import { listLimit } from '../store/where.js';
 import { isNightOrHoliday, type NightConfig } from './context.js';
 import { correlate, DEFAULT_REPEAT_WINDOW_MS, NO_INCIDENT, normalise, type CorrelationContext, type FalseClose } from './correlate.js';
@@ -17,10 +17,11 @@ import type { RoutingDirectory } from './routing.js';
 import { siteHistory } from './site-history.js';
 import type { Mark } from './held-writes.js';
 import { overlayIncidents } from './incident-query.js';
-import { DERIVED_WRITE_DELAY_MS, IncidentWriter, type StampedChange } from './incident-writer.js';
+import { DERIVED_WRITE_DELAY_MS, IncidentWriter, StaleOwnerError, type StampedChange } from './incident-writer.js';
 import * as workflow from './workflow.js';
 import type { AuditFact, CloseRules, Decision, TransferTarget } from './workflow.js';
 import { verbalPasswordMatches } from './verbal-password.js';
+import { type HeldStop, OneShotStop } from './test-stop.js';
 
 export { DERIVED_WRITE_DELAY_MS, DERIVED_WRITE_PART } from './incident-writer.js';
 export type { Actor } from './workflow.js';
@@ -106,6 +107,17 @@ export interface IncidentServiceOptions {
    * memory: replicas share each station's series. Set in replica mode.
    */
   sharedNumbering?: boolean;
+  /**
+   * Replica mode: the lease fencing token of a site's partition (ReplicaRole.fence); every incident
+   * write checks it in its transaction and is refused when another replica took the site since.
+   */
+  fence?: (siteId: string) => PartitionFence | null;
+  /**
+   * Write a batch that opens incidents before publishing it, not behind DERIVED_WRITE_DELAY_MS
+   * (replica mode): a new owner then never replays an event whose incident lived only in a dead
+   * replica's memory, and other replicas' consoles and commands find the incident in the store at once.
+   */
+  writeNewAtOnce?: boolean;
 }
 
 /** How many correlated event ids are remembered, so a wake-up or sweep never correlates an event twice. */
@@ -120,6 +132,12 @@ interface CorrelatedBatch {
   marks: Mark[];
   /** The ids of the incidents this batch opened, in the order they opened. */
   opened: string[];
+}
+
+/** An incident a batch changed, and whether the batch opened it. */
+interface Changed {
+  incident: Incident;
+  how: 'new' | 'update';
 }
 
 /** The most urgent first; within a priority the oldest first. */
@@ -169,9 +187,13 @@ export class IncidentService {
   private readonly seen = new Map<string, string>();
   /** Highest seq correlated per site: a wake-up at or below it is this replica's own event. */
   private readonly seenSeq = new Map<string, number>();
-  /** Sites with a wake-up waiting in the queue (many notifications of one site: one read). */
+  /** Sites with a wake-up waiting in the queue (all of them read in one query when the queue gets there). */
   private readonly wakePending = new Set<string>();
   private sweepPending = false;
+  /** Announcements waiting for an at-once write (publishWritten), so later ones queue behind them; null: none. */
+  private announcing: Promise<void> | null = null;
+  /** Test seam: holdNextTakeover. */
+  private readonly beforeReplay = new OneShotStop();
 
   /** Builds the service and loads what it needs from the store (open incidents, false alarms, armed state). */
   static async open(o: IncidentServiceOptions): Promise<IncidentService> {
@@ -189,6 +211,11 @@ export class IncidentService {
       log: o.log,
       delayMs: o.derivedWriteDelayMs ?? DERIVED_WRITE_DELAY_MS,
       withNewIncidents: o.withNewIncidents,
+      fence: o.fence,
+      onFenced: o.metrics.counter(
+        'sg_incident_writes_fenced_total',
+        'Incident writes refused because another replica took their sites since (the lease epoch moved on); nothing of them was committed',
+      ),
     });
     o.metrics.gauge('sg_incidents_open', 'Open incidents (drills not included)', () => this.open.size - this.openDrills());
     o.metrics.gauge('sg_drill_incidents_open', 'Open drill incidents (演练)', () => this.openDrills());
@@ -242,7 +269,11 @@ export class IncidentService {
 
   /** Resolves when every change queued before this call has run, and every write it started (tests wait on it). */
   settled(): Promise<void> {
-    return this.exclusive(() => this.writer.idle());
+    return this.exclusive(async () => {
+      await this.writer.idle();
+      // Incidents written at once are announced after their write (publishWritten).
+      while (this.announcing !== null) await this.announcing;
+    });
   }
 
   /** Open drill incidents, counted on a scrape (the queue is bounded; a counter would need every path that closes one). */
@@ -255,6 +286,20 @@ export class IncidentService {
   /** Held writes waiting, for tests and /metrics. */
   get heldWrites(): { incidents: number; events: number } {
     return this.writer.heldWrites;
+  }
+
+  /** TEST SEAM ONLY: see IncidentWriter.holdNextWrite (a write kept in flight after BEGIN, before its fence check). */
+  holdNextWrite(): HeldStop {
+    return this.writer.holdNextWrite();
+  }
+
+  /**
+   * TEST SEAM ONLY (test/integration/replica-fence.test.ts): the next takeSites stops after it has
+   * loaded the sites' open incidents and before it reads their unprocessed events, until `release()`
+   * — the window in which a stale owner's late commit used to hide an incident from the new owner.
+   */
+  holdNextTakeover(): HeldStop {
+    return this.beforeReplay.arm();
   }
 
   snapshot(filter?: (i: Incident) => boolean): Incident[] {
@@ -324,7 +369,7 @@ export class IncidentService {
     // before the incidents are numbered and published; anything arriving meanwhile queues behind.
     return this.exclusive(async () => {
       await this.numberOpened(batch.opened);
-      this.publish(batch);
+      this.publishWritten(batch);
     }).catch(failed);
   }
 
@@ -358,7 +403,7 @@ export class IncidentService {
     await this.loadHistoryFor(events);
     const batch = this.correlate(events);
     await this.numberOpened(batch.opened);
-    this.publish(batch);
+    this.publishWritten(batch);
   }
 
   /** Gives the incidents a batch opened their 警情编号: from the shared series (replicas) or this run's counters. */
@@ -392,21 +437,21 @@ export class IncidentService {
       // Walk-test trips and events of a device in maintenance are on record, never in the queue
       // (issue 15; ingest/destination.ts decided where each goes when it was stored).
       if (e.destination) {
-        marks.push([e.id, NO_INCIDENT, e.seq]);
+        marks.push([e.id, NO_INCIDENT, e.seq, e.siteId]);
         continue;
       }
       if (e.kind === 'arm' || e.kind === 'disarm') this.armed.set(e.siteId, e.kind === 'arm');
       const openAtSite = this.openAt(e.siteId);
       const c = correlate(openAtSite, e, this.contextOf(e, openAtSite));
       if (c.outcome === 'none') {
-        marks.push([e.id, NO_INCIDENT, e.seq]);
+        marks.push([e.id, NO_INCIDENT, e.seq, e.siteId]);
         continue;
       }
       // A new incident takes its site's guard_first and, at a guarded site, a waiting property track (issue 12).
       this.track(c.outcome === 'open' ? this.withSiteWorkflow(c.incident) : c.incident);
       if (c.outcome === 'open') touched.set(c.incident.id, 'new');
       else if (!touched.has(c.incident.id)) touched.set(c.incident.id, 'update');
-      marks.push([e.id, c.incident.id, e.seq]);
+      marks.push([e.id, c.incident.id, e.seq, e.siteId]);
     }
     return { touched, marks, opened: [...touched].filter(([, how]) => how === 'new').map(([id]) => id) };
   }
@@ -418,6 +463,53 @@ export class IncidentService {
     // (DERIVED_WRITE_DELAY_MS). If they are lost, the events are still unprocessed and recover()
     // rebuilds the same incidents (same ids, same versions) on start.
     this.writer.hold(changed, marks);
+    this.announceInOrder(changed);
+  }
+
+  /**
+   * publish(), but a batch that opens incidents is written first when writeNewAtOnce is set (replica
+   * mode): its incidents are announced once the write has committed. The queue does not wait for
+   * the write — the next batches are correlated meanwhile and their writes join the next transaction
+   * (the writer runs one at a time and takes everything held) — and announcements keep their order.
+   * A write the lease fence refuses announces nothing of the refused sites (the new owner announces
+   * its own); any other failure announces anyway, the write kept for the next attempt.
+   */
+  private publishWritten(batch: CorrelatedBatch): void {
+    if (!this.o.writeNewAtOnce || batch.opened.length === 0) {
+      this.publish(batch);
+      return;
+    }
+    const changed = [...batch.touched].map(([id, how]) => ({ incident: this.open.get(id)!, how }));
+    this.writer.hold(changed, batch.marks);
+    const written = this.writer.persist().then(
+      () => changed,
+      (err: unknown) => {
+        if (err instanceof StaleOwnerError) return changed.filter((c) => !err.sites.has(c.incident.siteId));
+        this.o.log.error({ err, incidents: batch.opened.length }, 'new incidents not written at once; kept for the next write');
+        return changed;
+      },
+    );
+    this.announceInOrder(written);
+  }
+
+  /** Announces now, or after the announcements still waiting for their write (order kept). */
+  private announceInOrder(changed: Changed[] | Promise<Changed[]>): void {
+    if (this.announcing === null && Array.isArray(changed)) {
+      this.announce(changed);
+      return;
+    }
+    const tail: Promise<void> = (this.announcing ?? Promise.resolve())
+      .then(() => changed)
+      .then((list) => this.announce(list))
+      .catch((err: unknown) => this.o.log.error({ err }, 'could not announce incidents'))
+      .finally(() => {
+        if (this.announcing === tail) this.announcing = null;
+      });
+    this.announcing = tail;
+  }
+
+  /** Emits each changed incident, new or updated, on the bus (consoles, notifier). */
+  private announce(changed: readonly Changed[]): void {
     for (const { incident, how } of changed) {
       if (how === 'new') {
         // Drills are counted apart, never in the figure of real incidents (issue 15).
@@ -453,6 +545,7 @@ export class IncidentService {
         if (belongs(i.siteId) && i.disposition === 'false' && i.closedAt && !i.drill) this.noteFalse(i.siteId, i.id, Date.parse(i.closedAt));
       }
       for (const [siteId, armed] of await store.events.lastArmingBySite()) if (belongs(siteId)) this.armed.set(siteId, armed);
+      await this.beforeReplay.pass();
       const replayed = await this.replay(belongs);
       this.o.log.info({ incidents: loaded, events: replayed }, 'took over sites: open incidents loaded, unprocessed events correlated');
     });
@@ -473,10 +566,10 @@ export class IncidentService {
   /**
    * The lock session was lost: another replica may own these sites already. Forget them at once,
    * held writes included, writing nothing (their events stay unprocessed for the new owner; a write
-   * already on its way is refused by the PostgreSQL store's version fence if it is stale).
+   * already on its way is refused by the lease fence: IncidentWriter, src/cluster/README.md).
    */
   dropSites(belongs: (siteId: string) => boolean): void {
-    const dropped = this.writer.discard((i) => belongs(i.siteId));
+    const dropped = this.writer.discard(belongs);
     this.forgetSites(belongs);
     this.o.log.warn({ heldIncidents: dropped }, 'sites dropped without writing: this replica no longer owns them');
   }
@@ -486,10 +579,13 @@ export class IncidentService {
     // At or below what this run correlated: its own event (the bus brought it first), nothing to read.
     if (!this.owns(siteId) || (this.seenSeq.get(siteId) ?? -1) >= seq || this.wakePending.has(siteId)) return false;
     this.wakePending.add(siteId);
+    // One read for every site woken while the queue was busy (many replicas' batches wake many sites).
+    if (this.wakePending.size > 1) return true;
     this.exclusive(() => {
-      this.wakePending.delete(siteId);
-      return this.replay((s) => s === siteId, [siteId]);
-    }).catch((err: unknown) => this.o.log.error({ err, siteId }, 'could not correlate woken events; the next sweep tries again'));
+      const sites = new Set(this.wakePending);
+      this.wakePending.clear();
+      return this.replay((s) => sites.has(s), [...sites]);
+    }).catch((err: unknown) => this.o.log.error({ err }, 'could not correlate woken events; the next sweep tries again'));
     return true;
   }
 

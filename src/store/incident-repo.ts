@@ -1,7 +1,7 @@
 import type { Incident } from '../contract/incident.js';
 import type { Db } from './db.js';
 import { listLimit, Where } from './where.js';
-import type { IncidentQuery, IncidentRepository } from './ports.js';
+import type { IncidentQuery, IncidentRepository, PartitionFence } from './ports.js';
 import type { Sync } from './sqlite-gate.js';
 
 /** The only SQL about incidents. The whole Incident is kept as JSON; indexed columns serve queries. */
@@ -28,6 +28,11 @@ export class SqliteIncidentRepository implements Sync<IncidentRepository> {
     this.getStmt = db.prepare('SELECT doc FROM incidents WHERE id = ?');
     this.lastNumberStmt = db.prepare('SELECT coalesce(max(sequence), 0) AS last FROM incident_numbers WHERE series = ?');
     this.recordNumberStmt = db.prepare('INSERT OR IGNORE INTO incident_numbers (incident_id, series, sequence) VALUES (?, ?, ?)');
+  }
+
+  /** One hub owns every site: there are no leases to be fenced out of. */
+  staleFences(_fences: readonly PartitionFence[]): number[] {
+    return [];
   }
 
   save(i: Incident): void {

@@ -21,6 +21,7 @@ export type {
   NotificationOutboxRepository,
   OutboxEntry,
   OutboxRow,
+  PartitionFence,
   ReportIncident,
   ReportRepository,
   ReportWindow,

@@ -120,6 +120,12 @@ export interface EventRepository {
    * its `duplicateSinceMs`; call inside `Store.transaction`. Returns what was stored, with seq, in order.
    */
   commitBatch(candidates: readonly DedupeCandidate[]): Promise<{ stored: AlarmEvent[]; duplicates: number }>;
+  /**
+   * The whole group-commit batch (commitBatch's rule, and the device state rows' saveLatest) as one
+   * durable commit of its own, when the backend can do it in one statement (PostgreSQL: no client
+   * round trip while the events lock is held). writeEventBatch uses it when present.
+   */
+  commitBatchWithStates?(candidates: readonly DedupeCandidate[], states: readonly DeviceStateRow[]): Promise<{ stored: AlarmEvent[]; duplicates: number }>;
   /** The newest event's seq (0 when there is none). */
   lastSeq(): Promise<number>;
   /** Marks an event correlated into `incidentId`; `seq`, when known, is the cheaper lookup. */
@@ -159,6 +165,20 @@ export interface IncidentRepository {
    * SQLite (one writer): a counter in memory, seeded from `lastNumber`.
    */
   nextNumbers(series: string, n: number): Promise<number>;
+  /**
+   * Replica mode's fence (issue 18, PostgreSQL migration 003): call inside the transaction of an
+   * incident write, before it commits. Reads each partition's lease epoch `FOR SHARE` (held to the
+   * end of the transaction, so a new owner's bump waits for it) and returns the partitions whose
+   * epoch is no longer the one given: the writer no longer owns them and must roll back. SQLite (one
+   * hub, no leases): always none.
+   */
+  staleFences(fences: readonly PartitionFence[]): Promise<number[]>;
+}
+
+/** A partition lease's fencing token as this replica got it when it took the lock. */
+export interface PartitionFence {
+  partition: number;
+  epoch: number;
 }
 
 /** Last decoded state and availability per device, so on-change decoding survives restarts. */
@@ -414,6 +434,11 @@ export interface PartitionLocks {
   release(partition: number): Promise<void>;
   /** The partitions this replica holds now; empty once the session is lost. */
   held(): ReadonlySet<number>;
+  /**
+   * The fencing token (`partition_epoch`) this replica got when it took the partition; undefined when
+   * it does not hold it (released, or the session is lost). Incident writes carry it (staleFences).
+   */
+  epochOf(partition: number): number | undefined;
   /** Who is live and who holds what, as PostgreSQL's lock table shows now. A failure counts as `lost`. */
   survey(): Promise<LockSurvey>;
   /** The session dropped: every lock may be gone, the replica must stop acting as owner at once. */

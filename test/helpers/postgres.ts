@@ -35,6 +35,8 @@ export interface PostgresServer {
 export interface PostgresOptions {
   /** fsync off makes a test instance faster; durability tests keep it on (the default). */
   fsync?: boolean;
+  /** More postgresql.conf lines (a bench loads pg_stat_statements with `shared_preload_libraries = 'pg_stat_statements'`). */
+  extraConfig?: string[];
 }
 
 function runAs(): { uid?: number; gid?: number } {
@@ -59,7 +61,14 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   });
   writeFileSync(
     join(data, 'postgresql.auto.conf'),
-    [`fsync = ${options.fsync === false ? 'off' : 'on'}`, 'max_connections = 200', 'shared_buffers = 32MB', "log_min_messages = 'fatal'", ''].join('\n'),
+    [
+      `fsync = ${options.fsync === false ? 'off' : 'on'}`,
+      'max_connections = 200',
+      'shared_buffers = 32MB',
+      "log_min_messages = 'fatal'",
+      ...(options.extraConfig ?? []),
+      '',
+    ].join('\n'),
   );
   if (user.uid !== undefined) chownSync(join(data, 'postgresql.auto.conf'), user.uid, user.gid ?? user.uid);
   const port = await freePort();

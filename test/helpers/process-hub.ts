@@ -26,12 +26,15 @@ export interface ProcessHubOptions {
   mqttPort?: number;
   /** Start as `npm start` does (`node bin/safegrid.js start`: tsx registered by the script, not by a flag). */
   bin?: boolean;
+  /** Flags for node itself, before the script (a bench's `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 export async function startProcessHub(root: string, env: Record<string, string> = {}, o: ProcessHubOptions = {}): Promise<ProcessHub> {
   const child = spawn(
     process.execPath,
     [
+      ...(o.nodeArgs ?? []),
       ...(o.bin ? ['bin/safegrid.js'] : ['--import', 'tsx', 'src/cli.ts']),
       'start',
       '--root',

@@ -155,6 +155,10 @@ export interface ReplicaClusterOptions {
   sites: number;
   /** Extra hub.yaml text appended (e.g. a triage section). */
   hubYamlExtra?: string;
+  /** More postgresql.conf lines for the shared PostgreSQL (startPostgres' extraConfig). */
+  postgresConfig?: string[];
+  /** Flags for each replica's node (startProcessHub's nodeArgs). */
+  nodeArgs?: string[];
 }
 
 export interface ReplicaCluster {
@@ -197,7 +201,7 @@ async function waitReady(base: string): Promise<void> {
 }
 
 export async function startReplicaCluster(o: ReplicaClusterOptions): Promise<ReplicaCluster> {
-  const pgServer = await startPostgres({ fsync: false });
+  const pgServer = await startPostgres({ fsync: false, extraConfig: o.postgresConfig });
   const redis = await startRedis();
   const dbUrl = await pgServer.createDatabase();
   const { sites, env, files } = generatedSites(o.sites);
@@ -227,7 +231,15 @@ export async function startReplicaCluster(o: ReplicaClusterOptions): Promise<Rep
     // and the failure is kept for the report: it is a finding, not noise.
     for (let attempt = 1; ; attempt++) {
       try {
-        procs[i] = await startProcessHub(trees[i]!.root, { ...env, SAFEGRID_REPLICA_ID: `r${i}` }, { httpPort: httpPorts[i], mqttPort: mqttPorts[i] });
+        procs[i] = await startProcessHub(
+          trees[i]!.root,
+          { ...env, SAFEGRID_REPLICA_ID: `r${i}` },
+          {
+            httpPort: httpPorts[i],
+            mqttPort: mqttPorts[i],
+            ...(o.nodeArgs ? { nodeArgs: o.nodeArgs } : {}),
+          },
+        );
         break;
       } catch (err) {
         const failure = `r${i} attempt ${attempt}: ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`;

@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type pg from 'pg';
+import pg from 'pg';
 import { Forwarder, type ForwardedCommand } from '../../src/cluster/forward.js';
 import { LeaseManager } from '../../src/cluster/lease-manager.js';
 import { partitionOf } from '../../src/cluster/partitions.js';
@@ -13,9 +13,23 @@ import { systemClock } from '../../src/core/clock.js';
 import { PgPartitionLocks } from '../../src/store/postgres/partition-locks.js';
 import { type PostgresServer, startPostgres } from '../helpers/postgres.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
+import { migratePostgres } from '../../src/store/postgres/migrate.js';
 
 let redis: RedisServer;
 let postgres: PostgresServer;
+
+/** A database with SafeGrid's schema: every lease acquire bumps its partition's epoch (migration 003). */
+async function leaseDatabase(): Promise<string> {
+  const url = await postgres.createDatabase();
+  const pool = new pg.Pool({ connectionString: url });
+  try {
+    await migratePostgres(pool);
+  } finally {
+    await pool.end();
+  }
+  return url;
+}
+
 beforeAll(async () => {
   [redis, postgres] = await Promise.all([startRedis(), startPostgres({ fsync: false })]);
 });
@@ -219,7 +233,7 @@ describe('forwarding while Redis is down', () => {
 
 describe('forwarding with owners from the partition leases', () => {
   it('three replicas: the lease owner runs the command wherever it arrives; when it dies another takes over, and a retry of what it ran is not run again', async () => {
-    const url = await postgres.createDatabase();
+    const url = await leaseDatabase();
     const prefix = `safegrid:lease${Date.now().toString(36)}:`;
     const runs: Array<{ on: string; requestId: string; owned: boolean }> = [];
     const replicas = ['hub-a', 'hub-b', 'hub-c'].map((id) => {

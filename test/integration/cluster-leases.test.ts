@@ -9,9 +9,22 @@ import { LeaseManager, type Timers } from '../../src/cluster/lease-manager.js';
 import { systemClock } from '../../src/core/clock.js';
 import { PgPartitionLocks } from '../../src/store/postgres/partition-locks.js';
 import { type PostgresServer, startPostgres } from '../helpers/postgres.js';
+import { migratePostgres } from '../../src/store/postgres/migrate.js';
 
 const P = 64;
 let server: PostgresServer;
+
+/** A database with SafeGrid's schema: every lease acquire bumps its partition's epoch (migration 003). */
+async function leaseDatabase(): Promise<string> {
+  const url = await server.createDatabase();
+  const pool = new pg.Pool({ connectionString: url });
+  try {
+    await migratePostgres(pool);
+  } finally {
+    await pool.end();
+  }
+  return url;
+}
 
 beforeAll(async () => {
   server = await startPostgres({ fsync: false });
@@ -89,7 +102,7 @@ async function settled(url: string, rs: Replica[], shares: number[]): Promise<bo
 
 describe('partition leases over PostgreSQL advisory locks', () => {
   it('three replicas share 64 partitions, a lost one is taken over by the others, and it gets its share back', async () => {
-    const url = await server.createDatabase();
+    const url = await leaseDatabase();
     const rs = ['hub-a', 'hub-b', 'hub-c'].map((id) => replica(url, id));
     try {
       for (const r of rs) r.manager.start();
@@ -141,7 +154,7 @@ describe('partition leases over PostgreSQL advisory locks', () => {
   });
 
   it('refuses a second live replica with the same id', async () => {
-    const url = await server.createDatabase();
+    const url = await leaseDatabase();
     const first = new PgPartitionLocks({ url, replicaId: 'hub-x' });
     const twin = new PgPartitionLocks({ url, replicaId: 'hub-x' });
     await first.connect();
@@ -163,7 +176,7 @@ describe('partition leases over PostgreSQL advisory locks', () => {
   });
 
   it('a replica that cannot stop acting for its partitions keeps them rather than hand them over', async () => {
-    const url = await server.createDatabase();
+    const url = await leaseDatabase();
     const a = replica(url, 'hub-a');
     let canDrop = false;
     a.manager.on('releasing', () => {
@@ -189,7 +202,7 @@ describe('partition leases over PostgreSQL advisory locks', () => {
   });
 
   it('an owner whose PostgreSQL stops answering gives up at its query deadline, before PostgreSQL frees its locks to another', async () => {
-    const url = await server.createDatabase();
+    const url = await leaseDatabase();
     const a = replica(url, 'hub-a', 1_000);
     const b = replica(url, 'hub-b');
     const timeline: string[] = [];
@@ -231,7 +244,7 @@ describe('partition leases over PostgreSQL advisory locks', () => {
   });
 
   it('rounds run on the injected timer: the first at once, then every interval with its jitter', async () => {
-    const url = await server.createDatabase();
+    const url = await leaseDatabase();
     const waits: number[] = [];
     const due: Array<() => void> = [];
     const timers: Timers = {

@@ -4,13 +4,14 @@
  * hub replicas would hold them — and a PostgreSQL that stops and comes back. A private PostgreSQL
  * (test/helpers/postgres.ts), one database per test.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DedupeCandidate } from '../../src/store/index.js';
+import type { DedupeCandidate, DeviceStateRow } from '../../src/store/index.js';
+import { EVENT_NOTIFY_CHANNEL, parseWakeUps } from '../../src/store/postgres/event-notify.js';
 import {
   AuditAnchorWriter,
   GroupCommit,
@@ -22,7 +23,7 @@ import {
   writeEventBatch,
 } from '../../src/store/index.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
-import { entry, event, incident, storeContract } from '../helpers/store-contract.js';
+import { entry, event, incident, storeContract, T0 } from '../helpers/store-contract.js';
 
 let server: PostgresServer;
 beforeAll(async () => {
@@ -68,7 +69,12 @@ describe('PostgreSQL store: several replicas on one database', () => {
     const stores = await Promise.all([openPostgresStore({ url }), openPostgresStore({ url }), openPostgresStore({ url })]);
     try {
       const applied = await withClient(url, async (c) => (await c.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name')).rows);
-      expect(applied.map((r) => r.name)).toEqual(['001_schema.sql', '002_incident_number_series.sql']);
+      // Every file of the migrations folder, once (new ones come from several engineers in parallel).
+      const files = readdirSync(new URL('../../src/store/postgres/migrations/', import.meta.url))
+        .filter((f) => f.endsWith('.sql'))
+        .sort();
+      expect(files).toEqual(['001_schema.sql', '002_incident_number_series.sql', '003_partition_epoch.sql', '004_commit_event_batch.sql']);
+      expect(applied.map((r) => r.name)).toEqual(files);
       expect(await stores[2]!.events.count()).toBe(0);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
@@ -324,6 +330,119 @@ describe('PostgreSQL store: the report worker’s reader', () => {
       reader.close();
       await store.close();
     }
+  });
+});
+
+describe('PostgreSQL store: a group-commit batch in one statement (commitBatchWithStates)', () => {
+  const batch = (store: Store, candidates: DedupeCandidate[], states: DeviceStateRow[] = []) => store.events.commitBatchWithStates!(candidates, states);
+  const state = (deviceId: string, door: string): DeviceStateRow => ({ deviceId, state: { door }, availability: 'online', lastSeenMs: T0 });
+
+  it('keeps commitBatch’s dedupe rule, saves the last state row per device, and wakes the owners at commit with each site’s highest seq', async () => {
+    await twoReplicas(async (a, _b, url) => {
+      await batch(a, [{ event: event(1, { dedupeKey: 'old', atMs: T0 }), duplicateSinceMs: 0 }]);
+      const heard: string[] = [];
+      await withClient(url, async (c) => {
+        c.on('notification', (m) => heard.push(m.payload ?? ''));
+        await c.query(`LISTEN ${EVENT_NOTIFY_CHANNEL}`);
+        const result = await batch(
+          a,
+          [
+            { event: event(2, { dedupeKey: 'old' }), duplicateSinceMs: T0 - 1 },
+            { event: event(3, { dedupeKey: 'old-but-outside', siteId: 's2' }), duplicateSinceMs: T0 },
+            { event: event(4, { dedupeKey: 'new' }), duplicateSinceMs: T0 },
+            { event: event(5, { dedupeKey: 'new' }), duplicateSinceMs: T0 },
+            { event: event(6, { dedupeKey: 'other' }), duplicateSinceMs: T0 },
+          ],
+          [state('d1', 'open'), state('d2', 'open'), state('d1', 'closed')],
+        );
+        expect(result.duplicates).toBe(2);
+        expect(result.stored.map((e) => e.id)).toEqual(['e3', 'e4', 'e6']);
+        const seqs = result.stored.map((e) => e.seq!);
+        expect(seqs[0]).toBeLessThan(seqs[1]!);
+        expect(seqs[1]).toBeLessThan(seqs[2]!);
+        expect((await a.events.get('e6'))!.seq).toBe(seqs[2]);
+        expect(await a.events.count()).toBe(4);
+        const states = new Map((await a.deviceState.all()).map((r) => [r.deviceId, r.state]));
+        expect(states).toEqual(
+          new Map([
+            ['d1', { door: 'closed' }],
+            ['d2', { door: 'open' }],
+          ]),
+        );
+        // One round trip more on this connection: the NOTIFY of a commit before it has arrived by then.
+        await c.query('SELECT 1');
+        const refs = heard.flatMap((p) => parseWakeUps(p) ?? []);
+        expect(new Map(refs.map((r) => [r.siteId, r.seq]))).toEqual(
+          new Map([
+            ['s2', seqs[0]],
+            ['s1', seqs[2]],
+          ]),
+        );
+      });
+      // A batch of only duplicates, or only states, stores nothing and still saves the states.
+      expect(await batch(a, [{ event: event(7, { dedupeKey: 'new' }), duplicateSinceMs: 0 }], [state('d2', 'closed')])).toEqual({ stored: [], duplicates: 1 });
+      expect((await a.deviceState.all()).find((r) => r.deviceId === 'd2')?.state).toEqual({ door: 'closed' });
+    });
+  });
+
+  it('splits the wake-ups of many sites into payloads PostgreSQL accepts', async () => {
+    await twoReplicas(async (a, _b, url) => {
+      const heard: string[] = [];
+      await withClient(url, async (c) => {
+        c.on('notification', (m) => heard.push(m.payload ?? ''));
+        await c.query(`LISTEN ${EVENT_NOTIFY_CHANNEL}`);
+        const sites = Array.from({ length: 600 }, (_, i) => `site-with-a-rather-long-name-${String(i).padStart(4, '0')}`);
+        const r = await batch(
+          a,
+          sites.map((siteId, i) => ({ event: { ...event(i, { siteId }), dedupeKey: `m${i}` }, duplicateSinceMs: 0 })),
+        );
+        expect(r.stored).toHaveLength(600);
+        await c.query('SELECT 1');
+      });
+      expect(heard.length).toBeGreaterThan(1);
+      for (const p of heard) expect(Buffer.byteLength(p)).toBeLessThan(8000);
+      expect(new Set(heard.flatMap((p) => (parseWakeUps(p) ?? []).map((x) => x.siteId))).size).toBe(600);
+    });
+  });
+
+  it('two replicas writing at once: a reader paging afterSeq sees every event once, and one key is stored once', async () => {
+    await twoReplicas(async (a, b) => {
+      const perWriter = 60;
+      const seen: string[] = [];
+      let done = false;
+      let after = 0;
+      const page = async (): Promise<void> => {
+        for (const e of await a.events.query({ afterSeq: after, limit: 1000 })) {
+          seen.push(e.id);
+          after = e.seq;
+        }
+      };
+      const reader = (async () => {
+        while (!done) {
+          await page();
+          await jitter();
+        }
+        await page();
+      })();
+      const writer = (store: Store, prefix: string) =>
+        (async () => {
+          for (let n = 0; n < perWriter; n++) {
+            await batch(store, [
+              { event: { ...event(n), id: `${prefix}${n}a`, dedupeKey: `${prefix}${n}a` }, duplicateSinceMs: 0 },
+              { event: { ...event(n), id: `${prefix}${n}b`, dedupeKey: `${prefix}${n}b` }, duplicateSinceMs: 0 },
+              // The same key from both writers in the same round: stored by one of them.
+              { event: { ...event(n), id: `${prefix}${n}s`, dedupeKey: `shared${n}` }, duplicateSinceMs: 0 },
+            ]);
+          }
+        })();
+      await Promise.all([writer(a, 'A'), writer(b, 'B')]);
+      done = true;
+      await reader;
+      expect(seen.length).toBe(perWriter * 5);
+      expect(new Set(seen).size).toBe(perWriter * 5);
+      const shared = (await a.events.query({ limit: 1000 })).filter((e) => e.dedupeKey.startsWith('shared'));
+      expect(shared).toHaveLength(perWriter);
+    });
   });
 });
 

@@ -124,5 +124,6 @@ describe('config files survive random edits', () => {
       }),
       { numRuns: 60 },
     );
-  });
+    // 120 config loads: about 30 s on a quiet 2-core machine, over a minute under load. A ceiling, not a budget.
+  }, 240_000);
 });

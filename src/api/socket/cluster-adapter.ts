@@ -1,7 +1,9 @@
 /**
  * Socket.IO across replicas (issue 18): `@socket.io/redis-adapter` (Redis pub/sub) carries every
  * room broadcast to the other replicas, so a console on replica A gets what replica B pushed to its
- * station's room.
+ * station's room: incidents (versioned: the page keeps the newer), device and camera status. Not
+ * the event log: two replicas' relays reach a console out of seq order, so each replica pushes
+ * `event:stored` to its own sockets from the store instead (event-tail.ts).
  *
  * Why pub/sub and not the Redis streams adapter: the streams adapter can replay what a client
  * missed while it reconnected (connection state recovery), but the console's catch-up does not

@@ -31,6 +31,7 @@ type Audience = (item: { siteId: string; stationId?: string | null }) => string[
 export function startFanOut(namespaces: readonly LiveNs[], ctx: ApiContext, bus: EventBus<HubEvents>, coalesceMs?: number): () => void {
   const audienceOf = audienceCache(ctx);
   const emitTo = emitter(namespaces);
+  const emitHere = emitter(namespaces, true);
   // Commissioning names devices and zones: the dispatch consoles' status board, not the guards' page.
   const emitToConsoles = emitter(namespaces.filter((ns) => ns.name === '/console'));
   // New incidents and anything an operator acts on go out at once; routine updates (device events
@@ -46,9 +47,15 @@ export function startFanOut(namespaces: readonly LiveNs[], ctx: ApiContext, bus:
   const off = [
     bus.on('incident:new', (i) => pushes.push('incident:new', i)),
     bus.on('incident:update', (i) => pushes.push('incident:update', i)),
-    bus.on('event:stored', (events) => {
-      for (const [room, list] of eventsByRoom(events, audienceOf)) emitTo(room, 'event:stored', { events: list, replay: false });
-    }),
+    // The event log: one hub pushes its bus's batches (announced in commit order); replicas push what
+    // their tail reads from the store, to their own consoles only (event-tail.ts says why).
+    ctx.eventTail
+      ? ctx.eventTail.onEvents((events) => {
+          for (const [room, list] of eventsByRoom(events, audienceOf)) emitHere(room, 'event:stored', { events: list, replay: false });
+        })
+      : bus.on('event:stored', (events) => {
+          for (const [room, list] of eventsByRoom(events, audienceOf)) emitTo(room, 'event:stored', { events: list, replay: false });
+        }),
     bus.on('device:status', (s) => emitTo(audienceOf({ siteId: s.siteId }), 'device:status', s)),
     bus.on('camera:status', (s) => emitTo(audienceOf({ siteId: s.siteId }), 'camera:status', s)),
     bus.on('commissioning:status', (s) => emitToConsoles(audienceOf({ siteId: s.siteId }), 'commissioning:status', s)),
@@ -115,18 +122,21 @@ function audienceCache(ctx: ApiContext): Audience {
 }
 
 /**
- * Emits to the rooms of each namespace that has a socket in one of them. Socket.IO encodes a
+ * Emits to the rooms of each namespace that has a socket in one of them (`localOnly`: this
+ * replica's sockets, not through the Redis adapter). Socket.IO encodes a
  * broadcast before it looks for recipients, so an emit to a namespace nobody is connected to
  * (the guards' /guard in a dispatch centre, /console at a guard post) is a whole JSON encoding of
  * the incident for nothing: measured at about 7 % of the hub's CPU with alarms only.
  */
-function emitter(namespaces: readonly LiveNs[]) {
+function emitter(namespaces: readonly LiveNs[], localOnly = false) {
   return <E extends Pushed>(rooms: string | string[], event: E, ...body: Parameters<ServerToClientEvents[E]>): void => {
     const list = typeof rooms === 'string' ? [rooms] : rooms;
     for (const ns of namespaces) {
       const present = ns.adapter.rooms;
       // Across replicas (cluster-adapter.ts) the room may have its sockets on another replica.
-      if (crossesReplicas(ns) || list.some((r) => (present.get(r)?.size ?? 0) > 0)) ns.to(list).emit(event, ...body);
+      const remote = !localOnly && crossesReplicas(ns);
+      if (!remote && !list.some((r) => (present.get(r)?.size ?? 0) > 0)) continue;
+      (localOnly ? ns.local : ns).to(list).emit(event, ...body);
     }
   };
 }

@@ -67,16 +67,29 @@ export const MAX_REPLAY_EVENTS = 20_000;
 const REPLAY_PAGE = 1000;
 
 /**
+ * The highest seq pushed to this hub's consoles as `event:stored`: with one hub what the bus has
+ * announced (ingest.announcedSeq), in replica mode how far the event tail has read the store
+ * (event-tail.ts; a replica's own announcements are not the cluster's log). Every committed event
+ * above it reaches the rooms later, in seq order.
+ */
+export function pushedSeq(ctx: ApiContext): number {
+  return ctx.eventTail ? ctx.eventTail.position : ctx.ingest.announcedSeq;
+}
+
+/**
  * Puts a socket in its scope room and sends it the queue (`queue:snapshot`) and, when it reconnects
  * with `since`, the events it missed. Every event after `since` must arrive exactly once and in seq
- * order (the page drops any event at or below the last seq it saw), so:
- * - without a replay, the room is joined and the snapshot sent in one synchronous run, as no live
- *   push can fall between them;
+ * order (the page drops any event at or below the last seq it saw), so, one rule for one hub and
+ * for replicas:
+ * - without a replay, the room is joined at once;
  * - with a replay, the store is read page by page (asynchronously), and live pushes must not
  *   overtake the replayed pages: the socket joins its room only once the pages have reached what
- *   the hub has announced, checked in the same synchronous run as the join, and then gets the
- *   queue once more (incident pushes made while it was out of the room are in that snapshot).
- * Resolves when the socket is in its room.
+ *   has been pushed (`pushedSeq`), checked in the same synchronous run as the join.
+ * The queue: one hub holds every incident in memory, so it is sent with the join in one synchronous
+ * run (and first, before a replay, so the page fills at once); in replica mode other replicas'
+ * incidents are read from the store, asynchronously, after the join: a push made meanwhile arrives
+ * before a snapshot that may be older, and the page keeps the newer version of each incident
+ * (web/src/incidents.ts). Resolves when the socket is in its room.
  */
 export async function admitToRoom(socket: LiveSocket, ctx: ApiContext, scope: Scope): Promise<void> {
   const { since } = handshakeAuth.parse(socket.handshake.auth ?? {});
@@ -84,57 +97,46 @@ export async function admitToRoom(socket: LiveSocket, ctx: ApiContext, scope: Sc
   const queue = (incidents: Incident[], eventSeq: number) => {
     socket.emit('queue:snapshot', { incidents: incidents.map(forPush), serverTime: new Date().toISOString(), eventSeq });
   };
-  // Up to what has been announced: later commits reach this socket live, through the fan-out.
-  const sendQueue = () => queue(ctx.incidents.snapshot(filter), ctx.ingest.announcedSeq);
-  const join = () => {
-    (socket.data as SocketData).room = scope.room;
-    void socket.join(scope.room);
-  };
-  const replaying = since !== undefined && since < ctx.ingest.announcedSeq;
-  if (ctx.role?.replicated) {
-    // Other replicas store and announce events too: this replica's announcedSeq is not the
-    // cluster's, so the replay reads the store to its end, whatever `since` is.
-    if (since !== undefined && !(await replay(socket, ctx, scope, since, true))) return;
-    // Replica mode: other replicas' incidents are read from the store, asynchronously, so the room
-    // is joined before the read: a push made meanwhile arrives before a snapshot that may be older,
-    // and the page keeps the newer version of each incident (web/src/incidents.ts).
-    join();
-    const seq = ctx.ingest.announcedSeq;
-    const incidents = await openIncidents(ctx, filter);
-    if (socket.connected) queue(incidents, seq);
+  // Up to what has been pushed: later commits reach this socket live, through the fan-out.
+  const sendQueue = () => queue(ctx.incidents.snapshot(filter), pushedSeq(ctx));
+  const replicated = ctx.role?.replicated === true;
+  if (!replicated) sendQueue();
+  const replaying = since !== undefined && since < pushedSeq(ctx);
+  if (replaying && !(await replay(socket, ctx, scope, since))) return;
+  // Synchronous from replay's last check to here: whatever is pushed from now on reaches the room.
+  (socket.data as SocketData).room = scope.room;
+  void socket.join(scope.room);
+  if (!replicated) {
+    // Incident pushes made while a replaying socket was out of the room are in this second queue.
+    if (replaying) sendQueue();
     return;
   }
-  sendQueue();
-  if (!replaying) return join();
-  if (!(await replay(socket, ctx, scope, since, false))) return;
-  // Synchronous from replay's last check to here: whatever is announced from now on reaches the room.
-  join();
-  sendQueue();
+  const seq = pushedSeq(ctx);
+  const incidents = await openIncidents(ctx, filter);
+  if (socket.connected) queue(incidents, seq);
 }
 
 /**
- * Sends the scope's events after `since` up to what the hub has announced, page by page; false
- * when the socket went away meanwhile. Ends in the synchronous run of its last check, so the
- * caller joins the room with nothing announced in between.
+ * Sends the scope's events after `since` up to what has been pushed, page by page; false when the
+ * socket went away meanwhile. Ends in the synchronous run of its last check, so the caller joins
+ * the room with nothing pushed in between.
  */
-async function replay(socket: LiveSocket, ctx: ApiContext, scope: Scope, since: number, toStoreEnd: boolean): Promise<boolean> {
-  const upTo = toStoreEnd ? () => Number.MAX_SAFE_INTEGER : () => ctx.ingest.announcedSeq;
+async function replay(socket: LiveSocket, ctx: ApiContext, scope: Scope, since: number): Promise<boolean> {
   let after = since;
   let sent = 0;
   for (;;) {
-    const until = upTo();
+    const until = pushedSeq(ctx);
     if (after >= until) break;
     const page = await replayPage(ctx, scope, after, until);
     if (!socket.connected) return false;
-    // Nothing more within the scope up to `until`: caught up with what had been announced then.
+    // Nothing more within the scope up to `until`: caught up with what had been pushed then.
     if (page.length === 0) {
       after = until;
       continue;
     }
     sent += page.length;
     after = page.at(-1)!.seq;
-    // To the store's end (replica mode) a full page says there may be more; else the announced seq does.
-    const more = sent >= MAX_REPLAY_EVENTS && (toStoreEnd ? page.length === REPLAY_PAGE : after < ctx.ingest.announcedSeq);
+    const more = sent >= MAX_REPLAY_EVENTS && after < pushedSeq(ctx);
     socket.emit('event:stored', { events: page.map(eventBrief), replay: true, ...(more ? { more: true } : {}) });
     if (more) break;
     if (page.length < REPLAY_PAGE) after = Math.max(after, until);

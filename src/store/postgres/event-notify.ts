@@ -13,8 +13,9 @@
 import pg from 'pg';
 
 export const EVENT_NOTIFY_CHANNEL = 'safegrid_events';
-/** PostgreSQL refuses payloads of 8000 bytes or more; chunks stay well below. */
-const MAX_PAYLOAD = 7_000;
+/** PostgreSQL refuses payloads of 8000 bytes or more; chunks stay well below (also in sg_commit_event_batch). */
+export const MAX_NOTIFY_PAYLOAD = 7_000;
+const MAX_PAYLOAD = MAX_NOTIFY_PAYLOAD;
 
 export interface StoredEventRef {
   siteId: string;

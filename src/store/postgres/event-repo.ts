@@ -1,10 +1,10 @@
 import type { AlarmEvent } from '../../contract/alarm-event.js';
 import type { StoredParams } from '../../contract/messages.js';
-import type { DedupeCandidate, EventQuery, EventRepository, StoredEvent, UnprocessedFrom } from '../ports.js';
+import type { DedupeCandidate, DeviceStateRow, EventQuery, EventRepository, StoredEvent, UnprocessedFrom } from '../ports.js';
 import { listLimit, Where } from '../where.js';
 import { numbered } from './pool.js';
-import { notifyStoredEvents } from './event-notify.js';
-import { LOCKS, type PgContext } from './transaction.js';
+import { EVENT_NOTIFY_CHANNEL, MAX_NOTIFY_PAYLOAD, notifyStoredEvents } from './event-notify.js';
+import { LOCK_SPACE, LOCKS, type PgContext } from './transaction.js';
 
 interface EventRow {
   seq: number;
@@ -101,6 +101,18 @@ const INSERT_TYPES = [
   'text',
   'int',
 ] as const;
+/** The arguments of sg_commit_event_batch: lock keys, channel, payload limit, the event columns, since, device state columns. */
+const COMMIT_BATCH_SQL = `SELECT event_id, event_seq FROM sg_commit_event_batch($1::int, $2::int, $3::text, $4::int, ${[
+  ...INSERT_TYPES,
+  'bigint',
+  'text',
+  'text',
+  'text',
+  'bigint',
+  'text',
+]
+  .map((t, i) => `$${i + 5}::${t}[]`)
+  .join(', ')})`;
 const INSERT_SQL = `INSERT INTO events (${INSERT_COLUMNS})
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING seq`;
 
@@ -198,6 +210,48 @@ export class PgEventRepository implements EventRepository {
     });
   }
 
+  /**
+   * The batch and its device states in one statement, `sg_commit_event_batch` (migration 003): lock,
+   * dedupe, insert, wake-up NOTIFY and device state run inside PostgreSQL, and outside an explicit
+   * transaction the statement is its own durable commit, so the events lock is released at that
+   * commit without waiting for this process. Inside a transaction it joins it (the lock then lasts
+   * to that transaction's commit, as commitBatch's does).
+   */
+  async commitBatchWithStates(
+    candidates: readonly DedupeCandidate[],
+    states: readonly DeviceStateRow[],
+  ): Promise<{ stored: AlarmEvent[]; duplicates: number }> {
+    const columns = INSERT_TYPES.map(() => [] as unknown[]);
+    for (const { event } of candidates) insertParams(event).forEach((v, i) => columns[i]!.push(v));
+    // One row per device (ON CONFLICT cannot touch a row twice in one statement): the last wins.
+    const latest = [...new Map(states.map((r) => [r.deviceId, r])).values()];
+    const rows = await this.pg.rows<{ event_id: string; event_seq: number }>(COMMIT_BATCH_SQL, [
+      LOCK_SPACE,
+      LOCKS.events,
+      EVENT_NOTIFY_CHANNEL,
+      // Chunked by a running byte count in SQL, so a chunk may pass its target by one entry: aim lower.
+      MAX_NOTIFY_PAYLOAD - 1_000,
+      ...columns,
+      candidates.map((c) => c.duplicateSinceMs),
+      latest.map((r) => r.deviceId),
+      latest.map((r) => JSON.stringify(r.state)),
+      latest.map((r) => r.availability),
+      latest.map((r) => r.lastSeenMs),
+      latest.map((r) => (r.supervision ? JSON.stringify(r.supervision) : null)),
+    ]);
+    const seqOf = new Map(rows.map((r) => [r.event_id, r.event_seq]));
+    // The same candidate object twice in a batch is stored once: only its first place is "stored".
+    const stored: AlarmEvent[] = [];
+    const placed = new Set<string>();
+    for (const { event } of candidates) {
+      const seq = seqOf.get(event.id);
+      if (seq === undefined || placed.has(event.id)) continue;
+      placed.add(event.id);
+      stored.push({ ...event, seq });
+    }
+    return { stored, duplicates: candidates.length - stored.length };
+  }
+
   /** One INSERT … SELECT FROM unnest(…) for the batch; seqs drawn in batch order (ORDER BY ord). Call under the events lock. */
   private async insertMany(events: readonly AlarmEvent[]): Promise<number[]> {
     const columns = INSERT_TYPES.map(() => [] as unknown[]);
@@ -218,8 +272,11 @@ export class PgEventRepository implements EventRepository {
   }
 
   async markProcessed(eventId: string, incidentId: string, seq?: number): Promise<void> {
-    if (seq !== undefined) await this.pg.changes('UPDATE events SET incident_id = $1 WHERE seq = $2 AND id = $3', [incidentId, seq, eventId]);
-    else await this.pg.changes('UPDATE events SET incident_id = $1 WHERE id = $2', [incidentId, eventId]);
+    // Only an unmarked event: the first owner to commit its correlation keeps it (a replica that
+    // lost the site never overwrites the new owner's mark; the lease fence refuses its write anyway).
+    if (seq !== undefined) {
+      await this.pg.changes('UPDATE events SET incident_id = $1 WHERE seq = $2 AND id = $3 AND incident_id IS NULL', [incidentId, seq, eventId]);
+    } else await this.pg.changes('UPDATE events SET incident_id = $1 WHERE id = $2 AND incident_id IS NULL', [incidentId, eventId]);
   }
 
   async unprocessed(limit = 10_000, from: UnprocessedFrom = {}): Promise<StoredEvent[]> {

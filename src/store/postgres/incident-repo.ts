@@ -1,5 +1,5 @@
 import type { Incident } from '../../contract/incident.js';
-import type { IncidentQuery, IncidentRepository } from '../ports.js';
+import type { IncidentQuery, IncidentRepository, PartitionFence } from '../ports.js';
 import { listLimit, Where } from '../where.js';
 import { numbered } from './pool.js';
 import type { PgContext } from './transaction.js';
@@ -52,6 +52,18 @@ export class PgIncidentRepository implements IncidentRepository {
         Number(i.number.slice(cut + 1)),
       ]);
     }
+  }
+
+  async staleFences(fences: readonly PartitionFence[]): Promise<number[]> {
+    if (fences.length === 0) return [];
+    // FOR SHARE, in partition order: held to this transaction's end, so a new owner's bump (an upsert,
+    // which locks the row FOR UPDATE) waits until this write has committed or rolled back. Writers
+    // share the lock and never wait for each other. A missing row has never been taken: stale too.
+    const rows = await this.pg.rows<{ p: number; epoch: string }>('SELECT p, epoch FROM partition_epoch WHERE p = ANY($1::int[]) ORDER BY p FOR SHARE', [
+      fences.map((f) => f.partition),
+    ]);
+    const now = new Map(rows.map((r) => [r.p, Number(r.epoch)]));
+    return fences.filter((f) => now.get(f.partition) !== f.epoch).map((f) => f.partition);
   }
 
   async get(id: string): Promise<Incident | undefined> {

@@ -14,6 +14,10 @@
  * When the connection drops or a query on it fails, every lock may be gone: `lost` fires once, at
  * once, `held()` empties, and the replica must stop acting as owner of any partition before it
  * connects again (src/cluster/README.md, "stale owner").
+ *
+ * Fencing: each acquire also bumps the partition's epoch (`partition_epoch`, migration 003) on this
+ * session before the partition counts as held; `epochOf` answers it while held. Incident writes
+ * check it in their own transactions, so a write of a replica that lost the partition is refused.
  */
 import pg from 'pg';
 import type { LockSurvey, PartitionLocks } from '../ports.js';
@@ -36,12 +40,23 @@ export interface PgPartitionLocksOptions {
    */
   queryTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /**
+   * How long an acquire's epoch bump waits for a stale owner's incident write that still holds the
+   * partition's epoch row (FOR SHARE). Past it the lock is given back and taken again next round;
+   * below queryTimeoutMs so the wait never costs the whole session.
+   */
+  bumpTimeoutMs?: number;
 }
+
+/** SQLSTATE lock_not_available: `lock_timeout` ran out. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 export class PgPartitionLocks implements PartitionLocks {
   readonly replicaId: string;
   private client: pg.Client | null = null;
   private readonly mine = new Set<number>();
+  /** The fencing token got with each held partition (migration 003); changed together with `mine`. */
+  private readonly epochs = new Map<number, number>();
   private readonly lostHandlers = new Set<(reason: string) => void>();
   private closing = false;
 
@@ -65,6 +80,8 @@ export class PgPartitionLocks implements PartitionLocks {
       keepAliveInitialDelayMillis: 1_000,
       query_timeout: this.o.queryTimeoutMs ?? 5_000,
       connectionTimeoutMillis: this.o.connectTimeoutMs ?? 5_000,
+      // Only the epoch bump ever waits for a lock (the advisory ones are taken with try_): see bumpTimeoutMs.
+      lock_timeout: this.o.bumpTimeoutMs ?? 2_000,
     });
     // Before connect(): an error event without a listener would crash the process.
     client.on('error', (err) => this.drop(client, `lock connection failed: ${err.message}`));
@@ -91,19 +108,55 @@ export class PgPartitionLocks implements PartitionLocks {
     return this.mine;
   }
 
+  epochOf(partition: number): number | undefined {
+    return this.mine.has(partition) ? this.epochs.get(partition) : undefined;
+  }
+
   async tryAcquire(partition: number): Promise<boolean> {
     // Session advisory locks stack: a second lock of a held key would need two unlocks.
     if (this.mine.has(partition)) return true;
     const r = await this.run<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int, $2::int) AS ok', [PARTITION_LOCK_NAMESPACE, partition]);
-    const ok = r.rows[0]?.ok === true;
-    if (ok) this.mine.add(partition);
-    return ok;
+    if (r.rows[0]?.ok !== true) return false;
+    const epoch = await this.bump(partition);
+    if (epoch === null) return false;
+    this.epochs.set(partition, epoch);
+    this.mine.add(partition);
+    return true;
+  }
+
+  /**
+   * The fencing token: a new epoch for the partition, before this replica acts as its owner. The
+   * upsert locks the row FOR UPDATE, so it waits for any incident write of the previous owner that
+   * read the epoch FOR SHARE: that write has then committed (the new owner's takeover loads it) or
+   * rolled back; every later write of the previous owner sees the new epoch and is refused. Null
+   * when such a write holds the row past bumpTimeoutMs: the lock is given back, tried next round.
+   */
+  private async bump(partition: number): Promise<number | null> {
+    const client = this.client;
+    if (!client) throw new Error('partition locks are not connected');
+    try {
+      const r = await client.query<{ epoch: string }>(
+        `INSERT INTO partition_epoch AS e (p, epoch) VALUES ($1, 1)
+           ON CONFLICT (p) DO UPDATE SET epoch = e.epoch + 1 RETURNING epoch`,
+        [partition],
+      );
+      return Number(r.rows[0]!.epoch);
+    } catch (err) {
+      if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) {
+        const reason = `lock query failed: ${(err as Error).message}`;
+        this.drop(client, reason);
+        throw new Error(reason);
+      }
+      await this.run('SELECT pg_advisory_unlock($1::int, $2::int)', [PARTITION_LOCK_NAMESPACE, partition]);
+      return null;
+    }
   }
 
   async release(partition: number): Promise<void> {
     if (!this.mine.has(partition)) return;
     // Forget it first: from here on this replica no longer acts as its owner, whatever the unlock answers.
     this.mine.delete(partition);
+    this.epochs.delete(partition);
     await this.run('SELECT pg_advisory_unlock($1::int, $2::int)', [PARTITION_LOCK_NAMESPACE, partition]);
   }
 
@@ -145,6 +198,7 @@ export class PgPartitionLocks implements PartitionLocks {
     this.closing = true;
     this.client = null;
     this.mine.clear();
+    this.epochs.clear();
     if (!client) return;
     client.removeAllListeners('end');
     await client.end().catch(() => undefined);
@@ -167,6 +221,7 @@ export class PgPartitionLocks implements PartitionLocks {
     if (this.client !== client || this.closing) return;
     this.client = null;
     this.mine.clear();
+    this.epochs.clear();
     client.removeAllListeners('end');
     // Close the socket without waiting for PostgreSQL's goodbye: a hung server must not hold us,
     // and a closed socket is what makes PostgreSQL end the session and free the locks.
