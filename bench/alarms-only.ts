@@ -38,6 +38,8 @@ interface Run {
   /** Alarm latency PUBLISH → receipt at the consoles, ms. */
   p50: number;
   p99: number;
+  /** PUBLISH → PUBACK of every message during the phase (the PUBACK leaves after the commit), ms. */
+  ackP99: number;
   /** Cores used during the phase by the server and by this process (devices and consoles). */
   cpuServer: number;
   cpuBench: number;
@@ -83,6 +85,7 @@ async function run(mode: string): Promise<Run> {
   const sentAt = new Map<number, number>();
   const seen: Array<Set<number>> = [];
   let latencies: number[] = [];
+  let acks: number[] = [];
   let updates = 0;
   const record = (c: number, id: number): void => {
     const s = seen[c]!;
@@ -94,7 +97,13 @@ async function run(mode: string): Promise<Run> {
   const consoles: Socket[] = [];
   for (let c = 0; c < CONSOLES; c++) {
     seen.push(new Set());
-    const s = ioClient(`http://127.0.0.1:${server.http}/console`, { transports: ['websocket'], forceNew: true, extraHeaders: cookie ? { cookie } : {} });
+    // `deltas: 1` as the console page sends it (incident:update's delta form; an older hub ignores it).
+    const s = ioClient(`http://127.0.0.1:${server.http}/console`, {
+      transports: ['websocket'],
+      forceNew: true,
+      extraHeaders: cookie ? { cookie } : {},
+      auth: { deltas: 1 },
+    });
     if (kind === 'pipeline') {
       if (c === 0) s.on('incident:update', () => void updates++);
       s.on('event:stored', (b: EventBatch) => {
@@ -118,6 +127,10 @@ async function run(mode: string): Promise<Run> {
   let seq = 0;
   const alarmIds: number[] = [];
   const publish = (forceAlarm: boolean): Promise<unknown> => {
+    const t0 = performance.now();
+    return send(forceAlarm).then(() => void acks.push(performance.now() - t0));
+  };
+  const send = (forceAlarm: boolean): Promise<unknown> => {
     const id = ++seq;
     const site = id % SITES;
     const device = devices[site % DEVICES]!;
@@ -138,6 +151,7 @@ async function run(mode: string): Promise<Run> {
   await Promise.all(Array.from({ length: SITES }, () => publish(false)));
   await drain(alarmIds.slice());
   latencies = [];
+  acks = [];
   const firstId = seq + 1;
   const firstAlarm = alarmIds.length;
   const updates0 = updates;
@@ -164,8 +178,11 @@ async function run(mode: string): Promise<Run> {
   await drain(alarmIds.slice(firstAlarm));
   const missing = alarmIds.slice(firstAlarm).filter((id) => !seen.every((s) => s.has(id))).length;
   if (missing) console.error(`${mode}: ${missing} alarms did not reach every console`);
-  const sorted = latencies.sort((a, b) => a - b);
-  const pct = (p: number): number => Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN);
+  const pctOf = (xs: number[], p: number): number => {
+    const sorted = xs.sort((a, b) => a - b);
+    return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN);
+  };
+  const pct = (p: number): number => pctOf(latencies, p);
   for (const s of consoles) s.disconnect();
   await Promise.all(devices.map((d) => d.endAsync(true)));
   await stopServer(server);
@@ -174,6 +191,7 @@ async function run(mode: string): Promise<Run> {
     perSec: Math.round(n / secs),
     p50: pct(50),
     p99: pct(99),
+    ackP99: pctOf(acks, 99),
     cpuServer: Math.round(srv / secs) / 100,
     cpuBench: Math.round(benchUs / 1e4 / secs) / 100,
     usServer: Math.round((srv * 1e4) / n),

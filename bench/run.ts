@@ -124,7 +124,13 @@ async function measure(
   const cookie = kind === 'pipeline' ? await login(server.http) : '';
   for (let c = 0; c < CONSOLES; c++) {
     seen.push(new Set());
-    const s = ioClient(`http://127.0.0.1:${server.http}/console`, { transports: ['websocket'], forceNew: true, extraHeaders: cookie ? { cookie } : {} });
+    // `deltas: 1` as the console page sends it (incident:update's delta form, src/contract/incident-delta.ts).
+    const s = ioClient(`http://127.0.0.1:${server.http}/console`, {
+      transports: ['websocket'],
+      forceNew: true,
+      extraHeaders: cookie ? { cookie } : {},
+      auth: { deltas: 1 },
+    });
     if (kind === 'pipeline') {
       s.on('event:stored', (b: EventBatch) => {
         for (const e of b.events) if (e.detail?.startsWith('bench:')) record(c, Number(e.detail.slice(6)));

@@ -9,6 +9,7 @@
 import type { SiteCommissioning } from './commissioning.js';
 import type { AlarmEvent } from './alarm-event.js';
 import type { Incident } from './incident.js';
+import type { IncidentPush } from './incident-delta.js';
 import type { StoredParams } from './messages.js';
 import type { CommandEvent, CommandPayload } from './commands.js';
 import type { Drill, DrillAction, DrillBody, DrillReply, DRILL_EVENT_OF } from './drill.js';
@@ -105,12 +106,19 @@ export interface EventBatch {
  */
 export interface ConsoleHandshakeAuth {
   since?: number;
+  /**
+   * 1: this client applies `incident:update`'s delta form (incident-delta.ts; addition of
+   * 2026-12-03). While any socket without it is connected, the hub pushes every update whole, so
+   * a page loaded before the delta form, or an integration written against whole pushes, keeps working.
+   */
+  deltas?: 1;
 }
 
 export interface ServerToClientEvents {
   'queue:snapshot': (snapshot: QueueSnapshot) => void;
   'incident:new': (incident: Incident) => void;
-  'incident:update': (incident: Incident) => void;
+  /** The whole incident, or its delta form (incident-delta.ts; addition of 2026-12-03). */
+  'incident:update': (incident: IncidentPush) => void;
   'device:status': (status: DeviceStatus) => void;
   /** A camera's availability changed (addition, issue 13). */
   'camera:status': (status: CameraStatusPush) => void;

@@ -6,7 +6,7 @@ import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { startHub, type Hub, type HubOptions } from '../../src/app.js';
 import { createRootLogger } from '../../src/core/logger.js';
-import type { ClientToServerEvents, QueueSnapshot, ServerToClientEvents } from '../../src/contract/socket.js';
+import type { ClientToServerEvents, ConsoleHandshakeAuth, QueueSnapshot, ServerToClientEvents } from '../../src/contract/socket.js';
 import { makeTree, TREE_ENV, TREE_LOGINS, type TestTree } from './tree.js';
 import { accountOf, defaultUsersYaml } from './accounts.js';
 
@@ -32,6 +32,8 @@ export interface ConsoleOptions {
   session?: LoggedIn;
   /** Extra handshake headers, e.g. a foreign Origin. */
   headers?: Record<string, string>;
+  /** The handshake's `auth` (ConsoleHandshakeAuth), e.g. `{ deltas: 1 }` as the pages send it. */
+  auth?: ConsoleHandshakeAuth;
 }
 
 type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -132,6 +134,7 @@ export async function startTestHub(
       // Each socket its own connection: a shared (multiplexed) one would keep the first socket's cookie.
       forceNew: true,
       extraHeaders: { ...(session ? { cookie: session.cookie } : {}), ...opts.headers },
+      ...(opts.auth ? { auth: opts.auth } : {}),
     });
     sockets.push(socket);
     return { socket, session };

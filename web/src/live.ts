@@ -19,6 +19,7 @@ import type {
   ServerToClientEvents,
 } from '../../src/contract/socket.js';
 import type { Incident } from '../../src/contract/incident.js';
+import { applyIncidentDelta, type IncidentPush, isIncidentDelta } from '../../src/contract/incident-delta.js';
 import { setServerTime } from './format.js';
 import type { IncidentState } from './incidents.js';
 
@@ -63,6 +64,8 @@ export class LiveLink {
   private lastSeq: number | null = null;
   /** The eventSeq of the snapshot of the current connection. */
   private snapshotSeq = 0;
+  /** Incidents being read whole over REST after a delta this page could not apply. */
+  private readonly reading = new Set<string>();
 
   constructor(private readonly opts: LiveLinkOptions) {
     this.socket = io(opts.namespace, {
@@ -71,7 +74,8 @@ export class LiveLink {
       reconnectionDelayMax: 2000,
       withCredentials: true,
       // A function, so every reconnect sends the latest seq.
-      auth: (cb: (auth: ConsoleHandshakeAuth) => void) => cb(this.lastSeq === null ? {} : { since: this.lastSeq }),
+      // `deltas`: this page applies incident:update's delta form (src/contract/incident-delta.ts).
+      auth: (cb: (auth: ConsoleHandshakeAuth) => void) => cb(this.lastSeq === null ? { deltas: 1 } : { since: this.lastSeq, deltas: 1 }),
     });
     this.socket.on('connect', () => {
       opts.state.connectionStarted();
@@ -111,6 +115,13 @@ export class LiveLink {
     const onPush = (i: Incident): void => {
       if (opts.state.apply(i) === 'new') opts.onNew?.(i);
     };
+    // An update may be a delta of a version this page holds (src/contract/incident-delta.ts).
+    const onUpdate = (p: IncidentPush): void => {
+      if (!isIncidentDelta(p)) return onPush(p);
+      const next = applyIncidentDelta(opts.state.get(p.id), p);
+      if (next) onPush(next);
+      else void this.readWhole(p.id, p.version);
+    };
     this.socket.on('device:status', (st) => opts.onDeviceStatus?.(st));
     this.socket.on('camera:status', (st) => opts.onCameraStatus?.(st));
     this.socket.on('commissioning:status', (st) => opts.onCommissioning?.(st));
@@ -118,7 +129,7 @@ export class LiveLink {
     this.socket.on('drill:started', (d) => opts.onDrill?.(d, true));
     this.socket.on('drill:ended', (d) => opts.onDrill?.(d, false));
     this.socket.on('incident:new', onPush);
-    this.socket.on('incident:update', onPush);
+    this.socket.on('incident:update', onUpdate);
   }
 
   get state(): LinkState {
@@ -154,6 +165,24 @@ export class LiveLink {
       };
       timed.emit(DRILL_EVENTS[action], req, (err, reply) => ok(err ? { ok: false, code: 'timeout', error: 'no answer from the server' } : reply));
     });
+  }
+
+  /**
+   * A delta of an incident this page does not hold at its base version (its scope grew, or a
+   * reload changed who sees what): the whole incident over REST, once at a time per incident.
+   */
+  private async readWhole(id: string, version: number): Promise<void> {
+    if (this.reading.has(id)) return;
+    this.reading.add(id);
+    try {
+      const r = await fetch(`/api/incidents/${encodeURIComponent(id)}`, { credentials: 'same-origin' });
+      const i = r.ok ? ((await r.json()) as Incident) : null;
+      if (i && i.version >= version) this.opts.state.apply(i);
+    } catch {
+      // Unreachable: the next whole push or the snapshot of the next connection brings it.
+    } finally {
+      this.reading.delete(id);
+    }
   }
 
   private set(s: LinkState): void {

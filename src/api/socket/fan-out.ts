@@ -11,7 +11,8 @@ import type { HubEvents } from '../../core/hub-events.js';
 import type { ApiContext } from '../context.js';
 import { crossesReplicas } from './cluster-adapter.js';
 import { PushCoalescer } from './coalesce.js';
-import { eventBrief, forPush } from './snapshot.js';
+import { IncidentPushes, wholeReaders } from './push-delta.js';
+import { eventBrief } from './snapshot.js';
 import type { LiveNs } from './types.js';
 
 type Pushed =
@@ -36,7 +37,13 @@ export function startFanOut(namespaces: readonly LiveNs[], ctx: ApiContext, bus:
   // New incidents and anything an operator acts on go out at once; routine updates (device events
   // joining an open incident) are coalesced per incident within UPDATE_COALESCE_MS (coalesce.ts).
   // The audience is taken when the push leaves, from the version that leaves.
-  const pushes = new PushCoalescer((event, i) => emitTo(audienceOf(i), event, forPush(i)), coalesceMs);
+  // Updates travel as deltas where every console in the rooms holds their base (push-delta.ts).
+  const legacy = wholeReaders(namespaces);
+  const bodies = new IncidentPushes(() => ctx.role?.replicated === true || legacy.count() > 0);
+  const pushes = new PushCoalescer(
+    (event, i) => (event === 'incident:new' ? emitTo(audienceOf(i), event, bodies.opened(i)) : emitTo(audienceOf(i), event, bodies.update(i))),
+    coalesceMs,
+  );
   const off = [
     bus.on('incident:new', (i) => pushes.push('incident:new', i)),
     bus.on('incident:update', (i) => pushes.push('incident:update', i)),
@@ -62,6 +69,7 @@ export function startFanOut(namespaces: readonly LiveNs[], ctx: ApiContext, bus:
   return () => {
     off.forEach((f) => f());
     pushes.stop();
+    legacy.stop();
   };
 }
 

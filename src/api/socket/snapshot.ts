@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { AlarmEvent } from '../../contract/alarm-event.js';
 import type { Incident } from '../../contract/incident.js';
+import { PUSHED_TIMELINE_ENTRIES } from '../../contract/incident-delta.js';
 import type { EventBrief } from '../../contract/socket.js';
 import type { Scope } from '../../auth/scope.js';
 import type { ApiContext } from '../context.js';
@@ -24,7 +25,7 @@ export const handshakeAuth = z.object({ since: z.number().int().min(0).max(Numbe
  * (`GET /api/incidents/:id`) when an operator opens the incident. Measured: with 20 consoles, the
  * full 25-entry timeline on every update capped the hub near 1,800 events/s (bench/run.ts).
  */
-export const PUSHED_TIMELINE_ENTRIES = 5;
+export { PUSHED_TIMELINE_ENTRIES };
 
 export function forPush(i: Incident): Incident {
   if (i.timeline.length <= PUSHED_TIMELINE_ENTRIES) return i;
