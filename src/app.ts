@@ -107,7 +107,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const cameras = buildVideo(ctx, ingest, incidents);
   const { video } = cameras;
   const { broker, deviceAccess } = buildBroker(ctx, ingest, cluster);
-  const auth = await buildAuth(ctx, store);
+  const auth = await buildAuth(ctx, store, cluster);
   const reports = buildReports(ctx, store, notifier, role);
   const readiness = buildReadiness(store);
   // A replica without its Redis link is taken out of the load balancer (src/cluster/redis.ts).
