@@ -168,6 +168,8 @@ export interface DeviceStateRepository {
   /** Saves the last row of each device in `rows` (a batch may carry several per device). */
   saveLatest(rows: readonly DeviceStateRow[]): Promise<void>;
   all(): Promise<DeviceStateRow[]>;
+  /** One device's row, or null (replicas read it when the device returns after a silence, issue 18). */
+  get(deviceId: string): Promise<DeviceStateRow | null>;
 }
 
 /** The audit trail: append-only, hash-chained (see audit-chain.ts), in `seq` order. */
