@@ -279,8 +279,8 @@ export class EmbeddedBroker implements BrokerLink {
     });
     if (certRefusal) return certRefusal;
     const may = access.mayUseClientId(principal, client.id ?? '');
-    if (may instanceof Promise) return may.then((ok) => (ok ? null : 'client_id_taken'));
-    return may ? null : 'client_id_taken';
+    if (typeof may === 'boolean') return may ? null : 'client_id_taken';
+    return may.then((ok) => (ok ? null : 'client_id_taken'));
   }
 
   /**
