@@ -249,8 +249,11 @@ export interface NotificationOutboxRepository {
 /** Drill windows (演练, issue 15): started, ended early or by themselves. */
 export interface DrillRepository {
   insert(d: Drill): Promise<void>;
-  /** Records the end (early, or when it ran out); a drill already ended keeps its first end. */
-  end(id: string, endedMs: number, by: string): Promise<void>;
+  /**
+   * Records the end (early, or when it ran out); a drill already ended keeps its first end. True when
+   * this call ended it: an operator and the leader's timer ending it at once write one end (issue 18).
+   */
+  end(id: string, endedMs: number, by: string): Promise<boolean>;
   get(id: string): Promise<Drill | undefined>;
   /** Drills not yet recorded as ended (active ones, and ones that ran out while the hub was down). */
   unended(): Promise<Drill[]>;
