@@ -102,12 +102,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const notices = openNotices(ctx, cluster);
   const drills = await buildDrills(ctx, store, notices, role);
   const { commissioning, connect } = await buildCommissioning(ctx, store, notices, role);
-  const ingest = await buildIngest(ctx, store, incidents, commissioning, drills);
+  const ingest = await buildIngest(ctx, store, incidents, commissioning, drills, role);
   const detachCommissioning = connect(ingest);
   const cameras = buildVideo(ctx, ingest, incidents);
   const { video } = cameras;
   const { broker, deviceAccess } = buildBroker(ctx, ingest, cluster);
-  const auth = await buildAuth(ctx, store);
+  const auth = await buildAuth(ctx, store, cluster);
   const reports = buildReports(ctx, store, notifier, role);
   const readiness = buildReadiness(store);
   // A replica without its Redis link is taken out of the load balancer (src/cluster/redis.ts).

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { aedesCluster } from '../broker/cluster.js';
 import { ConfigDeviceAccess } from '../broker/device-access.js';
+import { RedisClientIds } from '../broker/shared-client-ids.js';
 import type { RedisLink } from '../cluster/redis.js';
 import { defaultReplicaId } from '../cluster/replica-id.js';
 import { EmbeddedBroker, readTlsFiles } from '../broker/embedded.js';
@@ -28,6 +29,9 @@ export function buildBroker(ctx: HubContext, ingest: MessageSink & { currentRout
   const mqttLog = moduleLogger(ctx.root, 'mqtt');
   const metrics = ctx.metrics;
   const deviceAccess = mqtt.mode === 'embedded' ? new ConfigDeviceAccess(config, profiles, mqttLog) : null;
+  // Replicas: a client id bound by first use at one replica is bound at all (issue 18). Fails fast, no offline queue.
+  if (deviceAccess && cluster)
+    deviceAccess.shareClientIds(new RedisClientIds(cluster.connection('mqtt-client-ids', { enableOfflineQueue: false, commandTimeout: 1_000 })));
   const broker: BrokerLink =
     mqtt.mode === 'external'
       ? new ExternalBroker({

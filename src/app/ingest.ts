@@ -21,6 +21,7 @@ export function buildIngest(
   incidents: IncidentService,
   commissioning?: CommissioningService,
   drills?: DrillService,
+  role: ReplicaRole = singleHubRole(),
 ): Promise<Ingest> {
   return Ingest.open({
     // Dispatch reads what it needs before the events are announced, so it publishes in their tick.
@@ -38,6 +39,8 @@ export function buildIngest(
     metrics: ctx.metrics,
     clock: ctx.clock,
     ...(drills ? { drills } : {}),
+    // Replicas: a device back after a silence is checked against the owner's marks in the shared row.
+    ...(role.replicated ? { storedDevice: (key: string) => store.deviceState.get(key) } : {}),
   });
 }
 

@@ -8,7 +8,7 @@ import { formatProblems } from '../config/report.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { createHash } from 'node:crypto';
-import { FailureLimiter, DEFAULT_LOGIN_LIMIT, HashGate, type LimiterOptions } from './limiter.js';
+import { FailureLimiter, DEFAULT_LOGIN_LIMIT, HashGate, type AttemptLimiter, type LimiterOptions, type ReserveResult } from './limiter.js';
 import { decoyHash, generatePassword, hashPassword, PASSWORD_RULE_TEXT, passwordRuleBroken, verifyPassword, type PasswordRule } from './password.js';
 import { can } from './roles.js';
 import { audience, scopeFor, type Principal, type Scope, type Scoped } from './scope.js';
@@ -22,6 +22,8 @@ export interface AuthOptions {
   log: Logger;
   timeouts?: Partial<SessionTimeouts>;
   loginLimit?: LimiterOptions;
+  /** Where attempts are counted: across replicas (`SharedFailureLimiter`, issue 18); default this process (`FailureLimiter` with `loginLimit`). */
+  limiter?: AttemptLimiter;
   /**
    * Where the one-time admin password is shown: stderr by default — a person at the console reads
    * it, and it never enters the JSON log that is shipped elsewhere.
@@ -64,11 +66,21 @@ export type PasswordChangeResult =
     };
 
 const MAX_USERNAME = 64;
+/** How long an attempt waits for others of its address or account to settle, how often it asks, and how many may wait at once. */
+const SETTLE_WAIT_MS = 10_000;
+const SETTLE_POLL_MS = 100;
+const MAX_SETTLE_WAITERS = 64;
+
+function retryAfterSeconds(r: Exclude<ReserveResult, { ok: true }>): number {
+  return r.reason === 'limited' ? Math.max(1, Math.ceil(r.waitMs / 1000)) : 1;
+}
 
 export class AuthService {
   readonly users: UserDirectory;
   readonly sessions: SessionStore;
-  private readonly limiter: FailureLimiter;
+  private readonly limiter: AttemptLimiter;
+  /** Attempts waiting for others of their address or account to settle (bounded: `MAX_SETTLE_WAITERS`). */
+  private settleWaiters = 0;
   /** Caps concurrent scrypt work per address and overall (limiter.ts). */
   private readonly hashGate = new HashGate();
   private readonly log: Logger;
@@ -83,7 +95,7 @@ export class AuthService {
     const { path, displayPath } = usersFilePaths(o.rootDir, o.config().hub.usersFile);
     this.users = new UserDirectory(path, displayPath, () => o.config());
     this.sessions = new SessionStore(o.clock, { ...DEFAULT_TIMEOUTS, ...o.timeouts }, o.sessionStore ?? null);
-    this.limiter = new FailureLimiter(o.clock, o.loginLimit ?? DEFAULT_LOGIN_LIMIT);
+    this.limiter = o.limiter ?? new FailureLimiter(o.clock, o.loginLimit ?? DEFAULT_LOGIN_LIMIT);
     this.log = o.log;
   }
 
@@ -143,10 +155,10 @@ export class AuthService {
     const ipKey = `ip:${addressKey(ip)}`;
     const userKey = `user:${username.toLowerCase()}`;
     // Counted before scrypt, in the same tick as the check: concurrent guesses cannot all slip in.
-    const reserved = this.limiter.reserve(username ? [ipKey, userKey] : [ipKey]);
+    const reserved = await this.reserveAttempt(username ? [ipKey, userKey] : [ipKey]);
     if (!reserved.ok) {
       this.logRefused(ipKey, { ...this.nameForLog(username), ip, ok: false, reason: 'rate_limited' });
-      return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.ceil(reserved.waitMs / 1000) };
+      return { ok: false, reason: 'rate_limited', retryAfterSeconds: retryAfterSeconds(reserved) };
     }
     const user = username ? this.users.find(username) : undefined;
     const usable = user && !user.disabled ? user : undefined;
@@ -155,22 +167,46 @@ export class AuthService {
     const target = usable?.passwordHash ?? (await decoyHash());
     const matches = await this.hashGate.run(ipKey, () => verifyPassword(password, target));
     if (matches === null) {
-      // This address already has its share of hashing in flight: refused unchecked, and the
-      // reserved attempt stays counted (a burst from one address is not a person typing).
+      // This address's line for hashing is full: refused unchecked, and the reserved attempt stays
+      // counted (a burst from one address is not a person typing).
+      await this.limiter.confirm(reserved.reservation);
       this.logRefused(ipKey, { ...this.nameForLog(username), ip, ok: false, reason: 'busy' });
       return { ok: false, reason: 'rate_limited', retryAfterSeconds: 1 };
     }
     if (!usable || !matches || !password) {
       const reason = !user ? 'unknown_user' : user.disabled ? 'disabled' : 'bad_password';
+      await this.limiter.confirm(reserved.reservation);
       this.log.warn({ ...this.nameForLog(username), ip, ok: false, reason }, 'login failed');
       return { ok: false, reason: 'invalid' };
     }
     // The address keeps its other failures: one valid account must not reset a guesser's counter.
-    this.limiter.forgive(reserved.reservation, ipKey);
-    this.limiter.reset(userKey);
+    await this.limiter.forgive(reserved.reservation, ipKey);
+    await this.limiter.reset(userKey);
     const session = await this.sessions.create(usable.username, ip, credentialOf(usable));
     this.log.info({ username: usable.username, role: usable.role, ip, ok: true, mustChangePassword: usable.mustChangePassword }, 'login');
     return { ok: true, session, user: usable };
+  }
+
+  /**
+   * Reserves an attempt, waiting while the allowance is full only of attempts still being checked
+   * (on this replica or another): they may be genuine and be forgiven in ~0.1 s. Refused as
+   * `settling` (429, retry in 1 s) after `SETTLE_WAIT_MS`, or at once when `MAX_SETTLE_WAITERS`
+   * already wait, so a burst cannot pile up waiting requests.
+   */
+  private async reserveAttempt(keys: readonly string[]): Promise<ReserveResult> {
+    const started = Date.now();
+    for (;;) {
+      const r = await this.limiter.reserve(keys);
+      if (r.ok || r.reason === 'limited') return r;
+      if (this.settleWaiters >= MAX_SETTLE_WAITERS || Date.now() - started >= SETTLE_WAIT_MS) return r;
+      this.settleWaiters++;
+      try {
+        // Real time, not the injected clock: this waits for other requests' hashing, not for a deadline of the domain.
+        await new Promise((ok) => setTimeout(ok, SETTLE_POLL_MS));
+      } finally {
+        this.settleWaiters--;
+      }
+    }
   }
 
   /**
@@ -277,15 +313,19 @@ export class AuthService {
       retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
     });
     // As for logins: the attempt is counted before scrypt, so parallel guesses cannot all be tried.
-    const reserved = this.limiter.reserve([key]);
-    if (!reserved.ok) return refused(reserved.waitMs);
+    const reserved = await this.reserveAttempt([key]);
+    if (!reserved.ok) return refused(retryAfterSeconds(reserved) * 1000);
     const matches = typeof current === 'string' ? await this.hashGate.run(key, () => verifyPassword(current, auth.user.passwordHash)) : false;
-    if (matches === null) return refused(1000);
+    if (matches === null) {
+      await this.limiter.confirm(reserved.reservation);
+      return refused(1000);
+    }
     if (!matches) {
+      await this.limiter.confirm(reserved.reservation);
       this.log.warn({ username: auth.user.username, ip, ok: false }, 'password change refused: current password wrong');
       return { ok: false, code: 'bad_password', error: 'the current password is wrong' };
     }
-    this.limiter.forgive(reserved.reservation, key);
+    await this.limiter.forgive(reserved.reservation, key);
     if (typeof next !== 'string')
       return { ok: false, code: 'bad_request', error: 'send JSON { "current": "...", "next": "..." }: the new password is missing ("next")' };
     const rule = passwordRuleBroken(next, auth.user.username);
@@ -293,7 +333,7 @@ export class AuthService {
     if (next === current) return { ok: false, code: 'weak_password', rule: 'same_as_current', error: 'the new password must differ from the current one' };
     const hash = await hashPassword(next as string);
     setPassword(this.users.path, auth.user.username, hash, false);
-    this.limiter.reset(key);
+    await this.limiter.reset(key);
     // This session carries on under the new password; every other one of this account ends.
     await this.sessions.rebind(auth.session, credentialOfHash(hash));
     await this.sessions.endUser(auth.user.username, 'password_changed', auth.session.id);

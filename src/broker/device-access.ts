@@ -34,7 +34,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { BridgeConfig, Config, Device, Site } from '../config/model.js';
 import type { Logger } from '../core/logger.js';
 import type { ProfileRegistry } from '../profiles/types.js';
-import { ClientIdBinding } from './login-binding.js';
+import { ClientIdBinding, clientIdRule, type SharedClientIds } from './login-binding.js';
 import { filterCovers, isValidFilter, topicMatches } from './topic-filter.js';
 import { deriveTopicRights, type Rights } from './topic-rights.js';
 import type { AuthResult, DeviceAccess } from './types.js';
@@ -81,6 +81,8 @@ export class ConfigDeviceAccess implements DeviceAccess {
   private lastWarning = '';
   /** Kept across reloads: a client id stays with the login that used it first. */
   private readonly clientIds = new ClientIdBinding();
+  /** Replicas (issue 18): rule 2's bindings in Redis; null: this process's `clientIds`. */
+  private shared: SharedClientIds | null = null;
 
   constructor(
     config: Config,
@@ -150,10 +152,35 @@ export class ConfigDeviceAccess implements DeviceAccess {
     return true;
   }
 
-  mayUseClientId(principal: string, clientId: string): boolean {
+  /** Replicas: bind client ids by first use across every replica (shared-client-ids.ts). */
+  shareClientIds(shared: SharedClientIds): void {
+    this.shared = shared;
+  }
+
+  mayUseClientId(principal: string, clientId: string): boolean | Promise<boolean> {
     const s = this.state;
     if (s.mode === 'off') return true;
-    return this.clientIds.claim(clientId, principal, (username) => s.logins.get(username)?.principal ?? null);
+    const principalOf = (username: string) => s.logins.get(username)?.principal ?? null;
+    const shared = this.shared;
+    if (!shared || clientIdRule(clientId, principal, principalOf).kind !== 'first-use') return this.clientIds.claim(clientId, principal, principalOf);
+    return this.claimShared(shared, clientId, principal, principalOf);
+  }
+
+  private async claimShared(shared: SharedClientIds, clientId: string, principal: string, principalOf: (u: string) => string | null): Promise<boolean> {
+    try {
+      const owner = await shared.claim(clientId, principal);
+      if (owner === principal) return true;
+      // Bound to a login removed since (as `keepOnly` frees them after a reload): free again.
+      const live = new Set([...this.state.logins.values()].map((l) => l.principal));
+      return !live.has(owner) && (await shared.replace(clientId, owner, principal));
+    } catch (err) {
+      // Redis away: this replica's own bindings decide meanwhile (rule 2 per replica, as one hub).
+      this.log?.warn(
+        { code: 'SG_MQTT_CLUSTER_ERROR', err: err instanceof Error ? err.message : String(err) },
+        'client id binding: Redis did not answer; deciding on this replica',
+      );
+      return this.clientIds.claim(clientId, principal, principalOf);
+    }
   }
 
   private warn(config: Config): void {

@@ -126,25 +126,30 @@ export class EmbeddedBroker implements BrokerLink {
           Object.assign(err, { code: HANDLED_REFUSAL }); // counted and logged above, not a malformed packet
           return done(err, false);
         }
-        const binding = this.bindingRefusal(client, username ?? '', who.principal, access);
-        if (binding) {
-          refused({ reason: binding });
-          log.warn(
-            { clientId: printableTopic(client.id ?? ''), username: printableTopic((username ?? '').slice(0, 64)), principal: who.principal, reason: binding },
-            binding === 'client_id_taken'
-              ? 'MQTT login refused: the client id belongs to another login'
-              : 'MQTT login refused: no client certificate for this login',
-          );
-          // Refused here, before aedes registers the client: the holder of the id is not taken
-          // over, and its last will is not published.
-          const err = new Error(binding === 'client_id_taken' ? 'identifier rejected' : 'not authorized') as AuthenticateError;
-          err.returnCode = binding === 'client_id_taken' ? CONNACK_IDENTIFIER_REJECTED : CONNACK_NOT_AUTHORIZED;
-          Object.assign(err, { code: HANDLED_REFUSAL });
-          return done(err, false);
-        }
-        principals.set(client, who.principal);
-        log.debug({ clientId: printableTopic(client.id ?? ''), principal: who.principal }, 'MQTT login');
-        done(null, true);
+        const finish = (binding: BindingRefusal | null, principal: string): void => {
+          if (binding) {
+            refused({ reason: binding });
+            log.warn(
+              { clientId: printableTopic(client.id ?? ''), username: printableTopic((username ?? '').slice(0, 64)), principal, reason: binding },
+              binding === 'client_id_taken'
+                ? 'MQTT login refused: the client id belongs to another login'
+                : 'MQTT login refused: no client certificate for this login',
+            );
+            // Refused here, before aedes registers the client: the holder of the id is not taken
+            // over, and its last will is not published.
+            const err = new Error(binding === 'client_id_taken' ? 'identifier rejected' : 'not authorized') as AuthenticateError;
+            err.returnCode = binding === 'client_id_taken' ? CONNACK_IDENTIFIER_REJECTED : CONNACK_NOT_AUTHORIZED;
+            Object.assign(err, { code: HANDLED_REFUSAL });
+            return done(err, false);
+          }
+          principals.set(client, principal);
+          log.debug({ clientId: printableTopic(client.id ?? ''), principal }, 'MQTT login');
+          done(null, true);
+        };
+        const decided = this.bindingRefusal(client, username ?? '', who.principal, access);
+        // Replicas ask Redis for a client id's binding (shared-client-ids.ts): CONNECT waits for it.
+        if (decided instanceof Promise) void decided.then((binding) => finish(binding, who.principal));
+        else finish(decided, who.principal);
       },
       authorizePublish: (client, packet, done) => {
         if (access) {
@@ -255,7 +260,12 @@ export class EmbeddedBroker implements BrokerLink {
   private guard: ((socket: Socket) => boolean) | null = null;
 
   /** A login with the right password that still may not connect this way (login-binding.ts), or null. */
-  private bindingRefusal(client: { id?: string | null; conn?: unknown }, username: string, principal: string, access: DeviceAccess): BindingRefusal | null {
+  private bindingRefusal(
+    client: { id?: string | null; conn?: unknown },
+    username: string,
+    principal: string,
+    access: DeviceAccess,
+  ): BindingRefusal | null | Promise<BindingRefusal | null> {
     const conn = client.conn;
     const encrypted = conn instanceof TLSSocket;
     // Only a verified certificate counts (rejectUnauthorized is on whenever certificates are required).
@@ -268,7 +278,9 @@ export class EmbeddedBroker implements BrokerLink {
       username,
     });
     if (certRefusal) return certRefusal;
-    return access.mayUseClientId(principal, client.id ?? '') ? null : 'client_id_taken';
+    const may = access.mayUseClientId(principal, client.id ?? '');
+    if (typeof may === 'boolean') return may ? null : 'client_id_taken';
+    return may.then((ok) => (ok ? null : 'client_id_taken'));
   }
 
   /**

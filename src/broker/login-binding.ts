@@ -10,7 +10,8 @@
  *      `shop-a-1` belongs to `shop-a` even when a login `shop` exists). No other login may use it.
  *   2. Any other id belongs to the first login that uses it while the hub runs; others are refused.
  * Rule 1 holds across restarts; rule 2 only from the first use on, so installers should name
- * client ids after their login (README "MQTT client ids").
+ * client ids after their login (README "MQTT client ids"). Replicas (issue 18) keep rule 2's
+ * bindings in Redis (shared-client-ids.ts), so an id bound at replica A is refused to others at B.
  *
  * Certificates. With `mqtt.tls.require_client_cert`, a certificate proves the hardware and the
  * login picks the topic rights; both must name the same device, so the certificate's subject CN
@@ -35,6 +36,25 @@ export function namedOwner(clientId: string, isLogin: (username: string) => bool
   return null;
 }
 
+/** How rule 2 applies to a client id: no binding needed, decided by its name (rule 1), or bound by first use. */
+export type ClientIdRule = { kind: 'free' } | { kind: 'named'; allowed: boolean } | { kind: 'first-use' };
+
+/** Rules 1 and the assigned ids, for `principal`; `first-use` leaves rule 2 to the caller's binding. */
+export function clientIdRule(clientId: string, principal: string, principalOf: (username: string) => string | null): ClientIdRule {
+  if (ASSIGNED.test(clientId)) return { kind: 'free' };
+  const named = namedOwner(clientId, (u) => principalOf(u) !== null);
+  if (named !== null) return { kind: 'named', allowed: principalOf(named) === principal };
+  return { kind: 'first-use' };
+}
+
+/** Rule 2's bindings shared by replicas (shared-client-ids.ts). */
+export interface SharedClientIds {
+  /** Binds `clientId` to `principal` unless bound already; answers the principal it is bound to. */
+  claim(clientId: string, principal: string): Promise<string>;
+  /** Moves the binding from `from` (a login that no longer exists) to `to`; false when it was not `from`'s any more. */
+  replace(clientId: string, from: string, to: string): Promise<boolean>;
+}
+
 export class ClientIdBinding {
   /** Client id → principal of the login that used it first (rule 2). */
   private readonly firstUse = new Map<string, string>();
@@ -44,9 +64,9 @@ export class ClientIdBinding {
    * its principal (null: no such login). Binds the id on success.
    */
   claim(clientId: string, principal: string, principalOf: (username: string) => string | null): boolean {
-    if (ASSIGNED.test(clientId)) return true;
-    const named = namedOwner(clientId, (u) => principalOf(u) !== null);
-    if (named !== null) return principalOf(named) === principal;
+    const rule = clientIdRule(clientId, principal, principalOf);
+    if (rule.kind === 'free') return true;
+    if (rule.kind === 'named') return rule.allowed;
     const bound = this.firstUse.get(clientId);
     if (bound !== undefined) return bound === principal;
     if (this.firstUse.size >= MAX_BOUND_IDS) {

@@ -54,6 +54,9 @@ export interface DeviceAccess {
   authenticate(username: string | undefined, password: Buffer | undefined): AuthResult;
   mayPublish(principal: string, topic: string): boolean;
   maySubscribe(principal: string, topicFilter: string): boolean;
-  /** May this login use this client id (login-binding.ts)? Binds an unnamed id to it on success. */
-  mayUseClientId(principal: string, clientId: string): boolean;
+  /**
+   * May this login use this client id (login-binding.ts)? Binds an unnamed id to it on success.
+   * A promise when the binding is shared by replicas (issue 18).
+   */
+  mayUseClientId(principal: string, clientId: string): boolean | Promise<boolean>;
 }

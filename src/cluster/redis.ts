@@ -15,7 +15,7 @@
  * inside the libraries above, which do not all catch it; queued, it goes out on reconnect.
  */
 import { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 
@@ -55,8 +55,9 @@ export class RedisLink implements ClusterSignal {
   /**
    * A new connection for one role (a subscriber cannot publish, so pub/sub users take two). The
    * link watches it; whoever takes it may close it (quit) — it is then forgotten, not "lost".
+   * `extra` overrides options for this one (the login limiter fails fast instead of queueing).
    */
-  connection(role: string): Redis {
+  connection(role: string, extra: Partial<RedisOptions> = {}): Redis {
     if (this.closing) throw new Error('the Redis link is closed');
     const name = this.connections.has(role) ? `${role}-${this.connections.size}` : role;
     const conn = new Redis(this.o.url, {
@@ -67,6 +68,7 @@ export class RedisLink implements ClusterSignal {
       // The default (10 s) would hold a start-up against a Redis that is not there yet: connect in
       // the background instead; the readiness signal says when it is there.
       connectTimeout: 5_000,
+      ...extra,
     });
     this.connections.set(name, conn);
     let complained = false;

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   // Replicas on Redis (issue 18)
   SG_CLUSTER_REDIS_LOST: 'A replica lost a Redis connection; it is not ready until every connection is back (ioredis reconnects by itself).',
   SG_CLUSTER_PUSH_LOST: 'A push could not be published to the other replicas; their consoles recover it by catch-up when they reconnect.',
+  SG_AUTH_LIMITER_LOCAL: 'Redis did not answer the login limiter; failed logins are counted on this replica alone until it does.',
   SG_MQTT_CLUSTER_ERROR: "A Redis command of the embedded broker's message bus or session state failed; that client reconnects, the broker goes on.",
   SG_INGEST_UNDECODABLE: 'The profile could not decode the payload (wrong shape or types).',
   SG_INGEST_UNKNOWN_ZONE: 'The payload names a zone the device file does not list.',

@@ -129,7 +129,7 @@ export class DrillService {
     if (isRefused(ended)) return { ok: false, ...ended };
     // Another request or the timer may be ending it, or have ended it while the store was read.
     if (this.ending.has(id) || !this.active.some((d) => d.id === id)) return { ok: false, code: 'drill_ended', error: `drill ${id} has already ended` };
-    await this.ended(ended, by, 'drill ended early');
+    if (!(await this.ended(ended, by, 'drill ended early'))) return { ok: false, code: 'drill_ended', error: `drill ${id} has already ended` };
     return { ok: true, drill: ended };
   }
 
@@ -148,27 +148,36 @@ export class DrillService {
     return due.length;
   }
 
-  private async ended(d: Drill, by: DrillActor, logText: string): Promise<void> {
+  /** False when another replica ended it first (its end and audit row stand; this one writes neither). */
+  private async ended(d: Drill, by: DrillActor, logText: string): Promise<boolean> {
     this.ending.add(d.id);
+    let won: boolean;
     try {
-      await this.write(d, 'drill.end', by, describe(d));
+      won = await this.write(d, 'drill.end', by, describe(d));
     } finally {
       this.ending.delete(d.id);
     }
     this.active = this.active.filter((a) => a.id !== d.id);
+    if (!won) {
+      // Its end reaches this replica's consoles through that replica's notice (a reload here).
+      this.o.log.info({ drill: d.id, by: by.username }, 'drill already ended on another replica');
+      this.schedule();
+      return false;
+    }
     this.o.log.info({ drill: d.id, endedAt: d.endedAt, by: by.username }, logText);
     this.o.bus.emit('drill:ended', d);
     this.notices.publish('drills');
     this.schedule();
+    return true;
   }
 
-  /** The drill row and its audit row, in one durable transaction. */
-  private async write(d: Drill, action: 'drill.start' | 'drill.end', by: DrillActor, note: string): Promise<void> {
+  /** The drill row and its audit row, in one durable transaction; false (nothing written) for an end someone else recorded first. */
+  private async write(d: Drill, action: 'drill.start' | 'drill.end', by: DrillActor, note: string): Promise<boolean> {
     const { store } = this.o;
     try {
-      await store.transaction(async () => {
+      return await store.transaction(async () => {
         if (action === 'drill.start') await store.drills.insert(d);
-        else await store.drills.end(d.id, Date.parse(d.endedAt!), d.endedBy ?? by.username);
+        else if (!(await store.drills.end(d.id, Date.parse(d.endedAt!), d.endedBy ?? by.username))) return false;
         await store.audit.append({
           at: action === 'drill.start' ? d.startedAt : d.endedAt!,
           actor: by.username,
@@ -179,6 +188,7 @@ export class DrillService {
           origin: by.origin,
           note,
         });
+        return true;
       });
     } catch (err) {
       // The transaction rolled back: the cached audit chain head is no longer the stored one.

@@ -93,6 +93,70 @@ export function sameAsPersisted(persisted: PersistedRow | undefined, row: Device
   return persisted.state === row.state || persisted.stateJson === JSON.stringify(row.state);
 }
 
+/** Slack before a device counts as possibly judged silent elsewhere (the owner waits longer: grace + persist lag + read interval). */
+export const JUDGED_ELSEWHERE_SLACK_MS = 5_000;
+
+/**
+ * Replicas (issue 18): whether this replica must read a device's shared row before acting on its
+ * message, because the site's owner may have raised a trouble this replica does not know of (the
+ * device was silent here long enough), or may have seen the trouble ended elsewhere (this replica
+ * still marks one). Everything else — nearly every message — needs no read.
+ */
+export function mayBeJudgedElsewhere(
+  live: LiveDevice | undefined,
+  device: { heartbeatMs: number | null; testIntervalMs?: number | null },
+  tested: boolean,
+  nowMs: number,
+): boolean {
+  if (!live || live.lastSeenMs === null) return true;
+  const s = live.supervision ?? NO_SUPERVISION;
+  if (s.offlineRaisedMs !== null || s.testMissedRaisedMs !== null) return true;
+  if (device.heartbeatMs && nowMs - live.lastSeenMs > device.heartbeatMs + JUDGED_ELSEWHERE_SLACK_MS) return true;
+  const every = device.testIntervalMs ?? null;
+  return tested && every !== null && (s.lastTestMs === null || nowMs - s.lastTestMs > every + JUDGED_ELSEWHERE_SLACK_MS);
+}
+
+/**
+ * A device as this replica knows it, brought up to date with its shared row (issue 18): a trouble
+ * the owner raised after this replica last heard of the device is adopted (so the message that
+ * ends it here earns the restore), and a trouble this replica marks but the row shows ended — the
+ * device was heard after it was raised, by another replica that then restored it — is dropped (so
+ * it is not restored twice, and the owner may raise it again).
+ */
+export function reconcileWithStored(live: LiveDevice | undefined, row: DeviceStateRow): LiveDevice {
+  const base: LiveDevice = live ?? { state: row.state, availability: row.availability, lastSeenMs: null };
+  const mine = base.supervision ?? NO_SUPERVISION;
+  const theirs = row.supervision ?? NO_SUPERVISION;
+  const lastSeenMs = latestOf(base.lastSeenMs, row.lastSeenMs);
+  const lastTestMs = latestOf(mine.lastTestMs, theirs.lastTestMs);
+  let { offlineRaisedMs, testMissedRaisedMs } = mine;
+  let availability = base.availability;
+  if (offlineRaisedMs === null && theirs.offlineRaisedMs !== null && theirs.offlineRaisedMs > (base.lastSeenMs ?? Number.NEGATIVE_INFINITY)) {
+    offlineRaisedMs = theirs.offlineRaisedMs;
+    availability = 'offline';
+  } else if (offlineRaisedMs !== null && theirs.offlineRaisedMs === null && (row.lastSeenMs ?? Number.NEGATIVE_INFINITY) > offlineRaisedMs) {
+    offlineRaisedMs = null;
+    availability = row.availability;
+  }
+  if (testMissedRaisedMs === null && theirs.testMissedRaisedMs !== null && theirs.testMissedRaisedMs > (mine.lastTestMs ?? Number.NEGATIVE_INFINITY)) {
+    testMissedRaisedMs = theirs.testMissedRaisedMs;
+  } else if (testMissedRaisedMs !== null && theirs.testMissedRaisedMs === null && (theirs.lastTestMs ?? Number.NEGATIVE_INFINITY) > testMissedRaisedMs) {
+    testMissedRaisedMs = null;
+  }
+  const same =
+    lastSeenMs === base.lastSeenMs &&
+    lastTestMs === mine.lastTestMs &&
+    offlineRaisedMs === mine.offlineRaisedMs &&
+    testMissedRaisedMs === mine.testMissedRaisedMs &&
+    availability === base.availability;
+  if (same) return base;
+  return { ...base, availability, lastSeenMs, supervision: { ...mine, lastTestMs, offlineRaisedMs, testMissedRaisedMs } };
+}
+
+function latestOf(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.max(a, b);
+}
+
 export class DeviceStates {
   private readonly live = new Map<string, LiveDevice>();
   private readonly persisted = new Map<string, PersistedRow>();
@@ -109,6 +173,13 @@ export class DeviceStates {
 
   get(key: string): LiveDevice | undefined {
     return this.live.get(key);
+  }
+
+  /** Adopts what the shared row says of the device's troubles (replicas, `reconcileWithStored`). */
+  reconcile(key: string, row: DeviceStateRow): void {
+    const live = this.live.get(key);
+    const next = reconcileWithStored(live, row);
+    if (next !== live) this.live.set(key, next);
   }
 
   /** The previous decoded state ({} for a publisher never heard from). */

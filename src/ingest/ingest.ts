@@ -13,7 +13,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { DeviceStateRow } from '../store/index.js';
 import type { EventBatchStore } from '../store/index.js';
 import { capUtf8, decode, type DecodedMessage } from './decode.js';
-import { DeviceStates, type LiveDevice } from './device-state.js';
+import { DeviceStates, mayBeJudgedElsewhere, type LiveDevice } from './device-state.js';
 import { cameraAsDevice, enrichBridgeMessage, enrichDeviceMessage, observedEvent, type Enriched, type MessageFacts, type Refusal } from './enrich.js';
 import { Journal, type JournalEntry } from './journal.js';
 import { deviceKey, type TopicRouter } from './router.js';
@@ -58,6 +58,13 @@ export interface IngestOptions {
    * Decided here, by the hub, for every event whatever its source; absent: no drills.
    */
   drills?: { isDrill(siteId: string, stationId: string | null, atMs: number): boolean };
+  /**
+   * Replicas (issue 18): a device's shared row. Read before acting on a message from a device that
+   * was silent here long enough for the site's owner to have called it offline (or whose trouble
+   * this replica marks), so the replica that hears it return restores it — once. Absent: one hub,
+   * whose memory knows every trouble it raised.
+   */
+  storedDevice?: (deviceKey: string) => Promise<DeviceStateRow | null>;
 }
 
 /** An event the hub raises about a device (Ingest.raiseSynthetic). */
@@ -101,6 +108,8 @@ export class Ingest implements MessageSink {
   private readonly countFlagged;
   private readonly countHeartbeatOnly;
   private readonly newEventId = (): string => newId(this.o.clock.now());
+  /** Replicas: shared-row reads in flight by device; the device's later messages wait for it, in order. */
+  private readonly storeReads = new Map<string, Promise<void>>();
 
   /** Builds ingest with what it needs from the store first: the devices' last state and the last event seq. */
   static async open(o: IngestOptions): Promise<Ingest> {
@@ -156,8 +165,13 @@ export class Ingest implements MessageSink {
 
   async receive(msg: InboundMessage): Promise<SinkOutcome> {
     this.countMessage();
-    const now = this.o.clock.now();
-    const decoded = decode(msg, this.router, (key) => this.devices.stateOf(key));
+    let now = this.o.clock.now();
+    let decoded = decode(msg, this.router, (key) => this.devices.stateOf(key));
+    if (this.o.storedDevice && decoded.type === 'decoded' && (await this.catchUpWithStore(decoded, now))) {
+      // Decoded again on the state after the read (and after this device's messages queued before it).
+      now = this.o.clock.now();
+      decoded = decode(msg, this.router, (key) => this.devices.stateOf(key));
+    }
     if (decoded.type === 'housekeeping') {
       this.countHousekeeping();
       return NOTHING_TO_WRITE;
@@ -194,6 +208,40 @@ export class Ingest implements MessageSink {
     const written = entry.states.at(-1);
     if (written) this.devices.committed(decoded.key, written, now);
     return { status: 'accepted', events: entry.events.length };
+  }
+
+  /**
+   * Replicas (issue 18): brings a device's troubles up to date with its shared row when another
+   * replica may have judged it (device-state.ts `mayBeJudgedElsewhere`). True when it waited; a
+   * failed read is logged and the message goes on (it is stored; only a restore may be missed).
+   */
+  private async catchUpWithStore(decoded: DecodedMessage, now: number): Promise<boolean> {
+    const { binding, key } = decoded;
+    if (binding.type !== 'device') return false;
+    const pending = this.storeReads.get(key);
+    if (pending !== undefined) {
+      await pending;
+      return true;
+    }
+    const tested = decoded.signals.some((s) => SUPERVISION_KINDS.has(s.kind));
+    if (!mayBeJudgedElsewhere(this.devices.get(key), binding.device, tested, now)) return false;
+    const read = this.o.storedDevice!(key)
+      .then(
+        (row) => {
+          if (row) this.devices.reconcile(key, row);
+        },
+        (err: unknown) =>
+          this.o.log.warn({ err, site: binding.site.id, device: binding.device.id }, "could not read the shared device row; going on with this replica's"),
+      )
+      .finally(() => this.storeReads.delete(key));
+    this.storeReads.set(key, read);
+    await read;
+    return true;
+  }
+
+  /** Replicas: the site's owner adopts what the shared row says of a device's troubles before judging its silence. */
+  reconcileStored(siteId: string, deviceId: string, row: DeviceStateRow): void {
+    this.devices.reconcile(deviceKey(siteId, deviceId), row);
   }
 
   /** Records what the message says about its publisher, and turns its signals into events. */

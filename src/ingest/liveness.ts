@@ -7,7 +7,7 @@ import type { Ingest } from './ingest.js';
 import { deviceKey } from './router.js';
 
 /** What liveness needs of ingest: the devices, what was last heard of them, and a way to record silence. */
-export type LivenessSource = Pick<Ingest, 'currentRouter' | 'deviceAvailability' | 'raiseSynthetic'>;
+export type LivenessSource = Pick<Ingest, 'currentRouter' | 'deviceAvailability' | 'raiseSynthetic'> & Partial<Pick<Ingest, 'reconcileStored'>>;
 
 export interface LivenessOptions {
   ingest: LivenessSource;
@@ -109,8 +109,11 @@ export class LivenessMonitor {
     const out = [];
     for (const { device, site } of this.o.ingest.currentRouter.allDevices()) {
       if (!include(site.id)) continue;
-      const live = this.o.ingest.deviceAvailability(site.id, device.id);
       const row = shared?.get(deviceKey(site.id, device.id));
+      // A trouble another replica ended (it heard the device and restored it) is no longer marked
+      // here, so it can be raised again; one raised here stays marked (issue 18).
+      if (row) this.o.ingest.reconcileStored?.(site.id, device.id, row);
+      const live = this.o.ingest.deviceAvailability(site.id, device.id);
       const supervision = live?.supervision ?? NO_SUPERVISION;
       const due = troublesDue({
         heartbeatMs: device.heartbeatMs,

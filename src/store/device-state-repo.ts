@@ -27,20 +27,31 @@ export class SqliteDeviceStateRepository implements Sync<DeviceStateRepository> 
   }
 
   all(): DeviceStateRow[] {
-    return (
-      this.db.prepare('SELECT device_id, state, availability, last_seen_ms, supervision FROM device_state').all() as Array<{
-        device_id: string;
-        state: string;
-        availability: string | null;
-        last_seen_ms: number | null;
-        supervision: string | null;
-      }>
-    ).map((r) => ({
-      deviceId: r.device_id,
-      state: JSON.parse(r.state) as DeviceStateRow['state'],
-      availability: r.availability as DeviceStateRow['availability'],
-      lastSeenMs: r.last_seen_ms,
-      ...(r.supervision ? { supervision: JSON.parse(r.supervision) as DeviceSupervision } : {}),
-    }));
+    return (this.db.prepare(SELECT_SQL).all() as RawRow[]).map(fromRaw);
   }
+
+  get(deviceId: string): DeviceStateRow | null {
+    const row = this.db.prepare(`${SELECT_SQL} WHERE device_id = ?`).get(deviceId) as RawRow | undefined;
+    return row ? fromRaw(row) : null;
+  }
+}
+
+const SELECT_SQL = 'SELECT device_id, state, availability, last_seen_ms, supervision FROM device_state';
+
+interface RawRow {
+  device_id: string;
+  state: string;
+  availability: string | null;
+  last_seen_ms: number | null;
+  supervision: string | null;
+}
+
+function fromRaw(r: RawRow): DeviceStateRow {
+  return {
+    deviceId: r.device_id,
+    state: JSON.parse(r.state) as DeviceStateRow['state'],
+    availability: r.availability as DeviceStateRow['availability'],
+    lastSeenMs: r.last_seen_ms,
+    ...(r.supervision ? { supervision: JSON.parse(r.supervision) as DeviceSupervision } : {}),
+  };
 }

@@ -61,8 +61,8 @@ export class SqliteDrillRepository implements Sync<DrillRepository> {
       );
   }
 
-  end(id: string, endedMs: number, by: string): void {
-    this.db.prepare('UPDATE drills SET ended_ms = ?, ended_by = ? WHERE id = ? AND ended_ms IS NULL').run(endedMs, by, id);
+  end(id: string, endedMs: number, by: string): boolean {
+    return this.db.prepare('UPDATE drills SET ended_ms = ?, ended_by = ? WHERE id = ? AND ended_ms IS NULL').run(endedMs, by, id).changes === 1;
   }
 
   get(id: string): Drill | undefined {

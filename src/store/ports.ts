@@ -188,6 +188,8 @@ export interface DeviceStateRepository {
   /** Saves the last row of each device in `rows` (a batch may carry several per device). */
   saveLatest(rows: readonly DeviceStateRow[]): Promise<void>;
   all(): Promise<DeviceStateRow[]>;
+  /** One device's row, or null (replicas read it when the device returns after a silence, issue 18). */
+  get(deviceId: string): Promise<DeviceStateRow | null>;
 }
 
 /** The audit trail: append-only, hash-chained (see audit-chain.ts), in `seq` order. */
@@ -267,8 +269,11 @@ export interface NotificationOutboxRepository {
 /** Drill windows (演练, issue 15): started, ended early or by themselves. */
 export interface DrillRepository {
   insert(d: Drill): Promise<void>;
-  /** Records the end (early, or when it ran out); a drill already ended keeps its first end. */
-  end(id: string, endedMs: number, by: string): Promise<void>;
+  /**
+   * Records the end (early, or when it ran out); a drill already ended keeps its first end. True when
+   * this call ended it: an operator and the leader's timer ending it at once write one end (issue 18).
+   */
+  end(id: string, endedMs: number, by: string): Promise<boolean>;
   get(id: string): Promise<Drill | undefined>;
   /** Drills not yet recorded as ended (active ones, and ones that ran out while the hub was down). */
   unended(): Promise<Drill[]>;

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultReplicaId } from '../../src/cluster/replica-id.js';
 import { hubSchema } from '../../src/config/schema/hub.js';
+import { REPLICA_ID } from '../../src/store/postgres/partition-locks.js';
 
 describe('hub.yaml cluster', () => {
   it('is absent by default: one hub, plain subscriptions', () => {
@@ -32,6 +33,19 @@ describe('hub.yaml cluster', () => {
   it('refuses a replica id that could not name a client id or a Redis key', () => {
     expect(hubSchema.safeParse({ cluster: { redis_url: 'redis://r:6379', replica_id: 'hub 1' } }).success).toBe(false);
     expect(hubSchema.safeParse({ cluster: { redis_url: 'redis://r:6379', replica_id: 'hub-1' } }).success).toBe(true);
+  });
+
+  it('a replica id hub.yaml accepts is one the partition locks accept: 50 characters, not 51 (application_name keeps 63 bytes)', () => {
+    for (const n of [1, 49, 50, 51, 64]) {
+      const id = 'r'.repeat(n);
+      const accepted = hubSchema.safeParse({ cluster: { redis_url: 'redis://r:6379', replica_id: id } }).success;
+      expect(accepted, `${n} characters`).toBe(n <= 50);
+      expect(REPLICA_ID.test(id), `${n} characters`).toBe(accepted);
+    }
+    const fromHost = defaultReplicaId({}, 'a-very-long-host-name.of-a-container.in-a-cluster.example.org');
+    expect(fromHost.length).toBeLessThanOrEqual(50);
+    expect(REPLICA_ID.test(fromHost)).toBe(true);
+    expect(defaultReplicaId({ SAFEGRID_REPLICA_ID: 'x'.repeat(51) }, 'hub-7')).toBe('hub-7');
   });
 
   it('replica id without hub.yaml: SAFEGRID_REPLICA_ID, else the host name made safe', () => {

@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { bothReferences, duration, envName, secretKey } from './common.js';
 
 const REDIS_URL_EXPECTED = 'a Redis URL such as redis://redis:6379/0 or rediss://redis.example.org:6380 (the password by reference, not in the URL)';
-const REPLICA_ID_EXPECTED = 'a replica id of letters, digits, "-", "_" or "." (1–64), e.g. hub-1';
+// 1–50: the lock session's application_name is `safegrid:<id>` and PostgreSQL keeps 63 bytes of it
+// (store/postgres/partition-locks.ts refuses longer ids); test/unit/cluster-config.test.ts holds them together.
+const REPLICA_ID_EXPECTED = 'a replica id of letters, digits, "-", "_" or "." (1–50), e.g. hub-1';
 
 export const clusterSchema = z
   .strictObject({
@@ -23,7 +25,7 @@ export const clusterSchema = z
     redis_password_file_key: secretKey().nullish().describe('… or the Redis password from config/secrets.yaml (one of the two).'),
     replica_id: z
       .string({ error: REPLICA_ID_EXPECTED })
-      .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: REPLICA_ID_EXPECTED })
+      .regex(/^[A-Za-z0-9_.-]{1,50}$/, { error: REPLICA_ID_EXPECTED })
       .nullish()
       .describe(
         'This replica’s fixed name (broker id, MQTT client id suffix in external mode); absent: the SAFEGRID_REPLICA_ID environment variable, else the host name. Keep it the same across restarts.',

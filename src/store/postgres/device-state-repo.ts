@@ -30,19 +30,31 @@ export class PgDeviceStateRepository implements DeviceStateRepository {
   }
 
   async all(): Promise<DeviceStateRow[]> {
-    const rows = await this.pg.rows<{
-      device_id: string;
-      state: string;
-      availability: string | null;
-      last_seen_ms: number | null;
-      supervision: string | null;
-    }>('SELECT device_id, state, availability, last_seen_ms, supervision FROM device_state');
-    return rows.map((r) => ({
-      deviceId: r.device_id,
-      state: JSON.parse(r.state) as DeviceStateRow['state'],
-      availability: r.availability as DeviceStateRow['availability'],
-      lastSeenMs: r.last_seen_ms,
-      ...(r.supervision ? { supervision: JSON.parse(r.supervision) as DeviceSupervision } : {}),
-    }));
+    return (await this.pg.rows<RawRow>(`${SELECT_SQL}`)).map(fromRaw);
   }
+
+  async get(deviceId: string): Promise<DeviceStateRow | null> {
+    const [row] = await this.pg.rows<RawRow>(`${SELECT_SQL} WHERE device_id = $1`, [deviceId]);
+    return row ? fromRaw(row) : null;
+  }
+}
+
+const SELECT_SQL = 'SELECT device_id, state, availability, last_seen_ms, supervision FROM device_state';
+
+interface RawRow {
+  device_id: string;
+  state: string;
+  availability: string | null;
+  last_seen_ms: number | null;
+  supervision: string | null;
+}
+
+function fromRaw(r: RawRow): DeviceStateRow {
+  return {
+    deviceId: r.device_id,
+    state: JSON.parse(r.state) as DeviceStateRow['state'],
+    availability: r.availability as DeviceStateRow['availability'],
+    lastSeenMs: r.last_seen_ms,
+    ...(r.supervision ? { supervision: JSON.parse(r.supervision) as DeviceSupervision } : {}),
+  };
 }

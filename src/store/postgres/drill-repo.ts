@@ -58,9 +58,10 @@ export class PgDrillRepository implements DrillRepository {
     );
   }
 
-  async end(id: string, endedMs: number, by: string): Promise<void> {
-    // `ended_ms IS NULL`: the first end recorded stays, also when two replicas end it at once.
-    await this.pg.changes('UPDATE drills SET ended_ms = $1, ended_by = $2 WHERE id = $3 AND ended_ms IS NULL', [endedMs, by, id]);
+  async end(id: string, endedMs: number, by: string): Promise<boolean> {
+    // `ended_ms IS NULL`: the first end recorded stays, also when two replicas end it at once (the
+    // second UPDATE waits for the first's row lock, then finds the row ended: no row changed).
+    return 1 === (await this.pg.changes('UPDATE drills SET ended_ms = $1, ended_by = $2 WHERE id = $3 AND ended_ms IS NULL', [endedMs, by, id]));
   }
 
   async get(id: string): Promise<Drill | undefined> {

@@ -27,7 +27,7 @@ export const PARTITION_LOCK_NAMESPACE = 0x5347_0001;
 export const PRESENCE_LOCK_NAMESPACE = 0x5347_0002;
 /** `application_name` of a lock session: PostgreSQL keeps 63 bytes of it. */
 const APP_PREFIX = 'safegrid:';
-const REPLICA_ID = /^[A-Za-z0-9._-]{1,50}$/;
+export const REPLICA_ID = /^[A-Za-z0-9._-]{1,50}$/;
 
 export interface PgPartitionLocksOptions {
   url: string;
