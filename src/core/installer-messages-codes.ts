@@ -29,6 +29,7 @@ export const ERROR_TITLES_ZH: Readonly<Record<string, string>> = {
   SG_MQTT_PROTOCOL_ERROR: 'MQTT 报文格式错误',
   SG_CLUSTER_REDIS_LOST: '副本与 Redis 的连接断开',
   SG_CLUSTER_PUSH_LOST: '推送未能发布到其他副本',
+  SG_AUTH_LIMITER_LOCAL: '登录限制暂时只在本副本计数（Redis 无应答）',
   SG_MQTT_CLUSTER_ERROR: 'MQTT 集群状态（Redis）命令失败',
   SG_INGEST_UNDECODABLE: '设备型号无法解码此消息',
   SG_INGEST_UNKNOWN_ZONE: '消息中的防区未在设备文件中登记',

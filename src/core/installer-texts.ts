@@ -36,7 +36,7 @@ const ZH: ReadonlyArray<readonly [string, string]> = [
   // ── common.ts ──
   ['a duration such as "120s", "2m" or "1h"', '带单位的时长，如 "120s"、"2m" 或 "1h"'],
   ['an id of letters, digits, "-", "_" or "." (no spaces or "/")', '由字母、数字、"-"、"_" 或 "." 组成的编号（不含空格和 "/"）'],
-  ['a replica id of letters, digits, "-", "_" or "." (1–64), e.g. hub-1', '由字母、数字、"-"、"_" 或 "." 组成的副本编号（1–64 个字符），如 hub-1'],
+  ['a replica id of letters, digits, "-", "_" or "." (1–50), e.g. hub-1', '由字母、数字、"-"、"_" 或 "." 组成的副本编号（1–50 个字符），如 hub-1'],
   ['a share name of letters, digits, "-" or "_"', '由字母、数字、"-" 或 "_" 组成的共享组名'],
   [
     'a Redis URL such as redis://redis:6379/0 or rediss://redis.example.org:6380 (the password by reference, not in the URL)',
