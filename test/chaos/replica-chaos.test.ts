@@ -5,7 +5,8 @@
  * acknowledged is stored exactly once, no site has two open incidents of one category, every
  * console shows every alarm exactly once after catch-up, and the consoles of a killed replica are
  * live on another one soon after (the figure is printed; the ceiling here is generous).
- * The full rate (2,000/s) and ≥ 10 kills belong to bench/replicas.ts.
+ * In `npm test` it runs small (3 kills, 6 consoles, 200 alarms/s); the issue's full run is
+ * `CHAOS_KILLS=10 CHAOS_CONSOLES=10 CHAOS_RATE=<alarms/s> npm run test:chaos` (README, "High availability").
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { FAULT_WAIT_MS, LedgerDevice, seeded, sleep, until, within } from '../helpers/fault.js';
@@ -16,9 +17,9 @@ import { ReplicaConsole, startReplicaCluster, type ReplicaCluster } from '../hel
 const REPLICAS = 3;
 const SITES = 200;
 const KILLS = Number(process.env.CHAOS_KILLS ?? 3);
-const CONSOLES = 6;
+const CONSOLES = Number(process.env.CHAOS_CONSOLES ?? 6);
 /** Alarms per second in all (each tick, a slice of the devices publishes one each). */
-const RATE = 200;
+const RATE = Number(process.env.CHAOS_RATE ?? 200);
 const TICK_MS = 100;
 /** Consoles of a killed replica must be live elsewhere within this ceiling (the issue's target is 5 s; printed). */
 const CONSOLE_BACK_CEILING_MS = 30_000;
@@ -36,7 +37,8 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('three replicas, SIGKILL at ran
     for (const c of consoles) c.close();
     await within(Promise.all(devices.map((d) => d.end())));
     await within(cluster?.close() ?? Promise.resolve(), 60_000);
-  });
+    // A ceiling for the teardown: devices end, then the cluster closes (up to 60 s), on a loaded machine.
+  }, 180_000);
 
   it(
     `${KILLS} kills: acknowledged alarms stored once, one open incident per site and category, consoles complete`,

@@ -36,7 +36,8 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('PostgreSQL and Redis restarted
     for (const c of consoles) c.close();
     await within(Promise.all(devices.map((d) => d.end())));
     await within(cluster?.close() ?? Promise.resolve(), 60_000);
-  });
+    // A ceiling for the teardown: devices end, then the cluster closes (up to 60 s), on a loaded machine.
+  }, 180_000);
 
   it(
     'no PUBACK while PostgreSQL is down, all stored once after; pushes resume after Redis restarts',
