@@ -155,6 +155,8 @@ export interface ReplicaClusterOptions {
   sites: number;
   /** Extra hub.yaml text appended (e.g. a triage section). */
   hubYamlExtra?: string;
+  /** Edits the finished hub.yaml text (e.g. replaces the triage section, which hubYamlExtra cannot: a second `triage:` key is an error). */
+  hubYamlEdit?: (yaml: string) => string;
   /** More postgresql.conf lines for the shared PostgreSQL (startPostgres' extraConfig). */
   postgresConfig?: string[];
   /** Flags for each replica's node (startProcessHub's nodeArgs). */
@@ -206,7 +208,8 @@ export async function startReplicaCluster(o: ReplicaClusterOptions): Promise<Rep
   const dbUrl = await pgServer.createDatabase();
   const { sites, env, files } = generatedSites(o.sites);
   const usersYaml = await defaultUsersYaml();
-  const hubYaml = `${HUB_YAML.replace('storage:\n  path: data/test.db\n', `storage:\n  backend: postgres\n  url: ${dbUrl}\n`)}cluster:\n  redis_url: ${redis.url}\n${o.hubYamlExtra ?? ''}`;
+  const baseYaml = `${HUB_YAML.replace('storage:\n  path: data/test.db\n', `storage:\n  backend: postgres\n  url: ${dbUrl}\n`)}cluster:\n  redis_url: ${redis.url}\n${o.hubYamlExtra ?? ''}`;
+  const hubYaml = o.hubYamlEdit ? o.hubYamlEdit(baseYaml) : baseYaml;
   if (!hubYaml.includes('backend: postgres')) throw new Error('HUB_YAML changed: the storage section was not replaced');
   const trees: TestTree[] = [];
   const httpPorts: number[] = [];
