@@ -283,7 +283,15 @@ export class CommissioningService {
       touched.set(e.siteId, change);
       change.others += next.otherEvents - t.otherEvents;
       const ticked = next.zones.find((z, i) => z.seen && !t.zones[i]!.seen);
-      if (ticked) change.ticks.push({ zone: ticked.zone, seenAt: ticked.seenAt!, kind: ticked.kind!, deviceId: ticked.deviceId!, signal: ticked.signal, battery: ticked.battery });
+      if (ticked)
+        change.ticks.push({
+          zone: ticked.zone,
+          seenAt: ticked.seenAt!,
+          kind: ticked.kind!,
+          deviceId: ticked.deviceId!,
+          signal: ticked.signal,
+          battery: ticked.battery,
+        });
     }
     for (const [siteId, change] of touched) {
       // Added to the stored test, not saved whole over it: another replica may be storing this

@@ -73,7 +73,9 @@ export class PgCommissioningRepository implements CommissioningRepository {
   }
 
   async walkTests(siteId: string, limit: number): Promise<WalkTest[]> {
-    return this.read(await this.pg.rows<{ record: string }>('SELECT record FROM walk_tests WHERE site_id = $1 ORDER BY started_ms DESC LIMIT $2', [siteId, limit]));
+    return this.read(
+      await this.pg.rows<{ record: string }>('SELECT record FROM walk_tests WHERE site_id = $1 ORDER BY started_ms DESC LIMIT $2', [siteId, limit]),
+    );
   }
 
   async walkTest(id: string): Promise<WalkTest | undefined> {
