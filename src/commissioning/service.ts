@@ -9,9 +9,9 @@ import type { HubEvents } from '../core/hub-events.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { eventDestination } from '../ingest/destination.js';
-import type { CommissioningRecord, Store } from '../store/index.js';
+import type { CommissioningRecord, Store, WalkTestTick } from '../store/index.js';
 import { RejectedLog } from './rejected-log.js';
-import { DEFAULT_WALK_TEST_MINUTES, endWalkTest, recordWalkTestEvent, startWalkTest, type DeviceReadings } from './walk-test.js';
+import { DEFAULT_WALK_TEST_MINUTES, endWalkTest, mergeWalkTests, recordWalkTestEvent, startWalkTest, type DeviceReadings } from './walk-test.js';
 
 /** Who asks, as the audit trail records it. */
 export interface CommissioningActor {
@@ -82,8 +82,13 @@ export class CommissioningService {
     const [records, running] = await Promise.all([this.o.store.commissioning.records(), this.o.store.commissioning.runningWalkTests()]);
     this.records.clear();
     for (const r of records) this.records.set(key(r.siteId, r.deviceId), r);
+    // This replica's copy of a test still running may hold ticks whose write is in flight: kept.
+    const mine = new Map(this.running);
     this.running.clear();
-    for (const t of running) this.running.set(t.siteId, t);
+    for (const t of running) {
+      const local = mine.get(t.siteId);
+      this.running.set(t.siteId, local ? mergeWalkTests(local, t) : t);
+    }
   }
 
   /** Subscribe to stored events and rejected messages, and start the clock. Returns the disposer. */
@@ -266,31 +271,54 @@ export class CommissioningService {
   }
 
   private async onStored(events: readonly AlarmEvent[]): Promise<void> {
-    const touched = new Set<string>();
+    const touched = new Map<string, { id: string; ticks: WalkTestTick[]; others: number }>();
     for (const e of events) {
       if (e.destination !== 'walk_test') continue;
       const t = this.running.get(e.siteId);
       if (!t) continue; // ended between the store and now: the event stays on record, diverted
       const heard = this.o.heard(e.siteId, e.deviceId);
-      this.running.set(e.siteId, recordWalkTestEvent(t, e, { signal: heard?.signal ?? null, battery: heard?.battery ?? null }));
-      touched.add(e.siteId);
+      const next = recordWalkTestEvent(t, e, { signal: heard?.signal ?? null, battery: heard?.battery ?? null });
+      this.running.set(e.siteId, next);
+      const change = touched.get(e.siteId) ?? { id: t.id, ticks: [], others: 0 };
+      touched.set(e.siteId, change);
+      change.others += next.otherEvents - t.otherEvents;
+      const ticked = next.zones.find((z, i) => z.seen && !t.zones[i]!.seen);
+      if (ticked)
+        change.ticks.push({
+          zone: ticked.zone,
+          seenAt: ticked.seenAt!,
+          kind: ticked.kind!,
+          deviceId: ticked.deviceId!,
+          signal: ticked.signal,
+          battery: ticked.battery,
+        });
     }
-    for (const siteId of touched) {
+    for (const [siteId, change] of touched) {
+      // Added to the stored test, not saved whole over it: another replica may be storing this
+      // test's events at the same moment (issue 18). Plain commit: the events themselves are durable.
+      if (change.ticks.length > 0 || change.others > 0) await this.o.store.commissioning.addWalkTestTicks(change.id, change.ticks, change.others);
+      // Announced after the write: the other replicas read the store again on the notice.
       this.announce(siteId);
-      const t = this.running.get(siteId);
-      // Plain commit: the events themselves are durable, and a lost tick is seen again on the page's next view.
-      if (t) await this.o.store.commissioning.saveWalkTest(t);
     }
   }
 
-  /** Ends the site's running test, stores it as the record, and a passed test puts the site in service. */
+  /**
+   * Ends the site's running test, stores it as the record, and a passed test puts the site in
+   * service. The checklist ended is this replica's copy merged with the stored one: the ticks of
+   * events another replica stored count (issue 18). A test another replica ended first stays as it
+   * ended it, and its end is not audited twice.
+   */
   private async finish(siteId: string, by: CommissioningActor): Promise<void> {
     const now = this.o.clock.now();
-    const ended = endWalkTest(this.running.get(siteId)!, now, by.username);
+    const mine = this.running.get(siteId)!;
     this.running.delete(siteId);
-    const seen = ended.zones.filter((z) => z.seen).length;
-    const summary = `${ended.id}: ${seen}/${ended.zones.length} zones seen, ${ended.passed ? 'passed' : 'not passed'}`;
+    let ended: WalkTest | null = null;
     await this.o.store.transaction(async () => {
+      const stored = await this.o.store.commissioning.walkTest(mine.id);
+      if (stored?.endedAt) return;
+      ended = endWalkTest(stored ? mergeWalkTests(mine, stored) : mine, now, by.username);
+      const seen = ended.zones.filter((z) => z.seen).length;
+      const summary = `${ended.id}: ${seen}/${ended.zones.length} zones seen, ${ended.passed ? 'passed' : 'not passed'}`;
       await this.o.store.commissioning.saveWalkTest(ended);
       await this.audit(by, 'walktest.end', siteId, 'walk_test', ended.passed ? 'passed' : 'failed', summary);
       const before = this.status(siteId, null, now).state;
@@ -304,7 +332,10 @@ export class CommissioningService {
         );
       }
     });
-    this.o.log.info({ site: siteId, walkTest: ended.id, seen, zones: ended.zones.length, passed: ended.passed }, 'walk test ended');
+    const done = ended as WalkTest | null;
+    if (!done) return;
+    const seen = done.zones.filter((z) => z.seen).length;
+    this.o.log.info({ site: siteId, walkTest: done.id, seen, zones: done.zones.length, passed: done.passed }, 'walk test ended');
   }
 
   private leaveMaintenance(r: CommissioningRecord, by: CommissioningActor, now: number): Promise<void> {

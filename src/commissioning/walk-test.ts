@@ -86,3 +86,21 @@ export function signalOf(state: Readonly<Record<string, unknown>> | undefined): 
   }
   return null;
 }
+
+/**
+ * One copy of a running test merged with another of the same test (this replica's and the store's,
+ * issue 18): a zone is seen when either saw it (the earlier sighting kept), other events are the
+ * larger count (the store's counts every replica's; this copy's may hold some not yet stored).
+ */
+export function mergeWalkTests(mine: WalkTest, other: WalkTest): WalkTest {
+  if (mine.id !== other.id) return other;
+  if (other.endedAt !== null) return other;
+  const theirs = new Map(other.zones.map((z) => [z.zone, z]));
+  const zones = mine.zones.map((z) => {
+    const o = theirs.get(z.zone);
+    if (!o?.seen) return z;
+    if (!z.seen || (o.seenAt !== null && z.seenAt !== null && o.seenAt < z.seenAt)) return o;
+    return z;
+  });
+  return { ...mine, zones, otherEvents: Math.max(mine.otherEvents, other.otherEvents) };
+}

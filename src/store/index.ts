@@ -31,6 +31,7 @@ export type {
   SessionRow,
   Store,
   StoredEvent,
+  WalkTestTick,
 } from './ports.js';
 export { GroupCommit } from './group-commit.js';
 export { writeEventBatch, type EventBatch, type EventBatchResult, type EventBatchStore } from './event-batch.js';

@@ -376,11 +376,30 @@ export interface CommissioningRecord {
   changedBy: string;
 }
 
+/** One zone of a walk test seen (migration 014 / PG 005): its checklist line, as first reported. */
+export interface WalkTestTick {
+  zone: number;
+  seenAt: string;
+  kind: string;
+  deviceId: string;
+  signal: number | null;
+  battery: number | null;
+}
+
 export interface CommissioningRepository {
   records(): Promise<CommissioningRecord[]>;
   saveRecord(r: CommissioningRecord): Promise<void>;
-  /** Inserts or replaces the walk test (running or ended) by its id. */
+  /**
+   * Inserts or replaces the walk test (running or ended) by its id. Written whole at the start and
+   * the end only: a running test's ticks go through `addWalkTestTicks`.
+   */
   saveWalkTest(t: WalkTest): Promise<void>;
+  /**
+   * A running test's ticks and other events, added to what is stored rather than saved whole over it
+   * (issue 18: two replicas may store one test's events at once). A zone already ticked keeps its
+   * first tick. Reads of a running test (`runningWalkTests`, `walkTests`, `walkTest`) apply them.
+   */
+  addWalkTestTicks(walkTestId: string, ticks: readonly WalkTestTick[], otherEvents: number): Promise<void>;
   runningWalkTests(): Promise<WalkTest[]>;
   /** A site's walk tests, newest first. */
   walkTests(siteId: string, limit: number): Promise<WalkTest[]>;

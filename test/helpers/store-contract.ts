@@ -401,6 +401,42 @@ export function storeContract(backend: string, open: () => Promise<OpenedStore>)
       expect(await store.commissioning.walkTest('nope')).toBeUndefined();
     });
 
+    it('walk-test ticks: added to a running test, first tick of a zone kept, other events summed; an ended record stands alone', async () => {
+      const at = (min: number): string => new Date(T0 + min * 60_000).toISOString();
+      const zone = (n: number) => ({ zone: n, name: `z${n}`, deviceId: null, seen: false, seenAt: null, kind: null, signal: null, battery: null });
+      const test: WalkTest = {
+        id: 'wt-ticks',
+        siteId: 's-ticks',
+        startedAt: at(0),
+        endsAt: at(30),
+        endedAt: null,
+        startedBy: 'op1',
+        endedBy: null,
+        trigger: 'installer',
+        zones: [zone(1), zone(2), zone(3)],
+        otherEvents: 0,
+        passed: null,
+      };
+      await store.commissioning.saveWalkTest(test);
+      const tick = (n: number, min: number, deviceId: string) => ({ zone: n, seenAt: at(min), kind: 'burglary', deviceId, signal: 80, battery: null });
+      await store.commissioning.addWalkTestTicks(test.id, [tick(1, 1, 'a')], 2);
+      await store.commissioning.addWalkTestTicks(test.id, [tick(1, 2, 'b'), tick(3, 2, 'b')], 1);
+      const running = (await store.commissioning.runningWalkTests()).find((t) => t.id === test.id)!;
+      expect(running.zones.map((z) => [z.zone, z.seen, z.deviceId, z.seenAt])).toEqual([
+        [1, true, 'a', at(1)],
+        [2, false, null, null],
+        [3, true, 'b', at(2)],
+      ]);
+      expect(running.otherEvents).toBe(3);
+      expect((await store.commissioning.walkTest(test.id))!.zones[2]!.signal).toBe(80);
+      expect((await store.commissioning.walkTests('s-ticks', 5))[0]!.otherEvents).toBe(3);
+      await store.commissioning.saveWalkTest({ ...running, endedAt: at(20), passed: false });
+      await store.commissioning.addWalkTestTicks(test.id, [tick(2, 21, 'a')], 5); // too late: the record was ended whole
+      const ended = (await store.commissioning.walkTest(test.id))!;
+      expect(ended.zones.map((z) => z.seen)).toEqual([true, false, true]);
+      expect(ended.otherEvents).toBe(3);
+    });
+
     describe('reports', () => {
       // 2026-11-10, Beijing time: a day of the daily report, with incidents around its edges.
       const day: ReportWindow = { sinceMs: Date.parse('2026-11-10T00:00:00+08:00'), untilMs: Date.parse('2026-11-11T00:00:00+08:00'), stationIds: null };

@@ -73,7 +73,13 @@ describe('PostgreSQL store: several replicas on one database', () => {
       const files = readdirSync(new URL('../../src/store/postgres/migrations/', import.meta.url))
         .filter((f) => f.endsWith('.sql'))
         .sort();
-      expect(files).toEqual(['001_schema.sql', '002_incident_number_series.sql', '003_partition_epoch.sql', '004_commit_event_batch.sql']);
+      expect(files).toEqual([
+        '001_schema.sql',
+        '002_incident_number_series.sql',
+        '003_partition_epoch.sql',
+        '004_commit_event_batch.sql',
+        '005_walk_test_ticks.sql',
+      ]);
       expect(applied.map((r) => r.name)).toEqual(files);
       expect(await stores[2]!.events.count()).toBe(0);
     } finally {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CommissioningService } from '../../src/commissioning/service.js';
-import { endWalkTest, expectedZones, recordWalkTestEvent, signalOf, startWalkTest } from '../../src/commissioning/walk-test.js';
+import { endWalkTest, expectedZones, mergeWalkTests, recordWalkTestEvent, signalOf, startWalkTest } from '../../src/commissioning/walk-test.js';
 import { RejectedLog } from '../../src/commissioning/rejected-log.js';
 import type { Device, Site } from '../../src/config/model.js';
 import type { SiteCommissioning } from '../../src/contract/commissioning.js';
@@ -106,6 +106,24 @@ describe('the walk test checklist (pure)', () => {
     let t = startWalkTest({ id: 'w2', site: SITE, nowMs: 0, minutes: 5, by: 'inst', trigger: 'installer' });
     for (const z of [1, 2, 7]) t = recordWalkTestEvent(t, trip(z), { signal: null, battery: null });
     expect(endWalkTest(t, 1, 'inst').passed).toBe(true);
+  });
+
+  it("merges two replicas' copies of one running test: a zone seen by either, the earlier sighting, the larger count", () => {
+    const start = startWalkTest({ id: 'w3', site: SITE, nowMs: 0, minutes: 5, by: 'inst', trigger: 'installer' });
+    const early = { ...trip(1, 'burglary', 'door'), receivedAt: '2026-12-03T00:00:01.000Z' };
+    const late = { ...trip(1, 'burglary', 'panel'), receivedAt: '2026-12-03T00:00:02.000Z' };
+    const mine = recordWalkTestEvent(recordWalkTestEvent(start, late, { signal: null, battery: null }), trip(null, 'arm'), { signal: null, battery: null });
+    const stored = recordWalkTestEvent(recordWalkTestEvent(start, early, { signal: 9, battery: null }), trip(7), { signal: null, battery: null });
+    const merged = mergeWalkTests(mine, stored);
+    expect(merged.zones.map((z) => [z.zone, z.seen, z.deviceId])).toEqual([
+      [1, true, 'door'],
+      [2, false, null],
+      [7, true, stored.zones[2]!.deviceId],
+    ]);
+    expect(merged.otherEvents).toBe(1);
+    const ended = endWalkTest(stored, 1, 'hub');
+    expect(mergeWalkTests(mine, ended)).toBe(ended);
+    expect(mergeWalkTests(mine, { ...stored, id: 'other' }).id).toBe('other');
   });
 
   it('reads a signal from zigbee linkquality or rssi', () => {

@@ -1,5 +1,6 @@
 import type { WalkTest } from '../../contract/commissioning.js';
-import type { CommissioningRecord, CommissioningRepository } from '../ports.js';
+import type { CommissioningRecord, CommissioningRepository, WalkTestTick } from '../ports.js';
+import { byTest, type TickRow, tickOfRow, withTicks } from '../walk-test-ticks.js';
 import type { PgContext } from './transaction.js';
 
 interface RecordRow {
@@ -11,7 +12,7 @@ interface RecordRow {
   changed_by: string;
 }
 
-/** Commissioning records and walk tests (as SQLite's migration 012). */
+/** Commissioning records, walk tests and their ticks (as SQLite's migrations 012 and 014). */
 export class PgCommissioningRepository implements CommissioningRepository {
   constructor(private readonly pg: PgContext) {}
 
@@ -43,17 +44,58 @@ export class PgCommissioningRepository implements CommissioningRepository {
     );
   }
 
+  async addWalkTestTicks(walkTestId: string, ticks: readonly WalkTestTick[], otherEvents: number): Promise<void> {
+    // Single statements, no row lock held across an await: a replica's ticks never wait for another's.
+    if (ticks.length > 0) {
+      const params: unknown[] = [walkTestId];
+      const values = ticks.map((k) => {
+        params.push(k.zone, k.seenAt, k.kind, k.deviceId, k.signal, k.battery);
+        const n = params.length;
+        return `($1, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+      });
+      await this.pg.changes(
+        `INSERT INTO walk_test_ticks (walk_test_id, zone, seen_at, kind, device_id, signal, battery) VALUES ${values.join(', ')}
+         ON CONFLICT (walk_test_id, zone) DO NOTHING`,
+        params,
+      );
+    }
+    if (otherEvents > 0) {
+      await this.pg.changes(
+        `INSERT INTO walk_test_other_events (walk_test_id, count) VALUES ($1, $2)
+         ON CONFLICT (walk_test_id) DO UPDATE SET count = walk_test_other_events.count + EXCLUDED.count`,
+        [walkTestId, otherEvents],
+      );
+    }
+  }
+
   async runningWalkTests(): Promise<WalkTest[]> {
-    return (await this.pg.rows<{ record: string }>('SELECT record FROM walk_tests WHERE ended_ms IS NULL')).map((r) => JSON.parse(r.record) as WalkTest);
+    return this.read(await this.pg.rows<{ record: string }>('SELECT record FROM walk_tests WHERE ended_ms IS NULL'));
   }
 
   async walkTests(siteId: string, limit: number): Promise<WalkTest[]> {
-    const rows = await this.pg.rows<{ record: string }>('SELECT record FROM walk_tests WHERE site_id = $1 ORDER BY started_ms DESC LIMIT $2', [siteId, limit]);
-    return rows.map((r) => JSON.parse(r.record) as WalkTest);
+    return this.read(
+      await this.pg.rows<{ record: string }>('SELECT record FROM walk_tests WHERE site_id = $1 ORDER BY started_ms DESC LIMIT $2', [siteId, limit]),
+    );
   }
 
   async walkTest(id: string): Promise<WalkTest | undefined> {
     const r = await this.pg.one<{ record: string }>('SELECT record FROM walk_tests WHERE id = $1', [id]);
-    return r ? (JSON.parse(r.record) as WalkTest) : undefined;
+    return r ? (await this.read([r]))[0] : undefined;
+  }
+
+  /** Stored records, running ones with their ticks applied (two more queries when any runs). */
+  private async read(rows: ReadonlyArray<{ record: string }>): Promise<WalkTest[]> {
+    const tests = rows.map((r) => JSON.parse(r.record) as WalkTest);
+    const running = tests.filter((t) => t.endedAt === null).map((t) => t.id);
+    if (running.length === 0) return tests;
+    // One after the other: inside a transaction both go to its one connection.
+    const ticks = await this.pg.rows<TickRow>('SELECT * FROM walk_test_ticks WHERE walk_test_id = ANY($1)', [running]);
+    const others = await this.pg.rows<{ walk_test_id: string; count: number }>(
+      'SELECT walk_test_id, count FROM walk_test_other_events WHERE walk_test_id = ANY($1)',
+      [running],
+    );
+    const ticksOf = byTest(ticks);
+    const othersOf = new Map(others.map((o) => [o.walk_test_id, o.count]));
+    return tests.map((t) => withTicks(t, (ticksOf.get(t.id) ?? []).map(tickOfRow), othersOf.get(t.id) ?? 0));
   }
 }

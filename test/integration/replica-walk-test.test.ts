@@ -1,0 +1,110 @@
+/**
+ * One walk test's events stored on two replicas at once (issue 18): each replica ticks the zones
+ * of the events it stored, and every tick is kept — in the running checklist the store answers and
+ * in the ended record, whichever replica ends it. Two commissioning services, each with its own
+ * store (its own PostgreSQL pool), on one database: the parts of two replicas that race.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CommissioningService } from '../../src/commissioning/service.js';
+import type { AlarmEvent } from '../../src/contract/alarm-event.js';
+import type { WalkTest } from '../../src/contract/commissioning.js';
+import type { Site } from '../../src/config/model.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { EventBus } from '../../src/core/event-bus.js';
+import type { HubEvents } from '../../src/core/hub-events.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { openPostgresStore, type Store } from '../../src/store/index.js';
+import { waitFor } from '../helpers/hub.js';
+import { POSTGRES_BIN_DIR, type PostgresServer, startPostgres } from '../helpers/postgres.js';
+
+const T0 = Date.parse('2026-12-03T02:00:00Z');
+const ROUNDS = 5;
+const ZONES = 12;
+/** A shop with twelve zones on one panel. */
+const SITE = {
+  id: 'walk-r',
+  name: '水西路9号商铺',
+  devices: [{ id: 'walk-r-panel', zones: Array.from({ length: ZONES }, (_, i) => ({ number: i + 1, name: `防区${i + 1}`, type: 'entry' })) }],
+} as unknown as Site;
+
+let seq = 0;
+function event(zone: number | null, kind: string, atMs: number): AlarmEvent {
+  const at = new Date(atMs).toISOString();
+  return {
+    id: `ev-${++seq}`,
+    siteId: SITE.id,
+    deviceId: 'walk-r-panel',
+    kind,
+    zone,
+    occurredAt: at,
+    receivedAt: at,
+    destination: 'walk_test',
+  } as unknown as AlarmEvent;
+}
+
+describe.skipIf(!POSTGRES_BIN_DIR)('walk test ticked on two replicas at once', () => {
+  let server: PostgresServer;
+  const stores: Store[] = [];
+
+  beforeAll(async () => {
+    server = await startPostgres({ fsync: false });
+    const url = await server.createDatabase();
+    stores.push(await openPostgresStore({ url, poolSize: 4 }), await openPostgresStore({ url, poolSize: 4 }));
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    await server?.destroy();
+  });
+
+  it(`${ROUNDS} rounds: half the events stored on each replica at once; every tick is kept`, async () => {
+    const clock = new ManualClock(T0);
+    const replicas = await Promise.all(
+      stores.map(async (store) => {
+        const bus = new EventBus<HubEvents>();
+        const service = await CommissioningService.open({ store, bus, clock, log: silentLogger(), sites: () => [SITE], heard: () => undefined });
+        return { bus, service, detach: service.attach() };
+      }),
+    );
+    const [a, b] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
+    const installer = { username: 'installer-r', origin: 'rest:127.0.0.1' };
+    for (let round = 0; round < ROUNDS; round++) {
+      await Promise.all(replicas.map((r) => r.service.reload()));
+      const started = await a.service.startWalkTest(SITE.id, installer, 15);
+      if (!started.ok) throw new Error(started.error);
+      const id = started.site.walkTest!.id;
+      await b.service.reload();
+      expect(b.service.view(SITE.id)?.walkTest?.id, `round ${round}`).toBe(id);
+      // Every zone tripped once, plus an arm and a disarm: odd zones stored on A, even on B, one
+      // event per batch, the two replicas' batches interleaved.
+      const now = clock.now();
+      const events = [...Array.from({ length: ZONES }, (_, i) => event(i + 1, 'burglary', now + i)), event(null, 'arm', now), event(null, 'disarm', now)];
+      events.forEach((e, i) => (i % 2 === 0 ? a : b).bus.emit('event:stored', [e]));
+      const seenAll = (t: WalkTest | undefined) => t && t.zones.every((z) => z.seen) && t.otherEvents === 2;
+      const running = await waitFor(
+        async () => seenAll(await stores[0]!.commissioning.walkTest(id)) && (await stores[1]!.commissioning.walkTest(id)),
+        20_000,
+      ).catch(async () => stores[0]!.commissioning.walkTest(id));
+      expect(
+        running?.zones.filter((z) => !z.seen).map((z) => z.zone),
+        `round ${round}: zones the stored checklist lost`,
+      ).toEqual([]);
+      expect(running?.otherEvents, `round ${round}`).toBe(2);
+      // Each replica's own copy holds only its half until it reads the store: the one ending the
+      // test (A and B in turn) must still end it with every tick.
+      const ender = round % 2 === 0 ? a : b;
+      const stopped = await ender.service.stopWalkTest(SITE.id, installer);
+      if (!stopped.ok) throw new Error(stopped.error);
+      const ended = await stores[round % 2 === 0 ? 1 : 0]!.commissioning.walkTest(id);
+      expect(ended?.endedAt, `round ${round}`).not.toBeNull();
+      expect(
+        ended?.zones.filter((z) => !z.seen).map((z) => z.zone),
+        `round ${round}: zones the ended record lost`,
+      ).toEqual([]);
+      expect(ended?.passed, `round ${round}`).toBe(true);
+      expect(ended?.otherEvents, `round ${round}`).toBe(2);
+      clock.advance(60_000);
+    }
+    for (const r of replicas) r.detach();
+  }, 180_000);
+});
