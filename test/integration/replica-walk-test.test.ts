@@ -80,7 +80,7 @@ describe.skipIf(!POSTGRES_BIN_DIR)('walk test ticked on two replicas at once', (
       const now = clock.now();
       const events = [...Array.from({ length: ZONES }, (_, i) => event(i + 1, 'burglary', now + i)), event(null, 'arm', now), event(null, 'disarm', now)];
       events.forEach((e, i) => (i % 2 === 0 ? a : b).bus.emit('event:stored', [e]));
-      const seenAll = (t: WalkTest | undefined) => t && t.zones.every((z) => z.seen) && t.otherEvents === 2;
+      const seenAll = (t: WalkTest | undefined) => t?.zones.every((z) => z.seen) && t.otherEvents === 2;
       const running = await waitFor(
         async () => seenAll(await stores[0]!.commissioning.walkTest(id)) && (await stores[1]!.commissioning.walkTest(id)),
         20_000,
