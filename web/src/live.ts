@@ -177,7 +177,8 @@ export class LiveLink {
     try {
       const r = await fetch(`/api/incidents/${encodeURIComponent(id)}`, { credentials: 'same-origin' });
       const i = r.ok ? ((await r.json()) as Incident) : null;
-      if (i && i.version >= version) this.opts.state.apply(i);
+      // Read whole, it may be new to this page: then it alerts and notifies like an incident:new.
+      if (i && i.version >= version && this.opts.state.apply(i) === 'new') this.opts.onNew?.(i);
     } catch {
       // Unreachable: the next whole push or the snapshot of the next connection brings it.
     } finally {
