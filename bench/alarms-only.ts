@@ -15,7 +15,8 @@
  * Prints one line per run on stderr and one JSON document on stdout.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import mqtt, { type MqttClient } from 'mqtt';
 import { io as ioClient, type Socket } from 'socket.io-client';
@@ -61,6 +62,9 @@ async function startServer(script: string, args: string[], cwd?: string): Promis
   });
   return { child, ...(JSON.parse(line) as { http: number; mqtt: number }), spawnToServingMs: Math.round(performance.now() - t0) };
 }
+
+/** The monotonic clock in µs, the clock V8's CPU profiles are stamped with. */
+const monoUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 /** utime + stime of a process, in clock ticks (1/100 s). */
 function ticks(pid: number): number {
@@ -157,6 +161,7 @@ async function run(mode: string): Promise<Run> {
   const updates0 = updates;
   const cpu0 = process.cpuUsage();
   const srv0 = ticks(server.child.pid!);
+  const fromUs = monoUs();
   const start = performance.now();
   const stopAt = start + SECONDS * 1000;
   await Promise.all(
@@ -171,6 +176,7 @@ async function run(mode: string): Promise<Run> {
     }),
   );
   const secs = (performance.now() - start) / 1000;
+  const toUs = monoUs();
   const cpu = process.cpuUsage(cpu0);
   const srv = ticks(server.child.pid!) - srv0;
   const n = seq - firstId + 1;
@@ -187,6 +193,11 @@ async function run(mode: string): Promise<Run> {
   await Promise.all(devices.map((d) => d.endAsync(true)));
   await stopServer(server);
   const benchUs = cpu.user + cpu.system;
+  // bench/cpu-profile.ts reads the phase window (the server's profile file is written when it stops;
+  // one run per mode and directory keeps the window and the profile together).
+  if (process.env.BENCH_PROFILE) {
+    writeFileSync(join(process.env.BENCH_PROFILE, 'phase.json'), JSON.stringify({ fromUs, toUs, result: { alarmsPerSec: n / secs, setup: mode } }));
+  }
   return {
     perSec: Math.round(n / secs),
     p50: pct(50),

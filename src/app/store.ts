@@ -11,7 +11,10 @@ export const AUDIT_ANCHOR_EVERY_MS = 60_000;
 /** `role`: in replica mode only the leader appends the audit anchor (one writer of one file). */
 export async function openHubStore(ctx: HubContext, role: Pick<ReplicaRole, 'leads'> = singleHubRole()): Promise<Store> {
   const { storage } = ctx.running.config.hub;
-  const store = await openConfiguredStore(storage);
+  const storeLog = moduleLogger(ctx.root, 'store');
+  const store = await openConfiguredStore(storage, {
+    onCheckpointError: (message) => storeLog.warn({ error: message }, 'WAL checkpoint failed; the next one tries again'),
+  });
   // Gauges are read synchronously and the count is a query: each scrape shows the count the
   // previous one asked for (stale by one scrape interval) and asks again.
   let events = 0;

@@ -1,6 +1,6 @@
 import type { Store } from './ports.js';
 import { openPostgresStore } from './postgres/store.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 
 /**
  * The store hub.yaml's `storage` names (issue 18): the SQLite file at `path` (the default, one hub),
@@ -18,8 +18,8 @@ export interface StorageChoice {
 }
 
 /** Takes hub.yaml's resolved `storage` section (config/model.ts: HubConfig['storage'] fits). */
-export async function openConfiguredStore(storage: StorageChoice): Promise<Store> {
-  if (storage.backend === 'sqlite') return openSqliteStore(storage.path);
+export async function openConfiguredStore(storage: StorageChoice, options: SqliteStoreOptions = {}): Promise<Store> {
+  if (storage.backend === 'sqlite') return openSqliteStore(storage.path, options);
   if (!storage.url) throw new Error('storage.backend is postgres but storage.url is not set');
   return openPostgresStore({ url: storage.url, poolSize: storage.poolSize, ...(storage.password !== null ? { password: storage.password } : {}) });
 }

@@ -21,6 +21,12 @@ import { SqliteOutboxRepository } from './outbox-repo.js';
 import { SqliteDrillRepository } from './drill-repo.js';
 import { SqliteReportRepository } from './report-repo.js';
 import { promised, SqliteGate } from './sqlite-gate.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
+
+export interface SqliteStoreOptions {
+  /** A WAL checkpoint failed in the checkpoint worker (sqlite-checkpointer.ts); the hub logs it. */
+  onCheckpointError?: ((message: string) => void) | undefined;
+}
 
 /**
  * The SQLite store: one file, one connection. The connection stays in this closure: everything
@@ -28,7 +34,7 @@ import { promised, SqliteGate } from './sqlite-gate.js';
  * repositories are synchronous (better-sqlite3 blocks); the gate (sqlite-gate.ts) gives them the
  * ports' promises and keeps transactions from interleaving on the one connection.
  */
-export function openSqliteStore(path: string): Store {
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
   const db = openDatabase(path);
   const incidents = new SqliteIncidentRepository(db);
   const audit = new SqliteAuditRepository(db);
@@ -41,6 +47,11 @@ export function openSqliteStore(path: string): Store {
       audit.resetHead();
     },
   );
+  // A file's WAL is checkpointed by a worker thread, not inside the hub's commits.
+  const checkpointer =
+    path === ':memory:'
+      ? null
+      : startCheckpointer(db, path, { onError: options.onCheckpointError ?? (() => undefined), betweenTransactions: (fn) => gate.call(fn) });
   // Only for data rebuilt from durable rows: WAL frames are ordered, so the next FULL commit syncs it.
   const withoutFsync = {
     beforeBegin: () => db.pragma('synchronous = NORMAL'),
@@ -71,7 +82,8 @@ export function openSqliteStore(path: string): Store {
     },
     // After what is queued: a transaction already accepted still commits.
     close: () => {
-      closed ??= gate.drain().then(() => {
+      closed ??= gate.drain().then(async () => {
+        await checkpointer?.stop();
         db.close();
       });
       return closed;
