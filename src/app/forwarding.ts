@@ -11,6 +11,7 @@ import type { RedisLink } from '../cluster/redis.js';
 import type { ReplicaRole } from '../cluster/role.js';
 import type { CommandReply } from '../contract/socket.js';
 import { moduleLogger } from '../core/logger.js';
+import { StaleOwnerError } from '../dispatch/incident-writer.js';
 import type { HubContext } from './context.js';
 import type { SiteOwner } from './replica.js';
 
@@ -33,10 +34,17 @@ export function buildForwarding(ctx: HubContext, api: ApiContext, role: ReplicaR
     replicaId: role.replicaId,
     ownerOf: (siteId) => role.ownerOf(siteId),
     execute: (r) => runForwardedCommand(api, r.command),
+    // The lease fence refused the command's write: this replica lost the site mid-command and the
+    // whole transaction rolled back, so the command did not happen (`owner_changed`, retryable).
+    lostSite: (err) => err instanceof StaleOwnerError,
     log,
   });
   const forwarded = ctx.metrics.counter('sg_cluster_commands_forwarded_total', 'Incident commands sent to the replica that owns their site');
   const unreachable = ctx.metrics.counter('sg_cluster_commands_owner_unreachable_total', 'Incident commands answered owner_unreachable');
+  const changed = ctx.metrics.counter(
+    'sg_cluster_commands_owner_changed_total',
+    'Incident commands answered owner_changed (the site moved to another replica while the command ran; nothing committed)',
+  );
   return {
     forwarder,
     // A fresh request id per command: a console's retry is a new command, refused by the workflow if it already ran.
@@ -44,6 +52,7 @@ export function buildForwarding(ctx: HubContext, api: ApiContext, role: ReplicaR
       if (!role.owns(siteId)) forwarded();
       const answer = await forwarder.send(siteId, command, randomUUID());
       if (!answer.ok && answer.code === 'owner_unreachable') unreachable();
+      if (!answer.ok && answer.code === 'owner_changed') changed();
       return answer;
     },
     start: () => forwarder.start(),

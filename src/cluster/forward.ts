@@ -9,6 +9,11 @@
  * owner changed between two tries) is not run again: it gets the stored answer, or — when the first
  * try's owner died before it could store one — `owner_unreachable` (it may have run: the incident's
  * state says). A request the owner is still running is joined, not run twice.
+ *
+ * One answer is never stored: `owner_changed`, when the owner lost the site while running the
+ * command and nothing of it was committed (the lease fence refused its write). The claim is given
+ * back, so a retry with the same request id is run by the next owner instead of getting this
+ * refusal again.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -16,6 +21,7 @@ import type { RefusalCode } from '../contract/refusals.js';
 import type { Logger } from '../core/logger.js';
 
 export const OWNER_UNREACHABLE = 'owner_unreachable' satisfies RefusalCode;
+export const OWNER_CHANGED = 'owner_changed' satisfies RefusalCode;
 /** The replica asked no longer owns the site (found before running anything): ask the owner again. */
 const MOVED: unique symbol = Symbol('moved');
 
@@ -32,7 +38,17 @@ export interface OwnerFailed {
   error: string;
 }
 
-export type ForwardRefusal = OwnerUnreachable | OwnerFailed;
+/**
+ * The owner lost the site while running the command, before anything of it was committed (its
+ * write was refused because another replica took the site over): not run, safe to retry.
+ */
+export interface OwnerChanged {
+  ok: false;
+  code: typeof OWNER_CHANGED;
+  error: string;
+}
+
+export type ForwardRefusal = OwnerUnreachable | OwnerFailed | OwnerChanged;
 
 export interface ForwardedCommand<C> {
   requestId: string;
@@ -51,6 +67,12 @@ export interface ForwarderOptions<C, A> {
   ownerOf(siteId: string): string | null;
   /** Runs a command this replica owns; the answer must survive JSON (it travels back over Redis). */
   execute(request: ForwardedCommand<C>): Promise<A>;
+  /**
+   * Whether `execute` failed because this replica lost the site while running it, with nothing
+   * committed (replica mode: the lease fence's StaleOwnerError). Such a run answers `owner_changed`
+   * and is forgotten, so the same request id can run on the next owner. Absent: none does.
+   */
+  lostSite?(err: unknown): boolean;
   /** Deadline of one send, forwarding and answer included. */
   timeoutMs?: number;
   /** How long a request id is remembered (a retry within it is not run again). */
@@ -234,10 +256,12 @@ export class Forwarder<C, A> {
     const answer = this.claimAndRun(r);
     const entry = { answer, until: now + this.dedupeMs };
     this.local.set(r.requestId, entry);
-    // A refusal means it did not run here (no Redis for the claim, or another replica took it and has
-    // not stored an answer yet): forget it, so a retry asks Redis again instead of getting this refusal.
+    // A refusal means it did not run here (no Redis for the claim, another replica took it and has
+    // not stored an answer yet, or the site moved on before its write committed): forget it, so a
+    // retry asks Redis again instead of getting this refusal.
     void answer.then((a) => {
-      if ((a === MOVED || isUnreachable(a)) && this.local.get(r.requestId) === entry) this.local.delete(r.requestId);
+      if ((a === MOVED || isRefusalOf(a, OWNER_UNREACHABLE) || isRefusalOf(a, OWNER_CHANGED)) && this.local.get(r.requestId) === entry)
+        this.local.delete(r.requestId);
     });
     return answer;
   }
@@ -283,6 +307,18 @@ export class Forwarder<C, A> {
     try {
       answer = await running;
     } catch (err) {
+      if (this.o.lostSite?.(err)) {
+        // Nothing of it committed, and this replica no longer owns the site: give the claim back
+        // and store no answer, so a retry with this request id runs on the new owner. The claim goes
+        // before the answer does: a retry sent the moment the answer arrives can claim it.
+        this.o.log?.warn({ replica: this.o.replicaId, requestId: r.requestId, site: r.siteId }, 'forwarded command not run: the site moved to another replica');
+        await this.pub.del(claimKey).catch(() => undefined);
+        return {
+          ok: false,
+          code: OWNER_CHANGED,
+          error: `the site ${r.siteId} moved to another replica while the command ran; nothing of it was committed; try again`,
+        };
+      }
       this.o.log?.error({ err, replica: this.o.replicaId, requestId: r.requestId, site: r.siteId }, 'forwarded command failed');
       answer = { ok: false, code: 'internal', error: 'the owner replica failed while running the command' };
     } finally {
@@ -304,6 +340,6 @@ export class Forwarder<C, A> {
   }
 }
 
-function isUnreachable(a: unknown): a is OwnerUnreachable {
-  return typeof a === 'object' && a !== null && (a as { code?: unknown }).code === OWNER_UNREACHABLE;
+function isRefusalOf(a: unknown, code: string): boolean {
+  return typeof a === 'object' && a !== null && (a as { code?: unknown }).code === code;
 }

@@ -56,6 +56,8 @@ export const REFUSAL_CODES = {
   // Cluster mode (issue 18)
   owner_unreachable:
     "The replica that owns the incident's site did not answer in time, is gone, or no replica owns the site during a failover; retry (a retry never runs the command twice).",
+  owner_changed:
+    "The incident's site moved to another replica while the command ran (a failover or a lost lease); nothing of the command was committed; retry and the new owner runs it.",
   busy: 'Too many reports are being built or waiting in the report worker (4 at once); try again in a few seconds.',
 } as const;
 

@@ -1,7 +1,8 @@
 /**
  * Forwarding commands to a site's owner over a real Redis: the answer is the owner's, a retried
  * request id runs once (also from another replica, also when both arrive together), an owner that
- * is gone or silent answers `owner_unreachable`, and junk on a channel is counted, not fatal.
+ * is gone or silent answers `owner_unreachable`, an owner that lost the site mid-run answers
+ * `owner_changed` and a retry runs on the next owner, and junk on a channel is counted, not fatal.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +48,14 @@ interface Ack {
 /** Each replica's view of who owns what (in the hub: LeaseManager.ownerOf). */
 type Views = Record<string, Record<string, string>>;
 
-function cluster(ids: string[], views: Views, opts: { timeoutMs?: number; hang?: Set<string>; redisUrl?: string } = {}) {
+/** What a run throws on a replica that lost the site before committing (in the hub: StaleOwnerError). */
+class LostSite extends Error {}
+
+function cluster(
+  ids: string[],
+  views: Views,
+  opts: { timeoutMs?: number; hang?: Set<string>; redisUrl?: string; lose?: Set<string>; fail?: Set<string> } = {},
+) {
   const runs: Array<{ on: string; requestId: string }> = [];
   let prefix = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}:`;
   prefix = `safegrid:${prefix}`;
@@ -63,8 +71,11 @@ function cluster(ids: string[], views: Views, opts: { timeoutMs?: number; hang?:
         execute: async (r: ForwardedCommand<{ incident: string }>) => {
           runs.push({ on: id, requestId: r.requestId });
           if (opts.hang?.has(id)) await new Promise(() => undefined);
+          if (opts.lose?.has(id)) throw new LostSite(`${id} lost ${r.siteId}`);
+          if (opts.fail?.has(id)) throw new Error(`${id} failed`);
           return { ok: true, ranOn: id, incident: r.command.incident, run: runs.length };
         },
+        lostSite: (err) => err instanceof LostSite,
       }),
     ]),
   ) as Record<string, Forwarder<{ incident: string }, Ack>>;
@@ -96,6 +107,32 @@ describe('forwarding a command to the owner of its site', () => {
       expect(x).toEqual(y);
       expect(runs.map((r) => r.requestId)).toEqual(['req-1', 'req-2', 'req-3']);
       expect(runs.every((r) => r.on === 'b')).toBe(true);
+    } finally {
+      await Promise.all(Object.values(nodes).map((n) => n.stop()));
+    }
+  });
+
+  it('an owner that lost the site while running answers owner_changed and keeps no answer: the same request id then runs on the next owner', async () => {
+    const views = same('b');
+    const { nodes, runs } = cluster(['a', 'b', 'c'], views, { lose: new Set(['b']), fail: new Set(['c']) });
+    await Promise.all(Object.values(nodes).map((n) => n.start()));
+    try {
+      expect(await nodes.a!.send('shop-12', { incident: 'inc-1' }, 'req-lost')).toMatchObject({ ok: false, code: 'owner_changed' });
+      // Asked again before the leases moved: b runs it again (no stored answer, the claim given back), and refuses again.
+      expect(await nodes.c!.send('shop-12', { incident: 'inc-1' }, 'req-lost')).toMatchObject({ ok: false, code: 'owner_changed' });
+      expect(runs.map((r) => r.on)).toEqual(['b', 'b']);
+      // The site moves to a: the same request id, retried at c, runs there once and its answer is kept.
+      for (const v of Object.values(views)) v['shop-12'] = 'a';
+      const ran = await nodes.c!.send('shop-12', { incident: 'inc-1' }, 'req-lost');
+      expect(ran).toEqual({ ok: true, ranOn: 'a', incident: 'inc-1', run: 3 });
+      expect(await nodes.b!.send('shop-12', { incident: 'inc-1' }, 'req-lost')).toEqual(ran);
+      expect(runs).toHaveLength(3);
+      // Any other failure is an answer like any other: kept under the id (the command may have run), never run twice.
+      for (const v of Object.values(views)) v['shop-12'] = 'c';
+      expect(await nodes.a!.send('shop-12', { incident: 'inc-2' }, 'req-failed')).toMatchObject({ ok: false, code: 'internal' });
+      for (const v of Object.values(views)) v['shop-12'] = 'a';
+      expect(await nodes.b!.send('shop-12', { incident: 'inc-2' }, 'req-failed')).toMatchObject({ ok: false, code: 'internal' });
+      expect(runs.map((r) => r.on)).toEqual(['b', 'b', 'a', 'c']);
     } finally {
       await Promise.all(Object.values(nodes).map((n) => n.stop()));
     }

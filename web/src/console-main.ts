@@ -32,9 +32,15 @@ const BULK_ACK_PARALLEL = 8;
  * refusals a second — a bulk action that outran it would wait for answers that never come.
  */
 const BULK_ACK_PER_SECOND = 100;
-/** A refused `rate_limited` acknowledgement is tried again after this long, this many times. */
+/**
+ * A refused acknowledgement that did not happen and may simply be sent again is tried again after
+ * this long, this many times: `rate_limited`, and `owner_changed` (replica mode: the site moved to
+ * another replica while the command ran, nothing committed; the new owner has it within a lease
+ * round or two, ~2–4 s). Not `owner_unreachable`: the command may have run there.
+ */
 const BULK_RETRY_MS = 1500;
 const BULK_RETRIES = 3;
+const BULK_RETRY_CODES: ReadonlySet<string> = new Set(['rate_limited', 'owner_changed']);
 
 const pause = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
 
@@ -51,7 +57,7 @@ async function acknowledgeAll(link: LiveLink, ids: string[], progress: (done: nu
       const due = started + (n * 1000) / BULK_ACK_PER_SECOND - performance.now();
       if (due > 0) await pause(due);
       let r = await link.command('incident:ack', { id });
-      for (let retry = 0; !r.ok && r.code === 'rate_limited' && retry < BULK_RETRIES; retry++) {
+      for (let retry = 0; !r.ok && BULK_RETRY_CODES.has(r.code) && retry < BULK_RETRIES; retry++) {
         await pause(BULK_RETRY_MS);
         r = await link.command('incident:ack', { id });
       }

@@ -59,7 +59,7 @@ export interface CommandSpec<A extends IncidentAction = IncidentAction> {
 }
 
 /** Refusals of the pipeline itself (run.ts), common to every command. */
-const EDGE: readonly RefusalCode[] = ['unauthenticated', 'forbidden', 'bad_request', 'not_found', 'owner_unreachable'];
+const EDGE: readonly RefusalCode[] = ['unauthenticated', 'forbidden', 'bad_request', 'not_found', 'owner_unreachable', 'owner_changed'];
 
 type Handlers = { [A in IncidentAction]: { capability: Capability; refusals: readonly RefusalCode[]; run: (call: CommandCall<A>) => Promise<CommandReply> } };
 

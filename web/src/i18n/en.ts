@@ -457,5 +457,6 @@ export const enWords: Words = {
     drill_ended: 'This drill has already ended',
     busy: 'Too many reports are being built; try again in a few seconds',
     owner_unreachable: 'The hub replica handling this site did not answer; try again in a few seconds',
+    owner_changed: 'This site just moved to another hub replica and the action did not take effect; press again',
   },
 };

@@ -445,5 +445,6 @@ export const zhCNWords: Words = {
     drill_ended: '该演练已结束',
     busy: '正在生成的报表过多，请稍后再试',
     owner_unreachable: '负责该站点的服务节点暂未响应，请稍后重试',
+    owner_changed: '该站点刚切换到另一服务节点，本次操作未生效，请再点一次',
   },
 };

@@ -21,6 +21,8 @@ const REFUSAL_STATUS: Partial<Record<RefusalCode, number>> = {
   internal: 500,
   // Replica mode: the site's owner did not answer; a retry may reach the next owner.
   owner_unreachable: 503,
+  // Replica mode: the site moved while the command ran, nothing committed; a retry runs on the new owner.
+  owner_changed: 503,
 };
 
 export function incidentRoutes(ctx: ApiContext): Router {
