@@ -8,7 +8,7 @@
  * QoS 1 alarms each, 10 logged-in consoles; latency is PUBLISH → `event:stored` at every console.
  *
  * Environment: BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_CONSOLES (10), BENCH_SITES (1000),
- * BENCH_PROFILE=dir (V8 CPU profiles of the servers), BENCH_MIX=1 (95 % heartbeats instead),
+ * BENCH_PROFILE=dir (V8 CPU profiles of the servers), BENCH_SERVER_FLAGS (node flags of both servers), BENCH_MIX=1 (95 % heartbeats instead),
  * BENCH_MODES (pipeline,relay): `pipeline` is this checkout's hub, `relay` bench/relay-server.ts,
  * and `name=dir` the hub of another checkout (e.g. `before=/tmp/old` after
  * `git archive <commit> | tar -x -C /tmp/old && ln -s $PWD/node_modules /tmp/old/`) for an A/B run.
@@ -55,7 +55,8 @@ interface Run {
 async function startServer(script: string, args: string[], cwd?: string): Promise<Server> {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+  const flags = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, ...profile, '--import', 'tsx', script, ...args], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((ok, fail) => {
     createInterface({ input: child.stdout! }).once('line', ok);
     child.once('exit', (code) => fail(new Error(`${script} exited with ${code}`)));

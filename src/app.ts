@@ -42,6 +42,7 @@ import { openHubStore } from './app/store.js';
 import { buildReplica } from './app/replica.js';
 import { drainingCommands, type CommandForwardingShell } from './app/forwarding.js';
 import { buildVideo } from './app/video.js';
+import { stopInOrder } from './app/stop.js';
 
 export type { HubOptions } from './app/options.js';
 
@@ -130,72 +131,18 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   logStarted(log, running.config, httpPort, broker.port, ctx.say('HUB_STARTED'));
   const watcher = watchConfig(ctx, { ingest, video, broker, deviceAccess }, parseCacheFile);
 
-  let stopped = false;
+  // biome-ignore format: the modules in stop order, as names; stop.ts says what each step does.
+  const stop = stopInOrder({ watcher, liveness, reports, broker, ingest, cameras, video, auth, api, replica, dispatch, detachCommissioning,
+    drills, notifier, notices, cluster, store, log, stoppedText: ctx.say('HUB_STOPPED') });
   // Settings read when the drain starts: a config reload may have changed them.
-  const drain = drainer({ readiness, broker, http: api.http, io: api.io, settings: () => running.config.hub.drain, log, stop: () => hub.stop() });
+  const drain = drainer({ readiness, broker, http: api.http, io: api.io, settings: () => running.config.hub.drain, log, stop });
+  // biome-ignore format: the Hub facade's fields, as names.
   const hub: Hub = {
-    get config() {
-      return running.config;
-    },
-    get directory() {
-      return running.directory;
-    },
-    httpPort,
-    https: api.tls,
-    mqttPort: broker.port,
-    store,
-    bus,
-    metrics,
-    incidents,
-    ingest,
-    commissioning,
-    drills,
-    video,
-    log: root,
-    auth,
-    reports,
-    routes: api.routes,
+    get config() { return running.config; },
+    get directory() { return running.directory; },
+    httpPort, https: api.tls, mqttPort: broker.port, store, bus, metrics, incidents, ingest, commissioning, drills, video, log: root,
+    auth, reports, routes: api.routes, cluster, role: replica.role, readiness, drain, stop, problems: () => running.problems,
     namespaces: [...api.io._nsps.keys()].filter((n) => n !== '/'),
-    cluster,
-    role: replica.role,
-    problems: () => running.problems,
-    readiness,
-    drain,
-    // Inputs first, storage last. The broker goes first of all: from then on no device gets a
-    // PUBACK, so whatever was acknowledged is already committed and whatever was not is resent by
-    // the device after the restart (its msgId makes the resend a duplicate, not a second alarm).
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      watcher?.close();
-      liveness.stop();
-      reports.stop();
-      await broker.stop();
-      await ingest.flush();
-      cameras.detach();
-      await video.stop();
-      auth.stop();
-      // Only this replica's sockets: with the Redis adapter, io.disconnectSockets() reaches every replica's.
-      api.io.local.disconnectSockets(true);
-      const ioClosed = new Promise<void>((ok) => {
-        void api.io.close(() => ok());
-      });
-      // A live view or a kept-alive request would hold http.close() open until the browser lets go.
-      api.http.closeAllConnections();
-      await ioClosed;
-      api.detachConsole();
-      // The partitions go before the dispatch stops: their sites' held writes are written, then the locks freed.
-      await replica.stop();
-      await dispatch.detach();
-      detachCommissioning();
-      drills.stop();
-      await notifier.stop();
-      await api.forwarding?.stop();
-      await notices.close();
-      await cluster?.close();
-      await store.close();
-      log.info(ctx.say('HUB_STOPPED'));
-    },
   };
   return hub;
 }
