@@ -149,4 +149,55 @@ describe.skipIf(!run)('the guard page over HTTPS', () => {
     },
     BROWSER_TEST_MS,
   );
+
+  it(
+    'a phone whose link dropped while an incident opened: the reconnect brings it, and the phone shows its notification',
+    async () => {
+      const { context, problems } = await newContext(browser, {
+        width: 360,
+        height: 740,
+        mobile: true,
+        ignoreHTTPSErrors: true,
+        permissions: ['notifications'],
+      });
+      const page = await context.newPage();
+      // The phone's link, cut at will: while cut, its socket is closed and every attempt to come back
+      // (WebSocket or long polling) fails, as out of coverage.
+      let cut = false;
+      const sockets: Array<{ close(): Promise<void> }> = [];
+      await page.routeWebSocket(
+        (url) => url.pathname.startsWith('/socket.io'),
+        (ws) => {
+          if (cut) return void ws.close();
+          ws.connectToServer();
+          sockets.push(ws);
+        },
+      );
+      await page.route('**/socket.io/**', (route) => (cut ? route.abort('internetdisconnected') : route.continue()));
+      await loginAs(page, t.baseUrl, 'guard-hecheng', accountOf('guard-hecheng').password, '/guard');
+      await page.waitForSelector('#conn[data-state="online"]');
+      await expect.poll(() => page.locator('#notify').getAttribute('data-state')).toBe('granted');
+      const shown = (): Promise<string[]> =>
+        page.evaluate('navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((l) => l.map((n) => n.tag))') as Promise<string[]>;
+      const before = await shown();
+
+      cut = true;
+      await Promise.all(sockets.splice(0).map((ws) => ws.close()));
+      await page.waitForSelector('#conn[data-state="offline"]', { timeout: PAGE_WAIT_MS });
+      const shop = await t.deviceAs('shop-a-panel');
+      const m = nativeEvent('safegrid/shop-a/shop-a-panel', 'medical', 1, 'https-guard-away');
+      await shop.publishAsync(m.topic, m.payload, { qos: 1 });
+      const away = await waitFor(() => t.hub.incidents.snapshot().find((i) => i.siteId === 'shop-a' && i.category === 'medical'), PAGE_WAIT_MS);
+      // Nothing could reach the phone while it was away.
+      expect(await shown()).toEqual(before);
+
+      cut = false;
+      await page.waitForSelector('#conn[data-state="online"]', { timeout: PAGE_WAIT_MS });
+      await expect.poll(shown, { timeout: PAGE_WAIT_MS }).toContain(away.id);
+      await page.locator(`#guard-list article[data-incident="${away.id}"]`).waitFor();
+      expect(problems.csp).toEqual([]);
+      await context.close();
+    },
+    BROWSER_TEST_MS,
+  );
 });

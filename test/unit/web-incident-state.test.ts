@@ -80,6 +80,20 @@ describe('IncidentState: every push is the whole incident with a growing version
     expect(state.apply(incident('b', 3))).toBe('stale');
   });
 
+  it('a snapshot names the open incidents the page did not hold (opened while it was away), so a reconnect can announce them', () => {
+    const state = new IncidentState();
+    expect(state.replaceAll([incident('a', 1)]).map((i) => i.id)).toEqual(['a']);
+    state.apply(incident('a', 2));
+    // Away: 'b' opened and 'c' opened and closed; 'a' moved on. Only 'b' is news.
+    state.connectionStarted();
+    expect(state.replaceAll([incident('a', 5), incident('b', 1), incident('c', 2, { status: 'closed' })]).map((i) => i.id)).toEqual(['b']);
+    // A push that overtook the snapshot was announced when it arrived: not news again.
+    state.connectionStarted();
+    expect(state.apply(incident('d', 1))).toBe('new');
+    expect(state.replaceAll([incident('a', 5), incident('b', 1)]).map((i) => i.id)).toEqual([]);
+    expect(state.sorted().map((i) => i.id).sort()).toEqual(['a', 'b', 'd']);
+  });
+
   it('sorts in the contract queue order: most urgent first, then oldest', () => {
     const state = new IncidentState();
     state.replaceAll([

@@ -35,7 +35,12 @@ export class IncidentState {
     this.awaitingSnapshot = true;
   }
 
-  replaceAll(incidents: Incident[]): void {
+  /**
+   * A queue:snapshot: the open incidents as the hub holds them now. Returns those this page did not
+   * hold before it (opened while the page was disconnected: the caller announces them as a push
+   * would have, after a reconnect).
+   */
+  replaceAll(incidents: Incident[]): Incident[] {
     const next = new Map<string, Incident>();
     for (const i of incidents) {
       if (i.status === 'closed' || (this.closedAt.get(i.id) ?? -1) >= i.version) continue;
@@ -46,8 +51,10 @@ export class IncidentState {
     for (const [id, i] of this.pushedBeforeSnapshot) if (!next.has(id) && this.byId.get(id) === i) next.set(id, i);
     this.pushedBeforeSnapshot.clear();
     this.awaitingSnapshot = false;
+    const unseen = [...next.values()].filter((i) => !this.byId.has(i.id));
     this.byId = next;
     this.emit(null, 'snapshot');
+    return unseen;
   }
 
   apply(i: Incident): Change {

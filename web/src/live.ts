@@ -95,8 +95,12 @@ export class LiveLink {
     this.socket.on('queue:snapshot', (s) => {
       setServerTime(s.serverTime);
       // A reconnect: pushes (status, reloads) sent meanwhile are lost, so read them again.
-      if (this.lastSeq !== null) opts.onDirectoryStale?.('reconnect');
-      opts.state.replaceAll(s.incidents);
+      const reconnect = this.lastSeq !== null;
+      if (reconnect) opts.onDirectoryStale?.('reconnect');
+      const unseen = opts.state.replaceAll(s.incidents);
+      // Opened while this page was away (a phone's link dropped for a moment): alerted and notified
+      // as its incident:new would have been. On the first connect the queue is what the page opens on.
+      if (reconnect) for (const i of unseen) opts.onNew?.(i);
       this.snapshotSeq = s.eventSeq;
       // First connect: the log starts now (the queue holds what came before).
       if (this.lastSeq === null) this.lastSeq = s.eventSeq;
