@@ -91,7 +91,8 @@ describe('IncidentState: every push is the whole incident with a growing version
     state.connectionStarted();
     expect(state.apply(incident('d', 1))).toBe('new');
     expect(state.replaceAll([incident('a', 5), incident('b', 1)]).map((i) => i.id)).toEqual([]);
-    expect(state.sorted().map((i) => i.id).sort()).toEqual(['a', 'b', 'd']);
+    const held = state.sorted().map((i) => i.id);
+    expect(held.sort()).toEqual(['a', 'b', 'd']);
   });
 
   it('sorts in the contract queue order: most urgent first, then oldest', () => {
