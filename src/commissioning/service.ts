@@ -11,7 +11,15 @@ import type { Logger } from '../core/logger.js';
 import { eventDestination } from '../ingest/destination.js';
 import type { CommissioningRecord, Store, WalkTestTick } from '../store/index.js';
 import { RejectedLog } from './rejected-log.js';
-import { DEFAULT_WALK_TEST_MINUTES, endWalkTest, mergeWalkTests, recordWalkTestEvent, startWalkTest, type DeviceReadings } from './walk-test.js';
+import {
+  DEFAULT_WALK_TEST_MINUTES,
+  endWalkTest,
+  mergeWalkTests,
+  recordWalkTestEvent,
+  startWalkTest,
+  walkTestOfEvents,
+  type DeviceReadings,
+} from './walk-test.js';
 
 /** Who asks, as the audit trail records it. */
 export interface CommissioningActor {
@@ -20,7 +28,7 @@ export interface CommissioningActor {
 }
 
 export interface CommissioningOptions {
-  store: Pick<Store, 'commissioning' | 'audit' | 'transaction'>;
+  store: Pick<Store, 'commissioning' | 'events' | 'audit' | 'transaction'>;
   bus: EventBus<HubEvents>;
   clock: Clock;
   log: Logger;
@@ -307,6 +315,13 @@ export class CommissioningService {
    * service. The checklist ended is this replica's copy merged with the stored one: the ticks of
    * events another replica stored count (issue 18). A test another replica ended first stays as it
    * ended it, and its end is not audited twice.
+   *
+   * Which events belong to the test is the store's order, not a replica's clock or how far its tick
+   * writes got: every walk-test event committed before the end is in the record, even one whose
+   * tick row the replica that stored it had not written yet (it writes it after the event's commit,
+   * so without this read an end between the two lost the zone). The read takes the events lock
+   * first (PostgreSQL): no event commits between it and the end's commit, and a second end waits
+   * here and then finds the test ended.
    */
   private async finish(siteId: string, by: CommissioningActor): Promise<void> {
     const now = this.o.clock.now();
@@ -314,9 +329,11 @@ export class CommissioningService {
     this.running.delete(siteId);
     let ended: WalkTest | null = null;
     await this.o.store.transaction(async () => {
+      const events = await this.o.store.events.walkTestEvents(siteId, Date.parse(mine.startedAt));
       const stored = await this.o.store.commissioning.walkTest(mine.id);
       if (stored?.endedAt) return;
-      ended = endWalkTest(stored ? mergeWalkTests(mine, stored) : mine, now, by.username);
+      // The tick rows carry the device's readings; a zone only the events show is ticked without them.
+      ended = endWalkTest(mergeWalkTests(stored ? mergeWalkTests(mine, stored) : mine, walkTestOfEvents(mine, events)), now, by.username);
       const seen = ended.zones.filter((z) => z.seen).length;
       const summary = `${ended.id}: ${seen}/${ended.zones.length} zones seen, ${ended.passed ? 'passed' : 'not passed'}`;
       await this.o.store.commissioning.saveWalkTest(ended);

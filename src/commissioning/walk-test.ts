@@ -71,6 +71,19 @@ export function recordWalkTestEvent(t: WalkTest, e: Pick<AlarmEvent, 'zone' | 'k
   return { ...t, zones };
 }
 
+/**
+ * The test's checklist as its stored events alone tick it (no device readings: those are in the
+ * tick rows), from a clean copy of `t`: what the end reads in the store's order (service.ts `finish`).
+ */
+export function walkTestOfEvents(t: WalkTest, events: ReadonlyArray<Pick<AlarmEvent, 'zone' | 'kind' | 'deviceId' | 'occurredAt' | 'receivedAt'>>): WalkTest {
+  const clean: WalkTest = {
+    ...t,
+    zones: t.zones.map((z) => ({ ...z, deviceId: null, seen: false, seenAt: null, kind: null, signal: null, battery: null })),
+    otherEvents: 0,
+  };
+  return events.reduce((acc, e) => recordWalkTestEvent(acc, e, { signal: null, battery: null }), clean);
+}
+
 /** The ended test: passed when every expected zone was seen (a site with no zones cannot pass). */
 export function endWalkTest(t: WalkTest, nowMs: number, by: string): WalkTest {
   if (t.endedAt !== null) return t;

@@ -185,8 +185,14 @@ export class IncidentService {
    * replica twice — by the bus and by a wake-up or sweep that read it before its mark was written.
    */
   private readonly seen = new Map<string, string>();
-  /** Highest seq correlated per site: a wake-up at or below it is this replica's own event. */
-  private readonly seenSeq = new Map<string, number>();
+  /**
+   * The seqs of the events in `seen` (seq → site), bounded alike: a wake-up names the highest seq a
+   * transaction stored for a site, and one this run correlated is its own event the bus brought
+   * first, nothing to read. Not "highest seq per site": seq is drawn across replicas before commit,
+   * so another replica's lower seq can commit after a higher one was correlated here, and its
+   * wake-up must read it at once rather than leave it to the sweep.
+   */
+  private readonly seenSeqs = new Map<number, string>();
   /** Sites with a wake-up waiting in the queue (all of them read in one query when the queue gets there). */
   private readonly wakePending = new Set<string>();
   private sweepPending = false;
@@ -605,8 +611,8 @@ export class IncidentService {
 
   /** Another replica stored events of an owned site up to `seq` (NOTIFY): correlate them now. */
   wake(siteId: string, seq: number): boolean {
-    // At or below what this run correlated: its own event (the bus brought it first), nothing to read.
-    if (!this.owns(siteId) || (this.seenSeq.get(siteId) ?? -1) >= seq || this.wakePending.has(siteId)) return false;
+    // Correlated by this run: its own event (the bus brought it first), nothing to read.
+    if (!this.owns(siteId) || this.seenSeqs.has(seq) || this.wakePending.has(siteId)) return false;
     this.wakePending.add(siteId);
     // One read for every site woken while the queue was busy (many replicas' batches wake many sites).
     if (this.wakePending.size > 1) return true;
@@ -658,7 +664,9 @@ export class IncidentService {
   private noteSeen(e: AlarmEvent): void {
     this.seen.set(e.id, e.siteId);
     if (this.seen.size > SEEN_EVENTS) this.seen.delete(this.seen.keys().next().value!);
-    if (e.seq !== undefined && e.seq > (this.seenSeq.get(e.siteId) ?? -1)) this.seenSeq.set(e.siteId, e.seq);
+    if (e.seq === undefined) return;
+    this.seenSeqs.set(e.seq, e.siteId);
+    if (this.seenSeqs.size > SEEN_EVENTS) this.seenSeqs.delete(this.seenSeqs.keys().next().value!);
   }
 
   /** Forgets everything held in memory about these sites (their open incidents leave the queue). */
@@ -669,9 +677,10 @@ export class IncidentService {
       this.openBySite.delete(siteId);
     }
     for (const k of [...this.lastOfCategory.keys()]) if (belongs(k.slice(0, k.lastIndexOf('|')))) this.lastOfCategory.delete(k);
-    for (const map of [this.lastFalse, this.armed, this.seenSeq]) for (const siteId of [...map.keys()]) if (belongs(siteId)) map.delete(siteId);
+    for (const map of [this.lastFalse, this.armed]) for (const siteId of [...map.keys()]) if (belongs(siteId)) map.delete(siteId);
     for (const siteId of [...this.historyLoaded]) if (belongs(siteId)) this.historyLoaded.delete(siteId);
     for (const [id, siteId] of [...this.seen]) if (belongs(siteId)) this.seen.delete(id);
+    for (const [seq, siteId] of [...this.seenSeqs]) if (belongs(siteId)) this.seenSeqs.delete(seq);
   }
 
   // --- Workflow commands (decided by workflow.ts) ------------------------------------------

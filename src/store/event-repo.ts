@@ -4,6 +4,7 @@ import type { Db } from './db.js';
 import { listLimit, Where } from './where.js';
 import type { DedupeCandidate, EventQuery, EventRepository, StoredEvent, UnprocessedFrom } from './ports.js';
 import type { Sync } from './sqlite-gate.js';
+import { WALK_TEST_EVENTS } from './walk-test-ticks.js';
 
 interface EventRow {
   seq: number;
@@ -183,6 +184,11 @@ export class SqliteEventRepository implements Sync<EventRepository> {
     const args: unknown[] = [afterSeq, ...(from.siteIds === undefined ? [] : [JSON.stringify(from.siteIds)]), limit];
     const sql = `SELECT * FROM events WHERE incident_id IS NULL AND seq > ?${sites} ORDER BY seq LIMIT ?`;
     return (this.db.prepare(sql).all(...args) as EventRow[]).map(fromRow);
+  }
+
+  walkTestEvents(siteId: string, sinceMs: number): StoredEvent[] {
+    const sql = `SELECT * FROM events WHERE site_id = ? AND received_ms >= ? AND destination = 'walk_test' ORDER BY seq LIMIT ${WALK_TEST_EVENTS}`;
+    return (this.db.prepare(sql).all(siteId, sinceMs) as EventRow[]).map(fromRow);
   }
 
   get(id: string): StoredEvent | undefined {

@@ -141,6 +141,14 @@ export interface EventRepository {
   count(): Promise<number>;
   /** Each site's armed state from its last arm or disarm event (true = armed); sites with neither are absent. */
   lastArmingBySite(): Promise<Map<string, boolean>>;
+  /**
+   * A site's events stored for a walk test (destination `walk_test`) received at or after `sinceMs`,
+   * oldest first (at most 10,000): what the end of a test reads inside its transaction. PostgreSQL
+   * takes the events lock first (held to commit), so the read holds every event committed before it
+   * and none is committed after it until the end commits: the store's order decides which events
+   * belong to the test, whichever replica stored them (issue 18). SQLite: one writer, plain read.
+   */
+  walkTestEvents(siteId: string, sinceMs: number): Promise<StoredEvent[]>;
 }
 
 /** Incidents, stored whole; the last `save` of an id wins. */

@@ -1,6 +1,9 @@
 import type { WalkTest } from '../contract/commissioning.js';
 import type { WalkTestTick } from './ports.js';
 
+/** At most this many events are read for a walk test's end (a test's events are a few dozen). */
+export const WALK_TEST_EVENTS = 10_000;
+
 /** A tick row as both stores read it (migration 014 / PG 005). */
 export interface TickRow {
   walk_test_id: string;
@@ -24,7 +27,8 @@ export const tickOfRow = (r: TickRow): WalkTestTick => ({
 /**
  * A stored walk test as its readers see it: a running test's record (written whole at its start)
  * with its tick rows and counted other events applied; an ended test's record alone (written whole
- * at its end with every tick merged — a tick arriving after that is not part of the result).
+ * at its end with every tick merged, and every zone its events committed before the end trip — a
+ * tick written after that is not part of the result).
  */
 export function withTicks(t: WalkTest, ticks: readonly WalkTestTick[], otherEvents: number): WalkTest {
   if (t.endedAt !== null) return t;

@@ -204,6 +204,23 @@ export function storeContract(backend: string, open: () => Promise<OpenedStore>)
           ]),
         );
       });
+
+      it('walkTestEvents: the site’s events diverted to a walk test since a time, oldest first (a walk test’s end)', async () => {
+        const walk = (e: AlarmEvent): AlarmEvent => ({ ...e, destination: 'walk_test' });
+        await insert(
+          walk(event(1)), // before the test started
+          walk(event(2)),
+          event(3), // queued, not diverted
+          { ...event(4), destination: 'maintenance' },
+          walk(event(5, { siteId: 's2' })), // another site
+          walk(event(6)),
+        );
+        const events = await store.transaction(() => store.events.walkTestEvents('s1', T0 + 2000));
+        expect(events.map((e) => [e.id, e.destination])).toEqual([
+          ['e2', 'walk_test'],
+          ['e6', 'walk_test'],
+        ]);
+      });
     });
 
     describe('incidents', () => {

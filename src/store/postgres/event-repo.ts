@@ -1,6 +1,7 @@
 import type { AlarmEvent } from '../../contract/alarm-event.js';
 import type { StoredParams } from '../../contract/messages.js';
 import type { DedupeCandidate, DeviceStateRow, EventQuery, EventRepository, StoredEvent, UnprocessedFrom } from '../ports.js';
+import { WALK_TEST_EVENTS } from '../walk-test-ticks.js';
 import { listLimit, Where } from '../where.js';
 import { numbered } from './pool.js';
 import { EVENT_NOTIFY_CHANNEL, MAX_NOTIFY_PAYLOAD, notifyStoredEvents } from './event-notify.js';
@@ -283,6 +284,19 @@ export class PgEventRepository implements EventRepository {
     const sites = from.siteIds === undefined ? '' : ' AND site_id = ANY($3::text[])';
     const args: unknown[] = [limit, from.afterSeq ?? 0, ...(from.siteIds === undefined ? [] : [from.siteIds])];
     return (await this.pg.rows<EventRow>(`SELECT * FROM events WHERE incident_id IS NULL AND seq > $2${sites} ORDER BY seq LIMIT $1`, args)).map(fromRow);
+  }
+
+  walkTestEvents(siteId: string, sinceMs: number): Promise<StoredEvent[]> {
+    return this.pg.within(async () => {
+      // The lock every event insert holds to its commit: events committed before this read are all
+      // in it, and the next waits for the caller's transaction (a walk test's end) to commit.
+      await this.pg.lock(LOCKS.events);
+      const rows = await this.pg.rows<EventRow>(
+        `SELECT * FROM events WHERE site_id = $1 AND received_ms >= $2 AND destination = 'walk_test' ORDER BY seq LIMIT ${WALK_TEST_EVENTS}`,
+        [siteId, sinceMs],
+      );
+      return rows.map(fromRow);
+    });
   }
 
   async get(id: string): Promise<StoredEvent | undefined> {
