@@ -12,43 +12,23 @@
  * can correlate the late event.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AlarmEvent, KIND_INFO } from '../../src/contract/alarm-event.js';
+import type { AlarmEvent } from '../../src/contract/alarm-event.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { EventBus } from '../../src/core/event-bus.js';
 import type { HubEvents } from '../../src/core/hub-events.js';
-import { newId } from '../../src/core/ids.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Metrics } from '../../src/core/metrics.js';
 import { IncidentService } from '../../src/dispatch/incidents.js';
 import { openPostgresStore, type Store } from '../../src/store/index.js';
 import { POSTGRES_BIN_DIR, type PostgresServer, startPostgres } from '../helpers/postgres.js';
+import { testAlarm } from '../helpers/alarm-event.js';
 
 const clock = new ManualClock(Date.parse('2026-12-03T08:00:00Z'));
-let n = 0;
 
 function event(siteId: string, zone: number): AlarmEvent {
-  const at = new Date(clock.now()).toISOString();
+  const atMs = clock.now();
   clock.advance(10);
-  return {
-    drill: false,
-    id: newId(clock.now()),
-    siteId,
-    deviceId: `${siteId}-panel`,
-    kind: 'intrusion',
-    category: KIND_INFO.intrusion.category,
-    zone,
-    zoneName: `zone ${zone}`,
-    occurredAt: at,
-    receivedAt: at,
-    location: [26.6, 104.8],
-    gridCellId: 'c1',
-    stationId: 'ps-1',
-    detail: null,
-    profile: 'native',
-    topic: 't',
-    raw: '{}',
-    dedupeKey: `late-wake-${++n}`,
-  };
+  return testAlarm({ siteId, zone, atMs });
 }
 
 describe.skipIf(!POSTGRES_BIN_DIR)('a late wake-up on PostgreSQL replicas', () => {

@@ -9,7 +9,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommissioningService } from '../../src/commissioning/service.js';
-import { type AlarmEvent, KIND_INFO } from '../../src/contract/alarm-event.js';
+import type { AlarmEvent } from '../../src/contract/alarm-event.js';
 import type { WalkTest } from '../../src/contract/commissioning.js';
 import type { Site } from '../../src/config/model.js';
 import { ManualClock } from '../../src/core/clock.js';
@@ -19,6 +19,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { openPostgresStore, type Store } from '../../src/store/index.js';
 import { waitFor } from '../helpers/hub.js';
 import { POSTGRES_BIN_DIR, type PostgresServer, startPostgres } from '../helpers/postgres.js';
+import { testAlarm } from '../helpers/alarm-event.js';
 
 const T0 = Date.parse('2026-12-03T02:00:00Z');
 const ROUNDS = 5;
@@ -47,28 +48,16 @@ function event(zone: number | null, kind: string, atMs: number): AlarmEvent {
 
 /** A whole event, as a replica stores it (the store needs every column). */
 function storable(zone: number, atMs: number): AlarmEvent {
-  const at = new Date(atMs).toISOString();
-  return {
-    drill: false,
+  return testAlarm({
     id: `ev-${++seq}`,
     siteId: SITE.id,
     deviceId: 'walk-r-panel',
-    kind: 'intrusion',
-    category: KIND_INFO.intrusion.category,
     zone,
     zoneName: `防区${zone}`,
-    occurredAt: at,
-    receivedAt: at,
-    location: [26.6, 104.8],
-    gridCellId: 'c1',
-    stationId: 'ps-1',
-    detail: null,
-    profile: 'native',
-    topic: 't',
-    raw: '{}',
+    atMs,
     dedupeKey: `walk-end-${seq}`,
     destination: 'walk_test',
-  };
+  });
 }
 
 describe.skipIf(!POSTGRES_BIN_DIR)('walk test ticked on two replicas at once', () => {

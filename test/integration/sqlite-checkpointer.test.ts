@@ -9,11 +9,11 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KIND_INFO, type AlarmEvent } from '../../src/contract/alarm-event.js';
-import { newId } from '../../src/core/ids.js';
+import type { AlarmEvent } from '../../src/contract/alarm-event.js';
 import { openDatabase } from '../../src/store/db.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { startCheckpointer } from '../../src/store/sqlite-checkpointer.js';
+import { testAlarm } from '../helpers/alarm-event.js';
 import { waitFor } from '../helpers/hub.js';
 
 const dirs: string[] = [];
@@ -32,28 +32,8 @@ function tempDb(): string {
 let n = 0;
 /** An alarm with a payload of `rawBytes`, so a few thousand of them fill many WAL pages. */
 function alarm(rawBytes: number): AlarmEvent {
-  const at = new Date().toISOString();
   n++;
-  return {
-    drill: false,
-    id: newId(Date.now()),
-    siteId: `s${n % 50}`,
-    deviceId: 'panel-1',
-    kind: 'intrusion',
-    category: KIND_INFO.intrusion.category,
-    zone: 1,
-    zoneName: '前门',
-    occurredAt: at,
-    receivedAt: at,
-    location: [26.6, 104.8],
-    gridCellId: 'c1',
-    stationId: 'ps-1',
-    detail: null,
-    profile: 'native',
-    topic: `safegrid/s${n % 50}/panel/event`,
-    raw: 'x'.repeat(rawBytes),
-    dedupeKey: `k${n}`,
-  };
+  return testAlarm({ siteId: `s${n % 50}`, atMs: Date.now(), zoneName: '前门', raw: 'x'.repeat(rawBytes) });
 }
 
 /** Commits `batches` transactions of `perBatch` alarms, yielding to the event loop between two (as the hub does). */

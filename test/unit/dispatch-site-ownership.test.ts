@@ -8,15 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KIND_INFO, type AlarmEvent } from '../../src/contract/alarm-event.js';
+import type { AlarmEvent } from '../../src/contract/alarm-event.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { EventBus } from '../../src/core/event-bus.js';
 import type { HubEvents } from '../../src/core/hub-events.js';
-import { newId } from '../../src/core/ids.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Metrics } from '../../src/core/metrics.js';
 import { IncidentService } from '../../src/dispatch/incidents.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { testAlarm } from '../helpers/alarm-event.js';
 
 let dir: string;
 let store: Store;
@@ -31,31 +31,11 @@ afterEach(async () => {
 });
 
 const clock = new ManualClock();
-let n = 0;
 
 function event(siteId: string, zone = 1): AlarmEvent {
-  const at = new Date(clock.now()).toISOString();
+  const atMs = clock.now();
   clock.advance(10);
-  return {
-    drill: false,
-    id: newId(clock.now()),
-    siteId,
-    deviceId: `${siteId}-panel`,
-    kind: 'intrusion',
-    category: KIND_INFO.intrusion.category,
-    zone,
-    zoneName: `zone ${zone}`,
-    occurredAt: at,
-    receivedAt: at,
-    location: [26.6, 104.8],
-    gridCellId: 'c1',
-    stationId: 'ps-1',
-    detail: null,
-    profile: 'native',
-    topic: 't',
-    raw: '{}',
-    dedupeKey: `own-${++n}`,
-  };
+  return testAlarm({ siteId, zone, atMs });
 }
 
 async function shell(owned: Set<string>, sharedNumbering = false) {
