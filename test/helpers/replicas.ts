@@ -52,3 +52,22 @@ export async function settledOwner(hubs: TestHub[], siteId: string): Promise<Tes
 export function command(socket: { emit: (...args: never[]) => unknown }, event: string, payload: unknown): Promise<CommandReply> {
   return new Promise((ok) => (socket.emit as (...a: unknown[]) => void)(event, payload, (r: CommandReply) => ok(r)));
 }
+
+/** A small shop in cell-sw with one native panel and an interior zone (2), named `${name}${id}`. */
+export function interiorShopYaml(id: string, name: string): string {
+  return `site:
+  id: ${id}
+  name: ${name}${id}
+  kind: shop
+  address: 钟山区围栏路${id}
+  door_plate: 围栏路${id}
+  location: [26.595, 104.835]
+  contacts: [{ name: 测试联系人, phone: "13800000000" }]
+devices:
+  - id: ${id}-panel
+    profile: native
+    topic: safegrid/${id}/${id}-panel
+    zones:
+      2: { name: 仓库红外, type: interior }
+`;
+}

@@ -22,30 +22,14 @@ import { nativeEvent } from '../../src/simulate/payloads.js';
 import { nextEvent, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 import { POSTGRES_BIN_DIR, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { REDIS_BIN, startRedis, type RedisServer } from '../helpers/redis.js';
-import { command, settledOwner } from '../helpers/replicas.js';
+import { command, settledOwner, interiorShopYaml } from '../helpers/replicas.js';
 import { HUB_YAML, makeTree } from '../helpers/tree.js';
 
 const SITES = Array.from({ length: 16 }, (_, i) => `fc-${String(i).padStart(2, '0')}`);
 const ROLE_A = 'fence_cmd_a';
 
 /** A small site in cell-sw: one native panel with an interior zone. */
-function siteYaml(id: string): string {
-  return `site:
-  id: ${id}
-  name: 围栏命令${id}
-  kind: shop
-  address: 钟山区围栏路${id}
-  door_plate: 围栏路${id}
-  location: [26.595, 104.835]
-  contacts: [{ name: 测试联系人, phone: "13800000000" }]
-devices:
-  - id: ${id}-panel
-    profile: native
-    topic: safegrid/${id}/${id}-panel
-    zones:
-      2: { name: 仓库红外, type: interior }
-`;
-}
+const siteYaml = (id: string): string => interiorShopYaml(id, '围栏命令');
 
 let server: PostgresServer;
 let redis: RedisServer;
