@@ -168,7 +168,8 @@ export class Forwarder<C, A> {
       const answer = await this.forward(owner, request, deadline);
       if (answer !== 'moved') return answer;
     }
-    return this.unreachable(`the owner of ${siteId} changed while the command was on its way; try again`);
+    // Every replica asked said it no longer owns the site, so none ran it: retryable, like a fenced write.
+    return this.ownerChanged(`the owner of ${siteId} changed while the command was on its way; it was not run; try again`);
   }
 
   private forward(owner: string, r: ForwardedCommand<C>, deadline: number): Promise<A | ForwardRefusal | 'moved'> {
@@ -332,6 +333,10 @@ export class Forwarder<C, A> {
 
   private channel(replicaId: string): string {
     return this.prefix + replicaId;
+  }
+
+  private ownerChanged(error: string): OwnerChanged {
+    return { ok: false, code: OWNER_CHANGED, error };
   }
 
   private unreachable(error: string): OwnerUnreachable {

@@ -183,6 +183,27 @@ describe('forwarding a command to the owner of its site', () => {
     }
   });
 
+  it('an owner that moved on while the sender still names it: not run anywhere, answered owner_changed (retryable)', async () => {
+    // b gave shop-12 to c, but a's lease survey still says b on both of its looks.
+    const views: Views = { a: { 'shop-12': 'b' }, b: { 'shop-12': 'c' }, c: { 'shop-12': 'c' } };
+    const { nodes, runs } = cluster(['a', 'b', 'c'], views);
+    await Promise.all(Object.values(nodes).map((n) => n.start()));
+    try {
+      expect(await nodes.a!.send('shop-12', { incident: 'inc-6' }, 'req-6')).toMatchObject({
+        ok: false,
+        code: 'owner_changed',
+        error: expect.stringMatching(/not run/),
+      });
+      expect(runs).toEqual([]);
+      // The next press, once a's survey has caught up, runs once on the new owner.
+      views.a!['shop-12'] = 'c';
+      expect(await nodes.a!.send('shop-12', { incident: 'inc-6' }, 'req-6')).toMatchObject({ ok: true, ranOn: 'c' });
+      expect(runs).toEqual([{ on: 'c', requestId: 'req-6' }]);
+    } finally {
+      await Promise.all(Object.values(nodes).map((n) => n.stop()));
+    }
+  });
+
   it('junk published on a replica channel is counted and ignored', async () => {
     const { nodes, prefix } = cluster(['a', 'b'], { a: { 'shop-12': 'b' }, b: { 'shop-12': 'b' } });
     await Promise.all(Object.values(nodes).map((n) => n.start()));
