@@ -96,8 +96,12 @@ describe.skipIf(!REDIS_BIN)('embedded broker clustered on Redis (mqemitter-redis
       again.once('error', fail);
     });
     expect(connack.sessionPresent).toBe(true);
-    await waitFor(() => received.length >= 5);
-    expect(received.sort()).toEqual(['queued-0', 'queued-1', 'queued-2', 'queued-3', 'queued-4']);
+    // Every alarm queued while it was away arrives. QoS 1 is at least once: an alarm still crossing
+    // Redis while the session moves can come both from the stored queue and live (seen once in CI:
+    // queued-4 twice). MQTT allows that and subscribers dedupe by msgId, as the hub's ingest does.
+    await waitFor(() => new Set(received).size >= 5);
+    expect([...new Set(received)].sort()).toEqual(['queued-0', 'queued-1', 'queued-2', 'queued-3', 'queued-4']);
+    expect(received.length).toBeLessThanOrEqual(10);
   });
 
   it('a client id connecting on B closes its stale connection on A (one session per id across replicas)', async () => {
