@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dedupeHash } from './dedupe-hash.js';
 
 export type Db = Database.Database;
 
@@ -18,16 +19,21 @@ export function openDatabase(path: string): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Migration 015 fills the dedupe hash of stored rows with the same function the repository uses.
+  db.function('sg_dedupe_hash', { deterministic: true }, (key: unknown) => (typeof key === 'string' ? dedupeHash(key) : null));
   migrate(db);
   return db;
 }
 
-/** Applies migrations/NNN_name.sql in order, each once, each in its own transaction. */
-export function migrate(db: Db): string[] {
+/**
+ * Applies migrations/NNN_name.sql in order, each once, each in its own transaction; with `upTo`,
+ * stops after that file (a test that builds the database an older release left behind).
+ */
+export function migrate(db: Db, upTo?: string): string[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
   const applied = new Set((db.prepare('SELECT name FROM schema_migrations').all() as Array<{ name: string }>).map((r) => r.name));
   const files = readdirSync(MIGRATIONS_DIR)
-    .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
+    .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f) && (upTo === undefined || f <= upTo))
     .sort();
   const ran: string[] = [];
   for (const file of files) {

@@ -1,6 +1,7 @@
 import type { AlarmEvent } from '../contract/alarm-event.js';
 import type { StoredParams } from '../contract/messages.js';
 import type { Db } from './db.js';
+import { dedupeHash } from './dedupe-hash.js';
 import { listLimit, Where } from './where.js';
 import type { DedupeCandidate, EventQuery, EventRepository, StoredEvent, UnprocessedFrom } from './ports.js';
 import type { Sync } from './sqlite-gate.js';
@@ -83,6 +84,12 @@ function parseParams(json: string | null): StoredParams {
  */
 export const LAST_ARMING_BY_SITE_SQL = `SELECT site_id, kind, max(seq) FROM events WHERE kind IN ('arm', 'disarm') GROUP BY site_id`;
 
+/**
+ * Was this dedupe key stored since a time? The index holds the key's hash (migration 015); the full
+ * key decides among rows that share a hash. Exported for the test that checks the plan uses it.
+ */
+export const DEDUPE_LOOKUP_SQL = 'SELECT 1 FROM events WHERE dedupe_hash = ? AND dedupe_key = ? AND received_ms >= ? LIMIT 1';
+
 /** The only SQL about events. */
 export class SqliteEventRepository implements Sync<EventRepository> {
   private readonly insertStmt;
@@ -97,10 +104,10 @@ export class SqliteEventRepository implements Sync<EventRepository> {
     // which cost more than the insert itself (22 columns, once per event).
     this.insertStmt = db.prepare(
       `INSERT INTO events (id, site_id, device_id, kind, category, zone, zone_name, zone_type, occurred_at, received_at,
-         received_ms, lat, lng, grid_cell_id, station_id, detail, detail_code, detail_params, destination, profile, topic, raw, dedupe_key, drill)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         received_ms, lat, lng, grid_cell_id, station_id, detail, detail_code, detail_params, destination, profile, topic, raw, dedupe_key, dedupe_hash, drill)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.dupStmt = db.prepare('SELECT 1 FROM events WHERE dedupe_key = ? AND received_ms >= ? LIMIT 1');
+    this.dupStmt = db.prepare(DEDUPE_LOOKUP_SQL);
     this.markStmt = db.prepare('UPDATE events SET incident_id = ? WHERE id = ?');
     this.markBySeqStmt = db.prepare('UPDATE events SET incident_id = ? WHERE seq = ? AND id = ?');
     this.unprocessedStmt = db.prepare('SELECT * FROM events WHERE incident_id IS NULL ORDER BY seq LIMIT ?');
@@ -110,7 +117,7 @@ export class SqliteEventRepository implements Sync<EventRepository> {
 
   /** True when an event with this dedupe key was stored at or after `sinceMs`. */
   isDuplicate(dedupeKey: string, sinceMs: number): boolean {
-    return this.dupStmt.get(dedupeKey, sinceMs) !== undefined;
+    return this.dupStmt.get(dedupeHash(dedupeKey), dedupeKey, sinceMs) !== undefined;
   }
 
   /** Inserts; call inside a transaction for group commit. Returns the event's seq. */
@@ -141,6 +148,7 @@ export class SqliteEventRepository implements Sync<EventRepository> {
         e.topic,
         e.raw,
         e.dedupeKey,
+        dedupeHash(e.dedupeKey),
         e.drill ? 1 : 0,
       ).lastInsertRowid,
     );
