@@ -64,6 +64,14 @@ export function correlate(openAtSite: readonly Incident[], e: AlarmEvent, ctx: C
   return { outcome: 'none' };
 }
 
+/**
+ * Whether the event goes to an open incident (correlate's 'join'), asked without building the
+ * joined copy: dispatch's read-ahead only wants the events that may open one.
+ */
+export function joinsOpen(openAtSite: readonly Incident[], e: AlarmEvent): boolean {
+  return targetOf(sameDrill(openAtSite, e.drill), e) !== undefined;
+}
+
 /** The incidents of the same kind of reality as the event: drills with drills, real with real. */
 export function sameDrill(openAtSite: readonly Incident[], drill: boolean): readonly Incident[] {
   return openAtSite.some((i) => i.drill !== drill) ? openAtSite.filter((i) => i.drill === drill) : openAtSite;

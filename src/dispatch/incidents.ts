@@ -10,7 +10,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { IncidentQuery, PartitionFence, Store } from '../store/index.js';
 import { listLimit } from '../store/where.js';
 import { isNightOrHoliday, type NightConfig } from './context.js';
-import { correlate, DEFAULT_REPEAT_WINDOW_MS, NO_INCIDENT, normalise, type CorrelationContext, type FalseClose } from './correlate.js';
+import { correlate, DEFAULT_REPEAT_WINDOW_MS, joinsOpen, NO_INCIDENT, normalise, type CorrelationContext, type FalseClose } from './correlate.js';
 import { planEscalations } from './escalation.js';
 import { defaultStationCode, formatNumber, localDay, numberSeries } from './numbering.js';
 import type { RoutingDirectory } from './routing.js';
@@ -403,6 +403,8 @@ export class IncidentService {
       for (const e of events) {
         if (e.destination || KIND_INFO[e.kind].basePriority === null || this.historyMissing(e)) continue;
         const openAtSite = this.openAt(e.siteId);
+        // In a storm nearly every alarm joins an open incident: the dry run would copy it for nothing.
+        if (joinsOpen(openAtSite, e)) continue;
         const c = correlate(openAtSite, e, this.contextOf(e, openAtSite));
         if (c.outcome === 'open') series.add(this.seriesOf(c.incident));
       }
@@ -664,7 +666,8 @@ export class IncidentService {
   private noteSeen(e: AlarmEvent): void {
     this.seen.set(e.id, e.siteId);
     if (this.seen.size > SEEN_EVENTS) this.seen.delete(this.seen.keys().next().value!);
-    if (e.seq === undefined) return;
+    // Only wake-ups (replica mode) ask by seq; one hub would pay for a second map per event for nothing.
+    if (e.seq === undefined || !this.o.owns) return;
     this.seenSeqs.set(e.seq, e.siteId);
     if (this.seenSeqs.size > SEEN_EVENTS) this.seenSeqs.delete(this.seenSeqs.keys().next().value!);
   }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { KIND_INFO, type AlarmEvent, type EventKind } from '../../src/contract/alarm-event.js';
 import type { Incident, TimelineEntry } from '../../src/contract/incident.js';
-import { capTimeline, correlate, newIncident, TIMELINE_MAX, type CorrelationContext } from '../../src/dispatch/correlate.js';
+import { capTimeline, correlate, joinsOpen, newIncident, TIMELINE_MAX, type CorrelationContext } from '../../src/dispatch/correlate.js';
 
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
 const at = (ms: number): string => new Date(T0 + ms).toISOString();
@@ -88,12 +88,11 @@ describe('correlate: join, open or none (one open incident per site and category
     { name: 'disarm annotates the police incident', open: ['intrusion'], e: event('disarm', 121_000, null), outcome: 'join', into: 'intrusion' },
     { name: 'a test never joins', open: ['intrusion'], e: event('test', 1_000, null), outcome: 'none' },
   ] as Array<{ name: string; open: EventKind[]; e: AlarmEvent; outcome: string; into?: EventKind }>)('$name', ({ open, e, outcome, into }) => {
-    const c = correlate(
-      open.map((k, n) => ({ ...opened(k, n + 1), id: `open-${k}` })),
-      e,
-      ctx(),
-    );
+    const openAtSite = open.map((k, n) => ({ ...opened(k, n + 1), id: `open-${k}` }));
+    const c = correlate(openAtSite, e, ctx());
     expect(c.outcome).toBe(outcome);
+    // dispatch's read-ahead skips what joins by asking this alone: it must agree with the decision.
+    expect(joinsOpen(openAtSite, e)).toBe(outcome === 'join');
     if (c.outcome === 'join') expect(c.incident.id).toBe(`open-${into}`);
     if (c.outcome === 'open') expect(c.incident).toMatchObject({ id: e.id, category: e.category });
   });

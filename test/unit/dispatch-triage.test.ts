@@ -196,6 +196,22 @@ describe('context: armed state, night and holidays', () => {
     expect(isNightOrHoliday(Date.parse('2026-11-29T04:00:00Z'), c)).toBe(false); // 12:00
     expect(isNightOrHoliday(Date.parse('2026-10-01T04:00:00Z'), c)).toBe(true); // national day noon
   });
+
+  it('the answer flips at the minute night starts, asked event after event, with two zones in turn', () => {
+    // The zone's local time is remembered per minute (formatToParts is costly): neighbours in time,
+    // and another zone asked in between, must still get their own minute's answer.
+    const beijing = { night: { fromMinute: 22 * 60, toMinute: 6 * 60 }, holidays: [], timezone: 'Asia/Shanghai' };
+    const london = { ...beijing, timezone: 'Europe/London' };
+    const beforeNight = Date.parse('2026-11-29T13:59:59.999Z'); // 21:59:59.999 Beijing, 13:59 London
+    const answers: boolean[] = [];
+    for (const ms of [beforeNight - 30_000, beforeNight, beforeNight + 1, beforeNight + 59_999, beforeNight + 60_000]) {
+      answers.push(isNightOrHoliday(ms, beijing), isNightOrHoliday(ms, london));
+    }
+    expect(answers).toEqual([false, false, false, false, true, false, true, false, true, false]);
+    // London's night begins at 22:00 London, eight hours later.
+    expect(isNightOrHoliday(beforeNight + 8 * 3_600_000 + 1, london)).toBe(true);
+    expect(isNightOrHoliday(beforeNight + 8 * 3_600_000 + 1, beijing)).toBe(false); // 06:00 Beijing
+  });
 });
 
 describe('audit trail', () => {
