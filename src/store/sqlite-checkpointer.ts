@@ -6,7 +6,7 @@ import type { Db } from './db.js';
  * How often the worker checkpoints what the WAL gained (a PASSIVE checkpoint of nothing is a header
  * read). A checkpoint copies each page once however many commits rewrote it, and under a storm the
  * same index leaves and incident rows are rewritten many times a second: at 1 s the worker spent
- * 5–7 µs of CPU per alarm against 12–13 µs at 200 ms (bench/alarms-only.ts with BENCH_PROFILE, flat
+ * 5–7 µs of CPU per alarm against 10–13 µs at 200 ms (bench/alarms-only.ts with BENCH_PROFILE, flat
  * out), on the same two cores as everything else.
  */
 export const CHECKPOINT_INTERVAL_MS = 1000;
