@@ -21,7 +21,9 @@ export function openDatabase(path: string): Db {
   db.pragma('busy_timeout = 5000');
   // Migration 015 fills the dedupe hash of stored rows with the same function the repository uses.
   db.function('sg_dedupe_hash', { deterministic: true }, (key: unknown) => (typeof key === 'string' ? dedupeHash(key) : null));
-  migrate(db);
+  // A migration that rewrote many rows (015 hashes every stored event) leaves them all in the WAL:
+  // copy them back and cut the file, rather than carry a WAL the size of the database.
+  if (migrate(db).length > 0 && path !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
   return db;
 }
 

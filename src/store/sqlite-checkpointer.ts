@@ -12,9 +12,10 @@ import type { Db } from './db.js';
 export const CHECKPOINT_INTERVAL_MS = 1000;
 /**
  * The worker looks at the WAL file this often, and checkpoints before its interval is up when the
- * file has grown past WAL_EARLY_BYTES since it last looked: the WAL file only grows when frames are
- * appended beyond its high-water mark, so a burst faster than ~16 MB per second is checkpointed
- * at this pace instead of piling up a second of writes.
+ * file is at least WAL_EARLY_BYTES long and longer than at the last look. The file only grows when
+ * frames are appended beyond its largest size so far (after a checkpoint SQLite writes it from the
+ * start again), so this fires in a burst that pushes the WAL past both 16 MB and its own high-water
+ * mark; a later burst that stays below that mark waits for the interval.
  */
 export const WAL_LOOK_MS = 100;
 export const WAL_EARLY_BYTES = 16 * 1024 * 1024;
@@ -70,15 +71,16 @@ const run = () => {
   }
 };
 const walFile = workerData.file + '-wal';
-let lastRun = Date.now();
+// The monotonic clock: a wall clock stepped back (NTP, a resumed VM) would stop the interval.
+let lastRun = performance.now();
 let lastSize = 0;
 const look = () => {
   let size = 0;
   try { size = statSync(walFile).size; } catch {}
   const grew = size >= workerData.earlyBytes && size > lastSize;
   lastSize = size;
-  if (!grew && Date.now() - lastRun < workerData.intervalMs) return;
-  lastRun = Date.now();
+  if (!grew && performance.now() - lastRun < workerData.intervalMs) return;
+  lastRun = performance.now();
   run();
 };
 const timer = setInterval(look, workerData.lookMs);

@@ -87,15 +87,28 @@ describe('correlate: join, open or none (one open incident per site and category
     },
     { name: 'disarm annotates the police incident', open: ['intrusion'], e: event('disarm', 121_000, null), outcome: 'join', into: 'intrusion' },
     { name: 'a test never joins', open: ['intrusion'], e: event('test', 1_000, null), outcome: 'none' },
-  ] as Array<{ name: string; open: EventKind[]; e: AlarmEvent; outcome: string; into?: EventKind }>)('$name', ({ open, e, outcome, into }) => {
-    const openAtSite = open.map((k, n) => ({ ...opened(k, n + 1), id: `open-${k}` }));
-    const c = correlate(openAtSite, e, ctx());
-    expect(c.outcome).toBe(outcome);
-    // dispatch's read-ahead skips what joins by asking this alone: it must agree with the decision.
-    expect(joinsOpen(openAtSite, e)).toBe(outcome === 'join');
-    if (c.outcome === 'join') expect(c.incident.id).toBe(`open-${into}`);
-    if (c.outcome === 'open') expect(c.incident).toMatchObject({ id: e.id, category: e.category });
-  });
+    { name: 'a real intrusion beside an open drill one: its own', open: ['intrusion'], openDrill: true, e: event('intrusion', 60_000, 2), outcome: 'open' },
+    {
+      name: 'a drill intrusion joins the open drill one',
+      open: ['intrusion'],
+      openDrill: true,
+      e: { ...event('intrusion', 60_000, 2), drill: true },
+      outcome: 'join',
+      into: 'intrusion',
+    },
+    { name: 'a drill intrusion beside a real open one: its own', open: ['intrusion'], e: { ...event('intrusion', 60_000, 2), drill: true }, outcome: 'open' },
+  ] as Array<{ name: string; open: EventKind[]; openDrill?: boolean; e: AlarmEvent; outcome: string; into?: EventKind }>)(
+    '$name',
+    ({ open, openDrill, e, outcome, into }) => {
+      const openAtSite = open.map((k, n) => ({ ...opened(k, n + 1), id: `open-${k}`, drill: openDrill === true }));
+      const c = correlate(openAtSite, e, ctx());
+      expect(c.outcome).toBe(outcome);
+      // dispatch's read-ahead skips what joins by asking this alone: it must agree with the decision.
+      expect(joinsOpen(openAtSite, e)).toBe(outcome === 'join');
+      if (c.outcome === 'join') expect(c.incident.id).toBe(`open-${into}`);
+      if (c.outcome === 'open') expect(c.incident).toMatchObject({ id: e.id, category: e.category });
+    },
+  );
 
   it('a re-alarm after the last of its category closed links to it (previousId); the repeat note stays', () => {
     const c = correlate([], event('intrusion', 5 * 60_000), ctx({ previousId: 'last-police', lastFalse: { id: 'last-police', closedMs: T0 } }));

@@ -4,7 +4,7 @@
  * resends of what it stored, and the lookup reads the hash index rather than every stored event.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ async function storeOne(s: Store, siteId: string, dedupeKey: string, atMs: numbe
 }
 
 describe('dedupe by the hash of the key', () => {
-  it('drops a resend of a stored message id and stores a different one, the same key again after its window', async () => {
+  it('drops a resend of a stored message id, stores a different one, and the same one again after its window', async () => {
     store = openStore(path);
     const key = 'm:shop-a/shop-a-panel:msg-0001:intrusion:1';
     expect(await storeOne(store, 'shop-a', key, T0)).toBe(1);
@@ -45,6 +45,9 @@ describe('dedupe by the hash of the key', () => {
     expect(await storeOne(store, 'shop-a', 'm:shop-a/shop-a-panel:msg-0002:intrusion:1', T0 + 6_000)).toBe(1);
     expect(await store.events.isDuplicate(key, T0)).toBe(true);
     expect(await store.events.isDuplicate(key, T0 + 1)).toBe(false);
+    // A day later the panel, rebooted, numbers its messages from 1 again: a new alarm, stored.
+    expect(await storeOne(store, 'shop-a', key, T0 + 86_400_000 + 1)).toBe(1);
+    expect(rowsOnDisk<{ n: number }>(path, 'SELECT count(*) AS n FROM events WHERE dedupe_key = ?', key)[0]!.n).toBe(2);
   });
 
   it('does not take an event for a resend of another whose key shares its hash', async () => {
@@ -75,9 +78,20 @@ describe('dedupe by the hash of the key', () => {
          VALUES ('e-old', 'home-b', 'home-b-panel', 'panic', 'police', ?, ?, ?, 26.6, 104.8, 'native', 't', '{}', ?)`,
       )
       .run(new Date(T0).toISOString(), new Date(T0).toISOString(), T0, key);
+    // And 2,000 more (about 1.5 MB), so the migration's rewrite of every row is not a few pages.
+    const more = old.prepare(
+      `INSERT INTO events (id, site_id, device_id, kind, category, occurred_at, received_at, received_ms, lat, lng, profile, topic, raw, dedupe_key)
+       VALUES (?, 'home-b', 'home-b-panel', 'intrusion', 'police', ?, ?, ?, 26.6, 104.8, 'native', 't', ?, ?)`,
+    );
+    old.transaction(() => {
+      for (let i = 0; i < 2000; i++)
+        more.run(`e-${i}`, new Date(T0 - i).toISOString(), new Date(T0 - i).toISOString(), T0 - i, 'x'.repeat(500), `m:home-b/home-b-panel:${i}:intrusion:1`);
+    })();
     old.close();
 
     store = openStore(path);
+    // The rewrite of every row was copied back and the WAL cut, not left at the database's size.
+    expect(statSync(`${path}-wal`).size).toBeLessThan(64 * 1024);
     expect(await store.events.isDuplicate(key, T0 - 60_000)).toBe(true);
     expect(await storeOne(store, 'home-b', key, T0 + 30_000)).toBe(0);
     expect(rowsOnDisk<{ name: string }>(path, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").map((r) => r.name)).not.toContain(
@@ -85,10 +99,17 @@ describe('dedupe by the hash of the key', () => {
     );
   });
 
-  it('looks a key up through the hash index, not by reading stored events', () => {
+  it('looks a key up through the hash index within its window, not through every row the key ever had', async () => {
     store = openStore(path);
-    const plan = rowsOnDisk<{ detail: string }>(path, `EXPLAIN QUERY PLAN ${DEDUPE_LOOKUP_SQL}`, 1, 'k', 0).map((r) => r.detail);
-    expect(plan.join('\n')).toMatch(/USING INDEX events_dedupe_hash \(dedupe_hash=\?\)/);
+    // A key that repeats over time (a panel that restarts its message numbers; a long run of one
+    // payload): the index must narrow by time too, or each lookup reads all of the key's history.
+    const key = 'h:home-c/home-c-panel:0123456789abcdef:0';
+    const DAY = 86_400_001; // just past storeOne's 24 h window
+    for (let day = 0; day < 30; day++) expect(await storeOne(store, 'home-c', key, T0 + day * DAY)).toBe(1);
+    const plan = rowsOnDisk<{ detail: string }>(path, `EXPLAIN QUERY PLAN ${DEDUPE_LOOKUP_SQL}`, dedupeHash(key), key, T0).map((r) => r.detail);
+    expect(plan.join('\n')).toMatch(/USING INDEX events_dedupe_hash \(dedupe_hash=\? AND received_ms>\?\)/);
+    expect(await store.events.isDuplicate(key, T0 + 29 * DAY)).toBe(true);
+    expect(await store.events.isDuplicate(key, T0 + 29 * DAY + 1)).toBe(false);
   });
 
   it('gives distinct, exact integer hashes to a day of real-shaped keys', () => {

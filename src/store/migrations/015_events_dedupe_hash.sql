@@ -5,4 +5,7 @@
 ALTER TABLE events ADD COLUMN dedupe_hash INTEGER;
 UPDATE events SET dedupe_hash = sg_dedupe_hash(dedupe_key);
 DROP INDEX events_dedupe;
-CREATE INDEX events_dedupe_hash ON events (dedupe_hash);
+-- received_ms second, as in the old index: a key that repeats over time (a panel that numbers its
+-- messages from 1 again after a reboot, a long run of one payload) is looked up within its window,
+-- not through every row it ever had.
+CREATE INDEX events_dedupe_hash ON events (dedupe_hash, received_ms);
