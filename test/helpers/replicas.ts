@@ -53,14 +53,23 @@ export function command(socket: { emit: (...args: never[]) => unknown }, event: 
   return new Promise((ok) => (socket.emit as (...a: unknown[]) => void)(event, payload, (r: CommandReply) => ok(r)));
 }
 
-/** A small shop in cell-sw with one native panel and an interior zone (2), named `${name}${id}`. */
-export function interiorShopYaml(id: string, name: string): string {
+export interface ShopZone {
+  zone: number;
+  name: string;
+  type: string;
+}
+
+/**
+ * A small shop in cell-sw (荷城, whose parent is city-110) with one native panel, named
+ * `${name}${id}`; by default its only zone is an interior one (2).
+ */
+export function shopSiteYaml(id: string, name: string, zones: readonly ShopZone[] = [{ zone: 2, name: '仓库红外', type: 'interior' }]): string {
   return `site:
   id: ${id}
   name: ${name}${id}
   kind: shop
-  address: 钟山区围栏路${id}
-  door_plate: 围栏路${id}
+  address: 钟山区测试路${id}
+  door_plate: 测试路${id}
   location: [26.595, 104.835]
   contacts: [{ name: 测试联系人, phone: "13800000000" }]
 devices:
@@ -68,6 +77,6 @@ devices:
     profile: native
     topic: safegrid/${id}/${id}-panel
     zones:
-      2: { name: 仓库红外, type: interior }
+${zones.map((z) => `      ${z.zone}: { name: ${z.name}, type: ${z.type} }`).join('\n')}
 `;
 }

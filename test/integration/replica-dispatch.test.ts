@@ -13,30 +13,18 @@ import { startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 import { POSTGRES_BIN_DIR, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { REDIS_BIN, startRedis, type RedisServer } from '../helpers/redis.js';
 import { HUB_YAML, makeTree } from '../helpers/tree.js';
+import { shopSiteYaml } from '../helpers/replicas.js';
 
 const SITES = Array.from({ length: 40 }, (_, i) => `rs-${String(i).padStart(2, '0')}`);
 const FIRE_ACK_TIMEOUT_S = 20;
 
-/** A small site in cell-sw (荷城, whose parent is city-110): one native panel, an entry, an interior and a fire zone. */
-function siteYaml(id: string): string {
-  return `site:
-  id: ${id}
-  name: 测试场所${id}
-  kind: shop
-  address: 钟山区测试路${id}
-  door_plate: 测试路${id}
-  location: [26.595, 104.835]
-  contacts: [{ name: 测试联系人, phone: "13800000000" }]
-devices:
-  - id: ${id}-panel
-    profile: native
-    topic: safegrid/${id}/${id}-panel
-    zones:
-      1: { name: 前门, type: entry }
-      2: { name: 仓库红外, type: interior }
-      4: { name: 烟感, type: fire }
-`;
-}
+/** An entry, an interior and a fire zone on each site's panel. */
+const siteYaml = (id: string): string =>
+  shopSiteYaml(id, '测试场所', [
+    { zone: 1, name: '前门', type: 'entry' },
+    { zone: 2, name: '仓库红外', type: 'interior' },
+    { zone: 4, name: '烟感', type: 'fire' },
+  ]);
 
 function replicaYaml(url: string, redisUrl: string, replicaId: string): string {
   return HUB_YAML.replace('auth: required', 'auth: off')

@@ -22,14 +22,14 @@ import { nativeEvent } from '../../src/simulate/payloads.js';
 import { nextEvent, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 import { POSTGRES_BIN_DIR, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { REDIS_BIN, startRedis, type RedisServer } from '../helpers/redis.js';
-import { command, settledOwner, interiorShopYaml } from '../helpers/replicas.js';
+import { command, settledOwner, shopSiteYaml } from '../helpers/replicas.js';
 import { HUB_YAML, makeTree } from '../helpers/tree.js';
 
 const SITES = Array.from({ length: 16 }, (_, i) => `fc-${String(i).padStart(2, '0')}`);
 const ROLE_A = 'fence_cmd_a';
 
 /** A small site in cell-sw: one native panel with an interior zone. */
-const siteYaml = (id: string): string => interiorShopYaml(id, '围栏命令');
+const siteYaml = (id: string): string => shopSiteYaml(id, '围栏命令');
 
 let server: PostgresServer;
 let redis: RedisServer;
