@@ -25,13 +25,8 @@ export function buildIngest(
 ): Promise<Ingest> {
   return Ingest.open({
     // Dispatch reads what it needs before the events are announced, so it publishes in their tick.
-    beforeAnnounce: (stored) => incidents.prepare(stored),
-    ...(commissioning
-      ? {
-          destinationOf: (site, device, now) => commissioning.destinationOf(site, device, now),
-          onPanelMode: (site, device, change) => commissioning.panelMode(site, device, change),
-        }
-      : {}),
+    readAhead: incidents,
+    ...(commissioning ? { commissioning } : {}),
     router: new TopicRouter(ctx.running.config, ctx.running.profiles),
     store,
     bus: ctx.bus,

@@ -8,7 +8,7 @@ import type { EventBus } from '../core/event-bus.js';
 import type { HubEvents } from '../core/hub-events.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import { eventDestination } from '../ingest/destination.js';
+import { eventDestination } from './destination.js';
 import type { CommissioningRecord, Store, WalkTestTick } from '../store/index.js';
 import { RejectedLog } from './rejected-log.js';
 import {

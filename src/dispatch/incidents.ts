@@ -388,11 +388,12 @@ export class IncidentService {
   }
 
   /**
-   * Reads what correlating these events will need (their sites' closed incidents), before they are
-   * announced: ingest's journal awaits it, so handleStored finds everything in memory and publishes a
-   * new incident in the tick of its `event:stored`. Never rejects; a failed read is retried in the queue.
+   * Reads what correlating these events will need (their sites' closed incidents, the 警情编号
+   * counters), before they are announced: ingest's journal awaits it after the batch's PUBACKs
+   * (its ReadAhead), so handleStored finds everything in memory and publishes a new incident in the
+   * tick of its `event:stored`. Never rejects; a failed read is retried in the queue.
    */
-  async prepare(events: readonly AlarmEvent[]): Promise<void> {
+  async readAhead(events: readonly AlarmEvent[]): Promise<void> {
     try {
       if (this.needsHistory(events)) await this.loadHistoryFor(events);
       // Replicas draw numbers from the store's shared series when they open: no counter to read ahead.
@@ -451,7 +452,7 @@ export class IncidentService {
       if (this.seen.has(e.id) || !this.owns(e.siteId)) continue;
       this.noteSeen(e);
       // Walk-test trips and events of a device in maintenance are on record, never in the queue
-      // (issue 15; ingest/destination.ts decided where each goes when it was stored).
+      // (issue 15; commissioning/destination.ts decided where each goes when it was stored).
       if (e.destination) {
         marks.push([e.id, NO_INCIDENT, e.seq, e.siteId]);
         continue;
@@ -923,7 +924,7 @@ export class IncidentService {
    * Reads the closed incidents of each site whose events may open an incident (a kind with a
    * priority, not a drill) and whose last one of that category is not known yet: once per site
    * per run, before correlation, which then decides without awaiting. Only fills a cache, so it may
-   * also run outside the queue (prepare): a site counts as loaded only once its rows are applied.
+   * also run outside the queue (readAhead): a site counts as loaded only once its rows are applied.
    */
   private async loadHistoryFor(events: readonly AlarmEvent[]): Promise<void> {
     const sites = new Set<string>();
@@ -968,7 +969,7 @@ export class IncidentService {
     for (const i of this.unnumbered(ids)) await this.loadCounter(this.seriesOf(i));
   }
 
-  /** A series' counter from the store, unless this run counts it already (also after the read: prepare runs beside the queue). */
+  /** A series' counter from the store, unless this run counts it already (also after the read: readAhead runs beside the queue). */
   private async loadCounter(series: string): Promise<void> {
     if (this.numberCounters.has(series)) return;
     const last = await this.o.store.incidents.lastNumber(series);

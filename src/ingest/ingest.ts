@@ -15,7 +15,7 @@ import type { EventBatchStore } from '../store/index.js';
 import { capUtf8, decode, type DecodedMessage } from './decode.js';
 import { DeviceStates, mayBeJudgedElsewhere, type LiveDevice } from './device-state.js';
 import { cameraAsDevice, enrichBridgeMessage, enrichDeviceMessage, observedEvent, type Enriched, type MessageFacts, type Refusal } from './enrich.js';
-import { Journal, type JournalEntry } from './journal.js';
+import { Journal, type JournalEntry, type ReadAhead } from './journal.js';
 import { deviceKey, type TopicRouter } from './router.js';
 import { batteryOf, deviceStatusOf, NO_SUPERVISION, statusChanged, SUPERVISION_KINDS, type SupervisionTrouble } from './supervision.js';
 import { panelModeChange, type PanelModeChange } from './panel-mode.js';
@@ -25,10 +25,27 @@ export type { InboundMessage } from '../broker/types.js';
 /** What ingest made of a message (the broker's SinkOutcome). */
 export type IngestOutcome = SinkOutcome;
 
+/**
+ * What ingest asks of commissioning (issue 15), which implements it (src/commissioning/service.ts).
+ * Handed over as the service itself, so the composition root is not on the per-message path.
+ */
+export interface Commissioning {
+  /**
+   * Where a device's events go (walk test, maintenance, the queue; commissioning/destination.ts
+   * decides). Asked before the events are stored, so the answer is stored with them.
+   */
+  destinationOf(siteId: string, deviceId: string, nowMs: number): EventDestination;
+  /**
+   * The panel announced a mode the hub acts on (Contact ID 607 walk test mode, panel-mode.ts); called
+   * before the message's events are tagged, so a walk test the panel starts takes what follows.
+   */
+  panelMode(siteId: string, deviceId: string, change: PanelModeChange): void;
+}
+
 export interface IngestOptions {
   router: TopicRouter;
-  /** Awaited before committed events are announced (Journal: dispatch reads its site histories ahead). */
-  beforeAnnounce?: ((stored: readonly AlarmEvent[]) => Promise<void>) | undefined;
+  /** Awaited before committed events are announced, after their PUBACKs (dispatch reads its site histories ahead). */
+  readAhead?: ReadAhead | undefined;
   /** The parts of the store ingest uses: the stored device state at start, and the batch write. */
   store: EventBatchStore & { deviceState: { all(): Promise<DeviceStateRow[]> } };
   bus: EventBus<HubEvents>;
@@ -42,17 +59,8 @@ export interface IngestOptions {
   payloadDedupeWindowMs?: number;
   /** Device message ids are remembered this long (devices restart their counters eventually). */
   msgIdDedupeWindowMs?: number;
-  /**
-   * Where a device's events go (issue 15: walk test, maintenance; src/ingest/destination.ts decides,
-   * src/commissioning knows the state). Asked before the events are stored, so the answer is stored
-   * with them. Absent: the queue.
-   */
-  destinationOf?: (siteId: string, deviceId: string, nowMs: number) => EventDestination;
-  /**
-   * The panel announced a mode the hub acts on (Contact ID 607 walk test mode, panel-mode.ts); called
-   * before the message's events are tagged, so a walk test the panel starts takes what follows.
-   */
-  onPanelMode?: (siteId: string, deviceId: string, change: PanelModeChange) => void;
+  /** Walk tests and maintenance (issue 15; src/commissioning implements it). Absent: every event goes to the queue. */
+  commissioning?: Commissioning | undefined;
   /**
    * The hub's drill windows (src/drill/): an event of a site under an active drill is a drill event.
    * Decided here, by the hub, for every event whatever its source; absent: no drills.
@@ -140,7 +148,7 @@ export class Ingest implements MessageSink {
       payloadDedupeWindowMs: o.payloadDedupeWindowMs ?? 10_000,
       msgIdDedupeWindowMs: o.msgIdDedupeWindowMs ?? 24 * 3600_000,
       lastSeq,
-      beforeAnnounce: o.beforeAnnounce,
+      readAhead: o.readAhead,
     });
     this.devices = new DeviceStates(devices);
   }
@@ -253,8 +261,8 @@ export class Ingest implements MessageSink {
       const { site, device } = binding;
       const previous = this.devices.get(key);
       const before = previous?.supervision ?? NO_SUPERVISION;
-      const mode = this.o.onPanelMode ? panelModeChange(previous?.state, decoded.state) : null;
-      if (mode) this.o.onPanelMode!(site.id, device.id, mode);
+      const mode = this.o.commissioning ? panelModeChange(previous?.state, decoded.state) : null;
+      if (mode) this.o.commissioning!.panelMode(site.id, device.id, mode);
       const tested = decoded.signals.some((s) => SUPERVISION_KINDS.has(s.kind));
       const heard = this.devices.heardFromDevice(key, decoded.state, decoded.availability, {
         tested,
@@ -351,10 +359,10 @@ export class Ingest implements MessageSink {
 
   /** Marks each event that goes to a walk test or stays on record (maintenance) instead of the queue. */
   private divert(events: AlarmEvent[], nowMs: number): void {
-    const destinationOf = this.o.destinationOf;
-    if (!destinationOf) return;
+    const commissioning = this.o.commissioning;
+    if (!commissioning) return;
     for (const e of events) {
-      const to = destinationOf(e.siteId, e.deviceId, nowMs);
+      const to = commissioning.destinationOf(e.siteId, e.deviceId, nowMs);
       if (to !== 'queue') e.destination = to;
     }
   }

@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { DeviceStateRow } from '../store/index.js';
 import { writeEventBatch, type EventBatchStore } from '../store/index.js';
-import { GroupCommit } from '../store/group-commit.js';
+import { GroupCommit } from './group-commit.js';
 
 /** What one message (or one hub observation) asks to be written and then announced. */
 export interface JournalEntry {
@@ -31,18 +31,24 @@ export interface JournalOptions {
   maxBatch?: number;
   /** The store's last event seq at start (EventRepository.lastSeq): nothing after it is announced yet. */
   lastSeq: number;
-  /**
-   * Awaited before a committed batch is announced (after its PUBACKs): what the subscribers will
-   * need read ahead (dispatch's site histories), so they can act in the tick of the announcement.
-   */
-  beforeAnnounce?: ((stored: readonly AlarmEvent[]) => Promise<void>) | undefined;
+  /** See ReadAhead. */
+  readAhead?: ReadAhead | undefined;
+}
+
+/**
+ * What the subscribers of `event:stored` need read before a batch is announced (dispatch's site
+ * histories and 警情编号 counters: src/dispatch/incidents.ts implements it), so they can act in the
+ * tick of the announcement. Called after the batch's PUBACKs have left, never before: it is
+ * downstream work and must not delay an acknowledgement. Must not reject (a failed read is retried
+ * downstream); a rejection is logged and the batch announced anyway.
+ */
+export interface ReadAhead {
+  readAhead(stored: readonly AlarmEvent[]): Promise<void>;
 }
 
 interface Announcement {
   stored: AlarmEvent[];
   statuses: DeviceStatus[];
-  /** beforeAnnounce of this batch; null when there is nothing to wait for. */
-  ready: Promise<void> | null;
 }
 
 /**
@@ -57,7 +63,7 @@ export class Journal {
   private readonly commit: GroupCommit<JournalEntry>;
   private readonly announcements: Announcement[] = [];
   private announceTimer: NodeJS.Immediate | null = null;
-  /** The announcing loop while it runs (it may wait for a batch's beforeAnnounce). */
+  /** The announcing loop while it runs (it may wait for a batch's read-ahead). */
   private announcing: Promise<void> | null = null;
   private readonly countStored;
   private readonly countDuplicate;
@@ -109,8 +115,7 @@ export class Journal {
     for (const e of result.stored) this.countStored({ kind: e.kind });
     const statuses = entries.flatMap((e) => e.statuses);
     if (result.stored.length === 0 && statuses.length === 0) return;
-    const ready = this.o.beforeAnnounce && result.stored.length > 0 ? this.o.beforeAnnounce(result.stored) : null;
-    this.announcements.push({ stored: result.stored, statuses, ready });
+    this.announcements.push({ stored: result.stored, statuses });
     // setImmediate, not a microtask: the callers' promises (and with them the PUBACKs) settle first.
     this.announceTimer ??= setImmediate(() => void this.announce());
   }
@@ -119,7 +124,7 @@ export class Journal {
   private announce(): Promise<void> {
     if (this.announceTimer) clearImmediate(this.announceTimer);
     this.announceTimer = null;
-    // One loop at a time, so batches keep their order while one waits for its beforeAnnounce.
+    // One loop at a time, so batches keep their order while one waits for its read-ahead.
     this.announcing ??= this.announceAll().finally(() => {
       this.announcing = null;
       // Committed after the loop saw an empty list but before it ended: its timer found the loop still running.
@@ -128,9 +133,18 @@ export class Journal {
     return this.announcing;
   }
 
+  private async readAhead(r: ReadAhead, stored: readonly AlarmEvent[]): Promise<void> {
+    try {
+      await r.readAhead(stored);
+    } catch (err) {
+      this.o.log.warn({ err, events: stored.length }, 'read-ahead failed; announcing the batch anyway');
+    }
+  }
+
   private async announceAll(): Promise<void> {
     for (let next = this.announcements.shift(); next; next = this.announcements.shift()) {
-      await next.ready; // null: nothing to wait for
+      // Here, in the macrotask after the commit: the batch's PUBACKs have been written already.
+      if (this.o.readAhead && next.stored.length > 0) await this.readAhead(this.o.readAhead, next.stored);
       // The bus catches and counts a subscriber that throws; the next announcement still goes out.
       for (const s of next.statuses) this.o.bus.emit('device:status', s);
       const last = next.stored.at(-1)?.seq;

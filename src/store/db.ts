@@ -10,7 +10,7 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 /**
  * Opens the SQLite file with the durability the design promises: WAL with synchronous=FULL, so a
- * committed transaction survives power loss; group commit (see group-commit.ts) keeps it fast.
+ * committed transaction survives power loss; group commit (ingest/group-commit.ts) keeps it fast.
  */
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });

@@ -33,7 +33,7 @@ export type {
   StoredEvent,
   WalkTestTick,
 } from './ports.js';
-export { GroupCommit } from './group-commit.js';
+export { outsideTransactions } from './sqlite-gate.js';
 export { writeEventBatch, type EventBatch, type EventBatchResult, type EventBatchStore } from './event-batch.js';
 export { verifyAuditFile } from './verify.js';
 export { AuditAnchorWriter, anchorPathFor } from './audit-anchor.js';

@@ -14,7 +14,6 @@ import type { DedupeCandidate, DeviceStateRow } from '../../src/store/index.js';
 import { EVENT_NOTIFY_CHANNEL, parseWakeUps } from '../../src/store/postgres/event-notify.js';
 import {
   AuditAnchorWriter,
-  GroupCommit,
   openConfiguredStore,
   openPostgresReportReader,
   openPostgresStore,
@@ -22,6 +21,7 @@ import {
   verifyAuditPostgres,
   writeEventBatch,
 } from '../../src/store/index.js';
+import { GroupCommit } from '../../src/ingest/group-commit.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { entry, event, incident, storeContract, T0 } from '../helpers/store-contract.js';
 

@@ -11,7 +11,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { EventBus } from '../../src/core/event-bus.js';
 import type { HubEvents } from '../../src/core/hub-events.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { eventDestination } from '../../src/ingest/destination.js';
+import { eventDestination } from '../../src/commissioning/destination.js';
 import { panelModeChange } from '../../src/ingest/panel-mode.js';
 import { openSqliteStore, openStore, type Store } from '../../src/store/index.js';
 import { KIND_INFO, type AlarmEvent } from '../../src/contract/alarm-event.js';

@@ -6,7 +6,7 @@ import { EventBus } from '../../src/core/event-bus.js';
 import type { HubEvents } from '../../src/core/hub-events.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Metrics } from '../../src/core/metrics.js';
-import { Journal, type JournalEntry } from '../../src/ingest/journal.js';
+import { Journal, type JournalEntry, type ReadAhead } from '../../src/ingest/journal.js';
 import { openStore, type Store } from '../../src/store/index.js';
 
 let store: Store | null = null;
@@ -15,7 +15,7 @@ afterEach(async () => {
   store = null;
 });
 
-function setup(over: { maxBatch?: number } = {}) {
+function setup(over: { maxBatch?: number; readAhead?: ReadAhead } = {}) {
   store = openStore(':memory:');
   const clock = new ManualClock();
   const bus = new EventBus<HubEvents>(silentLogger());
@@ -99,6 +99,41 @@ describe('journal: commit, acknowledge, then announce', () => {
     await journal.append(entry([event('h:next')]));
     await nextMacrotask();
     expect(trail.at(-1)).toBe('stored h:next#2');
+  });
+
+  it("dispatch's read-ahead runs after the batch is acknowledged and before it is announced", async () => {
+    const trail: string[] = [];
+    let release = (): void => {};
+    const readAhead: ReadAhead = {
+      readAhead: (stored) => {
+        trail.push(`read ${stored.map((e) => e.dedupeKey).join(',')}`);
+        if (trail.some((t) => t === 'stored h:r1,h:r2')) return Promise.resolve();
+        // The first batch's read is slow (a site history from PostgreSQL): its announcement waits, the PUBACKs do not.
+        return new Promise<void>((ok) => {
+          release = ok;
+        });
+      },
+    };
+    const { journal, bus } = setup({ readAhead });
+    bus.on('event:stored', (events) => trail.push(`stored ${events.map((e) => e.dedupeKey).join(',')}`));
+    await Promise.all(['h:r1', 'h:r2'].map((k) => journal.append(entry([event(k)])).then(() => trail.push(`ack ${k}`))));
+    expect(trail).toEqual(['ack h:r1', 'ack h:r2']);
+    await expect.poll(() => trail.length).toBe(3);
+    expect(trail[2]).toBe('read h:r1,h:r2');
+    // A later batch is acknowledged while the first one's read-ahead still runs, and waits its turn.
+    await journal.append(entry([event('h:r3')]));
+    trail.push('ack h:r3');
+    expect(trail.slice(3)).toEqual(['ack h:r3']);
+    release();
+    await expect.poll(() => trail.at(-1)).toBe('stored h:r3');
+    expect(trail.slice(3)).toEqual(['ack h:r3', 'stored h:r1,h:r2', 'read h:r3', 'stored h:r3']);
+  });
+
+  it('a read-ahead that fails is logged and the batch is announced anyway', async () => {
+    const readAhead: ReadAhead = { readAhead: () => Promise.reject(new Error('history read failed')) };
+    const { journal, trail } = setup({ readAhead });
+    await journal.append(entry([event('h:after-failure')]));
+    await expect.poll(() => trail).toEqual(['stored h:after-failure#1']);
   });
 
   it('flush writes and announces everything queued before it resolves (shutdown)', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommit } from '../../src/store/group-commit.js';
+import { GroupCommit } from '../../src/ingest/group-commit.js';
 
 describe('group commit', () => {
   it('writes everything enqueued in the same turn as one batch, and resolves only after the write', async () => {

@@ -1,10 +1,12 @@
-import { outsideTransactions } from './sqlite-gate.js';
+import { outsideTransactions } from '../store/index.js';
 
 /**
- * Group commit: callers enqueue work and get a promise; work queued while one batch is being
- * written goes into the next batch, and each batch is one transaction (one fsync). Every promise of
- * a batch resolves only after its transaction committed — which is what lets a QoS 1 PUBACK wait
- * for durability without costing one fsync per message. One batch is written at a time, in order.
+ * Group commit, the journal's batching: callers enqueue work and get a promise; work queued while
+ * one batch is being written goes into the next batch, and each batch is one transaction (one
+ * fsync). Every promise of a batch resolves only after its transaction committed — which is what
+ * lets a QoS 1 PUBACK wait for durability without costing one fsync per message. One batch is
+ * written at a time, in order. It lives in ingest, beside its one user: the store only writes the
+ * batch it is handed (store/event-batch.ts) and never calls back into ingest.
  */
 export interface GroupCommitOptions<T> {
   /** Writes a whole batch in one transaction; rejects to fail every item of the batch. */
