@@ -393,7 +393,10 @@ export class IncidentService {
    * (its ReadAhead), so handleStored finds everything in memory and publishes a new incident in the
    * tick of its `event:stored`. Never rejects; a failed read is retried in the queue.
    */
-  async readAhead(events: readonly AlarmEvent[]): Promise<void> {
+  async readAhead(all: readonly AlarmEvent[]): Promise<void> {
+    // Replicas: another replica's sites are not correlated here (handleStored), so nothing to read for them.
+    const events = this.o.owns ? all.filter((e) => this.owns(e.siteId)) : all;
+    if (events.length === 0) return;
     try {
       if (this.needsHistory(events)) await this.loadHistoryFor(events);
       // Replicas draw numbers from the store's shared series when they open: no counter to read ahead.

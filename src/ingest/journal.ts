@@ -38,9 +38,11 @@ export interface JournalOptions {
 /**
  * What the subscribers of `event:stored` need read before a batch is announced (dispatch's site
  * histories and 警情编号 counters: src/dispatch/incidents.ts implements it), so they can act in the
- * tick of the announcement. Called after the batch's PUBACKs have left, never before: it is
- * downstream work and must not delay an acknowledgement. Must not reject (a failed read is retried
- * downstream); a rejection is logged and the batch announced anyway.
+ * tick of the announcement. Called in the macrotask after the batch's commit, once its PUBACKs
+ * have left, never before: it is downstream work and must not delay an acknowledgement. (On
+ * shutdown, `flush()` announces at once; the broker has stopped taking messages by then.) The reads
+ * of several batches may run at once; the batches are still announced in commit order. Must not
+ * reject (a failed read is retried downstream); a rejection is logged and the batch announced anyway.
  */
 export interface ReadAhead {
   readAhead(stored: readonly AlarmEvent[]): Promise<void>;
@@ -49,6 +51,8 @@ export interface ReadAhead {
 interface Announcement {
   stored: AlarmEvent[];
   statuses: DeviceStatus[];
+  /** The batch's read-ahead, once started (see announce). */
+  ready?: Promise<void>;
 }
 
 /**
@@ -124,6 +128,9 @@ export class Journal {
   private announce(): Promise<void> {
     if (this.announceTimer) clearImmediate(this.announceTimer);
     this.announceTimer = null;
+    // Every batch committed so far has been acknowledged: start the reads of all of them now, so a
+    // slow read (a site history from PostgreSQL) does not hold back the next batch's read.
+    for (const a of this.announcements) a.ready ??= this.readAheadOf(a.stored);
     // One loop at a time, so batches keep their order while one waits for its read-ahead.
     this.announcing ??= this.announceAll().finally(() => {
       this.announcing = null;
@@ -133,9 +140,10 @@ export class Journal {
     return this.announcing;
   }
 
-  private async readAhead(r: ReadAhead, stored: readonly AlarmEvent[]): Promise<void> {
+  private async readAheadOf(stored: readonly AlarmEvent[]): Promise<void> {
+    if (!this.o.readAhead || stored.length === 0) return;
     try {
-      await r.readAhead(stored);
+      await this.o.readAhead.readAhead(stored);
     } catch (err) {
       this.o.log.warn({ err, events: stored.length }, 'read-ahead failed; announcing the batch anyway');
     }
@@ -143,8 +151,13 @@ export class Journal {
 
   private async announceAll(): Promise<void> {
     for (let next = this.announcements.shift(); next; next = this.announcements.shift()) {
-      // Here, in the macrotask after the commit: the batch's PUBACKs have been written already.
-      if (this.o.readAhead && next.stored.length > 0) await this.readAhead(this.o.readAhead, next.stored);
+      if (!next.ready) {
+        // Committed while this loop was waiting, so announce() has not started its read: its
+        // PUBACKs settle in this turn of the event loop, and the read starts in the next one.
+        await new Promise<void>((r) => setImmediate(r));
+        next.ready = this.readAheadOf(next.stored);
+      }
+      await next.ready;
       // The bus catches and counts a subscriber that throws; the next announcement still goes out.
       for (const s of next.statuses) this.o.bus.emit('device:status', s);
       const last = next.stored.at(-1)?.seq;

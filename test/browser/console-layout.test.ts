@@ -323,7 +323,7 @@ describe.skipIf(!run)('console layout, filters, sort, map zoom and print (Chromi
       // The slip copies the detail's timeline as it is when printed: wait for the whole of it (REST), not
       // just the pushed tail, or the two counts compared below could differ by what arrived in between.
       await expect
-        .poll(async () => (await page.locator('#timeline li.tl').count()) - ((await t.hub.incidents.get(gold.id))?.timeline.length ?? 0))
+        .poll(async () => (await page.locator('#timeline li.tl').count()) - (await t.hub.incidents.get(gold.id))!.timeline.length)
         .toBeGreaterThanOrEqual(0);
       await page.keyboard.press('p'); // the listed shortcut for the slip
       await expect.poll(printed).toBe(1);

@@ -1,10 +1,11 @@
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KIND_INFO, type AlarmEvent, type EventKind } from '../../src/contract/alarm-event.js';
 import type { DeviceStatus } from '../../src/contract/socket.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { EventBus } from '../../src/core/event-bus.js';
 import type { HubEvents } from '../../src/core/hub-events.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { createRootLogger, type Logger, silentLogger } from '../../src/core/logger.js';
 import { Metrics } from '../../src/core/metrics.js';
 import { Journal, type JournalEntry, type ReadAhead } from '../../src/ingest/journal.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -15,7 +16,7 @@ afterEach(async () => {
   store = null;
 });
 
-function setup(over: { maxBatch?: number; readAhead?: ReadAhead } = {}) {
+function setup(over: { maxBatch?: number; readAhead?: ReadAhead; log?: Logger } = {}) {
   store = openStore(':memory:');
   const clock = new ManualClock();
   const bus = new EventBus<HubEvents>(silentLogger());
@@ -104,10 +105,11 @@ describe('journal: commit, acknowledge, then announce', () => {
   it("dispatch's read-ahead runs after the batch is acknowledged and before it is announced", async () => {
     const trail: string[] = [];
     let release = (): void => {};
+    let reads = 0;
     const readAhead: ReadAhead = {
       readAhead: (stored) => {
         trail.push(`read ${stored.map((e) => e.dedupeKey).join(',')}`);
-        if (trail.some((t) => t === 'stored h:r1,h:r2')) return Promise.resolve();
+        if (++reads > 1) return Promise.resolve();
         // The first batch's read is slow (a site history from PostgreSQL): its announcement waits, the PUBACKs do not.
         return new Promise<void>((ok) => {
           release = ok;
@@ -120,20 +122,36 @@ describe('journal: commit, acknowledge, then announce', () => {
     expect(trail).toEqual(['ack h:r1', 'ack h:r2']);
     await expect.poll(() => trail.length).toBe(3);
     expect(trail[2]).toBe('read h:r1,h:r2');
-    // A later batch is acknowledged while the first one's read-ahead still runs, and waits its turn.
+    // A later batch is acknowledged while the first one's read still runs; its own read starts then
+    // too (after its acknowledgement), and its announcement waits its turn.
     await journal.append(entry([event('h:r3')]));
     trail.push('ack h:r3');
     expect(trail.slice(3)).toEqual(['ack h:r3']);
+    await expect.poll(() => trail.at(-1)).toBe('read h:r3');
+    await nextMacrotask();
+    expect(trail.slice(3)).toEqual(['ack h:r3', 'read h:r3']);
     release();
     await expect.poll(() => trail.at(-1)).toBe('stored h:r3');
-    expect(trail.slice(3)).toEqual(['ack h:r3', 'stored h:r1,h:r2', 'read h:r3', 'stored h:r3']);
+    expect(trail.slice(3)).toEqual(['ack h:r3', 'read h:r3', 'stored h:r1,h:r2', 'stored h:r3']);
   });
 
   it('a read-ahead that fails is logged and the batch is announced anyway', async () => {
+    const lines: Array<{ level: number; msg: string; err?: { message: string } }> = [];
+    const log = createRootLogger({
+      level: 'warn',
+      destination: new Writable({
+        write(chunk: Buffer, _enc, done) {
+          for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l));
+          done();
+        },
+      }),
+    });
     const readAhead: ReadAhead = { readAhead: () => Promise.reject(new Error('history read failed')) };
-    const { journal, trail } = setup({ readAhead });
+    const { journal, trail } = setup({ readAhead, log });
     await journal.append(entry([event('h:after-failure')]));
     await expect.poll(() => trail).toEqual(['stored h:after-failure#1']);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 40, msg: 'read-ahead failed; announcing the batch anyway', err: { message: 'history read failed' } });
   });
 
   it('flush writes and announces everything queued before it resolves (shutdown)', async () => {
