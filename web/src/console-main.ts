@@ -21,6 +21,7 @@ import { SearchBox } from './search.js';
 import { SessionKeeper } from './session-keeper.js';
 import { roleGate } from './role-gate.js';
 import { rt } from './reports/text.js';
+import { installSteadyClicks } from './steady-click.js';
 
 /** Least time between two redraws of the queue and the map. */
 const REDRAW_MIN_MS = 150;
@@ -71,6 +72,7 @@ async function acknowledgeAll(link: LiveLink, ids: string[], progress: (done: nu
 }
 
 async function main(): Promise<void> {
+  installSteadyClicks();
   const app = byId('app');
   const session = await fetchSession();
   if (!session || session.mustChangePassword) return void location.replace('/login');

@@ -312,6 +312,10 @@ export class DetailPanel {
 
   private render(): void {
     const i = this.current;
+    // What the panel shows, so a button pressed before a redraw and released after it is the same
+    // button of the same incident (steady-click.ts).
+    if (i) this.el.dataset.detailOf = i.id;
+    else delete this.el.dataset.detailOf;
     if (!i) {
       this.el.replaceChildren(h('p', { class: 'empty', text: t('detailEmpty') }));
       return;

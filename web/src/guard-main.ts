@@ -26,6 +26,7 @@ import { onLangChange, t, words } from './i18n/index.js';
 import { LiveLink } from './live.js';
 import { roleGate } from './role-gate.js';
 import { SessionKeeper } from './session-keeper.js';
+import { installSteadyClicks } from './steady-click.js';
 
 const PROPERTY_WORD = {
   waiting: 'propWaiting',
@@ -35,6 +36,7 @@ const PROPERTY_WORD = {
 } as const satisfies Record<PropertyStatus, string>;
 
 async function main(): Promise<void> {
+  installSteadyClicks();
   const app = byId('app');
   const session = await fetchSession();
   if (!session || session.mustChangePassword) return void location.replace('/login');
