@@ -2,7 +2,7 @@
  * The dispatch console in real headless Chromium, against a real hub: MQTT alarm → map and queue,
  * two operators, hostile text, and the page's CSP.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeEvent } from '../../src/simulate/payloads.js';
 import { accountOf } from '../helpers/accounts.js';
@@ -66,6 +66,18 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
     await loginAs(page, t.baseUrl, username, accountOf(username).password);
     await page.waitForSelector('#conn[data-state="online"]');
     return page;
+  }
+
+  /** Where an element is on screen; null while a redraw has it detached, so asked again until it is drawn. */
+  async function boxOf(locator: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
+    let box: Awaited<ReturnType<Locator['boundingBox']>> = null;
+    await expect
+      .poll(async () => {
+        box = await locator.boundingBox();
+        return box !== null;
+      })
+      .toBe(true);
+    return box!;
   }
 
   const rowSites = (page: Page): Promise<string[]> => page.locator('#queue tbody tr td.site').allTextContents();
@@ -219,7 +231,7 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
       const row = page.locator(`#queue tbody tr[data-incident="${incident.id}"]`);
       await row.waitFor();
       expect(await row.locator('.badge-alarms').count()).toBe(0);
-      const box = (await row.locator('td.site').boundingBox())!;
+      const box = await boxOf(row.locator('td.site'));
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       await page.mouse.down();
       // The panel reports again while the button is held: the row is drawn anew with "2 次报警".
@@ -231,7 +243,7 @@ describe.skipIf(!run)('dispatch console in Chromium', () => {
       expect(await page.locator('#queue tbody tr.selected').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-incident')))).toEqual([incident.id]);
       // The same for a button in the detail: 签收 pressed, a third report redraws the detail, released.
       const ack = page.locator('#detail button[data-action="ack"]:not([disabled])');
-      const at = (await ack.boundingBox())!;
+      const at = await boxOf(ack);
       const entries = await page.locator('#timeline li').count();
       await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2);
       await page.mouse.down();
