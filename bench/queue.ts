@@ -38,10 +38,12 @@ export async function benchQueue(open = 10_000): Promise<{
     ackTimeoutMs: { 1: 3_600_000, 2: 3_600_000, 3: 3_600_000, 4: 3_600_000 },
     directory: { siteName: (id) => `站点${id}`, cellName: (id) => `网格${id}`, stationParent: () => null },
     // 派警 names one of the station's units (issue 12): one unit serves every station here.
-    workflow: () => ({
-      ...DEFAULT_WORKFLOW_CONFIG,
-      units: (stationId) => [{ id: 'unit-1', name: '巡逻车1', kind: 'patrol_car', stationId: stationId ?? '-', officers: [] }],
-    }),
+    workflow: {
+      workflow: {
+        ...DEFAULT_WORKFLOW_CONFIG,
+        units: (stationId) => [{ id: 'unit-1', name: '巡逻车1', kind: 'patrol_car', stationId: stationId ?? '-', officers: [] }],
+      },
+    },
   });
   const kinds: EventKind[] = ['intrusion', 'panic', 'smoke', 'tamper', 'trouble.offline'];
   const events: AlarmEvent[] = [];

@@ -1,7 +1,6 @@
 /** Dispatch: incidents from stored events; open incidents are recovered from storage before anything arrives. */
 import { moduleLogger } from '../core/logger.js';
-import type { RunningConfig } from '../config/running.js';
-import { IncidentService, type WorkflowConfig } from '../dispatch/incidents.js';
+import { IncidentService } from '../dispatch/incidents.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { Store } from '../store/index.js';
 import type { ReplicaRole } from '../cluster/role.js';
@@ -32,9 +31,9 @@ export async function buildDispatch(
     ackTimeoutMs: triage.ackTimeoutMs,
     repeatWindowMs: triage.repeatWindowMs,
     night: triage,
-    // Site, cell and station names of the current config (Map lookups; a reload swaps them).
+    // Site, cell and station names and the workflow view of the current config (Map lookups; a reload swaps them).
     directory: ctx.running,
-    workflow: () => workflowConfig(ctx.running),
+    workflow: ctx.running,
     withNewIncidents: (list) => notifier.enqueue(list),
     // Replicas (issue 18): only the owner's sites are correlated here; sites arrive with their partitions (app/replica.ts).
     // Their writes are fenced by the lease epoch, and new incidents written at once (src/cluster/README.md).
@@ -44,22 +43,4 @@ export async function buildDispatch(
   await incidents.recover();
   notifier.start(incidents);
   return { incidents, detach: incidents.attach() };
-}
-
-/** The 110 workflow's view of the live config: natures and close rules, units, stations, contacts. */
-function workflowConfig(running: RunningConfig): WorkflowConfig {
-  const { config, directory } = running;
-  return {
-    natures: config.hub.triage.natures.map((n) => n.code),
-    closeBeforeDispatch: config.hub.triage.closeBeforeDispatch,
-    units: (stationId) => (stationId === null ? [] : (directory.station(stationId)?.units ?? []).map((u) => ({ ...u, stationId }))),
-    station: (stationId) => {
-      const s = directory.station(stationId);
-      return s ? { id: s.id, name: s.name, tier: s.tier } : undefined;
-    },
-    site: (siteId) => {
-      const s = directory.site(siteId);
-      return s ? { contacts: s.contacts, verbalPassword: s.verbalPassword ?? null, guardFirst: s.guardFirst ?? false, guardGroup: s.guardGroup } : undefined;
-    },
-  };
 }

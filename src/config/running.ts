@@ -4,13 +4,15 @@
  *
  * Modules that must see reloads hold this object (or a getter over it), never a Config captured at
  * start. It also answers the name lookups dispatch asks for (its `Directory` interface) from the
- * current directory, so a reload renames incidents' sites and cells without rewiring dispatch.
+ * current directory, and holds the workflow view (its `WorkflowSource`), so a reload renames
+ * incidents' sites and cells and changes units, contacts and rules without rewiring dispatch.
  */
 import type { Problem } from '../core/problems.js';
 import type { ProfileRegistry } from '../profiles/types.js';
 import { ConfigDirectory } from './directory.js';
 import type { Config } from './model.js';
 import type { ReceivingPoint, ReceivingTier } from '../contract/routing.js';
+import { type WorkflowView, workflowView } from './workflow-view.js';
 
 export interface ConfigState {
   config: Config;
@@ -21,10 +23,12 @@ export interface ConfigState {
 export class RunningConfig {
   private state: ConfigState;
   private currentDirectory: ConfigDirectory;
+  private currentWorkflow: WorkflowView;
 
   constructor(state: ConfigState) {
     this.state = state;
     this.currentDirectory = new ConfigDirectory(state.config);
+    this.currentWorkflow = workflowView(state.config, this.currentDirectory);
   }
 
   get config(): Config {
@@ -47,6 +51,12 @@ export class RunningConfig {
   replace(next: ConfigState): void {
     this.state = next;
     this.currentDirectory = new ConfigDirectory(next.config);
+    this.currentWorkflow = workflowView(next.config, this.currentDirectory);
+  }
+
+  /** The 110 workflow's view of the current config (dispatch's WorkflowSource). */
+  get workflow(): WorkflowView {
+    return this.currentWorkflow;
   }
 
   siteName(siteId: string): string | null {

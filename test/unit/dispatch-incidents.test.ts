@@ -26,10 +26,12 @@ async function setup() {
     correlationWindowMs: 120_000,
     directory: { siteName: (id) => `site ${id}`, cellName: (id) => `cell ${id}` },
     // 派警 names one of the station's units (issue 12); this one serves every station.
-    workflow: () => ({
-      ...DEFAULT_WORKFLOW_CONFIG,
-      units: (stationId) => [{ id: 'unit-3', name: '巡逻车3', kind: 'patrol_car', stationId: stationId ?? '-', officers: [] }],
-    }),
+    workflow: {
+      workflow: {
+        ...DEFAULT_WORKFLOW_CONFIG,
+        units: (stationId) => [{ id: 'unit-3', name: '巡逻车3', kind: 'patrol_car', stationId: stationId ?? '-', officers: [] }],
+      },
+    },
   });
   service.attach();
   let n = 0;

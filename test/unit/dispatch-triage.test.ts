@@ -38,10 +38,12 @@ async function setup(extra: Partial<IncidentServiceOptions> = {}, store: Store =
         stationName: (id) => ({ 'ps-hecheng': '荷城派出所', 'city-110': '市局110指挥中心' })[id] ?? id,
       },
       // 派警 names one of the station's units (issue 12).
-      workflow: () => ({
-        ...DEFAULT_WORKFLOW_CONFIG,
-        units: (stationId) => [{ id: '巡逻车3', name: '巡逻车3', kind: 'patrol_car', stationId: stationId ?? '-', officers: [] }],
-      }),
+      workflow: {
+        workflow: {
+          ...DEFAULT_WORKFLOW_CONFIG,
+          units: (stationId) => [{ id: '巡逻车3', name: '巡逻车3', kind: 'patrol_car', stationId: stationId ?? '-', officers: [] }],
+        },
+      },
       ...extra,
     });
   const service = await make();

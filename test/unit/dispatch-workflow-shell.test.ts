@@ -32,7 +32,7 @@ async function setup() {
     metrics: new Metrics(),
     correlationWindowMs: 120_000,
     directory: { siteName: (id) => id, cellName: (id) => id },
-    workflow: () => ({ ...DEFAULT_WORKFLOW_CONFIG, site: (id) => SITES[id] }),
+    workflow: { workflow: { ...DEFAULT_WORKFLOW_CONFIG, site: (id) => SITES[id] } },
   });
   const off = service.attach(60_000);
   const open = async (siteId: string) => {
