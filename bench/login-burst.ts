@@ -71,7 +71,8 @@ try {
     };
     rounds.push(row);
     process.stderr.write(
-      `round ${r + 1}: genuine login ${row.duringBurstMs} ms during a ${BURST}-login burst (quiet ${row.quietMs} ms), HTTP ${row.status}; burst: ${row.burst401}×401 ${row.burst429}×429 ${row.burstOther} other\n`,
+      `round ${r + 1}: genuine login ${row.duringBurstMs} ms during a ${BURST}-login burst (quiet ${row.quietMs} ms), HTTP ${row.status}; burst: ` +
+        `${row.burst401}×401 ${row.burst429}×429 ${row.burstOther} other\n`,
     );
   }
 } finally {

@@ -131,7 +131,8 @@ async function round(store: Store, setup: 'behind' | 'at once + fence', tag: str
     cpuMsPerIncident: Number(((cpu.user + cpu.system) / 1000 / total).toFixed(3)),
   };
   process.stderr.write(
-    `${setup}: ${f.incidentsPerSecond} new incidents/s published, ${f.writtenPerSecond}/s written, commit → published p50 ${f.publishP50Ms} ms p99 ${f.publishP99Ms} ms, CPU ${f.cpuMsPerIncident} ms/incident (this process)\n`,
+    `${setup}: ${f.incidentsPerSecond} new incidents/s published, ${f.writtenPerSecond}/s written, commit → published p50 ${f.publishP50Ms} ms p99 ` +
+      `${f.publishP99Ms} ms, CPU ${f.cpuMsPerIncident} ms/incident (this process)\n`,
   );
   return f;
 }

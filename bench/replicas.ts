@@ -195,7 +195,8 @@ async function flatOut(
     benchMsPerAlarm: per((cpu1.bench.user + cpu1.bench.system) / 1e6),
   };
   console.error(
-    `${setup}: ${r.alarmsPerSec} alarms/s, PUBACK p50 ${r.ackP50ms} ms p99 ${r.ackP99ms} ms; CPU ms/alarm hub ${r.hubMsPerAlarm} (${r.hubMsPerAlarmEach.join(' + ')}), postgres ${r.postgresMsPerAlarm}, redis ${r.redisMsPerAlarm}, load generator ${r.benchMsPerAlarm}`,
+    `${setup}: ${r.alarmsPerSec} alarms/s, PUBACK p50 ${r.ackP50ms} ms p99 ${r.ackP99ms} ms; CPU ms/alarm hub ${r.hubMsPerAlarm} ` +
+      `(${r.hubMsPerAlarmEach.join(' + ')}), postgres ${r.postgresMsPerAlarm}, redis ${r.redisMsPerAlarm}, load generator ${r.benchMsPerAlarm}`,
   );
   return r;
 }
@@ -354,7 +355,8 @@ if (process.env.BENCH_FAILOVER !== '0') {
       consoleMs.push(m ? m.backAt - at : NaN);
     }
     console.error(
-      `failover ${k + 1}/${KILLS}: r${victim} killed, ${moved.length} devices moved, first stored after ${deviceMs.at(-1)} ms; consoles back after ${on.length ? `${consoleMs.slice(-on.length).join(', ')} ms` : '— (none on it)'}`,
+      `failover ${k + 1}/${KILLS}: r${victim} killed, ${moved.length} devices moved, first stored after ${deviceMs.at(-1)} ms; consoles back after ` +
+        `${on.length ? `${consoleMs.slice(-on.length).join(', ')} ms` : '— (none on it)'}`,
     );
     await c.restart(victim);
   }

@@ -249,8 +249,10 @@ async function main(): Promise<void> {
   process.stderr.write(
     [
       `reports over ${INCIDENTS} incidents / ${EVENTS} events / ${SITES} sites (median of ${REPEAT}):`,
-      `  daily ${builds.dailyMs} ms · monthly ${builds.monthlyMs} ms (${builds.monthlyIncidents} incidents) · response ${builds.responseMs} ms · devices ${builds.devicesMs} ms · bulletin (month) ${builds.bulletinMonthMs} ms`,
-      `PUBACK at ${RATE}/s: alone p50 ${alone.p50} ms p99 ${alone.p99} ms max ${alone.max} ms; during ${duringMonthly.builds} monthly builds p50 ${duringMonthly.p50} ms p99 ${duringMonthly.p99} ms max ${duringMonthly.max} ms`,
+      `  daily ${builds.dailyMs} ms · monthly ${builds.monthlyMs} ms (${builds.monthlyIncidents} incidents) · response ${builds.responseMs} ms · devices ` +
+        `${builds.devicesMs} ms · bulletin (month) ${builds.bulletinMonthMs} ms`,
+      `PUBACK at ${RATE}/s: alone p50 ${alone.p50} ms p99 ${alone.p99} ms max ${alone.max} ms; during ${duringMonthly.builds} monthly builds p50 ` +
+        `${duringMonthly.p50} ms p99 ${duringMonthly.p99} ms max ${duringMonthly.max} ms`,
     ].join('\n') + '\n',
   );
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -383,13 +383,17 @@ const table = [
   ),
   `max durable pipeline / raw relay = ${doc.ratio} (mix), ${doc.ratioAlarmsOnly} (alarms only)`,
   pipeline.rss
-    ? `hub RSS ${pipeline.rss.afterWarmUpMiB} MiB after warm-up; ${pipeline.rss.startMiB} MiB at the soak's start → ${pipeline.rss.afterSoakMiB} MiB after ${SOAK_SECONDS} s at ${SOAK_RATE}/s (${pipeline.rss.growthPct} %)`
+    ? `hub RSS ${pipeline.rss.afterWarmUpMiB} MiB after warm-up; ${pipeline.rss.startMiB} MiB at the soak's start → ${pipeline.rss.afterSoakMiB} MiB after ` +
+      `${SOAK_SECONDS} s at ${SOAK_RATE}/s (${pipeline.rss.growthPct} %)`
     : '',
   startup
-    ? `start-up with ${startup.sites} sites, ${startup.cells} cells, ${startup.storedEvents} events, spawn to serving: restart ${startup.warm.spawnToServingMs} ms (startHub ${startup.warm.startHubMs} ms), first start ${startup.cold.spawnToServingMs} ms (startHub ${startup.cold.startHubMs} ms)`
+    ? `start-up with ${startup.sites} sites, ${startup.cells} cells, ${startup.storedEvents} events, spawn to serving: restart ` +
+      `${startup.warm.spawnToServingMs} ms (startHub ${startup.warm.startHubMs} ms), first start ${startup.cold.spawnToServingMs} ms (startHub ` +
+      `${startup.cold.startHubMs} ms)`
     : '',
   `grid lookups/s against ${geo.cells} cells: ${geo.lookupsPerSec}`,
-  `queue with ${queue.openIncidents} open incidents: ${queue.opsPerSec} durable workflow ops/s; queue:snapshot built in ${queue.snapshotMs.p50} ms (p50), ${queue.snapshotMs.max} ms (max), ${Math.round(queue.snapshotBytes / 1024)} KiB`,
+  `queue with ${queue.openIncidents} open incidents: ${queue.opsPerSec} durable workflow ops/s; queue:snapshot built in ${queue.snapshotMs.p50} ms (p50), ` +
+    `${queue.snapshotMs.max} ms (max), ${Math.round(queue.snapshotBytes / 1024)} KiB`,
   ...Object.entries(doc.goals).map(([k, g]) => `goal ${k}: ${g.got} (goal ${g.goal}) ${g.met === null ? 'not measured' : g.met ? 'met' : 'NOT met'}`),
 ].filter(Boolean);
 console.error(table.join('\n'));

@@ -119,7 +119,8 @@ export async function measureStartup(): Promise<StartupResult> {
     console.error(`start-up, first start: ${cold.spawnToServingMs} ms to serving (startHub ${cold.startHubMs} ms; ${cold.filesParsed} files parsed)`);
     const warm = await startOnce(root, sites, side);
     console.error(
-      `start-up, restart: ${warm.spawnToServingMs} ms to serving (startHub ${warm.startHubMs} ms; ${warm.filesFromCache} files from the parse cache, ${warm.filesParsed} parsed)`,
+      `start-up, restart: ${warm.spawnToServingMs} ms to serving (startHub ${warm.startHubMs} ms; ${warm.filesFromCache} files from the parse cache, ` +
+        `${warm.filesParsed} parsed)`,
     );
     return {
       sites,

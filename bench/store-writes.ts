@@ -49,8 +49,12 @@ const wall0 = performance.now();
 for (let i = 0; i < BATCHES; i++) await oneBatch();
 const cpu = process.cpuUsage(cpu0);
 const alarms = BATCHES * BATCH;
-process.stdout.write(
-  `${JSON.stringify({ prefill: PREFILL, alarms, cpuUsPerAlarm: Math.round((cpu.user + cpu.system) / alarms), wallUsPerAlarm: Math.round(((performance.now() - wall0) * 1000) / alarms) })}\n`,
-);
+const result = {
+  prefill: PREFILL,
+  alarms,
+  cpuUsPerAlarm: Math.round((cpu.user + cpu.system) / alarms),
+  wallUsPerAlarm: Math.round(((performance.now() - wall0) * 1000) / alarms),
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);
 await store.close();
 if (!process.env.BENCH_DIR) rmSync(dir, { recursive: true, force: true });

@@ -29,7 +29,8 @@ export function benchTree(sites: number, side = 10, dir?: string): string {
   );
   writeFileSync(
     join(root, 'config/stations.yaml'),
-    `stations:\n  - { id: city, name: 市局110指挥中心, tier: city, parent: null, location: [26.59, 104.83] }\n  - { id: ps-1, name: 一号派出所, tier: station, parent: city, location: [26.59, 104.83] }\n`,
+    `stations:\n  - { id: city, name: 市局110指挥中心, tier: city, parent: null, location: [26.59, 104.83] }\n` +
+      `  - { id: ps-1, name: 一号派出所, tier: station, parent: city, location: [26.59, 104.83] }\n`,
   );
   const features = [];
   for (let r = 0; r < side; r++) {
@@ -60,7 +61,9 @@ export function benchTree(sites: number, side = 10, dir?: string): string {
     const lng = lng0 + 0.001 + (((i * 104729) % 997) / 997) * (side * d - 0.002);
     writeFileSync(
       join(root, `devices/s${i}.yaml`),
-      `site:\n  id: s${i}\n  name: 站点${i}\n  kind: shop\n  address: 测试路${i}号\n  door_plate: 测试路${i}号\n  location: [${lat.toFixed(6)}, ${lng.toFixed(6)}]\n  contacts: [{ name: 店主, phone: "13800000000" }]\ndevices:\n  - id: panel\n    profile: native\n    topic: safegrid/s${i}/panel\n    zones:\n      1: { name: 前门, type: entry }\n      2: { name: 红外, type: interior }\n`,
+      `site:\n  id: s${i}\n  name: 站点${i}\n  kind: shop\n  address: 测试路${i}号\n  door_plate: 测试路${i}号\n` +
+        `  location: [${lat.toFixed(6)}, ${lng.toFixed(6)}]\n  contacts: [{ name: 店主, phone: "13800000000" }]\ndevices:\n  - id: panel\n` +
+        `    profile: native\n    topic: safegrid/s${i}/panel\n    zones:\n      1: { name: 前门, type: entry }\n      2: { name: 红外, type: interior }\n`,
     );
   }
   return root;

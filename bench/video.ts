@@ -212,7 +212,8 @@ for (const [k, v] of Object.entries(r.snapshots)) console.error(`  ${k.padEnd(6)
 console.error('live view of one H.264 camera (1280x720, 25 fps, GOP 2 s):');
 for (const p of r.live)
   console.error(
-    `  ${p.mode.padEnd(5)} ${String(p.viewers).padStart(2)} viewers: first picture ${p.firstPictureMs} ms, join ${p.joinPictureMs ?? '-'} ms, ffmpeg ${p.ffmpegCpuPct} %, hub ${p.hubCpuPct} %, per viewer ${p.perViewerCpuPct} %, ffmpeg sessions ${p.ffmpegSessions}, ${p.partsPerSecond} parts/s`,
+    `  ${p.mode.padEnd(5)} ${String(p.viewers).padStart(2)} viewers: first picture ${p.firstPictureMs} ms, join ${p.joinPictureMs ?? '-'} ms, ffmpeg ` +
+      `${p.ffmpegCpuPct} %, hub ${p.hubCpuPct} %, per viewer ${p.perViewerCpuPct} %, ffmpeg sessions ${p.ffmpegSessions}, ${p.partsPerSecond} parts/s`,
   );
 console.log(JSON.stringify(r));
 process.exit(0);

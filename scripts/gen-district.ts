@@ -974,7 +974,8 @@ function main(): void {
     }
     writeFileSync(join(devicesDir, `${spec.id}.yaml`), tightSeqs(doc.toString({ lineWidth: 0 })));
     summary.push(
-      `${spec.id}\t${cell.id}\t${cell.station}\t${devices.map((d) => `${d.id}:${d.profile}:${d.topic}`).join(' ')}\t${cameras.map((c) => c.id + (c.frigate ? `(frigate ${c.frigate})` : '')).join(' ')}`,
+      `${spec.id}\t${cell.id}\t${cell.station}\t${devices.map((d) => `${d.id}:${d.profile}:${d.topic}`).join(' ')}\t` +
+        `${cameras.map((c) => c.id + (c.frigate ? `(frigate ${c.frigate})` : '')).join(' ')}`,
     );
   }
 

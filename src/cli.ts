@@ -1,5 +1,6 @@
 /**
- * safegrid start | check | discover | simulate | demo | audit | report | user | site | broker-config | walktest — parses arguments and calls the module that does the work.
+ * safegrid start | check | discover | simulate | demo | audit | report | user | site | broker-config | walktest — parses arguments and calls
+ * the module that does the work.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';

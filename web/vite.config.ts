@@ -1,6 +1,6 @@
 /**
- * The console (`/`), the guard page (`/guard`), the installer page (`/installer`), the login page (`/login`) and the reports page (`/reports`), built by Vite into
- * web/dist, which the hub serves. Everything comes from npm and is bundled: nothing is fetched from
+ * The console (`/`), the guard page (`/guard`), the installer page (`/installer`), the login page (`/login`) and the reports page (`/reports`), built by
+ * Vite into web/dist, which the hub serves. Everything comes from npm and is bundled: nothing is fetched from
  * the internet at run time except map tiles from the configured tile server.
  *
  * The hub's CSP forbids inline script and style, so the build must emit external files only:

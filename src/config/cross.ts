@@ -91,8 +91,12 @@ export function assemble(entries: SiteEntry[], bridges: Array<BridgeConfig & { l
           file: e.file,
           line: c.line,
           path: c.path,
-          message: `device "${c.deviceId}": zigbee2mqtt base topic "${base}" ${how} the base of site "${owner.site}" (${where(owner)}); one site's zigbee2mqtt could then pair, remove or silence the other's devices`,
-          hint: `give this site's zigbee2mqtt its own base_topic (configuration.yaml mqtt.base_topic), e.g. zigbee2mqtt-${e.site.id}, and write its devices' topics under it: zigbee2mqtt-${e.site.id}/<friendly name>`,
+          message:
+            `device "${c.deviceId}": zigbee2mqtt base topic "${base}" ${how} the base of site "${owner.site}" (${where(owner)}); one site's zigbee2mqtt ` +
+            `could then pair, remove or silence the other's devices`,
+          hint:
+            `give this site's zigbee2mqtt its own base_topic (configuration.yaml mqtt.base_topic), e.g. zigbee2mqtt-${e.site.id}, and write its devices' ` +
+            `topics under it: zigbee2mqtt-${e.site.id}/<friendly name>`,
         });
         break;
       }

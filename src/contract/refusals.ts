@@ -34,7 +34,8 @@ export const REFUSAL_CODES = {
   empty_note: 'A note with no text.',
   too_many_notes: 'An incident already holds the most notes it may (100 notes, or 20,000 characters of notes).',
   bad_target:
-    'A hand-over to someone who cannot take the incident (one answer whether unknown, disabled, a guard or another station), or a transfer to no receiving point.',
+    'A hand-over to someone who cannot take the incident (one answer whether unknown, disabled, a guard or another station), or a transfer to no ' +
+    'receiving point.',
   no_units: 'Dispatch at a station with no units configured (config/stations.yaml `units:`).',
   bad_unit: "Dispatch of a unit that is not one of the responsible station's units.",
   bad_nature: 'A nature (警情类别/性质) that is not one of hub.yaml `triage.natures`.',
@@ -55,9 +56,11 @@ export const REFUSAL_CODES = {
   // Reports (issue 14)
   // Cluster mode (issue 18)
   owner_unreachable:
-    "The replica that owns the incident's site did not answer in time, is gone, or no replica owns the site during a failover; retry (a retry never runs the command twice).",
+    "The replica that owns the incident's site did not answer in time, is gone, or no replica owns the site during a failover; retry (a retry never runs " +
+    'the command twice).',
   owner_changed:
-    "The incident's site moved to another replica while the command ran (a failover or a lost lease); nothing of the command was committed; retry and the new owner runs it.",
+    "The incident's site moved to another replica while the command ran (a failover or a lost lease); nothing of the command was committed; retry and the " +
+    'new owner runs it.',
   busy: 'Too many reports are being built or waiting in the report worker (4 at once); try again in a few seconds.',
 } as const;
 

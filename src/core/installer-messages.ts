@@ -56,9 +56,12 @@ export const INSTALLER_MESSAGES = {
     'zh-CN': '未等停止流程结束即退出（{why}）；所有已确认的报警都已写入 SQLite',
   },
   FIRST_ADMIN: {
-    en: '\n  SafeGrid: first start, no admin account.\n  Created "{username}" with the one-time password:  {password}\n  Log in at /login and set a new password (or: node bin/safegrid.js user passwd {username}); it is not shown again.\n\n',
+    en:
+      '\n  SafeGrid: first start, no admin account.\n  Created "{username}" with the one-time password:  {password}\n' +
+      '  Log in at /login and set a new password (or: node bin/safegrid.js user passwd {username}); it is not shown again.\n\n',
     'zh-CN':
-      '\n  SafeGrid：首次启动，没有管理员账号。\n  已创建 "{username}"，一次性密码（one-time password）：  {password}\n  请在 /login 登录并设置新密码（或运行 node bin/safegrid.js user passwd {username}）；此密码不会再次显示。\n\n',
+      '\n  SafeGrid：首次启动，没有管理员账号。\n  已创建 "{username}"，一次性密码（one-time password）：  {password}\n' +
+      '  请在 /login 登录并设置新密码（或运行 node bin/safegrid.js user passwd {username}）；此密码不会再次显示。\n\n',
   },
   SG_CAMERA_PENDING_INSTALL: {
     en: 'camera has never answered: pending install (待安装), not offline; said once. For the sample district, `npm run demo` plays its cameras',
@@ -119,9 +122,12 @@ export const INSTALLER_MESSAGES = {
     'zh-CN': '未写入场所文件；请改正以下回答：\n{problems}',
   },
   SITE_NEW_USAGE: {
-    en: 'usage: safegrid site new --id ID --name NAME --kind home|shop|unit --address TEXT --door-plate TEXT --location LAT,LNG --contact NAME:PHONE [--contact …] [--guard-group GROUP] [--pole NO] [--crs wgs84|gcj02]   (asks for what is missing when run in a terminal)',
+    en:
+      'usage: safegrid site new --id ID --name NAME --kind home|shop|unit --address TEXT --door-plate TEXT --location LAT,LNG --contact NAME:PHONE ' +
+      '[--contact …] [--guard-group GROUP] [--pole NO] [--crs wgs84|gcj02]   (asks for what is missing when run in a terminal)',
     'zh-CN':
-      '用法：safegrid site new --id 编号 --name 名称 --kind home|shop|unit --address 地址 --door-plate 门牌号 --location 纬度,经度 --contact 姓名:电话 [--contact …] [--guard-group 保安组] [--pole 电线杆编号] [--crs wgs84|gcj02]（在终端中运行时会询问缺少的项）',
+      '用法：safegrid site new --id 编号 --name 名称 --kind home|shop|unit --address 地址 --door-plate 门牌号 --location 纬度,经度 --contact 姓名:电话 ' +
+      '[--contact …] [--guard-group 保安组] [--pole 电线杆编号] [--crs wgs84|gcj02]（在终端中运行时会询问缺少的项）',
   },
   SITE_NEW_Q_ID: { en: 'site id (letters, digits, -; e.g. shop-zs-0200)', 'zh-CN': '场所编号（字母、数字、-；如 shop-zs-0200）' },
   SITE_NEW_Q_NAME: { en: 'site name (e.g. 水西路8号商铺)', 'zh-CN': '场所名称（如 水西路8号商铺）' },

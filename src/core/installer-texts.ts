@@ -173,7 +173,8 @@ const ZH: ReadonlyArray<readonly [string, string]> = [
   ['the ONVIF device service URL, e.g. http://192.0.2.10/onvif/device_service', 'ONVIF 设备服务地址，如 `http://192.0.2.10/onvif/device_service`'],
   ['the URL contains a password (not shown); secrets must be references, never inline', '地址中含有密码（不显示）；密码只能引用，不能直接写在文件里'],
   [
-    'remove "user:password@" from the URL and give the credentials as rtsp_login: { username, password_env } (or onvif.username and onvif.password_env when the camera speaks ONVIF)',
+    'remove "user:password@" from the URL and give the credentials as rtsp_login: { username, password_env } (or onvif.username and onvif.password_env ' +
+      'when the camera speaks ONVIF)',
     '从地址中去掉 "user:password@"，把账号写成 `rtsp_login: { username, password_env }`（摄像机支持 ONVIF 时用 `onvif.username` 和 `onvif.password_env`）',
   ],
   ['a list of zone numbers, e.g. [1, 2]', '防区号的列表，如 [1, 2]'],
@@ -307,8 +308,10 @@ const ZH: ReadonlyArray<readonly [string, string]> = [
   ['is already', '已经是'],
   ['overlaps "{}", which is', '与 "{1=}" 重叠，后者是'],
   [
-    "give this site's zigbee2mqtt its own base_topic (configuration.yaml mqtt.base_topic), e.g. zigbee2mqtt-{}, and write its devices' topics under it: zigbee2mqtt-{}/<friendly name>",
-    '给本场所的 zigbee2mqtt 单独设置 `base_topic`（configuration.yaml 中的 `mqtt.base_topic`），如 `zigbee2mqtt-{1=}`，并把其设备的主题写在它下面：`zigbee2mqtt-{2=}/<设备名>`',
+    "give this site's zigbee2mqtt its own base_topic (configuration.yaml mqtt.base_topic), e.g. zigbee2mqtt-{}, and write its devices' topics under it: " +
+      'zigbee2mqtt-{}/<friendly name>',
+    '给本场所的 zigbee2mqtt 单独设置 `base_topic`（configuration.yaml 中的 `mqtt.base_topic`），如 `zigbee2mqtt-{1=}`，并把其设备的主题写在它下面：' +
+      '`zigbee2mqtt-{2=}/<设备名>`',
   ],
   ['MQTT user name "{}" of {} is already used by {}', '{2}的 MQTT 用户名 "{1=}" 已被 {3} 使用'],
   ['every device, site and bridge that logs in to the broker needs its own user name', '每个登录 MQTT 服务器的设备、场所和桥接都需要自己的用户名'],

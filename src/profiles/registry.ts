@@ -275,7 +275,9 @@ function checkModel(m: ModelFile, base: PathSeg[], vendor: string, file: string,
       drafts.push({
         code: 'SG_CONFIG_INVALID_VALUE',
         path,
-        message: `got ${isPlainObject(item) ? `a mapping with ${Object.keys(item).length} keys` : (JSON.stringify(item) ?? 'nothing')}; expected a block name or a mapping { <block>: { options } }`,
+        message:
+          `got ${isPlainObject(item) ? `a mapping with ${Object.keys(item).length} keys` : (JSON.stringify(item) ?? 'nothing')}; expected a block name or ` +
+          `a mapping { <block>: { options } }`,
       });
       return;
     }

@@ -114,7 +114,8 @@ export function patrolText(s: PatrolSuggestion, lang: Lang): string {
   switch (s.code) {
     case 'patrol.cell_hours':
       return lang === 'en'
-        ? `Patrol ${s.params.cellName} between ${pad(s.params.fromHour)} and ${pad(s.params.toHour)}: ${s.params.count} real incidents at those hours this month.`
+        ? `Patrol ${s.params.cellName} between ${pad(s.params.fromHour)} and ${pad(s.params.toHour)}: ` +
+            `${s.params.count} real incidents at those hours this month.`
         : `建议加强${s.params.cellName}${pad(s.params.fromHour)}至${pad(s.params.toHour)}时段巡逻（本月该时段有效警情${s.params.count}起）。`;
     case 'patrol.cell_weekday':
       return lang === 'en'

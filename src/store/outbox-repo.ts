@@ -36,7 +36,8 @@ export class SqliteOutboxRepository implements Sync<NotificationOutboxRepository
     this.postponeStmt = db.prepare(`UPDATE notification_outbox SET next_attempt_ms = max(next_attempt_ms, ?) WHERE channel_id = ? AND status = 'pending'`);
     this.forIncidentStmt = db.prepare(`SELECT ${COLUMNS} FROM notification_outbox WHERE incident_id = ? ORDER BY id`);
     this.depthStmt = db.prepare(
-      `SELECT channel_id AS channelId, count(*) AS pending, sum(attempts > 0) AS retrying FROM notification_outbox WHERE status = 'pending' GROUP BY channel_id`,
+      `SELECT channel_id AS channelId, count(*) AS pending, sum(attempts > 0) AS retrying FROM notification_outbox ` +
+        `WHERE status = 'pending' GROUP BY channel_id`,
     );
   }
 

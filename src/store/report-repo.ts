@@ -197,7 +197,9 @@ export class SqliteReportRepository implements Sync<ReportRepository> {
     const where = new Where();
     if (station === null) where.raw(`station = ''`);
     else if (station !== undefined) where.add('station = ?', station);
-    const sql = `SELECT date, station, generated_ms, hash, audit_seq, '' AS doc FROM daily_reports ${where} ORDER BY date DESC, station LIMIT ${Math.min(Math.max(limit, 1), 5000)}`;
+    const sql =
+      `SELECT date, station, generated_ms, hash, audit_seq, '' AS doc FROM daily_reports ${where} ORDER BY date DESC, station LIMIT ` +
+      `${Math.min(Math.max(limit, 1), 5000)}`;
     return (this.db.prepare(sql).all(...where.args) as DailyRaw[]).map((r) => {
       const { doc: _doc, ...rest } = fromDaily(r);
       return rest;

@@ -30,7 +30,8 @@ export function formatDevices(devices: readonly DiscoveredDevice[], skipped: Rea
   }
   for (const s of skipped) lines.push(`skipped a reply from ${t(s.from)}: ${t(s.reason)}`);
   lines.push(
-    `${devices.length} camera${devices.length === 1 ? '' : 's'} answered${skipped.length ? `, ${skipped.length} repl${skipped.length === 1 ? 'y' : 'ies'} skipped` : ''}.`,
+    `${devices.length} camera${devices.length === 1 ? '' : 's'} ` +
+      `answered${skipped.length ? `, ${skipped.length} repl${skipped.length === 1 ? 'y' : 'ies'} skipped` : ''}.`,
   );
   return lines.join('\n');
 }

@@ -78,7 +78,8 @@ const CLIPPED_IN_QUEUE = `(() => {
     const r = c.getBoundingClientRect();
     const row = c.closest('tr');
     const where = c.tagName.toLowerCase() + '.' + c.className + ' of ' + (row.dataset.incident || row.dataset.group || 'head');
-    if (r.left < pane.left - 0.5 || r.right > pane.right + 0.5) clips.push({ where, why: 'box ' + r.left + '-' + r.right + ' outside the pane ' + pane.left + '-' + pane.right });
+    if (r.left < pane.left - 0.5 || r.right > pane.right + 0.5)
+      clips.push({ where, why: 'box ' + r.left + '-' + r.right + ' outside the pane ' + pane.left + '-' + pane.right });
     if (c.scrollWidth > c.clientWidth + 1) clips.push({ where, why: 'content ' + c.scrollWidth + ' px in ' + c.clientWidth + ' px' });
     for (const inner of c.querySelectorAll('*')) {
       if (!shown(inner)) continue;
@@ -179,7 +180,8 @@ describe.skipIf(!run)('console layout, filters, sort, map zoom and print (Chromi
         const ownerShown = (await row.locator('td.owner').isVisible())
           ? await row.locator('td.owner').textContent()
           : ((await page.evaluate(
-              "getComputedStyle([...document.querySelectorAll('#queue tbody tr')].find((r) => r.textContent.includes('明湖社区老年活动中心')).querySelector('td.status'), '::after').content",
+              "getComputedStyle([...document.querySelectorAll('#queue tbody tr')].find((r) => " +
+                "r.textContent.includes('明湖社区老年活动中心')).querySelector('td.status'), '::after').content",
             )) as string);
         expect(ownerShown).toMatch(/^"?op-city"?$/);
 

@@ -72,7 +72,8 @@ describe.skipIf(!run)('console event log (Chromium)', () => {
 
   const logged = (): Promise<Array<{ seq: number; replayed: boolean; kind: string }>> =>
     page.evaluate(
-      "[...document.querySelectorAll('#event-log li[data-seq]')].map((li) => ({ seq: Number(li.dataset.seq), replayed: li.classList.contains('replayed'), kind: li.dataset.kind }))",
+      "[...document.querySelectorAll('#event-log li[data-seq]')].map((li) => ({ seq: Number(li.dataset.seq), replayed: li.classList.contains('replayed'), " +
+        'kind: li.dataset.kind }))',
     ) as Promise<Array<{ seq: number; replayed: boolean; kind: string }>>;
 
   it(

@@ -154,7 +154,8 @@ describe.skipIf(!run)('a storm in the dispatch console (Chromium)', () => {
       expect(await groupRow.locator('.group-ack-result').textContent()).toBe(`已签收 ${GROUPED} 起，0 起未成功`);
       const [acked] = query<{ n: number; owners: number }>(
         dbPath,
-        `SELECT count(*) AS n, count(DISTINCT json_extract(doc, '$.owner')) AS owners FROM incidents WHERE json_extract(doc, '$.kind') = 'trouble.ac_loss' AND status = 'acknowledged' AND json_extract(doc, '$.owner') = 'admin'`,
+        `SELECT count(*) AS n, count(DISTINCT json_extract(doc, '$.owner')) AS owners FROM incidents WHERE json_extract(doc, '$.kind') = ` +
+          `'trouble.ac_loss' AND status = 'acknowledged' AND json_extract(doc, '$.owner') = 'admin'`,
       );
       expect(acked).toEqual({ n: GROUPED, owners: 1 });
       expect(problems.errors).toEqual([]);

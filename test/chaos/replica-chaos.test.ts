@@ -153,8 +153,10 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('three replicas, SIGKILL at ran
       const resent = devices.reduce((n, d) => n + d.resent, 0);
       console.info(
         [
-          `replica-chaos: ${kills.length} kills (${kills.map((k) => `r${k.replica}`).join(', ')}), ${acked} alarms acknowledged, ${stored.size} stored, ${resent} resent after moves`,
-          `  stored twice: ${twice.length}${twice.length ? ` e.g. ${twice.slice(0, 5).join(', ')}` : ''}; acknowledged but not stored: ${missing.length}${missing.length ? ` e.g. ${missing.slice(0, 5).join(', ')}` : ''}`,
+          `replica-chaos: ${kills.length} kills (${kills.map((k) => `r${k.replica}`).join(', ')}), ${acked} alarms acknowledged, ${stored.size} stored, ` +
+            `${resent} resent after moves`,
+          `  stored twice: ${twice.length}${twice.length ? ` e.g. ${twice.slice(0, 5).join(', ')}` : ''}; acknowledged but not stored: ` +
+            `${missing.length}${missing.length ? ` e.g. ${missing.slice(0, 5).join(', ')}` : ''}`,
           `  sites with two open incidents of one category: ${doubled.length}${
             doubled.length
               ? ` e.g. ${doubled
@@ -163,7 +165,8 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('three replicas, SIGKILL at ran
                   .join(', ')}`
               : ''
           }`,
-          `  consoles (not shown/shown twice/never received/dropped late/replayed/moves): ${consoleGaps.map((g) => `${g.absent}/${g.repeated}/${g.neverReceived}/${g.dropped}/${g.replayed}/${g.moves}`).join('  ')}`,
+          `  consoles (not shown/shown twice/never received/dropped late/replayed/moves): ` +
+            `${consoleGaps.map((g) => `${g.absent}/${g.repeated}/${g.neverReceived}/${g.dropped}/${g.replayed}/${g.moves}`).join('  ')}`,
           `  console back on another replica after kill (ms): ${backMs.map((ms) => (Number.isFinite(ms) ? ms : 'never')).join(', ')}`,
           `  replica starts that failed and were retried: ${c.startFailures.length ? c.startFailures.join(' | ') : 'none'}`,
         ].join('\n'),

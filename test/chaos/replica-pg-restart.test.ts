@@ -95,9 +95,12 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('PostgreSQL and Redis restarted
       await until(() => consoles.every((x) => (x.lastSeq ?? 0) >= lastSeq));
       const gaps = consoles.map((x) => [...stored.keys()].filter((k) => (x.shown.get(k) ?? 0) !== 1).length);
       const neverReceived = consoles.map((x) => [...stored.keys()].filter((k) => !x.received.has(k)).length);
-      console.info(
-        `replica-pg-restart: ${stored.size} alarms stored once; consoles: ${consoles.map((x, k) => `c${k} on r${x.replica}, ${gaps[k]} not shown once, ${neverReceived[k]} never received, ${x.dropped} late pushes dropped, ${x.replayed} replayed, ${x.moves.length} moves`).join('; ')}`,
+      const perConsole = consoles.map(
+        (x, k) =>
+          `c${k} on r${x.replica}, ${gaps[k]} not shown once, ${neverReceived[k]} never received, ` +
+          `${x.dropped} late pushes dropped, ${x.replayed} replayed, ${x.moves.length} moves`,
       );
+      console.info(`replica-pg-restart: ${stored.size} alarms stored once; consoles: ${perConsole.join('; ')}`);
       expect(gaps, 'alarms a console did not show exactly once').toEqual([0, 0]);
     },
     6 * FAULT_WAIT_MS,

@@ -127,7 +127,8 @@ describe('SIGKILL the hub (embedded broker) while devices publish', () => {
       expect(shown.size).toBe(stored.size);
       const resent = devices.reduce((n, d) => n + d.resent, 0);
       console.info(
-        `sigkill-embedded: ${KILLS} kills, ${acked} alarms acknowledged and stored once (${resent} resent after reconnects); console reconnected ${consoleLog.connects - 1} times, ${consoleLog.replayed} events replayed by seq`,
+        `sigkill-embedded: ${KILLS} kills, ${acked} alarms acknowledged and stored once (${resent} resent after reconnects); console reconnected ` +
+          `${consoleLog.connects - 1} times, ${consoleLog.replayed} events replayed by seq`,
       );
       expect(consoleLog.replayed).toBeGreaterThan(0);
       expect(resent).toBeGreaterThan(0);

@@ -122,7 +122,8 @@ describe.skipIf(!MOSQUITTO_BIN)('SIGKILL the hub (external mosquitto) while it d
       expect(stored().size).toBe(total);
       expect([...stored().values()].every((n) => n === 1)).toBe(true);
       console.info(
-        `sigkill-external: ${total} alarms (${BACKLOG_PER_DEVICE * devices.length} while the hub was down), ${KILLS_WHILE_DRAINING} kills while draining (last one with ${partial} stored), each stored once`,
+        `sigkill-external: ${total} alarms (${BACKLOG_PER_DEVICE * devices.length} while the hub was down), ${KILLS_WHILE_DRAINING} kills while draining ` +
+          `(last one with ${partial} stored), each stored once`,
       );
       // A ceiling, not a budget: eight starts of the hub as a child process and a drain, on a loaded machine.
     },

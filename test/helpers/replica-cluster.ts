@@ -208,7 +208,9 @@ export async function startReplicaCluster(o: ReplicaClusterOptions): Promise<Rep
   const dbUrl = await pgServer.createDatabase();
   const { sites, env, files } = generatedSites(o.sites);
   const usersYaml = await defaultUsersYaml();
-  const baseYaml = `${HUB_YAML.replace('storage:\n  path: data/test.db\n', `storage:\n  backend: postgres\n  url: ${dbUrl}\n`)}cluster:\n  redis_url: ${redis.url}\n${o.hubYamlExtra ?? ''}`;
+  const baseYaml =
+    `${HUB_YAML.replace('storage:\n  path: data/test.db\n', `storage:\n  backend: postgres\n  url: ${dbUrl}\n`)}cluster:\n  redis_url: ${redis.url}\n` +
+    `${o.hubYamlExtra ?? ''}`;
   const hubYaml = o.hubYamlEdit ? o.hubYamlEdit(baseYaml) : baseYaml;
   if (!hubYaml.includes('backend: postgres')) throw new Error('HUB_YAML changed: the storage section was not replaced');
   const trees: TestTree[] = [];

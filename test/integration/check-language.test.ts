@@ -69,58 +69,65 @@ describe('safegrid check and --help in the installer language', () => {
     expect(unknown.out).toContain('site.address: 缺少此项；应为');
   });
 
-  it('every line check prints in zh-CN is Chinese on broken files (tab, unknown key, bad type, missing key, unknown reference, duplicate id, cross-file)', async () => {
-    const broken = makeTree();
-    try {
-      broken.write(
-        'devices/shop-a.yaml',
-        SHOP_YAML.replace('  address:', '  adress:') // unknown key, and so a missing one
-          .replace('  kind: shop', '  kind: shopp') // a value not among the allowed ones
-          .replace('    heartbeat: 60s', '    heartbeat: 60\n    installed: yes') // bad types
-          .replace('profile: contact-id', 'profile: acme/pir-9') // unknown reference
-          .replace('    zone: 1\n', '    zone: 9\n') // unknown zone
-          .replace('- id: shop-a-door', '- id: shop-a-panel'), // duplicate id in the file
-      );
-      broken.write('devices/tab-site.yaml', HOME_YAML.replace(/home-b/g, 'tab-c').replace('  name:', '\tname:'));
-      broken.write('devices/twin.yaml', HOME_YAML); // fine alone…
-      broken.write('devices/twin-2.yaml', HOME_YAML.replace('home-b-panel', 'home-c-panel').replace('safegrid/home-b/home-b-panel', 'safegrid/home-c/panel')); // …but the same site id twice
-      broken.write('config/stations.yaml', STATIONS_YAML.replace('    parent: city-110\n    location: [26.605', '    parent: city-11O\n    location: [26.605'));
-      broken.write('config/hub.yaml', HUB_YAML.replace('  correlation_window: 120s', '  correlation_window: 2 minutes'));
-      // An installer's profile: a misspelt block, a misspelt option, a model with nothing but an id and a description.
-      const acme = readFileSync(join(REPO, 'devices/profiles/acme.yaml'), 'utf8')
-        .replace('      - motion: { property: pir, on: 1, off: 0 }', '      - motoin: { property: pir, on: 1, off: 0 }\n      - tamper: { proprety: x }')
-        .replace('  - id: acme/door-1', '  - id: acme/door-1\n    description: x\n  - id: acme/door-2');
-      broken.write('devices/profiles/acme.yaml', acme);
-      const en = await safegrid(['check', '--root', broken.root], { LANG: 'en_US.UTF-8' });
-      const zh = await safegrid(['check', '--root', broken.root], { LANG: 'zh_CN.UTF-8' });
-      expect(zh.code).toBe(1);
-      // The same problems in both languages, one line each.
-      const lines = (out: string) => out.trim().split('\n');
-      expect(lines(zh.out)).toHaveLength(lines(en.out).length);
-      for (const needle of [
-        'unknown key "adress"',
-        'got 60; expected a duration',
-        'no profile "acme/pir-9"',
-        'device id "shop-a-panel" is already used',
-        'site id "home-b" is already used',
-        'no station "city-11O"',
-        'not valid YAML: a tab',
-      ]) {
-        expect(en.out).toContain(needle);
+  it(
+    'every line check prints in zh-CN is Chinese on broken files (tab, unknown key, bad type, missing key, unknown reference, ' + 'duplicate id, cross-file)',
+    async () => {
+      const broken = makeTree();
+      try {
+        broken.write(
+          'devices/shop-a.yaml',
+          SHOP_YAML.replace('  address:', '  adress:') // unknown key, and so a missing one
+            .replace('  kind: shop', '  kind: shopp') // a value not among the allowed ones
+            .replace('    heartbeat: 60s', '    heartbeat: 60\n    installed: yes') // bad types
+            .replace('profile: contact-id', 'profile: acme/pir-9') // unknown reference
+            .replace('    zone: 1\n', '    zone: 9\n') // unknown zone
+            .replace('- id: shop-a-door', '- id: shop-a-panel'), // duplicate id in the file
+        );
+        broken.write('devices/tab-site.yaml', HOME_YAML.replace(/home-b/g, 'tab-c').replace('  name:', '\tname:'));
+        broken.write('devices/twin.yaml', HOME_YAML); // fine alone…
+        // …but the same site id twice:
+        broken.write('devices/twin-2.yaml', HOME_YAML.replace('home-b-panel', 'home-c-panel').replace('safegrid/home-b/home-b-panel', 'safegrid/home-c/panel'));
+        broken.write(
+          'config/stations.yaml',
+          STATIONS_YAML.replace('    parent: city-110\n    location: [26.605', '    parent: city-11O\n    location: [26.605'),
+        );
+        broken.write('config/hub.yaml', HUB_YAML.replace('  correlation_window: 120s', '  correlation_window: 2 minutes'));
+        // An installer's profile: a misspelt block, a misspelt option, a model with nothing but an id and a description.
+        const acme = readFileSync(join(REPO, 'devices/profiles/acme.yaml'), 'utf8')
+          .replace('      - motion: { property: pir, on: 1, off: 0 }', '      - motoin: { property: pir, on: 1, off: 0 }\n      - tamper: { proprety: x }')
+          .replace('  - id: acme/door-1', '  - id: acme/door-1\n    description: x\n  - id: acme/door-2');
+        broken.write('devices/profiles/acme.yaml', acme);
+        const en = await safegrid(['check', '--root', broken.root], { LANG: 'en_US.UTF-8' });
+        const zh = await safegrid(['check', '--root', broken.root], { LANG: 'zh_CN.UTF-8' });
+        expect(zh.code).toBe(1);
+        // The same problems in both languages, one line each.
+        const lines = (out: string) => out.trim().split('\n');
+        expect(lines(zh.out)).toHaveLength(lines(en.out).length);
+        for (const needle of [
+          'unknown key "adress"',
+          'got 60; expected a duration',
+          'no profile "acme/pir-9"',
+          'device id "shop-a-panel" is already used',
+          'site id "home-b" is already used',
+          'no station "city-11O"',
+          'not valid YAML: a tab',
+        ]) {
+          expect(en.out).toContain(needle);
+        }
+        expect(zh.out).toContain('未知的键 "adress"；是不是想写 "address"？');
+        expect(zh.out).toContain('devices[0].installed: 实际为 "yes"；应为 `true` 或 `false`');
+        // Left: where it is and the key path, as written in the file; then prose that must be Chinese.
+        const english = lines(zh.out).flatMap((line) => {
+          const prose = line.replace(/^\S+:\d+ {2}/, '').replace(/^[\w.[\]-]+: /, '');
+          const words = latinWordsOutsideQuotes(prose).filter((w) => !PROPER_NAMES.has(w));
+          return words.length > 0 ? [`${words.join(' ')}  ←  ${line}`] : [];
+        });
+        expect(english).toEqual([]);
+      } finally {
+        broken.remove();
       }
-      expect(zh.out).toContain('未知的键 "adress"；是不是想写 "address"？');
-      expect(zh.out).toContain('devices[0].installed: 实际为 "yes"；应为 `true` 或 `false`');
-      // Left: where it is and the key path, as written in the file; then prose that must be Chinese.
-      const english = lines(zh.out).flatMap((line) => {
-        const prose = line.replace(/^\S+:\d+ {2}/, '').replace(/^[\w.[\]-]+: /, '');
-        const words = latinWordsOutsideQuotes(prose).filter((w) => !PROPER_NAMES.has(w));
-        return words.length > 0 ? [`${words.join(' ')}  ←  ${line}`] : [];
-      });
-      expect(english).toEqual([]);
-    } finally {
-      broken.remove();
-    }
-  });
+    },
+  );
 
   it('a hub that will not start says why in the installer language', async () => {
     const broken = makeTree();

@@ -290,70 +290,73 @@ describe('forwarding while Redis is down', () => {
 });
 
 describe('forwarding with owners from the partition leases', () => {
-  it('three replicas: the lease owner runs the command wherever it arrives; when it dies another takes over, and a retry of what it ran is not run again', async () => {
-    const url = await leaseDatabase();
-    const prefix = `safegrid:lease${Date.now().toString(36)}:`;
-    const runs: Array<{ on: string; requestId: string; owned: boolean }> = [];
-    const replicas = ['hub-a', 'hub-b', 'hub-c'].map((id) => {
-      const locks = new PgPartitionLocks({ url, replicaId: id });
-      const leases = new LeaseManager({ locks, clock: systemClock, intervalMs: 150 });
-      const fwd = new Forwarder<{ incident: string }, Ack>({
-        redisUrl: redis.url,
-        replicaId: id,
-        prefix,
-        timeoutMs: 10_000,
-        ownerOf: (site) => leases.ownerOf(site),
-        execute: async (r) => {
-          runs.push({ on: id, requestId: r.requestId, owned: leases.owns(r.siteId) });
-          return { ok: true, ranOn: id, incident: r.command.incident, run: runs.length };
-        },
+  it(
+    'three replicas: the lease owner runs the command wherever it arrives; when it dies another takes over, and a retry of ' + 'what it ran is not run again',
+    async () => {
+      const url = await leaseDatabase();
+      const prefix = `safegrid:lease${Date.now().toString(36)}:`;
+      const runs: Array<{ on: string; requestId: string; owned: boolean }> = [];
+      const replicas = ['hub-a', 'hub-b', 'hub-c'].map((id) => {
+        const locks = new PgPartitionLocks({ url, replicaId: id });
+        const leases = new LeaseManager({ locks, clock: systemClock, intervalMs: 150 });
+        const fwd = new Forwarder<{ incident: string }, Ack>({
+          redisUrl: redis.url,
+          replicaId: id,
+          prefix,
+          timeoutMs: 10_000,
+          ownerOf: (site) => leases.ownerOf(site),
+          execute: async (r) => {
+            runs.push({ on: id, requestId: r.requestId, owned: leases.owns(r.siteId) });
+            return { ok: true, ranOn: id, incident: r.command.incident, run: runs.length };
+          },
+        });
+        // The shell's part: before a partition is given up, what runs for its sites finishes.
+        leases.on('releasing', (ps) => fwd.drain((site) => ps.includes(partitionOf(site))));
+        return { id, locks, leases, fwd };
       });
-      // The shell's part: before a partition is given up, what runs for its sites finishes.
-      leases.on('releasing', (ps) => fwd.drain((site) => ps.includes(partitionOf(site))));
-      return { id, locks, leases, fwd };
-    });
-    try {
-      await Promise.all(replicas.map((r) => r.fwd.start()));
-      for (const r of replicas) r.leases.start();
-      const site = 'shop-zs-0012';
-      // Wait until the shares have settled (a replica that started first took everything and gives
-      // some up as the others appear), then every replica knows the same owner.
-      await expect.poll(() => replicas.map((r) => r.leases.status().held.length).every((n) => n >= 21 && n <= 22)).toBe(true);
-      await expect
-        .poll(() => replicas.every((r) => r.leases.ownerOf(site) !== null && r.leases.ownerOf(site) === replicas[0]!.leases.ownerOf(site)))
-        .toBe(true);
-      const ownerId = replicas[0]!.leases.ownerOf(site)!;
-      const owner = replicas.find((r) => r.id === ownerId)!;
-      const others = replicas.filter((r) => r !== owner);
-      for (const r of others) {
-        expect(await r.fwd.send(site, { incident: 'inc-1' }, `req-via-${r.id}`)).toMatchObject({ ok: true, ranOn: ownerId });
-      }
-      expect(runs.every((r) => r.on === ownerId && r.owned)).toBe(true);
+      try {
+        await Promise.all(replicas.map((r) => r.fwd.start()));
+        for (const r of replicas) r.leases.start();
+        const site = 'shop-zs-0012';
+        // Wait until the shares have settled (a replica that started first took everything and gives
+        // some up as the others appear), then every replica knows the same owner.
+        await expect.poll(() => replicas.map((r) => r.leases.status().held.length).every((n) => n >= 21 && n <= 22)).toBe(true);
+        await expect
+          .poll(() => replicas.every((r) => r.leases.ownerOf(site) !== null && r.leases.ownerOf(site) === replicas[0]!.leases.ownerOf(site)))
+          .toBe(true);
+        const ownerId = replicas[0]!.leases.ownerOf(site)!;
+        const owner = replicas.find((r) => r.id === ownerId)!;
+        const others = replicas.filter((r) => r !== owner);
+        for (const r of others) {
+          expect(await r.fwd.send(site, { incident: 'inc-1' }, `req-via-${r.id}`)).toMatchObject({ ok: true, ranOn: ownerId });
+        }
+        expect(runs.every((r) => r.on === ownerId && r.owned)).toBe(true);
 
-      // The owner dies: its Redis subscription and its lock session go.
-      await owner.fwd.stop();
-      (owner.locks as unknown as { client: pg.Client }).client.connection.stream.destroy();
-      await owner.leases.stop();
-      const [x, y] = others as [(typeof replicas)[0], (typeof replicas)[0]];
-      // Until the leases move a command answers owner_unreachable (at once: nobody listens); then the new owner runs it.
-      await expect
-        .poll(async () => {
-          const answer = await x.fwd.send(site, { incident: 'inc-1' });
-          return answer.ok ? (answer as Ack).ranOn : (answer as { code: string }).code;
-        })
-        .toMatch(/^hub-/);
-      const newOwner = x.leases.ownerOf(site);
-      expect(newOwner).not.toBe(ownerId);
-      expect(runs.at(-1)).toMatchObject({ on: newOwner, owned: true });
-      // A console retries the request the dead owner ran (at y, once y's survey has seen the new
-      // owner too; until then y answers owner_unreachable): the new owner does not run it again.
-      await expect.poll(() => y.leases.ownerOf(site)).toBe(newOwner);
-      const before = runs.length;
-      expect(await y.fwd.send(site, { incident: 'inc-1' }, `req-via-${x.id}`)).toMatchObject({ ok: true, ranOn: ownerId });
-      expect(runs.length).toBe(before);
-    } finally {
-      await Promise.all(replicas.map((r) => r.fwd.stop()));
-      await Promise.all(replicas.map((r) => r.leases.stop()));
-    }
-  });
+        // The owner dies: its Redis subscription and its lock session go.
+        await owner.fwd.stop();
+        (owner.locks as unknown as { client: pg.Client }).client.connection.stream.destroy();
+        await owner.leases.stop();
+        const [x, y] = others as [(typeof replicas)[0], (typeof replicas)[0]];
+        // Until the leases move a command answers owner_unreachable (at once: nobody listens); then the new owner runs it.
+        await expect
+          .poll(async () => {
+            const answer = await x.fwd.send(site, { incident: 'inc-1' });
+            return answer.ok ? (answer as Ack).ranOn : (answer as { code: string }).code;
+          })
+          .toMatch(/^hub-/);
+        const newOwner = x.leases.ownerOf(site);
+        expect(newOwner).not.toBe(ownerId);
+        expect(runs.at(-1)).toMatchObject({ on: newOwner, owned: true });
+        // A console retries the request the dead owner ran (at y, once y's survey has seen the new
+        // owner too; until then y answers owner_unreachable): the new owner does not run it again.
+        await expect.poll(() => y.leases.ownerOf(site)).toBe(newOwner);
+        const before = runs.length;
+        expect(await y.fwd.send(site, { incident: 'inc-1' }, `req-via-${x.id}`)).toMatchObject({ ok: true, ranOn: ownerId });
+        expect(runs.length).toBe(before);
+      } finally {
+        await Promise.all(replicas.map((r) => r.fwd.stop()));
+        await Promise.all(replicas.map((r) => r.leases.stop()));
+      }
+    },
+  );
 });

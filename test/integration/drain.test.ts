@@ -40,7 +40,8 @@ describe('SIGTERM while devices publish: the drain', () => {
   });
 
   it(
-    'ready goes 503 draining before the listener closes, new MQTT connections are refused, connected devices are still acknowledged, and every acknowledged alarm is stored once',
+    'ready goes 503 draining before the listener closes, new MQTT connections are refused, connected devices are still acknowledged, and every ' +
+      'acknowledged alarm is stored once',
     async () => {
       tree.write('config/users.yaml', await defaultUsersYaml());
       tree.write('config/hub.yaml', `${HUB_YAML}drain:\n  unready_delay: 2s\n  timeout: 20s\n`);
@@ -112,7 +113,8 @@ describe('SIGTERM while devices publish: the drain', () => {
         expect(missing, 'acknowledged but not stored').toEqual([]);
         const pending = devices.reduce((n, d) => n + d.pending.size, 0);
         console.info(
-          `drain: ${ackedAtTerm} acknowledged before SIGTERM, ${ackedAtExit - ackedAtTerm} during the drain, ${pending} left unacknowledged (resent by the device elsewhere); ${beforeClose.length - first503} probes saw 503 before the listener closed`,
+          `drain: ${ackedAtTerm} acknowledged before SIGTERM, ${ackedAtExit - ackedAtTerm} during the drain, ${pending} left unacknowledged (resent by ` +
+            `the device elsewhere); ${beforeClose.length - first503} probes saw 503 before the listener closed`,
         );
       } finally {
         probing = false;

@@ -60,7 +60,8 @@ describe('two hub replicas behind HAProxy', () => {
   });
 
   it(
-    'an alarm through HAProxy is acknowledged; after SIGTERM of its replica the next device connection goes to the other one, and /api/health/ready through HAProxy answers 200 throughout',
+    'an alarm through HAProxy is acknowledged; after SIGTERM of its replica the next device connection goes to the other one, and /api/health/ready ' +
+      'through HAProxy answers 200 throughout',
     async () => {
       for (const t of trees) {
         t.write('config/users.yaml', await defaultUsersYaml());

@@ -56,40 +56,43 @@ describe('changes under devices/ are picked up without a restart', () => {
     await waitFor(() => !t.hub.problems().some((p) => p.file === 'devices/home-c.yaml'));
   });
 
-  it('a new site whose MQTT password is added to secrets.yaml — before or after the site file — logs in without a restart; a rotated password takes effect', async () => {
-    const secretsPath = join(t.tree.root, 'config/secrets.yaml');
-    const secrets = readFileSync(secretsPath, 'utf8');
-    const site = NEW_SITE.replaceAll('home-c', 'home-d').replace('[26.596, 104.846]', '[26.597, 104.847]');
-    const login = (password: string) =>
-      mqtt.connectAsync(t.mqttUrl, { protocolVersion: 4, clientId: `home-d-${password}`, username: 'home-d', password, reconnectPeriod: 0 });
-    // The site file first: held back, its key is not in secrets.yaml yet.
-    t.tree.write('devices/home-d.yaml', site);
-    await waitFor(() => t.hub.problems().some((p) => p.file === 'devices/home-d.yaml' && p.code === 'SG_CONFIG_SECRET_MISSING'));
-    await expect(login('pw-home-d-1')).rejects.toMatchObject({ code: 4 });
-    // Then the password: the secrets file is watched, the site comes up, the device logs in.
-    writeFileSync(secretsPath, `${secrets}mqtt_home-d: "pw-home-d-1"\n`);
-    await waitFor(() => t.hub.config.sites.some((s) => s.id === 'home-d'));
-    const d = await login('pw-home-d-1');
-    const m = nativeEvent('safegrid/home-d/home-d-panel', 'intrusion', 1, 'home-d-first');
-    await d.publishAsync(m.topic, m.payload, { qos: 1 });
-    expect(stored('home-d-first')).toBe(1);
-    await d.endAsync();
-    // Rotated: the old password is refused from then on, the new one works.
-    writeFileSync(secretsPath, `${secrets}mqtt_home-d: "pw-home-d-2"\n`);
-    // A ceiling, not a budget: the watcher may take a while to see the file on a busy machine.
-    const until = Date.now() + 30_000;
-    for (let refused = false; !refused; ) {
-      refused = await login('pw-home-d-1').then(
-        (c) => {
-          void c.end(true);
-          return false;
-        },
-        () => true,
-      );
-      if (!refused && Date.now() > until) throw new Error('the old password still works 30 s after the rotation');
-      if (!refused) await new Promise((r) => setTimeout(r, 50));
-    }
-    const again = await login('pw-home-d-2');
-    await again.endAsync();
-  });
+  it(
+    'a new site whose MQTT password is added to secrets.yaml — before or after the site file — logs in without a restart; a ' + 'rotated password takes effect',
+    async () => {
+      const secretsPath = join(t.tree.root, 'config/secrets.yaml');
+      const secrets = readFileSync(secretsPath, 'utf8');
+      const site = NEW_SITE.replaceAll('home-c', 'home-d').replace('[26.596, 104.846]', '[26.597, 104.847]');
+      const login = (password: string) =>
+        mqtt.connectAsync(t.mqttUrl, { protocolVersion: 4, clientId: `home-d-${password}`, username: 'home-d', password, reconnectPeriod: 0 });
+      // The site file first: held back, its key is not in secrets.yaml yet.
+      t.tree.write('devices/home-d.yaml', site);
+      await waitFor(() => t.hub.problems().some((p) => p.file === 'devices/home-d.yaml' && p.code === 'SG_CONFIG_SECRET_MISSING'));
+      await expect(login('pw-home-d-1')).rejects.toMatchObject({ code: 4 });
+      // Then the password: the secrets file is watched, the site comes up, the device logs in.
+      writeFileSync(secretsPath, `${secrets}mqtt_home-d: "pw-home-d-1"\n`);
+      await waitFor(() => t.hub.config.sites.some((s) => s.id === 'home-d'));
+      const d = await login('pw-home-d-1');
+      const m = nativeEvent('safegrid/home-d/home-d-panel', 'intrusion', 1, 'home-d-first');
+      await d.publishAsync(m.topic, m.payload, { qos: 1 });
+      expect(stored('home-d-first')).toBe(1);
+      await d.endAsync();
+      // Rotated: the old password is refused from then on, the new one works.
+      writeFileSync(secretsPath, `${secrets}mqtt_home-d: "pw-home-d-2"\n`);
+      // A ceiling, not a budget: the watcher may take a while to see the file on a busy machine.
+      const until = Date.now() + 30_000;
+      for (let refused = false; !refused; ) {
+        refused = await login('pw-home-d-1').then(
+          (c) => {
+            void c.end(true);
+            return false;
+          },
+          () => true,
+        );
+        if (!refused && Date.now() > until) throw new Error('the old password still works 30 s after the rotation');
+        if (!refused) await new Promise((r) => setTimeout(r, 50));
+      }
+      const again = await login('pw-home-d-2');
+      await again.endAsync();
+    },
+  );
 });

@@ -50,37 +50,40 @@ describe('a hub on PostgreSQL', () => {
     expect(t.hub.store.backend).toBe('postgres');
   });
 
-  it('while PostgreSQL is down: health says storage failed and an alarm gets no PUBACK; after the restart the device resends it and it is stored once', async () => {
-    const health = async (): Promise<{ status: number; storage: string }> => {
-      const r = await fetch(`${t.baseUrl}/api/health`);
-      return { status: r.status, storage: ((await r.json()) as { storage: string }).storage };
-    };
-    expect(await health()).toEqual({ status: 200, storage: 'ok' });
-    // A device that reconnects by itself and resends what was not acknowledged, as panels do.
-    const device = await t.deviceAs('shop-a-panel', { reconnectPeriod: 300 });
-    await db.end();
-    await server.stop();
-    expect(await health()).toEqual({ status: 503, storage: 'failed' });
-    let acked = false;
-    const down = nativeEvent('safegrid/shop-a/shop-a-panel', 'intrusion', 1, 'pg-down');
-    const closed = new Promise<void>((r) => device.once('close', () => r()));
-    const published = device.publishAsync(down.topic, down.payload, { qos: 1 }).then(() => {
-      acked = true;
-    });
-    // Refused: counted, and the hub closes the connection instead of acknowledging (MQTT 3.1.1 cannot refuse one PUBLISH).
-    await waitFor(() => t.hub.metrics.value('sg_ingest_rejected_total', { reason: 'SG_INGEST_STORE_FAILED' }) >= 1);
-    await closed;
-    expect(acked).toBe(false);
-    await server.start();
-    expect(await health()).toEqual({ status: 200, storage: 'ok' });
-    await published;
-    const check = new pg.Client({ connectionString: url });
-    await check.connect();
-    try {
-      const keys = await check.query<{ k: string }>(`SELECT dedupe_key AS k FROM events WHERE dedupe_key LIKE 'm:shop-a/shop-a-panel:pg-%' ORDER BY seq`);
-      expect(keys.rows.map((r) => r.k.split(':')[2]!.slice(0, 7))).toEqual(['pg-0001', 'pg-down']);
-    } finally {
-      await check.end();
-    }
-  });
+  it(
+    'while PostgreSQL is down: health says storage failed and an alarm gets no PUBACK; after the restart the device resends ' + 'it and it is stored once',
+    async () => {
+      const health = async (): Promise<{ status: number; storage: string }> => {
+        const r = await fetch(`${t.baseUrl}/api/health`);
+        return { status: r.status, storage: ((await r.json()) as { storage: string }).storage };
+      };
+      expect(await health()).toEqual({ status: 200, storage: 'ok' });
+      // A device that reconnects by itself and resends what was not acknowledged, as panels do.
+      const device = await t.deviceAs('shop-a-panel', { reconnectPeriod: 300 });
+      await db.end();
+      await server.stop();
+      expect(await health()).toEqual({ status: 503, storage: 'failed' });
+      let acked = false;
+      const down = nativeEvent('safegrid/shop-a/shop-a-panel', 'intrusion', 1, 'pg-down');
+      const closed = new Promise<void>((r) => device.once('close', () => r()));
+      const published = device.publishAsync(down.topic, down.payload, { qos: 1 }).then(() => {
+        acked = true;
+      });
+      // Refused: counted, and the hub closes the connection instead of acknowledging (MQTT 3.1.1 cannot refuse one PUBLISH).
+      await waitFor(() => t.hub.metrics.value('sg_ingest_rejected_total', { reason: 'SG_INGEST_STORE_FAILED' }) >= 1);
+      await closed;
+      expect(acked).toBe(false);
+      await server.start();
+      expect(await health()).toEqual({ status: 200, storage: 'ok' });
+      await published;
+      const check = new pg.Client({ connectionString: url });
+      await check.connect();
+      try {
+        const keys = await check.query<{ k: string }>(`SELECT dedupe_key AS k FROM events WHERE dedupe_key LIKE 'm:shop-a/shop-a-panel:pg-%' ORDER BY seq`);
+        expect(keys.rows.map((r) => r.k.split(':')[2]!.slice(0, 7))).toEqual(['pg-0001', 'pg-down']);
+      } finally {
+        await check.end();
+      }
+    },
+  );
 });

@@ -266,7 +266,9 @@ describe.skipIf(!hasOpenssl)('with client certificates required (issue 17, item 
     const tree = makeTree();
     for (const f of ['server.crt', 'server.key', 'safegrid-test-ca.crt']) tree.write(`config/${f}`, pki.pem(f).toString('utf8'));
     tlsPort = await freePort();
-    const tls = `  tls:\n    cert: config/server.crt\n    key: config/server.key\n    ca: config/safegrid-test-ca.crt\n    port: ${tlsPort}\n    require_client_cert: true\n`;
+    const tls =
+      `  tls:\n    cert: config/server.crt\n    key: config/server.key\n    ca: config/safegrid-test-ca.crt\n    port: ${tlsPort}\n` +
+      `    require_client_cert: true\n`;
     tree.write('config/hub.yaml', HUB_YAML.replace('  auth: required\n', `  auth: required\n${tls}`));
     h = await startTestHub({ tree });
   });

@@ -50,33 +50,36 @@ describe.skipIf(!REDIS_BIN || !POSTGRES_BIN_DIR)('commands across replicas', () 
     return incident;
   }
 
-  it('a console on the other replica acknowledges an incident owned by the first: it runs on the owner, and the console gets the answer and the push', async () => {
-    const owner = await settledOwner([a, b], 'home-b');
-    const other = owner === a ? b : a;
-    const { socket } = await other.console({ as: 'admin' });
-    const incident = await raise(owner, 'home-b', socket);
-    // The incident lives in the owner's memory only.
-    expect(owner.hub.incidents.snapshot((i) => i.id === incident.id)).toHaveLength(1);
-    expect(other.hub.incidents.snapshot((i) => i.id === incident.id)).toHaveLength(0);
-    const pushed = nextEvent<Incident>(socket, 'incident:update', (i) => i.id === incident.id && i.status === 'acknowledged');
-    const reply = await command(socket, 'incident:ack', { id: incident.id });
-    expect(reply).toMatchObject({ ok: true, incident: { id: incident.id, status: 'acknowledged' } });
-    expect((await owner.hub.incidents.get(incident.id))?.status).toBe('acknowledged');
-    const update = await pushed;
-    expect(update.version).toBeGreaterThan(incident.version);
-    // The owner recorded who did it: the forwarded actor.
-    const after = (await owner.hub.incidents.get(incident.id))!;
-    expect(after.owner).toBe('admin');
-    expect(after.timeline.some((t) => t.type === 'status' && t.by === 'admin')).toBe(true);
-    // Over REST on the other replica too: a second ack is refused with the workflow's code, by the owner.
-    const session = await other.login('op-city');
-    const again = await session.post(`/api/incidents/${incident.id}/ack`);
-    expect(again.status).toBe(409);
-    expect(((await again.json()) as { code: string }).code).toBe('owned');
-    // Closed from the other replica too, so the next test's alarm opens a new incident.
-    expect(await command(socket, 'incident:close', { id: incident.id, disposition: 'test' })).toMatchObject({ ok: true });
-    socket.disconnect();
-  });
+  it(
+    'a console on the other replica acknowledges an incident owned by the first: it runs on the owner, and the console gets ' + 'the answer and the push',
+    async () => {
+      const owner = await settledOwner([a, b], 'home-b');
+      const other = owner === a ? b : a;
+      const { socket } = await other.console({ as: 'admin' });
+      const incident = await raise(owner, 'home-b', socket);
+      // The incident lives in the owner's memory only.
+      expect(owner.hub.incidents.snapshot((i) => i.id === incident.id)).toHaveLength(1);
+      expect(other.hub.incidents.snapshot((i) => i.id === incident.id)).toHaveLength(0);
+      const pushed = nextEvent<Incident>(socket, 'incident:update', (i) => i.id === incident.id && i.status === 'acknowledged');
+      const reply = await command(socket, 'incident:ack', { id: incident.id });
+      expect(reply).toMatchObject({ ok: true, incident: { id: incident.id, status: 'acknowledged' } });
+      expect((await owner.hub.incidents.get(incident.id))?.status).toBe('acknowledged');
+      const update = await pushed;
+      expect(update.version).toBeGreaterThan(incident.version);
+      // The owner recorded who did it: the forwarded actor.
+      const after = (await owner.hub.incidents.get(incident.id))!;
+      expect(after.owner).toBe('admin');
+      expect(after.timeline.some((t) => t.type === 'status' && t.by === 'admin')).toBe(true);
+      // Over REST on the other replica too: a second ack is refused with the workflow's code, by the owner.
+      const session = await other.login('op-city');
+      const again = await session.post(`/api/incidents/${incident.id}/ack`);
+      expect(again.status).toBe(409);
+      expect(((await again.json()) as { code: string }).code).toBe('owned');
+      // Closed from the other replica too, so the next test's alarm opens a new incident.
+      expect(await command(socket, 'incident:close', { id: incident.id, disposition: 'test' })).toMatchObject({ ok: true });
+      socket.disconnect();
+    },
+  );
 
   it('a console connected to one replica sees the other replica’s incidents in its snapshot, REST list and detail', async () => {
     const owner = await settledOwner([a, b], 'shop-a');

@@ -29,7 +29,10 @@ const clock = new ManualClock(T0);
 const hubs: TestHub[] = [];
 
 function replicaYaml(replicaId: string): string {
-  return `${HUB_YAML.replace('storage:\n  path: data/test.db\n', `storage:\n  path: data/test.db\n  backend: postgres\n  url: ${url}\n`)}cluster:\n  redis_url: ${redis.url}\n  replica_id: ${replicaId}\n${notifyYaml()}`;
+  return (
+    `${HUB_YAML.replace('storage:\n  path: data/test.db\n', `storage:\n  path: data/test.db\n  backend: postgres\n  url: ${url}\n`)}cluster:\n` +
+    `  redis_url: ${redis.url}\n  replica_id: ${replicaId}\n${notifyYaml()}`
+  );
 }
 
 /** A site nobody but the liveness test hears: its panel's silence is the sign that supervision passes ran. */

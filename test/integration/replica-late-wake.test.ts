@@ -47,56 +47,59 @@ describe.skipIf(!POSTGRES_BIN_DIR)('a late wake-up on PostgreSQL replicas', () =
     await server?.destroy();
   });
 
-  it("another replica's event, its wake-up arriving after the owner correlated a higher seq of the site from its own bus, is correlated by that wake-up", async () => {
-    const [a, b, c] = stores as [Store, Store, Store];
-    const site = 'late-site';
-    const bus = new EventBus<HubEvents>();
-    const owner = await IncidentService.open({
-      store: a,
-      bus,
-      clock,
-      log: silentLogger(),
-      metrics: new Metrics(),
-      directory: { siteName: (id) => `site ${id}`, cellName: (id) => `cell ${id}` },
-      owns: () => true,
-      writeNewAtOnce: true,
-    });
-    const detach = owner.attach(3_600_000);
-    try {
-      // B stores an alarm of the site and commits; its wake-up is still on its way (LISTEN connection).
-      const early = event(site, 1);
-      const lowSeq = await b.transaction(() => b.events.insert(early));
+  it(
+    "another replica's event, its wake-up arriving after the owner correlated a higher seq of the site from its own bus, is " + 'correlated by that wake-up',
+    async () => {
+      const [a, b, c] = stores as [Store, Store, Store];
+      const site = 'late-site';
+      const bus = new EventBus<HubEvents>();
+      const owner = await IncidentService.open({
+        store: a,
+        bus,
+        clock,
+        log: silentLogger(),
+        metrics: new Metrics(),
+        directory: { siteName: (id) => `site ${id}`, cellName: (id) => `cell ${id}` },
+        owns: () => true,
+        writeNewAtOnce: true,
+      });
+      const detach = owner.attach(3_600_000);
+      try {
+        // B stores an alarm of the site and commits; its wake-up is still on its way (LISTEN connection).
+        const early = event(site, 1);
+        const lowSeq = await b.transaction(() => b.events.insert(early));
 
-      // The owner stores the next alarm of the site itself: its bus brings it at once, and it is
-      // correlated — seq above B's, which the owner has not read.
-      const later = event(site, 2);
-      const highSeq = await a.transaction(() => a.events.insert(later));
-      expect(highSeq).toBeGreaterThan(lowSeq);
-      bus.emit('event:stored', [{ ...later, seq: highSeq }]);
-      await owner.settled();
-      const [incident] = owner.snapshot();
-      expect(incident?.eventCount).toBe(1);
+        // The owner stores the next alarm of the site itself: its bus brings it at once, and it is
+        // correlated — seq above B's, which the owner has not read.
+        const later = event(site, 2);
+        const highSeq = await a.transaction(() => a.events.insert(later));
+        expect(highSeq).toBeGreaterThan(lowSeq);
+        bus.emit('event:stored', [{ ...later, seq: highSeq }]);
+        await owner.settled();
+        const [incident] = owner.snapshot();
+        expect(incident?.eventCount).toBe(1);
 
-      // B's wake-up arrives late, for a seq below the one just correlated: it is read now.
-      expect(owner.wake(site, lowSeq)).toBe(true);
-      await owner.settled();
-      expect(owner.snapshot().map((i) => [i.id, i.eventCount])).toEqual([[incident!.id, 2]]);
-      await owner.persist();
-      expect(await a.events.unprocessed(1000, { siteIds: [site] })).toEqual([]);
+        // B's wake-up arrives late, for a seq below the one just correlated: it is read now.
+        expect(owner.wake(site, lowSeq)).toBe(true);
+        await owner.settled();
+        expect(owner.snapshot().map((i) => [i.id, i.eventCount])).toEqual([[incident!.id, 2]]);
+        await owner.persist();
+        expect(await a.events.unprocessed(1000, { siteIds: [site] })).toEqual([]);
 
-      // The wake-up of the owner's own event (the bus brought it, correlated here) reads nothing,
-      // nor does a second one for B's event, correlated now.
-      expect(owner.wake(site, highSeq)).toBe(false);
-      expect(owner.wake(site, lowSeq)).toBe(false);
+        // The wake-up of the owner's own event (the bus brought it, correlated here) reads nothing,
+        // nor does a second one for B's event, correlated now.
+        expect(owner.wake(site, highSeq)).toBe(false);
+        expect(owner.wake(site, lowSeq)).toBe(false);
 
-      // C stores one more and its wake-up reaches the owner in order: read as before.
-      const third = event(site, 1);
-      const thirdSeq = await c.transaction(() => c.events.insert(third));
-      expect(owner.wake(site, thirdSeq)).toBe(true);
-      await owner.settled();
-      expect(owner.snapshot()[0]?.eventCount).toBe(3);
-    } finally {
-      await detach();
-    }
-  });
+        // C stores one more and its wake-up reaches the owner in order: read as before.
+        const third = event(site, 1);
+        const thirdSeq = await c.transaction(() => c.events.insert(third));
+        expect(owner.wake(site, thirdSeq)).toBe(true);
+        await owner.settled();
+        expect(owner.snapshot()[0]?.eventCount).toBe(3);
+      } finally {
+        await detach();
+      }
+    },
+  );
 });

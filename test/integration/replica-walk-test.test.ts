@@ -179,7 +179,8 @@ describe.skipIf(!POSTGRES_BIN_DIR)('walk test ticked on two replicas at once', (
     for (const r of replicas) r.detach();
   }, 60_000);
 
-  it(`${ROUNDS * 2} rounds: a trip stored on one replica races the end on the other; it is in the ended record exactly when its event committed first`, async () => {
+  it(`${ROUNDS * 2} rounds: a trip stored on one replica races the end on the other; it is in the ended record exactly when ` +
+    `its event committed first`, async () => {
     const clock = new ManualClock(T0 + 7_200_000);
     const replicas = await Promise.all(
       stores.map(async (store) => {

@@ -116,7 +116,9 @@ class RawClient {
     const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
     const [realm, nonce, cnonce, nc] = [param('realm'), param('nonce'), 'c0ffee', '00000001'];
     const response = md5(`${md5(`admin:${realm}:${password}`)}:${nonce}:${nc}:${cnonce}:auth:${md5(`${method}:${uri}`)}`);
-    const authorization = `Digest username="admin", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=MD5, qop=auth, nc=${nc}, cnonce="${cnonce}"`;
+    const authorization =
+      `Digest username="admin", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=MD5, qop=auth, nc=${nc}, ` +
+      `cnonce="${cnonce}"`;
     return this.request(method, uri, { ...headers, Authorization: authorization }, body);
   }
 

@@ -27,8 +27,10 @@ describe('TODO placeholders', () => {
   it('each TODO value is a problem at its line and key path; comments and keys are not', () => {
     expect(placeholderProblems('devices/found.yaml', DISCOVERED).map((p) => formatProblem(p))).toEqual([
       'devices/found.yaml:4  site.name: got "TODO 站点名称 (site name)"; expected the real value: `safegrid discover` left this TODO for a person to fill in',
-      'devices/found.yaml:6  site.address: got "TODO 地址 (street address)"; expected the real value: `safegrid discover` left this TODO for a person to fill in',
-      'devices/found.yaml:7  site.door_plate: got "TODO 门牌号 (door plate)"; expected the real value: `safegrid discover` left this TODO for a person to fill in',
+      'devices/found.yaml:6  site.address: got "TODO 地址 (street address)"; expected the real value: `safegrid discover` left this TODO for a person to ' +
+        'fill in',
+      'devices/found.yaml:7  site.door_plate: got "TODO 门牌号 (door plate)"; expected the real value: `safegrid discover` left this TODO for a person to ' +
+        'fill in',
       'devices/found.yaml:10  site.contacts[0].name: got "TODO 联系人"; expected the real value: `safegrid discover` left this TODO for a person to fill in',
       'devices/found.yaml:10  site.contacts[0].phone: got "TODO"; expected the real value: `safegrid discover` left this TODO for a person to fill in',
     ]);

@@ -159,7 +159,10 @@ describe('one test per class of mistake', () => {
     const p = only(r, 'SG_CONFIG_DUPLICATE_TOPIC');
     // Files load in name order: home-2 first, so shop-1 is the one held back.
     expect(formatProblem(p)).toMatch(
-      /^devices\/shop-1\.yaml:19  devices\[1\]\.topic: device "front-door": topic "zigbee2mqtt\/shop1_front_door" is already used by device "door" in devices\/home-2\.yaml \(line 18\)/,
+      new RegExp(
+        /^devices\/shop-1\.yaml:19  devices\[1\]\.topic: device "front-door": topic "zigbee2mqtt\/shop1_front_door" /.source +
+          /is already used by device "door" in devices\/home-2\.yaml \(line 18\)/.source,
+      ),
     );
     expect(r.heldBack.map((h) => h.siteId)).toEqual(['shop-1']);
   });
@@ -225,7 +228,10 @@ describe('one test per class of mistake', () => {
     expect(ok.config!.sites.find((s) => s.id === 'shop-1')!.cameras[0]!.allowedHosts).toEqual(['192.0.2.11', 'nvr.shop-1.lan', '::1']);
     const bad = load({ 'devices/shop-1.yaml': edit(SHOP, '    zones: [1, 2]\n', '    zones: [1, 2]\n    allowed_hosts: ["http://192.0.2.11:554"]\n') });
     expect(formatProblem(only(bad, 'SG_CONFIG_INVALID_VALUE'))).toMatch(
-      /^devices\/shop-1\.yaml:\d+ {2}cameras\[0\]\.allowed_hosts\[0\]: got "http:\/\/192\.0\.2\.11:554"; expected a host name or IP address without scheme or port/,
+      new RegExp(
+        /^devices\/shop-1\.yaml:\d+ {2}cameras\[0\]\.allowed_hosts\[0\]: got "http:\/\/192\.0\.2\.11:554"; /.source +
+          /expected a host name or IP address without scheme or port/.source,
+      ),
     );
   });
 
@@ -256,7 +262,8 @@ describe('one test per class of mistake', () => {
     const p = only(r, 'SG_CONFIG_SECRET_MISSING');
     expect(p.severity).toBe('warning');
     expect(formatProblem(p)).toBe(
-      "devices/shop-1.yaml:23  warning: cameras[0].onvif.password_env: environment variable CAM_SHOP1_PASS is not set, so this camera stays unused; set CAM_SHOP1_PASS in the hub's environment",
+      'devices/shop-1.yaml:23  warning: cameras[0].onvif.password_env: environment variable CAM_SHOP1_PASS is not set, so this camera stays unused; set ' +
+        "CAM_SHOP1_PASS in the hub's environment",
     );
     expect(r.heldBack).toEqual([]);
     const cam = r.config!.sites.find((s) => s.id === 'shop-1')!.cameras[0]!;
@@ -298,7 +305,8 @@ describe('one test per class of mistake', () => {
     const r = load({ 'config/grids.geojson': unclosed });
     const p = only(r, 'SG_CONFIG_GRID_GEOMETRY');
     expect(formatProblem(p)).toBe(
-      'config/grids.geojson:9  features[0].geometry.coordinates[0][4]: ring is not closed: it starts at [104.8,26.58] and ends at [104.8,26.59]; repeat the first position [104.8,26.58] as the last one',
+      'config/grids.geojson:9  features[0].geometry.coordinates[0][4]: ring is not closed: it starts at [104.8,26.58] and ends at [104.8,26.59]; repeat ' +
+        'the first position [104.8,26.58] as the last one',
     );
     expect(r.config).toBeNull();
     const short = load({

@@ -85,12 +85,14 @@ describe('broker logins in the config', () => {
   });
 
   it('a bridge login: resolved, or a warning when its password is unset (the sites still run)', () => {
-    const bridges = `bridges:\n  - id: frigate-main\n    profile: frigate\n    topic: frigate/events\n    mqtt: { username: frigate, password_env: FRIGATE_PASS }\n`;
+    const bridges =
+      `bridges:\n  - id: frigate-main\n    profile: frigate\n    topic: frigate/events\n` + `    mqtt: { username: frigate, password_env: FRIGATE_PASS }\n`;
     const ok = load({ 'config/hub.yaml': HUB + bridges }, { ...ENV, FRIGATE_PASS: 'f-secret' });
     expect(ok.config!.hub.bridges[0]).toMatchObject({ mqttUsername: 'frigate', mqttPassword: 'f-secret' });
     const unset = load({ 'config/hub.yaml': HUB + bridges });
     expect(formatProblem(only(unset, 'SG_CONFIG_SECRET_MISSING'))).toBe(
-      "config/hub.yaml:12  warning: bridges[0].mqtt.password_env: environment variable FRIGATE_PASS is not set, so this bridge cannot connect to the embedded broker; set FRIGATE_PASS in the hub's environment",
+      'config/hub.yaml:12  warning: bridges[0].mqtt.password_env: environment variable FRIGATE_PASS is not set, so this bridge cannot connect to the ' +
+        "embedded broker; set FRIGATE_PASS in the hub's environment",
     );
     expect(unset.config).not.toBeNull();
   });

@@ -18,7 +18,8 @@ function load(extra: string, env: Record<string, string> = {}) {
 describe('notify', () => {
   it('resolves each channel’s URL and secret from their references', () => {
     const r = load(
-      'notify:\n  groups:\n    hecheng-team:\n      channels:\n        - { id: w, type: wecom, url_env: W_URL }\n        - { id: d, type: dingtalk, url_env: D_URL, secret_env: D_SEC, format: markdown }\n',
+      'notify:\n  groups:\n    hecheng-team:\n      channels:\n        - { id: w, type: wecom, url_env: W_URL }\n' +
+        '        - { id: d, type: dingtalk, url_env: D_URL, secret_env: D_SEC, format: markdown }\n',
       { W_URL: 'https://wecom.example/send?key=k-123', D_URL: 'https://ding.example/send?access_token=t', D_SEC: 'SECx' },
     );
     expect(r.problems.filter((p) => p.severity === 'error')).toEqual([]);
@@ -56,7 +57,8 @@ describe('notify', () => {
 
   it('two channels with one id are an error', () => {
     const r = load(
-      'notify:\n  groups:\n    hecheng-team:\n      channels:\n        - { id: w, type: wecom, url_env: W_URL }\n        - { id: w, type: http, url_env: W_URL }\n',
+      'notify:\n  groups:\n    hecheng-team:\n      channels:\n        - { id: w, type: wecom, url_env: W_URL }\n' +
+        '        - { id: w, type: http, url_env: W_URL }\n',
       { W_URL: 'https://x.example/' },
     );
     expect(r.problems.find((p) => p.code === 'SG_CONFIG_DUPLICATE_ID')?.path).toBe('notify.groups.hecheng-team.channels[1].id');

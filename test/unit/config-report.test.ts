@@ -136,7 +136,8 @@ describe('runCheck', () => {
     const lines = output.split('\n');
     expect(lines).toContain(
       'devices/shop-1.yaml:10  warning: devices[0]: device "panel-1" has no mqtt credentials and its site has no site.mqtt; ' +
-        'this device cannot connect until it has mqtt credentials; add mqtt: { username, password_file_key } to the device, or one site.mqtt for all devices of the site',
+        'this device cannot connect until it has mqtt credentials; add mqtt: { username, password_file_key } to the device, or one site.mqtt for all ' +
+        'devices of the site',
     );
     expect(lines.filter((l) => l.includes('cannot connect until it has mqtt credentials'))).toHaveLength(3);
     expect(lines.at(-1)).toMatch(/\(3 warnings\)$/);

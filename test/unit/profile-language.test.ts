@@ -143,17 +143,21 @@ models:
   it('an example topic that no template reaches is refused at its line', () => {
     write(
       'acme.yaml',
-      'vendor: acme\nmodels:\n  - id: acme/x\n    description: x\n    format: text\n    topics: { state: "{topic}/Zone{zone}" }\n    extends: [{ contact: { open: "1", closed: "0" } }]\n    examples:\n      - topic: "{topic}/Zon3"\n        payload: "1"\n        expect: [{ kind: intrusion, zone: 3 }]\n',
+      'vendor: acme\nmodels:\n  - id: acme/x\n    description: x\n    format: text\n    topics: { state: "{topic}/Zone{zone}" }\n' +
+        '    extends: [{ contact: { open: "1", closed: "0" } }]\n    examples:\n      - topic: "{topic}/Zon3"\n        payload: "1"\n' +
+        '        expect: [{ kind: intrusion, zone: 3 }]\n',
     );
     expect(loadProfiles(dir, root).problems.map(formatProblem)).toEqual([
-      'devices/profiles/acme.yaml:9  models[0].examples[0].topic: got "{topic}/Zon3"; expected a topic of this model ({topic}/Zone{zone}), {topic} standing for the device\'s',
+      'devices/profiles/acme.yaml:9  models[0].examples[0].topic: got "{topic}/Zon3"; expected a topic of this model ({topic}/Zone{zone}), {topic} ' +
+        "standing for the device's",
     ]);
   });
 
   it('a capture other than {zone} is refused at its line', () => {
     write(
       'acme.yaml',
-      'vendor: acme\nmodels:\n  - id: acme/x\n    description: x\n    topics: { state: "{topic}/{area}" }\n    extends: [contact]\n    examples: [{ payload: { contact: true } }]\n',
+      'vendor: acme\nmodels:\n  - id: acme/x\n    description: x\n    topics: { state: "{topic}/{area}" }\n    extends: [contact]\n' +
+        '    examples: [{ payload: { contact: true } }]\n',
     );
     expect(loadProfiles(dir, root).problems.map(formatProblem)).toEqual([
       'devices/profiles/acme.yaml:5  models[0].topics.state: got "area"; expected {topic} or {zone} as the only placeholders',

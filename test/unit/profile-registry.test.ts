@@ -54,9 +54,12 @@ models:
 `,
     );
     expect(lines()).toEqual([
-      'devices/profiles/bad.yaml:5  models[0].extnds: unknown key; expected one of id, description, format, topics, ignore, extends, decoder, examples (did you mean "extends"?)',
+      'devices/profiles/bad.yaml:5  models[0].extnds: unknown key; expected one of id, description, format, topics, ignore, extends, decoder, examples ' +
+        '(did you mean "extends"?)',
       'devices/profiles/bad.yaml:12  models[1].extends[0].contact.polarity: got "open"; expected one of true, false',
-      'devices/profiles/bad.yaml:13  models[1].extends[1].motion.kind: got "burgler"; expected one of panic, duress, fire, smoke, gas, medical, burglary, intrusion, perimeter, tamper, water, video_motion, person_detected, trouble.ac_loss, trouble.low_battery, trouble.comm, trouble.offline, restore, arm, disarm, test (did you mean "burglary"?)',
+      'devices/profiles/bad.yaml:13  models[1].extends[1].motion.kind: got "burgler"; expected one of panic, duress, fire, smoke, gas, medical, burglary, ' +
+        'intrusion, perimeter, tamper, water, video_motion, person_detected, trouble.ac_loss, trouble.low_battery, trouble.comm, trouble.offline, restore, ' +
+        'arm, disarm, test (did you mean "burglary"?)',
     ]);
   });
 
@@ -90,7 +93,8 @@ models:
     write('zz-acme-copy.yaml', GOOD.replace('description: door', 'description: copied door'));
     const { registry, problems } = loadProfiles(dir, root);
     expect(problems.map(formatProblem)).toEqual([
-      'devices/profiles/zz-acme-copy.yaml:3  models[0].id: "acme/door-1" is already defined in devices/profiles/acme.yaml:3; expected a unique model id (this model is skipped; rename it or remove one of the two)',
+      'devices/profiles/zz-acme-copy.yaml:3  models[0].id: "acme/door-1" is already defined in devices/profiles/acme.yaml:3; expected a unique model id ' +
+        '(this model is skipped; rename it or remove one of the two)',
     ]);
     expect(problems[0]!.code).toBe('SG_CONFIG_DUPLICATE_ID');
     expect(registry.get('acme/door-1')!.description).toBe('door');
@@ -125,11 +129,13 @@ models:
     expect(lines()).toEqual([
       'devices/profiles/acme.yaml:3  models[0].description: missing; expected text',
       'devices/profiles/acme.yaml:9  models[1].decoder: got "contactid"; expected one of contact-id',
-      'devices/profiles/acme.yaml:14  models[2].extends[0]: channel "availability" is not among this model\'s topics (state); expected one of them (add it under topics, e.g. availability: "{topic}/availability")',
+      'devices/profiles/acme.yaml:14  models[2].extends[0]: channel "availability" is not among this model\'s topics (state); expected one of them (add ' +
+        'it under topics, e.g. availability: "{topic}/availability")',
     ]);
     write('acme.yaml', GOOD.replace('extends: [contact]', 'extends: [contcat]'));
     expect(lines()).toEqual([
-      'devices/profiles/acme.yaml:5  models[0].extends[0]: got "contcat"; expected a block, one of contact, motion, smoke, gas, carbon_monoxide, water_leak, vibration, tamper, battery_low, field_map, action, availability, state_map, native_event, frigate_event (did you mean "contact"?)',
+      'devices/profiles/acme.yaml:5  models[0].extends[0]: got "contcat"; expected a block, one of contact, motion, smoke, gas, carbon_monoxide, ' +
+        'water_leak, vibration, tamper, battery_low, field_map, action, availability, state_map, native_event, frigate_event (did you mean "contact"?)',
     ]);
   });
 
@@ -146,7 +152,8 @@ describe('runProfileExamples', () => {
       'acme.yaml',
       GOOD.replace(
         '        expect: [{ kind: intrusion }]\n',
-        '        expect: [{ kind: intrusion }]\n      - description: closed door\n        payload: { contact: true }\n        expect: [{ kind: intrusion, zone: 1 }]\n',
+        '        expect: [{ kind: intrusion }]\n      - description: closed door\n        payload: { contact: true }\n' +
+          '        expect: [{ kind: intrusion, zone: 1 }]\n',
       ),
     );
     const { registry, problems } = loadProfiles(dir, root);

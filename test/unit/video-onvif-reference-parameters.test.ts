@@ -14,9 +14,13 @@ const WSA = 'http://www.w3.org/2005/08/addressing';
 
 /** A CreatePullPointSubscription reply whose SubscriptionReference carries `params`. */
 const created = (params: string, envAttrs = '') =>
-  `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tev="http://www.onvif.org/ver10/events/wsdl" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:wsa5="${WSA}"${envAttrs}><s:Body>` +
-  `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>http://192.0.2.10/onvif/Subscription</wsa5:Address>${params}</tev:SubscriptionReference>` +
-  `<wsnt:CurrentTime>2026-12-03T08:00:00Z</wsnt:CurrentTime><wsnt:TerminationTime>2026-12-03T08:01:00Z</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse></s:Body></s:Envelope>`;
+  `<?xml version="1.0" encoding="UTF-8"?>` +
+  `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tev="http://www.onvif.org/ver10/events/wsdl" ` +
+  `xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:wsa5="${WSA}"${envAttrs}><s:Body>` +
+  `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference>` +
+  `<wsa5:Address>http://192.0.2.10/onvif/Subscription</wsa5:Address>${params}</tev:SubscriptionReference>` +
+  `<wsnt:CurrentTime>2026-12-03T08:00:00Z</wsnt:CurrentTime><wsnt:TerminationTime>2026-12-03T08:01:00Z</wsnt:TerminationTime>` +
+  `</tev:CreatePullPointSubscriptionResponse></s:Body></s:Envelope>`;
 
 /** A namespace-aware reading of the header blocks we send: [namespace URI, local name, element]. */
 function headerBlocks(xml: string): Array<{ ns: string; local: string; attrs: Record<string, string>; text: string; raw: unknown }> {
@@ -46,7 +50,8 @@ describe('wsa:ReferenceParameters of a subscription reference', () => {
   it('a subscription id is echoed as a header in its own namespace, marked IsReferenceParameter', () => {
     const sub = parseCreatePullPoint(
       created(
-        '<wsa5:ReferenceParameters><dom0:SubscriptionId xmlns:dom0="http://www.example-vendor.com/ver10/event">42</dom0:SubscriptionId></wsa5:ReferenceParameters>',
+        '<wsa5:ReferenceParameters><dom0:SubscriptionId xmlns:dom0="http://www.example-vendor.com/ver10/event">42</dom0:SubscriptionId>' +
+          '</wsa5:ReferenceParameters>',
       ),
     );
     expect(sub.address).toBe('http://192.0.2.10/onvif/Subscription');
@@ -73,7 +78,8 @@ describe('wsa:ReferenceParameters of a subscription reference', () => {
   it('several parameters, nested elements, attributes and a prefix declared on the Envelope keep their names, namespaces and values', () => {
     const sub = parseCreatePullPoint(
       created(
-        '<wsa5:ReferenceParameters><v:Ref k="a b" v:scope="cam&amp;1"><v:Part>one</v:Part><v:Part>two</v:Part></v:Ref><Plain>7</Plain></wsa5:ReferenceParameters>',
+        '<wsa5:ReferenceParameters><v:Ref k="a b" v:scope="cam&amp;1"><v:Part>one</v:Part><v:Part>two</v:Part></v:Ref><Plain>7</Plain>' +
+          '</wsa5:ReferenceParameters>',
         ' xmlns:v="urn:vendor:ref"',
       ),
     );
@@ -91,7 +97,9 @@ describe('wsa:ReferenceParameters of a subscription reference', () => {
   it('hostile text and attribute values are escaped: no element or attribute of the device’s making appears', () => {
     const sub = parseCreatePullPoint(
       created(
-        '<wsa5:ReferenceParameters><x:Id xmlns:x="urn:x" note="&quot;/&gt;&lt;wsse:Security/&gt;">1&lt;/x:Id&gt;&lt;wsse:Security&gt;evil&lt;/wsse:Security&gt;&#38;&#x3C;</x:Id></wsa5:ReferenceParameters>',
+        '<wsa5:ReferenceParameters>' +
+          '<x:Id xmlns:x="urn:x" note="&quot;/&gt;&lt;wsse:Security/&gt;">1&lt;/x:Id&gt;&lt;wsse:Security&gt;evil&lt;/wsse:Security&gt;&#38;&#x3C;</x:Id>' +
+          '</wsa5:ReferenceParameters>',
       ),
     );
     const xml = send(sub);

@@ -7,10 +7,15 @@ import { backoffMs, parseDeviceTime, remainingLifetimeMs, renewDelayMs } from '.
 import { at, parseXml, text } from '../../src/video/onvif/xml.js';
 
 const ENV = (body: string) =>
-  `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tt="http://www.onvif.org/ver10/schema" xmlns:tev="http://www.onvif.org/ver10/events/wsdl" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:wsa5="http://www.w3.org/2005/08/addressing"><s:Body>${body}</s:Body></s:Envelope>`;
+  `<?xml version="1.0" encoding="UTF-8"?>` +
+  `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tt="http://www.onvif.org/ver10/schema" ` +
+  `xmlns:tev="http://www.onvif.org/ver10/events/wsdl" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:wsa5="http://www.w3.org/2005/08/addressing">` +
+  `<s:Body>${body}</s:Body></s:Envelope>`;
 
 const motion = (i: number, value = 'true', op = 'Changed') =>
-  `<wsnt:NotificationMessage><wsnt:Topic>tns1:RuleEngine/CellMotionDetector/Motion</wsnt:Topic><wsnt:Message><tt:Message UtcTime="2026-12-03T07:00:00Z" PropertyOperation="${op}"><tt:Source><tt:SimpleItem Name="Rule" Value="rule-${i}"/></tt:Source><tt:Data><tt:SimpleItem Name="IsMotion" Value="${value}"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage>`;
+  `<wsnt:NotificationMessage><wsnt:Topic>tns1:RuleEngine/CellMotionDetector/Motion</wsnt:Topic><wsnt:Message>` +
+  `<tt:Message UtcTime="2026-12-03T07:00:00Z" PropertyOperation="${op}"><tt:Source><tt:SimpleItem Name="Rule" Value="rule-${i}"/></tt:Source><tt:Data>` +
+  `<tt:SimpleItem Name="IsMotion" Value="${value}"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage>`;
 
 describe('WS-Addressing on subscription requests', () => {
   it('a Renew carries Action, a fresh MessageID, an anonymous ReplyTo and To the subscription', () => {
@@ -31,7 +36,9 @@ describe('WS-Addressing on subscription requests', () => {
 describe('replies', () => {
   it('a PullMessages reply with 600 messages gives the first MessageLimit and counts the rest', () => {
     const raw = ENV(
-      `<tev:PullMessagesResponse><tev:CurrentTime>2026-12-03T07:00:00Z</tev:CurrentTime><tev:TerminationTime>2026-12-03T07:01:00Z</tev:TerminationTime>${Array.from({ length: 600 }, (_, i) => motion(i)).join('')}</tev:PullMessagesResponse>`,
+      `<tev:PullMessagesResponse><tev:CurrentTime>2026-12-03T07:00:00Z</tev:CurrentTime>` +
+        `<tev:TerminationTime>2026-12-03T07:01:00Z</tev:TerminationTime>` +
+        `${Array.from({ length: 600 }, (_, i) => motion(i)).join('')}</tev:PullMessagesResponse>`,
     );
     const r = parsePullMessages(raw, 32);
     expect(r.messages).toHaveLength(32);
@@ -42,7 +49,9 @@ describe('replies', () => {
   it('reads CurrentTime and TerminationTime of CreatePullPointSubscription and Renew', () => {
     const created = parseCreatePullPoint(
       ENV(
-        '<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>http://192.0.2.10/sub/1</wsa5:Address></tev:SubscriptionReference><wsnt:CurrentTime>2020-01-01T00:00:00Z</wsnt:CurrentTime><wsnt:TerminationTime>2020-01-01T00:01:00Z</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse>',
+        '<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>http://192.0.2.10/sub/1</wsa5:Address>' +
+          '</tev:SubscriptionReference><wsnt:CurrentTime>2020-01-01T00:00:00Z</wsnt:CurrentTime>' +
+          '<wsnt:TerminationTime>2020-01-01T00:01:00Z</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse>',
       ),
     );
     expect(created).toEqual({

@@ -156,7 +156,10 @@ describe('RTSP authentication (RFC 2617)', () => {
     const base = { username: 'admin', realm: c.get('realm')!, password: o.password ?? 'pw', method: o.method ?? 'DESCRIBE', uri, nonce: c.get('nonce')! };
     if (o.qop === false) return `Digest username="admin", realm="${base.realm}", nonce="${base.nonce}", uri="${uri}", response="${digestResponse(base)}"`;
     const r = digestResponse({ ...base, nc: '00000001', cnonce: 'abcdef', qop: 'auth' });
-    return `Digest username="admin", realm="${base.realm}", nonce="${base.nonce}", uri="${uri}", response="${r}", algorithm="MD5", qop=auth, nc=00000001, cnonce="abcdef"`;
+    return (
+      `Digest username="admin", realm="${base.realm}", nonce="${base.nonce}", uri="${uri}", response="${r}", algorithm="MD5", qop=auth, nc=00000001, ` +
+      `cnonce="abcdef"`
+    );
   };
 
   it('lets in the right Digest answer (with and without qop) and nothing else', () => {

@@ -309,7 +309,8 @@ async function main(): Promise<void> {
                 h(
                   'li',
                   { dataset: { record: r.id } },
-                  `${formatTime(r.startedAt, false)} · ${t('instSeen', seenCount(r))} · ${r.passed === null ? t('instWalkTest') : t(r.passed ? 'instPassed' : 'instFailed')} `,
+                  `${formatTime(r.startedAt, false)} · ${t('instSeen', seenCount(r))} · ` +
+                    `${r.passed === null ? t('instWalkTest') : t(r.passed ? 'instPassed' : 'instFailed')} `,
                   h('button', {
                     class: 'btn btn-small',
                     attrs: { type: 'button' },

@@ -36,7 +36,9 @@ export function securityHeaders(o: EdgeHeaderOptions): Record<string, string> {
   const headers: Record<string, string> = {
     // No inline script or style anywhere, so the policy can forbid them. Images: this hub (snapshots,
     // live view, icons) and the configured tile server only; connections: this hub only.
-    'Content-Security-Policy': `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:${tiles ? ` ${tiles}` : ''}; media-src 'self' blob:; connect-src 'self'${ws}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'`,
+    'Content-Security-Policy':
+      `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:${tiles ? ` ${tiles}` : ''}; media-src 'self' blob:; connect-src ` +
+      `'self'${ws}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'`,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'X-Frame-Options': 'DENY',

@@ -19,7 +19,8 @@ export const clusterSchema = z
       // A password inline would sit in a file installers copy around; it comes by reference.
       .regex(/^rediss?:\/\/(?![^/]*@)[^\s/]+(\/\d{1,2})?$/, { error: REDIS_URL_EXPECTED })
       .describe(
-        'Redis the replicas share: the embedded broker clusters through it (mqemitter-redis, aedes-persistence-redis), and Socket.IO pushes cross replicas (@socket.io/redis-adapter).',
+        'Redis the replicas share: the embedded broker clusters through it (mqemitter-redis, aedes-persistence-redis), and Socket.IO pushes cross ' +
+          'replicas (@socket.io/redis-adapter).',
       ),
     redis_password_env: envName().nullish().describe('Environment variable holding the Redis password (Redis AUTH); absent: no password.'),
     redis_password_file_key: secretKey().nullish().describe('… or the Redis password from config/secrets.yaml (one of the two).'),
@@ -28,12 +29,14 @@ export const clusterSchema = z
       .regex(/^[A-Za-z0-9_.-]{1,50}$/, { error: REPLICA_ID_EXPECTED })
       .nullish()
       .describe(
-        'This replica’s fixed name (broker id, MQTT client id suffix in external mode); absent: the SAFEGRID_REPLICA_ID environment variable, else the host name. Keep it the same across restarts.',
+        'This replica’s fixed name (broker id, MQTT client id suffix in external mode); absent: the SAFEGRID_REPLICA_ID environment variable, else the ' +
+          'host name. Keep it the same across restarts.',
       ),
     lease_interval: duration()
       .prefault('2s')
       .describe(
-        'With storage.backend postgres: how often this replica surveys the partition leases (one site, one writer) and takes or gives up partitions (± 20 % jitter); failover takes about one interval after PostgreSQL frees a dead replica’s locks.',
+        'With storage.backend postgres: how often this replica surveys the partition leases (one site, one writer) and takes or gives up partitions ' +
+          '(± 20 % jitter); failover takes about one interval after PostgreSQL frees a dead replica’s locks.',
       ),
   })
   .superRefine((o, ctx) => {

@@ -11,12 +11,14 @@ export const drainSchema = z
     timeout: duration()
       .prefault('10s')
       .describe(
-        'The longest an orderly stop (SIGTERM) may take before the process exits anyway; keep it below the supervisor’s grace period (Docker `stop_grace_period`, 10 s by default).',
+        'The longest an orderly stop (SIGTERM) may take before the process exits anyway; keep it below the supervisor’s grace period (Docker ' +
+          '`stop_grace_period`, 10 s by default).',
       ),
     unready_delay: duration()
       .nullish()
       .describe(
-        'Behind a load balancer: how long /api/health/ready answers 503 while this replica still serves, before it closes its listeners — a little more than the balancer’s check interval × fall count. Absent: close at once (one hub, nothing in front).',
+        'Behind a load balancer: how long /api/health/ready answers 503 while this replica still serves, before it closes its listeners — a little more ' +
+          'than the balancer’s check interval × fall count. Absent: close at once (one hub, nothing in front).',
       ),
   })
   .prefault({});

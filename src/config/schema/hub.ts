@@ -131,7 +131,8 @@ export const mqttSchema = z
       .max(268_435_455, { error: PACKET_SIZE_EXPECTED })
       .default(128 * 1024)
       .describe(
-        'Embedded broker: largest MQTT packet in bytes; a client announcing more is disconnected before it sends the bytes (also before login). Payloads over 64 KiB are refused by ingest anyway.',
+        'Embedded broker: largest MQTT packet in bytes; a client announcing more is disconnected before it sends the bytes (also before login). Payloads ' +
+          'over 64 KiB are refused by ingest anyway.',
       ),
     max_connections_per_address: z
       .number({ error: CONNECTIONS_EXPECTED })
@@ -148,7 +149,8 @@ export const mqttSchema = z
       .boolean({ error: 'true or false' })
       .default(false)
       .describe(
-        'External broker, several replicas: subscribe with MQTT 5 shared subscriptions ($share/<shared_group>/…) so each message is taken by one replica; the client id becomes <client_id>-<replica id>.',
+        'External broker, several replicas: subscribe with MQTT 5 shared subscriptions ($share/<shared_group>/…) so each message is taken by one ' +
+          'replica; the client id becomes <client_id>-<replica id>.',
       ),
     shared_group: z
       .string({ error: 'a share name of letters, digits, "-" or "_"' })
@@ -415,7 +417,8 @@ export const hubSchema = z
     timezone: ianaZone()
       .default('Asia/Shanghai')
       .describe(
-        'The dispatch centre’s time zone: every time on the console and the guard page is shown in it (北京时间 for Asia/Shanghai), whatever the browser’s zone.',
+        'The dispatch centre’s time zone: every time on the console and the guard page is shown in it (北京时间 for Asia/Shanghai), whatever the ' +
+          'browser’s zone.',
       ),
     users: path('accounts file').default('config/users.yaml').describe('Accounts file.'),
     language: z

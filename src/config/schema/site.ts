@@ -103,7 +103,9 @@ export const cameraSchema = z
             params: {
               code: 'SG_CONFIG_SECRET_INLINE',
               whole: true,
-              hint: 'remove "user:password@" from the URL and give the credentials as rtsp_login: { username, password_env } (or onvif.username and onvif.password_env when the camera speaks ONVIF)',
+              hint:
+                'remove "user:password@" from the URL and give the credentials as rtsp_login: { username, password_env } (or onvif.username and ' +
+                'onvif.password_env when the camera speaks ONVIF)',
             } satisfies CustomIssueParams,
           });
         }
@@ -128,7 +130,8 @@ export const cameraSchema = z
       )
       .max(16, { error: 'at most 16 hosts' })
       .describe(
-        "more hosts (name or IP address, no port, no scheme) on which the camera's stream, snapshot, service and event addresses may be; the camera's login is sent to them",
+        "more hosts (name or IP address, no port, no scheme) on which the camera's stream, snapshot, service and event addresses may be; the camera's " +
+          'login is sent to them',
       )
       .nullish(),
   })

@@ -98,7 +98,9 @@ export function parseContactId(text: string): ContactIdParse {
     return {
       ok: false,
       code: 'SG_INGEST_BAD_CHECKSUM',
-      reason: `checksum digit ${JSON.stringify(digits[15])} gives a digit sum of ${sum}, not a multiple of 15; expected ${JSON.stringify(want)} (digit 0 counts as 10)`,
+      reason:
+        `checksum digit ${JSON.stringify(digits[15])} gives a digit sum of ${sum}, not a multiple of 15; expected ${JSON.stringify(want)} (digit 0 counts ` +
+        `as 10)`,
     };
   }
   const q = digits[6]!;

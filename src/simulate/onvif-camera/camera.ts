@@ -400,8 +400,9 @@ export class SimCamera {
   private challenge(res: http.ServerResponse): void {
     const nonce = randomBytes(16).toString('base64');
     this.digestNonces.add(nonce);
+    const opaque = randomBytes(8).toString('hex');
     res.writeHead(401, {
-      'WWW-Authenticate': `Digest realm="sim-camera", qop="auth", algorithm=${this.o.digestAlgorithm}, nonce="${nonce}", opaque="${randomBytes(8).toString('hex')}"`,
+      'WWW-Authenticate': `Digest realm="sim-camera", qop="auth", algorithm=${this.o.digestAlgorithm}, nonce="${nonce}", opaque="${opaque}"`,
       'Content-Type': 'text/plain',
     });
     res.end('401 Unauthorized');
@@ -452,7 +453,11 @@ export class SimCamera {
   }
 
   private send(res: http.ServerResponse, status: number, body: string, headers = ''): void {
-    let xml = `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="${NS.s}" xmlns:tt="${NS.tt}" xmlns:tds="${NS.tds}" xmlns:trt="${NS.trt}" xmlns:tev="${NS.tev}" xmlns:wsnt="${NS.wsnt}" xmlns:wsa5="${NS.wsa5}" xmlns:ter="${NS.ter}" xmlns:tns1="${NS.tns1}">${headers ? `<s:Header>${headers}</s:Header>` : ''}<s:Body>${body}</s:Body></s:Envelope>`;
+    let xml =
+      `<?xml version="1.0" encoding="UTF-8"?>` +
+      `<s:Envelope xmlns:s="${NS.s}" xmlns:tt="${NS.tt}" xmlns:tds="${NS.tds}" xmlns:trt="${NS.trt}" xmlns:tev="${NS.tev}" xmlns:wsnt="${NS.wsnt}" ` +
+      `xmlns:wsa5="${NS.wsa5}" xmlns:ter="${NS.ter}" xmlns:tns1="${NS.tns1}">${headers ? `<s:Header>${headers}</s:Header>` : ''}<s:Body>${body}</s:Body>` +
+      `</s:Envelope>`;
     switch (this.state.misbehave) {
       case 'malformed':
         xml = xml.slice(0, Math.floor(xml.length * 0.6)) + '<unclosed attr="x>';
@@ -617,36 +622,52 @@ export class SimCamera {
           res,
           200,
           `<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime><tt:DateTimeType>NTP</tt:DateTimeType><tt:DaylightSavings>false</tt:DaylightSavings>` +
-            `<tt:TimeZone><tt:TZ>CST-8</tt:TZ></tt:TimeZone><tt:UTCDateTime><tt:Time><tt:Hour>${d.getUTCHours()}</tt:Hour><tt:Minute>${d.getUTCMinutes()}</tt:Minute><tt:Second>${d.getUTCSeconds()}</tt:Second></tt:Time>` +
-            `<tt:Date><tt:Year>${d.getUTCFullYear()}</tt:Year><tt:Month>${d.getUTCMonth() + 1}</tt:Month><tt:Day>${d.getUTCDate()}</tt:Day></tt:Date></tt:UTCDateTime></tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>`,
+            `<tt:TimeZone><tt:TZ>CST-8</tt:TZ></tt:TimeZone><tt:UTCDateTime><tt:Time><tt:Hour>${d.getUTCHours()}</tt:Hour>` +
+            `<tt:Minute>${d.getUTCMinutes()}</tt:Minute><tt:Second>${d.getUTCSeconds()}</tt:Second></tt:Time>` +
+            `<tt:Date><tt:Year>${d.getUTCFullYear()}</tt:Year><tt:Month>${d.getUTCMonth() + 1}</tt:Month><tt:Day>${d.getUTCDate()}</tt:Day></tt:Date>` +
+            `</tt:UTCDateTime></tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>`,
         );
       }
       case 'GetDeviceInformation':
         return this.send(
           res,
           200,
-          `<tds:GetDeviceInformationResponse><tds:Manufacturer>${escapeXml(this.o.manufacturer)}</tds:Manufacturer><tds:Model>${escapeXml(this.o.hardware)}</tds:Model>` +
-            `<tds:FirmwareVersion>V5.7.3 build 240101</tds:FirmwareVersion><tds:SerialNumber>${escapeXml(this.o.serial)}</tds:SerialNumber><tds:HardwareId>88</tds:HardwareId></tds:GetDeviceInformationResponse>`,
+          `<tds:GetDeviceInformationResponse><tds:Manufacturer>${escapeXml(this.o.manufacturer)}</tds:Manufacturer>` +
+            `<tds:Model>${escapeXml(this.o.hardware)}</tds:Model>` +
+            `<tds:FirmwareVersion>V5.7.3 build 240101</tds:FirmwareVersion><tds:SerialNumber>${escapeXml(this.o.serial)}</tds:SerialNumber>` +
+            `<tds:HardwareId>88</tds:HardwareId></tds:GetDeviceInformationResponse>`,
         );
       case 'GetCapabilities':
         return this.send(
           res,
           200,
           `<tds:GetCapabilitiesResponse><tds:Capabilities>` +
-            `<tt:Device><tt:XAddr>${b}/onvif/device_service</tt:XAddr><tt:Network><tt:IPFilter>false</tt:IPFilter><tt:ZeroConfiguration>false</tt:ZeroConfiguration><tt:IPVersion6>false</tt:IPVersion6><tt:DynDNS>false</tt:DynDNS></tt:Network>` +
-            `<tt:System><tt:DiscoveryResolve>true</tt:DiscoveryResolve><tt:DiscoveryBye>true</tt:DiscoveryBye><tt:RemoteDiscovery>false</tt:RemoteDiscovery><tt:SystemBackup>false</tt:SystemBackup><tt:SystemLogging>false</tt:SystemLogging><tt:FirmwareUpgrade>false</tt:FirmwareUpgrade><tt:SupportedVersions><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tt:SupportedVersions></tt:System>` +
-            `<tt:IO><tt:InputConnectors>1</tt:InputConnectors><tt:RelayOutputs>0</tt:RelayOutputs></tt:IO><tt:Security><tt:TLS1.1>false</tt:TLS1.1><tt:TLS1.2>false</tt:TLS1.2><tt:OnboardKeyGeneration>false</tt:OnboardKeyGeneration><tt:AccessPolicyConfig>false</tt:AccessPolicyConfig><tt:X.509Token>false</tt:X.509Token><tt:SAMLToken>false</tt:SAMLToken><tt:KerberosToken>false</tt:KerberosToken><tt:RELToken>false</tt:RELToken></tt:Security></tt:Device>` +
-            `<tt:Events><tt:XAddr>${svcBase}/onvif/event_service</tt:XAddr><tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport><tt:WSPullPointSupport>true</tt:WSPullPointSupport><tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport></tt:Events>` +
-            `<tt:Media><tt:XAddr>${svcBase}/onvif/media_service</tt:XAddr><tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>` +
+            `<tt:Device><tt:XAddr>${b}/onvif/device_service</tt:XAddr><tt:Network><tt:IPFilter>false</tt:IPFilter>` +
+            `<tt:ZeroConfiguration>false</tt:ZeroConfiguration><tt:IPVersion6>false</tt:IPVersion6><tt:DynDNS>false</tt:DynDNS></tt:Network>` +
+            `<tt:System><tt:DiscoveryResolve>true</tt:DiscoveryResolve><tt:DiscoveryBye>true</tt:DiscoveryBye>` +
+            `<tt:RemoteDiscovery>false</tt:RemoteDiscovery><tt:SystemBackup>false</tt:SystemBackup><tt:SystemLogging>false</tt:SystemLogging>` +
+            `<tt:FirmwareUpgrade>false</tt:FirmwareUpgrade><tt:SupportedVersions><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tt:SupportedVersions>` +
+            `</tt:System>` +
+            `<tt:IO><tt:InputConnectors>1</tt:InputConnectors><tt:RelayOutputs>0</tt:RelayOutputs></tt:IO><tt:Security><tt:TLS1.1>false</tt:TLS1.1>` +
+            `<tt:TLS1.2>false</tt:TLS1.2><tt:OnboardKeyGeneration>false</tt:OnboardKeyGeneration><tt:AccessPolicyConfig>false</tt:AccessPolicyConfig>` +
+            `<tt:X.509Token>false</tt:X.509Token><tt:SAMLToken>false</tt:SAMLToken><tt:KerberosToken>false</tt:KerberosToken>` +
+            `<tt:RELToken>false</tt:RELToken></tt:Security></tt:Device>` +
+            `<tt:Events><tt:XAddr>${svcBase}/onvif/event_service</tt:XAddr><tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport>` +
+            `<tt:WSPullPointSupport>true</tt:WSPullPointSupport>` +
+            `<tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport></tt:Events>` +
+            `<tt:Media><tt:XAddr>${svcBase}/onvif/media_service</tt:XAddr><tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast>` +
+            `<tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>` +
             `</tds:Capabilities></tds:GetCapabilitiesResponse>`,
         );
       case 'GetServices': {
         const svc = (ns: string, path: string): string =>
-          `<tds:Service><tds:Namespace>${ns}</tds:Namespace><tds:XAddr>${ns === NS.tds ? b : svcBase}${path}</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>`;
+          `<tds:Service><tds:Namespace>${ns}</tds:Namespace><tds:XAddr>${ns === NS.tds ? b : svcBase}${path}</tds:XAddr><tds:Version>` +
+          `<tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>`;
         return this.send(
           res,
           200,
-          `<tds:GetServicesResponse>${svc(NS.tds, '/onvif/device_service')}${svc(NS.trt, '/onvif/media_service')}${svc(NS.tev, '/onvif/event_service')}</tds:GetServicesResponse>`,
+          `<tds:GetServicesResponse>` +
+            `${svc(NS.tds, '/onvif/device_service')}${svc(NS.trt, '/onvif/media_service')}${svc(NS.tev, '/onvif/event_service')}</tds:GetServicesResponse>`,
         );
       }
       case 'GetScopes':
@@ -661,20 +682,24 @@ export class SimCamera {
         return this.send(
           res,
           200,
-          `<tds:GetNTPResponse><tds:NTPInformation><tt:FromDHCP>false</tt:FromDHCP><tt:NTPManual><tt:Type>IPv4</tt:Type><tt:IPv4Address>127.0.0.1</tt:IPv4Address></tt:NTPManual></tds:NTPInformation></tds:GetNTPResponse>`,
+          `<tds:GetNTPResponse><tds:NTPInformation><tt:FromDHCP>false</tt:FromDHCP><tt:NTPManual><tt:Type>IPv4</tt:Type>` +
+            `<tt:IPv4Address>127.0.0.1</tt:IPv4Address></tt:NTPManual></tds:NTPInformation></tds:GetNTPResponse>`,
         );
       case 'GetHostname':
         return this.send(
           res,
           200,
-          `<tds:GetHostnameResponse><tds:HostnameInformation><tt:FromDHCP>false</tt:FromDHCP><tt:Name>${escapeXml(this.o.name)}</tt:Name></tds:HostnameInformation></tds:GetHostnameResponse>`,
+          `<tds:GetHostnameResponse><tds:HostnameInformation><tt:FromDHCP>false</tt:FromDHCP><tt:Name>${escapeXml(this.o.name)}</tt:Name>` +
+            `</tds:HostnameInformation></tds:GetHostnameResponse>`,
         );
       case 'GetNetworkInterfaces':
         return this.send(
           res,
           200,
-          `<tds:GetNetworkInterfacesResponse><tds:NetworkInterfaces token="eth0"><tt:Enabled>true</tt:Enabled><tt:Info><tt:Name>eth0</tt:Name><tt:HwAddress>02:00:00:00:00:01</tt:HwAddress><tt:MTU>1500</tt:MTU></tt:Info>` +
-            `<tt:IPv4><tt:Enabled>true</tt:Enabled><tt:Config><tt:Manual><tt:Address>${this.o.host}</tt:Address><tt:PrefixLength>8</tt:PrefixLength></tt:Manual><tt:DHCP>false</tt:DHCP></tt:Config></tt:IPv4></tds:NetworkInterfaces></tds:GetNetworkInterfacesResponse>`,
+          `<tds:GetNetworkInterfacesResponse><tds:NetworkInterfaces token="eth0"><tt:Enabled>true</tt:Enabled><tt:Info><tt:Name>eth0</tt:Name>` +
+            `<tt:HwAddress>02:00:00:00:00:01</tt:HwAddress><tt:MTU>1500</tt:MTU></tt:Info>` +
+            `<tt:IPv4><tt:Enabled>true</tt:Enabled><tt:Config><tt:Manual><tt:Address>${this.o.host}</tt:Address><tt:PrefixLength>8</tt:PrefixLength>` +
+            `</tt:Manual><tt:DHCP>false</tt:DHCP></tt:Config></tt:IPv4></tds:NetworkInterfaces></tds:GetNetworkInterfacesResponse>`,
         );
       default:
         return this.fault(res, false, 'ter:ActionNotSupported', `${op} is not supported`);
@@ -684,11 +709,14 @@ export class SimCamera {
   private profileXml(token: string, name: string, w: number, h: number): string {
     return (
       `<trt:Profiles token="${token}" fixed="true"><tt:Name>${name}</tt:Name>` +
-      `<tt:VideoSourceConfiguration token="vsc0"><tt:Name>vsc0</tt:Name><tt:UseCount>2</tt:UseCount><tt:SourceToken>vs0</tt:SourceToken><tt:Bounds x="0" y="0" width="${w}" height="${h}"/></tt:VideoSourceConfiguration>` +
+      `<tt:VideoSourceConfiguration token="vsc0"><tt:Name>vsc0</tt:Name><tt:UseCount>2</tt:UseCount><tt:SourceToken>vs0</tt:SourceToken>` +
+      `<tt:Bounds x="0" y="0" width="${w}" height="${h}"/></tt:VideoSourceConfiguration>` +
       `<tt:VideoEncoderConfiguration token="vec_${token}"><tt:Name>vec_${token}</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>JPEG</tt:Encoding>` +
       `<tt:Resolution><tt:Width>${w}</tt:Width><tt:Height>${h}</tt:Height></tt:Resolution><tt:Quality>5</tt:Quality>` +
-      `<tt:RateControl><tt:FrameRateLimit>5</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>2048</tt:BitrateLimit></tt:RateControl>` +
-      `<tt:Multicast><tt:Address><tt:Type>IPv4</tt:Type><tt:IPv4Address>0.0.0.0</tt:IPv4Address></tt:Address><tt:Port>0</tt:Port><tt:TTL>1</tt:TTL><tt:AutoStart>false</tt:AutoStart></tt:Multicast>` +
+      `<tt:RateControl><tt:FrameRateLimit>5</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>2048</tt:BitrateLimit>` +
+      `</tt:RateControl>` +
+      `<tt:Multicast><tt:Address><tt:Type>IPv4</tt:Type><tt:IPv4Address>0.0.0.0</tt:IPv4Address></tt:Address><tt:Port>0</tt:Port><tt:TTL>1</tt:TTL>` +
+      `<tt:AutoStart>false</tt:AutoStart></tt:Multicast>` +
       `<tt:SessionTimeout>PT60S</tt:SessionTimeout></tt:VideoEncoderConfiguration></trt:Profiles>`
     );
   }
@@ -701,20 +729,24 @@ export class SimCamera {
         return this.send(
           res,
           200,
-          `<trt:GetProfilesResponse>${this.profileXml('main', 'MainStream', 320, 240)}${this.profileXml('sub', 'SubStream', 320, 240)}</trt:GetProfilesResponse>`,
+          `<trt:GetProfilesResponse>` +
+            `${this.profileXml('main', 'MainStream', 320, 240)}${this.profileXml('sub', 'SubStream', 320, 240)}</trt:GetProfilesResponse>`,
         );
       case 'GetProfile':
         if (!known) return this.fault(res, true, 'ter:InvalidArgVal', 'no such profile');
         return this.send(
           res,
           200,
-          `<trt:GetProfileResponse>${this.profileXml(token, token === 'main' ? 'MainStream' : 'SubStream', 320, 240).replace(/trt:Profiles/g, 'trt:Profile')}</trt:GetProfileResponse>`,
+          `<trt:GetProfileResponse>` +
+            `${this.profileXml(token, token === 'main' ? 'MainStream' : 'SubStream', 320, 240).replace(/trt:Profiles/g, 'trt:Profile')}` +
+            `</trt:GetProfileResponse>`,
         );
       case 'GetVideoSources':
         return this.send(
           res,
           200,
-          `<trt:GetVideoSourcesResponse><trt:VideoSources token="vs0"><tt:Framerate>5</tt:Framerate><tt:Resolution><tt:Width>320</tt:Width><tt:Height>240</tt:Height></tt:Resolution></trt:VideoSources></trt:GetVideoSourcesResponse>`,
+          `<trt:GetVideoSourcesResponse><trt:VideoSources token="vs0"><tt:Framerate>5</tt:Framerate><tt:Resolution><tt:Width>320</tt:Width>` +
+            `<tt:Height>240</tt:Height></tt:Resolution></trt:VideoSources></trt:GetVideoSourcesResponse>`,
         );
       case 'GetStreamUri':
       case 'GetSnapshotUri': {
@@ -725,7 +757,8 @@ export class SimCamera {
         return this.send(
           res,
           200,
-          `<trt:${op}Response><trt:MediaUri><tt:Uri>${escapeXml(uri)}</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:${op}Response>`,
+          `<trt:${op}Response><trt:MediaUri><tt:Uri>${escapeXml(uri)}</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect>` +
+            `<tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:${op}Response>`,
         );
       }
       default:
@@ -793,19 +826,23 @@ export class SimCamera {
           res,
           200,
           `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference>${this.subscriptionReference(id)}</tev:SubscriptionReference>` +
-            `<wsnt:CurrentTime>${now.toISOString()}</wsnt:CurrentTime><wsnt:TerminationTime>${new Date(sub.expires).toISOString()}</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse>`,
+            `<wsnt:CurrentTime>${now.toISOString()}</wsnt:CurrentTime><wsnt:TerminationTime>${new Date(sub.expires).toISOString()}</wsnt:TerminationTime>` +
+            `</tev:CreatePullPointSubscriptionResponse>`,
         );
       }
       case 'GetEventProperties':
         return this.send(
           res,
           200,
-          `<tev:GetEventPropertiesResponse><tev:TopicNamespaceLocation>http://www.onvif.org/onvif/ver10/topics/topicns.xml</tev:TopicNamespaceLocation><wsnt:FixedTopicSet>true</wsnt:FixedTopicSet>` +
-            `<wstop:TopicSet xmlns:wstop="http://docs.oasis-open.org/wsn/t-1"><tns1:RuleEngine><CellMotionDetector><Motion wstop:topic="true"/></CellMotionDetector><TamperDetector><Tamper wstop:topic="true"/></TamperDetector></tns1:RuleEngine>` +
+          `<tev:GetEventPropertiesResponse><tev:TopicNamespaceLocation>http://www.onvif.org/onvif/ver10/topics/topicns.xml</tev:TopicNamespaceLocation>` +
+            `<wsnt:FixedTopicSet>true</wsnt:FixedTopicSet>` +
+            `<wstop:TopicSet xmlns:wstop="http://docs.oasis-open.org/wsn/t-1"><tns1:RuleEngine><CellMotionDetector><Motion wstop:topic="true"/>` +
+            `</CellMotionDetector><TamperDetector><Tamper wstop:topic="true"/></TamperDetector></tns1:RuleEngine>` +
             `<tns1:Device><Trigger><DigitalInput wstop:topic="true"/></Trigger></tns1:Device></wstop:TopicSet>` +
             `<wsnt:TopicExpressionDialect>http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet</wsnt:TopicExpressionDialect>` +
             `<tev:MessageContentFilterDialect>http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter</tev:MessageContentFilterDialect>` +
-            `<tev:MessageContentSchemaLocation>http://www.onvif.org/onvif/ver10/schema/onvif.xsd</tev:MessageContentSchemaLocation></tev:GetEventPropertiesResponse>`,
+            `<tev:MessageContentSchemaLocation>http://www.onvif.org/onvif/ver10/schema/onvif.xsd</tev:MessageContentSchemaLocation>` +
+            `</tev:GetEventPropertiesResponse>`,
         );
       default:
         return this.fault(res, false, 'ter:ActionNotSupported', `${op} is not supported`);
@@ -840,7 +877,8 @@ export class SimCamera {
         return this.send(
           res,
           200,
-          `<tev:PullMessagesResponse><tev:CurrentTime>${now.toISOString()}</tev:CurrentTime><tev:TerminationTime>${new Date(sub.expires).toISOString()}</tev:TerminationTime>${msgs.join('')}</tev:PullMessagesResponse>`,
+          `<tev:PullMessagesResponse><tev:CurrentTime>${now.toISOString()}</tev:CurrentTime>` +
+            `<tev:TerminationTime>${new Date(sub.expires).toISOString()}</tev:TerminationTime>${msgs.join('')}</tev:PullMessagesResponse>`,
           `<wsa5:Action>${NS.tev}/PullPointSubscription/PullMessagesResponse</wsa5:Action>`,
         );
       }
@@ -854,7 +892,8 @@ export class SimCamera {
         return this.send(
           res,
           200,
-          `<wsnt:RenewResponse><wsnt:TerminationTime>${new Date(sub.expires).toISOString()}</wsnt:TerminationTime><wsnt:CurrentTime>${this.now().toISOString()}</wsnt:CurrentTime></wsnt:RenewResponse>`,
+          `<wsnt:RenewResponse><wsnt:TerminationTime>${new Date(sub.expires).toISOString()}</wsnt:TerminationTime>` +
+            `<wsnt:CurrentTime>${this.now().toISOString()}</wsnt:CurrentTime></wsnt:RenewResponse>`,
         );
       }
       case 'Unsubscribe':
@@ -909,7 +948,8 @@ export class SimCamera {
     let xml =
       `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="${NS.s}" xmlns:a="${NS.wsa}" xmlns:d="${NS.d}" xmlns:dn="${NS.dn}" xmlns:tds="${NS.tds}">` +
       `<s:Header><a:MessageID>urn:uuid:${randomUUID()}</a:MessageID><a:RelatesTo>${escapeXml(messageId)}</a:RelatesTo>` +
-      `<a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To><a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action>` +
+      `<a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To>` +
+      `<a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action>` +
       `<d:AppSequence InstanceId="1" MessageNumber="1"/></s:Header>` +
       `<s:Body><d:ProbeMatches><d:ProbeMatch><a:EndpointReference><a:Address>urn:uuid:${this.uuid}</a:Address></a:EndpointReference>` +
       `<d:Types>dn:NetworkVideoTransmitter tds:Device</d:Types><d:Scopes>${this.scopes().map(escapeXml).join(' ')}</d:Scopes>` +

@@ -174,7 +174,9 @@ export class PgReportRepository implements ReportRepository {
     const where = new Where();
     if (station === null) where.raw(`station = ''`);
     else if (station !== undefined) where.add('station = ?', station);
-    const sql = `SELECT date, station, generated_ms, hash, audit_seq, '' AS doc FROM daily_reports ${where} ORDER BY date DESC, station LIMIT ${Math.min(Math.max(limit, 1), 5000)}`;
+    const sql =
+      `SELECT date, station, generated_ms, hash, audit_seq, '' AS doc FROM daily_reports ${where} ORDER BY date DESC, station LIMIT ` +
+      `${Math.min(Math.max(limit, 1), 5000)}`;
     return (await this.pg.rows<DailyRaw>(numbered(sql), where.args)).map((r) => {
       const { doc: _doc, ...rest } = fromDaily(r);
       return rest;
