@@ -184,24 +184,14 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'simulate': {
-      const { runSimulateCommand, parseScenarios } = await import('./simulate/run.js');
-      let drill: import('./simulate/run.js').SimulateCommand['drill'];
-      if (values.drill) {
-        // The password comes from the environment only: a command line is visible to every user of the machine.
-        const user = values.user ?? process.env.SG_SIM_USER;
-        const password = process.env.SG_SIM_PASSWORD;
-        if (!user || !password) {
-          console.error('simulate --drill: give --user NAME (an operator or admin) and the password in SG_SIM_PASSWORD');
-          return 2;
-        }
-        const minutes = Number(values.minutes ?? 30);
-        if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
-          console.error(`--minutes: got "${values.minutes}"; expected a whole number 1–1440`);
-          return 2;
-        }
-        drill = { hubUrl: values['hub-url'], user, password, scenarios: parseScenarios(values.scenario), minutes };
+      const { runSimulateCommand, drillOptions } = await import('./simulate/run.js');
+      const args = { hubUrl: values['hub-url'], user: values.user, minutes: values.minutes, scenario: values.scenario };
+      const checked = values.drill ? drillOptions(args, process.env) : null;
+      if (checked && 'error' in checked) {
+        console.error(checked.error);
+        return 2;
       }
-      return runSimulateCommand({ root, url: values.url, alarmEverySeconds: Number(values['alarm-every'] ?? 15), drill });
+      return runSimulateCommand({ root, url: values.url, alarmEverySeconds: Number(values['alarm-every'] ?? 15), drill: checked?.drill });
     }
     default:
       console.error(`unknown command "${command}"\n\n${usage(helpLanguage(root))}`);

@@ -28,6 +28,28 @@ export function parseScenarios(v: string | undefined): DrillScenario[] {
   return list as DrillScenario[];
 }
 
+/** `--drill`'s options as given on the command line (the password comes from the environment). */
+export interface DrillArguments {
+  hubUrl?: string | undefined;
+  user?: string | undefined;
+  minutes?: string | undefined;
+  scenario?: string | undefined;
+}
+
+/**
+ * `--drill`'s options checked: a usage message, or the drill to ask for. The password comes from
+ * SG_SIM_PASSWORD only (and the user from --user, else SG_SIM_USER): a command line is visible to
+ * every user of the machine.
+ */
+export function drillOptions(a: DrillArguments, env: NodeJS.ProcessEnv): { error: string } | { drill: NonNullable<SimulateCommand['drill']> } {
+  const user = a.user ?? env.SG_SIM_USER;
+  const password = env.SG_SIM_PASSWORD;
+  if (!user || !password) return { error: 'simulate --drill: give --user NAME (an operator or admin) and the password in SG_SIM_PASSWORD' };
+  const minutes = Number(a.minutes ?? 30);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) return { error: `--minutes: got "${a.minutes}"; expected a whole number 1–1440` };
+  return { drill: { hubUrl: a.hubUrl, user, password, scenarios: parseScenarios(a.scenario), minutes } };
+}
+
 /** Runs until SIGINT/SIGTERM; the exit code (1: the config has errors, or the drill could not start). */
 export async function runSimulateCommand(o: SimulateCommand): Promise<number> {
   const loaded = loadConfig(o.root, { env: process.env });
