@@ -38,7 +38,9 @@ export function isEventKind(value: unknown): value is EventKind {
 }
 
 /** 110 police, 119 fire, 122 traffic, 120 medical, or a technical fault. */
-export type Category = 'police' | 'fire' | 'traffic' | 'medical' | 'technical';
+/** Incident categories, in the order the console lists them. */
+export const CATEGORIES = ['police', 'fire', 'medical', 'traffic', 'technical'] as const;
+export type Category = (typeof CATEGORIES)[number];
 export type Priority = 1 | 2 | 3 | 4;
 
 export interface KindInfo {

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { KEYHOLDER_CALL_OUTCOMES } from './incident.js';
-import { INCIDENT_ACTIONS, type IncidentAction } from './workflow.js';
+import { COMMAND_EVENT_OF, INCIDENT_ACTIONS, type IncidentAction } from './workflow.js';
 
 /** Longest free text a command carries (a note, a unit, a disposition): longer text is cut, as it always was. */
 export const TEXT_MAX = 1000;
@@ -52,23 +52,7 @@ export const COMMAND_INPUTS = {
   make_real: z.object({ note: text.optional() }),
 } as const satisfies Record<IncidentAction, z.ZodObject>;
 
-/** The Socket.IO event of each command (the REST path is `/api/incidents/:id/<action>`). */
-export const COMMAND_EVENT_OF = {
-  ack: 'incident:ack',
-  dispatch: 'incident:dispatch',
-  onscene: 'incident:onscene',
-  close: 'incident:close',
-  note: 'incident:note',
-  handover: 'incident:handover',
-  takeover: 'incident:takeover',
-  transfer: 'incident:transfer',
-  call: 'incident:call',
-  guard_ack: 'incident:guard_ack',
-  guard_onscene: 'incident:guard_onscene',
-  guard_verify: 'incident:guard_verify',
-  feedback: 'incident:feedback',
-  make_real: 'incident:make_real',
-} as const satisfies Record<IncidentAction, `incident:${IncidentAction}`>;
+export { COMMAND_EVENT_OF } from './workflow.js';
 
 /** Client commands, each answered through its ack callback. The server registers exactly these. */
 export const COMMAND_EVENTS = INCIDENT_ACTIONS.map((a) => COMMAND_EVENT_OF[a]);

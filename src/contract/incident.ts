@@ -5,6 +5,8 @@ import type { ZoneType } from './zones.js';
 /** DESIGN.md "Triage": new 待受理 → acknowledged 已签收 → dispatched 已派警 → on_scene 已到场 → closed 已结警. */
 export const INCIDENT_STATUSES = ['new', 'acknowledged', 'dispatched', 'on_scene', 'closed'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+/** The statuses of an open incident, in workflow order. */
+export const OPEN_STATUSES = ['new', 'acknowledged', 'dispatched', 'on_scene'] as const satisfies readonly Exclude<IncidentStatus, 'closed'>[];
 
 export const DISPOSITIONS = ['real', 'false', 'test', 'duplicate', 'cancelled'] as const;
 export type Disposition = (typeof DISPOSITIONS)[number];

@@ -52,6 +52,24 @@ export const INCIDENT_ACTIONS = [
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
 
 /** The guard's actions: the property-response track (物业响应), never the 110 workflow. */
+/** The Socket.IO event of each command (the REST path is `/api/incidents/:id/<action>`); here, not in commands.ts, so pages import it without zod. */
+export const COMMAND_EVENT_OF = {
+  ack: 'incident:ack',
+  dispatch: 'incident:dispatch',
+  onscene: 'incident:onscene',
+  close: 'incident:close',
+  note: 'incident:note',
+  handover: 'incident:handover',
+  takeover: 'incident:takeover',
+  transfer: 'incident:transfer',
+  call: 'incident:call',
+  guard_ack: 'incident:guard_ack',
+  guard_onscene: 'incident:guard_onscene',
+  guard_verify: 'incident:guard_verify',
+  feedback: 'incident:feedback',
+  make_real: 'incident:make_real',
+} as const satisfies Record<IncidentAction, `incident:${IncidentAction}`>;
+
 export const GUARD_ACTIONS = ['guard_ack', 'guard_onscene', 'guard_verify'] as const satisfies readonly IncidentAction[];
 export type GuardAction = (typeof GUARD_ACTIONS)[number];
 

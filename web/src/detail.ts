@@ -8,7 +8,7 @@ import type { CommandEvent, CommandPayload } from '../../src/contract/commands.j
 import type { CommandReply } from '../../src/contract/socket.js';
 import type { Role } from '../../src/contract/roles.js';
 import { KEYHOLDER_CALL_OUTCOMES, type KeyholderCallOutcome, type PropertyStatus } from '../../src/contract/incident.js';
-import { actionApplies, nextContact, type IncidentAction } from '../../src/contract/workflow.js';
+import { actionApplies, COMMAND_EVENT_OF, nextContact, type IncidentAction } from '../../src/contract/workflow.js';
 import { getJson, HttpError } from './api.js';
 import type { CameraInfo, Directory, SiteInfo } from './directory.js';
 import { h } from './dom.js';
@@ -150,10 +150,9 @@ export class DetailPanel {
   act(action: Action): void {
     const i = this.current;
     if (!i || !allowed(action, i) || this.busy) return;
-    if (action === 'ack') return void this.run('incident:ack', { id: i.id });
-    if (action === 'onscene') return void this.run('incident:onscene', { id: i.id });
-    if (action === 'takeover') return void this.run('incident:takeover', { id: i.id });
-    if (action === 'make_real') return void this.run('incident:make_real', { id: i.id });
+    // Steps that take no input are sent at once; the others open their form.
+    if (action === 'ack' || action === 'onscene' || action === 'takeover' || action === 'make_real')
+      return void this.run(COMMAND_EVENT_OF[action], { id: i.id });
     if (action.startsWith('guard_')) return;
     this.form = action;
     this.formEl = null;

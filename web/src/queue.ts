@@ -10,8 +10,8 @@
  * width with CSS container queries (console.css): the grid cell goes first, then 警情编号 moves
  * under the kind; the essential columns are never cut.
  */
-import type { Category, Priority } from '../../src/contract/alarm-event.js';
-import type { Incident, IncidentStatus } from '../../src/contract/incident.js';
+import { CATEGORIES, type Category, type Priority } from '../../src/contract/alarm-event.js';
+import { type Incident, OPEN_STATUSES } from '../../src/contract/incident.js';
 import { h } from './dom.js';
 import { tickCountdowns } from './countdowns.js';
 import { escalationCountdown, siteMarks } from './escalation-clock.js';
@@ -53,8 +53,6 @@ export interface QueueView {
   multiStation: boolean;
 }
 
-const CATEGORIES: readonly Category[] = ['police', 'fire', 'medical', 'traffic', 'technical'];
-const OPEN_STATUSES: ReadonlyArray<Exclude<IncidentStatus, 'closed'>> = ['new', 'acknowledged', 'dispatched', 'on_scene'];
 const SORT_WORD = { priority: 'sortPriority', age: 'sortAge', station: 'sortStation' } as const satisfies Record<QueueSort, string>;
 
 export class QueuePanel {
