@@ -1,4 +1,4 @@
-import { Aedes, type AuthenticateError } from 'aedes';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -58,6 +58,9 @@ const OVERSIZE_COOL_OFF_MS = 10_000;
 
 const DEFAULT_LIMITS: ConnectionLimits = { maxPacketBytes: 128 * 1024, maxConnectionsPerAddress: 64, connectTimeoutMs: 10_000 };
 
+type Counter = ReturnType<Metrics['counter']>;
+type AuthenticateDone = (error: AuthenticateError | null, success: boolean | null) => void;
+
 /** CONNACK return codes of MQTT 3.1.1, table 3.1. */
 const CONNACK_IDENTIFIER_REJECTED = 2;
 const CONNACK_BAD_USERNAME_OR_PASSWORD = 4;
@@ -81,6 +84,10 @@ export class EmbeddedBroker implements BrokerLink {
   private readonly onIdle: Array<() => void> = [];
   private refusing = false;
   private listenersClosed: Promise<void>[] = [];
+  /** The broker's counters, registered by start(). */
+  private counters!: { refused: Counter; publishDenied: Counter; subscribeDenied: Counter };
+  /** Each connected client's device login: who its PUBLISH and SUBSCRIBE are checked as. */
+  private readonly principals = new WeakMap<object, string>();
 
   constructor(private readonly o: EmbeddedBrokerOptions) {}
 
@@ -98,11 +105,12 @@ export class EmbeddedBroker implements BrokerLink {
   }
 
   async start(): Promise<void> {
-    const { log, sink, access, metrics } = this.o;
-    const refused = metrics.counter('sg_mqtt_refused_total', 'MQTT connections refused, by reason');
-    const publishDenied = metrics.counter('sg_mqtt_publish_denied_total', 'PUBLISH packets refused by the topic ACL');
-    const subscribeDenied = metrics.counter('sg_mqtt_subscribe_denied_total', 'SUBSCRIBE topic filters refused by the topic ACL');
-    const principals = new WeakMap<object, string>();
+    const { log, metrics } = this.o;
+    this.counters = {
+      refused: metrics.counter('sg_mqtt_refused_total', 'MQTT connections refused, by reason'),
+      publishDenied: metrics.counter('sg_mqtt_publish_denied_total', 'PUBLISH packets refused by the topic ACL'),
+      subscribeDenied: metrics.counter('sg_mqtt_subscribe_denied_total', 'SUBSCRIBE topic filters refused by the topic ACL'),
+    };
     const limits = { ...DEFAULT_LIMITS, ...this.o.limits };
     const cluster = this.o.cluster ?? null;
     const aedes = await Aedes.createBroker({
@@ -111,105 +119,141 @@ export class EmbeddedBroker implements BrokerLink {
       ...(cluster ? { mq: cluster.mq, persistence: cluster.persistence, authorizeForward: dropEarlyQos0 } : {}),
       // A client that opens a connection and never sends CONNECT holds a socket and a parser.
       connectTimeout: limits.connectTimeoutMs,
-      authenticate: (client, username, password, done) => {
-        if (!access) return done(null, true);
-        const who = access.authenticate(username, password);
-        if ('refused' in who) {
-          refused({ reason: who.refused });
-          // The user name is logged (cut and made printable: it is untrusted), the password never.
-          log.warn(
-            { clientId: printableTopic(client.id ?? ''), username: username ? printableTopic(username.slice(0, 64)) : null, reason: who.refused },
-            'MQTT login refused',
-          );
-          const err = new Error(who.refused === 'no_credentials' ? 'not authorized' : 'bad username or password') as AuthenticateError;
-          err.returnCode = who.refused === 'no_credentials' ? CONNACK_NOT_AUTHORIZED : CONNACK_BAD_USERNAME_OR_PASSWORD;
-          Object.assign(err, { code: HANDLED_REFUSAL }); // counted and logged above, not a malformed packet
-          return done(err, false);
-        }
-        const finish = (binding: BindingRefusal | null, principal: string): void => {
-          if (binding) {
-            refused({ reason: binding });
-            log.warn(
-              { clientId: printableTopic(client.id ?? ''), username: printableTopic((username ?? '').slice(0, 64)), principal, reason: binding },
-              binding === 'client_id_taken'
-                ? 'MQTT login refused: the client id belongs to another login'
-                : 'MQTT login refused: no client certificate for this login',
-            );
-            // Refused here, before aedes registers the client: the holder of the id is not taken
-            // over, and its last will is not published.
-            const err = new Error(binding === 'client_id_taken' ? 'identifier rejected' : 'not authorized') as AuthenticateError;
-            err.returnCode = binding === 'client_id_taken' ? CONNACK_IDENTIFIER_REJECTED : CONNACK_NOT_AUTHORIZED;
-            Object.assign(err, { code: HANDLED_REFUSAL });
-            return done(err, false);
-          }
-          principals.set(client, principal);
-          log.debug({ clientId: printableTopic(client.id ?? ''), principal }, 'MQTT login');
-          done(null, true);
-        };
-        const decided = this.bindingRefusal(client, username ?? '', who.principal, access);
-        // Replicas ask Redis for a client id's binding (shared-client-ids.ts): CONNECT waits for it.
-        if (decided instanceof Promise) void decided.then((binding) => finish(binding, who.principal));
-        else finish(decided, who.principal);
-      },
-      authorizePublish: (client, packet, done) => {
-        if (access) {
-          // client is null only for a will left over from an earlier broker run: nobody to vouch for it.
-          const who = client ? principals.get(client) : undefined;
-          if (!who || !access.mayPublish(who, packet.topic)) {
-            publishDenied();
-            log.warn(
-              {
-                code: 'SG_INGEST_UNAUTHORIZED_TOPIC',
-                clientId: client ? printableTopic(client.id ?? '') : null,
-                principal: who ?? null,
-                topic: printableTopic(packet.topic),
-              },
-              'PUBLISH outside the device topic ACL refused; connection closed',
-            );
-            // MQTT 3.1.1 has no way to refuse one PUBLISH; aedes closes the connection [MQTT-3.3.5-2].
-            // Nothing reaches ingest: the message is not recorded under any device.
-            return done(Object.assign(new Error('not authorized'), { code: HANDLED_REFUSAL }));
-          }
-        }
-        // Draining: not taken, no PUBACK; aedes closes the connection and the device resends the
-        // message to the replica it reconnects to.
-        if (this.refusing) return done(Object.assign(new Error('draining'), { code: HANDLED_REFUSAL }));
-        // A live publish, even with the retain flag set, is news; only retained replays at
-        // subscribe time are state. Hence retained: false here.
-        const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-        this.inFlight++;
-        // The PUBACK is written synchronously inside done(null) (aedes' enqueuePublish), so it
-        // leaves before ingest's journal announces the batch on the next macrotask.
-        sink.receive({ topic: packet.topic, payload, retained: false, clientId: client?.id ?? null }).then(
-          () => {
-            done(null);
-            this.settledOne();
-          },
-          (err: unknown) => {
-            // Not durable: no PUBACK, the device keeps the message and resends it.
-            log.error({ err, topic: printableTopic(packet.topic) }, 'message not committed; withholding PUBACK');
-            done(err instanceof Error ? err : new Error(String(err)));
-            this.settledOne();
-          },
-        );
-      },
-      authorizeSubscribe: (client, sub, done) => {
-        if (access) {
-          const who = principals.get(client);
-          if (!who || !access.maySubscribe(who, sub.topic)) {
-            subscribeDenied();
-            log.warn(
-              { clientId: printableTopic(client.id ?? ''), principal: who ?? null, topic: printableTopic(sub.topic) },
-              'SUBSCRIBE outside the device command topics refused',
-            );
-            // A null subscription is answered with return code 0x80 (failure) in the SUBACK
-            // [MQTT-3.9.3]; the device stays connected and keeps sending alarms.
-            return done(null, null);
-          }
-        }
-        done(null, sub);
-      },
+      authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
+      authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
+      authorizeSubscribe: (client, sub, done) => this.authorizeSubscribe(client, sub, done),
     });
+    this.watchErrors(aedes, cluster);
+    this.aedes = aedes;
+    this.guard = this.connectionGuard(limits, this.counters.refused);
+    const guard = this.guard;
+    this.server = createServer((socket) => {
+      if (guard(socket)) aedes.handle(socket);
+    });
+    this.track(this.server);
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.o.port, this.o.host, () => {
+        this.server!.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = this.server.address();
+    this.boundPort = typeof addr === 'object' && addr ? addr.port : this.o.port;
+    log.info({ host: this.o.host, port: this.boundPort }, 'embedded MQTT broker listening');
+    if (this.o.tls) await this.listenTls(this.o.tls, aedes, this.counters.refused);
+  }
+
+  /** CONNECT: the device's login (access.ts), then its client id and certificate binding (login-binding.ts). */
+  private authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: AuthenticateDone): void {
+    const { log, access } = this.o;
+    if (!access) return done(null, true);
+    const who = access.authenticate(username, password);
+    if ('refused' in who) {
+      this.counters.refused({ reason: who.refused });
+      // The user name is logged (cut and made printable: it is untrusted), the password never.
+      log.warn(
+        { clientId: printableTopic(client.id ?? ''), username: username ? printableTopic(username.slice(0, 64)) : null, reason: who.refused },
+        'MQTT login refused',
+      );
+      const err = new Error(who.refused === 'no_credentials' ? 'not authorized' : 'bad username or password') as AuthenticateError;
+      err.returnCode = who.refused === 'no_credentials' ? CONNACK_NOT_AUTHORIZED : CONNACK_BAD_USERNAME_OR_PASSWORD;
+      Object.assign(err, { code: HANDLED_REFUSAL }); // counted and logged above, not a malformed packet
+      return done(err, false);
+    }
+    const finish = (binding: BindingRefusal | null, principal: string): void => {
+      if (binding) {
+        this.counters.refused({ reason: binding });
+        log.warn(
+          { clientId: printableTopic(client.id ?? ''), username: printableTopic((username ?? '').slice(0, 64)), principal, reason: binding },
+          binding === 'client_id_taken'
+            ? 'MQTT login refused: the client id belongs to another login'
+            : 'MQTT login refused: no client certificate for this login',
+        );
+        // Refused here, before aedes registers the client: the holder of the id is not taken
+        // over, and its last will is not published.
+        const err = new Error(binding === 'client_id_taken' ? 'identifier rejected' : 'not authorized') as AuthenticateError;
+        err.returnCode = binding === 'client_id_taken' ? CONNACK_IDENTIFIER_REJECTED : CONNACK_NOT_AUTHORIZED;
+        Object.assign(err, { code: HANDLED_REFUSAL });
+        return done(err, false);
+      }
+      this.principals.set(client, principal);
+      log.debug({ clientId: printableTopic(client.id ?? ''), principal }, 'MQTT login');
+      done(null, true);
+    };
+    const decided = this.bindingRefusal(client, username ?? '', who.principal, access);
+    // Replicas ask Redis for a client id's binding (shared-client-ids.ts): CONNECT waits for it.
+    if (decided instanceof Promise) void decided.then((binding) => finish(binding, who.principal));
+    else finish(decided, who.principal);
+  }
+
+  /** PUBLISH: the topic ACL, the drain, then ingest's durable write; the PUBACK leaves when it has committed. */
+  private authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
+    const { log, sink, access } = this.o;
+    if (access) {
+      // client is null only for a will left over from an earlier broker run: nobody to vouch for it.
+      const who = client ? this.principals.get(client) : undefined;
+      if (!who || !access.mayPublish(who, packet.topic)) {
+        this.counters.publishDenied();
+        log.warn(
+          {
+            code: 'SG_INGEST_UNAUTHORIZED_TOPIC',
+            clientId: client ? printableTopic(client.id ?? '') : null,
+            principal: who ?? null,
+            topic: printableTopic(packet.topic),
+          },
+          'PUBLISH outside the device topic ACL refused; connection closed',
+        );
+        // MQTT 3.1.1 has no way to refuse one PUBLISH; aedes closes the connection [MQTT-3.3.5-2].
+        // Nothing reaches ingest: the message is not recorded under any device.
+        return done(Object.assign(new Error('not authorized'), { code: HANDLED_REFUSAL }));
+      }
+    }
+    // Draining: not taken, no PUBACK; aedes closes the connection and the device resends the
+    // message to the replica it reconnects to.
+    if (this.refusing) return done(Object.assign(new Error('draining'), { code: HANDLED_REFUSAL }));
+    // A live publish, even with the retain flag set, is news; only retained replays at
+    // subscribe time are state. Hence retained: false here.
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    this.inFlight++;
+    // The PUBACK is written synchronously inside done(null) (aedes' enqueuePublish), so it
+    // leaves before ingest's journal announces the batch on the next macrotask.
+    sink.receive({ topic: packet.topic, payload, retained: false, clientId: client?.id ?? null }).then(
+      () => {
+        done(null);
+        this.settledOne();
+      },
+      (err: unknown) => {
+        // Not durable: no PUBACK, the device keeps the message and resends it.
+        log.error({ err, topic: printableTopic(packet.topic) }, 'message not committed; withholding PUBACK');
+        done(err instanceof Error ? err : new Error(String(err)));
+        this.settledOne();
+      },
+    );
+  }
+
+  /** SUBSCRIBE: a device may subscribe to its own command topics only. */
+  private authorizeSubscribe(client: Client, sub: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
+    const { log, access } = this.o;
+    if (access) {
+      const who = this.principals.get(client);
+      if (!who || !access.maySubscribe(who, sub.topic)) {
+        this.counters.subscribeDenied();
+        log.warn(
+          { clientId: printableTopic(client.id ?? ''), principal: who ?? null, topic: printableTopic(sub.topic) },
+          'SUBSCRIBE outside the device command topics refused',
+        );
+        // A null subscription is answered with return code 0x80 (failure) in the SUBACK
+        // [MQTT-3.9.3]; the device stays connected and keeps sending alarms.
+        return done(null, null);
+      }
+    }
+    done(null, sub);
+  }
+
+  /** Connection errors: a malformed packet is counted and logged; in a cluster, Redis errors too. */
+  private watchErrors(aedes: Aedes, cluster: AedesCluster | null): void {
+    const { log, metrics } = this.o;
     // A malformed packet (bad UTF-8, bad length, a wildcard in a PUBLISH topic…) closes that one
     // connection [MQTT-4.8.0-1]; it is counted and logged, and every other device goes on. A reset
     // connection (a device losing power) is a network error, not a protocol one.
@@ -237,24 +281,6 @@ export class EmbeddedBroker implements BrokerLink {
       });
     }
     aedes.on('connectionError', onClientError);
-    this.aedes = aedes;
-    this.guard = this.connectionGuard(limits, refused);
-    const guard = this.guard;
-    this.server = createServer((socket) => {
-      if (guard(socket)) aedes.handle(socket);
-    });
-    this.track(this.server);
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.o.port, this.o.host, () => {
-        this.server!.off('error', reject);
-        resolve();
-      });
-    });
-    const addr = this.server.address();
-    this.boundPort = typeof addr === 'object' && addr ? addr.port : this.o.port;
-    log.info({ host: this.o.host, port: this.boundPort }, 'embedded MQTT broker listening');
-    if (this.o.tls) await this.listenTls(this.o.tls, aedes, refused);
   }
 
   private guard: ((socket: Socket) => boolean) | null = null;
