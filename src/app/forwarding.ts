@@ -65,13 +65,13 @@ export function buildForwarding(ctx: HubContext, api: ApiContext, role: ReplicaR
  * The dispatch shell as the lease manager drives it, with one step added: before the sites of a
  * partition being given up are flushed and dropped, the commands running here for them end
  * (`owns()` is already false, so no new one starts; src/cluster/README.md "Failover", step 5).
- * `forwarding` is asked at hand-over time: it is built after the leases' first round.
+ * `forwarding`: null on one hub (nothing is forwarded, so nothing to wait for).
  */
-export function drainingCommands(owner: SiteOwner, forwarding: () => CommandForwardingShell | null): SiteOwner {
+export function drainingCommands(owner: SiteOwner, forwarding: CommandForwardingShell | null): SiteOwner {
   return {
     takeSites: (belongs) => owner.takeSites(belongs),
     giveUpSites: async (belongs) => {
-      await forwarding()?.drain(belongs);
+      await forwarding?.drain(belongs);
       await owner.giveUpSites(belongs);
     },
     dropSites: (belongs) => owner.dropSites(belongs),
