@@ -14,6 +14,7 @@ export async function buildAuth(ctx: HubContext, store: Store, cluster: RedisLin
   const auth = new AuthService({
     rootDir: ctx.rootDir,
     config: () => running.config,
+    directory: () => running.directory,
     clock: ctx.clock,
     log: moduleLogger(ctx.root, 'auth'),
     // hub.yaml `sessions`; SG_SESSION_IDLE_MINUTES still overrides the idle timeout (older setups).

@@ -25,6 +25,7 @@ export async function buildCommissioning(
     clock: ctx.clock,
     log: moduleLogger(ctx.root, 'commissioning'),
     sites: () => ctx.running.config.sites,
+    site: (siteId) => ctx.running.directory.site(siteId),
     // Replicas (issue 18): another replica's maintenance or walk test steers events arriving here.
     notices,
     role,

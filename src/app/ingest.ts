@@ -28,6 +28,7 @@ export function buildIngest(
     readAhead: incidents,
     ...(commissioning ? { commissioning } : {}),
     router: new TopicRouter(ctx.running.config, ctx.running.profiles),
+    directory: () => ctx.running.directory,
     store,
     bus: ctx.bus,
     log: moduleLogger(ctx.root, 'ingest'),

@@ -149,16 +149,36 @@ function nothing(): Scope {
 }
 
 /**
+ * What `audience` looks up on every push, as Maps built once per config: src/config/directory.ts
+ * (ConfigDirectory) answers both from the running config; `audienceLookup` builds one from a
+ * ScopeInput.
+ */
+export interface AudienceLookup {
+  site(siteId: string): Pick<Site, 'stationId' | 'guardGroup'> | undefined;
+  /** The station and every station above it; [] for an unknown id. */
+  stationAncestors(stationId: string): readonly string[];
+}
+
+/** An AudienceLookup over a station tree and sites given as lists (the ancestors walked once per station). */
+export function audienceLookup(input: ScopeInput): AudienceLookup {
+  const sites = new Map<string, ScopeInput['sites'][number]>();
+  for (const s of input.sites) if (!sites.has(s.id)) sites.set(s.id, s);
+  const up = new Map(input.stations.map((s) => [s.id, ancestors(input.stations, s.id)]));
+  return { site: (id) => sites.get(id), stationAncestors: (id) => up.get(id) ?? [] };
+}
+
+/**
  * The rooms that may receive an item: everyone-seers, the stations on the path from its station to
  * the top, and its site's guard group. The unit test checks this agrees with Scope.sees for every
- * principal, so a push never reaches a socket whose REST reads would 404.
+ * principal, so a push never reaches a socket whose REST reads would 404. Map lookups only: it
+ * runs on every push (api/socket/fan-out.ts).
  */
-export function audience(item: Scoped, input: ScopeInput): string[] {
+export function audience(item: Scoped, lookup: AudienceLookup): string[] {
   const rooms = [ROOM_ALL];
-  const site = input.sites.find((s) => s.id === item.siteId);
+  const site = lookup.site(item.siteId);
   const stationId = item.stationId !== undefined ? item.stationId : (site?.stationId ?? null);
   const stations = new Set<string>();
-  for (const id of [stationId, ...alsoRoutedTo(item)]) if (id) for (const s of ancestors(input.stations, id)) stations.add(s);
+  for (const id of [stationId, ...alsoRoutedTo(item)]) if (id) for (const s of lookup.stationAncestors(id)) stations.add(s);
   for (const s of stations) rooms.push(stationRoom(s));
   if (site?.guardGroup) rooms.push(groupRoom(site.guardGroup));
   return rooms;

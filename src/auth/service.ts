@@ -11,13 +11,15 @@ import { createHash } from 'node:crypto';
 import { FailureLimiter, DEFAULT_LOGIN_LIMIT, HashGate, type AttemptLimiter, type LimiterOptions, type ReserveResult } from './limiter.js';
 import { decoyHash, generatePassword, hashPassword, PASSWORD_RULE_TEXT, passwordRuleBroken, verifyPassword, type PasswordRule } from './password.js';
 import { can } from './roles.js';
-import { audience, scopeFor, type Principal, type Scope, type Scoped } from './scope.js';
+import { audience, type AudienceLookup, scopeFor, type Principal, type Scope, type Scoped } from './scope.js';
 import { DEFAULT_TIMEOUTS, SessionStore, tokensEqual, type Session, type SessionPersistence, type SessionTimeouts } from './sessions.js';
 import { addUser, setPassword, UserDirectory, usersFilePaths, type UserAccount, type UsersState } from './users.js';
 
 export interface AuthOptions {
   rootDir: string;
   config: () => Config;
+  /** The running config's lookups (src/config/directory.ts), read at each call so a reload takes effect: a push's rooms are Map lookups. */
+  directory: () => AudienceLookup;
   clock: Clock;
   log: Logger;
   timeouts?: Partial<SessionTimeouts>;
@@ -375,7 +377,7 @@ export class AuthService {
 
   /** The socket rooms an incident, event or device status goes to. */
   audience(item: Scoped): string[] {
-    return audience(item, this.o.config());
+    return audience(item, this.o.directory());
   }
 
   metricsTokenValid(header: string | undefined): boolean {

@@ -34,6 +34,8 @@ export interface CommissioningOptions {
   log: Logger;
   /** The sites of the current config (a reload swaps them). */
   sites: () => readonly Site[];
+  /** A site of the current config by id: the config directory's Map (src/config/directory.ts), read at each call. */
+  site: (siteId: string) => Site | undefined;
   /** What ingest last heard of a device: when, and its readings. */
   heard: (siteId: string, deviceId: string) => ({ lastSeenMs: number | null } & DeviceReadings) | undefined;
   /** How often running walk tests and maintenance windows are checked for their end, ms. */
@@ -424,6 +426,6 @@ export class CommissioningService {
   }
 
   private site(siteId: string): Site | undefined {
-    return this.o.sites().find((s) => s.id === siteId);
+    return this.o.site(siteId);
   }
 }

@@ -17,6 +17,10 @@ export class ConfigDirectory {
   private readonly cameras: ReadonlyMap<string, ReadonlyMap<string, Camera>>;
   /** 119/120/122 receiving points by tier, in file order. */
   private readonly points: ReadonlyMap<ReceivingTier, readonly ReceivingPoint[]>;
+  /** Each station and every station above it, walked once per config (scope.ts `audience` asks on every push). */
+  private readonly ancestors: ReadonlyMap<string, readonly string[]>;
+  /** Sites by the id of a camera they have, in file order (camera ids repeat across sites). */
+  private readonly sitesByCamera: ReadonlyMap<string, readonly Site[]>;
 
   constructor(config: Pick<Config, 'sites' | 'cells' | 'stations'>) {
     // Ids are unique per kind (the loader refuses duplicates); should one slip through, the first
@@ -25,7 +29,13 @@ export class ConfigDirectory {
     this.cells = firstById(config.cells);
     this.stations = firstById(config.stations);
     this.cameras = new Map([...this.sites.values()].map((s) => [s.id, firstById(s.cameras)]));
+    const byCamera = new Map<string, Site[]>();
+    for (const s of this.sites.values()) {
+      for (const cameraId of this.cameras.get(s.id)!.keys()) byCamera.set(cameraId, [...(byCamera.get(cameraId) ?? []), s]);
+    }
+    this.sitesByCamera = byCamera;
     const stations = [...this.stations.values()];
+    this.ancestors = new Map(stations.map((s) => [s.id, this.walkUp(s.id)]));
     this.points = new Map(
       RECEIVING_TIERS.map((tier) => [
         tier,
@@ -80,6 +90,29 @@ export class ConfigDirectory {
   /** The next tier up (police station → city command centre); null at the top or for an unknown id. */
   stationParent(stationId: string): string | null {
     return this.stations.get(stationId)?.parent ?? null;
+  }
+
+  /**
+   * The station and every station above it, nearest first (the tiers an incident there is visible
+   * to); [] for an unknown id. A loop in stations.yaml (config's to report) ends the walk.
+   */
+  stationAncestors(stationId: string): readonly string[] {
+    return this.ancestors.get(stationId) ?? [];
+  }
+
+  /** The sites that have a camera with this id, in file order ([] for none). */
+  sitesWithCamera(cameraId: string): readonly Site[] {
+    return this.sitesByCamera.get(cameraId) ?? [];
+  }
+
+  private walkUp(stationId: string): string[] {
+    const out: string[] = [];
+    let cur = this.stations.get(stationId);
+    while (cur && !out.includes(cur.id)) {
+      out.push(cur.id);
+      cur = cur.parent ? this.stations.get(cur.parent) : undefined;
+    }
+    return out;
   }
 }
 

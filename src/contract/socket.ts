@@ -2,8 +2,9 @@
  * Socket.IO contract of the /console and /guard namespaces (DESIGN.md "Interfaces"). Shared with web/.
  * Both need a session: the browser sends the `sg_session` cookie with the handshake (same origin).
  * A refused handshake gets `connect_error` with `data.code` 401 (no session), 403 (role, or a
- * cross-origin page), 428 (one-time password not changed yet) or 503 (the session store did not
- * answer: try again, as after a lost connection). When the session ends (logout,
+ * cross-origin page), 428 (one-time password not changed yet), 503 (the session store did not
+ * answer: try again, as after a lost connection) or 400 with `data.refusal: 'bad_request'` (an
+ * `auth` of the wrong shape, see ConsoleHandshakeAuth). When the session ends (logout,
  * expiry) the server disconnects the socket.
  */
 import type { SiteCommissioning } from './commissioning.js';
@@ -110,6 +111,7 @@ export interface ConsoleHandshakeAuth {
    * 1: this client applies `incident:update`'s delta form (incident-delta.ts; addition of
    * 2026-12-03). While any socket without it is connected, the hub pushes every update whole, so
    * a page loaded before the delta form, or an integration written against whole pushes, keeps working.
+   * Any other value is refused at connect (400 `bad_request`); a `since` that is not a whole seq is ignored.
    */
   deltas?: 1;
 }

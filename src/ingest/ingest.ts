@@ -1,6 +1,7 @@
 import type { InboundMessage, MessageSink, SinkOutcome } from '../broker/types.js';
 import type { AlarmEvent, EventKind } from '../contract/alarm-event.js';
 import type { EventDestination } from '../contract/commissioning.js';
+import type { ConfigDirectory } from '../config/directory.js';
 import type { Coded } from '../contract/messages.js';
 import type { Clock } from '../core/clock.js';
 import type { ErrorCode } from '../core/errors.js';
@@ -44,6 +45,11 @@ export interface Commissioning {
 
 export interface IngestOptions {
   router: TopicRouter;
+  /**
+   * The running config's lookups (src/config/directory.ts), read at each call so a reload takes
+   * effect: a camera's site and the camera by id.
+   */
+  directory: () => Pick<ConfigDirectory, 'site' | 'camera'>;
   /** Awaited before committed events are announced, after their PUBACKs (dispatch reads its site histories ahead). */
   readAhead?: ReadAhead | undefined;
   /** The parts of the store ingest uses: the stored device state at start, and the batch write. */
@@ -73,6 +79,16 @@ export interface IngestOptions {
    * whose memory knows every trouble it raised.
    */
   storedDevice?: (deviceKey: string) => Promise<DeviceStateRow | null>;
+}
+
+/** An event a camera caused or the hub observed about it (Ingest.raiseCameraEvent). */
+export interface CameraEvent {
+  siteId: string;
+  cameraId: string;
+  kind: EventKind;
+  detail: string;
+  /** The detail as a code for the page. */
+  message?: Coded | undefined;
 }
 
 /** An event the hub raises about a device (Ingest.raiseSynthetic). */
@@ -330,9 +346,11 @@ export class Ingest implements MessageSink {
    * polling, ONVIF motion/tamper/digital input) through the same durable path; the event's
    * deviceId is the camera id (devices and cameras share one id namespace per site).
    */
-  async raiseCameraEvent(siteId: string, cameraId: string, kind: EventKind, detail: string, message?: Coded): Promise<boolean> {
-    const site = this.router.site(siteId);
-    const camera = site?.cameras.find((c) => c.id === cameraId);
+  async raiseCameraEvent(o: CameraEvent): Promise<boolean> {
+    const { siteId, cameraId, kind, detail, message } = o;
+    const directory = this.o.directory();
+    const site = directory.site(siteId);
+    const camera = directory.camera(siteId, cameraId);
     if (!site || !camera) return false;
     const device = cameraAsDevice({ cameraId: camera.id, siteId: site.id, profile: 'onvif', topic: '' });
     const event = observedEvent({

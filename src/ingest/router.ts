@@ -23,7 +23,6 @@ export type Binding = (
 export class TopicRouter {
   private readonly byTopic = new Map<string, Binding>();
   private readonly camerasByFrigateName = new Map<string, { camera: Camera; site: Site }>();
-  private readonly sitesById = new Map<string, Site>();
   private readonly devicesById = new Map<string, { device: Device; site: Site }>();
   /** Devices skipped because their profile is unknown (config check reports them too). */
   readonly unbound: string[] = [];
@@ -36,7 +35,6 @@ export class TopicRouter {
 
   constructor(config: Config, profiles: ProfileRegistry) {
     for (const site of config.sites) {
-      this.sitesById.set(site.id, site);
       for (const device of site.devices) {
         this.devicesById.set(deviceKey(site.id, device.id), { device, site });
         const profile = profiles.get(device.profile);
@@ -89,10 +87,6 @@ export class TopicRouter {
 
   cameraByBridgeName(name: string): { camera: Camera; site: Site } | undefined {
     return this.camerasByFrigateName.get(name);
-  }
-
-  site(id: string): Site | undefined {
-    return this.sitesById.get(id);
   }
 
   device(siteId: string, deviceId: string): { device: Device; site: Site } | undefined {

@@ -53,7 +53,7 @@ export interface TestHub {
   /** A /console (or /guard) socket of a logged-in account; resolves with the first queue:snapshot. */
   console(options?: ConsoleOptions): Promise<{ socket: LiveSocket; snapshot: QueueSnapshot; session: LoggedIn | null }>;
   /** Like console(), but resolves with the refusal (connect_error) instead; fails if it connects. */
-  consoleRefused(options?: ConsoleOptions): Promise<{ message: string; code: number | undefined }>;
+  consoleRefused(options?: ConsoleOptions): Promise<{ message: string; code: number | undefined; refusal?: string }>;
   close(): Promise<void>;
 }
 
@@ -164,7 +164,9 @@ export async function startTestHub(
       const { socket } = await openSocket(opts);
       return new Promise((ok, fail) => {
         socket.once('connect', () => fail(new Error('the socket connected; a refusal was expected')));
-        socket.once('connect_error', (err: Error & { data?: { code?: number } }) => ok({ message: err.message, code: err.data?.code }));
+        socket.once('connect_error', (err: Error & { data?: { code?: number; refusal?: string } }) =>
+          ok({ message: err.message, code: err.data?.code, ...(err.data?.refusal ? { refusal: err.data.refusal } : {}) }),
+        );
       });
     },
     async close() {

@@ -82,7 +82,15 @@ describe.skipIf(!POSTGRES_BIN_DIR)('walk test ticked on two replicas at once', (
     const replicas = await Promise.all(
       stores.map(async (store) => {
         const bus = new EventBus<HubEvents>();
-        const service = await CommissioningService.open({ store, bus, clock, log: silentLogger(), sites: () => [SITE], heard: () => undefined });
+        const service = await CommissioningService.open({
+          store,
+          bus,
+          clock,
+          log: silentLogger(),
+          sites: () => [SITE],
+          site: (id) => (id === SITE.id ? SITE : undefined),
+          heard: () => undefined,
+        });
         return { bus, service, detach: service.attach() };
       }),
     );
@@ -137,7 +145,15 @@ describe.skipIf(!POSTGRES_BIN_DIR)('walk test ticked on two replicas at once', (
     const replicas = await Promise.all(
       stores.map(async (store) => {
         const bus = new EventBus<HubEvents>();
-        const service = await CommissioningService.open({ store, bus, clock, log: silentLogger(), sites: () => [SITE], heard: () => undefined });
+        const service = await CommissioningService.open({
+          store,
+          bus,
+          clock,
+          log: silentLogger(),
+          sites: () => [SITE],
+          site: (id) => (id === SITE.id ? SITE : undefined),
+          heard: () => undefined,
+        });
         return { bus, service, detach: service.attach() };
       }),
     );
@@ -185,7 +201,15 @@ describe.skipIf(!POSTGRES_BIN_DIR)('walk test ticked on two replicas at once', (
     const replicas = await Promise.all(
       stores.map(async (store) => {
         const bus = new EventBus<HubEvents>();
-        const service = await CommissioningService.open({ store, bus, clock, log: silentLogger(), sites: () => [SITE], heard: () => undefined });
+        const service = await CommissioningService.open({
+          store,
+          bus,
+          clock,
+          log: silentLogger(),
+          sites: () => [SITE],
+          site: (id) => (id === SITE.id ? SITE : undefined),
+          heard: () => undefined,
+        });
         return { bus, service, detach: service.attach() };
       }),
     );

@@ -1,6 +1,6 @@
 /** Input schemas of the REST routes (src/api/http/inputs.ts) and the socket handshake: an invalid filter is refused (400 bad_filter), never ignored. */
 import { describe, expect, it } from 'vitest';
-import { eventListQuery, incidentListQuery, loginBody, passwordBody } from '../../src/api/http/inputs.js';
+import { commissioningQuery, downloadFlag, eventListQuery, incidentListQuery, loginBody, passwordBody } from '../../src/api/http/inputs.js';
 import { handshakeAuth } from '../../src/api/socket/snapshot.js';
 
 describe('GET /api/incidents query', () => {
@@ -76,5 +76,45 @@ describe('socket handshake auth (socket/snapshot.ts): a `since` that is not a wh
     [null, undefined],
   ])('%j → %s', (auth, since) => {
     expect(handshakeAuth.parse(auth).since).toBe(since);
+  });
+});
+
+describe('GET /api/commissioning query: `site` once, as an id', () => {
+  it.each([
+    [{}, true],
+    [{ site: 'shop-a' }, true],
+    [{ site: ['shop-a', 'home-b'] }, false],
+    [{ site: '' }, false],
+    [{ site: "' OR '1'='1" }, false],
+  ])('%j → %s', (query, ok) => {
+    expect(commissioningQuery.safeParse(query).success).toBe(ok);
+  });
+});
+
+describe('report `download` flag', () => {
+  it.each([
+    [undefined, true],
+    ['', true],
+    ['1', true],
+    ['true', true],
+    ['0', false],
+    ['yes', false],
+    [['1', '1'], false],
+  ])('%j → %s', (value, ok) => {
+    expect(downloadFlag.safeParse(value).success).toBe(ok);
+  });
+});
+
+describe('socket handshake auth: `deltas` is 1 or absent, anything else is refused', () => {
+  it.each([
+    [{ deltas: 1 }, true],
+    [{ deltas: 1, since: 'x' }, true],
+    [{}, true],
+    [{ deltas: 2 }, false],
+    [{ deltas: true }, false],
+    [{ deltas: '1' }, false],
+    [{ deltas: null }, false],
+  ])('%j → %s', (auth, ok) => {
+    expect(handshakeAuth.safeParse(auth).success).toBe(ok);
   });
 });

@@ -1,6 +1,6 @@
 /** scope.ts (issue 12): an incident is seen by the receiving point it was routed to and by its cell's community post. */
 import { describe, expect, it } from 'vitest';
-import { audience, scopeFor, type Principal, type Scoped, type ScopeInput } from '../../src/auth/scope.js';
+import { audience, audienceLookup, scopeFor, type Principal, type Scoped, type ScopeInput } from '../../src/auth/scope.js';
 
 const TREE: ScopeInput = {
   stations: [
@@ -38,6 +38,6 @@ describe('scope of routed incidents', () => {
     const scope = scopeFor(op(who), TREE);
     expect(scope.sees(item)).toBe(sees);
     // A push reaches exactly the principals whose reads would show it.
-    expect(audience(item, TREE).includes(scope.room)).toBe(sees);
+    expect(audience(item, audienceLookup(TREE)).includes(scope.room)).toBe(sees);
   });
 });

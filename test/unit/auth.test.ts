@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { hashPassword, verifyPassword, hashProblem, generatePassword } from '../../src/auth/password.js';
-import { audience, scopeFor, type Principal, type ScopeInput } from '../../src/auth/scope.js';
+import { audience, audienceLookup, scopeFor, type Principal, type ScopeInput } from '../../src/auth/scope.js';
 import { SessionStore } from '../../src/auth/sessions.js';
 import { FailureLimiter } from '../../src/auth/limiter.js';
 import { parseUsers } from '../../src/auth/users.js';
@@ -59,7 +59,7 @@ describe('scope: who sees which site', () => {
     ];
     for (const site of TREE.sites) {
       const item = { siteId: site.id, stationId: site.stationId };
-      const rooms = audience(item, TREE);
+      const rooms = audience(item, audienceLookup(TREE));
       for (const p of principals) {
         const s = scopeFor(p, TREE);
         expect(rooms.includes(s.room), `${p.role}/${p.stationId ?? p.guardGroup} ← ${site.id}`).toBe(s.sees(item));

@@ -158,7 +158,15 @@ describe('the commissioning service on a real SQLite file', () => {
     const bus = new EventBus<HubEvents>();
     const pushed: SiteCommissioning[] = [];
     bus.on('commissioning:status', (s) => pushed.push(s));
-    const service = await CommissioningService.open({ store, bus, clock, log: silentLogger(), sites: () => [SITE], heard: () => undefined });
+    const service = await CommissioningService.open({
+      store,
+      bus,
+      clock,
+      log: silentLogger(),
+      sites: () => [SITE],
+      site: (id) => (id === SITE.id ? SITE : undefined),
+      heard: () => undefined,
+    });
     return { service, store, pushed };
   }
 

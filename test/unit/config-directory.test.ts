@@ -4,6 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
+import { ancestors, audience, audienceLookup, type Scoped } from '../../src/auth/scope.js';
 import { ConfigDirectory } from '../../src/config/directory.js';
 import type { Camera, Config, GridCell, Site, Station } from '../../src/config/model.js';
 import { RunningConfig } from '../../src/config/running.js';
@@ -81,6 +82,52 @@ describe('ConfigDirectory', () => {
     expect(directory.cell('cell-a')).toBe(config.cells[0]);
     expect(directory.station('city')).toBe(config.stations[0]);
     expect(directory.site('nowhere')).toBeUndefined();
+  });
+
+  it('answers the sites that have a camera id (ids repeat across sites), in file order', () => {
+    expect(directory.sitesWithCamera('cam-1').map((s) => s.id)).toEqual(['shop-1', 'home-1']);
+    expect(directory.sitesWithCamera('cam-2')).toEqual([config.sites[0]]);
+    expect(directory.sitesWithCamera('cam-9')).toEqual([]);
+  });
+
+  it('answers a station and every station above it, walked once per config, as scope.ts `ancestors` walks the list', () => {
+    const tree = [
+      station('city', 'c', null),
+      station('ps-1', 'p', 'city'),
+      station('cp-1', 'post', 'ps-1'),
+      { ...station('fire', 'f', null), tier: 'fire' as const },
+    ];
+    // A loop (the loader reports it) ends the walk instead of spinning.
+    const loop = [station('a', 'a', 'b'), station('b', 'b', 'a')];
+    for (const stations of [tree, loop]) {
+      const d = new ConfigDirectory({ sites: [], cells: [], stations });
+      for (const id of [...stations.map((s) => s.id), 'unknown']) expect(d.stationAncestors(id), id).toEqual(ancestors(stations, id));
+    }
+    expect(new ConfigDirectory({ sites: [], cells: [], stations: tree }).stationAncestors('cp-1')).toEqual(['cp-1', 'ps-1', 'city']);
+  });
+
+  it('gives audience() the same rooms as the lists do, for every site and station (the push path reads the directory)', () => {
+    const stations = [
+      station('city', 'c', null),
+      station('st-1', 'p', 'city'),
+      station('st-2', 'q', 'city'),
+      { ...station('fire', 'f', null), tier: 'fire' as const },
+    ];
+    const sites = [
+      { ...site('shop-1', 'a'), stationId: 'st-1', guardGroup: 'team-1' },
+      { ...site('home-1', 'b'), stationId: 'st-2', guardGroup: null },
+      { ...site('lost', 'c'), stationId: null, guardGroup: 'team-1' },
+    ];
+    const d = new ConfigDirectory({ sites, cells: [], stations });
+    const lists = audienceLookup({ sites, stations });
+    const items: Scoped[] = [];
+    for (const s of [...sites.map((x) => x.id), 'nowhere']) {
+      items.push({ siteId: s });
+      for (const st of [null, ...stations.map((x) => x.id)]) {
+        items.push({ siteId: s, stationId: st }, { siteId: s, stationId: st, responsibleStationId: 'fire', communityPostId: null });
+      }
+    }
+    for (const item of items) expect(audience(item, d), JSON.stringify(item)).toEqual(audience(item, lists));
   });
 
   it('keeps the first of two entries with one id, as a search of the list would', () => {

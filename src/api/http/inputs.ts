@@ -63,6 +63,12 @@ export const eventListQuery = z.object({
   limit: filter(intQuery(1, 1000)),
 });
 
+/** GET /api/commissioning: `?site=` shows one site only (an id that names no site in scope shows none). */
+export const commissioningQuery = z.object({ site: filter(idQuery) });
+
+/** GET /api/reports/…?format=html: `?download` (or `=1`, `=true`) sends the page as an attachment. */
+export const downloadFlag = filter(z.enum(['', '1', 'true']));
+
 /** GET /api/cameras/:id/live: `?site=` picks the site when camera ids repeat; anything else there finds no camera. */
 export const liveQuery = z.object({ site: filter(z.string().max(128)) });
 

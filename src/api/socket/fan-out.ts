@@ -8,6 +8,7 @@ import type { Drill } from '../../contract/drill.js';
 import type { EventBrief, ServerToClientEvents } from '../../contract/socket.js';
 import type { EventBus } from '../../core/event-bus.js';
 import type { HubEvents } from '../../core/hub-events.js';
+import type { Scoped } from '../../auth/scope.js';
 import type { ApiContext } from '../context.js';
 import { crossesReplicas } from './cluster-adapter.js';
 import { PushCoalescer } from './coalesce.js';
@@ -25,7 +26,7 @@ type Pushed =
   | 'commissioning:status'
   | 'drill:started'
   | 'drill:ended';
-type Audience = (item: { siteId: string; stationId?: string | null }) => string[];
+type Audience = (item: Scoped) => string[];
 
 /** Subscribes the pushes; returns what unsubscribes them. */
 export function startFanOut(namespaces: readonly LiveNs[], ctx: ApiContext, bus: EventBus<HubEvents>, coalesceMs?: number): () => void {
@@ -103,15 +104,18 @@ function eventsByRoom(events: readonly AlarmEvent[], audienceOf: Audience): Map<
 }
 
 /**
- * The rooms of an item's audience, remembered per site and station for as long as the config is
- * the same object (a reload replaces it): every push asks, and each answer walks the sites.
+ * The rooms of an item's audience, remembered per site and the stations it was routed to for as
+ * long as the config is the same object (a reload replaces it): every push asks. The key holds every
+ * field audience() reads (scope.ts): an incident sent to a 119 point or escalated has other rooms
+ * than one of the same site and station that was not.
  */
 function audienceCache(ctx: ApiContext): Audience {
   let cache: { config: unknown; rooms: Map<string, string[]> } | null = null;
+  const part = (id: string | null | undefined): string => (id === undefined ? '\u0002' : (id ?? '\u0001'));
   return (item) => {
     const config = ctx.config();
     if (cache?.config !== config) cache = { config, rooms: new Map() };
-    const key = `${item.siteId}\u0000${item.stationId === undefined ? '\u0002' : (item.stationId ?? '\u0001')}`;
+    const key = `${item.siteId}\u0000${part(item.stationId)}\u0000${part(item.responsibleStationId)}\u0000${part(item.communityPostId)}`;
     let rooms = cache.rooms.get(key);
     if (!rooms) {
       rooms = ctx.auth.audience(item);

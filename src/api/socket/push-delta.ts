@@ -1,7 +1,7 @@
 import { type IncidentDelta, type IncidentPush, PUSHED_TIMELINE_ENTRIES } from '../../contract/incident-delta.js';
 import type { Incident } from '../../contract/incident.js';
 import { forPush } from './snapshot.js';
-import type { LiveNs, LiveSocket } from './types.js';
+import type { LiveNs, LiveSocket, SocketData } from './types.js';
 
 /**
  * Who sees an incident's pushes. A change of any of these may add a room that never got the
@@ -103,14 +103,14 @@ function appendedEvents(base: Incident, next: Incident): Incident['timeline'] | 
 
 /**
  * Counts the connected sockets that did not say they apply deltas (handshake `auth.deltas`, see
- * ConsoleHandshakeAuth): while there is one, every update goes whole, since all sockets of a room
+ * ConsoleHandshakeAuth, as the handshake's schema parsed it): while there is one, every update goes whole, since all sockets of a room
  * get the same bytes. Counted from `connection`, before the socket is admitted to a room, so no
  * push can reach it as a delta. Returns the count and what stops counting.
  */
 export function wholeReaders(namespaces: readonly LiveNs[]): { count(): number; stop(): void } {
   let n = 0;
   const onConnection = (socket: LiveSocket): void => {
-    if ((socket.handshake.auth as { deltas?: unknown } | undefined)?.deltas === 1) return;
+    if ((socket.data as SocketData).auth?.deltas === 1) return;
     n++;
     socket.once('disconnect', () => void n--);
   };

@@ -14,10 +14,22 @@ import type { LiveSocket, SocketData } from './types.js';
 import { openIncidents } from '../open-incidents.js';
 
 /**
- * The handshake's `auth` (ConsoleHandshakeAuth): a `since` that is not a whole seq is ignored, as
- * it always was, and the console starts from the snapshot's `eventSeq`.
+ * The handshake's `auth` (ConsoleHandshakeAuth), checked once at the handshake (handshake.ts), whose
+ * result the socket carries (`SocketData.auth`). A `since` that is not a whole seq is ignored, as it
+ * always was, and the console starts from the snapshot's `eventSeq`; `deltas` other than 1 is a
+ * wrong shape, refused at connect (connect_error 400 `bad_request`): taken as "no", it would turn
+ * every console's updates whole without a word. Anything but an object (Socket.IO always hands one)
+ * counts as none.
  */
-export const handshakeAuth = z.object({ since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().catch(undefined) }).catch({});
+export const handshakeAuth = z.preprocess(
+  (auth) => (auth !== null && typeof auth === 'object' ? auth : {}),
+  z.object({
+    since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().catch(undefined),
+    deltas: z.literal(1, { error: 'expected 1 (this client applies delta updates) or nothing' }).optional(),
+  }),
+);
+
+export type HandshakeAuth = z.output<typeof handshakeAuth>;
 
 /**
  * Every console receives every update of its incidents, so what goes over the socket is the queue
@@ -92,7 +104,7 @@ export function pushedSeq(ctx: ApiContext): number {
  * (web/src/incidents.ts). Resolves when the socket is in its room.
  */
 export async function admitToRoom(socket: LiveSocket, ctx: ApiContext, scope: Scope): Promise<void> {
-  const { since } = handshakeAuth.parse(socket.handshake.auth ?? {});
+  const since = (socket.data as SocketData).auth?.since;
   const filter = scope.all ? undefined : (i: Incident) => scope.sees(i);
   const queue = (incidents: Incident[], eventSeq: number) => {
     socket.emit('queue:snapshot', { incidents: incidents.map(forPush), serverTime: new Date().toISOString(), eventSeq });

@@ -6,6 +6,7 @@ import { signalOf } from '../../../commissioning/walk-test.js';
 import type { ApiContext } from '../../context.js';
 import { runSiteCommand, SITE_COMMAND_SPECS, type SiteCommandSpec } from '../../commands/site-table.js';
 import { allow, callerOf, clientIp, scopeOf } from '../access.js';
+import { commissioningQuery, parseQuery } from '../inputs.js';
 import { refuse } from '../refuse.js';
 
 /** Diverted events (walk test, maintenance) listed per site: the latest few. */
@@ -23,7 +24,9 @@ export function commissioningRoutes(ctx: ApiContext): Router {
   const r = Router();
   // `?site=<id>`: one site only (the page polls the site it shows; a district has a thousand).
   r.get('/commissioning', allow('commissioning:read'), async (req, res) => {
-    const only = typeof req.query.site === 'string' ? req.query.site : null;
+    const q = parseQuery(commissioningQuery, req, res);
+    if (!q) return;
+    const only = q.site ?? null;
     const scope = scopeOf(ctx.auth, res);
     const c = ctx.commissioning;
     if (!c) return void res.json({ sites: [] });

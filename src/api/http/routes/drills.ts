@@ -24,7 +24,9 @@ export function drillRoutes(ctx: ApiContext): Router {
 
 function drillRoute(ctx: ApiContext, command: DrillCommandSpec) {
   return async (req: Request, res: Response): Promise<void> => {
-    const body = req.params.id !== undefined ? { ...(req.body as object), id: req.params.id } : req.body;
+    // The path's id joins an object body (or none); any other body goes to the schema as sent, to be refused there.
+    const merge = req.params.id !== undefined && (req.body === undefined || (req.body !== null && typeof req.body === 'object' && !Array.isArray(req.body)));
+    const body = merge ? { ...(req.body as object | undefined), id: req.params.id } : req.body;
     const reply = await runDrillCommand(ctx, command, { caller: callerOf(res), body, origin: `rest:${clientIp(req)}` });
     if (reply.ok) return void res.json(reply.drill);
     const code = reply.code as RefusalCode;

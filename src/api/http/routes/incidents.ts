@@ -31,7 +31,7 @@ export function incidentRoutes(ctx: ApiContext): Router {
     const scope = scopeOf(ctx.auth, res);
     const q = parseQuery(incidentListQuery, req, res);
     if (!q) return;
-    if (q.status === 'open' && !req.query.site && !req.query.since) {
+    if (q.status === 'open' && q.site === undefined && q.since === undefined) {
       // The live queue, in queue order, from memory (replica mode: other replicas' sites from the store).
       return void res.json({ incidents: await openIncidents(ctx, scope.all ? undefined : (i) => scope.sees(i)) });
     }

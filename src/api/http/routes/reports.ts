@@ -23,7 +23,7 @@ import { tablesOf } from '../../../reports/tables.js';
 import { parseDate, parseMonth } from '../../../reports/time.js';
 import type { ApiContext } from '../../context.js';
 import { allow, scopeOf } from '../access.js';
-import { idQuery, parseQuery } from '../inputs.js';
+import { downloadFlag, idQuery, parseQuery } from '../inputs.js';
 import { refuse } from '../refuse.js';
 
 const dateQuery = z.string().refine((s) => parseDate(s) !== null, { error: 'a date YYYY-MM-DD' });
@@ -33,6 +33,7 @@ const common = {
   format: z.enum(REPORT_FORMATS).optional(),
   table: z.string().max(32).optional(),
   lang: z.enum(['zh-CN', 'en']).optional(),
+  download: downloadFlag,
 };
 const dayQuery = z.object({ date: dateQuery.optional(), ...common });
 const monthlyQuery = z.object({ month: monthQuery.optional(), ...common });
@@ -44,7 +45,7 @@ const bulletinQuery = z.object({
 });
 const storedQuery = z.object({ station: idQuery.optional() });
 
-type Common = { station?: string; format?: (typeof REPORT_FORMATS)[number]; table?: string; lang?: 'zh-CN' | 'en' };
+type Common = { station?: string; format?: (typeof REPORT_FORMATS)[number]; table?: string; lang?: 'zh-CN' | 'en'; download?: string };
 
 export function reportRoutes(ctx: ApiContext): Router {
   const r = Router();
@@ -67,7 +68,7 @@ export function reportRoutes(ctx: ApiContext): Router {
   };
 
   /** Sends the report in the asked format. */
-  const answer = async (req: Request, res: Response, kind: ReportKind, report: AnyReport, q: Common, name: string): Promise<void> => {
+  const answer = async (res: Response, kind: ReportKind, report: AnyReport, q: Common, name: string): Promise<void> => {
     const format = q.format ?? 'json';
     const lang = q.lang ?? 'zh-CN';
     if (format === 'json') return void res.json(report);
@@ -85,7 +86,7 @@ export function reportRoutes(ctx: ApiContext): Router {
     }
     // A standalone page: nothing to run, nothing to fetch.
     res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
-    if (req.query.download !== undefined) res.setHeader('Content-Disposition', `attachment; filename="${name}.html"`);
+    if (q.download !== undefined) res.setHeader('Content-Disposition', `attachment; filename="${name}.html"`);
     res.type('text/html; charset=utf-8').send(toHtml(report, lang));
   };
 
@@ -111,7 +112,7 @@ export function reportRoutes(ctx: ApiContext): Router {
       const date = q.date ?? s.defaultDate();
       const report = await build(s, { kind: 'daily', date, target: t });
       if (!report) throw new Error('a daily report came back empty');
-      await answer(req, res, 'daily', report, q, `daily-${date}`);
+      await answer(res, 'daily', report, q, `daily-${date}`);
     }),
   );
   r.get(
@@ -138,7 +139,7 @@ export function reportRoutes(ctx: ApiContext): Router {
       const stored = await s.stored(date, storedStation(t));
       if (!stored) return void refuse(res, 404, 'not_found', 'no daily report stored for this date');
       if ((q.format ?? 'json') === 'json') return void res.json(stored);
-      await answer(req, res, 'daily', stored.report, q, `daily-${date}`);
+      await answer(res, 'daily', stored.report, q, `daily-${date}`);
     }),
   );
   for (const kind of ['monthly', 'response', 'devices'] as const) {
@@ -153,7 +154,7 @@ export function reportRoutes(ctx: ApiContext): Router {
         const month = q.month ?? s.defaultMonth();
         const report = await build(s, { kind, month, target: t });
         if (!report) throw new Error(`a ${kind} report came back empty`);
-        await answer(req, res, kind, report, q, `${kind}-${month}`);
+        await answer(res, kind, report, q, `${kind}-${month}`);
       }),
     );
   }
@@ -168,7 +169,7 @@ export function reportRoutes(ctx: ApiContext): Router {
       const date = q.date ?? s.defaultDate();
       const report = await build(s, { kind: 'bulletin', community: q.community, period: q.period ?? 'week', date, target: t });
       if (!report) return void refuse(res, 404, 'not_found', 'no such community in your scope');
-      await answer(req, res, 'bulletin', report, q, `bulletin-${(report as BulletinReport).firstDay}`);
+      await answer(res, 'bulletin', report, q, `bulletin-${(report as BulletinReport).firstDay}`);
     }),
   );
   return r;

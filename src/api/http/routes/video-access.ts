@@ -15,16 +15,20 @@ export function videoAccess(ctx: ApiContext): Router {
   r.get('/cameras/status', allow('cameras:read'));
   r.get('/sites/:site/cameras/:id/live', allow('cameras:live'), (req, res, next) => {
     const scope = scopeOf(ctx.auth, res);
-    const site = ctx.config().sites.find((s) => s.id === req.params.site);
-    if (!site || !scope.seesSite(site.id) || !site.cameras.some((c) => c.id === req.params.id)) return void refuse(res, 404, 'not_found', 'no such camera');
+    const siteId = String(req.params.site);
+    if (!scope.seesSite(siteId) || !ctx.directory().camera(siteId, String(req.params.id))) return void refuse(res, 404, 'not_found', 'no such camera');
     next();
   });
   r.get('/cameras/:id/live', allow('cameras:live'), (req, res, next) => {
     const scope = scopeOf(ctx.auth, res);
     const q = parseQuery(liveQuery, req, res);
     if (!q) return;
-    const site = q.site ?? null;
-    const visible = ctx.config().sites.some((s) => (site === null || s.id === site) && scope.seesSite(s.id) && s.cameras.some((c) => c.id === req.params.id));
+    const cameraId = String(req.params.id);
+    const directory = ctx.directory();
+    const visible =
+      q.site === undefined
+        ? directory.sitesWithCamera(cameraId).some((s) => scope.seesSite(s.id))
+        : scope.seesSite(q.site) && directory.camera(q.site, cameraId) !== undefined;
     if (!visible) return void refuse(res, 404, 'not_found', 'no such camera');
     // A live stream runs as long as the browser keeps it open: it must end with the session
     // (logout, expiry, disabled account, new password), not play on (issue 17, item 6).
