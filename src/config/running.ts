@@ -23,12 +23,12 @@ export interface ConfigState {
 export class RunningConfig {
   private state: ConfigState;
   private currentDirectory: ConfigDirectory;
-  private currentWorkflow: WorkflowView;
+  /** Built on first use after each load (a config without triage or stations never needs it). */
+  private currentWorkflow: WorkflowView | null = null;
 
   constructor(state: ConfigState) {
     this.state = state;
     this.currentDirectory = new ConfigDirectory(state.config);
-    this.currentWorkflow = workflowView(state.config, this.currentDirectory);
   }
 
   get config(): Config {
@@ -51,11 +51,12 @@ export class RunningConfig {
   replace(next: ConfigState): void {
     this.state = next;
     this.currentDirectory = new ConfigDirectory(next.config);
-    this.currentWorkflow = workflowView(next.config, this.currentDirectory);
+    this.currentWorkflow = null;
   }
 
   /** The 110 workflow's view of the current config (dispatch's WorkflowSource). */
   get workflow(): WorkflowView {
+    this.currentWorkflow ??= workflowView(this.state.config, this.currentDirectory);
     return this.currentWorkflow;
   }
 

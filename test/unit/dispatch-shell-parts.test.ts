@@ -67,7 +67,8 @@ describe('site memory and 警情编号 on a real store', () => {
 
   it('numbers count on per station and local day, in opening order, once the series is read', async () => {
     const numbers = new IncidentNumbers({ store, timezone: 'Asia/Shanghai', stationCode: (id) => (id === 'zs-ps' ? 'ZS' : null) });
-    const first = [incidentAt('s1', DAY, 'zs-ps'), incidentAt('s2', DAY + 1000, 'zs-ps'), incidentAt('s3', DAY, 'other-station')]; // no code: derived from the id;
+    // The third station has no code: derived from its id.
+    const first = [incidentAt('s1', DAY, 'zs-ps'), incidentAt('s2', DAY + 1000, 'zs-ps'), incidentAt('s3', DAY, 'other-station')];
     expect(numbers.known(first)).toBe(false);
     await numbers.load(first);
     expect(numbers.known(first)).toBe(true);
