@@ -393,7 +393,14 @@ export class CommissioningService {
   private async save({ record: r, by, from, note, ownTransaction = true }: SaveRecord): Promise<void> {
     const write = async (): Promise<void> => {
       await this.o.store.commissioning.saveRecord(r);
-      await this.audit({ by, action: `commissioning.${r.state}`, siteId: r.siteId, from, to: r.state, note: [r.deviceId, note].filter(Boolean).join(': ') || null });
+      await this.audit({
+        by,
+        action: `commissioning.${r.state}`,
+        siteId: r.siteId,
+        from,
+        to: r.state,
+        note: [r.deviceId, note].filter(Boolean).join(': ') || null,
+      });
     };
     if (ownTransaction) await this.o.store.transaction(write);
     else await write();
