@@ -70,7 +70,7 @@ describe('failures are named, never with the password', () => {
     const expected = 'the camera refused the user name or password (401 Unauthorized)';
     const s = await failure(ff.snapshot(bad, 4000));
     expect([s.code, s.message]).toEqual(['not_authorized', expected]);
-    const c = await failure(ff.clip(bad, 2, join(dir, 'bad.mp4'), 8000));
+    const c = await failure(ff.clip(bad, { seconds: 2, outPath: join(dir, 'bad.mp4'), timeoutMs: 8000 }));
     expect([c.code, c.message]).toEqual(['not_authorized', expected]);
     const live = new LiveHub(() => ff, log);
     const v = viewer();
@@ -95,7 +95,7 @@ describe('failures are named, never with the password', () => {
     const answers = cam.rtsp.stats.answers.length;
     // Counted from before the clip starts (no other stream is open): every frame sent from here on is the clip's.
     const before = cam.rtsp.stats.framesSent;
-    const clip = ff.clip(src, 6, path, 15_000);
+    const clip = ff.clip(src, { seconds: 6, outPath: path, timeoutMs: 15_000 });
     await waitFor(() => cam.rtsp.stats.answers.slice(answers).includes('PLAY 200'), 15_000);
     // The camera drops the stream once it has sent this clip 8 frames (5 fps: 1.6 s of its 6 s).
     await waitFor(() => cam.rtsp.stats.framesSent >= before + 8, 15_000);

@@ -90,7 +90,7 @@ describe('over RTSP with Digest', () => {
 
   it('a clip is the stream copied into MP4 for about the asked length', async () => {
     const path = join(dir, 'clip.mp4');
-    const r = await ff.clip(src, 2, path, 12_000);
+    const r = await ff.clip(src, { seconds: 2, outPath: path, timeoutMs: 12_000 });
     expect(r.cutShort).toBe(false);
     expect(r.seconds).toBeGreaterThan(1.5);
     const p = await probe(path);

@@ -150,6 +150,17 @@ export interface Source {
   password: string | null;
 }
 
+export interface ClipOptions {
+  /** Length asked for. */
+  seconds: number;
+  /** The MP4 file written. */
+  outPath: string;
+  /** ffmpeg is stopped after this, whatever it wrote. */
+  timeoutMs: number;
+  /** Encode to H.264 even from RTSP (a Motion JPEG camera); otherwise RTSP is copied. */
+  transcode?: boolean;
+}
+
 export interface ClipResult {
   /** Seconds written, from ffmpeg's progress report. */
   seconds: number;
@@ -202,10 +213,10 @@ export class Ffmpeg {
    * connection, so the length written is read from its `-progress` report and a clip that stops
    * early says so.
    */
-  async clip(src: Source, seconds: number, outPath: string, timeoutMs: number, o: { transcode?: boolean } = {}): Promise<ClipResult> {
+  async clip(src: Source, { seconds, outPath, timeoutMs, transcode = false }: ClipOptions): Promise<ClipResult> {
     const p = this.plan(src, { timeoutMs: Math.min(timeoutMs, 5000) });
     const rtsp = /^rtsps?:/i.test(src.url);
-    const codec = rtsp && !o.transcode ? ['-c', 'copy'] : H264_ENCODE;
+    const codec = rtsp && !transcode ? ['-c', 'copy'] : H264_ENCODE;
     const r = await runFfmpeg({
       bin: this.bin,
       args: [...p.args, '-an', '-t', String(seconds), ...codec, '-f', 'mp4', '-movflags', '+faststart', '-progress', 'pipe:1', '-nostats', '-y', outPath],
