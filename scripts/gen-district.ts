@@ -206,7 +206,7 @@ function buildCells(): CellOut[] {
   const outer = host.rings[0]!;
   const cx = outer.slice(0, -1).reduce((s, p) => s + p[0]!, 0) / (outer.length - 1);
   const cy = outer.slice(0, -1).reduce((s, p) => s + p[1]!, 0) / (outer.length - 1);
-  const lake = regularRing(cx, cy, 0.0019, 0.0016, 8, DEC); // ≈ 190 m × 180 m
+  const lake = regularRing({ centre: [cx, cy], radius: [0.0019, 0.0016], n: 8, decimals: DEC }); // ≈ 190 m × 180 m
   const hostIndex = new GridIndex([host]);
   for (const p of lake) if (hostIndex.locate(p[1]!, p[0]!) === null) throw new Error('the lake does not fit inside its host cell');
   host.rings.push([...lake].reverse()); // holes run clockwise (RFC 7946)

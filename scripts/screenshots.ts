@@ -21,7 +21,7 @@ import type { EventKind } from '../src/contract/alarm-event.js';
 import { loadConfig } from '../src/config/index.js';
 import { createRootLogger, moduleLogger } from '../src/core/logger.js';
 import { startDemoCameras } from '../src/simulate/demo-cameras.js';
-import { nativeEvent } from '../src/simulate/payloads.js';
+import { nativeEventAt } from '../src/simulate/payloads.js';
 import { launchChromium, loginAs, newContext } from '../test/helpers/browser.js';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
         reconnectPeriod: 0,
       });
       for (const [k, zone] of (a.zones.length ? a.zones : [null]).entries()) {
-        const m = nativeEvent(device.topic, a.kind, zone, `shots-${n}-${k}`, new Date(Date.now() - (ALARMS.length - n) * 47_000));
+        const m = nativeEventAt({ base: device.topic, kind: a.kind, zone, msgId: `shots-${n}-${k}`, at: new Date(Date.now() - (ALARMS.length - n) * 47_000) });
         await client.publishAsync(m.topic, m.payload, { qos: 1 });
       }
       await client.endAsync();

@@ -103,7 +103,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const notices = openNotices(ctx, cluster);
   const drills = await buildDrills(ctx, store, notices, role);
   const { commissioning, connect } = await buildCommissioning(ctx, store, notices, role);
-  const ingest = await buildIngest(ctx, store, incidents, commissioning, drills, role);
+  const ingest = await buildIngest({ ctx, store, incidents, commissioning, drills, role });
   const detachCommissioning = connect(ingest);
   const cameras = buildVideo(ctx, ingest, incidents);
   const { video } = cameras;

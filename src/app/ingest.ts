@@ -11,18 +11,19 @@ import { TopicRouter } from '../ingest/router.js';
 import type { Store } from '../store/index.js';
 import type { HubContext } from './context.js';
 
-/**
- * `commissioning` says where each event goes (walk test, maintenance) and hears the panel's own walk-test mode;
- * `drills`: the hub's drill windows, which flag the events of drilled sites (演练).
- */
-export function buildIngest(
-  ctx: HubContext,
-  store: Store,
-  incidents: IncidentService,
-  commissioning?: CommissioningService,
-  drills?: DrillService,
-  role: ReplicaRole = singleHubRole(),
-): Promise<Ingest> {
+export interface BuildIngest {
+  ctx: HubContext;
+  store: Store;
+  incidents: IncidentService;
+  /** Says where each event goes (walk test, maintenance) and hears the panel's own walk-test mode. */
+  commissioning?: CommissioningService;
+  /** The hub's drill windows, which flag the events of drilled sites (演练). */
+  drills?: DrillService;
+  /** Default: a single hub. */
+  role?: ReplicaRole;
+}
+
+export function buildIngest({ ctx, store, incidents, commissioning, drills, role = singleHubRole() }: BuildIngest): Promise<Ingest> {
   return Ingest.open({
     // Dispatch reads what it needs before the events are announced, so it publishes in their tick.
     readAhead: incidents,

@@ -12,7 +12,7 @@ export function buildVideo(ctx: HubContext, ingest: Ingest, incidents: IncidentS
     config,
     mediaRoot: resolve(ctx.rootDir, config.hub.storage.mediaPath),
     sinks: {
-      raise: (siteId, cameraId, kind, detail, message) => ingest.raiseCameraEvent({ siteId, cameraId, kind, detail, message }),
+      raise: (event) => ingest.raiseCameraEvent(event),
       addMedia: (incidentId, media) => incidents.addMedia(incidentId, media),
       status: (s) => ctx.bus.emit('camera:status', { siteId: s.siteId, cameraId: s.cameraId, availability: s.availability, lastOkAt: s.lastOkAt }),
     },

@@ -52,6 +52,26 @@ export type CommissioningRefusal = { ok: false; code: 'not_found' | 'walk_test_r
 export type CommissioningReply = { ok: true; site: SiteCommissioning } | CommissioningRefusal;
 
 const key = (siteId: string, deviceId: string | null): string => `${siteId}/${deviceId ?? ''}`;
+
+/** A commissioning change to store: the record, who made it, the state it left and a note for the audit line. */
+interface SaveRecord {
+  record: CommissioningRecord;
+  by: CommissioningActor;
+  from: CommissioningState;
+  note: string | null;
+  /** False when the caller's transaction already holds the write (default true). */
+  ownTransaction?: boolean;
+}
+
+/** One audit line about a site: `from` → `to` under `action`, with an optional note. */
+interface AuditLine {
+  by: CommissioningActor;
+  action: string;
+  siteId: string;
+  from: string | null;
+  to: string | null;
+  note: string | null;
+}
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**
@@ -179,7 +199,7 @@ export class CommissioningService {
     try {
       await this.o.store.transaction(async () => {
         await this.o.store.commissioning.saveWalkTest(test);
-        await this.audit(by, 'walktest.start', siteId, null, 'walk_test', `${test.id}: ${test.zones.length} zones, ${minutes} min`);
+        await this.audit({ by, action: 'walktest.start', siteId, from: null, to: 'walk_test', note: `${test.id}: ${test.zones.length} zones, ${minutes} min` });
       });
     } catch (err) {
       if (this.running.get(siteId)?.id === test.id) this.running.delete(siteId);
@@ -204,12 +224,12 @@ export class CommissioningService {
     const now = this.o.clock.now();
     const until = now + minutes * 60_000;
     const before = this.status(siteId, deviceId, now).state;
-    await this.save(
-      { siteId, deviceId, state: 'maintenance', maintenanceUntilMs: until, changedMs: now, changedBy: by.username },
+    await this.save({
+      record: { siteId, deviceId, state: 'maintenance', maintenanceUntilMs: until, changedMs: now, changedBy: by.username },
       by,
-      before,
-      note ?? `${minutes} min`,
-    );
+      from: before,
+      note: note ?? `${minutes} min`,
+    });
     return this.announce(siteId);
   }
 
@@ -226,7 +246,12 @@ export class CommissioningService {
     if (!this.site(siteId)) return { ok: false, code: 'not_found', error: `no site ${siteId}` };
     const now = this.o.clock.now();
     const before = this.status(siteId, null, now).state;
-    await this.save({ siteId, deviceId: null, state: 'in_service', maintenanceUntilMs: null, changedMs: now, changedBy: by.username }, by, before, note);
+    await this.save({
+      record: { siteId, deviceId: null, state: 'in_service', maintenanceUntilMs: null, changedMs: now, changedBy: by.username },
+      by,
+      from: before,
+      note,
+    });
     return this.announce(siteId);
   }
 
@@ -339,16 +364,16 @@ export class CommissioningService {
       const seen = ended.zones.filter((z) => z.seen).length;
       const summary = `${ended.id}: ${seen}/${ended.zones.length} zones seen, ${ended.passed ? 'passed' : 'not passed'}`;
       await this.o.store.commissioning.saveWalkTest(ended);
-      await this.audit(by, 'walktest.end', siteId, 'walk_test', ended.passed ? 'passed' : 'failed', summary);
+      await this.audit({ by, action: 'walktest.end', siteId, from: 'walk_test', to: ended.passed ? 'passed' : 'failed', note: summary });
       const before = this.status(siteId, null, now).state;
       if (ended.passed && before === 'pending_install') {
-        await this.save(
-          { siteId, deviceId: null, state: 'in_service', maintenanceUntilMs: null, changedMs: now, changedBy: by.username },
+        await this.save({
+          record: { siteId, deviceId: null, state: 'in_service', maintenanceUntilMs: null, changedMs: now, changedBy: by.username },
           by,
-          before,
-          summary,
-          false,
-        );
+          from: before,
+          note: summary,
+          ownTransaction: false,
+        });
       }
     });
     const done = ended as WalkTest | null;
@@ -358,18 +383,26 @@ export class CommissioningService {
   }
 
   private leaveMaintenance(r: CommissioningRecord, by: CommissioningActor, now: number): Promise<void> {
-    return this.save(
-      { ...r, state: 'in_service', maintenanceUntilMs: null, changedMs: now, changedBy: by.username },
+    return this.save({
+      record: { ...r, state: 'in_service', maintenanceUntilMs: null, changedMs: now, changedBy: by.username },
       by,
-      'maintenance',
-      by.username === 'hub' ? 'maintenance window over' : null,
-    );
+      from: 'maintenance',
+      note: by.username === 'hub' ? 'maintenance window over' : null,
+    });
   }
 
-  private async save(r: CommissioningRecord, by: CommissioningActor, from: CommissioningState, note: string | null, ownTransaction = true): Promise<void> {
+  /** Store the record and its audit line (in a transaction of their own unless `ownTransaction` is false), then remember it. */
+  private async save({ record: r, by, from, note, ownTransaction = true }: SaveRecord): Promise<void> {
     const write = async (): Promise<void> => {
       await this.o.store.commissioning.saveRecord(r);
-      await this.audit(by, `commissioning.${r.state}`, r.siteId, from, r.state, [r.deviceId, note].filter(Boolean).join(': ') || null);
+      await this.audit({
+        by,
+        action: `commissioning.${r.state}`,
+        siteId: r.siteId,
+        from,
+        to: r.state,
+        note: [r.deviceId, note].filter(Boolean).join(': ') || null,
+      });
     };
     if (ownTransaction) await this.o.store.transaction(write);
     else await write();
@@ -377,7 +410,7 @@ export class CommissioningService {
     this.o.log.info({ site: r.siteId, device: r.deviceId ?? undefined, from, to: r.state, by: by.username }, 'commissioning state changed');
   }
 
-  private async audit(by: CommissioningActor, action: string, siteId: string, from: string | null, to: string | null, note: string | null): Promise<void> {
+  private async audit({ by, action, siteId, from, to, note }: AuditLine): Promise<void> {
     const at = new Date(this.o.clock.now()).toISOString();
     await this.o.store.audit.append({
       at,

@@ -31,7 +31,9 @@ function lineStarts(text: string): number[] {
   return starts;
 }
 
-function finding(line: number, column: number, code: InstallerMessageCode, params: Params, hint?: string): SyntaxFinding {
+/** A finding at `at` (1-based line and column). */
+function finding(at: { line: number; column: number }, code: InstallerMessageCode, params: Params, hint?: string): SyntaxFinding {
+  const { line, column } = at;
   return { line, column, text: { code, params }, message: message(code, params), ...(hint ? { hint } : {}) };
 }
 
@@ -88,7 +90,7 @@ export function yamlSyntaxFinding(text: string, errors: readonly YamlErrorLike[]
   const lines = text.split('\n');
   const firstLine = first.linePos?.[0].line ?? lines.length;
   const tab = indentationTab(lines, firstLine + 1);
-  if (tab) return finding(tab.line, tab.column, 'YAML_TAB', { column: tab.column });
+  if (tab) return finding(tab, 'YAML_TAB', { column: tab.column });
   if (errors.some((e) => /flow (sequence|mapping|collection)|end with a [\]}]|[\]}] .*expected|Missing , or :/i.test(e.message))) {
     const open = unclosedFlow(text);
     if (open) {
@@ -96,7 +98,7 @@ export function yamlSyntaxFinding(text: string, errors: readonly YamlErrorLike[]
       let line = starts.findIndex((s) => s > open.offset);
       line = line === -1 ? starts.length : line;
       const column = open.offset - starts[line - 1]! + 1;
-      return finding(line, column, 'YAML_UNCLOSED', { char: open.char, column, close: CLOSE[open.char]! });
+      return finding({ line, column }, 'YAML_UNCLOSED', { char: open.char, column, close: CLOSE[open.char]! });
     }
   }
   const line = first.linePos?.[0].line ?? 1;
@@ -104,8 +106,7 @@ export function yamlSyntaxFinding(text: string, errors: readonly YamlErrorLike[]
   const char = text[first.pos[0]] ?? '';
   const detail = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
   return finding(
-    line,
-    column,
+    { line, column },
     'YAML_OTHER',
     { detail, column, char: char === '\n' ? '\\n' : char },
     'look at the named line and the one before it: an unclosed [ or {, a duplicate key, or a value with ": " that needs quotes',

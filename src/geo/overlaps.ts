@@ -63,12 +63,13 @@ export function findOverlaps(cells: readonly GridCell[]): CellOverlap[] {
   // One single-cell index per cell for the exact point-in-cell test (holes and parts included).
   const single = cells.map((c) => new GridIndex([c]));
   const inner = rings.map(interiorPoint);
+  const shapes: CellShape[] = cells.map((_, i) => ({ rings: rings[i]!, inner: inner[i]!, index: single[i]! }));
   const found: CellOverlap[] = [];
   for (let i = 0; i < cells.length; i++) {
     const [minX, minY, maxX, maxY] = boxOf(rings[i]!);
     for (const j of tree.search(minX, minY, maxX, maxY)) {
       if (j <= i) continue;
-      const at = overlapPoint(rings[i]!, rings[j]!, inner[i]!, inner[j]!, single[i]!, single[j]!);
+      const at = overlapPoint(shapes[i]!, shapes[j]!);
       if (!at) continue;
       const [a, b] = cells[i]!.id < cells[j]!.id ? [cells[i]!.id, cells[j]!.id] : [cells[j]!.id, cells[i]!.id];
       found.push({ a, b, at: [at[1], at[0]] });
@@ -77,7 +78,16 @@ export function findOverlaps(cells: readonly GridCell[]): CellOverlap[] {
   return found.sort((x, y) => (x.a === y.a ? (x.b < y.b ? -1 : 1) : x.a < y.a ? -1 : 1));
 }
 
-function overlapPoint(ra: Ring[], rb: Ring[], pa: [number, number] | null, pb: [number, number] | null, ia: GridIndex, ib: GridIndex): [number, number] | null {
+/** A cell as the overlap check sees it: its rings, a point inside it (if found) and its own one-cell index. */
+interface CellShape {
+  rings: Ring[];
+  inner: [number, number] | null;
+  index: GridIndex;
+}
+
+function overlapPoint(a: CellShape, b: CellShape): [number, number] | null {
+  const { rings: ra, inner: pa, index: ia } = a;
+  const { rings: rb, inner: pb, index: ib } = b;
   for (const a of ra) {
     for (const b of rb) {
       const x = properCrossing(a, b);

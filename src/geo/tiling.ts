@@ -77,7 +77,7 @@ export function jitteredTiling(o: TilingOptions): Tile[] {
   // Bends of one edge from a to b; an edge on the outer boundary stays straight.
   // `across` is the axis perpendicular to the lattice edge (horizontal edges bend in y), `size` the
   // cell size along it.
-  const bend = (a: Pt, b: Pt, straight: boolean, across: 0 | 1, size: number): Pt[] => {
+  const bend = (a: Pt, b: Pt, { straight, across, size }: { straight: boolean; across: 0 | 1; size: number }): Pt[] => {
     const out: Pt[] = [];
     for (let k = 1; k <= bends; k++) {
       const t = k / (bends + 1) + (straight ? 0 : wobble() * 0.08);
@@ -92,13 +92,13 @@ export function jitteredTiling(o: TilingOptions): Tile[] {
   const h: Pt[][][] = [];
   for (let j = 0; j <= rows; j++) {
     const line: Pt[][] = [];
-    for (let i = 0; i < cols; i++) line.push(bend(corner[j]![i]!, corner[j]![i + 1]!, j === 0 || j === rows, 1, dy));
+    for (let i = 0; i < cols; i++) line.push(bend(corner[j]![i]!, corner[j]![i + 1]!, { straight: j === 0 || j === rows, across: 1, size: dy }));
     h.push(line);
   }
   const v: Pt[][][] = [];
   for (let j = 0; j < rows; j++) {
     const line: Pt[][] = [];
-    for (let i = 0; i <= cols; i++) line.push(bend(corner[j]![i]!, corner[j + 1]![i]!, i === 0 || i === cols, 0, dx));
+    for (let i = 0; i <= cols; i++) line.push(bend(corner[j]![i]!, corner[j + 1]![i]!, { straight: i === 0 || i === cols, across: 0, size: dx }));
     v.push(line);
   }
 
@@ -123,7 +123,18 @@ export function jitteredTiling(o: TilingOptions): Tile[] {
 }
 
 /** A regular n-gon ring around a centre (closed, counter-clockwise), e.g. a hole and its island. */
-export function regularRing(lng: number, lat: number, radiusLng: number, radiusLat: number, n: number, decimals?: number): number[][] {
+export interface RegularRing {
+  /** The centre, [lng, lat]. */
+  centre: [number, number];
+  /** The radius along each axis, [lng, lat] degrees. */
+  radius: [number, number];
+  /** Corners. */
+  n: number;
+  /** Round coordinates to this many decimals (none: unrounded). */
+  decimals?: number;
+}
+
+export function regularRing({ centre: [lng, lat], radius: [radiusLng, radiusLat], n, decimals }: RegularRing): number[][] {
   const scale = decimals === undefined ? 0 : 10 ** decimals;
   const round = (v: number): number => (scale ? Math.round(v * scale) / scale : v);
   const ring: number[][] = [];

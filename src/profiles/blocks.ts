@@ -102,7 +102,15 @@ function read(ctx: RunContext, property: string | null): { ok: true; value: unkn
   return { ok: true, value: getPath(root.value, property) };
 }
 
-function signal(ctx: RunContext, kind: EventKind, zone: number | null, detail: string, coded?: Coded): void {
+/** One signal a block found: its kind, zone, the detail in words and, when it has one, the coded message. */
+interface Found {
+  kind: EventKind;
+  zone: number | null;
+  detail: string;
+  coded?: Coded;
+}
+
+function signal(ctx: RunContext, { kind, zone, detail, coded }: Found): void {
   ctx.signals.push({ kind, zone, detail: cap(detail), ...(coded ? { message: coded } : {}) });
 }
 
@@ -202,9 +210,15 @@ function binaryRuntime(spec: BinarySpec, format: Format): BlockRuntime {
       const before = ctx.prev[key];
       const prevActive = before === undefined || before === null ? undefined : spec.classify(before);
       ctx.next[key] = v as Scalar;
-      if (active && prevActive !== true) signal(ctx, spec.kind, where.zone, `${label} ${describe(v)} (${spec.alarmWord})`, valueMessage(spec.block, label, v));
+      if (active && prevActive !== true)
+        signal(ctx, { kind: spec.kind, zone: where.zone, detail: `${label} ${describe(v)} (${spec.alarmWord})`, coded: valueMessage(spec.block, label, v) });
       else if (!active && prevActive === true && spec.restore)
-        signal(ctx, 'restore', where.zone, `${label} ${describe(v)} (${spec.alarmWord} cleared)`, valueMessage(spec.block, label, v, true));
+        signal(ctx, {
+          kind: 'restore',
+          zone: where.zone,
+          detail: `${label} ${describe(v)} (${spec.alarmWord} cleared)`,
+          coded: valueMessage(spec.block, label, v, true),
+        });
       return undefined;
     },
   };
@@ -224,7 +238,16 @@ function onOffClassifier(on: Scalar[], off: Scalar[]) {
 }
 
 /** A block for a boolean-ish property with an alarm ("on") and a normal ("off") value. */
-function simpleBinary(block: string, summary: string, property: string, kind: EventKind, restore: boolean): BlockDef {
+/** A boolean-ish block: its name, its one-line summary, the property it reads, the kind it raises, whether it restores. */
+interface SimpleBinary {
+  block: string;
+  summary: string;
+  property: string;
+  kind: EventKind;
+  restore: boolean;
+}
+
+function simpleBinary({ block, summary, property, kind, restore }: SimpleBinary): BlockDef {
   const schema = strict({ ...common, on: scalarOrList.optional(), off: scalarOrList.optional() });
   return {
     summary,
@@ -354,7 +377,8 @@ const fieldMap: BlockDef = {
         if (!isScalar(r.value)) return undecodable(`${label}: got ${describe(r.value)}; expected a single value (text, number, true/false)`);
         const where = zoneFor(ctx, o.zone, o.zone_property);
         if (!where.ok) return where.failure;
-        if (scalarIn(r.value, equals)) signal(ctx, o.kind, where.zone, `${label} ${describe(r.value)}`, valueMessage('field_map', label, r.value));
+        if (scalarIn(r.value, equals))
+          signal(ctx, { kind: o.kind, zone: where.zone, detail: `${label} ${describe(r.value)}`, coded: valueMessage('field_map', label, r.value) });
         return undefined;
       },
     };
@@ -396,7 +420,7 @@ const action: BlockDef = {
         const where = zoneFor(ctx, o.zone, o.zone_property);
         if (!where.ok) return where.failure;
         // Unmapped actions (single, double, hold …) are ordinary button presses, not alarms.
-        if (kind) signal(ctx, kind, where.zone, `${label} ${describe(v)}`, valueMessage('action', label, v));
+        if (kind) signal(ctx, { kind, zone: where.zone, detail: `${label} ${describe(v)}`, coded: valueMessage('action', label, v) });
         return undefined;
       },
     };
@@ -482,7 +506,7 @@ const stateMap: BlockDef = {
         // site's armed state (issue 12: initial state is state), so arm/disarm still go through;
         // ingest stores them without opening an incident. A first restore or test is nothing.
         if ((before === undefined || before === null) && NORMAL_KINDS.has(kind) && !ARMING_KINDS.has(kind)) return undefined;
-        signal(ctx, kind, where.zone, `${label} ${describe(v)}`, valueMessage('state_map', label, v));
+        signal(ctx, { kind, zone: where.zone, detail: `${label} ${describe(v)}`, coded: valueMessage('state_map', label, v) });
         return undefined;
       },
     };
@@ -611,13 +635,25 @@ const frigateEvent: BlockDef = {
 
 export const BLOCKS: Readonly<Record<string, BlockDef>> = {
   contact,
-  motion: simpleBinary('motion', 'motion/occupancy → intrusion (or video_motion via kind); no restore by default', 'occupancy', 'intrusion', false),
-  smoke: simpleBinary('smoke', 'smoke detector → smoke', 'smoke', 'smoke', true),
-  gas: simpleBinary('gas', 'gas detector → gas', 'gas', 'gas', true),
-  carbon_monoxide: simpleBinary('carbon_monoxide', 'CO detector → gas', 'carbon_monoxide', 'gas', true),
-  water_leak: simpleBinary('water_leak', 'water leak → water', 'water_leak', 'water', true),
-  vibration: simpleBinary('vibration', 'vibration → intrusion (or tamper via kind)', 'vibration', 'intrusion', false),
-  tamper: simpleBinary('tamper', 'tamper switch → tamper', 'tamper', 'tamper', true),
+  motion: simpleBinary({
+    block: 'motion',
+    summary: 'motion/occupancy → intrusion (or video_motion via kind); no restore by default',
+    property: 'occupancy',
+    kind: 'intrusion',
+    restore: false,
+  }),
+  smoke: simpleBinary({ block: 'smoke', summary: 'smoke detector → smoke', property: 'smoke', kind: 'smoke', restore: true }),
+  gas: simpleBinary({ block: 'gas', summary: 'gas detector → gas', property: 'gas', kind: 'gas', restore: true }),
+  carbon_monoxide: simpleBinary({ block: 'carbon_monoxide', summary: 'CO detector → gas', property: 'carbon_monoxide', kind: 'gas', restore: true }),
+  water_leak: simpleBinary({ block: 'water_leak', summary: 'water leak → water', property: 'water_leak', kind: 'water', restore: true }),
+  vibration: simpleBinary({
+    block: 'vibration',
+    summary: 'vibration → intrusion (or tamper via kind)',
+    property: 'vibration',
+    kind: 'intrusion',
+    restore: false,
+  }),
+  tamper: simpleBinary({ block: 'tamper', summary: 'tamper switch → tamper', property: 'tamper', kind: 'tamper', restore: true }),
   battery_low: batteryLow,
   field_map: fieldMap,
   action,

@@ -42,6 +42,8 @@ export function buildProfile(def: ModelDefinition): Profile {
   }
   const decoder: CodeDecoder | null = def.decoder ? (CODE_DECODERS[def.decoder] ?? null) : null;
   const topicEntries = Object.entries(def.topics);
+  // Built once per profile, so decoding a message allocates no argument object.
+  const compiled: CompiledModel = { id: def.id, byChannel, decoder, format: def.format };
 
   return {
     id: def.id,
@@ -60,7 +62,7 @@ export function buildProfile(def: ModelDefinition): Profile {
     },
     decode(input) {
       try {
-        return decode(def.id, byChannel, decoder, def.format, input);
+        return decode(compiled, input);
       } catch (err) {
         // Belt and braces: a decoder bug must cost one message, not the hub.
         const msg = err instanceof Error ? err.message : String(err);
@@ -70,7 +72,15 @@ export function buildProfile(def: ModelDefinition): Profile {
   };
 }
 
-function decode(id: string, byChannel: Map<string, BlockRuntime[]>, decoder: CodeDecoder | null, format: Format, input: DecodeInput): DecodeOutcome {
+/** What decoding needs of a compiled model: its id (for messages), its blocks by channel, its code decoder, its format. */
+interface CompiledModel {
+  id: string;
+  byChannel: Map<string, BlockRuntime[]>;
+  decoder: CodeDecoder | null;
+  format: Format;
+}
+
+function decode({ id, byChannel, decoder, format }: CompiledModel, input: DecodeInput): DecodeOutcome {
   if (input.payload.length > LIMITS.maxPayloadBytes) {
     return fail('SG_INGEST_OVERSIZE', `payload of ${input.payload.length} bytes; the limit is ${LIMITS.maxPayloadBytes}`);
   }

@@ -210,7 +210,7 @@ export function parseProfileFile(text: string, file: string, opts: { builtin: bo
         message: `got "${m.id}"; expected "${vendor}/<model>" (ids start with the file's vendor)`,
       });
     }
-    const def = checkModel(m, base, vendor, file, drafts, doc, lc);
+    const def = checkModel(m, { base, vendor, file, drafts, doc, lc });
     if (drafts.length === before && def) {
       models.push(def);
       const p = [...base, 'id'];
@@ -223,7 +223,17 @@ export function parseProfileFile(text: string, file: string, opts: { builtin: bo
   return { models, problems, idLines, skipped };
 }
 
-function checkModel(m: ModelFile, base: PathSeg[], vendor: string, file: string, drafts: Draft[], doc: Document, lc: LineCounter): ModelDefinition | null {
+/** Where a model sits in its file: problems are pushed to `drafts` with a path under `base`, lines come from `doc`/`lc`. */
+interface ModelSource {
+  base: PathSeg[];
+  vendor: string;
+  file: string;
+  drafts: Draft[];
+  doc: Document;
+  lc: LineCounter;
+}
+
+function checkModel(m: ModelFile, { base, vendor, file, drafts, doc, lc }: ModelSource): ModelDefinition | null {
   const fmt: Format = m.format ?? 'json';
   for (const [ch, template] of Object.entries(m.topics ?? {})) {
     // A captured level other than {zone} has no meaning yet: say so rather than drop it silently.

@@ -11,8 +11,23 @@ export interface WireMessage {
   retain?: boolean;
 }
 
-/** SafeGrid native JSON on `<base>/event`. */
-export function nativeEvent(base: string, kind: EventKind, zone: number | null, msgId: string, at = new Date()): WireMessage {
+/** SafeGrid native JSON on `<base>/event`, stamped now. */
+export function nativeEvent(base: string, kind: EventKind, zone: number | null, msgId: string): WireMessage {
+  return nativeEventAt({ base, kind, zone, msgId, at: new Date() });
+}
+
+export interface NativeEvent {
+  /** The device's topic; the message goes to `<base>/event`. */
+  base: string;
+  kind: EventKind;
+  zone: number | null;
+  msgId: string;
+  /** The device's own time for the event. */
+  at: Date;
+}
+
+/** SafeGrid native JSON on `<base>/event`, with the device's own time. */
+export function nativeEventAt({ base, kind, zone, msgId, at }: NativeEvent): WireMessage {
   const body: Record<string, unknown> = { kind, at: at.toISOString(), msgId };
   if (zone !== null) body.zone = zone;
   return { topic: `${base}/event`, payload: JSON.stringify(body) };
@@ -23,11 +38,21 @@ export function nativeStatus(base: string, state: 'online' | 'offline'): WireMes
   return { topic: `${base}/status`, payload: state };
 }
 
+/** The fields of one Contact ID message (SIA DC-05): qualifier 1 new event, 3 restore, 6 status. */
+export interface ContactIdFields {
+  account: string;
+  qualifier: 1 | 3 | 6;
+  /** Event code, e.g. 130 burglary, 602 periodic test. */
+  code: number;
+  group: number;
+  zone: number;
+}
+
 /**
  * Ademco Contact ID (SIA DC-05) as the 16-digit ASCII string `AAAA18QEEEGGZZZS`. The checksum digit
  * S makes the sum of all digits (0 counted as 10) a multiple of 15.
  */
-export function contactId(account: string, qualifier: 1 | 3 | 6, code: number, group: number, zone: number): string {
+export function contactId({ account, qualifier, code, group, zone }: ContactIdFields): string {
   const body = `${account.padStart(4, '0')}18${qualifier}${String(code).padStart(3, '0')}${String(group).padStart(2, '0')}${String(zone).padStart(3, '0')}`;
   const sum = [...body].reduce((s, ch) => s + (ch === '0' ? 10 : parseInt(ch, 16)), 0);
   const check = (15 - (sum % 15)) % 15;
@@ -62,8 +87,17 @@ export function zigbeeAvailability(topic: string, state: 'online' | 'offline', l
   return { topic: `${topic}/availability`, payload: legacy ? state : JSON.stringify({ state }) };
 }
 
+/** One Frigate detection event: its type, the camera and label, the event id and its start (Unix seconds). */
+export interface FrigateDetection {
+  type: 'new' | 'update' | 'end';
+  camera: string;
+  label: string;
+  id: string;
+  startTime: number;
+}
+
 /** Frigate `frigate/events` message for a detection. */
-export function frigateEvent(type: 'new' | 'update' | 'end', camera: string, label: string, id: string, startTime: number): WireMessage {
+export function frigateEvent({ type, camera, label, id, startTime }: FrigateDetection): WireMessage {
   const after = {
     id,
     camera,

@@ -158,7 +158,7 @@ export class Simulator {
         break;
       case 'contact-id':
         // Panels supervise their line with periodic test reports (DC-05 code 602).
-        this.publish(d.client, { topic: device.topic, payload: contactId(device.account ?? '1234', 1, 602, 0, 0) });
+        this.publish(d.client, { topic: device.topic, payload: contactId({ account: device.account ?? '1234', qualifier: 1, code: 602, group: 0, zone: 0 }) });
         break;
       case 'homeassistant':
         if (first) this.publish(d.client, homeAssistantState(device.topic, 'armed_away'));
@@ -198,8 +198,16 @@ export class Simulator {
         break;
       case 'contact-id': {
         const code = CONTACT_ID_CODE[kind] ?? 130;
-        this.publish(d.client, { topic: device.topic, payload: contactId(device.account ?? '1234', 1, code, 1, zone ?? 0) });
-        this.later(() => this.publish(d.client, { topic: device.topic, payload: contactId(device.account ?? '1234', 3, code, 1, zone ?? 0) }));
+        this.publish(d.client, {
+          topic: device.topic,
+          payload: contactId({ account: device.account ?? '1234', qualifier: 1, code, group: 1, zone: zone ?? 0 }),
+        });
+        this.later(() =>
+          this.publish(d.client, {
+            topic: device.topic,
+            payload: contactId({ account: device.account ?? '1234', qualifier: 3, code, group: 1, zone: zone ?? 0 }),
+          }),
+        );
         break;
       }
       case 'zigbee2mqtt': {
@@ -226,8 +234,8 @@ export class Simulator {
     const id = `${(Date.now() / 1000).toFixed(6)}-${Math.random().toString(36).slice(2, 8)}`;
     const start = Date.now() / 1000;
     this.o.log.info({ camera: camera.id, site: camera.siteId }, 'simulated Frigate person detection');
-    this.publish(this.bridge, frigateEvent('new', camera.frigateName, 'person', id, start));
-    this.later(() => this.publish(this.bridge!, frigateEvent('end', camera.frigateName!, 'person', id, start)));
+    this.publish(this.bridge, frigateEvent({ type: 'new', camera: camera.frigateName, label: 'person', id, startTime: start }));
+    this.later(() => this.publish(this.bridge!, frigateEvent({ type: 'end', camera: camera.frigateName!, label: 'person', id, startTime: start })));
   }
 
   private later(fn: () => void): void {

@@ -27,8 +27,17 @@ import type { PullPointSubscription } from './onvif/messages.js';
 import { backoffMs, remainingLifetimeMs, renewDelayMs } from './onvif/subscription-timing.js';
 import type { CameraEntry } from './registry.js';
 
+/** A camera's event for its site, raised through ingest's durable path. */
+export interface CameraEvent {
+  siteId: string;
+  cameraId: string;
+  kind: EventKind;
+  detail: string;
+  message?: Coded;
+}
+
 export interface CameraEventsOptions {
-  raise(siteId: string, cameraId: string, kind: EventKind, detail: string, message?: Coded): Promise<unknown>;
+  raise(event: CameraEvent): Promise<unknown>;
   settings(): VideoSettings;
   /** PullMessages long-poll, seconds (device time). */
   pullTimeoutSeconds: number;
@@ -173,13 +182,13 @@ export class CameraEvents {
             for (const n of raised) {
               if (ended()) break;
               const detail = `ONVIF ${n.topic}${n.source ? ` (${n.source})` : ''}`;
-              await this.o.raise(
-                e.site.id,
-                e.camera.id,
-                n.kind!,
+              await this.o.raise({
+                siteId: e.site.id,
+                cameraId: e.camera.id,
+                kind: n.kind!,
                 detail,
-                message('onvif.event', { topic: n.topic.slice(0, 200), source: n.source ? n.source.slice(0, 200) : null }),
-              );
+                message: message('onvif.event', { topic: n.topic.slice(0, 200), source: n.source ? n.source.slice(0, 200) : null }),
+              });
             }
           }
           failures = 0;

@@ -12,7 +12,6 @@
  * nothing downstream of it.
  */
 import type { Writable } from 'node:stream';
-import type { EventKind } from '../contract/alarm-event.js';
 import type { Incident, IncidentMedia } from '../contract/incident.js';
 import type { Config, VideoSettings } from '../config/model.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -20,7 +19,7 @@ import { sayIn, type Say } from '../core/installer-messages.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { LiveEndCode, LiveMode } from '../contract/live-view.js';
-import { CameraEvents, sleep } from './camera-events.js';
+import { CameraEvents, sleep, type CameraEvent } from './camera-events.js';
 import { describeCameraError } from './describe-error.js';
 import { Ffmpeg, FfmpegError, locateFfmpeg, type Source } from './ffmpeg/ffmpeg.js';
 import { CameraHealth } from './health.js';
@@ -32,17 +31,25 @@ import { CameraRegistry, streamSource, type CameraEntry } from './registry.js';
 import { probeRtsp } from './rtsp-probe.js';
 import { resolveVideoSettings } from './settings.js';
 import { Verification } from './verification.js';
-import type { Coded } from '../contract/messages.js';
 
 export { DEFAULT_VIDEO } from './settings.js';
 export type { CameraAvailability } from './health-rules.js';
 
 export interface VideoSinks {
   /** A camera event for its site, through ingest's durable path. */
-  raise(siteId: string, cameraId: string, kind: EventKind, detail: string, message?: Coded): Promise<unknown>;
+  raise(event: CameraEvent): Promise<unknown>;
   addMedia(incidentId: string, media: IncidentMedia): unknown;
   /** A camera's availability changed (pushed to the consoles as `camera:status`). */
   status?(status: CameraStatus): void;
+}
+
+/** One viewer's live feed to start: which camera, where the pictures go, what runs once it is sure to start, and MP4 or MJPEG. */
+interface LiveStart {
+  siteId: string | null;
+  cameraId: string;
+  out: Writable;
+  onStart: () => void;
+  mp4: boolean;
 }
 
 export interface CameraStatus {
@@ -213,14 +220,14 @@ export class CameraService {
     o: { mp4?: boolean } = {},
   ): Promise<() => void> {
     try {
-      return await this.startLive(siteId, cameraId, out, onStart, o.mp4 === true);
+      return await this.startLive({ siteId, cameraId, out, onStart, mp4: o.mp4 === true });
     } catch (err) {
       if (err instanceof LiveRefusal) this.countLive(err.code);
       throw err;
     }
   }
 
-  private async startLive(siteId: string | null, cameraId: string, out: Writable, onStart: () => void, mp4: boolean): Promise<() => void> {
+  private async startLive({ siteId, cameraId, out, onStart, mp4 }: LiveStart): Promise<() => void> {
     const e = siteId ? this.registry.get(siteId, cameraId) : this.registry.withCameraId(cameraId)[0];
     if (!e) throw new LiveRefusal('failed', 'no such camera');
     if (e.camera.disabledReason) throw new LiveRefusal('disabled', `camera not in use: ${e.camera.disabledReason}`);

@@ -4,7 +4,6 @@
  * GetDeviceInformation; RTSP only: OPTIONS + an authenticated DESCRIBE, rtsp-probe.ts), and the rules decide what the
  * answer means. The camera's site hears `trouble.offline` / `restore` through `raise`.
  */
-import type { EventKind } from '../contract/alarm-event.js';
 import type { VideoSettings } from '../config/model.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
@@ -14,10 +13,10 @@ import { afterPoll, type PollOutcome } from './health-rules.js';
 import { OnvifError } from './onvif/errors.js';
 import { streamSource, type CameraEntry } from './registry.js';
 import { probeRtsp } from './rtsp-probe.js';
-import type { Coded } from '../contract/messages.js';
+import type { CameraEvent } from './camera-events.js';
 
 export interface CameraHealthOptions {
-  raise(siteId: string, cameraId: string, kind: EventKind, detail: string, message?: Coded): Promise<unknown>;
+  raise(event: CameraEvent): Promise<unknown>;
   /** A poll succeeded (the events job starts its subscription if the camera offers one). */
   answered(e: CameraEntry): void;
   /** The camera's availability changed (online ↔ offline, unknown → either): the consoles' markers. */
@@ -117,7 +116,13 @@ export class CameraHealth {
       if (step.announce) {
         // The event goes through ingest's durable path; if that fails the state change still holds.
         await this.o
-          .raise(e.site.id, e.camera.id, step.announce.kind, step.announce.detail, step.announce.message)
+          .raise({
+            siteId: e.site.id,
+            cameraId: e.camera.id,
+            kind: step.announce.kind,
+            detail: step.announce.detail,
+            ...(step.announce.message ? { message: step.announce.message } : {}),
+          })
           .catch((err: unknown) => this.o.log.error({ ...where, kind: step.announce!.kind, err: describeCameraError(err) }, 'camera event not raised'));
       }
       if (outcome.ok) this.o.answered(e);

@@ -70,7 +70,7 @@ export class CameraRegistry {
           continue;
         }
         if (old) change.removed.push(old);
-        const entry = newEntry(key, site, camera, fingerprint, old?.health.availability ?? null, this.o);
+        const entry = newEntry({ key, site, camera, fingerprint, previous: old?.health.availability ?? null, o: this.o });
         this.entries.set(key, entry);
         change.added.push(entry);
       }
@@ -102,14 +102,17 @@ export class CameraRegistry {
   }
 }
 
-function newEntry(
-  key: string,
-  site: Site,
-  camera: Camera,
-  fingerprint: string,
-  previous: CameraEntry['health']['availability'] | null,
-  o: CameraRegistryOptions,
-): CameraEntry {
+interface NewEntry {
+  key: string;
+  site: Site;
+  camera: Camera;
+  fingerprint: string;
+  /** The availability of the entry this one replaces (a camera whose config changed), or null. */
+  previous: CameraEntry['health']['availability'] | null;
+  o: CameraRegistryOptions;
+}
+
+function newEntry({ key, site, camera, fingerprint, previous, o }: NewEntry): CameraEntry {
   const onvif = camera.onvif;
   const client = onvif
     ? new OnvifClient({

@@ -158,7 +158,7 @@ export class Verification {
     try {
       // H.264/H.265 is copied; Motion JPEG (the simulator, cheap cameras) is encoded to H.264 so it plays in browsers.
       const codec = await streamCodec(e, src);
-      const r = await ffmpeg.clip(src, seconds, path, seconds * 1000 + 8000, { transcode: codec !== null && !COPYABLE_CODECS.has(codec) });
+      const r = await ffmpeg.clip(src, { seconds, outPath: path, timeoutMs: seconds * 1000 + 8000, transcode: codec !== null && !COPYABLE_CODECS.has(codec) });
       this.o.media.commit(id, path, ext, e.site.id);
       this.o.addMedia(incidentId, { ...base, id, url: `/api/media/${id}`, error: null });
       if (r.cutShort) {

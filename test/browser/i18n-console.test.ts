@@ -72,10 +72,10 @@ describe.skipIf(!run)('the zh-CN console in a browser set to UTC', () => {
       await send(zigbeeState('zigbee2mqtt/shop_a_front_door', { contact: true }), door);
       await send(zigbeeState('zigbee2mqtt/shop_a_front_door', { contact: false }), door);
       // Contact ID: a burglary on the back door and its restore; a smoke alarm (fire); a periodic test (supervision only).
-      await send({ topic: 'alarms/shop-a/cid', payload: contactId('1234', 1, 130, 1, 4) }, site);
-      await send({ topic: 'alarms/shop-a/cid', payload: contactId('1234', 3, 130, 1, 4) }, site);
-      await send({ topic: 'alarms/shop-a/cid', payload: contactId('1234', 1, 111, 1, 5) }, site);
-      await send({ topic: 'alarms/shop-a/cid', payload: contactId('1234', 1, 602, 0, 0) }, site);
+      await send({ topic: 'alarms/shop-a/cid', payload: contactId({ account: '1234', qualifier: 1, code: 130, group: 1, zone: 4 }) }, site);
+      await send({ topic: 'alarms/shop-a/cid', payload: contactId({ account: '1234', qualifier: 3, code: 130, group: 1, zone: 4 }) }, site);
+      await send({ topic: 'alarms/shop-a/cid', payload: contactId({ account: '1234', qualifier: 1, code: 111, group: 1, zone: 5 }) }, site);
+      await send({ topic: 'alarms/shop-a/cid', payload: contactId({ account: '1234', qualifier: 1, code: 602, group: 0, zone: 0 }) }, site);
       // Technical: mains lost, and a supervision offline the hub raised itself.
       await send(nativeEvent(base, 'trouble.ac_loss', null, 'i18n-2'));
       await t.hub.ingest.raiseSynthetic({

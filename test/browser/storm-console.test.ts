@@ -110,8 +110,10 @@ describe.skipIf(!run)('a storm in the dispatch console (Chromium)', () => {
 
       const lag = (await page.evaluate('window.__lag')) as number;
       console.info(`storm in the console: ${PANELS * PER_PANEL} alarms from ${PANELS} panels; the page's timers ran at most ${lag.toFixed(0)} ms late`);
-      // Generous on a shared 2-core machine (the hub, 50 MQTT clients and Chromium on the same
-      // cores); a page that rendered 1,000 rows per push froze for many seconds.
+      // The bound is the point of this check, so it stays, far from the expected figure: the page's timers run at most
+      // ~80 ms late on a quiet machine (README, "A storm folds") and 282 ms on a shared 2-core machine busy with other
+      // test runs (the hub, 50 MQTT clients and Chromium on the same cores); 3 s is more than 10× that. What it catches
+      // is a page that freezes for seconds at each push: one that rendered 1,000 rows per push froze for many seconds.
       expect(lag).toBeLessThan(3000);
 
       // The panic is handled during the aftermath like any other: select it, acknowledge with "a".

@@ -42,7 +42,8 @@ describe('a silent or vanished device is noticed in time', () => {
 
   // Changed by issue 12 (supervision is state): a last will is an explicit "offline" report, shown
   // at once as the device's status; it opens no incident by itself. A device that stays silent past
-  // its heartbeat raises trouble.offline (next test). The delay is printed; its budget (2 s) is the bench's.
+  // its heartbeat raises trouble.offline (next test). The delay is printed; its budget (2 s) is the bench's
+  // (bench/liveness.ts); here the status must come, within a ceiling for a loaded machine.
   it('the last will: the device is shown offline as soon as the connection dies without DISCONNECT, and no incident opens', async () => {
     const { socket } = await t.console();
     const dev = await t.deviceAs('shop-a-panel', {
@@ -59,7 +60,6 @@ describe('a silent or vanished device is noticed in time', () => {
     const status = await offline;
     const ms = performance.now() - cut;
     console.info(`liveness: last will → device:status offline on the console after ${Math.round(ms)} ms`);
-    expect(ms).toBeLessThan(30_000);
     expect(status).toMatchObject({ siteId: 'shop-a', availability: 'offline', pendingInstall: false });
     // No incident from the will: a marker alarm from the same device, reconnected, is pushed after
     // anything the will could have opened (one journal, announced in commit order).
@@ -72,18 +72,22 @@ describe('a silent or vanished device is noticed in time', () => {
     expect(opened.filter((i) => i.kind === 'trouble.offline')).toEqual([]);
   });
 
-  it('silence past a 20 s heartbeat: trouble.offline within 30 s of the last heartbeat', async () => {
+  it('silence past a 20 s heartbeat: trouble.offline after the heartbeat and its grace, saying how long it was silent', async () => {
     const { socket } = await t.console();
     const dev = await t.deviceAs('home-b');
     await dev.publishAsync('safegrid/home-b/home-b-panel/status', 'online', { qos: 1 });
     const last = performance.now();
-    // Connected, but silent: keepalive pings are not heartbeats.
-    // Waits past the 30 s the hub promises, so a late alarm fails below with its figure rather than as a timeout.
+    // Connected, but silent: keepalive pings are not heartbeats. The alarm must come (60 s: a ceiling for a loaded
+    // machine), never before the heartbeat and its grace are over, and say how long the device was silent. How soon
+    // after the 25 s it comes is a figure, printed here and measured by bench/liveness.ts; the rule (interval + grace)
+    // is checked on an injected clock in test/unit/ingest-liveness.test.ts.
     const incident = await nextEvent<Incident>(socket, 'incident:new', (i) => i.siteId === 'home-b' && i.kind === 'trouble.offline', 60_000);
     const s = (performance.now() - last) / 1000;
-    console.info(`liveness: 20 s heartbeat missed → trouble.offline after ${s.toFixed(1)} s`);
+    console.info(`liveness: 20 s heartbeat missed → trouble.offline after ${s.toFixed(1)} s (the hub promises 30 s)`);
     expect(s).toBeGreaterThanOrEqual(20);
-    expect(s).toBeLessThanOrEqual(30);
-    expect(incident.timeline[0]?.detail).toMatch(/no heartbeat for \d+ s \(expected every 20 s\)/);
+    const said = /no heartbeat for (\d+) s \(expected every 20 s\)/.exec(incident.timeline[0]?.detail ?? '');
+    expect(said, String(incident.timeline[0]?.detail)).not.toBeNull();
+    // Heartbeat 20 s + grace 5 s: never sooner.
+    expect(Number(said![1])).toBeGreaterThanOrEqual(25);
   }, 90_000);
 });

@@ -94,7 +94,7 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
   it.skipIf(!hasMosquittoPub)("Contact ID from Debian's mosquitto_pub becomes a fire incident (119)", async () => {
     const { socket } = await t.console();
     const incoming = nextEvent<Incident>(socket, 'incident:new', (i) => i.category === 'fire');
-    const payload = contactId('1234', 1, 111, 1, 5);
+    const payload = contactId({ account: '1234', qualifier: 1, code: 111, group: 1, zone: 5 });
     // shop-a already has an open police incident; a fire within the window joins it and takes it over.
     const update = nextEvent<Incident>(socket, 'incident:update', (i) => i.siteId === 'shop-a' && i.kind === 'smoke');
     await run('mosquitto_pub', [
@@ -153,8 +153,12 @@ describe('an alarm from an MQTT device reaches a live console, grid-tagged and s
   it('Frigate: a person on a linked camera becomes an event of the camera site; `end` closes nothing', async () => {
     const bridge = await t.deviceAs('frigate');
     const start = Date.now() / 1000;
-    await bridge.publishAsync('frigate/events', frigateEvent('new', 'shop_a_door', 'person', 'f-1', start).payload, { qos: 1 });
-    await bridge.publishAsync('frigate/events', frigateEvent('end', 'shop_a_door', 'person', 'f-1', start).payload, { qos: 1 });
+    await bridge.publishAsync('frigate/events', frigateEvent({ type: 'new', camera: 'shop_a_door', label: 'person', id: 'f-1', startTime: start }).payload, {
+      qos: 1,
+    });
+    await bridge.publishAsync('frigate/events', frigateEvent({ type: 'end', camera: 'shop_a_door', label: 'person', id: 'f-1', startTime: start }).payload, {
+      qos: 1,
+    });
     const ev = rows(`SELECT site_id, device_id, kind FROM events WHERE profile = 'frigate'`);
     expect(ev).toEqual([{ site_id: 'shop-a', device_id: 'shop-a-cam1', kind: 'person_detected' }]);
     // Dispatch hears of stored events just after their PUBACK: wait until it has taken this one.

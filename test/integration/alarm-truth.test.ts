@@ -166,11 +166,11 @@ describe.skipIf(!hasMosquittoPub)('the alarm stream tells the truth (mosquitto_p
     socket.on('incident:new', (i: Incident) => {
       if (i.siteId === 'truth-e') opened.push(i);
     });
-    const test = contactId('4321', 1, 602, 0, 0);
+    const test = contactId({ account: '4321', qualifier: 1, code: 602, group: 0, zone: 0 });
     for (let i = 0; i < 12; i++) await pub('truth-e', 'alarms/truth-e/cid', test);
     // A later marker alarm from the same panel: once it is in, every test before it was handled.
     const marker = nextEvent<Incident>(socket, 'incident:new', (i) => i.siteId === 'truth-e');
-    await pub('truth-e', 'alarms/truth-e/cid', contactId('4321', 1, 130, 1, 1));
+    await pub('truth-e', 'alarms/truth-e/cid', contactId({ account: '4321', qualifier: 1, code: 130, group: 1, zone: 1 }));
     const incident = await marker;
     expect(incident).toMatchObject({ kind: 'burglary', eventCount: 1 });
     expect(rows(`SELECT kind FROM events WHERE site_id = 'truth-e'`)).toEqual([{ kind: 'burglary' }]);

@@ -214,7 +214,8 @@ describe('commissioning over real MQTT', () => {
 
   it("the panel's own walk test mode (Contact ID E607 … R607) starts and ends a walk test; the trips in between stay out of the queue", async () => {
     const panel = await t.device({ username: 'walk-e', password: PANEL_PASS });
-    const send = (q: 1 | 3, code: number, zone: number) => panel.publishAsync('alarms/walk-e/cid', contactId('5678', q, code, 1, zone), { qos: 1 });
+    const send = (q: 1 | 3, code: number, zone: number) =>
+      panel.publishAsync('alarms/walk-e/cid', contactId({ account: '5678', qualifier: q, code, group: 1, zone }), { qos: 1 });
     await send(1, 607, 0);
     await waitFor(() => t.hub.commissioning.view('walk-e')?.walkTest);
     await send(1, 130, 2);

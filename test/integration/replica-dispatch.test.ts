@@ -155,9 +155,13 @@ describe.skipIf(!POSTGRES_BIN_DIR || !REDIS_BIN)('replicas: one writer per site 
     await publish(dev, site, 'intrusion', 1, `wake-${site}`);
     // Stored by B (PUBACK), correlated by A into the open incident.
     await waitFor(() => (a.hub.incidents.snapshot().find((i) => i.id === existing.id)?.version ?? 0) > existing.version);
-    // Timing is not the point of the assertion; the marker is the wake-up counter. The bound only says "not the sweep".
+    // The marker is the wake-up counter: A heard B's wake-up for this alarm. The bound only says "not the sweep": a
+    // wake-up takes well under a second (printed below), so 25 s is more than 25× the expected figure, and still
+    // short of the 30 s sweep interval.
     expect(a.hub.metrics.value('sg_cluster_wakeups_total')).toBeGreaterThan(before);
-    expect(Date.now() - sent).toBeLessThan(25_000);
+    const tookMs = Date.now() - sent;
+    console.info(`replica wake-up: a non-owner's alarm reached the owner's incident ${tookMs} ms after it was published`);
+    expect(tookMs).toBeLessThan(25_000);
   }, 60_000);
 
   it('stopping a hub: the other takes its sites and open incidents; a new alarm joins; a due escalation fires once, there', async () => {

@@ -76,7 +76,8 @@ describe('login rate limit under concurrency (issue 17, item 3)', () => {
     const burstCodes = await Promise.all(burst);
     expect(genuine).toBe(200);
     console.log(`genuine login during a 300-request burst: ${ms.toFixed(0)} ms`);
-    // A ceiling, not a budget: before the fix it took ~40 s; bench/login-burst.ts measures it.
+    // A ceiling, not a budget: before the fix it took ~40 s; bench/login-burst.ts measures it against its 1 s goal,
+    // so 30 s is 30× the figure the bench holds it to, and still tells a burst that holds logins up.
     expect(ms).toBeLessThan(30_000);
     expect(burstCodes.filter((c) => c === 429).length).toBeGreaterThanOrEqual(290);
   }, 90_000);

@@ -56,7 +56,7 @@ function startService(cams: Array<{ id: string; cam: SimCamera }>, o: { scale: n
     config,
     mediaRoot: mkdtempSync(join(tmpdir(), 'sg-sub-media-')),
     sinks: {
-      raise: async (_site, camera, kind) => {
+      raise: async ({ cameraId: camera, kind }) => {
         raised.push({ camera, kind });
       },
       addMedia: () => undefined,

@@ -47,9 +47,11 @@ afterAll(async () => {
   await cam?.stop();
 });
 
-async function codecOf(path: string): Promise<string> {
-  const r = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', path]);
-  return r.stdout.trim();
+/** What the file holds as media (ffprobe): its codec, the frames it decodes to and its duration in seconds. */
+async function probe(path: string): Promise<{ codec: string; frames: number; duration: number }> {
+  const r = await run('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_name,nb_read_frames:format=duration', '-of', 'json', path]);
+  const j = JSON.parse(r.stdout) as { streams: Array<{ codec_name: string; nb_read_frames: string }>; format: { duration?: string } };
+  return { codec: j.streams[0]!.codec_name, frames: Number(j.streams[0]!.nb_read_frames), duration: Number(j.format.duration ?? 0) };
 }
 
 async function failure(p: Promise<unknown>): Promise<FfmpegError> {
@@ -68,7 +70,7 @@ describe('failures are named, never with the password', () => {
     const expected = 'the camera refused the user name or password (401 Unauthorized)';
     const s = await failure(ff.snapshot(bad, 4000));
     expect([s.code, s.message]).toEqual(['not_authorized', expected]);
-    const c = await failure(ff.clip(bad, 2, join(dir, 'bad.mp4'), 8000));
+    const c = await failure(ff.clip(bad, { seconds: 2, outPath: join(dir, 'bad.mp4'), timeoutMs: 8000 }));
     expect([c.code, c.message]).toEqual(['not_authorized', expected]);
     const live = new LiveHub(() => ff, log);
     const v = viewer();
@@ -91,16 +93,25 @@ describe('failures are named, never with the password', () => {
   it('a camera that closes the stream midway: the clip says it was cut short, live view ends with the reason, and a camera that is gone is named', async () => {
     const path = join(dir, 'short.mp4');
     const answers = cam.rtsp.stats.answers.length;
-    const clip = ff.clip(src, 6, path, 15_000);
+    // Counted from before the clip starts (no other stream is open): every frame sent from here on is the clip's.
+    const before = cam.rtsp.stats.framesSent;
+    const clip = ff.clip(src, { seconds: 6, outPath: path, timeoutMs: 15_000 });
     await waitFor(() => cam.rtsp.stats.answers.slice(answers).includes('PLAY 200'), 15_000);
-    await new Promise((r) => setTimeout(r, 2000));
+    // The camera drops the stream once it has sent this clip 8 frames (5 fps: 1.6 s of its 6 s).
+    await waitFor(() => cam.rtsp.stats.framesSent >= before + 8, 15_000);
     cam.rtsp.dropClients();
+    const sent = cam.rtsp.stats.framesSent - before;
     const r = await clip;
     expect(r.cutShort).toBe(true);
     expect(r.seconds).toBeGreaterThan(0.5);
-    expect(r.seconds).toBeLessThan(4);
     expect(statSync(path).size).toBeGreaterThan(1000);
-    expect(await codecOf(path)).toBe('mjpeg'); // what arrived is still playable
+    // What arrived is kept and still playable: MJPEG frames, no more than the camera sent before the drop,
+    // and the length the clip reports is the file's own (not the 6 s asked).
+    const media = await probe(path);
+    expect(media.codec).toBe('mjpeg');
+    expect(media.frames).toBeGreaterThanOrEqual(3);
+    expect(media.frames).toBeLessThanOrEqual(sent);
+    expect(Math.abs(media.duration - r.seconds)).toBeLessThan(0.5);
 
     const live = new LiveHub(() => ff, log);
     const v = viewer();

@@ -64,9 +64,11 @@ describe('RTSP cameras in the hub', () => {
     const answers = door.rtsp.stats.answers.length;
     await t.hub.ingest.receive(nativeAlarm(SITE, 'intrusion', 1, 'rtsp-1'));
     const incident = await waitFor(() => t.hub.incidents.snapshot().find((i) => i.siteId === SITE));
-    // The clip is recording from the RTSP URL that GetStreamUri gave; the camera drops it after 1.5 s.
+    // The clip is recording from the RTSP URL that GetStreamUri gave; the camera drops it once it has sent
+    // 8 frames (1.6 s of the 5 s asked, at the camera's 5 fps).
     await waitFor(() => door.rtsp.stats.answers.slice(answers).includes('PLAY 200'), 15_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    const before = door.rtsp.stats.framesSent;
+    await waitFor(() => door.rtsp.stats.framesSent >= before + 8, 15_000);
     door.rtsp.dropClients();
     const media = await waitFor(async () => {
       const m = (await t.hub.incidents.get(incident.id))!.media.filter((x) => x.cameraId === 'door' && x.kind === 'clip');

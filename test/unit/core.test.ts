@@ -58,7 +58,7 @@ describe('the simulator speaks what the decoders read', () => {
       for (const q of [1, 3] as const) {
         for (const code of [...Object.values(CONTACT_ID_CODE), 602]) {
           for (let zone = 0; zone < 16; zone++) {
-            const payload = contactId(account, q, code!, 1, zone);
+            const payload = contactId({ account, qualifier: q, code: code!, group: 1, zone });
             const r = profile.decode({
               topic: 't',
               channel: 'state',

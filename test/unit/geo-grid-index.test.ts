@@ -143,7 +143,7 @@ describe('GridIndex boundary rule on a plain 2 × 2 grid', () => {
 describe('GridIndex with holes and MultiPolygons', () => {
   // A square park cell with a hexagonal lake hole, an island cell filling the lake, and a
   // two-part cell (the main block and a detached plot) east of it.
-  const lake = regularRing(0.5, 0.5, 0.2, 0.2, 6);
+  const lake = regularRing({ centre: [0.5, 0.5], radius: [0.2, 0.2], n: 6 });
   const park = cell('park', [[box(0, 0, 1, 1), [...lake].reverse()]]);
   const island = cell('island', [[lake]]);
   const split = cell('split', [[box(1, 0, 2, 1)], [box(3, 0, 4, 1)]]);

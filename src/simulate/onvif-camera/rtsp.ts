@@ -80,6 +80,15 @@ interface Conn {
   refused: boolean;
 }
 
+/** One answer: to which request (null: one that could not be parsed), its status, the CSeq to echo, headers, body. */
+interface Answer {
+  r: RtspRequest | null;
+  status: number;
+  cseq: string | null;
+  headers?: Array<[string, string | number]>;
+  body?: string;
+}
+
 interface Session {
   id: string;
   conn: Conn;
@@ -221,19 +230,24 @@ export class RtspServer {
       }
       if (item.kind === 'error') {
         // Echo the CSeq of a broken message only when it is a number: it came from garbage.
-        this.answer(c, null, item.status, item.cseq && /^\d{1,10}$/.test(item.cseq) ? item.cseq : null, [['Connection', 'close']]);
+        this.answer(c, {
+          r: null,
+          status: item.status,
+          cseq: item.cseq && /^\d{1,10}$/.test(item.cseq) ? item.cseq : null,
+          headers: [['Connection', 'close']],
+        });
         c.socket.end();
         return;
       }
       try {
         this.onRequest(c, item);
       } catch {
-        this.answer(c, item, 500, item.headers.get('cseq') ?? null);
+        this.answer(c, { r: item, status: 500, cseq: item.headers.get('cseq') ?? null });
       }
     }
   }
 
-  private answer(c: Conn, r: RtspRequest | null, status: number, cseq: string | null, headers: Array<[string, string | number]> = [], body?: string): void {
+  private answer(c: Conn, { r, status, cseq, headers = [], body }: Answer): void {
     this.stats.answers.push(`${r?.method ?? '-'} ${status}`);
     if (this.stats.answers.length > 500) this.stats.answers.splice(0, 100);
     if (c.socket.destroyed || !c.socket.writable) return;
@@ -281,8 +295,9 @@ export class RtspServer {
 
   private onRequest(c: Conn, r: RtspRequest): void {
     const cseq = r.headers.get('cseq');
-    if (cseq === undefined || !/^\d{1,10}$/.test(cseq)) return this.answer(c, r, 400, null);
-    const reply = (status: number, headers: Array<[string, string | number]> = [], body?: string): void => this.answer(c, r, status, cseq, headers, body);
+    if (cseq === undefined || !/^\d{1,10}$/.test(cseq)) return this.answer(c, { r, status: 400, cseq: null });
+    const reply = (status: number, headers: Array<[string, string | number]> = [], body?: string): void =>
+      this.answer(c, { r, status, cseq, headers, ...(body === undefined ? {} : { body }) });
     if (c.refused) {
       reply(503, [['Connection', 'close']]);
       c.socket.end();

@@ -92,15 +92,20 @@ export function spawnFfmpeg(bin: FfmpegBinary, args: readonly string[], stdin: s
   return child;
 }
 
+export interface RunFfmpeg {
+  bin: FfmpegBinary;
+  args: readonly string[];
+  timeoutMs: number;
+  /** Most bytes of stdout collected; more is a `too_large` failure. */
+  maxBytes: number;
+  /** Removed from ffmpeg's messages (default none). */
+  secrets?: readonly string[];
+  /** Written to ffmpeg's stdin (default: stdin closed empty). */
+  stdin?: string | null;
+}
+
 /** Run ffmpeg to completion within `timeoutMs`, collecting at most `maxBytes` of stdout. */
-export function runFfmpeg(
-  bin: FfmpegBinary,
-  args: readonly string[],
-  timeoutMs: number,
-  maxBytes: number,
-  secrets: readonly string[] = [],
-  stdin: string | null = null,
-): Promise<RunResult> {
+export function runFfmpeg({ bin, args, timeoutMs, maxBytes, secrets = [], stdin = null }: RunFfmpeg): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawnFfmpeg(bin, args, stdin);
     const out: Buffer[] = [];
@@ -145,6 +150,17 @@ export interface Source {
   password: string | null;
 }
 
+export interface ClipOptions {
+  /** Length asked for. */
+  seconds: number;
+  /** The MP4 file written. */
+  outPath: string;
+  /** ffmpeg is stopped after this, whatever it wrote. */
+  timeoutMs: number;
+  /** Encode to H.264 even from RTSP (a Motion JPEG camera); otherwise RTSP is copied. */
+  transcode?: boolean;
+}
+
 export interface ClipResult {
   /** Seconds written, from ffmpeg's progress report. */
   seconds: number;
@@ -176,14 +192,14 @@ export class Ffmpeg {
   /** One JPEG frame (FIELD-NOTES: ~0.45 s from RTSP with the fast probe). */
   async snapshot(src: Source, timeoutMs: number): Promise<Buffer> {
     const p = this.plan(src, { timeoutMs, fastProbe: true, noFpsProbe: true });
-    const r = await runFfmpeg(
-      this.bin,
-      [...p.args, '-an', '-frames:v', '1', '-f', 'image2', '-c:v', 'mjpeg', '-q:v', '4', 'pipe:1'],
+    const r = await runFfmpeg({
+      bin: this.bin,
+      args: [...p.args, '-an', '-frames:v', '1', '-f', 'image2', '-c:v', 'mjpeg', '-q:v', '4', 'pipe:1'],
       timeoutMs,
-      16 * 1024 * 1024,
-      p.secrets,
-      p.stdin,
-    );
+      maxBytes: 16 * 1024 * 1024,
+      secrets: p.secrets,
+      stdin: p.stdin,
+    });
     if (r.stdout.length === 0) throw new FfmpegError('ended', 'the camera ended the stream before sending a picture');
     if (r.stdout.length < 4 || r.stdout[0] !== 0xff || r.stdout[1] !== 0xd8) throw new FfmpegError('failed', 'ffmpeg produced no JPEG');
     return r.stdout;
@@ -197,18 +213,18 @@ export class Ffmpeg {
    * connection, so the length written is read from its `-progress` report and a clip that stops
    * early says so.
    */
-  async clip(src: Source, seconds: number, outPath: string, timeoutMs: number, o: { transcode?: boolean } = {}): Promise<ClipResult> {
+  async clip(src: Source, { seconds, outPath, timeoutMs, transcode = false }: ClipOptions): Promise<ClipResult> {
     const p = this.plan(src, { timeoutMs: Math.min(timeoutMs, 5000) });
     const rtsp = /^rtsps?:/i.test(src.url);
-    const codec = rtsp && !o.transcode ? ['-c', 'copy'] : H264_ENCODE;
-    const r = await runFfmpeg(
-      this.bin,
-      [...p.args, '-an', '-t', String(seconds), ...codec, '-f', 'mp4', '-movflags', '+faststart', '-progress', 'pipe:1', '-nostats', '-y', outPath],
+    const codec = rtsp && !transcode ? ['-c', 'copy'] : H264_ENCODE;
+    const r = await runFfmpeg({
+      bin: this.bin,
+      args: [...p.args, '-an', '-t', String(seconds), ...codec, '-f', 'mp4', '-movflags', '+faststart', '-progress', 'pipe:1', '-nostats', '-y', outPath],
       timeoutMs,
-      256 * 1024,
-      p.secrets,
-      p.stdin,
-    );
+      maxBytes: 256 * 1024,
+      secrets: p.secrets,
+      stdin: p.stdin,
+    });
     const got = progressSeconds(r.stdout.toString('utf8'));
     if (!got) throw new FfmpegError('ended', 'the camera ended the stream before sending a picture');
     return { seconds: got, cutShort: got < seconds - Math.max(1, seconds * 0.2) };
