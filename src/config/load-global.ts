@@ -6,11 +6,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Problem } from '../core/problems.js';
-import type { GridCell, HubConfig, MultiPolygonCoords, Station } from './model.js';
+import type { GridCell, HubConfig, Station } from './model.js';
 import { formatPath, parseWithSchema } from './issues.js';
 import { hubModelSchema, type HubModel } from './schema/hub.js';
-import { stationsFileSchema } from './schema/stations.js';
-import { gridsFileSchema } from './schema/grids.js';
+import { stationsModelSchema } from './schema/stations.js';
+import { gridsModelSchema } from './schema/grids.js';
 import { lineOf, readSource, type SourceFile } from './source.js';
 import { ParseCache } from './parse-cache.js';
 import { DEFAULT_SECRETS_FILE, isUnderDevices, lookupSecret, readSecrets, type SecretRef, type SecretStore } from './secrets.js';
@@ -95,21 +95,12 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv, cacheFile?: 
   if (!stSrc) problems.push(missingFile(STATIONS_FILE, 'the list of stations (stations: [...])'));
   else if (stSrc.problems.length > 0) problems.push(...stSrc.problems);
   else {
-    const parsed = parseWithSchema(stationsFileSchema, stSrc);
+    const parsed = parseWithSchema(stationsModelSchema, stSrc);
     problems.push(...parsed.problems);
     if (parsed.value) {
-      const checked = checkStations(parsed.value.stations, stSrc);
+      const checked = checkStations(parsed.value, stSrc);
       problems.push(...checked);
-      stations = parsed.value.stations.map((s) => ({
-        id: s.id,
-        name: s.name,
-        tier: s.tier,
-        code: s.code ?? null,
-        parent: s.parent ?? null,
-        location: s.location ?? null,
-        units: s.units.map((u) => ({ id: u.id, name: u.name, kind: u.kind, officers: u.officers.map((o) => ({ name: o.name, phone: o.phone ?? null })) })),
-      }));
-      if (checked.length > 0) stations = null;
+      if (checked.length === 0) stations = parsed.value;
     }
   }
 
@@ -122,22 +113,12 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv, cacheFile?: 
   if (!gridSrc) problems.push(missingFile(GRIDS_FILE, 'the grid cells (a GeoJSON FeatureCollection)'));
   else if (gridSrc.problems.length > 0) problems.push(...gridSrc.problems);
   else {
-    const parsed = parseWithSchema(gridsFileSchema, gridSrc);
+    const parsed = parseWithSchema(gridsModelSchema, gridSrc);
     problems.push(...parsed.problems);
     if (parsed.value) {
-      const built: GridCell[] = parsed.value.features.map((f) => ({
-        id: f.properties.id,
-        name: f.properties.name,
-        community: f.properties.community,
-        station: f.properties.station,
-        post: f.properties.post ?? null,
-        leader: f.properties.leader ?? null,
-        phone: f.properties.phone ?? null,
-        polygons: (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates) as MultiPolygonCoords,
-      }));
-      const cellProblems = checkCells(built, gridSrc, stations);
+      const cellProblems = checkCells(parsed.value, gridSrc, stations);
       problems.push(...cellProblems);
-      if (cellProblems.length === 0) cells = built;
+      if (cellProblems.length === 0) cells = parsed.value;
     } else {
       // A geometry mistake in one feature must not hide a station typo in another: check ids and
       // stations of every feature that has them, as far as the raw data allows.

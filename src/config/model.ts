@@ -2,16 +2,18 @@
  * The validated, resolved configuration every other module receives. The loader (config/load.ts)
  * turns files into this model; nothing downstream reads YAML. Site locations are already WGS-84.
  *
- * The schemas in schema/ are the source of truth, and their output is the model: hub.yaml's
- * sections are parsed by `…ModelSchema`s (schema/hub.ts, drain.ts, cluster.ts, notify.ts), the
- * file schemas with a `.transform()` that renames snake_case keys to camelCase and converts
- * durations and sizes to the units the hub uses. The types here are `z.output` of those schemas
- * (`Checked<...>` where an absent `.nullish()` key becomes null). On top of that output the loader
- * only resolves what the files cannot say: a secret reference (`SecretRef`) becomes the secret
- * (`Resolved<...>`, load-global.ts `resolveHub`), a missing replica id comes from the environment or
- * the host name. A site (load-site.ts) is assembled from its file with its grid cell and station,
- * its devices' and cameras' secrets and topics, and the file it came from: those types still add
- * these resolved fields to the schema output by hand below.
+ * The schemas in schema/ are the source of truth, and their output is the model: hub.yaml,
+ * stations.yaml and grids.geojson are parsed by `…ModelSchema`s (schema/hub.ts with drain.ts,
+ * cluster.ts, notify.ts; stations.ts; grids.ts): the file schemas with a `.transform()` that renames
+ * snake_case keys to camelCase, converts durations and sizes to the units the hub uses and turns an
+ * absent key into null. The types here are `z.output` of those schemas (for a site's parts,
+ * `Checked<...>` of the file schema's output: an absent `.nullish()` key becomes null).
+ *
+ * On top of that output the loader only resolves what the files cannot say: a secret reference
+ * (`SecretRef`) becomes the secret (`Resolved<...>`, load-global.ts `resolveHub`), and a missing
+ * replica id comes from the environment or the host name. A site (load-site.ts) is assembled from
+ * its file with its grid cell and station, its devices' and cameras' secrets and topics, and the
+ * file it came from: Site, Device, Camera and Zone add those resolved fields to the schema output.
  */
 import type { z } from 'zod';
 import type { LatLng } from '../contract/alarm-event.js';
@@ -21,7 +23,8 @@ import type { clusterModelSchema } from './schema/cluster.js';
 import type { drainModelSchema } from './schema/drain.js';
 import type { hubModelSchema, reportsModelSchema, videoModelSchema } from './schema/hub.js';
 import type { notifyModelSchema } from './schema/notify.js';
-import type { cameraSchema, cellPropertiesSchema, contactSchema, deviceSchema, mqttSchema, siteSchema, stationSchema, zoneSchema } from './schema/index.js';
+import type { stationsModelSchema } from './schema/stations.js';
+import type { cameraSchema, cellPropertiesSchema, contactSchema, deviceSchema, mqttSchema, siteSchema, zoneSchema } from './schema/index.js';
 
 export type { GridCell, MultiPolygonCoords, PolygonCoords } from '../contract/grid-cell.js';
 
@@ -78,15 +81,12 @@ export type VideoSettings = z.output<typeof videoModelSchema>;
 /** A shared-topic bridge (Frigate); its login to the embedded broker, if any, with the password resolved. */
 export type BridgeConfig = HubConfig['bridges'][number];
 
-type StationEntry = Checked<z.output<typeof stationSchema>>;
+type StationModel = z.output<typeof stationsModelSchema>[number];
 /**
  * `units` may be absent in a Station built by hand (tests, older callers): no units. `code` may be left
  * out too: the 警情编号 prefix is then derived from the id.
  */
-export type Station = Omit<StationEntry, 'units' | 'code'> & {
-  code?: string | null;
-  units?: Array<Omit<StationEntry['units'][number], 'officers'> & { officers: Array<{ name: string; phone: string | null }> }>;
-};
+export type Station = Omit<StationModel, 'units' | 'code'> & Partial<Pick<StationModel, 'units' | 'code'>>;
 
 export type Contact = z.output<typeof contactSchema>;
 
