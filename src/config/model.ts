@@ -63,7 +63,7 @@ export type HubConfig = Omit<Resolved<z.output<typeof hubModelSchema>>, 'cluster
 /** Orderly stop on SIGTERM (hub.yaml `drain`, issue 18), ms. */
 export type DrainSettings = z.output<typeof drainModelSchema>;
 
-/** The loader always sets `drain`; hand-built configs (tests) may leave it out. */
+/** How a hand-built config without `drain` (a test's, cast to Config) stops; the loader always sets it. */
 export const DEFAULT_DRAIN: DrainSettings = { timeoutMs: 10_000, unreadyDelayMs: 0 };
 
 /** Reports (issue 14): the daily report's time, response standards, bulletin advice file. */

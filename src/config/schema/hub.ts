@@ -557,7 +557,7 @@ export const hubModelSchema = hubSchema
   .prefault({})
   .transform(({ users, secrets, language, metrics, bridges, cluster, triage, ...same }) => ({
     ...same,
-    /** The centre's time zone (hub.yaml `timezone`), in which the pages show every time. */
+    /** Its time zone: triage's own, else the centre's (hub.yaml `timezone`, in which the pages show every time). */
     triage: { ...triage, timezone: triage.timezone ?? same.timezone },
     /** Path of the accounts file (issue 3). */
     usersFile: users,
