@@ -4,7 +4,7 @@ import { aedesCluster } from '../broker/cluster.js';
 import { ConfigDeviceAccess } from '../broker/device-access.js';
 import { RedisClientIds } from '../broker/shared-client-ids.js';
 import type { RedisLink } from '../cluster/redis.js';
-import { defaultReplicaId } from '../cluster/replica-id.js';
+import { defaultReplicaId } from '../config/replica-id.js';
 import { EmbeddedBroker, readTlsFiles } from '../broker/embedded.js';
 import { ExternalBroker } from '../broker/external.js';
 import type { BrokerLink } from '../broker/types.js';

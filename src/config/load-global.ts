@@ -5,18 +5,17 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Priority } from '../contract/alarm-event.js';
 import type { Problem } from '../core/problems.js';
-import type { ClusterConfig, GridCell, HubConfig, MultiPolygonCoords, NotifyChannelConfig, NotifyConfig, Station } from './model.js';
+import type { GridCell, HubConfig, Station } from './model.js';
 import { formatPath, parseWithSchema } from './issues.js';
-import { hubSchema, type HubFile } from './schema/hub.js';
-import { stationsFileSchema } from './schema/stations.js';
-import { gridsFileSchema } from './schema/grids.js';
+import { hubModelSchema, type HubModel } from './schema/hub.js';
+import { stationsModelSchema } from './schema/stations.js';
+import { gridsModelSchema } from './schema/grids.js';
 import { lineOf, readSource, type SourceFile } from './source.js';
 import { ParseCache } from './parse-cache.js';
-import { DEFAULT_SECRETS_FILE, isUnderDevices, lookupSecret, readSecrets, type SecretStore } from './secrets.js';
+import { DEFAULT_SECRETS_FILE, isUnderDevices, lookupSecret, readSecrets, type SecretRef, type SecretStore } from './secrets.js';
 import { didYouMean } from './suggest.js';
-import { defaultReplicaId } from '../cluster/replica-id.js';
+import { defaultReplicaId } from './replica-id.js';
 
 export const HUB_FILE = 'config/hub.yaml';
 export const STATIONS_FILE = 'config/stations.yaml';
@@ -26,7 +25,8 @@ export interface GlobalPart {
   hub: HubConfig | null;
   /** Raw hub file, for bridge checks that need the profile registry. */
   hubSrc: SourceFile | null;
-  hubFile: HubFile | null;
+  /** hub.yaml validated but not resolved (null: it did not validate); its bridges when `hub` is null. */
+  hubModel: HubModel | null;
   stations: Station[] | null;
   cells: GridCell[] | null;
   secrets: SecretStore;
@@ -54,26 +54,26 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv, cacheFile?: 
   // hub.yaml
   const hubSrc = readSource(rootDir, HUB_FILE);
   let hub: HubConfig | null = null;
-  let hubFile: HubFile | null = null;
+  let hubModel: HubModel | null = null;
   let secretsFile = DEFAULT_SECRETS_FILE;
   if (!hubSrc) {
     problems.push(missingFile(HUB_FILE, 'the hub settings (an empty file gives all defaults)'));
   } else if (hubSrc.problems.length > 0) {
     problems.push(...hubSrc.problems);
   } else {
-    const parsed = parseWithSchema(hubSchema, hubSrc, { inlineSecretsForbidden: true });
+    const parsed = parseWithSchema(hubModelSchema, hubSrc, { inlineSecretsForbidden: true });
     problems.push(...parsed.problems);
-    hubFile = parsed.value;
-    if (hubFile) {
-      secretsFile = hubFile.secrets;
-      if (isUnderDevices(rootDir, hubFile.secrets)) {
+    hubModel = parsed.value;
+    if (hubModel) {
+      secretsFile = hubModel.secretsFile;
+      if (isUnderDevices(rootDir, hubModel.secretsFile)) {
         problems.push({
           code: 'SG_CONFIG_INVALID_VALUE',
           severity: 'error',
           file: HUB_FILE,
           line: lineOf(hubSrc, ['secrets']),
           path: 'secrets',
-          message: `got "${hubFile.secrets}"; expected a path outside devices/ (files there are shared with installers and copied around)`,
+          message: `got "${hubModel.secretsFile}"; expected a path outside devices/ (files there are shared with installers and copied around)`,
           hint: `keep it at ${DEFAULT_SECRETS_FILE}`,
         });
       }
@@ -83,9 +83,9 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv, cacheFile?: 
   const { store: secrets, problems: secretProblems } = readSecrets(rootDir, secretsFile);
   problems.push(...secretProblems);
 
-  if (hubFile && hubSrc) {
-    const built = buildHub(hubFile, hubSrc, env, secrets);
-    problems.push(...built.problems, ...checkTlsFiles(rootDir, hubFile, hubSrc));
+  if (hubModel && hubSrc) {
+    const built = resolveHub(hubModel, hubSrc, env, secrets);
+    problems.push(...built.problems, ...checkTlsFiles(rootDir, hubModel, hubSrc));
     hub = built.problems.some((p) => p.severity === 'error') ? null : built.hub;
   }
 
@@ -95,21 +95,12 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv, cacheFile?: 
   if (!stSrc) problems.push(missingFile(STATIONS_FILE, 'the list of stations (stations: [...])'));
   else if (stSrc.problems.length > 0) problems.push(...stSrc.problems);
   else {
-    const parsed = parseWithSchema(stationsFileSchema, stSrc);
+    const parsed = parseWithSchema(stationsModelSchema, stSrc);
     problems.push(...parsed.problems);
     if (parsed.value) {
-      const checked = checkStations(parsed.value.stations, stSrc);
+      const checked = checkStations(parsed.value, stSrc);
       problems.push(...checked);
-      stations = parsed.value.stations.map((s) => ({
-        id: s.id,
-        name: s.name,
-        tier: s.tier,
-        code: s.code ?? null,
-        parent: s.parent ?? null,
-        location: s.location ?? null,
-        units: s.units.map((u) => ({ id: u.id, name: u.name, kind: u.kind, officers: u.officers.map((o) => ({ name: o.name, phone: o.phone ?? null })) })),
-      }));
-      if (checked.length > 0) stations = null;
+      if (checked.length === 0) stations = parsed.value;
     }
   }
 
@@ -122,22 +113,12 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv, cacheFile?: 
   if (!gridSrc) problems.push(missingFile(GRIDS_FILE, 'the grid cells (a GeoJSON FeatureCollection)'));
   else if (gridSrc.problems.length > 0) problems.push(...gridSrc.problems);
   else {
-    const parsed = parseWithSchema(gridsFileSchema, gridSrc);
+    const parsed = parseWithSchema(gridsModelSchema, gridSrc);
     problems.push(...parsed.problems);
     if (parsed.value) {
-      const built: GridCell[] = parsed.value.features.map((f) => ({
-        id: f.properties.id,
-        name: f.properties.name,
-        community: f.properties.community,
-        station: f.properties.station,
-        post: f.properties.post ?? null,
-        leader: f.properties.leader ?? null,
-        phone: f.properties.phone ?? null,
-        polygons: (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates) as MultiPolygonCoords,
-      }));
-      const cellProblems = checkCells(built, gridSrc, stations);
+      const cellProblems = checkCells(parsed.value, gridSrc, stations);
       problems.push(...cellProblems);
-      if (cellProblems.length === 0) cells = built;
+      if (cellProblems.length === 0) cells = parsed.value;
     } else {
       // A geometry mistake in one feature must not hide a station typo in another: check ids and
       // stations of every feature that has them, as far as the raw data allows.
@@ -145,283 +126,93 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv, cacheFile?: 
     }
   }
 
-  return { hub, hubSrc, hubFile, stations, cells, secrets, problems, cache };
+  return { hub, hubSrc, hubModel, stations, cells, secrets, problems, cache };
 }
 
-/** The scraper's token by reference (never inline); unset: /metrics is for admins only. */
-function metricsToken(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore, problems: Problem[]): string | null {
-  const ref = h.metrics.token_env ? { env: h.metrics.token_env } : h.metrics.token_file_key ? { fileKey: h.metrics.token_file_key } : null;
-  if (!ref) return null;
-  const found = lookupSecret(ref, env, secrets);
-  if (found.ok) return found.value;
-  const key = h.metrics.token_env ? 'token_env' : 'token_file_key';
-  problems.push({
-    code: 'SG_CONFIG_SECRET_MISSING',
-    severity: 'warning',
-    file: src.file,
-    line: lineOf(src, ['metrics', key]),
-    path: `metrics.${key}`,
-    message: `${found.why}; /metrics answers admins only until it is set`,
-    hint: found.hint,
-  });
-  return null;
-}
-
-/** The audit anchor's HMAC key by reference (never inline); unset: anchor lines are written unsigned. */
-function auditKey(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore, problems: Problem[]): string | null {
-  const ref = h.storage.audit_key_env ? { env: h.storage.audit_key_env } : h.storage.audit_key_file_key ? { fileKey: h.storage.audit_key_file_key } : null;
-  if (!ref) return null;
-  const found = lookupSecret(ref, env, secrets);
-  if (found.ok) return found.value;
-  const key = h.storage.audit_key_env ? 'audit_key_env' : 'audit_key_file_key';
-  problems.push({
-    code: 'SG_CONFIG_SECRET_MISSING',
-    severity: 'warning',
-    file: src.file,
-    line: lineOf(src, ['storage', key]),
-    path: `storage.${key}`,
-    message: `${found.why}; audit anchor lines are written unsigned until it is set`,
-    hint: found.hint,
-  });
-  return null;
-}
-
-/** hub.yaml `cluster` resolved: the Redis password looked up (an unset one is an error: the replica could not join). */
-function clusterConfig(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore, problems: Problem[]): ClusterConfig | null {
-  const c = h.cluster;
-  if (!c) return null;
-  const replicaId = c.replica_id ?? defaultReplicaId(env);
-  const ref = c.redis_password_env ? { env: c.redis_password_env } : c.redis_password_file_key ? { fileKey: c.redis_password_file_key } : null;
-  let redisPassword: string | null = null;
-  if (ref) {
-    const found = lookupSecret(ref, env, secrets);
-    if (found.ok) redisPassword = found.value;
-    else {
-      const key = c.redis_password_env ? 'redis_password_env' : 'redis_password_file_key';
-      problems.push({
-        code: 'SG_CONFIG_SECRET_MISSING',
-        severity: 'error',
-        file: src.file,
-        line: lineOf(src, ['cluster', key]),
-        path: `cluster.${key}`,
-        message: found.why,
-        hint: found.hint,
-      });
-    }
-  }
-  return { redisUrl: c.redis_url, redisPassword, replicaId, leaseIntervalMs: c.lease_interval };
-}
+/** What to report when a reference is unset, given why it is (null: nothing, the secret is not needed). */
+type WhenUnset = (why: string) => { severity: Problem['severity']; message: string } | null;
 
 /**
- * The guard groups' channels with their URLs and secrets looked up. An unset reference is a
- * warning (that channel cannot send; every other one can), never a refusal to start; a channel id
- * used twice is an error (the outbox keys deliveries by it).
+ * The resolve step: the validated model (schema/hub.ts `hubModelSchema`) with each secret
+ * reference looked up and the replica id settled. An unset reference is a problem at the line of
+ * the key that names it: an error where the hub could not work without it (its broker, database or
+ * Redis), else a warning. Bridge and notify channel ids must also be unique here.
  */
-function notifyConfig(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore, problems: Problem[]): NotifyConfig {
-  const groups: NotifyConfig['groups'] = {};
-  const seen = new Set<string>();
-  for (const [group, g] of Object.entries(h.notify.groups)) {
-    const channels: NotifyChannelConfig[] = [];
-    g.channels.forEach((c, i) => {
-      const at = ['notify', 'groups', group, 'channels', i];
-      if (seen.has(c.id)) {
-        problems.push({
-          code: 'SG_CONFIG_DUPLICATE_ID',
-          severity: 'error',
-          file: src.file,
-          line: lineOf(src, [...at, 'id']),
-          path: `notify.groups.${group}.channels[${i}].id`,
-          message: `channel id "${c.id}" is used by another channel; expected ids unique in the hub`,
-        });
-      }
-      seen.add(c.id);
-      const resolve = (name: 'url' | 'secret'): string | null => {
-        const envKey = c[`${name}_env`];
-        const fileKey = c[`${name}_file_key`];
-        const ref = envKey ? { env: envKey } : fileKey ? { fileKey } : null;
-        if (!ref) return null;
-        const found = lookupSecret(ref, env, secrets);
-        if (found.ok) return found.value;
-        const key = envKey ? `${name}_env` : `${name}_file_key`;
-        problems.push({
-          code: 'SG_CONFIG_SECRET_MISSING',
-          severity: 'warning',
-          file: src.file,
-          line: lineOf(src, [...at, key]),
-          path: `notify.groups.${group}.channels[${i}].${key}`,
-          message: `${found.why}, so channel ${c.id} cannot send (its deliveries wait in the outbox)`,
-          hint: found.hint,
-        });
-        return null;
-      };
-      channels.push({
-        id: c.id,
-        type: c.type,
-        url: resolve('url'),
-        secret: resolve('secret'),
-        format: c.format,
-        method: c.method,
-        headers: c.headers,
-        body: c.body ?? null,
-        mentionMobiles: c.mention_mobiles,
-      });
-    });
-    groups[group] = { priorities: g.priorities, channels };
-  }
-  return {
-    groups,
-    retryFirstMs: h.notify.retry_first,
-    retryMaxMs: h.notify.retry_max,
-    giveUpAfterMs: h.notify.give_up_after,
-    timeoutMs: h.notify.timeout,
-  };
-}
-
-/** The PostgreSQL password from `storage.password_env`; null when not set (pg then reads PGPASSWORD or ~/.pgpass). */
-function storagePassword(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore, problems: Problem[]): string | null {
-  if (!h.storage.password_env) return null;
-  const found = lookupSecret({ env: h.storage.password_env }, env, secrets);
-  if (found.ok) return found.value;
-  problems.push({
-    code: 'SG_CONFIG_SECRET_MISSING',
-    severity: h.storage.backend === 'postgres' ? 'error' : 'warning',
-    file: src.file,
-    line: lineOf(src, ['storage', 'password_env']),
-    path: 'storage.password_env',
-    message: found.why,
-    hint: found.hint,
-  });
-  return null;
-}
-
-function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore): { hub: HubConfig; problems: Problem[] } {
+function resolveHub(h: HubModel, src: SourceFile, env: NodeJS.ProcessEnv, secrets: SecretStore): { hub: HubConfig; problems: Problem[] } {
   const problems: Problem[] = [];
-  let password: string | null = null;
-  if (h.mqtt.password_env) {
-    const found = lookupSecret({ env: h.mqtt.password_env }, env, secrets);
-    if (found.ok) password = found.value;
-    else {
-      // The hub cannot log in to its broker without it: an error, not a warning.
-      problems.push({
-        code: 'SG_CONFIG_SECRET_MISSING',
-        severity: h.mqtt.mode === 'external' ? 'error' : 'warning',
-        file: src.file,
-        line: lineOf(src, ['mqtt', 'password_env']),
-        path: 'mqtt.password_env',
-        message: found.why,
-        hint: found.hint,
-      });
+  /** `at`: the path of the secret's keys without their `_env` / `_file_key` ending. */
+  const secret = (ref: SecretRef | null, at: ReadonlyArray<string | number>, unset: WhenUnset): string | null => {
+    if (!ref) return null;
+    const found = lookupSecret(ref, env, secrets);
+    if (found.ok) return found.value;
+    const report = unset(found.why);
+    if (report) {
+      const path = [...at.slice(0, -1), `${at[at.length - 1]}${'env' in ref ? '_env' : '_file_key'}`];
+      const { severity, message } = report;
+      problems.push({ code: 'SG_CONFIG_SECRET_MISSING', severity, file: src.file, line: lineOf(src, path), path: formatPath(path), message, hint: found.hint });
     }
-  }
-  const ack = h.triage.ack_timeout;
-  const ackTimeoutMs: Record<Priority, number> = { 1: ack.p1, 2: ack.p2, 3: ack.p3, 4: ack.p4 };
-  const hub: HubConfig = {
-    http: {
-      host: h.http.host,
-      port: h.http.port,
-      trust_proxy: h.http.trust_proxy,
-      allowed_hosts: h.http.allowed_hosts,
-      headers_timeout: h.http.headers_timeout,
-      request_timeout: h.http.request_timeout,
-      ...(h.http.tls ? { tls: h.http.tls } : {}),
-    },
-    mqtt: {
-      mode: h.mqtt.mode,
-      host: h.mqtt.host,
-      port: h.mqtt.port,
-      url: h.mqtt.url ?? null,
-      username: h.mqtt.username ?? null,
-      password,
-      clientId: h.mqtt.client_id,
-      tls: h.mqtt.tls
-        ? {
-            cert: h.mqtt.tls.cert,
-            key: h.mqtt.tls.key,
-            ca: h.mqtt.tls.ca ?? null,
-            port: h.mqtt.tls.port,
-            requireClientCert: h.mqtt.tls.require_client_cert,
-          }
-        : null,
-      auth: h.mqtt.auth,
-      maxPacketBytes: h.mqtt.max_packet_size,
-      maxConnectionsPerAddress: h.mqtt.max_connections_per_address,
-      connectTimeoutMs: h.mqtt.connect_timeout,
-      sharedSubscriptions: h.mqtt.shared_subscriptions ? { group: h.mqtt.shared_group } : null,
-    },
-    storage: {
-      path: h.storage.path,
-      mediaPath: h.storage.media_path,
-      auditAnchor: h.storage.audit_anchor ?? null,
-      auditKey: auditKey(h, src, env, secrets, problems),
-      backend: h.storage.backend,
-      url: h.storage.url ?? null,
-      password: storagePassword(h, src, env, secrets, problems),
-      poolSize: h.storage.pool_size,
-    },
-    map: {
-      center: [h.map.center[0], h.map.center[1]],
-      zoom: h.map.zoom,
-      tiles: { url: h.map.tiles.url, attribution: h.map.tiles.attribution, crs: h.map.tiles.crs },
-    },
-    triage: {
-      correlationWindowMs: h.triage.correlation_window ?? null,
-      ackTimeoutMs,
-      repeatWindowMs: h.triage.repeat_window,
-      night: h.triage.night ? { fromMinute: h.triage.night.from, toMinute: h.triage.night.to } : null,
-      holidays: h.triage.holidays,
-      timezone: h.triage.timezone ?? h.timezone,
-      natures: h.triage.natures,
-      closeBeforeDispatch: h.triage.close_before_dispatch,
-      guardFirstTimeoutMs: h.triage.guard_first_timeout,
-    },
-    timezone: h.timezone,
-    usersFile: h.users,
-    ...(h.language ? { language: h.language } : {}),
-    sessions: { idleMs: h.sessions.idle_timeout, absoluteMs: h.sessions.absolute_timeout },
-    metricsToken: metricsToken(h, src, env, secrets, problems),
-    cluster: clusterConfig(h, src, env, secrets, problems),
-    video: {
-      pollIntervalMs: h.video.poll_interval,
-      offlineAfter: h.video.offline_after,
-      snapshotTimeoutMs: h.video.snapshot_timeout,
-      clips: h.video.clips,
-      clipSeconds: Math.max(1, Math.round(h.video.clip_length / 1000)),
-      retention: {
-        maxAgeMs: h.video.retention.max_age,
-        maxFiles: h.video.retention.max_files,
-        maxBytes: Math.round(h.video.retention.max_megabytes * 1024 * 1024),
-      },
-    },
-    bridges: h.bridges.map((b, i) => {
-      if (!b.mqtt) return { id: b.id, profile: b.profile, topic: b.topic };
-      const ref = b.mqtt.password_env ? { env: b.mqtt.password_env } : { fileKey: b.mqtt.password_file_key as string };
-      const found = lookupSecret(ref, env, secrets);
-      if (!found.ok && h.mqtt.mode === 'embedded') {
-        // A warning: the bridge cannot log in, but every site's own devices still can.
-        const key = 'env' in ref ? 'password_env' : 'password_file_key';
-        problems.push({
-          code: 'SG_CONFIG_SECRET_MISSING',
-          severity: 'warning',
-          file: src.file,
-          line: lineOf(src, ['bridges', i, 'mqtt', key]),
-          path: `bridges[${i}].mqtt.${key}`,
-          message: `${found.why}, so this bridge cannot connect to the embedded broker`,
-          hint: found.hint,
-        });
-      }
-      return { id: b.id, profile: b.profile, topic: b.topic, mqttUsername: b.mqtt.username, mqttPassword: found.ok ? found.value : null };
-    }),
-    secretsFile: h.secrets,
-    notify: notifyConfig(h, src, env, secrets, problems),
-    reports: {
-      dailyAtMinute: Number(h.reports.daily_at.slice(0, 2)) * 60 + Number(h.reports.daily_at.slice(3, 5)),
-      ackWithinSeconds: h.reports.ack_within / 1000,
-      onSceneWithinSeconds: h.reports.on_scene_within.map((ms) => ms / 1000),
-      bulletinAdvice: h.reports.bulletin_advice,
-      notifyChannels: h.reports.notify_channels,
-    },
-    drain: { timeoutMs: h.drain.timeout, unreadyDelayMs: h.drain.unready_delay ?? 0 },
+    return null;
   };
+  // The hub cannot log in to an external broker without its password: an error there.
+  const mqtt = {
+    ...h.mqtt,
+    password: secret(h.mqtt.password, ['mqtt', 'password'], (why) => ({ severity: h.mqtt.mode === 'external' ? 'error' : 'warning', message: why })),
+  };
+  const storage = {
+    ...h.storage,
+    auditKey: secret(h.storage.auditKey, ['storage', 'audit_key'], (why) => ({
+      severity: 'warning',
+      message: `${why}; audit anchor lines are written unsigned until it is set`,
+    })),
+    password: secret(h.storage.password, ['storage', 'password'], (why) => ({
+      severity: h.storage.backend === 'postgres' ? 'error' : 'warning',
+      message: why,
+    })),
+  };
+  const metricsToken = secret(h.metricsToken, ['metrics', 'token'], (why) => ({
+    severity: 'warning',
+    message: `${why}; /metrics answers admins only until it is set`,
+  }));
+  const c = h.cluster;
+  // Without its Redis password the replica could not join: an error.
+  const cluster = c && {
+    ...c,
+    redisPassword: secret(c.redisPassword, ['cluster', 'redis_password'], (why) => ({ severity: 'error', message: why })),
+    replicaId: c.replicaId ?? defaultReplicaId(env),
+  };
+  // A warning in embedded mode: the bridge cannot log in, but every site's own devices still can.
+  const bridges = h.bridges.map((b, i) => {
+    if (b.mqttUsername === undefined) return b;
+    const mqttPassword = secret(b.mqttPassword, ['bridges', i, 'mqtt', 'password'], (why) =>
+      h.mqtt.mode === 'embedded' ? { severity: 'warning', message: `${why}, so this bridge cannot connect to the embedded broker` } : null,
+    );
+    return { ...b, mqttPassword };
+  });
+  const seenChannels = new Set<string>();
+  const groups = Object.fromEntries(
+    Object.entries(h.notify.groups).map(([group, g]) => {
+      const channels = g.channels.map((ch, i) => {
+        const at = ['notify', 'groups', group, 'channels', i];
+        // The outbox keys deliveries by channel id.
+        if (seenChannels.has(ch.id)) {
+          problems.push({
+            code: 'SG_CONFIG_DUPLICATE_ID',
+            severity: 'error',
+            file: src.file,
+            line: lineOf(src, [...at, 'id']),
+            path: `notify.groups.${group}.channels[${i}].id`,
+            message: `channel id "${ch.id}" is used by another channel; expected ids unique in the hub`,
+          });
+        }
+        seenChannels.add(ch.id);
+        // An unset reference silences this channel only (its deliveries wait in the outbox), never the hub.
+        const unset: WhenUnset = (why) => ({ severity: 'warning', message: `${why}, so channel ${ch.id} cannot send (its deliveries wait in the outbox)` });
+        return { ...ch, url: secret(ch.url, [...at, 'url'], unset), secret: secret(ch.secret, [...at, 'secret'], unset) };
+      });
+      return [group, { ...g, channels }];
+    }),
+  );
+  const hub: HubConfig = { ...h, mqtt, storage, metricsToken, cluster, bridges, notify: { ...h.notify, groups } };
   // Bridge ids must be unique: ingest keys its subscriptions by them.
   const seen = new Map<string, number>();
   h.bridges.forEach((b, i) => {
@@ -441,7 +232,7 @@ function buildHub(h: HubFile, src: SourceFile, env: NodeJS.ProcessEnv, secrets: 
 }
 
 /** The TLS listener needs its PEM files at start; say which one is missing now, not as an ENOENT later. */
-function checkTlsFiles(rootDir: string, h: HubFile, src: SourceFile): Problem[] {
+function checkTlsFiles(rootDir: string, h: HubModel, src: SourceFile): Problem[] {
   const tls = h.mqtt.tls;
   if (!tls || h.mqtt.mode !== 'embedded') return [];
   const problems: Problem[] = [];

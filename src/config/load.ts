@@ -258,7 +258,8 @@ export function loadConfig(rootDir: string, options: LoadOptions = {}): LoadResu
   const globalProblems = [...global.problems];
 
   const { registry, problems: profileProblems } = loadRegistry(rootDir);
-  const bridges = global.hub?.bridges ?? global.hubFile?.bridges ?? [];
+  // hub.yaml valid but a secret of it unset: its bridges without their logins, to check their profiles and topics.
+  const bridges = global.hub?.bridges ?? global.hubModel?.bridges.map(({ id, profile, topic }) => ({ id, profile, topic })) ?? [];
   globalProblems.push(...checkBridges(bridges, global.hubSrc, registry));
 
   const { grid, problems: gridProblems } = buildGrid(global.cells);

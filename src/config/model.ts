@@ -2,29 +2,29 @@
  * The validated, resolved configuration every other module receives. The loader (config/load.ts)
  * turns files into this model; nothing downstream reads YAML. Site locations are already WGS-84.
  *
- * The schemas in schema/ are the source of truth: every field whose shape the loader passes on as
- * zod produced it is taken from the schema output here (`Checked<...>`). Written out by hand are
- * only what loading resolves or renames: secrets looked up from their references, durations and
- * sizes in the units the hub uses, the grid cell and station of a site, camelCase names for the
- * snake_case keys installers write, and the file a site came from.
+ * The schemas in schema/ are the source of truth, and their output is the model: hub.yaml,
+ * stations.yaml and grids.geojson are parsed by `…ModelSchema`s (schema/hub.ts with drain.ts,
+ * cluster.ts, notify.ts; stations.ts; grids.ts): the file schemas with a `.transform()` that renames
+ * snake_case keys to camelCase, converts durations and sizes to the units the hub uses and turns an
+ * absent key into null. The types here are `z.output` of those schemas (for a site's parts,
+ * `Checked<...>` of the file schema's output: an absent `.nullish()` key becomes null).
+ *
+ * On top of that output the loader only resolves what the files cannot say: a secret reference
+ * (`SecretRef`) becomes the secret (`Resolved<...>`, load-global.ts `resolveHub`), and a missing
+ * replica id comes from the environment or the host name. A site (load-site.ts) is assembled from
+ * its file with its grid cell and station, its devices' and cameras' secrets and topics, and the
+ * file it came from: Site, Device, Camera and Zone add those resolved fields to the schema output.
  */
 import type { z } from 'zod';
-import type { Language } from '../core/installer-messages.js';
-import type { LatLng, Priority } from '../contract/alarm-event.js';
+import type { LatLng } from '../contract/alarm-event.js';
 import type { GridCell } from '../contract/grid-cell.js';
-import type {
-  bridgeSchema,
-  cameraSchema,
-  cellPropertiesSchema,
-  contactSchema,
-  deviceSchema,
-  httpSchema,
-  mapSchema,
-  mqttSchema,
-  siteSchema,
-  stationSchema,
-  zoneSchema,
-} from './schema/index.js';
+import type { SecretRef } from './schema/common.js';
+import type { clusterModelSchema } from './schema/cluster.js';
+import type { drainModelSchema } from './schema/drain.js';
+import type { hubModelSchema, reportsModelSchema, videoModelSchema } from './schema/hub.js';
+import type { notifyModelSchema } from './schema/notify.js';
+import type { stationsModelSchema } from './schema/stations.js';
+import type { cameraSchema, cellPropertiesSchema, contactSchema, deviceSchema, mqttSchema, siteSchema, zoneSchema } from './schema/index.js';
 
 export type { GridCell, MultiPolygonCoords, PolygonCoords } from '../contract/grid-cell.js';
 
@@ -45,160 +45,48 @@ type MqttSection = z.output<typeof mqttSchema>;
 export type MqttMode = MqttSection['mode'];
 export type TileCrs = z.output<typeof siteSchema>['crs'];
 
-/** hub.yaml `cluster` with its password looked up and the replica id settled. */
-export interface ClusterConfig {
-  redisUrl: string;
-  redisPassword: string | null;
-  /** From hub.yaml, else SAFEGRID_REPLICA_ID, else the host name: fixed across restarts of this replica. */
-  replicaId: string;
-  /** cluster.lease_interval: time between partition lease rounds (replica mode on PostgreSQL). */
-  leaseIntervalMs: number;
-}
+/**
+ * A model with each secret reference replaced by the secret it names (null: the reference is
+ * unset, or none was given): what the loader's resolve step (load-global.ts `resolveHub`) returns.
+ */
+export type Resolved<T> = T extends SecretRef ? string : T extends object ? { [K in keyof T]: Resolved<T[K]> } : T;
 
-export interface HubConfig {
-  http: z.output<typeof httpSchema>;
-  mqtt: Pick<Checked<MqttSection>, 'mode' | 'host' | 'port' | 'url' | 'username' | 'auth'> & {
-    /** External broker password, resolved from `password_env`. */
-    password: string | null;
-    clientId: string;
-    tls: { cert: string; key: string; ca: string | null; port: number; requireClientCert: boolean } | null;
-    /** Embedded broker limits that hold before login (issue 17). */
-    maxPacketBytes: number;
-    maxConnectionsPerAddress: number;
-    connectTimeoutMs: number;
-    /** External mode with replicas: subscribe as `$share/<sharedGroup>/<filter>` (MQTT 5). Absent: plain subscriptions. */
-    sharedSubscriptions?: { group: string } | null;
-  };
-  storage: {
-    path: string;
-    mediaPath: string;
-    /** Append-only file of audit chain heads; null: beside the database (`<path>.anchor`). */
-    auditAnchor: string | null;
-    /** HMAC key for the anchor lines, resolved from `audit_key_env|audit_key_file_key`; null: unsigned. */
-    auditKey: string | null;
-    /** Issue 18: sqlite (one hub) or postgres (replicas sharing `url`). */
-    backend: 'sqlite' | 'postgres';
-    /** PostgreSQL URL without the password; null with sqlite. */
-    url: string | null;
-    /** PostgreSQL password resolved from `password_env`; null: pg reads PGPASSWORD or ~/.pgpass. */
-    password: string | null;
-    poolSize: number;
-  };
-  map: z.output<typeof mapSchema>;
-  triage: {
-    /** Deprecated and ignored (issue 12); null when hub.yaml does not set it (the hub warns when it does). */
-    correlationWindowMs: number | null;
-    /** ms per priority before escalation. */
-    ackTimeoutMs: Record<Priority, number>;
-    /** ms: a new incident at a site whose last one was closed as false within this is a repeat. */
-    repeatWindowMs: number;
-    /** Night hours in local minutes after midnight (from > to wraps midnight); null: none. */
-    night: { fromMinute: number; toMinute: number } | null;
-    /** Local dates (YYYY-MM-DD) treated like night all day. */
-    holidays: string[];
-    /** IANA time zone of night hours, holidays and reports. */
-    timezone: string;
-    /** 警情类别/性质 chosen at 反馈 and 结警 (hub.yaml `triage.natures`). */
-    natures: Array<{ code: string; zh: string; en: string }>;
-    /** Dispositions that may close before 派警 (`triage.close_before_dispatch`). */
-    closeBeforeDispatch: string[];
-    /** ms the console waits for the guard's verification at a guard_first site before marking it overdue. */
-    guardFirstTimeoutMs: number;
-  };
-  /** The centre's time zone (hub.yaml `timezone`), in which the pages show every time; absent in hand-built configs: Asia/Shanghai. */
-  timezone?: string;
-  /** Path of the accounts file (issue 3). */
-  usersFile: string;
-  /** Installer-facing language (hub.yaml `language`); absent: from the environment. */
-  language?: Language;
-  /** Console session lifetimes, ms (hub.yaml `sessions`). */
-  sessions: { idleMs: number; absoluteMs: number };
-  /** Bearer token a Prometheus scraper sends for /metrics (hub.yaml `metrics`); null: admins only. */
-  metricsToken: string | null;
-  /** Replicas sharing Redis (hub.yaml `cluster`, issue 18); absent or null: one hub. */
-  cluster?: ClusterConfig | null;
-  /** Shared-topic bridges (Frigate): one subscription feeding many sites' cameras. */
-  bridges: BridgeConfig[];
-  /** Path of the secrets file (`secrets:` in hub.yaml), relative to the config root. Added by config/. */
-  secretsFile?: string;
-  /** Cameras: health polling, snapshots, clips, media retention (issue 6). Absent: video/ defaults. */
-  video?: VideoSettings;
-  /** Guard alerts on WeCom, DingTalk and SMS/HTTP gateways per guard group (issue 13). Absent: none. */
-  notify?: NotifyConfig;
-  /** Reports (issue 14): the daily report's time, response standards, bulletin advice file. Absent: reports/ defaults. */
-  reports?: ReportsSettings;
-  /** Orderly stop on SIGTERM (hub.yaml `drain`, issue 18), ms. Absent (hand-built configs): DEFAULT_DRAIN. */
-  drain?: DrainSettings;
-}
+/** hub.yaml `cluster` with its password looked up and the replica id settled (hub.yaml, else SAFEGRID_REPLICA_ID, else the host name). */
+export type ClusterConfig = Resolved<z.output<typeof clusterModelSchema>> & { replicaId: string };
 
-export interface DrainSettings {
-  /** The whole stop, after which the process exits anyway. */
-  timeoutMs: number;
-  /** How long the replica answers not-ready while still serving, before it closes its listeners; 0: at once. */
-  unreadyDelayMs: number;
-}
-
-export const DEFAULT_DRAIN: DrainSettings = { timeoutMs: 10_000, unreadyDelayMs: 0 };
-
-export interface ReportsSettings {
-  /** Local minutes after midnight at which the daily report of the day before is generated. */
-  dailyAtMinute: number;
-  ackWithinSeconds: number;
-  onSceneWithinSeconds: number[];
-  /** Path of the bulletin advice file, relative to the config root. */
-  bulletinAdvice: string;
-  /** Notify channel ids the daily report is sent to. */
-  notifyChannels: string[];
-}
-
-/** One channel of a guard group, its URL and signing secret resolved (null: the reference is unset). */
-export interface NotifyChannelConfig {
-  id: string;
-  type: 'wecom' | 'dingtalk' | 'http';
-  url: string | null;
-  secret: string | null;
-  format: 'text' | 'markdown';
-  method: 'POST' | 'PUT';
-  headers: Record<string, string>;
-  /** http: the body template (YAML value), placeholders in its strings. */
-  body: unknown;
-  mentionMobiles: string[];
-}
-
-export interface NotifyConfig {
-  groups: Record<string, { priorities: number[]; channels: NotifyChannelConfig[] }>;
-  retryFirstMs: number;
-  retryMaxMs: number;
-  giveUpAfterMs: number;
-  timeoutMs: number;
-}
-
-export interface VideoSettings {
-  pollIntervalMs: number;
-  /** Failed polls in a row before a camera is offline. */
-  offlineAfter: number;
-  snapshotTimeoutMs: number;
-  /** Record a clip for every incident on every camera (a camera's own `clip` overrides). */
-  clips: boolean;
-  clipSeconds: number;
-  retention: { maxAgeMs: number; maxFiles: number; maxBytes: number };
-}
-
-export type BridgeConfig = Omit<z.output<typeof bridgeSchema>, 'mqtt'> & {
-  /** The bridge's login to the embedded broker; password resolved from its reference. */
-  mqttUsername?: string | null;
-  mqttPassword?: string | null;
+/** hub.yaml as the hub runs on it: schema/hub.ts `hubModelSchema` (renames, units) with its secrets resolved. */
+export type HubConfig = Omit<Resolved<z.output<typeof hubModelSchema>>, 'cluster'> & {
+  /** Replicas sharing Redis (hub.yaml `cluster`, issue 18); null: one hub. */
+  cluster: ClusterConfig | null;
 };
 
-type StationEntry = Checked<z.output<typeof stationSchema>>;
+/** Orderly stop on SIGTERM (hub.yaml `drain`, issue 18), ms. */
+export type DrainSettings = z.output<typeof drainModelSchema>;
+
+/** How a hand-built config without `drain` (a test's, cast to Config) stops; the loader always sets it. */
+export const DEFAULT_DRAIN: DrainSettings = { timeoutMs: 10_000, unreadyDelayMs: 0 };
+
+/** Reports (issue 14): the daily report's time, response standards, bulletin advice file. */
+export type ReportsSettings = z.output<typeof reportsModelSchema>;
+
+/** Guard alerts on WeCom, DingTalk and SMS/HTTP gateways per guard group (issue 13). */
+export type NotifyConfig = Resolved<z.output<typeof notifyModelSchema>>;
+
+/** One channel of a guard group, its URL and signing secret resolved (null: the reference is unset). */
+export type NotifyChannelConfig = NotifyConfig['groups'][string]['channels'][number];
+
+/** Cameras: health polling, snapshots, clips, media retention (issue 6). */
+export type VideoSettings = z.output<typeof videoModelSchema>;
+
+/** A shared-topic bridge (Frigate); its login to the embedded broker, if any, with the password resolved. */
+export type BridgeConfig = HubConfig['bridges'][number];
+
+type StationModel = z.output<typeof stationsModelSchema>[number];
 /**
  * `units` may be absent in a Station built by hand (tests, older callers): no units. `code` may be left
  * out too: the 警情编号 prefix is then derived from the id.
  */
-export type Station = Omit<StationEntry, 'units' | 'code'> & {
-  code?: string | null;
-  units?: Array<Omit<StationEntry['units'][number], 'officers'> & { officers: Array<{ name: string; phone: string | null }> }>;
-};
+export type Station = Omit<StationModel, 'units' | 'code'> & Partial<Pick<StationModel, 'units' | 'code'>>;
 
 export type Contact = z.output<typeof contactSchema>;
 

@@ -6,6 +6,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Problem } from '../core/problems.js';
 import { lineOf, readSource } from './source.js';
+import type { SecretRef } from './schema/common.js';
 
 export interface SecretStore {
   /** Relative to the config root. */
@@ -64,7 +65,7 @@ export function readSecrets(rootDir: string, file: string): { store: SecretStore
   return { store: { file, values }, problems };
 }
 
-export type SecretRef = { env: string } | { fileKey: string };
+export type { SecretRef };
 
 export type SecretLookup = { ok: true; value: string } | { ok: false; why: string; hint: string };
 

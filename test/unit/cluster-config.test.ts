@@ -1,6 +1,6 @@
 /** hub.yaml `cluster` and the shared-subscription keys (issue 18): what is accepted, refused and defaulted. */
 import { describe, expect, it } from 'vitest';
-import { defaultReplicaId } from '../../src/cluster/replica-id.js';
+import { defaultReplicaId } from '../../src/config/replica-id.js';
 import { hubSchema } from '../../src/config/schema/hub.js';
 import { REPLICA_ID } from '../../src/store/postgres/partition-locks.js';
 

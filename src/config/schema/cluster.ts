@@ -5,7 +5,7 @@
  * or a console may use any replica.
  */
 import { z } from 'zod';
-import { bothReferences, duration, envName, secretKey } from './common.js';
+import { bothReferences, duration, envName, secretKey, secretRef } from './common.js';
 
 const REDIS_URL_EXPECTED = 'a Redis URL such as redis://redis:6379/0 or rediss://redis.example.org:6380 (the password by reference, not in the URL)';
 // 1–50: the lock session's application_name is `safegrid:<id>` and PostgreSQL keeps 63 bytes of it
@@ -42,3 +42,16 @@ export const clusterSchema = z
   .superRefine((o, ctx) => {
     if (o.redis_password_env && o.redis_password_file_key) bothReferences(ctx, 'redis_password_env', 'redis_password_file_key');
   });
+
+/**
+ * `cluster` as the hub runs on it, its password still a reference (config/model.ts ClusterConfig:
+ * the loader looks it up and settles a missing replica id from the environment or the host name).
+ */
+export const clusterModelSchema = clusterSchema.transform((c) => ({
+  redisUrl: c.redis_url,
+  redisPassword: secretRef(c.redis_password_env, c.redis_password_file_key),
+  /** From hub.yaml; null: the loader takes SAFEGRID_REPLICA_ID, else the host name (fixed across restarts of this replica). */
+  replicaId: c.replica_id ?? null,
+  /** cluster.lease_interval: time between partition lease rounds (replica mode on PostgreSQL). */
+  leaseIntervalMs: c.lease_interval,
+}));

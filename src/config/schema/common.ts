@@ -192,3 +192,15 @@ export function latLng() {
 export function crs() {
   return z.enum(['wgs84', 'gcj02'], { error: 'wgs84 or gcj02' });
 }
+
+/**
+ * A secret as the runtime model holds it before the loader looks it up: the environment variable
+ * or secrets-file key that names it. The model schemas (`…ModelSchema`) put one where the secret
+ * goes; the loader's resolve step (config/load-global.ts `resolveHub`) replaces it with the value.
+ */
+export type SecretRef = { env: string } | { fileKey: string };
+
+/** `<x>_env` or `<x>_file_key` as a reference; null when neither is given. */
+export function secretRef(envKey: string | null | undefined, fileKey?: string | null): SecretRef | null {
+  return envKey ? { env: envKey } : fileKey ? { fileKey } : null;
+}

@@ -22,3 +22,11 @@ export const drainSchema = z
       ),
   })
   .prefault({});
+
+/** `drain` as the hub runs on it (config/model.ts DrainSettings), ms. */
+export const drainModelSchema = drainSchema.transform((d) => ({
+  /** The whole stop, after which the process exits anyway. */
+  timeoutMs: d.timeout,
+  /** How long the replica answers not-ready while still serving, before it closes its listeners; 0: at once. */
+  unreadyDelayMs: d.unready_delay ?? 0,
+}));

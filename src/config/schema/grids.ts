@@ -4,6 +4,7 @@
  * last positions are equal; positions are [lng, lat] (§3.1.1), unlike the [lat, lng] of site files.
  */
 import { z } from 'zod';
+import type { GridCell } from '../../contract/grid-cell.js';
 import { id, text, type CustomIssueParams } from './common.js';
 
 const POSITION_EXPECTED = '[lng, lat] in degrees (GeoJSON order)';
@@ -100,3 +101,22 @@ export const gridsFileSchema = z.strictObject({
 });
 
 export type GridsFile = z.output<typeof gridsFileSchema>;
+
+/**
+ * grids.geojson as the hub runs on it: one GridCell (contract/grid-cell.ts, which geo/ and the pages
+ * share) per feature, null where the file left a property out, a Polygon as a one-polygon MultiPolygon.
+ */
+export const gridsModelSchema = gridsFileSchema.transform((f) =>
+  f.features.map(
+    ({ properties: p, geometry: g }): GridCell => ({
+      id: p.id,
+      name: p.name,
+      community: p.community,
+      station: p.station,
+      post: p.post ?? null,
+      leader: p.leader ?? null,
+      phone: p.phone ?? null,
+      polygons: g.type === 'Polygon' ? [g.coordinates] : g.coordinates,
+    }),
+  ),
+);

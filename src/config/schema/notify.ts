@@ -7,7 +7,7 @@
  * signing secret is a reference (`*_env` or `*_file_key`), never inline, and never logged.
  */
 import { z } from 'zod';
-import { bothReferences, duration, envName, id, secretKey, text, type CustomIssueParams } from './common.js';
+import { bothReferences, duration, envName, id, secretKey, secretRef, text, type CustomIssueParams } from './common.js';
 
 const PRIORITY_EXPECTED = 'a priority 1–4';
 const priority = () =>
@@ -82,3 +82,28 @@ export const notifySchema = z
     timeout: duration().prefault('10s').describe('Time allowed for one request.'),
   })
   .prefault({});
+
+/** One channel as the hub runs on it (config/model.ts NotifyChannelConfig); its URL and signing secret still references. */
+function channelModel(c: z.output<typeof notifyChannelSchema>) {
+  return {
+    id: c.id,
+    type: c.type,
+    url: secretRef(c.url_env, c.url_file_key),
+    secret: secretRef(c.secret_env, c.secret_file_key),
+    format: c.format,
+    method: c.method,
+    headers: c.headers,
+    /** http: the body template (YAML value), placeholders in its strings. */
+    body: c.body ?? null,
+    mentionMobiles: c.mention_mobiles,
+  };
+}
+
+/** `notify` as the hub runs on it (config/model.ts NotifyConfig), ms. */
+export const notifyModelSchema = notifySchema.transform((n) => ({
+  groups: Object.fromEntries(Object.entries(n.groups).map(([group, g]) => [group, { priorities: g.priorities, channels: g.channels.map(channelModel) }])),
+  retryFirstMs: n.retry_first,
+  retryMaxMs: n.retry_max,
+  giveUpAfterMs: n.give_up_after,
+  timeoutMs: n.timeout,
+}));

@@ -42,3 +42,16 @@ export const stationsFileSchema = z.strictObject({
 });
 
 export type StationsFile = z.output<typeof stationsFileSchema>;
+
+/** stations.yaml as the hub runs on it (config/model.ts Station): every key present, null where the file left it out. */
+export const stationsModelSchema = stationsFileSchema.transform((f) =>
+  f.stations.map((s) => ({
+    id: s.id,
+    name: s.name,
+    tier: s.tier,
+    code: s.code ?? null,
+    parent: s.parent ?? null,
+    location: s.location ?? null,
+    units: s.units.map((u) => ({ ...u, officers: u.officers.map((o) => ({ name: o.name, phone: o.phone ?? null })) })),
+  })),
+);
