@@ -28,6 +28,7 @@ import { openNotices } from './app/notices.js';
 import type { ClusterSignal } from './cluster/redis.js';
 import type { ReplicaRole } from './cluster/role.js';
 import { buildCommissioning } from './app/commissioning.js';
+import { DeviceStates } from './ingest/device-state.js';
 import { loadStartConfig } from './app/config.js';
 import { buildDispatch } from './app/dispatch.js';
 import { buildDrills } from './app/drill.js';
@@ -102,9 +103,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   // Replica duties (issue 18): other replicas' drill and commissioning changes steer events arriving here.
   const notices = openNotices(ctx, cluster);
   const drills = await buildDrills(ctx, store, notices, role);
-  const { commissioning, connect } = await buildCommissioning(ctx, store, notices, role);
-  const ingest = await buildIngest({ ctx, store, incidents, commissioning, drills, role });
-  const detachCommissioning = connect(ingest);
+  const devices = await DeviceStates.load(store);
+  const commissioning = await buildCommissioning(ctx, store, devices, notices, role);
+  const ingest = await buildIngest({ ctx, store, incidents, commissioning, drills, role, devices });
+  const detachCommissioning = commissioning.attach();
   const cameras = buildVideo(ctx, ingest, incidents);
   const { video } = cameras;
   const { broker, deviceAccess } = buildBroker(ctx, ingest, cluster);

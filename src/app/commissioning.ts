@@ -4,22 +4,23 @@ import { type ReplicaRole, singleHubRole } from '../cluster/role.js';
 import { CommissioningService } from '../commissioning/service.js';
 import { signalOf } from '../commissioning/walk-test.js';
 import { moduleLogger } from '../core/logger.js';
-import type { Ingest } from '../ingest/ingest.js';
+import type { DeviceStates } from '../ingest/device-state.js';
+import { deviceKey } from '../ingest/router.js';
 import type { Store } from '../store/index.js';
 import type { HubContext } from './context.js';
 
 /**
- * Built before ingest (ingest asks it where events go) and connected to it after (it reads what
- * ingest last heard of a device: seen when, battery, signal). `connect` starts its clock.
+ * Built before ingest (ingest asks it where events go). It reads what ingest last heard of a device
+ * (seen when, battery, signal) from the live device states the two share; `attach` starts its clock.
  */
 export async function buildCommissioning(
   ctx: HubContext,
   store: Store,
+  devices: DeviceStates,
   notices: ChangeNotices = localNotices(),
   role: ReplicaRole = singleHubRole(),
-): Promise<{ commissioning: CommissioningService; connect: (ingest: Ingest) => () => void }> {
-  let ingest: Ingest | null = null;
-  const commissioning = await CommissioningService.open({
+): Promise<CommissioningService> {
+  return CommissioningService.open({
     store,
     bus: ctx.bus,
     clock: ctx.clock,
@@ -30,15 +31,8 @@ export async function buildCommissioning(
     notices,
     role,
     heard: (siteId, deviceId) => {
-      const live = ingest?.deviceAvailability(siteId, deviceId);
+      const live = devices.get(deviceKey(siteId, deviceId));
       return live ? { lastSeenMs: live.lastSeenMs, battery: live.supervision?.battery ?? null, signal: signalOf(live.state) } : undefined;
     },
   });
-  return {
-    commissioning,
-    connect: (i) => {
-      ingest = i;
-      return commissioning.attach();
-    },
-  };
 }

@@ -5,6 +5,7 @@ import type { IncidentService } from '../dispatch/incidents.js';
 import { Ingest } from '../ingest/ingest.js';
 import type { DrillService } from '../drill/service.js';
 import { LivenessMonitor } from '../ingest/liveness.js';
+import type { DeviceStates } from '../ingest/device-state.js';
 import { LAST_SEEN_PERSIST_MS } from '../ingest/device-state.js';
 import { type ReplicaRole, singleHubRole } from '../cluster/role.js';
 import { TopicRouter } from '../ingest/router.js';
@@ -21,9 +22,11 @@ export interface BuildIngest {
   drills?: DrillService;
   /** Default: a single hub. */
   role?: ReplicaRole;
+  /** The devices' live state, shared with commissioning; absent: ingest loads its own. */
+  devices?: DeviceStates;
 }
 
-export function buildIngest({ ctx, store, incidents, commissioning, drills, role = singleHubRole() }: BuildIngest): Promise<Ingest> {
+export function buildIngest({ ctx, store, incidents, commissioning, drills, role = singleHubRole(), devices }: BuildIngest): Promise<Ingest> {
   return Ingest.open({
     // Dispatch reads what it needs before the events are announced, so it publishes in their tick.
     readAhead: incidents,
@@ -36,6 +39,7 @@ export function buildIngest({ ctx, store, incidents, commissioning, drills, role
     metrics: ctx.metrics,
     clock: ctx.clock,
     ...(drills ? { drills } : {}),
+    ...(devices ? { devices } : {}),
     // Replicas: a device back after a silence is checked against the owner's marks in the shared row.
     ...(role.replicated ? { storedDevice: (key: string) => store.deviceState.get(key) } : {}),
   });

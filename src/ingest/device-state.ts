@@ -171,6 +171,11 @@ export class DeviceStates {
     }
   }
 
+  /** Reads the devices' stored rows: ingest and commissioning start from the same table. */
+  static async load(store: { deviceState: { all(): Promise<DeviceStateRow[]> } }): Promise<DeviceStates> {
+    return new DeviceStates(await store.deviceState.all());
+  }
+
   get(key: string): LiveDevice | undefined {
     return this.live.get(key);
   }

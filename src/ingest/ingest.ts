@@ -79,6 +79,11 @@ export interface IngestOptions {
    * whose memory knows every trouble it raised.
    */
   storedDevice?: (deviceKey: string) => Promise<DeviceStateRow | null>;
+  /**
+   * The devices' live state, when the app shares it with another reader (commissioning reads what
+   * ingest last heard of a device); absent: ingest loads its own from the store.
+   */
+  devices?: DeviceStates;
 }
 
 /** An event a camera caused or the hub observed about it (Ingest.raiseCameraEvent). */
@@ -135,15 +140,15 @@ export class Ingest implements MessageSink {
   /** Replicas: shared-row reads in flight by device; the device's later messages wait for it, in order. */
   private readonly storeReads = new Map<string, Promise<void>>();
 
-  /** Builds ingest with what it needs from the store first: the devices' last state and the last event seq. */
+  /** Builds ingest with what it needs from the store first: the devices' last state (unless given) and the last event seq. */
   static async open(o: IngestOptions): Promise<Ingest> {
-    const [devices, lastSeq] = await Promise.all([o.store.deviceState.all(), o.store.events.lastSeq()]);
+    const [devices, lastSeq] = await Promise.all([o.devices ?? DeviceStates.load(o.store), o.store.events.lastSeq()]);
     return new Ingest(o, devices, lastSeq);
   }
 
   private constructor(
     private readonly o: IngestOptions,
-    devices: DeviceStateRow[],
+    devices: DeviceStates,
     lastSeq: number,
   ) {
     this.router = o.router;
@@ -166,7 +171,7 @@ export class Ingest implements MessageSink {
       lastSeq,
       readAhead: o.readAhead,
     });
-    this.devices = new DeviceStates(devices);
+    this.devices = devices;
   }
 
   /** The newest event seq announced as `event:stored` (see Journal.announcedSeq). */
