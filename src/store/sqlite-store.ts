@@ -53,9 +53,12 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       ? null
       : startCheckpointer(db, path, { onError: options.onCheckpointError ?? (() => undefined), betweenTransactions: (fn) => gate.call(fn) });
   // Only for data rebuilt from durable rows: WAL frames are ordered, so the next FULL commit syncs it.
+  // Prepared once: db.pragma() compiles its statement on every call (two per derived write, ~1.4 µs per alarm flat out).
+  const syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
+  const syncFull = db.prepare('PRAGMA synchronous = FULL');
   const withoutFsync = {
-    beforeBegin: () => db.pragma('synchronous = NORMAL'),
-    afterEnd: () => db.pragma('synchronous = FULL'),
+    beforeBegin: () => syncNormal.run(),
+    afterEnd: () => syncFull.run(),
   };
   let closed: Promise<void> | null = null;
   return {
