@@ -68,9 +68,9 @@ export function buildApi(ctx: HubContext, modules: ApiModules, cluster: RedisLin
   const { running } = ctx;
   const { onStoredElsewhere, ...rest } = modules;
   const api: ApiContext = {
-    config: () => running.config,
-    directory: () => running.directory,
-    configProblems: () => running.problems,
+    config: running.readConfig,
+    directory: running.readDirectory,
+    configProblems: running.readProblems,
     ...rest,
     metrics: ctx.metrics,
     log: moduleLogger(ctx.root, 'api'),

@@ -13,8 +13,8 @@ export async function buildAuth(ctx: HubContext, store: Store, cluster: RedisLin
   const idleMinutes = Number(env.SG_SESSION_IDLE_MINUTES);
   const auth = new AuthService({
     rootDir: ctx.rootDir,
-    config: () => running.config,
-    directory: () => running.directory,
+    config: running.readConfig,
+    directory: running.readDirectory,
     clock: ctx.clock,
     log: moduleLogger(ctx.root, 'auth'),
     // hub.yaml `sessions`; SG_SESSION_IDLE_MINUTES still overrides the idle timeout (older setups).

@@ -37,7 +37,7 @@ export async function buildDispatch(
     withNewIncidents: (list) => notifier.enqueue(list),
     // Replicas (issue 18): only the owner's sites are correlated here; sites arrive with their partitions (app/replica.ts).
     // Their writes are fenced by the lease epoch, and new incidents written at once (src/cluster/README.md).
-    ...(role.replicated ? { owns: (siteId: string) => role.owns(siteId), sharedNumbering: true, writeNewAtOnce: true } : {}),
+    ...(role.replicated ? { owns: role.owns.bind(role), sharedNumbering: true, writeNewAtOnce: true } : {}),
     ...(role.fence ? { fence: role.fence.bind(role) } : {}),
   });
   await incidents.recover();

@@ -32,7 +32,7 @@ export function buildIngest({ ctx, store, incidents, commissioning, drills, role
     readAhead: incidents,
     ...(commissioning ? { commissioning } : {}),
     router: new TopicRouter(ctx.running.config, ctx.running.profiles),
-    directory: () => ctx.running.directory,
+    directory: ctx.running.readDirectory,
     store,
     bus: ctx.bus,
     log: moduleLogger(ctx.root, 'ingest'),

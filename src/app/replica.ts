@@ -1,51 +1,15 @@
 /**
  * This replica's share of the sites (issue 18, src/cluster/README.md). Replica mode is
  * `storage.backend: postgres` AND hub.yaml `cluster`: partition leases on PostgreSQL advisory locks
- * decide which replica correlates, commands and escalates each site. Anything else is one hub,
- * which owns every site (`singleHubRole`).
+ * decide which replica correlates, commands and escalates each site (src/cluster/replica.ts).
+ * Anything else is one hub, which owns every site (`singleHubRole`).
  */
-import type { Readiness, ReadinessCheck } from '../core/readiness.js';
 import { moduleLogger } from '../core/logger.js';
-import { LeaseManager } from '../cluster/lease-manager.js';
-import { partitionOf } from '../cluster/partitions.js';
-import { singleHubRole, type ReplicaRole } from '../cluster/role.js';
-import { EventNotifyListener } from '../store/postgres/event-notify.js';
-import { PgPartitionLocks } from '../store/postgres/partition-locks.js';
+import { postgresReplica, type Replica } from '../cluster/replica.js';
+import { singleHubRole } from '../cluster/role.js';
 import type { HubContext } from './context.js';
 
-/** What the dispatch shell does when sites move (IncidentService's site methods). */
-export interface SiteOwner {
-  /** Sites just taken: load their open incidents and replay their unprocessed events. */
-  takeSites(belongs: (siteId: string) => boolean): Promise<void>;
-  /** Sites about to be given up: write what is held for them, then forget them. */
-  giveUpSites(belongs: (siteId: string) => boolean): Promise<void>;
-  /** Lock session gone: forget these sites at once, writing nothing (another replica may own them now). */
-  dropSites(belongs: (siteId: string) => boolean): void;
-  /** Another replica stored events of this site (NOTIFY): replay its unprocessed events. True when that read was queued. */
-  wake(siteId: string, seq: number): boolean;
-  /** The safety net: replay the unprocessed events of every owned site. */
-  sweep(): void;
-}
-
-export interface Replica {
-  readonly role: ReplicaRole;
-  /** The lease loop; null for one hub. */
-  readonly leases: LeaseManager | null;
-  /** `partitions_pending` before the first lease round, `partitions_lost` while the lock session is down. */
-  readonly readiness: ReadinessCheck | null;
-  /**
-   * Adds the readiness check, wires the lease events and wake-ups to the dispatch shell and runs
-   * the first round (its share before the broker opens).
-   */
-  start(owner: SiteOwner, readiness: Pick<Readiness, 'addCheck'>): Promise<void>;
-  /**
-   * Events were committed by any replica (their NOTIFY, any site), or the listener (re)connected
-   * and may have missed some: the consoles' event tail reads the store (src/api/socket/event-tail.ts).
-   */
-  onStored(fn: () => void): () => void;
-  /** Drain: gives every partition up (the shell writes and drops its sites first), then stops listening. */
-  stop(): Promise<void>;
-}
+export type { Replica, SiteOwner } from '../cluster/replica.js';
 
 export function buildReplica(ctx: HubContext): Replica {
   const { storage, cluster } = ctx.running.config.hub;
@@ -60,90 +24,13 @@ export function buildReplica(ctx: HubContext): Replica {
       stop: async () => undefined,
     };
   }
-  const log = moduleLogger(ctx.root, 'replica');
-  const password = storage.password !== null ? { password: storage.password } : {};
-  const locks = new PgPartitionLocks({ url: storage.url, replicaId: cluster.replicaId, ...password });
-  const leases = new LeaseManager({ locks, clock: ctx.clock, intervalMs: cluster.leaseIntervalMs, log });
-  const wakeUps = new EventNotifyListener({ url: storage.url, ...password, log });
-  const role: ReplicaRole = {
+  return postgresReplica({
+    url: storage.url,
+    password: storage.password,
     replicaId: cluster.replicaId,
-    owns: (siteId) => leases.owns(siteId),
-    ownerOf: (siteId) => leases.ownerOf(siteId),
-    leads: () => leases.status().held.includes(0),
-    replicated: true,
-    // From the lock session, not from owns(): a partition being given up is still held (and its
-    // writes flushed) until it is unlocked, and a lost session fences everything at once.
-    fence: (siteId) => {
-      const partition = partitionOf(siteId, leases.partitions);
-      const epoch = locks.epochOf(partition);
-      return epoch === undefined ? null : { partition, epoch };
-    },
-  };
-  ctx.metrics.gauge('sg_cluster_partitions_held', 'Partitions (site shares) this replica owns now', () => leases.status().held.length);
-  const countWakeUps = ctx.metrics.counter(
-    'sg_cluster_wakeups_total',
-    "Wake-ups (NOTIFY) that made this replica read an owned site's unprocessed events (stored by another replica)",
-  );
-  const inParts = (partitions: readonly number[]): ((siteId: string) => boolean) => {
-    const set = new Set(partitions);
-    return (siteId) => set.has(partitionOf(siteId, leases.partitions));
-  };
-  const check: ReadinessCheck = () => {
-    const s = leases.status();
-    if (s.lastSurveyMs === null) return 'partitions_pending';
-    return s.connected ? null : 'partitions_lost';
-  };
-  const offs: Array<() => void> = [];
-  let retry: NodeJS.Timeout | null = null;
-  let stopped = false;
-  // The listener reconnects by itself once it has connected; a first connection that fails is tried
-  // again here, and sites taken meanwhile are still replayed by takeSites (the wake-ups are the fast path).
-  const listen = async (): Promise<void> => {
-    try {
-      await wakeUps.start();
-    } catch (err) {
-      if (stopped) return;
-      log.warn({ err: (err as Error).message }, 'event wake-up listener could not start; trying again in 5 s');
-      retry = setTimeout(() => {
-        retry = null;
-        void listen();
-      }, 5_000);
-      retry.unref();
-    }
-  };
-  return {
-    role,
-    leases,
-    readiness: check,
-    async start(owner, readiness) {
-      readiness.addCheck(check);
-      offs.push(
-        leases.on('acquired', (ps) => owner.takeSites(inParts(ps))),
-        leases.on('releasing', (ps) => owner.giveUpSites(inParts(ps))),
-        leases.on('lost', ({ partitions }) => owner.dropSites(inParts(partitions))),
-        wakeUps.onEvent(({ siteId, seq }) => {
-          if (leases.owns(siteId) && owner.wake(siteId, seq)) countWakeUps();
-        }),
-        wakeUps.onSweep(() => owner.sweep()),
-      );
-      await listen();
-      await leases.round();
-      leases.start();
-    },
-    onStored(fn) {
-      const offEvent = wakeUps.onEvent(() => fn());
-      const offSweep = wakeUps.onSweep(() => fn());
-      return () => {
-        offEvent();
-        offSweep();
-      };
-    },
-    async stop() {
-      stopped = true;
-      if (retry) clearTimeout(retry);
-      await leases.stop();
-      await wakeUps.stop();
-      for (const off of offs.splice(0)) off();
-    },
-  };
+    leaseIntervalMs: cluster.leaseIntervalMs,
+    clock: ctx.clock,
+    log: moduleLogger(ctx.root, 'replica'),
+    metrics: ctx.metrics,
+  });
 }

@@ -31,6 +31,14 @@ export class RunningConfig {
     this.currentDirectory = new ConfigDirectory(state.config);
   }
 
+  /**
+   * The current config, directory and problems as functions a module can hold (api, auth, ingest,
+   * reports): each call reads what the last reload swapped in, and no closure of app/ sits on the path.
+   */
+  readonly readConfig = (): Config => this.state.config;
+  readonly readDirectory = (): ConfigDirectory => this.currentDirectory;
+  readonly readProblems = (): Problem[] => this.state.problems;
+
   get config(): Config {
     return this.state.config;
   }
