@@ -1,8 +1,10 @@
 /**
  * 警情编号 as pure functions: station code + the day in the centre's time zone + a daily sequence,
- * e.g. `ZS-20261202-0042`. The sequence itself is kept by the store (IncidentRepository.numberFor),
- * keyed by the incident id, so an incident rebuilt by recover() after a crash gets the number it
- * was first given; the day comes from the opening event's receivedAt, never from the clock.
+ * e.g. `ZS-20261202-0042`. The sequence is counted by incident-numbers.ts: in memory from the
+ * store's largest number of the series (`lastNumber`), written with the incident row, so incidents
+ * rebuilt by recover() after a crash are numbered again in the same order; replicas draw from the
+ * store's shared series (`nextNumbers`). The day comes from the opening event's receivedAt, never
+ * from the clock.
  */
 
 const dayFormatters = new Map<string, Intl.DateTimeFormat>();
