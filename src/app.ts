@@ -104,7 +104,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const notices = openNotices(ctx, cluster);
   const drills = await buildDrills(ctx, store, notices, role);
   const devices = await DeviceStates.load(store);
-  const commissioning = await buildCommissioning(ctx, store, devices, notices, role);
+  const commissioning = await buildCommissioning({ ctx, store, devices, notices, role });
   const ingest = await buildIngest({ ctx, store, incidents, commissioning, drills, role, devices });
   const detachCommissioning = commissioning.attach();
   const cameras = buildVideo(ctx, ingest, incidents);
@@ -125,7 +125,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   liveness.start();
   reports.start();
   readiness.markServing();
-  logStarted(log, running.config, httpPort, broker.port, ctx.say('HUB_STARTED'));
+  logStarted(log, running.config, { httpPort, mqttPort: broker.port }, ctx.say('HUB_STARTED'));
   const watcher = watchConfig(ctx, { ingest, video, broker, deviceAccess }, parseCacheFile);
 
   // biome-ignore format: the modules in stop order, as names; stop.ts says what each step does.
@@ -145,7 +145,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   return hub;
 }
 
-function logStarted(log: Logger, config: Config, httpPort: number, mqttPort: number | null, text: string): void {
+function logStarted(log: Logger, config: Config, ports: { httpPort: number; mqttPort: number | null }, text: string): void {
+  const { httpPort, mqttPort } = ports;
   const { http, mqtt, storage } = config.hub;
   log.info(
     {

@@ -13,13 +13,24 @@ import type { HubContext } from './context.js';
  * Built before ingest (ingest asks it where events go). It reads what ingest last heard of a device
  * (seen when, battery, signal) from the live device states the two share; `attach` starts its clock.
  */
-export async function buildCommissioning(
-  ctx: HubContext,
-  store: Store,
-  devices: DeviceStates,
-  notices: ChangeNotices = localNotices(),
-  role: ReplicaRole = singleHubRole(),
-): Promise<CommissioningService> {
+export interface BuildCommissioning {
+  ctx: HubContext;
+  store: Store;
+  /** The live device states ingest writes (DeviceStates.load). */
+  devices: DeviceStates;
+  /** Replicas: other replicas' maintenance and walk tests; default: this hub's only. */
+  notices?: ChangeNotices;
+  /** Default: a single hub. */
+  role?: ReplicaRole;
+}
+
+export async function buildCommissioning({
+  ctx,
+  store,
+  devices,
+  notices = localNotices(),
+  role = singleHubRole(),
+}: BuildCommissioning): Promise<CommissioningService> {
   return CommissioningService.open({
     store,
     bus: ctx.bus,

@@ -53,6 +53,8 @@ export class CameraRegistry {
 
   private readonly entries = new Map<string, CameraEntry>();
   private bySite = new Map<string, CameraEntry[]>();
+  /** Camera ids repeat across sites (each site names its own `cam-1`): every entry with the id. */
+  private byCameraId = new Map<string, CameraEntry[]>();
 
   /** Apply a (re)loaded config; the caller starts the added entries and stops the removed ones. */
   apply(config: Config): RegistryChange {
@@ -81,7 +83,11 @@ export class CameraRegistry {
       this.entries.delete(key);
     }
     this.bySite = new Map();
-    for (const e of this.entries.values()) this.bySite.set(e.site.id, [...(this.bySite.get(e.site.id) ?? []), e]);
+    this.byCameraId = new Map();
+    for (const e of this.entries.values()) {
+      this.bySite.set(e.site.id, [...(this.bySite.get(e.site.id) ?? []), e]);
+      this.byCameraId.set(e.camera.id, [...(this.byCameraId.get(e.camera.id) ?? []), e]);
+    }
     return change;
   }
 
@@ -98,7 +104,7 @@ export class CameraRegistry {
   }
 
   withCameraId(cameraId: string): CameraEntry[] {
-    return this.all().filter((e) => e.camera.id === cameraId);
+    return [...(this.byCameraId.get(cameraId) ?? [])];
   }
 }
 
