@@ -105,6 +105,27 @@ export function actionApplies(action: IncidentAction, status: IncidentStatus): b
   }
 }
 
+/** The ownership actions an operator is offered (the detail's buttons). */
+export type OwnershipAction = 'handover' | 'takeover' | 'make_real';
+
+/**
+ * Whether an ownership action applies to this operator: the owner hands an open incident over
+ * (shift change, wrong desk); an admin takes one over from an owner who is away, or from nobody;
+ * any operator of its scope turns a drill (演练) into a real incident. The hub's workflow
+ * (dispatch/workflow.ts) refuses exactly the other cases, each with its code; a unit test holds the
+ * two together.
+ */
+export function ownershipActionApplies(
+  action: OwnershipAction,
+  i: { status: IncidentStatus; owner: string | null; drill?: boolean | undefined },
+  me: { username: string; role: string },
+): boolean {
+  if (i.status === 'closed') return false;
+  if (action === 'handover') return i.owner === me.username;
+  if (action === 'takeover') return me.role === 'admin' && i.owner !== me.username;
+  return i.drill === true;
+}
+
 /** Whether a guard's action applies to the property track as it stands (null: nobody has taken it). */
 export function guardActionApplies(action: GuardAction, property: PropertyResponse | null): boolean {
   const status = property?.status ?? 'waiting';

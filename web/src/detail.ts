@@ -8,7 +8,14 @@ import type { CommandEvent, CommandPayload } from '../../src/contract/commands.j
 import type { CommandReply } from '../../src/contract/socket.js';
 import type { Role } from '../../src/contract/roles.js';
 import { KEYHOLDER_CALL_OUTCOMES, type KeyholderCallOutcome, type PropertyStatus } from '../../src/contract/incident.js';
-import { actionApplies, COMMAND_EVENT_OF, nextContact, type IncidentAction } from '../../src/contract/workflow.js';
+import {
+  actionApplies,
+  COMMAND_EVENT_OF,
+  nextContact,
+  type IncidentAction,
+  type OwnershipAction,
+  ownershipActionApplies,
+} from '../../src/contract/workflow.js';
 import { getJson, HttpError } from './api.js';
 import type { CameraInfo, Directory, SiteInfo } from './directory.js';
 import { h } from './dom.js';
@@ -61,7 +68,7 @@ const secs = (n: number | null): string => (n === null ? t('none') : formatDurat
  * Ownership actions, shown only to whom they apply: the owner hands an incident over (shift change,
  * wrong desk); an admin takes one over from an owner who is away (or from nobody, when it waits).
  */
-const OWNER_ACTIONS: ReadonlyArray<{ action: Action; label: 'actHandover' | 'actTakeover' | 'actMakeReal' }> = [
+const OWNER_ACTIONS: ReadonlyArray<{ action: OwnershipAction; label: 'actHandover' | 'actTakeover' | 'actMakeReal' }> = [
   { action: 'handover', label: 'actHandover' },
   { action: 'takeover', label: 'actTakeover' },
   // 转为真实警情: on a drill incident (演练) only, for any operator of its scope (issue 15).
@@ -71,14 +78,6 @@ const OWNER_ACTIONS: ReadonlyArray<{ action: Action; label: 'actHandover' | 'act
 export interface Me {
   username: string;
   role: Role;
-}
-
-function ownerActionApplies(action: Action, i: Incident, me: Me): boolean {
-  if (i.status === 'closed') return false;
-  if (action === 'handover') return i.owner === me.username;
-  if (action === 'takeover') return me.role === 'admin' && i.owner !== me.username;
-  if (action === 'make_real') return i.drill === true;
-  return false;
 }
 
 function allowed(action: Action, i: Incident): boolean {
@@ -371,7 +370,7 @@ export class DetailPanel {
         b.disabled = !allowed(action, i) || this.busy;
         return b;
       }),
-      ...OWNER_ACTIONS.filter(({ action }) => ownerActionApplies(action, i, this.me)).map(({ action, label }) => {
+      ...OWNER_ACTIONS.filter(({ action }) => ownershipActionApplies(action, i, this.me)).map(({ action, label }) => {
         const b = h(
           'button',
           { class: `btn act act-${action}`, attrs: { type: 'button', 'data-action': action }, on: { click: () => this.act(action) } },
