@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { Problem } from '../core/problems.js';
 import type { GridCell, HubConfig, Station } from './model.js';
 import { formatPath, parseWithSchema } from './issues.js';
-import { hubModelSchema, type HubModel } from './schema/hub.js';
+import { hubModelSchema, type HubModel } from './schema/hub-model.js';
 import { stationsModelSchema } from './schema/stations.js';
 import { gridsModelSchema } from './schema/grids.js';
 import { lineOf, readSource, type SourceFile } from './source.js';
@@ -133,7 +133,7 @@ export function loadGlobal(rootDir: string, env: NodeJS.ProcessEnv, cacheFile?: 
 type WhenUnset = (why: string) => { severity: Problem['severity']; message: string } | null;
 
 /**
- * The resolve step: the validated model (schema/hub.ts `hubModelSchema`) with each secret
+ * The resolve step: the validated model (schema/hub-model.ts `hubModelSchema`) with each secret
  * reference looked up and the replica id settled. An unset reference is a problem at the line of
  * the key that names it: an error where the hub could not work without it (its broker, database or
  * Redis), else a warning. Bridge and notify channel ids must also be unique here.

@@ -3,7 +3,7 @@
  * turns files into this model; nothing downstream reads YAML. Site locations are already WGS-84.
  *
  * The schemas in schema/ are the source of truth, and their output is the model: hub.yaml,
- * stations.yaml and grids.geojson are parsed by `…ModelSchema`s (schema/hub.ts with drain.ts,
+ * stations.yaml and grids.geojson are parsed by `…ModelSchema`s (schema/hub-model.ts with drain.ts,
  * cluster.ts, notify.ts; stations.ts; grids.ts): the file schemas with a `.transform()` that renames
  * snake_case keys to camelCase, converts durations and sizes to the units the hub uses and turns an
  * absent key into null. The types here are `z.output` of those schemas (for a site's parts,
@@ -21,7 +21,7 @@ import type { GridCell } from '../contract/grid-cell.js';
 import type { SecretRef } from './schema/common.js';
 import type { clusterModelSchema } from './schema/cluster.js';
 import type { drainModelSchema } from './schema/drain.js';
-import type { hubModelSchema, reportsModelSchema, videoModelSchema } from './schema/hub.js';
+import type { hubModelSchema, reportsModelSchema, videoModelSchema } from './schema/hub-model.js';
 import type { notifyModelSchema } from './schema/notify.js';
 import type { stationsModelSchema } from './schema/stations.js';
 import type { cameraSchema, cellPropertiesSchema, contactSchema, deviceSchema, mqttSchema, siteSchema, zoneSchema } from './schema/index.js';
@@ -54,7 +54,7 @@ export type Resolved<T> = T extends SecretRef ? string : T extends object ? { [K
 /** hub.yaml `cluster` with its password looked up and the replica id settled (hub.yaml, else SAFEGRID_REPLICA_ID, else the host name). */
 export type ClusterConfig = Resolved<z.output<typeof clusterModelSchema>> & { replicaId: string };
 
-/** hub.yaml as the hub runs on it: schema/hub.ts `hubModelSchema` (renames, units) with its secrets resolved. */
+/** hub.yaml as the hub runs on it: schema/hub-model.ts `hubModelSchema` (renames, units) with its secrets resolved. */
 export type HubConfig = Omit<Resolved<z.output<typeof hubModelSchema>>, 'cluster'> & {
   /** Replicas sharing Redis (hub.yaml `cluster`, issue 18); null: one hub. */
   cluster: ClusterConfig | null;
