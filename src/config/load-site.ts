@@ -10,7 +10,7 @@ import { gcj02ToWgs84, type GridIndex } from '../geo/index.js';
 import type { ProfileRegistry } from '../profiles/types.js';
 import type { Camera, Device, Site, TileCrs, Zone } from './model.js';
 import { formatPath, parseWithSchema, sortByLine } from './issues.js';
-import { siteFileSchema, type SiteFile } from './schema/site.js';
+import { siteFileSchema, siteModel, type SiteFile, type SiteModel } from './schema/site.js';
 import type { ParseCache } from './parse-cache.js';
 import { cachedSource, hashText, lineOf, parseSource, type SourceFile } from './source.js';
 import { lookupSecret, type SecretRef, type SecretStore } from './secrets.js';
@@ -167,7 +167,8 @@ export function parseSiteFile(file: string, text: string, ctx: SiteContext): Sit
   const siteId = str(rawSite?.id);
   const hasError = problems.some((p) => p.severity === 'error');
   if (hasError || !parsed.value) return { file, hash, siteId, entry: null, problems };
-  const entry = buildEntry(parsed.value, src, hash, ctx, checks.cameraDisabled);
+  // The cache holds the file schema's output (its format unchanged); the model is made from it here.
+  const entry = resolveSite(siteModel(parsed.value), src, hash, ctx, checks.cameraDisabled);
   return { file, hash, siteId, entry, problems };
 }
 
@@ -326,87 +327,56 @@ function referenceChecks(src: SourceFile, ctx: SiteContext): CheckResult {
   return { problems, cameraDisabled };
 }
 
-function buildEntry(f: SiteFile, src: SourceFile, hash: string, ctx: SiteContext, cameraDisabled: Map<number, string>): SiteEntry {
-  const s = f.site;
-  const location = toWgs84([s.location[0], s.location[1]], s.crs);
+/**
+ * The resolve step: what a site needs beyond its file, added to the model the schema made of it
+ * (schema/site.ts `siteModel`): the grid cell and station, secrets looked up, WGS-84 locations,
+ * the native topic built from the site id, zones numbered by their keys, the source file. Plus the
+ * topic claims and MQTT logins of the file, for the checks across files (cross.ts).
+ */
+function resolveSite(m: SiteModel, src: SourceFile, hash: string, ctx: SiteContext, cameraDisabled: Map<number, string>): SiteEntry {
+  const location = toWgs84(m.location, m.sourceCrs);
   const cell = ctx.grid?.locate(location[0], location[1]) ?? null;
   const claims: TopicClaim[] = [];
+  const secret = (ref: SecretRef | null): string | null => {
+    if (!ref) return null;
+    const found = lookupSecret(ref, ctx.env, ctx.secrets);
+    return found.ok ? found.value : null;
+  };
 
-  const devices: Device[] = f.devices.map((d, i) => {
-    const topic = d.topic ?? nativeTopic(s.id, d.id);
-    const zones: Zone[] = Object.entries(d.zones ?? {})
+  const devices: Device[] = m.devices.map(({ id, ...d }, i) => {
+    const topic = d.topic ?? nativeTopic(m.id, id);
+    const zones: Zone[] = Object.entries(d.zones)
       .map(([n, z]) => ({ number: Number(n), name: z.name, type: z.type }))
       .sort((a, b) => a.number - b.number);
-    const mqttPassword = resolveMqttPassword(d.mqtt, ctx);
     claims.push({
       deviceIndex: i,
-      deviceId: d.id,
+      deviceId: id,
       topics: deriveTopics(ctx.registry, d.profile, topic),
       path: d.topic ? `devices[${i}].topic` : `devices[${i}]`,
       line: lineOf(src, d.topic ? ['devices', i, 'topic'] : ['devices', i]),
     });
-    return {
-      id: d.id,
-      siteId: s.id,
-      profile: d.profile,
-      topic,
-      heartbeatMs: d.heartbeat ?? null,
-      testIntervalMs: d.test_interval ?? null,
-      installed: d.installed ?? false,
-      zones,
-      zone: d.zone ?? null,
-      account: d.account ?? null,
-      mqttUsername: d.mqtt?.username ?? null,
-      mqttPassword,
-    };
+    return { id, siteId: m.id, ...d, topic, zones, mqttPassword: secret(d.mqttPassword) };
   });
 
-  const cameras: Camera[] = f.cameras.map((c, i) => {
-    let password: string | null = null;
-    const o = c.onvif;
-    if (o && (o.password_env || o.password_file_key)) {
-      const found = lookupSecret(o.password_env ? { env: o.password_env } : { fileKey: o.password_file_key as string }, ctx.env, ctx.secrets);
-      password = found.ok ? found.value : null;
-    }
+  const cameras: Camera[] = m.cameras.map(({ id, ...c }, i) => {
     const disabled = cameraDisabled.get(i);
-    const r = c.rtsp_login;
-    let rtspPassword: string | null = null;
-    if (r) {
-      const found = lookupSecret(r.password_env ? { env: r.password_env } : { fileKey: r.password_file_key as string }, ctx.env, ctx.secrets);
-      rtspPassword = found.ok ? found.value : null;
-    }
     return {
-      id: c.id,
-      siteId: s.id,
-      name: c.name ?? null,
-      onvif: o ? { xaddr: o.xaddr, username: o.username ?? null, password } : null,
-      rtsp: c.rtsp ?? null,
-      rtspLogin: r ? { username: r.username, password: rtspPassword } : null,
-      frigateName: c.frigate ?? null,
-      zones: [...c.zones],
-      location: c.location ? toWgs84([c.location[0], c.location[1]], s.crs) : location,
-      ...(typeof c.clip === 'boolean' ? { clip: c.clip } : {}),
-      ...(c.installed ? { installed: true } : {}),
-      ...(c.allowed_hosts?.length ? { allowedHosts: [...c.allowed_hosts] } : {}),
+      id,
+      siteId: m.id,
+      ...c,
+      onvif: c.onvif ? { ...c.onvif, password: secret(c.onvif.password) } : null,
+      rtspLogin: c.rtspLogin ? { ...c.rtspLogin, password: secret(c.rtspLogin.password) } : null,
+      location: c.location ? toWgs84(c.location, m.sourceCrs) : location,
       ...(disabled ? { disabledReason: disabled } : {}),
     };
   });
 
+  const { devices: _devices, cameras: _cameras, ...rest } = m;
   const site: Site = {
-    id: s.id,
-    name: s.name,
-    kind: s.kind,
-    address: s.address,
-    doorPlate: s.door_plate,
-    pole: s.pole ?? null,
+    ...rest,
     location,
-    sourceCrs: s.crs,
-    contacts: s.contacts.map((c) => ({ name: c.name, phone: c.phone })),
-    guardGroup: s.guard_group ?? null,
-    guardFirst: s.guard_first,
-    verbalPassword: resolveVerbalPassword(s, ctx),
-    mqttUsername: s.mqtt?.username ?? null,
-    mqttPassword: resolveMqttPassword(s.mqtt, ctx),
+    verbalPassword: secret(m.verbalPassword),
+    mqttPassword: secret(m.mqttPassword),
     gridCellId: cell?.id ?? null,
     stationId: cell?.station ?? null,
     devices,
@@ -414,11 +384,12 @@ function buildEntry(f: SiteFile, src: SourceFile, hash: string, ctx: SiteContext
     file: src.file,
   };
   const logins: SiteEntry['logins'] = [];
-  if (s.mqtt) logins.push({ username: s.mqtt.username, what: `site "${s.id}"`, path: 'site.mqtt.username', line: lineOf(src, ['site', 'mqtt', 'username']) });
-  f.devices.forEach((d, i) => {
-    if (d.mqtt)
+  if (m.mqttUsername !== null)
+    logins.push({ username: m.mqttUsername, what: `site "${m.id}"`, path: 'site.mqtt.username', line: lineOf(src, ['site', 'mqtt', 'username']) });
+  m.devices.forEach((d, i) => {
+    if (d.mqttUsername !== null)
       logins.push({
-        username: d.mqtt.username,
+        username: d.mqttUsername,
         what: `device "${d.id}"`,
         path: `devices[${i}].mqtt.username`,
         line: lineOf(src, ['devices', i, 'mqtt', 'username']),
@@ -427,33 +398,12 @@ function buildEntry(f: SiteFile, src: SourceFile, hash: string, ctx: SiteContext
   return { file: src.file, site, hash, idLine: lineOf(src, ['site', 'id']), claims, logins };
 }
 
-type MqttEntry = { username: string; password_env?: string | null | undefined; password_file_key?: string | null | undefined };
-
-/** The secret reference of an `mqtt:` entry in its raw (unvalidated) or parsed form. */
+/** The secret reference of an `mqtt:` entry in its raw (unvalidated) form. */
 function mqttSecretRef(mqtt: { password_env?: unknown; password_file_key?: unknown } | null | undefined): SecretRef | null {
   const env = str(mqtt?.password_env);
   if (env) return { env };
   const fileKey = str(mqtt?.password_file_key);
   return fileKey ? { fileKey } : null;
-}
-
-/** The site's verbal password (口令) from its reference; null when none is given or it is unset. */
-function resolveVerbalPassword(s: { verbal_password_env?: string | null; verbal_password_file_key?: string | null }, ctx: SiteContext): string | null {
-  const ref: SecretRef | null = s.verbal_password_env
-    ? { env: s.verbal_password_env }
-    : s.verbal_password_file_key
-      ? { fileKey: s.verbal_password_file_key }
-      : null;
-  if (!ref) return null;
-  const found = lookupSecret(ref, ctx.env, ctx.secrets);
-  return found.ok ? found.value : null;
-}
-
-function resolveMqttPassword(mqtt: MqttEntry | null | undefined, ctx: SiteContext): string | null {
-  const ref = mqttSecretRef(mqtt);
-  if (!ref) return null;
-  const found = lookupSecret(ref, ctx.env, ctx.secrets);
-  return found.ok ? found.value : null;
 }
 
 /** The full topic set a profile derives; a throwing or missing profile falls back to the main topic. */

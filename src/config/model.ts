@@ -2,18 +2,24 @@
  * The validated, resolved configuration every other module receives. The loader (config/load.ts)
  * turns files into this model; nothing downstream reads YAML. Site locations are already WGS-84.
  *
- * The schemas in schema/ are the source of truth, and their output is the model: hub.yaml,
- * stations.yaml and grids.geojson are parsed by `…ModelSchema`s (schema/hub-model.ts with drain.ts,
- * cluster.ts, notify.ts; stations.ts; grids.ts): the file schemas with a `.transform()` that renames
- * snake_case keys to camelCase, converts durations and sizes to the units the hub uses and turns an
- * absent key into null. The types here are `z.output` of those schemas (for a site's parts,
- * `Checked<...>` of the file schema's output: an absent `.nullish()` key becomes null).
+ * The schemas in schema/ are the source of truth, and their output is the model: every file is
+ * parsed by a `…ModelSchema` (schema/hub-model.ts with drain.ts, cluster.ts, notify.ts; stations.ts;
+ * grids.ts; site.ts `siteModelSchema` with `deviceModel` and `cameraModel`): the file schema with a
+ * `.transform()` that renames snake_case keys to camelCase, converts durations and sizes to the
+ * units the hub uses and turns an absent key into null. The types here are `z.output` of those
+ * schemas. A site file's model is made after the parse cache (which keeps the file schema's
+ * output, its format unchanged): load-site.ts applies schema/site.ts `siteModel` to what it reads.
  *
- * On top of that output the loader only resolves what the files cannot say: a secret reference
- * (`SecretRef`) becomes the secret (`Resolved<...>`, load-global.ts `resolveHub`), and a missing
- * replica id comes from the environment or the host name. A site (load-site.ts) is assembled from
- * its file with its grid cell and station, its devices' and cameras' secrets and topics, and the
- * file it came from: Site, Device, Camera and Zone add those resolved fields to the schema output.
+ * Hand-written here is only what the files cannot say, added to that output by the loader's
+ * resolve steps: a secret reference (`SecretRef`) becomes the secret (`Resolved<...>`), a missing
+ * replica id comes from the environment or the host name (load-global.ts `resolveHub`); a site gets
+ * its grid cell and station, WGS-84 locations (from GCJ-02 when the file says so), its devices'
+ * topics (the native one is built from the site id), zones numbered by their mapping keys and the
+ * file it came from (load-site.ts `resolveSite`; Site, Device, Camera and Zone). Besides, a few
+ * keys the loader always sets stay optional in the type (`OptionalWhenHandBuilt`: a Site's
+ * guardFirst and verbalPassword, a Device's testIntervalMs and installed; Station's units and
+ * code) because Sites, Devices and Stations are also built by hand outside the loader
+ * (src/ingest/enrich.ts `cameraAsDevice`, test fixtures), and readers default them.
  */
 import type { z } from 'zod';
 import type { LatLng } from '../contract/alarm-event.js';
@@ -24,7 +30,8 @@ import type { drainModelSchema } from './schema/drain.js';
 import type { hubModelSchema, reportsModelSchema, videoModelSchema } from './schema/hub-model.js';
 import type { notifyModelSchema } from './schema/notify.js';
 import type { stationsModelSchema } from './schema/stations.js';
-import type { cameraSchema, cellPropertiesSchema, contactSchema, deviceSchema, mqttSchema, siteSchema, zoneSchema } from './schema/index.js';
+import type { cellPropertiesSchema, contactSchema, mqttSchema, siteSchema, zoneSchema } from './schema/index.js';
+import type { CameraModel, DeviceModel, SiteModel } from './schema/site.js';
 
 export type { GridCell, MultiPolygonCoords, PolygonCoords } from '../contract/grid-cell.js';
 
@@ -96,42 +103,27 @@ export type Zone = z.output<typeof zoneSchema> & {
 };
 export type ZoneType = Zone['type'];
 
-type DeviceEntry = Checked<z.output<typeof deviceSchema>>;
+/**
+ * `T` with the keys `K` optional. The loader always sets them; only Sites and Devices built by hand
+ * leave them out (src/ingest/enrich.ts `cameraAsDevice`, test fixtures), and every reader treats
+ * an absent one as its default (false, null).
+ */
+type OptionalWhenHandBuilt<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 
-export type Device = Pick<DeviceEntry, 'id' | 'profile' | 'zone' | 'account'> & {
+/** A device as the hub runs on it: schema/site.ts `deviceModel`, resolved by load-site.ts `resolveSite`. */
+export type Device = OptionalWhenHandBuilt<Omit<Resolved<DeviceModel>, 'topic' | 'zones'>, 'testIntervalMs' | 'installed'> & {
   siteId: string;
   /** Main MQTT topic (the file's, or the native one); the profile may derive more (e.g. `<topic>/availability`). */
   topic: string;
-  /** Expected heartbeat interval, ms; null when the device sends none. */
-  heartbeatMs: number | null;
-  /** Expected periodic test interval, ms (`test_interval`); null or absent: tests are not supervised. */
-  testIntervalMs?: number | null;
-  /** `installed: true`: supervised from the hub's start even if never heard from (else pending install until its first message). */
-  installed?: boolean;
+  /** The `zones:` mapping's entries, numbered by their keys, in number order. */
   zones: Zone[];
-  /** MQTT credentials for the embedded broker (issue 3); password resolved from its reference. */
-  mqttUsername: string | null;
-  mqttPassword: string | null;
 };
 
-type CameraEntry = Checked<z.output<typeof cameraSchema>>;
-
-export type Camera = Pick<CameraEntry, 'id' | 'name' | 'rtsp' | 'zones'> & {
+/** A camera as the hub runs on it: schema/site.ts `cameraModel`, resolved by load-site.ts `resolveSite`. */
+export type Camera = Omit<Resolved<CameraModel>, 'location'> & {
   siteId: string;
-  /** Password resolved from its reference. */
-  onvif: { xaddr: string; username: string | null; password: string | null } | null;
-  /** Credentials for the stream (`rtsp_login`); absent: the ONVIF ones, if any. */
-  rtspLogin: { username: string; password: string | null } | null;
-  /** Camera name used by Frigate in `frigate/events`. */
-  frigateName: string | null;
-  /** The file's location, or the site's when the camera has none. */
+  /** WGS-84: the file's location, or the site's when the camera has none. */
   location: LatLng;
-  /** Record a clip with each incident; undefined: the hub's `video.clips`. */
-  clip?: boolean;
-  /** `installed: true`: a camera that never answers goes offline (else pending install until its first answer). */
-  installed?: boolean;
-  /** `allowed_hosts`: more hosts the camera may name in its addresses (src/video/camera-host.ts). */
-  allowedHosts?: string[];
   /**
    * Set when the camera cannot be used as configured (e.g. its password reference is unset): the
    * hub still starts and the site stays active, but video must skip this camera and say why.
@@ -139,22 +131,10 @@ export type Camera = Pick<CameraEntry, 'id' | 'name' | 'rtsp' | 'zones'> & {
   disabledReason?: string;
 };
 
-type SiteEntry = Checked<z.output<typeof siteSchema>>;
-
-export type Site = Pick<SiteEntry, 'id' | 'name' | 'kind' | 'address' | 'pole' | 'contacts'> & {
-  doorPlate: string;
+/** A site as the hub runs on it: schema/site.ts `siteModelSchema`, resolved by load-site.ts `resolveSite`. */
+export type Site = OptionalWhenHandBuilt<Omit<Resolved<SiteModel>, 'location' | 'devices' | 'cameras'>, 'guardFirst' | 'verbalPassword'> & {
   /** WGS-84, converted from GCJ-02 when the file said `crs: gcj02`. */
   location: LatLng;
-  /** What the file said, for the config reference and the console. */
-  sourceCrs: TileCrs;
-  guardGroup: string | null;
-  /** `guard_first`: the operator waits for the guard's verification before 派警. */
-  guardFirst?: boolean;
-  /** The verbal password (口令) for 业主撤警, resolved from its reference; never sent to a page or logged. */
-  verbalPassword?: string | null;
-  /** One MQTT login for every device of the site (issue 3); password resolved from its reference. */
-  mqttUsername: string | null;
-  mqttPassword: string | null;
   /** Resolved from the location through the grid. */
   gridCellId: string | null;
   stationId: string | null;

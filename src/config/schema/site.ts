@@ -22,6 +22,7 @@ import {
   type CustomIssueParams,
   checkPasswordRef,
   bothReferences,
+  secretRef,
 } from './common.js';
 
 export { ZONE_TYPES };
@@ -178,3 +179,97 @@ export const siteFileSchema = z.strictObject({
 export type SiteFile = z.output<typeof siteFileSchema>;
 export type DeviceEntry = z.output<typeof deviceSchema>;
 export type CameraEntry = z.output<typeof cameraSchema>;
+
+/*
+ * The runtime model of a site file: the site, its devices and cameras as the hub runs on them,
+ * renamed to camelCase, durations in ms, an absent key as null (config/model.ts Site, Device,
+ * Camera). Secrets are still references (SecretRef). What needs more than the file is added by the
+ * loader's resolve step (load-site.ts `resolveSite`): the grid cell and station, the secrets, the
+ * WGS-84 locations, the native topic (built from the site id), the zones numbered from their keys,
+ * the source file. The file schemas above stay as written: the parse cache keeps their output
+ * (parse-cache.ts), and `siteModel` is applied after reading it, so the cache's format is theirs.
+ */
+
+/** One `devices:` item as the hub runs on it (config/model.ts Device before its resolve step). */
+export function deviceModel(d: DeviceEntry) {
+  return {
+    id: d.id,
+    profile: d.profile,
+    /** The file's topic; null: the native one, which the loader builds from the site id. */
+    topic: d.topic ?? null,
+    /** Expected heartbeat interval, ms; null when the device sends none. */
+    heartbeatMs: d.heartbeat ?? null,
+    /** Expected periodic test interval, ms (`test_interval`); null: tests are not supervised. */
+    testIntervalMs: d.test_interval ?? null,
+    /** `installed: true`: supervised from the hub's start even if never heard from (else pending install until its first message). */
+    installed: d.installed ?? false,
+    /** The `zones:` mapping as written (zone number → zone); the loader numbers and sorts them. */
+    zones: d.zones ?? {},
+    zone: d.zone ?? null,
+    account: d.account ?? null,
+    /** MQTT credentials for the embedded broker (issue 3). */
+    mqttUsername: d.mqtt?.username ?? null,
+    mqttPassword: secretRef(d.mqtt?.password_env, d.mqtt?.password_file_key),
+  };
+}
+
+/** One `cameras:` item as the hub runs on it (config/model.ts Camera before its resolve step). */
+export function cameraModel(c: CameraEntry) {
+  const { onvif: o, rtsp_login: r } = c;
+  return {
+    id: c.id,
+    name: c.name ?? null,
+    onvif: o ? { xaddr: o.xaddr, username: o.username ?? null, password: secretRef(o.password_env, o.password_file_key) } : null,
+    rtsp: c.rtsp ?? null,
+    /** Credentials for the stream (`rtsp_login`); null: the ONVIF ones, if any. */
+    rtspLogin: r ? { username: r.username, password: secretRef(r.password_env, r.password_file_key) } : null,
+    /** Camera name used by Frigate in `frigate/events`. */
+    frigateName: c.frigate ?? null,
+    zones: [...c.zones],
+    /** As written, in the site's `crs`; null: the site's location (the loader converts both to WGS-84). */
+    location: c.location ?? null,
+    /** Record a clip with each incident; absent: the hub's `video.clips`. */
+    ...(typeof c.clip === 'boolean' ? { clip: c.clip } : {}),
+    /** `installed: true`: a camera that never answers goes offline (else pending install until its first answer). */
+    ...(c.installed ? { installed: c.installed } : {}),
+    /** `allowed_hosts`: more hosts the camera may name in its addresses (src/video/camera-host.ts). */
+    ...(c.allowed_hosts?.length ? { allowedHosts: [...c.allowed_hosts] } : {}),
+  };
+}
+
+/** A site file as the hub runs on it (config/model.ts Site before its resolve step). */
+export function siteModel(f: SiteFile) {
+  const s = f.site;
+  return {
+    id: s.id,
+    name: s.name,
+    kind: s.kind,
+    address: s.address,
+    doorPlate: s.door_plate,
+    pole: s.pole ?? null,
+    /** As written, in `sourceCrs`; the loader converts it to WGS-84. */
+    location: s.location,
+    /** What the file said, for the config reference and the console. */
+    sourceCrs: s.crs,
+    contacts: s.contacts.map((c) => ({ name: c.name, phone: c.phone })),
+    guardGroup: s.guard_group ?? null,
+    /** `guard_first`: the operator waits for the guard's verification before 派警. */
+    guardFirst: s.guard_first,
+    /** The verbal password (口令) for 业主撤警; never sent to a page or logged. */
+    verbalPassword: secretRef(s.verbal_password_env, s.verbal_password_file_key),
+    /** One MQTT login for every device of the site (issue 3). */
+    mqttUsername: s.mqtt?.username ?? null,
+    mqttPassword: secretRef(s.mqtt?.password_env, s.mqtt?.password_file_key),
+    devices: f.devices.map(deviceModel),
+    cameras: f.cameras.map(cameraModel),
+  };
+}
+
+/** The site file parsed straight to its model: same checks, same messages as siteFileSchema. */
+export const siteModelSchema = siteFileSchema.transform(siteModel);
+export const deviceModelSchema = deviceSchema.transform(deviceModel);
+export const cameraModelSchema = cameraSchema.transform(cameraModel);
+
+export type SiteModel = z.output<typeof siteModelSchema>;
+export type DeviceModel = z.output<typeof deviceModelSchema>;
+export type CameraModel = z.output<typeof cameraModelSchema>;
