@@ -15,11 +15,8 @@
  * replica id comes from the environment or the host name (load-global.ts `resolveHub`); a site gets
  * its grid cell and station, WGS-84 locations (from GCJ-02 when the file says so), its devices'
  * topics (the native one is built from the site id), zones numbered by their mapping keys and the
- * file it came from (load-site.ts `resolveSite`; Site, Device, Camera and Zone). Besides, a few
- * keys the loader always sets stay optional in the type (`OptionalWhenHandBuilt`: a Site's
- * guardFirst and verbalPassword, a Device's testIntervalMs and installed; Station's units and
- * code) because Sites, Devices and Stations are also built by hand outside the loader
- * (src/ingest/enrich.ts `cameraAsDevice`, test fixtures), and readers default them.
+ * file it came from (load-site.ts `resolveSite`; Site, Device, Camera and Zone). Station's `units`
+ * and `code` stay optional for stations built by hand (tests, older callers), read as none.
  */
 import type { z } from 'zod';
 import type { LatLng } from '../contract/alarm-event.js';
@@ -103,15 +100,8 @@ export type Zone = z.output<typeof zoneSchema> & {
 };
 export type ZoneType = Zone['type'];
 
-/**
- * `T` with the keys `K` optional. The loader always sets them; only Sites and Devices built by hand
- * leave them out (src/ingest/enrich.ts `cameraAsDevice`, test fixtures), and every reader treats
- * an absent one as its default (false, null).
- */
-type OptionalWhenHandBuilt<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
-
 /** A device as the hub runs on it: schema/site.ts `deviceModel`, resolved by load-site.ts `resolveSite`. */
-export type Device = OptionalWhenHandBuilt<Omit<Resolved<DeviceModel>, 'topic' | 'zones'>, 'testIntervalMs' | 'installed'> & {
+export type Device = Omit<Resolved<DeviceModel>, 'topic' | 'zones'> & {
   siteId: string;
   /** Main MQTT topic (the file's, or the native one); the profile may derive more (e.g. `<topic>/availability`). */
   topic: string;
@@ -132,7 +122,7 @@ export type Camera = Omit<Resolved<CameraModel>, 'location'> & {
 };
 
 /** A site as the hub runs on it: schema/site.ts `siteModelSchema`, resolved by load-site.ts `resolveSite`. */
-export type Site = OptionalWhenHandBuilt<Omit<Resolved<SiteModel>, 'location' | 'devices' | 'cameras'>, 'guardFirst' | 'verbalPassword'> & {
+export type Site = Omit<Resolved<SiteModel>, 'location' | 'devices' | 'cameras'> & {
   /** WGS-84, converted from GCJ-02 when the file said `crs: gcj02`. */
   location: LatLng;
   /** Resolved from the location through the grid. */

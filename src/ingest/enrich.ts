@@ -305,6 +305,9 @@ export function cameraAsDevice(c: { cameraId: string; siteId: string; profile: s
     profile: c.profile,
     topic: c.topic,
     heartbeatMs: null,
+    testIntervalMs: null,
+    // As an absent key read before: a camera is not a commissioned device.
+    installed: false,
     zones: [],
     zone: null,
     account: null,

@@ -35,6 +35,8 @@ const site = (id: string, name: string, cameras: Camera[] = []): Site => ({
   sourceCrs: 'wgs84',
   contacts: [{ name: 'n', phone: '1' }],
   guardGroup: null,
+  guardFirst: false,
+  verbalPassword: null,
   mqttUsername: null,
   mqttPassword: null,
   gridCellId: null,
