@@ -216,7 +216,15 @@ export class CommissioningService {
     return this.announce(siteId);
   }
 
-  async startMaintenance(siteId: string, deviceId: string | null, minutes: number, by: CommissioningActor, note?: string): Promise<CommissioningReply> {
+  async startMaintenance(m: {
+    siteId: string;
+    /** null: the whole site. */
+    deviceId: string | null;
+    minutes: number;
+    by: CommissioningActor;
+    note?: string | undefined;
+  }): Promise<CommissioningReply> {
+    const { siteId, deviceId, minutes, by, note } = m;
     const site = this.site(siteId);
     if (!site || (deviceId !== null && !site.devices.some((d) => d.id === deviceId))) {
       return { ok: false, code: 'not_found', error: deviceId ? `no device ${deviceId} at ${siteId}` : `no site ${siteId}` };

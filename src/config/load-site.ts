@@ -168,7 +168,7 @@ export function parseSiteFile(file: string, text: string, ctx: SiteContext): Sit
   const hasError = problems.some((p) => p.severity === 'error');
   if (hasError || !parsed.value) return { file, hash, siteId, entry: null, problems };
   // The cache holds the file schema's output (its format unchanged); the model is made from it here.
-  const entry = resolveSite(siteModel(parsed.value), src, hash, ctx, checks.cameraDisabled);
+  const entry = resolveSite(siteModel(parsed.value), { src, hash, ctx, cameraDisabled: checks.cameraDisabled });
   return { file, hash, siteId, entry, problems };
 }
 
@@ -333,7 +333,8 @@ function referenceChecks(src: SourceFile, ctx: SiteContext): CheckResult {
  * the native topic built from the site id, zones numbered by their keys, the source file. Plus the
  * topic claims and MQTT logins of the file, for the checks across files (cross.ts).
  */
-function resolveSite(m: SiteModel, src: SourceFile, hash: string, ctx: SiteContext, cameraDisabled: Map<number, string>): SiteEntry {
+function resolveSite(m: SiteModel, from: { src: SourceFile; hash: string; ctx: SiteContext; cameraDisabled: Map<number, string> }): SiteEntry {
+  const { src, hash, ctx, cameraDisabled } = from;
   const location = toWgs84(m.location, m.sourceCrs);
   const cell = ctx.grid?.locate(location[0], location[1]) ?? null;
   const claims: TopicClaim[] = [];

@@ -221,14 +221,16 @@ export function loadSites(input: SitesInput): SitesOutput {
   return { entries, heldBack, problems };
 }
 
-export function siteContext(
-  env: NodeJS.ProcessEnv,
-  secrets: SecretStore,
-  registry: ProfileRegistry | null,
-  cells: GridCell[] | null,
-  grid: GridIndex | null,
-  cache: ParseCache | null = null,
-): SiteContext {
+/** What loading a site file needs from the global files: secrets, profiles, the grid (and its cells' bounds), the parse cache. */
+export function siteContext(c: {
+  env: NodeJS.ProcessEnv;
+  secrets: SecretStore;
+  registry: ProfileRegistry | null;
+  cells: GridCell[] | null;
+  grid: GridIndex | null;
+  cache?: ParseCache | null;
+}): SiteContext {
+  const { env, secrets, registry, cells, grid, cache = null } = c;
   return { env, secrets, registry, grid, gridBounds: cells ? gridBoundsOf(cells) : null, cache };
 }
 
@@ -281,7 +283,7 @@ export function loadConfig(rootDir: string, options: LoadOptions = {}): LoadResu
   const sites = loadSites({
     rootDir,
     files: files ?? [],
-    ctx: siteContext(env, global.secrets, registry, global.cells, grid, global.cache),
+    ctx: siteContext({ env, secrets: global.secrets, registry, cells: global.cells, grid, cache: global.cache }),
     bridges: bridges.map((b, i) => ({ ...b, line: global.hubSrc ? lineOf(global.hubSrc, ['bridges', i, 'topic']) : null })),
     lastGood: new Map(),
   });

@@ -130,7 +130,7 @@ export class SiteWatcher {
     const out = loadSites({
       rootDir: this.rootDir,
       files,
-      ctx: siteContext(this.env, this.secrets, registry, this.current.cells, grid, this.cache),
+      ctx: siteContext({ env: this.env, secrets: this.secrets, registry, cells: this.current.cells, grid, cache: this.cache }),
       bridges: this.current.hub.bridges.map((b) => ({ ...b, line: null })),
       lastGood: this.lastGood,
     });

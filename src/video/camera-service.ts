@@ -44,6 +44,17 @@ export interface VideoSinks {
 }
 
 /** One viewer's live feed to start: which camera, where the pictures go, what runs once it is sure to start, and MP4 or MJPEG. */
+/** A viewer of a camera's live feed (watchLive): where the pictures go, and MJPEG or fragmented MP4. */
+export interface LiveWatch {
+  /** null: the first camera with this id (ids repeat across sites). */
+  siteId: string | null;
+  cameraId: string;
+  out: Writable;
+  /** Runs once the feed is sure to start, before the first picture is written. */
+  onStart?: () => void;
+  mp4?: boolean;
+}
+
 interface LiveStart {
   siteId: string | null;
   cameraId: string;
@@ -212,15 +223,10 @@ export class CameraService {
    * "no address yet". Refusals are `LiveRefusal`s with the code the page words; `onStart` runs
    * once the feed is sure to start, before the first picture is written to `out`.
    */
-  async watchLive(
-    siteId: string | null,
-    cameraId: string,
-    out: Writable,
-    onStart: () => void = () => undefined,
-    o: { mp4?: boolean } = {},
-  ): Promise<() => void> {
+  async watchLive(w: LiveWatch): Promise<() => void> {
+    const { siteId, cameraId, out, onStart = () => undefined, mp4 = false } = w;
     try {
-      return await this.startLive({ siteId, cameraId, out, onStart, mp4: o.mp4 === true });
+      return await this.startLive({ siteId, cameraId, out, onStart, mp4 });
     } catch (err) {
       if (err instanceof LiveRefusal) this.countLive(err.code);
       throw err;

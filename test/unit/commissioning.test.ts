@@ -178,7 +178,7 @@ describe('the commissioning service on a real SQLite file', () => {
     const by = { username: 'inst', origin: 'rest:127.0.0.1' };
     const first = await open(path, clock);
     expect((await first.service.startWalkTest('shop-1', by, 5)).ok).toBe(true);
-    expect((await first.service.startMaintenance('shop-1', 'pir', 30, by)).ok).toBe(true);
+    expect((await first.service.startMaintenance({ siteId: 'shop-1', deviceId: 'pir', minutes: 30, by })).ok).toBe(true);
     expect(first.service.destinationOf('shop-1', 'panel', clock.now())).toBe('walk_test');
     expect(await first.service.startWalkTest('nowhere', by)).toMatchObject({ ok: false, code: 'not_found' });
     await first.store.close();

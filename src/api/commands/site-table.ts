@@ -46,7 +46,7 @@ const HANDLERS: Handlers = {
     path: '/sites/:id/maintenance/start',
     capability: 'commissioning:write',
     refusals: [],
-    run: (s, site, by, input) => s.startMaintenance(site, input.device ?? null, input.minutes, by, input.note),
+    run: (s, site, by, input) => s.startMaintenance({ siteId: site, deviceId: input.device ?? null, minutes: input.minutes, by, note: input.note }),
   },
   maintenance_end: {
     path: '/sites/:id/maintenance/end',

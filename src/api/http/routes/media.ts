@@ -77,7 +77,7 @@ export function mediaRoutes(ctx: ApiContext & { video?: CameraService | null }):
       res.setHeader('Connection', 'close');
       res.flushHeaders();
     };
-    v.watchLive(siteId, id, res, start, { mp4 }).then(
+    v.watchLive({ siteId, cameraId: id, out: res, onStart: start, mp4 }).then(
       (d) => {
         dispose = d;
         // The viewer left while the camera was being asked for its stream.

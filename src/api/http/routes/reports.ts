@@ -68,7 +68,8 @@ export function reportRoutes(ctx: ApiContext): Router {
   };
 
   /** Sends the report in the asked format. */
-  const answer = async (res: Response, kind: ReportKind, report: AnyReport, q: Common, name: string): Promise<void> => {
+  const answer = async (res: Response, r: { kind: ReportKind; report: AnyReport; q: Common; name: string }): Promise<void> => {
+    const { kind, report, q, name } = r;
     const format = q.format ?? 'json';
     const lang = q.lang ?? 'zh-CN';
     if (format === 'json') return void res.json(report);
@@ -112,7 +113,7 @@ export function reportRoutes(ctx: ApiContext): Router {
       const date = q.date ?? s.defaultDate();
       const report = await build(s, { kind: 'daily', date, target: t });
       if (!report) throw new Error('a daily report came back empty');
-      await answer(res, 'daily', report, q, `daily-${date}`);
+      await answer(res, { kind: 'daily', report, q, name: `daily-${date}` });
     }),
   );
   r.get(
@@ -139,7 +140,7 @@ export function reportRoutes(ctx: ApiContext): Router {
       const stored = await s.stored(date, storedStation(t));
       if (!stored) return void refuse(res, 404, 'not_found', 'no daily report stored for this date');
       if ((q.format ?? 'json') === 'json') return void res.json(stored);
-      await answer(res, 'daily', stored.report, q, `daily-${date}`);
+      await answer(res, { kind: 'daily', report: stored.report, q, name: `daily-${date}` });
     }),
   );
   for (const kind of ['monthly', 'response', 'devices'] as const) {
@@ -154,7 +155,7 @@ export function reportRoutes(ctx: ApiContext): Router {
         const month = q.month ?? s.defaultMonth();
         const report = await build(s, { kind, month, target: t });
         if (!report) throw new Error(`a ${kind} report came back empty`);
-        await answer(res, kind, report, q, `${kind}-${month}`);
+        await answer(res, { kind, report, q, name: `${kind}-${month}` });
       }),
     );
   }
@@ -169,7 +170,7 @@ export function reportRoutes(ctx: ApiContext): Router {
       const date = q.date ?? s.defaultDate();
       const report = await build(s, { kind: 'bulletin', community: q.community, period: q.period ?? 'week', date, target: t });
       if (!report) return void refuse(res, 404, 'not_found', 'no such community in your scope');
-      await answer(res, 'bulletin', report, q, `bulletin-${(report as BulletinReport).firstDay}`);
+      await answer(res, { kind: 'bulletin', report, q, name: `bulletin-${(report as BulletinReport).firstDay}` });
     }),
   );
   return r;
