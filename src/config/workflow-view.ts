@@ -1,5 +1,5 @@
 /**
- * The 110 workflow's view of a config (dispatch's `WorkflowConfig` port, matched by shape): the
+ * The 110 workflow's view of a config (dispatch's `WorkflowConfig` is this type): the
  * 警情类别/性质 list and close rules, each station's units and its name as a 转警 target, each site's
  * contacts, verbal password reference, guard_first and guard group. Built once per config load by
  * RunningConfig, so a command or a new incident reads Maps, and a hot reload applies to the next one.

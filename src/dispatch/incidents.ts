@@ -14,7 +14,7 @@ import { overlayIncidents } from './incident-query.js';
 import { DERIVED_WRITE_DELAY_MS, IncidentWriter, StaleOwnerError, type StampedChange } from './incident-writer.js';
 import { ReplicaSites } from './replica-sites.js';
 import type { RoutingDirectory } from './routing.js';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../core/serial-queue.js';
 import { type CloseExtras, DEFAULT_WORKFLOW_CONFIG, type IncidentServiceOptions, type WorkflowConfig } from './service-options.js';
 import { siteHistory } from './site-history.js';
 import { type SiteFilter, SiteMemory } from './site-memory.js';

@@ -1,6 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import type { IncidentWriter } from './incident-writer.js';
-import type { SerialQueue } from './serial-queue.js';
+import type { SerialQueue } from '../core/serial-queue.js';
 import type { SiteFilter, SiteMemory } from './site-memory.js';
 import { type HeldStop, OneShotStop } from './test-stop.js';
 

@@ -1,14 +1,14 @@
 import type { Priority } from '../contract/alarm-event.js';
-import type { DispatchedUnit, Incident } from '../contract/incident.js';
+import type { Incident } from '../contract/incident.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { HubEvents } from '../core/hub-events.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { PartitionFence, Store } from '../store/index.js';
+import type { WorkflowView } from '../config/workflow-view.js';
 import type { NightConfig } from './context.js';
 import type { RoutingDirectory } from './routing.js';
-import type { CloseRules, TransferTarget } from './workflow.js';
 
 /** What dispatch needs to know about sites, cells and stations; supplied by the app from the live config. */
 export interface Directory {
@@ -26,18 +26,10 @@ export interface Directory {
 
 /**
  * What the 110 workflow reads from the live config (hub.yaml `triage`, stations' units, sites'
- * contacts and verbal passwords), read through a WorkflowSource so a hot reload applies to the next command.
+ * contacts and verbal passwords): config/workflow-view.ts declares it once and builds it after each
+ * load; the shell reads it through a WorkflowSource so a hot reload applies to the next command.
  */
-export interface WorkflowConfig extends CloseRules {
-  /** The units a station dispatches (config/stations.yaml `units:`); null: the site is outside every cell. */
-  units(stationId: string | null): readonly DispatchedUnit[];
-  /** A station as a transfer (转警) target; undefined when there is no such station. */
-  station(stationId: string): TransferTarget | undefined;
-  /** The site's contacts in order, its verbal password (口令) for 业主撤警, guard_first and guard group. */
-  site(
-    siteId: string,
-  ): { contacts: ReadonlyArray<{ name: string }>; verbalPassword: string | null; guardFirst: boolean; guardGroup: string | null } | undefined;
-}
+export type WorkflowConfig = WorkflowView;
 
 /** Where the shell reads the workflow view at each command or new incident: a hot reload replaces it. */
 export interface WorkflowSource {

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pgTransactions } from './postgres/transaction.js';
+import { SerialQueue } from '../core/serial-queue.js';
 
 /**
  * A synchronous repository as the SQLite classes write it: the port's methods with their values
@@ -39,8 +40,7 @@ export function outsideTransactions<T>(fn: () => T): T {
  */
 export class SqliteGate {
   /** Tasks queued or running; 0 means the connection is idle between transactions. */
-  private busy = 0;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(
     private readonly exec: (sql: string) => void,
@@ -51,7 +51,7 @@ export class SqliteGate {
 
   /** A single repository call: joins the caller's transaction, else runs when the connection is free. */
   call<T>(fn: () => T): Promise<T> {
-    if (this.busy === 0 || this.joins()) {
+    if (!this.queue.busy || this.joins()) {
       try {
         return Promise.resolve(fn());
       } catch (err) {
@@ -101,22 +101,9 @@ export class SqliteGate {
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    this.busy++;
-    const run = async (): Promise<T> => {
-      try {
-        return await task();
-      } finally {
-        this.busy--;
-      }
-    };
     // Queued tasks start outside the enqueuer's context: a transaction queued from a callback that
     // an earlier transaction scheduled must not think it is inside that one.
-    const result = this.tail.then(
-      () => outsideTransactions(run),
-      () => outsideTransactions(run),
-    );
-    this.tail = result.catch(() => undefined);
-    return result;
+    return this.queue.run(() => outsideTransactions(task));
   }
 }
 

@@ -18,7 +18,7 @@ import { Announcer } from '../../src/dispatch/announcer.js';
 import { newIncident } from '../../src/dispatch/correlate.js';
 import { IncidentWriter } from '../../src/dispatch/incident-writer.js';
 import { ReplicaSites } from '../../src/dispatch/replica-sites.js';
-import { SerialQueue } from '../../src/dispatch/serial-queue.js';
+import { SerialQueue } from '../../src/core/serial-queue.js';
 import { SiteMemory } from '../../src/dispatch/site-memory.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { testAlarm } from '../helpers/alarm-event.js';

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/contract/incident.js';
 import { newIncident } from '../../src/dispatch/correlate.js';
 import { IncidentNumbers } from '../../src/dispatch/incident-numbers.js';
-import { SerialQueue } from '../../src/dispatch/serial-queue.js';
+import { SerialQueue } from '../../src/core/serial-queue.js';
 import { SiteMemory } from '../../src/dispatch/site-memory.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { testAlarm } from '../helpers/alarm-event.js';

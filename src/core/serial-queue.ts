@@ -1,7 +1,8 @@
 /**
- * Runs changes one after the other, each to completion (its awaits and store writes included),
- * in the order they were queued: two consoles racing for one incident are served one after the
- * other (the first wins, the second is told who owns it), as when the store was synchronous.
+ * Runs tasks one after the other, each to completion (its awaits included), in the order they were
+ * queued. The SQLite gate runs its transactions in one (store/sqlite-gate.ts); the dispatch shell
+ * runs every change of the queue in one, so two consoles racing for one incident are served one
+ * after the other (the first wins, the second is told who owns it).
  */
 export class SerialQueue {
   /** The tail every new change runs after, and how many wait in the queue or run. */
